@@ -1,0 +1,54 @@
+use std::process::ExitCode;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::feed::read::parse_published;
+use crate::identity::{compare::adopt, save_state};
+use crate::pipeline;
+use crate::publish::http::read_feed_source;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The feed already published by the previous tool: a file or an http(s) URL.
+    #[arg(value_name = "FEED")]
+    pub feed: String,
+}
+
+/// Matches local entries to a published feed's items (by link, then title and date) and records
+/// the published GUIDs in the state file, so moving to feedwright re-delivers nothing.
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let config = ctx.load_config()?;
+    let _lock = crate::lock::RunLock::acquire(&config)?;
+    let text = read_feed_source(&args.feed)?;
+    let published = parse_published(&text)
+        .map_err(|e| Error::Identity(format!("{} is not a feed: {e}", args.feed)))?;
+    let mut plan = pipeline::plan(&config, ctx.now)?;
+    let result = adopt(&plan.entries, &published);
+    let mut pinned = 0;
+    for (source, id, how) in &result.matched {
+        let explicit = plan.entries.iter().any(|e| &e.source == source && e.explicit_id);
+        if explicit {
+            ctx.report.out(format_args!("kept {source}: its `id` key wins over {id}"));
+            continue;
+        }
+        if let Some(r) = plan.state.entries.iter_mut().find(|r| &r.source == source) {
+            if r.id != *id {
+                r.id = id.clone();
+                pinned += 1;
+            }
+            ctx.report.out(format_args!("matched {source} -> {id} (by {how})"));
+        }
+    }
+    for source in &result.unmatched_local {
+        ctx.report.out(format_args!("no match for {source}: it keeps its own id"));
+    }
+    for (title, id) in &result.unmatched_published {
+        ctx.report.out(format_args!("published item not found locally: \"{title}\" ({id})"));
+    }
+    save_state(&config.site.state_file, &plan.state)?;
+    ctx.report.out(format_args!(
+        "pinned {pinned} id(s) in {}; run `feedwright build` to use them",
+        crate::content::display_path(&config.site.state_file).display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}

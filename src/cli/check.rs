@@ -1,0 +1,58 @@
+use std::process::ExitCode;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::feed::read::parse_published;
+use crate::identity::compare::compare;
+use crate::pipeline;
+use crate::publish::http::read_feed_source;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Compare with an already-published feed (a file or an http(s) URL): list items whose id
+    /// would change, items that would vanish, and duplicate ids. Exits 4 if an id would change.
+    #[arg(long, value_name = "FEED")]
+    pub against: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let config = ctx.load_config()?;
+    let plan = pipeline::plan(&config, ctx.now)?;
+    ctx.report.warnings(&plan.warnings);
+    plan.notes.iter().for_each(|n| ctx.report.note(n));
+    let Some(source) = args.against else {
+        ctx.report.out(format_args!(
+            "ok: {} entries in {} feed(s), no problems",
+            plan.entries.len(),
+            plan.docs.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let text = read_feed_source(&source)?;
+    let published = parse_published(&text)
+        .map_err(|e| Error::Identity(format!("{source} is not a feed: {e}")))?;
+    let cmp = compare(&plan.entries, &published);
+    for (title, old, new) in &cmp.id_changes {
+        ctx.report
+            .out(format_args!("id would change: \"{title}\": {old} -> {new}"));
+    }
+    for (title, id) in &cmp.vanished {
+        ctx.report.out(format_args!("would vanish: \"{title}\" ({id})"));
+    }
+    for id in &cmp.duplicates {
+        ctx.report.out(format_args!("duplicate id: {id}"));
+    }
+    if cmp.is_safe() {
+        ctx.report.out(format_args!(
+            "ok: every item of {source} keeps its id ({} compared)",
+            published.len()
+        ));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Identity(format!(
+            "{} id change(s) and {} duplicate id(s) against {source}: subscribers would see duplicates; pin the old ids with `feedwright adopt-ids {source}` or an `id` key",
+            cmp.id_changes.len(),
+            cmp.duplicates.len()
+        )))
+    }
+}

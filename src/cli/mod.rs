@@ -1,0 +1,104 @@
+//! The command line: clap definitions, one module per subcommand, and the one place that turns
+//! errors into messages and exit codes.
+
+mod adopt;
+mod build;
+mod check;
+mod new;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_CONFIG};
+use crate::error::Result;
+pub use report::Reporter;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 content errors, 2 wrong command line, 3 configuration error,
+4 state or identity error (an id would change), 5 push failed, 6 another run holds the lock,
+7 file system error (disk full, permissions).";
+
+/// Publish RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's episode notes.
+///
+/// Reads config.toml and the content folders it names, and writes the feeds into the output
+/// folder (feeds/ by default). Ids and dates are kept stable in a state file beside the config.
+#[derive(Debug, Parser)]
+#[command(name = "feedwright", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The config file. Relative paths inside it are resolved against its folder.
+    #[arg(long, short = 'c', global = true, env = "FEEDWRIGHT_CONFIG", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+
+    /// Use this time as "now" (RFC 3339), e.g. to reproduce a cron run or in tests.
+    #[arg(long, global = true, value_parser = parse_now)]
+    pub now: Option<DateTime<FixedOffset>>,
+
+    /// Print nothing unless there is an error (for cron, which mails any output).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail: every file considered and unchanged outputs.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every feed into the output folder (only changed files are rewritten).
+    Build(build::Args),
+    /// Report every problem in the content and the feeds it would give; writes nothing.
+    Check(check::Args),
+    /// Start a new entry: writes <source>/<date>-<slug>.md with front matter.
+    New(new::Args),
+    /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
+    AdoptIds(adopt::Args),
+}
+
+fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2026-11-25T09:00:00Z ({e})"))
+}
+
+/// Everything a subcommand needs besides its own arguments.
+pub struct Context {
+    pub config_path: PathBuf,
+    pub now: DateTime<FixedOffset>,
+    pub report: Reporter,
+}
+
+impl Context {
+    pub fn load_config(&self) -> Result<Config> {
+        Config::load(&self.config_path)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let report = Reporter::new(cli.quiet, cli.verbose);
+    let now = cli.now.unwrap_or_else(|| {
+        let t = Utc::now().fixed_offset();
+        t.with_nanosecond(0).unwrap_or(t)
+    });
+    let ctx = Context {
+        config_path: cli.config,
+        now,
+        report,
+    };
+    let result = match cli.command {
+        Command::Build(args) => build::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::New(args) => new::run(&ctx, args),
+        Command::AdoptIds(args) => adopt::run(&ctx, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => ctx.report.fail(&e),
+    }
+}

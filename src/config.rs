@@ -1,0 +1,374 @@
+//! `config.toml`: parsed into raw serde structs, then resolved into a [`Config`] with absolute
+//! paths, parsed URLs and a timezone, before any work starts. Relative paths are resolved against
+//! the config file's folder, never the working directory (cron runs from `$HOME`).
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// The default config file name, looked up in the working directory.
+pub const DEFAULT_CONFIG: &str = "config.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    site: RawSite,
+    #[serde(default, rename = "feed")]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    title: String,
+    base_url: String,
+    id: Option<String>,
+    language: Option<String>,
+    timezone: Option<String>,
+    author: Option<Person>,
+    output_dir: Option<PathBuf>,
+    feeds_url: Option<String>,
+    state_file: Option<PathBuf>,
+    size_budget_kb: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: String,
+    title: String,
+    description: Option<String>,
+    source: PathBuf,
+    link: Option<String>,
+    formats: Option<Vec<Format>>,
+    limit: Option<usize>,
+}
+
+/// An output format of a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Rss,
+    Atom,
+}
+
+impl Format {
+    /// File extension; `.rss` and `.atom` are mapped to the right Content-Type by nginx's and
+    /// Apache's stock MIME tables, unlike `.xml`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+        }
+    }
+}
+
+/// The resolved configuration: everything absolute, defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub root: PathBuf,
+    pub site: Site,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub base_url: Url,
+    /// `[site] id` when pinned by the user.
+    pub id: Option<String>,
+    pub language: Option<String>,
+    pub timezone: Tz,
+    pub author: Option<Person>,
+    pub output_dir: PathBuf,
+    /// Public URL of `output_dir`, used for self links.
+    pub feeds_url: Url,
+    pub state_file: PathBuf,
+    pub size_budget: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub source: PathBuf,
+    pub link: String,
+    pub formats: Vec<Format>,
+    pub limit: usize,
+}
+
+impl FeedConfig {
+    /// Output file name of this feed in `format`, relative to the output folder.
+    pub fn file_name(&self, format: Format) -> String {
+        format!("{}.{}", self.name, format.extension())
+    }
+}
+
+impl Config {
+    /// Reads and resolves the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                " (pass --config PATH or set FEEDWRIGHT_CONFIG)"
+            } else {
+                ""
+            };
+            Error::config(path, None, format!("cannot read the config file: {e}{hint}"))
+        })?;
+        let path = std::path::absolute(path).map_err(|e| Error::io(path, "resolving", e))?;
+        Config::parse(&text, &path)
+    }
+
+    /// Parses config text as if read from `path` (which only names it in errors and anchors
+    /// relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            Error::config(path, line, e.message().trim().to_string())
+        })?;
+        let root = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        resolve(raw, path, root, text)
+    }
+}
+
+/// 1-based line number of byte offset `at` in `text`.
+pub fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+}
+
+fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Config> {
+    let err = |key: &str, msg: String| Error::config(path, key_line(text, key), msg);
+    let site = raw.site;
+
+    let base_url = Url::parse(&site.base_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .ok_or_else(|| {
+            err(
+                "base_url",
+                format!(
+                    "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
+                    site.base_url
+                ),
+            )
+        })?;
+    let base_url = with_trailing_slash(base_url);
+
+    let timezone = match &site.timezone {
+        None => Tz::UTC,
+        Some(name) => name.parse::<Tz>().map_err(|_| {
+            err(
+                "timezone",
+                format!(
+                    "[site] timezone `{name}` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\""
+                ),
+            )
+        })?,
+    };
+
+    let output_dir = root.join(site.output_dir.unwrap_or_else(|| PathBuf::from("feeds")));
+    let feeds_url = match &site.feeds_url {
+        Some(u) => Url::parse(u)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(with_trailing_slash)
+            .ok_or_else(|| {
+                err(
+                    "feeds_url",
+                    format!("[site] feeds_url `{u}` is not an absolute http(s) URL"),
+                )
+            })?,
+        None => base_url
+            .join("feeds/")
+            .expect("joining a relative path to an http URL cannot fail"),
+    };
+
+    if let Some(id) = &site.id {
+        if crate::identity::check_site_id(id).is_err() {
+            return Err(err(
+                "id",
+                format!(
+                    "[site] id `{id}` is not usable as a permanent id: use a tag: URI authority like \"tag:example.com,2026:\" or a UUID"
+                ),
+            ));
+        }
+    }
+
+    if raw.feeds.is_empty() {
+        return Err(Error::config(
+            path,
+            None,
+            "no [[feed]] table: add at least one, with name, title and source",
+        ));
+    }
+
+    let mut feeds = Vec::new();
+    for feed in raw.feeds {
+        if !is_safe_name(&feed.name) {
+            return Err(err(
+                "name",
+                format!(
+                    "[[feed]] name `{}` must be made of letters, digits, `-` and `_` (it becomes a file name)",
+                    feed.name
+                ),
+            ));
+        }
+        if feeds.iter().any(|f: &FeedConfig| f.name == feed.name) {
+            return Err(err(
+                "name",
+                format!("two [[feed]] tables are named `{}`; names must be unique", feed.name),
+            ));
+        }
+        let link = feed.link.unwrap_or_else(|| format!("{}/{{slug}}/", feed.name));
+        if !link.contains("{slug}") {
+            return Err(err(
+                "link",
+                format!("[[feed]] `{}`: link pattern `{link}` must contain {{slug}}", feed.name),
+            ));
+        }
+        let mut formats = feed.formats.unwrap_or_else(|| vec![Format::Rss, Format::Atom]);
+        formats.sort();
+        formats.dedup();
+        if formats.is_empty() {
+            return Err(err(
+                "formats",
+                format!("[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]", feed.name),
+            ));
+        }
+        feeds.push(FeedConfig {
+            description: feed.description.unwrap_or_else(|| feed.title.clone()),
+            name: feed.name,
+            title: feed.title,
+            source: root.join(feed.source),
+            link,
+            formats,
+            limit: feed.limit.unwrap_or(50),
+        });
+    }
+
+    let state_file = root.join(
+        site.state_file
+            .unwrap_or_else(|| PathBuf::from("feedwright-state.toml")),
+    );
+
+    Ok(Config {
+        path: path.to_path_buf(),
+        root,
+        site: Site {
+            title: site.title,
+            base_url,
+            id: site.id,
+            language: site.language,
+            timezone,
+            author: site.author,
+            output_dir,
+            feeds_url,
+            state_file,
+            size_budget: site.size_budget_kb.unwrap_or(512) * 1024,
+        },
+        feeds,
+    })
+}
+
+fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    url
+}
+
+/// A name that is safe as a single path component on every platform.
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[site]
+title = "T"
+base_url = "https://example.com/blog"
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+"#;
+
+    #[test]
+    fn resolves_paths_against_config_folder() {
+        let c = Config::parse(MINIMAL, Path::new("/srv/site/config.toml")).unwrap();
+        assert_eq!(c.feeds[0].source, Path::new("/srv/site/content/reviews"));
+        assert_eq!(c.site.output_dir, Path::new("/srv/site/feeds"));
+        assert_eq!(c.site.base_url.as_str(), "https://example.com/blog/");
+        assert_eq!(c.site.feeds_url.as_str(), "https://example.com/blog/feeds/");
+        assert_eq!(c.feeds[0].link, "reviews/{slug}/");
+        assert_eq!(c.feeds[0].formats, vec![Format::Rss, Format::Atom]);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = MINIMAL.replace("title = \"T\"", "title = \"T\"\ntitel = \"x\"");
+        let e = Config::parse(&text, Path::new("/c.toml")).unwrap_err();
+        let Error::Config(d) = e else { panic!() };
+        assert!(d.message.contains("titel"), "{}", d.message);
+        assert_eq!(d.line, Some(4));
+    }
+
+    #[test]
+    fn bad_timezone_and_base_url_are_errors() {
+        let text = MINIMAL.replace("title = \"T\"", "title = \"T\"\ntimezone = \"Mars/Olympus\"");
+        let e = Config::parse(&text, Path::new("/c.toml")).unwrap_err();
+        assert!(e.to_string().contains("Mars/Olympus"));
+        let text = MINIMAL.replace("https://example.com/blog", "example.com");
+        let e = Config::parse(&text, Path::new("/c.toml")).unwrap_err();
+        assert!(e.to_string().contains("not an absolute"));
+    }
+
+    #[test]
+    fn feed_name_cannot_escape_output_folder() {
+        let text = MINIMAL.replace("name = \"reviews\"", "name = \"../etc\"");
+        let e = Config::parse(&text, Path::new("/c.toml")).unwrap_err();
+        assert!(e.to_string().contains("../etc"));
+    }
+}

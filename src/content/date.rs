@@ -1,0 +1,75 @@
+//! Dates as authors write them: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in the site timezone.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+pub const DATE_HINT: &str =
+    "write it as RFC 3339 (2024-05-01T20:30:00+02:00) or as YYYY-MM-DD or YYYY-MM-DD HH:MM in the site timezone";
+
+/// Parses `text` as a date; dates without an offset are read in `tz`.
+pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    let text = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(d);
+    }
+    // RFC 3339 with a space instead of `T` and an offset.
+    if let Ok(d) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%:z") {
+        return Some(d);
+    }
+    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    Some(localize(naive, tz))
+}
+
+/// Places a wall-clock time in `tz`. An ambiguous time (the hour repeated when clocks go back)
+/// takes the earlier instant; a time that does not exist (skipped when clocks go forward) is
+/// moved forward by the gap, as a wall clock would show it.
+pub fn localize(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
+    for shift in [0, 60, 120] {
+        match tz.from_local_datetime(&(naive + chrono::Duration::minutes(shift))) {
+            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => return d.fixed_offset(),
+            LocalResult::None => continue,
+        }
+    }
+    naive.and_utc().fixed_offset()
+}
+
+/// Expresses an instant in the site timezone, so output never depends on the host's zone.
+pub fn in_zone(instant: DateTime<FixedOffset>, tz: Tz) -> DateTime<FixedOffset> {
+    instant.with_timezone(&tz).fixed_offset()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let d = parse_date("2024-05-01T20:30:00+02:00", Tz::UTC).unwrap();
+        assert_eq!(d.to_rfc3339(), "2024-05-01T20:30:00+02:00");
+        let d = parse_date("2024-05-01", paris).unwrap();
+        assert_eq!(d.to_rfc3339(), "2024-05-01T00:00:00+02:00");
+        let d = parse_date("2024-01-15 23:59", paris).unwrap();
+        assert_eq!(d.to_rfc3339(), "2024-01-15T23:59:00+01:00");
+        assert!(parse_date("May 1st", paris).is_none());
+        assert!(parse_date("2024-13-01", paris).is_none());
+    }
+
+    #[test]
+    fn dst_gap_and_overlap() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        // 2024-03-31 02:30 does not exist in Paris.
+        let d = parse_date("2024-03-31 02:30", paris).unwrap();
+        assert_eq!(d.to_rfc3339(), "2024-03-31T03:30:00+02:00");
+        // 2024-10-27 02:30 happens twice; the first one is taken.
+        let d = parse_date("2024-10-27 02:30", paris).unwrap();
+        assert_eq!(d.to_rfc3339(), "2024-10-27T02:30:00+02:00");
+    }
+}

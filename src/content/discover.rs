@@ -1,0 +1,135 @@
+//! Finding source files under a feed's `source` folder, in a deterministic order, skipping what
+//! is not content (dotfiles, editor swap and backup files, other extensions).
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::source::{BodyKind, kind_of};
+use crate::error::Diagnostic;
+
+/// A content file found on disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Path relative to the config folder, `/`-separated (the state file's key).
+    pub key: String,
+    pub kind: BodyKind,
+}
+
+/// Folders deeper than this are not entered; it stops runaway trees without a visible limit.
+const MAX_DEPTH: usize = 64;
+
+pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if !folder.is_dir() {
+        problems.push(Diagnostic::new(
+            display_path(folder),
+            None,
+            "the feed's source folder does not exist or is not a folder: create it or fix `source` in config.toml",
+        ));
+        return (files, problems);
+    }
+    let walker = WalkDir::new(folder)
+        .follow_links(true)
+        .max_depth(MAX_DEPTH)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name().to_str().unwrap_or("")));
+    for item in walker {
+        match item {
+            Ok(e) if e.file_type().is_file() => {
+                let name = e.file_name().to_str().unwrap_or("");
+                if let Some(kind) = kind_of(Path::new(name)) {
+                    files.push(SourceFile {
+                        key: state_key(e.path(), root),
+                        path: e.path().to_path_buf(),
+                        kind,
+                    });
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().map(display_path).unwrap_or_else(|| display_path(folder));
+                let message = if err.loop_ancestor().is_some() {
+                    "symbolic link loop; skipped (remove the link that points back up)".to_string()
+                } else {
+                    format!(
+                        "cannot be read: {}; skipped",
+                        err.io_error().map_or_else(|| err.to_string(), |e| e.to_string())
+                    )
+                };
+                problems.push(Diagnostic::new(path, None, message));
+            }
+        }
+    }
+    (files, problems)
+}
+
+/// Dotfiles and editor leftovers: `.#x`, `x~`, `#x#`, `.x.swp`.
+fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".swp")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+}
+
+fn state_key(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A path as a user would type it: relative to the working directory when it is under it.
+pub fn display_path(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignores_non_content() {
+        for name in [".hidden.md", "a.md~", "#a.md#", ".a.md.swp", "x.tmp"] {
+            assert!(is_ignored(name), "{name}");
+        }
+        assert!(!is_ignored("a.md"));
+    }
+
+    #[test]
+    fn finds_sorted_and_skips() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let src = root.join("content");
+        std::fs::create_dir_all(src.join("sub/.git")).unwrap();
+        for f in ["b.md", "a.txt", "sub/c.markdown", "sub/.git/x.md", ".d.md", "e.jpg", "f.md~"] {
+            std::fs::write(src.join(f), "x").unwrap();
+        }
+        let (files, problems) = find_sources(&src, root);
+        assert!(problems.is_empty());
+        let keys: Vec<_> = files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["content/a.txt", "content/b.md", "content/sub/c.markdown"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_is_reported_not_followed_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("c");
+        std::fs::create_dir_all(src.join("x")).unwrap();
+        std::os::unix::fs::symlink(&src, src.join("x/loop")).unwrap();
+        std::fs::write(src.join("a.md"), "x").unwrap();
+        let (files, problems) = find_sources(&src, dir.path());
+        assert_eq!(files.len(), 1);
+        assert!(problems[0].message.contains("loop"));
+    }
+}

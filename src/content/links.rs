@@ -1,0 +1,184 @@
+//! Makes relative URLs in rendered HTML absolute. Feed readers show an item outside its page, so
+//! `img/p.jpg` or `#note` must become full URLs. This walks tags and rewrites `href`, `src`,
+//! `poster` and `srcset` values; it never changes text or other markup.
+
+use url::Url;
+
+const URL_ATTRS: &[&str] = &["href", "src", "poster"];
+
+pub fn absolutize_html(html: &str, base: &Url) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(rest.len(), |i| i + 3);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let starts_tag = rest[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !starts_tag {
+            out.push('<');
+            rest = &rest[1..];
+            continue;
+        }
+        let consumed = rewrite_tag(rest, base, &mut out);
+        rest = &rest[consumed..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Copies one start tag beginning at `tag[0] == '<'`, rewriting URL attributes; returns how many
+/// bytes it consumed.
+fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
+    let bytes = tag.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/' {
+        i += 1;
+    }
+    out.push_str(&tag[..i]);
+    loop {
+        let ws_start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        out.push_str(&tag[ws_start..i]);
+        if i >= bytes.len() {
+            return i;
+        }
+        if bytes[i] == b'>' {
+            out.push('>');
+            return i + 1;
+        }
+        let name_start = i;
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && !matches!(bytes[i], b'=' | b'>' | b'/')
+        {
+            i += 1;
+        }
+        let name = &tag[name_start..i];
+        out.push_str(name);
+        if i >= bytes.len() || bytes[i] != b'=' {
+            continue;
+        }
+        out.push('=');
+        i += 1;
+        let (value, end, quoted) = match bytes.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let close = tag[i + 1..].find(q as char).map_or(tag.len(), |p| i + 1 + p);
+                (&tag[i + 1..close], (close + 1).min(tag.len()), Some(q as char))
+            }
+            _ => {
+                let end = tag[i..]
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .map_or(tag.len(), |p| i + p);
+                (&tag[i..end], end, None)
+            }
+        };
+        let lname = name.to_ascii_lowercase();
+        let rewritten = if URL_ATTRS.contains(&lname.as_str()) {
+            Some(absolutize(value, base))
+        } else if lname == "srcset" {
+            Some(absolutize_srcset(value, base))
+        } else {
+            None
+        };
+        match (rewritten, quoted) {
+            (Some(v), _) => {
+                out.push('"');
+                out.push_str(&v);
+                out.push('"');
+            }
+            (None, Some(q)) => {
+                out.push(q);
+                out.push_str(value);
+                out.push(q);
+            }
+            (None, None) => out.push_str(value),
+        }
+        i = end;
+    }
+}
+
+fn absolutize(raw: &str, base: &Url) -> String {
+    let value = decode_entities(raw.trim());
+    let resolved = if value.is_empty() || Url::parse(&value).is_ok() {
+        value
+    } else {
+        base.join(&value).map_or(value, |u| u.to_string())
+    };
+    encode_attr(&resolved)
+}
+
+fn absolutize_srcset(raw: &str, base: &Url) -> String {
+    raw.split(',')
+        .map(|candidate| {
+            let candidate = candidate.trim();
+            match candidate.split_once(char::is_whitespace) {
+                Some((u, descriptor)) => format!("{} {}", absolutize(u, base), descriptor.trim()),
+                None => absolutize(candidate, base),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn encode_attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.com/reviews/heat/").unwrap()
+    }
+
+    #[test]
+    fn rewrites_relative_keeps_absolute() {
+        let html = r#"<p><a href="/about">a</a> <a href='https://x.org/?a=1&amp;b=2'>b</a> <a href="mailto:a@b.c">m</a> <img alt="x > y" src=pic.png></p>"#;
+        assert_eq!(
+            absolutize_html(html, &base()),
+            r#"<p><a href="https://example.com/about">a</a> <a href="https://x.org/?a=1&amp;b=2">b</a> <a href="mailto:a@b.c">m</a> <img alt="x > y" src="https://example.com/reviews/heat/pic.png"></p>"#
+        );
+    }
+
+    #[test]
+    fn fragments_and_srcset() {
+        let html = r##"<a href="#fn1">1</a><img srcset="a.jpg 1x, /b.jpg 2x" />"##;
+        assert_eq!(
+            absolutize_html(html, &base()),
+            r##"<a href="https://example.com/reviews/heat/#fn1">1</a><img srcset="https://example.com/reviews/heat/a.jpg 1x, https://example.com/b.jpg 2x" />"##
+        );
+    }
+
+    #[test]
+    fn text_and_comments_untouched() {
+        let html = "a < b <!-- <a href=\"x\"> --> 3<4 <br>";
+        assert_eq!(absolutize_html(html, &base()), html);
+    }
+
+    #[test]
+    fn unterminated_tag_does_not_panic() {
+        for html in ["<a href=\"x", "<a href=", "<a", "<img src='x' srcset", "<\u{e9}"] {
+            let _ = absolutize_html(html, &base());
+        }
+    }
+}

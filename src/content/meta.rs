@@ -1,0 +1,221 @@
+//! Front matter: the keys an entry may carry, read from TOML (`+++`), YAML (`---`) or the header
+//! lines of a plain-text column. Unknown keys are errors so that a typo never silently drops data.
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// Every key an entry's front matter may have, in the order the README lists them.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title", "date", "updated", "author", "summary", "tags", "id", "slug", "link", "draft",
+];
+
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub title: Option<String>,
+    pub date: Option<DateText>,
+    pub updated: Option<DateText>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub id: Option<String>,
+    pub slug: Option<String>,
+    pub link: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// A date as written: a string, or a TOML date-time value (`date = 2024-05-01`), kept as text
+/// and parsed later against the site timezone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateText(pub String);
+
+impl<'de> Deserialize<'de> for DateText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DateText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date such as 2024-05-01 or 2024-05-01T20:30:00+02:00")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DateText, E> {
+                Ok(DateText(v.to_string()))
+            }
+            // TOML hands its native date-times over as a one-entry map.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DateText, A::Error> {
+                let (_, value): (String, String) = map
+                    .next_entry()?
+                    .ok_or_else(|| de::Error::custom("empty date"))?;
+                Ok(DateText(value))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Which syntax the front matter was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Toml,
+    Yaml,
+}
+
+/// A front-matter error with a line relative to the front matter's first line.
+#[derive(Debug)]
+pub struct MetaError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError> {
+    match syntax {
+        Syntax::Toml => toml::from_str::<Meta>(text).map_err(|e| MetaError {
+            line: e.span().map(|s| crate::config::line_of(text, s.start)),
+            message: explain(e.message().trim(), text),
+        }),
+        Syntax::Yaml => {
+            if text.trim().is_empty() {
+                return Ok(Meta::default());
+            }
+            serde_saphyr::from_str::<Meta>(text).map_err(|e| {
+                let full = e.to_string();
+                MetaError {
+                    line: yaml_error_line(&full),
+                    message: explain(full.lines().next().unwrap_or("invalid YAML").trim(), text),
+                }
+            })
+        }
+    }
+}
+
+/// Adds the list of known keys to an unknown-key message.
+fn explain(message: &str, _text: &str) -> String {
+    if message.contains("unknown field") {
+        format!(
+            "{message}; the keys an entry may have are: {}",
+            KNOWN_KEYS.join(", ")
+        )
+    } else {
+        message.to_string()
+    }
+}
+
+fn yaml_error_line(message: &str) -> Option<usize> {
+    let at = message.find("line ")?;
+    let digits: String = message[at + 5..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Parses the plain-text header lines (`Title: …`) into the same [`Meta`]. `lines` are
+/// `(line number, text)` pairs; keys are case-insensitive.
+pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
+    let mut meta = Meta::default();
+    let mut errors = Vec::new();
+    for &(line, text) in lines {
+        let Some((key, value)) = text.split_once(':') else {
+            errors.push(MetaError {
+                line: Some(line),
+                message: format!(
+                    "header line `{text}` is not `Key: value`; end the header with a blank line before the text"
+                ),
+            });
+            continue;
+        };
+        let key = key.trim().to_lowercase();
+        let value = value.trim().to_string();
+        let bad = |message: String| MetaError {
+            line: Some(line),
+            message,
+        };
+        match key.as_str() {
+            "title" => meta.title = Some(value),
+            "date" => meta.date = Some(DateText(value)),
+            "updated" => meta.updated = Some(DateText(value)),
+            "author" => meta.author = Some(value),
+            "summary" => meta.summary = Some(value),
+            "tags" => {
+                meta.tags = value
+                    .split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            }
+            "id" => meta.id = Some(value),
+            "slug" => meta.slug = Some(value),
+            "link" => meta.link = Some(value),
+            "draft" => match value.to_lowercase().as_str() {
+                "true" | "yes" => meta.draft = true,
+                "false" | "no" => meta.draft = false,
+                _ => errors.push(bad(format!("Draft: `{value}` must be true or false"))),
+            },
+            _ => errors.push(bad(format!(
+                "unknown header key `{key}`; the keys an entry may have are: {}",
+                KNOWN_KEYS.join(", ")
+            ))),
+        }
+    }
+    if errors.is_empty() { Ok(meta) } else { Err(errors) }
+}
+
+/// True when `line` looks like a header line with a known key, which is how a plain-text file
+/// signals that it has a header at all.
+pub fn is_header_line(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(k, _)| {
+        let k = k.trim().to_lowercase();
+        KNOWN_KEYS.contains(&k.as_str())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_with_native_date() {
+        let m = parse_front_matter("title = \"A\"\ndate = 2024-05-01\ntags = [\"x\"]\n", Syntax::Toml)
+            .unwrap();
+        assert_eq!(m.date, Some(DateText("2024-05-01".into())));
+        assert_eq!(m.tags, vec!["x"]);
+    }
+
+    #[test]
+    fn toml_with_native_datetime_keeps_offset() {
+        let m = parse_front_matter("title = \"A\"\ndate = 2024-05-01T10:00:00+02:00\n", Syntax::Toml)
+            .unwrap();
+        assert_eq!(m.date, Some(DateText("2024-05-01T10:00:00+02:00".into())));
+    }
+
+    #[test]
+    fn yaml_keys_and_unknown_key_line() {
+        let m = parse_front_matter("title: \"A: b\"\ndate: 2024-05-01\ndraft: true\n", Syntax::Yaml)
+            .unwrap();
+        assert_eq!(m.title.as_deref(), Some("A: b"));
+        assert!(m.draft);
+        let e = parse_front_matter("title: A\ntitel: B\n", Syntax::Yaml).unwrap_err();
+        assert!(e.message.contains("titel"), "{}", e.message);
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn toml_unknown_key_line() {
+        let e = parse_front_matter("title = \"A\"\n\nsumary = \"x\"\n", Syntax::Toml).unwrap_err();
+        assert!(e.message.contains("sumary"));
+        assert!(e.message.contains("summary"));
+        assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn header_lines() {
+        let m = parse_header(&[(1, "TITLE: Heat"), (2, "date: 2024-05-01"), (3, "Tags: a, b")]).unwrap();
+        assert_eq!(m.title.as_deref(), Some("Heat"));
+        assert_eq!(m.tags, vec!["a", "b"]);
+        let e = parse_header(&[(1, "Title: x"), (2, "Rating: 5")]).unwrap_err();
+        assert_eq!(e[0].line, Some(2));
+        assert!(is_header_line("Title: x"));
+        assert!(!is_header_line("Verdict: a triumph"));
+    }
+}

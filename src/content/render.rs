@@ -1,0 +1,144 @@
+//! Body text to HTML: Markdown (CommonMark with tables, footnotes and strikethrough) or plain-text
+//! paragraphs; relative URLs made absolute against the item's link; a plain-text summary.
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+use url::Url;
+
+use super::links::absolutize_html;
+use super::source::BodyKind;
+
+/// Longest generated summary, in characters, before it is cut at a word boundary.
+pub const SUMMARY_CHARS: usize = 280;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub html: String,
+    /// Plain text of the first paragraph, cut at a word boundary.
+    pub first_paragraph: String,
+}
+
+pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
+    let (html, first) = match kind {
+        BodyKind::Markdown => markdown(body),
+        BodyKind::Text => plain_text(body),
+    };
+    Rendered {
+        html: absolutize_html(&html, item_url),
+        first_paragraph: cut_at_word(first.trim(), SUMMARY_CHARS),
+    }
+}
+
+fn markdown(body: &str) -> (String, String) {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH;
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, Parser::new_ext(body, options));
+
+    let mut first = String::new();
+    let mut depth = 0usize;
+    let mut done = false;
+    for event in Parser::new_ext(body, options) {
+        match event {
+            Event::Start(Tag::Paragraph) => depth += 1,
+            Event::End(TagEnd::Paragraph) if depth > 0 => {
+                done = !first.trim().is_empty();
+                depth -= 1;
+            }
+            Event::Text(t) | Event::Code(t) if depth > 0 => first.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if depth > 0 => first.push(' '),
+            _ => {}
+        }
+        if done {
+            break;
+        }
+    }
+    (out, first)
+}
+
+fn plain_text(body: &str) -> (String, String) {
+    let mut out = String::with_capacity(body.len() + body.len() / 8);
+    let mut first = None;
+    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if is_separator(line) {
+            out.push_str("<hr />\n");
+            continue;
+        }
+        first.get_or_insert(line);
+        out.push_str("<p>");
+        escape_into(&mut out, line);
+        out.push_str("</p>\n");
+    }
+    (out, first.unwrap_or("").to_string())
+}
+
+/// A line that only separates the column from its footer: `—`, `--`, `***`, `___`, `==`.
+fn is_separator(line: &str) -> bool {
+    matches!(line, "—" | "–")
+        || (line.chars().count() >= 2 && line.chars().all(|c| matches!(c, '-' | '—' | '–' | '*' | '_' | '=')))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
+pub fn cut_at_word(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let byte_max = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let cut = text[..byte_max].rfind(' ').unwrap_or(byte_max);
+    format!("{}…", text[..cut].trim_end_matches([',', ';', ':', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://example.com/reviews/heat/").unwrap()
+    }
+
+    #[test]
+    fn markdown_tables_footnotes_and_links() {
+        let r = render(
+            BodyKind::Markdown,
+            "Intro [a](../x/) and ![p](img/p.jpg \"t\")[^1].\n\n|a|b|\n|-|-|\n|1|2|\n\n[^1]: Note [f](#top).\n",
+            &url(),
+        );
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains("href=\"https://example.com/reviews/x/\""), "{}", r.html);
+        assert!(r.html.contains("src=\"https://example.com/reviews/heat/img/p.jpg\""), "{}", r.html);
+        assert!(r.html.contains("href=\"https://example.com/reviews/heat/#top\""), "{}", r.html);
+        assert!(r.html.contains("footnote-definition"), "{}", r.html);
+        assert_eq!(r.first_paragraph, "Intro a and p.", "footnote markers stay out of the summary");
+    }
+
+    #[test]
+    fn plain_text_paragraphs_keep_typography() {
+        let r = render(BodyKind::Text, "“Heat” — it’s 1995…\nSecond & <last>.\n\n--\nPromo\n", &url());
+        assert_eq!(
+            r.html,
+            "<p>“Heat” — it’s 1995…</p>\n<p>Second &amp; &lt;last&gt;.</p>\n<hr />\n<p>Promo</p>\n"
+        );
+        assert_eq!(r.first_paragraph, "“Heat” — it’s 1995…");
+    }
+
+    #[test]
+    fn cut_at_word_boundary() {
+        assert_eq!(cut_at_word("one two three", 9), "one two…");
+        assert_eq!(cut_at_word("short", 9), "short");
+        assert_eq!(cut_at_word("ééééé ééééé", 7), "ééééé…");
+    }
+}

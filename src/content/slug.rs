@@ -1,0 +1,80 @@
+//! Slugs and titles derived from file names. A slug is one URL path segment and, elsewhere, part
+//! of a file name, so it keeps only lowercase letters, digits and single `-`.
+
+/// Lowercases and keeps alphanumeric characters (any script), joining the rest with `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+/// The file stem without a leading `YYYY-MM-DD-` date, as a slug.
+pub fn slug_from_file_name(file_name: &str) -> String {
+    slugify(strip_date_prefix(stem(file_name)))
+}
+
+/// A title for an untitled plain-text column: its file name, dashes as spaces, first letter up.
+pub fn title_from_file_name(file_name: &str) -> String {
+    let words: Vec<&str> = strip_date_prefix(stem(file_name))
+        .split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Untitled".to_string(),
+    }
+}
+
+fn stem(file_name: &str) -> &str {
+    file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem)
+}
+
+fn strip_date_prefix(stem: &str) -> &str {
+    let b = stem.as_bytes();
+    let is_date = b.len() >= 10
+        && b[..10]
+            .iter()
+            .enumerate()
+            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if is_date {
+        stem[10..].trim_start_matches(['-', '_'])
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("The Zone of Interest (2023)"), "the-zone-of-interest-2023");
+        assert_eq!(slugify("  Amélie!  "), "amélie");
+        assert_eq!(slugify("../../x"), "x");
+        assert_eq!(slug_from_file_name("2024-05-01-ballerina.md"), "ballerina");
+        assert_eq!(slug_from_file_name("heat.md"), "heat");
+        assert_eq!(slug_from_file_name("2024-05-01.md"), "");
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(title_from_file_name("2024-05-01-past-lives.txt"), "Past lives");
+        assert_eq!(title_from_file_name(".txt"), "Untitled");
+    }
+}

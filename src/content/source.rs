@@ -1,0 +1,318 @@
+//! One source file to one [`Entry`]: decoding, front matter, plain-text headers, and the checks
+//! that name the file and line. Rendering the body to HTML happens later, only for entries that
+//! go into a feed.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+
+use super::date::{DATE_HINT, parse_date};
+use super::meta::{self, Meta, Syntax};
+use super::slug::{slug_from_file_name, slugify, title_from_file_name};
+use crate::error::Diagnostic;
+
+/// How the body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Markdown,
+    Text,
+}
+
+/// A parsed source file, before identity is assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Path relative to the config folder, with `/` separators: the key in the state file.
+    pub source: String,
+    pub title: String,
+    pub date: Option<DateTime<FixedOffset>>,
+    pub updated: Option<DateTime<FixedOffset>>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub id: Option<String>,
+    pub slug: String,
+    pub link: Option<String>,
+    pub draft: bool,
+    pub kind: BodyKind,
+    pub body: String,
+    /// Hash of the whole normalised file: detects edits and matches renamed files.
+    pub fingerprint: String,
+}
+
+/// What parsing a file gave: the entry and its warnings, or every error found in it.
+pub type Parsed = Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// The source kind implied by a file name, or `None` for files that are not content.
+pub fn kind_of(path: &Path) -> Option<BodyKind> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "md" | "markdown" => Some(BodyKind::Markdown),
+        "txt" => Some(BodyKind::Text),
+        _ => None,
+    }
+}
+
+/// Parses a file's bytes. `display` names the file in messages; `source` is its state key.
+pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
+    let diag = |line: Option<usize>, msg: String| Diagnostic::new(display, line, msg);
+
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(vec![diag(
+                Some(line),
+                format!(
+                    "not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"
+                ),
+            )]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let normalised = text.replace("\r\n", "\n");
+    let mut warnings = Vec::new();
+    let (clean, dropped) = super::xml_chars::strip_illegal(&normalised);
+    if dropped > 0 {
+        warnings.push(diag(
+            None,
+            format!("dropped {dropped} character(s) that XML 1.0 does not allow (control characters)"),
+        ));
+    }
+    let fingerprint = blake3::hash(clean.as_bytes()).to_hex()[..32].to_string();
+
+    let (meta, body) = match kind {
+        BodyKind::Markdown => split_markdown(&clean, &diag)?,
+        BodyKind::Text => split_text(&clean, &diag)?,
+    };
+
+    let file_name = display.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut errors = Vec::new();
+
+    let title = match meta.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ if kind == BodyKind::Text => title_from_file_name(file_name),
+        _ => {
+            errors.push(diag(
+                Some(1),
+                "no title: add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter"
+                    .into(),
+            ));
+            String::new()
+        }
+    };
+
+    let mut date_of = |key: &str, value: &Option<meta::DateText>| {
+        value.as_ref().and_then(|v| {
+            let parsed = parse_date(&v.0, tz);
+            if parsed.is_none() {
+                errors.push(diag(
+                    key_line(&clean, key),
+                    format!("{key} `{}` is not a date: {DATE_HINT}", v.0),
+                ));
+            }
+            parsed
+        })
+    };
+    let date = date_of("date", &meta.date);
+    let updated = date_of("updated", &meta.updated);
+
+    let slug = match &meta.slug {
+        Some(s) => {
+            let s = slugify(s);
+            if s.is_empty() {
+                errors.push(diag(
+                    key_line(&clean, "slug"),
+                    "slug has no letters or digits; use something like `the-zone-of-interest`"
+                        .into(),
+                ));
+            }
+            s
+        }
+        None => {
+            let s = slug_from_file_name(file_name);
+            if s.is_empty() { slugify(&title) } else { s }
+        }
+    };
+
+    if let Some(id) = &meta.id {
+        if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
+            errors.push(diag(
+                key_line(&clean, "id"),
+                format!("id `{id}` must be non-empty and contain no spaces"),
+            ));
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        Entry {
+            source: source.to_string(),
+            title,
+            date,
+            updated,
+            author: meta.author.filter(|a| !a.trim().is_empty()),
+            summary: meta.summary.filter(|s| !s.trim().is_empty()),
+            tags: meta.tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+            id: meta.id,
+            slug,
+            link: meta.link,
+            draft: meta.draft,
+            kind,
+            body,
+            fingerprint,
+        },
+        warnings,
+    ))
+}
+
+/// Line (1-based, in the whole file) of the first line that starts with `key`, for messages.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().to_lowercase();
+            l.starts_with(key) && l[key.len()..].trim_start().starts_with([':', '='])
+        })
+        .map(|i| i + 1)
+}
+
+type Split = Result<(Meta, String), Vec<Diagnostic>>;
+
+fn split_markdown(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
+    let first = text.lines().next().unwrap_or("").trim_end();
+    let (syntax, fence) = match first {
+        "+++" => (Syntax::Toml, "+++"),
+        "---" => (Syntax::Yaml, "---"),
+        _ => {
+            return Err(vec![diag(
+                Some(1),
+                "no front matter: start the file with a `+++` (TOML) or `---` (YAML) line, then `title = \"…\"`, then the same fence line again".into(),
+            )]);
+        }
+    };
+    let after_open = first.len() + 1;
+    let rest = text.get(after_open..).unwrap_or("");
+    let mut offset = 0;
+    let mut close = None;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == fence {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((end, body_start)) = close else {
+        return Err(vec![diag(
+            Some(1),
+            format!("the front matter opened with `{fence}` on line 1 is never closed: add a `{fence}` line after the last key"),
+        )]);
+    };
+    let front = &rest[..end];
+    let body = rest[body_start..].to_string();
+    match meta::parse_front_matter(front, syntax) {
+        Ok(meta) => Ok((meta, body)),
+        Err(e) => Err(vec![diag(e.line.map(|l| l + 1), e.message)]),
+    }
+}
+
+fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
+    let first = text.lines().next().unwrap_or("");
+    if !meta::is_header_line(first) {
+        return Ok((Meta::default(), text.to_string()));
+    }
+    let mut header = Vec::new();
+    let mut body_start = text.len();
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim().is_empty() {
+            body_start = offset + line.len();
+            break;
+        }
+        header.push((i + 1, line.trim_end()));
+        offset += line.len();
+    }
+    match meta::parse_header(&header) {
+        Ok(meta) => Ok((meta, text[body_start.min(text.len())..].to_string())),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| diag(e.line, e.message))
+            .collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, name: &str) -> Parsed {
+        let kind = kind_of(Path::new(name)).unwrap();
+        parse_entry(text.as_bytes(), Path::new(name), name, kind, Tz::UTC)
+    }
+
+    #[test]
+    fn markdown_toml() {
+        let (e, w) = parse("+++\ntitle = \"Heat\"\ndate = 2024-05-01\n+++\nBody *x*\n", "2024-05-01-heat.md").unwrap();
+        assert!(w.is_empty());
+        assert_eq!(e.title, "Heat");
+        assert_eq!(e.slug, "heat");
+        assert_eq!(e.body, "Body *x*\n");
+        assert_eq!(e.date.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn bom_and_crlf_give_same_entry() {
+        let a = parse("---\r\ntitle: Heat\r\n---\r\nBody\r\n", "heat.md").unwrap().0;
+        let b = parse("\u{feff}---\ntitle: Heat\n---\nBody\n", "heat.md").unwrap().0;
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn missing_title_and_bad_date_are_both_reported() {
+        let e = parse("+++\ndate = \"soon\"\n+++\nx", "a.md").unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(e[0].message.contains("no title"));
+        assert!(e[1].message.contains("`soon` is not a date"));
+        assert_eq!(e[1].line, Some(2));
+    }
+
+    #[test]
+    fn unclosed_front_matter() {
+        let e = parse("+++\ntitle = \"x\"\n", "a.md").unwrap_err();
+        assert!(e[0].message.contains("never closed"));
+    }
+
+    #[test]
+    fn no_front_matter() {
+        let e = parse("# Heat\n", "a.md").unwrap_err();
+        assert!(e[0].message.contains("no front matter"));
+    }
+
+    #[test]
+    fn invalid_utf8_names_line() {
+        let bytes = b"+++\ntitle = \"x\"\n+++\n\xff\n";
+        let e = parse_entry(bytes, Path::new("a.md"), "a.md", BodyKind::Markdown, Tz::UTC).unwrap_err();
+        assert_eq!(e[0].line, Some(4));
+        assert!(e[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn plain_text_with_and_without_header() {
+        let (e, _) = parse("Title: “Heat” – again\nDate: 2024-05-01\n\nFirst.\nSecond.\n", "x.txt").unwrap();
+        assert_eq!(e.title, "“Heat” – again");
+        assert_eq!(e.body, "First.\nSecond.\n");
+        let (e, _) = parse("Verdict: great.\n\nMore.\n", "2024-05-01-the-zone-of-interest.txt").unwrap();
+        assert_eq!(e.title, "The zone of interest");
+        assert_eq!(e.body, "Verdict: great.\n\nMore.\n");
+        assert!(e.date.is_none());
+    }
+
+    #[test]
+    fn control_characters_are_dropped_with_warning() {
+        let (e, w) = parse("Title: a\u{1}b\n\nx\u{b}y\n", "x.txt").unwrap();
+        assert_eq!(e.title, "ab");
+        assert_eq!(e.body, "xy\n");
+        assert_eq!(w.len(), 1);
+    }
+}

@@ -1,0 +1,113 @@
+//! The library's error type and the exit code each kind of failure maps to.
+//!
+//! Every variant carries what a user needs to fix the problem: the file, the line where there is
+//! one, and a hint. Only `cli::report` turns these into text on stderr and a process exit code.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem found in a file: where it is, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(path: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// Distinct exit codes, documented in the README; cron wrappers may branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// One or more content files are invalid, or a feed failed its own checks.
+    Content = 1,
+    /// config.toml is missing, unreadable or invalid.
+    Config = 3,
+    /// The state file is corrupt, or an id would change against a published feed.
+    Identity = 4,
+    /// Uploading or pinging failed.
+    Publish = 5,
+    /// Another feedwright run holds the site's lock.
+    Locked = 6,
+    /// Reading or writing a file failed (disk full, permissions).
+    Io = 7,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Config(Diagnostic),
+
+    #[error("{} problem(s) in the content", .0.len())]
+    Content(Vec<Diagnostic>),
+
+    #[error("{0}")]
+    State(Diagnostic),
+
+    #[error("{0}")]
+    Identity(String),
+
+    #[error("{0}")]
+    Publish(String),
+
+    #[error(
+        "another feedwright run is working on this site (lock file {}); try again when it ends",
+        .0.display()
+    )]
+    Locked(PathBuf),
+
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Fetch(String),
+}
+
+impl Error {
+    pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+
+    pub fn config(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        Error::Config(Diagnostic::new(path, line, message))
+    }
+
+    pub fn exit_kind(&self) -> ExitKind {
+        match self {
+            Error::Config(_) => ExitKind::Config,
+            Error::Content(_) => ExitKind::Content,
+            Error::State(_) | Error::Identity(_) => ExitKind::Identity,
+            Error::Publish(_) | Error::Fetch(_) => ExitKind::Publish,
+            Error::Locked(_) => ExitKind::Locked,
+            Error::Io { .. } => ExitKind::Io,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,102 @@
+//! Atom 1.0 renderer (RFC 4287, atom_syndication crate): permanent ids (R36), `updated` as the
+//! newest entry change (R29), self and alternate links (R31), html content (R40, R41).
+
+use atom_syndication::{
+    Category, Content, Entry, Feed, Generator, Link, Person as AtomPerson, Text, WriteConfig,
+};
+
+use super::{FeedDoc, GENERATOR};
+use crate::config::{Format, Person};
+use crate::content::date::in_zone;
+
+fn person(p: &Person) -> AtomPerson {
+    AtomPerson {
+        name: p.name.clone(),
+        email: p.email.clone(),
+        ..Default::default()
+    }
+}
+
+fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
+    Link {
+        href: href.to_string(),
+        rel: rel.to_string(),
+        mime_type: mime.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+pub fn feed(doc: &FeedDoc) -> Feed {
+    let tz = doc.timezone;
+    let entries = doc
+        .items
+        .iter()
+        .map(|it| Entry {
+            title: Text::plain(it.title.clone()),
+            id: it.id.clone(),
+            updated: in_zone(it.updated, tz),
+            published: Some(in_zone(it.published, tz)),
+            authors: it.author.iter().map(person).collect(),
+            categories: it
+                .tags
+                .iter()
+                .map(|t| Category {
+                    term: t.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            links: vec![link(it.link.as_str(), "alternate", Some("text/html"))],
+            summary: (!it.summary.is_empty()).then(|| Text::plain(it.summary.clone())),
+            content: Some(Content {
+                value: Some(it.html.clone()),
+                content_type: Some("html".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+
+    let mut links = vec![link(doc.home.as_str(), "alternate", Some("text/html"))];
+    if let Some(u) = doc.self_url(Format::Atom) {
+        links.push(link(u.as_str(), "self", Some(Format::Atom.media_type())));
+    }
+    // RFC 4287 needs a feed author unless every entry has one (R30).
+    let authors = match &doc.author {
+        Some(p) => vec![person(p)],
+        None => vec![AtomPerson {
+            name: doc.title.clone(),
+            ..Default::default()
+        }],
+    };
+    let epoch = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+
+    Feed {
+        title: Text::plain(doc.title.clone()),
+        id: doc.id.clone(),
+        updated: in_zone(doc.updated().unwrap_or(epoch), tz),
+        authors,
+        generator: Some(Generator {
+            value: GENERATOR.into(),
+            ..Default::default()
+        }),
+        links,
+        subtitle: Some(Text::plain(doc.description.clone())),
+        lang: doc.language.clone(),
+        entries,
+        ..Default::default()
+    }
+}
+
+pub fn render(doc: &FeedDoc) -> String {
+    let bytes = feed(doc)
+        .write_with_config(
+            Vec::new(),
+            WriteConfig {
+                write_document_declaration: false,
+                indent_size: Some(2),
+            },
+        )
+        .expect("writing to a Vec cannot fail");
+    let body = String::from_utf8(bytes).expect("atom_syndication writes UTF-8");
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", body.trim())
+}

@@ -1,0 +1,67 @@
+//! Feeds: a format-neutral [`FeedDoc`] built from identified entries, and one renderer per
+//! format. Renderers never read files or the clock; the same document gives the same bytes.
+
+pub mod atom;
+pub mod check;
+pub mod read;
+pub mod rss;
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::config::{Format, Person};
+
+pub const GENERATOR: &str = "feedwright";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedDoc {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The site's home page.
+    pub home: Url,
+    /// Public URL of this feed in each format it is written in.
+    pub self_urls: Vec<(Format, Url)>,
+    pub language: Option<String>,
+    pub author: Option<Person>,
+    pub timezone: Tz,
+    pub items: Vec<FeedItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    pub id: String,
+    pub title: String,
+    pub link: Url,
+    pub published: DateTime<FixedOffset>,
+    pub updated: DateTime<FixedOffset>,
+    pub author: Option<Person>,
+    pub summary: String,
+    pub html: String,
+    pub tags: Vec<String>,
+}
+
+impl FeedDoc {
+    pub fn self_url(&self, format: Format) -> Option<&Url> {
+        self.self_urls.iter().find(|(f, _)| *f == format).map(|(_, u)| u)
+    }
+
+    /// The newest `updated` of any item: the feed's own last-change time, never the clock.
+    pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
+        self.items.iter().map(|i| i.updated).max()
+    }
+
+    /// The newest publication date of any item.
+    pub fn last_published(&self) -> Option<DateTime<FixedOffset>> {
+        self.items.iter().map(|i| i.published).max()
+    }
+}
+
+/// Renders `doc` in `format`.
+pub fn render(doc: &FeedDoc, format: Format) -> String {
+    match format {
+        Format::Rss => rss::render(doc),
+        Format::Atom => atom::render(doc),
+    }
+}

@@ -1,0 +1,75 @@
+//! Reading an already-published feed (ours or another tool's): just what identity comparisons
+//! need from each item.
+
+use chrono::{DateTime, FixedOffset};
+
+/// One item of a published feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedItem {
+    pub id: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+}
+
+/// Parses RSS 2.0 or Atom 1.0 text. RSS items without a guid fall back to their link, as
+/// readers do.
+pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
+    if let Ok(channel) = rss::Channel::read_from(text.as_bytes()) {
+        return Ok(channel
+            .items
+            .iter()
+            .filter_map(|i| {
+                let id = i.guid.as_ref().map(|g| g.value.clone()).or_else(|| i.link.clone())?;
+                Some(PublishedItem {
+                    id: id.trim().to_string(),
+                    title: i.title.clone().unwrap_or_default().trim().to_string(),
+                    link: i.link.clone().map(|l| l.trim().to_string()),
+                    published: i
+                        .pub_date
+                        .as_deref()
+                        .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok()),
+                })
+            })
+            .collect());
+    }
+    match atom_syndication::Feed::read_from(text.as_bytes()) {
+        Ok(feed) => Ok(feed
+            .entries
+            .iter()
+            .map(|e| PublishedItem {
+                id: e.id.trim().to_string(),
+                title: e.title.value.trim().to_string(),
+                link: e
+                    .links
+                    .iter()
+                    .find(|l| l.rel == "alternate")
+                    .or(e.links.first())
+                    .map(|l| l.href.clone()),
+                published: e.published.or(Some(e.updated)),
+            })
+            .collect()),
+        Err(e) => Err(format!("neither RSS 2.0 nor Atom 1.0 ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rss_guid_or_link() {
+        let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://x/</link><description>d</description>
+<item><title>A</title><link>https://x/a/</link><guid>https://x/a/</guid><pubDate>Wed, 01 May 2024 10:00:00 +0000</pubDate></item>
+<item><title>B</title><link>https://x/b/</link></item></channel></rss>"#;
+        let items = parse_published(xml).unwrap();
+        assert_eq!(items[0].id, "https://x/a/");
+        assert!(items[0].published.is_some());
+        assert_eq!(items[1].id, "https://x/b/");
+    }
+
+    #[test]
+    fn rejects_other_text() {
+        assert!(parse_published("<html/>").is_err());
+    }
+}

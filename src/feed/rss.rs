@@ -1,0 +1,107 @@
+//! RSS 2.0 renderer (rss crate). Dates are RFC 822 with a 4-digit year in the site timezone
+//! (R15, R16); `lastBuildDate` is the newest item change, not the clock (R17).
+
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use rss::extension::atom::AtomExtension;
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::{Category, Channel, Guid, Item};
+
+use super::{FeedDoc, GENERATOR};
+use crate::config::{Format, Person};
+
+pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
+    date.with_timezone(&tz)
+        .format("%a, %d %b %Y %H:%M:%S %z")
+        .to_string()
+}
+
+/// `email (Name)` as RSS `author` wants (R26), or `None` without an email.
+fn rss_author(person: &Person) -> Option<String> {
+    person
+        .email
+        .as_ref()
+        .map(|email| format!("{email} ({})", person.name))
+}
+
+pub fn channel(doc: &FeedDoc) -> Channel {
+    let items = doc
+        .items
+        .iter()
+        .map(|it| {
+            let author = it.author.as_ref().or(doc.author.as_ref());
+            let dc = author
+                .filter(|p| p.email.is_none())
+                .map(|p| DublinCoreExtension {
+                    creators: vec![p.name.clone()],
+                    ..Default::default()
+                });
+            // The id is a permalink only when it is the item's own URL (R13, R14).
+            let permalink = it.id == it.link.as_str();
+            Item {
+                title: Some(it.title.clone()),
+                link: Some(it.link.to_string()),
+                description: Some(if it.summary.is_empty() {
+                    it.html.clone()
+                } else {
+                    it.summary.clone()
+                }),
+                author: author.and_then(rss_author),
+                categories: it
+                    .tags
+                    .iter()
+                    .map(|t| Category {
+                        name: t.clone(),
+                        domain: None,
+                    })
+                    .collect(),
+                guid: Some(Guid {
+                    value: it.id.clone(),
+                    permalink,
+                }),
+                pub_date: Some(rfc822(it.published, doc.timezone)),
+                content: Some(it.html.clone()),
+                dublin_core_ext: dc,
+                ..Default::default()
+            }
+        })
+        .collect();
+
+    let self_link = doc.self_url(Format::Rss).map(|u| rss::extension::atom::Link {
+        href: u.to_string(),
+        rel: "self".into(),
+        mime_type: Some(Format::Rss.media_type().into()),
+        ..Default::default()
+    });
+
+    Channel {
+        title: doc.title.clone(),
+        link: doc.home.to_string(),
+        description: doc.description.clone(),
+        language: doc.language.clone(),
+        generator: Some(GENERATOR.into()),
+        last_build_date: doc.updated().map(|d| rfc822(d, doc.timezone)),
+        pub_date: doc.last_published().map(|d| rfc822(d, doc.timezone)),
+        atom_ext: self_link.map(|l| AtomExtension { links: vec![l] }),
+        items,
+        ..Default::default()
+    }
+}
+
+pub fn render(doc: &FeedDoc) -> String {
+    write(&channel(doc))
+}
+
+/// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1).
+pub fn write(channel: &Channel) -> String {
+    let bytes = channel
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .expect("writing to a Vec cannot fail");
+    let body = String::from_utf8(bytes).expect("the rss crate writes UTF-8");
+    let body = body.trim_start_matches(|c| c != '<');
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(body, |(_, r)| r).trim_start(),
+        None => body,
+    };
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n")
+}

@@ -1,0 +1,364 @@
+//! Giving each entry its permanent id and dates, using and updating the state.
+//!
+//! Matching order for an entry: the same source path; else a vanished record with the same
+//! content fingerprint (a rename or move); else a vanished record with the same title and date
+//! (renamed and edited in one step); else it is new. An explicit `id` key always wins.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::derive_id;
+use super::state::{Record, State};
+use crate::content::Entry;
+use crate::error::Diagnostic;
+
+/// An entry with its permanent id and dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identified {
+    pub feed: String,
+    pub entry: Entry,
+    pub id: String,
+    pub published: DateTime<FixedOffset>,
+    /// Atom `updated`: the `updated` key, else when a content change was first seen.
+    pub updated: DateTime<FixedOffset>,
+}
+
+/// Something worth telling the user once, when it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(pub String);
+
+#[derive(Debug)]
+pub struct Assigned {
+    pub items: Vec<Identified>,
+    pub state: State,
+    pub notes: Vec<Note>,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// `entries` are the publishable entries of each feed (no drafts, nothing in the future);
+/// `present` holds the state keys of every source file found, valid or not, so that a file
+/// with an error is not mistaken for one that vanished.
+pub fn assign(
+    site_id: &str,
+    previous: &State,
+    entries: Vec<(String, Entry)>,
+    present: &BTreeSet<String>,
+    now: DateTime<FixedOffset>,
+) -> Assigned {
+    let mut records: Vec<Record> = previous.entries.clone();
+    let by_source: HashMap<String, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.source.clone(), i))
+        .collect();
+    let mut claimed = vec![false; records.len()];
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+
+    // Pass 1: same source path.
+    let mut matched: Vec<Option<usize>> = entries
+        .iter()
+        .map(|(_, e)| {
+            let i = *by_source.get(&e.source)?;
+            claimed[i] = true;
+            Some(i)
+        })
+        .collect();
+
+    // Records whose file is gone from disk may have been renamed or moved.
+    let orphan = |i: usize, claimed: &[bool]| !claimed[i] && !present.contains(&records[i].source);
+
+    // Pass 2: same content in the same feed.
+    for (k, (feed, e)) in entries.iter().enumerate() {
+        if matched[k].is_some() {
+            continue;
+        }
+        let found = (0..records.len()).find(|&i| {
+            orphan(i, &claimed) && records[i].feed == *feed && records[i].fingerprint == e.fingerprint
+        });
+        if let Some(i) = found {
+            claimed[i] = true;
+            matched[k] = Some(i);
+            notes.push(Note(format!(
+                "{} was {} (same content); it keeps its id and dates",
+                e.source, records[i].source
+            )));
+        }
+    }
+
+    // Pass 3: renamed and edited at once: same title and explicit date.
+    for (k, (feed, e)) in entries.iter().enumerate() {
+        if matched[k].is_some() {
+            continue;
+        }
+        let Some(date) = e.date else { continue };
+        let found = (0..records.len()).find(|&i| {
+            orphan(i, &claimed)
+                && records[i].feed == *feed
+                && records[i].title == e.title
+                && records[i].date == date
+        });
+        if let Some(i) = found {
+            claimed[i] = true;
+            matched[k] = Some(i);
+            notes.push(Note(format!(
+                "{} was {} (same title and date, content edited); it keeps its id and dates",
+                e.source, records[i].source
+            )));
+        }
+    }
+
+    // Ids already owned by some record: a new entry may not take one of them.
+    let mut owners: HashMap<String, usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        owners.entry(r.id.clone()).or_insert(i);
+    }
+
+    let mut items = Vec::with_capacity(entries.len());
+    let mut new_records = Vec::new();
+    for ((feed, e), m) in entries.into_iter().zip(matched) {
+        let (id, published, changed, record) = match m {
+            Some(i) => {
+                let r = &mut records[i];
+                let id = match &e.id {
+                    Some(explicit) if *explicit != r.id => {
+                        notes.push(Note(format!(
+                            "{}: id changed from {} to {} by its `id` key; readers will see it as a new item",
+                            e.source, r.id, explicit
+                        )));
+                        explicit.clone()
+                    }
+                    _ => r.id.clone(),
+                };
+                if r.gone.take().is_some() {
+                    notes.push(Note(format!("{} is back; it keeps its id {}", e.source, id)));
+                }
+                let published = e.date.unwrap_or(r.date);
+                if r.fingerprint != e.fingerprint {
+                    r.changed = Some(now);
+                    r.fingerprint = e.fingerprint.clone();
+                }
+                r.id = id.clone();
+                r.feed = feed.clone();
+                r.source = e.source.clone();
+                r.title = e.title.clone();
+                r.date = published;
+                (id, published, r.changed, None)
+            }
+            None => {
+                let id = match &e.id {
+                    Some(explicit) => explicit.clone(),
+                    None => fresh_id(site_id, &feed, &e.slug, &owners, &mut notes, &e.source),
+                };
+                let published = e.date.unwrap_or(now);
+                let record = Record {
+                    id: id.clone(),
+                    feed: feed.clone(),
+                    source: e.source.clone(),
+                    title: e.title.clone(),
+                    date: published,
+                    first_seen: now,
+                    fingerprint: e.fingerprint.clone(),
+                    changed: None,
+                    gone: None,
+                };
+                (id, published, None, Some(record))
+            }
+        };
+        if let Some(r) = record {
+            new_records.push(r);
+        }
+        let updated = e
+            .updated
+            .unwrap_or_else(|| changed.map_or(published, |c| c.max(published)));
+        items.push(Identified {
+            feed,
+            entry: e,
+            id,
+            published,
+            updated,
+        });
+    }
+
+    // Vanished: reported once, kept (their ids stay reserved).
+    for (i, r) in records.iter_mut().enumerate() {
+        if !claimed[i] && r.gone.is_none() && !present.contains(&r.source) {
+            r.gone = Some(now);
+            notes.push(Note(format!(
+                "{} is gone from the sources; it leaves the feed, and its id {} stays reserved",
+                r.source, r.id
+            )));
+        }
+    }
+    records.extend(new_records);
+
+    // No two entries may share an id, across all feeds.
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for item in &items {
+        if let Some(other) = seen.insert(&item.id, &item.entry.source) {
+            errors.push(Diagnostic::new(
+                &item.entry.source,
+                None,
+                format!(
+                    "has the same id `{}` as {other}: give one of them another `slug` or `id`",
+                    item.id
+                ),
+            ));
+        }
+    }
+    // An explicit id may also collide with a retired entry's id.
+    for item in &items {
+        let clash = records
+            .iter()
+            .find(|r| r.id == item.id && r.source != item.entry.source && r.gone.is_some());
+        if let Some(r) = clash {
+            errors.push(Diagnostic::new(
+                &item.entry.source,
+                None,
+                format!(
+                    "its id `{}` belonged to {}, which was removed; ids are never reused: choose another `id`",
+                    item.id, r.source
+                ),
+            ));
+        }
+    }
+
+    Assigned {
+        items,
+        state: State {
+            version: previous.version,
+            site_id: previous.site_id.clone(),
+            entries: records,
+        },
+        notes,
+        errors,
+    }
+}
+
+/// A derived id that no record owns; a retired id is never handed to a new entry.
+fn fresh_id(
+    site_id: &str,
+    feed: &str,
+    slug: &str,
+    owners: &HashMap<String, usize>,
+    notes: &mut Vec<Note>,
+    source: &str,
+) -> String {
+    let base = derive_id(site_id, feed, slug);
+    if !owners.contains_key(&base) {
+        return base;
+    }
+    let mut n = 2;
+    loop {
+        let candidate = derive_id(site_id, feed, &format!("{slug}-{n}"));
+        if !owners.contains_key(&candidate) {
+            notes.push(Note(format!(
+                "{source}: slug `{slug}` belonged to an earlier entry; it gets a new id {candidate}"
+            )));
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::BodyKind;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn entry(source: &str, title: &str, body: &str, date: Option<&str>) -> Entry {
+        Entry {
+            source: source.into(),
+            title: title.into(),
+            date: date.map(at),
+            updated: None,
+            author: None,
+            summary: None,
+            tags: vec![],
+            id: None,
+            slug: crate::content::slug::slug_from_file_name(source.rsplit('/').next().unwrap()),
+            link: None,
+            draft: false,
+            kind: BodyKind::Markdown,
+            fingerprint: blake3::hash(format!("{title}{body}").as_bytes()).to_hex().to_string(),
+            body: body.into(),
+        }
+    }
+
+    fn run(state: &State, entries: Vec<Entry>, now: &str) -> Assigned {
+        let present = entries.iter().map(|e| e.source.clone()).collect();
+        let entries = entries.into_iter().map(|e| ("reviews".to_string(), e)).collect();
+        assign("tag:example.com,2026:", state, entries, &present, at(now))
+    }
+
+    const T0: &str = "2026-01-01T00:00:00Z";
+    const T1: &str = "2026-01-02T00:00:00Z";
+    const T2: &str = "2026-01-03T00:00:00Z";
+
+    #[test]
+    fn undated_entry_keeps_first_seen() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let a = run(&s0, vec![entry("c/a.md", "A", "x", None)], T0);
+        assert_eq!(a.items[0].published, at(T0));
+        let b = run(&a.state, vec![entry("c/a.md", "A", "x", None)], T1);
+        assert_eq!(b.items[0].published, at(T0));
+        assert_eq!(b.items[0].id, a.items[0].id);
+        assert_eq!(b.state, a.state);
+    }
+
+    #[test]
+    fn rename_keeps_id_and_edit_moves_updated_once() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
+        let b = run(&a.state, vec![entry("c/sub/b.md", "A", "x", Some(T0))], T1);
+        assert_eq!(b.items[0].id, a.items[0].id);
+        assert!(b.notes[0].0.contains("was c/a.md"));
+        let c = run(&b.state, vec![entry("c/sub/b.md", "A", "edited", Some(T0))], T1);
+        assert_eq!(c.items[0].updated, at(T1));
+        let d = run(&c.state, vec![entry("c/sub/b.md", "A", "edited", Some(T0))], T2);
+        assert_eq!(d.items[0].updated, at(T1));
+        assert_eq!(d.items[0].id, a.items[0].id);
+    }
+
+    #[test]
+    fn rename_with_edit_matches_title_and_date() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
+        let b = run(&a.state, vec![entry("c/b.md", "A", "y", Some(T0))], T1);
+        assert_eq!(b.items[0].id, a.items[0].id);
+        assert!(b.notes[0].0.contains("same title and date"));
+    }
+
+    #[test]
+    fn vanished_is_reported_once_and_id_not_reused() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let a = run(&s0, vec![entry("c/heat.md", "A", "x", Some(T0))], T0);
+        let b = run(&a.state, vec![], T1);
+        assert_eq!(b.notes.len(), 1);
+        assert!(b.notes[0].0.contains("gone"));
+        let c = run(&b.state, vec![], T2);
+        assert!(c.notes.is_empty());
+        // A different file with the same slug does not inherit the retired id.
+        let d = run(&c.state, vec![entry("c/2026-01-03-heat.md", "B", "z", Some(T2))], T2);
+        assert_ne!(d.items[0].id, a.items[0].id);
+        assert!(d.errors.is_empty());
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_files() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let mut e1 = entry("c/a.md", "A", "x", Some(T0));
+        let mut e2 = entry("c/b.md", "B", "y", Some(T0));
+        e1.id = Some("urn:x".into());
+        e2.id = Some("urn:x".into());
+        let a = run(&s0, vec![e1, e2], T0);
+        assert_eq!(a.errors.len(), 1);
+        assert!(a.errors[0].to_string().contains("c/b.md"));
+        assert!(a.errors[0].to_string().contains("c/a.md"));
+    }
+}

@@ -1,0 +1,102 @@
+//! Identity: the permanent site id, entry ids derived from it, and the state file that keeps
+//! every published entry's id and dates stable across rebuilds, renames and edits.
+//!
+//! Ids are never derived from `base_url` (a domain or http->https move must not change them),
+//! from file modification times, or from randomness.
+
+mod assign;
+pub mod compare;
+mod state;
+
+pub use assign::{Assigned, Identified, Note, assign};
+pub use state::{Record, State, load_state, save_state};
+
+use url::Url;
+use uuid::Uuid;
+
+/// Checks that a `[site] id` can anchor permanent ids: a `tag:` URI prefix
+/// (`tag:example.com,2026:`), a UUID or `urn:uuid:` URN.
+pub fn check_site_id(id: &str) -> Result<(), String> {
+    if let Some(rest) = id.strip_prefix("tag:") {
+        let Some((authority, date_and_rest)) = rest.split_once(',') else {
+            return Err("a tag: id needs `,date:` after the authority".into());
+        };
+        let valid_authority = !authority.is_empty()
+            && authority
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@' | '_'));
+        let date = date_and_rest.split(':').next().unwrap_or("");
+        let valid_date = [4, 7, 10].contains(&date.len())
+            && date
+                .chars()
+                .enumerate()
+                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+        if valid_authority && valid_date && date_and_rest.contains(':') {
+            return Ok(());
+        }
+        return Err("a tag: id looks like `tag:example.com,2026:`".into());
+    }
+    let uuid_text = id.strip_prefix("urn:uuid:").unwrap_or(id);
+    Uuid::parse_str(uuid_text)
+        .map(|_| ())
+        .map_err(|_| "use a tag: URI or a UUID".into())
+}
+
+/// The site id used when `[site] id` is not set and no state recorded one: a UUID named after
+/// the base URL's host, so the same host gives the same ids on every machine.
+pub fn site_id_from_host(base_url: &Url) -> String {
+    let host = base_url.host_str().unwrap_or("localhost").to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    format!("urn:uuid:{}", Uuid::new_v5(&Uuid::NAMESPACE_DNS, host.as_bytes()))
+}
+
+/// The id of an entry that has none recorded: a function of the site id, the feed and the slug.
+pub fn derive_id(site_id: &str, feed: &str, slug: &str) -> String {
+    if site_id.starts_with("tag:") {
+        let sep = if site_id.ends_with(':') || site_id.ends_with('/') { "" } else { "/" };
+        return format!("{site_id}{sep}{feed}/{}", encode_segment(slug));
+    }
+    let uuid_text = site_id.strip_prefix("urn:uuid:").unwrap_or(site_id);
+    let namespace = Uuid::parse_str(uuid_text)
+        .unwrap_or_else(|_| Uuid::new_v5(&Uuid::NAMESPACE_URL, site_id.as_bytes()));
+    format!(
+        "urn:uuid:{}",
+        Uuid::new_v5(&namespace, format!("{feed}/{slug}").as_bytes())
+    )
+}
+
+/// Percent-encodes what a tag: URI's specific part may not hold raw (non-ASCII slugs).
+fn encode_segment(slug: &str) -> String {
+    url::form_urlencoded::byte_serialize(slug.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_ids() {
+        assert!(check_site_id("tag:example.com,2026:").is_ok());
+        assert!(check_site_id("tag:jane@example.com,2026-11-25:reel").is_ok());
+        assert!(check_site_id("urn:uuid:8c5e2a4e-0b1c-4f9a-9a57-0c7f1f1d2e3a").is_ok());
+        assert!(check_site_id("tag:example.com:").is_err());
+        assert!(check_site_id("https://example.com/").is_err());
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_ignore_scheme_and_www() {
+        let a = site_id_from_host(&Url::parse("http://www.example.com/").unwrap());
+        let b = site_id_from_host(&Url::parse("https://example.com/blog/").unwrap());
+        assert_eq!(a, b);
+        let id = derive_id(&a, "reviews", "heat");
+        assert_eq!(id, derive_id(&b, "reviews", "heat"));
+        assert!(id.starts_with("urn:uuid:"));
+        assert_ne!(id, derive_id(&a, "episodes", "heat"));
+        assert_eq!(
+            derive_id("tag:example.com,2026:", "reviews", "amélie"),
+            "tag:example.com,2026:reviews/am%C3%A9lie"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! feedwright: publishes RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's
+//! episode notes, with ids and dates that never churn.
+//!
+//! Data flows one way: [`config`] -> [`content`] -> [`identity`] -> [`feed`] -> [`output`].
+//! [`pipeline`] runs those stages in order; [`cli`] turns command lines into pipeline calls.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod feed;
+pub mod identity;
+pub mod lock;
+pub mod output;
+pub mod pipeline;
+pub mod publish;
+
+pub use error::{Error, Result};

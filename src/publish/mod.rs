@@ -1,0 +1,3 @@
+//! Talking to remote hosts over HTTP(S): fetching a published feed.
+
+pub mod http;
