@@ -19,6 +19,7 @@ struct RawConfig {
     site: RawSite,
     #[serde(default, rename = "feed")]
     feeds: Vec<RawFeed>,
+    publish: Option<crate::publish::config::RawPublish>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +89,8 @@ pub struct Config {
     pub root: PathBuf,
     pub site: Site,
     pub feeds: Vec<FeedConfig>,
+    /// `[publish]`; defaults (no upload, no hubs) when absent.
+    pub publish: crate::publish::config::PublishConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -284,8 +287,17 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             .unwrap_or_else(|| PathBuf::from("feedwright-state.toml")),
     );
 
+    let publish = match raw.publish {
+        Some(p) => p.resolve(&root).map_err(|m| err("[publish]", m))?,
+        None => crate::publish::config::PublishConfig {
+            state_file: root.join("feedwright-push.toml"),
+            ..Default::default()
+        },
+    };
+
     Ok(Config {
         path: path.to_path_buf(),
+        publish,
         root,
         site: Site {
             title: site.title,

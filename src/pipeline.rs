@@ -234,6 +234,7 @@ fn feed_doc(config: &Config, feed: &FeedConfig, site_id: &str, items: &[&Identif
         language: config.site.language.clone(),
         author: config.site.author.clone(),
         timezone: config.site.timezone,
+        hubs: config.publish.hubs.clone(),
         items: out,
     })
 }

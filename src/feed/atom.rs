@@ -60,6 +60,7 @@ pub fn feed(doc: &FeedDoc) -> Feed {
     if let Some(u) = doc.self_url(Format::Atom) {
         links.push(link(u.as_str(), "self", Some(Format::Atom.media_type())));
     }
+    links.extend(doc.hubs.iter().map(|h| link(h.as_str(), "hub", None)));
     // RFC 4287 needs a feed author unless every entry has one (R30).
     let authors = match &doc.author {
         Some(p) => vec![person(p)],

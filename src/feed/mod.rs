@@ -26,6 +26,8 @@ pub struct FeedDoc {
     pub language: Option<String>,
     pub author: Option<Person>,
     pub timezone: Tz,
+    /// WebSub hubs advertised with `rel="hub"` links (R89).
+    pub hubs: Vec<Url>,
     pub items: Vec<FeedItem>,
 }
 

@@ -73,6 +73,14 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         mime_type: Some(Format::Rss.media_type().into()),
         ..Default::default()
     });
+    let atom_links: Vec<_> = self_link
+        .into_iter()
+        .chain(doc.hubs.iter().map(|h| rss::extension::atom::Link {
+            href: h.to_string(),
+            rel: "hub".into(),
+            ..Default::default()
+        }))
+        .collect();
 
     Channel {
         title: doc.title.clone(),
@@ -82,7 +90,7 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         generator: Some(GENERATOR.into()),
         last_build_date: doc.updated().map(|d| rfc822(d, doc.timezone)),
         pub_date: doc.last_published().map(|d| rfc822(d, doc.timezone)),
-        atom_ext: self_link.map(|l| AtomExtension { links: vec![l] }),
+        atom_ext: (!atom_links.is_empty()).then_some(AtomExtension { links: atom_links }),
         items,
         ..Default::default()
     }

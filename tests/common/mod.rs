@@ -1,0 +1,130 @@
+//! Shared test scaffolding: a temporary site on disk and the real binary run against it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub const NOW: &str = "2026-11-20T09:00:00Z";
+
+pub const CONFIG: &str = r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+timezone = "Europe/Paris"
+author = { name = "Ada Critic", email = "ada@films.example" }
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+description = "Film reviews"
+source = "content/reviews"
+link = "reviews/{slug}/"
+"#;
+
+/// A site in a temp folder; dropped with the test.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    pub fn new() -> Site {
+        Site::with_config(CONFIG)
+    }
+
+    pub fn with_config(config: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        std::fs::create_dir_all(dir.path().join("content/reviews")).unwrap();
+        Site { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path(rel)).unwrap();
+    }
+
+    pub fn rename(&self, from: &str, to: &str) {
+        let to = self.path(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(self.path(from), to).unwrap();
+    }
+
+    /// Runs feedwright with `args` in the site folder, at time `now`.
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
+        Command::cargo_bin("feedwright")
+            .unwrap()
+            .current_dir(self.dir.path())
+            .env_remove("FEEDWRIGHT_CONFIG")
+            .arg("--now")
+            .arg(now)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_at(NOW, args)
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?} failed:\n{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn ok_at(&self, now: &str, args: &[&str]) -> String {
+        let out = self.run_at(now, args);
+        assert!(out.status.success(), "{args:?} failed:\n{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn rss(&self, name: &str) -> feed_rs::model::Feed {
+        parse_feed(&self.path(&format!("feeds/{name}.rss")))
+    }
+
+    pub fn atom(&self, name: &str) -> feed_rs::model::Feed {
+        parse_feed(&self.path(&format!("feeds/{name}.atom")))
+    }
+}
+
+/// Parses a feed file with feed-rs, an independent parser.
+pub fn parse_feed(path: &Path) -> feed_rs::model::Feed {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// stdout and stderr together, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status: {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn review(title: &str, date: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\ndate = \"{date}\"\n+++\n{body}\n")
+}
