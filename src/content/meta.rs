@@ -82,16 +82,25 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
                 let full = e.to_string();
                 MetaError {
                     line: yaml_error_line(&full),
-                    message: explain(full.lines().next().unwrap_or("invalid YAML").trim(), text),
+                    message: explain(clean_yaml_message(full.lines().next().unwrap_or("invalid YAML")), text),
                 }
             })
         }
     }
 }
 
+/// Drops the `error: line N column M:` prefix; the line is reported separately.
+fn clean_yaml_message(message: &str) -> &str {
+    let m = message.trim().trim_start_matches("error:").trim_start();
+    match m.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map_or(m, |(_, r)| r),
+        None => m,
+    }
+}
+
 /// Adds the list of known keys to an unknown-key message.
 fn explain(message: &str, _text: &str) -> String {
-    if message.contains("unknown field") {
+    if message.contains("unknown field") && !message.contains("expected one of") {
         format!(
             "{message}; the keys an entry may have are: {}",
             KNOWN_KEYS.join(", ")

@@ -36,7 +36,13 @@ pub fn feed(doc: &FeedDoc) -> Feed {
             id: it.id.clone(),
             updated: in_zone(it.updated, tz),
             published: Some(in_zone(it.published, tz)),
-            authors: it.author.iter().map(person).collect(),
+            // The feed's author covers entries by the same person (R30).
+            authors: it
+                .author
+                .iter()
+                .filter(|a| Some(*a) != doc.author.as_ref())
+                .map(person)
+                .collect(),
             categories: it
                 .tags
                 .iter()

@@ -1,0 +1,65 @@
+//! The committed sample site (config.toml, content/, feedwright-state.toml) and its committed
+//! feeds/ must agree: a stale feeds/ folder fails here.
+
+mod common;
+
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn committed_feeds_are_up_to_date() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for item in ["config.toml", "feedwright-state.toml"] {
+        std::fs::copy(repo.join(item), dir.path().join(item)).unwrap();
+    }
+    copy_dir(&repo.join("content"), &dir.path().join("content"));
+    copy_dir(&repo.join("feeds"), &dir.path().join("feeds"));
+    let out = assert_cmd::Command::cargo_bin("feedwright")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .args(["--now", "2026-11-25T12:00:00Z", "build"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "feeds/ is stale: run `cargo run --release -- build` and commit feeds/"
+    );
+    for e in std::fs::read_dir(repo.join("feeds")).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        let ours = std::fs::read(e.path()).unwrap();
+        let fresh = std::fs::read(dir.path().join("feeds").join(&name)).unwrap();
+        assert!(ours == fresh, "feeds/{} is stale", name.to_string_lossy());
+    }
+    let state = std::fs::read(dir.path().join("feedwright-state.toml")).unwrap();
+    assert_eq!(state, std::fs::read(repo.join("feedwright-state.toml")).unwrap(), "state is stale");
+}
+
+#[test]
+fn sample_feeds_parse_and_hold_every_sample_entry() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reviews = common::parse_feed(&repo.join("feeds/reviews.rss"));
+    assert_eq!(reviews.entries.len(), 4);
+    let atom = common::parse_feed(&repo.join("feeds/reviews.atom"));
+    assert_eq!(atom.entries.len(), 4);
+    let titles: Vec<_> = reviews.entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    assert!(titles.contains(&"“Ballerina” – grace under fire".to_string()), "{titles:?}");
+    let episodes = common::parse_feed(&repo.join("feeds/episodes.rss"));
+    assert!(episodes.entries.len() >= 3);
+}
