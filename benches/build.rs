@@ -1,0 +1,223 @@
+//! `cargo bench --bench build`: builds generated corpora with the real release binary and prints,
+//! per corpus size, the `cat` floor (reading every file once), our median wall time, the ratio,
+//! peak memory, and a rebuild with nothing changed (which must write nothing).
+//!
+//! Options (after `--`): `--n 1000,10000` sizes; `--full` adds 100,000 (or set
+//! `FEEDWRIGHT_BENCH_FULL=1`); `--runs K` timed runs per figure (median reported);
+//! `--keep DIR` only writes the corpus of the first size into DIR (for profiling) and exits.
+//! `FEEDWRIGHT_BIN` overrides the binary (default: the release build cargo made for this bench).
+
+mod corpus;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use corpus::{Corpus, LIMITS, NOW};
+
+struct Options {
+    sizes: Vec<usize>,
+    runs: Option<usize>,
+    keep: Option<PathBuf>,
+}
+
+fn options() -> Options {
+    let mut sizes = vec![1_000, 10_000];
+    let mut runs = None;
+    let mut keep = None;
+    let mut full = std::env::var("FEEDWRIGHT_BENCH_FULL").is_ok_and(|v| !v.is_empty() && v != "0");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--n" => {
+                let list = args.next().expect("--n needs a list like 1000,10000");
+                sizes = list
+                    .split(',')
+                    .map(|s| s.trim().replace('_', "").parse().expect("--n takes numbers"))
+                    .collect();
+            }
+            "--full" => full = true,
+            "--runs" => runs = Some(args.next().and_then(|r| r.parse().ok()).expect("--runs K")),
+            "--keep" => keep = Some(PathBuf::from(args.next().expect("--keep DIR"))),
+            // cargo passes `--bench`; anything else is ignored like libtest filters.
+            _ => {}
+        }
+    }
+    if full && !sizes.contains(&100_000) {
+        sizes.push(100_000);
+    }
+    Options { sizes, runs, keep }
+}
+
+/// Wall time and peak resident memory of one child process.
+struct Run {
+    wall: Duration,
+    max_rss_kb: i64,
+}
+
+/// Runs `cmd` to completion, reaping it with `wait4` to read its own peak RSS.
+fn measure(cmd: &mut Command) -> Run {
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("cannot start the command");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut stderr).ok();
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(r, pid, "wait4 failed");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(ok, "{cmd:?} failed (status {status}):\n{stderr}");
+    Run {
+        wall,
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn build_cmd(bin: &Path, corpus: &Corpus, limit: usize) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("--config")
+        .arg(corpus.config(limit))
+        .args(["--now", NOW, "--quiet", "build"]);
+    c
+}
+
+fn reset(corpus: &Corpus, limit: usize) {
+    let _ = std::fs::remove_dir_all(corpus.output_dir(limit));
+    let _ = std::fs::remove_file(corpus.state_file(limit));
+}
+
+/// Every output file and the state file with its modification time.
+fn snapshot(corpus: &Corpus, limit: usize) -> Vec<(PathBuf, SystemTime)> {
+    let mut paths = vec![corpus.state_file(limit)];
+    if let Ok(dir) = std::fs::read_dir(corpus.output_dir(limit)) {
+        paths.extend(dir.filter_map(|e| e.ok()).map(|e| e.path()));
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let t = std::fs::metadata(&p).and_then(|m| m.modified()).expect("output exists");
+            (p, t)
+        })
+        .collect()
+}
+
+fn cat_floor(corpus: &Corpus, runs: usize) -> Duration {
+    let list = corpus.root.join("files.lst");
+    let mut text = Vec::new();
+    for f in &corpus.files {
+        text.extend_from_slice(f.as_os_str().as_encoded_bytes());
+        text.push(0);
+    }
+    std::fs::write(&list, text).expect("writing the file list");
+    let cat = || {
+        let mut c = Command::new("xargs");
+        c.arg("-0").arg("-a").arg(&list).arg("cat");
+        c
+    };
+    measure(&mut cat()); // warm the cache
+    median((0..runs).map(|_| measure(&mut cat()).wall).collect())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let opts = options();
+    let bin = std::env::var_os("FEEDWRIGHT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_feedwright")));
+
+    if let Some(dir) = &opts.keep {
+        std::fs::create_dir_all(dir).expect("creating the corpus folder");
+        let c = corpus::generate(dir, opts.sizes[0]).expect("writing the corpus");
+        eprintln!("wrote {} files, {} bytes into {}", c.files.len(), c.bytes, dir.display());
+        for limit in LIMITS {
+            eprintln!("  {:?} --config {} --now {NOW} build", bin, c.config(limit).display());
+        }
+        return;
+    }
+
+    eprintln!("binary: {}", bin.display());
+    let mut rows = Vec::new();
+    for &n in &opts.sizes {
+        let runs = opts.runs.unwrap_or(if n >= 100_000 { 3 } else { 5 });
+        let tmp = tempfile::Builder::new()
+            .prefix("feedwright-bench-")
+            .tempdir()
+            .expect("creating a temp folder");
+        eprintln!("n = {n}: generating corpus...");
+        let corpus = corpus::generate(tmp.path(), n).expect("writing the corpus");
+        let floor = cat_floor(&corpus, runs);
+        eprintln!("n = {n}: {} files, {} bytes, cat floor {}", corpus.files.len(), corpus.bytes, ms(floor));
+        for limit in LIMITS {
+            // One untimed build warms the binary and the page cache.
+            reset(&corpus, limit);
+            measure(&mut build_cmd(&bin, &corpus, limit));
+            let mut walls = Vec::new();
+            let mut rss = 0;
+            for _ in 0..runs {
+                reset(&corpus, limit);
+                let r = measure(&mut build_cmd(&bin, &corpus, limit));
+                walls.push(r.wall);
+                rss = rss.max(r.max_rss_kb);
+            }
+            let first = median(walls);
+
+            let before = snapshot(&corpus, limit);
+            let mut rewalls = Vec::new();
+            let mut re_rss = 0;
+            for _ in 0..runs {
+                let r = measure(&mut build_cmd(&bin, &corpus, limit));
+                rewalls.push(r.wall);
+                re_rss = re_rss.max(r.max_rss_kb);
+            }
+            let again = median(rewalls);
+            let untouched = snapshot(&corpus, limit) == before;
+            eprintln!(
+                "n = {n}, limit {limit}: build {} ({:.2}x), {} MB; rebuild {} ({:.2}x), {} MB, wrote nothing: {untouched}",
+                ms(first),
+                first.as_secs_f64() / floor.as_secs_f64(),
+                rss / 1024,
+                ms(again),
+                again.as_secs_f64() / floor.as_secs_f64(),
+                re_rss / 1024
+            );
+            rows.push(format!(
+                "| {n} | {} | {:.1} MB | {} | {} | {} | {:.2}x | {:.1} µs | {} MB | {} | {:.2}x | {} |",
+                corpus.files.len(),
+                corpus.bytes as f64 / 1e6,
+                ms(floor),
+                if limit == 0 { "all".to_string() } else { limit.to_string() },
+                ms(first),
+                first.as_secs_f64() / floor.as_secs_f64(),
+                first.as_secs_f64() * 1e6 / corpus.files.len() as f64,
+                rss / 1024,
+                ms(again),
+                again.as_secs_f64() / first.as_secs_f64(),
+                if untouched { "nothing" } else { "SOMETHING (bug)" },
+            ));
+        }
+    }
+    println!();
+    println!("{runs_note}", runs_note = "Medians of timed runs after one warm-up; fresh output and state for each first build.");
+    println!();
+    println!("| reviews | files | bytes | `cat` floor | limit | build | ÷ floor | per file | peak RSS | no-change rebuild | ÷ build | rebuild wrote |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for r in rows {
+        println!("{r}");
+    }
+}
