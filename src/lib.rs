@@ -11,6 +11,7 @@ pub mod error;
 pub mod feed;
 pub mod identity;
 pub mod lock;
+pub mod media;
 pub mod output;
 pub mod pipeline;
 pub mod publish;

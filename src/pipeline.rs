@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use chrono::{DateTime, Datelike, FixedOffset};
 use url::Url;
 
-use crate::config::{Config, FeedConfig, Format, Person};
+use crate::config::podcast::{Artwork, MissingAudio};
+use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
 use crate::content::{self, Entry, render::render};
 use crate::error::{Diagnostic, Error, Result};
-use crate::feed::{self, FeedDoc, FeedItem, check::check_feed};
+use crate::feed::{self, Enclosure, FeedDoc, FeedItem, PodcastChannel, check::check_feed, podcast, podcast_rules};
+use crate::media::{self, MediaRules};
 use crate::identity::compare::PlannedEntry;
 use crate::identity::{self, Identified, Note, State};
 
@@ -65,15 +67,30 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
         .clone()
         .unwrap_or_else(|| State::new(site_id.clone()));
 
+    // Feeds that share a source folder share its entries (a notes feed and a podcast feed of
+    // the same episodes): each file is one entry with one id, owned by the first such feed.
     let mut errors = Vec::new();
     let mut present = BTreeSet::new();
     let mut publishable = Vec::new();
+    let mut owners: Vec<(&std::path::Path, &str)> = Vec::new();
     for feed in &config.feeds {
+        if owners.iter().any(|(folder, _)| *folder == feed.source) {
+            continue;
+        }
+        owners.push((&feed.source, &feed.name));
         let collected = content::collect(&feed.source, &config.root, config.site.timezone);
         errors.extend(collected.errors);
         warnings.extend(collected.warnings);
         // Files that failed to parse are present too: not to be taken for vanished ones.
-        present.extend(collected.found);
+        for key in collected.found {
+            if !present.insert(key.clone()) {
+                errors.push(Diagnostic::new(
+                    &key,
+                    None,
+                    format!("is under the source folders of two feeds (`{}` and another); give feeds the same source or folders that do not nest", feed.name),
+                ));
+            }
+        }
         for entry in collected.entries {
             let future = entry.date.is_some_and(|d| d > now);
             if !entry.draft && !future {
@@ -81,11 +98,24 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
             }
         }
     }
+    let owner_of = |feed: &FeedConfig| -> String {
+        owners
+            .iter()
+            .find(|(folder, _)| *folder == feed.source)
+            .map_or_else(|| feed.name.clone(), |(_, name)| name.to_string())
+    };
+
     let assigned = identity::assign(&site_id, &base_state, publishable, &present, now);
     errors.extend(assigned.errors);
+    for feed in &config.feeds {
+        for rule in podcast_rules::check_channel(feed, config.site.language.as_deref()) {
+            errors.push(Diagnostic::new(&config.path, None, rule));
+        }
+    }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
     }
+    let mut state = assigned.state;
 
     let mut entries = Vec::with_capacity(assigned.items.len());
     for it in &assigned.items {
@@ -109,12 +139,89 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
     let mut docs = Vec::new();
     let mut check_errors = Vec::new();
     for feed in &config.feeds {
-        let mut items: Vec<&Identified> = assigned.items.iter().filter(|i| i.feed == feed.name).collect();
+        let owner = owner_of(feed);
+        let mut items: Vec<&Identified> = assigned.items.iter().filter(|i| i.feed == owner).collect();
         items.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+        let media = media_rules(config, feed);
+        let mut enclosures = Vec::with_capacity(items.len());
+        if feed.kind == FeedKind::Podcast {
+            // Only episodes with audio go into a podcast feed; the limit counts those.
+            let skip_is_error = feed
+                .podcast
+                .as_ref()
+                .is_some_and(|p| p.missing_audio == MissingAudio::Error);
+            let mut kept = Vec::with_capacity(items.len());
+            for it in items {
+                let resolved = match &it.entry.episode {
+                    Some(ep) => media::enclosure(ep, &media, &mut state.media_lengths),
+                    None => Ok(None),
+                };
+                match resolved {
+                    Ok(Some(enc)) => {
+                        kept.push(it);
+                        enclosures.push(Some(enc));
+                    }
+                    Ok(None) if skip_is_error => errors.push(Diagnostic::new(
+                        &it.entry.source,
+                        None,
+                        format!("has no `audio`, and podcast feed `{}` sets missing_audio = \"error\"", feed.name),
+                    )),
+                    Ok(None) => warnings.push(Diagnostic::new(
+                        &it.entry.source,
+                        None,
+                        format!("has no `audio`; left out of podcast feed `{}` (it stays in the notes feeds)", feed.name),
+                    )),
+                    Err(problem) => errors.push(Diagnostic::new(&it.entry.source, None, problem)),
+                }
+            }
+            items = kept;
+        } else {
+            // Notes feeds carry an enclosure when one resolves without asking the network.
+            let offline = MediaRules { resolve_remote: false, ..media };
+            for it in &items {
+                let enc = it
+                    .entry
+                    .episode
+                    .as_ref()
+                    .and_then(|ep| media::enclosure(ep, &offline, &mut state.media_lengths).ok().flatten());
+                enclosures.push(enc);
+            }
+        }
         if feed.limit > 0 {
             items.truncate(feed.limit);
+            enclosures.truncate(feed.limit);
         }
-        let doc = feed_doc(config, feed, &site_id, &items)?;
+        let podcast = match &feed.podcast {
+            Some(p) => {
+                let self_url = feed_url(config, feed, Format::Rss);
+                let guid = match &p.guid {
+                    Some(g) => g.clone(),
+                    None => state
+                        .podcast_guids
+                        .entry(feed.name.clone())
+                        .or_insert_with(|| podcast::podcast_guid(self_url.as_str()))
+                        .clone(),
+                };
+                let image_url = match &p.image {
+                    Some(Artwork::Remote(u)) => Some(u.clone()),
+                    Some(Artwork::Local { url, .. }) => url.clone(),
+                    None => None,
+                };
+                Some(PodcastChannel {
+                    config: p.clone(),
+                    guid,
+                    image_url,
+                })
+            }
+            None => None,
+        };
+        let doc = feed_doc(config, feed, &site_id, &items, enclosures, podcast)?;
+        if feed.kind == FeedKind::Podcast {
+            let pairs = items.iter().map(|i| i.entry.source.as_str()).zip(doc.items.iter());
+            for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
+                errors.push(Diagnostic::new(source, None, problem));
+            }
+        }
         for &format in &feed.formats {
             let name = feed.file_name(format);
             let path = config.site.output_dir.join(&name);
@@ -143,6 +250,9 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
         }
         docs.push((feed.name.clone(), doc));
     }
+    if !errors.is_empty() {
+        return Err(Error::Content(errors));
+    }
     if !check_errors.is_empty() {
         return Err(Error::Content(check_errors));
     }
@@ -151,7 +261,7 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
         outputs,
         docs,
         entries,
-        state: assigned.state,
+        state,
         previous_state,
         warnings,
         notes: assigned.notes,
@@ -191,9 +301,41 @@ fn author_of(config: &Config, entry: &Entry) -> Option<Person> {
     }
 }
 
-fn feed_doc(config: &Config, feed: &FeedConfig, site_id: &str, items: &[&Identified]) -> Result<FeedDoc> {
+fn media_rules<'a>(config: &'a Config, feed: &'a FeedConfig) -> MediaRules<'a> {
+    // A notes feed of the same episodes publishes local audio where the podcast feed does.
+    let podcast = feed.podcast.as_ref().or_else(|| {
+        config
+            .feeds
+            .iter()
+            .find(|f| f.source == feed.source && f.podcast.is_some())
+            .and_then(|f| f.podcast.as_ref())
+    });
+    MediaRules {
+        base_url: podcast.and_then(|p| p.media_base_url.as_ref()),
+        resolve_remote: podcast.is_some_and(|p| p.resolve_lengths),
+        timeout: config.publish.timeout,
+    }
+}
+
+/// The public URL of a feed file.
+pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
+    config
+        .site
+        .feeds_url
+        .join(&feed.file_name(format))
+        .expect("a safe file name joins to a URL")
+}
+
+fn feed_doc(
+    config: &Config,
+    feed: &FeedConfig,
+    site_id: &str,
+    items: &[&Identified],
+    enclosures: Vec<Option<Enclosure>>,
+    podcast: Option<PodcastChannel>,
+) -> Result<FeedDoc> {
     let mut out = Vec::with_capacity(items.len());
-    for it in items {
+    for (it, enclosure) in items.iter().zip(enclosures) {
         let link = item_url(config, feed, &it.entry, it.published)?;
         let rendered = render(it.entry.kind, &it.entry.body, &link);
         let summary = it
@@ -211,20 +353,11 @@ fn feed_doc(config: &Config, feed: &FeedConfig, site_id: &str, items: &[&Identif
             summary,
             html: rendered.html,
             tags: it.entry.tags.clone(),
+            enclosure,
+            episode: it.entry.episode.clone(),
         });
     }
-    let self_urls = feed
-        .formats
-        .iter()
-        .map(|&f| {
-            let url = config
-                .site
-                .feeds_url
-                .join(&feed.file_name(f))
-                .expect("a safe file name joins to a URL");
-            (f, url)
-        })
-        .collect();
+    let self_urls = feed.formats.iter().map(|&f| (f, feed_url(config, feed, f))).collect();
     Ok(FeedDoc {
         id: identity::derive_id(site_id, "feed", &feed.name),
         title: feed.title.clone(),
@@ -236,6 +369,7 @@ fn feed_doc(config: &Config, feed: &FeedConfig, site_id: &str, items: &[&Identif
         timezone: config.site.timezone,
         hubs: config.publish.hubs.clone(),
         items: out,
+        podcast,
     })
 }
 

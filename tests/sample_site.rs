@@ -26,6 +26,7 @@ fn committed_feeds_are_up_to_date() {
         std::fs::copy(repo.join(item), dir.path().join(item)).unwrap();
     }
     copy_dir(&repo.join("content"), &dir.path().join("content"));
+    copy_dir(&repo.join("static"), &dir.path().join("static"));
     copy_dir(&repo.join("feeds"), &dir.path().join("feeds"));
     let out = assert_cmd::Command::cargo_bin("feedwright")
         .unwrap()
@@ -61,5 +62,9 @@ fn sample_feeds_parse_and_hold_every_sample_entry() {
     let titles: Vec<_> = reviews.entries.iter().map(|e| e.title.clone().unwrap().content).collect();
     assert!(titles.contains(&"“Ballerina” – grace under fire".to_string()), "{titles:?}");
     let episodes = common::parse_feed(&repo.join("feeds/episodes.rss"));
-    assert!(episodes.entries.len() >= 3);
+    assert_eq!(episodes.entries.len(), 3);
+    let podcast = common::parse_feed(&repo.join("feeds/podcast.rss"));
+    assert_eq!(podcast.entries.len(), 3);
+    let media: Vec<_> = podcast.entries.iter().flat_map(|e| e.media.iter()).collect();
+    assert!(media.iter().any(|m| m.content.iter().any(|c| c.url.as_ref().unwrap().as_str().ends_with("reel-notes-003.mp3"))));
 }

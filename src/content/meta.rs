@@ -7,6 +7,8 @@ use serde::Deserialize;
 /// Every key an entry's front matter may have, in the order the README lists them.
 pub const KNOWN_KEYS: &[&str] = &[
     "title", "date", "updated", "author", "summary", "tags", "id", "slug", "link", "draft",
+    "episode", "season", "episode_type", "audio", "audio_length", "audio_type", "duration",
+    "explicit", "image", "transcript", "chapters", "persons",
 ];
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -24,6 +26,82 @@ pub struct Meta {
     pub link: Option<String>,
     #[serde(default)]
     pub draft: bool,
+    // Episode keys (podcast feeds); validated into `content::episode::Episode`.
+    pub episode: Option<Scalar>,
+    pub season: Option<Scalar>,
+    pub episode_type: Option<String>,
+    pub audio: Option<String>,
+    pub audio_length: Option<Scalar>,
+    pub audio_type: Option<String>,
+    pub duration: Option<Scalar>,
+    pub explicit: Option<Scalar>,
+    pub image: Option<String>,
+    pub transcript: Option<TranscriptMeta>,
+    pub chapters: Option<String>,
+    #[serde(default)]
+    pub persons: Vec<PersonMeta>,
+}
+
+/// A number, string or boolean kept as its text, so that a rule can say what was wrong with it
+/// (`explicit = "yes"`, `duration = "1h"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string or true/false")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `transcript = "https://…/ep1.vtt"` or `transcript = { url = "…", type = "text/vtt" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum TranscriptMeta {
+    Url(String),
+    Full(TranscriptFull),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptFull {
+    pub url: String,
+    #[serde(rename = "type")]
+    pub mime: Option<String>,
+    pub language: Option<String>,
+    pub rel: Option<String>,
+}
+
+/// `persons = [{ name = "…", role = "host", href = "…" }]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonMeta {
+    pub name: String,
+    pub role: Option<String>,
+    pub group: Option<String>,
+    pub href: Option<String>,
+    pub img: Option<String>,
 }
 
 /// A date as written: a string, or a TOML date-time value (`date = 2024-05-01`), kept as text
@@ -156,6 +234,20 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
             "id" => meta.id = Some(value),
             "slug" => meta.slug = Some(value),
             "link" => meta.link = Some(value),
+            "episode" => meta.episode = Some(Scalar(value)),
+            "season" => meta.season = Some(Scalar(value)),
+            "episode_type" => meta.episode_type = Some(value),
+            "audio" => meta.audio = Some(value),
+            "audio_length" => meta.audio_length = Some(Scalar(value)),
+            "audio_type" => meta.audio_type = Some(value),
+            "duration" => meta.duration = Some(Scalar(value)),
+            "explicit" => meta.explicit = Some(Scalar(value)),
+            "image" => meta.image = Some(value),
+            "transcript" => meta.transcript = Some(TranscriptMeta::Url(value)),
+            "chapters" => meta.chapters = Some(value),
+            "persons" => errors.push(bad(
+                "Persons: cannot be given in a plain-text header; use a Markdown file with front matter".into(),
+            )),
             "draft" => match value.to_lowercase().as_str() {
                 "true" | "yes" => meta.draft = true,
                 "false" | "no" => meta.draft = false,

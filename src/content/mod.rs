@@ -3,6 +3,7 @@
 
 pub mod date;
 pub mod discover;
+pub mod episode;
 pub mod links;
 pub mod meta;
 pub mod render;

@@ -36,6 +36,8 @@ pub struct Entry {
     pub draft: bool,
     pub kind: BodyKind,
     pub body: String,
+    /// Podcast episode keys, when the notes have any.
+    pub episode: Option<Box<super::episode::Episode>>,
     /// Hash of the whole normalised file: detects edits and matches renamed files.
     pub fingerprint: String,
 }
@@ -144,6 +146,17 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         }
     }
 
+    let dir = display.parent().unwrap_or(Path::new(""));
+    let episode = match super::episode::episode_from_meta(&meta, dir) {
+        Ok(e) => e.map(Box::new),
+        Err(problems) => {
+            for (key, message) in problems {
+                errors.push(diag(key_line(&clean, key), message));
+            }
+            None
+        }
+    };
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -162,6 +175,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             draft: meta.draft,
             kind,
             body,
+            episode,
             fingerprint,
         },
         warnings,

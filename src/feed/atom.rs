@@ -51,7 +51,12 @@ pub fn feed(doc: &FeedDoc) -> Feed {
                     ..Default::default()
                 })
                 .collect(),
-            links: vec![link(it.link.as_str(), "alternate", Some("text/html"))],
+            links: std::iter::once(link(it.link.as_str(), "alternate", Some("text/html")))
+                .chain(it.enclosure.iter().map(|e| Link {
+                    length: Some(e.length.to_string()),
+                    ..link(&e.url, "enclosure", Some(&e.mime))
+                }))
+                .collect(),
             summary: (!it.summary.is_empty()).then(|| Text::plain(it.summary.clone())),
             content: Some(Content {
                 value: Some(it.html.clone()),

@@ -3,6 +3,8 @@
 
 pub mod atom;
 pub mod check;
+pub mod podcast;
+pub mod podcast_rules;
 pub mod read;
 pub mod rss;
 
@@ -10,7 +12,8 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::config::{Format, Person};
+use crate::config::{Format, Person, PodcastConfig};
+use crate::content::episode::Episode;
 
 pub const GENERATOR: &str = "feedwright";
 
@@ -29,6 +32,24 @@ pub struct FeedDoc {
     /// WebSub hubs advertised with `rel="hub"` links (R89).
     pub hubs: Vec<Url>,
     pub items: Vec<FeedItem>,
+    /// Channel settings of a podcast feed; `None` for notes feeds.
+    pub podcast: Option<PodcastChannel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodcastChannel {
+    pub config: PodcastConfig,
+    /// `podcast:guid`, computed once and kept (R66, R68).
+    pub guid: String,
+    pub image_url: Option<Url>,
+}
+
+/// A media file attached to an item (R20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enclosure {
+    pub url: String,
+    pub length: u64,
+    pub mime: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +63,8 @@ pub struct FeedItem {
     pub summary: String,
     pub html: String,
     pub tags: Vec<String>,
+    pub enclosure: Option<Enclosure>,
+    pub episode: Option<Box<Episode>>,
 }
 
 impl FeedDoc {
@@ -63,6 +86,7 @@ impl FeedDoc {
 /// Renders `doc` in `format`.
 pub fn render(doc: &FeedDoc, format: Format) -> String {
     match format {
+        Format::Rss if doc.podcast.is_some() => podcast::render(doc),
         Format::Rss => rss::render(doc),
         Format::Atom => atom::render(doc),
     }

@@ -61,6 +61,11 @@ pub fn channel(doc: &FeedDoc) -> Channel {
                 }),
                 pub_date: Some(rfc822(it.published, doc.timezone)),
                 content: Some(it.html.clone()),
+                enclosure: it.enclosure.as_ref().map(|e| rss::Enclosure {
+                    url: e.url.clone(),
+                    length: e.length.to_string(),
+                    mime_type: e.mime.clone(),
+                }),
                 dublin_core_ext: dc,
                 ..Default::default()
             }

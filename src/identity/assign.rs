@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
 use super::derive_id;
 use super::state::{Record, State};
@@ -69,14 +69,30 @@ pub fn assign(
     // Records whose file is gone from disk may have been renamed or moved.
     let orphan = |i: usize, claimed: &[bool]| !claimed[i] && !present.contains(&records[i].source);
 
+    // Orphans indexed for passes 2 and 3, so a build costs lookups, not a scan of every record
+    // per new entry. Only records that are orphans now can be one later (claims only grow), and
+    // each list keeps record order, so the first unclaimed one is the one a scan would find.
+    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_title_date: HashMap<(&str, &str, NaiveDateTime), Vec<usize>> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if orphan(i, &claimed) {
+            by_content.entry((&r.feed, &r.fingerprint)).or_default().push(i);
+            by_title_date
+                .entry((&r.feed, &r.title, r.date.naive_utc()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let first_unclaimed = |list: Option<&Vec<usize>>, claimed: &[bool]| {
+        list.and_then(|l| l.iter().copied().find(|&i| !claimed[i]))
+    };
+
     // Pass 2: same content in the same feed.
     for (k, (feed, e)) in entries.iter().enumerate() {
         if matched[k].is_some() {
             continue;
         }
-        let found = (0..records.len()).find(|&i| {
-            orphan(i, &claimed) && records[i].feed == *feed && records[i].fingerprint == e.fingerprint
-        });
+        let found = first_unclaimed(by_content.get(&(feed.as_str(), e.fingerprint.as_str())), &claimed);
         if let Some(i) = found {
             claimed[i] = true;
             matched[k] = Some(i);
@@ -93,12 +109,8 @@ pub fn assign(
             continue;
         }
         let Some(date) = e.date else { continue };
-        let found = (0..records.len()).find(|&i| {
-            orphan(i, &claimed)
-                && records[i].feed == *feed
-                && records[i].title == e.title
-                && records[i].date == date
-        });
+        let key = (feed.as_str(), e.title.as_str(), date.naive_utc());
+        let found = first_unclaimed(by_title_date.get(&key), &claimed);
         if let Some(i) = found {
             claimed[i] = true;
             matched[k] = Some(i);
@@ -208,10 +220,14 @@ pub fn assign(
         }
     }
     // An explicit id may also collide with a retired entry's id.
+    let mut retired: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for r in records.iter().filter(|r| r.gone.is_some()) {
+        retired.entry(&r.id).or_default().push(r);
+    }
     for item in &items {
-        let clash = records
-            .iter()
-            .find(|r| r.id == item.id && r.source != item.entry.source && r.gone.is_some());
+        let clash = retired
+            .get(item.id.as_str())
+            .and_then(|rs| rs.iter().find(|r| r.source != item.entry.source));
         if let Some(r) = clash {
             errors.push(Diagnostic::new(
                 &item.entry.source,
@@ -229,6 +245,8 @@ pub fn assign(
         state: State {
             version: previous.version,
             site_id: previous.site_id.clone(),
+            podcast_guids: previous.podcast_guids.clone(),
+            media_lengths: previous.media_lengths.clone(),
             entries: records,
         },
         notes,
@@ -287,6 +305,7 @@ mod tests {
             kind: BodyKind::Markdown,
             fingerprint: blake3::hash(format!("{title}{body}").as_bytes()).to_hex().to_string(),
             body: body.into(),
+            episode: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! Plain TOML, sorted, so it can be read, diffed and committed with the content. A file that
 //! cannot be parsed is an error and is never overwritten.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
@@ -22,6 +23,12 @@ pub struct State {
     pub version: u32,
     /// The site id in effect at the first build.
     pub site_id: String,
+    /// `podcast:guid` of each podcast feed, computed once and kept (R68).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub podcast_guids: BTreeMap<String, String>,
+    /// Byte lengths of remote audio files, learned with HEAD requests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub media_lengths: BTreeMap<String, u64>,
     #[serde(default, rename = "entry", skip_serializing_if = "Vec::is_empty")]
     pub entries: Vec<Record>,
 }
@@ -50,6 +57,8 @@ impl State {
         State {
             version: STATE_VERSION,
             site_id,
+            podcast_guids: BTreeMap::new(),
+            media_lengths: BTreeMap::new(),
             entries: Vec::new(),
         }
     }

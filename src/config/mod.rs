@@ -10,6 +10,9 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+pub mod podcast;
+pub use podcast::PodcastConfig;
+
 /// The default config file name, looked up in the working directory.
 pub const DEFAULT_CONFIG: &str = "config.toml";
 
@@ -54,6 +57,18 @@ struct RawFeed {
     link: Option<String>,
     formats: Option<Vec<Format>>,
     limit: Option<usize>,
+    kind: Option<FeedKind>,
+    podcast: Option<podcast::RawPodcast>,
+}
+
+/// What a feed is for: notes (reviews, show notes) or a podcast (RSS with enclosures, itunes
+/// and podcast namespace tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    #[default]
+    Notes,
+    Podcast,
 }
 
 /// An output format of a feed.
@@ -118,6 +133,9 @@ pub struct FeedConfig {
     pub link: String,
     pub formats: Vec<Format>,
     pub limit: usize,
+    pub kind: FeedKind,
+    /// `[feed.podcast]`, present for podcast feeds.
+    pub podcast: Option<PodcastConfig>,
 }
 
 impl FeedConfig {
@@ -262,7 +280,10 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
                 format!("[[feed]] `{}`: link pattern `{link}` must contain {{slug}}", feed.name),
             ));
         }
-        let mut formats = feed.formats.unwrap_or_else(|| vec![Format::Rss, Format::Atom]);
+        let mut formats = feed.formats.unwrap_or_else(|| match feed.kind {
+            Some(FeedKind::Podcast) => vec![Format::Rss],
+            _ => vec![Format::Rss, Format::Atom],
+        });
         formats.sort();
         formats.dedup();
         if formats.is_empty() {
@@ -271,7 +292,26 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
                 format!("[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]", feed.name),
             ));
         }
+        let kind = feed.kind.unwrap_or_default();
+        let podcast = match (kind, feed.podcast) {
+            (FeedKind::Podcast, Some(p)) => Some(p.resolve(&root).map_err(|m| err("media_base_url", m))?),
+            (FeedKind::Podcast, None) => {
+                return Err(err(
+                    "kind",
+                    format!("[[feed]] `{}` is a podcast but has no [feed.podcast] table (image, category, explicit…)", feed.name),
+                ));
+            }
+            (FeedKind::Notes, Some(_)) => {
+                return Err(err(
+                    "[feed.podcast]",
+                    format!("[[feed]] `{}` has a [feed.podcast] table but no `kind = \"podcast\"`", feed.name),
+                ));
+            }
+            (FeedKind::Notes, None) => None,
+        };
         feeds.push(FeedConfig {
+            kind,
+            podcast,
             description: feed.description.unwrap_or_else(|| feed.title.clone()),
             name: feed.name,
             title: feed.title,

@@ -1,0 +1,128 @@
+//! `[feed.podcast]`: the channel-level settings of a podcast feed. Values are kept as written
+//! where a rule may reject them, so that `feedwright check` can report every violated rule at
+//! once (see `feed::podcast_rules`) instead of stopping at the first type error.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+use super::Person;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPodcast {
+    pub image: Option<String>,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub explicit: Option<toml::Value>,
+    pub author: Option<String>,
+    pub owner: Option<Person>,
+    #[serde(rename = "type")]
+    pub show_type: Option<String>,
+    pub media_base_url: Option<String>,
+    pub locked: Option<bool>,
+    #[serde(default)]
+    pub funding: Vec<Funding>,
+    pub guid: Option<String>,
+    pub missing_audio: Option<MissingAudio>,
+    #[serde(default)]
+    pub resolve_lengths: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Funding {
+    pub url: String,
+    pub text: Option<String>,
+}
+
+/// What to do with an episode that has no audio, in the podcast feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingAudio {
+    /// Leave it out of the podcast feed with a warning (it stays in the notes feeds).
+    #[default]
+    Skip,
+    /// Fail the build.
+    Error,
+}
+
+/// Where the cover art lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Artwork {
+    Remote(Url),
+    /// A local file (checked for size and type) published at `url`.
+    Local { path: PathBuf, url: Option<Url> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodcastConfig {
+    pub image: Option<Artwork>,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    /// As written: a rule requires `true` or `false`.
+    pub explicit: Option<toml::Value>,
+    pub author: Option<String>,
+    pub owner: Option<Person>,
+    pub show_type: Option<String>,
+    pub media_base_url: Option<Url>,
+    pub locked: Option<bool>,
+    pub funding: Vec<Funding>,
+    pub guid: Option<String>,
+    pub missing_audio: MissingAudio,
+    /// Resolve unknown remote audio lengths with an HTTP HEAD request.
+    pub resolve_lengths: bool,
+}
+
+impl PodcastConfig {
+    pub fn explicit_bool(&self) -> Option<bool> {
+        self.explicit.as_ref().and_then(toml::Value::as_bool)
+    }
+}
+
+impl RawPodcast {
+    pub fn resolve(self, root: &Path) -> Result<PodcastConfig, String> {
+        let media_base_url = match &self.media_base_url {
+            Some(s) => {
+                let mut u = Url::parse(s)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                    .ok_or_else(|| format!("[feed.podcast] media_base_url `{s}` is not an absolute http(s) URL"))?;
+                if !u.path().ends_with('/') {
+                    let p = format!("{}/", u.path());
+                    u.set_path(&p);
+                }
+                Some(u)
+            }
+            None => None,
+        };
+        let image = self.image.as_deref().map(|img| match Url::parse(img) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Artwork::Remote(u),
+            _ => {
+                let path = root.join(img);
+                let url = media_base_url.as_ref().and_then(|base| {
+                    path.file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| base.join(n).ok())
+                });
+                Artwork::Local { path, url }
+            }
+        });
+        Ok(PodcastConfig {
+            image,
+            category: self.category,
+            subcategory: self.subcategory,
+            explicit: self.explicit,
+            author: self.author,
+            owner: self.owner,
+            show_type: self.show_type,
+            media_base_url,
+            locked: self.locked,
+            funding: self.funding,
+            guid: self.guid,
+            missing_audio: self.missing_audio.unwrap_or_default(),
+            resolve_lengths: self.resolve_lengths,
+        })
+    }
+}

@@ -1,0 +1,288 @@
+//! Episode keys of a podcast episode's notes, checked and typed: numbers are positive (R57),
+//! the type is full/trailer/bonus (R58), durations are `HH:MM:SS`, `MM:SS` or seconds (R56),
+//! `explicit` is a boolean (R50), transcripts have a known type (R70).
+
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use super::meta::{Meta, Scalar, TranscriptMeta};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioSource {
+    /// A file beside the notes (absolute or relative to the working directory).
+    Local(PathBuf),
+    Remote(Url),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transcript {
+    pub url: String,
+    pub mime: String,
+    pub language: Option<String>,
+    pub rel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef {
+    pub name: String,
+    pub role: Option<String>,
+    pub group: Option<String>,
+    pub href: Option<String>,
+    pub img: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Episode {
+    pub number: Option<u32>,
+    pub season: Option<u32>,
+    pub episode_type: Option<String>,
+    pub audio: Option<AudioSource>,
+    pub audio_length: Option<u64>,
+    pub audio_type: Option<String>,
+    pub duration: Option<u64>,
+    pub explicit: Option<bool>,
+    pub image: Option<String>,
+    pub transcripts: Vec<Transcript>,
+    pub chapters: Option<String>,
+    pub persons: Vec<PersonRef>,
+}
+
+/// Transcript types the podcast namespace lists.
+pub const TRANSCRIPT_TYPES: &[&str] = &[
+    "text/plain",
+    "text/html",
+    "text/vtt",
+    "application/json",
+    "application/x-subrip",
+    "application/srt",
+];
+
+/// MIME type implied by a media file's extension.
+pub fn media_type_of(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.split(['?', '#']).next()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/x-m4a",
+        "aac" => "audio/aac",
+        "ogg" | "oga" => "audio/ogg",
+        "opus" => "audio/opus",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "mp4" => "video/mp4",
+        "m4v" => "video/x-m4v",
+        "mov" => "video/quicktime",
+        "pdf" => "application/pdf",
+        "vtt" => "text/vtt",
+        "srt" => "application/x-subrip",
+        "json" => "application/json",
+        "html" | "htm" => "text/html",
+        "txt" => "text/plain",
+        _ => return None,
+    })
+}
+
+/// Parses `HH:MM:SS`, `MM:SS` or plain seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let nums: Vec<u64> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    if nums.len() > 1 && nums[1..].iter().any(|&n| n >= 60) {
+        return None;
+    }
+    Some(nums.iter().fold(0, |acc, n| acc * 60 + n))
+}
+
+/// A problem with one key: the key (for its line) and the message.
+pub type KeyError = (&'static str, String);
+
+/// Types the episode keys of `meta`; `None` when it has none. `dir` is the notes file's folder,
+/// against which a local `audio` path is resolved.
+pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec<KeyError>> {
+    let has_any = meta.episode.is_some()
+        || meta.season.is_some()
+        || meta.episode_type.is_some()
+        || meta.audio.is_some()
+        || meta.audio_length.is_some()
+        || meta.audio_type.is_some()
+        || meta.duration.is_some()
+        || meta.explicit.is_some()
+        || meta.image.is_some()
+        || meta.transcript.is_some()
+        || meta.chapters.is_some()
+        || !meta.persons.is_empty();
+    if !has_any {
+        return Ok(None);
+    }
+    let mut errors: Vec<KeyError> = Vec::new();
+    let positive = |key: &'static str, v: &Option<Scalar>, errors: &mut Vec<KeyError>| {
+        v.as_ref().and_then(|s| match s.0.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push((key, format!("{key} `{}` must be a whole number above 0 (R57)", s.0)));
+                None
+            }
+        })
+    };
+    let number = positive("episode", &meta.episode, &mut errors);
+    let season = positive("season", &meta.season, &mut errors);
+
+    let episode_type = meta.episode_type.as_ref().and_then(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        if matches!(t.as_str(), "full" | "trailer" | "bonus") {
+            Some(t)
+        } else {
+            errors.push(("episode_type", format!("episode_type `{t}` must be full, trailer or bonus (R58)")));
+            None
+        }
+    });
+
+    let audio = meta.audio.as_ref().and_then(|a| {
+        let a = a.trim();
+        match Url::parse(a) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(AudioSource::Remote(u)),
+            Ok(u) => {
+                errors.push(("audio", format!("audio URL scheme `{}` is not http or https", u.scheme())));
+                None
+            }
+            Err(_) if a.is_empty() => None,
+            Err(_) => Some(AudioSource::Local(dir.join(a))),
+        }
+    });
+
+    let audio_length = meta.audio_length.as_ref().and_then(|s| match s.0.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            errors.push(("audio_length", format!("audio_length `{}` must be the file's size in bytes, above 0 (R20)", s.0)));
+            None
+        }
+    });
+
+    let duration = meta.duration.as_ref().and_then(|s| {
+        let parsed = parse_duration(&s.0);
+        if parsed.is_none() {
+            errors.push(("duration", format!("duration `{}` must be HH:MM:SS, MM:SS or a number of seconds (R56)", s.0)));
+        }
+        parsed
+    });
+
+    let explicit = meta.explicit.as_ref().and_then(|s| match s.0.trim() {
+        "true" => Some(true),
+        "false" => Some(false),
+        other => {
+            errors.push(("explicit", format!("explicit `{other}` is not a boolean: write true or false (R50)")));
+            None
+        }
+    });
+
+    let transcripts = meta
+        .transcript
+        .iter()
+        .filter_map(|t| {
+            let (url, mime, language, rel) = match t {
+                TranscriptMeta::Url(u) => (u.clone(), None, None, None),
+                TranscriptMeta::Full(f) => (f.url.clone(), f.mime.clone(), f.language.clone(), f.rel.clone()),
+            };
+            let mime = mime.or_else(|| media_type_of(&url).map(str::to_string));
+            match mime {
+                Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => Some(Transcript { url, mime: m, language, rel }),
+                Some(m) => {
+                    errors.push(("transcript", format!("transcript type `{m}` is not one of {} (R70)", TRANSCRIPT_TYPES.join(", "))));
+                    None
+                }
+                None => {
+                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }} (R70)")));
+                    None
+                }
+            }
+        })
+        .collect();
+
+    let persons = meta
+        .persons
+        .iter()
+        .filter_map(|p| {
+            if p.name.trim().is_empty() {
+                errors.push(("persons", "a person needs a non-empty name (R72)".into()));
+                return None;
+            }
+            Some(PersonRef {
+                name: p.name.trim().to_string(),
+                role: p.role.clone(),
+                group: p.group.clone(),
+                href: p.href.clone(),
+                img: p.img.clone(),
+            })
+        })
+        .collect();
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Some(Episode {
+        number,
+        season,
+        episode_type,
+        audio,
+        audio_length,
+        audio_type: meta.audio_type.clone(),
+        duration,
+        explicit,
+        image: meta.image.clone(),
+        transcripts,
+        chapters: meta.chapters.clone(),
+        persons,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1:02:03"), Some(3723));
+        assert_eq!(parse_duration("62:03"), Some(3723));
+        assert_eq!(parse_duration("3723"), Some(3723));
+        assert_eq!(parse_duration("1:60:00"), None);
+        assert_eq!(parse_duration("1h"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("1:2:3:4"), None);
+    }
+
+    #[test]
+    fn every_bad_key_is_reported() {
+        let meta = Meta {
+            episode: Some(Scalar("0".into())),
+            episode_type: Some("special".into()),
+            duration: Some(Scalar("1h".into())),
+            explicit: Some(Scalar("yes".into())),
+            audio_length: Some(Scalar("0".into())),
+            ..Meta::default()
+        };
+        let errors = episode_from_meta(&meta, Path::new("/x")).unwrap_err();
+        let keys: Vec<_> = errors.iter().map(|e| e.0).collect();
+        assert_eq!(keys, ["episode", "episode_type", "audio_length", "duration", "explicit"]);
+    }
+
+    #[test]
+    fn local_and_remote_audio() {
+        let meta = Meta {
+            audio: Some("media/ep1.mp3".into()),
+            transcript: Some(TranscriptMeta::Url("https://x/ep1.vtt".into())),
+            ..Meta::default()
+        };
+        let e = episode_from_meta(&meta, Path::new("/site/episodes")).unwrap().unwrap();
+        assert_eq!(e.audio, Some(AudioSource::Local("/site/episodes/media/ep1.mp3".into())));
+        assert_eq!(e.transcripts[0].mime, "text/vtt");
+        let meta = Meta {
+            audio: Some("https://cdn.example/ep1.mp3".into()),
+            ..Meta::default()
+        };
+        let e = episode_from_meta(&meta, Path::new("/")).unwrap().unwrap();
+        assert!(matches!(e.audio, Some(AudioSource::Remote(_))));
+        assert_eq!(episode_from_meta(&Meta::default(), Path::new("/")).unwrap(), None);
+    }
+}

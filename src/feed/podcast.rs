@@ -1,0 +1,215 @@
+//! The podcast RSS renderer: the RSS channel plus Apple's itunes tags (R45-R61) and the
+//! Podcasting 2.0 namespace (R64-R76). Episodes without an enclosure never reach it: the
+//! pipeline skips or rejects them first.
+
+use std::collections::BTreeMap;
+
+use rss::extension::Extension;
+use rss::extension::itunes::{
+    ITunesCategory, ITunesChannelExtension, ITunesItemExtension, ITunesOwner,
+};
+use uuid::Uuid;
+
+use super::{FeedDoc, rss as plain_rss};
+use crate::content::render::cut_at_word;
+
+pub const PODCAST_NS: &str = "https://podcastindex.org/namespace/1.0";
+/// The namespace UUID the Podcasting 2.0 `guid` tag specifies.
+const GUID_NAMESPACE: Uuid = Uuid::from_u128(0xead4c236_bf58_58c6_a2c6_a6b28d128cb6);
+/// Apple's limit on description length, in bytes (R46, R61).
+const DESCRIPTION_MAX: usize = 4000;
+
+/// `podcast:guid` for a feed URL: UUIDv5 of the URL without scheme and trailing slashes (R66).
+pub fn podcast_guid(feed_url: &str) -> String {
+    let trimmed = feed_url
+        .split_once("://")
+        .map_or(feed_url, |(_, rest)| rest)
+        .trim_end_matches('/');
+    Uuid::new_v5(&GUID_NAMESPACE, trimmed.as_bytes()).to_string()
+}
+
+fn ext(name: &str, value: Option<&str>, attrs: &[(&str, Option<&str>)]) -> Extension {
+    Extension {
+        name: format!("podcast:{name}"),
+        value: value.map(str::to_string),
+        attrs: attrs
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+            .collect(),
+        children: BTreeMap::new(),
+    }
+}
+
+fn add(map: &mut rss::extension::ExtensionMap, prefix: &str, e: Extension) {
+    let local = e.name.split_once(':').map_or(e.name.as_str(), |(_, l)| l).to_string();
+    map.entry(prefix.to_string()).or_default().entry(local).or_default().push(e);
+}
+
+/// Keeps a description within Apple's byte limit, cutting at a word boundary.
+fn fit_description(text: &str) -> String {
+    if text.len() <= DESCRIPTION_MAX {
+        return text.to_string();
+    }
+    let mut chars = text.chars().count();
+    loop {
+        chars = chars * 9 / 10;
+        let cut = cut_at_word(text, chars);
+        if cut.len() <= DESCRIPTION_MAX {
+            return cut;
+        }
+    }
+}
+
+pub fn channel(doc: &FeedDoc) -> rss::Channel {
+    let mut channel = plain_rss::channel(doc);
+    let Some(pod) = &doc.podcast else {
+        return channel;
+    };
+    let cfg = &pod.config;
+    channel.description = fit_description(&channel.description);
+    channel
+        .namespaces
+        .insert("podcast".into(), PODCAST_NS.into());
+
+    let author = cfg
+        .author
+        .clone()
+        .or_else(|| doc.author.as_ref().map(|a| a.name.clone()));
+    channel.itunes_ext = Some(ITunesChannelExtension {
+        author,
+        categories: cfg
+            .category
+            .iter()
+            .map(|c| ITunesCategory {
+                text: c.clone(),
+                subcategory: cfg.subcategory.as_ref().map(|s| {
+                    Box::new(ITunesCategory {
+                        text: s.clone(),
+                        subcategory: None,
+                    })
+                }),
+            })
+            .collect(),
+        image: pod.image_url.as_ref().map(|u| u.to_string()),
+        explicit: cfg.explicit_bool().map(|b| b.to_string()),
+        owner: cfg.owner.as_ref().map(|o| ITunesOwner {
+            name: Some(o.name.clone()),
+            email: o.email.clone(),
+        }),
+        summary: Some(channel.description.clone()),
+        r#type: cfg.show_type.clone(),
+        ..Default::default()
+    });
+
+    let mut exts = rss::extension::ExtensionMap::new();
+    add(&mut exts, "podcast", ext("guid", Some(&pod.guid), &[]));
+    if let Some(locked) = cfg.locked {
+        let owner = cfg.owner.as_ref().and_then(|o| o.email.as_deref());
+        let value = if locked { "yes" } else { "no" };
+        add(&mut exts, "podcast", ext("locked", Some(value), &[("owner", owner)]));
+    }
+    for f in &cfg.funding {
+        let text = f.text.as_deref().unwrap_or("Support the show");
+        add(&mut exts, "podcast", ext("funding", Some(text), &[("url", Some(&f.url))]));
+    }
+    channel.extensions = exts;
+
+    for (item, source) in channel.items.iter_mut().zip(&doc.items) {
+        item.description = Some(fit_description(&source.summary));
+        let Some(ep) = &source.episode else { continue };
+        item.itunes_ext = Some(ITunesItemExtension {
+            duration: ep.duration.map(|d| d.to_string()),
+            explicit: ep.explicit.map(|b| b.to_string()),
+            episode: ep.number.map(|n| n.to_string()),
+            season: ep.season.map(|n| n.to_string()),
+            episode_type: ep.episode_type.clone(),
+            image: ep.image.clone(),
+            ..Default::default()
+        });
+        let mut exts = rss::extension::ExtensionMap::new();
+        add(
+            &mut exts,
+            "itunes",
+            Extension {
+                name: "itunes:title".into(),
+                value: Some(source.title.clone()),
+                ..Default::default()
+            },
+        );
+        if let Some(s) = ep.season {
+            add(&mut exts, "podcast", ext("season", Some(&s.to_string()), &[]));
+        }
+        if let Some(n) = ep.number {
+            add(&mut exts, "podcast", ext("episode", Some(&n.to_string()), &[]));
+        }
+        for t in &ep.transcripts {
+            add(
+                &mut exts,
+                "podcast",
+                ext(
+                    "transcript",
+                    Some(""),
+                    &[
+                        ("url", Some(&t.url)),
+                        ("type", Some(&t.mime)),
+                        ("language", t.language.as_deref()),
+                        ("rel", t.rel.as_deref()),
+                    ],
+                ),
+            );
+        }
+        if let Some(c) = &ep.chapters {
+            add(
+                &mut exts,
+                "podcast",
+                ext("chapters", Some(""), &[("url", Some(c)), ("type", Some("application/json+chapters"))]),
+            );
+        }
+        for p in &ep.persons {
+            add(
+                &mut exts,
+                "podcast",
+                ext(
+                    "person",
+                    Some(&p.name),
+                    &[
+                        ("role", p.role.as_deref()),
+                        ("group", p.group.as_deref()),
+                        ("href", p.href.as_deref()),
+                        ("img", p.img.as_deref()),
+                    ],
+                ),
+            );
+        }
+        item.extensions = exts;
+    }
+    channel
+}
+
+pub fn render(doc: &FeedDoc) -> String {
+    plain_rss::write(&channel(doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_matches_the_namespace_examples() {
+        // docs/tags/guid.md examples (R67).
+        assert_eq!(podcast_guid("https://podnews.net/rss"), "9b024349-ccf0-5f69-a609-6b82873eab3c");
+        assert_eq!(podcast_guid("podnews.net/rss/"), "9b024349-ccf0-5f69-a609-6b82873eab3c");
+        assert_eq!(
+            podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml"),
+            "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+        );
+    }
+
+    #[test]
+    fn long_descriptions_fit_apple_limit() {
+        let long = "word ".repeat(2000);
+        let fitted = fit_description(&long);
+        assert!(fitted.len() <= DESCRIPTION_MAX);
+        assert!(fitted.ends_with('…'));
+    }
+}

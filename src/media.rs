@@ -1,0 +1,109 @@
+//! Enclosures: turning an episode's `audio` key into a URL, a byte length and a type. A local
+//! file is measured on disk; a remote URL without `audio_length` is measured with an HTTP HEAD
+//! request when the feed opts in, and the answer is cached in the state file. A length of 0 is
+//! never written (R20, R21).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::content::episode::{AudioSource, Episode, media_type_of};
+use crate::feed::Enclosure;
+
+/// How to resolve enclosures for one feed.
+pub struct MediaRules<'a> {
+    /// Where local media files are published (`[feed.podcast] media_base_url`).
+    pub base_url: Option<&'a Url>,
+    /// May ask the server for a remote file's length.
+    pub resolve_remote: bool,
+    pub timeout: Duration,
+}
+
+/// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
+/// lengths by URL across builds.
+pub fn enclosure(
+    episode: &Episode,
+    rules: &MediaRules,
+    lengths: &mut BTreeMap<String, u64>,
+) -> Result<Option<Enclosure>, String> {
+    let Some(audio) = &episode.audio else {
+        return Ok(None);
+    };
+    match audio {
+        AudioSource::Local(path) => {
+            let meta = std::fs::metadata(path)
+                .map_err(|e| format!("audio file {} cannot be read: {e}", path.display()))?;
+            if meta.len() == 0 {
+                return Err(format!("audio file {} is empty", path.display()));
+            }
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let base = rules.base_url.ok_or_else(|| {
+                format!("audio file {name} is local: set [feed.podcast] media_base_url to where it is published")
+            })?;
+            let url = base
+                .join(name)
+                .map_err(|e| format!("audio URL for {name}: {e}"))?;
+            let mime = mime_for(episode, name)?;
+            Ok(Some(Enclosure {
+                url: url.to_string(),
+                length: episode.audio_length.unwrap_or(meta.len()),
+                mime,
+            }))
+        }
+        AudioSource::Remote(url) => {
+            let mime = mime_for(episode, url.path())?;
+            let length = match (episode.audio_length, lengths.get(url.as_str())) {
+                (Some(n), _) => n,
+                (None, Some(&n)) => n,
+                (None, None) if rules.resolve_remote => {
+                    let n = head_length(url, rules.timeout)?;
+                    lengths.insert(url.to_string(), n);
+                    n
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "enclosure {url} has no length (R20): add `audio_length` (bytes), or set resolve_lengths = true under [feed.podcast] to ask the server"
+                    ));
+                }
+            };
+            Ok(Some(Enclosure {
+                url: url.to_string(),
+                length,
+                mime,
+            }))
+        }
+    }
+}
+
+fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {
+    episode
+        .audio_type
+        .clone()
+        .or_else(|| media_type_of(name).map(str::to_string))
+        .ok_or_else(|| format!("cannot tell the type of `{name}` from its extension: add `audio_type`, e.g. \"audio/mpeg\""))
+}
+
+/// Asks the server for a file's length with HEAD.
+pub fn head_length(url: &Url, timeout: Duration) -> Result<u64, String> {
+    let shown = crate::publish::http::redact(url.as_str());
+    let client = crate::publish::http::client(timeout).map_err(|e| e.to_string())?;
+    let response = client.head(url.clone()).send().map_err(|e| {
+        if e.is_timeout() {
+            format!("HEAD {shown} timed out after {} s; add `audio_length` by hand or retry later", timeout.as_secs())
+        } else {
+            format!("HEAD {shown} failed: {e}")
+        }
+    })?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("HEAD {shown} answered {status}; check the audio URL"));
+    }
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("HEAD {shown} gave no Content-Length; add `audio_length` (bytes) to the episode"))
+}
