@@ -5,6 +5,7 @@ mod adopt;
 mod build;
 mod check;
 mod new;
+mod push;
 mod report;
 
 use std::path::PathBuf;
@@ -59,6 +60,9 @@ pub enum Command {
     New(new::Args),
     /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
     AdoptIds(adopt::Args),
+    /// Upload the built feeds that changed since the last push to [publish] url, then ping the
+    /// WebSub hubs. Exits 5 when an upload or ping failed.
+    Push(push::Args),
 }
 
 fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
@@ -96,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&ctx, args),
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
+        Command::Push(args) => push::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+/// Longest single backoff delay between retries.
+pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthKind {
@@ -25,6 +28,7 @@ pub struct RawPublish {
     pub token_file: Option<PathBuf>,
     pub timeout_secs: Option<u64>,
     pub retries: Option<u32>,
+    pub retry_base_ms: Option<u64>,
     #[serde(default)]
     pub allow_insecure_auth: bool,
     #[serde(default)]
@@ -43,7 +47,10 @@ pub struct PublishConfig {
     pub token_env: Option<String>,
     pub token_file: Option<PathBuf>,
     pub timeout: std::time::Duration,
+    /// Retries after the first attempt, for connection errors, timeouts, 5xx and 429.
     pub retries: u32,
+    /// First backoff delay; doubled per retry (with jitter), capped at [`MAX_BACKOFF`].
+    pub retry_base: std::time::Duration,
     pub allow_insecure_auth: bool,
     pub hubs: Vec<url::Url>,
     /// Form field naming the topic in a hub ping: `hub.url` (default) or `hub.topic`.
@@ -62,6 +69,7 @@ impl Default for PublishConfig {
             token_file: None,
             timeout: std::time::Duration::from_secs(30),
             retries: 4,
+            retry_base: std::time::Duration::from_millis(500),
             allow_insecure_auth: false,
             hubs: Vec::new(),
             hub_param: "hub.url".into(),
@@ -104,6 +112,9 @@ impl RawPublish {
         if self.auth == AuthKind::Basic && self.user.is_none() {
             return Err("[publish] auth = \"basic\" needs user".into());
         }
+        if self.timeout_secs == Some(0) {
+            return Err("[publish] timeout_secs must be at least 1".into());
+        }
         let defaults = PublishConfig::default();
         Ok(PublishConfig {
             url,
@@ -115,6 +126,9 @@ impl RawPublish {
                 .timeout_secs
                 .map_or(defaults.timeout, std::time::Duration::from_secs),
             retries: self.retries.unwrap_or(defaults.retries),
+            retry_base: self
+                .retry_base_ms
+                .map_or(defaults.retry_base, std::time::Duration::from_millis),
             allow_insecure_auth: self.allow_insecure_auth,
             hubs,
             hub_param: self.hub_param.unwrap_or(defaults.hub_param),

@@ -2,17 +2,38 @@
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
+use reqwest::blocking::Response;
+use reqwest::header;
+
+use super::target::{Failure, FailureKind};
 use crate::error::{Error, Result};
+
+/// How much of an error page is quoted back to the user.
+const ANSWER_EXCERPT: usize = 200;
 
 /// A client with the given timeout. Installing the TLS provider is idempotent.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    builder(timeout)
+        .build()
+        .map_err(|e| Error::Fetch(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// A client for uploads and hub pings: it never follows redirects, so a PUT (and its
+/// credentials) is never re-sent somewhere the config did not name; a redirect is reported.
+pub fn upload_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    builder(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Publish(format!("cannot set up the HTTP client: {e}")))
+}
+
+fn builder(timeout: Duration) -> reqwest::blocking::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("feedwright/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Fetch(format!("cannot set up the HTTP client: {e}")))
 }
 
 /// `url` with any user name and password removed, for messages.
@@ -51,4 +72,83 @@ pub fn read_feed_source(source: &str) -> Result<String> {
         let path = std::path::Path::new(source);
         std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the feed", e))
     }
+}
+
+/// A [`Failure`] for a request that got no answer. `what` is method and URL (no credentials).
+pub fn transport_failure(what: &str, e: &reqwest::Error) -> Failure {
+    let kind = if e.is_timeout() {
+        FailureKind::Timeout
+    } else if e.is_connect() {
+        FailureKind::Connect
+    } else {
+        FailureKind::Transport
+    };
+    // reqwest's own text repeats the URL; the innermost causes say what happened.
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    let answer = match kind {
+        FailureKind::Timeout => "no answer within the timeout".to_string(),
+        _ if causes.is_empty() => e.to_string(),
+        _ => causes.join(": "),
+    };
+    Failure {
+        kind,
+        request: what.to_string(),
+        answer,
+        retry_after: None,
+    }
+}
+
+/// A [`Failure`] for a non-success answer: status, redirect target, `Retry-After`, and the
+/// start of the body (error pages often say what is wrong).
+pub fn status_failure(what: &str, response: Response) -> Failure {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| super::retry::parse_retry_after(v, chrono::Utc::now()));
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| format!(" (to {})", redact(l)));
+    let body = response.text().unwrap_or_default();
+    let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut answer = status_text(status);
+    answer.push_str(location.as_deref().unwrap_or(""));
+    if !body.is_empty() {
+        let excerpt: String = body.chars().take(ANSWER_EXCERPT).collect();
+        let more = if body.chars().count() > ANSWER_EXCERPT {
+            "…"
+        } else {
+            ""
+        };
+        answer.push_str(&format!(" \"{excerpt}{more}\""));
+    }
+    Failure {
+        kind: FailureKind::Status(status.as_u16()),
+        request: what.to_string(),
+        answer,
+        retry_after,
+    }
+}
+
+/// `201 Created`, or the bare code for statuses without a standard reason.
+pub fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// The response's ETag if it is strong: `If-Match` uses strong comparison, so a weak one
+/// would make every later update fail with 412.
+pub fn strong_etag(response: &Response) -> Option<String> {
+    let etag = response.headers().get(header::ETAG)?.to_str().ok()?.trim();
+    (etag.starts_with('"') && etag.len() >= 2).then(|| etag.to_string())
 }

@@ -1,0 +1,208 @@
+//! Where pushed files go: the [`Target`] trait, which a WebDAV host implements today and object
+//! storage can implement later without touching the orchestration in [`super::push`].
+//!
+//! A target moves bytes and reports what happened in a [`Failure`] that the orchestrator can
+//! classify (retry or stop) and explain. It never retries, never prints, and never puts a
+//! credential into a [`Failure`] or a location.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The precondition an upload carries, the lost-update guard (RFC 9110 §13.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The remote must not have the file yet (`If-None-Match: *`).
+    Absent,
+    /// The remote copy must still be the one we uploaded last (`If-Match: <etag>`).
+    Matches(String),
+    /// Overwrite whatever is there (`--force`, or no validator is known).
+    Any,
+}
+
+/// One file to upload.
+#[derive(Debug, Clone)]
+pub struct Upload<'a> {
+    /// Name relative to the target's base, `/`-separated.
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    pub content_type: &'static str,
+    pub condition: Condition,
+}
+
+/// A successful upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The server's strong validator for the stored bytes, when it gives one.
+    pub etag: Option<String>,
+    /// The server's answer, e.g. `201 Created`.
+    pub answer: String,
+    /// Folders the target had to create first (WebDAV `MKCOL`).
+    pub created: Vec<String>,
+}
+
+/// A file as the remote has it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub etag: Option<String>,
+}
+
+/// What went wrong with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No connection could be made.
+    Connect,
+    /// The server did not answer within the timeout.
+    Timeout,
+    /// The connection broke mid-request, or another transport problem.
+    Transport,
+    /// The server answered with this status.
+    Status(u16),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// Method and URL of the failed request, without credentials: `PUT https://host/feeds/a.rss`.
+    pub request: String,
+    /// What the server (or the network) said, already free of the secret.
+    pub answer: String,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    /// Whether trying again may help: connection problems, timeouts, 5xx and 429. Other 4xx
+    /// answers will not change by themselves.
+    pub fn is_transient(&self) -> bool {
+        match self.kind {
+            FailureKind::Connect | FailureKind::Timeout | FailureKind::Transport => true,
+            FailureKind::Status(s) => s >= 500 || s == 429,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            FailureKind::Status(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What to check, for a person reading the error.
+    pub fn hint(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Connect => {
+                "check that the server is running and that [publish] url names the right host and port"
+            }
+            FailureKind::Timeout => {
+                "the server did not answer in time: check that it is up, or raise [publish] timeout_secs"
+            }
+            FailureKind::Transport => {
+                "the connection broke off: check the server's error log and any proxy in between"
+            }
+            FailureKind::Status(s) => match s {
+                301 | 302 | 303 | 307 | 308 => {
+                    "the server redirects: set [publish] url to the final location (uploads never follow redirects)"
+                }
+                400 => "the server rejected the request: check its error log",
+                401 => {
+                    "the server refused the credentials: check [publish] auth and user, and the secret in token_env or token_file"
+                }
+                403 => {
+                    "the server forbids writing here: check the account's permissions and that the folder is writable"
+                }
+                404 => {
+                    "the server has no such location: check [publish] url and that the server accepts uploads there (WebDAV enabled)"
+                }
+                405 => {
+                    "the server does not accept this method here: enable WebDAV uploads (nginx: `dav_methods PUT MKCOL;`)"
+                }
+                409 => {
+                    "a parent folder is missing and could not be created: create it on the server or check [publish] url"
+                }
+                412 => {
+                    "the remote copy is not the one feedwright uploaded last (someone else changed it, or it already existed): look at it, then run `feedwright push --force` to overwrite it"
+                }
+                413 => {
+                    "the file is larger than the server accepts: raise its limit (nginx: client_max_body_size)"
+                }
+                429 => "the server is rate-limiting: try again later",
+                500..=599 => "the server failed: check its error log",
+                _ => "check the server's error log",
+            },
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.request, self.answer)
+    }
+}
+
+/// A place feeds are uploaded to.
+pub trait Target {
+    /// Where `name` ends up, as shown to people and recorded in the push state (no credentials).
+    fn location(&self, name: &str) -> String;
+
+    /// The remote copy of `name`, or `None` when it has none.
+    fn fetch(&self, name: &str) -> Result<Option<Fetched>, Failure>;
+
+    /// Stores the whole file in one request, so a reader never sees half of it.
+    fn upload(&self, upload: &Upload<'_>) -> Result<Stored, Failure>;
+}
+
+/// Content-Type for an uploaded file, by extension (spec R95).
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("rss") => "application/rss+xml; charset=utf-8",
+        Some("atom") => "application/atom+xml",
+        Some("json") => "application/feed+json",
+        _ => "application/xml",
+    }
+}
+
+/// Whether `name` is a main feed file, uploaded after everything else (a reader must never
+/// fetch a feed that points at something not uploaded yet).
+pub fn is_main_feed(name: &str) -> bool {
+    matches!(
+        name.rsplit_once('.').map(|(_, ext)| ext),
+        Some("rss" | "atom" | "json")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("reviews.rss"), "application/rss+xml; charset=utf-8");
+        assert_eq!(content_type("reviews.atom"), "application/atom+xml");
+        assert_eq!(content_type("reviews.json"), "application/feed+json");
+        assert_eq!(content_type("style.xsl"), "application/xml");
+    }
+
+    #[test]
+    fn only_connection_problems_5xx_and_429_are_transient() {
+        let f = |kind| Failure {
+            kind,
+            request: "PUT x".into(),
+            answer: String::new(),
+            retry_after: None,
+        };
+        for kind in [
+            FailureKind::Connect,
+            FailureKind::Timeout,
+            FailureKind::Transport,
+            FailureKind::Status(500),
+            FailureKind::Status(503),
+            FailureKind::Status(429),
+        ] {
+            assert!(f(kind.clone()).is_transient(), "{kind:?}");
+        }
+        for s in [400, 401, 403, 404, 405, 409, 412, 413] {
+            assert!(!f(FailureKind::Status(s)).is_transient(), "{s}");
+        }
+    }
+}

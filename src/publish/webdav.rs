@@ -1,0 +1,184 @@
+//! A [`Target`] for any host that accepts WebDAV-style `PUT` (nginx's dav module, Apache
+//! mod_dav, hosted WebDAV): each file is PUT to the base URL plus its name, in one request
+//! carrying the whole body. A 409 (parent folder missing, RFC 4918 §9.7.1) makes the missing
+//! folders with `MKCOL` and tries the PUT once more; it never retries blindly.
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::{Method, StatusCode, header};
+use url::Url;
+
+use super::auth::Credentials;
+use super::http::{status_text, strong_etag};
+use super::target::{Condition, Failure, Fetched, Stored, Target, Upload};
+use crate::error::Result;
+
+pub struct WebDav {
+    client: Client,
+    base: Url,
+    credentials: Credentials,
+}
+
+impl WebDav {
+    /// `base` must end with `/` (the resolved config guarantees it).
+    pub fn new(base: Url, credentials: Credentials, timeout: std::time::Duration) -> Result<Self> {
+        Ok(WebDav {
+            client: super::http::upload_client(timeout)?,
+            base,
+            credentials,
+        })
+    }
+
+    /// Credentials are loaded only once there is something to send.
+    pub fn set_credentials(&mut self, credentials: Credentials) {
+        self.credentials = credentials;
+    }
+
+    fn url(&self, name: &str) -> Url {
+        self.base
+            .join(name)
+            .unwrap_or_else(|_| self.base.clone())
+    }
+
+    fn request(&self, method: Method, url: &Url) -> RequestBuilder {
+        self.credentials
+            .apply(self.client.request(method, url.clone()))
+    }
+
+    fn send(&self, what: &str, builder: RequestBuilder) -> std::result::Result<Response, Failure> {
+        builder.send().map_err(|e| self.transport_failure(what, &e))
+    }
+
+    fn transport_failure(&self, what: &str, e: &reqwest::Error) -> Failure {
+        self.scrubbed(super::http::transport_failure(what, e))
+    }
+
+    fn status_failure(&self, what: &str, response: Response) -> Failure {
+        self.scrubbed(super::http::status_failure(what, response))
+    }
+
+    fn scrubbed(&self, mut failure: Failure) -> Failure {
+        failure.answer = self.credentials.scrub(&failure.answer);
+        failure
+    }
+
+    fn put(&self, url: &Url, upload: &Upload<'_>) -> std::result::Result<Response, Failure> {
+        let mut builder = self
+            .request(Method::PUT, url)
+            .header(header::CONTENT_TYPE, upload.content_type)
+            .body(upload.bytes.to_vec());
+        builder = match &upload.condition {
+            Condition::Absent => builder.header(header::IF_NONE_MATCH, "*"),
+            Condition::Matches(etag) => builder.header(header::IF_MATCH, etag.as_str()),
+            Condition::Any => builder,
+        };
+        self.send(&format!("PUT {url}"), builder)
+    }
+
+    /// Creates the missing folders above `url`, nearest first until one exists, then back down.
+    fn make_parents(&self, url: &Url) -> std::result::Result<Vec<String>, Failure> {
+        let mut parents = Vec::new();
+        let mut path = url.path().trim_end_matches('/').to_string();
+        while let Some((up, _)) = path.rsplit_once('/') {
+            if up.is_empty() {
+                break;
+            }
+            let mut p = url.clone();
+            p.set_path(&format!("{up}/"));
+            p.set_query(None);
+            parents.push(p);
+            path = up.to_string();
+        }
+        // Walk up until a MKCOL works (201) or finds the folder there (405).
+        let mut missing = 0;
+        let mut created = Vec::new();
+        loop {
+            let Some(folder) = parents.get(missing) else {
+                break;
+            };
+            let what = format!("MKCOL {folder}");
+            let response = self.send(&what, self.request(mkcol(), folder))?;
+            match response.status().as_u16() {
+                201 => {
+                    created.push(folder.to_string());
+                    break;
+                }
+                405 => break,
+                409 => missing += 1,
+                _ => return Err(self.status_failure(&what, response)),
+            }
+        }
+        for folder in parents[..missing.min(parents.len())].iter().rev() {
+            let what = format!("MKCOL {folder}");
+            let response = self.send(&what, self.request(mkcol(), folder))?;
+            match response.status().as_u16() {
+                201 => created.push(folder.to_string()),
+                405 => {}
+                _ => return Err(self.status_failure(&what, response)),
+            }
+        }
+        Ok(created)
+    }
+
+    /// The remote's validator for `url`, for servers that give none with the PUT (RFC 9110
+    /// §9.3.4 allows that); `None` when the HEAD fails: the next update then goes unguarded.
+    fn head_etag(&self, url: &Url) -> Option<String> {
+        let response = self.request(Method::HEAD, url).send().ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        strong_etag(&response)
+    }
+}
+
+impl Target for WebDav {
+    fn location(&self, name: &str) -> String {
+        super::http::redact(self.url(name).as_str())
+    }
+
+    fn fetch(&self, name: &str) -> std::result::Result<Option<Fetched>, Failure> {
+        let url = self.url(name);
+        let what = format!("GET {url}");
+        let response = self.send(&what, self.request(Method::GET, &url))?;
+        match response.status() {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            s if s.is_success() => {
+                let etag = strong_etag(&response);
+                let bytes = response
+                    .bytes()
+                    .map_err(|e| self.transport_failure(&what, &e))?;
+                Ok(Some(Fetched {
+                    bytes: bytes.to_vec(),
+                    etag,
+                }))
+            }
+            _ => Err(self.status_failure(&what, response)),
+        }
+    }
+
+    fn upload(&self, upload: &Upload<'_>) -> std::result::Result<Stored, Failure> {
+        let url = self.url(upload.name);
+        let what = format!("PUT {url}");
+        let mut response = self.put(&url, upload)?;
+        let mut created = Vec::new();
+        if response.status() == StatusCode::CONFLICT {
+            created = self.make_parents(&url)?;
+            response = self.put(&url, upload)?;
+        }
+        match response.status().as_u16() {
+            200 | 201 | 204 => {
+                let answer = status_text(response.status());
+                let etag = strong_etag(&response).or_else(|| self.head_etag(&url));
+                Ok(Stored {
+                    etag,
+                    answer,
+                    created,
+                })
+            }
+            _ => Err(self.status_failure(&what, response)),
+        }
+    }
+}
+
+fn mkcol() -> Method {
+    Method::from_bytes(b"MKCOL").expect("MKCOL is a valid method token")
+}
