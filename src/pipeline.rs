@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, FixedOffset};
+use rayon::prelude::*;
 use url::Url;
 
 use crate::config::podcast::{Artwork, MissingAudio};
@@ -334,28 +335,47 @@ fn feed_doc(
     enclosures: Vec<Option<Enclosure>>,
     podcast: Option<PodcastChannel>,
 ) -> Result<FeedDoc> {
+    // Only the items that go into this feed are read again and rendered, on every core; the
+    // indexed parallel collect keeps their order.
+    let rendered: Vec<Result<FeedItem>> = items
+        .par_iter()
+        .zip(enclosures)
+        .map(|(it, enclosure)| {
+            let link = item_url(config, feed, &it.entry, it.published)?;
+            let body = content::load_body(&config.root, &it.entry, config.site.timezone)
+                .map_err(Error::Content)?;
+            let rendered = render(it.entry.kind, &body, &link);
+            let summary = it
+                .entry
+                .summary
+                .clone()
+                .unwrap_or(rendered.first_paragraph);
+            Ok(FeedItem {
+                id: it.id.clone(),
+                title: it.entry.title.clone(),
+                link,
+                published: it.published,
+                updated: it.updated,
+                author: author_of(config, &it.entry),
+                summary,
+                html: rendered.html,
+                tags: it.entry.tags.clone(),
+                enclosure,
+                episode: it.entry.episode.clone(),
+            })
+        })
+        .collect();
     let mut out = Vec::with_capacity(items.len());
-    for (it, enclosure) in items.iter().zip(enclosures) {
-        let link = item_url(config, feed, &it.entry, it.published)?;
-        let rendered = render(it.entry.kind, &it.entry.body, &link);
-        let summary = it
-            .entry
-            .summary
-            .clone()
-            .unwrap_or(rendered.first_paragraph);
-        out.push(FeedItem {
-            id: it.id.clone(),
-            title: it.entry.title.clone(),
-            link,
-            published: it.published,
-            updated: it.updated,
-            author: author_of(config, &it.entry),
-            summary,
-            html: rendered.html,
-            tags: it.entry.tags.clone(),
-            enclosure,
-            episode: it.entry.episode.clone(),
-        });
+    let mut problems = Vec::new();
+    for item in rendered {
+        match item {
+            Ok(item) => out.push(item),
+            Err(Error::Content(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Content(problems));
     }
     let self_urls = feed.formats.iter().map(|&f| (f, feed_url(config, feed, f))).collect();
     Ok(FeedDoc {

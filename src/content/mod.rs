@@ -14,9 +14,14 @@ pub mod xml_chars;
 pub use discover::{SourceFile, display_path, find_sources};
 pub use source::{BodyKind, Entry, parse_entry};
 
+use std::borrow::Cow;
+use std::path::Path;
+
 use chrono_tz::Tz;
+use rayon::prelude::*;
 
 use crate::error::Diagnostic;
+use source::Parsed;
 
 /// Everything read from one feed's source folder.
 #[derive(Debug, Default)]
@@ -28,26 +33,32 @@ pub struct Collected {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Finds and parses every source file of a feed, collecting all problems rather than stopping
-/// at the first.
-pub fn collect(folder: &std::path::Path, root: &std::path::Path, tz: Tz) -> Collected {
+/// Finds and parses every source file of a feed, on every core, collecting all problems rather
+/// than stopping at the first. Entries come without their body (`body` is empty): a feed
+/// renders only its newest items, and [`load_body`] reads those again, so memory stays flat
+/// however long the archive grows.
+pub fn collect(folder: &Path, root: &Path, tz: Tz) -> Collected {
     let (files, problems) = find_sources(folder, root);
+    // `collect` on an indexed parallel iterator keeps the files' order: output stays deterministic.
+    let parsed: Vec<Parsed> = files
+        .par_iter()
+        .map(|file| {
+            let display = display_path(&file.path);
+            let bytes = std::fs::read(&file.path).map_err(|e| {
+                vec![Diagnostic::new(&display, None, format!("cannot be read: {e}"))]
+            })?;
+            let (mut entry, warnings) = parse_entry(&bytes, &display, &file.key, file.kind, tz)?;
+            entry.body = String::new();
+            Ok((entry, warnings))
+        })
+        .collect();
     let mut out = Collected {
         warnings: problems,
         ..Collected::default()
     };
-    for file in files {
-        out.found.push(file.key.clone());
-        let display = display_path(&file.path);
-        let bytes = match std::fs::read(&file.path) {
-            Ok(b) => b,
-            Err(e) => {
-                out.errors
-                    .push(Diagnostic::new(display, None, format!("cannot be read: {e}")));
-                continue;
-            }
-        };
-        match parse_entry(&bytes, &display, &file.key, file.kind, tz) {
+    for (file, result) in files.into_iter().zip(parsed) {
+        out.found.push(file.key);
+        match result {
             Ok((entry, warnings)) => {
                 out.entries.push(entry);
                 out.warnings.extend(warnings);
@@ -56,4 +67,25 @@ pub fn collect(folder: &std::path::Path, root: &std::path::Path, tz: Tz) -> Coll
         }
     }
     out
+}
+
+/// The body of an entry from [`collect`], read again from `root`/`source`. The file must still
+/// hold what was parsed (same fingerprint): a build never mixes two versions of one file.
+pub fn load_body<'a>(root: &Path, entry: &'a Entry, tz: Tz) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
+    if !entry.body.is_empty() {
+        return Ok(Cow::Borrowed(&entry.body));
+    }
+    let path = root.join(&entry.source);
+    let display = display_path(&path);
+    let bytes = std::fs::read(&path)
+        .map_err(|e| vec![Diagnostic::new(&display, None, format!("cannot be read: {e}"))])?;
+    let (again, _) = parse_entry(&bytes, &display, &entry.source, entry.kind, tz)?;
+    if again.fingerprint != entry.fingerprint {
+        return Err(vec![Diagnostic::new(
+            &display,
+            None,
+            "changed while the build was running; run the build again",
+        )]);
+    }
+    Ok(Cow::Owned(again.body))
 }
