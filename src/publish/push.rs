@@ -196,7 +196,7 @@ pub fn order(files: &mut [PushFile]) {
 
 /// Refuses to push an output folder that does not hold what the build would write now.
 fn check_built(plan: &Plan) -> Result<()> {
-    let stale: Vec<String> = plan
+    let mut stale: Vec<String> = plan
         .outputs
         .iter()
         .filter(|o| std::fs::read(&o.path).ok().as_deref() != Some(o.bytes.as_bytes()))
@@ -205,8 +205,9 @@ fn check_built(plan: &Plan) -> Result<()> {
     if stale.is_empty() {
         return Ok(());
     }
+    stale.sort();
     Err(Error::Publish(format!(
-        "{} is missing or older than the content: run `feedwright build` first, or `feedwright build --push` (nothing was sent)",
+        "the output folder is not what a build would write now (missing or older than the content: {}): run `feedwright build` first, or `feedwright build --push`; nothing was sent",
         stale.join(", ")
     )))
 }
