@@ -183,9 +183,10 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>, addr: SocketAddr) {
 
     let fault = {
         let mut inner = shared.lock().unwrap();
-        let rule = inner.rules.iter_mut().find(|r| {
-            r.times > 0 && r.method == method && (r.path.is_empty() || r.path == path)
-        });
+        let rule = inner
+            .rules
+            .iter_mut()
+            .find(|r| r.times > 0 && r.method == method && (r.path.is_empty() || r.path == path));
         rule.map(|r| {
             r.times -= 1;
             r.fault.clone()
@@ -233,7 +234,11 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>, addr: SocketAddr) {
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
         reason(status),
-        if req.method == "HEAD" { 0 } else { answer.len() }
+        if req.method == "HEAD" {
+            0
+        } else {
+            answer.len()
+        }
     );
     for (n, v) in extra {
         out.push_str(&format!("{n}: {v}\r\n"));
@@ -249,17 +254,21 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>, addr: SocketAddr) {
 
 /// What a well-behaved WebDAV host does.
 fn serve(store: &mut Store, req: &Req) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
-    let parent = |p: &str| p.trim_end_matches('/').rsplit_once('/').map(|(a, _)| format!("{a}/"));
+    let parent = |p: &str| {
+        p.trim_end_matches('/')
+            .rsplit_once('/')
+            .map(|(a, _)| format!("{a}/"))
+    };
     match req.method.as_str() {
         "PUT" => {
             let existing = store.files.get(&req.path).map(|(_, e)| e.clone());
             if req.header("if-none-match") == Some("*") && existing.is_some() {
                 return (412, vec![], b"exists".to_vec());
             }
-            if let Some(want) = req.header("if-match") {
-                if existing.as_deref() != Some(want) {
-                    return (412, vec![], b"changed".to_vec());
-                }
+            if let Some(want) = req.header("if-match")
+                && existing.as_deref() != Some(want)
+            {
+                return (412, vec![], b"changed".to_vec());
             }
             if store.require_folders {
                 let folder = parent(&req.path).unwrap();
@@ -347,9 +356,18 @@ fn site(url: &str, extra: &str) -> Site {
         "{TWO_FEEDS}\n[publish]\nurl = \"{url}\"\nauth = \"bearer\"\ntoken_env = \"{TOKEN_VAR}\"\ntimeout_secs = 1\nretries = 2\nretry_base_ms = 10\n{extra}\n"
     );
     let site = Site::with_config(&config);
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist."))
-        .write("content/reviews/ran.md", &review("Ran", "2026-02-01", "A king."))
-        .write("content/notes/first.md", &review("First note", "2026-03-01", "Hello."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    )
+    .write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king."),
+    )
+    .write(
+        "content/notes/first.md",
+        &review("First note", "2026-03-01", "Hello."),
+    );
     site.ok(&["build"]);
     site
 }
@@ -363,7 +381,14 @@ fn run_env(site: &Site, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.current_dir(site.dir.path())
         .env_remove("FEEDWRIGHT_CONFIG")
         .env_remove(TOKEN_VAR);
-    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env {
@@ -432,7 +457,10 @@ fn first_push_sends_every_file_with_type_length_precondition_and_auth() {
         let name = put.path.trim_start_matches("/dav/feeds/");
         let local = std::fs::read(site.path(&format!("feeds/{name}"))).unwrap();
         assert_eq!(put.body, local, "{name}: body bytes");
-        assert_eq!(put.header("content-length"), Some(local.len().to_string().as_str()));
+        assert_eq!(
+            put.header("content-length"),
+            Some(local.len().to_string().as_str())
+        );
         let ct = if name.ends_with(".rss") {
             "application/rss+xml; charset=utf-8"
         } else {
@@ -441,14 +469,26 @@ fn first_push_sends_every_file_with_type_length_precondition_and_auth() {
         assert_eq!(put.header("content-type"), Some(ct), "{name}");
         assert_eq!(put.header("if-none-match"), Some("*"), "{name}");
         assert_eq!(put.header("if-match"), None);
-        assert_eq!(put.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            put.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
         assert!(put.header("user-agent").unwrap().starts_with("feedwright/"));
         // The state records the hash of what was sent and the server's ETag.
-        assert_eq!(recorded(&site, name, "blake3"), blake3::hash(&local).to_hex().to_string());
-        assert_eq!(recorded(&site, name, "etag"), server.file(&put.path).unwrap().1);
+        assert_eq!(
+            recorded(&site, name, "blake3"),
+            blake3::hash(&local).to_hex().to_string()
+        );
+        assert_eq!(
+            recorded(&site, name, "etag"),
+            server.file(&put.path).unwrap().1
+        );
         assert_eq!(recorded(&site, name, "url"), server.url(&put.path));
         assert!(
-            out.contains(&format!("uploaded {name} -> {} (201 Created)", server.url(&put.path))),
+            out.contains(&format!(
+                "uploaded {name} -> {} (201 Created)",
+                server.url(&put.path)
+            )),
             "{out}"
         );
     }
@@ -457,11 +497,18 @@ fn first_push_sends_every_file_with_type_length_precondition_and_auth() {
     let before = server.requests().len();
     let out = ok(&site, &["push"]);
     assert_eq!(out, "");
-    assert_eq!(server.requests().len(), before, "an unchanged run makes no request");
+    assert_eq!(
+        server.requests().len(),
+        before,
+        "an unchanged run makes no request"
+    );
 
     // Edit one entry of one feed: only that feed's files go, as guarded updates.
     let etag = recorded(&site, "reviews.rss", "etag");
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist, revised."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist, revised."),
+    );
     site.ok(&["build"]);
     let out = ok(&site, &["push"]);
     let new: Vec<Req> = server.requests().split_off(before);
@@ -474,7 +521,10 @@ fn first_push_sends_every_file_with_type_length_precondition_and_auth() {
     assert_eq!(puts[1].header("if-match"), Some(etag.as_str()));
     assert_eq!(puts[1].header("if-none-match"), None);
     assert!(out.contains("(204 No Content)"), "{out}");
-    assert_eq!(server.file("/dav/feeds/reviews.rss").unwrap().0, site.read("feeds/reviews.rss").into_bytes());
+    assert_eq!(
+        server.file("/dav/feeds/reviews.rss").unwrap().0,
+        site.read("feeds/reviews.rss").into_bytes()
+    );
 }
 
 #[test]
@@ -486,12 +536,17 @@ fn dry_run_lists_files_and_reasons_and_sends_nothing_even_without_the_secret() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     for name in ALL {
         assert!(
-            stdout.contains(&format!("would upload {name} -> {} (new: never pushed)", server.url(&format!("/dav/{name}")))),
+            stdout.contains(&format!(
+                "would upload {name} -> {} (new: never pushed)",
+                server.url(&format!("/dav/{name}"))
+            )),
             "{stdout}"
         );
     }
     assert!(
-        stdout.contains("would ping https://hub.example/ for https://films.example/feeds/reviews.rss"),
+        stdout.contains(
+            "would ping https://hub.example/ for https://films.example/feeds/reviews.rss"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("dry run: nothing was sent"), "{stdout}");
@@ -503,17 +558,34 @@ fn dry_run_lists_files_and_reasons_and_sends_nothing_even_without_the_secret() {
 fn a_500_then_success_is_retried_and_recorded() {
     let server = Server::start();
     let site = site(&server.url("/dav/"), "");
-    server.fail("PUT", "/dav/notes.rss", 1, Fault::Status(500, vec![], "boom".into()));
+    server.fail(
+        "PUT",
+        "/dav/notes.rss",
+        1,
+        Fault::Status(500, vec![], "boom".into()),
+    );
     let out = run(&site, &["push"]);
     assert!(out.status.success(), "{}", text(&out));
     let puts = server.with("PUT");
     assert_eq!(
         paths(&puts),
-        ["/dav/notes.atom", "/dav/notes.rss", "/dav/notes.rss", "/dav/reviews.atom", "/dav/reviews.rss"]
+        [
+            "/dav/notes.atom",
+            "/dav/notes.rss",
+            "/dav/notes.rss",
+            "/dav/reviews.atom",
+            "/dav/reviews.rss"
+        ]
     );
     assert_eq!(puts[1].body, puts[2].body, "the retry sends the same bytes");
     let err = stderr(&out);
-    assert!(err.contains(&format!("PUT {} answered 500 Internal Server Error \"boom\"; retrying", server.url("/dav/notes.rss"))), "{err}");
+    assert!(
+        err.contains(&format!(
+            "PUT {} answered 500 Internal Server Error \"boom\"; retrying",
+            server.url("/dav/notes.rss")
+        )),
+        "{err}"
+    );
     assert!(err.contains("(attempt 2 of 3)"), "{err}");
     assert_eq!(pushed(&site), ALL);
 }
@@ -522,7 +594,12 @@ fn a_500_then_success_is_retried_and_recorded() {
 fn a_503_with_retry_after_is_waited_for() {
     let server = Server::start();
     let site = site(&server.url("/dav/"), "");
-    server.fail("PUT", "/dav/notes.atom", 1, Fault::Status(503, vec![("Retry-After", "1".into())], String::new()));
+    server.fail(
+        "PUT",
+        "/dav/notes.atom",
+        1,
+        Fault::Status(503, vec![("Retry-After", "1".into())], String::new()),
+    );
     let out = run(&site, &["push"]);
     assert!(out.status.success(), "{}", text(&out));
     let puts = server.with("PUT");
@@ -536,13 +613,28 @@ fn a_503_with_retry_after_is_waited_for() {
 fn a_hang_past_the_timeout_is_retried() {
     let server = Server::start();
     let site = site(&server.url("/dav/"), "");
-    server.fail("PUT", "/dav/notes.atom", 1, Fault::Hang(Duration::from_secs(3)));
+    server.fail(
+        "PUT",
+        "/dav/notes.atom",
+        1,
+        Fault::Hang(Duration::from_secs(3)),
+    );
     let started = Instant::now();
     let out = run(&site, &["push"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(started.elapsed() < Duration::from_secs(3), "timeout_secs = 1 was not applied");
-    assert_eq!(paths(&server.with("PUT"))[..2], ["/dav/notes.atom", "/dav/notes.atom"]);
-    assert!(stderr(&out).contains("no answer within the timeout; retrying"), "{}", text(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "timeout_secs = 1 was not applied"
+    );
+    assert_eq!(
+        paths(&server.with("PUT"))[..2],
+        ["/dav/notes.atom", "/dav/notes.atom"]
+    );
+    assert!(
+        stderr(&out).contains("no answer within the timeout; retrying"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(pushed(&site), ALL);
 }
 
@@ -552,15 +644,34 @@ fn a_401_is_not_retried_and_the_secret_stays_out_of_the_message() {
     let site = site(&server.url("/dav/"), "");
     // The server echoes the credentials in its error page, as some do.
     let echo = format!("bad credentials: Authorization: Bearer {TOKEN}");
-    server.fail("PUT", "", 99, Fault::Status(401, vec![("WWW-Authenticate", "Bearer".into())], echo));
+    server.fail(
+        "PUT",
+        "",
+        99,
+        Fault::Status(401, vec![("WWW-Authenticate", "Bearer".into())], echo),
+    );
     let out = run(&site, &["push"]);
     let err = fails(&out, 5);
     assert_eq!(server.with("PUT").len(), 1, "a 401 is not retried");
     assert!(err.contains("notes.atom was not uploaded"), "{err}");
-    assert!(err.contains(&format!("request: PUT {}", server.url("/dav/notes.atom"))), "{err}");
-    assert!(err.contains("answer: 401 Unauthorized \"bad credentials: Authorization: Bearer ***\" (not retried"), "{err}");
-    assert!(err.contains("check: the server refused the credentials"), "{err}");
-    assert!(err.contains("not attempted: notes.rss, reviews.atom, reviews.rss"), "{err}");
+    assert!(
+        err.contains(&format!("request: PUT {}", server.url("/dav/notes.atom"))),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "answer: 401 Unauthorized \"bad credentials: Authorization: Bearer ***\" (not retried"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("check: the server refused the credentials"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not attempted: notes.rss, reviews.atom, reviews.rss"),
+        "{err}"
+    );
     assert!(pushed(&site).is_empty());
 }
 
@@ -568,10 +679,18 @@ fn a_401_is_not_retried_and_the_secret_stays_out_of_the_message() {
 fn a_404_names_the_url_and_what_to_check() {
     let server = Server::start();
     let site = site(&server.url("/nowhere/"), "");
-    server.fail("PUT", "", 99, Fault::Status(404, vec![], "not found".into()));
+    server.fail(
+        "PUT",
+        "",
+        99,
+        Fault::Status(404, vec![], "not found".into()),
+    );
     let err = fails(&run(&site, &["push"]), 5);
     assert_eq!(server.with("PUT").len(), 1);
-    assert!(err.contains(&format!("PUT {}", server.url("/nowhere/notes.atom"))), "{err}");
+    assert!(
+        err.contains(&format!("PUT {}", server.url("/nowhere/notes.atom"))),
+        "{err}"
+    );
     assert!(err.contains("404 Not Found"), "{err}");
     assert!(err.contains("check [publish] url"), "{err}");
 }
@@ -582,8 +701,16 @@ fn a_closed_port_is_retried_then_reported() {
     let site = site(&format!("http://127.0.0.1:{port}/dav/"), "");
     let err = fails(&run(&site, &["push"]), 5);
     // The first request is the identity guard's GET of the published feed.
-    assert!(err.contains("cannot check the published notes.atom"), "{err}");
-    assert!(err.contains(&format!("request: GET http://127.0.0.1:{port}/dav/notes.atom")), "{err}");
+    assert!(
+        err.contains("cannot check the published notes.atom"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "request: GET http://127.0.0.1:{port}/dav/notes.atom"
+        )),
+        "{err}"
+    );
     assert!(err.contains("(after 3 attempts)"), "{err}");
     assert!(err.contains("check that the server is running"), "{err}");
     assert!(err.contains("nothing was uploaded"), "{err}");
@@ -606,7 +733,11 @@ fn a_server_dying_mid_upload_keeps_what_went_and_the_next_run_sends_the_rest() {
     let again = Server::start_with(server.addr, server.store());
     let out = ok(&site, &["push"]);
     let puts = again.with("PUT");
-    assert_eq!(paths(&puts), ["/dav/reviews.atom", "/dav/reviews.rss"], "{out}");
+    assert_eq!(
+        paths(&puts),
+        ["/dav/reviews.atom", "/dav/reviews.rss"],
+        "{out}"
+    );
     assert!(puts.iter().all(|p| p.header("if-none-match") == Some("*")));
     assert_eq!(pushed(&site), ALL);
 }
@@ -623,22 +754,38 @@ fn a_412_stops_the_push_and_force_overwrites() {
         s.files.get_mut("/dav/reviews.rss").unwrap().1 = v;
     });
     let old_rss_hash = recorded(&site, "reviews.rss", "blake3");
-    site.write("content/reviews/ran.md", &review("Ran", "2026-02-01", "A king, revised."));
+    site.write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king, revised."),
+    );
     site.ok(&["build"]);
     let err = fails(&run(&site, &["push"]), 5);
     assert!(err.contains("reviews.rss was not uploaded"), "{err}");
     assert!(err.contains("412 Precondition Failed"), "{err}");
     assert!(err.contains("feedwright push --force"), "{err}");
     assert!(err.contains("the remote copy was left as it is"), "{err}");
-    assert_eq!(recorded(&site, "reviews.rss", "blake3"), old_rss_hash, "not recorded");
-    assert_ne!(server.file("/dav/reviews.rss").unwrap().0, site.read("feeds/reviews.rss").into_bytes());
+    assert_eq!(
+        recorded(&site, "reviews.rss", "blake3"),
+        old_rss_hash,
+        "not recorded"
+    );
+    assert_ne!(
+        server.file("/dav/reviews.rss").unwrap().0,
+        site.read("feeds/reviews.rss").into_bytes()
+    );
 
     let before = server.with("PUT").len();
     ok(&site, &["push", "--force"]);
     let puts = server.with("PUT").split_off(before);
     assert_eq!(puts.len(), 4, "--force re-sends everything");
-    assert!(puts.iter().all(|p| p.header("if-match").is_none() && p.header("if-none-match").is_none()));
-    assert_eq!(server.file("/dav/reviews.rss").unwrap().0, site.read("feeds/reviews.rss").into_bytes());
+    assert!(
+        puts.iter()
+            .all(|p| p.header("if-match").is_none() && p.header("if-none-match").is_none())
+    );
+    assert_eq!(
+        server.file("/dav/reviews.rss").unwrap().0,
+        site.read("feeds/reviews.rss").into_bytes()
+    );
 }
 
 #[test]
@@ -668,7 +815,10 @@ fn missing_folders_are_made_with_mkcol_then_the_put_is_retried_once() {
             "PUT /dav/site/feeds/notes.rss",
         ]
     );
-    assert!(out.contains(&format!("created folder {}", server.url("/dav/site/"))), "{out}");
+    assert!(
+        out.contains(&format!("created folder {}", server.url("/dav/site/"))),
+        "{out}"
+    );
     assert_eq!(pushed(&site), ALL);
 }
 
@@ -681,17 +831,26 @@ fn the_identity_guard_refuses_to_change_published_ids_unless_forced() {
 <item><title>Heat</title><link>https://films.example/reviews/heat/</link><guid isPermaLink="false">urn:old-tool:17</guid></item>
 </channel></rss>"#;
     server.set_store(|s| {
-        s.files.insert("/dav/reviews.rss".into(), (old.as_bytes().to_vec(), "\"x\"".into()));
+        s.files.insert(
+            "/dav/reviews.rss".into(),
+            (old.as_bytes().to_vec(), "\"x\"".into()),
+        );
     });
     let err = fails(&run(&site, &["push"]), 4);
     assert!(err.contains("refusing to push"), "{err}");
-    assert!(err.contains("reviews.rss: \"Heat\" would change its id urn:old-tool:17 ->"), "{err}");
+    assert!(
+        err.contains("reviews.rss: \"Heat\" would change its id urn:old-tool:17 ->"),
+        "{err}"
+    );
     assert!(err.contains("feedwright adopt-ids"), "{err}");
     assert!(server.with("PUT").is_empty(), "nothing uploaded");
 
     ok(&site, &["push", "--force"]);
     assert_eq!(server.with("PUT").len(), 4);
-    assert_eq!(server.file("/dav/reviews.rss").unwrap().0, site.read("feeds/reviews.rss").into_bytes());
+    assert_eq!(
+        server.file("/dav/reviews.rss").unwrap().0,
+        site.read("feeds/reviews.rss").into_bytes()
+    );
 }
 
 #[test]
@@ -702,13 +861,17 @@ fn basic_auth_reads_the_secret_from_a_file() {
         &format!("auth = \"bearer\"\ntoken_env = \"{TOKEN_VAR}\""),
         "auth = \"basic\"\nuser = \"editor\"\ntoken_file = \"secret.txt\"",
     );
-    site.write("config.toml", &config).write("secret.txt", "s3cret\n");
+    site.write("config.toml", &config)
+        .write("secret.txt", "s3cret\n");
     let out = run_env(&site, &["push"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("s3cret"));
     for put in server.with("PUT") {
         // base64("editor:s3cret")
-        assert_eq!(put.header("authorization"), Some("Basic ZWRpdG9yOnMzY3JldA=="));
+        assert_eq!(
+            put.header("authorization"),
+            Some("Basic ZWRpdG9yOnMzY3JldA==")
+        );
     }
 }
 
@@ -717,7 +880,12 @@ fn a_missing_secret_is_named_without_any_request() {
     let server = Server::start();
     let site = site(&server.url("/dav/"), "");
     let err = fails(&run_env(&site, &["push"], &[]), 5);
-    assert!(err.contains(&format!("environment variable {TOKEN_VAR} (named by [publish] token_env) is not set")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "environment variable {TOKEN_VAR} (named by [publish] token_env) is not set"
+        )),
+        "{err}"
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -731,16 +899,25 @@ fn credentials_are_refused_over_plain_http_to_another_host() {
     let config = site.read("config.toml") + "allow_insecure_auth = true\n";
     site.write("config.toml", &config);
     let out = ok(&site, &["push", "--dry-run"]);
-    assert!(out.contains("would upload notes.atom -> http://192.0.2.10/dav/notes.atom"), "{out}");
+    assert!(
+        out.contains("would upload notes.atom -> http://192.0.2.10/dav/notes.atom"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_stale_output_folder_is_not_pushed() {
     let server = Server::start();
     let site = site(&server.url("/dav/"), "");
-    site.write("content/reviews/new.md", &review("New", "2026-03-02", "Fresh."));
+    site.write(
+        "content/reviews/new.md",
+        &review("New", "2026-03-02", "Fresh."),
+    );
     let err = fails(&run(&site, &["push"]), 5);
-    assert!(err.contains("older than the content: feeds/reviews.atom, feeds/reviews.rss)"), "{err}");
+    assert!(
+        err.contains("older than the content: feeds/reviews.atom, feeds/reviews.rss)"),
+        "{err}"
+    );
     assert!(err.contains("feedwright build --push"), "{err}");
     assert!(server.requests().is_empty());
 
@@ -755,10 +932,16 @@ fn a_stale_output_folder_is_not_pushed() {
 fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run() {
     let server = Server::start();
     let hub = Server::start();
-    let extra = format!("hubs = [\"{}\"]\nhub_param = \"hub.topic\"", hub.url("/hub"));
+    let extra = format!(
+        "hubs = [\"{}\"]\nhub_param = \"hub.topic\"",
+        hub.url("/hub")
+    );
     let site = site(&server.url("/dav/"), &extra);
     // The feeds advertise the hub (spec R89).
-    assert!(site.read("feeds/reviews.rss").contains(&format!("href=\"{}\"", hub.url("/hub"))));
+    assert!(
+        site.read("feeds/reviews.rss")
+            .contains(&format!("href=\"{}\"", hub.url("/hub")))
+    );
 
     ok(&site, &["push"]);
     let pings = hub.with("POST");
@@ -766,31 +949,64 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     let mut topics = Vec::new();
     for p in &pings {
         assert_eq!(p.path, "/hub");
-        assert_eq!(p.header("content-type"), Some("application/x-www-form-urlencoded"));
-        assert!(p.header("authorization").is_none(), "hubs get no credentials");
-        let form: Vec<(String, String)> = url::form_urlencoded::parse(&p.body).into_owned().collect();
+        assert_eq!(
+            p.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert!(
+            p.header("authorization").is_none(),
+            "hubs get no credentials"
+        );
+        let form: Vec<(String, String)> =
+            url::form_urlencoded::parse(&p.body).into_owned().collect();
         assert_eq!(form[0], ("hub.mode".to_string(), "publish".to_string()));
         assert_eq!(form[1].0, "hub.topic");
         assert_eq!(form.len(), 2);
         topics.push(form[1].1.clone());
     }
     topics.sort();
-    assert_eq!(topics, ALL.map(|n| format!("https://films.example/feeds/{n}")));
+    assert_eq!(
+        topics,
+        ALL.map(|n| format!("https://films.example/feeds/{n}"))
+    );
 
     // Unchanged: nobody is pinged.
     ok(&site, &["push"]);
     assert_eq!(hub.with("POST").len(), 4);
 
     // A changed feed, and a hub that keeps failing: the upload stands, the ping is kept.
-    hub.fail("POST", "/hub", 3, Fault::Status(500, vec![], "hub down".into()));
-    site.write("content/notes/first.md", &review("First note", "2026-03-01", "Hello again."));
+    hub.fail(
+        "POST",
+        "/hub",
+        3,
+        Fault::Status(500, vec![], "hub down".into()),
+    );
+    site.write(
+        "content/notes/first.md",
+        &review("First note", "2026-03-01", "Hello again."),
+    );
     site.ok(&["build"]);
     let out = run(&site, &["push"]);
     let err = fails(&out, 5);
-    assert!(err.contains("2 file(s) uploaded, but 1 hub ping(s) failed; the upload stands"), "{err}");
-    assert!(err.contains("500 Internal Server Error \"hub down\""), "{err}");
-    assert_eq!(hub.with("POST").len(), 4 + 3 + 1, "retried, then the other topic");
-    assert_eq!(recorded(&site, "notes.rss", "blake3"), blake3::hash(site.read("feeds/notes.rss").as_bytes()).to_hex().to_string());
+    assert!(
+        err.contains("2 file(s) uploaded, but 1 hub ping(s) failed; the upload stands"),
+        "{err}"
+    );
+    assert!(
+        err.contains("500 Internal Server Error \"hub down\""),
+        "{err}"
+    );
+    assert_eq!(
+        hub.with("POST").len(),
+        4 + 3 + 1,
+        "retried, then the other topic"
+    );
+    assert_eq!(
+        recorded(&site, "notes.rss", "blake3"),
+        blake3::hash(site.read("feeds/notes.rss").as_bytes())
+            .to_hex()
+            .to_string()
+    );
     let pending = push_state(&site)["pending_pings"].as_array().unwrap().len();
     assert_eq!(pending, 1);
 

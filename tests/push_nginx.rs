@@ -99,7 +99,11 @@ http {{
             if let Ok(Some(status)) = nginx.child.try_wait() {
                 panic!("nginx exited with {status}:\n{}", nginx.error_log());
             }
-            assert!(Instant::now() < deadline, "nginx did not listen:\n{}", nginx.error_log());
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen:\n{}",
+                nginx.error_log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         nginx
@@ -204,9 +208,18 @@ retry_base_ms = 50
 "#
     );
     let site = Site::with_config(&config);
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist."))
-        .write("content/reviews/ran.md", &review("Ran", "2026-02-01", "A king."))
-        .write("content/notes/first.md", &review("First note", "2026-03-01", "Hello."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    )
+    .write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king."),
+    )
+    .write(
+        "content/notes/first.md",
+        &review("First note", "2026-03-01", "Hello."),
+    );
     site
 }
 
@@ -244,12 +257,27 @@ fn push_to_nginx_webdav() {
     for name in FEEDS {
         let (status, body, ct) = nginx.get(&format!("/dav/feeds/{name}"));
         assert_eq!(status, 200, "{name}\n{}", nginx.error_log());
-        assert_eq!(body, site.read(&format!("feeds/{name}")).into_bytes(), "{name}");
-        let want = if name.ends_with(".rss") { "application/rss+xml" } else { "application/atom+xml" };
+        assert_eq!(
+            body,
+            site.read(&format!("feeds/{name}")).into_bytes(),
+            "{name}"
+        );
+        let want = if name.ends_with(".rss") {
+            "application/rss+xml"
+        } else {
+            "application/atom+xml"
+        };
         assert_eq!(ct.as_deref(), Some(want));
-        assert!(stdout(&out).contains(&format!("uploaded {name} -> {}", nginx.url(&format!("/dav/feeds/{name}")))));
+        assert!(stdout(&out).contains(&format!(
+            "uploaded {name} -> {}",
+            nginx.url(&format!("/dav/feeds/{name}"))
+        )));
     }
-    let puts: Vec<String> = nginx.requests().into_iter().filter(|r| r.starts_with("PUT")).collect();
+    let puts: Vec<String> = nginx
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("PUT"))
+        .collect();
     assert_eq!(puts, FEEDS.map(|n| format!("PUT /dav/feeds/{n} 201")));
     // nginx gives no ETag with a PUT: the push learns it with a HEAD (spec R101).
     let state = site.read("feedwright-push.toml");
@@ -259,23 +287,41 @@ fn push_to_nginx_webdav() {
     let seen = nginx.requests().len();
     let out = feedwright(&site, &["push"]);
     assert_eq!(stdout(&out), "");
-    assert_eq!(nginx.requests().len(), seen, "{:?}", &nginx.requests()[seen..]);
+    assert_eq!(
+        nginx.requests().len(),
+        seen,
+        "{:?}",
+        &nginx.requests()[seen..]
+    );
 
     // Edit one entry: only that feed's files are sent, and they are what nginx serves.
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist, revised."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist, revised."),
+    );
     let out = feedwright(&site, &["build", "--push"]);
     let new: Vec<String> = nginx.requests()[seen..].to_vec();
     let puts: Vec<&String> = new.iter().filter(|r| r.starts_with("PUT")).collect();
     assert_eq!(
         puts,
-        ["PUT /dav/feeds/reviews.atom 204", "PUT /dav/feeds/reviews.rss 204"],
+        [
+            "PUT /dav/feeds/reviews.atom 204",
+            "PUT /dav/feeds/reviews.rss 204"
+        ],
         "{}\n{new:?}",
         stdout(&out)
     );
     // The identity guard read the published feeds first.
-    assert!(new.contains(&"GET /dav/feeds/reviews.rss 200".to_string()), "{new:?}");
+    assert!(
+        new.contains(&"GET /dav/feeds/reviews.rss 200".to_string()),
+        "{new:?}"
+    );
     for name in FEEDS {
         let (_, body, _) = nginx.get(&format!("/dav/feeds/{name}"));
-        assert_eq!(body, site.read(&format!("feeds/{name}")).into_bytes(), "{name}");
+        assert_eq!(
+            body,
+            site.read(&format!("feeds/{name}")).into_bytes(),
+            "{name}"
+        );
     }
 }

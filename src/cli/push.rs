@@ -13,7 +13,7 @@ pub struct Args {
     pub force: bool,
 
     /// List what would be uploaded and why, and which hubs would be pinged; send nothing.
-    #[arg(long, conflicts_with = "force")]
+    #[arg(long)]
     pub dry_run: bool,
 }
 

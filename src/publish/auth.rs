@@ -54,8 +54,9 @@ impl Credentials {
                 }
             }
         } else if let Some(path) = &cfg.token_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::io(path, "reading the upload secret ([publish] token_file)", e))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::io(path, "reading the upload secret ([publish] token_file)", e)
+            })?;
             let text = text.trim();
             if text.is_empty() {
                 return Err(Error::Publish(format!(
@@ -217,7 +218,10 @@ mod tests {
             secret: Secret("s3cret".into()),
         };
         let s = c.scrub("got Authorization: Basic ZWRpdG9yOnMzY3JldA== and s3cret");
-        assert!(!s.contains("s3cret") && !s.contains("ZWRpdG9yOnMzY3JldA=="), "{s}");
+        assert!(
+            !s.contains("s3cret") && !s.contains("ZWRpdG9yOnMzY3JldA=="),
+            "{s}"
+        );
         assert_eq!(format!("{c:?}"), "Basic { user: \"editor\", secret: *** }");
     }
 }

@@ -69,9 +69,13 @@ pub struct PushFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     New,
-    Changed { since: String },
+    Changed {
+        since: String,
+    },
     /// The state records it at another URL ([publish] url changed).
-    Moved { from: String },
+    Moved {
+        from: String,
+    },
     Forced,
 }
 
@@ -104,7 +108,13 @@ pub struct Outcome {
 
 /// Runs a push of `plan`'s files to the WebDAV host in `[publish]`. `built` says the caller has
 /// just written the plan (`build --push`); otherwise the output folder must match the plan.
-pub fn run(config: &Config, plan: &Plan, opts: &Options, built: bool, log: Log<'_>) -> Result<Outcome> {
+pub fn run(
+    config: &Config,
+    plan: &Plan,
+    opts: &Options,
+    built: bool,
+    log: Log<'_>,
+) -> Result<Outcome> {
     let publish = &config.publish;
     let Some(base) = publish.url.clone() else {
         return Err(Error::config(
@@ -123,7 +133,10 @@ pub fn run(config: &Config, plan: &Plan, opts: &Options, built: bool, log: Log<'
     let changes = changes(&target, &files, &state, opts.force);
 
     if changes.is_empty() && state.pending_pings.is_empty() {
-        log(Level::Detail, "nothing changed since the last push; nothing sent");
+        log(
+            Level::Detail,
+            "nothing changed since the last push; nothing sent",
+        );
         return Ok(Outcome::default());
     }
     if opts.dry_run {
@@ -189,9 +202,7 @@ pub fn push_files(config: &Config, plan: &Plan) -> Vec<PushFile> {
 
 /// Main feed files last, so a reader never fetches a feed pointing at something not yet there.
 pub fn order(files: &mut [PushFile]) {
-    files.sort_by(|a, b| {
-        (a.feed.is_some(), &a.name).cmp(&(b.feed.is_some(), &b.name))
-    });
+    files.sort_by(|a, b| (a.feed.is_some(), &a.name).cmp(&(b.feed.is_some(), &b.name)));
 }
 
 /// Refuses to push an output folder that does not hold what the build would write now.
@@ -213,7 +224,12 @@ fn check_built(plan: &Plan) -> Result<()> {
 }
 
 /// What to upload, and why, comparing with the push state.
-pub fn changes(target: &dyn Target, files: &[PushFile], state: &PushState, force: bool) -> Vec<Change> {
+pub fn changes(
+    target: &dyn Target,
+    files: &[PushFile],
+    state: &PushState,
+    force: bool,
+) -> Vec<Change> {
     files
         .iter()
         .filter_map(|file| {
@@ -227,7 +243,9 @@ pub fn changes(target: &dyn Target, files: &[PushFile], state: &PushState, force
                 (_, Some(r)) => Reason::Changed {
                     since: r.pushed_at.clone(),
                 },
-                (Some(r), None) => Reason::Moved { from: r.url.clone() },
+                (Some(r), None) => Reason::Moved {
+                    from: r.url.clone(),
+                },
                 (None, _) => Reason::New,
             };
             let condition = match here {
@@ -249,7 +267,10 @@ fn dry_run(config: &Config, changes: &[Change], state: &PushState, log: Log<'_>)
     for c in changes {
         log(
             Level::Info,
-            &format!("would upload {} -> {} ({})", c.file.name, c.location, c.reason),
+            &format!(
+                "would upload {} -> {} ({})",
+                c.file.name, c.location, c.reason
+            ),
         );
     }
     for hub in &config.publish.hubs {
@@ -305,7 +326,11 @@ fn guard(
                 c.location
             ))
         })?;
-        let mine: Vec<PlannedEntry> = entries.iter().filter(|e| &e.feed == feed).cloned().collect();
+        let mine: Vec<PlannedEntry> = entries
+            .iter()
+            .filter(|e| &e.feed == feed)
+            .cloned()
+            .collect();
         let cmp = compare(&mine, &published);
         for (title, old, new) in &cmp.id_changes {
             problems.push(format!(
@@ -392,7 +417,10 @@ fn execute(
                 outcome.uploaded.push(c.file.name.clone());
                 log(
                     Level::Info,
-                    &format!("uploaded {} -> {} ({})", c.file.name, c.location, stored.answer),
+                    &format!(
+                        "uploaded {} -> {} ({})",
+                        c.file.name, c.location, stored.answer
+                    ),
                 );
             }
             Err((f, attempts)) => {
@@ -446,7 +474,12 @@ fn execute(
 }
 
 /// Pings every pending (hub, topic); returns the failures' messages and the count sent.
-fn ping_all(hubs: &Hubs, policy: &Policy, state: &mut PushState, log: Log<'_>) -> (Vec<String>, usize) {
+fn ping_all(
+    hubs: &Hubs,
+    policy: &Policy,
+    state: &mut PushState,
+    log: Log<'_>,
+) -> (Vec<String>, usize) {
     let mut failures = Vec::new();
     let mut sent = 0;
     let mut still_pending = Vec::new();
@@ -606,16 +639,31 @@ mod tests {
             etag: etag.map(String::from),
             pushed_at: "2026-11-19T09:00:00+00:00".into(),
         };
-        state.files.insert("same.rss".into(), rec("mem:/same.rss", "s", Some("\"1\"")));
-        state.files.insert("edited.rss".into(), rec("mem:/edited.rss", "e1", Some("\"7\"")));
-        state.files.insert("moved.rss".into(), rec("old:/moved.rss", "m", None));
+        state
+            .files
+            .insert("same.rss".into(), rec("mem:/same.rss", "s", Some("\"1\"")));
+        state.files.insert(
+            "edited.rss".into(),
+            rec("mem:/edited.rss", "e1", Some("\"7\"")),
+        );
+        state
+            .files
+            .insert("moved.rss".into(), rec("old:/moved.rss", "m", None));
         let c = changes(&t, &files, &state, false);
-        let got: Vec<_> = c.iter().map(|c| (c.file.name.as_str(), &c.reason, &c.condition)).collect();
+        let got: Vec<_> = c
+            .iter()
+            .map(|c| (c.file.name.as_str(), &c.reason, &c.condition))
+            .collect();
         assert_eq!(got.len(), 3);
         assert_eq!(got[0], ("new.rss", &Reason::New, &Condition::Absent));
         assert_eq!(got[1].0, "edited.rss");
         assert_eq!(got[1].2, &Condition::Matches("\"7\"".into()));
-        assert_eq!(got[2].1, &Reason::Moved { from: "old:/moved.rss".into() });
+        assert_eq!(
+            got[2].1,
+            &Reason::Moved {
+                from: "old:/moved.rss".into()
+            }
+        );
         assert_eq!(got[2].2, &Condition::Absent);
 
         let forced = changes(&t, &files, &state, true);
@@ -632,7 +680,11 @@ mod tests {
             fail: vec!["b.rss"],
             ..Default::default()
         };
-        let files = vec![file("a.rss", true, "a"), file("b.rss", true, "b"), file("c.rss", true, "c")];
+        let files = vec![
+            file("a.rss", true, "a"),
+            file("b.rss", true, "b"),
+            file("c.rss", true, "c"),
+        ];
         let mut state = PushState::default();
         let c = changes(&t, &files, &state, false);
         let hubs = Hubs {
@@ -651,13 +703,23 @@ mod tests {
             now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
         };
         let mut lines = Vec::new();
-        let e = execute(&t, &hubs, &policy, c, &mut state, &opts, &state_file, &mut |_, l| {
-            lines.push(l.to_string())
-        })
+        let e = execute(
+            &t,
+            &hubs,
+            &policy,
+            c,
+            &mut state,
+            &opts,
+            &state_file,
+            &mut |_, l| lines.push(l.to_string()),
+        )
         .unwrap_err()
         .to_string();
         assert!(e.contains("b.rss was not uploaded"), "{e}");
-        assert!(e.contains("403 Forbidden") && e.contains("permissions"), "{e}");
+        assert!(
+            e.contains("403 Forbidden") && e.contains("permissions"),
+            "{e}"
+        );
         assert!(e.contains("not attempted: c.rss"), "{e}");
         let saved = PushState::load(&state_file).unwrap();
         assert_eq!(saved.files.keys().collect::<Vec<_>>(), ["a.rss"]);

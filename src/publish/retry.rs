@@ -83,7 +83,11 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (at.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// A number in [0, 1) from the standard library's per-process random hash keys; jitter needs
@@ -127,7 +131,14 @@ mod tests {
             base: Duration::from_millis(100),
             cap: Duration::from_secs(1),
         };
-        for (retry, full) in [(0, 100), (1, 200), (2, 400), (3, 800), (4, 1000), (30, 1000)] {
+        for (retry, full) in [
+            (0, 100),
+            (1, 200),
+            (2, 400),
+            (3, 800),
+            (4, 1000),
+            (30, 1000),
+        ] {
             let d = p.backoff(retry).as_millis();
             assert!(d >= full / 2 && d <= full, "retry {retry}: {d} ms");
         }
@@ -141,7 +152,11 @@ mod tests {
             &policy(3),
             || {
                 calls += 1;
-                if calls < 3 { Err(failure(503)) } else { Ok(calls) }
+                if calls < 3 {
+                    Err(failure(503))
+                } else {
+                    Ok(calls)
+                }
             },
             |r| retries.push(r.attempt),
         );

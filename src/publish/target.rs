@@ -177,7 +177,10 @@ mod tests {
 
     #[test]
     fn content_types_follow_the_extension() {
-        assert_eq!(content_type("reviews.rss"), "application/rss+xml; charset=utf-8");
+        assert_eq!(
+            content_type("reviews.rss"),
+            "application/rss+xml; charset=utf-8"
+        );
         assert_eq!(content_type("reviews.atom"), "application/atom+xml");
         assert_eq!(content_type("reviews.json"), "application/feed+json");
         assert_eq!(content_type("style.xsl"), "application/xml");

@@ -34,9 +34,7 @@ impl WebDav {
     }
 
     fn url(&self, name: &str) -> Url {
-        self.base
-            .join(name)
-            .unwrap_or_else(|_| self.base.clone())
+        self.base.join(name).unwrap_or_else(|_| self.base.clone())
     }
 
     fn request(&self, method: Method, url: &Url) -> RequestBuilder {
@@ -91,10 +89,7 @@ impl WebDav {
         // Walk up until a MKCOL works (201) or finds the folder there (405).
         let mut missing = 0;
         let mut created = Vec::new();
-        loop {
-            let Some(folder) = parents.get(missing) else {
-                break;
-            };
+        while let Some(folder) = parents.get(missing) {
             let what = format!("MKCOL {folder}");
             let response = self.send(&what, self.request(mkcol(), folder))?;
             match response.status().as_u16() {
