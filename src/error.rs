@@ -58,6 +58,10 @@ pub enum Error {
     #[error("{} problem(s) in the content", .0.len())]
     Content(Vec<Diagnostic>),
 
+    /// `--keep-going` published the valid entries and left these out.
+    #[error("{} entr(ies) left out", .0.len())]
+    Skipped(Vec<Diagnostic>),
+
     #[error("{0}")]
     State(Diagnostic),
 
@@ -101,7 +105,7 @@ impl Error {
     pub fn exit_kind(&self) -> ExitKind {
         match self {
             Error::Config(_) => ExitKind::Config,
-            Error::Content(_) => ExitKind::Content,
+            Error::Content(_) | Error::Skipped(_) => ExitKind::Content,
             Error::State(_) | Error::Identity(_) => ExitKind::Identity,
             Error::Publish(_) | Error::Fetch(_) => ExitKind::Publish,
             Error::Locked(_) => ExitKind::Locked,

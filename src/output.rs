@@ -26,7 +26,9 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "creating a temporary file", e))?;
-    tmp.write_all(bytes)
+    injected_failure()
+        .map_or(Ok(()), Err)
+        .and_then(|()| tmp.write_all(bytes))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, "writing (the old file is intact)", e))?;
     tmp.persist(path)
@@ -36,6 +38,14 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
         let _ = d.sync_all();
     }
     Ok(true)
+}
+
+/// Tests of a full disk on machines where they cannot mount a small tmpfs set
+/// `FEEDWRIGHT_TEST_DISK_FULL`; debug builds then fail every write as a full disk would.
+/// Release builds never look at it.
+fn injected_failure() -> Option<std::io::Error> {
+    (cfg!(debug_assertions) && std::env::var_os("FEEDWRIGHT_TEST_DISK_FULL").is_some())
+        .then(|| std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"))
 }
 
 /// Removes temp files that a killed run left in `dir`. Call it only while holding the run lock.

@@ -2,7 +2,7 @@
 //! every entry its permanent id and dates, render each feed, check the output. [`plan`] does
 //! all of it in memory; [`write`] then puts the result on disk, state first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, FixedOffset};
@@ -39,11 +39,40 @@ pub struct Plan {
     pub previous_state: Option<State>,
     pub warnings: Vec<Diagnostic>,
     pub notes: Vec<Note>,
+    /// Entries left out under `--keep-going`, with why; the build still fails at the end.
+    pub skipped: Vec<Diagnostic>,
 }
 
-/// Reads everything and renders every feed, writing nothing.
+/// How strict a build is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Publish every valid entry and report the invalid ones, instead of all-or-nothing.
+    pub keep_going: bool,
+}
+
+/// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
+/// fails the whole plan.
 pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
-    let previous_state = identity::load_state(&config.site.state_file)?;
+    plan_with(config, now, PlanOptions::default())
+}
+
+/// [`plan`] with options.
+pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptions) -> Result<Plan> {
+    // Problems confined to one entry: fatal by default, skipped under --keep-going.
+    let mut skipped = Vec::new();
+    let mut entry_problem = |errors: &mut Vec<Diagnostic>, d: Diagnostic| {
+        if options.keep_going {
+            skipped.push(d);
+        } else {
+            errors.push(d);
+        }
+    };
+    // The state file is parsed while the sources are read: neither needs the other.
+    let (previous_state, mut collected_sources) = rayon::join(
+        || identity::load_state(&config.site.state_file),
+        || collect_sources(config),
+    );
+    let previous_state = previous_state?;
     let mut warnings = Vec::new();
 
     let site_id = match (&config.site.id, &previous_state) {
@@ -79,8 +108,10 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
             continue;
         }
         owners.push((&feed.source, &feed.name));
-        let collected = content::collect(&feed.source, &config.root, config.site.timezone);
-        errors.extend(collected.errors);
+        let collected = collected_sources.remove(&feed.source).unwrap_or_default();
+        for e in collected.errors {
+            entry_problem(&mut errors, e);
+        }
         warnings.extend(collected.warnings);
         // Files that failed to parse are present too: not to be taken for vanished ones.
         for key in collected.found {
@@ -162,17 +193,20 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
                         kept.push(it);
                         enclosures.push(Some(enc));
                     }
-                    Ok(None) if skip_is_error => errors.push(Diagnostic::new(
-                        &it.entry.source,
-                        None,
-                        format!("has no `audio`, and podcast feed `{}` sets missing_audio = \"error\"", feed.name),
-                    )),
+                    Ok(None) if skip_is_error => entry_problem(
+                        &mut errors,
+                        Diagnostic::new(
+                            &it.entry.source,
+                            None,
+                            format!("has no `audio`, and podcast feed `{}` sets missing_audio = \"error\"", feed.name),
+                        ),
+                    ),
                     Ok(None) => warnings.push(Diagnostic::new(
                         &it.entry.source,
                         None,
                         format!("has no `audio`; left out of podcast feed `{}` (it stays in the notes feeds)", feed.name),
                     )),
-                    Err(problem) => errors.push(Diagnostic::new(&it.entry.source, None, problem)),
+                    Err(problem) => entry_problem(&mut errors, Diagnostic::new(&it.entry.source, None, problem)),
                 }
             }
             items = kept;
@@ -266,7 +300,19 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
         previous_state,
         warnings,
         notes: assigned.notes,
+        skipped,
     })
+}
+
+/// Every distinct source folder's entries, read in parallel (see [`content::collect`]).
+fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
+    let mut folders: Vec<&PathBuf> = config.feeds.iter().map(|f| &f.source).collect();
+    folders.sort();
+    folders.dedup();
+    folders
+        .into_par_iter()
+        .map(|folder| (folder.clone(), content::collect(folder, &config.root, config.site.timezone)))
+        .collect()
 }
 
 /// The public URL of an entry: its `link` key (absolute, or relative to `base_url`), else the

@@ -13,12 +13,23 @@ pub struct Args {
     /// With --push: re-send everything and skip the published-ids check.
     #[arg(long, requires = "push")]
     pub force: bool,
+
+    /// Publish every valid entry and report the invalid ones (exit 1), instead of writing
+    /// nothing when one file is broken.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
-    let plan = pipeline::plan(&config, ctx.now)?;
+    let spinner = ctx.report.spinner("reading and rendering the feeds");
+    let options = pipeline::PlanOptions {
+        keep_going: args.keep_going,
+    };
+    let plan = pipeline::plan_with(&config, ctx.now, options);
+    spinner.finish_and_clear();
+    let plan = plan?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let written = pipeline::write(&config, &plan)?;
@@ -35,6 +46,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             now: ctx.now,
         };
         crate::publish::push::run(&config, &plan, &opts, true, &mut super::push::log(ctx))?;
+    }
+    if !plan.skipped.is_empty() {
+        return Err(crate::error::Error::Skipped(plan.skipped));
     }
     Ok(ExitCode::SUCCESS)
 }

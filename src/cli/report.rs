@@ -42,6 +42,17 @@ impl Reporter {
         }
     }
 
+    /// A spinner on stderr while a long step runs; hidden under --quiet and when stderr is not
+    /// a terminal (cron, pipes), where indicatif draws nothing.
+    pub fn spinner(&self, message: &'static str) -> indicatif::ProgressBar {
+        if self.quiet {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    }
+
     pub fn warnings<'a>(&self, ds: impl IntoIterator<Item = &'a Diagnostic>) {
         ds.into_iter().for_each(|d| self.warn(d));
     }
@@ -58,11 +69,24 @@ impl Reporter {
                     ds.len()
                 );
             }
+            Error::Skipped(ds) => {
+                for d in ds {
+                    eprintln!("error: {d}");
+                }
+                eprintln!(
+                    "error: {} problem(s) found; --keep-going published every valid entry and left these out",
+                    ds.len()
+                );
+            }
             other => {
-                eprintln!("error: {other}");
+                let message = other.to_string();
+                eprintln!("error: {message}");
                 let mut source = std::error::Error::source(other);
                 while let Some(s) = source {
-                    eprintln!("  caused by: {s}");
+                    let cause = s.to_string();
+                    if !message.contains(&cause) {
+                        eprintln!("  caused by: {cause}");
+                    }
                     source = s.source();
                 }
             }

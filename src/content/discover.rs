@@ -17,9 +17,6 @@ pub struct SourceFile {
     pub kind: BodyKind,
 }
 
-/// Folders deeper than this are not entered; it stops runaway trees without a visible limit.
-const MAX_DEPTH: usize = 64;
-
 pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -33,7 +30,6 @@ pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnos
     }
     let walker = WalkDir::new(folder)
         .follow_links(true)
-        .max_depth(MAX_DEPTH)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name().to_str().unwrap_or("")));

@@ -42,6 +42,10 @@ pub struct Entry {
     pub fingerprint: String,
 }
 
+/// Largest source file accepted. A column is a few KB; a file this big is a mistake (a video
+/// renamed `.md`, a log), and rendering it would bloat every feed.
+pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
+
 /// What parsing a file gave: the entry and its warnings, or every error found in it.
 pub type Parsed = Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>;
 
@@ -57,6 +61,20 @@ pub fn kind_of(path: &Path) -> Option<BodyKind> {
 /// Parses a file's bytes. `display` names the file in messages; `source` is its state key.
 pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
     let diag = |line: Option<usize>, msg: String| Diagnostic::new(display, line, msg);
+
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(vec![diag(
+            None,
+            format!(
+                "is {} MB; an entry may be at most {} MB: is this the right file?",
+                bytes.len() / (1024 * 1024),
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            ),
+        )]);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![diag(None, "is empty: write the entry, or delete the file".into())]);
+    }
 
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,

@@ -1,0 +1,237 @@
+//! CLI tests for unattended operation (issue 6): the run lock, quiet output, --keep-going,
+//! a kill at any moment, a full disk, and hostile input that must never panic or hang.
+
+mod common;
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use common::{Site, review, stderr, text};
+
+fn bin() -> Command {
+    Command::cargo_bin("feedwright").unwrap()
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".feedwright-") && n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_second_run_while_one_holds_the_lock_exits_6_at_once() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    let lock: File = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(site.path(".feedwright.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let out = site.run(&["build"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    assert!(stderr(&out).contains("another feedwright run is working on this site"), "{}", text(&out));
+    assert!(!site.path("feeds").exists());
+    drop(lock);
+    // A lock file left behind by a dead process blocks nothing: the kernel lock went with it.
+    site.ok(&["build"]);
+}
+
+#[test]
+fn quiet_prints_nothing_unless_there_is_an_error() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", "+++\ntitle = \"Bell\u{7}\"\ndate = 2026-01-01\n+++\nx\n");
+    let out = site.run(&["--quiet", "build"]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"", "{}", text(&out));
+    assert_eq!(out.stderr, b"", "warnings are silent too: {}", text(&out));
+    site.write("content/reviews/b.md", "+++\n+++\n");
+    let out = site.run(&["-q", "build"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("b.md:1: no title"), "{}", text(&out));
+}
+
+#[test]
+fn keep_going_publishes_the_valid_entries_and_still_fails() {
+    let site = Site::new();
+    site.write("content/reviews/good.md", &review("Good", "2026-01-01", "x"));
+    site.write("content/reviews/broken.md", "+++\ntitle = \"x\"\ndate = \"whenever\"\n+++\n");
+    let out = site.run(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!site.path("feeds/reviews.rss").exists(), "all-or-nothing by default");
+
+    let out = site.run(&["build", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("broken.md:3: date `whenever` is not a date"), "{err}");
+    assert!(err.contains("--keep-going published every valid entry"), "{err}");
+    let titles: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    assert_eq!(titles, ["Good"]);
+}
+
+fn big_site(n: usize, marker: &str) -> Site {
+    let site = Site::with_config(&common::CONFIG.replace("link = ", "limit = 0\nlink = "));
+    let body = format!("{marker} ").repeat(300);
+    for i in 0..n {
+        site.write(
+            &format!("content/reviews/r{i:05}.md"),
+            &review(&format!("Review {i}"), &format!("2026-01-01 {:02}:{:02}", (i / 60) % 24, i % 60), &body),
+        );
+    }
+    site
+}
+
+#[test]
+fn killing_a_build_at_any_moment_leaves_old_or_new_feeds_never_half() {
+    let site = big_site(1500, "old");
+    site.ok(&["build"]);
+    let old_rss = site.read("feeds/reviews.rss");
+    let exe = assert_cmd::cargo::cargo_bin("feedwright");
+    for (round, delay_ms) in [5u64, 40, 120, 250, 400].into_iter().enumerate() {
+        // Change every entry so the build has a lot to write.
+        let marker = format!("new{round}");
+        for i in (0..1500).step_by(1) {
+            let p = format!("content/reviews/r{i:05}.md");
+            let text = site.read(&p).replace(&format!("new{} ", round.wrapping_sub(1)), &format!("{marker} ")).replace("old ", &format!("{marker} "));
+            site.write(&p, &text);
+        }
+        let mut child = StdCommand::new(&exe)
+            .current_dir(site.dir.path())
+            .args(["--now", common::NOW, "--quiet", "build"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        for name in ["reviews.rss", "reviews.atom"] {
+            let feed = common::parse_feed(&site.path(&format!("feeds/{name}")));
+            assert_eq!(feed.entries.len(), 1500, "{name} after a kill at {delay_ms} ms");
+        }
+        // The state file is old or new, never torn: `check` reads it.
+        site.ok(&["check"]);
+    }
+    // The next run finishes the job and sweeps any temp file the kills left.
+    site.ok(&["build"]);
+    assert!(temp_files(&site.path("feeds")).is_empty());
+    assert!(temp_files(site.dir.path()).is_empty());
+    assert_ne!(site.read("feeds/reviews.rss"), old_rss);
+    assert!(site.read("feeds/reviews.rss").contains("new4 "));
+}
+
+/// Mounts a tmpfs of `kib` KiB at `dir`; false where this machine does not allow it.
+fn mount_tmpfs(dir: &Path, kib: u32) -> bool {
+    std::fs::create_dir_all(dir).unwrap();
+    StdCommand::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+        .arg(dir)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_old_feeds_stay() {
+    let site = big_site(3, "small");
+    let feeds = site.path("feeds");
+    // A real 64 KiB tmpfs where the machine allows mounting (root); else a simulated full disk.
+    let mounted = mount_tmpfs(&feeds, 64);
+    if !mounted {
+        eprintln!("NOTE: cannot mount a tmpfs here; simulating a full disk with FEEDWRIGHT_TEST_DISK_FULL");
+    }
+    site.ok(&["build"]);
+    let old_rss = site.read("feeds/reviews.rss");
+    let old_atom = site.read("feeds/reviews.atom");
+    // Now make the feeds far larger than the disk.
+    for i in 0..3 {
+        site.write(
+            &format!("content/reviews/r{i:05}.md"),
+            &review(&format!("Review {i}"), "2026-01-02", &"big words ".repeat(20_000)),
+        );
+    }
+    let mut cmd = bin();
+    cmd.current_dir(site.dir.path()).args(["--now", common::NOW, "build"]);
+    if !mounted {
+        cmd.env("FEEDWRIGHT_TEST_DISK_FULL", "1");
+    }
+    let out = cmd.output().unwrap();
+    let (after_rss, after_atom) = (site.read("feeds/reviews.rss"), site.read("feeds/reviews.atom"));
+    let leftovers = temp_files(&feeds);
+    if mounted {
+        let _ = StdCommand::new("umount").arg(&feeds).status();
+    }
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("(the old file is intact)"), "{err}");
+    assert_eq!(after_rss, old_rss, "old feed intact");
+    assert_eq!(after_atom, old_atom, "old feed intact");
+    assert!(leftovers.is_empty(), "no half-written temp file: {leftovers:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_files_get_clear_messages_never_a_panic_or_hang() {
+    let site = Site::new();
+    site.write("content/reviews/good.md", &review("Good", "2026-01-01", "x"));
+    // Symlink loop, a FIFO (reading it would block forever), deep nesting.
+    std::fs::create_dir_all(site.path("content/reviews/loop")).unwrap();
+    std::os::unix::fs::symlink(site.path("content/reviews"), site.path("content/reviews/loop/again")).unwrap();
+    let fifo = site.path("content/reviews/pipe.md");
+    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut deep = String::from("content/reviews");
+    for i in 0..120 {
+        deep.push_str(&format!("/d{i}"));
+    }
+    site.write(&format!("{deep}/deep.md"), &review("Deep", "2026-01-02", "x"));
+    site.write("content/reviews/only-front-matter.md", "+++\ntitle = \"Just a title\"\ndate = 2026-01-03\n+++\n");
+    let out = bin()
+        .current_dir(site.dir.path())
+        .args(["--now", common::NOW, "build"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("symbolic link loop"), "{err}");
+    let titles: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    assert_eq!(titles, ["Just a title", "Deep", "Good"]);
+
+    // Binary, empty and huge files are errors that say what is wrong.
+    std::fs::write(site.path("content/reviews/binary.md"), [0u8, 159, 146, 150, 255, 0, 1, 2]).unwrap();
+    site.write("content/reviews/empty.txt", "");
+    let huge = format!("+++\ntitle = \"Huge\"\n+++\n{}", "a".repeat(50 * 1024 * 1024));
+    site.write("content/reviews/huge.md", &huge);
+    let out = bin()
+        .current_dir(site.dir.path())
+        .args(["--now", common::NOW, "build"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("binary.md:1: not valid UTF-8"), "{err}");
+    assert!(err.contains("empty.txt: is empty"), "{err}");
+    assert!(err.contains("huge.md: is 50 MB"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn feed_names_cannot_escape_the_output_folder() {
+    for name in ["../../etc/x", "/abs", "a/b", "ré sumé", ""] {
+        let site = Site::with_config(&common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{name}\"")));
+        let out = site.run(&["build"]);
+        assert_eq!(out.status.code(), Some(3), "{name}: {}", text(&out));
+        assert!(stderr(&out).contains("must be made of letters, digits"), "{}", text(&out));
+    }
+}
