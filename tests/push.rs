@@ -1020,3 +1020,39 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     ok(&site, &["push"]);
     assert_eq!(hub.with("POST").len(), 9);
 }
+
+/// The example config in docs/push.md parses, and the defaults its table names are the real
+/// ones, so the docs and the config structs cannot drift apart.
+#[test]
+fn the_documented_config_example_parses() {
+    use feedwright::publish::config::{AuthKind, PublishConfig};
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/push.md")).unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let path = std::path::Path::new("/srv/site/config.toml");
+    let config = feedwright::config::Config::parse(&doc[start..end], path).unwrap();
+    let p = &config.publish;
+    assert_eq!(
+        p.url.as_ref().unwrap().as_str(),
+        "https://films.example/feeds/"
+    );
+    assert_eq!(p.auth, AuthKind::Basic);
+    assert_eq!(p.user.as_deref(), Some("editor"));
+    assert_eq!(p.token_env.as_deref(), Some("FEEDWRIGHT_TOKEN"));
+    assert_eq!(p.hubs.len(), 1);
+    assert_eq!(
+        p.state_file,
+        std::path::Path::new("/srv/site/feedwright-push.toml")
+    );
+    let d = PublishConfig::default();
+    for row in [
+        format!("| `timeout_secs` | `{}` |", d.timeout.as_secs()),
+        format!("| `retries` | `{}` |", d.retries),
+        format!("| `retry_base_ms` | `{}` |", d.retry_base.as_millis()),
+        format!("| `hub_param` | `\"{}\"` |", d.hub_param),
+        format!("| `state_file` | `\"{}\"` |", d.state_file.display()),
+    ] {
+        assert!(doc.contains(&row), "docs/push.md should have the row {row}");
+    }
+}
