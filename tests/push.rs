@@ -1019,6 +1019,11 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     assert!(push_state(&site).get("pending_pings").is_none());
     ok(&site, &["push"]);
     assert_eq!(hub.with("POST").len(), 9);
+
+    // --force re-sends unchanged bytes: still nobody to ping (spec R93).
+    ok(&site, &["push", "--force"]);
+    assert_eq!(server.with("PUT").len(), puts + 4);
+    assert_eq!(hub.with("POST").len(), 9);
 }
 
 /// The example config in docs/push.md parses, and the defaults its table names are the real

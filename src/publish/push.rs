@@ -99,6 +99,17 @@ pub struct Change {
     pub condition: Condition,
 }
 
+impl Change {
+    /// The WebSub topic to ping after this upload: a main feed whose bytes changed (spec R93;
+    /// a `--force` re-send of unchanged bytes pings nobody).
+    pub fn topic(&self) -> Option<&String> {
+        self.file
+            .topic
+            .as_ref()
+            .filter(|_| self.reason != Reason::Forced)
+    }
+}
+
 /// What a push did.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -190,7 +201,7 @@ pub fn push_files(config: &Config, plan: &Plan) -> Vec<PushFile> {
                 .unwrap_or((None, None));
             PushFile {
                 name: o.name.clone(),
-                bytes: o.bytes.clone().into_bytes(),
+                bytes: AsRef::<[u8]>::as_ref(&o.bytes).to_vec(),
                 feed,
                 topic,
             }
@@ -210,7 +221,7 @@ fn check_built(plan: &Plan) -> Result<()> {
     let mut stale: Vec<String> = plan
         .outputs
         .iter()
-        .filter(|o| std::fs::read(&o.path).ok().as_deref() != Some(o.bytes.as_bytes()))
+        .filter(|o| std::fs::read(&o.path).ok().as_deref() != Some(AsRef::<[u8]>::as_ref(&o.bytes)))
         .map(|o| crate::content::display_path(&o.path).display().to_string())
         .collect();
     if stale.is_empty() {
@@ -275,7 +286,7 @@ fn dry_run(config: &Config, changes: &[Change], state: &PushState, log: Log<'_>)
     }
     for hub in &config.publish.hubs {
         for c in changes {
-            if let Some(topic) = &c.file.topic {
+            if let Some(topic) = c.topic() {
                 log(Level::Info, &format!("would ping {hub} for {topic}"));
             }
         }
@@ -300,6 +311,16 @@ fn guard(
     let mut problems = Vec::new();
     for c in changes {
         let Some(feed) = &c.file.feed else { continue };
+        if !(c.file.name.ends_with(".rss") || c.file.name.ends_with(".atom")) {
+            log(
+                Level::Detail,
+                &format!(
+                    "{}: only RSS and Atom are compared with the published copy",
+                    c.file.name
+                ),
+            );
+            continue;
+        }
         let fetched = retry::run(policy, || target.fetch(&c.file.name), |r| log_retry(log, r))
             .map_err(|(f, attempts)| {
                 Error::Publish(failure_message(
@@ -400,7 +421,7 @@ fn execute(
                         pushed_at: opts.now.to_rfc3339(),
                     },
                 );
-                if let Some(topic) = &c.file.topic {
+                if let Some(topic) = c.topic() {
                     for hub in &hubs.urls {
                         let ping = PendingPing {
                             hub: hub.clone(),
