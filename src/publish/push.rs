@@ -143,11 +143,16 @@ pub fn run(
     let mut target = WebDav::new(base, Credentials::None, publish.timeout)?;
     let changes = changes(&target, &files, &state, opts.force);
 
+    // A hub removed from the config is owed nothing any more.
+    let hubs: Vec<String> = publish.hubs.iter().map(|h| h.to_string()).collect();
+    state.pending_pings.retain(|p| hubs.contains(&p.hub));
     if changes.is_empty() && state.pending_pings.is_empty() {
-        log(
-            Level::Detail,
-            "nothing changed since the last push; nothing sent",
-        );
+        let level = if opts.dry_run {
+            Level::Info
+        } else {
+            Level::Detail
+        };
+        log(level, "nothing changed since the last push; nothing sent");
         return Ok(Outcome::default());
     }
     if opts.dry_run {
@@ -162,7 +167,7 @@ pub fn run(
     };
     let hubs = Hubs {
         client: super::http::upload_client(publish.timeout)?,
-        urls: publish.hubs.iter().map(|h| h.to_string()).collect(),
+        urls: hubs,
         param: publish.hub_param.clone(),
     };
     if !opts.force {
