@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -239,7 +240,9 @@ fn push_to_nginx_webdav() {
             !required,
             "FEEDWRIGHT_REQUIRE_NGINX=1 but {why}: apt-get install nginx libnginx-mod-http-dav-ext"
         );
-        eprintln!(
+        // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n\
              ******************************************************************************\n\
              * SKIPPED push_to_nginx_webdav: {why}.\n\
