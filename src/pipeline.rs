@@ -24,7 +24,8 @@ pub struct OutputFile {
     pub path: PathBuf,
     /// Path relative to the output folder, `/`-separated (also its name on a remote host).
     pub name: String,
-    pub format: Format,
+    /// The feed format; `None` for files that are not feeds (`feed.xsl`, `index.opml`).
+    pub format: Option<Format>,
     pub bytes: String,
 }
 
@@ -48,6 +49,9 @@ pub struct Plan {
 pub struct PlanOptions {
     /// Publish every valid entry and report the invalid ones, instead of all-or-nothing.
     pub keep_going: bool,
+    /// Build even when the state file is missing and the feeds already in the output folder
+    /// would get other ids (`adopt-ids` and `check --against` compare on their own).
+    pub allow_id_changes: bool,
 }
 
 /// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
@@ -167,9 +171,14 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
         });
     }
 
+    if previous_state.is_none() && !options.allow_id_changes {
+        guard_lost_state(config, &entries)?;
+    }
+
     let mut outputs = Vec::new();
     let mut docs = Vec::new();
     let mut check_errors = Vec::new();
+    let mut site_index = feed::extras::SiteIndex::default();
     for feed in &config.feeds {
         let owner = owner_of(feed);
         let mut items: Vec<&Identified> = assigned.items.iter().filter(|i| i.feed == owner).collect();
@@ -222,7 +231,7 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
                 enclosures.push(enc);
             }
         }
-        if feed.limit > 0 {
+        if feed.limit > 0 && !feed::extras::keeps_all_items(feed) {
             items.truncate(feed.limit);
             enclosures.truncate(feed.limit);
         }
@@ -257,10 +266,14 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
                 errors.push(Diagnostic::new(source, None, problem));
             }
         }
-        for &format in &feed.formats {
-            let name = feed.file_name(format);
+        // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
+        let expanded = feed::extras::expand(config, feed, &site_id, doc);
+        warnings.extend(expanded.warnings.iter().map(|w| Diagnostic::new(&config.path, None, w.as_str())));
+        site_index.add(&expanded);
+        for (doc, format, name) in expanded.files() {
+            let name = name.to_string();
             let path = config.site.output_dir.join(&name);
-            let bytes = feed::render(&doc, format);
+            let bytes = feed::render(doc, format);
             for violation in check_feed(format, &bytes) {
                 check_errors.push(Diagnostic::new(&path, None, violation));
             }
@@ -279,11 +292,15 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
             outputs.push(OutputFile {
                 path,
                 name,
-                format,
+                format: Some(format),
                 bytes,
             });
         }
-        docs.push((feed.name.clone(), doc));
+        docs.push((feed.name.clone(), expanded.into_main()));
+    }
+    for (name, bytes) in feed::extras::site_files(config, &site_index) {
+        let path = config.site.output_dir.join(&name);
+        outputs.push(OutputFile { path, name, format: None, bytes });
     }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
@@ -313,6 +330,40 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
         .into_par_iter()
         .map(|folder| (folder.clone(), content::collect(folder, &config.root, config.site.timezone)))
         .collect()
+}
+
+/// With the state file gone, ids are derived again; entries renamed since the feeds in the
+/// output folder were built would get new ids. That cannot be recovered silently: say which,
+/// and how to keep the published ids.
+fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Result<()> {
+    let mut lines = Vec::new();
+    for feed in &config.feeds {
+        for &format in &feed.formats {
+            let path = config.site.output_dir.join(feed.file_name(format));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(published) = feed::read::parse_published(&text) else {
+                continue;
+            };
+            let shown = content::display_path(&path);
+            for (title, old, new) in identity::compare::compare(entries, &published).id_changes {
+                lines.push(format!(
+                    "  \"{title}\" is {old} in {}; it would become {new}",
+                    shown.display()
+                ));
+            }
+            if !lines.is_empty() {
+                return Err(Error::Identity(format!(
+                    "the state file {} is missing and some published ids would change:\n{}\nrestore the state file, or keep the published ids with `feedwright adopt-ids {}`",
+                    content::display_path(&config.site.state_file).display(),
+                    lines.join("\n"),
+                    shown.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The public URL of an entry: its `link` key (absolute, or relative to `base_url`), else the
@@ -436,6 +487,8 @@ fn feed_doc(
         hubs: config.publish.hubs.clone(),
         items: out,
         podcast,
+        paging: None,
+        stylesheet: None,
     })
 }
 

@@ -236,3 +236,29 @@ fn adopt_ids_pins_url_style_guids_from_another_tool() {
     let so = String::from_utf8_lossy(&out.stdout);
     assert!(!so.contains("id would change"), "{so}");
 }
+
+#[test]
+fn lost_state_with_a_renamed_file_is_reported_not_silently_changed() {
+    let site = Site::new();
+    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
+    site.ok(&["build"]);
+    let before = ids(&site);
+    let feed = site.read("feeds/reviews.rss");
+    site.remove("feedwright-state.toml");
+    site.rename("content/reviews/heat.md", "content/reviews/heat-1995.md");
+    let out = site.run(&["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("state file feedwright-state.toml is missing"), "{err}");
+    assert!(
+        err.contains("\"Heat\" is tag:films.example,2026:reviews/heat in feeds/reviews.rss; it would become tag:films.example,2026:reviews/heat-1995"),
+        "{err}"
+    );
+    assert!(err.contains("feedwright adopt-ids feeds/reviews.rss"), "{err}");
+    assert_eq!(site.read("feeds/reviews.rss"), feed, "nothing written");
+    // The way out it names works: the published ids are pinned again.
+    site.ok(&["adopt-ids", "feeds/reviews.rss"]);
+    site.ok(&["build"]);
+    assert_eq!(ids(&site), before);
+}

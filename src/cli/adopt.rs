@@ -22,7 +22,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let text = read_feed_source(&args.feed)?;
     let published = parse_published(&text)
         .map_err(|e| Error::Identity(format!("{} is not a feed: {e}", args.feed)))?;
-    let mut plan = pipeline::plan(&config, ctx.now)?;
+    let mut plan = pipeline::plan_with(
+        &config,
+        ctx.now,
+        pipeline::PlanOptions {
+            allow_id_changes: true,
+            ..Default::default()
+        },
+    )?;
     let result = adopt(&plan.entries, &published);
     let mut pinned = 0;
     for (source, id, how) in &result.matched {

@@ -17,7 +17,11 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
-    let plan = pipeline::plan(&config, ctx.now)?;
+    let options = pipeline::PlanOptions {
+        allow_id_changes: args.against.is_some(),
+        ..Default::default()
+    };
+    let plan = pipeline::plan_with(&config, ctx.now, options)?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let Some(source) = args.against else {
