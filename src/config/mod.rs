@@ -38,6 +38,12 @@ struct RawSite {
     feeds_url: Option<String>,
     state_file: Option<PathBuf>,
     size_budget_kb: Option<u64>,
+    /// Reference the browser stylesheet `feed.xsl` from every RSS and Atom file (docs/extras.md).
+    #[serde(default)]
+    stylesheet: bool,
+    /// Write `index.opml` listing every feed (docs/extras.md).
+    #[serde(default)]
+    opml: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -59,6 +65,12 @@ struct RawFeed {
     limit: Option<usize>,
     kind: Option<FeedKind>,
     podcast: Option<podcast::RawPodcast>,
+    /// One feed per tag under `tags/` (docs/extras.md).
+    #[serde(default)]
+    tags: bool,
+    /// RFC 5005 archive pages under `archive/<name>/` (docs/extras.md).
+    #[serde(default)]
+    archive: bool,
 }
 
 /// What a feed is for: notes (reviews, show notes) or a podcast (RSS with enclosures, itunes
@@ -77,6 +89,8 @@ pub enum FeedKind {
 pub enum Format {
     Rss,
     Atom,
+    /// JSON Feed 1.1.
+    Json,
 }
 
 impl Format {
@@ -86,6 +100,7 @@ impl Format {
         match self {
             Format::Rss => "rss",
             Format::Atom => "atom",
+            Format::Json => "json",
         }
     }
 
@@ -93,6 +108,7 @@ impl Format {
         match self {
             Format::Rss => "application/rss+xml",
             Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
         }
     }
 }
@@ -122,6 +138,10 @@ pub struct Site {
     pub feeds_url: Url,
     pub state_file: PathBuf,
     pub size_budget: u64,
+    /// `[site] stylesheet`: RSS and Atom files reference `feed.xsl`.
+    pub stylesheet: bool,
+    /// `[site] opml`: write `index.opml`.
+    pub opml: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +156,10 @@ pub struct FeedConfig {
     pub kind: FeedKind,
     /// `[feed.podcast]`, present for podcast feeds.
     pub podcast: Option<PodcastConfig>,
+    /// `tags = true`: one feed per tag under `tags/`.
+    pub tags: bool,
+    /// `archive = true`: RFC 5005 archive pages for the items beyond `limit`.
+    pub archive: bool,
 }
 
 impl FeedConfig {
@@ -319,7 +343,12 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             link,
             formats,
             limit: feed.limit.unwrap_or(50),
+            tags: feed.tags,
+            archive: feed.archive,
         });
+        if let Some((key, problem)) = crate::feed::extras::check_config(&feeds) {
+            return Err(err(key, problem));
+        }
     }
 
     let state_file = root.join(
@@ -350,6 +379,8 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             feeds_url,
             state_file,
             size_budget: site.size_budget_kb.unwrap_or(512) * 1024,
+            stylesheet: site.stylesheet,
+            opml: site.opml,
         },
         feeds,
     })

@@ -82,7 +82,7 @@ pub fn feed(doc: &FeedDoc) -> Feed {
     };
     let epoch = chrono::DateTime::UNIX_EPOCH.fixed_offset();
 
-    Feed {
+    let mut feed = Feed {
         title: Text::plain(doc.title.clone()),
         id: doc.id.clone(),
         updated: in_zone(doc.updated().unwrap_or(epoch), tz),
@@ -96,7 +96,9 @@ pub fn feed(doc: &FeedDoc) -> Feed {
         lang: doc.language.clone(),
         entries,
         ..Default::default()
-    }
+    };
+    super::archive::add_to_atom(&mut feed, doc);
+    feed
 }
 
 pub fn render(doc: &FeedDoc) -> String {

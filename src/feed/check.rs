@@ -13,6 +13,7 @@ pub fn check_feed(format: Format, xml: &str) -> Vec<String> {
     match format {
         Format::Rss => check_rss(xml),
         Format::Atom => check_atom(xml),
+        Format::Json => super::json::check(xml),
     }
 }
 

@@ -1,12 +1,17 @@
 //! Feeds: a format-neutral [`FeedDoc`] built from identified entries, and one renderer per
 //! format. Renderers never read files or the clock; the same document gives the same bytes.
 
+pub mod archive;
 pub mod atom;
 pub mod check;
+pub mod extras;
+pub mod json;
 pub mod podcast;
 pub mod podcast_rules;
 pub mod read;
 pub mod rss;
+pub mod stylesheet;
+pub mod tags;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -34,6 +39,10 @@ pub struct FeedDoc {
     pub items: Vec<FeedItem>,
     /// Channel settings of a podcast feed; `None` for notes feeds.
     pub podcast: Option<PodcastChannel>,
+    /// RFC 5005 links of an archived feed or an archive page (R81-R84); `None` otherwise.
+    pub paging: Option<archive::Paging>,
+    /// Relative href of the browser stylesheet (`[site] stylesheet`); `None` without one.
+    pub stylesheet: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,9 +94,12 @@ impl FeedDoc {
 
 /// Renders `doc` in `format`.
 pub fn render(doc: &FeedDoc, format: Format) -> String {
-    match format {
+    let text = match format {
         Format::Rss if doc.podcast.is_some() => podcast::render(doc),
         Format::Rss => rss::render(doc),
         Format::Atom => atom::render(doc),
-    }
+        Format::Json => return json::render(doc),
+    };
+    let text = archive::finish(text, format, doc);
+    stylesheet::reference(text, doc.stylesheet.as_deref())
 }

@@ -87,7 +87,7 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         }))
         .collect();
 
-    Channel {
+    let mut channel = Channel {
         title: doc.title.clone(),
         link: doc.home.to_string(),
         description: doc.description.clone(),
@@ -98,7 +98,9 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         atom_ext: (!atom_links.is_empty()).then_some(AtomExtension { links: atom_links }),
         items,
         ..Default::default()
-    }
+    };
+    super::archive::add_to_rss(&mut channel, doc);
+    channel
 }
 
 pub fn render(doc: &FeedDoc) -> String {

@@ -1,0 +1,295 @@
+//! What one `[[feed]]` expands into beyond its main document: RFC 5005 archive pages
+//! (`archive = true`), one feed per tag (`tags = true`), the browser stylesheet reference
+//! (`[site] stylesheet`), and the site-wide files (`feed.xsl`, `index.opml`).
+//!
+//! Output layout, relative to the output folder:
+//! - `<name>.<ext>`: the subscription document;
+//! - `archive/<name>/<k>.<ext>`: archive page `k` (RSS and Atom only);
+//! - `tags/<slug>.<ext>`: the feed of one tag, in every format of its feed;
+//! - `feed.xsl`, `index.opml`.
+//!
+//! Everything here is a pure function of the configuration and the rendered items.
+
+use crate::config::{Config, FeedConfig, FeedKind, Format};
+use crate::feed::{FeedDoc, archive, stylesheet, tags};
+use crate::identity::derive_id;
+
+/// Folder of the tag feeds in the output folder.
+pub const TAGS_DIR: &str = "tags";
+/// Folder of the archive pages in the output folder.
+pub const ARCHIVE_DIR: &str = "archive";
+/// Name of the OPML subscription list in the output folder.
+pub const OPML_FILE: &str = "index.opml";
+
+/// Config rules for `tags` and `archive`, checked after each `[[feed]]` is resolved (the last
+/// one in `feeds` is the new one): the key to point at and the message.
+pub fn check_config(feeds: &[FeedConfig]) -> Option<(&'static str, String)> {
+    let feed = feeds.last()?;
+    if feed.kind == FeedKind::Podcast && (feed.tags || feed.archive) {
+        return Some((
+            "kind",
+            format!(
+                "[[feed]] `{}` is a podcast: `tags` and `archive` are for notes feeds (podcast apps list every episode; keep limit = 0)",
+                feed.name
+            ),
+        ));
+    }
+    if feed.archive && feed.limit == 0 {
+        return Some((
+            "archive",
+            format!(
+                "[[feed]] `{}` sets archive = true but limit = 0: set a limit, the number of items in the feed and in each archive page",
+                feed.name
+            ),
+        ));
+    }
+    if feed.archive && !feed.formats.iter().any(|f| matches!(f, Format::Rss | Format::Atom)) {
+        return Some((
+            "archive",
+            format!("[[feed]] `{}`: archive pages are written in RSS and Atom; add one of them to formats", feed.name),
+        ));
+    }
+    if feed.tags {
+        if let Some(other) = feeds[..feeds.len() - 1].iter().find(|f| f.tags) {
+            return Some((
+                "tags",
+                format!(
+                    "[[feed]] `{}` and `{}` both set tags = true: tag feeds share the folder {TAGS_DIR}/, so only one feed can have them",
+                    other.name, feed.name
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Whether the pipeline must hand [`expand`] every item rather than the newest `limit`.
+pub fn keeps_all_items(feed: &FeedConfig) -> bool {
+    feed.tags || feed.archive
+}
+
+/// What a document is to its feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Main,
+    Archive,
+    Tag,
+}
+
+/// One document and the file it is written to in each of its formats.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub role: Role,
+    pub doc: FeedDoc,
+    /// `(format, name)`, the name relative to the output folder and `/`-separated.
+    pub files: Vec<(Format, String)>,
+}
+
+/// A feed's documents; the main one first.
+#[derive(Debug)]
+pub struct Expanded {
+    pub documents: Vec<Document>,
+    /// Things the user should know, e.g. tags merged into one file.
+    pub warnings: Vec<String>,
+}
+
+impl Expanded {
+    /// Every file to write: the document, its format and its name.
+    pub fn files(&self) -> impl Iterator<Item = (&FeedDoc, Format, &str)> {
+        self.documents
+            .iter()
+            .flat_map(|d| d.files.iter().map(move |(f, n)| (&d.doc, *f, n.as_str())))
+    }
+
+    pub fn main(&self) -> &FeedDoc {
+        &self.documents[0].doc
+    }
+
+    pub fn into_main(self) -> FeedDoc {
+        self.documents
+            .into_iter()
+            .next()
+            .expect("expand always returns the main document")
+            .doc
+    }
+}
+
+fn public_url(config: &Config, name: &str) -> url::Url {
+    config
+        .site
+        .feeds_url
+        .join(name)
+        .expect("a relative path of safe segments joins to a URL")
+}
+
+fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> FeedDoc {
+    doc.stylesheet = config.site.stylesheet.then(|| stylesheet::href(name_at_depth));
+    doc
+}
+
+/// Expands `full`, the feed's document with every item newest first (or only the newest
+/// `limit` when [`keeps_all_items`] is false), into the documents to write.
+pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) -> Expanded {
+    let mut documents = Vec::new();
+    let mut warnings = Vec::new();
+    let main_files: Vec<_> = feed.formats.iter().map(|&f| (f, feed.file_name(f))).collect();
+    let main_name = feed.file_name(feed.formats[0]);
+
+    let tag_docs = if feed.tags {
+        tag_documents(config, feed, site_id, &full, &mut warnings)
+    } else {
+        Vec::new()
+    };
+
+    let xml_formats: Vec<Format> = feed
+        .formats
+        .iter()
+        .copied()
+        .filter(|f| matches!(f, Format::Rss | Format::Atom))
+        .collect();
+    let (main, pages) = if feed.archive {
+        let base = |rel: &str| public_url(config, rel).to_string();
+        archive::split(full, feed.limit, &base(&feed.name), |k| {
+            base(&format!("{ARCHIVE_DIR}/{}/{k}", feed.name))
+        })
+    } else {
+        let mut main = full;
+        if feed.limit > 0 {
+            main.items.truncate(feed.limit);
+        }
+        (main, Vec::new())
+    };
+    documents.push(Document {
+        role: Role::Main,
+        doc: with_stylesheet(config, main, &main_name),
+        files: main_files,
+    });
+    for page in pages {
+        let files: Vec<_> = xml_formats
+            .iter()
+            .map(|&f| (f, format!("{ARCHIVE_DIR}/{}/{}.{}", feed.name, page.number, f.extension())))
+            .collect();
+        let doc = with_stylesheet(config, page.doc, &files[0].1);
+        documents.push(Document {
+            role: Role::Archive,
+            doc,
+            files,
+        });
+    }
+    documents.extend(tag_docs);
+    Expanded {
+        documents,
+        warnings,
+    }
+}
+
+fn tag_documents(
+    config: &Config,
+    feed: &FeedConfig,
+    site_id: &str,
+    full: &FeedDoc,
+    warnings: &mut Vec<String>,
+) -> Vec<Document> {
+    let mut out = Vec::new();
+    for (slug, spellings) in tags::group(&full.items) {
+        let label = spellings.first().expect("a group has a spelling").clone();
+        if spellings.len() > 1 {
+            let names: Vec<_> = spellings.iter().map(|s| format!("`{s}`")).collect();
+            warnings.push(format!(
+                "feed `{}`: tags {} share the file name {TAGS_DIR}/{slug}.*, so their items go into one tag feed; spell them the same to silence this",
+                feed.name,
+                names.join(", ")
+            ));
+        }
+        let files: Vec<_> = feed
+            .formats
+            .iter()
+            .map(|&f| (f, format!("{TAGS_DIR}/{slug}.{}", f.extension())))
+            .collect();
+        let mut items: Vec<_> = full
+            .items
+            .iter()
+            .filter(|i| tags::has_tag(i, &slug))
+            .cloned()
+            .collect();
+        if feed.limit > 0 {
+            items.truncate(feed.limit);
+        }
+        let doc = FeedDoc {
+            id: derive_id(site_id, &format!("feed/{}/tags", feed.name), &slug),
+            title: format!("{}: {label}", feed.title),
+            description: format!("{} (entries tagged “{label}”)", feed.description.trim_end()),
+            self_urls: files
+                .iter()
+                .map(|(f, n)| (*f, public_url(config, n)))
+                .collect(),
+            items,
+            paging: None,
+            ..full.clone()
+        };
+        out.push(Document {
+            role: Role::Tag,
+            doc: with_stylesheet(config, doc, &files[0].1),
+            files,
+        });
+    }
+    out
+}
+
+/// One feed in the OPML list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub title: String,
+    pub xml_url: String,
+    pub html_url: String,
+    pub format: Format,
+}
+
+/// The feeds of a site, gathered feed by feed for `index.opml`.
+#[derive(Debug, Default)]
+pub struct SiteIndex {
+    /// Each main feed with its tag feeds.
+    pub feeds: Vec<(Listed, Vec<Listed>)>,
+}
+
+/// The format a reader should subscribe to when a feed is written in several: RSS, the most
+/// widely read, then Atom, then JSON.
+fn preferred(doc: &FeedDoc) -> Option<(Format, &url::Url)> {
+    [Format::Rss, Format::Atom, Format::Json]
+        .into_iter()
+        .find_map(|f| doc.self_url(f).map(|u| (f, u)))
+}
+
+fn listed(doc: &FeedDoc) -> Option<Listed> {
+    preferred(doc).map(|(format, url)| Listed {
+        title: doc.title.clone(),
+        xml_url: url.to_string(),
+        html_url: doc.home.to_string(),
+        format,
+    })
+}
+
+impl SiteIndex {
+    pub fn add(&mut self, expanded: &Expanded) {
+        let Some(main) = listed(expanded.main()) else { return };
+        let tags = expanded
+            .documents
+            .iter()
+            .filter(|d| d.role == Role::Tag)
+            .filter_map(|d| listed(&d.doc))
+            .collect();
+        self.feeds.push((main, tags));
+    }
+}
+
+/// The site-wide files `[site]` asks for: `(name, text)`.
+pub fn site_files(config: &Config, index: &SiteIndex) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    if config.site.stylesheet {
+        files.push((stylesheet::FILE_NAME.to_string(), stylesheet::XSL.to_string()));
+    }
+    if config.site.opml {
+        files.push((OPML_FILE.to_string(), crate::opml::render(&config.site.title, index)));
+    }
+    files
+}
