@@ -22,7 +22,7 @@ use super::auth::{self, Credentials};
 use super::config::MAX_BACKOFF;
 use super::retry::{self, Policy, Retrying};
 use super::state::{PendingPing, PushState, PushedFile, hash};
-use super::target::{Condition, Failure, Target, Upload, content_type, is_main_feed};
+use super::target::{Condition, Failure, Target, Upload, content_type, is_index};
 use super::webdav::WebDav;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -185,40 +185,48 @@ pub fn run(
     )
 }
 
-/// The built files in upload order: everything else first, main feeds last, each group by name.
+/// The built files in upload order (see [`order`]).
 pub fn push_files(config: &Config, plan: &Plan) -> Vec<PushFile> {
-    let mut feed_of = BTreeMap::new();
+    let mut main = BTreeMap::new();
     for feed in &config.feeds {
         for &format in &feed.formats {
-            let name = feed.file_name(format);
-            let topic = config.site.feeds_url.join(&name).ok().map(String::from);
-            feed_of.insert(name, (feed.name.clone(), topic));
+            main.insert(feed.file_name(format), feed.name.clone());
         }
     }
     let mut files: Vec<PushFile> = plan
         .outputs
         .iter()
-        .map(|o| {
-            let (feed, topic) = feed_of
-                .get(&o.name)
-                .filter(|_| is_main_feed(&o.name))
-                .map(|(f, t)| (Some(f.clone()), t.clone()))
-                .unwrap_or((None, None));
-            PushFile {
-                name: o.name.clone(),
-                bytes: AsRef::<[u8]>::as_ref(&o.bytes).to_vec(),
-                feed,
-                topic,
-            }
+        .map(|o| PushFile {
+            name: o.name.clone(),
+            bytes: AsRef::<[u8]>::as_ref(&o.bytes).to_vec(),
+            feed: main.get(&o.name).cloned(),
+            // Every feed document (main, tag, archive page) advertises the hubs.
+            topic: o
+                .format
+                .and_then(|_| config.site.feeds_url.join(&o.name).ok())
+                .map(String::from),
         })
         .collect();
     order(&mut files);
     files
 }
 
-/// Main feed files last, so a reader never fetches a feed pointing at something not yet there.
+/// Upload order, so a reader never fetches a file that points at one not uploaded yet: plain
+/// files (stylesheets) first, then archive pages and tag feeds, then the main feeds (which link
+/// to archives and stylesheets), then indexes that list the feeds (OPML); by name within each.
 pub fn order(files: &mut [PushFile]) {
-    files.sort_by(|a, b| (a.feed.is_some(), &a.name).cmp(&(b.feed.is_some(), &b.name)));
+    let rank = |f: &PushFile| {
+        if is_index(&f.name) {
+            3
+        } else if f.feed.is_some() {
+            2
+        } else if f.topic.is_some() {
+            1
+        } else {
+            0
+        }
+    };
+    files.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
 }
 
 /// Refuses to push an output folder that does not hold what the build would write now.
@@ -636,16 +644,30 @@ mod tests {
     }
 
     #[test]
-    fn main_feeds_go_last() {
+    fn main_feeds_go_after_what_they_point_at_and_before_indexes() {
+        let mut tag = file("tags/noir.rss", false, "");
+        tag.topic = Some("https://films.example/feeds/tags/noir.rss".into());
         let mut files = vec![
             file("reviews.rss", true, ""),
+            file("index.opml", false, ""),
             file("cover.jpg", false, ""),
+            tag,
             file("podcast.atom", true, ""),
-            file("a.xsl", false, ""),
+            file("feed.xsl", false, ""),
         ];
         order(&mut files);
         let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["a.xsl", "cover.jpg", "podcast.atom", "reviews.rss"]);
+        assert_eq!(
+            names,
+            [
+                "cover.jpg",
+                "feed.xsl",
+                "tags/noir.rss",
+                "podcast.atom",
+                "reviews.rss",
+                "index.opml"
+            ]
+        );
     }
 
     #[test]

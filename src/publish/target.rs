@@ -162,13 +162,9 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Whether `name` is a main feed file, uploaded after everything else (a reader must never
-/// fetch a feed that points at something not uploaded yet).
-pub fn is_main_feed(name: &str) -> bool {
-    matches!(
-        name.rsplit_once('.').map(|(_, ext)| ext),
-        Some("rss" | "atom" | "json")
-    )
+/// Whether `name` is an index listing feeds (OPML), uploaded after the feeds it lists.
+pub fn is_index(name: &str) -> bool {
+    name.ends_with(".opml")
 }
 
 #[cfg(test)]
