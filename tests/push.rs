@@ -1061,3 +1061,78 @@ fn the_documented_config_example_parses() {
         assert!(doc.contains(&row), "docs/push.md should have the row {row}");
     }
 }
+
+/// With every extra on (stylesheet, archive pages, tag feeds, JSON Feed, OPML), each file goes
+/// after what it points at: the stylesheet first, archive pages and tag feeds next, then the
+/// main feeds, and the OPML index that lists them last. Every changed feed document is pinged.
+#[test]
+fn extras_are_uploaded_before_the_main_feeds_and_the_index_after() {
+    let server = Server::start();
+    let hub = Server::start();
+    let config = format!(
+        r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+stylesheet = true
+opml = true
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+formats = ["rss", "atom", "json"]
+limit = 1
+archive = true
+tags = true
+
+[publish]
+url = "{}"
+timeout_secs = 1
+retries = 0
+hubs = ["{}"]
+"#,
+        server.url("/dav/"),
+        hub.url("/hub")
+    );
+    let site = Site::with_config(&config);
+    for (slug, title, date) in [("heat", "Heat", "2026-01-01"), ("ran", "Ran", "2026-02-01")] {
+        site.write(
+            &format!("content/reviews/{slug}.md"),
+            &format!(
+                "+++\ntitle = \"{title}\"\ndate = \"{date}\"\ntags = [\"noir\"]\n+++\nBody.\n"
+            ),
+        );
+    }
+    site.ok(&["build"]);
+    ok(&site, &["push"]);
+    let names: Vec<String> = server
+        .with("PUT")
+        .iter()
+        .map(|r| r.path.trim_start_matches("/dav/").to_string())
+        .collect();
+    let pos = |n: &str| {
+        names
+            .iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n} not uploaded: {names:?}"))
+    };
+    let first_main = pos("reviews.atom");
+    assert_eq!(pos("feed.xsl"), 0, "{names:?}");
+    assert_eq!(
+        &names[first_main..],
+        ["reviews.atom", "reviews.json", "reviews.rss", "index.opml"]
+    );
+    let middle = &names[1..first_main];
+    assert!(
+        middle.iter().any(|n| n.starts_with("archive/")),
+        "{names:?}"
+    );
+    assert!(middle.iter().any(|n| n.starts_with("tags/")), "{names:?}");
+    let json = server.with("PUT")[pos("reviews.json")].clone();
+    assert_eq!(json.header("content-type"), Some("application/feed+json"));
+    // Every feed document was pinged, the stylesheet and the index were not.
+    let pinged = hub.with("POST").len();
+    assert_eq!(pinged, names.len() - 2, "{names:?}");
+}
