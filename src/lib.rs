@@ -16,5 +16,6 @@ pub mod opml;
 pub mod output;
 pub mod pipeline;
 pub mod publish;
+pub mod serve;
 
 pub use error::{Error, Result};

@@ -7,6 +7,7 @@ mod check;
 mod new;
 mod push;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Upload the built feeds that changed since the last push to [publish] url, then ping the
     /// WebSub hubs. Exits 5 when an upload or ping failed.
     Push(push::Args),
+    /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
+    /// changes, so a local reader or browser sees new entries.
+    Serve(serve::Args),
 }
 
 fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
@@ -101,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
     };
     match result {
         Ok(code) => code,
