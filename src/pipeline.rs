@@ -270,11 +270,20 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
         let expanded = feed::extras::expand(config, feed, &site_id, doc);
         warnings.extend(expanded.warnings.iter().map(|w| Diagnostic::new(&config.path, None, w.as_str())));
         site_index.add(&expanded);
-        for (doc, format, name) in expanded.files() {
+        // Each file is rendered and checked on its own core; the indexed collect keeps the order.
+        let files: Vec<_> = expanded.files().collect();
+        let rendered: Vec<(String, Vec<String>)> = files
+            .par_iter()
+            .map(|(doc, format, _)| {
+                let bytes = feed::render(doc, *format);
+                let violations = check_feed(*format, &bytes);
+                (bytes, violations)
+            })
+            .collect();
+        for ((_, format, name), (bytes, violations)) in files.into_iter().zip(rendered) {
             let name = name.to_string();
             let path = config.site.output_dir.join(&name);
-            let bytes = feed::render(doc, format);
-            for violation in check_feed(format, &bytes) {
+            for violation in violations {
                 check_errors.push(Diagnostic::new(&path, None, violation));
             }
             if bytes.len() as u64 > config.site.size_budget {
@@ -328,7 +337,14 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
     folders.dedup();
     folders
         .into_par_iter()
-        .map(|folder| (folder.clone(), content::collect(folder, &config.root, config.site.timezone)))
+        .map(|folder| {
+            // A feed without a limit renders every body: keep them rather than read them twice.
+            let keep_bodies = config.feeds.iter().any(|f| {
+                &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f))
+            });
+            let collected = content::collect(folder, &config.root, config.site.timezone, keep_bodies);
+            (folder.clone(), collected)
+        })
         .collect()
 }
 
@@ -505,9 +521,15 @@ pub fn write(config: &Config, plan: &Plan) -> Result<Written> {
     crate::output::clean_stale_temps(&config.site.output_dir);
     let state_changed = plan.previous_state.as_ref() != Some(&plan.state)
         && identity::save_state(&config.site.state_file, &plan.state)?;
+    // Outputs are independent files: written on every core, reported in plan order.
+    let wrote: Vec<Result<bool>> = plan
+        .outputs
+        .par_iter()
+        .map(|out| crate::output::write_if_changed(&out.path, out.bytes.as_bytes()))
+        .collect();
     let mut changed = Vec::new();
-    for out in &plan.outputs {
-        if crate::output::write_if_changed(&out.path, out.bytes.as_bytes())? {
+    for (out, wrote) in plan.outputs.iter().zip(wrote) {
+        if wrote? {
             changed.push(out.clone());
         }
     }

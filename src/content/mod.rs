@@ -34,10 +34,10 @@ pub struct Collected {
 }
 
 /// Finds and parses every source file of a feed, on every core, collecting all problems rather
-/// than stopping at the first. Entries come without their body (`body` is empty): a feed
-/// renders only its newest items, and [`load_body`] reads those again, so memory stays flat
-/// however long the archive grows.
-pub fn collect(folder: &Path, root: &Path, tz: Tz) -> Collected {
+/// than stopping at the first. Unless `keep_bodies` (for a feed that renders every item),
+/// entries come without their body (`body` is empty): a feed renders only its newest items, and
+/// [`load_body`] reads those again, so memory stays flat however long the archive grows.
+pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collected {
     let (files, problems) = find_sources(folder, root);
     // `collect` on an indexed parallel iterator keeps the files' order: output stays deterministic.
     let parsed: Vec<Parsed> = files
@@ -48,7 +48,9 @@ pub fn collect(folder: &Path, root: &Path, tz: Tz) -> Collected {
                 vec![Diagnostic::new(&display, None, format!("cannot be read: {e}"))]
             })?;
             let (mut entry, warnings) = parse_entry(&bytes, &display, &file.key, file.kind, tz)?;
-            entry.body = String::new();
+            if !keep_bodies {
+                entry.body = String::new();
+            }
             Ok((entry, warnings))
         })
         .collect();

@@ -33,26 +33,26 @@ fn markdown(body: &str) -> (String, String) {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(body, options));
-
+    // One parse feeds both the HTML writer and the summary: the first paragraph with text.
     let mut first = String::new();
     let mut depth = 0usize;
     let mut done = false;
-    for event in Parser::new_ext(body, options) {
+    let events = Parser::new_ext(body, options).inspect(|event| {
+        if done {
+            return;
+        }
         match event {
             Event::Start(Tag::Paragraph) => depth += 1,
             Event::End(TagEnd::Paragraph) if depth > 0 => {
                 done = !first.trim().is_empty();
                 depth -= 1;
             }
-            Event::Text(t) | Event::Code(t) if depth > 0 => first.push_str(&t),
+            Event::Text(t) | Event::Code(t) if depth > 0 => first.push_str(t),
             Event::SoftBreak | Event::HardBreak if depth > 0 => first.push(' '),
             _ => {}
         }
-        if done {
-            break;
-        }
-    }
+    });
+    html::push_html(&mut out, events);
     (out, first)
 }
 
