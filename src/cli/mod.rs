@@ -61,8 +61,9 @@ pub enum Command {
     New(new::Args),
     /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
     AdoptIds(adopt::Args),
-    /// Upload the built feeds that changed since the last push to [publish] url, then ping the
-    /// WebSub hubs. Exits 5 when an upload or ping failed.
+    /// Upload the feeds that changed since the last push, then ping the hubs.
+    ///
+    /// Files go to [publish] url with WebDAV-style PUT; exits 5 when an upload or a ping failed.
     Push(push::Args),
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
