@@ -58,7 +58,15 @@
           <strong>This is a web feed.</strong>
           Copy this URL into your reader (NetNewsWire, Feedly, Thunderbird, a podcast app…) to get
           every new entry as it is published:
-          <input type="text" readonly="readonly" onclick="this.select()" value="{$self}"/>
+          <xsl:choose>
+            <!-- On an archive page, the URL to subscribe to is the current feed's. -->
+            <xsl:when test="$current">
+              <input type="text" readonly="readonly" onclick="this.select()" value="{$current}"/>
+            </xsl:when>
+            <xsl:otherwise>
+              <input type="text" readonly="readonly" onclick="this.select()" value="{$self}"/>
+            </xsl:otherwise>
+          </xsl:choose>
         </div>
         <xsl:if test="$older or $newer or $current">
           <nav class="paging">
