@@ -45,7 +45,8 @@ fn outline(out: &mut String, indent: &str, feed: &Listed) {
 
 /// The OPML document for `index`, titled after the site.
 pub fn render(site_title: &str, index: &SiteIndex) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
     out.push_str(&format!(
         "  <head>\n    <title>{}: all feeds</title>\n  </head>\n  <body>\n",
         attr(site_title)
@@ -54,7 +55,9 @@ pub fn render(site_title: &str, index: &SiteIndex) -> String {
         outline(&mut out, "    ", main);
         if !tags.is_empty() {
             let folder = attr(&format!("{} by tag", main.title));
-            out.push_str(&format!("    <outline text=\"{folder}\" title=\"{folder}\">\n"));
+            out.push_str(&format!(
+                "    <outline text=\"{folder}\" title=\"{folder}\">\n"
+            ));
             for tag in tags {
                 outline(&mut out, "      ", tag);
             }
@@ -84,15 +87,30 @@ mod tests {
             feeds: vec![
                 (
                     listed("Reviews & \"more\"", "https://x.example/feeds/reviews.rss"),
-                    vec![listed("Reviews: horror", "https://x.example/feeds/tags/horror.rss")],
+                    vec![listed(
+                        "Reviews: horror",
+                        "https://x.example/feeds/tags/horror.rss",
+                    )],
                 ),
-                (listed("Episodes", "https://x.example/feeds/episodes.rss"), vec![]),
+                (
+                    listed("Episodes", "https://x.example/feeds/episodes.rss"),
+                    vec![],
+                ),
             ],
         };
         let text = render("R<N>", &index);
-        assert!(text.contains("<title>R&lt;N&gt;: all feeds</title>"), "{text}");
-        assert!(text.contains("text=\"Reviews &amp; &quot;more&quot;\""), "{text}");
-        assert!(text.contains("      <outline type=\"rss\" text=\"Reviews: horror\""), "{text}");
+        assert!(
+            text.contains("<title>R&lt;N&gt;: all feeds</title>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("text=\"Reviews &amp; &quot;more&quot;\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("      <outline type=\"rss\" text=\"Reviews: horror\""),
+            "{text}"
+        );
         assert_eq!(text.matches("xmlUrl=").count(), 3);
         assert!(text.ends_with("</opml>\n"));
     }

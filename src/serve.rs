@@ -239,7 +239,10 @@ pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A plain list of a folder's files, so `/` in a browser shows what there is.
@@ -255,12 +258,21 @@ fn listing(dir: &Path, target: &str) -> Vec<u8> {
         })
         .collect();
     names.sort();
-    let base = if target.ends_with('/') { String::new() } else { format!("{}/", target.rsplit('/').next().unwrap_or("")) };
+    let base = if target.ends_with('/') {
+        String::new()
+    } else {
+        format!("{}/", target.rsplit('/').next().unwrap_or(""))
+    };
     let items: String = names
         .iter()
         .map(|(n, d)| {
             let shown = if *d { format!("{n}/") } else { n.clone() };
-            format!("<li><a href=\"{}{}\">{}</a></li>\n", escape_html(&base), escape_html(&shown), escape_html(&shown))
+            format!(
+                "<li><a href=\"{}{}\">{}</a></li>\n",
+                escape_html(&base),
+                escape_html(&shown),
+                escape_html(&shown)
+            )
         })
         .collect();
     format!(
@@ -291,14 +303,19 @@ fn answer(root: &Path, req: &Request) -> Response {
         return Response::text(404, "not found");
     };
     let (body, media, vary) = if meta.is_dir() {
-        (listing(&path, &req.target), "text/html; charset=utf-8", false)
+        (
+            listing(&path, &req.target),
+            "text/html; charset=utf-8",
+            false,
+        )
     } else {
         let Ok(body) = std::fs::read(&path) else {
             return Response::text(404, "not found");
         };
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let media = content_type(name);
-        let xml_feed = media.starts_with("application/rss+xml") || media.starts_with("application/atom+xml");
+        let xml_feed =
+            media.starts_with("application/rss+xml") || media.starts_with("application/atom+xml");
         if xml_feed && prefers_html(req.header("accept"), media) {
             (body, "text/xml; charset=utf-8", true)
         } else {
@@ -332,7 +349,9 @@ fn answer(root: &Path, req: &Request) -> Response {
     let mut response = Response::new(if not_modified { 304 } else { 200 });
     response.headers = common;
     if !not_modified {
-        response.headers.push(("Content-Type".to_string(), media.to_string()));
+        response
+            .headers
+            .push(("Content-Type".to_string(), media.to_string()));
         response.body = body;
     }
     response
@@ -437,11 +456,15 @@ impl Watch {
 fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
     let mut out = Vec::new();
     for path in paths {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name().into_iter().flatten() {
-            if let Ok(meta) = entry.metadata() {
-                if meta.is_file() {
-                    out.push((entry.path().to_path_buf(), meta.len(), meta.modified().ok()));
-                }
+        for entry in walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(meta) = entry.metadata()
+                && meta.is_file()
+            {
+                out.push((entry.path().to_path_buf(), meta.len(), meta.modified().ok()));
             }
         }
     }
@@ -467,7 +490,10 @@ mod tests {
         let root = dir.path();
         assert!(resolve(root, "/reviews.rss").is_ok());
         assert!(resolve(root, "/tags/horror.atom?x=1").is_ok());
-        assert!(resolve(root, "/tags%2Fhorror.atom").is_ok(), "an encoded / separates segments too");
+        assert!(
+            resolve(root, "/tags%2Fhorror.atom").is_ok(),
+            "an encoded / separates segments too"
+        );
         assert_eq!(resolve(root, "/../etc/passwd"), Err(400));
         assert_eq!(resolve(root, "/tags/../../x"), Err(400));
         assert_eq!(resolve(root, "/%2e%2e/%2e%2e/etc/passwd"), Err(400));
@@ -482,31 +508,47 @@ mod tests {
         let dir = site();
         let first = respond(dir.path(), &Request::get("/reviews.rss"));
         assert_eq!(first.status, 200);
-        assert_eq!(first.header_value("content-type"), Some("application/rss+xml; charset=utf-8"));
+        assert_eq!(
+            first.header_value("content-type"),
+            Some("application/rss+xml; charset=utf-8")
+        );
         assert_eq!(first.header_value("vary"), Some("Accept"));
         let tag = first.header_value("etag").unwrap().to_string();
-        assert!(tag.starts_with('"') && !tag.starts_with("W/"), "strong: {tag}");
+        assert!(
+            tag.starts_with('"') && !tag.starts_with("W/"),
+            "strong: {tag}"
+        );
 
         let mut req = Request::get("/reviews.rss");
-        req.headers.insert("if-none-match".into(), format!("\"other\", W/{tag}"));
+        req.headers
+            .insert("if-none-match".into(), format!("\"other\", W/{tag}"));
         let again = respond(dir.path(), &req);
         assert_eq!(again.status, 304);
         assert_eq!(again.header_value("etag"), Some(tag.as_str()));
-        assert!(again.header_value("date").is_some() && again.header_value("vary").is_some(), "R97");
+        assert!(
+            again.header_value("date").is_some() && again.header_value("vary").is_some(),
+            "R97"
+        );
         assert!(again.body.is_empty() && again.header_value("content-type").is_none());
 
         let lm = first.header_value("last-modified").unwrap().to_string();
         let mut req = Request::get("/reviews.rss");
         req.headers.insert("if-modified-since".into(), lm);
         assert_eq!(respond(dir.path(), &req).status, 304);
-        req.headers.insert("if-modified-since".into(), "Mon, 01 Jan 2001 00:00:00 GMT".into());
+        req.headers.insert(
+            "if-modified-since".into(),
+            "Mon, 01 Jan 2001 00:00:00 GMT".into(),
+        );
         assert_eq!(respond(dir.path(), &req).status, 200);
 
         let mut head = Request::get("/reviews.rss");
         head.method = "HEAD".into();
         let h = respond(dir.path(), &head);
         let wire = String::from_utf8(h.to_bytes()).unwrap();
-        assert!(wire.contains("Content-Length: 6\r\n") && wire.ends_with("\r\n\r\n"), "{wire}");
+        assert!(
+            wire.contains("Content-Length: 6\r\n") && wire.ends_with("\r\n\r\n"),
+            "{wire}"
+        );
         let mut post = Request::get("/reviews.rss");
         post.method = "POST".into();
         assert_eq!(respond(dir.path(), &post).status, 405);
@@ -515,14 +557,23 @@ mod tests {
     #[test]
     fn browsers_get_xml_they_can_style() {
         let chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
-        assert!(prefers_html(Some(chrome), "application/rss+xml; charset=utf-8"));
-        assert!(!prefers_html(Some("application/rss+xml, text/html;q=0.1"), "application/rss+xml"));
+        assert!(prefers_html(
+            Some(chrome),
+            "application/rss+xml; charset=utf-8"
+        ));
+        assert!(!prefers_html(
+            Some("application/rss+xml, text/html;q=0.1"),
+            "application/rss+xml"
+        ));
         assert!(!prefers_html(Some("*/*"), "application/atom+xml"));
         assert!(!prefers_html(None, "application/atom+xml"));
         let dir = site();
         let mut req = Request::get("/reviews.rss");
         req.headers.insert("accept".into(), chrome.into());
-        assert_eq!(respond(dir.path(), &req).header_value("content-type"), Some("text/xml; charset=utf-8"));
+        assert_eq!(
+            respond(dir.path(), &req).header_value("content-type"),
+            Some("text/xml; charset=utf-8")
+        );
     }
 
     #[test]

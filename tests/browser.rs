@@ -43,7 +43,9 @@ fn chromium() -> Option<PathBuf> {
     });
     if found.is_none() {
         if std::env::var("FEEDWRIGHT_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
-            panic!("chromium is not installed but FEEDWRIGHT_REQUIRE_CHROMIUM=1: apt-get install -y chromium");
+            panic!(
+                "chromium is not installed but FEEDWRIGHT_REQUIRE_CHROMIUM=1: apt-get install -y chromium"
+            );
         }
         // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
         let _ = writeln!(
@@ -110,40 +112,95 @@ fn chromium_run(bin: &Path, profile: &Path, mode: &str, url: &str) -> String {
 fn feed_page_in_headless_chromium_shows_the_item_titles() {
     let Some(bin) = chromium() else { return };
     let site = Site::with_config(CONFIG);
-    site.write("content/reviews/a.md", &review("Alien & the Nostromo", "2026-01-01", "In space."));
-    site.write("content/reviews/b.md", &review("Bound", "2026-02-01", "Tight."));
-    site.write("content/reviews/c.md", &review("Chinatown", "2026-03-01", "Forget it."));
+    site.write(
+        "content/reviews/a.md",
+        &review("Alien & the Nostromo", "2026-01-01", "In space."),
+    );
+    site.write(
+        "content/reviews/b.md",
+        &review("Bound", "2026-02-01", "Tight."),
+    );
+    site.write(
+        "content/reviews/c.md",
+        &review("Chinatown", "2026-03-01", "Forget it."),
+    );
     let served = serving::Served::start(site.dir.path(), common::NOW);
     let profile = tempfile::tempdir().unwrap();
     let out = artifacts();
 
     for (path, expected, absent, subscribe, shot) in [
-        ("/reviews.rss", ["Chinatown", "Bound"], "Alien", "/reviews.rss", "feed.png"),
-        ("/reviews.atom", ["Chinatown", "Bound"], "Alien", "/reviews.atom", "feed-atom.png"),
+        (
+            "/reviews.rss",
+            ["Chinatown", "Bound"],
+            "Alien",
+            "/reviews.rss",
+            "feed.png",
+        ),
+        (
+            "/reviews.atom",
+            ["Chinatown", "Bound"],
+            "Alien",
+            "/reviews.atom",
+            "feed-atom.png",
+        ),
         // An archive page points readers at the feed itself, not at the page.
-        ("/archive/reviews/1.rss", ["Alien & the Nostromo", "Alien & the Nostromo"], "Chinatown", "/reviews.rss", "archive.png"),
+        (
+            "/archive/reviews/1.rss",
+            ["Alien & the Nostromo", "Alien & the Nostromo"],
+            "Chinatown",
+            "/reviews.rss",
+            "archive.png",
+        ),
     ] {
         let url = served.url(path);
         let dom = chromium_run(&bin, profile.path(), "--dump-dom", &url);
-        assert!(dom.contains("class=\"item-title\""), "{path} was not styled by feed.xsl:\n{dom}");
+        assert!(
+            dom.contains("class=\"item-title\""),
+            "{path} was not styled by feed.xsl:\n{dom}"
+        );
         for title in expected {
             let escaped = title.replace('&', "&amp;");
-            assert!(dom.contains(&format!(">{escaped}</a>")), "{path}: `{title}` missing:\n{dom}");
+            assert!(
+                dom.contains(&format!(">{escaped}</a>")),
+                "{path}: `{title}` missing:\n{dom}"
+            );
         }
-        assert!(!dom.contains(&format!(">{absent}")), "{path} shows `{absent}`");
-        assert!(dom.contains("Copy this URL into your reader"), "{path}: no subscribe hint");
+        assert!(
+            !dom.contains(&format!(">{absent}")),
+            "{path} shows `{absent}`"
+        );
+        assert!(
+            dom.contains("Copy this URL into your reader"),
+            "{path}: no subscribe hint"
+        );
         assert!(
             dom.contains(&format!("value=\"https://films.example/feeds{subscribe}\"")),
             "{path}: the hint shows the public feed URL to subscribe to:\n{dom}"
         );
         let png = out.join(shot);
         let _ = std::fs::remove_file(&png);
-        chromium_run(&bin, profile.path(), &format!("--screenshot={}", png.display()), &url);
-        let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot {}: {e}", png.display()));
-        assert!(bytes.starts_with(b"\x89PNG"), "{} is not a PNG", png.display());
+        chromium_run(
+            &bin,
+            profile.path(),
+            &format!("--screenshot={}", png.display()),
+            &url,
+        );
+        let bytes =
+            std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot {}: {e}", png.display()));
+        assert!(
+            bytes.starts_with(b"\x89PNG"),
+            "{} is not a PNG",
+            png.display()
+        );
     }
 
     // The same file fetched as a feed reader does keeps the feed type.
-    let reader = served.get("/reviews.rss", &[("Accept", "application/rss+xml, application/xml;q=0.9")]);
-    assert_eq!(reader.header("content-type"), Some("application/rss+xml; charset=utf-8"));
+    let reader = served.get(
+        "/reviews.rss",
+        &[("Accept", "application/rss+xml, application/xml;q=0.9")],
+    );
+    assert_eq!(
+        reader.header("content-type"),
+        Some("application/rss+xml; charset=utf-8")
+    );
 }

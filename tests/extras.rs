@@ -49,7 +49,10 @@ fn site_with_reviews(config: &str, n: usize) -> Site {
     let site = Site::with_config(config);
     for i in 0..n {
         let date = format!("2026-{:02}-{:02} 12:00", 1 + i / 28, 1 + i % 28);
-        site.write(&format!("content/reviews/r{i:02}.md"), &review(&format!("Review {i:02}"), &date, "Body."));
+        site.write(
+            &format!("content/reviews/r{i:02}.md"),
+            &review(&format!("Review {i:02}"), &date, "Body."),
+        );
     }
     site
 }
@@ -86,7 +89,10 @@ fn json_feed_has_the_required_fields_and_the_same_items_as_rss_and_atom() {
     assert_eq!(ids(&from_json), ids(&rss));
     assert_eq!(ids(&from_json), ids(&atom));
     for (j, a) in from_json.entries.iter().zip(&atom.entries) {
-        assert_eq!(j.title.as_ref().unwrap().content, a.title.as_ref().unwrap().content);
+        assert_eq!(
+            j.title.as_ref().unwrap().content,
+            a.title.as_ref().unwrap().content
+        );
         assert_eq!(j.published, a.published);
         assert_eq!(j.updated, a.updated);
     }
@@ -97,7 +103,10 @@ fn json_feed_has_the_required_fields_and_the_same_items_as_rss_and_atom() {
     assert_eq!(feed["title"], "Reviews");
     assert_eq!(feed["home_page_url"], "https://films.example/");
     assert_eq!(feed["feed_url"], "https://films.example/feeds/reviews.json");
-    assert_eq!(feed["hubs"], serde_json::json!([{"type": "WebSub", "url": "https://hub.example/"}]));
+    assert_eq!(
+        feed["hubs"],
+        serde_json::json!([{"type": "WebSub", "url": "https://hub.example/"}])
+    );
     assert_eq!(feed["authors"][0]["name"], "Ada Critic");
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -106,16 +115,25 @@ fn json_feed_has_the_required_fields_and_the_same_items_as_rss_and_atom() {
     assert_eq!(heat["url"], "https://films.example/reviews/heat/");
     assert_eq!(heat["title"], "Heat & <friends>");
     assert_eq!(heat["content_html"], "<p>See <em>this</em>.</p>\n");
-    assert!(heat.get("content_text").is_none(), "R86: HTML only in content_html");
+    assert!(
+        heat.get("content_text").is_none(),
+        "R86: HTML only in content_html"
+    );
     assert_eq!(heat["summary"], "A long night.");
-    assert_eq!(heat["date_published"], "2026-05-01T21:30:00+02:00", "R87: RFC 3339, as in Atom");
+    assert_eq!(
+        heat["date_published"], "2026-05-01T21:30:00+02:00",
+        "R87: RFC 3339, as in Atom"
+    );
     assert_eq!(heat["tags"], serde_json::json!(["crime"]));
     assert_eq!(
         heat["attachments"],
         serde_json::json!([{"url": "https://cdn.films.example/heat.mp3", "mime_type": "audio/mpeg", "size_in_bytes": 1234, "duration_in_seconds": 3723}])
     );
     assert!(heat.get("authors").is_none(), "the feed's author covers it");
-    assert_eq!(items[1]["authors"], serde_json::json!([{"name": "Guest Writer"}]));
+    assert_eq!(
+        items[1]["authors"],
+        serde_json::json!([{"name": "Guest Writer"}])
+    );
     for item in items {
         for key in ["date_published", "date_modified"] {
             chrono::DateTime::parse_from_rfc3339(item[key].as_str().unwrap()).unwrap();
@@ -129,9 +147,18 @@ fn json_feed_has_the_required_fields_and_the_same_items_as_rss_and_atom() {
 fn tag_feeds_have_safe_stable_names_even_for_hostile_tags() {
     let config = EXTRAS_CONFIG.replace("archive = true\n", "");
     let site = Site::with_config(&config);
-    site.write("content/reviews/a.md", &tagged("Alien", "2026-01-01", &["Horror", "../../x", "Sci-Fi"]));
-    site.write("content/reviews/b.md", &tagged("Heat", "2026-02-01", &["crime", "sci fi"]));
-    site.write("content/reviews/c.md", &tagged("Hereditary", "2026-03-01", &["horror", "★★★"]));
+    site.write(
+        "content/reviews/a.md",
+        &tagged("Alien", "2026-01-01", &["Horror", "../../x", "Sci-Fi"]),
+    );
+    site.write(
+        "content/reviews/b.md",
+        &tagged("Heat", "2026-02-01", &["crime", "sci fi"]),
+    );
+    site.write(
+        "content/reviews/c.md",
+        &tagged("Hereditary", "2026-03-01", &["horror", "★★★"]),
+    );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
 
@@ -140,7 +167,11 @@ fn tag_feeds_have_safe_stable_names_even_for_hostile_tags() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    let stars = names.iter().find(|n| n.starts_with("tag-")).expect("a tag of symbols gets a hash name").clone();
+    let stars = names
+        .iter()
+        .find(|n| n.starts_with("tag-"))
+        .expect("a tag of symbols gets a hash name")
+        .clone();
     let stem = stars.split('.').next().unwrap();
     let mut expected: Vec<String> = ["crime", "horror", "sci-fi", "x", stem]
         .iter()
@@ -154,27 +185,56 @@ fn tag_feeds_have_safe_stable_names_even_for_hostile_tags() {
 
     // Same slug, different spelling: one feed with the items of both, and a warning.
     let horror = site.rss("tags/horror");
-    let titles: Vec<_> = horror.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
+    let titles: Vec<_> = horror
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
     assert_eq!(titles, ["Hereditary", "Alien"]);
     let err = stderr(&out);
-    assert!(err.contains("tags `Horror`, `horror` share the file name tags/horror.*"), "{err}");
-    assert!(err.contains("tags `Sci-Fi`, `sci fi` share the file name tags/sci-fi.*"), "{err}");
+    assert!(
+        err.contains("tags `Horror`, `horror` share the file name tags/horror.*"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tags `Sci-Fi`, `sci fi` share the file name tags/sci-fi.*"),
+        "{err}"
+    );
 
     // Ids are the entry ids; self links point at the tag feed; the hostile tag's feed parses.
     let main = site.rss("reviews");
-    let alien = main.entries.iter().find(|e| e.title.as_ref().unwrap().content == "Alien").unwrap();
+    let alien = main
+        .entries
+        .iter()
+        .find(|e| e.title.as_ref().unwrap().content == "Alien")
+        .unwrap();
     assert!(ids(&horror).contains(&alien.id));
     let x = site.atom("tags/x");
-    assert_eq!(ids(&x), [alien.id.clone()]);
+    assert_eq!(ids(&x), vec![alien.id.clone()]);
     assert_eq!(x.title.as_ref().unwrap().content, "Reviews: ../../x");
     let raw = site.read("feeds/tags/x.rss");
-    assert!(raw.contains("<atom:link href=\"https://films.example/feeds/tags/x.rss\" rel=\"self\""), "{raw}");
-    assert!(raw.contains("<?xml-stylesheet type=\"text/xsl\" href=\"../feed.xsl\"?>"), "{raw}");
-    assert_eq!(json(&site, "feeds/tags/x.json")["feed_url"], "https://films.example/feeds/tags/x.json");
+    assert!(
+        raw.contains("<atom:link href=\"https://films.example/feeds/tags/x.rss\" rel=\"self\""),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("<?xml-stylesheet type=\"text/xsl\" href=\"../feed.xsl\"?>"),
+        "{raw}"
+    );
+    assert_eq!(
+        json(&site, "feeds/tags/x.json")["feed_url"],
+        "https://films.example/feeds/tags/x.json"
+    );
 
     // Stable: a rebuild with one more tag changes no existing tag file name or byte.
-    let before: Vec<_> = names.iter().map(|n| site.read(&format!("feeds/tags/{n}"))).collect();
-    site.write("content/reviews/d.md", &tagged("Tár", "2025-01-01", &["drama"]));
+    let before: Vec<_> = names
+        .iter()
+        .map(|n| site.read(&format!("feeds/tags/{n}")))
+        .collect();
+    site.write(
+        "content/reviews/d.md",
+        &tagged("Tár", "2025-01-01", &["drama"]),
+    );
     site.ok(&["build"]);
     for (n, b) in names.iter().zip(&before) {
         assert_eq!(&site.read(&format!("feeds/tags/{n}")), b, "{n} changed");
@@ -191,12 +251,20 @@ fn tags_on_two_feeds_and_archives_without_a_limit_are_config_errors() {
     let site = Site::with_config(&two);
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(stderr(&out).contains("[[feed]] `reviews` and `episodes` both set tags = true"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("[[feed]] `reviews` and `episodes` both set tags = true"),
+        "{}",
+        text(&out)
+    );
 
     let site = Site::with_config(&EXTRAS_CONFIG.replace("limit = 3", "limit = 0"));
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(stderr(&out).contains("sets archive = true but limit = 0"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("sets archive = true but limit = 0"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Follows `prev-archive` from the main feed: every document of the chain, newest first.
@@ -209,7 +277,12 @@ fn archive_chain(site: &Site, ext: &str) -> Vec<(String, feed_rs::model::Feed)> 
             .links
             .iter()
             .find(|l| l.rel.as_deref() == Some("prev-archive"))
-            .map(|l| l.href.strip_prefix("https://films.example/feeds/").expect("absolute, in feeds/").to_string());
+            .map(|l| {
+                l.href
+                    .strip_prefix("https://films.example/feeds/")
+                    .expect("absolute, in feeds/")
+                    .to_string()
+            });
         chain.push((rel, feed));
         match prev {
             Some(p) => rel = p,
@@ -219,7 +292,10 @@ fn archive_chain(site: &Site, ext: &str) -> Vec<(String, feed_rs::model::Feed)> 
 }
 
 fn link<'a>(feed: &'a feed_rs::model::Feed, rel: &str) -> Option<&'a str> {
-    feed.links.iter().find(|l| l.rel.as_deref() == Some(rel)).map(|l| l.href.as_str())
+    feed.links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some(rel))
+        .map(|l| l.href.as_str())
 }
 
 #[test]
@@ -234,59 +310,128 @@ fn archive_chain_holds_every_item_once_and_full_pages_never_change() {
         // 10 items, limit 3: 3 in the feed, 7 archived as pages of 3 from the oldest: 3, 3, 1.
         assert_eq!(
             names,
-            [format!("reviews.{ext}"), format!("archive/reviews/3.{ext}"), format!("archive/reviews/2.{ext}"), format!("archive/reviews/1.{ext}")]
+            [
+                format!("reviews.{ext}"),
+                format!("archive/reviews/3.{ext}"),
+                format!("archive/reviews/2.{ext}"),
+                format!("archive/reviews/1.{ext}")
+            ]
         );
         let counts: Vec<_> = chain.iter().map(|(_, f)| f.entries.len()).collect();
         assert_eq!(counts, [3, 1, 3, 3]);
         let mut seen = BTreeMap::new();
         for (name, feed) in &chain {
             for id in ids(feed) {
-                assert!(seen.insert(id.clone(), name.clone()).is_none(), "{id} appears twice");
+                assert!(
+                    seen.insert(id.clone(), name.clone()).is_none(),
+                    "{id} appears twice"
+                );
             }
         }
         assert_eq!(seen.len(), 10, "every item exactly once");
         // Page 1 holds the oldest items.
         let oldest: BTreeSet<_> = ids(&chain[3].1).into_iter().collect();
-        assert!(oldest.contains("tag:films.example,2026:reviews/r00"), "{oldest:?}");
+        assert!(
+            oldest.contains("tag:films.example,2026:reviews/r00"),
+            "{oldest:?}"
+        );
 
         // Links resolve to files that exist; current points at the feed; next-archive back up.
         for (name, feed) in &chain[1..] {
             let raw = site.read(&format!("feeds/{name}"));
             assert!(raw.contains("<fh:archive/>"), "R83 {name}");
-            assert!(raw.contains("xmlns:fh=\"http://purl.org/syndication/history/1.0\""), "R81 {name}");
-            assert_eq!(link(feed, "current"), Some(format!("https://films.example/feeds/reviews.{ext}").as_str()));
-            assert_eq!(link(feed, "self"), Some(format!("https://films.example/feeds/{name}").as_str()));
+            assert!(
+                raw.contains("xmlns:fh=\"http://purl.org/syndication/history/1.0\""),
+                "R81 {name}"
+            );
+            assert_eq!(
+                link(feed, "current"),
+                Some(format!("https://films.example/feeds/reviews.{ext}").as_str())
+            );
+            assert_eq!(
+                link(feed, "self"),
+                Some(format!("https://films.example/feeds/{name}").as_str())
+            );
             for rel in ["prev-archive", "next-archive", "current", "self"] {
                 if let Some(href) = link(feed, rel) {
                     let file = href.strip_prefix("https://films.example/feeds/").unwrap();
-                    assert!(site.path(&format!("feeds/{file}")).exists(), "{name} {rel} -> {href}");
+                    assert!(
+                        site.path(&format!("feeds/{file}")).exists(),
+                        "{name} {rel} -> {href}"
+                    );
                 }
             }
         }
-        assert_eq!(link(&chain[1].1, "next-archive"), None, "the newest archive has no next");
-        assert_eq!(link(&chain[3].1, "prev-archive"), None, "the oldest archive has no prev");
-        assert_eq!(link(&chain[3].1, "next-archive"), Some(format!("https://films.example/feeds/archive/reviews/2.{ext}").as_str()));
-        assert!(!site.read(&format!("feeds/reviews.{ext}")).contains("fh:archive"), "the feed is no archive");
+        assert_eq!(
+            link(&chain[1].1, "next-archive"),
+            None,
+            "the newest archive has no next"
+        );
+        assert_eq!(
+            link(&chain[3].1, "prev-archive"),
+            None,
+            "the oldest archive has no prev"
+        );
+        assert_eq!(
+            link(&chain[3].1, "next-archive"),
+            Some(format!("https://films.example/feeds/archive/reviews/2.{ext}").as_str())
+        );
+        assert!(
+            !site
+                .read(&format!("feeds/reviews.{ext}"))
+                .contains("fh:archive"),
+            "the feed is no archive"
+        );
     }
     // JSON has no archive pages; its feed keeps the newest `limit`.
-    assert_eq!(json(&site, "feeds/reviews.json")["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json(&site, "feeds/reviews.json")["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 
     // Byte-stable: a rebuild changes nothing; a new entry changes no full page.
-    let full = ["archive/reviews/1.rss", "archive/reviews/1.atom", "archive/reviews/2.rss", "archive/reviews/2.atom"];
-    let before: Vec<_> = full.iter().map(|f| std::fs::read(site.path(&format!("feeds/{f}"))).unwrap()).collect();
+    let full = [
+        "archive/reviews/1.rss",
+        "archive/reviews/1.atom",
+        "archive/reviews/2.rss",
+        "archive/reviews/2.atom",
+    ];
+    let before: Vec<_> = full
+        .iter()
+        .map(|f| std::fs::read(site.path(&format!("feeds/{f}"))).unwrap())
+        .collect();
     assert_eq!(site.ok_at("2026-12-01T00:00:00Z", &["build"]), "");
-    site.write("content/reviews/r10.md", &review("Review 10", "2026-06-01", "Body."));
-    site.write("content/reviews/r11.md", &review("Review 11", "2026-06-02", "Body."));
+    site.write(
+        "content/reviews/r10.md",
+        &review("Review 10", "2026-06-01", "Body."),
+    );
+    site.write(
+        "content/reviews/r11.md",
+        &review("Review 11", "2026-06-02", "Body."),
+    );
     let out = site.ok(&["build"]);
-    assert!(!out.contains("archive/reviews/1.") && !out.contains("archive/reviews/2."), "{out}");
+    assert!(
+        !out.contains("archive/reviews/1.") && !out.contains("archive/reviews/2."),
+        "{out}"
+    );
     for (f, b) in full.iter().zip(&before) {
-        assert_eq!(&std::fs::read(site.path(&format!("feeds/{f}"))).unwrap(), b, "{f} changed");
+        assert_eq!(
+            &std::fs::read(site.path(&format!("feeds/{f}"))).unwrap(),
+            b,
+            "{f} changed"
+        );
     }
     // 12 items: 9 archived, pages 1-3 full, page 4 the (empty) newest one.
     let chain = archive_chain(&site, "atom");
     let counts: Vec<_> = chain.iter().map(|(_, f)| f.entries.len()).collect();
     assert_eq!(counts, [3, 0, 3, 3, 3]);
-    assert_eq!(chain.iter().map(|(_, f)| f.entries.len()).sum::<usize>(), 12);
+    assert_eq!(
+        chain.iter().map(|(_, f)| f.entries.len()).sum::<usize>(),
+        12
+    );
 }
 
 #[test]
@@ -295,19 +440,36 @@ fn an_archived_entry_edited_later_is_also_in_the_feed() {
     let config = EXTRAS_CONFIG.replace("tags = true\n", "");
     let site = site_with_reviews(&config, 5);
     site.ok(&["build"]);
-    site.write("content/reviews/r00.md", &review("Review 00 (revised)", "2026-01-01 12:00", "New body."));
+    site.write(
+        "content/reviews/r00.md",
+        &review("Review 00 (revised)", "2026-01-01 12:00", "New body."),
+    );
     site.ok_at("2026-11-21T09:00:00Z", &["build"]);
     let feed = site.atom("reviews");
-    let titles: Vec<_> = feed.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
-    assert_eq!(titles, ["Review 04", "Review 03", "Review 02", "Review 00 (revised)"]);
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Review 04", "Review 03", "Review 02", "Review 00 (revised)"]
+    );
     let page = parse_feed(&site.path("feeds/archive/reviews/1.atom"));
-    assert!(page.entries.iter().any(|e| e.title.as_ref().unwrap().content == "Review 00 (revised)"));
+    assert!(
+        page.entries
+            .iter()
+            .any(|e| e.title.as_ref().unwrap().content == "Review 00 (revised)")
+    );
 }
 
 #[test]
 fn stylesheet_is_written_and_referenced_and_feeds_still_parse() {
     let site = site_with_reviews(EXTRAS_CONFIG, 4);
-    site.write("content/reviews/r00.md", &tagged("Alien", "2026-01-01", &["horror"]));
+    site.write(
+        "content/reviews/r00.md",
+        &tagged("Alien", "2026-01-01", &["horror"]),
+    );
     site.ok(&["build"]);
     let xsl = site.read("feeds/feed.xsl");
     assert!(xsl.contains("<xsl:stylesheet version=\"1.0\""));
@@ -320,11 +482,19 @@ fn stylesheet_is_written_and_referenced_and_feeds_still_parse() {
     ] {
         let raw = site.read(&format!("feeds/{file}"));
         let second = raw.lines().nth(1).unwrap();
-        assert_eq!(second, format!("<?xml-stylesheet type=\"text/xsl\" href=\"{href}\"?>"), "{file}");
+        assert_eq!(
+            second,
+            format!("<?xml-stylesheet type=\"text/xsl\" href=\"{href}\"?>"),
+            "{file}"
+        );
         let feed = parse_feed(&site.path(&format!("feeds/{file}")));
         assert!(!feed.entries.is_empty(), "{file}");
         // And the stylesheet is really where the href says.
-        let target = site.path(&format!("feeds/{file}")).parent().unwrap().join(href);
+        let target = site
+            .path(&format!("feeds/{file}"))
+            .parent()
+            .unwrap()
+            .join(href);
         assert!(target.exists(), "{}", target.display());
     }
     // Without the key, no instruction and no file.
@@ -341,11 +511,20 @@ fn opml_lists_every_feed_once() {
         EXTRAS_CONFIG.replace("[publish]\nhubs = [\"https://hub.example/\"]\n", "")
     );
     let site = Site::with_config(&config);
-    site.write("content/reviews/a.md", &tagged("Alien", "2026-01-01", &["horror", "sci-fi"]));
-    site.write("content/episodes/e1.md", &review("Episode 1", "2026-01-02", "Notes."));
+    site.write(
+        "content/reviews/a.md",
+        &tagged("Alien", "2026-01-01", &["horror", "sci-fi"]),
+    );
+    site.write(
+        "content/episodes/e1.md",
+        &review("Episode 1", "2026-01-02", "Notes."),
+    );
     site.ok(&["build"]);
     let opml = site.read("feeds/index.opml");
-    assert!(opml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">"), "{opml}");
+    assert!(
+        opml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">"),
+        "{opml}"
+    );
     let urls: Vec<&str> = opml
         .split("xmlUrl=\"")
         .skip(1)
@@ -371,13 +550,22 @@ fn opml_lists_every_feed_once() {
 
 #[test]
 fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry() {
-    let site = site_with_reviews(&EXTRAS_CONFIG.replace("tags = true\narchive = true\n", ""), 2);
+    let site = site_with_reviews(
+        &EXTRAS_CONFIG.replace("tags = true\narchive = true\n", ""),
+        2,
+    );
     let served = serving::Served::start(site.dir.path(), common::NOW);
 
     let first = served.get("/reviews.rss", &[("Accept", "application/rss+xml")]);
     assert_eq!(first.status, 200);
-    assert_eq!(first.header("content-type"), Some("application/rss+xml; charset=utf-8"));
-    assert_eq!(first.body, std::fs::read(site.path("feeds/reviews.rss")).unwrap());
+    assert_eq!(
+        first.header("content-type"),
+        Some("application/rss+xml; charset=utf-8")
+    );
+    assert_eq!(
+        first.body,
+        std::fs::read(site.path("feeds/reviews.rss")).unwrap()
+    );
     let etag = first.header("etag").unwrap().to_string();
     let last_modified = first.header("last-modified").unwrap().to_string();
     assert!(etag.starts_with('"'), "strong ETag: {etag}");
@@ -387,15 +575,32 @@ fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry(
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(etag.as_str()), "R97");
-    assert_eq!(again.header("cache-control"), first.header("cache-control"), "R97");
-    assert_eq!(served.get("/reviews.rss", &[("If-Modified-Since", &last_modified)]).status, 304);
-    assert_eq!(served.get("/reviews.rss", &[("If-None-Match", "\"stale\"")]).status, 200);
+    assert_eq!(
+        again.header("cache-control"),
+        first.header("cache-control"),
+        "R97"
+    );
+    assert_eq!(
+        served
+            .get("/reviews.rss", &[("If-Modified-Since", &last_modified)])
+            .status,
+        304
+    );
+    assert_eq!(
+        served
+            .get("/reviews.rss", &[("If-None-Match", "\"stale\"")])
+            .status,
+        200
+    );
 
     let head = serving::request(served.port, "HEAD", "/reviews.atom", &[]);
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
     assert_eq!(head.header("content-type"), Some("application/atom+xml"));
-    let atom_len = std::fs::metadata(site.path("feeds/reviews.atom")).unwrap().len().to_string();
+    let atom_len = std::fs::metadata(site.path("feeds/reviews.atom"))
+        .unwrap()
+        .len()
+        .to_string();
     assert_eq!(head.header("content-length"), Some(atom_len.as_str()));
 
     for (path, media) in [
@@ -405,16 +610,28 @@ fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry(
         ("/", "text/html; charset=utf-8"),
     ] {
         let r = served.get(path, &[]);
-        assert_eq!((r.status, r.header("content-type")), (200, Some(media)), "{path}");
+        assert_eq!(
+            (r.status, r.header("content-type")),
+            (200, Some(media)),
+            "{path}"
+        );
     }
-    for path in ["/../config.toml", "/%2e%2e/config.toml", "/.feedwright-x.tmp", "/missing.rss"] {
+    for path in [
+        "/../config.toml",
+        "/%2e%2e/config.toml",
+        "/.feedwright-x.tmp",
+        "/missing.rss",
+    ] {
         let r = served.get(path, &[]);
         assert!(r.status == 400 || r.status == 404, "{path}: {}", r.status);
         assert!(!r.text().contains("[site]"), "{path} leaked the config");
     }
 
     // A new entry: the server rebuilds within a second or so, and the ETag changes.
-    site.write("content/reviews/new.md", &review("Fresh Review", "2026-11-01", "Just in."));
+    site.write(
+        "content/reviews/new.md",
+        &review("Fresh Review", "2026-11-01", "Just in."),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let r = served.get("/reviews.rss", &[("If-None-Match", &etag)]);
@@ -426,5 +643,8 @@ fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry(
         std::thread::sleep(Duration::from_millis(200));
     }
     let printed: Vec<String> = served.lines.try_iter().collect();
-    assert!(printed.iter().any(|l| l == "wrote feeds/reviews.rss"), "{printed:?}");
+    assert!(
+        printed.iter().any(|l| l == "wrote feeds/reviews.rss"),
+        "{printed:?}"
+    );
 }

@@ -46,6 +46,8 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
             episode: None,
         }],
         podcast: None,
+        paging: None,
+        stylesheet: None,
     }
 }
 

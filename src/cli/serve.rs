@@ -37,7 +37,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let server = Server::bind(addr, config.site.output_dir.clone())
         .and_then(|s| s.local_addr().map(|a| (s, a)))
         .map_err(|e| {
-            Error::config(&config.path, None, format!("cannot listen on {addr}: {e}; pick another --port"))
+            Error::config(
+                &config.path,
+                None,
+                format!("cannot listen on {addr}: {e}; pick another --port"),
+            )
         });
     let (server, local) = server?;
     ctx.report.out(format_args!(
@@ -76,7 +80,8 @@ fn rebuild(ctx: &Context, now: chrono::DateTime<chrono::FixedOffset>) {
         ctx.report.warnings(&plan.warnings);
         let written = pipeline::write(&config, &plan)?;
         for f in &written.changed {
-            ctx.report.out(format_args!("wrote {}", display_path(&f.path).display()));
+            ctx.report
+                .out(format_args!("wrote {}", display_path(&f.path).display()));
         }
         Ok(())
     })();

@@ -133,14 +133,16 @@ fn fh_archive<E>(make: impl FnOnce(String) -> E) -> BTreeMap<String, BTreeMap<St
 /// Adds the paging links (as `atom:link`) and `<fh:archive/>` to an RSS channel.
 pub fn add_to_rss(channel: &mut rss::Channel, doc: &FeedDoc) {
     let Some(paging) = &doc.paging else { return };
-    let links = paging.links(Format::Rss).into_iter().map(|(rel, href)| {
-        rss::extension::atom::Link {
-            href,
-            rel: rel.to_string(),
-            mime_type: Some(Format::Rss.media_type().to_string()),
-            ..Default::default()
-        }
-    });
+    let links =
+        paging
+            .links(Format::Rss)
+            .into_iter()
+            .map(|(rel, href)| rss::extension::atom::Link {
+                href,
+                rel: rel.to_string(),
+                mime_type: Some(Format::Rss.media_type().to_string()),
+                ..Default::default()
+            });
     channel
         .atom_ext
         .get_or_insert_with(Default::default)
@@ -148,10 +150,12 @@ pub fn add_to_rss(channel: &mut rss::Channel, doc: &FeedDoc) {
         .extend(links);
     if paging.archive {
         channel.namespaces.insert("fh".into(), FH_NS.into());
-        channel.extensions.extend(fh_archive(|name| rss::extension::Extension {
-            name,
-            ..Default::default()
-        }));
+        channel
+            .extensions
+            .extend(fh_archive(|name| rss::extension::Extension {
+                name,
+                ..Default::default()
+            }));
     }
 }
 
@@ -159,14 +163,17 @@ pub fn add_to_rss(channel: &mut rss::Channel, doc: &FeedDoc) {
 pub fn add_to_atom(feed: &mut atom_syndication::Feed, doc: &FeedDoc) {
     let Some(paging) = &doc.paging else { return };
     feed.links
-        .extend(paging.links(Format::Atom).into_iter().map(|(rel, href)| {
-            atom_syndication::Link {
-                href,
-                rel: rel.to_string(),
-                mime_type: Some(Format::Atom.media_type().to_string()),
-                ..Default::default()
-            }
-        }));
+        .extend(
+            paging
+                .links(Format::Atom)
+                .into_iter()
+                .map(|(rel, href)| atom_syndication::Link {
+                    href,
+                    rel: rel.to_string(),
+                    mime_type: Some(Format::Atom.media_type().to_string()),
+                    ..Default::default()
+                }),
+        );
     if paging.archive {
         // The element itself is placed by [`finish`]: atom_syndication writes extensions after
         // the entries, where RFC 4287's schema does not allow them.

@@ -43,22 +43,30 @@ pub fn check_config(feeds: &[FeedConfig]) -> Option<(&'static str, String)> {
             ),
         ));
     }
-    if feed.archive && !feed.formats.iter().any(|f| matches!(f, Format::Rss | Format::Atom)) {
+    if feed.archive
+        && !feed
+            .formats
+            .iter()
+            .any(|f| matches!(f, Format::Rss | Format::Atom))
+    {
         return Some((
             "archive",
-            format!("[[feed]] `{}`: archive pages are written in RSS and Atom; add one of them to formats", feed.name),
+            format!(
+                "[[feed]] `{}`: archive pages are written in RSS and Atom; add one of them to formats",
+                feed.name
+            ),
         ));
     }
-    if feed.tags {
-        if let Some(other) = feeds[..feeds.len() - 1].iter().find(|f| f.tags) {
-            return Some((
-                "tags",
-                format!(
-                    "[[feed]] `{}` and `{}` both set tags = true: tag feeds share the folder {TAGS_DIR}/, so only one feed can have them",
-                    other.name, feed.name
-                ),
-            ));
-        }
+    if feed.tags
+        && let Some(other) = feeds[..feeds.len() - 1].iter().find(|f| f.tags)
+    {
+        return Some((
+            "tags",
+            format!(
+                "[[feed]] `{}` and `{}` both set tags = true: tag feeds share the folder {TAGS_DIR}/, so only one feed can have them",
+                other.name, feed.name
+            ),
+        ));
     }
     None
 }
@@ -123,7 +131,10 @@ fn public_url(config: &Config, name: &str) -> url::Url {
 }
 
 fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> FeedDoc {
-    doc.stylesheet = config.site.stylesheet.then(|| stylesheet::href(name_at_depth));
+    doc.stylesheet = config
+        .site
+        .stylesheet
+        .then(|| stylesheet::href(name_at_depth));
     doc
 }
 
@@ -132,7 +143,11 @@ fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> Fe
 pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) -> Expanded {
     let mut documents = Vec::new();
     let mut warnings = Vec::new();
-    let main_files: Vec<_> = feed.formats.iter().map(|&f| (f, feed.file_name(f))).collect();
+    let main_files: Vec<_> = feed
+        .formats
+        .iter()
+        .map(|&f| (f, feed.file_name(f)))
+        .collect();
     let main_name = feed.file_name(feed.formats[0]);
 
     let tag_docs = if feed.tags {
@@ -167,7 +182,17 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
     for page in pages {
         let files: Vec<_> = xml_formats
             .iter()
-            .map(|&f| (f, format!("{ARCHIVE_DIR}/{}/{}.{}", feed.name, page.number, f.extension())))
+            .map(|&f| {
+                (
+                    f,
+                    format!(
+                        "{ARCHIVE_DIR}/{}/{}.{}",
+                        feed.name,
+                        page.number,
+                        f.extension()
+                    ),
+                )
+            })
             .collect();
         let doc = with_stylesheet(config, page.doc, &files[0].1);
         documents.push(Document {
@@ -271,7 +296,9 @@ fn listed(doc: &FeedDoc) -> Option<Listed> {
 
 impl SiteIndex {
     pub fn add(&mut self, expanded: &Expanded) {
-        let Some(main) = listed(expanded.main()) else { return };
+        let Some(main) = listed(expanded.main()) else {
+            return;
+        };
         let tags = expanded
             .documents
             .iter()
@@ -286,10 +313,16 @@ impl SiteIndex {
 pub fn site_files(config: &Config, index: &SiteIndex) -> Vec<(String, String)> {
     let mut files = Vec::new();
     if config.site.stylesheet {
-        files.push((stylesheet::FILE_NAME.to_string(), stylesheet::XSL.to_string()));
+        files.push((
+            stylesheet::FILE_NAME.to_string(),
+            stylesheet::XSL.to_string(),
+        ));
     }
     if config.site.opml {
-        files.push((OPML_FILE.to_string(), crate::opml::render(&config.site.title, index)));
+        files.push((
+            OPML_FILE.to_string(),
+            crate::opml::render(&config.site.title, index),
+        ));
     }
     files
 }

@@ -207,7 +207,9 @@ pub fn check(text: &str) -> Vec<String> {
             v.push(format!("R86: id `{id}` appears twice"));
         }
         if !item["content_html"].is_string() && !item["content_text"].is_string() {
-            v.push(format!("R86: item `{id}` has neither content_html nor content_text"));
+            v.push(format!(
+                "R86: item `{id}` has neither content_html nor content_text"
+            ));
         }
         for key in ["date_published", "date_modified"] {
             if item.get(key).is_some() && !is_rfc3339(&item[key]) {
@@ -217,7 +219,9 @@ pub fn check(text: &str) -> Vec<String> {
         check_authors(&item["authors"], id, &mut v);
         for a in item["attachments"].as_array().into_iter().flatten() {
             if !is_absolute_http(&a["url"]) || !a["mime_type"].is_string() {
-                v.push(format!("R87: an attachment of `{id}` needs a url and a mime_type"));
+                v.push(format!(
+                    "R87: an attachment of `{id}` needs a url and a mime_type"
+                ));
             }
         }
     }
@@ -242,7 +246,16 @@ mod tests {
             {"id":"a","date_published":"yesterday"},{"id":"a","content_text":"x","authors":[{}],
              "attachments":[{"url":"/rel"}]}]}"#;
         let all = check(text).join("\n");
-        for rule in ["R85: version", "R85: title", "R88: home_page_url", "R86: item `a` has neither", "R87: item `a` date_published", "appears twice", "R88: an author", "R87: an attachment"] {
+        for rule in [
+            "R85: version",
+            "R85: title",
+            "R88: home_page_url",
+            "R86: item `a` has neither",
+            "R87: item `a` date_published",
+            "appears twice",
+            "R88: an author",
+            "R87: an attachment",
+        ] {
             assert!(all.contains(rule), "{rule} missing from:\n{all}");
         }
         assert!(check("[").iter().any(|m| m.contains("not valid JSON")));

@@ -31,7 +31,9 @@ pub fn tag_slug(tag: &str) -> String {
 }
 
 /// The tags of a set of items grouped by slug: each slug with the exact spellings that give it.
-pub fn group<'a>(items: impl IntoIterator<Item = &'a FeedItem>) -> BTreeMap<String, BTreeSet<String>> {
+pub fn group<'a>(
+    items: impl IntoIterator<Item = &'a FeedItem>,
+) -> BTreeMap<String, BTreeSet<String>> {
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for item in items {
         for tag in &item.tags {
@@ -45,7 +47,9 @@ pub fn group<'a>(items: impl IntoIterator<Item = &'a FeedItem>) -> BTreeMap<Stri
 
 /// Whether `item` belongs to the tag feed `slug`.
 pub fn has_tag(item: &FeedItem, slug: &str) -> bool {
-    item.tags.iter().any(|t| !t.trim().is_empty() && tag_slug(t) == slug)
+    item.tags
+        .iter()
+        .any(|t| !t.trim().is_empty() && tag_slug(t) == slug)
 }
 
 #[cfg(test)]
@@ -66,7 +70,10 @@ mod tests {
         assert!(long.len() <= MAX_SLUG && long.chars().all(|c| c == 'é'));
         for t in ["..", "/", "a/../../b", "C:\\x", "a\0b"] {
             let s = tag_slug(t);
-            assert!(!s.is_empty() && !s.contains(['/', '\\', '.', '\0']), "{t} -> {s}");
+            assert!(
+                !s.is_empty() && !s.contains(['/', '\\', '.', '\0']),
+                "{t} -> {s}"
+            );
         }
     }
 }
