@@ -648,3 +648,23 @@ fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry(
         "{printed:?}"
     );
 }
+
+#[test]
+fn docs_example_config_parses_with_every_new_key() {
+    // The config block in docs/extras.md must stay valid as the keys evolve.
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/extras.md")).unwrap();
+    let block = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/extras.md has a toml block");
+    let config =
+        feedwright::config::Config::parse(block, std::path::Path::new("/site/config.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.site.stylesheet && config.site.opml);
+    let feed = &config.feeds[0];
+    assert!(feed.tags && feed.archive);
+    assert_eq!(feed.limit, 20);
+    assert!(feed.formats.contains(&feedwright::config::Format::Json));
+}
