@@ -37,7 +37,10 @@ pub fn enclosure(
             if meta.len() == 0 {
                 return Err(format!("audio file {} is empty", path.display()));
             }
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             let base = rules.base_url.ok_or_else(|| {
                 format!("audio file {name} is local: set [feed.podcast] media_base_url to where it is published")
             })?;
@@ -90,14 +93,19 @@ pub fn head_length(url: &Url, timeout: Duration) -> Result<u64, String> {
     let client = crate::publish::http::client(timeout).map_err(|e| e.to_string())?;
     let response = client.head(url.clone()).send().map_err(|e| {
         if e.is_timeout() {
-            format!("HEAD {shown} timed out after {} s; add `audio_length` by hand or retry later", timeout.as_secs())
+            format!(
+                "HEAD {shown} timed out after {} s; add `audio_length` by hand or retry later",
+                timeout.as_secs()
+            )
         } else {
             format!("HEAD {shown} failed: {e}")
         }
     })?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("HEAD {shown} answered {status}; check the audio URL"));
+        return Err(format!(
+            "HEAD {shown} answered {status}; check the audio URL"
+        ));
     }
     response
         .headers()
@@ -105,5 +113,9 @@ pub fn head_length(url: &Url, timeout: Duration) -> Result<u64, String> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|&n| n > 0)
-        .ok_or_else(|| format!("HEAD {shown} gave no Content-Length; add `audio_length` (bytes) to the episode"))
+        .ok_or_else(|| {
+            format!(
+                "HEAD {shown} gave no Content-Length; add `audio_length` (bytes) to the episode"
+            )
+        })
 }

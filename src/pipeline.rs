@@ -13,10 +13,12 @@ use crate::config::podcast::{Artwork, MissingAudio};
 use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
 use crate::content::{self, Entry, render::render};
 use crate::error::{Diagnostic, Error, Result};
-use crate::feed::{self, Enclosure, FeedDoc, FeedItem, PodcastChannel, check::check_feed, podcast, podcast_rules};
-use crate::media::{self, MediaRules};
+use crate::feed::{
+    self, Enclosure, FeedDoc, FeedItem, PodcastChannel, check::check_feed, podcast, podcast_rules,
+};
 use crate::identity::compare::PlannedEntry;
 use crate::identity::{self, Identified, Note, State};
+use crate::media::{self, MediaRules};
 
 /// One rendered output file.
 #[derive(Debug, Clone)]
@@ -61,7 +63,11 @@ pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
 }
 
 /// [`plan`] with options.
-pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptions) -> Result<Plan> {
+pub fn plan_with(
+    config: &Config,
+    now: DateTime<FixedOffset>,
+    options: PlanOptions,
+) -> Result<Plan> {
     // Problems confined to one entry: fatal by default, skipped under --keep-going.
     let mut skipped = Vec::new();
     let mut entry_problem = |errors: &mut Vec<Diagnostic>, d: Diagnostic| {
@@ -181,7 +187,8 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
     let mut site_index = feed::extras::SiteIndex::default();
     for feed in &config.feeds {
         let owner = owner_of(feed);
-        let mut items: Vec<&Identified> = assigned.items.iter().filter(|i| i.feed == owner).collect();
+        let mut items: Vec<&Identified> =
+            assigned.items.iter().filter(|i| i.feed == owner).collect();
         items.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
         let media = media_rules(config, feed);
         let mut enclosures = Vec::with_capacity(items.len());
@@ -221,13 +228,16 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
             items = kept;
         } else {
             // Notes feeds carry an enclosure when one resolves without asking the network.
-            let offline = MediaRules { resolve_remote: false, ..media };
+            let offline = MediaRules {
+                resolve_remote: false,
+                ..media
+            };
             for it in &items {
-                let enc = it
-                    .entry
-                    .episode
-                    .as_ref()
-                    .and_then(|ep| media::enclosure(ep, &offline, &mut state.media_lengths).ok().flatten());
+                let enc = it.entry.episode.as_ref().and_then(|ep| {
+                    media::enclosure(ep, &offline, &mut state.media_lengths)
+                        .ok()
+                        .flatten()
+                });
                 enclosures.push(enc);
             }
         }
@@ -261,14 +271,22 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
         };
         let doc = feed_doc(config, feed, &site_id, &items, enclosures, podcast)?;
         if feed.kind == FeedKind::Podcast {
-            let pairs = items.iter().map(|i| i.entry.source.as_str()).zip(doc.items.iter());
+            let pairs = items
+                .iter()
+                .map(|i| i.entry.source.as_str())
+                .zip(doc.items.iter());
             for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
                 errors.push(Diagnostic::new(source, None, problem));
             }
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
         let expanded = feed::extras::expand(config, feed, &site_id, doc);
-        warnings.extend(expanded.warnings.iter().map(|w| Diagnostic::new(&config.path, None, w.as_str())));
+        warnings.extend(
+            expanded
+                .warnings
+                .iter()
+                .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
+        );
         site_index.add(&expanded);
         // Each file is rendered and checked on its own core; the indexed collect keeps the order.
         let files: Vec<_> = expanded.files().collect();
@@ -309,7 +327,12 @@ pub fn plan_with(config: &Config, now: DateTime<FixedOffset>, options: PlanOptio
     }
     for (name, bytes) in feed::extras::site_files(config, &site_index) {
         let path = config.site.output_dir.join(&name);
-        outputs.push(OutputFile { path, name, format: None, bytes });
+        outputs.push(OutputFile {
+            path,
+            name,
+            format: None,
+            bytes,
+        });
     }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
@@ -339,10 +362,12 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
         .into_par_iter()
         .map(|folder| {
             // A feed without a limit renders every body: keep them rather than read them twice.
-            let keep_bodies = config.feeds.iter().any(|f| {
-                &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f))
-            });
-            let collected = content::collect(folder, &config.root, config.site.timezone, keep_bodies);
+            let keep_bodies = config
+                .feeds
+                .iter()
+                .any(|f| &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)));
+            let collected =
+                content::collect(folder, &config.root, config.site.timezone, keep_bodies);
             (folder.clone(), collected)
         })
         .collect()
@@ -384,7 +409,12 @@ fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Result<()> {
 
 /// The public URL of an entry: its `link` key (absolute, or relative to `base_url`), else the
 /// feed's link pattern.
-pub fn item_url(config: &Config, feed: &FeedConfig, entry: &Entry, published: DateTime<FixedOffset>) -> Result<Url> {
+pub fn item_url(
+    config: &Config,
+    feed: &FeedConfig,
+    entry: &Entry,
+    published: DateTime<FixedOffset>,
+) -> Result<Url> {
     let local = published.with_timezone(&config.site.timezone);
     let relative = match &entry.link {
         Some(l) => l.clone(),
@@ -458,11 +488,7 @@ fn feed_doc(
             let body = content::load_body(&config.root, &it.entry, config.site.timezone)
                 .map_err(Error::Content)?;
             let rendered = render(it.entry.kind, &body, &link);
-            let summary = it
-                .entry
-                .summary
-                .clone()
-                .unwrap_or(rendered.first_paragraph);
+            let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
             Ok(FeedItem {
                 id: it.id.clone(),
                 title: it.entry.title.clone(),
@@ -490,7 +516,11 @@ fn feed_doc(
     if !problems.is_empty() {
         return Err(Error::Content(problems));
     }
-    let self_urls = feed.formats.iter().map(|&f| (f, feed_url(config, feed, f))).collect();
+    let self_urls = feed
+        .formats
+        .iter()
+        .map(|&f| (f, feed_url(config, feed, f)))
+        .collect();
     Ok(FeedDoc {
         id: identity::derive_id(site_id, "feed", &feed.name),
         title: feed.title.clone(),

@@ -27,35 +27,72 @@ fn builds_rss_and_atom_with_ids_dates_links_and_content() {
     assert_eq!(heat.title.as_ref().unwrap().content, "Heat & <friends>");
     assert_eq!(heat.links[0].href, "https://films.example/reviews/heat/");
     // 21:30 in Paris in May is 19:30 UTC.
-    assert_eq!(heat.published.unwrap().to_rfc3339(), "2026-05-01T19:30:00+00:00");
+    assert_eq!(
+        heat.published.unwrap().to_rfc3339(),
+        "2026-05-01T19:30:00+00:00"
+    );
     let html = heat.content.as_ref().unwrap().body.as_deref().unwrap();
-    assert!(html.contains("href=\"https://films.example/reviews/heat/stills/\""), "{html}");
-    assert!(html.contains("src=\"https://films.example/img/heat.jpg\""), "{html}");
+    assert!(
+        html.contains("href=\"https://films.example/reviews/heat/stills/\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("src=\"https://films.example/img/heat.jpg\""),
+        "{html}"
+    );
     assert_eq!(heat.summary.as_ref().unwrap().content, "A long night.");
     let cats: Vec<_> = heat.categories.iter().map(|c| c.term.as_str()).collect();
     assert_eq!(cats, ["crime", "la"]);
     // Summary from the first paragraph when there is no summary key.
-    assert_eq!(rss.entries[1].summary.as_ref().unwrap().content, "First paragraph here.");
+    assert_eq!(
+        rss.entries[1].summary.as_ref().unwrap().content,
+        "First paragraph here."
+    );
 
     let atom = site.atom("reviews");
     assert_eq!(atom.entries.len(), 2);
     assert_eq!(atom.entries[0].id, heat.id, "RSS guid and Atom id agree");
-    assert_eq!(atom.entries[1].authors[0].name.as_deref(), Some("Guest Writer"));
-    assert_eq!(atom.entries[0].authors.len(), 0, "site author is on the feed");
+    assert_eq!(
+        atom.entries[1].authors[0].name.as_deref(),
+        Some("Guest Writer")
+    );
+    assert_eq!(
+        atom.entries[0].authors.len(),
+        0,
+        "site author is on the feed"
+    );
     assert_eq!(atom.authors[0].name.as_deref(), Some("Ada Critic"));
-    assert_eq!(atom.updated.unwrap().to_rfc3339(), "2026-05-01T19:30:00+00:00");
+    assert_eq!(
+        atom.updated.unwrap().to_rfc3339(),
+        "2026-05-01T19:30:00+00:00"
+    );
 
     // Raw text checks that a parser would smooth over.
     let raw = site.read("feeds/reviews.rss");
     assert!(raw.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert!(raw.contains("<guid isPermaLink=\"false\">tag:films.example,2026:reviews/heat</guid>"));
-    assert!(raw.contains("<pubDate>Fri, 01 May 2026 21:30:00 +0200</pubDate>"), "R16: {raw}");
-    assert!(raw.contains("<lastBuildDate>Fri, 01 May 2026 21:30:00 +0200</lastBuildDate>"), "R17");
+    assert!(
+        raw.contains("<pubDate>Fri, 01 May 2026 21:30:00 +0200</pubDate>"),
+        "R16: {raw}"
+    );
+    assert!(
+        raw.contains("<lastBuildDate>Fri, 01 May 2026 21:30:00 +0200</lastBuildDate>"),
+        "R17"
+    );
     assert!(raw.contains("<atom:link href=\"https://films.example/feeds/reviews.rss\" rel=\"self\" type=\"application/rss+xml\"/>"), "R18");
-    assert!(raw.contains("<author>ada@films.example (Ada Critic)</author>"), "R26");
-    assert!(raw.contains("<dc:creator>Guest Writer</dc:creator>"), "R26: bare names go to dc:creator");
+    assert!(
+        raw.contains("<author>ada@films.example (Ada Critic)</author>"),
+        "R26"
+    );
+    assert!(
+        raw.contains("<dc:creator>Guest Writer</dc:creator>"),
+        "R26: bare names go to dc:creator"
+    );
     let atom_raw = site.read("feeds/reviews.atom");
-    assert!(atom_raw.contains("<published>2026-05-01T21:30:00+02:00</published>"), "{atom_raw}");
+    assert!(
+        atom_raw.contains("<published>2026-05-01T21:30:00+02:00</published>"),
+        "{atom_raw}"
+    );
     assert!(atom_raw.contains("rel=\"self\""));
 }
 
@@ -76,7 +113,10 @@ fn rebuild_is_byte_identical_and_does_not_touch_files() {
     // A later clock must not change anything either: no wall-clock dates in the output.
     let out = site.ok_at("2026-12-24T23:00:00Z", &["build"]);
     assert_eq!(out, "", "nothing changed, nothing reported");
-    assert_eq!(std::fs::read(site.path("feeds/reviews.rss")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(site.path("feeds/reviews.rss")).unwrap(),
+        before
+    );
     assert_eq!(mtime("feeds/reviews.rss"), m_rss);
     assert_eq!(mtime("feeds/reviews.atom"), m_atom);
     assert_eq!(mtime("feedwright-state.toml"), m_state);
@@ -100,18 +140,27 @@ fn plain_text_column_round_trips_typography_exactly() {
         "<p>It’s “balletic” — every fight counted in eights… ½ ★ 日本語</p>\n<p>Second paragraph – with an en dash.</p>\n<hr />\n<p>Reel Notes goes out every Friday.</p>\n"
     );
     let raw = site.read("feeds/reviews.rss");
-    assert!(raw.contains("“Ballerina” – grace"), "stored as UTF-8, not as entities");
+    assert!(
+        raw.contains("“Ballerina” – grace"),
+        "stored as UTF-8, not as entities"
+    );
 }
 
 #[test]
 fn untitled_undated_text_file_takes_name_and_first_seen_time() {
     let site = Site::new();
-    site.write("content/reviews/2026-02-02-the-night-porter.txt", "Il y a des films qu’on regarde.\n");
+    site.write(
+        "content/reviews/2026-02-02-the-night-porter.txt",
+        "Il y a des films qu’on regarde.\n",
+    );
     site.ok_at("2026-11-20T09:00:00Z", &["build"]);
     site.ok_at("2026-11-21T09:00:00Z", &["build"]);
     let e = &site.rss("reviews").entries[0];
     assert_eq!(e.title.as_ref().unwrap().content, "The night porter");
-    assert_eq!(e.published.unwrap().to_rfc3339(), "2026-11-20T09:00:00+00:00");
+    assert_eq!(
+        e.published.unwrap().to_rfc3339(),
+        "2026-11-20T09:00:00+00:00"
+    );
 }
 
 #[test]
@@ -128,23 +177,36 @@ fn cdata_terminator_and_markup_characters_stay_well_formed() {
     assert_eq!(e.summary.as_ref().unwrap().content, "S ]]> & <b>");
     let html = e.content.as_ref().unwrap().body.clone().unwrap();
     assert!(html.contains("]]&gt;") || html.contains("]]>"), "{html}");
-    assert!(html.contains("<code>a &lt; b &amp;&amp; c</code>"), "{html}");
+    assert!(
+        html.contains("<code>a &lt; b &amp;&amp; c</code>"),
+        "{html}"
+    );
     let atom = site.atom("reviews");
-    assert_eq!(atom.entries[0].title.as_ref().unwrap().content, "A ]]> B & <C>");
+    assert_eq!(
+        atom.entries[0].title.as_ref().unwrap().content,
+        "A ]]> B & <C>"
+    );
 }
 
 #[test]
 fn drafts_and_future_entries_are_left_out_until_their_time() {
     let site = Site::new();
     site.write("content/reviews/now.md", &review("Now", "2026-11-01", "x"));
-    site.write("content/reviews/later.md", &review("Later", "2026-12-01 08:00", "x"));
+    site.write(
+        "content/reviews/later.md",
+        &review("Later", "2026-12-01 08:00", "x"),
+    );
     site.write(
         "content/reviews/draft.md",
         "+++\ntitle = \"Draft\"\ndate = 2026-01-01\ndraft = true\n+++\nx\n",
     );
     site.ok(&["build"]);
     let titles = |s: &Site| -> Vec<String> {
-        s.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect()
+        s.rss("reviews")
+            .entries
+            .iter()
+            .map(|e| e.title.clone().unwrap().content)
+            .collect()
     };
     assert_eq!(titles(&site), ["Now"]);
     // The first build after its date publishes it: scheduled publishing under cron.
@@ -155,13 +217,29 @@ fn drafts_and_future_entries_are_left_out_until_their_time() {
 #[test]
 fn every_error_is_reported_with_file_and_line_and_nothing_is_written() {
     let site = Site::new();
-    site.write("content/reviews/good.md", &review("Good", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/good.md",
+        &review("Good", "2026-01-01", "x"),
+    );
     site.ok(&["build"]);
     let before = site.read("feeds/reviews.rss");
-    site.write("content/reviews/no-title.md", "+++\ndate = 2026-01-01\n+++\nx\n");
-    site.write("content/reviews/bad-date.md", "+++\ntitle = \"x\"\n\ndate = \"next tuesday\"\n+++\nx\n");
-    site.write("content/reviews/typo.md", "---\ntitle: x\ntitel: y\n---\nx\n");
-    std::fs::write(site.path("content/reviews/latin1.md"), b"+++\ntitle = \"caf\xe9\"\n+++\n").unwrap();
+    site.write(
+        "content/reviews/no-title.md",
+        "+++\ndate = 2026-01-01\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/bad-date.md",
+        "+++\ntitle = \"x\"\n\ndate = \"next tuesday\"\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/typo.md",
+        "---\ntitle: x\ntitel: y\n---\nx\n",
+    );
+    std::fs::write(
+        site.path("content/reviews/latin1.md"),
+        b"+++\ntitle = \"caf\xe9\"\n+++\n",
+    )
+    .unwrap();
     site.write("content/reviews/open.md", "+++\ntitle = \"x\"\n");
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -176,7 +254,11 @@ fn every_error_is_reported_with_file_and_line_and_nothing_is_written() {
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
-    assert_eq!(site.read("feeds/reviews.rss"), before, "existing feed untouched");
+    assert_eq!(
+        site.read("feeds/reviews.rss"),
+        before,
+        "existing feed untouched"
+    );
 }
 
 #[test]
@@ -196,10 +278,17 @@ fn check_reports_problems_and_writes_nothing() {
 #[test]
 fn illegal_xml_characters_are_dropped_with_a_warning() {
     let site = Site::new();
-    site.write("content/reviews/ctl.md", "+++\ntitle = \"Bell\u{7}\"\ndate = 2026-01-01\n+++\nNUL\u{0}here\n");
+    site.write(
+        "content/reviews/ctl.md",
+        "+++\ntitle = \"Bell\u{7}\"\ndate = 2026-01-01\n+++\nNUL\u{0}here\n",
+    );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stderr(&out).contains("ctl.md: dropped 2 character(s)"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("ctl.md: dropped 2 character(s)"),
+        "{}",
+        text(&out)
+    );
     let e = &site.rss("reviews").entries[0];
     assert_eq!(e.title.as_ref().unwrap().content, "Bell");
 }
@@ -207,11 +296,17 @@ fn illegal_xml_characters_are_dropped_with_a_warning() {
 #[test]
 fn bom_and_crlf_sources_are_read() {
     let site = Site::new();
-    site.write("content/reviews/w.md", "\u{feff}+++\r\ntitle = \"Windows\"\r\ndate = 2026-01-01\r\n+++\r\nLine one.\r\n");
+    site.write(
+        "content/reviews/w.md",
+        "\u{feff}+++\r\ntitle = \"Windows\"\r\ndate = 2026-01-01\r\n+++\r\nLine one.\r\n",
+    );
     site.ok(&["build"]);
     let e = &site.rss("reviews").entries[0];
     assert_eq!(e.title.as_ref().unwrap().content, "Windows");
-    assert_eq!(e.content.as_ref().unwrap().body.as_deref(), Some("<p>Line one.</p>\n"));
+    assert_eq!(
+        e.content.as_ref().unwrap().body.as_deref(),
+        Some("<p>Line one.</p>\n")
+    );
 }
 
 #[test]
@@ -230,16 +325,37 @@ fn editor_files_and_dotfiles_are_ignored() {
 fn dates_follow_site_timezone_across_dst_and_midnight() {
     let site = Site::new();
     // Paris: the clocks go back on 2026-10-25; these fall either side of it and of midnight.
-    site.write("content/reviews/a.md", &review("Before", "2026-10-24 23:59", "x"));
-    site.write("content/reviews/b.md", &review("After", "2026-10-25 00:30", "x"));
-    site.write("content/reviews/c.md", &review("Winter", "2026-10-26 00:00", "x"));
+    site.write(
+        "content/reviews/a.md",
+        &review("Before", "2026-10-24 23:59", "x"),
+    );
+    site.write(
+        "content/reviews/b.md",
+        &review("After", "2026-10-25 00:30", "x"),
+    );
+    site.write(
+        "content/reviews/c.md",
+        &review("Winter", "2026-10-26 00:00", "x"),
+    );
     site.ok(&["build"]);
     let raw = site.read("feeds/reviews.rss");
-    assert!(raw.contains("<pubDate>Sat, 24 Oct 2026 23:59:00 +0200</pubDate>"), "{raw}");
-    assert!(raw.contains("<pubDate>Sun, 25 Oct 2026 00:30:00 +0200</pubDate>"), "{raw}");
-    assert!(raw.contains("<pubDate>Mon, 26 Oct 2026 00:00:00 +0100</pubDate>"), "{raw}");
+    assert!(
+        raw.contains("<pubDate>Sat, 24 Oct 2026 23:59:00 +0200</pubDate>"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("<pubDate>Sun, 25 Oct 2026 00:30:00 +0200</pubDate>"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("<pubDate>Mon, 26 Oct 2026 00:00:00 +0100</pubDate>"),
+        "{raw}"
+    );
     let rss = site.rss("reviews");
-    assert_eq!(rss.entries[2].published.unwrap().to_rfc3339(), "2026-10-24T21:59:00+00:00");
+    assert_eq!(
+        rss.entries[2].published.unwrap().to_rfc3339(),
+        "2026-10-24T21:59:00+00:00"
+    );
     // Same bytes whatever the host's TZ.
     let other = assert_cmd::Command::cargo_bin("feedwright")
         .unwrap()
@@ -256,10 +372,18 @@ fn dates_follow_site_timezone_across_dst_and_midnight() {
 fn same_dates_are_ordered_deterministically() {
     let site = Site::new();
     for name in ["c", "a", "b"] {
-        site.write(&format!("content/reviews/{name}.md"), &review(name, "2026-01-01", "x"));
+        site.write(
+            &format!("content/reviews/{name}.md"),
+            &review(name, "2026-01-01", "x"),
+        );
     }
     site.ok(&["build"]);
-    let ids: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.id.clone()).collect();
+    let ids: Vec<_> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "ties broken by id");
@@ -269,10 +393,18 @@ fn same_dates_are_ordered_deterministically() {
 fn limit_keeps_newest() {
     let site = Site::with_config(&common::CONFIG.replace("link = ", "limit = 2\nlink = "));
     for d in 1..=4 {
-        site.write(&format!("content/reviews/r{d}.md"), &review(&format!("R{d}"), &format!("2026-01-0{d}"), "x"));
+        site.write(
+            &format!("content/reviews/r{d}.md"),
+            &review(&format!("R{d}"), &format!("2026-01-0{d}"), "x"),
+        );
     }
     site.ok(&["build"]);
-    let titles: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    let titles: Vec<_> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
     assert_eq!(titles, ["R4", "R3"]);
 }
 
@@ -282,7 +414,10 @@ fn config_errors_name_the_key_and_exit_3() {
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
-    assert!(err.contains("config.toml:6: unknown field `timezon`"), "{err}");
+    assert!(
+        err.contains("config.toml:6: unknown field `timezon`"),
+        "{err}"
+    );
 
     let site = Site::new();
     let out = site.run(&["--config", "missing.toml", "build"]);
@@ -312,12 +447,18 @@ fn new_writes_a_dated_entry_that_builds() {
     let site = Site::new();
     let out = site.ok(&["new", "review", "Ballerina: \"From the World\""]);
     let path = out.trim();
-    assert_eq!(path, "content/reviews/2026-11-20-ballerina-from-the-world.md");
+    assert_eq!(
+        path,
+        "content/reviews/2026-11-20-ballerina-from-the-world.md"
+    );
     let text = site.read(path);
     assert!(text.starts_with("+++\ntitle = "), "{text}");
     site.ok(&["build"]);
     let e = &site.rss("reviews").entries[0];
-    assert_eq!(e.title.as_ref().unwrap().content, "Ballerina: \"From the World\"");
+    assert_eq!(
+        e.title.as_ref().unwrap().content,
+        "Ballerina: \"From the World\""
+    );
     // Never overwrites.
     let again = site.run(&["new", "review", "Ballerina: \"From the World\""]);
     assert!(!again.status.success());
@@ -327,7 +468,16 @@ fn new_writes_a_dated_entry_that_builds() {
 fn help_explains_commands_and_exit_codes() {
     let site = Site::new();
     let out = site.ok(&["--help"]);
-    for word in ["build", "check", "new", "adopt-ids", "--config", "--now", "--quiet", "Exit codes"] {
+    for word in [
+        "build",
+        "check",
+        "new",
+        "adopt-ids",
+        "--config",
+        "--now",
+        "--quiet",
+        "Exit codes",
+    ] {
         assert!(out.contains(word), "help lacks {word}:\n{out}");
     }
 }

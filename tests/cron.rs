@@ -39,7 +39,11 @@ fn a_second_run_while_one_holds_the_lock_exits_6_at_once() {
     lock.try_lock().unwrap();
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(6), "{}", text(&out));
-    assert!(stderr(&out).contains("another feedwright run is working on this site"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("another feedwright run is working on this site"),
+        "{}",
+        text(&out)
+    );
     assert!(!site.path("feeds").exists());
     drop(lock);
     // A lock file left behind by a dead process blocks nothing: the kernel lock went with it.
@@ -49,7 +53,10 @@ fn a_second_run_while_one_holds_the_lock_exits_6_at_once() {
 #[test]
 fn quiet_prints_nothing_unless_there_is_an_error() {
     let site = Site::new();
-    site.write("content/reviews/a.md", "+++\ntitle = \"Bell\u{7}\"\ndate = 2026-01-01\n+++\nx\n");
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"Bell\u{7}\"\ndate = 2026-01-01\n+++\nx\n",
+    );
     let out = site.run(&["--quiet", "build"]);
     assert!(out.status.success());
     assert_eq!(out.stdout, b"", "{}", text(&out));
@@ -63,18 +70,38 @@ fn quiet_prints_nothing_unless_there_is_an_error() {
 #[test]
 fn keep_going_publishes_the_valid_entries_and_still_fails() {
     let site = Site::new();
-    site.write("content/reviews/good.md", &review("Good", "2026-01-01", "x"));
-    site.write("content/reviews/broken.md", "+++\ntitle = \"x\"\ndate = \"whenever\"\n+++\n");
+    site.write(
+        "content/reviews/good.md",
+        &review("Good", "2026-01-01", "x"),
+    );
+    site.write(
+        "content/reviews/broken.md",
+        "+++\ntitle = \"x\"\ndate = \"whenever\"\n+++\n",
+    );
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(!site.path("feeds/reviews.rss").exists(), "all-or-nothing by default");
+    assert!(
+        !site.path("feeds/reviews.rss").exists(),
+        "all-or-nothing by default"
+    );
 
     let out = site.run(&["build", "--keep-going"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = stderr(&out);
-    assert!(err.contains("broken.md:3: date `whenever` is not a date"), "{err}");
-    assert!(err.contains("--keep-going published every valid entry"), "{err}");
-    let titles: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    assert!(
+        err.contains("broken.md:3: date `whenever` is not a date"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--keep-going published every valid entry"),
+        "{err}"
+    );
+    let titles: Vec<_> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
     assert_eq!(titles, ["Good"]);
 }
 
@@ -84,7 +111,11 @@ fn big_site(n: usize, marker: &str) -> Site {
     for i in 0..n {
         site.write(
             &format!("content/reviews/r{i:05}.md"),
-            &review(&format!("Review {i}"), &format!("2026-01-01 {:02}:{:02}", (i / 60) % 24, i % 60), &body),
+            &review(
+                &format!("Review {i}"),
+                &format!("2026-01-01 {:02}:{:02}", (i / 60) % 24, i % 60),
+                &body,
+            ),
         );
     }
     site
@@ -101,7 +132,13 @@ fn killing_a_build_at_any_moment_leaves_old_or_new_feeds_never_half() {
         let marker = format!("new{round}");
         for i in (0..1500).step_by(1) {
             let p = format!("content/reviews/r{i:05}.md");
-            let text = site.read(&p).replace(&format!("new{} ", round.wrapping_sub(1)), &format!("{marker} ")).replace("old ", &format!("{marker} "));
+            let text = site
+                .read(&p)
+                .replace(
+                    &format!("new{} ", round.wrapping_sub(1)),
+                    &format!("{marker} "),
+                )
+                .replace("old ", &format!("{marker} "));
             site.write(&p, &text);
         }
         let mut child = StdCommand::new(&exe)
@@ -116,7 +153,11 @@ fn killing_a_build_at_any_moment_leaves_old_or_new_feeds_never_half() {
         let _ = child.wait();
         for name in ["reviews.rss", "reviews.atom"] {
             let feed = common::parse_feed(&site.path(&format!("feeds/{name}")));
-            assert_eq!(feed.entries.len(), 1500, "{name} after a kill at {delay_ms} ms");
+            assert_eq!(
+                feed.entries.len(),
+                1500,
+                "{name} after a kill at {delay_ms} ms"
+            );
         }
         // The state file is old or new, never torn: `check` reads it.
         site.ok(&["check"]);
@@ -147,7 +188,9 @@ fn a_full_disk_is_a_clear_error_and_the_old_feeds_stay() {
     // A real 64 KiB tmpfs where the machine allows mounting (root); else a simulated full disk.
     let mounted = mount_tmpfs(&feeds, 64);
     if !mounted {
-        eprintln!("NOTE: cannot mount a tmpfs here; simulating a full disk with FEEDWRIGHT_TEST_DISK_FULL");
+        eprintln!(
+            "NOTE: cannot mount a tmpfs here; simulating a full disk with FEEDWRIGHT_TEST_DISK_FULL"
+        );
     }
     site.ok(&["build"]);
     let old_rss = site.read("feeds/reviews.rss");
@@ -156,16 +199,24 @@ fn a_full_disk_is_a_clear_error_and_the_old_feeds_stay() {
     for i in 0..3 {
         site.write(
             &format!("content/reviews/r{i:05}.md"),
-            &review(&format!("Review {i}"), "2026-01-02", &"big words ".repeat(20_000)),
+            &review(
+                &format!("Review {i}"),
+                "2026-01-02",
+                &"big words ".repeat(20_000),
+            ),
         );
     }
     let mut cmd = bin();
-    cmd.current_dir(site.dir.path()).args(["--now", common::NOW, "build"]);
+    cmd.current_dir(site.dir.path())
+        .args(["--now", common::NOW, "build"]);
     if !mounted {
         cmd.env("FEEDWRIGHT_TEST_DISK_FULL", "1");
     }
     let out = cmd.output().unwrap();
-    let (after_rss, after_atom) = (site.read("feeds/reviews.rss"), site.read("feeds/reviews.atom"));
+    let (after_rss, after_atom) = (
+        site.read("feeds/reviews.rss"),
+        site.read("feeds/reviews.atom"),
+    );
     let leftovers = temp_files(&feeds);
     if mounted {
         let _ = StdCommand::new("umount").arg(&feeds).status();
@@ -176,25 +227,47 @@ fn a_full_disk_is_a_clear_error_and_the_old_feeds_stay() {
     assert!(err.contains("(the old file is intact)"), "{err}");
     assert_eq!(after_rss, old_rss, "old feed intact");
     assert_eq!(after_atom, old_atom, "old feed intact");
-    assert!(leftovers.is_empty(), "no half-written temp file: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no half-written temp file: {leftovers:?}"
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn hostile_files_get_clear_messages_never_a_panic_or_hang() {
     let site = Site::new();
-    site.write("content/reviews/good.md", &review("Good", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/good.md",
+        &review("Good", "2026-01-01", "x"),
+    );
     // Symlink loop, a FIFO (reading it would block forever), deep nesting.
     std::fs::create_dir_all(site.path("content/reviews/loop")).unwrap();
-    std::os::unix::fs::symlink(site.path("content/reviews"), site.path("content/reviews/loop/again")).unwrap();
+    std::os::unix::fs::symlink(
+        site.path("content/reviews"),
+        site.path("content/reviews/loop/again"),
+    )
+    .unwrap();
     let fifo = site.path("content/reviews/pipe.md");
-    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        StdCommand::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut deep = String::from("content/reviews");
     for i in 0..120 {
         deep.push_str(&format!("/d{i}"));
     }
-    site.write(&format!("{deep}/deep.md"), &review("Deep", "2026-01-02", "x"));
-    site.write("content/reviews/only-front-matter.md", "+++\ntitle = \"Just a title\"\ndate = 2026-01-03\n+++\n");
+    site.write(
+        &format!("{deep}/deep.md"),
+        &review("Deep", "2026-01-02", "x"),
+    );
+    site.write(
+        "content/reviews/only-front-matter.md",
+        "+++\ntitle = \"Just a title\"\ndate = 2026-01-03\n+++\n",
+    );
     let out = bin()
         .current_dir(site.dir.path())
         .args(["--now", common::NOW, "build"])
@@ -204,13 +277,25 @@ fn hostile_files_get_clear_messages_never_a_panic_or_hang() {
     assert!(out.status.success(), "{}", text(&out));
     let err = stderr(&out);
     assert!(err.contains("symbolic link loop"), "{err}");
-    let titles: Vec<_> = site.rss("reviews").entries.iter().map(|e| e.title.clone().unwrap().content).collect();
+    let titles: Vec<_> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
     assert_eq!(titles, ["Just a title", "Deep", "Good"]);
 
     // Binary, empty and huge files are errors that say what is wrong.
-    std::fs::write(site.path("content/reviews/binary.md"), [0u8, 159, 146, 150, 255, 0, 1, 2]).unwrap();
+    std::fs::write(
+        site.path("content/reviews/binary.md"),
+        [0u8, 159, 146, 150, 255, 0, 1, 2],
+    )
+    .unwrap();
     site.write("content/reviews/empty.txt", "");
-    let huge = format!("+++\ntitle = \"Huge\"\n+++\n{}", "a".repeat(50 * 1024 * 1024));
+    let huge = format!(
+        "+++\ntitle = \"Huge\"\n+++\n{}",
+        "a".repeat(50 * 1024 * 1024)
+    );
     site.write("content/reviews/huge.md", &huge);
     let out = bin()
         .current_dir(site.dir.path())
@@ -229,9 +314,15 @@ fn hostile_files_get_clear_messages_never_a_panic_or_hang() {
 #[test]
 fn feed_names_cannot_escape_the_output_folder() {
     for name in ["../../etc/x", "/abs", "a/b", "ré sumé", ""] {
-        let site = Site::with_config(&common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{name}\"")));
+        let site = Site::with_config(
+            &common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{name}\"")),
+        );
         let out = site.run(&["build"]);
         assert_eq!(out.status.code(), Some(3), "{name}: {}", text(&out));
-        assert!(stderr(&out).contains("must be made of letters, digits"), "{}", text(&out));
+        assert!(
+            stderr(&out).contains("must be made of letters, digits"),
+            "{}",
+            text(&out)
+        );
     }
 }

@@ -24,34 +24,60 @@ fn atom_entry(site: &Site, title: &str) -> feed_rs::model::Entry {
 #[test]
 fn rename_and_move_keep_id_and_dates() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "Body."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "Body."),
+    );
     site.write("content/reviews/undated.txt", "Title: Undated\n\nText.\n");
     site.ok_at("2026-11-01T00:00:00Z", &["build"]);
     let before = ids(&site);
     let undated_date = atom_entry(&site, "Undated").published;
 
-    site.rename("content/reviews/heat.md", "content/reviews/2026-01-01-heat-1995.md");
-    site.rename("content/reviews/undated.txt", "content/reviews/archive/2026/undated-column.txt");
+    site.rename(
+        "content/reviews/heat.md",
+        "content/reviews/2026-01-01-heat-1995.md",
+    );
+    site.rename(
+        "content/reviews/undated.txt",
+        "content/reviews/archive/2026/undated-column.txt",
+    );
     let out = site.run_at("2026-11-02T00:00:00Z", &["build"]);
     assert!(out.status.success(), "{}", text(&out));
     let err = stderr(&out);
-    assert!(err.contains("content/reviews/2026-01-01-heat-1995.md was content/reviews/heat.md (same content)"), "{err}");
-    assert!(err.contains("archive/2026/undated-column.txt was content/reviews/undated.txt"), "{err}");
+    assert!(
+        err.contains(
+            "content/reviews/2026-01-01-heat-1995.md was content/reviews/heat.md (same content)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("archive/2026/undated-column.txt was content/reviews/undated.txt"),
+        "{err}"
+    );
     assert_eq!(ids(&site), before);
     assert_eq!(atom_entry(&site, "Undated").published, undated_date);
     // The renamed file's link follows the new slug; its id does not.
     let heat = atom_entry(&site, "Heat");
-    assert_eq!(heat.links[0].href, "https://films.example/reviews/heat-1995/");
+    assert_eq!(
+        heat.links[0].href,
+        "https://films.example/reviews/heat-1995/"
+    );
     assert_eq!(heat.id, "tag:films.example,2026:reviews/heat");
 }
 
 #[test]
 fn title_fix_slug_change_and_body_edit_keep_id_and_move_updated_once() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Haet", "2026-01-01 12:00", "Body."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Haet", "2026-01-01 12:00", "Body."),
+    );
     site.ok_at("2026-11-01T00:00:00Z", &["build"]);
     let id = atom_entry(&site, "Haet").id;
-    assert_eq!(atom_entry(&site, "Haet").updated.unwrap().to_rfc3339(), "2026-01-01T11:00:00+00:00");
+    assert_eq!(
+        atom_entry(&site, "Haet").updated.unwrap().to_rfc3339(),
+        "2026-01-01T11:00:00+00:00"
+    );
 
     site.write(
         "content/reviews/heat.md",
@@ -60,52 +86,100 @@ fn title_fix_slug_change_and_body_edit_keep_id_and_move_updated_once() {
     site.ok_at("2026-11-02T10:00:00Z", &["build"]);
     let e = atom_entry(&site, "Heat");
     assert_eq!(e.id, id);
-    assert_eq!(e.updated.unwrap().to_rfc3339(), "2026-11-02T10:00:00+00:00", "updated moves to when the change was seen");
-    assert_eq!(e.published.unwrap().to_rfc3339(), "2026-01-01T11:00:00+00:00");
+    assert_eq!(
+        e.updated.unwrap().to_rfc3339(),
+        "2026-11-02T10:00:00+00:00",
+        "updated moves to when the change was seen"
+    );
+    assert_eq!(
+        e.published.unwrap().to_rfc3339(),
+        "2026-01-01T11:00:00+00:00"
+    );
 
     // Rebuilding later without changes keeps it.
     site.ok_at("2026-11-03T10:00:00Z", &["build"]);
-    assert_eq!(atom_entry(&site, "Heat").updated.unwrap().to_rfc3339(), "2026-11-02T10:00:00+00:00");
+    assert_eq!(
+        atom_entry(&site, "Heat").updated.unwrap().to_rfc3339(),
+        "2026-11-02T10:00:00+00:00"
+    );
 }
 
 #[test]
 fn undated_file_keeps_its_date_across_three_builds() {
     let site = Site::new();
-    site.write("content/reviews/column.txt", "A column pasted from an editor.\n");
-    for now in ["2026-11-01T08:00:00Z", "2026-11-02T08:00:00Z", "2026-11-03T08:00:00Z"] {
+    site.write(
+        "content/reviews/column.txt",
+        "A column pasted from an editor.\n",
+    );
+    for now in [
+        "2026-11-01T08:00:00Z",
+        "2026-11-02T08:00:00Z",
+        "2026-11-03T08:00:00Z",
+    ] {
         site.ok_at(now, &["build"]);
         let e = &site.rss("reviews").entries[0];
-        assert_eq!(e.published.unwrap().to_rfc3339(), "2026-11-01T08:00:00+00:00", "at {now}");
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2026-11-01T08:00:00+00:00",
+            "at {now}"
+        );
     }
     let state = site.read("feedwright-state.toml");
-    assert!(state.contains("first_seen = \"2026-11-01T08:00:00Z\""), "{state}");
-    assert!(state.contains("source = \"content/reviews/column.txt\""), "{state}");
+    assert!(
+        state.contains("first_seen = \"2026-11-01T08:00:00Z\""),
+        "{state}"
+    );
+    assert!(
+        state.contains("source = \"content/reviews/column.txt\""),
+        "{state}"
+    );
 }
 
 #[test]
 fn explicit_id_wins_and_a_change_is_reported() {
     let site = Site::new();
-    site.write("content/reviews/a.md", "+++\ntitle = \"A\"\ndate = 2026-01-01\nid = \"urn:legacy:42\"\n+++\nx\n");
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = 2026-01-01\nid = \"urn:legacy:42\"\n+++\nx\n",
+    );
     site.ok(&["build"]);
     assert_eq!(ids(&site)[0].1, "urn:legacy:42");
-    site.write("content/reviews/a.md", "+++\ntitle = \"A\"\ndate = 2026-01-01\nid = \"urn:legacy:43\"\n+++\nx\n");
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = 2026-01-01\nid = \"urn:legacy:43\"\n+++\nx\n",
+    );
     let out = site.run(&["build"]);
-    assert!(stderr(&out).contains("id changed from urn:legacy:42 to urn:legacy:43"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("id changed from urn:legacy:42 to urn:legacy:43"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(ids(&site)[0].1, "urn:legacy:43");
 }
 
 #[test]
 fn deleted_state_gives_the_same_ids_for_files_not_renamed() {
     let site = Site::with_config(&common::CONFIG.replace("id = \"tag:films.example,2026:\"\n", ""));
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "x"));
     let out = site.run(&["build"]);
-    assert!(stderr(&out).contains("[site] id is not set"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("[site] id is not set"),
+        "{}",
+        text(&out)
+    );
     let before = ids(&site);
     let feed_before = site.read("feeds/reviews.rss");
     // A second build does not repeat the warning (cron mails every line).
     let out = site.run(&["build"]);
-    assert!(!stderr(&out).contains("[site] id is not set"), "{}", text(&out));
+    assert!(
+        !stderr(&out).contains("[site] id is not set"),
+        "{}",
+        text(&out)
+    );
 
     site.remove("feedwright-state.toml");
     site.ok(&["build"]);
@@ -116,7 +190,10 @@ fn deleted_state_gives_the_same_ids_for_files_not_renamed() {
 #[test]
 fn base_url_move_does_not_change_ids() {
     let site = Site::with_config(&common::CONFIG.replace("id = \"tag:films.example,2026:\"\n", ""));
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.ok(&["build"]);
     let before = ids(&site);
     site.write(
@@ -127,13 +204,19 @@ fn base_url_move_does_not_change_ids() {
     );
     site.ok(&["build"]);
     assert_eq!(ids(&site), before, "R36: ids survive a domain move");
-    assert_eq!(site.rss("reviews").entries[0].links[0].href, "https://www.newdomain.example/reviews/heat/");
+    assert_eq!(
+        site.rss("reviews").entries[0].links[0].href,
+        "https://www.newdomain.example/reviews/heat/"
+    );
 }
 
 #[test]
 fn corrupt_state_is_an_error_and_left_untouched() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.ok(&["build"]);
     let feed = site.read("feeds/reviews.rss");
     let broken = "version = 1\nsite_id = \"tag:films.example,2026:\"\n[[entry]]\nid = \n";
@@ -150,46 +233,79 @@ fn corrupt_state_is_an_error_and_left_untouched() {
 #[test]
 fn id_collision_names_both_files() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
-    site.write("content/reviews/2026-02-02-heat.md", &review("Heat again", "2026-02-02", "y"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.write(
+        "content/reviews/2026-02-02-heat.md",
+        &review("Heat again", "2026-02-02", "y"),
+    );
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = stderr(&out);
     assert!(err.contains("content/reviews/heat.md"), "{err}");
     assert!(err.contains("content/reviews/2026-02-02-heat.md"), "{err}");
-    assert!(err.contains("same id `tag:films.example,2026:reviews/heat`"), "{err}");
+    assert!(
+        err.contains("same id `tag:films.example,2026:reviews/heat`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn vanished_entry_is_reported_once_and_its_id_never_reused() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
     site.ok(&["build"]);
     let heat_id = ids(&site).into_iter().find(|(t, _)| t == "Heat").unwrap().1;
     site.remove("content/reviews/heat.md");
     let out = site.run(&["build"]);
-    assert!(stderr(&out).contains("content/reviews/heat.md is gone from the sources"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("content/reviews/heat.md is gone from the sources"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(ids(&site).len(), 1);
     let out = site.run(&["build"]);
-    assert!(!stderr(&out).contains("gone"), "reported once: {}", text(&out));
+    assert!(
+        !stderr(&out).contains("gone"),
+        "reported once: {}",
+        text(&out)
+    );
     // A new, different review with the same slug gets a new id.
-    site.write("content/reviews/2026-03-03-heat.md", &review("Heat (remake)", "2026-03-03", "new"));
+    site.write(
+        "content/reviews/2026-03-03-heat.md",
+        &review("Heat (remake)", "2026-03-03", "new"),
+    );
     site.ok(&["build"]);
-    let remake = ids(&site).into_iter().find(|(t, _)| t == "Heat (remake)").unwrap().1;
+    let remake = ids(&site)
+        .into_iter()
+        .find(|(t, _)| t == "Heat (remake)")
+        .unwrap()
+        .1;
     assert_ne!(remake, heat_id);
 }
 
 #[test]
 fn check_against_a_feed_built_before_a_rename_without_state() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
     site.ok(&["build"]);
     std::fs::copy(site.path("feeds/reviews.rss"), site.path("published.rss")).unwrap();
     // Unchanged: safe.
     let out = site.ok(&["check", "--against", "published.rss"]);
-    assert!(out.contains("every item of published.rss keeps its id"), "{out}");
+    assert!(
+        out.contains("every item of published.rss keeps its id"),
+        "{out}"
+    );
     // Renamed with the state lost: the id would change. Ran removed: it would vanish.
     site.remove("feedwright-state.toml");
     site.rename("content/reviews/heat.md", "content/reviews/heat-1995.md");
@@ -199,15 +315,24 @@ fn check_against_a_feed_built_before_a_rename_without_state() {
     let so = String::from_utf8_lossy(&out.stdout);
     assert!(so.contains("id would change: \"Heat\": tag:films.example,2026:reviews/heat -> tag:films.example,2026:reviews/heat-1995"), "{so}");
     assert!(so.contains("would vanish: \"Ran\""), "{so}");
-    assert!(!site.path("feedwright-state.toml").exists(), "check writes nothing");
+    assert!(
+        !site.path("feedwright-state.toml").exists(),
+        "check writes nothing"
+    );
 }
 
 #[test]
 fn adopt_ids_pins_url_style_guids_from_another_tool() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
-    site.write("content/reviews/new.md", &review("Brand new", "2026-01-03", "z"));
+    site.write(
+        "content/reviews/new.md",
+        &review("Brand new", "2026-01-03", "z"),
+    );
     // As Hugo writes it: guid = permalink, no isPermaLink attribute, other URL layout.
     site.write(
         "hugo.xml",
@@ -219,18 +344,43 @@ fn adopt_ids_pins_url_style_guids_from_another_tool() {
 </channel></rss>"#,
     );
     let out = site.ok(&["adopt-ids", "hugo.xml"]);
-    assert!(out.contains("matched content/reviews/heat.md -> https://films.example/reviews/heat/ (by link)"), "{out}");
+    assert!(
+        out.contains(
+            "matched content/reviews/heat.md -> https://films.example/reviews/heat/ (by link)"
+        ),
+        "{out}"
+    );
     assert!(out.contains("matched content/reviews/ran.md -> https://films.example/posts/2026/ran.html (by title and date)"), "{out}");
     assert!(out.contains("no match for content/reviews/new.md"), "{out}");
-    assert!(out.contains("published item not found locally: \"Gone Girl\""), "{out}");
+    assert!(
+        out.contains("published item not found locally: \"Gone Girl\""),
+        "{out}"
+    );
     site.ok(&["build"]);
     let got = ids(&site);
-    assert!(got.contains(&("Heat".into(), "https://films.example/reviews/heat/".into())), "{got:?}");
-    assert!(got.contains(&("Ran".into(), "https://films.example/posts/2026/ran.html".into())), "{got:?}");
+    assert!(
+        got.contains(&("Heat".into(), "https://films.example/reviews/heat/".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(
+            "Ran".into(),
+            "https://films.example/posts/2026/ran.html".into()
+        )),
+        "{got:?}"
+    );
     // The guid equal to the item's own link is a permalink; the other is not.
     let raw = site.read("feeds/reviews.rss");
-    assert!(raw.contains("<guid>https://films.example/reviews/heat/</guid>"), "{raw}");
-    assert!(raw.contains("<guid isPermaLink=\"false\">https://films.example/posts/2026/ran.html</guid>"), "{raw}");
+    assert!(
+        raw.contains("<guid>https://films.example/reviews/heat/</guid>"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(
+            "<guid isPermaLink=\"false\">https://films.example/posts/2026/ran.html</guid>"
+        ),
+        "{raw}"
+    );
     // And the result is safe against the old feed for the adopted items.
     let out = site.run(&["check", "--against", "hugo.xml"]);
     let so = String::from_utf8_lossy(&out.stdout);
@@ -240,7 +390,10 @@ fn adopt_ids_pins_url_style_guids_from_another_tool() {
 #[test]
 fn lost_state_with_a_renamed_file_is_reported_not_silently_changed() {
     let site = Site::new();
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "x"));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
     site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
     site.ok(&["build"]);
     let before = ids(&site);
@@ -250,12 +403,18 @@ fn lost_state_with_a_renamed_file_is_reported_not_silently_changed() {
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let err = stderr(&out);
-    assert!(err.contains("state file feedwright-state.toml is missing"), "{err}");
+    assert!(
+        err.contains("state file feedwright-state.toml is missing"),
+        "{err}"
+    );
     assert!(
         err.contains("\"Heat\" is tag:films.example,2026:reviews/heat in feeds/reviews.rss; it would become tag:films.example,2026:reviews/heat-1995"),
         "{err}"
     );
-    assert!(err.contains("feedwright adopt-ids feeds/reviews.rss"), "{err}");
+    assert!(
+        err.contains("feedwright adopt-ids feeds/reviews.rss"),
+        "{err}"
+    );
     assert_eq!(site.read("feeds/reviews.rss"), feed, "nothing written");
     // The way out it names works: the published ids are pinned again.
     site.ok(&["adopt-ids", "feeds/reviews.rss"]);

@@ -52,7 +52,9 @@ fn site() -> Site {
 }
 
 fn episode(extra: &str) -> String {
-    format!("+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\n{extra}\n+++\nNotes with [a link](/x).\n")
+    format!(
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\n{extra}\n+++\nNotes with [a link](/x).\n"
+    )
 }
 
 #[test]
@@ -68,7 +70,10 @@ fn podcast_feed_has_itunes_and_podcast_tags_read_back_by_parsers() {
         ),
     );
     site.ok(&["build"]);
-    assert!(!site.path("feeds/podcast.atom").exists(), "R44: podcasts are RSS only");
+    assert!(
+        !site.path("feeds/podcast.atom").exists(),
+        "R44: podcasts are RSS only"
+    );
 
     // Independent parser: enclosure, duration, guid, title.
     let feed = common::parse_feed(&site.path("feeds/podcast.rss"));
@@ -76,9 +81,15 @@ fn podcast_feed_has_itunes_and_podcast_tags_read_back_by_parsers() {
     assert_eq!(e.id, "tag:pod.example,2026:notes/ep1");
     let media = &e.media[0];
     let content = &media.content[0];
-    assert_eq!(content.url.as_ref().unwrap().as_str(), "https://cdn.pod.example/media/ep1.mp3");
+    assert_eq!(
+        content.url.as_ref().unwrap().as_str(),
+        "https://cdn.pod.example/media/ep1.mp3"
+    );
     assert_eq!(content.size, Some(12345), "R21: the local file's size");
-    assert_eq!(content.content_type.as_ref().unwrap().to_string(), "audio/mpeg");
+    assert_eq!(
+        content.content_type.as_ref().unwrap().to_string(),
+        "audio/mpeg"
+    );
     assert_eq!(media.duration, Some(Duration::from_secs(3723)));
 
     // The rss crate's reader for the itunes and podcast namespaces.
@@ -86,14 +97,23 @@ fn podcast_feed_has_itunes_and_podcast_tags_read_back_by_parsers() {
     let channel = rss::Channel::read_from(raw.as_bytes()).unwrap();
     let it = channel.itunes_ext.as_ref().unwrap();
     assert_eq!(it.categories[0].text, "TV & Film");
-    assert_eq!(it.categories[0].subcategory.as_ref().unwrap().text, "Film Reviews");
+    assert_eq!(
+        it.categories[0].subcategory.as_ref().unwrap().text,
+        "Film Reviews"
+    );
     assert_eq!(it.explicit.as_deref(), Some("false"), "R50");
     assert_eq!(it.image.as_deref(), Some("https://pod.example/cover.jpg"));
     assert_eq!(it.r#type.as_deref(), Some("episodic"));
-    assert_eq!(it.owner.as_ref().unwrap().email.as_deref(), Some("ada@pod.example"));
+    assert_eq!(
+        it.owner.as_ref().unwrap().email.as_deref(),
+        Some("ada@pod.example")
+    );
     let pod = &channel.extensions["podcast"];
     let guid = pod["guid"][0].value.as_deref().unwrap();
-    assert!(uuid::Uuid::parse_str(guid).is_ok() && guid.len() == 36, "R66: {guid}");
+    assert!(
+        uuid::Uuid::parse_str(guid).is_ok() && guid.len() == 36,
+        "R66: {guid}"
+    );
     assert_eq!(pod["locked"][0].value.as_deref(), Some("yes"));
     assert_eq!(pod["locked"][0].attrs["owner"], "ada@pod.example");
     assert_eq!(pod["funding"][0].attrs["url"], "https://pod.example/give");
@@ -107,16 +127,30 @@ fn podcast_feed_has_itunes_and_podcast_tags_read_back_by_parsers() {
     assert!(raw.contains("<itunes:title>Pilot</itunes:title>"), "{raw}");
     let ipod = &item.extensions["podcast"];
     assert_eq!(ipod["transcript"][0].attrs["type"], "text/vtt");
-    assert_eq!(ipod["chapters"][0].attrs["type"], "application/json+chapters");
+    assert_eq!(
+        ipod["chapters"][0].attrs["type"],
+        "application/json+chapters"
+    );
     assert_eq!(ipod["person"][0].value.as_deref(), Some("Ada Host"));
     assert_eq!(ipod["person"][0].attrs["role"], "host");
     assert_eq!(ipod["season"][0].value.as_deref(), Some("2"));
     assert_eq!(ipod["episode"][0].value.as_deref(), Some("1"));
     // Show notes: HTML in content:encoded, plain text in description.
     assert_eq!(item.description.as_deref(), Some("Notes with a link."));
-    assert!(item.content.as_deref().unwrap().contains("<a href=\"https://pod.example/x\">"));
-    assert!(raw.contains("xmlns:podcast=\"https://podcastindex.org/namespace/1.0\""), "R64");
-    assert!(raw.contains("xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\""), "R45");
+    assert!(
+        item.content
+            .as_deref()
+            .unwrap()
+            .contains("<a href=\"https://pod.example/x\">")
+    );
+    assert!(
+        raw.contains("xmlns:podcast=\"https://podcastindex.org/namespace/1.0\""),
+        "R64"
+    );
+    assert!(
+        raw.contains("xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\""),
+        "R45"
+    );
 
     // The notes feed of the same episodes: same id, and the enclosure too (R42 in Atom).
     let notes = site.atom("notes");
@@ -129,12 +163,18 @@ fn podcast_feed_has_itunes_and_podcast_tags_read_back_by_parsers() {
 #[test]
 fn podcast_guid_is_kept_after_a_feed_url_move_and_config_guid_wins() {
     let site = site();
-    site.write("content/episodes/ep1.md", &episode("audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 100"));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode("audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 100"),
+    );
     site.ok(&["build"]);
     let guid_of = |s: &Site| {
         let raw = s.read("feeds/podcast.rss");
         let channel = rss::Channel::read_from(raw.as_bytes()).unwrap();
-        channel.extensions["podcast"]["guid"][0].value.clone().unwrap()
+        channel.extensions["podcast"]["guid"][0]
+            .value
+            .clone()
+            .unwrap()
     };
     let first = guid_of(&site);
     // UUIDv5 of "pod.example/feeds/podcast.rss" in the namespace's UUID (R66).
@@ -145,14 +185,23 @@ fn podcast_guid_is_kept_after_a_feed_url_move_and_config_guid_wins() {
     assert_eq!(first, expected.to_string());
     assert!(site.read("feedwright-state.toml").contains(&first));
 
-    site.write("config.toml", &PODCAST_CONFIG.replace("https://pod.example/\"\nid", "https://newhost.example/\"\nid"));
+    site.write(
+        "config.toml",
+        &PODCAST_CONFIG.replace(
+            "https://pod.example/\"\nid",
+            "https://newhost.example/\"\nid",
+        ),
+    );
     site.ok(&["build"]);
     assert_eq!(guid_of(&site), first, "R68: kept once set");
 
     let pinned = "0b1c2d3e-4f50-5617-8899-aabbccddeeff";
     site.write(
         "config.toml",
-        &PODCAST_CONFIG.replace("locked = true", &format!("locked = true\nguid = \"{pinned}\"")),
+        &PODCAST_CONFIG.replace(
+            "locked = true",
+            &format!("locked = true\nguid = \"{pinned}\""),
+        ),
     );
     site.ok(&["build"]);
     assert_eq!(guid_of(&site), pinned);
@@ -161,11 +210,23 @@ fn podcast_guid_is_kept_after_a_feed_url_move_and_config_guid_wins() {
 #[test]
 fn episode_without_audio_is_skipped_with_a_warning_or_an_error() {
     let site = site();
-    site.write("content/episodes/ep1.md", &episode("audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 100"));
-    site.write("content/episodes/ep2.md", "+++\ntitle = \"Notes only\"\ndate = 2026-06-02\n+++\nx\n");
+    site.write(
+        "content/episodes/ep1.md",
+        &episode("audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 100"),
+    );
+    site.write(
+        "content/episodes/ep2.md",
+        "+++\ntitle = \"Notes only\"\ndate = 2026-06-02\n+++\nx\n",
+    );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stderr(&out).contains("content/episodes/ep2.md: has no `audio`; left out of podcast feed `podcast`"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(
+            "content/episodes/ep2.md: has no `audio`; left out of podcast feed `podcast`"
+        ),
+        "{}",
+        text(&out)
+    );
     assert_eq!(site.rss("podcast").entries.len(), 1);
     assert_eq!(site.rss("notes").entries.len(), 2);
 
@@ -175,7 +236,9 @@ fn episode_without_audio_is_skipped_with_a_warning_or_an_error() {
     );
     let out = site.run(&["build"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains("ep2.md: has no `audio`, and podcast feed `podcast` sets missing_audio = \"error\""));
+    assert!(stderr(&out).contains(
+        "ep2.md: has no `audio`, and podcast feed `podcast` sets missing_audio = \"error\""
+    ));
 }
 
 /// A one-route HTTP server on 127.0.0.1 answering HEAD as told; returns its URL and a log of
@@ -210,17 +273,21 @@ fn head_server(answer: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
 
 fn head_site(audio_url: &str) -> Site {
     let site = Site::with_config(&format!(
-        "{}resolve_lengths = true\n\n[publish]\ntimeout_secs = 1\n",
-        PODCAST_CONFIG.replace("locked = true\n", "locked = true\n")
+        "{PODCAST_CONFIG}resolve_lengths = true\n\n[publish]\ntimeout_secs = 1\n"
     ));
     std::fs::create_dir_all(site.path("content/episodes")).unwrap();
-    site.write("content/episodes/ep1.md", &episode(&format!("audio = \"{audio_url}\"")));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(&format!("audio = \"{audio_url}\"")),
+    );
     site
 }
 
 #[test]
 fn remote_length_is_resolved_with_head_once_and_cached() {
-    let (url, log) = head_server("HTTP/1.1 200 OK\r\nContent-Length: 987654\r\nContent-Type: audio/mpeg\r\nConnection: close\r\n\r\n");
+    let (url, log) = head_server(
+        "HTTP/1.1 200 OK\r\nContent-Length: 987654\r\nContent-Type: audio/mpeg\r\nConnection: close\r\n\r\n",
+    );
     let site = head_site(&format!("{url}/ep1.mp3"));
     site.ok(&["build"]);
     let raw = site.read("feeds/podcast.rss");
@@ -238,8 +305,14 @@ fn remote_length_is_resolved_with_head_once_and_cached() {
 #[test]
 fn head_without_length_404_and_timeout_are_clear_errors() {
     for (answer, expected) in [
-        ("HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "gave no Content-Length; add `audio_length`"),
-        ("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "answered 404 Not Found; check the audio URL"),
+        (
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "gave no Content-Length; add `audio_length`",
+        ),
+        (
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "answered 404 Not Found; check the audio URL",
+        ),
         ("hang", "timed out after 1 s"),
     ] {
         let (url, _) = head_server(answer);
@@ -249,17 +322,27 @@ fn head_without_length_404_and_timeout_are_clear_errors() {
         let err = stderr(&out);
         assert!(err.contains("content/episodes/ep1.md"), "{err}");
         assert!(err.contains(expected), "expected `{expected}` in {err}");
-        assert!(!site.path("feeds/podcast.rss").exists(), "never a length of 0 in a feed");
+        assert!(
+            !site.path("feeds/podcast.rss").exists(),
+            "never a length of 0 in a feed"
+        );
     }
 }
 
 #[test]
 fn remote_audio_without_length_and_without_opt_in_is_an_error() {
     let site = site();
-    site.write("content/episodes/ep1.md", &episode("audio = \"https://cdn.pod.example/ep1.mp3\""));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode("audio = \"https://cdn.pod.example/ep1.mp3\""),
+    );
     let out = site.run(&["check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("has no length (R20): add `audio_length`"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("has no length (R20): add `audio_length`"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -282,14 +365,14 @@ fn check_reports_every_podcast_rule_at_once() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = stderr(&out);
     for expected in [
-        "R44",                                  // Atom requested for a podcast
+        "R44", // Atom requested for a podcast
         "category `Tv & film` is not one of Apple's (R49)",
-        "explicit = \"yes\" is not a boolean",  // channel explicit
+        "explicit = \"yes\" is not a boolean", // channel explicit
         "type `weekly` must be episodic or serial (R59)",
         "must be square, is 1000x800 px (R47)",
         "ep1.md:6: duration `1h` must be HH:MM:SS", // episode duration, with its line
         "ep1.md:7: explicit `maybe` is not a boolean",
-        "has the same id `urn:x`",              // two episodes with one GUID
+        "has the same id `urn:x`", // two episodes with one GUID
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
@@ -300,25 +383,44 @@ fn enclosure_without_length_is_rejected_even_for_the_second_problem() {
     let site = site();
     site.write("content/episodes/ep2.md", "+++\ntitle = \"Two\"\ndate = 2026-06-02\naudio = \"https://cdn.pod.example/b.mp3\"\n+++\nx\n");
     let out = site.run(&["check"]);
-    assert!(stderr(&out).contains("ep2.md: enclosure https://cdn.pod.example/b.mp3 has no length"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("ep2.md: enclosure https://cdn.pod.example/b.mp3 has no length"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn local_cover_must_be_square_png_or_jpeg_in_range() {
-    let ok_cfg = PODCAST_CONFIG.replace("image = \"https://pod.example/cover.jpg\"", "image = \"art/cover.png\"");
+    let ok_cfg = PODCAST_CONFIG.replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        "image = \"art/cover.png\"",
+    );
     let site = Site::with_config(&ok_cfg);
     std::fs::create_dir_all(site.path("art")).unwrap();
     std::fs::write(site.path("art/cover.png"), png_header(1400, 1400)).unwrap();
-    site.write("content/episodes/ep1.md", &episode("audio = \"https://cdn.pod.example/a.mp3\"\naudio_length = 10"));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode("audio = \"https://cdn.pod.example/a.mp3\"\naudio_length = 10"),
+    );
     site.ok(&["build"]);
     let raw = site.read("feeds/podcast.rss");
-    assert!(raw.contains("<itunes:image href=\"https://cdn.pod.example/media/cover.png\"/>"), "{raw}");
+    assert!(
+        raw.contains("<itunes:image href=\"https://cdn.pod.example/media/cover.png\"/>"),
+        "{raw}"
+    );
     // A JPEG named .png is refused.
-    let mut jpeg = vec![0xFFu8, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+    let mut jpeg = vec![
+        0xFFu8, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
     jpeg.extend([0u8; 64]);
     std::fs::write(site.path("art/cover.png"), jpeg).unwrap();
     let out = site.run(&["check"]);
-    assert!(stderr(&out).contains("does not match its real type"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("does not match its real type"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// The first bytes of a PNG of the given size: enough for a size check.

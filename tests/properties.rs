@@ -25,8 +25,14 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
         description: "d".into(),
         home: Url::parse("https://films.example/").unwrap(),
         self_urls: vec![
-            (Format::Rss, Url::parse("https://films.example/feeds/reviews.rss").unwrap()),
-            (Format::Atom, Url::parse("https://films.example/feeds/reviews.atom").unwrap()),
+            (
+                Format::Rss,
+                Url::parse("https://films.example/feeds/reviews.rss").unwrap(),
+            ),
+            (
+                Format::Atom,
+                Url::parse("https://films.example/feeds/reviews.atom").unwrap(),
+            ),
         ],
         language: Some("en".into()),
         author: None,
@@ -60,7 +66,11 @@ fn assert_feeds_read_back(entry: &feedwright::content::Entry) {
         let parsed = feed_rs::parser::parse(xml.as_bytes())
             .unwrap_or_else(|e| panic!("{format:?} unreadable: {e}\n{xml}"));
         assert_eq!(parsed.entries.len(), 1);
-        let title = parsed.entries[0].title.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+        let title = parsed.entries[0]
+            .title
+            .as_ref()
+            .map(|t| t.content.clone())
+            .unwrap_or_default();
         // feed-rs trims; what survives is the title, byte for byte.
         assert_eq!(title.trim(), entry.title.trim(), "{format:?}");
     }
@@ -68,7 +78,10 @@ fn assert_feeds_read_back(entry: &feedwright::content::Entry) {
 
 fn cases() -> ProptestConfig {
     ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(96),
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(96),
         failure_persistence: None,
         ..ProptestConfig::default()
     }

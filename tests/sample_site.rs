@@ -49,7 +49,11 @@ fn committed_feeds_are_up_to_date() {
         assert!(ours == fresh, "feeds/{} is stale", name.to_string_lossy());
     }
     let state = std::fs::read(dir.path().join("feedwright-state.toml")).unwrap();
-    assert_eq!(state, std::fs::read(repo.join("feedwright-state.toml")).unwrap(), "state is stale");
+    assert_eq!(
+        state,
+        std::fs::read(repo.join("feedwright-state.toml")).unwrap(),
+        "state is stale"
+    );
 }
 
 #[test]
@@ -59,12 +63,29 @@ fn sample_feeds_parse_and_hold_every_sample_entry() {
     assert_eq!(reviews.entries.len(), 4);
     let atom = common::parse_feed(&repo.join("feeds/reviews.atom"));
     assert_eq!(atom.entries.len(), 4);
-    let titles: Vec<_> = reviews.entries.iter().map(|e| e.title.clone().unwrap().content).collect();
-    assert!(titles.contains(&"“Ballerina” – grace under fire".to_string()), "{titles:?}");
+    let titles: Vec<_> = reviews
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
+    assert!(
+        titles.contains(&"“Ballerina” – grace under fire".to_string()),
+        "{titles:?}"
+    );
     let episodes = common::parse_feed(&repo.join("feeds/episodes.rss"));
     assert_eq!(episodes.entries.len(), 3);
     let podcast = common::parse_feed(&repo.join("feeds/podcast.rss"));
     assert_eq!(podcast.entries.len(), 3);
-    let media: Vec<_> = podcast.entries.iter().flat_map(|e| e.media.iter()).collect();
-    assert!(media.iter().any(|m| m.content.iter().any(|c| c.url.as_ref().unwrap().as_str().ends_with("reel-notes-003.mp3"))));
+    let media: Vec<_> = podcast
+        .entries
+        .iter()
+        .flat_map(|e| e.media.iter())
+        .collect();
+    assert!(media.iter().any(|m| m.content.iter().any(|c| {
+        c.url
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .ends_with("reel-notes-003.mp3")
+    })));
 }

@@ -33,9 +33,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let result = adopt(&plan.entries, &published);
     let mut pinned = 0;
     for (source, id, how) in &result.matched {
-        let explicit = plan.entries.iter().any(|e| &e.source == source && e.explicit_id);
+        let explicit = plan
+            .entries
+            .iter()
+            .any(|e| &e.source == source && e.explicit_id);
         if explicit {
-            ctx.report.out(format_args!("kept {source}: its `id` key wins over {id}"));
+            ctx.report
+                .out(format_args!("kept {source}: its `id` key wins over {id}"));
             continue;
         }
         if let Some(r) = plan.state.entries.iter_mut().find(|r| &r.source == source) {
@@ -43,14 +47,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 r.id = id.clone();
                 pinned += 1;
             }
-            ctx.report.out(format_args!("matched {source} -> {id} (by {how})"));
+            ctx.report
+                .out(format_args!("matched {source} -> {id} (by {how})"));
         }
     }
     for source in &result.unmatched_local {
-        ctx.report.out(format_args!("no match for {source}: it keeps its own id"));
+        ctx.report
+            .out(format_args!("no match for {source}: it keeps its own id"));
     }
     for (title, id) in &result.unmatched_published {
-        ctx.report.out(format_args!("published item not found locally: \"{title}\" ({id})"));
+        ctx.report.out(format_args!(
+            "published item not found locally: \"{title}\" ({id})"
+        ));
     }
     save_state(&config.site.state_file, &plan.state)?;
     ctx.report.out(format_args!(

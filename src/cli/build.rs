@@ -35,7 +35,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let written = pipeline::write(&config, &plan)?;
     for f in &written.changed {
-        ctx.report.out(format_args!("wrote {}", crate::content::display_path(&f.path).display()));
+        ctx.report.out(format_args!(
+            "wrote {}",
+            crate::content::display_path(&f.path).display()
+        ));
     }
     if written.changed.is_empty() {
         ctx.report.detail("no feed changed");

@@ -41,7 +41,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .out(format_args!("id would change: \"{title}\": {old} -> {new}"));
     }
     for (title, id) in &cmp.vanished {
-        ctx.report.out(format_args!("would vanish: \"{title}\" ({id})"));
+        ctx.report
+            .out(format_args!("would vanish: \"{title}\" ({id})"));
     }
     for id in &cmp.duplicates {
         ctx.report.out(format_args!("duplicate id: {id}"));

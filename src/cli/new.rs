@@ -23,7 +23,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             Error::config(
                 &config.path,
                 None,
-                format!("no feed named `{}`; the feeds are: {}", args.feed, names.join(", ")),
+                format!(
+                    "no feed named `{}`; the feeds are: {}",
+                    args.feed,
+                    names.join(", ")
+                ),
             )
         })?;
     let slug = slugify(&args.title);
@@ -43,7 +47,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n+++\n\nWrite here.\n",
         local.format("%Y-%m-%d %H:%M")
     );
-    std::fs::create_dir_all(&feed.source).map_err(|e| Error::io(&feed.source, "creating the folder", e))?;
+    std::fs::create_dir_all(&feed.source)
+        .map_err(|e| Error::io(&feed.source, "creating the folder", e))?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

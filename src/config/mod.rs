@@ -178,7 +178,11 @@ impl Config {
             } else {
                 ""
             };
-            Error::config(path, None, format!("cannot read the config file: {e}{hint}"))
+            Error::config(
+                path,
+                None,
+                format!("cannot read the config file: {e}{hint}"),
+            )
         })?;
         let path = std::path::absolute(path).map_err(|e| Error::io(path, "resolving", e))?;
         Config::parse(&text, &path)
@@ -261,15 +265,15 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             .expect("joining a relative path to an http URL cannot fail"),
     };
 
-    if let Some(id) = &site.id {
-        if crate::identity::check_site_id(id).is_err() {
-            return Err(err(
-                "id",
-                format!(
-                    "[site] id `{id}` is not usable as a permanent id: use a tag: URI authority like \"tag:example.com,2026:\" or a UUID"
-                ),
-            ));
-        }
+    if let Some(id) = &site.id
+        && crate::identity::check_site_id(id).is_err()
+    {
+        return Err(err(
+            "id",
+            format!(
+                "[site] id `{id}` is not usable as a permanent id: use a tag: URI authority like \"tag:example.com,2026:\" or a UUID"
+            ),
+        ));
     }
 
     if raw.feeds.is_empty() {
@@ -294,14 +298,22 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         if feeds.iter().any(|f: &FeedConfig| f.name == feed.name) {
             return Err(err(
                 "name",
-                format!("two [[feed]] tables are named `{}`; names must be unique", feed.name),
+                format!(
+                    "two [[feed]] tables are named `{}`; names must be unique",
+                    feed.name
+                ),
             ));
         }
-        let link = feed.link.unwrap_or_else(|| format!("{}/{{slug}}/", feed.name));
+        let link = feed
+            .link
+            .unwrap_or_else(|| format!("{}/{{slug}}/", feed.name));
         if !link.contains("{slug}") {
             return Err(err(
                 "link",
-                format!("[[feed]] `{}`: link pattern `{link}` must contain {{slug}}", feed.name),
+                format!(
+                    "[[feed]] `{}`: link pattern `{link}` must contain {{slug}}",
+                    feed.name
+                ),
             ));
         }
         let mut formats = feed.formats.unwrap_or_else(|| match feed.kind {
@@ -313,22 +325,33 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         if formats.is_empty() {
             return Err(err(
                 "formats",
-                format!("[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]", feed.name),
+                format!(
+                    "[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]",
+                    feed.name
+                ),
             ));
         }
         let kind = feed.kind.unwrap_or_default();
         let podcast = match (kind, feed.podcast) {
-            (FeedKind::Podcast, Some(p)) => Some(p.resolve(&root).map_err(|m| err("media_base_url", m))?),
+            (FeedKind::Podcast, Some(p)) => {
+                Some(p.resolve(&root).map_err(|m| err("media_base_url", m))?)
+            }
             (FeedKind::Podcast, None) => {
                 return Err(err(
                     "kind",
-                    format!("[[feed]] `{}` is a podcast but has no [feed.podcast] table (image, category, explicit…)", feed.name),
+                    format!(
+                        "[[feed]] `{}` is a podcast but has no [feed.podcast] table (image, category, explicit…)",
+                        feed.name
+                    ),
                 ));
             }
             (FeedKind::Notes, Some(_)) => {
                 return Err(err(
                     "[feed.podcast]",
-                    format!("[[feed]] `{}` has a [feed.podcast] table but no `kind = \"podcast\"`", feed.name),
+                    format!(
+                        "[[feed]] `{}` has a [feed.podcast] table but no `kind = \"podcast\"`",
+                        feed.name
+                    ),
                 ));
             }
             (FeedKind::Notes, None) => None,
@@ -440,7 +463,10 @@ source = "content/reviews"
 
     #[test]
     fn bad_timezone_and_base_url_are_errors() {
-        let text = MINIMAL.replace("title = \"T\"", "title = \"T\"\ntimezone = \"Mars/Olympus\"");
+        let text = MINIMAL.replace(
+            "title = \"T\"",
+            "title = \"T\"\ntimezone = \"Mars/Olympus\"",
+        );
         let e = Config::parse(&text, Path::new("/c.toml")).unwrap_err();
         assert!(e.to_string().contains("Mars/Olympus"));
         let text = MINIMAL.replace("https://example.com/blog", "example.com");

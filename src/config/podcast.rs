@@ -53,7 +53,10 @@ pub enum MissingAudio {
 pub enum Artwork {
     Remote(Url),
     /// A local file (checked for size and type) published at `url`.
-    Local { path: PathBuf, url: Option<Url> },
+    Local {
+        path: PathBuf,
+        url: Option<Url>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +91,11 @@ impl RawPodcast {
                 let mut u = Url::parse(s)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-                    .ok_or_else(|| format!("[feed.podcast] media_base_url `{s}` is not an absolute http(s) URL"))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "[feed.podcast] media_base_url `{s}` is not an absolute http(s) URL"
+                        )
+                    })?;
                 if !u.path().ends_with('/') {
                     let p = format!("{}/", u.path());
                     u.set_path(&p);

@@ -3,8 +3,7 @@
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
-pub const DATE_HINT: &str =
-    "write it as RFC 3339 (2024-05-01T20:30:00+02:00) or as YYYY-MM-DD or YYYY-MM-DD HH:MM in the site timezone";
+pub const DATE_HINT: &str = "write it as RFC 3339 (2024-05-01T20:30:00+02:00) or as YYYY-MM-DD or YYYY-MM-DD HH:MM in the site timezone";
 
 /// Parses `text` as a date; dates without an offset are read in `tz`.
 pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
@@ -16,14 +15,19 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
     if let Ok(d) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%:z") {
         return Some(d);
     }
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })?;
     Some(localize(naive, tz))
 }
 

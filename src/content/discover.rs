@@ -47,13 +47,17 @@ pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnos
             }
             Ok(_) => {}
             Err(err) => {
-                let path = err.path().map(display_path).unwrap_or_else(|| display_path(folder));
+                let path = err
+                    .path()
+                    .map(display_path)
+                    .unwrap_or_else(|| display_path(folder));
                 let message = if err.loop_ancestor().is_some() {
                     "symbolic link loop; skipped (remove the link that points back up)".to_string()
                 } else {
                     format!(
                         "cannot be read: {}; skipped",
-                        err.io_error().map_or_else(|| err.to_string(), |e| e.to_string())
+                        err.io_error()
+                            .map_or_else(|| err.to_string(), |e| e.to_string())
                     )
                 };
                 problems.push(Diagnostic::new(path, None, message));
@@ -107,13 +111,24 @@ mod tests {
         let root = dir.path();
         let src = root.join("content");
         std::fs::create_dir_all(src.join("sub/.git")).unwrap();
-        for f in ["b.md", "a.txt", "sub/c.markdown", "sub/.git/x.md", ".d.md", "e.jpg", "f.md~"] {
+        for f in [
+            "b.md",
+            "a.txt",
+            "sub/c.markdown",
+            "sub/.git/x.md",
+            ".d.md",
+            "e.jpg",
+            "f.md~",
+        ] {
             std::fs::write(src.join(f), "x").unwrap();
         }
         let (files, problems) = find_sources(&src, root);
         assert!(problems.is_empty());
         let keys: Vec<_> = files.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ["content/a.txt", "content/b.md", "content/sub/c.markdown"]);
+        assert_eq!(
+            keys,
+            ["content/a.txt", "content/b.md", "content/sub/c.markdown"]
+        );
     }
 
     #[cfg(unix)]

@@ -60,7 +60,12 @@ pub const TRANSCRIPT_TYPES: &[&str] = &[
 
 /// MIME type implied by a media file's extension.
 pub fn media_type_of(name: &str) -> Option<&'static str> {
-    let ext = name.rsplit_once('.')?.1.split(['?', '#']).next()?.to_ascii_lowercase();
+    let ext = name
+        .rsplit_once('.')?
+        .1
+        .split(['?', '#'])
+        .next()?
+        .to_ascii_lowercase();
     Some(match ext.as_str() {
         "mp3" => "audio/mpeg",
         "m4a" => "audio/x-m4a",
@@ -85,10 +90,17 @@ pub fn media_type_of(name: &str) -> Option<&'static str> {
 /// Parses `HH:MM:SS`, `MM:SS` or plain seconds.
 pub fn parse_duration(text: &str) -> Option<u64> {
     let parts: Vec<&str> = text.trim().split(':').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
-    let nums: Vec<u64> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let nums: Vec<u64> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     if nums.len() > 1 && nums[1..].iter().any(|&n| n >= 60) {
         return None;
     }
@@ -121,7 +133,10 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         v.as_ref().and_then(|s| match s.0.trim().parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
-                errors.push((key, format!("{key} `{}` must be a whole number above 0 (R57)", s.0)));
+                errors.push((
+                    key,
+                    format!("{key} `{}` must be a whole number above 0 (R57)", s.0),
+                ));
                 None
             }
         })
@@ -134,7 +149,10 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         if matches!(t.as_str(), "full" | "trailer" | "bonus") {
             Some(t)
         } else {
-            errors.push(("episode_type", format!("episode_type `{t}` must be full, trailer or bonus (R58)")));
+            errors.push((
+                "episode_type",
+                format!("episode_type `{t}` must be full, trailer or bonus (R58)"),
+            ));
             None
         }
     });
@@ -144,7 +162,10 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         match Url::parse(a) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Some(AudioSource::Remote(u)),
             Ok(u) => {
-                errors.push(("audio", format!("audio URL scheme `{}` is not http or https", u.scheme())));
+                errors.push((
+                    "audio",
+                    format!("audio URL scheme `{}` is not http or https", u.scheme()),
+                ));
                 None
             }
             Err(_) if a.is_empty() => None,
@@ -152,18 +173,33 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         }
     });
 
-    let audio_length = meta.audio_length.as_ref().and_then(|s| match s.0.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Some(n),
-        _ => {
-            errors.push(("audio_length", format!("audio_length `{}` must be the file's size in bytes, above 0 (R20)", s.0)));
-            None
-        }
-    });
+    let audio_length = meta
+        .audio_length
+        .as_ref()
+        .and_then(|s| match s.0.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push((
+                    "audio_length",
+                    format!(
+                        "audio_length `{}` must be the file's size in bytes, above 0 (R20)",
+                        s.0
+                    ),
+                ));
+                None
+            }
+        });
 
     let duration = meta.duration.as_ref().and_then(|s| {
         let parsed = parse_duration(&s.0);
         if parsed.is_none() {
-            errors.push(("duration", format!("duration `{}` must be HH:MM:SS, MM:SS or a number of seconds (R56)", s.0)));
+            errors.push((
+                "duration",
+                format!(
+                    "duration `{}` must be HH:MM:SS, MM:SS or a number of seconds (R56)",
+                    s.0
+                ),
+            ));
         }
         parsed
     });
@@ -172,7 +208,10 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         "true" => Some(true),
         "false" => Some(false),
         other => {
-            errors.push(("explicit", format!("explicit `{other}` is not a boolean: write true or false (R50)")));
+            errors.push((
+                "explicit",
+                format!("explicit `{other}` is not a boolean: write true or false (R50)"),
+            ));
             None
         }
     });
@@ -264,7 +303,16 @@ mod tests {
         };
         let errors = episode_from_meta(&meta, Path::new("/x")).unwrap_err();
         let keys: Vec<_> = errors.iter().map(|e| e.0).collect();
-        assert_eq!(keys, ["episode", "episode_type", "audio_length", "duration", "explicit"]);
+        assert_eq!(
+            keys,
+            [
+                "episode",
+                "episode_type",
+                "audio_length",
+                "duration",
+                "explicit"
+            ]
+        );
     }
 
     #[test]
@@ -274,8 +322,13 @@ mod tests {
             transcript: Some(TranscriptMeta::Url("https://x/ep1.vtt".into())),
             ..Meta::default()
         };
-        let e = episode_from_meta(&meta, Path::new("/site/episodes")).unwrap().unwrap();
-        assert_eq!(e.audio, Some(AudioSource::Local("/site/episodes/media/ep1.mp3".into())));
+        let e = episode_from_meta(&meta, Path::new("/site/episodes"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            e.audio,
+            Some(AudioSource::Local("/site/episodes/media/ep1.mp3".into()))
+        );
         assert_eq!(e.transcripts[0].mime, "text/vtt");
         let meta = Meta {
             audio: Some("https://cdn.example/ep1.mp3".into()),
@@ -283,6 +336,9 @@ mod tests {
         };
         let e = episode_from_meta(&meta, Path::new("/")).unwrap().unwrap();
         assert!(matches!(e.audio, Some(AudioSource::Remote(_))));
-        assert_eq!(episode_from_meta(&Meta::default(), Path::new("/")).unwrap(), None);
+        assert_eq!(
+            episode_from_meta(&Meta::default(), Path::new("/")).unwrap(),
+            None
+        );
     }
 }

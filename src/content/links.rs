@@ -18,7 +18,10 @@ pub fn absolutize_html(html: &str, base: &Url) -> String {
             rest = &rest[end..];
             continue;
         }
-        let starts_tag = rest[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        let starts_tag = rest[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic());
         if !starts_tag {
             out.push('<');
             rest = &rest[1..];
@@ -36,7 +39,8 @@ pub fn absolutize_html(html: &str, base: &Url) -> String {
 fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
     let bytes = tag.as_bytes();
     let mut i = 1;
-    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/' {
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/'
+    {
         i += 1;
     }
     out.push_str(&tag[..i]);
@@ -69,8 +73,14 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
         i += 1;
         let (value, end, quoted) = match bytes.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
-                let close = tag[i + 1..].find(q as char).map_or(tag.len(), |p| i + 1 + p);
-                (&tag[i + 1..close], (close + 1).min(tag.len()), Some(q as char))
+                let close = tag[i + 1..]
+                    .find(q as char)
+                    .map_or(tag.len(), |p| i + 1 + p);
+                (
+                    &tag[i + 1..close],
+                    (close + 1).min(tag.len()),
+                    Some(q as char),
+                )
             }
             _ => {
                 let end = tag[i..]
@@ -177,7 +187,13 @@ mod tests {
 
     #[test]
     fn unterminated_tag_does_not_panic() {
-        for html in ["<a href=\"x", "<a href=", "<a", "<img src='x' srcset", "<\u{e9}"] {
+        for html in [
+            "<a href=\"x",
+            "<a href=",
+            "<a",
+            "<img src='x' srcset",
+            "<\u{e9}",
+        ] {
             let _ = absolutize_html(html, &base());
         }
     }

@@ -1,14 +1,33 @@
 //! Front matter: the keys an entry may carry, read from TOML (`+++`), YAML (`---`) or the header
 //! lines of a plain-text column. Unknown keys are errors so that a typo never silently drops data.
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 /// Every key an entry's front matter may have, in the order the README lists them.
 pub const KNOWN_KEYS: &[&str] = &[
-    "title", "date", "updated", "author", "summary", "tags", "id", "slug", "link", "draft",
-    "episode", "season", "episode_type", "audio", "audio_length", "audio_type", "duration",
-    "explicit", "image", "transcript", "chapters", "persons",
+    "title",
+    "date",
+    "updated",
+    "author",
+    "summary",
+    "tags",
+    "id",
+    "slug",
+    "link",
+    "draft",
+    "episode",
+    "season",
+    "episode_type",
+    "audio",
+    "audio_length",
+    "audio_type",
+    "duration",
+    "explicit",
+    "image",
+    "transcript",
+    "chapters",
+    "persons",
 ];
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -160,7 +179,10 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
                 let full = e.to_string();
                 MetaError {
                     line: yaml_error_line(&full),
-                    message: explain(clean_yaml_message(full.lines().next().unwrap_or("invalid YAML")), text),
+                    message: explain(
+                        clean_yaml_message(full.lines().next().unwrap_or("invalid YAML")),
+                        text,
+                    ),
                 }
             })
         }
@@ -259,7 +281,11 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
             ))),
         }
     }
-    if errors.is_empty() { Ok(meta) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(meta)
+    } else {
+        Err(errors)
+    }
 }
 
 /// True when `line` looks like a header line with a known key, which is how a plain-text file
@@ -277,23 +303,32 @@ mod tests {
 
     #[test]
     fn toml_with_native_date() {
-        let m = parse_front_matter("title = \"A\"\ndate = 2024-05-01\ntags = [\"x\"]\n", Syntax::Toml)
-            .unwrap();
+        let m = parse_front_matter(
+            "title = \"A\"\ndate = 2024-05-01\ntags = [\"x\"]\n",
+            Syntax::Toml,
+        )
+        .unwrap();
         assert_eq!(m.date, Some(DateText("2024-05-01".into())));
         assert_eq!(m.tags, vec!["x"]);
     }
 
     #[test]
     fn toml_with_native_datetime_keeps_offset() {
-        let m = parse_front_matter("title = \"A\"\ndate = 2024-05-01T10:00:00+02:00\n", Syntax::Toml)
-            .unwrap();
+        let m = parse_front_matter(
+            "title = \"A\"\ndate = 2024-05-01T10:00:00+02:00\n",
+            Syntax::Toml,
+        )
+        .unwrap();
         assert_eq!(m.date, Some(DateText("2024-05-01T10:00:00+02:00".into())));
     }
 
     #[test]
     fn yaml_keys_and_unknown_key_line() {
-        let m = parse_front_matter("title: \"A: b\"\ndate: 2024-05-01\ndraft: true\n", Syntax::Yaml)
-            .unwrap();
+        let m = parse_front_matter(
+            "title: \"A: b\"\ndate: 2024-05-01\ndraft: true\n",
+            Syntax::Yaml,
+        )
+        .unwrap();
         assert_eq!(m.title.as_deref(), Some("A: b"));
         assert!(m.draft);
         let e = parse_front_matter("title: A\ntitel: B\n", Syntax::Yaml).unwrap_err();
@@ -311,7 +346,12 @@ mod tests {
 
     #[test]
     fn header_lines() {
-        let m = parse_header(&[(1, "TITLE: Heat"), (2, "date: 2024-05-01"), (3, "Tags: a, b")]).unwrap();
+        let m = parse_header(&[
+            (1, "TITLE: Heat"),
+            (2, "date: 2024-05-01"),
+            (3, "Tags: a, b"),
+        ])
+        .unwrap();
         assert_eq!(m.title.as_deref(), Some("Heat"));
         assert_eq!(m.tags, vec!["a", "b"]);
         let e = parse_header(&[(1, "Title: x"), (2, "Rating: 5")]).unwrap_err();

@@ -45,7 +45,11 @@ pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collect
         .map(|file| {
             let display = display_path(&file.path);
             let bytes = std::fs::read(&file.path).map_err(|e| {
-                vec![Diagnostic::new(&display, None, format!("cannot be read: {e}"))]
+                vec![Diagnostic::new(
+                    &display,
+                    None,
+                    format!("cannot be read: {e}"),
+                )]
             })?;
             let (mut entry, warnings) = parse_entry(&bytes, &display, &file.key, file.kind, tz)?;
             if !keep_bodies {
@@ -73,14 +77,23 @@ pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collect
 
 /// The body of an entry from [`collect`], read again from `root`/`source`. The file must still
 /// hold what was parsed (same fingerprint): a build never mixes two versions of one file.
-pub fn load_body<'a>(root: &Path, entry: &'a Entry, tz: Tz) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
+pub fn load_body<'a>(
+    root: &Path,
+    entry: &'a Entry,
+    tz: Tz,
+) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
     if !entry.body.is_empty() {
         return Ok(Cow::Borrowed(&entry.body));
     }
     let path = root.join(&entry.source);
     let display = display_path(&path);
-    let bytes = std::fs::read(&path)
-        .map_err(|e| vec![Diagnostic::new(&display, None, format!("cannot be read: {e}"))])?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        vec![Diagnostic::new(
+            &display,
+            None,
+            format!("cannot be read: {e}"),
+        )]
+    })?;
     let (again, _) = parse_entry(&bytes, &display, &entry.source, entry.kind, tz)?;
     if again.fingerprint != entry.fingerprint {
         return Err(vec![Diagnostic::new(

@@ -29,9 +29,8 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
 }
 
 fn markdown(body: &str) -> (String, String) {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() * 3 / 2);
     // One parse feeds both the HTML writer and the summary: the first paragraph with text.
     let mut first = String::new();
@@ -75,7 +74,10 @@ fn plain_text(body: &str) -> (String, String) {
 /// A line that only separates the column from its footer: `—`, `--`, `***`, `___`, `==`.
 fn is_separator(line: &str) -> bool {
     matches!(line, "—" | "–")
-        || (line.chars().count() >= 2 && line.chars().all(|c| matches!(c, '-' | '—' | '–' | '*' | '_' | '=')))
+        || (line.chars().count() >= 2
+            && line
+                .chars()
+                .all(|c| matches!(c, '-' | '—' | '–' | '*' | '_' | '=')))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -118,16 +120,37 @@ mod tests {
             &url(),
         );
         assert!(r.html.contains("<table>"), "{}", r.html);
-        assert!(r.html.contains("href=\"https://example.com/reviews/x/\""), "{}", r.html);
-        assert!(r.html.contains("src=\"https://example.com/reviews/heat/img/p.jpg\""), "{}", r.html);
-        assert!(r.html.contains("href=\"https://example.com/reviews/heat/#top\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"https://example.com/reviews/x/\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("src=\"https://example.com/reviews/heat/img/p.jpg\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("href=\"https://example.com/reviews/heat/#top\""),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("footnote-definition"), "{}", r.html);
-        assert_eq!(r.first_paragraph, "Intro a and p.", "footnote markers stay out of the summary");
+        assert_eq!(
+            r.first_paragraph, "Intro a and p.",
+            "footnote markers stay out of the summary"
+        );
     }
 
     #[test]
     fn plain_text_paragraphs_keep_typography() {
-        let r = render(BodyKind::Text, "“Heat” — it’s 1995…\nSecond & <last>.\n\n--\nPromo\n", &url());
+        let r = render(
+            BodyKind::Text,
+            "“Heat” — it’s 1995…\nSecond & <last>.\n\n--\nPromo\n",
+            &url(),
+        );
         assert_eq!(
             r.html,
             "<p>“Heat” — it’s 1995…</p>\n<p>Second &amp; &lt;last&gt;.</p>\n<hr />\n<p>Promo</p>\n"

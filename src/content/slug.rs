@@ -47,10 +47,13 @@ fn stem(file_name: &str) -> &str {
 fn strip_date_prefix(stem: &str) -> &str {
     let b = stem.as_bytes();
     let is_date = b.len() >= 10
-        && b[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if is_date {
         stem[10..].trim_start_matches(['-', '_'])
     } else {
@@ -64,7 +67,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slugify("The Zone of Interest (2023)"), "the-zone-of-interest-2023");
+        assert_eq!(
+            slugify("The Zone of Interest (2023)"),
+            "the-zone-of-interest-2023"
+        );
         assert_eq!(slugify("  Amélie!  "), "amélie");
         assert_eq!(slugify("../../x"), "x");
         assert_eq!(slug_from_file_name("2024-05-01-ballerina.md"), "ballerina");
@@ -74,7 +80,10 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(title_from_file_name("2024-05-01-past-lives.txt"), "Past lives");
+        assert_eq!(
+            title_from_file_name("2024-05-01-past-lives.txt"),
+            "Past lives"
+        );
         assert_eq!(title_from_file_name(".txt"), "Untitled");
     }
 }

@@ -73,7 +73,10 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         )]);
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![diag(None, "is empty: write the entry, or delete the file".into())]);
+        return Err(vec![diag(
+            None,
+            "is empty: write the entry, or delete the file".into(),
+        )]);
     }
 
     let text = match std::str::from_utf8(bytes) {
@@ -83,9 +86,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             return Err(vec![diag(
                 Some(line),
-                format!(
-                    "not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"
-                ),
+                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
             )]);
         }
     };
@@ -101,7 +102,9 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     if dropped > 0 {
         warnings.push(diag(
             None,
-            format!("dropped {dropped} character(s) that XML 1.0 does not allow (control characters)"),
+            format!(
+                "dropped {dropped} character(s) that XML 1.0 does not allow (control characters)"
+            ),
         ));
     }
     let fingerprint = blake3::hash(clean.as_bytes()).to_hex()[..32].to_string();
@@ -160,13 +163,13 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         }
     };
 
-    if let Some(id) = &meta.id {
-        if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
-            errors.push(diag(
-                key_line(&clean, "id"),
-                format!("id `{id}` must be non-empty and contain no spaces"),
-            ));
-        }
+    if let Some(id) = &meta.id
+        && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
+    {
+        errors.push(diag(
+            key_line(&clean, "id"),
+            format!("id `{id}` must be non-empty and contain no spaces"),
+        ));
     }
 
     let dir = display.parent().unwrap_or(Path::new(""));
@@ -191,7 +194,11 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             updated,
             author: meta.author.filter(|a| !a.trim().is_empty()),
             summary: meta.summary.filter(|s| !s.trim().is_empty()),
-            tags: meta.tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+            tags: meta
+                .tags
+                .into_iter()
+                .filter(|t| !t.trim().is_empty())
+                .collect(),
             id: meta.id,
             slug,
             link: meta.link,
@@ -243,7 +250,9 @@ fn split_markdown(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic
     let Some((end, body_start)) = close else {
         return Err(vec![diag(
             Some(1),
-            format!("the front matter opened with `{fence}` on line 1 is never closed: add a `{fence}` line after the last key"),
+            format!(
+                "the front matter opened with `{fence}` on line 1 is never closed: add a `{fence}` line after the last key"
+            ),
         )]);
     };
     let front = &rest[..end];
@@ -290,7 +299,11 @@ mod tests {
 
     #[test]
     fn markdown_toml() {
-        let (e, w) = parse("+++\ntitle = \"Heat\"\ndate = 2024-05-01\n+++\nBody *x*\n", "2024-05-01-heat.md").unwrap();
+        let (e, w) = parse(
+            "+++\ntitle = \"Heat\"\ndate = 2024-05-01\n+++\nBody *x*\n",
+            "2024-05-01-heat.md",
+        )
+        .unwrap();
         assert!(w.is_empty());
         assert_eq!(e.title, "Heat");
         assert_eq!(e.slug, "heat");
@@ -300,8 +313,12 @@ mod tests {
 
     #[test]
     fn bom_and_crlf_give_same_entry() {
-        let a = parse("---\r\ntitle: Heat\r\n---\r\nBody\r\n", "heat.md").unwrap().0;
-        let b = parse("\u{feff}---\ntitle: Heat\n---\nBody\n", "heat.md").unwrap().0;
+        let a = parse("---\r\ntitle: Heat\r\n---\r\nBody\r\n", "heat.md")
+            .unwrap()
+            .0;
+        let b = parse("\u{feff}---\ntitle: Heat\n---\nBody\n", "heat.md")
+            .unwrap()
+            .0;
         assert_eq!(a, b);
     }
 
@@ -329,17 +346,32 @@ mod tests {
     #[test]
     fn invalid_utf8_names_line() {
         let bytes = b"+++\ntitle = \"x\"\n+++\n\xff\n";
-        let e = parse_entry(bytes, Path::new("a.md"), "a.md", BodyKind::Markdown, Tz::UTC).unwrap_err();
+        let e = parse_entry(
+            bytes,
+            Path::new("a.md"),
+            "a.md",
+            BodyKind::Markdown,
+            Tz::UTC,
+        )
+        .unwrap_err();
         assert_eq!(e[0].line, Some(4));
         assert!(e[0].message.contains("UTF-8"));
     }
 
     #[test]
     fn plain_text_with_and_without_header() {
-        let (e, _) = parse("Title: “Heat” – again\nDate: 2024-05-01\n\nFirst.\nSecond.\n", "x.txt").unwrap();
+        let (e, _) = parse(
+            "Title: “Heat” – again\nDate: 2024-05-01\n\nFirst.\nSecond.\n",
+            "x.txt",
+        )
+        .unwrap();
         assert_eq!(e.title, "“Heat” – again");
         assert_eq!(e.body, "First.\nSecond.\n");
-        let (e, _) = parse("Verdict: great.\n\nMore.\n", "2024-05-01-the-zone-of-interest.txt").unwrap();
+        let (e, _) = parse(
+            "Verdict: great.\n\nMore.\n",
+            "2024-05-01-the-zone-of-interest.txt",
+        )
+        .unwrap();
         assert_eq!(e.title, "The zone of interest");
         assert_eq!(e.body, "Verdict: great.\n\nMore.\n");
         assert!(e.date.is_none());

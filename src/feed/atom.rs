@@ -112,5 +112,8 @@ pub fn render(doc: &FeedDoc) -> String {
         )
         .expect("writing to a Vec cannot fail");
     let body = String::from_utf8(bytes).expect("atom_syndication writes UTF-8");
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", body.trim())
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
+        body.trim()
+    )
 }

@@ -48,9 +48,16 @@ fn check_rss(xml: &str) -> Vec<String> {
         v.push("R9: channel description is empty".into());
     }
     if !is_absolute_http(&channel.link) {
-        v.push(format!("R10: channel link `{}` is not an absolute URL", channel.link));
+        v.push(format!(
+            "R10: channel link `{}` is not an absolute URL",
+            channel.link
+        ));
     }
-    for d in channel.last_build_date.iter().chain(channel.pub_date.iter()) {
+    for d in channel
+        .last_build_date
+        .iter()
+        .chain(channel.pub_date.iter())
+    {
         if !is_rfc822(d) {
             v.push(format!("R15: channel date `{d}` is not RFC 822"));
         }
@@ -68,25 +75,35 @@ fn check_rss(xml: &str) -> Vec<String> {
                     v.push(format!("R12: guid `{}` appears twice", g.value));
                 }
                 if g.permalink && !is_absolute_http(&g.value) {
-                    v.push(format!("R14: permalink guid `{}` is not an absolute URL", g.value));
+                    v.push(format!(
+                        "R14: permalink guid `{}` is not an absolute URL",
+                        g.value
+                    ));
                 }
             }
         }
         match &item.pub_date {
-            Some(d) if !is_rfc822(d) => v.push(format!("R15: item `{name}` pubDate `{d}` is not RFC 822")),
+            Some(d) if !is_rfc822(d) => {
+                v.push(format!("R15: item `{name}` pubDate `{d}` is not RFC 822"))
+            }
             _ => {}
         }
-        if let Some(l) = &item.link {
-            if !is_absolute_http(l) {
-                v.push(format!("R10: item `{name}` link `{l}` is not absolute"));
-            }
+        if let Some(l) = &item.link
+            && !is_absolute_http(l)
+        {
+            v.push(format!("R10: item `{name}` link `{l}` is not absolute"));
         }
         if let Some(enc) = &item.enclosure {
             if enc.length.parse::<u64>().map_or(true, |n| n == 0) || enc.mime_type.is_empty() {
-                v.push(format!("R20: item `{name}` enclosure needs a length and a type"));
+                v.push(format!(
+                    "R20: item `{name}` enclosure needs a length and a type"
+                ));
             }
             if !is_absolute_http(&enc.url) {
-                v.push(format!("R23: item `{name}` enclosure URL `{}` is not absolute", enc.url));
+                v.push(format!(
+                    "R23: item `{name}` enclosure URL `{}` is not absolute",
+                    enc.url
+                ));
             }
         }
     }
@@ -125,7 +142,10 @@ fn check_atom(xml: &str) -> Vec<String> {
     for e in &feed.entries {
         let name = e.title.value.as_str();
         if !is_absolute_iri(&e.id) {
-            v.push(format!("R36: entry `{name}` id `{}` is not an absolute IRI", e.id));
+            v.push(format!(
+                "R36: entry `{name}` id `{}` is not an absolute IRI",
+                e.id
+            ));
         }
         if !ids.insert(e.id.clone()) {
             v.push(format!("R33: entry id `{}` appears twice", e.id));
@@ -134,14 +154,21 @@ fn check_atom(xml: &str) -> Vec<String> {
             v.push(format!("R33: entry `{}` has an empty title", e.id));
         }
         if !feed_has_author && e.authors.is_empty() {
-            v.push(format!("R30: entry `{name}` has no author and neither has the feed"));
+            v.push(format!(
+                "R30: entry `{name}` has no author and neither has the feed"
+            ));
         }
         if e.content.is_none() && !e.links.iter().any(|l| l.rel == "alternate") {
-            v.push(format!("R34: entry `{name}` has neither content nor an alternate link"));
+            v.push(format!(
+                "R34: entry `{name}` has neither content nor an alternate link"
+            ));
         }
         for l in &e.links {
             if !is_absolute_http(&l.href) {
-                v.push(format!("R10: entry `{name}` link `{}` is not absolute", l.href));
+                v.push(format!(
+                    "R10: entry `{name}` link `{}` is not absolute",
+                    l.href
+                ));
             }
         }
     }
@@ -158,7 +185,10 @@ mod tests {
         assert!(is_rfc822("Wed, 02 Oct 2002 13:00:00 GMT"));
         assert!(!is_rfc822("Wed, 2 Oct 2002 13:00:00 +0000"));
         assert!(!is_rfc822("Wed, 02 Oct 02 13:00:00 +0000"));
-        assert!(!is_rfc822("Thu, 02 Oct 2002 13:00:00 +0000"), "weekday must agree");
+        assert!(
+            !is_rfc822("Thu, 02 Oct 2002 13:00:00 +0000"),
+            "weekday must agree"
+        );
     }
 
     #[test]
@@ -172,6 +202,10 @@ mod tests {
         assert!(all.contains("R14"), "{all}");
         assert!(all.contains("R15"), "{all}");
         assert!(all.contains("appears twice"), "{all}");
-        assert!(check_rss("<rss").iter().any(|m| m.contains("not well-formed")));
+        assert!(
+            check_rss("<rss")
+                .iter()
+                .any(|m| m.contains("not well-formed"))
+        );
     }
 }

@@ -78,7 +78,10 @@ pub struct FeedItem {
 
 impl FeedDoc {
     pub fn self_url(&self, format: Format) -> Option<&Url> {
-        self.self_urls.iter().find(|(f, _)| *f == format).map(|(_, u)| u)
+        self.self_urls
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, u)| u)
     }
 
     /// The newest `updated` of any item: the feed's own last-change time, never the clock.

@@ -41,8 +41,16 @@ fn ext(name: &str, value: Option<&str>, attrs: &[(&str, Option<&str>)]) -> Exten
 }
 
 fn add(map: &mut rss::extension::ExtensionMap, prefix: &str, e: Extension) {
-    let local = e.name.split_once(':').map_or(e.name.as_str(), |(_, l)| l).to_string();
-    map.entry(prefix.to_string()).or_default().entry(local).or_default().push(e);
+    let local = e
+        .name
+        .split_once(':')
+        .map_or(e.name.as_str(), |(_, l)| l)
+        .to_string();
+    map.entry(prefix.to_string())
+        .or_default()
+        .entry(local)
+        .or_default()
+        .push(e);
 }
 
 /// Keeps a description within Apple's byte limit, cutting at a word boundary.
@@ -106,11 +114,19 @@ pub fn channel(doc: &FeedDoc) -> rss::Channel {
     if let Some(locked) = cfg.locked {
         let owner = cfg.owner.as_ref().and_then(|o| o.email.as_deref());
         let value = if locked { "yes" } else { "no" };
-        add(&mut exts, "podcast", ext("locked", Some(value), &[("owner", owner)]));
+        add(
+            &mut exts,
+            "podcast",
+            ext("locked", Some(value), &[("owner", owner)]),
+        );
     }
     for f in &cfg.funding {
         let text = f.text.as_deref().unwrap_or("Support the show");
-        add(&mut exts, "podcast", ext("funding", Some(text), &[("url", Some(&f.url))]));
+        add(
+            &mut exts,
+            "podcast",
+            ext("funding", Some(text), &[("url", Some(&f.url))]),
+        );
     }
     channel.extensions = exts;
 
@@ -137,10 +153,18 @@ pub fn channel(doc: &FeedDoc) -> rss::Channel {
             },
         );
         if let Some(s) = ep.season {
-            add(&mut exts, "podcast", ext("season", Some(&s.to_string()), &[]));
+            add(
+                &mut exts,
+                "podcast",
+                ext("season", Some(&s.to_string()), &[]),
+            );
         }
         if let Some(n) = ep.number {
-            add(&mut exts, "podcast", ext("episode", Some(&n.to_string()), &[]));
+            add(
+                &mut exts,
+                "podcast",
+                ext("episode", Some(&n.to_string()), &[]),
+            );
         }
         for t in &ep.transcripts {
             add(
@@ -162,7 +186,14 @@ pub fn channel(doc: &FeedDoc) -> rss::Channel {
             add(
                 &mut exts,
                 "podcast",
-                ext("chapters", Some(""), &[("url", Some(c)), ("type", Some("application/json+chapters"))]),
+                ext(
+                    "chapters",
+                    Some(""),
+                    &[
+                        ("url", Some(c)),
+                        ("type", Some("application/json+chapters")),
+                    ],
+                ),
             );
         }
         for p in &ep.persons {
@@ -197,8 +228,14 @@ mod tests {
     #[test]
     fn guid_matches_the_namespace_examples() {
         // docs/tags/guid.md examples (R67).
-        assert_eq!(podcast_guid("https://podnews.net/rss"), "9b024349-ccf0-5f69-a609-6b82873eab3c");
-        assert_eq!(podcast_guid("podnews.net/rss/"), "9b024349-ccf0-5f69-a609-6b82873eab3c");
+        assert_eq!(
+            podcast_guid("https://podnews.net/rss"),
+            "9b024349-ccf0-5f69-a609-6b82873eab3c"
+        );
+        assert_eq!(
+            podcast_guid("podnews.net/rss/"),
+            "9b024349-ccf0-5f69-a609-6b82873eab3c"
+        );
         assert_eq!(
             podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml"),
             "917393e3-1b1e-5cef-ace4-edaa54e1f810"

@@ -8,25 +8,154 @@ use crate::config::{FeedConfig, Format};
 
 /// Apple's categories and subcategories, with their exact case (R49).
 pub const APPLE_CATEGORIES: &[(&str, &[&str])] = &[
-    ("Arts", &["Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"]),
-    ("Business", &["Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"]),
+    (
+        "Arts",
+        &[
+            "Books",
+            "Design",
+            "Fashion & Beauty",
+            "Food",
+            "Performing Arts",
+            "Visual Arts",
+        ],
+    ),
+    (
+        "Business",
+        &[
+            "Careers",
+            "Entrepreneurship",
+            "Investing",
+            "Management",
+            "Marketing",
+            "Non-Profit",
+        ],
+    ),
     ("Comedy", &["Comedy Interviews", "Improv", "Stand-Up"]),
-    ("Education", &["Courses", "How To", "Language Learning", "Self-Improvement"]),
+    (
+        "Education",
+        &["Courses", "How To", "Language Learning", "Self-Improvement"],
+    ),
     ("Fiction", &["Comedy Fiction", "Drama", "Science Fiction"]),
     ("Government", &[]),
     ("History", &[]),
-    ("Health & Fitness", &["Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"]),
-    ("Kids & Family", &["Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"]),
-    ("Leisure", &["Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden", "Video Games"]),
-    ("Music", &["Music Commentary", "Music History", "Music Interviews"]),
-    ("News", &["Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News", "Tech News"]),
-    ("Religion & Spirituality", &["Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"]),
-    ("Science", &["Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences", "Nature", "Physics", "Social Sciences"]),
-    ("Society & Culture", &["Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"]),
-    ("Sports", &["Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby", "Running", "Soccer", "Softball", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"]),
+    (
+        "Health & Fitness",
+        &[
+            "Alternative Health",
+            "Fitness",
+            "Medicine",
+            "Mental Health",
+            "Nutrition",
+            "Sexuality",
+        ],
+    ),
+    (
+        "Kids & Family",
+        &[
+            "Education for Kids",
+            "Parenting",
+            "Pets & Animals",
+            "Stories for Kids",
+        ],
+    ),
+    (
+        "Leisure",
+        &[
+            "Animation & Manga",
+            "Automotive",
+            "Aviation",
+            "Crafts",
+            "Games",
+            "Hobbies",
+            "Home & Garden",
+            "Video Games",
+        ],
+    ),
+    (
+        "Music",
+        &["Music Commentary", "Music History", "Music Interviews"],
+    ),
+    (
+        "News",
+        &[
+            "Business News",
+            "Daily News",
+            "Entertainment News",
+            "News Commentary",
+            "Politics",
+            "Sports News",
+            "Tech News",
+        ],
+    ),
+    (
+        "Religion & Spirituality",
+        &[
+            "Buddhism",
+            "Christianity",
+            "Hinduism",
+            "Islam",
+            "Judaism",
+            "Religion",
+            "Spirituality",
+        ],
+    ),
+    (
+        "Science",
+        &[
+            "Astronomy",
+            "Chemistry",
+            "Earth Sciences",
+            "Life Sciences",
+            "Mathematics",
+            "Natural Sciences",
+            "Nature",
+            "Physics",
+            "Social Sciences",
+        ],
+    ),
+    (
+        "Society & Culture",
+        &[
+            "Documentary",
+            "Personal Journals",
+            "Philosophy",
+            "Places & Travel",
+            "Relationships",
+        ],
+    ),
+    (
+        "Sports",
+        &[
+            "Baseball",
+            "Basketball",
+            "Cricket",
+            "Fantasy Sports",
+            "Football",
+            "Golf",
+            "Hockey",
+            "Rugby",
+            "Running",
+            "Soccer",
+            "Softball",
+            "Swimming",
+            "Tennis",
+            "Volleyball",
+            "Wilderness",
+            "Wrestling",
+        ],
+    ),
     ("Technology", &[]),
     ("True Crime", &[]),
-    ("TV & Film", &["After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"]),
+    (
+        "TV & Film",
+        &[
+            "After Shows",
+            "Film History",
+            "Film Interviews",
+            "Film Reviews",
+            "TV Reviews",
+        ],
+    ),
 ];
 
 /// Enclosure types Apple accepts (R54).
@@ -58,31 +187,37 @@ pub fn check_channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
                 "feed `{name}`: category `{cat}` is not one of Apple's (R49); exact case matters, e.g. \"TV & Film\""
             )),
             Some((_, subs)) => {
-                if let Some(sub) = &cfg.subcategory {
-                    if !subs.contains(&sub.as_str()) {
+                if let Some(sub) = &cfg.subcategory
+                    && !subs.contains(&sub.as_str()) {
                         v.push(format!(
                             "feed `{name}`: subcategory `{sub}` is not under `{cat}` (R49); choose one of: {}",
                             if subs.is_empty() { "(none)".to_string() } else { subs.join(", ") }
                         ));
                     }
-                }
             }
         },
     }
     match &cfg.explicit {
-        None => v.push(format!("feed `{name}`: [feed.podcast] explicit is required (R46): true or false")),
+        None => v.push(format!(
+            "feed `{name}`: [feed.podcast] explicit is required (R46): true or false"
+        )),
         Some(value) if value.as_bool().is_none() => v.push(format!(
             "feed `{name}`: explicit = {value} is not a boolean: write true or false (R50)"
         )),
         Some(_) => {}
     }
-    if let Some(t) = &cfg.show_type {
-        if t != "episodic" && t != "serial" {
-            v.push(format!("feed `{name}`: type `{t}` must be episodic or serial (R59)"));
-        }
+    if let Some(t) = &cfg.show_type
+        && t != "episodic"
+        && t != "serial"
+    {
+        v.push(format!(
+            "feed `{name}`: type `{t}` must be episodic or serial (R59)"
+        ));
     }
     if language.is_none() {
-        v.push(format!("feed `{name}`: a podcast needs [site] language, e.g. \"en\" (R46, R48)"));
+        v.push(format!(
+            "feed `{name}`: a podcast needs [site] language, e.g. \"en\" (R46, R48)"
+        ));
     }
     match &cfg.image {
         None => v.push(format!("feed `{name}`: [feed.podcast] image is required (R46): a square JPEG or PNG, 1400 to 3000 px")),
@@ -99,18 +234,24 @@ pub fn check_channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
             }
         }
     }
-    if cfg.locked.is_some_and(|l| l) && cfg.owner.as_ref().and_then(|o| o.email.as_ref()).is_none() {
-        v.push(format!("feed `{name}`: locked = true needs owner = {{ name, email }} for podcast:locked (R69)"));
+    if cfg.locked.is_some_and(|l| l) && cfg.owner.as_ref().and_then(|o| o.email.as_ref()).is_none()
+    {
+        v.push(format!(
+            "feed `{name}`: locked = true needs owner = {{ name, email }} for podcast:locked (R69)"
+        ));
     }
     for f in &cfg.funding {
         if !f.url.starts_with("https://") {
-            v.push(format!("feed `{name}`: funding URL `{}` must use https (R65, R73)", f.url));
+            v.push(format!(
+                "feed `{name}`: funding URL `{}` must use https (R65, R73)",
+                f.url
+            ));
         }
     }
-    if let Some(g) = &cfg.guid {
-        if uuid::Uuid::parse_str(g).is_err() {
-            v.push(format!("feed `{name}`: guid `{g}` is not a UUID (R66)"));
-        }
+    if let Some(g) = &cfg.guid
+        && uuid::Uuid::parse_str(g).is_err()
+    {
+        v.push(format!("feed `{name}`: guid `{g}` is not a UUID (R66)"));
     }
     v
 }
@@ -130,14 +271,22 @@ pub fn check_artwork(path: &std::path::Path) -> Result<(), String> {
         _ => return Err("must be a JPEG or PNG".into()),
     };
     if !ext_ok {
-        return Err(format!("its extension `.{ext}` does not match its real type"));
+        return Err(format!(
+            "its extension `.{ext}` does not match its real type"
+        ));
     }
     let size = imagesize::blob_size(&bytes).map_err(|e| format!("size unreadable: {e}"))?;
     if size.width != size.height {
-        return Err(format!("must be square, is {}x{} px", size.width, size.height));
+        return Err(format!(
+            "must be square, is {}x{} px",
+            size.width, size.height
+        ));
     }
     if !(1400..=3000).contains(&size.width) {
-        return Err(format!("must be 1400 to 3000 px wide, is {} px", size.width));
+        return Err(format!(
+            "must be 1400 to 3000 px wide, is {} px",
+            size.width
+        ));
     }
     Ok(())
 }
@@ -156,19 +305,28 @@ pub fn check_episodes<'a>(
     for (source, item) in items {
         if let Some(enc) = &item.enclosure {
             if let Some(other) = urls.insert(&enc.url, source) {
-                v.push((source.to_string(), format!("uses the same audio URL as {other}; Apple ignores duplicates (R54)")));
+                v.push((
+                    source.to_string(),
+                    format!("uses the same audio URL as {other}; Apple ignores duplicates (R54)"),
+                ));
             }
             if !APPLE_MEDIA_TYPES.contains(&enc.mime.as_str()) {
-                v.push((source.to_string(), format!(
-                    "audio type `{}` is not one Apple accepts ({}) (R54)",
-                    enc.mime,
-                    APPLE_MEDIA_TYPES.join(", ")
-                )));
+                v.push((
+                    source.to_string(),
+                    format!(
+                        "audio type `{}` is not one Apple accepts ({}) (R54)",
+                        enc.mime,
+                        APPLE_MEDIA_TYPES.join(", ")
+                    ),
+                ));
             }
         }
         let number = item.episode.as_ref().and_then(|e| e.number);
         if serial && number.is_none() {
-            v.push((source.to_string(), "a serial show needs `episode` on every episode (R59)".into()));
+            v.push((
+                source.to_string(),
+                "a serial show needs `episode` on every episode (R59)".into(),
+            ));
         }
     }
     v

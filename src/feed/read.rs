@@ -20,7 +20,11 @@ pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
             .items
             .iter()
             .filter_map(|i| {
-                let id = i.guid.as_ref().map(|g| g.value.clone()).or_else(|| i.link.clone())?;
+                let id = i
+                    .guid
+                    .as_ref()
+                    .map(|g| g.value.clone())
+                    .or_else(|| i.link.clone())?;
                 Some(PublishedItem {
                     id: id.trim().to_string(),
                     title: i.title.clone().unwrap_or_default().trim().to_string(),

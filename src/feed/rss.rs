@@ -72,12 +72,14 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         })
         .collect();
 
-    let self_link = doc.self_url(Format::Rss).map(|u| rss::extension::atom::Link {
-        href: u.to_string(),
-        rel: "self".into(),
-        mime_type: Some(Format::Rss.media_type().into()),
-        ..Default::default()
-    });
+    let self_link = doc
+        .self_url(Format::Rss)
+        .map(|u| rss::extension::atom::Link {
+            href: u.to_string(),
+            rel: "self".into(),
+            mime_type: Some(Format::Rss.media_type().into()),
+            ..Default::default()
+        });
     let atom_links: Vec<_> = self_link
         .into_iter()
         .chain(doc.hubs.iter().map(|h| rss::extension::atom::Link {

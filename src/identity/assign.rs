@@ -76,7 +76,10 @@ pub fn assign(
     let mut by_title_date: HashMap<(&str, &str, NaiveDateTime), Vec<usize>> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         if orphan(i, &claimed) {
-            by_content.entry((&r.feed, &r.fingerprint)).or_default().push(i);
+            by_content
+                .entry((&r.feed, &r.fingerprint))
+                .or_default()
+                .push(i);
             by_title_date
                 .entry((&r.feed, &r.title, r.date.naive_utc()))
                 .or_default()
@@ -92,7 +95,10 @@ pub fn assign(
         if matched[k].is_some() {
             continue;
         }
-        let found = first_unclaimed(by_content.get(&(feed.as_str(), e.fingerprint.as_str())), &claimed);
+        let found = first_unclaimed(
+            by_content.get(&(feed.as_str(), e.fingerprint.as_str())),
+            &claimed,
+        );
         if let Some(i) = found {
             claimed[i] = true;
             matched[k] = Some(i);
@@ -144,7 +150,10 @@ pub fn assign(
                     _ => r.id.clone(),
                 };
                 if r.gone.take().is_some() {
-                    notes.push(Note(format!("{} is back; it keeps its id {}", e.source, id)));
+                    notes.push(Note(format!(
+                        "{} is back; it keeps its id {}",
+                        e.source, id
+                    )));
                 }
                 let published = e.date.unwrap_or(r.date);
                 if r.fingerprint != e.fingerprint {
@@ -303,7 +312,9 @@ mod tests {
             link: None,
             draft: false,
             kind: BodyKind::Markdown,
-            fingerprint: blake3::hash(format!("{title}{body}").as_bytes()).to_hex().to_string(),
+            fingerprint: blake3::hash(format!("{title}{body}").as_bytes())
+                .to_hex()
+                .to_string(),
             body: body.into(),
             episode: None,
         }
@@ -311,7 +322,10 @@ mod tests {
 
     fn run(state: &State, entries: Vec<Entry>, now: &str) -> Assigned {
         let present = entries.iter().map(|e| e.source.clone()).collect();
-        let entries = entries.into_iter().map(|e| ("reviews".to_string(), e)).collect();
+        let entries = entries
+            .into_iter()
+            .map(|e| ("reviews".to_string(), e))
+            .collect();
         assign("tag:example.com,2026:", state, entries, &present, at(now))
     }
 
@@ -337,9 +351,17 @@ mod tests {
         let b = run(&a.state, vec![entry("c/sub/b.md", "A", "x", Some(T0))], T1);
         assert_eq!(b.items[0].id, a.items[0].id);
         assert!(b.notes[0].0.contains("was c/a.md"));
-        let c = run(&b.state, vec![entry("c/sub/b.md", "A", "edited", Some(T0))], T1);
+        let c = run(
+            &b.state,
+            vec![entry("c/sub/b.md", "A", "edited", Some(T0))],
+            T1,
+        );
         assert_eq!(c.items[0].updated, at(T1));
-        let d = run(&c.state, vec![entry("c/sub/b.md", "A", "edited", Some(T0))], T2);
+        let d = run(
+            &c.state,
+            vec![entry("c/sub/b.md", "A", "edited", Some(T0))],
+            T2,
+        );
         assert_eq!(d.items[0].updated, at(T1));
         assert_eq!(d.items[0].id, a.items[0].id);
     }
@@ -363,7 +385,11 @@ mod tests {
         let c = run(&b.state, vec![], T2);
         assert!(c.notes.is_empty());
         // A different file with the same slug does not inherit the retired id.
-        let d = run(&c.state, vec![entry("c/2026-01-03-heat.md", "B", "z", Some(T2))], T2);
+        let d = run(
+            &c.state,
+            vec![entry("c/2026-01-03-heat.md", "B", "z", Some(T2))],
+            T2,
+        );
         assert_ne!(d.items[0].id, a.items[0].id);
         assert!(d.errors.is_empty());
     }

@@ -101,7 +101,8 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
         match hit {
             Some((i, item)) => {
                 used[i] = true;
-                out.matched.push((p.source.clone(), item.id.clone(), "link"));
+                out.matched
+                    .push((p.source.clone(), item.id.clone(), "link"));
             }
             None => pending.push(p),
         }
@@ -117,7 +118,8 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
         match hit {
             Some((i, item)) => {
                 used[i] = true;
-                out.matched.push((p.source.clone(), item.id.clone(), "title and date"));
+                out.matched
+                    .push((p.source.clone(), item.id.clone(), "title and date"));
             }
             None => out.unmatched_local.push(p.source.clone()),
         }
@@ -158,30 +160,53 @@ mod tests {
 
     #[test]
     fn detects_changes_and_vanished() {
-        let p = vec![planned("new-a", "A", "https://x/a/"), planned("b", "B", "https://x/b/")];
+        let p = vec![
+            planned("new-a", "A", "https://x/a/"),
+            planned("b", "B", "https://x/b/"),
+        ];
         let pubs = vec![
             published("old-a", "A", Some("https://x/a")),
             published("b", "B", None),
             published("c", "C", Some("https://x/c/")),
         ];
         let c = compare(&p, &pubs);
-        assert_eq!(c.id_changes, vec![("A".into(), "old-a".into(), "new-a".into())]);
+        assert_eq!(
+            c.id_changes,
+            vec![("A".into(), "old-a".into(), "new-a".into())]
+        );
         assert_eq!(c.vanished, vec![("C".into(), "c".into())]);
         assert!(!c.is_safe());
     }
 
     #[test]
     fn adopts_by_link_then_title_and_date() {
-        let p = vec![planned("x1", "A", "https://x/a/"), planned("x2", "B", "https://x/new-b/"), planned("x3", "D", "https://x/d/")];
+        let p = vec![
+            planned("x1", "A", "https://x/a/"),
+            planned("x2", "B", "https://x/new-b/"),
+            planned("x3", "D", "https://x/d/"),
+        ];
         let pubs = vec![
             published("https://old/b.html", "b", Some("https://old/b.html")),
             published("https://x/a/", "Renamed A", Some("https://x/a/")),
             published("https://old/z.html", "Z", None),
         ];
         let a = adopt(&p, &pubs);
-        assert_eq!(a.matched[0], ("c/A.md".into(), "https://x/a/".into(), "link"));
-        assert_eq!(a.matched[1], ("c/B.md".into(), "https://old/b.html".into(), "title and date"));
+        assert_eq!(
+            a.matched[0],
+            ("c/A.md".into(), "https://x/a/".into(), "link")
+        );
+        assert_eq!(
+            a.matched[1],
+            (
+                "c/B.md".into(),
+                "https://old/b.html".into(),
+                "title and date"
+            )
+        );
         assert_eq!(a.unmatched_local, vec!["c/D.md".to_string()]);
-        assert_eq!(a.unmatched_published, vec![("Z".into(), "https://old/z.html".into())]);
+        assert_eq!(
+            a.unmatched_published,
+            vec![("Z".into(), "https://old/z.html".into())]
+        );
     }
 }

@@ -27,10 +27,13 @@ pub fn check_site_id(id: &str) -> Result<(), String> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@' | '_'));
         let date = date_and_rest.split(':').next().unwrap_or("");
         let valid_date = [4, 7, 10].contains(&date.len())
-            && date
-                .chars()
-                .enumerate()
-                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+            && date.chars().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
         if valid_authority && valid_date && date_and_rest.contains(':') {
             return Ok(());
         }
@@ -45,15 +48,25 @@ pub fn check_site_id(id: &str) -> Result<(), String> {
 /// The site id used when `[site] id` is not set and no state recorded one: a UUID named after
 /// the base URL's host, so the same host gives the same ids on every machine.
 pub fn site_id_from_host(base_url: &Url) -> String {
-    let host = base_url.host_str().unwrap_or("localhost").to_ascii_lowercase();
+    let host = base_url
+        .host_str()
+        .unwrap_or("localhost")
+        .to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
-    format!("urn:uuid:{}", Uuid::new_v5(&Uuid::NAMESPACE_DNS, host.as_bytes()))
+    format!(
+        "urn:uuid:{}",
+        Uuid::new_v5(&Uuid::NAMESPACE_DNS, host.as_bytes())
+    )
 }
 
 /// The id of an entry that has none recorded: a function of the site id, the feed and the slug.
 pub fn derive_id(site_id: &str, feed: &str, slug: &str) -> String {
     if site_id.starts_with("tag:") {
-        let sep = if site_id.ends_with(':') || site_id.ends_with('/') { "" } else { "/" };
+        let sep = if site_id.ends_with(':') || site_id.ends_with('/') {
+            ""
+        } else {
+            "/"
+        };
         return format!("{site_id}{sep}{feed}/{}", encode_segment(slug));
     }
     let uuid_text = site_id.strip_prefix("urn:uuid:").unwrap_or(site_id);

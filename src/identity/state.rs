@@ -104,11 +104,13 @@ pub fn load_state(path: &Path) -> Result<Option<State>> {
     match std::fs::read_to_string(path) {
         Ok(text) => State::parse(&text, path).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(Error::State(Diagnostic::new(
-            path,
-            None,
-            "the state file is not valid UTF-8; it was left untouched: restore it from version control",
-        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(Error::State(Diagnostic::new(
+                path,
+                None,
+                "the state file is not valid UTF-8; it was left untouched: restore it from version control",
+            )))
+        }
         Err(e) => Err(Error::io(path, "reading the state file", e)),
     }
 }
