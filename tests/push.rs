@@ -1026,13 +1026,20 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     assert_eq!(hub.with("POST").len(), 9);
 }
 
-/// The example config in docs/push.md parses, and the defaults its table names are the real
-/// ones, so the docs and the config structs cannot drift apart.
+/// The example config in the README's push section parses, and the defaults its table names
+/// are the real ones, so the docs and the config structs cannot drift apart.
 #[test]
 fn the_documented_config_example_parses() {
     use feedwright::publish::config::{AuthKind, PublishConfig};
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/push.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let doc = readme
+        .split("## Pushing the feeds to your web server")
+        .nth(1)
+        .expect("README has the push section")
+        .split("\n## ")
+        .next()
+        .unwrap();
     let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let path = std::path::Path::new("/srv/site/config.toml");
@@ -1058,7 +1065,10 @@ fn the_documented_config_example_parses() {
         format!("| `hub_param` | `\"{}\"` |", d.hub_param),
         format!("| `state_file` | `\"{}\"` |", d.state_file.display()),
     ] {
-        assert!(doc.contains(&row), "docs/push.md should have the row {row}");
+        assert!(
+            doc.contains(&row),
+            "the README's push section should have the row {row}"
+        );
     }
 }
 

@@ -24,6 +24,7 @@ fn readme_config_reference_parses() {
         .unwrap_or_else(|e| panic!("README config does not parse: {e}"));
     assert_eq!(config.feeds.len(), 2);
     assert!(config.feeds[1].podcast.is_some());
+    assert!(config.publish.url.is_some() && !config.publish.hubs.is_empty());
     // Every key the reference shows is one the code knows: an unknown key would have failed.
     for key in [
         "state_file",

@@ -18,6 +18,22 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+fn list_files(dir: &Path, rel: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = rel.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            list_files(&e.path(), &name, out);
+        } else {
+            out.push(name);
+        }
+    }
+}
+
 #[test]
 fn committed_feeds_are_up_to_date() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -41,12 +57,18 @@ fn committed_feeds_are_up_to_date() {
         "",
         "feeds/ is stale: run `cargo run --release -- build` and commit feeds/"
     );
-    for e in std::fs::read_dir(repo.join("feeds")).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        let ours = std::fs::read(e.path()).unwrap();
-        let fresh = std::fs::read(dir.path().join("feeds").join(&name)).unwrap();
-        assert!(ours == fresh, "feeds/{} is stale", name.to_string_lossy());
+    let mut committed = Vec::new();
+    list_files(&repo.join("feeds"), Path::new(""), &mut committed);
+    let mut fresh = Vec::new();
+    list_files(&dir.path().join("feeds"), Path::new(""), &mut fresh);
+    assert_eq!(
+        committed, fresh,
+        "feeds/ holds other files than a build writes"
+    );
+    for rel in &committed {
+        let ours = std::fs::read(repo.join("feeds").join(rel)).unwrap();
+        let new = std::fs::read(dir.path().join("feeds").join(rel)).unwrap();
+        assert!(ours == new, "feeds/{} is stale", rel.display());
     }
     let state = std::fs::read(dir.path().join("feedwright-state.toml")).unwrap();
     assert_eq!(

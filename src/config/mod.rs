@@ -38,10 +38,10 @@ struct RawSite {
     feeds_url: Option<String>,
     state_file: Option<PathBuf>,
     size_budget_kb: Option<u64>,
-    /// Reference the browser stylesheet `feed.xsl` from every RSS and Atom file (docs/extras.md).
+    /// Reference the browser stylesheet `feed.xsl` from every RSS and Atom file (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     stylesheet: bool,
-    /// Write `index.opml` listing every feed (docs/extras.md).
+    /// Write `index.opml` listing every feed (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     opml: bool,
 }
@@ -65,10 +65,10 @@ struct RawFeed {
     limit: Option<usize>,
     kind: Option<FeedKind>,
     podcast: Option<podcast::RawPodcast>,
-    /// One feed per tag under `tags/` (docs/extras.md).
+    /// One feed per tag under `tags/` (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     tags: bool,
-    /// RFC 5005 archive pages under `archive/<name>/` (docs/extras.md).
+    /// RFC 5005 archive pages under `archive/<name>/` (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     archive: bool,
 }
