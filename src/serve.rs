@@ -238,13 +238,6 @@ pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
     }
 }
 
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A plain list of a folder's files, so `/` in a browser shows what there is.
 fn listing(dir: &Path, target: &str) -> Vec<u8> {
     let mut names: Vec<(String, bool)> = std::fs::read_dir(dir)
@@ -269,15 +262,15 @@ fn listing(dir: &Path, target: &str) -> Vec<u8> {
             let shown = if *d { format!("{n}/") } else { n.clone() };
             format!(
                 "<li><a href=\"{}{}\">{}</a></li>\n",
-                escape_html(&base),
-                escape_html(&shown),
-                escape_html(&shown)
+                crate::content::render::escape_html(&base),
+                crate::content::render::escape_html(&shown),
+                crate::content::render::escape_html(&shown)
             )
         })
         .collect();
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>feedwright: {t}</title></head>\n<body><h1>{t}</h1>\n<ul>\n{items}</ul></body></html>\n",
-        t = escape_html(target)
+        t = crate::content::render::escape_html(target)
     )
     .into_bytes()
 }

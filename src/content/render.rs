@@ -81,6 +81,13 @@ fn is_separator(line: &str) -> bool {
 }
 
 /// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    escape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` escaped for HTML element content and attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
