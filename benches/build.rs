@@ -34,7 +34,12 @@ fn options() -> Options {
                 let list = args.next().expect("--n needs a list like 1000,10000");
                 sizes = list
                     .split(',')
-                    .map(|s| s.trim().replace('_', "").parse().expect("--n takes numbers"))
+                    .map(|s| {
+                        s.trim()
+                            .replace('_', "")
+                            .parse()
+                            .expect("--n takes numbers")
+                    })
                     .collect();
             }
             "--full" => full = true,
@@ -57,8 +62,12 @@ struct Run {
 }
 
 /// Runs `cmd` to completion, reaping it with `wait4` to read its own peak RSS.
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> Run {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = cmd.spawn().expect("cannot start the command");
     let mut stderr = String::new();
@@ -108,7 +117,9 @@ fn snapshot(corpus: &Corpus, limit: usize) -> Vec<(PathBuf, SystemTime)> {
     paths
         .into_iter()
         .map(|p| {
-            let t = std::fs::metadata(&p).and_then(|m| m.modified()).expect("output exists");
+            let t = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .expect("output exists");
             (p, t)
         })
         .collect()
@@ -143,9 +154,18 @@ fn main() {
     if let Some(dir) = &opts.keep {
         std::fs::create_dir_all(dir).expect("creating the corpus folder");
         let c = corpus::generate(dir, opts.sizes[0]).expect("writing the corpus");
-        eprintln!("wrote {} files, {} bytes into {}", c.files.len(), c.bytes, dir.display());
+        eprintln!(
+            "wrote {} files, {} bytes into {}",
+            c.files.len(),
+            c.bytes,
+            dir.display()
+        );
         for limit in LIMITS {
-            eprintln!("  {:?} --config {} --now {NOW} build", bin, c.config(limit).display());
+            eprintln!(
+                "  {:?} --config {} --now {NOW} build",
+                bin,
+                c.config(limit).display()
+            );
         }
         return;
     }
@@ -161,7 +181,11 @@ fn main() {
         eprintln!("n = {n}: generating corpus...");
         let corpus = corpus::generate(tmp.path(), n).expect("writing the corpus");
         measure(&mut cat_cmd(&corpus)); // warm the cache
-        eprintln!("n = {n}: {} files, {} bytes", corpus.files.len(), corpus.bytes);
+        eprintln!(
+            "n = {n}: {} files, {} bytes",
+            corpus.files.len(),
+            corpus.bytes
+        );
         for limit in LIMITS {
             // One untimed build warms the binary and the page cache.
             reset(&corpus, limit);
@@ -225,7 +249,9 @@ fn main() {
          `÷ floor` is the median of (build / the `cat` run just before it)."
     );
     println!();
-    println!("| reviews | files | bytes | `cat` floor | limit | build | ÷ floor | per file | peak RSS | no-change rebuild | ÷ build | rebuild wrote |");
+    println!(
+        "| reviews | files | bytes | `cat` floor | limit | build | ÷ floor | per file | peak RSS | no-change rebuild | ÷ build | rebuild wrote |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in rows {
         println!("{r}");

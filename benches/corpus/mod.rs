@@ -41,28 +41,155 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "film", "camera", "light", "silence", "city", "night", "frame", "score", "actor",
-    "director", "story", "moment", "scene", "memory", "river", "winter", "house", "voice",
-    "shadow", "cut", "rhythm", "close-up", "landscape", "dialogue", "ending", "tension", "grief",
-    "humour", "colour", "archive", "audience", "festival", "sequence", "montage", "gesture",
-    "and", "of", "with", "against", "through", "without", "before", "after", "under", "never",
-    "always", "quietly", "slowly", "brilliantly", "strangely", "almost", "perhaps", "still",
-    "holds", "breaks", "returns", "lingers", "refuses", "remembers", "watches", "follows",
-    "opens", "closes", "burns", "drifts", "insists", "trusts", "betrays", "mirrors", "echoes",
-    "a", "its", "every", "one", "two", "long", "brief", "bright", "dark", "cold", "warm", "late",
-    "early", "patient", "restless", "tender", "brutal", "precise", "loose", "generous", "spare",
+    "the",
+    "film",
+    "camera",
+    "light",
+    "silence",
+    "city",
+    "night",
+    "frame",
+    "score",
+    "actor",
+    "director",
+    "story",
+    "moment",
+    "scene",
+    "memory",
+    "river",
+    "winter",
+    "house",
+    "voice",
+    "shadow",
+    "cut",
+    "rhythm",
+    "close-up",
+    "landscape",
+    "dialogue",
+    "ending",
+    "tension",
+    "grief",
+    "humour",
+    "colour",
+    "archive",
+    "audience",
+    "festival",
+    "sequence",
+    "montage",
+    "gesture",
+    "and",
+    "of",
+    "with",
+    "against",
+    "through",
+    "without",
+    "before",
+    "after",
+    "under",
+    "never",
+    "always",
+    "quietly",
+    "slowly",
+    "brilliantly",
+    "strangely",
+    "almost",
+    "perhaps",
+    "still",
+    "holds",
+    "breaks",
+    "returns",
+    "lingers",
+    "refuses",
+    "remembers",
+    "watches",
+    "follows",
+    "opens",
+    "closes",
+    "burns",
+    "drifts",
+    "insists",
+    "trusts",
+    "betrays",
+    "mirrors",
+    "echoes",
+    "a",
+    "its",
+    "every",
+    "one",
+    "two",
+    "long",
+    "brief",
+    "bright",
+    "dark",
+    "cold",
+    "warm",
+    "late",
+    "early",
+    "patient",
+    "restless",
+    "tender",
+    "brutal",
+    "precise",
+    "loose",
+    "generous",
+    "spare",
 ];
 
 const TITLE_WORDS: &[&str] = &[
-    "Heat", "Past", "Lives", "Zone", "Interest", "Ballerina", "Harbour", "Glass", "Orchard",
-    "Midnight", "Signal", "Paper", "Moons", "Tide", "Salt", "Ember", "Lantern", "Quarry",
-    "Meridian", "Static", "Velvet", "Hollow", "Canal", "Tundra", "Mirage", "Atlas", "Cinder",
-    "Falcon", "Riviera", "Cobalt", "Saffron", "Thicket", "Garnet", "Vesper", "Aurora", "Basalt",
+    "Heat",
+    "Past",
+    "Lives",
+    "Zone",
+    "Interest",
+    "Ballerina",
+    "Harbour",
+    "Glass",
+    "Orchard",
+    "Midnight",
+    "Signal",
+    "Paper",
+    "Moons",
+    "Tide",
+    "Salt",
+    "Ember",
+    "Lantern",
+    "Quarry",
+    "Meridian",
+    "Static",
+    "Velvet",
+    "Hollow",
+    "Canal",
+    "Tundra",
+    "Mirage",
+    "Atlas",
+    "Cinder",
+    "Falcon",
+    "Riviera",
+    "Cobalt",
+    "Saffron",
+    "Thicket",
+    "Garnet",
+    "Vesper",
+    "Aurora",
+    "Basalt",
 ];
 
 const TAGS: &[&str] = &[
-    "drama", "thriller", "documentary", "comedy", "animation", "horror", "romance", "western",
-    "noir", "festival", "restoration", "debut", "sci-fi", "musical", "short",
+    "drama",
+    "thriller",
+    "documentary",
+    "comedy",
+    "animation",
+    "horror",
+    "romance",
+    "western",
+    "noir",
+    "festival",
+    "restoration",
+    "debut",
+    "sci-fi",
+    "musical",
+    "short",
 ];
 
 const AUTHORS: &[&str] = &["Ada Critic", "Ben Reel", "Chloé Marchand", "Dev Sharma"];
@@ -82,8 +209,15 @@ fn sentence(rng: &mut Rng, out: &mut String, links: bool) {
             match rng.below(40) {
                 0 => write!(out, "*{w}*").unwrap(),
                 1 => write!(out, "**{w}**").unwrap(),
-                2 if links => write!(out, "[{w}](../{}/)", rng.pick(TITLE_WORDS).to_lowercase()).unwrap(),
-                3 if links => write!(out, "[{w}](https://www.example.org/films/{})", rng.below(5000)).unwrap(),
+                2 if links => {
+                    write!(out, "[{w}](../{}/)", rng.pick(TITLE_WORDS).to_lowercase()).unwrap()
+                }
+                3 if links => write!(
+                    out,
+                    "[{w}](https://www.example.org/films/{})",
+                    rng.below(5000)
+                )
+                .unwrap(),
                 4 => out.push_str("“quoted”"),
                 _ => out.push_str(w),
             }
@@ -109,7 +243,13 @@ fn markdown_body(rng: &mut Rng, target: usize) -> String {
     let mut footnotes = 0;
     while out.len() < target {
         match rng.below(20) {
-            0 => writeln!(out, "## {} {}", rng.pick(TITLE_WORDS), rng.pick(TITLE_WORDS)).unwrap(),
+            0 => writeln!(
+                out,
+                "## {} {}",
+                rng.pick(TITLE_WORDS),
+                rng.pick(TITLE_WORDS)
+            )
+            .unwrap(),
             1 => writeln!(
                 out,
                 "![{} still](img/still-{}.jpg \"{}\")",
@@ -184,7 +324,11 @@ fn front(rng: &mut Rng, year: usize, month: usize, day: usize) -> Front {
     let date = if rng.chance(50) {
         format!("{year:04}-{month:02}-{day:02}")
     } else {
-        format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:00+01:00", rng.below(24), rng.below(60))
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:00+01:00",
+            rng.below(24),
+            rng.below(60)
+        )
     };
     let mut tags = Vec::new();
     for _ in 0..rng.below(4) {
@@ -255,7 +399,13 @@ fn yaml_file(f: &Front, body: &str) -> String {
 
 fn text_file(f: &Front, body: &str) -> String {
     let mut s = String::with_capacity(body.len() + 300);
-    writeln!(s, "Title: {}\nDate: {}", f.title, f.date.replace('T', " ").replace("+01:00", "")).unwrap();
+    writeln!(
+        s,
+        "Title: {}\nDate: {}",
+        f.title,
+        f.date.replace('T', " ").replace("+01:00", "")
+    )
+    .unwrap();
     if !f.tags.is_empty() {
         writeln!(s, "Tags: {}", f.tags.join(", ")).unwrap();
     }
@@ -349,21 +499,36 @@ pub fn generate(root: &Path, n: usize) -> std::io::Result<Corpus> {
         bytes: 0,
     };
     for limit in LIMITS {
-        std::fs::write(root.join(format!("config-limit{limit}.toml")), config_text(limit))?;
+        std::fs::write(
+            root.join(format!("config-limit{limit}.toml")),
+            config_text(limit),
+        )?;
     }
     for i in 0..n {
         // Spread over 2000..=2025 so every date is before NOW.
         let year = 2000 + (i * 26) / n.max(1);
         let (month, day) = (1 + rng.below(12), 1 + rng.below(28));
         let f = front(&mut rng, year, month, day);
-        let slug = format!("{}-{i}", f.title.split(' ').next().unwrap_or("x").to_lowercase());
+        let slug = format!(
+            "{}-{i}",
+            f.title.split(' ').next().unwrap_or("x").to_lowercase()
+        );
         let target = 5600 + rng.below(900);
         let dir = root.join(format!("content/reviews/{year}"));
         let stem = format!("{year:04}-{month:02}-{day:02}-{slug}");
         let (name, text) = match rng.below(10) {
-            0..=3 => (format!("{stem}.md"), toml_file(&f, &markdown_body(&mut rng, target))),
-            4..=7 => (format!("{stem}.md"), yaml_file(&f, &markdown_body(&mut rng, target))),
-            _ => (format!("{stem}.txt"), text_file(&f, &text_body(&mut rng, target))),
+            0..=3 => (
+                format!("{stem}.md"),
+                toml_file(&f, &markdown_body(&mut rng, target)),
+            ),
+            4..=7 => (
+                format!("{stem}.md"),
+                yaml_file(&f, &markdown_body(&mut rng, target)),
+            ),
+            _ => (
+                format!("{stem}.txt"),
+                text_file(&f, &text_body(&mut rng, target)),
+            ),
         };
         write(&dir.join(name), &text, &mut corpus)?;
     }
@@ -376,7 +541,11 @@ pub fn generate(root: &Path, n: usize) -> std::io::Result<Corpus> {
         let target = 1500 + rng.below(1500);
         let body = markdown_body(&mut rng, target);
         let name = format!("episode-{:05}.md", i + 1);
-        write(&root.join("content/episodes").join(name), &yaml_file(&f, &body), &mut corpus)?;
+        write(
+            &root.join("content/episodes").join(name),
+            &yaml_file(&f, &body),
+            &mut corpus,
+        )?;
     }
     Ok(corpus)
 }
