@@ -1,7 +1,7 @@
 //! Comparing what a build would publish with a feed that is already out there: the guard
 //! against floods of duplicates, and the matcher for adopting another tool's GUIDs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -36,26 +36,69 @@ impl Comparison {
     }
 }
 
-fn same_title(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+/// Titles compare without case or surrounding space.
+fn title_key(title: &str) -> String {
+    title.trim().to_lowercase()
 }
 
-fn same_link(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+/// Links compare without trailing slashes.
+fn link_key(link: &str) -> &str {
+    link.trim().trim_end_matches('/')
+}
+
+/// Looks up the first of several items by a key, in their original order; each is taken once.
+struct Index<'a> {
+    slots: HashMap<String, Vec<usize>>,
+    used: &'a mut [bool],
+}
+
+impl Index<'_> {
+    fn build<'a, T>(
+        items: &[T],
+        used: &'a mut [bool],
+        key: impl Fn(&T) -> Option<String>,
+    ) -> Index<'a> {
+        let mut slots: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(k) = key(item) {
+                slots.entry(k).or_default().push(i);
+            }
+        }
+        Index { slots, used }
+    }
+
+    /// The first unused item under `key` that passes `accept`, marked used.
+    fn take(&mut self, key: &str, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        let found = self
+            .slots
+            .get(key)?
+            .iter()
+            .copied()
+            .find(|&i| !self.used[i] && accept(i))?;
+        self.used[found] = true;
+        Some(found)
+    }
 }
 
 pub fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Comparison {
     let mut out = Comparison::default();
-    let by_id: HashMap<&str, &PlannedEntry> = planned.iter().map(|p| (p.id.as_str(), p)).collect();
+    let by_id: HashSet<&str> = planned.iter().map(|p| p.id.as_str()).collect();
+    let mut by_link: HashMap<&str, &PlannedEntry> = HashMap::new();
+    let mut by_title: HashMap<String, &PlannedEntry> = HashMap::new();
+    for p in planned {
+        by_link.entry(link_key(&p.link)).or_insert(p);
+        by_title.entry(title_key(&p.title)).or_insert(p);
+    }
     for item in published {
-        if by_id.contains_key(item.id.as_str()) {
+        if by_id.contains(item.id.as_str()) {
             continue;
         }
-        let by_link = item
+        let found = item
             .link
             .as_deref()
-            .and_then(|l| planned.iter().find(|p| same_link(&p.link, l)));
-        match by_link.or_else(|| planned.iter().find(|p| same_title(&p.title, &item.title))) {
+            .and_then(|l| by_link.get(link_key(l)))
+            .or_else(|| by_title.get(&title_key(&item.title)));
+        match found {
             Some(p) => out
                 .id_changes
                 .push((item.title.clone(), item.id.clone(), p.id.clone())),
@@ -88,40 +131,43 @@ pub struct Adoption {
     pub unmatched_published: Vec<(String, String)>,
 }
 
-/// Matches by link first, then by title and publication date (same day in UTC, since tools
-/// write dates in different zones). Each side is used at most once.
+/// Matches by link first, then by title and publication date (the same instant, or the same
+/// calendar day as each side wrote it, since tools write dates in different zones). Each side
+/// is used at most once.
 pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption {
     let mut used = vec![false; published.len()];
     let mut out = Adoption::default();
     let mut pending = Vec::new();
-    for p in planned {
-        let hit = published.iter().enumerate().find(|(i, item)| {
-            !used[*i] && item.link.as_deref().is_some_and(|l| same_link(l, &p.link))
+    {
+        let mut by_link = Index::build(published, &mut used, |i: &PublishedItem| {
+            i.link.as_deref().map(|l| link_key(l).to_string())
         });
-        match hit {
-            Some((i, item)) => {
-                used[i] = true;
-                out.matched
-                    .push((p.source.clone(), item.id.clone(), "link"));
+        for p in planned {
+            match by_link.take(link_key(&p.link), |_| true) {
+                Some(i) => out
+                    .matched
+                    .push((p.source.clone(), published[i].id.clone(), "link")),
+                None => pending.push(p),
             }
-            None => pending.push(p),
         }
     }
-    for p in pending {
-        let hit = published.iter().enumerate().find(|(i, item)| {
-            !used[*i]
-                && same_title(&item.title, &p.title)
-                && item
-                    .published
-                    .is_some_and(|d| d.date_naive() == p.published.date_naive() || d == p.published)
+    {
+        let mut by_title = Index::build(published, &mut used, |i: &PublishedItem| {
+            Some(title_key(&i.title))
         });
-        match hit {
-            Some((i, item)) => {
-                used[i] = true;
-                out.matched
-                    .push((p.source.clone(), item.id.clone(), "title and date"));
+        for p in pending {
+            let same_day = |i: usize| {
+                published[i]
+                    .published
+                    .is_some_and(|d| d == p.published || d.date_naive() == p.published.date_naive())
+            };
+            match by_title.take(&title_key(&p.title), same_day) {
+                Some(i) => {
+                    out.matched
+                        .push((p.source.clone(), published[i].id.clone(), "title and date"))
+                }
+                None => out.unmatched_local.push(p.source.clone()),
             }
-            None => out.unmatched_local.push(p.source.clone()),
         }
     }
     out.unmatched_published = published
