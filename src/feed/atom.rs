@@ -102,18 +102,34 @@ pub fn feed(doc: &FeedDoc) -> Feed {
 }
 
 pub fn render(doc: &FeedDoc) -> String {
-    let bytes = feed(doc)
+    // The declaration goes into the buffer first and the crate writes after it, into a buffer
+    // large enough never to grow: no copy of the ~100 MB document afterwards.
+    let mut head = Vec::with_capacity(super::rss::capacity(doc));
+    head.extend_from_slice(super::rss::DECLARATION.as_bytes());
+    head.push(b'\n');
+    let start = head.len();
+    let mut bytes = feed(doc)
         .write_with_config(
-            Vec::new(),
+            head,
             WriteConfig {
                 write_document_declaration: false,
                 indent_size: Some(2),
             },
         )
         .expect("writing to a Vec cannot fail");
-    let body = String::from_utf8(bytes).expect("atom_syndication writes UTF-8");
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
-        body.trim()
-    )
+    let leading = bytes[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    if leading > 0 {
+        bytes.drain(start..start + leading);
+    }
+    let trailing = bytes[start..]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    bytes.truncate(bytes.len() - trailing);
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("atom_syndication writes UTF-8")
 }

@@ -1,10 +1,19 @@
-//! Every build checks its own output: the written bytes are parsed back and held to the RSS 2.0
+//! Every build checks its own output: the written bytes are read back and held to the RSS 2.0
 //! and Atom rules that can be verified mechanically. A violation is a bug or a bad input that
 //! slipped through, and fails the build rather than reaching subscribers.
+//!
+//! The check streams over the document with quick-xml (the reader the `rss` and
+//! `atom_syndication` crates use) instead of building their `Channel` / `Feed` values: a full
+//! feed of every item is ~100 MB, and only a few short fields of each item are looked at. The
+//! walk itself verifies well-formedness (one root element, matching end tags, attribute syntax,
+//! references that resolve); bodies are checked but never copied.
 
 use std::collections::HashSet;
 
 use chrono::DateTime;
+use quick_xml::XmlVersion;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use crate::config::Format;
 
@@ -35,140 +44,682 @@ pub fn is_rfc822(date: &str) -> bool {
         && DateTime::parse_from_rfc2822(date).is_ok()
 }
 
-fn check_rss(xml: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    let channel = match rss::Channel::read_from(xml.as_bytes()) {
-        Ok(c) => c,
-        Err(e) => return vec![format!("RSS is not well-formed: {e}")],
-    };
-    if channel.title.trim().is_empty() {
-        v.push("R9: channel title is empty".into());
-    }
-    if channel.description.trim().is_empty() {
-        v.push("R9: channel description is empty".into());
-    }
-    if !is_absolute_http(&channel.link) {
-        v.push(format!(
-            "R10: channel link `{}` is not an absolute URL",
-            channel.link
-        ));
-    }
-    for d in channel
-        .last_build_date
-        .iter()
-        .chain(channel.pub_date.iter())
-    {
-        if !is_rfc822(d) {
-            v.push(format!("R15: channel date `{d}` is not RFC 822"));
+fn is_rfc3339(date: &str) -> bool {
+    DateTime::parse_from_rfc3339(date.trim()).is_ok()
+}
+
+/// What the walk keeps of an element's own text (the text, CDATA and references directly in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capture {
+    /// Nothing: the text is only checked for well-formedness.
+    Skip,
+    /// The text, with child elements written back as `<name>` markers (as atom_syndication
+    /// reads text constructs); for short fields only.
+    Text,
+    /// Only whether it holds anything but whitespace: for bodies, which are never copied.
+    Presence,
+}
+
+/// The text of a finished element, as asked for by [`Capture`].
+enum Captured<'t> {
+    None,
+    Text(&'t str),
+    Present(bool),
+}
+
+/// Receives the elements of a document in order; `depth` is 0 for the root element.
+trait Visitor {
+    /// An element starts; returns what to keep of its text, or why the document is rejected.
+    fn start(&mut self, depth: usize, e: &BytesStart<'_>) -> Result<Capture, String>;
+    /// The element started last at `depth` ends.
+    fn end(&mut self, depth: usize, text: Captured<'_>);
+}
+
+/// Walks `xml`, verifying that it is well-formed, and reports every element to `visitor`.
+fn walk(xml: &str, visitor: &mut impl Visitor) -> Result<(), String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    // quick-xml's defaults: end tags must match their start tag, a `&` must start a reference.
+    reader.config_mut().check_end_names = true;
+    // The capture of each open element: the text of the innermost one that captures goes to it.
+    let mut open: Vec<Capture> = Vec::new();
+    let mut capturing: Option<usize> = None;
+    let mut text = String::new();
+    let mut present = false;
+    let mut seen_root = false;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("{e} at byte {}", reader.error_position()))?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if open.is_empty() && seen_root => {
+                return Err(format!(
+                    "a second root element <{}>",
+                    String::from_utf8_lossy(e.name().as_ref())
+                ));
+            }
+            Event::Start(e) => {
+                check_attributes(&e)?;
+                let depth = open.len();
+                if let Some(c) = capturing
+                    && c + 1 == depth
+                    && open[c] == Capture::Text
+                {
+                    push_markup(&mut text, &e, false);
+                }
+                let capture = visitor.start(depth, &e)?;
+                if capture != Capture::Skip {
+                    capturing = Some(depth);
+                    text.clear();
+                    present = false;
+                }
+                open.push(capture);
+                seen_root = true;
+            }
+            Event::Empty(e) => {
+                check_attributes(&e)?;
+                let depth = open.len();
+                if let Some(c) = capturing
+                    && c + 1 == depth
+                    && open[c] == Capture::Text
+                {
+                    push_markup(&mut text, &e, true);
+                }
+                let capture = visitor.start(depth, &e)?;
+                visitor.end(
+                    depth,
+                    match capture {
+                        Capture::Skip => Captured::None,
+                        Capture::Text => Captured::Text(""),
+                        Capture::Presence => Captured::Present(false),
+                    },
+                );
+                seen_root = true;
+            }
+            Event::End(_) => {
+                // quick-xml has matched the name against the start tag.
+                let capture = open.pop().expect("quick-xml rejects an unmatched end tag");
+                let depth = open.len();
+                let captured = if capturing == Some(depth) {
+                    capturing = open.iter().rposition(|c| *c != Capture::Skip);
+                    match capture {
+                        Capture::Text => Captured::Text(&text),
+                        Capture::Presence => Captured::Present(present),
+                        Capture::Skip => Captured::None,
+                    }
+                } else {
+                    Captured::None
+                };
+                visitor.end(depth, captured);
+            }
+            Event::Text(t) => {
+                let raw: &[u8] = &t;
+                if open.is_empty() {
+                    if !raw.iter().all(u8::is_ascii_whitespace) {
+                        return Err("text outside the root element".into());
+                    }
+                    continue;
+                }
+                if capturing == Some(open.len() - 1) {
+                    let s = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+                    keep(open[open.len() - 1], s, &mut text, &mut present);
+                }
+            }
+            Event::CData(t) => {
+                if open.is_empty() {
+                    return Err("CDATA outside the root element".into());
+                }
+                if capturing == Some(open.len() - 1) {
+                    let s = std::str::from_utf8(&t).map_err(|e| e.to_string())?;
+                    keep(open[open.len() - 1], s, &mut text, &mut present);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if open.is_empty() {
+                    return Err("a reference outside the root element".into());
+                }
+                let mut buf = [0u8; 4];
+                let resolved = resolve(&r)?;
+                if capturing == Some(open.len() - 1) {
+                    let s = match resolved {
+                        Resolved::Str(s) => s,
+                        Resolved::Char(c) => c.encode_utf8(&mut buf),
+                    };
+                    keep(open[open.len() - 1], s, &mut text, &mut present);
+                }
+            }
+            Event::Eof => {
+                if !open.is_empty() {
+                    return Err(format!(
+                        "the document ends inside {} open element(s)",
+                        open.len()
+                    ));
+                }
+                if !seen_root {
+                    return Err("no root element".into());
+                }
+                return Ok(());
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
     }
-    let mut guids = HashSet::new();
-    for item in &channel.items {
+}
+
+fn keep(capture: Capture, s: &str, text: &mut String, present: &mut bool) {
+    match capture {
+        Capture::Text => text.push_str(s),
+        Capture::Presence => *present = *present || !s.trim().is_empty(),
+        Capture::Skip => {}
+    }
+}
+
+/// Writes a child element's start tag into captured text, as atom_syndication does.
+fn push_markup(text: &mut String, e: &BytesStart<'_>, empty: bool) {
+    text.push('<');
+    text.push_str(&String::from_utf8_lossy(e));
+    text.push_str(if empty { "/>" } else { ">" });
+}
+
+enum Resolved {
+    Str(&'static str),
+    Char(char),
+}
+
+/// A reference must be one of XML's five entities or a valid character reference: these
+/// documents declare no others.
+fn resolve(r: &BytesRef<'_>) -> Result<Resolved, String> {
+    if r.is_char_ref()
+        && let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())?
+    {
+        return Ok(Resolved::Char(c));
+    }
+    let name = std::str::from_utf8(r).map_err(|e| e.to_string())?;
+    resolve_predefined_entity(name)
+        .map(Resolved::Str)
+        .ok_or_else(|| format!("unknown entity `&{name};`"))
+}
+
+/// Every attribute must be well-formed (quoted, `name=value`, not repeated) and its value must
+/// only hold references that resolve.
+fn check_attributes(e: &BytesStart<'_>) -> Result<(), String> {
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| err.to_string())?;
+        if attr.value.contains(&b'&') {
+            attr.normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|err| err.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// The value of attribute `key` of `e`, unescaped and normalised; `None` when absent.
+fn attr(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, String> {
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|err| err.to_string())?;
+        if a.key.as_ref() == key.as_bytes() {
+            let v = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|err| err.to_string())?;
+            return Ok(Some(v.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// The namespace declarations (`xmlns:prefix="uri"`) on `e`.
+fn namespace_declarations(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|err| err.to_string())?;
+        if let Some(prefix) = a.key.as_ref().strip_prefix(b"xmlns:") {
+            let uri = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|err| err.to_string())?;
+            out.push((
+                String::from_utf8_lossy(prefix).into_owned(),
+                uri.into_owned(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A captured field as the rss crate reads it: trimmed, and absent when empty.
+fn rss_text(text: Captured<'_>) -> Option<String> {
+    match text {
+        Captured::Text(t) => Some(t.trim().to_string()).filter(|t| !t.is_empty()),
+        _ => None,
+    }
+}
+
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RssField {
+    ChannelTitle,
+    ChannelLink,
+    ChannelDescription,
+    ChannelDate,
+    ItemTitle,
+    ItemLink,
+    ItemDescription,
+    ItemGuid,
+    ItemPubDate,
+}
+
+#[derive(Debug, Default)]
+struct RssItem {
+    title: Option<String>,
+    description: bool,
+    /// Value and whether it is a permalink.
+    guid: Option<(String, bool)>,
+    pub_date: Option<String>,
+    link: Option<String>,
+    /// url, length, type.
+    enclosure: Option<(String, String, String)>,
+}
+
+#[derive(Debug, Default)]
+struct RssCheck {
+    /// Depth of the open `<channel>`, if any.
+    channel: Option<usize>,
+    seen_channel: bool,
+    /// Depth of the open `<item>`, if any.
+    item: Option<(usize, RssItem)>,
+    field: Vec<(usize, RssField)>,
+    namespaces: Vec<(String, String)>,
+    title: Option<String>,
+    link: Option<String>,
+    description: Option<String>,
+    dates: Vec<String>,
+    guids: HashSet<String>,
+    item_violations: Vec<String>,
+    atom_links: Vec<String>,
+}
+
+impl RssCheck {
+    fn is_atom(&self, prefix: &[u8], own: &[(String, String)]) -> bool {
+        own.iter()
+            .chain(self.namespaces.iter().rev())
+            .find(|(p, _)| p.as_bytes() == prefix)
+            .is_some_and(|(_, uri)| uri == ATOM_NS)
+    }
+
+    fn finish_item(&mut self, item: RssItem) {
+        let v = &mut self.item_violations;
         let name = item.title.as_deref().unwrap_or("(untitled)");
-        if item.title.is_none() && item.description.is_none() {
+        if item.title.is_none() && !item.description {
             v.push("R11: an item has neither title nor description".into());
         }
         match &item.guid {
             None => v.push(format!("R12: item `{name}` has no guid")),
-            Some(g) => {
-                if !guids.insert(g.value.clone()) {
-                    v.push(format!("R12: guid `{}` appears twice", g.value));
+            Some((value, permalink)) => {
+                if !self.guids.insert(value.clone()) {
+                    v.push(format!("R12: guid `{value}` appears twice"));
                 }
-                if g.permalink && !is_absolute_http(&g.value) {
+                if *permalink && !is_absolute_http(value) {
                     v.push(format!(
-                        "R14: permalink guid `{}` is not an absolute URL",
-                        g.value
+                        "R14: permalink guid `{value}` is not an absolute URL"
                     ));
                 }
             }
         }
-        match &item.pub_date {
-            Some(d) if !is_rfc822(d) => {
-                v.push(format!("R15: item `{name}` pubDate `{d}` is not RFC 822"))
-            }
-            _ => {}
+        if let Some(d) = &item.pub_date
+            && !is_rfc822(d)
+        {
+            v.push(format!("R15: item `{name}` pubDate `{d}` is not RFC 822"));
         }
         if let Some(l) = &item.link
             && !is_absolute_http(l)
         {
             v.push(format!("R10: item `{name}` link `{l}` is not absolute"));
         }
-        if let Some(enc) = &item.enclosure {
-            if enc.length.parse::<u64>().map_or(true, |n| n == 0) || enc.mime_type.is_empty() {
+        if let Some((url, length, mime)) = &item.enclosure {
+            if length.parse::<u64>().map_or(true, |n| n == 0) || mime.is_empty() {
                 v.push(format!(
                     "R20: item `{name}` enclosure needs a length and a type"
                 ));
             }
-            if !is_absolute_http(&enc.url) {
+            if !is_absolute_http(url) {
                 v.push(format!(
-                    "R23: item `{name}` enclosure URL `{}` is not absolute",
-                    enc.url
+                    "R23: item `{name}` enclosure URL `{url}` is not absolute"
                 ));
             }
         }
     }
-    if let Some(ext) = &channel.atom_ext {
-        for l in &ext.links {
-            if !is_absolute_http(&l.href) {
-                v.push(format!("R18: atom:link `{}` is not absolute", l.href));
+}
+
+impl Visitor for RssCheck {
+    fn start(&mut self, depth: usize, e: &BytesStart<'_>) -> Result<Capture, String> {
+        let name = e.name();
+        let name = name.as_ref();
+        if depth == 0 {
+            if name != b"rss" && name != b"rdf:RDF" {
+                return Err("the document does not start with an <rss> element".into());
             }
+            self.namespaces.extend(namespace_declarations(e)?);
+            return Ok(Capture::Skip);
+        }
+        if let Some((item_depth, item)) = &mut self.item {
+            if depth != *item_depth + 1 {
+                return Ok(Capture::Skip);
+            }
+            let field = match name {
+                b"title" => RssField::ItemTitle,
+                b"link" => RssField::ItemLink,
+                b"description" => RssField::ItemDescription,
+                b"pubDate" => RssField::ItemPubDate,
+                b"guid" => {
+                    let permalink = attr(e, "isPermaLink")?.is_none_or(|v| v != "false");
+                    item.guid = Some((String::new(), permalink));
+                    RssField::ItemGuid
+                }
+                b"enclosure" => {
+                    item.enclosure = Some((
+                        attr(e, "url")?.unwrap_or_default(),
+                        attr(e, "length")?.unwrap_or_default(),
+                        attr(e, "type")?.unwrap_or_default(),
+                    ));
+                    return Ok(Capture::Skip);
+                }
+                _ => return Ok(Capture::Skip),
+            };
+            self.field.push((depth, field));
+            return Ok(if field == RssField::ItemDescription {
+                Capture::Presence
+            } else {
+                Capture::Text
+            });
+        }
+        // Items directly under the root (RSS 0.9 / 1.0) count as the channel's, as in the rss crate.
+        if name == b"item" && (depth == 1 || self.channel.is_some_and(|c| depth == c + 1)) {
+            self.item = Some((depth, RssItem::default()));
+            return Ok(Capture::Skip);
+        }
+        if depth == 1 && name == b"channel" {
+            self.channel = Some(depth);
+            self.seen_channel = true;
+            self.namespaces.extend(namespace_declarations(e)?);
+            return Ok(Capture::Skip);
+        }
+        if !self.channel.is_some_and(|c| depth == c + 1) {
+            return Ok(Capture::Skip);
+        }
+        let field = match name {
+            b"title" => RssField::ChannelTitle,
+            b"link" => RssField::ChannelLink,
+            b"description" => RssField::ChannelDescription,
+            b"lastBuildDate" | b"pubDate" => RssField::ChannelDate,
+            _ => {
+                if let Some((prefix, b"link")) = name
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map(|i| (&name[..i], &name[i + 1..]))
+                    && self.is_atom(prefix, &namespace_declarations(e)?)
+                {
+                    self.atom_links.push(attr(e, "href")?.unwrap_or_default());
+                }
+                return Ok(Capture::Skip);
+            }
+        };
+        self.field.push((depth, field));
+        Ok(Capture::Text)
+    }
+
+    fn end(&mut self, depth: usize, text: Captured<'_>) {
+        if let Some((d, field)) = self.field.last().copied()
+            && d == depth
+        {
+            self.field.pop();
+            match field {
+                RssField::ChannelTitle => self.title = rss_text(text),
+                RssField::ChannelLink => self.link = rss_text(text),
+                RssField::ChannelDescription => self.description = rss_text(text),
+                RssField::ChannelDate => self.dates.extend(rss_text(text)),
+                _ => {
+                    let Some((_, item)) = &mut self.item else {
+                        return;
+                    };
+                    match field {
+                        RssField::ItemTitle => item.title = rss_text(text),
+                        RssField::ItemLink => {
+                            if let Some(l) = rss_text(text) {
+                                item.link = Some(l);
+                            }
+                        }
+                        RssField::ItemDescription => {
+                            item.description = matches!(text, Captured::Present(true));
+                        }
+                        RssField::ItemPubDate => item.pub_date = rss_text(text),
+                        RssField::ItemGuid => {
+                            if let Some((value, _)) = &mut item.guid {
+                                *value = rss_text(text).unwrap_or_default();
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            return;
+        }
+        if self.item.as_ref().is_some_and(|(d, _)| *d == depth) {
+            let (_, item) = self.item.take().expect("checked above");
+            self.finish_item(item);
+        } else if self.channel == Some(depth) {
+            self.channel = None;
+        }
+    }
+}
+
+fn check_rss(xml: &str) -> Vec<String> {
+    let mut check = RssCheck::default();
+    if let Err(e) = walk(xml, &mut check) {
+        return vec![format!("RSS is not well-formed: {e}")];
+    }
+    if !check.seen_channel {
+        return vec!["RSS is not well-formed: there is no <channel> element".into()];
+    }
+    let mut v = Vec::new();
+    let title = check.title.unwrap_or_default();
+    let description = check.description.unwrap_or_default();
+    let link = check.link.unwrap_or_default();
+    if title.trim().is_empty() {
+        v.push("R9: channel title is empty".into());
+    }
+    if description.trim().is_empty() {
+        v.push("R9: channel description is empty".into());
+    }
+    if !is_absolute_http(&link) {
+        v.push(format!("R10: channel link `{link}` is not an absolute URL"));
+    }
+    for d in &check.dates {
+        if !is_rfc822(d) {
+            v.push(format!("R15: channel date `{d}` is not RFC 822"));
+        }
+    }
+    v.extend(check.item_violations);
+    for href in &check.atom_links {
+        if !is_absolute_http(href) {
+            v.push(format!("R18: atom:link `{href}` is not absolute"));
         }
     }
     v
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtomField {
+    FeedId,
+    FeedTitle,
+    FeedUpdated,
+    EntryId,
+    EntryTitle,
+    EntryDate,
+}
+
+#[derive(Debug, Default)]
+struct AtomEntry {
+    id: String,
+    title: String,
+    has_author: bool,
+    has_content: bool,
+    has_alternate: bool,
+    links: Vec<String>,
+    dates: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct AtomCheck {
+    id: String,
+    title: String,
+    has_author: bool,
+    has_self: bool,
+    links: Vec<String>,
+    dates: Vec<String>,
+    entry: Option<AtomEntry>,
+    entries: Vec<AtomEntry>,
+    field: Option<(usize, AtomField)>,
+}
+
+/// A link's `href` and `rel` (`alternate` when absent, RFC 4287 4.2.7.2).
+fn atom_link(e: &BytesStart<'_>) -> Result<(String, String), String> {
+    Ok((
+        attr(e, "href")?.unwrap_or_default(),
+        attr(e, "rel")?.unwrap_or_else(|| "alternate".into()),
+    ))
+}
+
+impl Visitor for AtomCheck {
+    fn start(&mut self, depth: usize, e: &BytesStart<'_>) -> Result<Capture, String> {
+        let name = e.name();
+        let name = name.as_ref();
+        let field = match (depth, &mut self.entry, name) {
+            (0, _, b"feed") => return Ok(Capture::Skip),
+            (0, _, _) => return Err("the document does not start with a <feed> element".into()),
+            (1, _, b"entry") => {
+                self.entry = Some(AtomEntry::default());
+                return Ok(Capture::Skip);
+            }
+            (1, _, b"id") => AtomField::FeedId,
+            (1, _, b"title") => AtomField::FeedTitle,
+            (1, _, b"updated") => AtomField::FeedUpdated,
+            (1, _, b"author") => {
+                self.has_author = true;
+                return Ok(Capture::Skip);
+            }
+            (1, _, b"link") => {
+                let (href, rel) = atom_link(e)?;
+                self.has_self |= rel == "self";
+                self.links.push(href);
+                return Ok(Capture::Skip);
+            }
+            (2, Some(_), b"id") => AtomField::EntryId,
+            (2, Some(_), b"title") => AtomField::EntryTitle,
+            (2, Some(_), b"updated" | b"published") => AtomField::EntryDate,
+            (2, Some(entry), b"author") => {
+                entry.has_author = true;
+                return Ok(Capture::Skip);
+            }
+            (2, Some(entry), b"content") => {
+                entry.has_content = true;
+                return Ok(Capture::Skip);
+            }
+            (2, Some(entry), b"link") => {
+                let (href, rel) = atom_link(e)?;
+                entry.has_alternate |= rel == "alternate";
+                entry.links.push(href);
+                return Ok(Capture::Skip);
+            }
+            _ => return Ok(Capture::Skip),
+        };
+        self.field = Some((depth, field));
+        Ok(Capture::Text)
+    }
+
+    fn end(&mut self, depth: usize, text: Captured<'_>) {
+        if let Some((d, field)) = self.field
+            && d == depth
+        {
+            self.field = None;
+            let text = match text {
+                Captured::Text(t) => t.to_string(),
+                _ => String::new(),
+            };
+            match (field, &mut self.entry) {
+                (AtomField::FeedId, _) => self.id = text,
+                (AtomField::FeedTitle, _) => self.title = text,
+                (AtomField::FeedUpdated, _) => self.dates.push(text),
+                (AtomField::EntryId, Some(entry)) => entry.id = text,
+                (AtomField::EntryTitle, Some(entry)) => entry.title = text,
+                (AtomField::EntryDate, Some(entry)) => entry.dates.push(text),
+                _ => {}
+            }
+            return;
+        }
+        if depth == 1
+            && let Some(entry) = self.entry.take()
+        {
+            self.entries.push(entry);
+        }
+    }
+}
+
 fn check_atom(xml: &str) -> Vec<String> {
+    let mut feed = AtomCheck::default();
+    if let Err(e) = walk(xml, &mut feed) {
+        return vec![format!("Atom is not well-formed: {e}")];
+    }
     let mut v = Vec::new();
-    let feed = match atom_syndication::Feed::read_from(xml.as_bytes()) {
-        Ok(f) => f,
-        Err(e) => return vec![format!("Atom is not well-formed: {e}")],
-    };
     if !is_absolute_iri(&feed.id) {
         v.push(format!("R36: feed id `{}` is not an absolute IRI", feed.id));
     }
-    if feed.title.value.trim().is_empty() {
+    if feed.title.trim().is_empty() {
         v.push("R29: feed title is empty".into());
     }
-    if !feed.links.iter().any(|l| l.rel == "self") {
-        v.push("R31: feed has no self link".into());
-    }
-    for l in &feed.links {
-        if !is_absolute_http(&l.href) {
-            v.push(format!("R31: link `{}` is not absolute", l.href));
+    for d in &feed.dates {
+        if !is_rfc3339(d) {
+            v.push(format!("R29: feed updated `{d}` is not RFC 3339"));
         }
     }
-    let feed_has_author = !feed.authors.is_empty();
+    if !feed.has_self {
+        v.push("R31: feed has no self link".into());
+    }
+    for href in &feed.links {
+        if !is_absolute_http(href) {
+            v.push(format!("R31: link `{href}` is not absolute"));
+        }
+    }
     let mut ids = HashSet::new();
     for e in &feed.entries {
-        let name = e.title.value.as_str();
+        let name = e.title.as_str();
         if !is_absolute_iri(&e.id) {
             v.push(format!(
                 "R36: entry `{name}` id `{}` is not an absolute IRI",
                 e.id
             ));
         }
-        if !ids.insert(e.id.clone()) {
+        if !ids.insert(e.id.as_str()) {
             v.push(format!("R33: entry id `{}` appears twice", e.id));
         }
         if name.trim().is_empty() {
             v.push(format!("R33: entry `{}` has an empty title", e.id));
         }
-        if !feed_has_author && e.authors.is_empty() {
+        for d in &e.dates {
+            if !is_rfc3339(d) {
+                v.push(format!("R33: entry `{name}` date `{d}` is not RFC 3339"));
+            }
+        }
+        if !feed.has_author && !e.has_author {
             v.push(format!(
                 "R30: entry `{name}` has no author and neither has the feed"
             ));
         }
-        if e.content.is_none() && !e.links.iter().any(|l| l.rel == "alternate") {
+        if !e.has_content && !e.has_alternate {
             v.push(format!(
                 "R34: entry `{name}` has neither content nor an alternate link"
             ));
         }
-        for l in &e.links {
-            if !is_absolute_http(&l.href) {
-                v.push(format!(
-                    "R10: entry `{name}` link `{}` is not absolute",
-                    l.href
-                ));
+        for href in &e.links {
+            if !is_absolute_http(href) {
+                v.push(format!("R10: entry `{name}` link `{href}` is not absolute"));
             }
         }
     }

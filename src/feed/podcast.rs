@@ -218,7 +218,7 @@ pub fn channel(doc: &FeedDoc) -> rss::Channel {
 }
 
 pub fn render(doc: &FeedDoc) -> String {
-    plain_rss::write(&channel(doc))
+    plain_rss::write_sized(&channel(doc), plain_rss::capacity(doc))
 }
 
 #[cfg(test)]

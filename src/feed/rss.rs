@@ -106,19 +106,47 @@ pub fn channel(doc: &FeedDoc) -> Channel {
 }
 
 pub fn render(doc: &FeedDoc) -> String {
-    write(&channel(doc))
+    write_sized(&channel(doc), capacity(doc))
+}
+
+/// The XML declaration every feed starts with (R1).
+pub(crate) const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// A guess at the size of a rendered feed, generous enough that the output buffer never has to
+/// grow (and copy ~100 MB) while the crates write into it. Reserved capacity that is never
+/// written costs no memory: the pages are only touched when written.
+pub(crate) fn capacity(doc: &FeedDoc) -> usize {
+    let text: usize = doc
+        .items
+        .iter()
+        .map(|i| i.html.len() + i.summary.len() + i.title.len())
+        .sum();
+    4096 + text * 2 + doc.items.len() * 2048
 }
 
 /// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1).
 pub fn write(channel: &Channel) -> String {
-    let bytes = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
+    write_sized(channel, 0)
+}
+
+/// [`write`] into a buffer of `capacity` bytes (see [`capacity`]).
+pub(crate) fn write_sized(channel: &Channel, capacity: usize) -> String {
+    let mut bytes = channel
+        .pretty_write_to(Vec::with_capacity(capacity), b' ', 2)
         .expect("writing to a Vec cannot fail");
+    // The crate writes `<?xml version="1.0" encoding="utf-8"?>` and a line break: the same
+    // length as ours, so the declaration is replaced in place instead of copying the document.
+    let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
+    if bytes.starts_with(theirs) {
+        bytes[..DECLARATION.len()].copy_from_slice(DECLARATION.as_bytes());
+        bytes.push(b'\n');
+        return String::from_utf8(bytes).expect("the rss crate writes UTF-8");
+    }
     let body = String::from_utf8(bytes).expect("the rss crate writes UTF-8");
     let body = body.trim_start_matches(|c| c != '<');
     let body = match body.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or(body, |(_, r)| r).trim_start(),
         None => body,
     };
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n")
+    format!("{DECLARATION}\n{body}\n")
 }
