@@ -540,14 +540,15 @@ fn feed_doc(
 
 /// What [`write`] changed on disk.
 #[derive(Debug, Default)]
-pub struct Written {
-    pub changed: Vec<OutputFile>,
+pub struct Written<'a> {
+    /// The plan's outputs that were written (borrowed: a full feed is ~100 MB).
+    pub changed: Vec<&'a OutputFile>,
     pub state_changed: bool,
 }
 
 /// Writes the plan: the state first (so a crash never leaves a feed whose ids or dates the state
 /// does not know), then every output file whose bytes changed.
-pub fn write(config: &Config, plan: &Plan) -> Result<Written> {
+pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
     crate::output::clean_stale_temps(&config.site.output_dir);
     let state_changed = plan.previous_state.as_ref() != Some(&plan.state)
         && identity::save_state(&config.site.state_file, &plan.state)?;
@@ -560,7 +561,7 @@ pub fn write(config: &Config, plan: &Plan) -> Result<Written> {
     let mut changed = Vec::new();
     for (out, wrote) in plan.outputs.iter().zip(wrote) {
         if wrote? {
-            changed.push(out.clone());
+            changed.push(out);
         }
     }
     Ok(Written {

@@ -2,6 +2,8 @@
 //! `img/p.jpg` or `#note` must become full URLs. This walks tags and rewrites `href`, `src`,
 //! `poster` and `srcset` values; it never changes text or other markup.
 
+use std::borrow::Cow;
+
 use url::Url;
 
 const URL_ATTRS: &[&str] = &["href", "src", "poster"];
@@ -89,10 +91,9 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
                 (&tag[i..end], end, None)
             }
         };
-        let lname = name.to_ascii_lowercase();
-        let rewritten = if URL_ATTRS.contains(&lname.as_str()) {
+        let rewritten = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             Some(absolutize(value, base))
-        } else if lname == "srcset" {
+        } else if name.eq_ignore_ascii_case("srcset") {
             Some(absolutize_srcset(value, base))
         } else {
             None
@@ -116,10 +117,14 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
 
 fn absolutize(raw: &str, base: &Url) -> String {
     let value = decode_entities(raw.trim());
-    let resolved = if value.is_empty() || Url::parse(&value).is_ok() {
+    // Without a `:` there is no scheme, so `Url::parse` would fail: skip straight to the join.
+    let resolved = if value.is_empty() || (value.contains(':') && Url::parse(&value).is_ok()) {
         value
     } else {
-        base.join(&value).map_or(value, |u| u.to_string())
+        match base.join(&value) {
+            Ok(u) => Cow::Owned(String::from(u)),
+            Err(_) => value,
+        }
     };
     encode_attr(&resolved)
 }
@@ -137,19 +142,24 @@ fn absolutize_srcset(raw: &str, base: &Url) -> String {
         .join(", ")
 }
 
-fn decode_entities(s: &str) -> String {
+fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    Cow::Owned(
+        s.replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
 }
 
 fn encode_attr(s: &str) -> String {
+    if !s.contains(['&', '"']) {
+        return s.to_string();
+    }
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
