@@ -759,4 +759,94 @@ mod tests {
                 .any(|m| m.contains("not well-formed"))
         );
     }
+
+    #[test]
+    fn catches_every_rss_item_rule() {
+        let xml = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title> </title><link>https://e.x/</link><description/>
+<lastBuildDate>Wed, 2 Oct 2002 13:00:00 +0000</lastBuildDate>
+<atom:link href="feeds/x.rss" rel="self"/>
+<item><description>  </description></item>
+<item><title>e</title><guid isPermaLink="false">g</guid><link>/rel</link><enclosure url="/a.mp3" length="0" type=""/></item>
+</channel></rss>"#;
+        let all = check_rss(xml).join("\n");
+        for rule in [
+            "R9: channel title is empty",
+            "R9: channel description is empty",
+            "R15: channel date",
+            "R11: an item has neither",
+            "R12: item `(untitled)` has no guid",
+            "R10: item `e` link `/rel`",
+            "R20: item `e` enclosure",
+            "R23: item `e` enclosure URL `/a.mp3`",
+            "R18: atom:link `feeds/x.rss`",
+        ] {
+            assert!(all.contains(rule), "{rule} missing from:\n{all}");
+        }
+    }
+
+    #[test]
+    fn catches_every_atom_rule() {
+        let xml = r#"<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title></title><id>not an iri</id><updated>2026-13-01</updated>
+<link href="/home"/>
+<entry><title>a</title><id>tag:e.x,2026:a</id><updated>yesterday</updated><link rel="enclosure" href="https://e.x/a.mp3"/></entry>
+<entry><title> </title><id>tag:e.x,2026:a</id><content type="html">&lt;p&gt;x&lt;/p&gt;</content><link href="rel/"/></entry>
+</feed>"#;
+        let all = check_atom(xml).join("\n");
+        for rule in [
+            "R36: feed id `not an iri`",
+            "R29: feed title is empty",
+            "R29: feed updated `2026-13-01` is not RFC 3339",
+            "R31: feed has no self link",
+            "R31: link `/home` is not absolute",
+            "R33: entry `a` date `yesterday` is not RFC 3339",
+            "R30: entry `a` has no author",
+            "R34: entry `a` has neither content nor an alternate link",
+            "R33: entry id `tag:e.x,2026:a` appears twice",
+            "R33: entry `tag:e.x,2026:a` has an empty title",
+            "R10: entry ` ` link `rel/` is not absolute",
+        ] {
+            assert!(all.contains(rule), "{rule} missing from:\n{all}");
+        }
+        let ok = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>tag:e.x,2026:f</id><updated>2026-01-01T00:00:00+01:00</updated><author><name>A</name></author><link href="https://e.x/f.atom" rel="self"/></feed>"#;
+        assert_eq!(check_atom(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn rejects_documents_that_are_not_well_formed() {
+        let rss = |items: &str| {
+            format!(
+                "<rss version=\"2.0\"><channel><title>t</title><link>https://e.x/</link><description>d</description>{items}</channel></rss>"
+            )
+        };
+        assert_eq!(check_rss(&rss("")), Vec::<String>::new());
+        for broken in [
+            rss("<item><title>a</title></itm>"),
+            rss("<item><title>a &nbsp; b</title></item>"),
+            rss("<item><title>a &#xZZ; b</title></item>"),
+            rss("<item><title>a & b</title></item>"),
+            rss("<item><enclosure url=\"a\" url=\"b\"/></item>"),
+            rss("<item><title>a</title>").replace("</channel></rss>", ""),
+            format!("{}<rss/>", rss("")),
+            "<feed/>".to_string(),
+            String::new(),
+        ] {
+            let v = check_rss(&broken);
+            assert!(
+                v.len() == 1 && v[0].starts_with("RSS is not well-formed"),
+                "{broken}: {v:?}"
+            );
+        }
+        assert!(
+            check_atom("<feed><entry></feed>")
+                .iter()
+                .any(|m| m.contains("not well-formed"))
+        );
+        assert!(
+            check_atom("<rss/>")
+                .iter()
+                .any(|m| m.contains("not well-formed"))
+        );
+    }
 }
