@@ -441,7 +441,7 @@ impl Visitor for RssCheck {
             self.namespaces.extend(namespace_declarations(e)?);
             return Ok(Capture::Skip);
         }
-        if !self.channel.is_some_and(|c| depth == c + 1) {
+        if self.channel.is_none_or(|c| depth != c + 1) {
             return Ok(Capture::Skip);
         }
         let field = match name {
