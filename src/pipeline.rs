@@ -491,6 +491,7 @@ fn feed_doc(
             let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
             Ok(FeedItem {
                 id: it.id.clone(),
+                atom_id: identity::atom_id(site_id, &it.id),
                 title: it.entry.title.clone(),
                 link,
                 published: it.published,

@@ -421,3 +421,68 @@ fn lost_state_with_a_renamed_file_is_reported_not_silently_changed() {
     site.ok(&["build"]);
     assert_eq!(ids(&site), before);
 }
+
+/// Serves `body` once per connection on 127.0.0.1 (a published feed on a real HTTP server).
+fn serve_feed(body: String) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/feeds/reviews.rss",
+        listener.local_addr().unwrap()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn check_against_and_adopt_ids_read_a_published_feed_over_http() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok(&["build"]);
+    let url = serve_feed(site.read("feeds/reviews.rss"));
+    let out = site.ok(&["check", "--against", &url]);
+    assert!(out.contains("keeps its id (1 compared)"), "{out}");
+
+    // Another site whose published feed has a legacy GUID for the same review.
+    let other = Site::new();
+    other.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    let legacy = site
+        .read("feeds/reviews.rss")
+        .replace("tag:films.example,2026:reviews/heat", "legacy-guid-17");
+    let url = serve_feed(legacy);
+    let out = other.run(&["check", "--against", &url]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let out = other.ok(&["adopt-ids", &url]);
+    assert!(
+        out.contains("matched content/reviews/heat.md -> legacy-guid-17 (by link)"),
+        "{out}"
+    );
+    other.ok(&["build"]);
+    assert_eq!(ids(&other)[0].1, "legacy-guid-17");
+    // Atom ids must be absolute IRIs (R36): a stable one is derived from the legacy guid.
+    assert_eq!(
+        other.atom("reviews").entries[0].id,
+        "tag:films.example,2026:guid/legacy-guid-17"
+    );
+}

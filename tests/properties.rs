@@ -40,6 +40,7 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
         hubs: vec![],
         items: vec![FeedItem {
             id: "tag:films.example,2026:reviews/x".into(),
+            atom_id: "tag:films.example,2026:reviews/x".into(),
             title: entry.title.clone(),
             link,
             published: date,

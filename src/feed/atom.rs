@@ -33,7 +33,7 @@ pub fn feed(doc: &FeedDoc) -> Feed {
         .iter()
         .map(|it| Entry {
             title: Text::plain(it.title.clone()),
-            id: it.id.clone(),
+            id: it.atom_id.clone(),
             updated: in_zone(it.updated, tz),
             published: Some(in_zone(it.published, tz)),
             // The feed's author covers entries by the same person (R30).

@@ -63,7 +63,10 @@ pub struct Enclosure {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedItem {
+    /// The RSS guid and JSON Feed id.
     pub id: String,
+    /// The Atom id: `id` when it is an absolute IRI, else one derived from it (R36).
+    pub atom_id: String,
     pub title: String,
     pub link: Url,
     pub published: DateTime<FixedOffset>,

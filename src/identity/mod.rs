@@ -78,6 +78,17 @@ pub fn derive_id(site_id: &str, feed: &str, slug: &str) -> String {
     )
 }
 
+/// The Atom id of an entry. RSS guids may be any text (a legacy `17` adopted from another
+/// tool), but an Atom id must be an absolute IRI (R36): such a guid gets a stable IRI derived
+/// from the site id and the guid itself.
+pub fn atom_id(site_id: &str, id: &str) -> String {
+    if Url::parse(id).is_ok() {
+        id.to_string()
+    } else {
+        derive_id(site_id, "guid", id)
+    }
+}
+
 /// Percent-encodes what a tag: URI's specific part may not hold raw (non-ASCII slugs).
 fn encode_segment(slug: &str) -> String {
     url::form_urlencoded::byte_serialize(slug.as_bytes())
@@ -96,6 +107,21 @@ mod tests {
         assert!(check_site_id("urn:uuid:8c5e2a4e-0b1c-4f9a-9a57-0c7f1f1d2e3a").is_ok());
         assert!(check_site_id("tag:example.com:").is_err());
         assert!(check_site_id("https://example.com/").is_err());
+    }
+
+    #[test]
+    fn atom_ids_are_absolute_iris() {
+        let site = "tag:example.com,2026:";
+        assert_eq!(
+            atom_id(site, "tag:example.com,2026:reviews/heat"),
+            "tag:example.com,2026:reviews/heat"
+        );
+        assert_eq!(
+            atom_id(site, "https://old.example/p/17"),
+            "https://old.example/p/17"
+        );
+        assert_eq!(atom_id(site, "17"), "tag:example.com,2026:guid/17");
+        assert_eq!(atom_id(site, "a b"), "tag:example.com,2026:guid/a%20b");
     }
 
     #[test]
