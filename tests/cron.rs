@@ -326,3 +326,38 @@ fn feed_names_cannot_escape_the_output_folder() {
         );
     }
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_never_when_piped() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    let out = site.run(&["build"]);
+    assert!(out.status.success());
+    assert!(
+        !stderr(&out).contains("reading and rendering"),
+        "{}",
+        text(&out)
+    );
+    site.write("content/reviews/b.md", &review("B", "2026-01-02", "y"));
+    // `script` (util-linux) runs the build on a pseudo-terminal, as a person at a shell would.
+    let exe = assert_cmd::cargo::cargo_bin("feedwright");
+    let on_tty = StdCommand::new("script")
+        .current_dir(site.dir.path())
+        .args([
+            "-qfec",
+            &format!("{} --now {} build", exe.display(), common::NOW),
+            "/dev/null",
+        ])
+        .output();
+    let Ok(on_tty) = on_tty else {
+        eprintln!("SKIPPED: no `script` command to give the build a terminal");
+        return;
+    };
+    assert!(on_tty.status.success(), "{}", text(&on_tty));
+    let screen = String::from_utf8_lossy(&on_tty.stdout);
+    assert!(
+        screen.contains("reading and rendering the feeds"),
+        "{screen}"
+    );
+    assert!(screen.contains("wrote feeds/reviews.rss"), "{screen}");
+}
