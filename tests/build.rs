@@ -481,3 +481,15 @@ fn help_explains_commands_and_exit_codes() {
         assert!(out.contains(word), "help lacks {word}:\n{out}");
     }
 }
+
+#[test]
+fn verbose_says_what_was_read_and_left_unchanged() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let out = site.ok(&["-v", "build"]);
+    assert_eq!(
+        out,
+        "1 entries in 1 feed(s); 0 file(s) written, 2 unchanged\n"
+    );
+}

@@ -40,9 +40,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             crate::content::display_path(&f.path).display()
         ));
     }
-    if written.changed.is_empty() {
-        ctx.report.detail("no feed changed");
-    }
+    ctx.report.detail(format_args!(
+        "{} entries in {} feed(s); {} file(s) written, {} unchanged{}",
+        plan.entries.len(),
+        plan.docs.len(),
+        written.changed.len(),
+        plan.outputs.len() - written.changed.len(),
+        if written.state_changed {
+            "; state file updated"
+        } else {
+            ""
+        }
+    ));
     if args.push {
         let opts = crate::publish::push::Options {
             force: args.force,

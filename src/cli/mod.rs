@@ -43,7 +43,7 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print more detail: every file considered and unchanged outputs.
+    /// Print more detail: how many entries were read and files left unchanged.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
 
