@@ -5,7 +5,10 @@ use atom_syndication::{
     Category, Content, Entry, Feed, Generator, Link, Person as AtomPerson, Text, WriteConfig,
 };
 
-use super::{FeedDoc, GENERATOR};
+use rayon::prelude::*;
+
+use super::pieces::{Markers, PIECE, splice};
+use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 use crate::content::date::in_zone;
 
@@ -26,47 +29,55 @@ fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
     }
 }
 
-pub fn feed(doc: &FeedDoc) -> Feed {
+/// One entry of `doc`.
+fn entry(doc: &FeedDoc, it: &FeedItem) -> Entry {
     let tz = doc.timezone;
-    let entries = doc
-        .items
-        .iter()
-        .map(|it| Entry {
-            title: Text::plain(it.title.clone()),
-            id: it.atom_id.clone(),
-            updated: in_zone(it.updated, tz),
-            published: Some(in_zone(it.published, tz)),
-            // The feed's author covers entries by the same person (R30).
-            authors: it
-                .author
-                .iter()
-                .filter(|a| Some(*a) != doc.author.as_ref())
-                .map(person)
-                .collect(),
-            categories: it
-                .tags
-                .iter()
-                .map(|t| Category {
-                    term: t.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-            links: std::iter::once(link(it.link.as_str(), "alternate", Some("text/html")))
-                .chain(it.enclosure.iter().map(|e| Link {
-                    length: Some(e.length.to_string()),
-                    ..link(&e.url, "enclosure", Some(&e.mime))
-                }))
-                .collect(),
-            summary: (!it.summary.is_empty()).then(|| Text::plain(it.summary.clone())),
-            content: Some(Content {
-                value: Some(it.html.clone()),
-                content_type: Some("html".into()),
+    Entry {
+        title: Text::plain(it.title.clone()),
+        id: it.atom_id.clone(),
+        updated: in_zone(it.updated, tz),
+        published: Some(in_zone(it.published, tz)),
+        // The feed's author covers entries by the same person (R30).
+        authors: it
+            .author
+            .iter()
+            .filter(|a| Some(*a) != doc.author.as_ref())
+            .map(person)
+            .collect(),
+        categories: it
+            .tags
+            .iter()
+            .map(|t| Category {
+                term: t.clone(),
                 ..Default::default()
-            }),
+            })
+            .collect(),
+        links: std::iter::once(link(it.link.as_str(), "alternate", Some("text/html")))
+            .chain(it.enclosure.iter().map(|e| Link {
+                length: Some(e.length.to_string()),
+                ..link(&e.url, "enclosure", Some(&e.mime))
+            }))
+            .collect(),
+        summary: (!it.summary.is_empty()).then(|| Text::plain(it.summary.clone())),
+        content: Some(Content {
+            value: Some(it.html.clone()),
+            content_type: Some("html".into()),
             ..Default::default()
-        })
-        .collect();
+        }),
+        ..Default::default()
+    }
+}
 
+/// The feed of `doc` with every entry.
+pub fn feed(doc: &FeedDoc) -> Feed {
+    let mut feed = head(doc);
+    feed.entries = doc.items.iter().map(|it| entry(doc, it)).collect();
+    feed
+}
+
+/// The feed of `doc` without its entries.
+fn head(doc: &FeedDoc) -> Feed {
+    let tz = doc.timezone;
     let mut links = vec![link(doc.home.as_str(), "alternate", Some("text/html"))];
     if let Some(u) = doc.self_url(Format::Atom) {
         links.push(link(u.as_str(), "self", Some(Format::Atom.media_type())));
@@ -94,29 +105,66 @@ pub fn feed(doc: &FeedDoc) -> Feed {
         links,
         subtitle: Some(Text::plain(doc.description.clone())),
         lang: doc.language.clone(),
-        entries,
         ..Default::default()
     };
     super::archive::add_to_atom(&mut feed, doc);
     feed
 }
 
+const CONFIG: WriteConfig = WriteConfig {
+    write_document_declaration: false,
+    indent_size: Some(2),
+};
+
+fn write(feed: &Feed, capacity: usize) -> Vec<u8> {
+    feed.write_with_config(Vec::with_capacity(capacity), CONFIG)
+        .expect("writing to a Vec cannot fail")
+}
+
 pub fn render(doc: &FeedDoc) -> String {
-    // The declaration goes into the buffer first and the crate writes after it, into a buffer
-    // large enough never to grow: no copy of the ~100 MB document afterwards.
-    let mut head = Vec::with_capacity(super::rss::capacity(doc));
-    head.extend_from_slice(super::rss::DECLARATION.as_bytes());
-    head.push(b'\n');
-    let start = head.len();
-    let mut bytes = feed(doc)
-        .write_with_config(
-            head,
-            WriteConfig {
-                write_document_declaration: false,
-                indent_size: Some(2),
-            },
-        )
-        .expect("writing to a Vec cannot fail");
+    // The entries are written in pieces on every core (see [`super::pieces`]), each entry's text
+    // copied only into its short-lived piece, and spliced into the feed written without them.
+    let head = head(doc);
+    let pieces: Vec<Vec<u8>> = doc
+        .items
+        .par_chunks(PIECE)
+        .map(|chunk| {
+            let mut piece = head.clone();
+            piece.entries = chunk.iter().map(|it| entry(doc, it)).collect();
+            write(&piece, super::rss::capacity(chunk))
+        })
+        .collect();
+    let whole = write(&head, 4096);
+    let markers = Markers {
+        root: b"<feed",
+        open: b"<entry>",
+        close: b"</entry>",
+        end: b"</feed>",
+    };
+    // Our declaration (R1) first, then the crate's output without blank space around it.
+    let mut out = Vec::new();
+    out.extend_from_slice(super::rss::DECLARATION.as_bytes());
+    out.push(b'\n');
+    let start = out.len();
+    let spliced = if doc.items.is_empty() {
+        None
+    } else {
+        splice(&whole, &pieces, &markers, out)
+    };
+    drop(pieces);
+    let mut bytes = spliced.unwrap_or_else(|| {
+        let mut out = Vec::with_capacity(start + super::rss::capacity(&doc.items));
+        out.extend_from_slice(super::rss::DECLARATION.as_bytes());
+        out.push(b'\n');
+        if doc.items.is_empty() {
+            out.extend_from_slice(&whole);
+            out
+        } else {
+            feed(doc)
+                .write_with_config(out, CONFIG)
+                .expect("writing to a Vec cannot fail")
+        }
+    });
     let leading = bytes[start..]
         .iter()
         .take_while(|b| b.is_ascii_whitespace())

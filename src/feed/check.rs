@@ -10,6 +10,8 @@
 
 use std::collections::HashSet;
 
+use std::io::BufRead;
+
 use chrono::DateTime;
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
@@ -112,6 +114,17 @@ fn walk(xml: &str, visitor: &mut impl Visitor) -> Result<(), String> {
                     text.clear();
                     present = false;
                 }
+                if capture != Capture::Text {
+                    // Text that is not kept (bodies): scanned here up to the next markup, in one
+                    // pass, rather than as one event per escaped `&lt;` (see [`scan_body`]).
+                    let at = reader.buffer_position();
+                    let mut stream = reader.stream();
+                    let rest = stream.fill_buf().map_err(|e| e.to_string())?;
+                    let (len, found) = scan_body(rest)
+                        .map_err(|(msg, pos)| format!("{msg} at byte {}", at + pos as u64))?;
+                    present = capture == Capture::Presence && found;
+                    stream.consume(len);
+                }
                 open.push(capture);
                 seen_root = true;
             }
@@ -201,6 +214,38 @@ fn walk(xml: &str, visitor: &mut impl Visitor) -> Result<(), String> {
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
+    }
+}
+
+/// The text at the start of `rest`, up to the next `<` (or the end): its length, and whether it
+/// holds anything but whitespace. Every `&` must start a reference that ends with `;` before
+/// any `<` or `&` and resolves, as quick-xml requires of text (the error names the byte offset
+/// in `rest`).
+fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
+    let mut present = false;
+    let mut at = 0;
+    loop {
+        let next = memchr::memchr2(b'<', b'&', &rest[at..]).map_or(rest.len(), |i| at + i);
+        // The document is a `str` and the cut is at an ASCII byte: the slice is UTF-8.
+        present =
+            present || std::str::from_utf8(&rest[at..next]).map_or(true, |t| !t.trim().is_empty());
+        if next == rest.len() || rest[next] == b'<' {
+            return Ok((next, present));
+        }
+        let name_start = next + 1;
+        let end = memchr::memchr3(b';', b'<', b'&', &rest[name_start..])
+            .map(|i| name_start + i)
+            .filter(|&i| rest[i] == b';')
+            .ok_or_else(|| ("unclosed reference".to_string(), next))?;
+        let name =
+            std::str::from_utf8(&rest[name_start..end]).map_err(|e| (e.to_string(), next))?;
+        let mut buf = [0u8; 4];
+        let resolved = match resolve(&BytesRef::new(name)).map_err(|e| (e, next))? {
+            Resolved::Str(s) => s,
+            Resolved::Char(c) => c.encode_utf8(&mut buf),
+        };
+        present = present || !resolved.trim().is_empty();
+        at = end + 1;
     }
 }
 
@@ -740,6 +785,36 @@ mod tests {
             !is_rfc822("Thu, 02 Oct 2002 13:00:00 +0000"),
             "weekday must agree"
         );
+    }
+
+    #[test]
+    fn bodies_are_scanned_for_bad_references() {
+        let feed = |content: &str| {
+            format!(
+                r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>tag:x,2026:f</id><title>t</title><updated>2026-01-01T00:00:00Z</updated><author><name>a</name></author><link href="https://e.x/" rel="self"/>
+<entry><id>tag:x,2026:e</id><title>e</title><updated>2026-01-01T00:00:00Z</updated><link href="https://e.x/e"/><content type="html">{content}</content></entry></feed>"#
+            )
+        };
+        assert_eq!(
+            check_atom(&feed("&lt;p&gt;a &amp; b&#x27;&#160;&lt;/p&gt;")),
+            Vec::<String>::new()
+        );
+        for (bad, why) in [
+            ("a &bogus; b", "unknown entity"),
+            ("a &lt b", "unclosed reference"),
+            ("a &#xZZ; b", ""),
+            ("a & b", "unclosed reference"),
+            ("a &lt", "unclosed reference"),
+        ] {
+            let all = check_atom(&feed(bad)).join("\n");
+            assert!(
+                all.contains("not well-formed") && all.contains(why),
+                "{bad}: {all}"
+            );
+        }
+        // Text after a scanned body is still read: a broken end tag after it is caught.
+        let broken = feed("&lt;p&gt;").replace("</entry>", "</entri>");
+        assert!(!check_atom(&broken).is_empty());
     }
 
     #[test]

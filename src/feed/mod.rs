@@ -6,6 +6,7 @@ pub mod atom;
 pub mod check;
 pub mod extras;
 pub mod json;
+mod pieces;
 pub mod podcast;
 pub mod podcast_rules;
 pub mod read;

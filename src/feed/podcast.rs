@@ -10,7 +10,7 @@ use rss::extension::itunes::{
 };
 use uuid::Uuid;
 
-use super::{FeedDoc, rss as plain_rss};
+use super::{FeedDoc, FeedItem, rss as plain_rss};
 use crate::content::render::cut_at_word;
 
 pub const PODCAST_NS: &str = "https://podcastindex.org/namespace/1.0";
@@ -68,8 +68,16 @@ fn fit_description(text: &str) -> String {
     }
 }
 
+/// The podcast channel of `doc` with every item.
 pub fn channel(doc: &FeedDoc) -> rss::Channel {
-    let mut channel = plain_rss::channel(doc);
+    let mut channel = head(doc);
+    channel.items = doc.items.iter().map(|it| item(doc, it)).collect();
+    channel
+}
+
+/// The podcast channel of `doc` without its items.
+fn head(doc: &FeedDoc) -> rss::Channel {
+    let mut channel = plain_rss::head(doc);
     let Some(pod) = &doc.podcast else {
         return channel;
     };
@@ -129,96 +137,104 @@ pub fn channel(doc: &FeedDoc) -> rss::Channel {
         );
     }
     channel.extensions = exts;
-
-    for (item, source) in channel.items.iter_mut().zip(&doc.items) {
-        item.description = Some(fit_description(&source.summary));
-        let Some(ep) = &source.episode else { continue };
-        item.itunes_ext = Some(ITunesItemExtension {
-            duration: ep.duration.map(|d| d.to_string()),
-            explicit: ep.explicit.map(|b| b.to_string()),
-            episode: ep.number.map(|n| n.to_string()),
-            season: ep.season.map(|n| n.to_string()),
-            episode_type: ep.episode_type.clone(),
-            image: ep.image.clone(),
-            ..Default::default()
-        });
-        let mut exts = rss::extension::ExtensionMap::new();
-        add(
-            &mut exts,
-            "itunes",
-            Extension {
-                name: "itunes:title".into(),
-                value: Some(source.title.clone()),
-                ..Default::default()
-            },
-        );
-        if let Some(s) = ep.season {
-            add(
-                &mut exts,
-                "podcast",
-                ext("season", Some(&s.to_string()), &[]),
-            );
-        }
-        if let Some(n) = ep.number {
-            add(
-                &mut exts,
-                "podcast",
-                ext("episode", Some(&n.to_string()), &[]),
-            );
-        }
-        for t in &ep.transcripts {
-            add(
-                &mut exts,
-                "podcast",
-                ext(
-                    "transcript",
-                    Some(""),
-                    &[
-                        ("url", Some(&t.url)),
-                        ("type", Some(&t.mime)),
-                        ("language", t.language.as_deref()),
-                        ("rel", t.rel.as_deref()),
-                    ],
-                ),
-            );
-        }
-        if let Some(c) = &ep.chapters {
-            add(
-                &mut exts,
-                "podcast",
-                ext(
-                    "chapters",
-                    Some(""),
-                    &[
-                        ("url", Some(c)),
-                        ("type", Some("application/json+chapters")),
-                    ],
-                ),
-            );
-        }
-        for p in &ep.persons {
-            add(
-                &mut exts,
-                "podcast",
-                ext(
-                    "person",
-                    Some(&p.name),
-                    &[
-                        ("role", p.role.as_deref()),
-                        ("group", p.group.as_deref()),
-                        ("href", p.href.as_deref()),
-                        ("img", p.img.as_deref()),
-                    ],
-                ),
-            );
-        }
-        item.extensions = exts;
-    }
     channel
 }
 
+/// One podcast item of `doc`.
+fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
+    let mut item = plain_rss::item(doc, source);
+    if doc.podcast.is_none() {
+        return item;
+    }
+    item.description = Some(fit_description(&source.summary));
+    let Some(ep) = &source.episode else {
+        return item;
+    };
+    item.itunes_ext = Some(ITunesItemExtension {
+        duration: ep.duration.map(|d| d.to_string()),
+        explicit: ep.explicit.map(|b| b.to_string()),
+        episode: ep.number.map(|n| n.to_string()),
+        season: ep.season.map(|n| n.to_string()),
+        episode_type: ep.episode_type.clone(),
+        image: ep.image.clone(),
+        ..Default::default()
+    });
+    let mut exts = rss::extension::ExtensionMap::new();
+    add(
+        &mut exts,
+        "itunes",
+        Extension {
+            name: "itunes:title".into(),
+            value: Some(source.title.clone()),
+            ..Default::default()
+        },
+    );
+    if let Some(s) = ep.season {
+        add(
+            &mut exts,
+            "podcast",
+            ext("season", Some(&s.to_string()), &[]),
+        );
+    }
+    if let Some(n) = ep.number {
+        add(
+            &mut exts,
+            "podcast",
+            ext("episode", Some(&n.to_string()), &[]),
+        );
+    }
+    for t in &ep.transcripts {
+        add(
+            &mut exts,
+            "podcast",
+            ext(
+                "transcript",
+                Some(""),
+                &[
+                    ("url", Some(&t.url)),
+                    ("type", Some(&t.mime)),
+                    ("language", t.language.as_deref()),
+                    ("rel", t.rel.as_deref()),
+                ],
+            ),
+        );
+    }
+    if let Some(c) = &ep.chapters {
+        add(
+            &mut exts,
+            "podcast",
+            ext(
+                "chapters",
+                Some(""),
+                &[
+                    ("url", Some(c)),
+                    ("type", Some("application/json+chapters")),
+                ],
+            ),
+        );
+    }
+    for p in &ep.persons {
+        add(
+            &mut exts,
+            "podcast",
+            ext(
+                "person",
+                Some(&p.name),
+                &[
+                    ("role", p.role.as_deref()),
+                    ("group", p.group.as_deref()),
+                    ("href", p.href.as_deref()),
+                    ("img", p.img.as_deref()),
+                ],
+            ),
+        );
+    }
+    item.extensions = exts;
+    item
+}
+
 pub fn render(doc: &FeedDoc) -> String {
-    plain_rss::write_sized(&channel(doc), plain_rss::capacity(doc))
+    plain_rss::write_items(&head(doc), &doc.items, |it| item(doc, it))
 }
 
 #[cfg(test)]

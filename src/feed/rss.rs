@@ -7,7 +7,12 @@ use rss::extension::atom::AtomExtension;
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{FeedDoc, GENERATOR};
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::pieces::{Markers, PIECE, splice};
+use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 
 pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
@@ -24,54 +29,59 @@ fn rss_author(person: &Person) -> Option<String> {
         .map(|email| format!("{email} ({})", person.name))
 }
 
-pub fn channel(doc: &FeedDoc) -> Channel {
-    let items = doc
-        .items
-        .iter()
-        .map(|it| {
-            let author = it.author.as_ref().or(doc.author.as_ref());
-            let dc = author
-                .filter(|p| p.email.is_none())
-                .map(|p| DublinCoreExtension {
-                    creators: vec![p.name.clone()],
-                    ..Default::default()
-                });
-            // The id is a permalink only when it is the item's own URL (R13, R14).
-            let permalink = it.id == it.link.as_str();
-            Item {
-                title: Some(it.title.clone()),
-                link: Some(it.link.to_string()),
-                description: Some(if it.summary.is_empty() {
-                    it.html.clone()
-                } else {
-                    it.summary.clone()
-                }),
-                author: author.and_then(rss_author),
-                categories: it
-                    .tags
-                    .iter()
-                    .map(|t| Category {
-                        name: t.clone(),
-                        domain: None,
-                    })
-                    .collect(),
-                guid: Some(Guid {
-                    value: it.id.clone(),
-                    permalink,
-                }),
-                pub_date: Some(rfc822(it.published, doc.timezone)),
-                content: Some(it.html.clone()),
-                enclosure: it.enclosure.as_ref().map(|e| rss::Enclosure {
-                    url: e.url.clone(),
-                    length: e.length.to_string(),
-                    mime_type: e.mime.clone(),
-                }),
-                dublin_core_ext: dc,
-                ..Default::default()
-            }
-        })
-        .collect();
+/// One item of `doc`.
+pub(crate) fn item(doc: &FeedDoc, it: &FeedItem) -> Item {
+    let author = it.author.as_ref().or(doc.author.as_ref());
+    let dc = author
+        .filter(|p| p.email.is_none())
+        .map(|p| DublinCoreExtension {
+            creators: vec![p.name.clone()],
+            ..Default::default()
+        });
+    // The id is a permalink only when it is the item's own URL (R13, R14).
+    let permalink = it.id == it.link.as_str();
+    Item {
+        title: Some(it.title.clone()),
+        link: Some(it.link.to_string()),
+        description: Some(if it.summary.is_empty() {
+            it.html.clone()
+        } else {
+            it.summary.clone()
+        }),
+        author: author.and_then(rss_author),
+        categories: it
+            .tags
+            .iter()
+            .map(|t| Category {
+                name: t.clone(),
+                domain: None,
+            })
+            .collect(),
+        guid: Some(Guid {
+            value: it.id.clone(),
+            permalink,
+        }),
+        pub_date: Some(rfc822(it.published, doc.timezone)),
+        content: Some(it.html.clone()),
+        enclosure: it.enclosure.as_ref().map(|e| rss::Enclosure {
+            url: e.url.clone(),
+            length: e.length.to_string(),
+            mime_type: e.mime.clone(),
+        }),
+        dublin_core_ext: dc,
+        ..Default::default()
+    }
+}
 
+/// The channel of `doc` with every item.
+pub fn channel(doc: &FeedDoc) -> Channel {
+    let mut channel = head(doc);
+    channel.items = doc.items.iter().map(|it| item(doc, it)).collect();
+    channel
+}
+
+/// The channel of `doc` without its items.
+pub(crate) fn head(doc: &FeedDoc) -> Channel {
     let self_link = doc
         .self_url(Format::Rss)
         .map(|u| rss::extension::atom::Link {
@@ -98,7 +108,6 @@ pub fn channel(doc: &FeedDoc) -> Channel {
         last_build_date: doc.updated().map(|d| rfc822(d, doc.timezone)),
         pub_date: doc.last_published().map(|d| rfc822(d, doc.timezone)),
         atom_ext: (!atom_links.is_empty()).then_some(AtomExtension { links: atom_links }),
-        items,
         ..Default::default()
     };
     super::archive::add_to_rss(&mut channel, doc);
@@ -106,7 +115,91 @@ pub fn channel(doc: &FeedDoc) -> Channel {
 }
 
 pub fn render(doc: &FeedDoc) -> String {
-    write_sized(&channel(doc), capacity(doc))
+    write_items(&head(doc), &doc.items, |it| item(doc, it))
+}
+
+/// The namespaces the rss crate declares for an item (its private `Item::used_namespaces`).
+fn item_namespaces(item: &Item, into: &mut BTreeMap<String, String>) {
+    let mut add = |prefix: &str, uri: &str| {
+        if !into.contains_key(prefix) {
+            into.insert(prefix.to_string(), uri.to_string());
+        }
+    };
+    if item.content.is_some() {
+        add("content", CONTENT_NS);
+    }
+    if item.itunes_ext.is_some() {
+        add("itunes", rss::extension::itunes::NAMESPACE);
+    }
+    if item.dublin_core_ext.is_some() {
+        add("dc", rss::extension::dublincore::NAMESPACE);
+    }
+    if item.atom_ext.is_some() {
+        add("atom", rss::extension::atom::NAMESPACE);
+    }
+}
+
+const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
+
+/// Writes `head` with one item per element of `items` (made by `item`), in pieces on every core
+/// (see [`super::pieces`]): each item's text is copied only into its short-lived piece.
+pub(crate) fn write_items(
+    head: &Channel,
+    items: &[FeedItem],
+    item: impl Fn(&FeedItem) -> Item + Sync,
+) -> String {
+    let pieces: Vec<(Vec<u8>, BTreeMap<String, String>)> = items
+        .par_chunks(PIECE)
+        .map(|chunk| {
+            let mut piece = head.clone();
+            piece.items = chunk.iter().map(&item).collect();
+            let mut namespaces = BTreeMap::new();
+            for it in &piece.items {
+                item_namespaces(it, &mut namespaces);
+            }
+            let bytes = piece
+                .pretty_write_to(Vec::with_capacity(capacity(chunk)), b' ', 2)
+                .expect("writing to a Vec cannot fail");
+            (bytes, namespaces)
+        })
+        .collect();
+    // The whole document declares every namespace any item uses; the channel's own entries win,
+    // as in the crate.
+    let mut whole = head.clone();
+    let mut namespaces = BTreeMap::new();
+    for (_, n) in &pieces {
+        for (prefix, uri) in n {
+            namespaces
+                .entry(prefix.clone())
+                .or_insert_with(|| uri.clone());
+        }
+    }
+    namespaces.extend(std::mem::take(&mut whole.namespaces));
+    whole.namespaces = namespaces;
+    let whole = whole
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .expect("writing to a Vec cannot fail");
+    let pieces: Vec<Vec<u8>> = pieces.into_iter().map(|(p, _)| p).collect();
+    let markers = Markers {
+        root: b"<rss",
+        open: b"<item>",
+        close: b"</item>",
+        end: b"</channel>",
+    };
+    let bytes = if items.is_empty() {
+        Some(whole)
+    } else {
+        splice(&whole, &pieces, &markers, Vec::new())
+    };
+    match bytes {
+        Some(bytes) => with_declaration(bytes),
+        None => {
+            drop(pieces);
+            let mut channel = head.clone();
+            channel.items = items.iter().map(&item).collect();
+            write_sized(&channel, capacity(items))
+        }
+    }
 }
 
 /// The XML declaration every feed starts with (R1).
@@ -115,13 +208,12 @@ pub(crate) const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
 /// A guess at the size of a rendered feed, generous enough that the output buffer never has to
 /// grow (and copy ~100 MB) while the crates write into it. Reserved capacity that is never
 /// written costs no memory: the pages are only touched when written.
-pub(crate) fn capacity(doc: &FeedDoc) -> usize {
-    let text: usize = doc
-        .items
+pub(crate) fn capacity(items: &[FeedItem]) -> usize {
+    let text: usize = items
         .iter()
         .map(|i| i.html.len() + i.summary.len() + i.title.len())
         .sum();
-    4096 + text * 2 + doc.items.len() * 2048
+    4096 + text * 2 + items.len() * 2048
 }
 
 /// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1).
@@ -131,9 +223,14 @@ pub fn write(channel: &Channel) -> String {
 
 /// [`write`] into a buffer of `capacity` bytes (see [`capacity`]).
 pub(crate) fn write_sized(channel: &Channel, capacity: usize) -> String {
-    let mut bytes = channel
+    let bytes = channel
         .pretty_write_to(Vec::with_capacity(capacity), b' ', 2)
         .expect("writing to a Vec cannot fail");
+    with_declaration(bytes)
+}
+
+/// The crate's output with our declaration (R1) and a final line break.
+fn with_declaration(mut bytes: Vec<u8>) -> String {
     // The crate writes `<?xml version="1.0" encoding="utf-8"?>` and a line break: the same
     // length as ours, so the declaration is replaced in place instead of copying the document.
     let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
