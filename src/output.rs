@@ -2,7 +2,7 @@
 //! the bytes changed, so an unchanged file keeps its modification time and a reader or a crash
 //! never sees half a feed.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -13,11 +13,44 @@ const TEMP_SUFFIX: &str = ".tmp";
 
 /// Writes `bytes` to `path` unless it already holds exactly them. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    match std::fs::read(path) {
-        Ok(existing) if existing == bytes => return Ok(false),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    match stage_if_changed(path, bytes)? {
+        Some(tmp) => commit(tmp, path).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Whether `path` holds exactly `bytes` (`false` when it does not exist). Compared a block at a
+/// time: a full feed is ~100 MB, and the old one need not be held in memory to compare.
+pub fn holds(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(Error::io(path, "reading", e)),
+    };
+    let read_err = |e| Error::io(path, "reading", e);
+    let len = file.metadata().map_err(read_err)?.len();
+    if len != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut block = vec![0u8; (1 << 20).min(bytes.len().max(1))];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut block).map_err(read_err)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || block[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
+    }
+}
+
+/// Writes `bytes` to a temp file next to `path`, unless `path` already holds exactly them
+/// (`None`). Nothing is visible until [`commit`]; dropping the temp path removes the file.
+pub fn stage_if_changed(path: &Path, bytes: &[u8]) -> Result<Option<tempfile::TempPath>> {
+    if holds(path, bytes)? {
+        return Ok(None);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
@@ -31,13 +64,19 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
         .and_then(|()| tmp.write_all(bytes))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, "writing (the old file is intact)", e))?;
+    Ok(Some(tmp.into_temp_path()))
+}
+
+/// Puts a staged file in place atomically (a rename), and makes the rename durable.
+pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| Error::io(path, "replacing", e.error))?;
     // Make the rename itself durable; failure here loses nothing already visible.
+    let dir = path.parent().unwrap_or(Path::new("."));
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Tests of a full disk on machines where they cannot mount a small tmpfs set
@@ -77,6 +116,40 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().collect();
         assert_eq!(names.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn holds_compares_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a");
+        assert!(!holds(&p, b"").unwrap(), "a missing file holds nothing");
+        std::fs::write(&p, b"").unwrap();
+        assert!(holds(&p, b"").unwrap());
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &big).unwrap();
+        assert!(holds(&p, &big).unwrap());
+        let mut other = big.clone();
+        other[2_500_000] ^= 1;
+        assert!(!holds(&p, &other).unwrap());
+        assert!(!holds(&p, &big[..big.len() - 1]).unwrap());
+    }
+
+    #[test]
+    fn staged_files_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.rss");
+        let tmp = stage_if_changed(&p, b"one").unwrap().unwrap();
+        assert!(!p.exists());
+        commit(tmp, &p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        assert!(stage_if_changed(&p, b"one").unwrap().is_none());
+        drop(stage_if_changed(&p, b"two").unwrap().unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "dropped temp removed"
+        );
     }
 
     #[test]

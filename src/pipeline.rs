@@ -21,7 +21,7 @@ use crate::identity::{self, Identified, Note, State};
 use crate::media::{self, MediaRules};
 
 /// One rendered output file.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OutputFile {
     pub path: PathBuf,
     /// Path relative to the output folder, `/`-separated (also its name on a remote host).
@@ -29,6 +29,21 @@ pub struct OutputFile {
     /// The feed format; `None` for files that are not feeds (`feed.xsl`, `index.opml`).
     pub format: Option<Format>,
     pub bytes: String,
+    /// Whether the file was already written next to its place (see [`PlanOptions::stage`]).
+    pub staged: Staged,
+}
+
+/// What a staging plan ([`PlanOptions::stage`]) did with an output file.
+#[derive(Debug, Default)]
+pub enum Staged {
+    /// Nothing yet: [`write`] compares and writes it.
+    #[default]
+    No,
+    /// The file on disk already holds these bytes.
+    Unchanged,
+    /// Written and synced to a temp file in the same folder, which [`write`] renames into
+    /// place (taking it out); dropped (a failed build), the temp file is removed.
+    Written(std::sync::Mutex<Option<tempfile::TempPath>>),
 }
 
 /// What a build would write, and what it found on the way.
@@ -54,6 +69,12 @@ pub struct PlanOptions {
     /// Build even when the state file is missing and the feeds already in the output folder
     /// would get other ids (`adopt-ids` and `check --against` compare on their own).
     pub allow_id_changes: bool,
+    /// Write each changed output to a temp file next to it as soon as it is rendered and
+    /// checked, on the core that rendered it, while other files are still being rendered;
+    /// [`write`] then only renames them, after the state. Nothing is visible before [`write`],
+    /// and a failed plan removes its temp files. Only for a caller that holds the run lock and
+    /// writes the plan (`build`, `serve`).
+    pub stage: bool,
 }
 
 /// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
@@ -181,11 +202,18 @@ pub fn plan_with(
         guard_lost_state(config, &entries)?;
     }
 
-    let mut outputs = Vec::new();
-    let mut docs = Vec::new();
-    let mut check_errors = Vec::new();
+    if options.stage {
+        // Leftovers of a killed run; ours are made below (the caller holds the run lock).
+        crate::output::clean_stale_temps(&config.site.output_dir);
+    }
+    // Every feed's document first (its items rendered on every core), then every file of every
+    // feed rendered, checked and staged side by side: a small feed's files fill the cores
+    // while a large one is still being written or checked.
+    let mut expanded_feeds = Vec::with_capacity(config.feeds.len());
     let mut site_index = feed::extras::SiteIndex::default();
     for feed in &config.feeds {
+        // Warnings in the order a feed-by-feed build gives them: this feed's, then its files'.
+        let mut warnings = Vec::new();
         let owner = owner_of(feed);
         let mut items: Vec<&Identified> =
             assigned.items.iter().filter(|i| i.feed == owner).collect();
@@ -288,18 +316,59 @@ pub fn plan_with(
                 .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
         );
         site_index.add(&expanded);
-        // Each file is rendered and checked on its own core; the indexed collect keeps the order.
-        let files: Vec<_> = expanded.files().collect();
-        let rendered: Vec<(String, Vec<String>)> = files
-            .par_iter()
-            .map(|(doc, format, _)| {
-                let bytes = feed::render(doc, *format);
-                let violations = check_feed(*format, &bytes);
-                (bytes, violations)
-            })
-            .collect();
-        for ((_, format, name), (bytes, violations)) in files.into_iter().zip(rendered) {
-            let name = name.to_string();
+        expanded_feeds.push((feed, expanded, warnings));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Content(errors));
+    }
+    // Each file is rendered, checked and staged on its own core (each large one on every core
+    // too); the indexed collect keeps the order.
+    let files: Vec<_> = expanded_feeds
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, expanded, _))| expanded.files().map(move |f| (i, f)))
+        .collect();
+    let rendered: Vec<Result<(String, Vec<String>, Staged)>> = files
+        .par_iter()
+        .map(|(_, (doc, format, name))| {
+            let bytes = feed::render(doc, *format);
+            // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
+            // file that fails the check is never renamed into place (its temp file is dropped).
+            let (violations, staged) = rayon::join(
+                || check_feed(*format, &bytes),
+                || -> Result<Staged> {
+                    if !options.stage {
+                        return Ok(Staged::No);
+                    }
+                    let path = config.site.output_dir.join(name);
+                    Ok(
+                        match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
+                            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+                            None => Staged::Unchanged,
+                        },
+                    )
+                },
+            );
+            let staged = if violations.is_empty() {
+                staged?
+            } else {
+                Staged::No
+            };
+            Ok((bytes, violations, staged))
+        })
+        .collect();
+    let names: Vec<(usize, Format, String)> = files
+        .into_iter()
+        .map(|(i, (_, format, name))| (i, format, name.to_string()))
+        .collect();
+    let mut outputs = Vec::new();
+    let mut docs = Vec::new();
+    let mut check_errors = Vec::new();
+    let mut rendered = names.into_iter().zip(rendered).peekable();
+    for (i, (feed, expanded, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
+        warnings.extend(feed_warnings);
+        while let Some(((_, format, name), result)) = rendered.next_if(|((f, _, _), _)| *f == i) {
+            let (bytes, violations, staged) = result?;
             let path = config.site.output_dir.join(&name);
             for violation in violations {
                 check_errors.push(Diagnostic::new(&path, None, violation));
@@ -321,6 +390,7 @@ pub fn plan_with(
                 name,
                 format: Some(format),
                 bytes,
+                staged,
             });
         }
         docs.push((feed.name.clone(), expanded.into_main()));
@@ -332,6 +402,7 @@ pub fn plan_with(
             name,
             format: None,
             bytes,
+            staged: Staged::No,
         });
     }
     if !errors.is_empty() {
@@ -548,16 +619,30 @@ pub struct Written<'a> {
 }
 
 /// Writes the plan: the state first (so a crash never leaves a feed whose ids or dates the state
-/// does not know), then every output file whose bytes changed.
+/// does not know), then every output file whose bytes changed: a staged plan's temp files are
+/// renamed into place, the others written now.
 pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
-    crate::output::clean_stale_temps(&config.site.output_dir);
+    let staged = plan.outputs.iter().any(|o| !matches!(o.staged, Staged::No));
+    if !staged {
+        crate::output::clean_stale_temps(&config.site.output_dir);
+    }
     let state_changed = plan.previous_state.as_ref() != Some(&plan.state)
         && identity::save_state(&config.site.state_file, &plan.state)?;
-    // Outputs are independent files: written on every core, reported in plan order.
+    // Outputs not staged yet are independent files: written on every core.
     let wrote: Vec<Result<bool>> = plan
         .outputs
         .par_iter()
-        .map(|out| crate::output::write_if_changed(&out.path, out.bytes.as_bytes()))
+        .map(|out| match &out.staged {
+            Staged::No => crate::output::write_if_changed(&out.path, out.bytes.as_bytes()),
+            Staged::Unchanged => Ok(false),
+            Staged::Written(tmp) => {
+                let tmp = tmp.lock().unwrap_or_else(|e| e.into_inner()).take();
+                // Taken by an earlier `write` of this plan: the file is in place.
+                tmp.map_or(Ok(false), |tmp| {
+                    crate::output::commit(tmp, &out.path).map(|()| true)
+                })
+            }
+        })
         .collect();
     let mut changed = Vec::new();
     for (out, wrote) in plan.outputs.iter().zip(wrote) {

@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let spinner = ctx.report.spinner("reading and rendering the feeds");
     let options = pipeline::PlanOptions {
         keep_going: args.keep_going,
+        stage: true,
         ..Default::default()
     };
     let plan = pipeline::plan_with(&config, ctx.now, options);

@@ -76,7 +76,11 @@ fn rebuild(ctx: &Context, now: chrono::DateTime<chrono::FixedOffset>) {
     let result = (|| -> Result<()> {
         let config = ctx.load_config()?;
         let _lock = crate::lock::RunLock::acquire(&config)?;
-        let plan = pipeline::plan(&config, now)?;
+        let options = pipeline::PlanOptions {
+            stage: true,
+            ..Default::default()
+        };
+        let plan = pipeline::plan_with(&config, now, options)?;
         ctx.report.warnings(&plan.warnings);
         let written = pipeline::write(&config, &plan)?;
         for f in &written.changed {
