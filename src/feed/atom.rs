@@ -5,9 +5,7 @@ use atom_syndication::{
     Category, Content, Entry, Feed, Generator, Link, Person as AtomPerson, Text, WriteConfig,
 };
 
-use rayon::prelude::*;
-
-use super::pieces::{Markers, PIECE, splice};
+use super::pieces::{self, Head, Markers, PIECE};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 use crate::content::date::in_zone;
@@ -123,18 +121,10 @@ fn write(feed: &Feed, capacity: usize) -> Vec<u8> {
 
 pub fn render(doc: &FeedDoc) -> String {
     // The entries are written in pieces on every core (see [`super::pieces`]), each entry's text
-    // copied only into its short-lived piece, and spliced into the feed written without them.
+    // copied only into its short-lived piece, and go where the feed written without them has
+    // its end tag.
     let head = head(doc);
-    let pieces: Vec<Vec<u8>> = doc
-        .items
-        .par_chunks(PIECE)
-        .map(|chunk| {
-            let mut piece = head.clone();
-            piece.entries = chunk.iter().map(|it| entry(doc, it)).collect();
-            write(&piece, super::rss::capacity(chunk))
-        })
-        .collect();
-    let whole = write(&head, 4096);
+    let bare = write(&head, 4096);
     let markers = Markers {
         root: b"<feed",
         open: b"<entry>",
@@ -142,29 +132,49 @@ pub fn render(doc: &FeedDoc) -> String {
         end: b"</feed>",
     };
     // Our declaration (R1) first, then the crate's output without blank space around it.
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(64 + super::rss::capacity(&doc.items));
     out.extend_from_slice(super::rss::DECLARATION.as_bytes());
     out.push(b'\n');
     let start = out.len();
-    let spliced = if doc.items.is_empty() {
-        None
-    } else {
-        splice(&whole, &pieces, &markers, out)
-    };
-    drop(pieces);
-    let mut bytes = spliced.unwrap_or_else(|| {
-        let mut out = Vec::with_capacity(start + super::rss::capacity(&doc.items));
-        out.extend_from_slice(super::rss::DECLARATION.as_bytes());
-        out.push(b'\n');
+    let spliced = Head::new(&bare, &markers)
+        .filter(|_| !doc.items.is_empty())
+        .and_then(|bare| {
+            let before = bare.before();
+            let lead = before
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            out.extend_from_slice(&before[lead..]);
+            pieces::write_items(
+                &doc.items,
+                PIECE,
+                &bare,
+                &markers,
+                &mut out,
+                |chunk, mut buf| {
+                    let mut piece = head.clone();
+                    piece.entries = chunk.iter().map(|it| entry(doc, it)).collect();
+                    buf.reserve(super::rss::capacity(chunk));
+                    let bytes = piece
+                        .write_with_config(buf, CONFIG)
+                        .expect("writing to a Vec cannot fail");
+                    (bytes, ())
+                },
+            )?;
+            out.extend_from_slice(bare.after());
+            Some(())
+        });
+    if spliced.is_none() {
+        out.truncate(start);
         if doc.items.is_empty() {
-            out.extend_from_slice(&whole);
-            out
+            out.extend_from_slice(&bare);
         } else {
-            feed(doc)
+            out = feed(doc)
                 .write_with_config(out, CONFIG)
-                .expect("writing to a Vec cannot fail")
+                .expect("writing to a Vec cannot fail");
         }
-    });
+    }
+    let mut bytes = out;
     let leading = bytes[start..]
         .iter()
         .take_while(|b| b.is_ascii_whitespace())

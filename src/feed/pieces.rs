@@ -13,6 +13,8 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 /// Items per piece: large enough that the per-piece head is noise, small enough that the pieces
 /// spread over every core and their buffers are reused by the allocator.
 pub(crate) const PIECE: usize = 64;
@@ -64,41 +66,99 @@ pub(crate) struct Markers {
     pub end: &'static [u8],
 }
 
-/// Appends to `out` `head`, the document written without items, with the items of `pieces`
-/// spliced in. `None` (and `out` untouched) when any piece has other text around its items than
-/// `head` (then the caller writes the document in one go). Item markup in the head cannot
-/// occur: head text is escaped, and only item bodies are written as CDATA.
-pub(crate) fn splice(
-    head: &[u8],
-    pieces: &[Vec<u8>],
+/// The document written without items, cut where the items go.
+pub(crate) struct Head<'d> {
+    doc: &'d [u8],
+    /// Just after the root element's start tag.
+    tag: usize,
+    /// Where the items go: the line break before the end tag of their parent.
+    insert: usize,
+}
+
+impl<'d> Head<'d> {
+    /// `None` when `doc` does not have the expected shape (or already holds item markup, which
+    /// cannot occur: head text is escaped, and only item bodies are written as CDATA).
+    pub fn new(doc: &'d [u8], m: &Markers) -> Option<Self> {
+        let tag = after_root_tag(doc, m.root)?;
+        let insert = line_start(doc, rfind(doc, m.end)?);
+        (insert >= tag && find(&doc[tag..], m.open).is_none()).then_some(Head { doc, tag, insert })
+    }
+
+    /// Everything before the items.
+    pub fn before(&self) -> &'d [u8] {
+        &self.doc[..self.insert]
+    }
+
+    /// Everything after the items.
+    pub fn after(&self) -> &'d [u8] {
+        &self.doc[self.insert..]
+    }
+
+    /// The text between the root's start tag and the items (the root's attributes, i.e. the
+    /// namespace declarations, may differ between documents with different items).
+    fn inside(&self) -> &'d [u8] {
+        &self.doc[self.tag..self.insert]
+    }
+}
+
+/// Writes `items` in pieces of `piece` items ([`PIECE`]) on every core, a few pieces per core at a time, and
+/// appends the items of each piece to `out` in order; each piece is freed (and its memory reused
+/// by the next) as soon as it is copied, so memory holds the output and a few pieces, not every
+/// piece. `write` writes a whole document holding only the items given, plus anything the
+/// caller needs of it (returned in order). `None` when a piece has other text around its items
+/// than `head` has around where they go (then the caller writes the document in one go).
+pub(crate) fn write_items<T: Sync, N: Send>(
+    items: &[T],
+    piece: usize,
+    head: &Head<'_>,
     m: &Markers,
-    mut out: Vec<u8>,
-) -> Option<Vec<u8>> {
-    let head_tag = after_root_tag(head, m.root)?;
-    let insert = line_start(head, rfind(head, m.end)?);
-    if insert < head_tag || find(&head[head_tag..], m.open).is_some() {
-        return None;
-    }
-    let mut spans = Vec::with_capacity(pieces.len());
-    for piece in pieces {
-        let span = items_span(piece, m.open, m.close)?;
-        let tag = after_root_tag(piece, m.root)?;
-        let same = tag <= span.start
-            && piece[tag..span.start] == head[head_tag..insert]
-            && piece[span.end..] == head[insert..];
-        if !same {
-            return None;
+    out: &mut Vec<u8>,
+    write: impl Fn(&[T], Vec<u8>) -> (Vec<u8>, N) + Sync,
+) -> Option<Vec<N>> {
+    let run = piece * 8 * rayon::current_num_threads().max(1);
+    let mut extra = Vec::with_capacity(items.len().div_ceil(piece));
+    // The buffers of copied pieces are written again (cleared): memory already touched, never
+    // handed back to the system and faulted in again.
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
+    for run in items.chunks(run) {
+        let pieces: Vec<(Vec<u8>, N)> = run
+            .par_chunks(piece)
+            .map(|chunk| {
+                let buf = spare
+                    .lock()
+                    .map_or(None, |mut s| s.pop())
+                    .unwrap_or_default();
+                write(chunk, buf)
+            })
+            .collect();
+        for (mut piece, n) in pieces {
+            let span = items_span(&piece, m.open, m.close)?;
+            let tag = after_root_tag(&piece, m.root)?;
+            let same = tag <= span.start
+                && piece[tag..span.start] == *head.inside()
+                && piece[span.end..] == *head.after();
+            if !same {
+                return None;
+            }
+            out.extend_from_slice(&piece[span]);
+            extra.push(n);
+            piece.clear();
+            if let Ok(mut spare) = spare.lock() {
+                spare.push(piece);
+            }
         }
-        spans.push(span);
     }
-    let size = head.len() + spans.iter().map(|s| s.len()).sum::<usize>();
-    out.reserve_exact(size);
-    out.extend_from_slice(&head[..insert]);
-    for (piece, span) in pieces.iter().zip(spans) {
-        out.extend_from_slice(&piece[span]);
-    }
-    out.extend_from_slice(&head[insert..]);
-    Some(out)
+    Some(extra)
+}
+
+/// [`write_items`] into a document: `head` (written without items) with the items of `items`
+/// in place.
+#[cfg(test)]
+fn splice(head: &[u8], pieces: &[Vec<u8>], m: &Markers) -> Option<Vec<u8>> {
+    let head = Head::new(head, m)?;
+    let mut items = Vec::new();
+    write_items(pieces, 1, &head, m, &mut items, |p, _| (p[0].clone(), ()))?;
+    Some([head.before(), &items, head.after()].concat())
 }
 
 #[cfg(test)]
@@ -118,7 +178,7 @@ mod tests {
         let p1 =
             b"<?x?>\n<r>\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <i>2</i>\n  </c>\n</r>".to_vec();
         let p2 = b"<?x?>\n<r b>\n  <c>\n    <t>x</t>\n    <i>3</i>\n  </c>\n</r>".to_vec();
-        let out = splice(&head, &[p1, p2], &M, Vec::new()).unwrap();
+        let out = splice(&head, &[p1, p2], &M).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<?x?>\n<r a=\"1\">\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <i>2</i>\n    <i>3</i>\n  </c>\n</r>"
@@ -130,17 +190,10 @@ mod tests {
         let head = b"<r>\n  <c>\n    <t>x</t>\n  </c>\n</r>".to_vec();
         let other_head = b"<r>\n  <c>\n    <t>y</t>\n    <i>1</i>\n  </c>\n</r>".to_vec();
         let trailer = b"<r>\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <e/>\n  </c>\n</r>".to_vec();
-        assert!(splice(&head, &[other_head], &M, Vec::new()).is_none());
-        assert!(splice(&head, &[trailer], &M, Vec::new()).is_none());
-        assert!(
-            splice(
-                &head,
-                &[b"<r>\n  <c>\n  </c>\n</r>".to_vec()],
-                &M,
-                Vec::new()
-            )
-            .is_none()
-        );
+        assert!(splice(&head, &[other_head], &M).is_none());
+        assert!(splice(&head, &[trailer], &M).is_none());
+        let no_items = b"<r>\n  <c>\n  </c>\n</r>".to_vec();
+        assert!(splice(&head, &[no_items], &M).is_none());
     }
 
     /// A feed of `n` items with bodies that look like item markup, CDATA ends, and authors with

@@ -9,9 +9,7 @@ use rss::{Category, Channel, Guid, Item};
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
-
-use super::pieces::{Markers, PIECE, splice};
+use super::pieces::{self, Head, Markers, PIECE};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 
@@ -148,53 +146,61 @@ pub(crate) fn write_items(
     items: &[FeedItem],
     item: impl Fn(&FeedItem) -> Item + Sync,
 ) -> String {
-    let pieces: Vec<(Vec<u8>, BTreeMap<String, String>)> = items
-        .par_chunks(PIECE)
-        .map(|chunk| {
-            let mut piece = head.clone();
-            piece.items = chunk.iter().map(&item).collect();
-            let mut namespaces = BTreeMap::new();
-            for it in &piece.items {
-                item_namespaces(it, &mut namespaces);
-            }
-            let bytes = piece
-                .pretty_write_to(Vec::with_capacity(capacity(chunk)), b' ', 2)
-                .expect("writing to a Vec cannot fail");
-            (bytes, namespaces)
-        })
-        .collect();
-    // The whole document declares every namespace any item uses; the channel's own entries win,
-    // as in the crate.
-    let mut whole = head.clone();
-    let mut namespaces = BTreeMap::new();
-    for (_, n) in &pieces {
-        for (prefix, uri) in n {
-            namespaces
-                .entry(prefix.clone())
-                .or_insert_with(|| uri.clone());
-        }
-    }
-    namespaces.extend(std::mem::take(&mut whole.namespaces));
-    whole.namespaces = namespaces;
-    let whole = whole
-        .pretty_write_to(Vec::new(), b' ', 2)
-        .expect("writing to a Vec cannot fail");
-    let pieces: Vec<Vec<u8>> = pieces.into_iter().map(|(p, _)| p).collect();
     let markers = Markers {
         root: b"<rss",
         open: b"<item>",
         close: b"</item>",
         end: b"</channel>",
     };
-    let bytes = if items.is_empty() {
-        Some(whole)
-    } else {
-        splice(&whole, &pieces, &markers, Vec::new())
+    let write = |channel: &Channel| {
+        channel
+            .pretty_write_to(Vec::new(), b' ', 2)
+            .expect("writing to a Vec cannot fail")
     };
-    match bytes {
-        Some(bytes) => with_declaration(bytes),
-        None => {
-            drop(pieces);
+    let bare = write(head);
+    // The items, then the head in front (a move of the items, not a copy into new memory).
+    let mut out = Vec::with_capacity(capacity(items));
+    let namespaces = Head::new(&bare, &markers).and_then(|bare| {
+        pieces::write_items(items, PIECE, &bare, &markers, &mut out, |chunk, mut buf| {
+            let mut piece = head.clone();
+            piece.items = chunk.iter().map(&item).collect();
+            let mut namespaces = BTreeMap::new();
+            for it in &piece.items {
+                item_namespaces(it, &mut namespaces);
+            }
+            buf.reserve(capacity(chunk));
+            let bytes = piece
+                .pretty_write_to(buf, b' ', 2)
+                .expect("writing to a Vec cannot fail");
+            (bytes, namespaces)
+        })
+    });
+    // The whole document declares every namespace any item uses; the channel's own entries
+    // win, as in the crate.
+    let spliced = namespaces.and_then(|pieces| {
+        let mut whole = head.clone();
+        let mut namespaces = BTreeMap::new();
+        for n in pieces {
+            for (prefix, uri) in n {
+                namespaces.entry(prefix).or_insert(uri);
+            }
+        }
+        namespaces.extend(std::mem::take(&mut whole.namespaces));
+        whole.namespaces = namespaces;
+        let whole = write(&whole);
+        let whole_head = Head::new(&whole, &markers)?;
+        let bare_head = Head::new(&bare, &markers)?;
+        if whole_head.after() != bare_head.after() {
+            return None;
+        }
+        out.splice(0..0, whole_head.before().iter().copied());
+        out.extend_from_slice(whole_head.after());
+        Some(std::mem::take(&mut out))
+    });
+    match spliced {
+        Some(bytes) if !items.is_empty() => with_declaration(bytes),
+        _ => {
+            drop(out);
             let mut channel = head.clone();
             channel.items = items.iter().map(&item).collect();
             write_sized(&channel, capacity(items))
