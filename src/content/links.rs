@@ -120,6 +120,8 @@ fn absolutize(raw: &str, base: &Url) -> String {
     // Without a `:` there is no scheme, so `Url::parse` would fail: skip straight to the join.
     let resolved = if value.is_empty() || (value.contains(':') && Url::parse(&value).is_ok()) {
         value
+    } else if let Some(joined) = join_plain(base, &value) {
+        Cow::Owned(joined)
     } else {
         match base.join(&value) {
             Ok(u) => Cow::Owned(String::from(u)),
@@ -127,6 +129,63 @@ fn absolutize(raw: &str, base: &Url) -> String {
         }
     };
     encode_attr(&resolved)
+}
+
+/// Characters that no part of a URL escapes or treats specially in a relative path or a
+/// fragment.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')
+}
+
+/// `base.join(value)` for the relative references Markdown bodies are made of, without parsing
+/// a URL: a fragment (`#fn-1`) or a relative path (`../heat/`, `img/p.jpg`) of plain characters
+/// only ([`is_plain`]). `None` for anything else, which goes to `Url::join`. The result is
+/// `Url::join`'s (WHATWG path rules: the base's last segment replaced, `.` and `..` segments
+/// removed, `..` never above the root), as the tests check against it.
+fn join_plain(base: &Url, value: &str) -> Option<String> {
+    if base.cannot_be_a_base() {
+        return None;
+    }
+    if let Some(fragment) = value.strip_prefix('#') {
+        if !fragment.bytes().all(is_plain) {
+            return None;
+        }
+        return Some(format!("{}#{fragment}", &base[..url::Position::AfterQuery]));
+    }
+    if value.is_empty() || value.starts_with('/') || !value.bytes().all(is_plain) {
+        return None;
+    }
+    let path = base.path();
+    let dir = &path[..path.rfind('/')? + 1];
+    let mut segments: Vec<&str> = dir[1..].split('/').collect();
+    segments.pop(); // the base's last segment (empty after a trailing `/`)
+    let mut parts = value.split('/').peekable();
+    while let Some(part) = parts.next() {
+        let last = parts.peek().is_none();
+        match part {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ => {
+                segments.push(part);
+                continue;
+            }
+        }
+        if last {
+            segments.push("");
+        }
+    }
+    let mut out = String::with_capacity(base.as_str().len() + value.len());
+    out.push_str(&base[..url::Position::BeforePath]);
+    for segment in segments {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if out.len() == base[..url::Position::BeforePath].len() {
+        out.push('/');
+    }
+    Some(out)
 }
 
 fn absolutize_srcset(raw: &str, base: &Url) -> String {
@@ -187,6 +246,58 @@ mod tests {
             absolutize_html(html, &base()),
             r##"<a href="https://example.com/reviews/heat/#fn1">1</a><img srcset="https://example.com/reviews/heat/a.jpg 1x, https://example.com/b.jpg 2x" />"##
         );
+    }
+
+    #[test]
+    fn plain_joins_are_url_joins() {
+        let bases = [
+            "https://example.com/reviews/heat/",
+            "https://example.com/reviews/heat",
+            "https://example.com/",
+            "https://example.com",
+            "https://example.com/a/b/c/index.html?x=1#top",
+            "http://user@example.com:8080/a/",
+        ];
+        let values = [
+            "#fn-1",
+            "#",
+            "#a/b.c",
+            "img/p.jpg",
+            "../x/",
+            "../../../../y",
+            "./",
+            ".",
+            "..",
+            "a/./b/../c",
+            "a/..",
+            "a/.",
+            "a//b",
+            "x/",
+            "...",
+            "a/.../b",
+            "~u",
+            "../",
+            "../..",
+            "./a",
+            "a",
+            "../../a/b/",
+        ];
+        for b in bases {
+            let base = Url::parse(b).unwrap();
+            for v in values {
+                let expected = base.join(v).unwrap().to_string();
+                assert_eq!(
+                    join_plain(&base, v).as_deref(),
+                    Some(expected.as_str()),
+                    "{b} + {v}"
+                );
+            }
+            for v in [
+                "", "/abs", "//host/x", "a b", "a?q", "%2e%2e/x", "a\\b", "#a b", "é",
+            ] {
+                assert_eq!(join_plain(&base, v), None, "{b} + {v}");
+            }
+        }
     }
 
     #[test]
