@@ -11,7 +11,7 @@ const URL_ATTRS: &[&str] = &["href", "src", "poster"];
 pub fn absolutize_html(html: &str, base: &Url) -> String {
     let mut out = String::with_capacity(html.len() + 64);
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         out.push_str(&rest[..lt]);
         rest = &rest[lt..];
         if rest.starts_with("<!--") {
@@ -75,9 +75,7 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
         i += 1;
         let (value, end, quoted) = match bytes.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
-                let close = tag[i + 1..]
-                    .find(q as char)
-                    .map_or(tag.len(), |p| i + 1 + p);
+                let close = memchr::memchr(q, &bytes[i + 1..]).map_or(tag.len(), |p| i + 1 + p);
                 (
                     &tag[i + 1..close],
                     (close + 1).min(tag.len()),
