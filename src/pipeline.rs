@@ -59,6 +59,9 @@ pub struct Plan {
     pub notes: Vec<Note>,
     /// Entries left out under `--keep-going`, with why; the build still fails at the end.
     pub skipped: Vec<Diagnostic>,
+    /// The state file of a staging plan ([`PlanOptions::stage`]), written while the feeds were
+    /// rendered; [`write`] renames it into place before any feed.
+    pub state_staged: Staged,
 }
 
 /// How strict a build is.
@@ -205,6 +208,15 @@ pub fn plan_with(
     if options.stage {
         // Leftovers of a killed run; ours are made below (the caller holds the run lock).
         crate::output::clean_stale_temps(&config.site.output_dir);
+        // The state file is staged too, beside itself.
+        if let Some(dir) = config.site.state_file.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            crate::output::clean_stale_temps(dir);
+        }
     }
     // Every feed's document first (its items rendered on every core), then every file of every
     // feed rendered, checked and staged side by side: a small feed's files fill the cores
@@ -328,35 +340,64 @@ pub fn plan_with(
         .enumerate()
         .flat_map(|(i, (_, expanded, _))| expanded.files().map(move |f| (i, f)))
         .collect();
-    let rendered: Vec<Result<(String, Vec<String>, Staged)>> = files
-        .par_iter()
-        .map(|(_, (doc, format, name))| {
-            let bytes = feed::render(doc, *format);
-            // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
-            // file that fails the check is never renamed into place (its temp file is dropped).
-            let (violations, staged) = rayon::join(
-                || check_feed(*format, &bytes),
-                || -> Result<Staged> {
-                    if !options.stage {
-                        return Ok(Staged::No);
-                    }
-                    let path = config.site.output_dir.join(name);
-                    Ok(
-                        match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
-                            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
-                            None => Staged::Unchanged,
-                        },
-                    )
-                },
-            );
-            let staged = if violations.is_empty() {
-                staged?
-            } else {
-                Staged::No
-            };
-            Ok((bytes, violations, staged))
+    // The state is final: a staging plan writes it (to its temp file) while the feeds render.
+    let stage_state = || -> Result<Staged> {
+        if !options.stage {
+            return Ok(Staged::No);
+        }
+        if previous_state.as_ref() == Some(&state) {
+            return Ok(Staged::Unchanged);
+        }
+        let text = state.to_toml();
+        Ok(
+            match crate::output::stage_if_changed(&config.site.state_file, text.as_bytes())? {
+                Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+                None => Staged::Unchanged,
+            },
+        )
+    };
+    let render_files = || -> Vec<(String, Vec<String>, Result<Staged>)> {
+        files
+            .par_iter()
+            .map(|(_, (doc, format, name))| {
+                let bytes = feed::render(doc, *format);
+                // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
+                // file that fails the check is never renamed into place (its temp file is dropped).
+                let (violations, staged) = rayon::join(
+                    || check_feed(*format, &bytes),
+                    || -> Result<Staged> {
+                        if !options.stage {
+                            return Ok(Staged::No);
+                        }
+                        let path = config.site.output_dir.join(name);
+                        Ok(
+                            match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
+                                Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+                                None => Staged::Unchanged,
+                            },
+                        )
+                    },
+                );
+                let staged = if violations.is_empty() {
+                    staged
+                } else {
+                    Ok(Staged::No)
+                };
+                (bytes, violations, staged)
+            })
+            .collect()
+    };
+    let (state_staged, rendered) = rayon::join(stage_state, render_files);
+    // A write that failed is reported after any content or check error, as when the plan was
+    // written only after it was complete.
+    let mut write_error = None;
+    let mut staged_or_error = |staged: Result<Staged>| {
+        staged.unwrap_or_else(|e| {
+            write_error.get_or_insert(e);
+            Staged::No
         })
-        .collect();
+    };
+    let state_staged = staged_or_error(state_staged);
     let names: Vec<(usize, Format, String)> = files
         .into_iter()
         .map(|(i, (_, format, name))| (i, format, name.to_string()))
@@ -367,8 +408,10 @@ pub fn plan_with(
     let mut rendered = names.into_iter().zip(rendered).peekable();
     for (i, (feed, expanded, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
         warnings.extend(feed_warnings);
-        while let Some(((_, format, name), result)) = rendered.next_if(|((f, _, _), _)| *f == i) {
-            let (bytes, violations, staged) = result?;
+        while let Some(((_, format, name), (bytes, violations, staged))) =
+            rendered.next_if(|((f, _, _), _)| *f == i)
+        {
+            let staged = staged_or_error(staged);
             let path = config.site.output_dir.join(&name);
             for violation in violations {
                 check_errors.push(Diagnostic::new(&path, None, violation));
@@ -411,6 +454,9 @@ pub fn plan_with(
     if !check_errors.is_empty() {
         return Err(Error::Content(check_errors));
     }
+    if let Some(e) = write_error {
+        return Err(e);
+    }
 
     Ok(Plan {
         outputs,
@@ -421,6 +467,7 @@ pub fn plan_with(
         warnings,
         notes: assigned.notes,
         skipped,
+        state_staged,
     })
 }
 
@@ -622,12 +669,24 @@ pub struct Written<'a> {
 /// does not know), then every output file whose bytes changed: a staged plan's temp files are
 /// renamed into place, the others written now.
 pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
-    let staged = plan.outputs.iter().any(|o| !matches!(o.staged, Staged::No));
+    let staged = !matches!(plan.state_staged, Staged::No)
+        || plan.outputs.iter().any(|o| !matches!(o.staged, Staged::No));
     if !staged {
         crate::output::clean_stale_temps(&config.site.output_dir);
     }
-    let state_changed = plan.previous_state.as_ref() != Some(&plan.state)
-        && identity::save_state(&config.site.state_file, &plan.state)?;
+    let state_changed = match &plan.state_staged {
+        Staged::No => {
+            plan.previous_state.as_ref() != Some(&plan.state)
+                && identity::save_state(&config.site.state_file, &plan.state)?
+        }
+        Staged::Unchanged => false,
+        Staged::Written(tmp) => {
+            let tmp = tmp.lock().unwrap_or_else(|e| e.into_inner()).take();
+            tmp.map_or(Ok(false), |tmp| {
+                crate::output::commit(tmp, &config.site.state_file).map(|()| true)
+            })?
+        }
+    };
     // Outputs not staged yet are independent files: written on every core.
     let wrote: Vec<Result<bool>> = plan
         .outputs
