@@ -89,14 +89,21 @@ fn injected_failure() -> Option<std::io::Error> {
 
 /// Removes temp files that a killed run left in `dir`. Call it only while holding the run lock.
 pub fn clean_stale_temps(dir: &Path) -> usize {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    read.filter_map(|e| e.ok())
+    sweep(walkdir::WalkDir::new(dir).max_depth(1))
+}
+
+/// [`clean_stale_temps`] for the output folder and its subfolders (`tags/`, `archive/<feed>/`).
+/// Symbolic links are not followed, so nothing outside it is touched.
+pub fn clean_stale_temps_tree(dir: &Path) -> usize {
+    sweep(walkdir::WalkDir::new(dir).max_depth(4))
+}
+
+fn sweep(walk: walkdir::WalkDir) -> usize {
+    walk.into_iter()
+        .filter_map(|e| e.ok())
         .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+            let name = e.file_name().to_string_lossy();
+            e.file_type().is_file() && name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
         })
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
@@ -157,7 +164,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".feedwright-abc.tmp"), "x").unwrap();
         std::fs::write(dir.path().join("keep.rss"), "x").unwrap();
+        std::fs::create_dir_all(dir.path().join("archive/reviews")).unwrap();
+        std::fs::write(dir.path().join("archive/reviews/.feedwright-x.tmp"), "x").unwrap();
         assert_eq!(clean_stale_temps(dir.path()), 1);
+        assert_eq!(clean_stale_temps_tree(dir.path()), 1);
+        assert!(
+            !dir.path()
+                .join("archive/reviews/.feedwright-x.tmp")
+                .exists()
+        );
         assert!(dir.path().join("keep.rss").exists());
     }
 }

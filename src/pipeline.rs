@@ -207,7 +207,7 @@ pub fn plan_with(
 
     if options.stage {
         // Leftovers of a killed run; ours are made below (the caller holds the run lock).
-        crate::output::clean_stale_temps(&config.site.output_dir);
+        crate::output::clean_stale_temps_tree(&config.site.output_dir);
         // The state file is staged too, beside itself.
         if let Some(dir) = config.site.state_file.parent() {
             let dir = if dir.as_os_str().is_empty() {
@@ -672,7 +672,7 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
     let staged = !matches!(plan.state_staged, Staged::No)
         || plan.outputs.iter().any(|o| !matches!(o.staged, Staged::No));
     if !staged {
-        crate::output::clean_stale_temps(&config.site.output_dir);
+        crate::output::clean_stale_temps_tree(&config.site.output_dir);
     }
     let state_changed = match &plan.state_staged {
         Staged::No => {
