@@ -413,12 +413,13 @@ pub fn plan_with(
         {
             let staged = staged_or_error(staged);
             let path = config.site.output_dir.join(&name);
+            let shown = content::display_path(&path);
             for violation in violations {
-                check_errors.push(Diagnostic::new(&path, None, violation));
+                check_errors.push(Diagnostic::new(&shown, None, violation));
             }
             if bytes.len() as u64 > config.site.size_budget {
                 warnings.push(Diagnostic::new(
-                    &path,
+                    &shown,
                     None,
                     format!(
                         "is {} KB, over the {} KB budget some readers enforce: lower `limit` for feed `{}`",

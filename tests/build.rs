@@ -493,3 +493,23 @@ fn verbose_says_what_was_read_and_left_unchanged() {
         "1 entries in 1 feed(s); 0 file(s) written, 2 unchanged\n"
     );
 }
+
+#[test]
+fn a_feed_over_the_size_budget_is_a_warning_that_suggests_a_lower_limit() {
+    let site = Site::with_config(&common::CONFIG.replace(
+        "timezone = \"Europe/Paris\"",
+        "timezone = \"Europe/Paris\"\nsize_budget_kb = 4",
+    ));
+    site.write(
+        "content/reviews/long.md",
+        &review("Long", "2026-01-01", &"word ".repeat(2000)),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: feeds/reviews.rss: is 10 KB, over the 4 KB budget"),
+        "{err}"
+    );
+    assert!(err.contains("lower `limit` for feed `reviews`"), "{err}");
+}
