@@ -356,18 +356,7 @@ fn site(url: &str, extra: &str) -> Site {
         "{TWO_FEEDS}\n[publish]\nurl = \"{url}\"\nauth = \"bearer\"\ntoken_env = \"{TOKEN_VAR}\"\ntimeout_secs = 1\nretries = 2\nretry_base_ms = 10\n{extra}\n"
     );
     let site = Site::with_config(&config);
-    site.write(
-        "content/reviews/heat.md",
-        &review("Heat", "2026-01-01", "A heist."),
-    )
-    .write(
-        "content/reviews/ran.md",
-        &review("Ran", "2026-02-01", "A king."),
-    )
-    .write(
-        "content/notes/first.md",
-        &review("First note", "2026-03-01", "Hello."),
-    );
+    site.write_push_fixture();
     site.ok(&["build"]);
     site
 }

@@ -209,18 +209,7 @@ retry_base_ms = 50
 "#
     );
     let site = Site::with_config(&config);
-    site.write(
-        "content/reviews/heat.md",
-        &review("Heat", "2026-01-01", "A heist."),
-    )
-    .write(
-        "content/reviews/ran.md",
-        &review("Ran", "2026-02-01", "A king."),
-    )
-    .write(
-        "content/notes/first.md",
-        &review("First note", "2026-03-01", "Hello."),
-    );
+    site.write_push_fixture();
     site
 }
 

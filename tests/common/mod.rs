@@ -52,6 +52,22 @@ impl Site {
         self
     }
 
+    /// Two reviews and a note: the content the push tests upload.
+    pub fn write_push_fixture(&self) -> &Self {
+        self.write(
+            "content/reviews/heat.md",
+            &review("Heat", "2026-01-01", "A heist."),
+        )
+        .write(
+            "content/reviews/ran.md",
+            &review("Ran", "2026-02-01", "A king."),
+        )
+        .write(
+            "content/notes/first.md",
+            &review("First note", "2026-03-01", "Hello."),
+        )
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
