@@ -453,6 +453,10 @@ fn new_writes_a_dated_entry_that_builds() {
     );
     let text = site.read(path);
     assert!(text.starts_with("+++\ntitle = "), "{text}");
+    // A draft: a cron build in the meantime publishes nothing half-written.
+    site.ok(&["build"]);
+    assert_eq!(site.rss("reviews").entries.len(), 0);
+    site.write(path, &text.replace("draft = true\n", ""));
     site.ok(&["build"]);
     let e = &site.rss("reviews").entries[0];
     assert_eq!(

@@ -57,7 +57,7 @@ pub enum Command {
     Build(build::Args),
     /// Report every problem in the content and the feeds it would give; writes nothing.
     Check(check::Args),
-    /// Start a new entry: writes <source>/<date>-<slug>.md with front matter.
+    /// Start a new entry: writes <source>/<date>-<slug>.md with front matter, as a draft.
     New(new::Args),
     /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
     AdoptIds(adopt::Args),

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .join(format!("{}-{slug}.md", local.format("%Y-%m-%d")));
     let title = toml::Value::String(args.title.clone()).to_string();
     let text = format!(
-        "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n+++\n\nWrite here.\n",
+        "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n# A draft is never published, so a cron build cannot send it out half-written:\n# delete the next line when the review is ready.\ndraft = true\n+++\n\nWrite here.\n",
         local.format("%Y-%m-%d %H:%M")
     );
     std::fs::create_dir_all(&feed.source)
