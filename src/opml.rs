@@ -8,21 +8,12 @@ use crate::config::Format;
 use crate::feed::extras::{Listed, SiteIndex};
 
 /// Escapes text for an XML attribute value.
+/// Line breaks and tabs become references, since XML folds them to spaces in attributes.
 fn attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::content::render::escape_html(text)
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;")
+        .replace('\r', "&#13;")
 }
 
 fn version(format: Format) -> &'static str {

@@ -1,11 +1,10 @@
 use std::process::ExitCode;
 
 use super::Context;
-use crate::error::{Error, Result};
-use crate::feed::read::parse_published;
+use crate::error::Result;
 use crate::identity::{compare::adopt, save_state};
 use crate::pipeline;
-use crate::publish::http::read_feed_source;
+use crate::publish::http::read_published;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,9 +18,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
-    let text = read_feed_source(&args.feed)?;
-    let published = parse_published(&text)
-        .map_err(|e| Error::Identity(format!("{} is not a feed: {e}", args.feed)))?;
+    let published = read_published(&args.feed)?;
     let mut plan = pipeline::plan_with(
         &config,
         ctx.now,

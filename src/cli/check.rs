@@ -2,10 +2,9 @@ use std::process::ExitCode;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::feed::read::parse_published;
 use crate::identity::compare::compare;
 use crate::pipeline;
-use crate::publish::http::read_feed_source;
+use crate::publish::http::read_published;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,9 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::SUCCESS);
     };
-    let text = read_feed_source(&source)?;
-    let published = parse_published(&text)
-        .map_err(|e| Error::Identity(format!("{source} is not a feed: {e}")))?;
+    let published = read_published(&source)?;
     let cmp = compare(&plan.entries, &published);
     for (title, old, new) in &cmp.id_changes {
         ctx.report
