@@ -27,8 +27,8 @@ fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
     }
 }
 
-/// One entry of `doc`.
-fn entry(doc: &FeedDoc, it: &FeedItem) -> Entry {
+/// One entry of `doc`; with `html_later`, its content is left empty for [`fill_contents`].
+fn entry(doc: &FeedDoc, it: &FeedItem, html_later: bool) -> Entry {
     let tz = doc.timezone;
     Entry {
         title: Text::plain(it.title.clone()),
@@ -58,7 +58,11 @@ fn entry(doc: &FeedDoc, it: &FeedItem) -> Entry {
             .collect(),
         summary: (!it.summary.is_empty()).then(|| Text::plain(it.summary.clone())),
         content: Some(Content {
-            value: Some(it.html.clone()),
+            value: Some(if html_later {
+                String::new()
+            } else {
+                it.html.clone()
+            }),
             content_type: Some("html".into()),
             ..Default::default()
         }),
@@ -69,7 +73,7 @@ fn entry(doc: &FeedDoc, it: &FeedItem) -> Entry {
 /// The feed of `doc` with every entry.
 pub fn feed(doc: &FeedDoc) -> Feed {
     let mut feed = head(doc);
-    feed.entries = doc.items.iter().map(|it| entry(doc, it)).collect();
+    feed.entries = doc.items.iter().map(|it| entry(doc, it, false)).collect();
     feed
 }
 
@@ -107,6 +111,52 @@ fn head(doc: &FeedDoc) -> Feed {
     };
     super::archive::add_to_atom(&mut feed, doc);
     feed
+}
+
+/// The start tag of an entry's content, as the crate writes it.
+const CONTENT_TAG: &[u8] = b"<content type=\"html\">";
+
+/// Copies a piece written with empty entry contents into `out`, each entry's escaped html in
+/// its content. quick-xml escapes a text one byte test at a time into a growing string (a tenth
+/// of a full build's time); [`escape_text`] gives the same bytes several times faster. Entry
+/// text before the content (title, summary, attribute values) is escaped, so the first content
+/// start tag after an entry's start is that entry's.
+/// `None` unless the piece has exactly one content start tag per entry.
+fn fill_contents(piece: &[u8], items: &[FeedItem], mut out: Vec<u8>) -> Option<Vec<u8>> {
+    let mut rest = piece;
+    for it in items {
+        let at = memchr::memmem::find(rest, CONTENT_TAG)?;
+        let (head, tail) = rest.split_at(at + CONTENT_TAG.len());
+        out.extend_from_slice(head);
+        escape_text(&mut out, &it.html);
+        rest = tail;
+    }
+    if memchr::memmem::find(rest, CONTENT_TAG).is_some() {
+        return None;
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// Appends `text` escaped as quick-xml's `escape` does (`<`, `>`, `&`, `'`, `"`).
+pub(crate) fn escape_text(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + bytes.len() / 4);
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let with: &[u8] = match b {
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'&' => b"&amp;",
+            b'\'' => b"&apos;",
+            b'"' => b"&quot;",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(with);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 const CONFIG: WriteConfig = WriteConfig {
@@ -153,14 +203,20 @@ pub fn render(doc: &FeedDoc) -> String {
                 &mut out,
                 |chunk, mut buf| {
                     let mut piece = head.clone();
-                    piece.entries = chunk.iter().map(|it| entry(doc, it)).collect();
-                    buf.reserve(super::rss::capacity(chunk));
+                    piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
                     let bytes = piece
-                        .write_with_config(buf, CONFIG)
+                        .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
                         .expect("writing to a Vec cannot fail");
-                    (bytes, ())
+                    buf.reserve(super::rss::capacity(chunk));
+                    match fill_contents(&bytes, chunk, buf) {
+                        Some(filled) => (filled, true),
+                        None => (bytes, false),
+                    }
                 },
-            )?;
+            )?
+            .into_iter()
+            .all(|filled| filled)
+            .then_some(())?;
             out.extend_from_slice(bare.after());
             Some(())
         });
@@ -190,4 +246,59 @@ pub fn render(doc: &FeedDoc) -> String {
     bytes.truncate(bytes.len() - trailing);
     bytes.push(b'\n');
     String::from_utf8(bytes).expect("atom_syndication writes UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_text_gives_quick_xml_bytes() {
+        for text in [
+            "",
+            "plain",
+            "<p class=\"x\">Tom &amp; Jerry's <em>“chase”</em> — 3 > 2 < 4</p>\n",
+            "&&&<<>>''\"\"",
+            "ends with <",
+            "ünïcødé ’quotes’ & 🎬",
+        ] {
+            let mut ours = Vec::new();
+            escape_text(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                quick_xml::escape::escape(text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_piece_without_one_content_per_entry_is_refused() {
+        let date = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        let item = FeedItem {
+            id: "a".into(),
+            atom_id: "tag:x,2026:a".into(),
+            title: "A".into(),
+            link: url::Url::parse("https://x.example/a").unwrap(),
+            published: date,
+            updated: date,
+            author: None,
+            summary: String::new(),
+            html: "<p>it's</p>".into(),
+            tags: vec![],
+            enclosure: None,
+            episode: None,
+        };
+        let one = br#"<entry><content type="html"></content></entry>"#;
+        let filled = fill_contents(one, std::slice::from_ref(&item), Vec::new()).unwrap();
+        assert_eq!(
+            filled,
+            br#"<entry><content type="html">&lt;p&gt;it&apos;s&lt;/p&gt;</content></entry>"#
+        );
+        assert!(
+            fill_contents(b"<entry></entry>", std::slice::from_ref(&item), Vec::new()).is_none()
+        );
+        let two = [&one[..], &one[..]].concat();
+        assert!(fill_contents(&two, std::slice::from_ref(&item), Vec::new()).is_none());
+    }
 }
