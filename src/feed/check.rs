@@ -232,6 +232,17 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
         if next == rest.len() || rest[next] == b'<' {
             return Ok((next, present));
         }
+        // The references an escaper writes, most of an escaped body's: known to resolve to
+        // markup characters (not whitespace).
+        if let Some(len) = [&b"lt;"[..], b"gt;", b"amp;", b"quot;", b"apos;"]
+            .iter()
+            .find(|r| rest[next + 1..].starts_with(r))
+            .map(|r| r.len())
+        {
+            present = true;
+            at = next + 1 + len;
+            continue;
+        }
         let name_start = next + 1;
         let end = memchr::memchr3(b';', b'<', b'&', &rest[name_start..])
             .map(|i| name_start + i)
