@@ -9,54 +9,69 @@ use url::Url;
 const URL_ATTRS: &[&str] = &["href", "src", "poster"];
 
 pub fn absolutize_html(html: &str, base: &Url) -> String {
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
-        out.push_str(&rest[..lt]);
-        rest = &rest[lt..];
-        if rest.starts_with("<!--") {
-            let end = rest.find("-->").map_or(rest.len(), |i| i + 3);
-            out.push_str(&rest[..end]);
-            rest = &rest[end..];
-            continue;
-        }
-        let starts_tag = rest[1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic());
-        if !starts_tag {
-            out.push('<');
-            rest = &rest[1..];
-            continue;
-        }
-        let consumed = rewrite_tag(rest, base, &mut out);
-        rest = &rest[consumed..];
+    // Most of a body is text and tags without URLs: it is copied in long runs, and only URL
+    // values are written anew.
+    let mut out = Edits {
+        html,
+        out: String::with_capacity(html.len() + 64),
+        copied: 0,
+    };
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
+        let rest = &html[lt..];
+        at = if rest.starts_with("<!--") {
+            lt + rest.find("-->").map_or(rest.len(), |i| i + 3)
+        } else if bytes.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
+            lt + rewrite_tag(rest, lt, base, &mut out)
+        } else {
+            lt + 1
+        };
     }
-    out.push_str(rest);
-    out
+    out.finish()
 }
 
-/// Copies one start tag beginning at `tag[0] == '<'`, rewriting URL attributes; returns how many
-/// bytes it consumed.
-fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
+/// The output of [`absolutize_html`]: the input up to `copied`, with replacements.
+struct Edits<'h> {
+    html: &'h str,
+    out: String,
+    copied: usize,
+}
+
+impl Edits<'_> {
+    /// Replaces the input bytes `from..to` (an attribute value, with its quotes if any) with
+    /// `value` in double quotes.
+    fn quoted(&mut self, from: usize, to: usize, value: &str) {
+        self.out.push_str(&self.html[self.copied..from]);
+        self.out.push('"');
+        self.out.push_str(value);
+        self.out.push('"');
+        self.copied = to;
+    }
+
+    fn finish(mut self) -> String {
+        self.out.push_str(&self.html[self.copied..]);
+        self.out
+    }
+}
+
+/// Reads one start tag beginning at `tag[0] == '<'` (at `offset` in the input), rewriting its
+/// URL attributes into `out`; returns how many bytes it consumed.
+fn rewrite_tag(tag: &str, offset: usize, base: &Url, out: &mut Edits<'_>) -> usize {
     let bytes = tag.as_bytes();
     let mut i = 1;
     while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/'
     {
         i += 1;
     }
-    out.push_str(&tag[..i]);
     loop {
-        let ws_start = i;
         while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
             i += 1;
         }
-        out.push_str(&tag[ws_start..i]);
         if i >= bytes.len() {
             return i;
         }
         if bytes[i] == b'>' {
-            out.push('>');
             return i + 1;
         }
         let name_start = i;
@@ -67,20 +82,15 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
             i += 1;
         }
         let name = &tag[name_start..i];
-        out.push_str(name);
         if i >= bytes.len() || bytes[i] != b'=' {
             continue;
         }
-        out.push('=');
         i += 1;
+        let value_start = i;
         let (value, end, quoted) = match bytes.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let close = memchr::memchr(q, &bytes[i + 1..]).map_or(tag.len(), |p| i + 1 + p);
-                (
-                    &tag[i + 1..close],
-                    (close + 1).min(tag.len()),
-                    Some(q as char),
-                )
+                (&tag[i + 1..close], (close + 1).min(tag.len()), Some(q))
             }
             _ => {
                 let end = tag[i..]
@@ -96,18 +106,12 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
         } else {
             None
         };
-        match (rewritten, quoted) {
-            (Some(v), _) => {
-                out.push('"');
-                out.push_str(&v);
-                out.push('"');
-            }
-            (None, Some(q)) => {
-                out.push(q);
-                out.push_str(value);
-                out.push(q);
-            }
-            (None, None) => out.push_str(value),
+        // A value written exactly as it was (absolute, in double quotes) is left in place.
+        let closed = end > value_start + value.len() + 1;
+        if let Some(v) = rewritten
+            && !(quoted == Some(b'"') && closed && v == value)
+        {
+            out.quoted(offset + value_start, offset + end, &v);
         }
         i = end;
     }
@@ -116,7 +120,12 @@ fn rewrite_tag(tag: &str, base: &Url, out: &mut String) -> usize {
 fn absolutize(raw: &str, base: &Url) -> String {
     let value = decode_entities(raw.trim());
     // Without a `:` there is no scheme, so `Url::parse` would fail: skip straight to the join.
-    let resolved = if value.is_empty() || (value.contains(':') && Url::parse(&value).is_ok()) {
+    // A value that starts like an http(s) URL is kept whether it parses or not (a failed parse
+    // falls through to `join`, which parses it the same way and fails too).
+    let resolved = if value.is_empty()
+        || is_http(&value)
+        || (value.contains(':') && Url::parse(&value).is_ok())
+    {
         value
     } else if let Some(joined) = join_plain(base, &value) {
         Cow::Owned(joined)
@@ -127,6 +136,14 @@ fn absolutize(raw: &str, base: &Url) -> String {
         }
     };
     encode_attr(&resolved)
+}
+
+fn is_http(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"https://"))
+        || b.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"http://"))
 }
 
 /// Characters that no part of a URL escapes or treats specially in a relative path or a
@@ -234,6 +251,15 @@ mod tests {
         assert_eq!(
             absolutize_html(html, &base()),
             r#"<p><a href="https://example.com/about">a</a> <a href="https://x.org/?a=1&amp;b=2">b</a> <a href="mailto:a@b.c">m</a> <img alt="x > y" src="https://example.com/reviews/heat/pic.png"></p>"#
+        );
+    }
+
+    #[test]
+    fn only_url_values_change() {
+        let html = "<p title='a &amp; b'>x</p><!-- <a href=\"c\"> --><A HREF=\"https://x.org/\">y</A> 1 < 2 <br/><img src='https://x.org/p.jpg'><a href=\"z";
+        assert_eq!(
+            absolutize_html(html, &base()),
+            "<p title='a &amp; b'>x</p><!-- <a href=\"c\"> --><A HREF=\"https://x.org/\">y</A> 1 < 2 <br/><img src=\"https://x.org/p.jpg\"><a href=\"https://example.com/reviews/heat/z\""
         );
     }
 
