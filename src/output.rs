@@ -54,13 +54,25 @@ pub fn stage_if_changed(path: &Path, bytes: &[u8]) -> Result<Option<tempfile::Te
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    // Temp files are private by default (0600), and the rename would carry that over: a web
+    // server reading the output folder as another user would lose the feeds. A new file gets
+    // what `File::create` gives (0666 less the umask); a replaced one keeps its mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "creating a temporary file", e))?;
-    injected_failure()
-        .map_or(Ok(()), Err)
+    let keep_mode = match std::fs::metadata(path) {
+        Ok(old) => tmp.as_file().set_permissions(old.permissions()),
+        Err(_) => Ok(()),
+    };
+    keep_mode
+        .and_then(|()| injected_failure().map_or(Ok(()), Err))
         .and_then(|()| tmp.write_all(bytes))
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, "writing (the old file is intact)", e))?;
@@ -112,6 +124,22 @@ fn sweep(walk: walkdir::WalkDir) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_get_the_usual_mode_and_replaced_ones_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let usual = dir.path().join("usual");
+        std::fs::File::create(&usual).unwrap();
+        let fresh = dir.path().join("a.rss");
+        assert!(write_if_changed(&fresh, b"one").unwrap());
+        assert_eq!(mode(&fresh), mode(&usual));
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(write_if_changed(&fresh, b"two").unwrap());
+        assert_eq!(mode(&fresh), 0o640);
+    }
 
     #[test]
     fn writes_only_when_changed() {
