@@ -183,23 +183,29 @@ pub fn plan_with(
     }
     let mut state = assigned.state;
 
-    let mut entries = Vec::with_capacity(assigned.items.len());
-    for it in &assigned.items {
-        let feed = config
-            .feeds
-            .iter()
-            .find(|f| f.name == it.feed)
-            .expect("items come from configured feeds");
-        entries.push(PlannedEntry {
-            feed: it.feed.clone(),
-            source: it.entry.source.clone(),
-            id: it.id.clone(),
-            title: it.entry.title.clone(),
-            link: item_url(config, feed, &it.entry, it.published)?.to_string(),
-            published: it.published,
-            explicit_id: it.entry.id.is_some(),
-        });
-    }
+    // Every entry's link (a URL join each): on every core; the first error in order is reported.
+    let entries = assigned
+        .items
+        .par_iter()
+        .map(|it| {
+            let feed = config
+                .feeds
+                .iter()
+                .find(|f| f.name == it.feed)
+                .expect("items come from configured feeds");
+            Ok(PlannedEntry {
+                feed: it.feed.clone(),
+                source: it.entry.source.clone(),
+                id: it.id.clone(),
+                title: it.entry.title.clone(),
+                link: item_url(config, feed, &it.entry, it.published)?.to_string(),
+                published: it.published,
+                explicit_id: it.entry.id.is_some(),
+            })
+        })
+        .collect::<Vec<Result<PlannedEntry>>>()
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
 
     if previous_state.is_none() && !options.allow_id_changes {
         guard_lost_state(config, &entries)?;
@@ -387,7 +393,17 @@ pub fn plan_with(
             })
             .collect()
     };
-    let (state_staged, rendered) = rayon::join(stage_state, render_files);
+    // The sources (with every body of a full feed) are not needed any more: freed on another
+    // core while the files render, not one by one at the end.
+    let notes = assigned.notes;
+    let sources = assigned.items;
+    let (state_staged, rendered) = rayon::join(
+        || {
+            drop(sources);
+            stage_state()
+        },
+        render_files,
+    );
     // A write that failed is reported after any content or check error, as when the plan was
     // written only after it was complete.
     let mut write_error = None;
@@ -466,7 +482,7 @@ pub fn plan_with(
         state,
         previous_state,
         warnings,
-        notes: assigned.notes,
+        notes,
         skipped,
         state_staged,
     })
