@@ -77,142 +77,188 @@ trait Visitor {
     fn end(&mut self, depth: usize, text: Captured<'_>);
 }
 
-/// Walks `xml`, verifying that it is well-formed, and reports every element to `visitor`.
-fn walk(xml: &str, visitor: &mut impl Visitor) -> Result<(), String> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    // quick-xml's defaults: end tags must match their start tag, a `&` must start a reference.
-    reader.config_mut().check_end_names = true;
-    // The capture of each open element: the text of the innermost one that captures goes to it.
-    let mut open: Vec<Capture> = Vec::new();
-    let mut capturing: Option<usize> = None;
-    let mut text = String::new();
-    let mut present = false;
-    let mut seen_root = false;
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("{e} at byte {}", reader.error_position()))?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if open.is_empty() && seen_root => {
-                return Err(format!(
-                    "a second root element <{}>",
-                    String::from_utf8_lossy(e.name().as_ref())
-                ));
-            }
-            Event::Start(e) => {
-                check_attributes(&e)?;
-                let depth = open.len();
-                if let Some(c) = capturing
-                    && c + 1 == depth
-                    && open[c] == Capture::Text
-                {
-                    push_markup(&mut text, &e, false);
-                }
-                let capture = visitor.start(depth, &e)?;
-                if capture != Capture::Skip {
-                    capturing = Some(depth);
-                    text.clear();
-                    present = false;
-                }
-                if capture != Capture::Text {
-                    // Text that is not kept (bodies): scanned here up to the next markup, in one
-                    // pass, rather than as one event per escaped `&lt;` (see [`scan_body`]).
-                    let at = reader.buffer_position();
-                    let mut stream = reader.stream();
-                    let rest = stream.fill_buf().map_err(|e| e.to_string())?;
-                    let (len, found) = scan_body(rest)
-                        .map_err(|(msg, pos)| format!("{msg} at byte {}", at + pos as u64))?;
-                    present = capture == Capture::Presence && found;
-                    stream.consume(len);
-                }
-                open.push(capture);
-                seen_root = true;
-            }
-            Event::Empty(e) => {
-                check_attributes(&e)?;
-                let depth = open.len();
-                if let Some(c) = capturing
-                    && c + 1 == depth
-                    && open[c] == Capture::Text
-                {
-                    push_markup(&mut text, &e, true);
-                }
-                let capture = visitor.start(depth, &e)?;
-                visitor.end(
-                    depth,
-                    match capture {
-                        Capture::Skip => Captured::None,
-                        Capture::Text => Captured::Text(""),
-                        Capture::Presence => Captured::Present(false),
-                    },
-                );
-                seen_root = true;
-            }
-            Event::End(_) => {
-                // quick-xml has matched the name against the start tag.
-                let capture = open.pop().expect("quick-xml rejects an unmatched end tag");
-                let depth = open.len();
-                let captured = if capturing == Some(depth) {
-                    capturing = open.iter().rposition(|c| *c != Capture::Skip);
-                    match capture {
-                        Capture::Text => Captured::Text(&text),
-                        Capture::Presence => Captured::Present(present),
-                        Capture::Skip => Captured::None,
-                    }
-                } else {
-                    Captured::None
-                };
-                visitor.end(depth, captured);
-            }
-            Event::Text(t) => {
-                let raw: &[u8] = &t;
-                if open.is_empty() {
-                    if !raw.iter().all(u8::is_ascii_whitespace) {
-                        return Err("text outside the root element".into());
-                    }
-                    continue;
-                }
-                if capturing == Some(open.len() - 1) {
-                    let s = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
-                    keep(open[open.len() - 1], s, &mut text, &mut present);
-                }
-            }
-            Event::CData(t) => {
-                if open.is_empty() {
-                    return Err("CDATA outside the root element".into());
-                }
-                if capturing == Some(open.len() - 1) {
-                    let s = std::str::from_utf8(&t).map_err(|e| e.to_string())?;
-                    keep(open[open.len() - 1], s, &mut text, &mut present);
-                }
-            }
-            Event::GeneralRef(r) => {
-                if open.is_empty() {
-                    return Err("a reference outside the root element".into());
-                }
-                let mut buf = [0u8; 4];
-                let resolved = resolve(&r)?;
-                if capturing == Some(open.len() - 1) {
-                    let s = match resolved {
-                        Resolved::Str(s) => s,
-                        Resolved::Char(c) => c.encode_utf8(&mut buf),
-                    };
-                    keep(open[open.len() - 1], s, &mut text, &mut present);
-                }
-            }
-            Event::Eof => {
-                if !open.is_empty() {
+/// Walks a document given in one or more parts, verifying that it is well-formed, and reports
+/// every element to a visitor. A part may end anywhere between two pieces of markup (never
+/// inside a tag, a reference, a CDATA section or a body): a large feed is checked as it is
+/// written, piece by piece, instead of being held whole.
+#[derive(Debug, Default)]
+struct Walker {
+    /// The capture and name of each open element.
+    open: Vec<(Capture, Vec<u8>)>,
+    /// The innermost open element that captures: its text goes to `text` / `present`.
+    capturing: Option<usize>,
+    text: String,
+    present: bool,
+    seen_root: bool,
+    /// Bytes in the parts walked so far, for error positions.
+    offset: u64,
+}
+
+impl Walker {
+    /// Walks the next part of the document.
+    fn part(&mut self, xml: &[u8], visitor: &mut impl Visitor) -> Result<(), String> {
+        let offset = self.offset;
+        self.offset += xml.len() as u64;
+        let mut reader = quick_xml::Reader::from_reader(xml);
+        // End tags are matched here, against elements opened in earlier parts too.
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
+        let at = |reader: &quick_xml::Reader<&[u8]>| offset + reader.error_position();
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| format!("{e} at byte {}", at(&reader)))?;
+            match event {
+                Event::Start(e) | Event::Empty(e) if self.open.is_empty() && self.seen_root => {
                     return Err(format!(
-                        "the document ends inside {} open element(s)",
-                        open.len()
+                        "a second root element <{}>",
+                        String::from_utf8_lossy(e.name().as_ref())
                     ));
                 }
-                if !seen_root {
-                    return Err("no root element".into());
+                Event::Start(e) => {
+                    check_attributes(&e)?;
+                    let depth = self.open.len();
+                    if let Some(c) = self.capturing
+                        && c + 1 == depth
+                        && self.open[c].0 == Capture::Text
+                    {
+                        push_markup(&mut self.text, &e, false);
+                    }
+                    let capture = visitor.start(depth, &e)?;
+                    if capture != Capture::Skip {
+                        self.capturing = Some(depth);
+                        self.text.clear();
+                        self.present = false;
+                    }
+                    if capture != Capture::Text {
+                        // Text that is not kept (bodies): scanned here up to the next markup, in
+                        // one pass, rather than as one event per escaped `&lt;` (see
+                        // [`scan_body`]).
+                        let start = offset + reader.buffer_position();
+                        let mut stream = reader.stream();
+                        let rest = stream.fill_buf().map_err(|e| e.to_string())?;
+                        let (len, found) = scan_body(rest).map_err(|(msg, pos)| {
+                            format!("{msg} at byte {}", start + pos as u64)
+                        })?;
+                        self.present = capture == Capture::Presence && found;
+                        stream.consume(len);
+                    }
+                    self.open.push((capture, e.name().as_ref().to_vec()));
+                    self.seen_root = true;
                 }
-                return Ok(());
+                Event::Empty(e) => {
+                    check_attributes(&e)?;
+                    let depth = self.open.len();
+                    if let Some(c) = self.capturing
+                        && c + 1 == depth
+                        && self.open[c].0 == Capture::Text
+                    {
+                        push_markup(&mut self.text, &e, true);
+                    }
+                    let capture = visitor.start(depth, &e)?;
+                    visitor.end(
+                        depth,
+                        match capture {
+                            Capture::Skip => Captured::None,
+                            Capture::Text => Captured::Text(""),
+                            Capture::Presence => Captured::Present(false),
+                        },
+                    );
+                    self.seen_root = true;
+                }
+                Event::End(e) => {
+                    let name = e.name();
+                    let (capture, open_name) = self.open.pop().ok_or_else(|| {
+                        format!(
+                            "end tag </{}> without a start tag before byte {}",
+                            String::from_utf8_lossy(name.as_ref()),
+                            offset + reader.buffer_position()
+                        )
+                    })?;
+                    if open_name != name.as_ref() {
+                        return Err(format!(
+                            "end tag </{}> closes <{}> before byte {}",
+                            String::from_utf8_lossy(name.as_ref()),
+                            String::from_utf8_lossy(&open_name),
+                            offset + reader.buffer_position()
+                        ));
+                    }
+                    let depth = self.open.len();
+                    let captured = if self.capturing == Some(depth) {
+                        self.capturing = self.open.iter().rposition(|(c, _)| *c != Capture::Skip);
+                        match capture {
+                            Capture::Text => Captured::Text(&self.text),
+                            Capture::Presence => Captured::Present(self.present),
+                            Capture::Skip => Captured::None,
+                        }
+                    } else {
+                        Captured::None
+                    };
+                    visitor.end(depth, captured);
+                }
+                Event::Text(t) => {
+                    let raw: &[u8] = &t;
+                    if self.open.is_empty() {
+                        if !raw.iter().all(u8::is_ascii_whitespace) {
+                            return Err("text outside the root element".into());
+                        }
+                        continue;
+                    }
+                    if self.capturing == Some(self.open.len() - 1) {
+                        let s = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+                        self.keep(s);
+                    }
+                }
+                Event::CData(t) => {
+                    if self.open.is_empty() {
+                        return Err("CDATA outside the root element".into());
+                    }
+                    if self.capturing == Some(self.open.len() - 1) {
+                        let s = std::str::from_utf8(&t).map_err(|e| e.to_string())?;
+                        self.keep(s);
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if self.open.is_empty() {
+                        return Err("a reference outside the root element".into());
+                    }
+                    let mut buf = [0u8; 4];
+                    let resolved = resolve(&r)?;
+                    if self.capturing == Some(self.open.len() - 1) {
+                        let s = match resolved {
+                            Resolved::Str(s) => s,
+                            Resolved::Char(c) => c.encode_utf8(&mut buf),
+                        };
+                        self.keep(s);
+                    }
+                }
+                Event::Eof => return Ok(()),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
             }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+
+    /// The document has ended: every element must be closed.
+    fn finish(&self) -> Result<(), String> {
+        if !self.open.is_empty() {
+            return Err(format!(
+                "the document ends inside {} open element(s)",
+                self.open.len()
+            ));
+        }
+        if !self.seen_root {
+            return Err("no root element".into());
+        }
+        Ok(())
+    }
+
+    /// Keeps text of the capturing element, as its capture says.
+    fn keep(&mut self, s: &str) {
+        let capture = self.open[self.open.len() - 1].0;
+        match capture {
+            Capture::Text => self.text.push_str(s),
+            Capture::Presence => self.present = self.present || !s.trim().is_empty(),
+            Capture::Skip => {}
         }
     }
 }
@@ -257,14 +303,6 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
         };
         present = present || !resolved.trim().is_empty();
         at = end + 1;
-    }
-}
-
-fn keep(capture: Capture, s: &str, text: &mut String, present: &mut bool) {
-    match capture {
-        Capture::Text => text.push_str(s),
-        Capture::Presence => *present = *present || !s.trim().is_empty(),
-        Capture::Skip => {}
     }
 }
 
@@ -567,8 +605,69 @@ impl Visitor for RssCheck {
 }
 
 fn check_rss(xml: &str) -> Vec<String> {
-    let mut check = RssCheck::default();
-    if let Err(e) = walk(xml, &mut check) {
+    check_whole(Format::Rss, xml)
+}
+
+fn check_whole(format: Format, xml: &str) -> Vec<String> {
+    let mut check = StreamCheck::new(format).expect("an XML format");
+    check.part(xml.as_bytes());
+    check.finish()
+}
+
+/// A check of an RSS or Atom document given in parts, as it is written (see [`Walker`]).
+pub struct StreamCheck {
+    walker: Walker,
+    rules: Rules,
+    error: Option<String>,
+}
+
+enum Rules {
+    Rss(RssCheck),
+    Atom(AtomCheck),
+}
+
+impl StreamCheck {
+    /// `None` for a format that is checked whole ([`check_feed`]: JSON).
+    pub fn new(format: Format) -> Option<Self> {
+        let rules = match format {
+            Format::Rss => Rules::Rss(RssCheck::default()),
+            Format::Atom => Rules::Atom(AtomCheck::default()),
+            Format::Json => return None,
+        };
+        Some(StreamCheck {
+            walker: Walker::default(),
+            rules,
+            error: None,
+        })
+    }
+
+    /// The next part of the document; it must end between two pieces of markup.
+    pub fn part(&mut self, xml: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let walked = match &mut self.rules {
+            Rules::Rss(v) => self.walker.part(xml, v),
+            Rules::Atom(v) => self.walker.part(xml, v),
+        };
+        self.error = walked.err();
+    }
+
+    /// Every rule the whole document breaks.
+    pub fn finish(self) -> Vec<String> {
+        let walked = match self.error {
+            Some(e) => Err(e),
+            None => self.walker.finish(),
+        };
+        match self.rules {
+            Rules::Rss(check) => rss_rules(check, walked),
+            Rules::Atom(check) => atom_rules(check, walked),
+        }
+    }
+}
+
+fn rss_rules(check: RssCheck, walked: Result<(), String>) -> Vec<String> {
+    if let Err(e) = walked {
         return vec![format!("RSS is not well-formed: {e}")];
     }
     if !check.seen_channel {
@@ -719,8 +818,11 @@ impl Visitor for AtomCheck {
 }
 
 fn check_atom(xml: &str) -> Vec<String> {
-    let mut feed = AtomCheck::default();
-    if let Err(e) = walk(xml, &mut feed) {
+    check_whole(Format::Atom, xml)
+}
+
+fn atom_rules(feed: AtomCheck, walked: Result<(), String>) -> Vec<String> {
+    if let Err(e) = walked {
         return vec![format!("Atom is not well-formed: {e}")];
     }
     let mut v = Vec::new();
@@ -897,6 +999,54 @@ mod tests {
         }
         let ok = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>tag:e.x,2026:f</id><updated>2026-01-01T00:00:00+01:00</updated><author><name>A</name></author><link href="https://e.x/f.atom" rel="self"/></feed>"#;
         assert_eq!(check_atom(ok), Vec::<String>::new());
+    }
+
+    /// The document cut before every `<` that follows a line break (between two pieces of
+    /// markup in these documents), fed part by part.
+    fn check_in_parts(format: Format, xml: &str) -> Vec<String> {
+        let mut check = StreamCheck::new(format).unwrap();
+        let mut from = 0;
+        for (at, _) in xml.match_indices("\n<").chain(xml.match_indices("\n  <")) {
+            if at > from {
+                check.part(&xml.as_bytes()[from..at]);
+                from = at;
+            }
+        }
+        check.part(&xml.as_bytes()[from..]);
+        check.finish()
+    }
+
+    #[test]
+    fn a_document_checked_in_parts_gives_what_it_gives_whole() {
+        let item = |guid: &str, date: &str| {
+            format!(
+                "\n  <item><title>a</title><guid>{guid}</guid><pubDate>{date}</pubDate><description><![CDATA[<p>x</p>]]></description></item>"
+            )
+        };
+        let ok = "Wed, 02 Oct 2002 13:00:00 +0000";
+        let rss = |items: String| {
+            format!(
+                "<rss version=\"2.0\">\n<channel><title>t</title><link>https://e.x/</link><description>d</description>{items}\n</channel>\n</rss>"
+            )
+        };
+        let docs = [
+            rss(item("https://e.x/1", ok) + &item("https://e.x/2", ok)),
+            rss(item("https://e.x/1", ok) + &item("https://e.x/1", "yesterday")),
+            rss(item("https://e.x/1", ok) + "\n  </channel>"),
+            rss(item("https://e.x/1", ok)).replace("</rss>", ""),
+        ];
+        for xml in &docs {
+            let whole = check_feed(Format::Rss, xml);
+            assert_eq!(check_in_parts(Format::Rss, xml), whole, "{xml}");
+        }
+        assert!(check_feed(Format::Rss, &docs[0]).is_empty());
+        assert_eq!(check_feed(Format::Rss, &docs[1]).len(), 2);
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <id>tag:e.x,2026:f</id>\n  <title>t</title>\n  <updated>2026-01-01T00:00:00Z</updated>\n  <author><name>a</name></author>\n  <link href=\"https://e.x/f.atom\" rel=\"self\"/>\n  <entry><id>tag:e.x,2026:1</id><title>a</title><updated>2026-01-01T00:00:00Z</updated><content type=\"html\">&lt;p&gt;x&lt;/p&gt;</content></entry>\n  <entry><id>tag:e.x,2026:1</id><title>b</title><updated>nope</updated><content type=\"html\">&amp;</content></entry>\n</feed>";
+        assert_eq!(
+            check_in_parts(Format::Atom, atom),
+            check_feed(Format::Atom, atom)
+        );
+        assert_eq!(check_feed(Format::Atom, atom).len(), 2);
     }
 
     #[test]
