@@ -622,7 +622,7 @@ pub struct StreamCheck {
 }
 
 enum Rules {
-    Rss(RssCheck),
+    Rss(Box<RssCheck>),
     Atom(AtomCheck),
 }
 
@@ -630,7 +630,7 @@ impl StreamCheck {
     /// `None` for a format that is checked whole ([`check_feed`]: JSON).
     pub fn new(format: Format) -> Option<Self> {
         let rules = match format {
-            Format::Rss => Rules::Rss(RssCheck::default()),
+            Format::Rss => Rules::Rss(Box::default()),
             Format::Atom => Rules::Atom(AtomCheck::default()),
             Format::Json => return None,
         };
@@ -660,7 +660,7 @@ impl StreamCheck {
             None => self.walker.finish(),
         };
         match self.rules {
-            Rules::Rss(check) => rss_rules(check, walked),
+            Rules::Rss(check) => rss_rules(*check, walked),
             Rules::Atom(check) => atom_rules(check, walked),
         }
     }
