@@ -647,7 +647,7 @@ impl StreamCheck {
             return;
         }
         let walked = match &mut self.rules {
-            Rules::Rss(v) => self.walker.part(xml, v),
+            Rules::Rss(v) => self.walker.part(xml, &mut **v),
             Rules::Atom(v) => self.walker.part(xml, v),
         };
         self.error = walked.err();
