@@ -623,7 +623,7 @@ pub struct StreamCheck {
 
 enum Rules {
     Rss(Box<RssCheck>),
-    Atom(AtomCheck),
+    Atom(Box<AtomCheck>),
 }
 
 impl StreamCheck {
@@ -631,7 +631,7 @@ impl StreamCheck {
     pub fn new(format: Format) -> Option<Self> {
         let rules = match format {
             Format::Rss => Rules::Rss(Box::default()),
-            Format::Atom => Rules::Atom(AtomCheck::default()),
+            Format::Atom => Rules::Atom(Box::default()),
             Format::Json => return None,
         };
         Some(StreamCheck {
@@ -648,7 +648,7 @@ impl StreamCheck {
         }
         let walked = match &mut self.rules {
             Rules::Rss(v) => self.walker.part(xml, &mut **v),
-            Rules::Atom(v) => self.walker.part(xml, v),
+            Rules::Atom(v) => self.walker.part(xml, &mut **v),
         };
         self.error = walked.err();
     }
@@ -661,7 +661,7 @@ impl StreamCheck {
         };
         match self.rules {
             Rules::Rss(check) => rss_rules(*check, walked),
-            Rules::Atom(check) => atom_rules(check, walked),
+            Rules::Atom(check) => atom_rules(*check, walked),
         }
     }
 }
