@@ -52,6 +52,21 @@ pub fn stage_if_changed(path: &Path, bytes: &[u8]) -> Result<Option<tempfile::Te
     if holds(path, bytes)? {
         return Ok(None);
     }
+    let mut tmp = temp_beside(path)?;
+    injected_failure()
+        .map_or(Ok(()), Err)
+        .and_then(|()| tmp.write_all(bytes))
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| write_error(path, e))?;
+    Ok(Some(tmp.into_temp_path()))
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> Error {
+    Error::io(path, "writing (the old file is intact)", e)
+}
+
+/// A new temp file in `path`'s folder (made if missing), with the mode `path` will have.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
     let mut builder = tempfile::Builder::new();
@@ -64,19 +79,137 @@ pub fn stage_if_changed(path: &Path, bytes: &[u8]) -> Result<Option<tempfile::Te
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder
+    let tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "creating a temporary file", e))?;
-    let keep_mode = match std::fs::metadata(path) {
-        Ok(old) => tmp.as_file().set_permissions(old.permissions()),
-        Err(_) => Ok(()),
-    };
-    keep_mode
-        .and_then(|()| injected_failure().map_or(Ok(()), Err))
-        .and_then(|()| tmp.write_all(bytes))
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(path, "writing (the old file is intact)", e))?;
-    Ok(Some(tmp.into_temp_path()))
+    if let Ok(old) = std::fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .map_err(|e| write_error(path, e))?;
+    }
+    Ok(tmp)
+}
+
+/// [`stage_if_changed`] for a file given in parts, as it is rendered, so that it is never whole
+/// in memory: the parts are compared with the file already at `path` as they come, and a temp
+/// file is only started at the first difference (with the equal start copied from the old
+/// file). A file that does not change is never written.
+pub struct StagedStream {
+    path: std::path::PathBuf,
+    /// The file at `path`, while every part so far matched it.
+    old: Option<std::fs::File>,
+    matched: u64,
+    tmp: Option<tempfile::NamedTempFile>,
+    block: Vec<u8>,
+    len: u64,
+}
+
+impl StagedStream {
+    pub fn new(path: &Path) -> Result<Self> {
+        let old = match std::fs::File::open(path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(path, "reading", e)),
+        };
+        Ok(StagedStream {
+            path: path.to_path_buf(),
+            old,
+            matched: 0,
+            tmp: None,
+            block: Vec::new(),
+            len: 0,
+        })
+    }
+
+    /// Bytes given so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The next part of the file.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.len += bytes.len() as u64;
+        if self.tmp.is_none() && self.matches(bytes)? {
+            self.matched += bytes.len() as u64;
+            return Ok(());
+        }
+        let path = self.path.clone();
+        self.temp()?
+            .write_all(bytes)
+            .map_err(|e| write_error(&path, e))
+    }
+
+    /// Whether the old file continues with `bytes`.
+    fn matches(&mut self, bytes: &[u8]) -> Result<bool> {
+        let Some(old) = &mut self.old else {
+            return Ok(false);
+        };
+        self.block.resize(bytes.len(), 0);
+        let mut got = 0;
+        while got < bytes.len() {
+            match old.read(&mut self.block[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(&self.path, "reading", e)),
+            }
+        }
+        Ok(got == bytes.len() && self.block == bytes)
+    }
+
+    /// The temp file, started with the part of the old file that matched.
+    fn temp(&mut self) -> Result<&mut tempfile::NamedTempFile> {
+        if self.tmp.is_none() {
+            let mut tmp = temp_beside(&self.path)?;
+            injected_failure()
+                .map_or(Ok(()), Err)
+                .and_then(|()| {
+                    if self.matched == 0 {
+                        return Ok(());
+                    }
+                    let old = std::fs::File::open(&self.path)?;
+                    let copied = std::io::copy(&mut old.take(self.matched), &mut tmp)?;
+                    if copied == self.matched {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::other("the old file shrank while it was read"))
+                    }
+                })
+                .map_err(|e| write_error(&self.path, e))?;
+            self.old = None;
+            self.tmp = Some(tmp);
+        }
+        Ok(self.tmp.as_mut().expect("made above"))
+    }
+
+    /// The staged temp file, or `None` when the file at `path` already holds exactly the
+    /// parts given.
+    pub fn finish(mut self) -> Result<Option<tempfile::TempPath>> {
+        if self.tmp.is_none() {
+            let longer = match &mut self.old {
+                Some(old) => {
+                    let mut one = [0u8; 1];
+                    old.read(&mut one)
+                        .map_err(|e| Error::io(&self.path, "reading", e))?
+                        > 0
+                }
+                None => true,
+            };
+            if !longer {
+                return Ok(None);
+            }
+            self.temp()?;
+        }
+        let tmp = self.tmp.take().expect("made above");
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| write_error(&self.path, e))?;
+        Ok(Some(tmp.into_temp_path()))
+    }
 }
 
 /// Puts a staged file in place atomically (a rename), and makes the rename durable.
@@ -139,6 +272,46 @@ mod tests {
         std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
         assert!(write_if_changed(&fresh, b"two").unwrap());
         assert_eq!(mode(&fresh), 0o640);
+    }
+
+    /// Streams `parts` to `path` and commits; returns whether it wrote.
+    fn stream(path: &Path, parts: &[&[u8]]) -> bool {
+        let mut s = StagedStream::new(path).unwrap();
+        for p in parts {
+            s.put(p).unwrap();
+        }
+        assert_eq!(s.len(), parts.iter().map(|p| p.len() as u64).sum::<u64>());
+        match s.finish().unwrap() {
+            Some(tmp) => {
+                commit(tmp, path).unwrap();
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn a_streamed_file_is_written_only_when_it_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/a.rss");
+        assert!(stream(&p, &[b"one ", b"two"]));
+        assert_eq!(std::fs::read(&p).unwrap(), b"one two");
+        let before = std::fs::metadata(&p).unwrap().modified().unwrap();
+        // The same bytes in other parts: nothing written, the file untouched.
+        assert!(!stream(&p, &[b"on", b"e two"]));
+        assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), before);
+        // A difference after a matching start; a longer file; a shorter one; an empty one.
+        for parts in [
+            &[&b"one "[..], b"too"][..],
+            &[b"one too", b" three"],
+            &[b"one"],
+            &[],
+        ] {
+            assert!(stream(&p, parts));
+            assert_eq!(std::fs::read(&p).unwrap(), parts.concat());
+        }
+        let leftovers = std::fs::read_dir(dir.path().join("sub")).unwrap().count();
+        assert_eq!(leftovers, 1, "no temp file is left behind");
     }
 
     #[test]
