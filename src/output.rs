@@ -176,7 +176,9 @@ impl StagedStream {
                     if copied == self.matched {
                         Ok(())
                     } else {
-                        Err(std::io::Error::other("the old file shrank while it was read"))
+                        Err(std::io::Error::other(
+                            "the old file shrank while it was read",
+                        ))
                     }
                 })
                 .map_err(|e| write_error(&self.path, e))?;

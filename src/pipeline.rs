@@ -28,9 +28,26 @@ pub struct OutputFile {
     pub name: String,
     /// The feed format; `None` for files that are not feeds (`feed.xsl`, `index.opml`).
     pub format: Option<Format>,
-    pub bytes: String,
+    /// The file's bytes; `None` for a feed that a staging plan wrote straight to its temp file
+    /// as it was rendered, instead of holding it (see [`OutputFile::read`]).
+    pub bytes: Option<String>,
+    /// Its length in bytes.
+    pub len: u64,
     /// Whether the file was already written next to its place (see [`PlanOptions::stage`]).
     pub staged: Staged,
+}
+
+impl OutputFile {
+    /// The file's bytes: the plan's, or, for a file not held, the file in place once [`write`]
+    /// has run.
+    pub fn read(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        match &self.bytes {
+            Some(b) => Ok(std::borrow::Cow::Borrowed(b.as_bytes())),
+            None => std::fs::read(&self.path)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| Error::io(&self.path, "reading", e)),
+        }
+    }
 }
 
 /// What a staging plan ([`PlanOptions::stage`]) did with an output file.
@@ -362,10 +379,16 @@ pub fn plan_with(
             },
         )
     };
-    let render_files = || -> Vec<(String, Vec<String>, Result<Staged>)> {
+    let render_files = || -> Vec<RenderedFile> {
         files
             .par_iter()
             .map(|(_, (doc, format, name))| {
+                let path = config.site.output_dir.join(name);
+                if options.stage
+                    && let Some(streamed) = stream_file(doc, *format, &path)
+                {
+                    return streamed;
+                }
                 let bytes = feed::render(doc, *format);
                 // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
                 // file that fails the check is never renamed into place (its temp file is dropped).
@@ -375,7 +398,6 @@ pub fn plan_with(
                         if !options.stage {
                             return Ok(Staged::No);
                         }
-                        let path = config.site.output_dir.join(name);
                         Ok(
                             match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
                                 Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
@@ -389,7 +411,12 @@ pub fn plan_with(
                 } else {
                     Ok(Staged::No)
                 };
-                (bytes, violations, staged)
+                RenderedFile {
+                    len: bytes.len() as u64,
+                    bytes: Some(bytes),
+                    violations,
+                    staged,
+                }
             })
             .collect()
     };
@@ -424,22 +451,26 @@ pub fn plan_with(
     let mut rendered = names.into_iter().zip(rendered).peekable();
     for (i, (feed, expanded, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
         warnings.extend(feed_warnings);
-        while let Some(((_, format, name), (bytes, violations, staged))) =
-            rendered.next_if(|((f, _, _), _)| *f == i)
-        {
+        while let Some(((_, format, name), file)) = rendered.next_if(|((f, _, _), _)| *f == i) {
+            let RenderedFile {
+                bytes,
+                len,
+                violations,
+                staged,
+            } = file;
             let staged = staged_or_error(staged);
             let path = config.site.output_dir.join(&name);
             let shown = content::display_path(&path);
             for violation in violations {
                 check_errors.push(Diagnostic::new(&shown, None, violation));
             }
-            if bytes.len() as u64 > config.site.size_budget {
+            if len > config.site.size_budget {
                 warnings.push(Diagnostic::new(
                     &shown,
                     None,
                     format!(
                         "is {} KB, over the {} KB budget some readers enforce: lower `limit` for feed `{}`",
-                        bytes.len() / 1024,
+                        len / 1024,
                         config.site.size_budget / 1024,
                         feed.name
                     ),
@@ -450,6 +481,7 @@ pub fn plan_with(
                 name,
                 format: Some(format),
                 bytes,
+                len,
                 staged,
             });
         }
@@ -461,7 +493,8 @@ pub fn plan_with(
             path,
             name,
             format: None,
-            bytes,
+            len: bytes.len() as u64,
+            bytes: Some(bytes),
             staged: Staged::No,
         });
     }
@@ -485,6 +518,58 @@ pub fn plan_with(
         notes,
         skipped,
         state_staged,
+    })
+}
+
+/// One output file as rendered and checked (and, in a staging plan, staged).
+struct RenderedFile {
+    /// `None` when it went straight to its temp file ([`stream_file`]).
+    bytes: Option<String>,
+    len: u64,
+    violations: Vec<String>,
+    staged: Result<Staged>,
+}
+
+/// Renders an RSS or Atom file straight into its temp file, checking each part as it comes
+/// (see [`feed::render_into`]), so that a full feed is never whole in memory. `None` when it
+/// cannot be given in parts (JSON, or a renderer that refused): the caller renders it whole.
+fn stream_file(
+    doc: &feed::FeedDoc,
+    format: Format,
+    path: &std::path::Path,
+) -> Option<RenderedFile> {
+    let mut check = feed::check::StreamCheck::new(format)?;
+    // An old file that cannot be read: the whole-file path reports it.
+    let mut stage = crate::output::StagedStream::new(path).ok()?;
+    let mut write_error = None;
+    let complete = feed::render_into(doc, format, &mut |part| {
+        check.part(part);
+        if write_error.is_none()
+            && let Err(e) = stage.put(part)
+        {
+            write_error = Some(e);
+        }
+    });
+    if !complete {
+        // Dropping the stream removes its temp file.
+        return None;
+    }
+    let len = stage.len();
+    let violations = check.finish();
+    let staged = match write_error {
+        Some(e) => Err(e),
+        // A file that fails the check is never renamed into place.
+        None if !violations.is_empty() => Ok(Staged::No),
+        None => stage.finish().map(|tmp| match tmp {
+            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+            None => Staged::Unchanged,
+        }),
+    };
+    Some(RenderedFile {
+        bytes: None,
+        len,
+        violations,
+        staged,
     })
 }
 
@@ -709,7 +794,7 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
         .outputs
         .par_iter()
         .map(|out| match &out.staged {
-            Staged::No => crate::output::write_if_changed(&out.path, out.bytes.as_bytes()),
+            Staged::No => crate::output::write_if_changed(&out.path, &out.read()?),
             Staged::Unchanged => Ok(false),
             Staged::Written(tmp) => {
                 let tmp = tmp.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -170,9 +170,32 @@ fn write(feed: &Feed, capacity: usize) -> Vec<u8> {
 }
 
 pub fn render(doc: &FeedDoc) -> String {
-    // The entries are written in pieces on every core (see [`super::pieces`]), each entry's text
-    // copied only into its short-lived piece, and go where the feed written without them has
-    // its end tag.
+    let mut out = Vec::with_capacity(64 + super::rss::capacity(&doc.items));
+    if !render_into(doc, &mut |b| out.extend_from_slice(b)) {
+        out = one_go(doc);
+    }
+    String::from_utf8(out).expect("atom_syndication writes UTF-8")
+}
+
+/// The whole feed written by the crate in one go, with our declaration (R1) and no blank space
+/// around the root element.
+fn one_go(doc: &FeedDoc) -> Vec<u8> {
+    let bytes = write(&feed(doc), super::rss::capacity(&doc.items));
+    let text = std::str::from_utf8(&bytes)
+        .expect("atom_syndication writes UTF-8")
+        .trim();
+    let mut out = Vec::with_capacity(text.len() + 64);
+    out.extend_from_slice(super::rss::DECLARATION.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// [`render`] in parts (see [`super::render_into`]): the entries are written in pieces on
+/// every core (see [`super::pieces`]), each entry's text copied only into its short-lived
+/// piece, and go where the feed written without them has its end tag.
+pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
     let head = head(doc);
     let bare = write(&head, 4096);
     let markers = Markers {
@@ -181,71 +204,52 @@ pub fn render(doc: &FeedDoc) -> String {
         close: b"</entry>",
         end: b"</feed>",
     };
+    let Some(bare) = Head::new(&bare, &markers).filter(|_| !doc.items.is_empty()) else {
+        sink(&one_go(doc));
+        return true;
+    };
     // Our declaration (R1) first, then the crate's output without blank space around it.
-    let mut out = Vec::with_capacity(64 + super::rss::capacity(&doc.items));
-    out.extend_from_slice(super::rss::DECLARATION.as_bytes());
-    out.push(b'\n');
-    let start = out.len();
-    let spliced = Head::new(&bare, &markers)
-        .filter(|_| !doc.items.is_empty())
-        .and_then(|bare| {
-            let before = bare.before();
-            let lead = before
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
-            out.extend_from_slice(&before[lead..]);
-            pieces::write_items(
-                &doc.items,
-                PIECE,
-                &bare,
-                &markers,
-                &mut out,
-                |chunk, mut buf| {
-                    let mut piece = head.clone();
-                    piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
-                    let bytes = piece
-                        .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
-                        .expect("writing to a Vec cannot fail");
-                    buf.reserve(super::rss::capacity(chunk));
-                    match fill_contents(&bytes, chunk, buf) {
-                        Some(filled) => (filled, true),
-                        None => (bytes, false),
-                    }
-                },
-            )?
-            .into_iter()
-            .all(|filled| filled)
-            .then_some(())?;
-            out.extend_from_slice(bare.after());
-            Some(())
-        });
-    if spliced.is_none() {
-        out.truncate(start);
-        if doc.items.is_empty() {
-            out.extend_from_slice(&bare);
-        } else {
-            out = feed(doc)
-                .write_with_config(out, CONFIG)
-                .expect("writing to a Vec cannot fail");
-        }
-    }
-    let mut bytes = out;
-    let leading = bytes[start..]
+    let before = bare.before();
+    let lead = before
         .iter()
         .take_while(|b| b.is_ascii_whitespace())
         .count();
-    if leading > 0 {
-        bytes.drain(start..start + leading);
+    let mut first = Vec::with_capacity(64 + before.len());
+    first.extend_from_slice(super::rss::DECLARATION.as_bytes());
+    first.push(b'\n');
+    first.extend_from_slice(&before[lead..]);
+    sink(&first);
+    let written = pieces::write_items(
+        &doc.items,
+        PIECE,
+        &bare,
+        &markers,
+        sink,
+        |chunk, mut buf| {
+            let mut piece = head.clone();
+            piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
+            let bytes = piece
+                .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
+                .expect("writing to a Vec cannot fail");
+            buf.reserve(super::rss::capacity(chunk));
+            // A piece whose contents cannot be filled in has no items to give: the whole
+            // document is refused and written again in one go.
+            (fill_contents(&bytes, chunk, buf).unwrap_or_default(), ())
+        },
+    );
+    if written.is_none() {
+        return false;
     }
-    let trailing = bytes[start..]
+    let after = bare.after();
+    let trailing = after
         .iter()
         .rev()
         .take_while(|b| b.is_ascii_whitespace())
         .count();
-    bytes.truncate(bytes.len() - trailing);
-    bytes.push(b'\n');
-    String::from_utf8(bytes).expect("atom_syndication writes UTF-8")
+    let mut last = after[..after.len() - trailing].to_vec();
+    last.push(b'\n');
+    sink(&last);
+    true
 }
 
 #[cfg(test)]

@@ -80,6 +80,26 @@ pub struct FeedItem {
     pub episode: Option<Box<Episode>>,
 }
 
+impl FeedItem {
+    /// The item without its body (for what the renderers derive from the other fields).
+    pub(crate) fn without_body(&self) -> FeedItem {
+        FeedItem {
+            id: self.id.clone(),
+            atom_id: self.atom_id.clone(),
+            title: self.title.clone(),
+            link: self.link.clone(),
+            published: self.published,
+            updated: self.updated,
+            author: self.author.clone(),
+            summary: self.summary.clone(),
+            html: String::new(),
+            tags: self.tags.clone(),
+            enclosure: self.enclosure.clone(),
+            episode: self.episode.clone(),
+        }
+    }
+}
+
 impl FeedDoc {
     pub fn self_url(&self, format: Format) -> Option<&Url> {
         self.self_urls
@@ -96,6 +116,31 @@ impl FeedDoc {
     /// The newest publication date of any item.
     pub fn last_published(&self) -> Option<DateTime<FixedOffset>> {
         self.items.iter().map(|i| i.published).max()
+    }
+}
+
+/// [`render`] given to `sink` in parts as they are written, so that a large feed is never whole
+/// in memory. `false` when the parts given do not make the document [`render`] gives (see
+/// [`pieces`]): the caller then throws them away and uses [`render`].
+pub fn render_into(doc: &FeedDoc, format: Format, sink: &mut dyn FnMut(&[u8])) -> bool {
+    let archived = doc.paging.as_ref().is_some_and(|p| p.archive);
+    if format == Format::Json || archived {
+        sink(render(doc, format).as_bytes());
+        return true;
+    }
+    // The stylesheet instruction goes after the declaration, which is in the first part.
+    let mut first = true;
+    let mut parts = |part: &[u8]| match doc.stylesheet.as_deref() {
+        Some(href) if std::mem::take(&mut first) => {
+            let text = String::from_utf8_lossy(part).into_owned();
+            sink(stylesheet::reference(text, Some(href)).as_bytes());
+        }
+        _ => sink(part),
+    };
+    match format {
+        Format::Rss if doc.podcast.is_some() => podcast::render_into(doc, &mut parts),
+        Format::Rss => rss::render_into(doc, &mut parts),
+        _ => atom::render_into(doc, &mut parts),
     }
 }
 

@@ -101,9 +101,9 @@ impl<'d> Head<'d> {
     }
 }
 
-/// Writes `items` in pieces of `piece` items ([`PIECE`]) on every core, a few pieces per core at a time, and
-/// appends the items of each piece to `out` in order; each piece is freed (and its memory reused
-/// by the next) as soon as it is copied, so memory holds the output and a few pieces, not every
+/// Writes `items` in pieces of `piece` items ([`PIECE`]) on every core, a few pieces per core at
+/// a time, and gives the items of each piece to `out` in order; each piece is freed (and its
+/// memory reused by the next) as soon as `out` has it, so memory holds a few pieces, not every
 /// piece. `write` writes a whole document holding only the items given, plus anything the
 /// caller needs of it (returned in order). `None` when a piece has other text around its items
 /// than `head` has around where they go (then the caller writes the document in one go).
@@ -112,7 +112,7 @@ pub(crate) fn write_items<T: Sync, N: Send>(
     piece: usize,
     head: &Head<'_>,
     m: &Markers,
-    out: &mut Vec<u8>,
+    out: &mut dyn FnMut(&[u8]),
     write: impl Fn(&[T], Vec<u8>) -> (Vec<u8>, N) + Sync,
 ) -> Option<Vec<N>> {
     let run = piece * 8 * rayon::current_num_threads().max(1);
@@ -140,7 +140,7 @@ pub(crate) fn write_items<T: Sync, N: Send>(
             if !same {
                 return None;
             }
-            out.extend_from_slice(&piece[span]);
+            out(&piece[span]);
             extra.push(n);
             piece.clear();
             if let Ok(mut spare) = spare.lock() {
@@ -157,7 +157,14 @@ pub(crate) fn write_items<T: Sync, N: Send>(
 fn splice(head: &[u8], pieces: &[Vec<u8>], m: &Markers) -> Option<Vec<u8>> {
     let head = Head::new(head, m)?;
     let mut items = Vec::new();
-    write_items(pieces, 1, &head, m, &mut items, |p, _| (p[0].clone(), ()))?;
+    write_items(
+        pieces,
+        1,
+        &head,
+        m,
+        &mut |b| items.extend_from_slice(b),
+        |p, _| (p[0].clone(), ()),
+    )?;
     Some([head.before(), &items, head.after()].concat())
 }
 
@@ -274,6 +281,37 @@ mod tests {
         }
     }
 
+    /// The parts `render_into` gives, put together.
+    fn streamed(doc: &crate::feed::FeedDoc, format: crate::config::Format) -> String {
+        let mut out = Vec::new();
+        let mut parts = 0;
+        assert!(crate::feed::render_into(doc, format, &mut |b| {
+            out.extend_from_slice(b);
+            parts += 1;
+        }));
+        let large = doc.items.len() > PIECE && format != crate::config::Format::Json;
+        assert!(!large || parts > 2, "given in parts");
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn parts_make_the_document_render_gives() {
+        use crate::config::Format;
+        for n in [0, 1, PIECE + 1, 3 * PIECE + 7] {
+            let mut doc = doc(n);
+            for stylesheet in [None, Some("feed.xsl".to_string())] {
+                doc.stylesheet = stylesheet;
+                for format in [Format::Rss, Format::Atom, Format::Json] {
+                    let whole = crate::feed::render(&doc, format);
+                    assert_eq!(streamed(&doc, format), whole, "{n} items, {format:?}");
+                    if format != Format::Json {
+                        assert!(crate::feed::check::check_feed(format, &whole).is_empty());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn pieces_give_the_bytes_of_the_whole_document() {
         use crate::config::Format;
@@ -295,6 +333,7 @@ mod tests {
             }
         }
         let pieced = crate::feed::render(&one_guest, Format::Rss);
+        assert_eq!(streamed(&one_guest, Format::Rss), pieced);
         assert!(
             pieced.contains("xmlns:dc="),
             "the namespace of one piece's item is declared"

@@ -237,6 +237,11 @@ pub fn render(doc: &FeedDoc) -> String {
     plain_rss::write_items(&head(doc), &doc.items, |it| item(doc, it))
 }
 
+/// [`render`] in parts (see [`super::render_into`]).
+pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
+    plain_rss::stream_items(&head(doc), &doc.items, |it| item(doc, it), sink)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ use rss::{Category, Channel, Guid, Item};
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::pieces::{self, Head, Markers, PIECE};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
@@ -116,6 +118,11 @@ pub fn render(doc: &FeedDoc) -> String {
     write_items(&head(doc), &doc.items, |it| item(doc, it))
 }
 
+/// [`render`] in parts (see [`super::render_into`]).
+pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
+    stream_items(&head(doc), &doc.items, |it| item(doc, it), sink)
+}
+
 /// The namespaces the rss crate declares for an item (its private `Item::used_namespaces`).
 fn item_namespaces(item: &Item, into: &mut BTreeMap<String, String>) {
     let mut add = |prefix: &str, uri: &str| {
@@ -146,6 +153,27 @@ pub(crate) fn write_items(
     items: &[FeedItem],
     item: impl Fn(&FeedItem) -> Item + Sync,
 ) -> String {
+    let mut out = Vec::with_capacity(capacity(items));
+    if stream_items(head, items, &item, &mut |b| out.extend_from_slice(b)) {
+        return String::from_utf8(out).expect("the rss crate writes UTF-8");
+    }
+    drop(out);
+    let mut channel = head.clone();
+    channel.items = items.iter().map(&item).collect();
+    write_sized(&channel, capacity(items))
+}
+
+/// [`write_items`] given to `sink` in parts: the head (with our declaration), the items of each
+/// piece, the end. The root element declares every namespace an item uses, and it comes
+/// first: the namespaces are worked out beforehand from the items without their bodies, and
+/// compared with those of the items written. `false` when the parts do not make the document
+/// the crate writes in one go (other namespaces, or other text around a piece's items).
+pub(crate) fn stream_items(
+    head: &Channel,
+    items: &[FeedItem],
+    item: impl Fn(&FeedItem) -> Item + Sync,
+    sink: &mut dyn FnMut(&[u8]),
+) -> bool {
     let markers = Markers {
         root: b"<rss",
         open: b"<item>",
@@ -157,11 +185,49 @@ pub(crate) fn write_items(
             .pretty_write_to(Vec::new(), b' ', 2)
             .expect("writing to a Vec cannot fail")
     };
+    let union = |mut a: BTreeMap<String, String>, b: BTreeMap<String, String>| {
+        for (prefix, uri) in b {
+            a.entry(prefix).or_insert(uri);
+        }
+        a
+    };
+    let foreseen = items
+        .par_iter()
+        .map(|it| {
+            let mut namespaces = BTreeMap::new();
+            item_namespaces(&item(&it.without_body()), &mut namespaces);
+            namespaces
+        })
+        .reduce(BTreeMap::new, union);
+    // The channel's own declarations win, as in the crate.
+    let mut whole = head.clone();
+    let mut namespaces = foreseen.clone();
+    namespaces.extend(std::mem::take(&mut whole.namespaces));
+    whole.namespaces = namespaces;
+    let whole = write(&whole);
     let bare = write(head);
-    // The items, then the head in front (a move of the items, not a copy into new memory).
-    let mut out = Vec::with_capacity(capacity(items));
-    let namespaces = Head::new(&bare, &markers).and_then(|bare| {
-        pieces::write_items(items, PIECE, &bare, &markers, &mut out, |chunk, mut buf| {
+    let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
+    let heads = Head::new(&whole, &markers).zip(Head::new(&bare, &markers));
+    let Some((whole_head, bare_head)) = heads.filter(|(w, b)| {
+        !items.is_empty() && w.after() == b.after() && w.before().starts_with(theirs)
+    }) else {
+        // Nothing given yet: the document in one go, as one part.
+        let mut channel = head.clone();
+        channel.items = items.iter().map(&item).collect();
+        sink(write_sized(&channel, capacity(items)).as_bytes());
+        return true;
+    };
+    // The crate's declaration is as long as ours (R1): replaced in place.
+    let mut before = whole_head.before().to_vec();
+    before[..DECLARATION.len()].copy_from_slice(DECLARATION.as_bytes());
+    sink(&before);
+    let written = pieces::write_items(
+        items,
+        PIECE,
+        &bare_head,
+        &markers,
+        sink,
+        |chunk, mut buf| {
             let mut piece = head.clone();
             piece.items = chunk.iter().map(&item).collect();
             let mut namespaces = BTreeMap::new();
@@ -173,39 +239,18 @@ pub(crate) fn write_items(
                 .pretty_write_to(buf, b' ', 2)
                 .expect("writing to a Vec cannot fail");
             (bytes, namespaces)
-        })
-    });
-    // The whole document declares every namespace any item uses; the channel's own entries
-    // win, as in the crate.
-    let spliced = namespaces.and_then(|pieces| {
-        let mut whole = head.clone();
-        let mut namespaces = BTreeMap::new();
-        for n in pieces {
-            for (prefix, uri) in n {
-                namespaces.entry(prefix).or_insert(uri);
-            }
-        }
-        namespaces.extend(std::mem::take(&mut whole.namespaces));
-        whole.namespaces = namespaces;
-        let whole = write(&whole);
-        let whole_head = Head::new(&whole, &markers)?;
-        let bare_head = Head::new(&bare, &markers)?;
-        if whole_head.after() != bare_head.after() {
-            return None;
-        }
-        out.splice(0..0, whole_head.before().iter().copied());
-        out.extend_from_slice(whole_head.after());
-        Some(std::mem::take(&mut out))
-    });
-    match spliced {
-        Some(bytes) if !items.is_empty() => with_declaration(bytes),
-        _ => {
-            drop(out);
-            let mut channel = head.clone();
-            channel.items = items.iter().map(&item).collect();
-            write_sized(&channel, capacity(items))
-        }
+        },
+    );
+    let Some(written) = written else {
+        return false;
+    };
+    if written.into_iter().fold(BTreeMap::new(), union) != foreseen {
+        return false;
     }
+    let mut after = whole_head.after().to_vec();
+    after.push(b'\n');
+    sink(&after);
+    true
 }
 
 /// The XML declaration every feed starts with (R1).

@@ -138,7 +138,7 @@ pub fn run(
     if !built {
         check_built(plan)?;
     }
-    let files = push_files(config, plan);
+    let files = push_files(config, plan)?;
     let mut state = PushState::load(&publish.state_file)?;
     let mut target = WebDav::new(base, Credentials::None, publish.timeout)?;
     let changes = changes(&target, &files, &state, opts.force);
@@ -186,29 +186,28 @@ pub fn run(
 }
 
 /// The built files in upload order (see [`order`]).
-pub fn push_files(config: &Config, plan: &Plan) -> Vec<PushFile> {
+pub fn push_files(config: &Config, plan: &Plan) -> Result<Vec<PushFile>> {
     let mut main = BTreeMap::new();
     for feed in &config.feeds {
         for &format in &feed.formats {
             main.insert(feed.file_name(format), feed.name.clone());
         }
     }
-    let mut files: Vec<PushFile> = plan
-        .outputs
-        .iter()
-        .map(|o| PushFile {
+    let mut files = Vec::with_capacity(plan.outputs.len());
+    for o in &plan.outputs {
+        files.push(PushFile {
             name: o.name.clone(),
-            bytes: AsRef::<[u8]>::as_ref(&o.bytes).to_vec(),
+            bytes: o.read()?.into_owned(),
             feed: main.get(&o.name).cloned(),
             // Every feed document (main, tag, archive page) advertises the hubs.
             topic: o
                 .format
                 .and_then(|_| config.site.feeds_url.join(&o.name).ok())
                 .map(String::from),
-        })
-        .collect();
+        });
+    }
     order(&mut files);
-    files
+    Ok(files)
 }
 
 /// Upload order, so a reader never fetches a file that points at one not uploaded yet: plain
@@ -234,7 +233,12 @@ fn check_built(plan: &Plan) -> Result<()> {
     let mut stale: Vec<String> = plan
         .outputs
         .iter()
-        .filter(|o| std::fs::read(&o.path).ok().as_deref() != Some(AsRef::<[u8]>::as_ref(&o.bytes)))
+        // A file the plan did not hold was written in place by it.
+        .filter(|o| {
+            o.bytes
+                .as_ref()
+                .is_some_and(|b| std::fs::read(&o.path).ok().as_deref() != Some(b.as_bytes()))
+        })
         .map(|o| crate::content::display_path(&o.path).display().to_string())
         .collect();
     if stale.is_empty() {
