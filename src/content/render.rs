@@ -89,15 +89,22 @@ pub fn escape_html(text: &str) -> String {
 
 /// Appends `text` escaped for HTML element content and attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
+    // Runs between the four ASCII characters are copied whole: a plain-text column is mostly
+    // such runs.
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let with = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(with);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
@@ -163,6 +170,16 @@ mod tests {
             "<p>“Heat” — it’s 1995…</p>\n<p>Second &amp; &lt;last&gt;.</p>\n<hr />\n<p>Promo</p>\n"
         );
         assert_eq!(r.first_paragraph, "“Heat” — it’s 1995…");
+    }
+
+    #[test]
+    fn escaping_keeps_everything_but_the_four_characters() {
+        assert_eq!(
+            escape_html("“Heat” <1995> & 'Ronin' — \"naïve\" 🎬"),
+            "“Heat” &lt;1995&gt; &amp; 'Ronin' — &quot;naïve&quot; 🎬"
+        );
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("&"), "&amp;");
     }
 
     #[test]
