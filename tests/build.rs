@@ -52,6 +52,9 @@ fn builds_rss_and_atom_with_ids_dates_links_and_content() {
     let atom = site.atom("reviews");
     assert_eq!(atom.entries.len(), 2);
     assert_eq!(atom.entries[0].id, heat.id, "RSS guid and Atom id agree");
+    // Atom content is written as CDATA (R40, R41): a parser reads the same HTML as RSS's.
+    let atom_html = atom.entries[0].content.as_ref().unwrap().body.as_deref();
+    assert_eq!(atom_html.map(str::trim), Some(html.trim()));
     assert_eq!(
         atom.entries[1].authors[0].name.as_deref(),
         Some("Guest Writer")

@@ -267,17 +267,7 @@ mod tests {
         use crate::config::Format;
         match format {
             Format::Rss => crate::feed::rss::write(&crate::feed::rss::channel(doc)),
-            _ => {
-                let config = atom_syndication::WriteConfig {
-                    write_document_declaration: false,
-                    indent_size: Some(2),
-                };
-                let bytes = crate::feed::atom::feed(doc)
-                    .write_with_config(Vec::new(), config)
-                    .unwrap();
-                let text = String::from_utf8(bytes).unwrap();
-                format!("{}\n{}\n", crate::feed::rss::DECLARATION, text.trim())
-            }
+            _ => String::from_utf8(crate::feed::atom::one_go(doc)).unwrap(),
         }
     }
 
