@@ -263,11 +263,14 @@ impl Walker {
     }
 }
 
-/// The text at the start of `rest`, up to the next `<` (or the end): its length, and whether it
-/// holds anything but whitespace. Every `&` must start a reference that ends with `;` before
-/// any `<` or `&` and resolves, as quick-xml requires of text (the error names the byte offset
-/// in `rest`).
+/// The text and CDATA sections at the start of `rest`, up to the next other markup (or the
+/// end): their length, and whether they hold anything but whitespace. Every `&` in text must
+/// start a reference that ends with `;` before any `<` or `&` and resolves, as quick-xml
+/// requires of text; a CDATA section must end (the error names the byte offset in `rest`).
+/// A body in CDATA is skipped with one search for its end: quick-xml looks for it at every
+/// `>`, and a body of HTML has one every few bytes.
 fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
+    const CDATA: &[u8] = b"<![CDATA[";
     let mut present = false;
     let mut at = 0;
     loop {
@@ -275,6 +278,14 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
         // The document is a `str` and the cut is at an ASCII byte: the slice is UTF-8.
         present =
             present || std::str::from_utf8(&rest[at..next]).map_or(true, |t| !t.trim().is_empty());
+        if next < rest.len() && rest[next..].starts_with(CDATA) {
+            let start = next + CDATA.len();
+            let len = memchr::memmem::find(&rest[start..], b"]]>")
+                .ok_or_else(|| ("unclosed CDATA section".to_string(), next))?;
+            present = present || has_text(&rest[start..start + len]);
+            at = start + len + 3;
+            continue;
+        }
         if next == rest.len() || rest[next] == b'<' {
             return Ok((next, present));
         }
@@ -303,6 +314,16 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
         };
         present = present || !resolved.trim().is_empty();
         at = end + 1;
+    }
+}
+
+/// Whether `text` (UTF-8 cut at ASCII bytes) holds anything but whitespace, without decoding
+/// all of a long body: only from its first byte that is not ASCII whitespace.
+fn has_text(text: &[u8]) -> bool {
+    match text.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => false,
+        Some(i) if text[i].is_ascii() => true,
+        Some(i) => std::str::from_utf8(&text[i..]).map_or(true, |t| !t.trim().is_empty()),
     }
 }
 
@@ -928,6 +949,37 @@ mod tests {
         // Text after a scanned body is still read: a broken end tag after it is caught.
         let broken = feed("&lt;p&gt;").replace("</entry>", "</entri>");
         assert!(!check_atom(&broken).is_empty());
+        // Bodies in CDATA, split at `]]>` and mixed with text, are skipped whole; one that
+        // does not end is caught, and so is broken markup after one.
+        for ok in [
+            "<![CDATA[<p>a > b]]]]><![CDATA[>c</p>]]>",
+            "x <![CDATA[<p>]]> &amp; <![CDATA[</p>]]>",
+        ] {
+            assert_eq!(check_atom(&feed(ok)), Vec::<String>::new(), "{ok}");
+        }
+        for bad in [
+            "<![CDATA[<p>a</p>",
+            "<![CDATA[<p>a</p>]]> & b",
+            "<![CDATA[<p>a</p>]]><b>",
+        ] {
+            let all = check_atom(&feed(bad)).join("\n");
+            assert!(all.contains("not well-formed"), "{bad}: {all}");
+        }
+    }
+
+    #[test]
+    fn a_body_of_whitespace_in_cdata_is_no_description() {
+        let rss = |description: &str| {
+            format!(
+                "<rss version=\"2.0\"><channel><title>t</title><link>https://e.x/</link><description>d</description><item><guid>https://e.x/1</guid><description>{description}</description></item></channel></rss>"
+            )
+        };
+        assert!(check_rss(&rss("<![CDATA[<p>x</p>]]>")).is_empty());
+        assert!(check_rss(&rss("<![CDATA[é]]>")).is_empty());
+        for empty in ["<![CDATA[ \n ]]>", "<![CDATA[\u{a0}]]>", "<![CDATA[]]>"] {
+            let v = check_rss(&rss(empty));
+            assert!(v.iter().any(|m| m.starts_with("R11")), "{empty:?}: {v:?}");
+        }
     }
 
     #[test]
