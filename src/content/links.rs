@@ -118,24 +118,58 @@ fn rewrite_tag(tag: &str, offset: usize, base: &Url, out: &mut Edits<'_>) -> usi
 }
 
 fn absolutize(raw: &str, base: &Url) -> String {
-    let value = decode_entities(raw.trim());
+    encode_attr(&resolve(&decode_entities(raw.trim()), base))
+}
+
+/// `value` (a URL as written, entities decoded) made absolute against `base`; unchanged when it
+/// is empty, already absolute, or not something `Url::join` understands.
+pub fn resolve<'v>(value: &'v str, base: &Url) -> Cow<'v, str> {
+    let value = value.trim();
     // Without a `:` there is no scheme, so `Url::parse` would fail: skip straight to the join.
     // A value that starts like an http(s) URL is kept whether it parses or not (a failed parse
     // falls through to `join`, which parses it the same way and fails too).
-    let resolved = if value.is_empty()
-        || is_http(&value)
-        || (value.contains(':') && Url::parse(&value).is_ok())
-    {
-        value
-    } else if let Some(joined) = join_plain(base, &value) {
+    if value.is_empty() || is_http(value) || (value.contains(':') && Url::parse(value).is_ok()) {
+        Cow::Borrowed(value)
+    } else if let Some(joined) = join_plain(base, value) {
         Cow::Owned(joined)
     } else {
-        match base.join(&value) {
+        match base.join(value) {
             Ok(u) => Cow::Owned(String::from(u)),
-            Err(_) => value,
+            Err(_) => Cow::Borrowed(value),
         }
+    }
+}
+
+/// [`absolutize_html`] for HTML whose only relative URLs can be footnote references: the
+/// `href="#…"` of the markup pulldown-cmark writes for each, and nothing else, is rewritten.
+pub fn absolutize_footnote_refs(html: String, base: &Url) -> String {
+    const REF: &[u8] = b"<sup class=\"footnote-reference\"><a href=\"";
+    let bytes = html.as_bytes();
+    let mut out = Edits {
+        html: &html,
+        out: String::new(),
+        copied: 0,
     };
-    encode_attr(&resolved)
+    let mut at = 0;
+    while let Some(i) = memchr::memmem::find(&bytes[at..], REF) {
+        let start = at + i + REF.len();
+        let Some(len) = memchr::memchr(b'"', &bytes[start..]) else {
+            break;
+        };
+        let value = &html[start..start + len];
+        let v = absolutize(value, base);
+        if v != value {
+            if out.out.capacity() == 0 {
+                out.out.reserve(html.len() + 256);
+            }
+            out.quoted(start - 1, start + len + 1, &v);
+        }
+        at = start + len + 1;
+    }
+    if out.copied == 0 {
+        return html;
+    }
+    out.finish()
 }
 
 fn is_http(value: &str) -> bool {

@@ -1,10 +1,12 @@
 //! Body text to HTML: Markdown (CommonMark with tables, footnotes and strikethrough) or plain-text
 //! paragraphs; relative URLs made absolute against the item's link; a plain-text summary.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+use std::borrow::Cow;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use url::Url;
 
-use super::links::absolutize_html;
+use super::links::{absolutize_footnote_refs, absolutize_html, resolve};
 use super::source::BodyKind;
 
 /// Longest generated summary, in characters, before it is cut at a word boundary.
@@ -19,40 +21,97 @@ pub struct Rendered {
 
 pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
     let (html, first) = match kind {
-        BodyKind::Markdown => markdown(body),
+        BodyKind::Markdown => markdown(body, item_url),
+        // Escaped text in paragraphs: no URL to make absolute.
         BodyKind::Text => plain_text(body),
     };
     Rendered {
-        html: absolutize_html(&html, item_url),
+        html,
         first_paragraph: cut_at_word(first.trim(), SUMMARY_CHARS),
     }
 }
 
-fn markdown(body: &str) -> (String, String) {
+/// Markdown to HTML with every URL absolute. Link and image destinations are made absolute as
+/// the parser gives them, before they are written; only raw HTML in the body (any tag may
+/// hold a URL) or footnote references (written by the HTML writer as `href="#…"`) need a pass
+/// over the written HTML.
+fn markdown(body: &str, base: &Url) -> (String, String) {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() * 3 / 2);
+    let mut raw_html = false;
+    let mut footnotes = false;
     // One parse feeds both the HTML writer and the summary: the first paragraph with text.
     let mut first = String::new();
     let mut depth = 0usize;
     let mut done = false;
-    let events = Parser::new_ext(body, options).inspect(|event| {
-        if done {
-            return;
-        }
-        match event {
-            Event::Start(Tag::Paragraph) => depth += 1,
-            Event::End(TagEnd::Paragraph) if depth > 0 => {
-                done = !first.trim().is_empty();
-                depth -= 1;
+    let events = Parser::new_ext(body, options)
+        .map(|event| match event {
+            // An e-mail autolink's destination is written after `mailto:`: never a path.
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if link_type != LinkType::Email => Event::Start(Tag::Link {
+                link_type,
+                dest_url: absolute(dest_url, base),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: absolute(dest_url, base),
+                title,
+                id,
+            }),
+            Event::Html(_) | Event::InlineHtml(_) => {
+                raw_html = true;
+                event
             }
-            Event::Text(t) | Event::Code(t) if depth > 0 => first.push_str(t),
-            Event::SoftBreak | Event::HardBreak if depth > 0 => first.push(' '),
-            _ => {}
-        }
-    });
+            Event::FootnoteReference(_) => {
+                footnotes = true;
+                event
+            }
+            other => other,
+        })
+        .inspect(|event| {
+            if done {
+                return;
+            }
+            match event {
+                Event::Start(Tag::Paragraph) => depth += 1,
+                Event::End(TagEnd::Paragraph) if depth > 0 => {
+                    done = !first.trim().is_empty();
+                    depth -= 1;
+                }
+                Event::Text(t) | Event::Code(t) if depth > 0 => first.push_str(t),
+                Event::SoftBreak | Event::HardBreak if depth > 0 => first.push(' '),
+                _ => {}
+            }
+        });
     html::push_html(&mut out, events);
-    (out, first)
+    let html = if raw_html {
+        absolutize_html(&out, base)
+    } else if footnotes {
+        absolutize_footnote_refs(out, base)
+    } else {
+        out
+    };
+    (html, first)
+}
+
+/// A link or image destination made absolute against `base` (see [`resolve`]).
+fn absolute<'a>(dest: CowStr<'a>, base: &Url) -> CowStr<'a> {
+    match resolve(&dest, base) {
+        Cow::Borrowed(same) if same.len() == dest.len() => dest,
+        other => CowStr::from(other.into_owned()),
+    }
 }
 
 fn plain_text(body: &str) -> (String, String) {
@@ -152,9 +211,39 @@ mod tests {
             r.html
         );
         assert!(r.html.contains("footnote-definition"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<a href=\"https://example.com/reviews/heat/#1\">1</a>"),
+            "a footnote reference points at the item's page: {}",
+            r.html
+        );
         assert_eq!(
             r.first_paragraph, "Intro a and p.",
             "footnote markers stay out of the summary"
+        );
+    }
+
+    #[test]
+    fn every_kind_of_url_in_markdown_ends_up_absolute() {
+        let body = "[q](../x/?a=1&b=2 \"t\") <mail@example.com> <https://x.org/y> [e]()                     [m](mailto:a@b.c) [s](/about)\n\n<img src=\"raw.jpg\"> <a href='../r/'>r</a>\n";
+        let html = render(BodyKind::Markdown, body, &url()).html;
+        for part in [
+            "href=\"https://example.com/reviews/x/?a=1&amp;b=2\" title=\"t\"",
+            "href=\"mailto:mail@example.com\"",
+            "href=\"https://x.org/y\"",
+            "href=\"\"",
+            "href=\"mailto:a@b.c\"",
+            "href=\"https://example.com/about\"",
+            "src=\"https://example.com/reviews/heat/raw.jpg\"",
+            "href=\"https://example.com/reviews/r/\"",
+        ] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+        // Without raw HTML or footnotes, the links are made absolute before they are written.
+        let plain = render(BodyKind::Markdown, "[a](b/) ![c](d.png)\n", &url()).html;
+        assert_eq!(
+            plain,
+            "<p><a href=\"https://example.com/reviews/heat/b/\">a</a> <img src=\"https://example.com/reviews/heat/d.png\" alt=\"c\" /></p>\n"
         );
     }
 
