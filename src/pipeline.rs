@@ -379,46 +379,53 @@ pub fn plan_with(
             },
         )
     };
-    let render_files = || -> Vec<RenderedFile> {
-        files
-            .par_iter()
-            .map(|(_, (doc, format, name))| {
-                let path = config.site.output_dir.join(name);
-                if options.stage
-                    && let Some(streamed) = stream_file(doc, *format, &path)
-                {
-                    return streamed;
+    let render_one = |(doc, format, name): &(&FeedDoc, Format, &str)| -> RenderedFile {
+        let path = config.site.output_dir.join(name);
+        if options.stage
+            && let Some(streamed) = stream_file(doc, *format, &path)
+        {
+            return streamed;
+        }
+        let bytes = feed::render(doc, *format);
+        // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
+        // file that fails the check is never renamed into place (its temp file is dropped).
+        let (violations, staged) = rayon::join(
+            || check_feed(*format, &bytes),
+            || -> Result<Staged> {
+                if !options.stage {
+                    return Ok(Staged::No);
                 }
-                let bytes = feed::render(doc, *format);
-                // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
-                // file that fails the check is never renamed into place (its temp file is dropped).
-                let (violations, staged) = rayon::join(
-                    || check_feed(*format, &bytes),
-                    || -> Result<Staged> {
-                        if !options.stage {
-                            return Ok(Staged::No);
-                        }
-                        Ok(
-                            match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
-                                Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
-                                None => Staged::Unchanged,
-                            },
-                        )
+                Ok(
+                    match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
+                        Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+                        None => Staged::Unchanged,
                     },
-                );
-                let staged = if violations.is_empty() {
-                    staged
-                } else {
-                    Ok(Staged::No)
-                };
-                RenderedFile {
-                    len: bytes.len() as u64,
-                    bytes: Some(bytes),
-                    violations,
-                    staged,
-                }
-            })
-            .collect()
+                )
+            },
+        );
+        let staged = if violations.is_empty() {
+            staged
+        } else {
+            Ok(Staged::No)
+        };
+        RenderedFile {
+            len: bytes.len() as u64,
+            bytes: Some(bytes),
+            violations,
+            staged,
+        }
+    };
+    let render_files = || -> Vec<RenderedFile> {
+        let sizes: Vec<usize> = files
+            .iter()
+            .map(|(_, (doc, _, _))| doc.items.iter().map(|i| i.html.len()).sum())
+            .collect();
+        let mut rendered: Vec<(usize, RenderedFile)> = largest_apart(&sizes)
+            .into_par_iter()
+            .map(|at| (at, render_one(&files[at].1)))
+            .collect();
+        rendered.sort_by_key(|(at, _)| *at);
+        rendered.into_iter().map(|(_, file)| file).collect()
     };
     // The sources (with every body of a full feed) are not needed any more: freed on another
     // core while the files render, not one by one at the end.
@@ -519,6 +526,17 @@ pub fn plan_with(
         skipped,
         state_staged,
     })
+}
+
+/// The order to render files of these sizes in, so that the largest start first on different
+/// cores: a parallel iterator splits its items in halves, one half per core, so the largest go
+/// first in alternate halves (sorted by size, then dealt out). Results are put back in the
+/// files' own order afterwards.
+fn largest_apart(sizes: &[usize]) -> Vec<usize> {
+    let mut by_size: Vec<usize> = (0..sizes.len()).collect();
+    by_size.sort_by_key(|&at| std::cmp::Reverse(sizes[at]));
+    let dealt = by_size.iter().step_by(2).chain(by_size.iter().skip(1).step_by(2));
+    dealt.copied().collect()
 }
 
 /// One output file as rendered and checked (and, in a staging plan, staged).
@@ -815,4 +833,22 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
         changed,
         state_changed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::largest_apart;
+
+    #[test]
+    fn the_largest_files_go_to_different_halves() {
+        // reviews.rss, reviews.atom, episodes.rss, episodes.atom
+        let order = largest_apart(&[84, 83, 4, 3]);
+        assert_eq!(order, [0, 2, 1, 3]);
+        let (left, right) = order.split_at(2);
+        assert!(left.contains(&0) && right.contains(&1));
+        let mut every = largest_apart(&[1, 9, 5, 7, 3]);
+        every.sort();
+        assert_eq!(every, [0, 1, 2, 3, 4], "each file once");
+        assert!(largest_apart(&[]).is_empty());
+    }
 }
