@@ -535,7 +535,10 @@ pub fn plan_with(
 fn largest_apart(sizes: &[usize]) -> Vec<usize> {
     let mut by_size: Vec<usize> = (0..sizes.len()).collect();
     by_size.sort_by_key(|&at| std::cmp::Reverse(sizes[at]));
-    let dealt = by_size.iter().step_by(2).chain(by_size.iter().skip(1).step_by(2));
+    let dealt = by_size
+        .iter()
+        .step_by(2)
+        .chain(by_size.iter().skip(1).step_by(2));
     dealt.copied().collect()
 }
 

@@ -168,13 +168,31 @@ pub fn escape_into(out: &mut String, text: &str) {
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
 pub fn cut_at_word(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= max {
-        return text;
+    // The text with its whitespace runs made single spaces, built only as far as needed: a
+    // first paragraph may be long, the summary is short.
+    let mut out = String::with_capacity(text.len().min(4 * max + 4));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let sep = usize::from(!out.is_empty());
+        let len = word.chars().count();
+        if chars + sep + len > max {
+            // The first `max` characters, cut at their last space.
+            if sep == 1 && chars < max {
+                out.push(' ');
+                out.extend(word.chars().take(max - chars - 1));
+            } else if sep == 0 {
+                out.extend(word.chars().take(max));
+            }
+            let cut = out.rfind(' ').unwrap_or(out.len());
+            return format!("{}…", out[..cut].trim_end_matches([',', ';', ':', ' ']));
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        chars += sep + len;
     }
-    let byte_max = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
-    let cut = text[..byte_max].rfind(' ').unwrap_or(byte_max);
-    format!("{}…", text[..cut].trim_end_matches([',', ';', ':', ' ']))
+    out
 }
 
 #[cfg(test)]
@@ -269,6 +287,39 @@ mod tests {
         );
         assert_eq!(escape_html(""), "");
         assert_eq!(escape_html("&"), "&amp;");
+    }
+
+    /// The definition `cut_at_word` keeps: whitespace made single spaces, then cut.
+    fn cut_simply(text: &str, max: usize) -> String {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() <= max {
+            return text;
+        }
+        let byte_max = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+        let cut = text[..byte_max].rfind(' ').unwrap_or(byte_max);
+        format!("{}…", text[..cut].trim_end_matches([',', ';', ':', ' ']))
+    }
+
+    #[test]
+    fn cut_at_word_is_the_simple_cut() {
+        let texts = [
+            "",
+            "  one  ",
+            "one two three",
+            "a, b; c: d e",
+            "word\twith\n tabs  and   runs of spaces",
+            "ünïcödé wörds – and “quotes”, here; there",
+            "averyveryverylongwordwithoutanyspaces and more",
+        ];
+        for text in texts {
+            for max in 0..50 {
+                assert_eq!(
+                    cut_at_word(text, max),
+                    cut_simply(text, max),
+                    "{text:?} {max}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -465,13 +465,19 @@ impl RssCheck {
         if item.title.is_none() && !item.description {
             v.push("R11: an item has neither title nor description".into());
         }
+        // A permalink guid is usually the link itself: its URL is parsed once.
+        let link_ok = item.link.as_deref().map(is_absolute_http);
         match &item.guid {
             None => v.push(format!("R12: item `{name}` has no guid")),
             Some((value, permalink)) => {
                 if !self.guids.insert(value.clone()) {
                     v.push(format!("R12: guid `{value}` appears twice"));
                 }
-                if *permalink && !is_absolute_http(value) {
+                let guid_ok = || match (&item.link, link_ok) {
+                    (Some(link), Some(ok)) if link == value => ok,
+                    _ => is_absolute_http(value),
+                };
+                if *permalink && !guid_ok() {
                     v.push(format!(
                         "R14: permalink guid `{value}` is not an absolute URL"
                     ));
@@ -484,7 +490,7 @@ impl RssCheck {
             v.push(format!("R15: item `{name}` pubDate `{d}` is not RFC 822"));
         }
         if let Some(l) = &item.link
-            && !is_absolute_http(l)
+            && link_ok == Some(false)
         {
             v.push(format!("R10: item `{name}` link `{l}` is not absolute"));
         }
