@@ -116,6 +116,10 @@ fn head(doc: &FeedDoc) -> Feed {
 /// The start tag of an entry's content, as the crate writes it.
 const CONTENT_TAG: &[u8] = b"<content type=\"html\">";
 
+/// A searcher for [`CONTENT_TAG`], built once.
+static CONTENT_START: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(CONTENT_TAG));
+
 /// Copies a document (or a piece of one) written with empty entry contents into `out`, each
 /// entry's html in its content as CDATA (R40, R41), as the RSS crate writes `content:encoded`.
 /// Escaped text (what atom_syndication writes) is a third longer, and escaping it, then
@@ -126,13 +130,13 @@ const CONTENT_TAG: &[u8] = b"<content type=\"html\">";
 fn fill_contents(doc: &[u8], items: &[FeedItem], mut out: Vec<u8>) -> Option<Vec<u8>> {
     let mut rest = doc;
     for it in items {
-        let at = memchr::memmem::find(rest, CONTENT_TAG)?;
+        let at = CONTENT_START.find(rest)?;
         let (head, tail) = rest.split_at(at + CONTENT_TAG.len());
         out.extend_from_slice(head);
         cdata(&mut out, &it.html);
         rest = tail;
     }
-    if memchr::memmem::find(rest, CONTENT_TAG).is_some() {
+    if CONTENT_START.find(rest).is_some() {
         return None;
     }
     out.extend_from_slice(rest);
@@ -148,7 +152,7 @@ fn cdata(out: &mut Vec<u8>, text: &str) {
     let mut rest = text.as_bytes();
     out.reserve(rest.len() + 16);
     out.extend_from_slice(b"<![CDATA[");
-    while let Some(i) = memchr::memmem::find(rest, b"]]>") {
+    while let Some(i) = super::find_cdata_end(rest) {
         out.extend_from_slice(&rest[..i + 2]);
         out.extend_from_slice(b"]]><![CDATA[");
         rest = &rest[i + 2..];

@@ -280,7 +280,7 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
             present || std::str::from_utf8(&rest[at..next]).map_or(true, |t| !t.trim().is_empty());
         if next < rest.len() && rest[next..].starts_with(CDATA) {
             let start = next + CDATA.len();
-            let len = memchr::memmem::find(&rest[start..], b"]]>")
+            let len = super::find_cdata_end(&rest[start..])
                 .ok_or_else(|| ("unclosed CDATA section".to_string(), next))?;
             present = present || has_text(&rest[start..start + len]);
             at = start + len + 3;

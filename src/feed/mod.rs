@@ -144,6 +144,14 @@ pub fn render_into(doc: &FeedDoc, format: Format, sink: &mut dyn FnMut(&[u8])) -
     }
 }
 
+/// Where `]]>`, the end of a CDATA section, first occurs in `hay`. One searcher serves every
+/// body: building one for each search cost more than most of the searches.
+pub(crate) fn find_cdata_end(hay: &[u8]) -> Option<usize> {
+    static END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"]]>"));
+    END.find(hay)
+}
+
 /// Renders `doc` in `format`.
 pub fn render(doc: &FeedDoc, format: Format) -> String {
     let text = match format {

@@ -16,8 +16,14 @@ use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 
 pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
+    // The format parsed once, not for every item (chrono's `to_rfc2822` writes days below 10
+    // with one digit).
+    static FORMAT: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::LazyLock::new(|| {
+            chrono::format::StrftimeItems::new("%a, %d %b %Y %H:%M:%S %z").collect()
+        });
     date.with_timezone(&tz)
-        .format("%a, %d %b %Y %H:%M:%S %z")
+        .format_with_items(FORMAT.iter())
         .to_string()
 }
 

@@ -91,6 +91,13 @@ pub fn atom_id(site_id: &str, id: &str) -> String {
 
 /// Percent-encodes what a tag: URI's specific part may not hold raw (non-ASCII slugs).
 fn encode_segment(slug: &str) -> String {
+    // What the serializer leaves as it is: most slugs are only that.
+    if slug
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*'))
+    {
+        return slug.to_string();
+    }
     url::form_urlencoded::byte_serialize(slug.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
@@ -99,6 +106,16 @@ fn encode_segment(slug: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_are_encoded_as_the_form_serializer_does() {
+        for slug in ["heat", "a-b_c.d*9", "a b", "été", "x+y", "50%", "a/b", ""] {
+            let full = url::form_urlencoded::byte_serialize(slug.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20");
+            assert_eq!(encode_segment(slug), full, "{slug}");
+        }
+    }
 
     #[test]
     fn site_ids() {
