@@ -116,15 +116,7 @@ impl Walker {
                     ));
                 }
                 Event::Start(e) => {
-                    check_attributes(&e)?;
-                    let depth = self.open.len();
-                    if let Some(c) = self.capturing
-                        && c + 1 == depth
-                        && self.open[c].0 == Capture::Text
-                    {
-                        push_markup(&mut self.text, &e, false);
-                    }
-                    let capture = visitor.start(depth, &e)?;
+                    let (depth, capture) = self.start(&e, false, visitor)?;
                     if capture != Capture::Skip {
                         self.capturing = Some(depth);
                         self.text.clear();
@@ -147,15 +139,7 @@ impl Walker {
                     self.seen_root = true;
                 }
                 Event::Empty(e) => {
-                    check_attributes(&e)?;
-                    let depth = self.open.len();
-                    if let Some(c) = self.capturing
-                        && c + 1 == depth
-                        && self.open[c].0 == Capture::Text
-                    {
-                        push_markup(&mut self.text, &e, true);
-                    }
-                    let capture = visitor.start(depth, &e)?;
+                    let (depth, capture) = self.start(&e, true, visitor)?;
                     visitor.end(
                         depth,
                         match capture {
@@ -236,6 +220,26 @@ impl Walker {
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
             }
         }
+    }
+
+    /// An element starts (and, when `empty`, ends at once): its attributes are checked, it is
+    /// written into the text being captured, and the visitor says what to keep of its own text.
+    /// Returns its depth and that.
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        empty: bool,
+        visitor: &mut impl Visitor,
+    ) -> Result<(usize, Capture), String> {
+        check_attributes(e)?;
+        let depth = self.open.len();
+        if let Some(c) = self.capturing
+            && c + 1 == depth
+            && self.open[c].0 == Capture::Text
+        {
+            push_markup(&mut self.text, e, empty);
+        }
+        Ok((depth, visitor.start(depth, e)?))
     }
 
     /// The document has ended: every element must be closed.
