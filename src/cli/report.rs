@@ -49,6 +49,9 @@ impl Reporter {
             return indicatif::ProgressBar::hidden();
         }
         let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+        // Drawn once now, on this thread: the ticker thread may not run at all before a small
+        // build ends, and then a person at a terminal would never see what it was doing.
+        bar.tick();
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     }
