@@ -144,9 +144,15 @@ pub fn plan_with(
             id
         }
     };
-    let base_state = previous_state
-        .clone()
-        .unwrap_or_else(|| State::new(site_id.clone()));
+    // The previous state itself, not a copy (11,000 records are megabytes).
+    let fresh_state;
+    let base_state = match &previous_state {
+        Some(state) => state,
+        None => {
+            fresh_state = State::new(site_id.clone());
+            &fresh_state
+        }
+    };
 
     // Feeds that share a source folder share its entries (a notes feed and a podcast feed of
     // the same episodes): each file is one entry with one id, owned by the first such feed.
@@ -188,7 +194,7 @@ pub fn plan_with(
             .map_or_else(|| feed.name.clone(), |(_, name)| name.to_string())
     };
 
-    let assigned = identity::assign(&site_id, &base_state, publishable, &present, now);
+    let assigned = identity::assign(&site_id, base_state, publishable, &present, now);
     errors.extend(assigned.errors);
     for feed in &config.feeds {
         for rule in podcast_rules::check_channel(feed, config.site.language.as_deref()) {
