@@ -32,18 +32,27 @@ pub fn holds(path: &Path, bytes: &[u8]) -> Result<bool> {
     if len != bytes.len() as u64 {
         return Ok(false);
     }
-    let mut block = vec![0u8; (1 << 20).min(bytes.len().max(1))];
+    reads_as(&mut file, bytes, &mut Vec::new()).map_err(read_err)
+}
+
+/// Whether the next bytes of `file` are `bytes`: read and compared a block of at most 1 MB at a
+/// time (into `block`, kept by the caller for the next call), so that neither a whole old feed
+/// nor a buffer the size of a large part is ever held.
+fn reads_as(file: &mut std::fs::File, bytes: &[u8], block: &mut Vec<u8>) -> std::io::Result<bool> {
+    block.resize((1 << 20).min(bytes.len()), 0);
     let mut rest = bytes;
-    loop {
-        let n = file.read(&mut block).map_err(read_err)?;
-        if n == 0 {
-            return Ok(rest.is_empty());
-        }
-        if n > rest.len() || block[..n] != rest[..n] {
+    while !rest.is_empty() {
+        let want = block.len().min(rest.len());
+        let n = match file.read(&mut block[..want]) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read?,
+        };
+        if n == 0 || block[..n] != rest[..n] {
             return Ok(false);
         }
         rest = &rest[n..];
     }
+    Ok(true)
 }
 
 /// Writes `bytes` to a temp file next to `path`, unless `path` already holds exactly them
@@ -171,17 +180,7 @@ impl StagedStream {
         let Some(old) = &mut self.old else {
             return Ok(false);
         };
-        self.block.resize(bytes.len(), 0);
-        let mut got = 0;
-        while got < bytes.len() {
-            match old.read(&mut self.block[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(&self.path, "reading", e)),
-            }
-        }
-        Ok(got == bytes.len() && self.block == bytes)
+        reads_as(old, bytes, &mut self.block).map_err(|e| Error::io(&self.path, "reading", e))
     }
 
     /// The temp file, started with the part of the old file that matched.

@@ -63,11 +63,20 @@ pub enum Staged {
     Written(std::sync::Mutex<Option<tempfile::TempPath>>),
 }
 
+impl Staged {
+    /// What staging a file gave: its temp file, or none when the file on disk already holds it.
+    fn from_temp(tmp: Option<tempfile::TempPath>) -> Staged {
+        match tmp {
+            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+            None => Staged::Unchanged,
+        }
+    }
+}
+
 /// What a build would write, and what it found on the way.
 #[derive(Debug)]
 pub struct Plan {
     pub outputs: Vec<OutputFile>,
-    pub docs: Vec<(String, FeedDoc)>,
     /// Every publishable entry with its id and link, beyond any feed `limit`.
     pub entries: Vec<PlannedEntry>,
     pub state: State,
@@ -378,12 +387,8 @@ pub fn plan_with(
             return Ok(Staged::Unchanged);
         }
         let text = state.to_toml();
-        Ok(
-            match crate::output::stage_if_changed(&config.site.state_file, text.as_bytes())? {
-                Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
-                None => Staged::Unchanged,
-            },
-        )
+        crate::output::stage_if_changed(&config.site.state_file, text.as_bytes())
+            .map(Staged::from_temp)
     };
     let render_one = |(doc, format, name): &(&FeedDoc, Format, &str)| -> RenderedFile {
         let path = config.site.output_dir.join(name);
@@ -401,12 +406,7 @@ pub fn plan_with(
                 if !options.stage {
                     return Ok(Staged::No);
                 }
-                Ok(
-                    match crate::output::stage_if_changed(&path, bytes.as_bytes())? {
-                        Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
-                        None => Staged::Unchanged,
-                    },
-                )
+                crate::output::stage_if_changed(&path, bytes.as_bytes()).map(Staged::from_temp)
             },
         );
         let staged = if violations.is_empty() {
@@ -459,10 +459,9 @@ pub fn plan_with(
         .map(|(i, (_, format, name))| (i, format, name.to_string()))
         .collect();
     let mut outputs = Vec::new();
-    let mut docs = Vec::new();
     let mut check_errors = Vec::new();
     let mut rendered = names.into_iter().zip(rendered).peekable();
-    for (i, (feed, expanded, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
+    for (i, (feed, _, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
         warnings.extend(feed_warnings);
         while let Some(((_, format, name), file)) = rendered.next_if(|((f, _, _), _)| *f == i) {
             let RenderedFile {
@@ -498,7 +497,6 @@ pub fn plan_with(
                 staged,
             });
         }
-        docs.push((feed.name.clone(), expanded.into_main()));
     }
     for (name, bytes) in feed::extras::site_files(config, &site_index) {
         let path = config.site.output_dir.join(&name);
@@ -523,7 +521,6 @@ pub fn plan_with(
 
     Ok(Plan {
         outputs,
-        docs,
         entries,
         state,
         previous_state,
@@ -587,10 +584,7 @@ fn stream_file(
         Some(e) => Err(e),
         // A file that fails the check is never renamed into place.
         None if !violations.is_empty() => Ok(Staged::No),
-        None => stage.finish().map(|tmp| match tmp {
-            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
-            None => Staged::Unchanged,
-        }),
+        None => stage.finish().map(Staged::from_temp),
     };
     Some(RenderedFile {
         bytes: None,

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     ctx.report.detail(format_args!(
         "{} entries in {} feed(s); {} file(s) written, {} unchanged{}",
         plan.entries.len(),
-        plan.docs.len(),
+        config.feeds.len(),
         written.changed.len(),
         plan.outputs.len() - written.changed.len(),
         if written.state_changed {

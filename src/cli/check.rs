@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ctx.report.out(format_args!(
             "ok: {} entries in {} feed(s), no problems",
             plan.entries.len(),
-            plan.docs.len()
+            config.feeds.len()
         ));
         return Ok(ExitCode::SUCCESS);
     };

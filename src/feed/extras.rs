@@ -112,14 +112,6 @@ impl Expanded {
     pub fn main(&self) -> &FeedDoc {
         &self.documents[0].doc
     }
-
-    pub fn into_main(self) -> FeedDoc {
-        self.documents
-            .into_iter()
-            .next()
-            .expect("expand always returns the main document")
-            .doc
-    }
 }
 
 fn public_url(config: &Config, name: &str) -> url::Url {

@@ -266,7 +266,11 @@ mod tests {
     fn whole(doc: &crate::feed::FeedDoc, format: crate::config::Format) -> String {
         use crate::config::Format;
         match format {
-            Format::Rss => crate::feed::rss::write(&crate::feed::rss::channel(doc)),
+            Format::Rss => {
+                crate::feed::rss::one_go(&crate::feed::rss::head(doc), &doc.items, |it| {
+                    crate::feed::rss::item(doc, it)
+                })
+            }
             _ => String::from_utf8(crate::feed::atom::one_go(doc)).unwrap(),
         }
     }

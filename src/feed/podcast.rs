@@ -68,13 +68,6 @@ fn fit_description(text: &str) -> String {
     }
 }
 
-/// The podcast channel of `doc` with every item.
-pub fn channel(doc: &FeedDoc) -> rss::Channel {
-    let mut channel = head(doc);
-    channel.items = doc.items.iter().map(|it| item(doc, it)).collect();
-    channel
-}
-
 /// The podcast channel of `doc` without its items.
 fn head(doc: &FeedDoc) -> rss::Channel {
     let mut channel = plain_rss::head(doc);

@@ -79,13 +79,6 @@ pub(crate) fn item(doc: &FeedDoc, it: &FeedItem) -> Item {
     }
 }
 
-/// The channel of `doc` with every item.
-pub fn channel(doc: &FeedDoc) -> Channel {
-    let mut channel = head(doc);
-    channel.items = doc.items.iter().map(|it| item(doc, it)).collect();
-    channel
-}
-
 /// The channel of `doc` without its items.
 pub(crate) fn head(doc: &FeedDoc) -> Channel {
     let self_link = doc
@@ -164,8 +157,17 @@ pub(crate) fn write_items(
         return String::from_utf8(out).expect("the rss crate writes UTF-8");
     }
     drop(out);
+    one_go(head, items, item)
+}
+
+/// `head` with one item per element of `items`, written by the crate in one go.
+pub(crate) fn one_go(
+    head: &Channel,
+    items: &[FeedItem],
+    item: impl Fn(&FeedItem) -> Item,
+) -> String {
     let mut channel = head.clone();
-    channel.items = items.iter().map(&item).collect();
+    channel.items = items.iter().map(item).collect();
     write_sized(&channel, capacity(items))
 }
 
@@ -218,9 +220,7 @@ pub(crate) fn stream_items(
         !items.is_empty() && w.after() == b.after() && w.before().starts_with(theirs)
     }) else {
         // Nothing given yet: the document in one go, as one part.
-        let mut channel = head.clone();
-        channel.items = items.iter().map(&item).collect();
-        sink(write_sized(&channel, capacity(items)).as_bytes());
+        sink(one_go(head, items, &item).as_bytes());
         return true;
     };
     // The crate's declaration is as long as ours (R1): replaced in place.
@@ -273,13 +273,9 @@ pub(crate) fn capacity(items: &[FeedItem]) -> usize {
     4096 + text * 2 + items.len() * 2048
 }
 
-/// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1).
-pub fn write(channel: &Channel) -> String {
-    write_sized(channel, 0)
-}
-
-/// [`write`] into a buffer of `capacity` bytes (see [`capacity`]).
-pub(crate) fn write_sized(channel: &Channel, capacity: usize) -> String {
+/// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1), into a buffer of
+/// `capacity` bytes (see [`capacity`]).
+fn write_sized(channel: &Channel, capacity: usize) -> String {
     let bytes = channel
         .pretty_write_to(Vec::with_capacity(capacity), b' ', 2)
         .expect("writing to a Vec cannot fail");
