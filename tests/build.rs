@@ -250,9 +250,7 @@ fn every_error_is_reported_with_file_and_line_and_nothing_is_written() {
     )
     .unwrap();
     site.write("content/reviews/open.md", "+++\ntitle = \"x\"\n");
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = stderr(&out);
+    let err = site.fails(1, &["build"]);
     for expected in [
         "content/reviews/no-title.md:1: no title",
         "content/reviews/bad-date.md:4: date `next tuesday` is not a date",
@@ -279,9 +277,8 @@ fn check_reports_problems_and_writes_nothing() {
     assert!(!site.path("feeds").exists());
     assert!(!site.path("feedwright-state.toml").exists());
     site.write("content/reviews/b.md", "+++\ntitle = \"\"\n+++\n");
-    let out = site.run(&["check"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("b.md:1: no title"));
+    let err = site.fails(1, &["check"]);
+    assert!(err.contains("b.md:1: no title"));
 }
 
 #[test]
@@ -420,18 +417,15 @@ fn limit_keeps_newest() {
 #[test]
 fn config_errors_name_the_key_and_exit_3() {
     let site = Site::with_config(&common::CONFIG.replace("timezone", "timezon"));
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr(&out);
+    let err = site.fails(3, &["build"]);
     assert!(
         err.contains("config.toml:6: unknown field `timezon`"),
         "{err}"
     );
 
     let site = Site::new();
-    let out = site.run(&["--config", "missing.toml", "build"]);
-    assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("missing.toml: cannot read the config file"));
+    let err = site.fails(3, &["--config", "missing.toml", "build"]);
+    assert!(err.contains("missing.toml: cannot read the config file"));
 }
 
 #[test]

@@ -37,12 +37,10 @@ fn a_second_run_while_one_holds_the_lock_exits_6_at_once() {
         .open(site.path(".feedwright.lock"))
         .unwrap();
     lock.try_lock().unwrap();
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    let err = site.fails(6, &["build"]);
     assert!(
-        stderr(&out).contains("another feedwright run is working on this site"),
-        "{}",
-        text(&out)
+        err.contains("another feedwright run is working on this site"),
+        "{err}"
     );
     assert!(!site.path("feeds").exists());
     drop(lock);
@@ -62,9 +60,8 @@ fn quiet_prints_nothing_unless_there_is_an_error() {
     assert_eq!(out.stdout, b"", "{}", text(&out));
     assert_eq!(out.stderr, b"", "warnings are silent too: {}", text(&out));
     site.write("content/reviews/b.md", "+++\n+++\n");
-    let out = site.run(&["-q", "build"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("b.md:1: no title"), "{}", text(&out));
+    let err = site.fails(1, &["-q", "build"]);
+    assert!(err.contains("b.md:1: no title"), "{err}");
 }
 
 #[test]
@@ -78,16 +75,13 @@ fn keep_going_publishes_the_valid_entries_and_still_fails() {
         "content/reviews/broken.md",
         "+++\ntitle = \"x\"\ndate = \"whenever\"\n+++\n",
     );
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(1));
+    site.fails(1, &["build"]);
     assert!(
         !site.path("feeds/reviews.rss").exists(),
         "all-or-nothing by default"
     );
 
-    let out = site.run(&["build", "--keep-going"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = stderr(&out);
+    let err = site.fails(1, &["build", "--keep-going"]);
     assert!(
         err.contains("broken.md:3: date `whenever` is not a date"),
         "{err}"
@@ -317,13 +311,8 @@ fn feed_names_cannot_escape_the_output_folder() {
         let site = Site::with_config(
             &common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{name}\"")),
         );
-        let out = site.run(&["build"]);
-        assert_eq!(out.status.code(), Some(3), "{name}: {}", text(&out));
-        assert!(
-            stderr(&out).contains("must be made of letters, digits"),
-            "{}",
-            text(&out)
-        );
+        let err = site.fails(3, &["build"]);
+        assert!(err.contains("must be made of letters, digits"), "{err}");
     }
 }
 

@@ -249,22 +249,15 @@ fn tags_on_two_feeds_and_archives_without_a_limit_are_config_errors() {
     )
     .replace("[publish]\nhubs = [\"https://hub.example/\"]\n", "");
     let site = Site::with_config(&two);
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = site.fails(3, &["build"]);
     assert!(
-        stderr(&out).contains("[[feed]] `reviews` and `episodes` both set tags = true"),
-        "{}",
-        text(&out)
+        err.contains("[[feed]] `reviews` and `episodes` both set tags = true"),
+        "{err}"
     );
 
     let site = Site::with_config(&EXTRAS_CONFIG.replace("limit = 3", "limit = 0"));
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(
-        stderr(&out).contains("sets archive = true but limit = 0"),
-        "{}",
-        text(&out)
-    );
+    let err = site.fails(3, &["build"]);
+    assert!(err.contains("sets archive = true but limit = 0"), "{err}");
 }
 
 /// Follows `prev-archive` from the main feed: every document of the chain, newest first.

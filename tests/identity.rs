@@ -221,9 +221,7 @@ fn corrupt_state_is_an_error_and_left_untouched() {
     let feed = site.read("feeds/reviews.rss");
     let broken = "version = 1\nsite_id = \"tag:films.example,2026:\"\n[[entry]]\nid = \n";
     site.write("feedwright-state.toml", broken);
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
-    let err = stderr(&out);
+    let err = site.fails(4, &["build"]);
     assert!(err.contains("feedwright-state.toml:4"), "{err}");
     assert!(err.contains("left untouched"), "{err}");
     assert_eq!(site.read("feedwright-state.toml"), broken);
@@ -241,9 +239,7 @@ fn id_collision_names_both_files() {
         "content/reviews/2026-02-02-heat.md",
         &review("Heat again", "2026-02-02", "y"),
     );
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = stderr(&out);
+    let err = site.fails(1, &["build"]);
     assert!(err.contains("content/reviews/heat.md"), "{err}");
     assert!(err.contains("content/reviews/2026-02-02-heat.md"), "{err}");
     assert!(

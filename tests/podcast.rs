@@ -234,9 +234,8 @@ fn episode_without_audio_is_skipped_with_a_warning_or_an_error() {
         "config.toml",
         &PODCAST_CONFIG.replace("locked = true", "locked = true\nmissing_audio = \"error\""),
     );
-    let out = site.run(&["build"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains(
+    let err = site.fails(1, &["build"]);
+    assert!(err.contains(
         "ep2.md: has no `audio`, and podcast feed `podcast` sets missing_audio = \"error\""
     ));
 }
@@ -317,9 +316,7 @@ fn head_without_length_404_and_timeout_are_clear_errors() {
     ] {
         let (url, _) = head_server(answer);
         let site = head_site(&format!("{url}/ep.mp3"));
-        let out = site.run(&["build"]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let err = stderr(&out);
+        let err = site.fails(1, &["build"]);
         assert!(err.contains("content/episodes/ep1.md"), "{err}");
         assert!(err.contains(expected), "expected `{expected}` in {err}");
         assert!(
@@ -336,12 +333,10 @@ fn remote_audio_without_length_and_without_opt_in_is_an_error() {
         "content/episodes/ep1.md",
         &episode("audio = \"https://cdn.pod.example/ep1.mp3\""),
     );
-    let out = site.run(&["check"]);
-    assert_eq!(out.status.code(), Some(1));
+    let err = site.fails(1, &["check"]);
     assert!(
-        stderr(&out).contains("has no length (R20): add `audio_length`"),
-        "{}",
-        text(&out)
+        err.contains("has no length (R20): add `audio_length`"),
+        "{err}"
     );
 }
 
@@ -361,9 +356,7 @@ fn check_reports_every_podcast_rule_at_once() {
     site.write("content/episodes/ep2.md", "+++\ntitle = \"Two\"\ndate = 2026-06-02\naudio = \"https://cdn.pod.example/b.mp3\"\n+++\nx\n");
     site.write("content/episodes/ep3.md", "+++\ntitle = \"Three\"\ndate = 2026-06-03\nid = \"urn:x\"\naudio = \"https://cdn.pod.example/c.mp3\"\naudio_length = 5\n+++\nx\n");
     site.write("content/episodes/ep4.md", "+++\ntitle = \"Four\"\ndate = 2026-06-04\nid = \"urn:x\"\naudio = \"https://cdn.pod.example/d.mp3\"\naudio_length = 5\n+++\nx\n");
-    let out = site.run(&["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = stderr(&out);
+    let err = site.fails(1, &["check"]);
     for expected in [
         "R44", // Atom requested for a podcast
         "category `Tv & film` is not one of Apple's (R49)",

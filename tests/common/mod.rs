@@ -106,6 +106,13 @@ impl Site {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs and asserts that it exits with `code`; returns stderr.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}:\n{}", text(&out));
+        String::from_utf8(out.stderr).unwrap()
+    }
+
     pub fn ok_at(&self, now: &str, args: &[&str]) -> String {
         let out = self.run_at(now, args);
         assert!(out.status.success(), "{args:?} failed:\n{}", text(&out));
