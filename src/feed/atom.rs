@@ -233,13 +233,13 @@ pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
         &bare,
         &markers,
         sink,
-        |chunk, mut buf| {
+        |chunk, buf| {
             let mut piece = head.clone();
             piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
             let bytes = piece
                 .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
                 .expect("writing to a Vec cannot fail");
-            buf.reserve(super::rss::capacity(chunk));
+            let buf = pieces::with_room(buf, super::rss::capacity(chunk));
             // A piece whose contents cannot be filled in has no items to give: the whole
             // document is refused and written again in one go.
             (fill_contents(&bytes, chunk, buf).unwrap_or_default(), ())

@@ -101,6 +101,18 @@ impl<'d> Head<'d> {
     }
 }
 
+/// `buf` (an empty buffer kept for reuse) if it holds `len` bytes, else a new buffer that does.
+/// `Vec::reserve` would copy the old buffer's whole capacity (the allocator cannot know that
+/// nothing in it is kept), a megabyte per piece.
+pub(crate) fn with_room(buf: Vec<u8>, len: usize) -> Vec<u8> {
+    debug_assert!(buf.is_empty());
+    if buf.capacity() >= len {
+        buf
+    } else {
+        Vec::with_capacity(len)
+    }
+}
+
 /// Writes `items` in pieces of `piece` items ([`PIECE`]) on every core, a few pieces per core at
 /// a time, and gives the items of each piece to `out` in order; each piece is freed (and its
 /// memory reused by the next) as soon as `out` has it, so memory holds a few pieces, not every

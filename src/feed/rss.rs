@@ -233,14 +233,14 @@ pub(crate) fn stream_items(
         &bare_head,
         &markers,
         sink,
-        |chunk, mut buf| {
+        |chunk, buf| {
             let mut piece = head.clone();
             piece.items = chunk.iter().map(&item).collect();
             let mut namespaces = BTreeMap::new();
             for it in &piece.items {
                 item_namespaces(it, &mut namespaces);
             }
-            buf.reserve(capacity(chunk));
+            let buf = pieces::with_room(buf, capacity(chunk));
             let bytes = piece
                 .pretty_write_to(buf, b' ', 2)
                 .expect("writing to a Vec cannot fail");
