@@ -173,7 +173,12 @@ fn write(feed: &Feed, capacity: usize) -> Vec<u8> {
 
 pub fn render(doc: &FeedDoc) -> String {
     let mut out = Vec::with_capacity(64 + super::rss::capacity(&doc.items));
-    if !render_into(doc, &mut |b| out.extend_from_slice(b)) {
+    let written = doc_layout(doc).is_some_and(|layout| {
+        let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
+        let mut sink = |b: &[u8]| out.extend_from_slice(b);
+        pieces::write_documents(&doc.items, PIECE, whole, &[layout], &mut [&mut sink])
+    });
+    if !written {
         out = one_go(doc);
     }
     String::from_utf8(out).expect("atom_syndication writes UTF-8")
@@ -200,24 +205,22 @@ pub(crate) fn one_go(doc: &FeedDoc) -> Vec<u8> {
     out
 }
 
-/// [`render`] in parts (see [`super::render_into`]): the entries are written in pieces on
-/// every core (see [`super::pieces`]), each entry's text copied only into its short-lived
-/// piece, and go where the feed written without them has its end tag.
-pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
+/// How `doc` is written in pieces (see [`pieces::write_documents`]): each entry's text is
+/// copied only into its short-lived piece, and the entries go where the feed written without
+/// them has its end tag. `None` without entries or when the crate's output does not have the
+/// expected shape: the caller writes the feed in one go.
+pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<pieces::Layout<'_, FeedItem>> {
     let head = head(doc);
     let bare = write(&head, 4096);
-    let markers = Markers {
+    let markers = || Markers {
         root: b"<feed",
         open: b"<entry>",
         close: b"</entry>",
         end: b"</feed>",
     };
-    let Some(bare) = Head::new(&bare, &markers).filter(|_| !doc.items.is_empty()) else {
-        sink(&one_go(doc));
-        return true;
-    };
+    let cut = Head::new(&bare, &markers()).filter(|_| !doc.items.is_empty())?;
     // Our declaration (R1) first, then the crate's output without blank space around it.
-    let before = bare.before();
+    let before = cut.before();
     let lead = before
         .iter()
         .take_while(|b| b.is_ascii_whitespace())
@@ -226,14 +229,20 @@ pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
     first.extend_from_slice(super::rss::DECLARATION.as_bytes());
     first.push(b'\n');
     first.extend_from_slice(&before[lead..]);
-    sink(&first);
-    let written = pieces::write_items(
-        &doc.items,
-        PIECE,
-        &bare,
-        &markers,
-        sink,
-        |chunk, buf| {
+    let after = cut.after();
+    let trailing = after
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    let mut last = after[..after.len() - trailing].to_vec();
+    last.push(b'\n');
+    Some(pieces::Layout {
+        bare,
+        markers: markers(),
+        first,
+        last,
+        write: Box::new(move |chunk, buf| {
             let mut piece = head.clone();
             piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
             let bytes = piece
@@ -242,22 +251,10 @@ pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
             let buf = pieces::with_room(buf, super::rss::capacity(chunk));
             // A piece whose contents cannot be filled in has no items to give: the whole
             // document is refused and written again in one go.
-            (fill_contents(&bytes, chunk, buf).unwrap_or_default(), ())
-        },
-    );
-    if written.is_none() {
-        return false;
-    }
-    let after = bare.after();
-    let trailing = after
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_whitespace())
-        .count();
-    let mut last = after[..after.len() - trailing].to_vec();
-    last.push(b'\n');
-    sink(&last);
-    true
+            fill_contents(&bytes, chunk, buf).unwrap_or_default()
+        }),
+        verify: Box::new(|| true),
+    })
 }
 
 #[cfg(test)]

@@ -122,26 +122,59 @@ impl FeedDoc {
 /// [`render`] given to `sink` in parts as they are written, so that a large feed is never whole
 /// in memory. `false` when the parts given do not make the document [`render`] gives (see
 /// [`pieces`]): the caller then throws them away and uses [`render`].
-pub fn render_into(doc: &FeedDoc, format: Format, sink: &mut dyn FnMut(&[u8])) -> bool {
-    let archived = doc.paging.as_ref().is_some_and(|p| p.archive);
-    if format == Format::Json || archived {
-        sink(render(doc, format).as_bytes());
-        return true;
-    }
-    // The stylesheet instruction goes after the declaration, which is in the first part.
-    let mut first = true;
-    let mut parts = |part: &[u8]| match doc.stylesheet.as_deref() {
-        Some(href) if std::mem::take(&mut first) => {
-            let text = String::from_utf8_lossy(part).into_owned();
-            sink(stylesheet::reference(text, Some(href)).as_bytes());
+pub fn render_into(doc: &FeedDoc, format: Format, sink: pieces::Sink<'_>) -> bool {
+    match layout(doc, format) {
+        Some(layout) => {
+            let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
+            pieces::write_documents(&doc.items, pieces::PIECE, whole, &[layout], &mut [sink])
         }
-        _ => sink(part),
-    };
-    match format {
-        Format::Rss if doc.podcast.is_some() => podcast::render_into(doc, &mut parts),
-        Format::Rss => rss::render_into(doc, &mut parts),
-        _ => atom::render_into(doc, &mut parts),
+        None => {
+            sink(render(doc, format).as_bytes());
+            true
+        }
     }
+}
+
+/// [`render_into`] for several formats of `doc` at once, each to its sink, the items made ready
+/// by `fill` (given the index of the first) one run at a time and written in every format
+/// before the next run: a caller can render bodies there and hold only a run of them, not
+/// every body of the feed. `false` when not every format can be written in pieces, or the
+/// parts given do not make the documents: the caller throws away what it was given and writes
+/// each file on its own, with every item filled in.
+pub fn render_all_into<'d>(
+    doc: &'d FeedDoc,
+    formats: &[Format],
+    fill: impl Fn(usize, &'d [FeedItem]) -> std::borrow::Cow<'d, [FeedItem]> + Sync,
+    sinks: &mut [pieces::Sink<'_>],
+) -> bool {
+    let Some(layouts) = formats
+        .iter()
+        .map(|&f| layout(doc, f))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    pieces::write_documents(&doc.items, pieces::PIECE, fill, &layouts, sinks)
+}
+
+/// How `doc` is written in pieces in `format` (the stylesheet instruction after the
+/// declaration). `None` for JSON Feed, an archive page (written whole, see [`archive`]), or a
+/// document the crates' output cannot be cut into pieces for.
+fn layout(doc: &FeedDoc, format: Format) -> Option<pieces::Layout<'_, FeedItem>> {
+    if doc.paging.as_ref().is_some_and(|p| p.archive) {
+        return None;
+    }
+    let mut layout = match format {
+        Format::Json => return None,
+        Format::Rss if doc.podcast.is_some() => podcast::doc_layout(doc),
+        Format::Rss => rss::doc_layout(doc),
+        Format::Atom => atom::doc_layout(doc),
+    }?;
+    if let Some(href) = doc.stylesheet.as_deref() {
+        let text = String::from_utf8_lossy(&layout.first).into_owned();
+        layout.first = stylesheet::reference(text, Some(href)).into_bytes();
+    }
+    Some(layout)
 }
 
 /// Where `]]>`, the end of a CDATA section, first occurs in `hay`. One searcher serves every

@@ -11,6 +11,7 @@
 //! for the whole document: [`splice`] verifies that every piece has exactly the head-only
 //! document's text around its items, and the caller falls back to the one-go write otherwise.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -113,71 +114,137 @@ pub(crate) fn with_room(buf: Vec<u8>, len: usize) -> Vec<u8> {
     }
 }
 
-/// Writes `items` in pieces of `piece` items ([`PIECE`]) on every core, a few pieces per core at
-/// a time, and gives the items of each piece to `out` in order; each piece is freed (and its
-/// memory reused by the next) as soon as `out` has it, so memory holds a few pieces, not every
-/// piece. `write` writes a whole document holding only the items given, plus anything the
-/// caller needs of it (returned in order). `None` when a piece has other text around its items
-/// than `head` has around where they go (then the caller writes the document in one go).
-pub(crate) fn write_items<T: Sync, N: Send>(
-    items: &[T],
+/// Writes a piece (a whole document holding only the items given) into the buffer given, or
+/// gives an empty buffer when it cannot (the document is then refused).
+pub(crate) type PieceWriter<'d, T> = Box<dyn Fn(&[T], Vec<u8>) -> Vec<u8> + Sync + 'd>;
+
+/// How one document is written in pieces.
+pub(crate) struct Layout<'d, T> {
+    /// The document written without items: each piece must have its text around the items.
+    pub bare: Vec<u8>,
+    pub markers: Markers,
+    /// What the document starts with, up to where the items go.
+    pub first: Vec<u8>,
+    /// What follows the items, to the end.
+    pub last: Vec<u8>,
+    pub write: PieceWriter<'d, T>,
+    /// Once every piece is written: whether they make the document (what one piece alone
+    /// cannot tell, such as the namespaces the root element must declare).
+    pub verify: Box<dyn Fn() -> bool + Sync + 'd>,
+}
+
+/// A sink a document is given to part by part, from any core.
+pub(crate) type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
+
+/// Writes the documents of `layouts` (one per format of the same items), each to its sink: the
+/// items in pieces of `piece` ([`PIECE`]) on every core, a few pieces per core at a time. Each
+/// run of items is made ready once by `prepare` (given the index of its first item; a caller
+/// may fill in bodies there) and written in every layout before the next, and each piece is
+/// freed (its buffer reused) as soon as its sink has it: memory holds a few pieces, never
+/// every item of every document. `false` when a piece has other text around its items than
+/// the document without items has there, or a layout's check fails: parts were given, and the
+/// caller throws them away and writes the documents in one go.
+pub(crate) fn write_documents<'i, T: Sync + Clone>(
+    items: &'i [T],
     piece: usize,
-    head: &Head<'_>,
-    m: &Markers,
-    out: &mut dyn FnMut(&[u8]),
-    write: impl Fn(&[T], Vec<u8>) -> (Vec<u8>, N) + Sync,
-) -> Option<Vec<N>> {
-    let run = piece * 8 * rayon::current_num_threads().max(1);
-    let mut extra = Vec::with_capacity(items.len().div_ceil(piece));
-    // The buffers of copied pieces are written again (cleared): memory already touched, never
+    prepare: impl Fn(usize, &'i [T]) -> Cow<'i, [T]> + Sync,
+    layouts: &[Layout<'_, T>],
+    sinks: &mut [Sink<'_>],
+) -> bool {
+    debug_assert_eq!(layouts.len(), sinks.len());
+    let Some(heads) = layouts
+        .iter()
+        .map(|l| Head::new(&l.bare, &l.markers))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    for (layout, sink) in layouts.iter().zip(sinks.iter_mut()) {
+        sink(&layout.first);
+    }
+    let run_len = piece * 8 * rayon::current_num_threads().max(1);
+    // The buffers of given pieces are written again (cleared): memory already touched, never
     // handed back to the system and faulted in again.
     let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
-    for run in items.chunks(run) {
-        let pieces: Vec<(Vec<u8>, N)> = run
+    let reuse = || spare.lock().map_or(None, |mut s| s.pop()).unwrap_or_default();
+    for (r, run) in items.chunks(run_len).enumerate() {
+        let first = r * run_len;
+        // pieces[chunk][layout]
+        let pieces: Vec<Vec<Vec<u8>>> = run
             .par_chunks(piece)
-            .map(|chunk| {
-                let buf = spare
-                    .lock()
-                    .map_or(None, |mut s| s.pop())
-                    .unwrap_or_default();
-                write(chunk, buf)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let ready = prepare(first + k * piece, chunk);
+                layouts.iter().map(|l| (l.write)(&ready, reuse())).collect()
             })
             .collect();
-        for (mut piece, n) in pieces {
-            let span = items_span(&piece, m.open, m.close)?;
-            let tag = after_root_tag(&piece, m.root)?;
-            let same = tag <= span.start
-                && piece[tag..span.start] == *head.inside()
-                && piece[span.end..] == *head.after();
-            if !same {
-                return None;
-            }
-            out(&piece[span]);
-            extra.push(n);
-            piece.clear();
-            if let Ok(mut spare) = spare.lock() {
-                spare.push(piece);
+        let give = |at: usize, sink: &mut Sink<'_>| -> bool {
+            let (head, m) = (&heads[at], &layouts[at].markers);
+            pieces.iter().all(|p| match items_in(&p[at], head, m) {
+                Some(span) => {
+                    sink(&p[at][span]);
+                    true
+                }
+                None => false,
+            })
+        };
+        // Each document's sink (a check and a temp file, for a build) on its own core.
+        let given = if sinks.len() == 1 {
+            give(0, &mut sinks[0])
+        } else {
+            sinks
+                .par_iter_mut()
+                .enumerate()
+                .map(|(at, sink)| give(at, sink))
+                .reduce(|| true, |a, b| a && b)
+        };
+        if !given {
+            return false;
+        }
+        if let Ok(mut spare) = spare.lock() {
+            for mut buf in pieces.into_iter().flatten() {
+                buf.clear();
+                spare.push(buf);
             }
         }
     }
-    Some(extra)
+    if !layouts.iter().all(|l| (l.verify)()) {
+        return false;
+    }
+    for (layout, sink) in layouts.iter().zip(sinks.iter_mut()) {
+        sink(&layout.last);
+    }
+    true
 }
 
-/// [`write_items`] into a document: `head` (written without items) with the items of `items`
-/// in place.
+/// The span of a piece's items, if the piece has the text of `head` around them.
+fn items_in(piece: &[u8], head: &Head<'_>, m: &Markers) -> Option<Range<usize>> {
+    let span = items_span(piece, m.open, m.close)?;
+    let tag = after_root_tag(piece, m.root)?;
+    let same = tag <= span.start
+        && piece[tag..span.start] == *head.inside()
+        && piece[span.end..] == *head.after();
+    same.then_some(span)
+}
+
+/// [`write_documents`] of one document: `head` (written without items) with the items of
+/// `pieces` in place.
 #[cfg(test)]
-fn splice(head: &[u8], pieces: &[Vec<u8>], m: &Markers) -> Option<Vec<u8>> {
-    let head = Head::new(head, m)?;
-    let mut items = Vec::new();
-    write_items(
-        pieces,
-        1,
-        &head,
-        m,
-        &mut |b| items.extend_from_slice(b),
-        |p, _| (p[0].clone(), ()),
-    )?;
-    Some([head.before(), &items, head.after()].concat())
+fn splice(head: &[u8], pieces: &[Vec<u8>], m: Markers) -> Option<Vec<u8>> {
+    let cut = Head::new(head, &m)?;
+    let layout = Layout {
+        first: cut.before().to_vec(),
+        last: cut.after().to_vec(),
+        bare: head.to_vec(),
+        markers: m,
+        write: Box::new(|p: &[Vec<u8>], _| p[0].clone()),
+        verify: Box::new(|| true),
+    };
+    let mut out = Vec::new();
+    let written = write_documents(pieces, 1, |_, c| Cow::Borrowed(c), &[layout], &mut [&mut |b: &[u8]| {
+        out.extend_from_slice(b)
+    }]);
+    written.then_some(out)
 }
 
 #[cfg(test)]
@@ -197,7 +264,7 @@ mod tests {
         let p1 =
             b"<?x?>\n<r>\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <i>2</i>\n  </c>\n</r>".to_vec();
         let p2 = b"<?x?>\n<r b>\n  <c>\n    <t>x</t>\n    <i>3</i>\n  </c>\n</r>".to_vec();
-        let out = splice(&head, &[p1, p2], &M).unwrap();
+        let out = splice(&head, &[p1, p2], M).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<?x?>\n<r a=\"1\">\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <i>2</i>\n    <i>3</i>\n  </c>\n</r>"
@@ -209,10 +276,10 @@ mod tests {
         let head = b"<r>\n  <c>\n    <t>x</t>\n  </c>\n</r>".to_vec();
         let other_head = b"<r>\n  <c>\n    <t>y</t>\n    <i>1</i>\n  </c>\n</r>".to_vec();
         let trailer = b"<r>\n  <c>\n    <t>x</t>\n    <i>1</i>\n    <e/>\n  </c>\n</r>".to_vec();
-        assert!(splice(&head, &[other_head], &M).is_none());
-        assert!(splice(&head, &[trailer], &M).is_none());
+        assert!(splice(&head, &[other_head], M).is_none());
+        assert!(splice(&head, &[trailer], M).is_none());
         let no_items = b"<r>\n  <c>\n  </c>\n</r>".to_vec();
-        assert!(splice(&head, &[no_items], &M).is_none());
+        assert!(splice(&head, &[no_items], M).is_none());
     }
 
     /// A feed of `n` items with bodies that look like item markup, CDATA ends, and authors with

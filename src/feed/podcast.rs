@@ -230,9 +230,9 @@ pub fn render(doc: &FeedDoc) -> String {
     plain_rss::write_items(&head(doc), &doc.items, |it| item(doc, it))
 }
 
-/// [`render`] in parts (see [`super::render_into`]).
-pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
-    plain_rss::stream_items(&head(doc), &doc.items, |it| item(doc, it), sink)
+/// How `doc` is written in pieces (see [`plain_rss::layout`]).
+pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<super::pieces::Layout<'_, FeedItem>> {
+    plain_rss::layout(&head(doc), &doc.items, move |it| item(doc, it))
 }
 
 #[cfg(test)]

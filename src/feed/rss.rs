@@ -117,9 +117,9 @@ pub fn render(doc: &FeedDoc) -> String {
     write_items(&head(doc), &doc.items, |it| item(doc, it))
 }
 
-/// [`render`] in parts (see [`super::render_into`]).
-pub fn render_into(doc: &FeedDoc, sink: &mut dyn FnMut(&[u8])) -> bool {
-    stream_items(&head(doc), &doc.items, |it| item(doc, it), sink)
+/// How `doc` is written in pieces (see [`layout`]).
+pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<pieces::Layout<'_, FeedItem>> {
+    layout(&head(doc), &doc.items, move |it| item(doc, it))
 }
 
 /// The namespaces the rss crate declares for an item (its private `Item::used_namespaces`).
@@ -152,11 +152,14 @@ pub(crate) fn write_items(
     items: &[FeedItem],
     item: impl Fn(&FeedItem) -> Item + Sync,
 ) -> String {
-    let mut out = Vec::with_capacity(capacity(items));
-    if stream_items(head, items, &item, &mut |b| out.extend_from_slice(b)) {
-        return String::from_utf8(out).expect("the rss crate writes UTF-8");
+    if let Some(layout) = layout(head, items, &item) {
+        let mut out = Vec::with_capacity(capacity(items));
+        let mut sink = |b: &[u8]| out.extend_from_slice(b);
+        let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
+        if pieces::write_documents(items, PIECE, whole, &[layout], &mut [&mut sink]) {
+            return String::from_utf8(out).expect("the rss crate writes UTF-8");
+        }
     }
-    drop(out);
     one_go(head, items, item)
 }
 
@@ -171,18 +174,18 @@ pub(crate) fn one_go(
     write_sized(&channel, capacity(items))
 }
 
-/// [`write_items`] given to `sink` in parts: the head (with our declaration), the items of each
-/// piece, the end. The root element declares every namespace an item uses, and it comes
-/// first: the namespaces are worked out beforehand from the items without their bodies, and
-/// compared with those of the items written. `false` when the parts do not make the document
-/// the crate writes in one go (other namespaces, or other text around a piece's items).
-pub(crate) fn stream_items(
+/// How `head` with one item per element of `items` is written in pieces (see
+/// [`pieces::write_documents`]): the head (with our declaration), the items of each piece, the
+/// end. The root element declares every namespace an item uses, and it comes first: the
+/// namespaces are worked out beforehand from the items without their bodies, and compared with
+/// those of the items written. `None` when there are no items or the crate's output does not
+/// have the expected shape: the caller writes the document in one go.
+pub(crate) fn layout<'d>(
     head: &Channel,
     items: &[FeedItem],
-    item: impl Fn(&FeedItem) -> Item + Sync,
-    sink: &mut dyn FnMut(&[u8]),
-) -> bool {
-    let markers = Markers {
+    item: impl Fn(&FeedItem) -> Item + Sync + 'd,
+) -> Option<pieces::Layout<'d, FeedItem>> {
+    let markers = || Markers {
         root: b"<rss",
         open: b"<item>",
         close: b"</item>",
@@ -192,12 +195,6 @@ pub(crate) fn stream_items(
         channel
             .pretty_write_to(Vec::new(), b' ', 2)
             .expect("writing to a Vec cannot fail")
-    };
-    let union = |mut a: BTreeMap<String, String>, b: BTreeMap<String, String>| {
-        for (prefix, uri) in b {
-            a.entry(prefix).or_insert(uri);
-        }
-        a
     };
     let foreseen = items
         .par_iter()
@@ -215,48 +212,54 @@ pub(crate) fn stream_items(
     let whole = write(&whole);
     let bare = write(head);
     let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
-    let heads = Head::new(&whole, &markers).zip(Head::new(&bare, &markers));
-    let Some((whole_head, bare_head)) = heads.filter(|(w, b)| {
-        !items.is_empty() && w.after() == b.after() && w.before().starts_with(theirs)
-    }) else {
-        // Nothing given yet: the document in one go, as one part.
-        sink(one_go(head, items, &item).as_bytes());
-        return true;
-    };
+    let (whole_head, bare_head) = Head::new(&whole, &markers()).zip(Head::new(&bare, &markers()))?;
+    if items.is_empty()
+        || whole_head.after() != bare_head.after()
+        || !whole_head.before().starts_with(theirs)
+    {
+        return None;
+    }
     // The crate's declaration is as long as ours (R1): replaced in place.
-    let mut before = whole_head.before().to_vec();
-    before[..DECLARATION.len()].copy_from_slice(DECLARATION.as_bytes());
-    sink(&before);
-    let written = pieces::write_items(
-        items,
-        PIECE,
-        &bare_head,
-        &markers,
-        sink,
-        |chunk, buf| {
+    let mut first = whole_head.before().to_vec();
+    first[..DECLARATION.len()].copy_from_slice(DECLARATION.as_bytes());
+    let mut last = whole_head.after().to_vec();
+    last.push(b'\n');
+    let written = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+    let seen = std::sync::Arc::clone(&written);
+    let head = head.clone();
+    Some(pieces::Layout {
+        bare,
+        markers: markers(),
+        first,
+        last,
+        write: Box::new(move |chunk, buf| {
             let mut piece = head.clone();
             piece.items = chunk.iter().map(&item).collect();
             let mut namespaces = BTreeMap::new();
             for it in &piece.items {
                 item_namespaces(it, &mut namespaces);
             }
+            if let Ok(mut seen) = seen.lock() {
+                *seen = union(std::mem::take(&mut *seen), namespaces);
+            }
             let buf = pieces::with_room(buf, capacity(chunk));
-            let bytes = piece
+            piece
                 .pretty_write_to(buf, b' ', 2)
-                .expect("writing to a Vec cannot fail");
-            (bytes, namespaces)
-        },
-    );
-    let Some(written) = written else {
-        return false;
-    };
-    if written.into_iter().fold(BTreeMap::new(), union) != foreseen {
-        return false;
+                .expect("writing to a Vec cannot fail")
+        }),
+        verify: Box::new(move || written.lock().is_ok_and(|w| *w == foreseen)),
+    })
+}
+
+/// Every namespace of `a` and `b`; `a`'s URI where both have a prefix.
+fn union(
+    mut a: BTreeMap<String, String>,
+    b: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    for (prefix, uri) in b {
+        a.entry(prefix).or_insert(uri);
     }
-    let mut after = whole_head.after().to_vec();
-    after.push(b'\n');
-    sink(&after);
-    true
+    a
 }
 
 /// The XML declaration every feed starts with (R1).
