@@ -347,7 +347,11 @@ pub fn plan_with(
             }
             None => None,
         };
-        let doc = feed_doc(config, feed, &site_id, &items, enclosures, podcast)?;
+        // A feed whose only files are its RSS and Atom documents renders its bodies as those
+        // are written, a run at a time (see [`Bodies`]); tag feeds, archive pages and JSON Feed
+        // read every body of the document, rendered first.
+        let later = !feed::extras::keeps_all_items(feed) && !feed.formats.contains(&Format::Json);
+        let doc = feed_doc(config, feed, &site_id, &items, enclosures, podcast, later)?;
         if feed.kind == FeedKind::Podcast {
             let pairs = items
                 .iter()
@@ -366,18 +370,31 @@ pub fn plan_with(
                 .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
         );
         site_index.add(&expanded);
-        expanded_feeds.push((feed, expanded, warnings));
+        let bodies = later.then(|| Bodies::new(config, items));
+        expanded_feeds.push((feed, expanded, warnings, bodies));
     }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
     }
     // Each file is rendered, checked and staged on its own core (each large one on every core
-    // too); the indexed collect keeps the order.
+    // too), the files of a feed that renders its bodies as it writes them together; the
+    // indexed collect keeps the order.
     let files: Vec<_> = expanded_feeds
         .iter()
         .enumerate()
-        .flat_map(|(i, (_, expanded, _))| expanded.files().map(move |f| (i, f)))
+        .flat_map(|(i, (_, expanded, _, _))| expanded.files().map(move |f| (i, f)))
         .collect();
+    let mut jobs: Vec<(std::ops::Range<usize>, Option<&Bodies>)> = Vec::new();
+    for (at, (i, _)) in files.iter().enumerate() {
+        match (&expanded_feeds[*i].3, jobs.last_mut()) {
+            (Some(bodies), Some((range, Some(last))))
+                if std::ptr::eq(*last, bodies) && range.end == at =>
+            {
+                range.end += 1;
+            }
+            (bodies, _) => jobs.push((at..at + 1, bodies.as_ref())),
+        }
+    }
     // The state is final: a staging plan writes it (to its temp file) while the feeds render.
     let stage_state = || -> Result<Staged> {
         if !options.stage {
@@ -421,29 +438,68 @@ pub fn plan_with(
             staged,
         }
     };
-    let render_files = || -> Vec<RenderedFile> {
-        let sizes: Vec<usize> = files
+    // The files of a feed whose bodies are rendered as they are written: streamed together, or,
+    // when they cannot be given in parts, each written whole from a document with every body.
+    let render_together = |files: &[(usize, (&FeedDoc, Format, &str))], bodies: &Bodies| {
+        let doc = files[0].1.0;
+        let fill = |at, items: &[FeedItem]| std::borrow::Cow::Owned(bodies.fill(at, items));
+        if options.stage {
+            let targets: Vec<(Format, PathBuf)> = files
+                .iter()
+                .map(|(_, (_, format, name))| (*format, config.site.output_dir.join(name)))
+                .collect();
+            if let Some(streamed) = stream_files(doc, &targets, fill) {
+                return streamed;
+            }
+        }
+        let full = FeedDoc {
+            items: bodies.fill(0, &doc.items),
+            ..doc.clone()
+        };
+        files
             .iter()
-            .map(|(_, (doc, _, _))| doc.items.iter().map(|i| i.html.len()).sum())
+            .map(|(_, (_, format, name))| render_one(&(&full, *format, name)))
+            .collect()
+    };
+    let render_files = || -> Vec<RenderedFile> {
+        let sizes: Vec<usize> = jobs
+            .iter()
+            .map(|(range, bodies)| match bodies {
+                Some(bodies) => bodies.size() * range.len(),
+                None => files[range.clone()]
+                    .iter()
+                    .map(|(_, (doc, _, _))| doc.items.iter().map(|i| i.html.len()).sum::<usize>())
+                    .sum(),
+            })
             .collect();
-        let mut rendered: Vec<(usize, RenderedFile)> = largest_apart(&sizes)
+        let mut rendered: Vec<(usize, Vec<RenderedFile>)> = largest_apart(&sizes)
             .into_par_iter()
-            .map(|at| (at, render_one(&files[at].1)))
+            .map(|at| {
+                let (range, bodies) = &jobs[at];
+                let done = match bodies {
+                    Some(bodies) => render_together(&files[range.clone()], bodies),
+                    None => files[range.clone()]
+                        .iter()
+                        .map(|(_, file)| render_one(file))
+                        .collect(),
+                };
+                (at, done)
+            })
             .collect();
         rendered.sort_by_key(|(at, _)| *at);
-        rendered.into_iter().map(|(_, file)| file).collect()
+        rendered.into_iter().flat_map(|(_, files)| files).collect()
     };
-    // The sources (with every body of a full feed) are not needed any more: freed on another
-    // core while the files render, not one by one at the end.
     let notes = assigned.notes;
-    let sources = assigned.items;
-    let (state_staged, rendered) = rayon::join(
-        || {
-            drop(sources);
-            stage_state()
-        },
-        render_files,
-    );
+    let (state_staged, rendered) = rayon::join(stage_state, render_files);
+    // Bodies that could not be rendered (a source changed while the build ran).
+    let body_problems: Vec<Diagnostic> = expanded_feeds
+        .iter()
+        .filter_map(|(_, _, _, bodies)| bodies.as_ref())
+        .flat_map(Bodies::problems)
+        .collect();
+    if !body_problems.is_empty() {
+        return Err(Error::Content(body_problems));
+    }
     // A write that failed is reported after any content or check error, as when the plan was
     // written only after it was complete.
     let mut write_error = None;
@@ -461,7 +517,7 @@ pub fn plan_with(
     let mut outputs = Vec::new();
     let mut check_errors = Vec::new();
     let mut rendered = names.into_iter().zip(rendered).peekable();
-    for (i, (feed, _, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
+    for (i, (feed, _, feed_warnings, _)) in expanded_feeds.into_iter().enumerate() {
         warnings.extend(feed_warnings);
         while let Some(((_, format, name), file)) = rendered.next_if(|((f, _, _), _)| *f == i) {
             let RenderedFile {
@@ -498,6 +554,10 @@ pub fn plan_with(
             });
         }
     }
+    // The sources (with every body of a full feed: tens of megabytes in thousands of blocks)
+    // are freed on another core, not one by one before the plan is returned.
+    let sources = assigned.items;
+    rayon::spawn(move || drop(sources));
     for (name, bytes) in feed::extras::site_files(config, &site_index) {
         let path = config.site.output_dir.join(&name);
         outputs.push(OutputFile {
@@ -554,6 +614,51 @@ struct RenderedFile {
     staged: Result<Staged>,
 }
 
+/// One file being streamed to its temp file: each part checked as it comes, and staged.
+struct FileStream {
+    check: feed::check::StreamCheck,
+    stage: crate::output::StagedStream,
+    write_error: Option<Error>,
+}
+
+impl FileStream {
+    /// `None` for a format that cannot be checked in parts, or an old file that cannot be read
+    /// (the whole-file path reports it).
+    fn new(format: Format, path: &std::path::Path) -> Option<Self> {
+        Some(FileStream {
+            check: feed::check::StreamCheck::new(format)?,
+            stage: crate::output::StagedStream::new(path).ok()?,
+            write_error: None,
+        })
+    }
+
+    fn part(&mut self, part: &[u8]) {
+        self.check.part(part);
+        if self.write_error.is_none()
+            && let Err(e) = self.stage.put(part)
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    fn finish(self) -> RenderedFile {
+        let len = self.stage.len();
+        let violations = self.check.finish();
+        let staged = match self.write_error {
+            Some(e) => Err(e),
+            // A file that fails the check is never renamed into place.
+            None if !violations.is_empty() => Ok(Staged::No),
+            None => self.stage.finish().map(Staged::from_temp),
+        };
+        RenderedFile {
+            bytes: None,
+            len,
+            violations,
+            staged,
+        }
+    }
+}
+
 /// Renders an RSS or Atom file straight into its temp file, checking each part as it comes
 /// (see [`feed::render_into`]), so that a full feed is never whole in memory. `None` when it
 /// cannot be given in parts (JSON, or a renderer that refused): the caller renders it whole.
@@ -562,36 +667,108 @@ fn stream_file(
     format: Format,
     path: &std::path::Path,
 ) -> Option<RenderedFile> {
-    let mut check = feed::check::StreamCheck::new(format)?;
-    // An old file that cannot be read: the whole-file path reports it.
-    let mut stage = crate::output::StagedStream::new(path).ok()?;
-    let mut write_error = None;
-    let complete = feed::render_into(doc, format, &mut |part| {
-        check.part(part);
-        if write_error.is_none()
-            && let Err(e) = stage.put(part)
-        {
-            write_error = Some(e);
+    let mut file = FileStream::new(format, path)?;
+    // Dropping an unfinished stream removes its temp file.
+    feed::render_into(doc, format, &mut |part| file.part(part)).then(|| file.finish())
+}
+
+/// [`stream_file`] for several files of one document at once, the items filled in by `fill`
+/// as they are written (see [`feed::render_all_into`]).
+fn stream_files<'d>(
+    doc: &'d feed::FeedDoc,
+    targets: &[(Format, PathBuf)],
+    fill: impl Fn(usize, &'d [FeedItem]) -> std::borrow::Cow<'d, [FeedItem]> + Sync,
+) -> Option<Vec<RenderedFile>> {
+    let mut files = targets
+        .iter()
+        .map(|(format, path)| FileStream::new(*format, path))
+        .collect::<Option<Vec<_>>>()?;
+    let formats: Vec<Format> = targets.iter().map(|(f, _)| *f).collect();
+    let mut parts: Vec<_> = files
+        .iter_mut()
+        .map(|file| move |part: &[u8]| file.part(part))
+        .collect();
+    let mut sinks: Vec<feed::Sink<'_>> = parts.iter_mut().map(|p| p as feed::Sink<'_>).collect();
+    let complete = feed::render_all_into(doc, &formats, fill, &mut sinks);
+    drop(sinks);
+    drop(parts);
+    // Each file's last flush and sync (waiting on the disk) side by side.
+    complete.then(|| files.into_par_iter().map(FileStream::finish).collect())
+}
+
+/// The bodies of a feed's items, rendered while its files are written, a run of items at a
+/// time (see [`feed::render_all_into`]), instead of all of them before: a full feed holds a
+/// few runs of rendered bodies, not every one.
+struct Bodies<'a> {
+    config: &'a Config,
+    /// The source of each item of the feed's document, in its order.
+    sources: Vec<&'a Identified>,
+    /// What could not be rendered, by item: reported once every file is written (the build
+    /// then fails, and the files written are thrown away).
+    problems: std::sync::Mutex<Vec<(usize, Vec<Diagnostic>)>>,
+}
+
+impl<'a> Bodies<'a> {
+    fn new(config: &'a Config, sources: Vec<&'a Identified>) -> Self {
+        Bodies {
+            config,
+            sources,
+            problems: std::sync::Mutex::default(),
         }
-    });
-    if !complete {
-        // Dropping the stream removes its temp file.
-        return None;
     }
-    let len = stage.len();
-    let violations = check.finish();
-    let staged = match write_error {
-        Some(e) => Err(e),
-        // A file that fails the check is never renamed into place.
-        None if !violations.is_empty() => Ok(Staged::No),
-        None => stage.finish().map(Staged::from_temp),
-    };
-    Some(RenderedFile {
-        bytes: None,
-        len,
-        violations,
-        staged,
-    })
+
+    /// `items`, from the `at`-th item of the document on, with their bodies and summaries.
+    fn fill(&self, at: usize, items: &[FeedItem]) -> Vec<FeedItem> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(k, item)| {
+                let mut full = item.clone();
+                match render_body(self.config, self.sources[at + k], &item.link) {
+                    Ok((html, summary)) => {
+                        full.html = html;
+                        full.summary = summary;
+                    }
+                    Err(problems) => {
+                        if let Ok(mut all) = self.problems.lock() {
+                            all.push((at + k, problems));
+                        }
+                    }
+                }
+                full
+            })
+            .collect()
+    }
+
+    /// The size of the sources held (zero for a feed whose bodies are read again as needed): a
+    /// hint at how long the feed's files take.
+    fn size(&self) -> usize {
+        self.sources.iter().map(|s| s.entry.body.len()).sum()
+    }
+
+    /// What could not be rendered, in the items' order, each item once.
+    fn problems(&self) -> Vec<Diagnostic> {
+        let mut problems = match self.problems.lock() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        problems.sort_by_key(|(at, _)| *at);
+        problems.dedup_by_key(|(at, _)| *at);
+        problems.into_iter().flat_map(|(_, d)| d).collect()
+    }
+}
+
+/// An item's body as HTML, and its summary: the `summary` key, else the body's first
+/// paragraph.
+fn render_body(
+    config: &Config,
+    it: &Identified,
+    link: &Url,
+) -> std::result::Result<(String, String), Vec<Diagnostic>> {
+    let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
+    let rendered = render(it.entry.kind, &body, link);
+    let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
+    Ok((rendered.html, summary))
 }
 
 /// Every distinct source folder's entries, read in parallel (see [`content::collect`]).
@@ -718,18 +895,20 @@ fn feed_doc(
     items: &[&Identified],
     enclosures: Vec<Option<Enclosure>>,
     podcast: Option<PodcastChannel>,
+    bodies_later: bool,
 ) -> Result<FeedDoc> {
-    // Only the items that go into this feed are read again and rendered, on every core; the
-    // indexed parallel collect keeps their order.
+    // Only the items that go into this feed are read again and rendered, on every core (unless
+    // `bodies_later`: see [`Bodies`]); the indexed parallel collect keeps their order.
     let rendered: Vec<Result<FeedItem>> = items
         .par_iter()
         .zip(enclosures)
         .map(|(it, enclosure)| {
             let link = item_url(config, feed, &it.entry, it.published)?;
-            let body = content::load_body(&config.root, &it.entry, config.site.timezone)
-                .map_err(Error::Content)?;
-            let rendered = render(it.entry.kind, &body, &link);
-            let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
+            let (html, summary) = if bodies_later {
+                (String::new(), String::new())
+            } else {
+                render_body(config, it, &link).map_err(Error::Content)?
+            };
             Ok(FeedItem {
                 id: it.id.clone(),
                 atom_id: identity::atom_id(site_id, &it.id),
@@ -739,7 +918,7 @@ fn feed_doc(
                 updated: it.updated,
                 author: author_of(config, &it.entry),
                 summary,
-                html: rendered.html,
+                html,
                 tags: it.entry.tags.clone(),
                 enclosure,
                 episode: it.entry.episode.clone(),
@@ -840,7 +1019,73 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
 
 #[cfg(test)]
 mod tests {
-    use super::largest_apart;
+    use super::*;
+
+    /// A body rendered late whose source changed since it was read: reported once, by file,
+    /// however many times it is filled in (a refused stream fills every body again).
+    #[test]
+    fn a_source_changed_before_its_body_is_rendered_is_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        let config = Config::parse(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://films.example/\"\n\n[[feed]]\nname = \"r\"\ntitle = \"R\"\ndescription = \"D\"\nsource = \"content\"\nlink = \"r/{slug}/\"\n",
+            &config_path,
+        )
+        .unwrap();
+        let folder = dir.path().join("content");
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("heat.md");
+        std::fs::write(
+            &file,
+            "+++\ntitle = \"Heat\"\ndate = \"2026-01-01\"\n+++\nA heist.\n",
+        )
+        .unwrap();
+        let collected = content::collect(&folder, dir.path(), config.site.timezone, false);
+        let entry = collected.entries.into_iter().next().unwrap();
+        assert!(entry.body.is_empty(), "read again when rendered");
+        let date = entry.date.unwrap();
+        let source = Identified {
+            feed: "r".into(),
+            entry,
+            id: "tag:films.example,2026:r/heat".into(),
+            published: date,
+            updated: date,
+        };
+        let item = FeedItem {
+            id: source.id.clone(),
+            atom_id: source.id.clone(),
+            title: "Heat".into(),
+            link: Url::parse("https://films.example/r/heat/").unwrap(),
+            published: date,
+            updated: date,
+            author: None,
+            summary: String::new(),
+            html: String::new(),
+            tags: Vec::new(),
+            enclosure: None,
+            episode: None,
+        };
+        let bodies = Bodies::new(&config, vec![&source]);
+        let filled = bodies.fill(0, std::slice::from_ref(&item));
+        assert_eq!(filled[0].html, "<p>A heist.</p>\n");
+        assert_eq!(filled[0].summary, "A heist.");
+        assert!(bodies.problems().is_empty());
+
+        std::fs::write(
+            &file,
+            "+++\ntitle = \"Heat\"\ndate = \"2026-01-01\"\n+++\nA robbery.\n",
+        )
+        .unwrap();
+        bodies.fill(0, std::slice::from_ref(&item));
+        bodies.fill(0, std::slice::from_ref(&item));
+        let problems = bodies.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let shown = problems[0].to_string();
+        assert!(
+            shown.contains("heat.md") && shown.contains("changed while the build was running"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn the_largest_files_go_to_different_halves() {

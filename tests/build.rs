@@ -520,3 +520,72 @@ fn a_feed_over_the_size_budget_is_a_warning_that_suggests_a_lower_limit() {
     );
     assert!(err.contains("lower `limit` for feed `reviews`"), "{err}");
 }
+
+/// A feed with only RSS and Atom renders each body while its files are written, a run of
+/// items at a time; a feed that also has JSON Feed renders every body first. Both must give the
+/// same bytes, over several runs of items, Markdown and text, relative links and summaries.
+#[test]
+fn bodies_rendered_while_the_feeds_are_written_give_the_same_feeds() {
+    let feeds = |name: &str, formats: &str| {
+        format!(
+            r#"
+[[feed]]
+name = "{name}"
+title = "Reviews"
+description = "Film reviews"
+source = "content/reviews"
+link = "reviews/{{slug}}/"
+limit = 0
+formats = [{formats}]
+"#
+        )
+    };
+    let config = format!(
+        "{}{}",
+        common::CONFIG.split("[[feed]]").next().unwrap(),
+        feeds("late", r#""rss", "atom""#)
+    );
+    let site = Site::with_config(&config);
+    for i in 0..2100 {
+        let day = format!("20{:02}-{:02}-{:02}", 10 + i % 15, 1 + i % 12, 1 + i % 28);
+        if i % 7 == 3 {
+            site.write(
+                &format!("content/reviews/note-{i}.txt"),
+                &format!("Title: Note {i}\nDate: {day}\n\n“Quoted” — {i} & <b>\n\nMore.\n"),
+            );
+        } else {
+            let summary = if i % 5 == 0 {
+                "summary = \"Set.\"\n"
+            } else {
+                ""
+            };
+            site.write(
+                &format!("content/reviews/r-{i}.md"),
+                &format!(
+                    "+++\ntitle = \"Review {i}\"\ndate = \"{day}\"\n{summary}+++\nA [link](../r-{}/) and ![still](img/{i}.jpg).\n\nSecond ]]> paragraph.\n",
+                    i + 1
+                ),
+            );
+        }
+    }
+    site.ok(&["build", "--quiet"]);
+    let late_rss = site.read("feeds/late.rss");
+    let late_atom = site.read("feeds/late.atom");
+    // The same feed with JSON Feed too, built on its own.
+    let both = format!(
+        "{}{}",
+        config.split("[[feed]]").next().unwrap(),
+        feeds("late", r#""rss", "atom", "json""#)
+    );
+    site.write("config.toml", &both);
+    site.remove("feeds/late.rss");
+    site.remove("feeds/late.atom");
+    site.ok(&["build", "--quiet"]);
+    assert!(site.path("feeds/late.json").exists());
+    assert_eq!(site.read("feeds/late.rss"), late_rss);
+    assert_eq!(site.read("feeds/late.atom"), late_atom);
+    assert_eq!(site.rss("late").entries.len(), 2100);
+    assert_eq!(site.atom("late").entries.len(), 2100);
+    assert!(late_rss.contains("src=\"https://films.example/reviews/r-1/img/1.jpg\""));
+    assert!(late_atom.contains("<summary>Set.</summary>"));
+}

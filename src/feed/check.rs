@@ -761,8 +761,63 @@ struct AtomCheck {
     links: Vec<String>,
     dates: Vec<String>,
     entry: Option<AtomEntry>,
-    entries: Vec<AtomEntry>,
+    /// Entries that ended before any feed author was seen, each with whether its id was seen
+    /// before: checked at the end (R30 depends on the feed's author).
+    early: Vec<(AtomEntry, bool)>,
+    /// What the entries checked as they ended break, in order (they follow every early one).
+    entry_violations: Vec<String>,
+    ids: HashSet<String>,
     field: Option<(usize, AtomField)>,
+}
+
+impl AtomCheck {
+    /// An entry that just ended: checked now when the feed's author is known, else at the end.
+    /// Its rules are checked as the document is written, not all at once after it.
+    fn entry_done(&mut self, entry: AtomEntry) {
+        let repeated = !self.ids.insert(entry.id.clone());
+        if self.has_author {
+            entry_rules(&entry, repeated, true, &mut self.entry_violations);
+        } else {
+            self.early.push((entry, repeated));
+        }
+    }
+}
+
+/// What one Atom entry breaks; `repeated` when an earlier entry has its id.
+fn entry_rules(e: &AtomEntry, repeated: bool, feed_has_author: bool, v: &mut Vec<String>) {
+    let name = e.title.as_str();
+    if !is_absolute_iri(&e.id) {
+        v.push(format!(
+            "R36: entry `{name}` id `{}` is not an absolute IRI",
+            e.id
+        ));
+    }
+    if repeated {
+        v.push(format!("R33: entry id `{}` appears twice", e.id));
+    }
+    if name.trim().is_empty() {
+        v.push(format!("R33: entry `{}` has an empty title", e.id));
+    }
+    for d in &e.dates {
+        if !is_rfc3339(d) {
+            v.push(format!("R33: entry `{name}` date `{d}` is not RFC 3339"));
+        }
+    }
+    if !feed_has_author && !e.has_author {
+        v.push(format!(
+            "R30: entry `{name}` has no author and neither has the feed"
+        ));
+    }
+    if !e.has_content && !e.has_alternate {
+        v.push(format!(
+            "R34: entry `{name}` has neither content nor an alternate link"
+        ));
+    }
+    for href in &e.links {
+        if !is_absolute_http(href) {
+            v.push(format!("R10: entry `{name}` link `{href}` is not absolute"));
+        }
+    }
 }
 
 /// A link's `href` and `rel` (`alternate` when absent, RFC 4287 4.2.7.2).
@@ -843,7 +898,7 @@ impl Visitor for AtomCheck {
         if depth == 1
             && let Some(entry) = self.entry.take()
         {
-            self.entries.push(entry);
+            self.entry_done(entry);
         }
     }
 }
@@ -876,42 +931,10 @@ fn atom_rules(feed: AtomCheck, walked: Result<(), String>) -> Vec<String> {
             v.push(format!("R31: link `{href}` is not absolute"));
         }
     }
-    let mut ids = HashSet::new();
-    for e in &feed.entries {
-        let name = e.title.as_str();
-        if !is_absolute_iri(&e.id) {
-            v.push(format!(
-                "R36: entry `{name}` id `{}` is not an absolute IRI",
-                e.id
-            ));
-        }
-        if !ids.insert(e.id.as_str()) {
-            v.push(format!("R33: entry id `{}` appears twice", e.id));
-        }
-        if name.trim().is_empty() {
-            v.push(format!("R33: entry `{}` has an empty title", e.id));
-        }
-        for d in &e.dates {
-            if !is_rfc3339(d) {
-                v.push(format!("R33: entry `{name}` date `{d}` is not RFC 3339"));
-            }
-        }
-        if !feed.has_author && !e.has_author {
-            v.push(format!(
-                "R30: entry `{name}` has no author and neither has the feed"
-            ));
-        }
-        if !e.has_content && !e.has_alternate {
-            v.push(format!(
-                "R34: entry `{name}` has neither content nor an alternate link"
-            ));
-        }
-        for href in &e.links {
-            if !is_absolute_http(href) {
-                v.push(format!("R10: entry `{name}` link `{href}` is not absolute"));
-            }
-        }
+    for (e, repeated) in &feed.early {
+        entry_rules(e, *repeated, feed.has_author, &mut v);
     }
+    v.extend(feed.entry_violations);
     v
 }
 

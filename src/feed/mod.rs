@@ -7,6 +7,8 @@ pub mod check;
 pub mod extras;
 pub mod json;
 mod pieces;
+
+pub use pieces::Sink;
 pub mod podcast;
 pub mod podcast_rules;
 pub mod read;

@@ -134,7 +134,7 @@ pub(crate) struct Layout<'d, T> {
 }
 
 /// A sink a document is given to part by part, from any core.
-pub(crate) type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
+pub type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
 
 /// Writes the documents of `layouts` (one per format of the same items), each to its sink: the
 /// items in pieces of `piece` ([`PIECE`]) on every core, a few pieces per core at a time. Each
@@ -166,19 +166,26 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
     // The buffers of given pieces are written again (cleared): memory already touched, never
     // handed back to the system and faulted in again.
     let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
-    let reuse = || spare.lock().map_or(None, |mut s| s.pop()).unwrap_or_default();
-    for (r, run) in items.chunks(run_len).enumerate() {
-        let first = r * run_len;
-        // pieces[chunk][layout]
-        let pieces: Vec<Vec<Vec<u8>>> = run
-            .par_chunks(piece)
+    let reuse = || {
+        spare
+            .lock()
+            .map_or(None, |mut s| s.pop())
+            .unwrap_or_default()
+    };
+    // pieces[chunk][layout] of one run
+    let produce = |r: usize, run: &'i [T]| -> Vec<Vec<Vec<u8>>> {
+        run.par_chunks(piece)
             .enumerate()
             .map(|(k, chunk)| {
-                let ready = prepare(first + k * piece, chunk);
+                let ready = prepare(r * run_len + k * piece, chunk);
                 layouts.iter().map(|l| (l.write)(&ready, reuse())).collect()
             })
-            .collect();
-        let give = |at: usize, sink: &mut Sink<'_>| -> bool {
+            .collect()
+    };
+    // Each document's sink (a check and a temp file, for a build) on its own core; the run's
+    // buffers are then kept for reuse.
+    let give = |pieces: Vec<Vec<Vec<u8>>>, sinks: &mut [Sink<'_>]| -> bool {
+        let one = |at: usize, sink: &mut Sink<'_>| -> bool {
             let (head, m) = (&heads[at], &layouts[at].markers);
             pieces.iter().all(|p| match items_in(&p[at], head, m) {
                 Some(span) => {
@@ -188,25 +195,36 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
                 None => false,
             })
         };
-        // Each document's sink (a check and a temp file, for a build) on its own core.
-        let given = if sinks.len() == 1 {
-            give(0, &mut sinks[0])
-        } else {
-            sinks
+        let given = match sinks {
+            [sink] => one(0, sink),
+            _ => sinks
                 .par_iter_mut()
                 .enumerate()
-                .map(|(at, sink)| give(at, sink))
-                .reduce(|| true, |a, b| a && b)
+                .map(|(at, sink)| one(at, sink))
+                .reduce(|| true, |a, b| a && b),
         };
-        if !given {
-            return false;
-        }
         if let Ok(mut spare) = spare.lock() {
             for mut buf in pieces.into_iter().flatten() {
                 buf.clear();
                 spare.push(buf);
             }
         }
+        given
+    };
+    // A run is given to the sinks while the next is written.
+    let mut written: Option<Vec<Vec<Vec<u8>>>> = None;
+    for (r, run) in items.chunks(run_len).enumerate() {
+        let (given, next) = rayon::join(
+            || written.take().is_none_or(|w| give(w, sinks)),
+            || produce(r, run),
+        );
+        if !given {
+            return false;
+        }
+        written = Some(next);
+    }
+    if written.is_some_and(|w| !give(w, sinks)) {
+        return false;
     }
     if !layouts.iter().all(|l| (l.verify)()) {
         return false;
@@ -241,9 +259,13 @@ fn splice(head: &[u8], pieces: &[Vec<u8>], m: Markers) -> Option<Vec<u8>> {
         verify: Box::new(|| true),
     };
     let mut out = Vec::new();
-    let written = write_documents(pieces, 1, |_, c| Cow::Borrowed(c), &[layout], &mut [&mut |b: &[u8]| {
-        out.extend_from_slice(b)
-    }]);
+    let written = write_documents(
+        pieces,
+        1,
+        |_, c| Cow::Borrowed(c),
+        &[layout],
+        &mut [&mut |b: &[u8]| out.extend_from_slice(b)],
+    );
     written.then_some(out)
 }
 
@@ -412,5 +434,70 @@ mod tests {
             "the namespace of one piece's item is declared"
         );
         assert_eq!(pieced, whole(&one_guest, Format::Rss));
+    }
+
+    /// `doc` without bodies and summaries, as a caller that renders them later holds it.
+    fn without_bodies(doc: &crate::feed::FeedDoc) -> crate::feed::FeedDoc {
+        let mut bare = doc.clone();
+        for item in &mut bare.items {
+            item.html.clear();
+            item.summary.clear();
+        }
+        bare
+    }
+
+    #[test]
+    fn formats_written_together_with_bodies_filled_late_are_the_documents_render_gives() {
+        use crate::config::Format;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let run = PIECE * 8 * rayon::current_num_threads().max(1);
+        for n in [1, PIECE - 1, PIECE + 1, run + PIECE + 3] {
+            let full = doc(n);
+            let bare = without_bodies(&full);
+            for stylesheet in [None, Some("feed.xsl".to_string())] {
+                let (mut full, mut bare) = (full.clone(), bare.clone());
+                full.stylesheet = stylesheet.clone();
+                bare.stylesheet = stylesheet;
+                let filled = AtomicUsize::new(0);
+                let fill = |at: usize, items: &[crate::feed::FeedItem]| {
+                    filled.fetch_add(items.len(), Ordering::Relaxed);
+                    Cow::Owned(full.items[at..at + items.len()].to_vec())
+                };
+                let (mut rss, mut atom) = (Vec::new(), Vec::new());
+                let mut to_rss = |b: &[u8]| rss.extend_from_slice(b);
+                let mut to_atom = |b: &[u8]| atom.extend_from_slice(b);
+                let formats = [Format::Rss, Format::Atom];
+                assert!(crate::feed::render_all_into(
+                    &bare,
+                    &formats,
+                    fill,
+                    &mut [&mut to_rss, &mut to_atom]
+                ));
+                assert_eq!(filled.into_inner(), n, "each body is filled in once");
+                let rss = String::from_utf8(rss).unwrap();
+                let atom = String::from_utf8(atom).unwrap();
+                assert_eq!(rss, crate::feed::render(&full, Format::Rss), "{n} items");
+                assert_eq!(atom, crate::feed::render(&full, Format::Atom), "{n} items");
+                assert!(crate::feed::check::check_feed(Format::Atom, &atom).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn formats_that_cannot_be_written_in_pieces_are_refused_together() {
+        use crate::config::Format;
+        let together = |formats: &[Format], doc: &crate::feed::FeedDoc| {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let mut to_a = |x: &[u8]| a.extend_from_slice(x);
+            let mut to_b = |x: &[u8]| b.extend_from_slice(x);
+            let mut all: Vec<Sink<'_>> = vec![&mut to_a, &mut to_b];
+            all.truncate(formats.len());
+            let whole = |_, items| Cow::Borrowed(items);
+            crate::feed::render_all_into(doc, formats, whole, &mut all)
+        };
+        // No items (written in one go), and JSON Feed (never in pieces).
+        assert!(!together(&[Format::Rss, Format::Atom], &doc(0)));
+        assert!(!together(&[Format::Rss, Format::Json], &doc(3)));
+        assert!(together(&[Format::Atom], &doc(3)));
     }
 }

@@ -212,7 +212,8 @@ pub(crate) fn layout<'d>(
     let whole = write(&whole);
     let bare = write(head);
     let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
-    let (whole_head, bare_head) = Head::new(&whole, &markers()).zip(Head::new(&bare, &markers()))?;
+    let (whole_head, bare_head) =
+        Head::new(&whole, &markers()).zip(Head::new(&bare, &markers()))?;
     if items.is_empty()
         || whole_head.after() != bare_head.after()
         || !whole_head.before().starts_with(theirs)
@@ -252,10 +253,7 @@ pub(crate) fn layout<'d>(
 }
 
 /// Every namespace of `a` and `b`; `a`'s URI where both have a prefix.
-fn union(
-    mut a: BTreeMap<String, String>,
-    b: BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+fn union(mut a: BTreeMap<String, String>, b: BTreeMap<String, String>) -> BTreeMap<String, String> {
     for (prefix, uri) in b {
         a.entry(prefix).or_insert(uri);
     }
