@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Error, Result};
@@ -52,6 +53,32 @@ pub struct Record {
     pub gone: Option<DateTime<FixedOffset>>,
 }
 
+/// The line that starts each record, as [`State::to_toml`] writes it.
+const RECORD_START: &str = "\n[[entry]]\n";
+
+/// `text` parsed one record at a time, on every core: the state of a large site is thousands
+/// of records, and parsed whole it took a core and fifteen times its size in memory for as
+/// long as the sources took to read. `None` when the text is not laid out as this program
+/// writes it (edited by hand into another valid layout, or not valid at all): the caller then
+/// parses it whole, which also gives an error its line.
+fn by_record(text: &str) -> Option<State> {
+    // A multi-line string could hold a line that looks like a record's start.
+    if text.contains("\"\"\"") || text.contains("\'\'\'") {
+        return None;
+    }
+    let mut parts = text.split(RECORD_START);
+    let mut state: State = toml::from_str(parts.next()?).ok()?;
+    if !state.entries.is_empty() {
+        return None;
+    }
+    let records: Vec<&str> = parts.collect();
+    state.entries = records
+        .par_iter()
+        .map(|record| toml::from_str::<Record>(record).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(state)
+}
+
 impl State {
     pub fn new(site_id: String) -> Self {
         State {
@@ -64,7 +91,11 @@ impl State {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<State> {
-        let state: State = toml::from_str(text).map_err(|e| {
+        let parsed = match by_record(text) {
+            Some(state) => Ok(state),
+            None => toml::from_str(text),
+        };
+        let state: State = parsed.map_err(|e| {
             let line = e.span().map(|s| crate::config::line_of(text, s.start));
             Error::State(Diagnostic::new(
                 path,
@@ -90,12 +121,37 @@ impl State {
 
     /// Deterministic text: records sorted by feed then source.
     pub fn to_toml(&self) -> String {
-        let mut sorted = self.clone();
-        sorted
-            .entries
-            .sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
-        let body = toml::to_string(&sorted).expect("state serialises to TOML");
-        format!("{HEADER}\n{body}")
+        let mut records: Vec<&Record> = self.entries.iter().collect();
+        records.sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
+        // The records are written one by one, on every core, and joined as the whole state
+        // is written (the tables first, a blank line and a record start before each record):
+        // written whole, a large state took fifteen times its size in memory.
+        let tables = State {
+            entries: Vec::new(),
+            podcast_guids: self.podcast_guids.clone(),
+            media_lengths: self.media_lengths.clone(),
+            site_id: self.site_id.clone(),
+            version: self.version,
+        };
+        let head = toml::to_string(&tables).expect("state serialises to TOML");
+        let written: Vec<String> = records
+            .par_iter()
+            .map(|r| toml::to_string(r).expect("a record serialises to TOML"))
+            .collect();
+        let mut text = String::with_capacity(
+            HEADER.len() + head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>(),
+        );
+        text.push_str(HEADER);
+        text.push('\n');
+        text.push_str(&head);
+        for record in &written {
+            if !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text.push_str("[[entry]]\n");
+            text.push_str(record);
+        }
+        text
     }
 }
 
@@ -153,5 +209,108 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("/x/state.toml:2"), "{msg}");
         assert!(msg.contains("left untouched"));
+    }
+
+    /// A state with what a record can hold: quotes, a record-start look-alike in a title,
+    /// non-ASCII, optional dates, and the tables before the records; with `lines`, titles with
+    /// line breaks (written as multi-line strings).
+    fn varied(lines: bool) -> State {
+        let d = DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap();
+        let mut s = State::new("tag:example.com,2026:".into());
+        s.podcast_guids.insert("show".into(), "a-guid".into());
+        s.media_lengths
+            .insert("https://cdn.example/1.mp3".into(), 1234);
+        s.entries = (0..40)
+            .map(|i| Record {
+                id: format!("urn:x:{i}"),
+                feed: if i % 3 == 0 { "notes" } else { "reviews" }.into(),
+                source: format!("content/{i}.md"),
+                title: match i % 4 {
+                    0 => format!("Say \"{i}\" — “quoted”"),
+                    1 if lines => format!("Title\n[[entry]]\nid = \"{i}\""),
+                    1 => format!("Title [[entry]] id = \"{i}\""),
+                    2 => format!("Été {i} 'single'"),
+                    _ => format!("Plain {i}"),
+                },
+                date: d,
+                first_seen: d,
+                fingerprint: format!("{i:032x}"),
+                changed: (i % 5 == 0).then_some(d),
+                gone: (i % 7 == 0).then_some(d),
+            })
+            .collect();
+        s
+    }
+
+    #[test]
+    fn records_written_one_by_one_are_the_state_written_whole() {
+        for lines in [false, true] {
+            for records in [0, 1, 40] {
+                let mut state = varied(lines);
+                state.entries.truncate(records);
+                let mut sorted = state.clone();
+                sorted
+                    .entries
+                    .sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
+                let whole = toml::to_string(&sorted).unwrap();
+                assert_eq!(
+                    state.to_toml(),
+                    format!("{HEADER}\n{whole}"),
+                    "{records} records"
+                );
+                state.podcast_guids.clear();
+                state.media_lengths.clear();
+                sorted.podcast_guids.clear();
+                sorted.media_lengths.clear();
+                let whole = toml::to_string(&sorted).unwrap();
+                assert_eq!(state.to_toml(), format!("{HEADER}\n{whole}"), "no tables");
+            }
+        }
+    }
+
+    #[test]
+    fn records_parsed_one_by_one_are_the_state_parsed_whole() {
+        let state = varied(false);
+        let text = state.to_toml();
+        let whole: State = toml::from_str(&text).unwrap();
+        assert_eq!(by_record(&text), Some(whole.clone()));
+        assert_eq!(State::parse(&text, Path::new("s.toml")).unwrap(), whole);
+        let mut sorted = state;
+        sorted
+            .entries
+            .sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
+        assert_eq!(whole, sorted);
+    }
+
+    #[test]
+    fn a_state_laid_out_another_way_is_parsed_whole() {
+        let text = varied(false).to_toml();
+        let whole: State = toml::from_str(&text).unwrap();
+        // Line ends of another system, a table moved after the records.
+        let crlf = text.replace('\n', "\r\n");
+        let table_at_end = format!(
+            "version = 1\nsite_id = \"tag:example.com,2026:\"\n{}\n[podcast_guids]\nshow = \"a-guid\"\n",
+            &text[text.find("[media_lengths]").unwrap()..]
+                .replace("\n[podcast_guids]\nshow = \"a-guid\"\n", "\n")
+        );
+        for other in [crlf, table_at_end] {
+            assert_eq!(by_record(&other), None);
+            assert_eq!(State::parse(&other, Path::new("s.toml")).unwrap(), whole);
+        }
+        let lines = varied(true).to_toml();
+        assert_eq!(by_record(&lines), None);
+        let back = State::parse(&lines, Path::new("s.toml")).unwrap();
+        assert_eq!(back, toml::from_str::<State>(&lines).unwrap());
+        assert!(
+            back.entries
+                .iter()
+                .any(|r| r.title.contains("\n[[entry]]\n"))
+        );
+        let broken = text.replacen("fingerprint = ", "fingerprint = = ", 1);
+        let e = State::parse(&broken, Path::new("/x/state.toml")).unwrap_err();
+        assert!(
+            e.to_string().contains("/x/state.toml:"),
+            "the line is named: {e}"
+        );
     }
 }
