@@ -167,7 +167,12 @@ pub fn plan_with(
     // the same episodes): each file is one entry with one id, owned by the first such feed.
     let mut errors = Vec::new();
     let mut present = BTreeSet::new();
-    let mut publishable = Vec::new();
+    let mut publishable = Vec::with_capacity(
+        collected_sources
+            .values()
+            .map(|c| c.entries.len())
+            .sum::<usize>(),
+    );
     let mut owners: Vec<(&std::path::Path, &str)> = Vec::new();
     for feed in &config.feeds {
         if owners.iter().any(|(folder, _)| *folder == feed.source) {
