@@ -266,6 +266,14 @@ pub fn plan_with(
     // while a large one is still being written or checked.
     let mut expanded_feeds = Vec::with_capacity(config.feeds.len());
     let mut site_index = feed::extras::SiteIndex::default();
+    // Where each entry is in `assigned.items`, by source: a feed that renders its bodies later
+    // keeps the entries of its items, and only those (see below).
+    let index_of: HashMap<&str, usize> = assigned
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.entry.source.as_str(), i))
+        .collect();
     for feed in &config.feeds {
         // Warnings in the order a feed-by-feed build gives them: this feed's, then its files'.
         let mut warnings = Vec::new();
@@ -375,12 +383,43 @@ pub fn plan_with(
                 .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
         );
         site_index.add(&expanded);
-        let bodies = later.then(|| Bodies::new(config, items));
-        expanded_feeds.push((feed, expanded, warnings, bodies));
+        let kept = later.then(|| {
+            items
+                .iter()
+                .map(|it| index_of[it.entry.source.as_str()])
+                .collect::<Vec<usize>>()
+        });
+        expanded_feeds.push((feed, expanded, warnings, kept));
     }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
     }
+    drop(index_of);
+    // The entries whose bodies are still to be rendered are kept (shared by feeds of the same
+    // source folder); every other one (all but a feed's newest 50, say) is freed now, on
+    // another core, instead of being held while the files are written.
+    let mut pool: Vec<Option<Identified>> = assigned.items.into_iter().map(Some).collect();
+    let mut shared: HashMap<usize, std::sync::Arc<Identified>> = HashMap::new();
+    let expanded_feeds: Vec<_> = expanded_feeds
+        .into_iter()
+        .map(|(feed, expanded, warnings, kept)| {
+            let bodies = kept.map(|kept| {
+                let sources = kept
+                    .into_iter()
+                    .map(|i| {
+                        let entry = shared.entry(i).or_insert_with(|| {
+                            std::sync::Arc::new(pool[i].take().expect("taken once, then shared"))
+                        });
+                        std::sync::Arc::clone(entry)
+                    })
+                    .collect();
+                Bodies::new(config, sources)
+            });
+            (feed, expanded, warnings, bodies)
+        })
+        .collect();
+    drop(shared);
+    rayon::spawn(move || drop(pool));
     // Each file is rendered, checked and staged on its own core (each large one on every core
     // too), the files of a feed that renders its bodies as it writes them together; the
     // indexed collect keeps the order.
@@ -522,7 +561,12 @@ pub fn plan_with(
     let mut outputs = Vec::new();
     let mut check_errors = Vec::new();
     let mut rendered = names.into_iter().zip(rendered).peekable();
-    for (i, (feed, _, feed_warnings, _)) in expanded_feeds.into_iter().enumerate() {
+    // The sources of rendered bodies (every body of a full feed) are freed on another core.
+    let mut rendered_sources = Vec::new();
+    for (i, (feed, _, feed_warnings, bodies)) in expanded_feeds.into_iter().enumerate() {
+        if let Some(bodies) = bodies {
+            rendered_sources.push(bodies.sources);
+        }
         warnings.extend(feed_warnings);
         while let Some(((_, format, name), file)) = rendered.next_if(|((f, _, _), _)| *f == i) {
             let RenderedFile {
@@ -559,10 +603,7 @@ pub fn plan_with(
             });
         }
     }
-    // The sources (with every body of a full feed: tens of megabytes in thousands of blocks)
-    // are freed on another core, not one by one before the plan is returned.
-    let sources = assigned.items;
-    rayon::spawn(move || drop(sources));
+    rayon::spawn(move || drop(rendered_sources));
     for (name, bytes) in feed::extras::site_files(config, &site_index) {
         let path = config.site.output_dir.join(&name);
         outputs.push(OutputFile {
@@ -707,14 +748,14 @@ fn stream_files<'d>(
 struct Bodies<'a> {
     config: &'a Config,
     /// The source of each item of the feed's document, in its order.
-    sources: Vec<&'a Identified>,
+    sources: Vec<std::sync::Arc<Identified>>,
     /// What could not be rendered, by item: reported once every file is written (the build
     /// then fails, and the files written are thrown away).
     problems: std::sync::Mutex<Vec<(usize, Vec<Diagnostic>)>>,
 }
 
 impl<'a> Bodies<'a> {
-    fn new(config: &'a Config, sources: Vec<&'a Identified>) -> Self {
+    fn new(config: &'a Config, sources: Vec<std::sync::Arc<Identified>>) -> Self {
         Bodies {
             config,
             sources,
@@ -729,7 +770,7 @@ impl<'a> Bodies<'a> {
             .enumerate()
             .map(|(k, item)| {
                 let mut full = item.clone();
-                match render_body(self.config, self.sources[at + k], &item.link) {
+                match render_body(self.config, &self.sources[at + k], &item.link) {
                     Ok((html, summary)) => {
                         full.html = html;
                         full.summary = summary;
@@ -1070,7 +1111,7 @@ mod tests {
             enclosure: None,
             episode: None,
         };
-        let bodies = Bodies::new(&config, vec![&source]);
+        let bodies = Bodies::new(&config, vec![std::sync::Arc::new(source.clone())]);
         let filled = bodies.fill(0, std::slice::from_ref(&item));
         assert_eq!(filled[0].html, "<p>A heist.</p>\n");
         assert_eq!(filled[0].summary, "A heist.");
