@@ -265,6 +265,8 @@ pub fn plan_with(
     // feed rendered, checked and staged side by side: a small feed's files fill the cores
     // while a large one is still being written or checked.
     let mut expanded_feeds = Vec::with_capacity(config.feeds.len());
+    // For each feed that renders its bodies later, where its items' entries are.
+    let mut kept = Vec::with_capacity(config.feeds.len());
     let mut site_index = feed::extras::SiteIndex::default();
     // Where each entry is in `assigned.items`, by source: a feed that renders its bodies later
     // keeps the entries of its items, and only those (see below).
@@ -383,54 +385,30 @@ pub fn plan_with(
                 .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
         );
         site_index.add(&expanded);
-        let kept = later.then(|| {
+        kept.push(later.then(|| {
             items
                 .iter()
                 .map(|it| index_of[it.entry.source.as_str()])
                 .collect::<Vec<usize>>()
-        });
-        expanded_feeds.push((feed, expanded, warnings, kept));
+        }));
+        expanded_feeds.push((feed, expanded, warnings));
     }
     if !errors.is_empty() {
         return Err(Error::Content(errors));
     }
     drop(index_of);
-    // The entries whose bodies are still to be rendered are kept (shared by feeds of the same
-    // source folder); every other one (all but a feed's newest 50, say) is freed now, on
-    // another core, instead of being held while the files are written.
-    let mut pool: Vec<Option<Identified>> = assigned.items.into_iter().map(Some).collect();
-    let mut shared: HashMap<usize, std::sync::Arc<Identified>> = HashMap::new();
-    let expanded_feeds: Vec<_> = expanded_feeds
-        .into_iter()
-        .map(|(feed, expanded, warnings, kept)| {
-            let bodies = kept.map(|kept| {
-                let sources = kept
-                    .into_iter()
-                    .map(|i| {
-                        let entry = shared.entry(i).or_insert_with(|| {
-                            std::sync::Arc::new(pool[i].take().expect("taken once, then shared"))
-                        });
-                        std::sync::Arc::clone(entry)
-                    })
-                    .collect();
-                Bodies::new(config, sources)
-            });
-            (feed, expanded, warnings, bodies)
-        })
-        .collect();
-    drop(shared);
-    rayon::spawn(move || drop(pool));
+    let bodies = Bodies::of_feeds(config, assigned.items, kept);
     // Each file is rendered, checked and staged on its own core (each large one on every core
     // too), the files of a feed that renders its bodies as it writes them together; the
     // indexed collect keeps the order.
     let files: Vec<_> = expanded_feeds
         .iter()
         .enumerate()
-        .flat_map(|(i, (_, expanded, _, _))| expanded.files().map(move |f| (i, f)))
+        .flat_map(|(i, (_, expanded, _))| expanded.files().map(move |f| (i, f)))
         .collect();
     let mut jobs: Vec<(std::ops::Range<usize>, Option<&Bodies>)> = Vec::new();
     for (at, (i, _)) in files.iter().enumerate() {
-        match (&expanded_feeds[*i].3, jobs.last_mut()) {
+        match (&bodies[*i], jobs.last_mut()) {
             (Some(bodies), Some((range, Some(last))))
                 if std::ptr::eq(*last, bodies) && range.end == at =>
             {
@@ -536,11 +514,8 @@ pub fn plan_with(
     let notes = assigned.notes;
     let (state_staged, rendered) = rayon::join(stage_state, render_files);
     // Bodies that could not be rendered (a source changed while the build ran).
-    let body_problems: Vec<Diagnostic> = expanded_feeds
-        .iter()
-        .filter_map(|(_, _, _, bodies)| bodies.as_ref())
-        .flat_map(Bodies::problems)
-        .collect();
+    let body_problems: Vec<Diagnostic> =
+        bodies.iter().flatten().flat_map(Bodies::problems).collect();
     if !body_problems.is_empty() {
         return Err(Error::Content(body_problems));
     }
@@ -561,12 +536,7 @@ pub fn plan_with(
     let mut outputs = Vec::new();
     let mut check_errors = Vec::new();
     let mut rendered = names.into_iter().zip(rendered).peekable();
-    // The sources of rendered bodies (every body of a full feed) are freed on another core.
-    let mut rendered_sources = Vec::new();
-    for (i, (feed, _, feed_warnings, bodies)) in expanded_feeds.into_iter().enumerate() {
-        if let Some(bodies) = bodies {
-            rendered_sources.push(bodies.sources);
-        }
+    for (i, (feed, _, feed_warnings)) in expanded_feeds.into_iter().enumerate() {
         warnings.extend(feed_warnings);
         while let Some(((_, format, name), file)) = rendered.next_if(|((f, _, _), _)| *f == i) {
             let RenderedFile {
@@ -603,6 +573,8 @@ pub fn plan_with(
             });
         }
     }
+    // The sources of rendered bodies (every body of a full feed) are freed on another core.
+    let rendered_sources: Vec<_> = bodies.into_iter().flatten().map(|b| b.sources).collect();
     rayon::spawn(move || drop(rendered_sources));
     for (name, bytes) in feed::extras::site_files(config, &site_index) {
         let path = config.site.output_dir.join(&name);
@@ -755,6 +727,36 @@ struct Bodies<'a> {
 }
 
 impl<'a> Bodies<'a> {
+    /// The bodies of each feed that renders them later (`kept`: where its items are in
+    /// `items`, in its order). Only those entries are kept (shared by feeds of one source
+    /// folder); every other one (all but a feed's newest 50, say) is freed now, on another
+    /// core, instead of being held while the files are written.
+    fn of_feeds(
+        config: &'a Config,
+        items: Vec<Identified>,
+        kept: Vec<Option<Vec<usize>>>,
+    ) -> Vec<Option<Self>> {
+        let mut pool: Vec<Option<Identified>> = items.into_iter().map(Some).collect();
+        let mut shared: HashMap<usize, std::sync::Arc<Identified>> = HashMap::new();
+        let bodies = kept
+            .into_iter()
+            .map(|kept| {
+                let sources = kept?
+                    .into_iter()
+                    .map(|i| {
+                        let entry = shared.entry(i).or_insert_with(|| {
+                            std::sync::Arc::new(pool[i].take().expect("taken once, then shared"))
+                        });
+                        std::sync::Arc::clone(entry)
+                    })
+                    .collect();
+                Some(Bodies::new(config, sources))
+            })
+            .collect();
+        rayon::spawn(move || drop(pool));
+        bodies
+    }
+
     fn new(config: &'a Config, sources: Vec<std::sync::Arc<Identified>>) -> Self {
         Bodies {
             config,
@@ -1066,6 +1068,50 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feeds_of_one_folder_share_the_entries_they_keep_and_the_rest_is_let_go() {
+        let config = Config::parse(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://films.example/\"\n\n[[feed]]\nname = \"r\"\ntitle = \"R\"\ndescription = \"D\"\nsource = \"content\"\nlink = \"r/{slug}/\"\n",
+            std::path::Path::new("/site/config.toml"),
+        )
+        .unwrap();
+        let items: Vec<Identified> = (0..3)
+            .map(|i| {
+                let text = format!(
+                    "+++\ntitle = \"Film {i}\"\ndate = \"2026-01-0{}\"\n+++\nBody {i}.\n",
+                    i + 1
+                );
+                let source = format!("content/{i}.md");
+                let (entry, _) = content::source::parse_entry(
+                    text.as_bytes(),
+                    std::path::Path::new(&source),
+                    &source,
+                    content::source::BodyKind::Markdown,
+                    config.site.timezone,
+                )
+                .unwrap();
+                let date = entry.date.unwrap();
+                Identified {
+                    feed: "r".into(),
+                    entry,
+                    id: format!("urn:x:{i}"),
+                    published: date,
+                    updated: date,
+                }
+            })
+            .collect();
+        let bodies = Bodies::of_feeds(&config, items, vec![Some(vec![2, 0]), None, Some(vec![0])]);
+        assert!(bodies[1].is_none());
+        let (first, last) = (bodies[0].as_ref().unwrap(), bodies[2].as_ref().unwrap());
+        assert_eq!(first.sources[0].id, "urn:x:2");
+        assert_eq!(first.sources[1].id, "urn:x:0");
+        assert!(
+            std::sync::Arc::ptr_eq(&first.sources[1], &last.sources[0]),
+            "shared, not copied"
+        );
+        assert_eq!(first.size(), "Body 2.\n".len() + "Body 0.\n".len());
+    }
 
     /// A body rendered late whose source changed since it was read: reported once, by file,
     /// however many times it is filled in (a refused stream fills every body again).
