@@ -212,13 +212,13 @@ pub(crate) fn one_go(doc: &FeedDoc) -> Vec<u8> {
 pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<pieces::Layout<'_, FeedItem>> {
     let head = head(doc);
     let bare = write(&head, 4096);
-    let markers = || Markers {
+    const MARKERS: Markers = Markers {
         root: b"<feed",
         open: b"<entry>",
         close: b"</entry>",
         end: b"</feed>",
     };
-    let cut = Head::new(&bare, &markers()).filter(|_| !doc.items.is_empty())?;
+    let cut = Head::new(&bare, &MARKERS).filter(|_| !doc.items.is_empty())?;
     // Our declaration (R1) first, then the crate's output without blank space around it.
     let before = cut.before();
     let lead = before
@@ -237,24 +237,19 @@ pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<pieces::Layout<'_, FeedItem>> 
         .count();
     let mut last = after[..after.len() - trailing].to_vec();
     last.push(b'\n');
-    Some(pieces::Layout {
-        bare,
-        markers: markers(),
-        first,
-        last,
-        write: Box::new(move |chunk, buf| {
-            let mut piece = head.clone();
-            piece.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
-            let bytes = piece
-                .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
-                .expect("writing to a Vec cannot fail");
-            let buf = pieces::with_room(buf, super::rss::capacity(chunk));
-            // A piece whose contents cannot be filled in has no items to give: the whole
-            // document is refused and written again in one go.
-            fill_contents(&bytes, chunk, buf).unwrap_or_default()
-        }),
-        verify: Box::new(|| true),
-    })
+    // Each piece's entries, written with empty contents and filled in.
+    let pieces: pieces::PieceWriter<'_, FeedItem> = Box::new(move |chunk, buf| {
+        let mut feed = head.clone();
+        feed.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
+        let bytes = feed
+            .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
+            .expect("writing to a Vec cannot fail");
+        let buf = pieces::with_room(buf, super::rss::capacity(chunk));
+        // A piece whose contents cannot be filled in has no items to give: the whole
+        // document is refused and written again in one go.
+        fill_contents(&bytes, chunk, buf).unwrap_or_default()
+    });
+    Some(pieces::Layout::new(bare, MARKERS, (first, last), pieces))
 }
 
 #[cfg(test)]

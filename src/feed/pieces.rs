@@ -133,6 +133,26 @@ pub(crate) struct Layout<'d, T> {
     pub verify: Box<dyn Fn() -> bool + Sync + 'd>,
 }
 
+impl<'d, T> Layout<'d, T> {
+    /// A layout whose pieces make the document if each has the bare document's text around
+    /// its items (no check once they are all written).
+    pub fn new(
+        bare: Vec<u8>,
+        markers: Markers,
+        (first, last): (Vec<u8>, Vec<u8>),
+        write: PieceWriter<'d, T>,
+    ) -> Self {
+        Layout {
+            bare,
+            markers,
+            first,
+            last,
+            write,
+            verify: Box::new(|| true),
+        }
+    }
+}
+
 /// A sink a document is given to part by part, from any core.
 pub type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
 
@@ -250,14 +270,13 @@ fn items_in(piece: &[u8], head: &Head<'_>, m: &Markers) -> Option<Range<usize>> 
 #[cfg(test)]
 fn splice(head: &[u8], pieces: &[Vec<u8>], m: Markers) -> Option<Vec<u8>> {
     let cut = Head::new(head, &m)?;
-    let layout = Layout {
-        first: cut.before().to_vec(),
-        last: cut.after().to_vec(),
-        bare: head.to_vec(),
-        markers: m,
-        write: Box::new(|p: &[Vec<u8>], _| p[0].clone()),
-        verify: Box::new(|| true),
-    };
+    let parts = (cut.before().to_vec(), cut.after().to_vec());
+    let layout = Layout::new(
+        head.to_vec(),
+        m,
+        parts,
+        Box::new(|p: &[Vec<u8>], _| p[0].clone()),
+    );
     let mut out = Vec::new();
     let written = write_documents(
         pieces,

@@ -185,7 +185,7 @@ pub(crate) fn layout<'d>(
     items: &[FeedItem],
     item: impl Fn(&FeedItem) -> Item + Sync + 'd,
 ) -> Option<pieces::Layout<'d, FeedItem>> {
-    let markers = || Markers {
+    const MARKERS: Markers = Markers {
         root: b"<rss",
         open: b"<item>",
         close: b"</item>",
@@ -212,8 +212,7 @@ pub(crate) fn layout<'d>(
     let whole = write(&whole);
     let bare = write(head);
     let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
-    let (whole_head, bare_head) =
-        Head::new(&whole, &markers()).zip(Head::new(&bare, &markers()))?;
+    let (whole_head, bare_head) = Head::new(&whole, &MARKERS).zip(Head::new(&bare, &MARKERS))?;
     if items.is_empty()
         || whole_head.after() != bare_head.after()
         || !whole_head.before().starts_with(theirs)
@@ -228,28 +227,25 @@ pub(crate) fn layout<'d>(
     let written = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
     let seen = std::sync::Arc::clone(&written);
     let head = head.clone();
-    Some(pieces::Layout {
-        bare,
-        markers: markers(),
-        first,
-        last,
-        write: Box::new(move |chunk, buf| {
-            let mut piece = head.clone();
-            piece.items = chunk.iter().map(&item).collect();
-            let mut namespaces = BTreeMap::new();
-            for it in &piece.items {
-                item_namespaces(it, &mut namespaces);
-            }
-            if let Ok(mut seen) = seen.lock() {
-                *seen = union(std::mem::take(&mut *seen), namespaces);
-            }
-            let buf = pieces::with_room(buf, capacity(chunk));
-            piece
-                .pretty_write_to(buf, b' ', 2)
-                .expect("writing to a Vec cannot fail")
-        }),
-        verify: Box::new(move || written.lock().is_ok_and(|w| *w == foreseen)),
-    })
+    // Each piece's items, with the namespaces they use added to what was seen.
+    let pieces: pieces::PieceWriter<'d, FeedItem> = Box::new(move |chunk, buf| {
+        let mut channel = head.clone();
+        channel.items = chunk.iter().map(&item).collect();
+        let mut namespaces = BTreeMap::new();
+        for it in &channel.items {
+            item_namespaces(it, &mut namespaces);
+        }
+        if let Ok(mut seen) = seen.lock() {
+            *seen = union(std::mem::take(&mut *seen), namespaces);
+        }
+        let buf = pieces::with_room(buf, capacity(chunk));
+        channel
+            .pretty_write_to(buf, b' ', 2)
+            .expect("writing to a Vec cannot fail")
+    });
+    let mut layout = pieces::Layout::new(bare, MARKERS, (first, last), pieces);
+    layout.verify = Box::new(move || written.lock().is_ok_and(|w| *w == foreseen));
+    Some(layout)
 }
 
 /// Every namespace of `a` and `b`; `a`'s URI where both have a prefix.
