@@ -737,14 +737,14 @@ impl<'a> Bodies<'a> {
         kept: Vec<Option<Vec<usize>>>,
     ) -> Vec<Option<Self>> {
         let mut pool: Vec<Option<Identified>> = items.into_iter().map(Some).collect();
-        let mut shared: HashMap<usize, std::sync::Arc<Identified>> = HashMap::new();
+        let mut shared: Vec<Option<std::sync::Arc<Identified>>> = vec![None; pool.len()];
         let bodies = kept
             .into_iter()
             .map(|kept| {
                 let sources = kept?
                     .into_iter()
                     .map(|i| {
-                        let entry = shared.entry(i).or_insert_with(|| {
+                        let entry = shared[i].get_or_insert_with(|| {
                             std::sync::Arc::new(pool[i].take().expect("taken once, then shared"))
                         });
                         std::sync::Arc::clone(entry)

@@ -4,7 +4,7 @@
 //! content fingerprint (a rename or move); else a vanished record with the same title and date
 //! (renamed and edited in one step); else it is new. An explicit `id` key always wins.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
@@ -215,7 +215,7 @@ pub fn assign(
     records.extend(new_records);
 
     // No two entries may share an id, across all feeds.
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut seen: HashMap<&str, &str> = HashMap::with_capacity(items.len());
     for item in &items {
         if let Some(other) = seen.insert(&item.id, &item.entry.source) {
             errors.push(Diagnostic::new(
