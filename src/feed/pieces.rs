@@ -1,4 +1,4 @@
-//! Writing one large feed document on every core. The `rss` and `atom_syndication` crates write
+//! Writing large feed documents on every core. The `rss` and `atom_syndication` crates write
 //! a whole `Channel` / `Feed` in one go, from values that own every item's text: a full feed of
 //! 10,000 columns would copy ~90 MB of bodies into them and then serialise them on one core.
 //!
@@ -8,8 +8,10 @@
 //! order, into the document the crate writes for the head alone. Items are the last children of
 //! the root (RSS `channel`) or followed only by what the head-only document also has, and the
 //! writer's indentation depends only on depth, so the result is the bytes the crate would write
-//! for the whole document: [`splice`] verifies that every piece has exactly the head-only
-//! document's text around its items, and the caller falls back to the one-go write otherwise.
+//! for the whole document: [`write_documents`] verifies that every piece has exactly the
+//! head-only document's text around its items, and the caller falls back to the one-go write
+//! otherwise. The documents of one feed (RSS and Atom) are written together from the same
+//! pieces of items, so a body rendered for a piece serves both and is dropped with it.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -157,11 +159,11 @@ impl<'d, T> Layout<'d, T> {
 pub type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
 
 /// Writes the documents of `layouts` (one per format of the same items), each to its sink: the
-/// items in pieces of `piece` ([`PIECE`]) on every core, a few pieces per core at a time. Each
-/// run of items is made ready once by `prepare` (given the index of its first item; a caller
-/// may fill in bodies there) and written in every layout before the next, and each piece is
-/// freed (its buffer reused) as soon as its sink has it: memory holds a few pieces, never
-/// every item of every document. `false` when a piece has other text around its items than
+/// items in pieces of `piece` ([`PIECE`]) on every core, a run of a few pieces per core at a
+/// time. Each piece's items are made ready once by `prepare` (given the index of the first; a
+/// caller may fill in bodies there) and written in every layout; a run is given to the sinks
+/// while the next run is written, and each piece is freed (its buffer reused) once its sink
+/// has it: memory holds two runs of pieces, never every item of every document. `false` when a piece has other text around its items than
 /// the document without items has there, or a layout's check fails: parts were given, and the
 /// caller throws them away and writes the documents in one go.
 pub(crate) fn write_documents<'i, T: Sync + Clone>(
