@@ -406,16 +406,17 @@ pub fn plan_with(
         .enumerate()
         .flat_map(|(i, (_, expanded, _))| expanded.files().map(move |f| (i, f)))
         .collect();
+    // One job per file, except the files of a feed whose bodies are rendered as they are
+    // written: one job for all of them (the files of a feed are next to each other).
     let mut jobs: Vec<(std::ops::Range<usize>, Option<&Bodies>)> = Vec::new();
-    for (at, (i, _)) in files.iter().enumerate() {
-        match (&bodies[*i], jobs.last_mut()) {
-            (Some(bodies), Some((range, Some(last))))
-                if std::ptr::eq(*last, bodies) && range.end == at =>
-            {
-                range.end += 1;
-            }
-            (bodies, _) => jobs.push((at..at + 1, bodies.as_ref())),
+    let mut at = 0;
+    for ((_, expanded, _), bodies) in expanded_feeds.iter().zip(&bodies) {
+        let end = at + expanded.files().count();
+        match bodies {
+            Some(bodies) => jobs.push((at..end, Some(bodies))),
+            None => jobs.extend((at..end).map(|k| (k..k + 1, None))),
         }
+        at = end;
     }
     // The state is final: a staging plan writes it (to its temp file) while the feeds render.
     let stage_state = || -> Result<Staged> {

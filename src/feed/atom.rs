@@ -5,7 +5,7 @@ use atom_syndication::{
     Category, Content, Entry, Feed, Generator, Link, Person as AtomPerson, Text, WriteConfig,
 };
 
-use super::pieces::{self, Head, Markers, PIECE};
+use super::pieces::{self, Head, Markers};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 use crate::content::date::in_zone;
@@ -174,9 +174,7 @@ fn write(feed: &Feed, capacity: usize) -> Vec<u8> {
 pub fn render(doc: &FeedDoc) -> String {
     let mut out = Vec::with_capacity(64 + super::rss::capacity(&doc.items));
     let written = doc_layout(doc).is_some_and(|layout| {
-        let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
-        let mut sink = |b: &[u8]| out.extend_from_slice(b);
-        pieces::write_documents(&doc.items, PIECE, whole, &[layout], &mut [&mut sink])
+        pieces::write_document(&doc.items, layout, &mut |b| out.extend_from_slice(b))
     });
     if !written {
         out = one_go(doc);
@@ -241,9 +239,7 @@ pub(crate) fn doc_layout(doc: &FeedDoc) -> Option<pieces::Layout<'_, FeedItem>> 
     let pieces: pieces::PieceWriter<'_, FeedItem> = Box::new(move |chunk, buf| {
         let mut feed = head.clone();
         feed.entries = chunk.iter().map(|it| entry(doc, it, true)).collect();
-        let bytes = feed
-            .write_with_config(Vec::with_capacity(4096 * chunk.len()), CONFIG)
-            .expect("writing to a Vec cannot fail");
+        let bytes = write(&feed, 4096 * chunk.len());
         let buf = pieces::with_room(buf, super::rss::capacity(chunk));
         // A piece whose contents cannot be filled in has no items to give: the whole
         // document is refused and written again in one go.

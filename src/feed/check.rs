@@ -206,14 +206,9 @@ impl Walker {
                     if self.open.is_empty() {
                         return Err("a reference outside the root element".into());
                     }
-                    let mut buf = [0u8; 4];
                     let resolved = resolve(&r)?;
                     if self.capturing == Some(self.open.len() - 1) {
-                        let s = match resolved {
-                            Resolved::Str(s) => s,
-                            Resolved::Char(c) => c.encode_utf8(&mut buf),
-                        };
-                        self.keep(s);
+                        self.keep(resolved.text(&mut [0; 4]));
                     }
                 }
                 Event::Eof => return Ok(()),
@@ -311,12 +306,8 @@ fn scan_body(rest: &[u8]) -> Result<(usize, bool), (String, usize)> {
             .ok_or_else(|| ("unclosed reference".to_string(), next))?;
         let name =
             std::str::from_utf8(&rest[name_start..end]).map_err(|e| (e.to_string(), next))?;
-        let mut buf = [0u8; 4];
-        let resolved = match resolve(&BytesRef::new(name)).map_err(|e| (e, next))? {
-            Resolved::Str(s) => s,
-            Resolved::Char(c) => c.encode_utf8(&mut buf),
-        };
-        present = present || !resolved.trim().is_empty();
+        let resolved = resolve(&BytesRef::new(name)).map_err(|e| (e, next))?;
+        present = present || !resolved.text(&mut [0; 4]).trim().is_empty();
         at = end + 1;
     }
 }
@@ -341,6 +332,16 @@ fn push_markup(text: &mut String, e: &BytesStart<'_>, empty: bool) {
 enum Resolved {
     Str(&'static str),
     Char(char),
+}
+
+impl Resolved {
+    /// The text the reference stands for (a character is encoded into `buf`).
+    fn text<'b>(&self, buf: &'b mut [u8; 4]) -> &'b str {
+        match *self {
+            Resolved::Str(s) => s,
+            Resolved::Char(c) => c.encode_utf8(buf),
+        }
+    }
 }
 
 /// A reference must be one of XML's five entities or a valid character reference: these

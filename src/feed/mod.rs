@@ -126,10 +126,7 @@ impl FeedDoc {
 /// [`pieces`]): the caller then throws them away and uses [`render`].
 pub fn render_into(doc: &FeedDoc, format: Format, sink: pieces::Sink<'_>) -> bool {
     match layout(doc, format) {
-        Some(layout) => {
-            let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
-            pieces::write_documents(&doc.items, pieces::PIECE, whole, &[layout], &mut [sink])
-        }
+        Some(layout) => pieces::write_document(&doc.items, layout, sink),
         None => {
             sink(render(doc, format).as_bytes());
             true

@@ -158,14 +158,25 @@ impl<'d, T> Layout<'d, T> {
 /// A sink a document is given to part by part, from any core.
 pub type Sink<'s> = &'s mut (dyn FnMut(&[u8]) + Send);
 
+/// [`write_documents`] of one document of `items` as they are (bodies already in them).
+pub(crate) fn write_document<T: Sync + Clone>(
+    items: &[T],
+    layout: Layout<'_, T>,
+    sink: Sink<'_>,
+) -> bool {
+    let as_they_are = |_, chunk| Cow::Borrowed(chunk);
+    write_documents(items, PIECE, as_they_are, &[layout], &mut [sink])
+}
+
 /// Writes the documents of `layouts` (one per format of the same items), each to its sink: the
 /// items in pieces of `piece` ([`PIECE`]) on every core, a run of a few pieces per core at a
 /// time. Each piece's items are made ready once by `prepare` (given the index of the first; a
 /// caller may fill in bodies there) and written in every layout; a run is given to the sinks
 /// while the next run is written, and each piece is freed (its buffer reused) once its sink
-/// has it: memory holds two runs of pieces, never every item of every document. `false` when a piece has other text around its items than
-/// the document without items has there, or a layout's check fails: parts were given, and the
-/// caller throws them away and writes the documents in one go.
+/// has it: memory holds two runs of pieces, never every item of every document. `false` when
+/// a piece has other text around its items than the document without items has there, or a
+/// layout's check fails: parts were given, and the caller throws them away and writes the
+/// documents in one go.
 pub(crate) fn write_documents<'i, T: Sync + Clone>(
     items: &'i [T],
     piece: usize,

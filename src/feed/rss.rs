@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::pieces::{self, Head, Markers, PIECE};
+use super::pieces::{self, Head, Markers};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
 
@@ -154,9 +154,7 @@ pub(crate) fn write_items(
 ) -> String {
     if let Some(layout) = layout(head, items, &item) {
         let mut out = Vec::with_capacity(capacity(items));
-        let mut sink = |b: &[u8]| out.extend_from_slice(b);
-        let whole = |_, chunk| std::borrow::Cow::Borrowed(chunk);
-        if pieces::write_documents(items, PIECE, whole, &[layout], &mut [&mut sink]) {
+        if pieces::write_document(items, layout, &mut |b| out.extend_from_slice(b)) {
             return String::from_utf8(out).expect("the rss crate writes UTF-8");
         }
     }
@@ -211,11 +209,10 @@ pub(crate) fn layout<'d>(
     whole.namespaces = namespaces;
     let whole = write(&whole);
     let bare = write(head);
-    let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
     let (whole_head, bare_head) = Head::new(&whole, &MARKERS).zip(Head::new(&bare, &MARKERS))?;
     if items.is_empty()
         || whole_head.after() != bare_head.after()
-        || !whole_head.before().starts_with(theirs)
+        || !whole_head.before().starts_with(CRATE_DECLARATION)
     {
         return None;
     }
@@ -256,6 +253,9 @@ fn union(mut a: BTreeMap<String, String>, b: BTreeMap<String, String>) -> BTreeM
     a
 }
 
+/// How the crate starts a document: its declaration, as long as ours, and a line break.
+const CRATE_DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
+
 /// The XML declaration every feed starts with (R1).
 pub(crate) const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
@@ -281,10 +281,9 @@ fn write_sized(channel: &Channel, capacity: usize) -> String {
 
 /// The crate's output with our declaration (R1) and a final line break.
 fn with_declaration(mut bytes: Vec<u8>) -> String {
-    // The crate writes `<?xml version="1.0" encoding="utf-8"?>` and a line break: the same
-    // length as ours, so the declaration is replaced in place instead of copying the document.
-    let theirs = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<";
-    if bytes.starts_with(theirs) {
+    // The crate's declaration is as long as ours: replaced in place instead of copying the
+    // document.
+    if bytes.starts_with(CRATE_DECLARATION) {
         bytes[..DECLARATION.len()].copy_from_slice(DECLARATION.as_bytes());
         bytes.push(b'\n');
         return String::from_utf8(bytes).expect("the rss crate writes UTF-8");
