@@ -1,5 +1,7 @@
-//! What the user sees: changes on stdout, warnings and errors on stderr, nothing but errors
-//! under `--quiet`. The only place that maps an error to an exit code.
+//! What the user sees: changes on stdout, warnings and errors on stderr. `--quiet` hides
+//! progress, the files written and notes, never a warning: a warning says that what is
+//! published differs from what the content asks for (an episode left out, characters dropped),
+//! and cron must mail it. The only place that maps an error to an exit code.
 
 use std::process::ExitCode;
 
@@ -30,10 +32,9 @@ impl Reporter {
         }
     }
 
+    /// A warning, printed even under `--quiet` (see the module doc).
     pub fn warn(&self, d: &Diagnostic) {
-        if !self.quiet {
-            eprintln!("warning: {d}");
-        }
+        eprintln!("warning: {d}");
     }
 
     pub fn note(&self, n: &Note) {

@@ -38,6 +38,8 @@ struct RawSite {
     feeds_url: Option<String>,
     state_file: Option<PathBuf>,
     size_budget_kb: Option<u64>,
+    /// The share of a feed's published entries that may vanish in one build (issue 13).
+    max_drop_share: Option<f64>,
     /// Reference the browser stylesheet `feed.xsl` from every RSS and Atom file (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     stylesheet: bool,
@@ -138,6 +140,9 @@ pub struct Site {
     pub feeds_url: Url,
     pub state_file: PathBuf,
     pub size_budget: u64,
+    /// `[site] max_drop_share`: a build that would drop more of a feed's published entries
+    /// (their files vanished) is refused unless `--allow-drop`.
+    pub max_drop_share: f64,
     /// `[site] stylesheet`: RSS and Atom files reference `feed.xsl`.
     pub stylesheet: bool,
     /// `[site] opml`: write `index.opml`.
@@ -379,6 +384,18 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             .unwrap_or_else(|| PathBuf::from("feedwright-state.toml")),
     );
 
+    let max_drop_share = site
+        .max_drop_share
+        .unwrap_or(crate::identity::drops::DEFAULT_MAX_DROP_SHARE);
+    if !(0.0..=1.0).contains(&max_drop_share) {
+        return Err(err(
+            "max_drop_share",
+            format!(
+                "[site] max_drop_share = {max_drop_share} must be between 0 and 1 (0.25 refuses a build that would drop more than a quarter of a feed's entries)"
+            ),
+        ));
+    }
+
     let publish = match raw.publish {
         Some(p) => p.resolve(&root).map_err(|m| err("[publish]", m))?,
         None => crate::publish::config::PublishConfig {
@@ -402,6 +419,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             feeds_url,
             state_file,
             size_budget: site.size_budget_kb.unwrap_or(512) * 1024,
+            max_drop_share,
             stylesheet: site.stylesheet,
             opml: site.opml,
         },

@@ -17,16 +17,26 @@ pub struct SourceFile {
     pub kind: BodyKind,
 }
 
-pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
+/// What a walk of a source folder found.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<SourceFile>,
+    /// What makes the feed incomplete: a missing source folder, a folder or file that cannot
+    /// be read. A feed built without them would silently lose entries, so these fail the build.
+    pub errors: Vec<Diagnostic>,
+    /// What loses nothing: a symbolic link loop (everything under it is found another way).
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub fn find_sources(folder: &Path, root: &Path) -> Found {
+    let mut found = Found::default();
     if !folder.is_dir() {
-        problems.push(Diagnostic::new(
+        found.errors.push(Diagnostic::new(
             display_path(folder),
             None,
-            "the feed's source folder does not exist or is not a folder: create it or fix `source` in config.toml",
+            "the feed's source folder does not exist or is not a folder: create it or fix `source` in config.toml (a feed built without it would publish no entries)",
         ));
-        return (files, problems);
+        return found;
     }
     let walker = WalkDir::new(folder)
         .follow_links(true)
@@ -38,7 +48,7 @@ pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnos
             Ok(e) if e.file_type().is_file() => {
                 let name = e.file_name().to_str().unwrap_or("");
                 if let Some(kind) = kind_of(Path::new(name)) {
-                    files.push(SourceFile {
+                    found.files.push(SourceFile {
                         key: state_key(e.path(), root),
                         path: e.path().to_path_buf(),
                         kind,
@@ -51,20 +61,28 @@ pub fn find_sources(folder: &Path, root: &Path) -> (Vec<SourceFile>, Vec<Diagnos
                     .path()
                     .map(display_path)
                     .unwrap_or_else(|| display_path(folder));
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; skipped (remove the link that points back up)".to_string()
+                if err.loop_ancestor().is_some() {
+                    found.warnings.push(Diagnostic::new(
+                        path,
+                        None,
+                        "symbolic link loop; skipped (remove the link that points back up)",
+                    ));
                 } else {
-                    format!(
-                        "cannot be read: {}; skipped",
-                        err.io_error()
-                            .map_or_else(|| err.to_string(), |e| e.to_string())
-                    )
-                };
-                problems.push(Diagnostic::new(path, None, message));
+                    let cause = err
+                        .io_error()
+                        .map_or_else(|| err.to_string(), |e| e.to_string());
+                    found.errors.push(Diagnostic::new(
+                        path,
+                        None,
+                        format!(
+                            "cannot be read: {cause}; fix its permissions (the feed would lose the entries in it)"
+                        ),
+                    ));
+                }
             }
         }
     }
-    (files, problems)
+    found
 }
 
 /// Dotfiles and editor leftovers: `.#x`, `x~`, `#x#`, `.x.swp`.
@@ -124,9 +142,9 @@ mod tests {
         ] {
             std::fs::write(src.join(f), "x").unwrap();
         }
-        let (files, problems) = find_sources(&src, root);
-        assert!(problems.is_empty());
-        let keys: Vec<_> = files.iter().map(|f| f.key.as_str()).collect();
+        let found = find_sources(&src, root);
+        assert!(found.errors.is_empty() && found.warnings.is_empty());
+        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(
             keys,
             ["content/a.txt", "content/b.md", "content/sub/c.markdown"]
@@ -141,8 +159,17 @@ mod tests {
         std::fs::create_dir_all(src.join("x")).unwrap();
         std::os::unix::fs::symlink(&src, src.join("x/loop")).unwrap();
         std::fs::write(src.join("a.md"), "x").unwrap();
-        let (files, problems) = find_sources(&src, dir.path());
-        assert_eq!(files.len(), 1);
-        assert!(problems[0].message.contains("loop"));
+        let found = find_sources(&src, dir.path());
+        assert_eq!(found.files.len(), 1);
+        assert!(found.errors.is_empty());
+        assert!(found.warnings[0].message.contains("loop"));
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let found = find_sources(&dir.path().join("gone"), dir.path());
+        assert!(found.files.is_empty() && found.warnings.is_empty());
+        assert!(found.errors[0].message.contains("does not exist"));
     }
 }

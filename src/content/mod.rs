@@ -11,7 +11,7 @@ pub mod slug;
 pub mod source;
 pub mod xml_chars;
 
-pub use discover::{SourceFile, display_path, find_sources};
+pub use discover::{Found, SourceFile, display_path, find_sources};
 pub use source::{BodyKind, Entry, parse_entry};
 
 use std::borrow::Cow;
@@ -38,7 +38,11 @@ pub struct Collected {
 /// entries come without their body (`body` is empty): a feed renders only its newest items, and
 /// [`load_body`] reads those again, so memory stays flat however long the archive grows.
 pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collected {
-    let (files, problems) = find_sources(folder, root);
+    let Found {
+        files,
+        errors,
+        warnings,
+    } = find_sources(folder, root);
     // `collect` on an indexed parallel iterator keeps the files' order: output stays deterministic.
     let parsed: Vec<Parsed> = files
         .par_iter()
@@ -59,7 +63,8 @@ pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collect
         })
         .collect();
     let mut out = Collected {
-        warnings: problems,
+        warnings,
+        errors,
         ..Collected::default()
     };
     for (file, result) in files.into_iter().zip(parsed) {

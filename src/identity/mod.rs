@@ -5,6 +5,7 @@
 //! from file modification times, or from randomness.
 
 mod assign;
+pub mod drops;
 pub mod compare;
 mod state;
 
