@@ -28,6 +28,10 @@ pub struct Paging {
     pub prev_archive: Option<String>,
     /// `next-archive`: the next newer archive page.
     pub next_archive: Option<String>,
+    /// The page's `updated` when it holds no item (the newest page right after the last full
+    /// one): the newest archived item's, so the page never claims 1970 and does not change
+    /// until an item moves into it.
+    pub updated_if_empty: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 impl Paging {
@@ -77,6 +81,7 @@ pub fn split(
         .cloned()
         .collect();
 
+    let newest_archived = rest.iter().map(|i| i.updated).max();
     // Oldest first; ties keep the reverse of the feed order, which is itself total.
     let chronological: Vec<_> = rest.into_iter().rev().collect();
     let count = chronological.len() / limit + 1;
@@ -109,6 +114,7 @@ pub fn split(
                 current: Some(main_base.to_string()),
                 prev_archive: (k > 1).then(|| page_base(k - 1)),
                 next_archive: (k < count).then(|| page_base(k + 1)),
+                updated_if_empty: newest_archived,
             });
             Page { number: k, doc }
         })

@@ -98,7 +98,12 @@ fn head(doc: &FeedDoc) -> Feed {
     let mut feed = Feed {
         title: Text::plain(doc.title.clone()),
         id: doc.id.clone(),
-        updated: in_zone(doc.updated().unwrap_or(epoch), tz),
+        updated: in_zone(
+            doc.updated()
+                .or_else(|| doc.paging.as_ref().and_then(|p| p.updated_if_empty))
+                .unwrap_or(epoch),
+            tz,
+        ),
         authors,
         generator: Some(Generator {
             value: GENERATOR.into(),

@@ -5,8 +5,8 @@
 //! from file modification times, or from randomness.
 
 mod assign;
-pub mod drops;
 pub mod compare;
+pub mod drops;
 mod state;
 
 pub use assign::{Assigned, Identified, Note, assign};

@@ -1,0 +1,121 @@
+//! Issue 13, "never publish a silent loss" and the smaller rules: each test runs the real binary
+//! on a temp site and would have failed before the fix it names.
+
+mod common;
+
+use common::{Site, review};
+
+const ARCHIVE_CONFIG: &str = r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+limit = 2
+archive = true
+"#;
+
+/// Issue 13 §5: a renamed content folder used to push an empty feed with exit 0.
+#[test]
+fn a_missing_source_folder_is_an_error_not_an_empty_feed() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let before = site.read("feeds/reviews.rss");
+    std::fs::rename(site.path("content/reviews"), site.path("content/old")).unwrap();
+    for quiet in [false, true] {
+        let args: &[&str] = if quiet {
+            &["--quiet", "build"]
+        } else {
+            &["build"]
+        };
+        let err = site.fails(1, args);
+        assert_eq!(
+            err,
+            "error: content/reviews: the feed's source folder does not exist or is not a folder: \
+             create it or fix `source` in config.toml (a feed built without it would publish no entries)\n\
+             error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+        );
+    }
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+}
+
+/// Issue 13 §5 / issue 15: an unreadable sub-folder is an error, never a shorter feed. Root
+/// reads every folder whatever its mode, so under root (CI) the binary runs as `nobody`.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_sub_folder_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    site.write("content/reviews/old/b.md", &review("B", "2026-01-02", "y"));
+    let as_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if as_root {
+        // Everything readable and writable by `nobody`, then the one folder closed.
+        for dir in [
+            site.dir.path().to_path_buf(),
+            site.path("content"),
+            site.path("content/reviews"),
+        ] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        for file in ["config.toml", "content/reviews/a.md"] {
+            std::fs::set_permissions(site.path(file), std::fs::Permissions::from_mode(0o666))
+                .unwrap();
+        }
+    }
+    let old = site.path("content/reviews/old");
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("feedwright");
+    let mut command = if as_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
+        c
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let out = command
+        .current_dir(site.dir.path())
+        .args(["--now", common::NOW, "build"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: content/reviews/old: cannot be read: Permission denied"),
+        "{err}"
+    );
+    assert!(!site.path("feeds/reviews.rss").exists());
+}
+
+/// Issue 13 §7: the empty newest archive page carried `updated` 1970-01-01.
+#[test]
+fn the_empty_newest_archive_page_is_not_dated_1970() {
+    let site = Site::with_config(ARCHIVE_CONFIG);
+    for (i, day) in ["01", "02", "03", "04"].iter().enumerate() {
+        site.write(
+            &format!("content/reviews/r{i}.md"),
+            &review(&format!("R{i}"), &format!("2026-01-{day}"), "x"),
+        );
+    }
+    site.ok(&["build"]);
+    // Two items in the feed, two on page 1 (full), none on page 2.
+    let page = site.read("feeds/archive/reviews/2.atom");
+    assert!(!page.contains("<entry>"), "{page}");
+    assert!(!page.contains("1970"), "{page}");
+    let feed = common::parse_feed(&site.path("feeds/archive/reviews/2.atom"));
+    let full = common::parse_feed(&site.path("feeds/archive/reviews/1.atom"));
+    assert_eq!(
+        feed.updated, full.updated,
+        "the newest archived item's date"
+    );
+}
