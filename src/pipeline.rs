@@ -825,6 +825,7 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
     let mut folders: Vec<&PathBuf> = config.feeds.iter().map(|f| &f.source).collect();
     folders.sort();
     folders.dedup();
+    let roots = content::Roots::new(&config.root, &config.site.extra_roots);
     folders
         .into_par_iter()
         .map(|folder| {
@@ -833,8 +834,13 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
                 .feeds
                 .iter()
                 .any(|f| &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)));
-            let collected =
-                content::collect(folder, &config.root, config.site.timezone, keep_bodies);
+            let collected = content::collect_within(
+                folder,
+                &config.root,
+                &roots,
+                config.site.timezone,
+                keep_bodies,
+            );
             (folder.clone(), collected)
         })
         .collect()

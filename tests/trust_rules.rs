@@ -119,3 +119,68 @@ fn the_empty_newest_archive_page_is_not_dated_1970() {
         "the newest archived item's date"
     );
 }
+
+/// Issue 15: a link to /proc/self/environ published the push token in the public feed.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_site_is_refused_and_nothing_is_published() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    std::os::unix::fs::symlink("/proc/self/environ", site.path("content/reviews/env.md")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("b.md"),
+        review("Outside", "2026-01-02", "y"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.path("content/reviews/more")).unwrap();
+    let out = assert_cmd::Command::cargo_bin("feedwright")
+        .unwrap()
+        .current_dir(site.dir.path())
+        .env("FEEDWRIGHT_TOKEN", "s3cr3t-t0ken")
+        .args(["--now", common::NOW, "build"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("content/reviews/env.md: is a link to /proc/"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "content/reviews/more: is a link to {}, outside the site's folder; refused",
+            outside.path().canonicalize().unwrap().display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t"), "{err}");
+    assert!(!site.path("feeds").exists());
+
+    // Named in extra_roots, the outside folder is content; /proc never is.
+    let config = common::CONFIG.replace(
+        "timezone = \"Europe/Paris\"",
+        &format!(
+            "timezone = \"Europe/Paris\"\nextra_roots = [\"{}\"]",
+            outside.path().display()
+        ),
+    );
+    site.write("config.toml", &config);
+    std::fs::remove_file(site.path("content/reviews/env.md")).unwrap();
+    site.ok(&["build"]);
+    assert_eq!(site.rss("reviews").entries.len(), 2);
+}
+
+/// Issue 15: the size limit is checked before the file is read (a sparse 1 GB file).
+#[test]
+fn a_huge_file_is_refused_by_its_size() {
+    let site = Site::new();
+    let file = std::fs::File::create(site.path("content/reviews/huge.md")).unwrap();
+    file.set_len(1 << 30).unwrap();
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/huge.md: is 1024 MB; an entry may be at most 8 MB: is this the right file?\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}

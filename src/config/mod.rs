@@ -40,6 +40,9 @@ struct RawSite {
     size_budget_kb: Option<u64>,
     /// The share of a feed's published entries that may vanish in one build (issue 13).
     max_drop_share: Option<f64>,
+    /// Folders outside the config's folder that content may really live in (issue 15).
+    #[serde(default)]
+    extra_roots: Vec<PathBuf>,
     /// Reference the browser stylesheet `feed.xsl` from every RSS and Atom file (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     stylesheet: bool,
@@ -143,6 +146,9 @@ pub struct Site {
     /// `[site] max_drop_share`: a build that would drop more of a feed's published entries
     /// (their files vanished) is refused unless `--allow-drop`.
     pub max_drop_share: f64,
+    /// `[site] extra_roots`, absolute: folders outside the config's one that sources (or the
+    /// links in them) may really lie in.
+    pub extra_roots: Vec<PathBuf>,
     /// `[site] stylesheet`: RSS and Atom files reference `feed.xsl`.
     pub stylesheet: bool,
     /// `[site] opml`: write `index.opml`.
@@ -396,6 +402,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         ));
     }
 
+    let extra_roots = site.extra_roots.iter().map(|p| root.join(p)).collect();
     let publish = match raw.publish {
         Some(p) => p.resolve(&root).map_err(|m| err("[publish]", m))?,
         None => crate::publish::config::PublishConfig {
@@ -420,6 +427,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             state_file,
             size_budget: site.size_budget_kb.unwrap_or(512) * 1024,
             max_drop_share,
+            extra_roots,
             stylesheet: site.stylesheet,
             opml: site.opml,
         },

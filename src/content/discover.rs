@@ -1,12 +1,62 @@
 //! Finding source files under a feed's `source` folder, in a deterministic order, skipping what
 //! is not content (dotfiles, editor swap and backup files, other extensions).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::source::{BodyKind, kind_of};
+use super::source::{BodyKind, MAX_SOURCE_BYTES, kind_of};
 use crate::error::Diagnostic;
+
+/// The folders content may really live in: the config's folder and the extra roots the config
+/// names, as real paths. A symbolic link in a content folder may point anywhere, e.g. at
+/// `/proc/self/environ`, which holds the push token: a source whose real path is elsewhere
+/// is refused, never read, never published.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    real: Vec<PathBuf>,
+}
+
+/// Kernel and device file systems: never content, whatever root is allowed.
+const NEVER_READ: [&str; 3] = ["/proc", "/sys", "/dev"];
+
+impl Roots {
+    /// `site` (the config's folder) and `extra` roots; each is resolved to its real path.
+    pub fn new(site: &Path, extra: &[PathBuf]) -> Roots {
+        let real = std::iter::once(site)
+            .chain(extra.iter().map(PathBuf::as_path))
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
+            .collect();
+        Roots { real }
+    }
+
+    /// Whether the real path `real` lies under an allowed root and outside /proc, /sys, /dev.
+    pub fn allows(&self, real: &Path) -> bool {
+        !NEVER_READ.iter().any(|k| real.starts_with(k))
+            && self.real.iter().any(|root| real.starts_with(root))
+    }
+
+    /// `None` when `path` really lies inside the roots, else why it is refused.
+    fn refuse(&self, path: &Path) -> Option<String> {
+        match path.canonicalize() {
+            Ok(real) if self.allows(&real) => None,
+            Ok(real) => {
+                let what = if path.is_symlink() {
+                    "is a link to"
+                } else {
+                    "really is"
+                };
+                Some(format!(
+                    "{what} {}, outside the site's folder; refused (move it into the folder of config.toml, or name its folder in [site] extra_roots)",
+                    real.display()
+                ))
+            }
+            // A dangling link: nothing to read, and nothing lost that was there.
+            Err(_) => None,
+        }
+    }
+}
 
 /// A content file found on disk.
 #[derive(Debug, Clone)]
@@ -28,7 +78,9 @@ pub struct Found {
     pub warnings: Vec<Diagnostic>,
 }
 
-pub fn find_sources(folder: &Path, root: &Path) -> Found {
+/// Every content file under `folder`, which must really lie within `roots` (see [`Roots`]);
+/// state keys are relative to `root`, the config's folder.
+pub fn find_sources(folder: &Path, root: &Path, roots: &Roots) -> Found {
     let mut found = Found::default();
     if !folder.is_dir() {
         found.errors.push(Diagnostic::new(
@@ -38,11 +90,25 @@ pub fn find_sources(folder: &Path, root: &Path) -> Found {
         ));
         return found;
     }
+    let mut refused = Vec::new();
+    // Only links are resolved (one `realpath` each): a plain entry under an allowed folder is
+    // in it, and the walk is most of a no-change build's time on a large site.
     let walker = WalkDir::new(folder)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name().to_str().unwrap_or("")));
+        .filter_entry(|e| {
+            if e.depth() > 0 && is_ignored(e.file_name().to_str().unwrap_or("")) {
+                return false;
+            }
+            if e.depth() == 0 || e.path_is_symlink() {
+                if let Some(why) = roots.refuse(e.path()) {
+                    refused.push(Diagnostic::new(display_path(e.path()), None, why));
+                    return false;
+                }
+            }
+            true
+        });
     for item in walker {
         match item {
             Ok(e) if e.file_type().is_file() => {
@@ -82,7 +148,46 @@ pub fn find_sources(folder: &Path, root: &Path) -> Found {
             }
         }
     }
+    found.errors.extend(refused);
     found
+}
+
+/// A source file's bytes, its size checked before it is read and the read bounded (a file may
+/// grow in between): a 1 GB file renamed `.md` costs one `stat`, not a gigabyte of memory.
+pub fn read_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let display = display_path(path);
+    let fail = |e: std::io::Error| Diagnostic::new(&display, None, format!("cannot be read: {e}"));
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if !meta.is_file() {
+        return Err(Diagnostic::new(
+            &display,
+            None,
+            "is not a regular file (a device, FIFO or socket); refused",
+        ));
+    }
+    let too_big = |len: u64| {
+        Diagnostic::new(
+            &display,
+            None,
+            format!(
+                "is {} MB; an entry may be at most {} MB: is this the right file?",
+                len / (1024 * 1024),
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if meta.len() > MAX_SOURCE_BYTES as u64 {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Dotfiles and editor leftovers: `.#x`, `x~`, `#x#`, `.x.swp`.
@@ -142,7 +247,7 @@ mod tests {
         ] {
             std::fs::write(src.join(f), "x").unwrap();
         }
-        let found = find_sources(&src, root);
+        let found = find_sources(&src, root, &Roots::new(root, &[]));
         assert!(found.errors.is_empty() && found.warnings.is_empty());
         let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(
@@ -159,7 +264,7 @@ mod tests {
         std::fs::create_dir_all(src.join("x")).unwrap();
         std::os::unix::fs::symlink(&src, src.join("x/loop")).unwrap();
         std::fs::write(src.join("a.md"), "x").unwrap();
-        let found = find_sources(&src, dir.path());
+        let found = find_sources(&src, dir.path(), &Roots::new(dir.path(), &[]));
         assert_eq!(found.files.len(), 1);
         assert!(found.errors.is_empty());
         assert!(found.warnings[0].message.contains("loop"));
@@ -168,8 +273,59 @@ mod tests {
     #[test]
     fn a_missing_folder_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let found = find_sources(&dir.path().join("gone"), dir.path());
+        let found = find_sources(
+            &dir.path().join("gone"),
+            dir.path(),
+            &Roots::new(dir.path(), &[]),
+        );
         assert!(found.files.is_empty() && found.warnings.is_empty());
         assert!(found.errors[0].message.contains("does not exist"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_roots_are_refused_links_inside_are_followed() {
+        let site = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let src = site.path().join("content");
+        std::fs::create_dir_all(src.join("real")).unwrap();
+        std::fs::write(src.join("real/a.md"), "x").unwrap();
+        std::fs::write(outside.path().join("secret.md"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.md"), src.join("s.md")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), src.join("dir")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", src.join("env.md")).unwrap();
+        std::os::unix::fs::symlink(src.join("real"), src.join("inside")).unwrap();
+        let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["content/inside/a.md", "content/real/a.md"]);
+        assert_eq!(found.errors.len(), 3, "{:?}", found.errors);
+        assert!(
+            found
+                .errors
+                .iter()
+                .all(|e| e.message.contains("outside the site's folder"))
+        );
+        // Named as an extra root, the outside folder is content too.
+        let roots = Roots::new(site.path(), &[outside.path().to_path_buf()]);
+        let found = find_sources(&src, site.path(), &roots);
+        assert_eq!(found.files.len(), 4, "{:?}", found.errors);
+        assert_eq!(found.errors.len(), 1, "/proc is never read");
+    }
+
+    #[test]
+    fn size_is_checked_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.md");
+        let file = std::fs::File::create(&big).unwrap();
+        // Sparse: a gigabyte that costs nothing on disk, and must cost nothing to refuse.
+        file.set_len(1 << 30).unwrap();
+        let err = read_source(&big).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("is 1024 MB; an entry may be at most 8 MB"),
+            "{err}"
+        );
+        std::fs::write(&big, "ok").unwrap();
+        assert_eq!(read_source(&big).unwrap(), b"ok");
     }
 }

@@ -11,7 +11,7 @@ pub mod slug;
 pub mod source;
 pub mod xml_chars;
 
-pub use discover::{Found, SourceFile, display_path, find_sources};
+pub use discover::{Found, Roots, SourceFile, display_path, find_sources, read_source};
 pub use source::{BodyKind, Entry, parse_entry};
 
 use std::borrow::Cow;
@@ -38,23 +38,28 @@ pub struct Collected {
 /// entries come without their body (`body` is empty): a feed renders only its newest items, and
 /// [`load_body`] reads those again, so memory stays flat however long the archive grows.
 pub fn collect(folder: &Path, root: &Path, tz: Tz, keep_bodies: bool) -> Collected {
+    collect_within(folder, root, &Roots::new(root, &[]), tz, keep_bodies)
+}
+
+/// [`collect`] with the folders content may really live in (see [`Roots`]).
+pub fn collect_within(
+    folder: &Path,
+    root: &Path,
+    roots: &Roots,
+    tz: Tz,
+    keep_bodies: bool,
+) -> Collected {
     let Found {
         files,
         errors,
         warnings,
-    } = find_sources(folder, root);
+    } = find_sources(folder, root, roots);
     // `collect` on an indexed parallel iterator keeps the files' order: output stays deterministic.
     let parsed: Vec<Parsed> = files
         .par_iter()
         .map(|file| {
             let display = display_path(&file.path);
-            let bytes = std::fs::read(&file.path).map_err(|e| {
-                vec![Diagnostic::new(
-                    &display,
-                    None,
-                    format!("cannot be read: {e}"),
-                )]
-            })?;
+            let bytes = read_source(&file.path).map_err(|d| vec![d])?;
             let (mut entry, warnings) = parse_entry(&bytes, &display, &file.key, file.kind, tz)?;
             if !keep_bodies {
                 entry.body = String::new();
@@ -92,13 +97,7 @@ pub fn load_body<'a>(
     }
     let path = root.join(&entry.source);
     let display = display_path(&path);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        vec![Diagnostic::new(
-            &display,
-            None,
-            format!("cannot be read: {e}"),
-        )]
-    })?;
+    let bytes = read_source(&path).map_err(|d| vec![d])?;
     let (again, _) = parse_entry(&bytes, &display, &entry.source, entry.kind, tz)?;
     if again.fingerprint != entry.fingerprint {
         return Err(vec![Diagnostic::new(
