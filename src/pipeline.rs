@@ -195,6 +195,18 @@ pub fn plan_with(
             }
         }
         for entry in collected.entries {
+            if entry.tags.len() > config.site.max_tags_per_entry {
+                errors.push(Diagnostic::new(
+                    &entry.source,
+                    None,
+                    format!(
+                        "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
+                        entry.tags.len(),
+                        config.site.max_tags_per_entry
+                    ),
+                ));
+                continue;
+            }
             let future = entry.date.is_some_and(|d| d > now);
             if !entry.draft && !future {
                 publishable.push((feed.name.clone(), entry));
@@ -383,6 +395,12 @@ pub fn plan_with(
                 .warnings
                 .iter()
                 .map(|w| Diagnostic::new(&config.path, None, w.as_str())),
+        );
+        errors.extend(
+            expanded
+                .errors
+                .iter()
+                .map(|e| Diagnostic::new(content::display_path(&config.path), None, e.as_str())),
         );
         site_index.add(&expanded);
         kept.push(later.then(|| {

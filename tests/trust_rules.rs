@@ -184,3 +184,52 @@ fn a_huge_file_is_refused_by_its_size() {
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+const TAGS_CONFIG: &str = r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+max_tag_feeds = 3
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+tags = true
+"#;
+
+fn tagged(title: &str, tags: &[String]) -> String {
+    let list: Vec<String> = tags.iter().map(|t| format!("{t:?}")).collect();
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = \"2026-01-01\"\ntags = [{}]\n+++\nx\n",
+        list.join(", ")
+    )
+}
+
+/// Issue 15: one entry with 10,000 tags wrote 3 GB in 12,000 files before it was killed.
+#[test]
+fn tag_explosions_are_bounded_errors() {
+    let site = Site::with_config(TAGS_CONFIG);
+    let many: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();
+    site.write("content/reviews/many.md", &tagged("Many", &many));
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/many.md: has 10000 tags, more than [site] max_tags_per_entry = 50: keep the few that matter, or raise the limit\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+    assert!(!site.path("feeds").exists());
+
+    let four: Vec<String> = (0..4).map(|i| format!("t{i}")).collect();
+    site.write("content/reviews/many.md", &tagged("Many", &four));
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: config.toml: feed `reviews` would write 4 tag feeds, more than [site] max_tag_feeds = 3: use fewer distinct tags, raise the limit, or set tags = false\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+    site.write("content/reviews/many.md", &tagged("Many", &four[..3]));
+    site.ok(&["build"]);
+    assert!(site.path("feeds/tags/t2.rss").exists());
+}

@@ -25,6 +25,11 @@ struct RawConfig {
     publish: Option<crate::publish::config::RawPublish>,
 }
 
+/// Default of `[site] max_tags_per_entry`: a column has a handful of tags.
+pub const DEFAULT_MAX_TAGS_PER_ENTRY: usize = 50;
+/// Default of `[site] max_tag_feeds`: each is a file per format on every build.
+pub const DEFAULT_MAX_TAG_FEEDS: usize = 1000;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSite {
@@ -40,6 +45,9 @@ struct RawSite {
     size_budget_kb: Option<u64>,
     /// The share of a feed's published entries that may vanish in one build (issue 13).
     max_drop_share: Option<f64>,
+    /// Bounds on tags, so one hostile entry cannot write thousands of files (issue 15).
+    max_tags_per_entry: Option<usize>,
+    max_tag_feeds: Option<usize>,
     /// Folders outside the config's folder that content may really live in (issue 15).
     #[serde(default)]
     extra_roots: Vec<PathBuf>,
@@ -146,6 +154,10 @@ pub struct Site {
     /// `[site] max_drop_share`: a build that would drop more of a feed's published entries
     /// (their files vanished) is refused unless `--allow-drop`.
     pub max_drop_share: f64,
+    /// `[site] max_tags_per_entry`: more tags on one entry is a content error.
+    pub max_tags_per_entry: usize,
+    /// `[site] max_tag_feeds`: more tag feeds in one feed is an error.
+    pub max_tag_feeds: usize,
     /// `[site] extra_roots`, absolute: folders outside the config's one that sources (or the
     /// links in them) may really lie in.
     pub extra_roots: Vec<PathBuf>,
@@ -427,6 +439,10 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             state_file,
             size_budget: site.size_budget_kb.unwrap_or(512) * 1024,
             max_drop_share,
+            max_tags_per_entry: site
+                .max_tags_per_entry
+                .unwrap_or(DEFAULT_MAX_TAGS_PER_ENTRY),
+            max_tag_feeds: site.max_tag_feeds.unwrap_or(DEFAULT_MAX_TAG_FEEDS),
             extra_roots,
             stylesheet: site.stylesheet,
             opml: site.opml,

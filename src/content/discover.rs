@@ -101,11 +101,11 @@ pub fn find_sources(folder: &Path, root: &Path, roots: &Roots) -> Found {
             if e.depth() > 0 && is_ignored(e.file_name().to_str().unwrap_or("")) {
                 return false;
             }
-            if e.depth() == 0 || e.path_is_symlink() {
-                if let Some(why) = roots.refuse(e.path()) {
-                    refused.push(Diagnostic::new(display_path(e.path()), None, why));
-                    return false;
-                }
+            if (e.depth() == 0 || e.path_is_symlink())
+                && let Some(why) = roots.refuse(e.path())
+            {
+                refused.push(Diagnostic::new(display_path(e.path()), None, why));
+                return false;
             }
             true
         });

@@ -99,6 +99,15 @@ pub struct Expanded {
     pub documents: Vec<Document>,
     /// Things the user should know, e.g. tags merged into one file.
     pub warnings: Vec<String>,
+    /// Why the feed cannot be written as configured (too many tag feeds).
+    pub errors: Vec<String>,
+}
+
+/// What expanding a feed found, about the config rather than one entry.
+#[derive(Debug, Default)]
+struct Problems {
+    warnings: Vec<String>,
+    errors: Vec<String>,
 }
 
 impl Expanded {
@@ -134,7 +143,7 @@ fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> Fe
 /// `limit` when [`keeps_all_items`] is false), into the documents to write.
 pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) -> Expanded {
     let mut documents = Vec::new();
-    let mut warnings = Vec::new();
+    let mut problems = Problems::default();
     let main_files: Vec<_> = feed
         .formats
         .iter()
@@ -143,7 +152,7 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
     let main_name = feed.file_name(feed.formats[0]);
 
     let tag_docs = if feed.tags {
-        tag_documents(config, feed, site_id, &full, &mut warnings)
+        tag_documents(config, feed, site_id, &full, &mut problems)
     } else {
         Vec::new()
     };
@@ -196,7 +205,8 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
     documents.extend(tag_docs);
     Expanded {
         documents,
-        warnings,
+        warnings: problems.warnings,
+        errors: problems.errors,
     }
 }
 
@@ -205,14 +215,32 @@ fn tag_documents(
     feed: &FeedConfig,
     site_id: &str,
     full: &FeedDoc,
-    warnings: &mut Vec<String>,
+    problems: &mut Problems,
 ) -> Vec<Document> {
-    let mut out = Vec::new();
-    for (slug, spellings) in tags::group(&full.items) {
-        let label = spellings.first().expect("a group has a spelling").clone();
-        if spellings.len() > 1 {
-            let names: Vec<_> = spellings.iter().map(|s| format!("`{s}`")).collect();
-            warnings.push(format!(
+    let groups = tags::index(&full.items);
+    if groups.len() > config.site.max_tag_feeds {
+        problems.errors.push(format!(
+            "feed `{}` would write {} tag feeds, more than [site] max_tag_feeds = {}: use fewer distinct tags, raise the limit, or set tags = false",
+            feed.name,
+            groups.len(),
+            config.site.max_tag_feeds
+        ));
+        return Vec::new();
+    }
+    // Every tag feed shares the feed's head; only the items differ (cloned once, not per tag).
+    let mut head = full.clone();
+    head.items = Vec::new();
+    head.paging = None;
+    let mut out = Vec::with_capacity(groups.len());
+    for (slug, group) in groups {
+        let label = group
+            .spellings
+            .first()
+            .expect("a group has a spelling")
+            .clone();
+        if group.spellings.len() > 1 {
+            let names: Vec<_> = group.spellings.iter().map(|s| format!("`{s}`")).collect();
+            problems.warnings.push(format!(
                 "feed `{}`: tags {} share the file name {TAGS_DIR}/{slug}.*, so their items go into one tag feed; spell them the same to silence this",
                 feed.name,
                 names.join(", ")
@@ -223,15 +251,17 @@ fn tag_documents(
             .iter()
             .map(|&f| (f, format!("{TAGS_DIR}/{slug}.{}", f.extension())))
             .collect();
-        let mut items: Vec<_> = full
+        let take = if feed.limit > 0 {
+            feed.limit
+        } else {
+            usize::MAX
+        };
+        let items = group
             .items
             .iter()
-            .filter(|i| tags::has_tag(i, &slug))
-            .cloned()
+            .take(take)
+            .map(|&at| full.items[at].clone())
             .collect();
-        if feed.limit > 0 {
-            items.truncate(feed.limit);
-        }
         let doc = FeedDoc {
             id: derive_id(site_id, &format!("feed/{}/tags", feed.name), &slug),
             title: format!("{}: {label}", feed.title),
@@ -241,8 +271,7 @@ fn tag_documents(
                 .map(|(f, n)| (*f, public_url(config, n)))
                 .collect(),
             items,
-            paging: None,
-            ..full.clone()
+            ..head.clone()
         };
         out.push(Document {
             role: Role::Tag,
