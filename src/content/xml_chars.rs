@@ -32,25 +32,31 @@ fn may_hold_illegal(bytes: &[u8]) -> bool {
     })
 }
 
-/// [`may_hold_illegal`], or a C1 control (0xC2 then a byte below 0xA0). The byte after each
-/// byte comes from the same text shifted by one, so the test stays branch-free.
+/// [`may_hold_illegal`], or a C1 control (0xC2 then a byte below 0xA0). Each block of 64 bytes
+/// is tested against the same block shifted by one, as fixed-size arrays, so the test stays
+/// branch-free and vectorised (a zip of two slice iterators ran at half the speed).
 fn may_need_work(bytes: &[u8]) -> bool {
-    let Some(&last) = bytes.last() else {
-        return false;
-    };
+    const BLOCK: usize = 64;
     let hit = |b: u8, next: u8| is_c0(b) | (b == 0xEF) | ((b == 0xC2) & (next < 0xA0));
-    // Zipping stops one byte short of the end: the last byte is tested on its own (it cannot
-    // start a two-byte character in valid UTF-8).
-    bytes
-        .chunks(64)
-        .zip(bytes[1..].chunks(64))
-        .any(|(block, next)| {
-            block
-                .iter()
-                .zip(next)
-                .fold(false, |found, (&b, &n)| found | hit(b, n))
-        })
-        || is_c0(last)
+    let mut at = 0;
+    while let (Some(block), Some(next)) = (
+        bytes
+            .get(at..at + BLOCK)
+            .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok()),
+        bytes
+            .get(at + 1..at + 1 + BLOCK)
+            .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok()),
+    ) {
+        if (0..BLOCK).fold(false, |found, i| found | hit(block[i], next[i])) {
+            return true;
+        }
+        at += BLOCK;
+    }
+    let tail = &bytes[at.min(bytes.len())..];
+    // The last byte has no next one; it cannot start a two-byte character in valid UTF-8.
+    tail.iter()
+        .enumerate()
+        .any(|(i, &b)| hit(b, tail.get(i + 1).copied().unwrap_or(0xFF)))
 }
 
 /// Returns `text` without forbidden characters, and how many were dropped. Nothing is put in
