@@ -81,30 +81,20 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     if report.c1 > 0 {
         warnings.extend(body_c1_warning(&clean, &body, &diag));
     }
-    let start = warnings.len();
-    for (field, found) in text_boundary::clean_meta(&mut meta) {
-        let key = field.split('.').next().unwrap_or(field);
-        let message = format!("{field}: {}", found.message());
-        warnings.push(diag(key_line(&clean, key), message));
-    }
-    // In the order of the file, as an editor shows it.
-    warnings[start..].sort_by_key(|w| w.line);
+    warnings.extend(clean_fields(&mut meta, &clean, &diag));
 
     let file_name = display.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let mut errors = Vec::new();
 
-    let title = match title_of(meta.title.as_deref(), kind, file_name, &clean) {
-        Ok((title, found)) => {
-            if let Some(found) = found {
-                warnings.push(diag(None, format!("title: {}", found.message())));
-            }
+    let title = title_of(meta.title.as_deref(), kind, file_name, &clean)
+        .map(|(title, found)| {
+            warnings.extend(found.map(|f| diag(None, format!("title: {}", f.message()))));
             title
-        }
-        Err((line, message)) => {
+        })
+        .unwrap_or_else(|(line, message)| {
             errors.push(diag(line, message));
             String::new()
-        }
-    };
+        });
 
     let mut date_of = |key: &str, value: &Option<meta::DateText>| {
         value.as_ref().and_then(|v| {
@@ -205,6 +195,24 @@ fn decode<'a>(
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     Ok(text_boundary::normalise_line_endings(text))
+}
+
+/// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per
+/// field, at the line of its key, in the order of the file.
+fn clean_fields(
+    meta: &mut Meta,
+    text: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut warnings: Vec<Diagnostic> = text_boundary::clean_meta(meta)
+        .into_iter()
+        .map(|(field, found)| {
+            let key = field.split('.').next().unwrap_or(field);
+            diag(key_line(text, key), format!("{field}: {}", found.message()))
+        })
+        .collect();
+    warnings.sort_by_key(|w| w.line);
+    warnings
 }
 
 /// A warning for C1 controls in the body (the fields report their own), at the line of the
