@@ -9,6 +9,7 @@ pub mod meta;
 pub mod render;
 pub mod slug;
 pub mod source;
+pub mod text_boundary;
 pub mod xml_chars;
 
 pub use discover::{Found, Roots, SourceFile, display_path, find_sources, read_source};

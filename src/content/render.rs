@@ -25,6 +25,7 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
         // Escaped text in paragraphs: no URL to make absolute.
         BodyKind::Text => plain_text(body),
     };
+    let [html, first] = [html, first].map(super::xml_chars::clean_owned);
     Rendered {
         html,
         first_paragraph: cut_at_word(first.trim(), SUMMARY_CHARS),

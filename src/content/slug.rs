@@ -1,8 +1,31 @@
 //! Slugs and titles derived from file names. A slug is one URL path segment and, elsewhere, part
 //! of a file name, so it keeps only lowercase letters, digits and single `-`.
 
-/// Lowercases and keeps alphanumeric characters (any script), joining the rest with `-`.
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// `text` in Unicode NFC. An accent can be typed as one character or as a letter and a
+/// combining mark (macOS file names are decomposed); compared or put in a file name, both must
+/// be one spelling. Text already NFC (all ASCII text, nearly all else) comes back as it is.
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        IsNormalized::No | IsNormalized::Maybe => {
+            let composed: String = text.nfc().collect();
+            if composed == text {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(composed)
+            }
+        }
+    }
+}
+
+/// Lowercases and keeps alphanumeric characters (any script), joining the rest with `-`. The
+/// text is made NFC first, so a decomposed accent is kept as the letter it belongs to.
 pub fn slugify(text: &str) -> String {
+    let text = nfc(text);
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
     for c in text.chars() {
@@ -26,7 +49,8 @@ pub fn slug_from_file_name(file_name: &str) -> String {
 
 /// A title for an untitled plain-text column: its file name, dashes as spaces, first letter up.
 pub fn title_from_file_name(file_name: &str) -> String {
-    let words: Vec<&str> = strip_date_prefix(stem(file_name))
+    let file_name = nfc(file_name);
+    let words: Vec<&str> = strip_date_prefix(stem(&file_name))
         .split(['-', '_', ' '])
         .filter(|w| !w.is_empty())
         .collect();
@@ -76,6 +100,10 @@ mod tests {
         assert_eq!(slug_from_file_name("2024-05-01-ballerina.md"), "ballerina");
         assert_eq!(slug_from_file_name("heat.md"), "heat");
         assert_eq!(slug_from_file_name("2024-05-01.md"), "");
+        // Decomposed (as macOS names files) and precomposed: one slug, the accent kept.
+        assert_eq!(slugify("Cine\u{301}"), "ciné");
+        assert_eq!(slug_from_file_name("2024-05-01-cine\u{301}ma.md"), "cinéma");
+        assert!(matches!(nfc("plain"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -85,5 +113,6 @@ mod tests {
             "Past lives"
         );
         assert_eq!(title_from_file_name(".txt"), "Untitled");
+        assert_eq!(title_from_file_name("cine\u{301}.txt"), "Ciné");
     }
 }

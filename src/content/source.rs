@@ -2,6 +2,7 @@
 //! that name the file and line. Rendering the body to HTML happens later, only for entries that
 //! go into a feed.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
@@ -10,6 +11,8 @@ use chrono_tz::Tz;
 use super::date::{DATE_HINT, parse_date};
 use super::meta::{self, Meta, Syntax};
 use super::slug::{slug_from_file_name, slugify, title_from_file_name};
+use super::text_boundary::{self, is_blank, trim_invisible};
+use super::xml_chars::{self, Report};
 use crate::error::Diagnostic;
 
 /// How the body is written.
@@ -62,73 +65,36 @@ pub fn kind_of(path: &Path) -> Option<BodyKind> {
 pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
     let diag = |line: Option<usize>, msg: String| Diagnostic::new(display, line, msg);
 
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(vec![diag(
-            None,
-            format!(
-                "is {} MB; an entry may be at most {} MB: is this the right file?",
-                bytes.len() / (1024 * 1024),
-                MAX_SOURCE_BYTES / (1024 * 1024)
-            ),
-        )]);
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![diag(
-            None,
-            "is empty: write the entry, or delete the file".into(),
-        )]);
-    }
-
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            return Err(vec![diag(
-                Some(line),
-                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
-            )]);
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Most files have no CR at all: a byte search is far cheaper than a copy with a substring search.
-    let normalised: std::borrow::Cow<'_, str> = if text.as_bytes().contains(&b'\r') {
-        text.replace("\r\n", "\n").into()
-    } else {
-        text.into()
-    };
+    let normalised = decode(bytes, &diag)?;
+    let (clean, report) = xml_chars::clean(&normalised);
     let mut warnings = Vec::new();
-    let (clean, dropped) = super::xml_chars::strip_illegal(&normalised);
-    if dropped > 0 {
-        warnings.push(diag(
-            None,
-            format!(
-                "dropped {dropped} character(s) that XML 1.0 does not allow (control characters)"
-            ),
-        ));
+    if let Some(at) = report.dropped_at {
+        let line = crate::config::line_of(&normalised, at);
+        warnings.push(diag(Some(line), report.clone().without_c1().message()));
     }
     let fingerprint = blake3::hash(clean.as_bytes()).to_hex()[..32].to_string();
 
-    let (meta, body) = match kind {
+    let (mut meta, body) = match kind {
         BodyKind::Markdown => split_markdown(&clean, &diag)?,
         BodyKind::Text => split_text(&clean, &diag)?,
     };
+    if report.c1 > 0 {
+        warnings.extend(body_c1_warning(&clean, &body, &diag));
+    }
+    warnings.extend(clean_fields(&mut meta, &clean, &diag));
 
     let file_name = display.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let mut errors = Vec::new();
 
-    let title = match meta.title.as_deref().map(str::trim) {
-        Some(t) if !t.is_empty() => t.to_string(),
-        _ if kind == BodyKind::Text => title_from_file_name(file_name),
-        _ => {
-            errors.push(diag(
-                Some(1),
-                "no title: add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter"
-                    .into(),
-            ));
+    let title = title_of(meta.title.as_deref(), kind, file_name, &clean)
+        .map(|(title, found)| {
+            warnings.extend(found.map(|f| diag(None, format!("title: {}", f.message()))));
+            title
+        })
+        .unwrap_or_else(|(line, message)| {
+            errors.push(diag(line, message));
             String::new()
-        }
-    };
+        });
 
     let mut date_of = |key: &str, value: &Option<meta::DateText>| {
         value.as_ref().and_then(|v| {
@@ -145,23 +111,10 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     let date = date_of("date", &meta.date);
     let updated = date_of("updated", &meta.updated);
 
-    let slug = match &meta.slug {
-        Some(s) => {
-            let s = slugify(s);
-            if s.is_empty() {
-                errors.push(diag(
-                    key_line(&clean, "slug"),
-                    "slug has no letters or digits; use something like `the-zone-of-interest`"
-                        .into(),
-                ));
-            }
-            s
-        }
-        None => {
-            let s = slug_from_file_name(file_name);
-            if s.is_empty() { slugify(&title) } else { s }
-        }
-    };
+    let slug = slug_of(meta.slug.as_deref(), file_name, &title).unwrap_or_else(|message| {
+        errors.push(diag(key_line(&clean, "slug"), message));
+        String::new()
+    });
 
     if let Some(id) = &meta.id
         && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
@@ -192,13 +145,9 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             title,
             date,
             updated,
-            author: meta.author.filter(|a| !a.trim().is_empty()),
-            summary: meta.summary.filter(|s| !s.trim().is_empty()),
-            tags: meta
-                .tags
-                .into_iter()
-                .filter(|t| !t.trim().is_empty())
-                .collect(),
+            author: meta.author.filter(|a| !is_blank(a)),
+            summary: meta.summary.filter(|s| !is_blank(s)),
+            tags: meta.tags.into_iter().filter(|t| !is_blank(t)).collect(),
             id: meta.id,
             slug,
             link: meta.link,
@@ -210,6 +159,129 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         },
         warnings,
     ))
+}
+
+/// The file's text: checked for size, emptiness and UTF-8, without a byte-order mark, with
+/// every line ending made `\n`.
+fn decode<'a>(
+    bytes: &'a [u8],
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(vec![diag(
+            None,
+            format!(
+                "is {} MB; an entry may be at most {} MB: is this the right file?",
+                bytes.len() / (1024 * 1024),
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            ),
+        )]);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![diag(
+            None,
+            "is empty: write the entry, or delete the file".into(),
+        )]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Err(vec![diag(
+                Some(text_boundary::line_in_raw(bytes, at)),
+                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
+            )]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(text_boundary::normalise_line_endings(text))
+}
+
+/// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per
+/// field, at the line of its key, in the order of the file.
+fn clean_fields(
+    meta: &mut Meta,
+    text: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut warnings: Vec<Diagnostic> = text_boundary::clean_meta(meta)
+        .into_iter()
+        .map(|(field, found)| {
+            let key = field.split('.').next().unwrap_or(field);
+            diag(key_line(text, key), format!("{field}: {}", found.message()))
+        })
+        .collect();
+    warnings.sort_by_key(|w| w.line);
+    warnings
+}
+
+/// A warning for C1 controls in the body (the fields report their own), at the line of the
+/// first. `body` is the end of `text`.
+fn body_c1_warning(
+    text: &str,
+    body: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Option<Diagnostic> {
+    let (_, found) = xml_chars::clean(body);
+    let at = text.len() - body.len() + found.c1_at?;
+    Some(diag(
+        Some(crate::config::line_of(text, at)),
+        format!("body: {}", found.message()),
+    ))
+}
+
+/// The slug: the `slug` key's, else the file name's, else the title's.
+fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, String> {
+    match given {
+        Some(s) => {
+            let s = slugify(s);
+            if s.is_empty() {
+                return Err(
+                    "slug has no letters or digits; use something like `the-zone-of-interest`"
+                        .into(),
+                );
+            }
+            Ok(s)
+        }
+        None => {
+            let s = slug_from_file_name(file_name);
+            Ok(if s.is_empty() { slugify(title) } else { s })
+        }
+    }
+}
+
+/// What makes a title blank, for the message.
+const BLANK_TITLE: &str = "no title: `title` is empty or holds only spaces and invisible characters (such as U+200B ZERO WIDTH SPACE); write the title readers should see";
+
+/// The title, trimmed of spaces and invisible characters: the `title` key's, or for a plain-text
+/// column without one its file name's (with what cleaning that did). Otherwise the line and
+/// message of the error.
+fn title_of(
+    given: Option<&str>,
+    kind: BodyKind,
+    file_name: &str,
+    text: &str,
+) -> Result<(String, Option<Report>), (Option<usize>, String)> {
+    match given {
+        Some(t) if !is_blank(t) => Ok((trim_invisible(t).to_string(), None)),
+        Some(_) => Err((key_line(text, "title").or(Some(1)), BLANK_TITLE.to_string())),
+        None if kind == BodyKind::Text => {
+            let from_name = title_from_file_name(file_name);
+            let (title, found) = xml_chars::clean(&from_name);
+            if is_blank(&title) {
+                return Err((
+                    Some(1),
+                    "no title: the file name has no letters to make one from; start the file with a `Title: …` line, then a blank line".into(),
+                ));
+            }
+            let found = (!found.is_empty()).then_some(found);
+            Ok((trim_invisible(&title).to_string(), found))
+        }
+        None => Err((
+            Some(1),
+            "no title: add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter".into(),
+        )),
+    }
 }
 
 /// Line (1-based, in the whole file) of the first line that starts with `key`, for messages.
@@ -379,9 +451,91 @@ mod tests {
 
     #[test]
     fn control_characters_are_dropped_with_warning() {
-        let (e, w) = parse("Title: a\u{1}b\n\nx\u{b}y\n", "x.txt").unwrap();
-        assert_eq!(e.title, "ab");
-        assert_eq!(e.body, "xy\n");
+        let (e, w) = parse("Title: a\u{1}b \u{2}\n\nx\u{b}y\n", "x.txt").unwrap();
+        assert_eq!(e.title, "a\u{FFFD}b");
+        assert_eq!(e.body, "x\u{FFFD}y\n");
         assert_eq!(w.len(), 1);
+        assert_eq!(
+            w[0].to_string(),
+            "x.txt:1: dropped 3 characters XML 1.0 does not allow (U+0001, U+0002, U+000B); where one stood between two words, U+FFFD (\u{FFFD}) keeps them apart"
+        );
+    }
+
+    #[test]
+    fn decoded_escapes_are_cleaned_field_by_field() {
+        let text = "---\ntitle: \"a\\x01b\"\ntags: [\"x\\0\", \"y\\u0002\", \"\\u0093ok\"]\naudio: https://x/a.mp3\nimage: \"https://x/i.png\\x07\"\n---\nbody\n";
+        let (e, w) = parse(text, "a.md").unwrap();
+        assert_eq!(e.title, "a\u{FFFD}b");
+        assert_eq!(e.tags, ["x", "y", "\u{93}ok"]);
+        assert_eq!(e.episode.unwrap().image.as_deref(), Some("https://x/i.png"));
+        let w: Vec<String> = w.iter().map(ToString::to_string).collect();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].starts_with("a.md:2: title: dropped 1 character XML 1.0 does not allow (U+0001)"),
+            "{w:?}"
+        );
+        assert!(w[1].starts_with("a.md:3: tags: dropped 2 characters XML 1.0 does not allow (U+0000, U+0002); kept 1 C1 control character (U+0093), which Windows-1252 reads as “"), "{w:?}");
+        assert_eq!(
+            w[2],
+            "a.md:5: image: dropped 1 character XML 1.0 does not allow (U+0007)"
+        );
+    }
+
+    #[test]
+    fn c1_controls_in_the_body_are_reported_at_their_line() {
+        let (e, w) = parse("+++\ntitle = \"T\"\n+++\nok\n\nit\u{92}s\n", "a.md").unwrap();
+        assert_eq!(e.body, "ok\n\nit\u{92}s\n");
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].to_string().starts_with(
+                "a.md:6: body: kept 1 C1 control character (U+0092), which Windows-1252 reads as ’"
+            ),
+            "{}",
+            w[0]
+        );
+    }
+
+    #[test]
+    fn blank_titles_are_errors_at_their_line() {
+        for text in [
+            "+++\ndate = 2024-05-01\ntitle = \"\\u200B \\uFEFF\"\n+++\nx\n",
+            "---\n\ntitle: \"\\u2060\\u200D\"\n---\nx\n",
+        ] {
+            let e = parse(text, "a.md").unwrap_err();
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].line, Some(3), "{text:?}");
+            assert!(e[0].message.starts_with(
+                "no title: `title` is empty or holds only spaces and invisible characters"
+            ));
+        }
+        let e = parse("Date: 2024-05-01\nTitle: \u{200B}\n\nx\n", "heat.txt").unwrap_err();
+        assert_eq!(e[0].line, Some(2));
+        let e = parse("Verdict.\n", "\u{200B}.txt").unwrap_err();
+        assert_eq!(e[0].line, Some(1));
+        assert!(e[0].message.contains("file name"), "{}", e[0].message);
+        let (e, _) = parse("+++\ntitle = \"\\uFEFFHeat\\u200B \"\n+++\n", "a.md").unwrap();
+        assert_eq!(e.title, "Heat");
+    }
+
+    #[test]
+    fn lone_cr_line_endings_are_line_breaks() {
+        let mac = parse("Title: Heat\rDate: 2024-05-01\r\rOne.\rTwo.\r", "x.txt")
+            .unwrap()
+            .0;
+        let unix = parse("Title: Heat\nDate: 2024-05-01\n\nOne.\nTwo.\n", "x.txt")
+            .unwrap()
+            .0;
+        assert_eq!(mac, unix);
+        let e = parse("+++\rtitle = \"x\"\r\rdate = \"soon\"\r+++\rx", "a.md").unwrap_err();
+        assert_eq!(e[0].line, Some(4));
+        let e = parse_entry(
+            b"+++\r\rtitle = \"\xff\"\r\n+++\r\n",
+            Path::new("a.md"),
+            "a.md",
+            BodyKind::Markdown,
+            Tz::UTC,
+        )
+        .unwrap_err();
+        assert_eq!(e[0].line, Some(3));
     }
 }

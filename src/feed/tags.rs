@@ -18,7 +18,9 @@ pub const MAX_SLUG: usize = 80;
 
 /// The file name stem of a tag's feed.
 pub fn tag_slug(tag: &str) -> String {
-    let slug = slugify(tag);
+    // NFC: a precomposed and a decomposed `Ciné` are one tag, also when hashed.
+    let tag = crate::content::slug::nfc(tag);
+    let slug = slugify(&tag);
     if slug.is_empty() {
         let hash = blake3::hash(tag.as_bytes()).to_hex();
         return format!("tag-{}", &hash[..12]);
@@ -65,6 +67,9 @@ mod tests {
         assert_eq!(tag_slug("Horror"), "horror");
         assert_eq!(tag_slug("Sci-Fi / Fantasy"), "sci-fi-fantasy");
         assert_eq!(tag_slug("Ciné"), "ciné");
+        assert_eq!(tag_slug("Cine\u{301}"), "ciné");
+        // U+2000 EN QUAD is canonically U+2002 EN SPACE: a tag of no letters hashes as NFC.
+        assert_eq!(tag_slug("★\u{2000}★"), tag_slug("★\u{2002}★"));
         let stars = tag_slug("★★★");
         assert!(stars.starts_with("tag-") && stars.len() == 16, "{stars}");
         assert_eq!(stars, tag_slug("★★★"), "stable");

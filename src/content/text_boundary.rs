@@ -1,0 +1,280 @@
+//! The one text boundary of the content stage. Every string that reaches a feed comes from a
+//! source file through a decoder (UTF-8, then TOML or YAML escapes or the plain-text header),
+//! and each decoder can produce what XML cannot hold. So cleaning happens twice, in one way
+//! ([`xml_chars::clean`]): on the file's text before it is split, and on every string of the
+//! front matter after it is decoded ([`clean_meta`]). Line endings are made `\n` before either,
+//! so that every line number counts the lines an editor shows.
+
+use std::borrow::Cow;
+
+use super::meta::{Meta, PersonMeta, Scalar, TranscriptMeta};
+use super::slug::nfc;
+use super::xml_chars::{self, Report};
+
+/// `text` with CRLF and lone CR (classic Mac OS) line endings made LF. Most files have no CR:
+/// for them this is one byte search, and `text` itself comes back.
+pub fn normalise_line_endings(text: &str) -> Cow<'_, str> {
+    let Some(first) = memchr::memchr(b'\r', text.as_bytes()) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..first]);
+    let mut rest = &text[first..];
+    while let Some(at) = memchr::memchr(b'\r', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        out.push('\n');
+        rest = &rest[at + 1..];
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The line (1-based) of byte `at` in raw `bytes` whose line endings may be LF, CRLF or CR,
+/// counted as [`normalise_line_endings`] would.
+pub fn line_in_raw(bytes: &[u8], at: usize) -> usize {
+    let before = &bytes[..at.min(bytes.len())];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    breaks + 1
+}
+
+/// Characters that show nothing: a title made only of these (and spaces) is no title.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{AD}'                          // soft hyphen
+            | '\u{34F}'                       // combining grapheme joiner
+            | '\u{61C}'                       // Arabic letter mark
+            | '\u{115F}' | '\u{1160}'         // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'         // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'         // Mongolian selectors and vowel separator
+            | '\u{200B}'..='\u{200F}'         // zero-width space, joiners, direction marks
+            | '\u{202A}'..='\u{202E}'         // direction embeddings and overrides
+            | '\u{2060}'..='\u{206F}'         // word joiner, invisible operators, isolates
+            | '\u{3164}' | '\u{FFA0}'         // Hangul fillers
+            | '\u{FE00}'..='\u{FE0F}'         // variation selectors
+            | '\u{FEFF}'                      // byte-order mark, zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}'         // interlinear annotation marks
+            | '\u{E0000}'..='\u{E0FFF}' // tags and supplementary variation selectors
+        )
+}
+
+/// `text` without invisible characters and spaces at either end.
+pub fn trim_invisible(text: &str) -> &str {
+    text.trim_matches(is_invisible)
+}
+
+/// Whether `text` shows nothing at all.
+pub fn is_blank(text: &str) -> bool {
+    trim_invisible(text).is_empty()
+}
+
+/// What cleaning one field of one file did; strings of a list field (`tags`, `persons`) are
+/// reported together.
+#[derive(Debug, Default)]
+pub struct Fields {
+    pub found: Vec<(&'static str, Report)>,
+}
+
+impl Fields {
+    /// Cleans `text` in place, noting what was done under `field`.
+    pub fn fix(&mut self, field: &'static str, text: &mut String) {
+        let (fixed, report) = xml_chars::clean(text);
+        let fixed = match fixed {
+            Cow::Owned(s) => Some(s),
+            Cow::Borrowed(_) => None,
+        };
+        if let Some(s) = fixed {
+            *text = s;
+        }
+        if report.is_empty() {
+            return;
+        }
+        match self.found.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, seen)) => seen.merge(report),
+            None => self.found.push((field, report)),
+        }
+    }
+
+    fn opt(&mut self, field: &'static str, text: &mut Option<String>) {
+        if let Some(text) = text {
+            self.fix(field, text);
+        }
+    }
+
+    fn scalar(&mut self, field: &'static str, value: &mut Option<Scalar>) {
+        if let Some(Scalar(text)) = value {
+            self.fix(field, text);
+        }
+    }
+}
+
+/// Cleans every string of `meta` as decoded, and makes tags NFC, so that one tag typed with a
+/// precomposed or a decomposed accent is one tag. Returns what was done, field by field.
+pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
+    // Taken apart without `..`: a key added to `Meta` does not compile until it is cleaned here.
+    let Meta {
+        title,
+        date,
+        updated,
+        author,
+        summary,
+        tags,
+        id,
+        slug,
+        link,
+        draft: _,
+        episode,
+        season,
+        episode_type,
+        audio,
+        audio_length,
+        audio_type,
+        duration,
+        explicit,
+        image,
+        transcript,
+        chapters,
+        persons,
+    } = meta;
+    let mut f = Fields::default();
+    f.opt("title", title);
+    for (field, value) in [("date", date), ("updated", updated)] {
+        if let Some(value) = value {
+            f.fix(field, &mut value.0);
+        }
+    }
+    f.opt("author", author);
+    f.opt("summary", summary);
+    for tag in tags.iter_mut() {
+        f.fix("tags", tag);
+        if let Cow::Owned(composed) = nfc(tag) {
+            *tag = composed;
+        }
+    }
+    f.opt("id", id);
+    f.opt("slug", slug);
+    f.opt("link", link);
+    f.scalar("episode", episode);
+    f.scalar("season", season);
+    f.opt("episode_type", episode_type);
+    f.opt("audio", audio);
+    f.scalar("audio_length", audio_length);
+    f.opt("audio_type", audio_type);
+    f.scalar("duration", duration);
+    f.scalar("explicit", explicit);
+    f.opt("image", image);
+    match transcript {
+        Some(TranscriptMeta::Url(url)) => f.fix("transcript", url),
+        Some(TranscriptMeta::Full(t)) => {
+            f.fix("transcript.url", &mut t.url);
+            f.opt("transcript.type", &mut t.mime);
+            f.opt("transcript.language", &mut t.language);
+            f.opt("transcript.rel", &mut t.rel);
+        }
+        None => {}
+    }
+    f.opt("chapters", chapters);
+    for PersonMeta {
+        name,
+        role,
+        group,
+        href,
+        img,
+    } in persons.iter_mut()
+    {
+        f.fix("persons.name", name);
+        f.opt("persons.role", role);
+        f.opt("persons.group", group);
+        f.opt("persons.href", href);
+        f.opt("persons.img", img);
+    }
+    f.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::meta::{DateText, TranscriptFull};
+
+    #[test]
+    fn every_line_ending_is_one_line_break() {
+        for (raw, want) in [
+            ("a\r\nb\rc\nd", "a\nb\nc\nd"),
+            ("\r\r\n\r", "\n\n\n"),
+            ("end\r", "end\n"),
+            ("no breaks", "no breaks"),
+        ] {
+            assert_eq!(normalise_line_endings(raw), want, "{raw:?}");
+            let at = raw.len();
+            assert_eq!(
+                line_in_raw(raw.as_bytes(), at),
+                want.matches('\n').count() + 1,
+                "{raw:?}"
+            );
+        }
+        assert!(matches!(normalise_line_endings("a\nb"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn invisible_titles() {
+        assert!(is_blank(" \u{200B}\u{FEFF}\u{2060}\u{200D}\t"));
+        assert!(!is_blank("\u{200B}a"));
+        assert_eq!(trim_invisible("\u{FEFF} Heat \u{200B}"), "Heat");
+        // A joiner inside an emoji sequence stays.
+        assert_eq!(trim_invisible("👩\u{200D}🎤"), "👩\u{200D}🎤");
+    }
+
+    #[test]
+    fn every_string_is_cleaned_and_reported_once_per_field() {
+        let mut meta = Meta {
+            title: Some("a\u{1}b".into()),
+            date: Some(DateText("2026-01-01\u{0}".into())),
+            tags: vec!["x\u{1}".into(), "Cine\u{301}".into(), "y\u{2}z".into()],
+            transcript: Some(TranscriptMeta::Full(TranscriptFull {
+                url: "https://x/t.vtt".into(),
+                mime: Some("text/vtt\u{FFFF}".into()),
+                language: None,
+                rel: None,
+            })),
+            persons: vec![
+                PersonMeta {
+                    name: "Ada\u{93}".into(),
+                    role: None,
+                    group: None,
+                    href: None,
+                    img: Some("\u{7}".into()),
+                },
+                PersonMeta {
+                    name: "Bo\u{0}".into(),
+                    role: None,
+                    group: None,
+                    href: None,
+                    img: None,
+                },
+            ],
+            ..Meta::default()
+        };
+        let found = clean_meta(&mut meta);
+        let fields: Vec<_> = found.iter().map(|(f, r)| (*f, r.dropped, r.c1)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("title", 1, 0),
+                ("date", 1, 0),
+                ("tags", 2, 0),
+                ("transcript.type", 1, 0),
+                ("persons.name", 1, 1),
+                ("persons.img", 1, 0),
+            ]
+        );
+        assert_eq!(meta.title.as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(meta.tags, ["x", "Ciné", "y\u{FFFD}z"]);
+        assert_eq!(meta.persons[1].name, "Bo");
+    }
+}
