@@ -46,6 +46,10 @@ struct Inner {
     files: BTreeMap<String, (Vec<u8>, String)>,
     requests: Vec<Req>,
     counter: u64,
+    /// Someone else rewrites this file right after answering a GET for it.
+    churn: Option<String>,
+    /// Answer GET and HEAD without an ETag, as some hosts do.
+    no_etags: bool,
 }
 
 struct Dav {
@@ -78,6 +82,10 @@ impl Dav {
         inner
             .files
             .insert(path.into(), (body.as_bytes().to_vec(), etag.into()));
+    }
+
+    fn set(&self, f: impl FnOnce(&mut Inner)) {
+        f(&mut self.inner.lock().unwrap());
     }
 
     fn body(&self, path: &str) -> Option<String> {
@@ -133,7 +141,15 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>) {
     let (status, etag, answer) = {
         let mut inner = shared.lock().unwrap();
         inner.requests.push(req.clone());
-        serve(&mut inner, &req, body)
+        let answer = serve(&mut inner, &req, body);
+        if req.method == "GET" && inner.churn.as_deref() == Some(req.path.as_str()) {
+            inner.counter += 1;
+            let etag = format!("\"other{}\"", inner.counter);
+            if let Some(file) = inner.files.get_mut(&req.path) {
+                file.1 = etag;
+            }
+        }
+        answer
     };
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -170,7 +186,10 @@ fn serve(inner: &mut Inner, req: &Req, body: Vec<u8>) -> (u16, Option<String>, V
             (status, Some(etag), vec![])
         }
         "GET" | "HEAD" => match inner.files.get(&req.path) {
-            Some((body, etag)) => (200, Some(etag.clone()), body.clone()),
+            Some((body, etag)) => {
+                let etag = (!inner.no_etags).then(|| etag.clone());
+                (200, etag, body.clone())
+            }
             None => (404, None, b"not found".to_vec()),
         },
         "POST" => (204, None, vec![]),
@@ -347,4 +366,171 @@ fn check_against_either_published_feed_of_a_non_uri_guid_site_reports_no_change(
         String::from_utf8_lossy(&out.stdout),
         "id would change: \"Heat\": tag:films.example,2026:guid/999 -> tag:films.example,2026:guid/12345\n"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taking over files feedwright did not write
+
+/// What the previous tool published for the migrated site: the same guids (adopted or pinned),
+/// other markup.
+const FOREIGN_RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Reviews</title><link>https://films.example/</link><description>old tool</description>
+<item><title>Heat</title><link>https://films.example/reviews/heat/</link><guid isPermaLink="false">12345</guid></item>
+<item><title>Ran</title><link>https://films.example/reviews/ran/</link><guid isPermaLink="false">tag:films.example,2026:reviews/ran</guid></item>
+</channel></rss>"#;
+
+/// Its Atom feed, whose ids are the Atom ids feedwright derives for those guids.
+const FOREIGN_ATOM: &str = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Reviews</title><id>urn:old</id><updated>2026-02-01T00:00:00Z</updated>
+<entry><title>Heat</title><id>tag:films.example,2026:guid/12345</id><link href="https://films.example/reviews/heat/"/><updated>2026-01-01T00:00:00Z</updated></entry>
+<entry><title>Ran</title><id>tag:films.example,2026:reviews/ran</id><link href="https://films.example/reviews/ran/"/><updated>2026-02-01T00:00:00Z</updated></entry>
+</feed>"#;
+
+#[test]
+fn take_over_replaces_foreign_copies_that_keep_their_ids_and_only_those_copies() {
+    let dav = Dav::start();
+    dav.place("/dav/reviews.rss", FOREIGN_RSS, "\"rss-by-old-tool\"");
+    dav.place("/dav/reviews.atom", FOREIGN_ATOM, "\"atom-by-old-tool\"");
+    let site = migrated(&dav.url("/dav/"));
+    site.ok(&["build"]);
+
+    // Without the flag the first upload meets a file it did not write, and says what to do.
+    let err = fails(&site, &["push"], 5);
+    assert!(err.contains("reviews.atom was not uploaded"), "{err}");
+    assert!(err.contains("412 Precondition Failed"), "{err}");
+    assert!(
+        err.contains("`feedwright push --take-over` replaces it if its items keep their ids"),
+        "{err}"
+    );
+    assert!(err.contains("not attempted: reviews.rss"), "{err}");
+    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), FOREIGN_RSS);
+
+    let before = dav.requests().len();
+    let out = ok(&site, &["push", "--take-over"]);
+    let seen: Vec<String> = dav.requests()[before..]
+        .iter()
+        .map(|r| {
+            let cond = r.header("if-match").or(r.header("if-none-match"));
+            format!("{} {} {}", r.method, r.path, cond.unwrap_or("-"))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "GET /dav/reviews.atom -",
+            "GET /dav/reviews.rss -",
+            "PUT /dav/reviews.atom \"atom-by-old-tool\"",
+            "PUT /dav/reviews.rss \"rss-by-old-tool\"",
+        ]
+    );
+    assert_eq!(
+        out,
+        format!(
+            "uploaded reviews.atom -> {0} (204 No Content; took over the copy feedwright had not written)\n\
+             uploaded reviews.rss -> {1} (204 No Content; took over the copy feedwright had not written)\n",
+            dav.url("/dav/reviews.atom"),
+            dav.url("/dav/reviews.rss")
+        )
+    );
+    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), site.read("feeds/reviews.rss"));
+    assert_eq!(dav.body("/dav/reviews.atom").unwrap(), site.read("feeds/reviews.atom"));
+
+    // From now on they are feedwright's: an update goes with the ETag of its own upload.
+    site.write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king, revised."),
+    );
+    let before = dav.puts().len();
+    ok(&site, &["build", "--push"]);
+    let puts = dav.puts().split_off(before);
+    let conditions: Vec<Option<&str>> = puts.iter().map(|p| p.header("if-match")).collect();
+    assert_eq!(conditions, [Some("\"v1\""), Some("\"v2\"")]);
+    assert_eq!(names(&puts, "/dav/"), ["reviews.atom", "reviews.rss"]);
+}
+
+#[test]
+fn take_over_refuses_a_foreign_copy_whose_ids_would_change_and_force_still_overwrites() {
+    let dav = Dav::start();
+    let renumbered = FOREIGN_RSS.replace(">12345</guid>", ">urn:old-tool:17</guid>");
+    dav.place("/dav/reviews.rss", &renumbered, "\"old\"");
+    let site = migrated(&dav.url("/dav/"));
+
+    let err = fails(&site, &["build", "--push", "--take-over"], 4);
+    assert_eq!(
+        err,
+        "error: refusing to push: subscribers would see duplicates\n  \
+         reviews.rss: \"Heat\" would change its id urn:old-tool:17 -> 12345\n\
+         nothing was uploaded. Pin the published ids with `feedwright adopt-ids <feed URL>` or an `id` key, or push anyway with `feedwright push --force`\n"
+    );
+    assert!(dav.puts().is_empty(), "nothing uploaded");
+    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), renumbered);
+
+    // The two flags do not mix: one keeps the guard, the other turns it off.
+    let out = run(&site, &["push", "--force", "--take-over"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    ok(&site, &["push", "--force"]);
+    let puts = dav.puts();
+    assert_eq!(names(&puts, "/dav/"), ["reviews.atom", "reviews.rss"]);
+    assert!(
+        puts.iter()
+            .all(|p| p.header("if-match").is_none() && p.header("if-none-match").is_none()),
+        "--force sends no precondition"
+    );
+    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), site.read("feeds/reviews.rss"));
+}
+
+/// A lost push state makes every file "not written by feedwright"; `--take-over` adopts the
+/// site's own files again, Atom ids of non-URI guids included.
+#[test]
+fn after_losing_the_push_state_take_over_adopts_the_sites_own_files() {
+    let dav = Dav::start();
+    let site = migrated(&dav.url("/dav/"));
+    ok(&site, &["build", "--push"]);
+    site.remove("feedwright-push.toml");
+
+    let err = fails(&site, &["push"], 5);
+    assert!(err.contains("reviews.atom was not uploaded"), "{err}");
+    assert!(err.contains("or lost the push state that says so"), "{err}");
+
+    let before = dav.puts().len();
+    ok(&site, &["push", "--take-over"]);
+    let puts = dav.puts().split_off(before);
+    assert_eq!(names(&puts, "/dav/"), ["reviews.atom", "reviews.rss"]);
+    assert_eq!(puts[0].header("if-match"), Some("\"v1\""));
+    assert_eq!(puts[1].header("if-match"), Some("\"v2\""));
+    assert!(site.read("feedwright-push.toml").contains("[files.\"reviews.rss\"]"));
+}
+
+#[test]
+fn take_over_never_replaces_a_copy_other_than_the_one_it_checked() {
+    let dav = Dav::start();
+    dav.place("/dav/reviews.rss", FOREIGN_RSS, "\"old\"");
+    // The old tool rewrites the feed between feedwright's check and its upload.
+    dav.set(|i| i.churn = Some("/dav/reviews.rss".into()));
+    let site = migrated(&dav.url("/dav/"));
+    let err = fails(&site, &["build", "--push", "--take-over"], 5);
+    assert!(err.contains("reviews.rss was not uploaded"), "{err}");
+    assert!(
+        err.contains("the remote copy changed after it was checked and was left as it is"),
+        "{err}"
+    );
+    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), FOREIGN_RSS);
+    let last = dav.puts().pop().unwrap();
+    assert_eq!(last.header("if-match"), Some("\"old\""));
+}
+
+#[test]
+fn take_over_needs_an_etag_to_replace_exactly_the_copy_checked() {
+    let dav = Dav::start();
+    dav.place("/dav/reviews.rss", FOREIGN_RSS, "\"old\"");
+    dav.set(|i| i.no_etags = true);
+    let site = migrated(&dav.url("/dav/"));
+    let err = fails(&site, &["build", "--push", "--take-over"], 5);
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot take over {}: the server sent no strong ETag with it, so it cannot be replaced on the condition that it is still the copy checked; nothing was uploaded. Look at it, then overwrite it with `feedwright push --force`\n",
+            dav.url("/dav/reviews.rss")
+        )
+    );
+    assert!(dav.puts().is_empty());
 }
