@@ -430,8 +430,14 @@ fn take_over_replaces_foreign_copies_that_keep_their_ids_and_only_those_copies()
             dav.url("/dav/reviews.rss")
         )
     );
-    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), site.read("feeds/reviews.rss"));
-    assert_eq!(dav.body("/dav/reviews.atom").unwrap(), site.read("feeds/reviews.atom"));
+    assert_eq!(
+        dav.body("/dav/reviews.rss").unwrap(),
+        site.read("feeds/reviews.rss")
+    );
+    assert_eq!(
+        dav.body("/dav/reviews.atom").unwrap(),
+        site.read("feeds/reviews.atom")
+    );
 
     // From now on they are feedwright's: an update goes with the ETag of its own upload.
     site.write(
@@ -475,7 +481,10 @@ fn take_over_refuses_a_foreign_copy_whose_ids_would_change_and_force_still_overw
             .all(|p| p.header("if-match").is_none() && p.header("if-none-match").is_none()),
         "--force sends no precondition"
     );
-    assert_eq!(dav.body("/dav/reviews.rss").unwrap(), site.read("feeds/reviews.rss"));
+    assert_eq!(
+        dav.body("/dav/reviews.rss").unwrap(),
+        site.read("feeds/reviews.rss")
+    );
 }
 
 /// A lost push state makes every file "not written by feedwright"; `--take-over` adopts the
@@ -497,7 +506,10 @@ fn after_losing_the_push_state_take_over_adopts_the_sites_own_files() {
     assert_eq!(names(&puts, "/dav/"), ["reviews.atom", "reviews.rss"]);
     assert_eq!(puts[0].header("if-match"), Some("\"v1\""));
     assert_eq!(puts[1].header("if-match"), Some("\"v2\""));
-    assert!(site.read("feedwright-push.toml").contains("[files.\"reviews.rss\"]"));
+    assert!(
+        site.read("feedwright-push.toml")
+            .contains("[files.\"reviews.rss\"]")
+    );
 }
 
 #[test]
