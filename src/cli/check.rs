@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::identity::compare::{compare_feed, feed_site_id};
+use crate::identity::compare::{Shown, compare_feed, feed_site_id};
 use crate::pipeline;
 use crate::publish::http::read_published;
 
@@ -34,6 +34,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let published = read_published(&source)?;
     let site_id = feed_site_id(config.site.id.as_deref(), &plan.state);
     let cmp = compare_feed(&plan.entries, &published, site_id);
+    ctx.report.detail(format_args!(
+        "compared the {} of {source} with the entries'",
+        Shown::of(published.dialect, site_id).describe()
+    ));
     for (title, old, new) in &cmp.id_changes {
         ctx.report
             .out(format_args!("id would change: \"{title}\": {old} -> {new}"));

@@ -13,7 +13,7 @@ use super::push::{Level, Overwrite, Session, failure_message, retrying};
 use super::target::{Condition, Fetched};
 use crate::error::{Error, Result};
 use crate::feed::read::read_feed;
-use crate::identity::compare::{PlannedEntry, compare_feed};
+use crate::identity::compare::{PlannedEntry, Shown, compare_feed};
 
 /// What published feeds are compared with.
 #[derive(Debug, Clone, Copy)]
@@ -136,9 +136,10 @@ fn compare(
     s.say(
         Level::Detail,
         &format!(
-            "{}: {} published item(s) keep their ids",
+            "{}: {} published item(s) keep their ids ({} compared)",
             c.location,
-            published.items.len() - cmp.id_changes.len()
+            published.items.len() - cmp.id_changes.len(),
+            Shown::of(published.dialect, ids.site_id).describe()
         ),
     );
     Ok(problems)
