@@ -12,6 +12,7 @@ pub mod feed;
 pub mod identity;
 pub mod lock;
 pub mod media;
+pub mod media_types;
 pub mod opml;
 pub mod output;
 pub mod pipeline;

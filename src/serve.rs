@@ -21,6 +21,8 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 
+use crate::media_types::content_type;
+
 /// A parsed request: method, target path (query removed) and headers (lowercase names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -132,33 +134,6 @@ pub fn etag(bytes: &[u8]) -> String {
 pub fn none_match(header: &str, tag: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
     header.trim() == "*" || header.split(',').any(|t| opaque(t) == opaque(tag))
-}
-
-/// The feed types, as uploads get them (R95).
-fn feed_type(name: &str) -> &'static str {
-    crate::publish::target::content_type(name)
-}
-
-/// Content-Type by extension; `None` for an extension not listed.
-pub fn content_type(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("rss" | "atom" | "json") => feed_type(name),
-        Some("xsl" | "xslt") => "application/xslt+xml",
-        Some("opml") => "text/x-opml; charset=utf-8",
-        Some("xml") => "application/xml",
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("vtt") => "text/vtt; charset=utf-8",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        Some("svg") => "image/svg+xml",
-        Some("mp3") => "audio/mpeg",
-        Some("m4a") => "audio/mp4",
-        _ => "application/octet-stream",
-    }
 }
 
 /// The quality an `Accept` header gives `media` (`type/subtype`, no parameters).

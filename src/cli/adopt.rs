@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             ..Default::default()
         },
     )?;
-    let result = adopt(&plan.entries, &published);
+    let result = adopt(&plan.entries, &published.items);
     let mut pinned = 0;
     for (source, id, how) in &result.matched {
         let explicit = plan

@@ -11,8 +11,13 @@ pub struct Args {
     pub push: bool,
 
     /// With --push: re-send everything and skip the published-ids check.
-    #[arg(long, requires = "push")]
+    #[arg(long, requires = "push", conflicts_with = "take_over")]
     pub force: bool,
+
+    /// With --push: also replace remote files feedwright did not write, if their published
+    /// items keep their ids (see `push --take-over`).
+    #[arg(long, requires = "push")]
+    pub take_over: bool,
 
     /// Publish every valid entry and report the invalid ones (exit 1), instead of writing
     /// nothing when one file is broken.
@@ -54,12 +59,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     ));
     if args.push {
-        let opts = crate::publish::push::Options {
-            force: args.force,
+        let opts = crate::publish::Options {
+            overwrite: super::push::overwrite(args.force, args.take_over),
             dry_run: false,
+            folder: crate::publish::Folder::JustWritten,
             now: ctx.now,
         };
-        crate::publish::push::run(&config, &plan, &opts, true, &mut super::push::log(ctx))?;
+        super::push::publish(ctx, &config, &plan, &opts)?;
     }
     // Everything is on disk. A full build holds hundreds of MB in small allocations; freeing
     // them one by one took a twentieth of the run on one core, and the process ends here: the

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::identity::compare::compare;
+use crate::identity::compare::{Shown, compare_feed, feed_site_id};
 use crate::pipeline;
 use crate::publish::http::read_published;
 
@@ -32,7 +32,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let published = read_published(&source)?;
-    let cmp = compare(&plan.entries, &published);
+    let site_id = feed_site_id(config.site.id.as_deref(), &plan.state);
+    let cmp = compare_feed(&plan.entries, &published, site_id);
+    ctx.report.detail(format_args!(
+        "compared the {} of {source} with the entries'",
+        Shown::of(published.dialect, site_id).describe()
+    ));
     for (title, old, new) in &cmp.id_changes {
         ctx.report
             .out(format_args!("id would change: \"{title}\": {old} -> {new}"));
@@ -47,7 +52,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if cmp.is_safe() {
         ctx.report.out(format_args!(
             "ok: every item of {source} keeps its id ({} compared)",
-            published.len()
+            published.items.len()
         ));
         Ok(ExitCode::SUCCESS)
     } else {

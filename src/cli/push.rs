@@ -1,29 +1,37 @@
 use std::process::ExitCode;
 
 use super::Context;
+use crate::config::Config;
 use crate::error::Result;
+use crate::identity::compare::feed_site_id;
 use crate::pipeline;
-use crate::publish::push::{self, Level, Options};
+use crate::publish::push::{self, Level};
+use crate::publish::{Folder, Identities, Options, Overwrite, Upload};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Re-send every file without preconditions (overwriting remote changes) and skip the check
     /// that published item ids stay the same.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "take_over")]
     pub force: bool,
+
+    /// Also replace files on the server that feedwright did not write (moving from another
+    /// publisher, or a lost push state), but only those whose published items keep their ids,
+    /// and only if nobody changes them in between.
+    #[arg(long)]
+    pub take_over: bool,
 
     /// List what would be uploaded and why, and which hubs would be pinged; send nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
 
-impl Args {
-    pub fn options(&self, ctx: &Context) -> Options {
-        Options {
-            force: self.force,
-            dry_run: self.dry_run,
-            now: ctx.now,
-        }
+/// Which remote copies `--force` and `--take-over` let a push replace.
+pub fn overwrite(force: bool, take_over: bool) -> Overwrite {
+    match (force, take_over) {
+        (true, _) => Overwrite::Force,
+        (false, true) => Overwrite::TakeOver,
+        (false, false) => Overwrite::Own,
     }
 }
 
@@ -32,8 +40,34 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let _lock = crate::lock::RunLock::acquire(&config)?;
     let plan = pipeline::plan(&config, ctx.now)?;
     ctx.report.warnings(&plan.warnings);
-    push::run(&config, &plan, &args.options(ctx), false, &mut log(ctx))?;
+    let opts = Options {
+        overwrite: overwrite(args.force, args.take_over),
+        dry_run: args.dry_run,
+        folder: Folder::Earlier,
+        now: ctx.now,
+    };
+    publish(ctx, &config, &plan, &opts)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Pushes the files of `plan` (what `push` and `build --push` share): each output file's name,
+/// place and hash, and the entries the identity guard compares published feeds with.
+pub fn publish(
+    ctx: &Context,
+    config: &Config,
+    plan: &pipeline::Plan,
+    opts: &Options,
+) -> Result<()> {
+    let mut files = Vec::with_capacity(plan.outputs.len());
+    for o in &plan.outputs {
+        files.push(Upload::new(config, &o.name, &o.path, &o.read()?, o.format));
+    }
+    let ids = Identities {
+        entries: &plan.entries,
+        site_id: feed_site_id(config.site.id.as_deref(), &plan.state),
+    };
+    push::run(config, files, ids, opts, &mut log(ctx))?;
+    Ok(())
 }
 
 /// Routes push progress: changes to stdout, retries and failed pings to stderr.

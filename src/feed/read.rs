@@ -12,11 +12,31 @@ pub struct PublishedItem {
     pub published: Option<DateTime<FixedOffset>>,
 }
 
+/// Which kind of document a published feed is: its items' ids are RSS guids or Atom ids,
+/// which differ for an entry whose guid is not a URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Rss,
+    Atom,
+}
+
+/// A published feed: its dialect and its items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedFeed {
+    pub dialect: Dialect,
+    pub items: Vec<PublishedItem>,
+}
+
+/// Parses RSS 2.0 or Atom 1.0 text; see [`read_feed`].
+pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
+    read_feed(text).map(|feed| feed.items)
+}
+
 /// Parses RSS 2.0 or Atom 1.0 text. RSS items without a guid fall back to their link, as
 /// readers do.
-pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
+pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
     if let Ok(channel) = rss::Channel::read_from(text.as_bytes()) {
-        return Ok(channel
+        let items = channel
             .items
             .iter()
             .filter_map(|i| {
@@ -35,26 +55,33 @@ pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
                         .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok()),
                 })
             })
-            .collect());
+            .collect();
+        return Ok(PublishedFeed {
+            dialect: Dialect::Rss,
+            items,
+        });
     }
-    match atom_syndication::Feed::read_from(text.as_bytes()) {
-        Ok(feed) => Ok(feed
-            .entries
-            .iter()
-            .map(|e| PublishedItem {
-                id: e.id.trim().to_string(),
-                title: e.title.value.trim().to_string(),
-                link: e
-                    .links
-                    .iter()
-                    .find(|l| l.rel == "alternate")
-                    .or(e.links.first())
-                    .map(|l| l.href.clone()),
-                published: e.published.or(Some(e.updated)),
-            })
-            .collect()),
-        Err(e) => Err(format!("neither RSS 2.0 nor Atom 1.0 ({e})")),
-    }
+    let feed = atom_syndication::Feed::read_from(text.as_bytes())
+        .map_err(|e| format!("neither RSS 2.0 nor Atom 1.0 ({e})"))?;
+    let items = feed
+        .entries
+        .iter()
+        .map(|e| PublishedItem {
+            id: e.id.trim().to_string(),
+            title: e.title.value.trim().to_string(),
+            link: e
+                .links
+                .iter()
+                .find(|l| l.rel == "alternate")
+                .or(e.links.first())
+                .map(|l| l.href.clone()),
+            published: e.published.or(Some(e.updated)),
+        })
+        .collect();
+    Ok(PublishedFeed {
+        dialect: Dialect::Atom,
+        items,
+    })
 }
 
 #[cfg(test)]

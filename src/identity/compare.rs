@@ -1,11 +1,17 @@
 //! Comparing what a build would publish with a feed that is already out there: the guard
 //! against floods of duplicates, and the matcher for adopting another tool's GUIDs.
+//!
+//! A published RSS feed shows each entry's guid, a published Atom feed its Atom id; the two
+//! differ for a guid that is not a URI, so a comparison always takes the id of the feed's own
+//! dialect ([`Shown`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::feed::read::PublishedItem;
+use super::State;
+use crate::feed::read::{Dialect, PublishedFeed, PublishedItem};
 
 /// An entry as a build would publish it.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,14 +86,86 @@ impl Index<'_> {
     }
 }
 
+/// Which of an entry's ids a published document shows. An RSS guid may be any text (a legacy
+/// `12345`); the Atom id of such an entry is an IRI derived from it (R36). Comparing one with
+/// the other would report every such entry as changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown<'a> {
+    /// RSS `guid` (and JSON Feed `id`): the entry's id as it is.
+    Guid,
+    /// Atom `id`, derived from this site id for a guid that is not a URI.
+    AtomId { site_id: &'a str },
+}
+
+impl<'a> Shown<'a> {
+    /// The ids a document of `dialect` shows; `site_id` is [`feed_site_id`]'s.
+    pub fn of(dialect: Dialect, site_id: &'a str) -> Shown<'a> {
+        match dialect {
+            Dialect::Rss => Shown::Guid,
+            Dialect::Atom => Shown::AtomId { site_id },
+        }
+    }
+
+    pub fn id<'p>(self, entry: &'p PlannedEntry) -> Cow<'p, str> {
+        match self {
+            Shown::Guid => Cow::Borrowed(&entry.id),
+            Shown::AtomId { site_id } => match super::atom_id(site_id, &entry.id) {
+                same if same == entry.id => Cow::Borrowed(&entry.id),
+                derived => Cow::Owned(derived),
+            },
+        }
+    }
+
+    /// For messages: what was compared with what.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shown::Guid => "RSS guids",
+            Shown::AtomId { .. } => "Atom ids",
+        }
+    }
+}
+
+/// The site id the feeds' Atom ids are derived from: `[site] id` when set, else the one the
+/// state recorded at the first build (the same choice the build makes).
+pub fn feed_site_id<'a>(configured: Option<&'a str>, state: &'a State) -> &'a str {
+    configured.unwrap_or(&state.site_id)
+}
+
+/// Compares planned entries with a published feed's items, id for id in the feed's own
+/// dialect: RSS guids with guids, Atom ids with Atom ids.
+pub fn compare_feed<'p>(
+    planned: impl IntoIterator<Item = &'p PlannedEntry>,
+    published: &PublishedFeed,
+    site_id: &str,
+) -> Comparison {
+    compare_shown(
+        planned,
+        &published.items,
+        Shown::of(published.dialect, site_id),
+    )
+}
+
+/// Compares with items whose dialect is not known, taking their ids for RSS guids. Prefer
+/// [`compare_feed`]: against an Atom feed this reports every entry with a non-URI guid.
 pub fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Comparison {
+    compare_shown(planned, published, Shown::Guid)
+}
+
+/// Compares planned entries, each under the id `shown` picks, with published items.
+pub fn compare_shown<'p>(
+    planned: impl IntoIterator<Item = &'p PlannedEntry>,
+    published: &[PublishedItem],
+    shown: Shown<'_>,
+) -> Comparison {
+    let planned: Vec<(&PlannedEntry, Cow<'p, str>)> =
+        planned.into_iter().map(|p| (p, shown.id(p))).collect();
     let mut out = Comparison::default();
-    let by_id: HashSet<&str> = planned.iter().map(|p| p.id.as_str()).collect();
-    let mut by_link: HashMap<&str, &PlannedEntry> = HashMap::new();
-    let mut by_title: HashMap<String, &PlannedEntry> = HashMap::new();
-    for p in planned {
-        by_link.entry(link_key(&p.link)).or_insert(p);
-        by_title.entry(title_key(&p.title)).or_insert(p);
+    let by_id: HashSet<&str> = planned.iter().map(|(_, id)| id.as_ref()).collect();
+    let mut by_link: HashMap<&str, &str> = HashMap::new();
+    let mut by_title: HashMap<String, &str> = HashMap::new();
+    for (p, id) in &planned {
+        by_link.entry(link_key(&p.link)).or_insert(id);
+        by_title.entry(title_key(&p.title)).or_insert(id);
     }
     for item in published {
         if by_id.contains(item.id.as_str()) {
@@ -99,9 +177,9 @@ pub fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Compari
             .and_then(|l| by_link.get(link_key(l)))
             .or_else(|| by_title.get(&title_key(&item.title)));
         match found {
-            Some(p) => out
+            Some(id) => out
                 .id_changes
-                .push((item.title.clone(), item.id.clone(), p.id.clone())),
+                .push((item.title.clone(), item.id.clone(), id.to_string())),
             None => out.vanished.push((item.title.clone(), item.id.clone())),
         }
     }
@@ -109,8 +187,8 @@ pub fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Compari
     for item in published {
         counts.entry(&item.id).or_default().0 += 1;
     }
-    for p in planned {
-        counts.entry(&p.id).or_default().1 += 1;
+    for (_, id) in &planned {
+        counts.entry(id).or_default().1 += 1;
     }
     out.duplicates = counts
         .into_iter()
@@ -222,6 +300,64 @@ mod tests {
         );
         assert_eq!(c.vanished, vec![("C".into(), "c".into())]);
         assert!(!c.is_safe());
+    }
+
+    /// Issue 13 §6: a guid that is not a URI is compared as the Atom id derived from it.
+    #[test]
+    fn compares_in_the_dialect_of_the_published_feed() {
+        let site = "tag:x,2026:";
+        let p = vec![
+            planned("12345", "A", "https://x/a/"),
+            planned("tag:x,2026:reviews/b", "B", "https://x/b/"),
+        ];
+        let atom = PublishedFeed {
+            dialect: Dialect::Atom,
+            items: vec![
+                published("tag:x,2026:guid/12345", "A", Some("https://x/a/")),
+                published("tag:x,2026:reviews/b", "B", Some("https://x/b/")),
+            ],
+        };
+        assert_eq!(compare_feed(&p, &atom, site), Comparison::default());
+        // The old comparison took the Atom id for a guid, and cried wolf.
+        assert_eq!(compare(&p, &atom.items).id_changes.len(), 1);
+
+        let rss = PublishedFeed {
+            dialect: Dialect::Rss,
+            items: atom.items.clone(),
+        };
+        assert_eq!(
+            compare_feed(&p, &rss, site).id_changes,
+            vec![("A".into(), "tag:x,2026:guid/12345".into(), "12345".into())]
+        );
+        let moved = PublishedFeed {
+            dialect: Dialect::Atom,
+            items: vec![published("tag:x,2026:guid/17", "A", Some("https://x/a/"))],
+        };
+        assert_eq!(
+            compare_feed(&p, &moved, site).id_changes,
+            vec![(
+                "A".into(),
+                "tag:x,2026:guid/17".into(),
+                "tag:x,2026:guid/12345".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn duplicates_count_the_ids_the_feed_shows() {
+        let p = vec![
+            planned("17", "A", "https://x/a/"),
+            planned("tag:x,2026:guid/17", "B", "https://x/b/"),
+        ];
+        let atom = PublishedFeed {
+            dialect: Dialect::Atom,
+            items: vec![],
+        };
+        assert_eq!(
+            compare_feed(&p, &atom, "tag:x,2026:").duplicates,
+            ["tag:x,2026:guid/17"]
+        );
+        assert!(compare(&p, &[]).duplicates.is_empty());
     }
 
     #[test]

@@ -64,15 +64,15 @@ pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
         .map_err(|e| Error::Fetch(format!("GET {shown}: reading the body failed: {e}")))
 }
 
-/// Reads the items of a published feed from a local path or an http(s) URL.
-pub fn read_published(source: &str) -> Result<Vec<crate::feed::read::PublishedItem>> {
+/// Reads a published feed from a local path or an http(s) URL.
+pub fn read_published(source: &str) -> Result<crate::feed::read::PublishedFeed> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
         get_text(source, Duration::from_secs(30))?
     } else {
         let path = std::path::Path::new(source);
         std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the feed", e))?
     };
-    crate::feed::read::parse_published(&text)
+    crate::feed::read::read_feed(&text)
         .map_err(|e| Error::Identity(format!("{source} is not a feed: {e}")))
 }
 

@@ -1,12 +1,28 @@
 //! Talking to remote hosts over HTTP(S): fetching a published feed, pushing the built files to
 //! a [`target::Target`] (WebDAV today), and pinging WebSub hubs.
+//!
+//! A push is given a list of [`Upload`]s (built files on disk, with their hashes) and never
+//! looks at how they were built. Its steps each have a module: [`diff`] (what changed since the
+//! last push), [`guard`] (published ids stay the same; `--take-over`), [`upload`] (the PUTs),
+//! [`record`] (the push state after each one) and [`ping`] (the WebSub hubs), run in order by
+//! [`push`].
 
 pub mod auth;
 pub mod config;
+pub mod diff;
+pub mod files;
+pub mod guard;
 pub mod http;
+pub mod ping;
 pub mod push;
+pub mod record;
 pub mod retry;
 pub mod state;
 pub mod target;
+pub mod upload;
 pub mod webdav;
 pub mod websub;
+
+pub use files::{Role, Upload};
+pub use guard::Identities;
+pub use push::{Folder, Options, Overwrite};

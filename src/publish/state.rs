@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Diagnostic, Error, Result};
 
 const HEADER: &str = "# Written by `feedwright push`: what was uploaded where, so an unchanged run\n\
-# uploads nothing. Deleting it makes the next push re-send everything (use --force if the\n\
-# files already exist remotely).\n";
+# uploads nothing. Deleting it makes the next push re-send everything (use --take-over if\n\
+# the files already exist remotely).\n";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,9 +19,9 @@ pub enum Condition {
     Any,
 }
 
-/// One file to upload.
+/// One file to upload: a single request with the whole body.
 #[derive(Debug, Clone)]
-pub struct Upload<'a> {
+pub struct Put<'a> {
     /// Name relative to the target's base, `/`-separated.
     pub name: &'a str,
     pub bytes: &'a [u8],
@@ -121,7 +121,7 @@ impl Failure {
                     "a parent folder is missing and could not be created: create it on the server or check [publish] url"
                 }
                 412 => {
-                    "the remote copy is not the one feedwright uploaded last (someone else changed it, or it already existed): look at it, then run `feedwright push --force` to overwrite it"
+                    "the remote copy is not the one feedwright uploaded last (someone else changed it, or it already existed): look at it before replacing it"
                 }
                 413 => {
                     "the file is larger than the server accepts: raise its limit (nginx: client_max_body_size)"
@@ -149,38 +149,12 @@ pub trait Target {
     fn fetch(&self, name: &str) -> Result<Option<Fetched>, Failure>;
 
     /// Stores the whole file in one request, so a reader never sees half of it.
-    fn upload(&self, upload: &Upload<'_>) -> Result<Stored, Failure>;
-}
-
-/// Content-Type for an uploaded file, by extension (spec R95).
-pub fn content_type(name: &str) -> &'static str {
-    match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("rss") => "application/rss+xml; charset=utf-8",
-        Some("atom") => "application/atom+xml",
-        Some("json") => "application/feed+json",
-        _ => "application/xml",
-    }
-}
-
-/// Whether `name` is an index listing feeds (OPML), uploaded after the feeds it lists.
-pub fn is_index(name: &str) -> bool {
-    name.ends_with(".opml")
+    fn upload(&self, put: &Put<'_>) -> Result<Stored, Failure>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_types_follow_the_extension() {
-        assert_eq!(
-            content_type("reviews.rss"),
-            "application/rss+xml; charset=utf-8"
-        );
-        assert_eq!(content_type("reviews.atom"), "application/atom+xml");
-        assert_eq!(content_type("reviews.json"), "application/feed+json");
-        assert_eq!(content_type("style.xsl"), "application/xml");
-    }
 
     #[test]
     fn only_connection_problems_5xx_and_429_are_transient() {

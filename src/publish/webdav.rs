@@ -9,7 +9,7 @@ use url::Url;
 
 use super::auth::Credentials;
 use super::http::{status_text, strong_etag};
-use super::target::{Condition, Failure, Fetched, Stored, Target, Upload};
+use super::target::{Condition, Failure, Fetched, Put, Stored, Target};
 use crate::error::Result;
 
 pub struct WebDav {
@@ -59,7 +59,7 @@ impl WebDav {
         failure
     }
 
-    fn put(&self, url: &Url, upload: &Upload<'_>) -> std::result::Result<Response, Failure> {
+    fn put(&self, url: &Url, upload: &Put<'_>) -> std::result::Result<Response, Failure> {
         let mut builder = self
             .request(Method::PUT, url)
             .header(header::CONTENT_TYPE, upload.content_type)
@@ -150,7 +150,7 @@ impl Target for WebDav {
         }
     }
 
-    fn upload(&self, upload: &Upload<'_>) -> std::result::Result<Stored, Failure> {
+    fn upload(&self, upload: &Put<'_>) -> std::result::Result<Stored, Failure> {
         let url = self.url(upload.name);
         let what = format!("PUT {url}");
         let mut response = self.put(&url, upload)?;

@@ -1,0 +1,194 @@
+//! The files a push is given: one [`Upload`] per built file, with its name, where it lies on
+//! disk and the hash of what the build wrote there. The bytes stay on disk until their own
+//! upload reads them, so a push holds one file at a time, not the whole site.
+
+use std::path::{Path, PathBuf};
+
+use super::state::hash;
+use crate::config::{Config, Format};
+use crate::error::{Error, Result};
+
+/// What a file is to the push: it decides the upload order, the identity guard and the pings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Not a feed, and nothing points at it before the feeds do (the browser stylesheet).
+    Plain,
+    /// A feed document besides the main feeds: a tag feed or an archive page.
+    Page,
+    /// A main feed file (`<feed>.rss`, `.atom`, `.json`) of the named feed.
+    Main { feed: String },
+    /// An index that lists the feeds (OPML).
+    Index,
+}
+
+impl Role {
+    /// Upload rank: plain files first, then archive pages and tag feeds, then the main feeds
+    /// (which link to both), then the indexes that list the feeds; a reader never fetches a
+    /// file that points at one not uploaded yet.
+    fn rank(&self) -> u8 {
+        match self {
+            Role::Plain => 0,
+            Role::Page => 1,
+            Role::Main { .. } => 2,
+            Role::Index => 3,
+        }
+    }
+}
+
+/// A built file to push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Name relative to the output folder and to the remote base, `/`-separated.
+    pub name: String,
+    /// Where the build wrote it.
+    pub path: PathBuf,
+    pub media_type: &'static str,
+    pub len: u64,
+    /// blake3 of the bytes the build wrote, hex (as the push state records it).
+    pub hash: String,
+    pub role: Role,
+    /// The public (`rel="self"`) URL of a feed document, the WebSub topic.
+    pub topic: Option<String>,
+}
+
+impl Upload {
+    /// A file named `name`, written at `path` with `bytes`; `format` is its feed format, if it
+    /// is a feed document. Only the hash and length of `bytes` are kept.
+    pub fn new(
+        config: &Config,
+        name: &str,
+        path: &Path,
+        bytes: &[u8],
+        format: Option<Format>,
+    ) -> Upload {
+        let main = config
+            .feeds
+            .iter()
+            .find(|f| f.formats.iter().any(|&fmt| f.file_name(fmt) == name));
+        let role = match (main, format) {
+            (Some(feed), _) => Role::Main {
+                feed: feed.name.clone(),
+            },
+            (None, Some(_)) => Role::Page,
+            (None, None) if name.ends_with(".opml") => Role::Index,
+            (None, None) => Role::Plain,
+        };
+        Upload {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            media_type: crate::media_types::content_type(name),
+            len: bytes.len() as u64,
+            hash: hash(bytes),
+            // Every feed document (main, tag, archive page) advertises the hubs.
+            topic: format
+                .and_then(|_| config.site.feeds_url.join(name).ok())
+                .map(String::from),
+            role,
+        }
+    }
+
+    /// The main feed this file belongs to.
+    pub fn feed(&self) -> Option<&str> {
+        match &self.role {
+            Role::Main { feed } => Some(feed),
+            _ => None,
+        }
+    }
+
+    /// The bytes to send, read from disk; they must still be what the build wrote.
+    pub fn read(&self) -> std::result::Result<Vec<u8>, String> {
+        let shown = crate::content::display_path(&self.path);
+        let bytes = std::fs::read(&self.path)
+            .map_err(|e| format!("cannot read {}: {e}", shown.display()))?;
+        if hash(&bytes) != self.hash {
+            return Err(format!(
+                "{} changed on disk while the push ran: run `feedwright build --push` again",
+                shown.display()
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Sorts `files` into upload order ([`Role::rank`]), by name within a rank.
+pub fn order(files: &mut [Upload]) {
+    files.sort_by(|a, b| (a.role.rank(), &a.name).cmp(&(b.role.rank(), &b.name)));
+}
+
+/// Refuses to push an output folder that does not hold what the build would write now.
+pub fn check_fresh(files: &[Upload]) -> Result<()> {
+    let mut stale: Vec<String> = files
+        .iter()
+        .filter(|f| std::fs::read(&f.path).ok().map(|b| hash(&b)).as_ref() != Some(&f.hash))
+        .map(|f| crate::content::display_path(&f.path).display().to_string())
+        .collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    stale.sort();
+    Err(Error::Publish(format!(
+        "the output folder is not what a build would write now (missing or older than the content: {}): run `feedwright build` first, or `feedwright build --push`; nothing was sent",
+        stale.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, role: Role) -> Upload {
+        Upload {
+            name: name.into(),
+            path: PathBuf::from(name),
+            media_type: crate::media_types::content_type(name),
+            len: 0,
+            hash: hash(b""),
+            role,
+            topic: None,
+        }
+    }
+
+    #[test]
+    fn main_feeds_go_after_what_they_point_at_and_before_indexes() {
+        let main = || Role::Main {
+            feed: "reviews".into(),
+        };
+        let mut files = vec![
+            file("reviews.rss", main()),
+            file("index.opml", Role::Index),
+            file("cover.jpg", Role::Plain),
+            file("tags/noir.rss", Role::Page),
+            file("podcast.atom", main()),
+            file("feed.xsl", Role::Plain),
+        ];
+        order(&mut files);
+        let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "cover.jpg",
+                "feed.xsl",
+                "tags/noir.rss",
+                "podcast.atom",
+                "reviews.rss",
+                "index.opml"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_changed_on_disk_is_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.rss");
+        std::fs::write(&path, "built").unwrap();
+        let mut f = file("a.rss", Role::Page);
+        f.path = path.clone();
+        f.hash = hash(b"built");
+        assert_eq!(f.read().unwrap(), b"built");
+        assert!(check_fresh(std::slice::from_ref(&f)).is_ok());
+        std::fs::write(&path, "edited").unwrap();
+        assert!(f.read().unwrap_err().contains("changed on disk"));
+        let e = check_fresh(&[f]).unwrap_err().to_string();
+        assert!(e.contains("a.rss") && e.contains("nothing was sent"), "{e}");
+    }
+}

@@ -1,0 +1,37 @@
+//! Recording an upload in the push state, at once: a later failure must not make the next run
+//! send this file again, and the hub pings it owes survive a crash before they are sent.
+
+use super::diff::Change;
+use super::push::Session;
+use super::state::{PendingPing, PushedFile};
+use super::target::Stored;
+use crate::error::Result;
+
+/// Records that `c` was stored, queues its pings, and saves the state.
+pub fn uploaded(s: &mut Session<'_>, c: &Change<'_>, stored: &Stored) -> Result<()> {
+    s.state.files.insert(
+        c.file.name.clone(),
+        PushedFile {
+            url: c.location.clone(),
+            // `Upload::read` checked that the bytes sent are the ones hashed.
+            blake3: c.file.hash.clone(),
+            size: c.file.len,
+            etag: stored.etag.clone(),
+            pushed_at: s.now.to_rfc3339(),
+        },
+    );
+    if let Some(topic) = c.topic() {
+        for hub in &s.hubs.urls {
+            let ping = PendingPing {
+                hub: hub.clone(),
+                topic: topic.clone(),
+            };
+            if !s.state.pending_pings.contains(&ping) {
+                s.state.pending_pings.push(ping);
+            }
+        }
+    }
+    s.state.pending_pings.sort();
+    s.state.save(s.state_file)?;
+    Ok(())
+}
