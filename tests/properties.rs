@@ -282,6 +282,11 @@ owner = { name = "Ada", email = "ada@films.example" }
     fn build_is_strict(files: &[(&str, String)]) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+        // Both source folders exist even when no file of one was generated: a missing source
+        // folder is an error, not an empty feed.
+        for folder in ["content/reviews", "content/episodes"] {
+            std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
         for (name, text) in files {
             let path = dir.path().join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

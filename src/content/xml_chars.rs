@@ -209,7 +209,7 @@ pub fn windows_1252(c: char) -> Option<char> {
 }
 
 /// Returns `text` fit for XML 1.0, and what was done. Forbidden characters are dropped; a run
-/// of them with a non-space character on both sides becomes one U+FFFD, so that dropping never
+/// of them with a letter or digit on both sides becomes one U+FFFD, so that dropping never
 /// joins two words. C1 controls are kept and counted. A text with nothing to do (nearly every
 /// one) costs one byte scan and no allocation.
 pub fn clean(text: &str) -> (Cow<'_, str>, Report) {
@@ -233,9 +233,11 @@ pub fn clean(text: &str) -> (Cow<'_, str>, Report) {
             in_run = true;
             continue;
         }
+        // Between two letters or digits, dropping would join words (`a\u{1}b`); next to a
+        // space or punctuation it would not (`Bell\u{7}"`), and nothing is put in.
         if std::mem::take(&mut in_run)
-            && !c.is_whitespace()
-            && before.is_some_and(|b| !b.is_whitespace())
+            && c.is_alphanumeric()
+            && before.is_some_and(char::is_alphanumeric)
             && let Some(out) = &mut out
         {
             out.push('\u{FFFD}');
@@ -342,9 +344,9 @@ mod tests {
             "kept 3 C1 control characters (U+0093, U+0094, U+0081), which Windows-1252 reads as “ ”: XML allows them, but in a UTF-8 file they are almost always Windows-1252 text read as Latin-1; retype them or convert the original file from Windows-1252 to UTF-8"
         );
         let (s, r) = clean("x\u{0}\u{96}");
-        assert_eq!(s, "x\u{FFFD}\u{96}");
+        assert_eq!(s, "x\u{96}");
         assert!(r.message().starts_with(
-            "dropped 1 character XML 1.0 does not allow (U+0000); where one stood between two words, U+FFFD (\u{FFFD}) keeps them apart; kept 1 C1 control character (U+0096), which Windows-1252 reads as –: XML allows it, but in a UTF-8 file it is"
+            "dropped 1 character XML 1.0 does not allow (U+0000); kept 1 C1 control character (U+0096), which Windows-1252 reads as –: XML allows it, but in a UTF-8 file it is"
         ), "{}", r.message());
     }
 
