@@ -75,7 +75,7 @@ pub fn log(ctx: &Context) -> impl FnMut(Level, &str) + '_ {
     move |level, line| match level {
         Level::Info => ctx.report.out(line),
         Level::Detail => ctx.report.detail(line),
-        Level::Warn if !ctx.report.quiet => eprintln!("warning: {line}"),
-        Level::Warn => {}
+        // Printed under --quiet too: cron must mail what went differently than asked.
+        Level::Warn => eprintln!("warning: {line}"),
     }
 }
