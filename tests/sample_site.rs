@@ -111,3 +111,63 @@ fn sample_feeds_parse_and_hold_every_sample_entry() {
             .ends_with("reel-notes-003.mp3")
     })));
 }
+
+/// Whether an external checker is present; under `FEEDWRIGHT_REQUIRE_TOOLS` (set by `.ci/run`)
+/// its absence fails the test instead of skipping it.
+fn tool_present(program: &str, probe: &[&str]) -> bool {
+    let present = std::process::Command::new(program)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("FEEDWRIGHT_REQUIRE_TOOLS").is_none(),
+            "{program} is missing and FEEDWRIGHT_REQUIRE_TOOLS is set"
+        );
+        eprintln!("SKIPPED: {program} is not installed (see the README's test section)");
+    }
+    present
+}
+
+/// Every committed XML feed is read by xmllint (libxml2's strict parser), and every feed by
+/// feedparser with `bozo = 0` and the podcast feed by podcastparser (issue 13, "done when").
+#[test]
+fn sample_feeds_pass_xmllint_feedparser_and_podcastparser() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    list_files(&repo.join("feeds"), Path::new("feeds"), &mut files);
+    let feeds: Vec<String> = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .filter(|f| f.ends_with(".rss") || f.ends_with(".atom") || f.ends_with(".json"))
+        .collect();
+    assert!(feeds.len() >= 8, "{feeds:?}");
+    if tool_present("xmllint", &["--version"]) {
+        let xml: Vec<&String> = feeds.iter().filter(|f| !f.ends_with(".json")).collect();
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .args(&xml)
+            .arg("feeds/index.opml")
+            .arg("feeds/feed.xsl")
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::text(&out));
+        assert_eq!(out.stderr, b"", "{}", common::text(&out));
+    }
+    if tool_present("python3", &["-c", "import feedparser, podcastparser"]) {
+        let out = std::process::Command::new("python3")
+            .arg("tests/tools/parse_feeds.py")
+            .args(&feeds)
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", common::text(&out));
+        assert_eq!(report.lines().count(), feeds.len(), "{report}");
+        assert!(
+            report.contains("feeds/podcast.rss: feedparser bozo=0 entries=3 podcastparser episodes=3 with_audio=3"),
+            "{report}"
+        );
+    }
+}
