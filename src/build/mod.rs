@@ -50,6 +50,7 @@ pub fn plan_with(
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     resolve::check_channels(config, &mut problems);
+    // Every later stage needs every entry to have its id.
     problems.stop_on_errors()?;
 
     let entries = resolve::links(config, &identity.items)?;
@@ -68,6 +69,7 @@ pub fn plan_with(
     for feed in &mut documents.feeds {
         problems.take_entry_problems(&mut feed.problems);
     }
+    // Nothing is staged for a build that is going to fail anyway.
     problems.stop_on_errors()?;
 
     let state_file = engine::StateFile {

@@ -108,7 +108,13 @@ pub(super) fn feeds<'a>(
         .iter()
         .map(|feed| {
             let mut problems = policy.for_feed();
-            let mut picks = pick(config, feed, items, &mut state, &mut problems);
+            let order = newest_first(config, feed, items);
+            let media = media_rules(config, feed);
+            let lengths = &mut state.media_lengths;
+            let mut picks = match feed.kind {
+                FeedKind::Podcast => episodes(feed, items, order, &media, lengths, &mut problems),
+                FeedKind::Notes => notes(items, order, media, lengths),
+            };
             if feed.limit > 0 && !feed::extras::keeps_all_items(feed) {
                 picks.truncate(feed.limit);
             }
@@ -130,17 +136,9 @@ pub(super) fn feeds<'a>(
     }
 }
 
-/// The items of `feed` (those of the feed that owns its folder), newest first, with their
-/// enclosures. Only episodes with audio go into a podcast feed (so its limit counts those);
-/// the others are left out with a warning, or are entry problems under `missing_audio =
-/// "error"`. A notes feed carries an enclosure when one resolves without asking the network.
-fn pick(
-    config: &Config,
-    feed: &FeedConfig,
-    items: &[Identified],
-    state: &mut State,
-    problems: &mut Problems,
-) -> Vec<Pick> {
+/// Where the items of `feed` (those of the feed that owns its folder) are, newest first, ties
+/// by id.
+fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec<usize> {
     let owner = owner_of(config, feed);
     let mut order: Vec<usize> = (0..items.len())
         .filter(|&at| items[at].feed == owner)
@@ -149,25 +147,45 @@ fn pick(
         let (a, b) = (&items[a], &items[b]);
         b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
     });
-    let media = media_rules(config, feed);
-    if feed.kind != FeedKind::Podcast {
-        let offline = MediaRules {
-            resolve_remote: false,
-            ..media
-        };
-        let lengths = &mut state.media_lengths;
-        return order
-            .into_iter()
-            .map(|at| Pick {
-                at,
-                enclosure: items[at]
-                    .entry
-                    .episode
-                    .as_ref()
-                    .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten()),
-            })
-            .collect();
-    }
+    order
+}
+
+/// A notes feed's items: every one, with an enclosure when one resolves without asking the
+/// network.
+fn notes(
+    items: &[Identified],
+    order: Vec<usize>,
+    media: MediaRules<'_>,
+    lengths: &mut BTreeMap<String, u64>,
+) -> Vec<Pick> {
+    let offline = MediaRules {
+        resolve_remote: false,
+        ..media
+    };
+    order
+        .into_iter()
+        .map(|at| Pick {
+            at,
+            enclosure: items[at]
+                .entry
+                .episode
+                .as_ref()
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten()),
+        })
+        .collect()
+}
+
+/// A podcast feed's items: only the episodes with audio (so its limit counts those). The others
+/// are left out with a warning, or are entry problems under `missing_audio = "error"`, as is
+/// audio that cannot be resolved.
+fn episodes(
+    feed: &FeedConfig,
+    items: &[Identified],
+    order: Vec<usize>,
+    media: &MediaRules<'_>,
+    lengths: &mut BTreeMap<String, u64>,
+    problems: &mut Problems,
+) -> Vec<Pick> {
     let skip_is_error = feed
         .podcast
         .as_ref()
@@ -176,7 +194,7 @@ fn pick(
     for at in order {
         let source = &items[at].entry.source;
         let resolved = match &items[at].entry.episode {
-            Some(ep) => media::enclosure(ep, &media, &mut state.media_lengths),
+            Some(ep) => media::enclosure(ep, media, lengths),
             None => Ok(None),
         };
         match resolved {
