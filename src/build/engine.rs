@@ -9,10 +9,13 @@
 //! - a feed whose files are only RSS and Atom renders its bodies while those files are written,
 //!   a run of items at a time, into both files at once ([`Bodies`], [`stream_files`]), so a
 //!   full feed is never whole in memory, and each part is checked as it is written;
-//! - the entries no file needs any more are freed on another core instead of on the way.
+//! - the entries no file needs (all but a feed's newest 50, say) are freed on another core as
+//!   soon as that is known, instead of held while the files are written or freed on the core
+//!   that waits for them.
 //!
 //! Nothing here decides what a file holds or whether the build fails: it hands back every
-//! file's result, and the problems of bodies it could not render, in the feeds' order.
+//! file's result, and the problems of bodies it could not render, in the feeds' order. The
+//! other stages use the cores only through order-keeping parallel maps over their items.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -69,7 +72,7 @@ pub(super) fn run(
     let kept = feeds.iter().map(|f| f.bodies_later.clone()).collect();
     let bodies = Bodies::of_feeds(config, items, kept);
     let engine = Engine { config, stage };
-    let files: Vec<FileJob<'_>> = feeds
+    let file_jobs: Vec<FileJob<'_>> = feeds
         .iter()
         .flat_map(|f| f.expanded.files())
         .map(|(doc, format, name)| FileJob { doc, format, name })
@@ -77,7 +80,7 @@ pub(super) fn run(
     let jobs = jobs(feeds, &bodies);
     let (state_staged, rendered) = rayon::join(
         || engine.stage_state(&state),
-        || engine.render_files(&files, &jobs),
+        || engine.render_files(&file_jobs, &jobs),
     );
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
     // The sources of rendered bodies (every body of a full feed) are freed on another core.

@@ -3,8 +3,8 @@
 //! (permanent ids and dates), resolve (links, enclosures, podcast channels; the state is final
 //! after it), render documents, then the engine renders, checks and stages every file and the
 //! last stage turns those into the plan's outputs. [`plan_with`] runs them in that order, in
-//! memory; [`write`] then puts the result on disk, state first. Problems found on the way are
-//! gathered in one [`Problems`](problems::Problems) list; the plan stops where a later stage
+//! memory; [`write()`] then puts the result on disk, state first. Problems found on the way are
+//! gathered in one `Problems` list (`problems.rs`); the plan stops where a later stage
 //! needs the earlier ones to have succeeded.
 //!
 //! Files: `plan` (the types handed to callers), `problems`, one file per stage (`gather`,

@@ -30,7 +30,7 @@ pub struct OutputFile {
 
 impl OutputFile {
     /// The file's bytes: the plan's, or, for a file not held, the file in place once
-    /// [`write`](super::write) has run.
+    /// [`write`](fn@super::write) has run.
     pub fn read(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
         match &self.bytes {
             Some(b) => Ok(std::borrow::Cow::Borrowed(b.as_bytes())),
@@ -44,12 +44,12 @@ impl OutputFile {
 /// What a staging plan ([`PlanOptions::stage`]) did with an output file.
 #[derive(Debug, Default)]
 pub enum Staged {
-    /// Nothing yet: [`write`](super::write) compares and writes it.
+    /// Nothing yet: [`write`](fn@super::write) compares and writes it.
     #[default]
     No,
     /// The file on disk already holds these bytes.
     Unchanged,
-    /// Written and synced to a temp file in the same folder, which [`write`](super::write)
+    /// Written and synced to a temp file in the same folder, which [`write`](fn@super::write)
     /// renames into place (taking it out); dropped (a failed build), the temp file is removed.
     Written(std::sync::Mutex<Option<tempfile::TempPath>>),
 }
@@ -77,7 +77,7 @@ pub struct Plan {
     /// Entries left out under `--keep-going`, with why; the build still fails at the end.
     pub skipped: Vec<Diagnostic>,
     /// The state file of a staging plan ([`PlanOptions::stage`]), written while the feeds were
-    /// rendered; [`write`](super::write) renames it into place before any feed.
+    /// rendered; [`write`](fn@super::write) renames it into place before any feed.
     pub state_staged: Staged,
 }
 
@@ -109,8 +109,8 @@ pub struct PlanOptions {
     pub allow_id_changes: bool,
     /// Write each changed output to a temp file next to it as soon as it is rendered and
     /// checked, on the core that rendered it, while other files are still being rendered;
-    /// [`write`](super::write) then only renames them, after the state. Nothing is visible
-    /// before [`write`](super::write), and a failed plan removes its temp files. Only for a
+    /// [`write`](fn@super::write) then only renames them, after the state. Nothing is visible
+    /// before [`write`](fn@super::write), and a failed plan removes its temp files. Only for a
     /// caller that holds the run lock and writes the plan (`build`, `serve`).
     pub stage: bool,
 }

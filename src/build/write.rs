@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::identity;
 
-/// What [`write`] changed on disk.
+/// What [`write()`] changed on disk.
 #[derive(Debug, Default)]
 pub struct Written<'a> {
     /// The plan's outputs that were written (borrowed: a full feed is ~100 MB).
