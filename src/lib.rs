@@ -2,8 +2,9 @@
 //! episode notes, with ids and dates that never churn.
 //!
 //! Data flows one way: [`config`] -> [`content`] -> [`identity`] -> [`feed`] -> [`output`].
-//! [`pipeline`] runs those stages in order; [`cli`] turns command lines into pipeline calls.
+//! [`build`] runs those stages in order; [`cli`] turns command lines into build calls.
 
+pub mod build;
 pub mod cli;
 pub mod config;
 pub mod content;

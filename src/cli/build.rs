@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use super::Context;
+use crate::build;
 use crate::error::Result;
-use crate::pipeline;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,17 +29,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
     let spinner = ctx.report.spinner("reading and rendering the feeds");
-    let options = pipeline::PlanOptions {
+    let options = build::PlanOptions {
         keep_going: args.keep_going,
         stage: true,
         ..Default::default()
     };
-    let plan = pipeline::plan_with(&config, ctx.now, options);
+    let plan = build::plan_with(&config, ctx.now, options);
     spinner.finish_and_clear();
-    let mut plan = plan?;
+    let plan = plan?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
-    let written = pipeline::write(&config, &plan)?;
+    let written = build::write(&config, &plan)?;
     for f in &written.changed {
         ctx.report.out(format_args!(
             "wrote {}",
@@ -67,14 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         };
         super::push::publish(ctx, &config, &plan, &opts)?;
     }
-    // Everything is on disk. A full build holds hundreds of MB in small allocations; freeing
-    // them one by one took a twentieth of the run on one core, and the process ends here: the
-    // system takes the memory back at once.
-    drop(written);
-    let skipped = std::mem::take(&mut plan.skipped);
-    std::mem::forget(plan);
-    if !skipped.is_empty() {
-        return Err(crate::error::Error::Skipped(skipped));
-    }
+    // Everything is on disk: the process ends next.
+    plan.finish()?;
     Ok(ExitCode::SUCCESS)
 }

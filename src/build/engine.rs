@@ -1,0 +1,560 @@
+//! The engine room: how the last stage's work is spread over the cores. Every other stage
+//! says *what* to build; this file alone decides *where and when* the files are rendered,
+//! checked and staged. [`run`] is its one entry point.
+//!
+//! Why it is this involved: a full build is bound by rendering and by the disk, and a few large
+//! files (a feed of every review, in RSS and Atom) dwarf the rest. So
+//! - every file is rendered, checked and staged on its own core, the largest started first on
+//!   different cores ([`largest_apart`]), while the state file is staged alongside;
+//! - a feed whose files are only RSS and Atom renders its bodies while those files are written,
+//!   a run of items at a time, into both files at once ([`Bodies`], [`stream_files`]), so a
+//!   full feed is never whole in memory, and each part is checked as it is written;
+//! - the entries no file needs (all but a feed's newest 50, say) are freed on another core as
+//!   soon as that is known, instead of held while the files are written or freed on the core
+//!   that waits for them.
+//!
+//! Nothing here decides what a file holds or whether the build fails: it hands back every
+//! file's result, and the problems of bodies it could not render, in the feeds' order. The
+//! other stages use the cores only through order-keeping parallel maps over their items.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::plan::Staged;
+use super::render::{Body, FeedDocs, render_body};
+use super::resolve::FinalState;
+use crate::config::{Config, Format};
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed::{self, FeedDoc, FeedItem, check::check_feed};
+use crate::identity::{Identified, State};
+
+/// The state a staging plan writes next to the state file while the feeds render.
+pub(super) struct StateFile<'a> {
+    pub new: &'a FinalState,
+    pub previous: Option<&'a State>,
+}
+
+/// What [`run`] did.
+pub(super) struct Finished {
+    /// The state file, staged (or not: see [`Staged`]).
+    pub state_staged: Result<Staged>,
+    /// Each feed's files as rendered and checked, in the order of its
+    /// [`files`](feed::extras::Expanded::files).
+    pub files: Vec<Vec<RenderedFile>>,
+    /// Bodies rendered late that could not be (a source changed while the build ran).
+    pub body_problems: Vec<Diagnostic>,
+}
+
+/// One output file as rendered and checked (and, in a staging plan, staged).
+pub(super) struct RenderedFile {
+    /// `None` when it went straight to its temp file ([`stream_file`]).
+    pub bytes: Option<String>,
+    pub len: u64,
+    /// What the output check found wrong; such a file is never staged.
+    pub violations: Vec<String>,
+    pub staged: Result<Staged>,
+}
+
+/// Renders, checks and (with `stage`) stages every file of `feeds`, and the state file beside
+/// them. `items` are the identified entries the feeds' `bodies_later` point into: those are
+/// kept for the bodies rendered while writing, the rest freed on another core.
+pub(super) fn run(
+    config: &Config,
+    stage: bool,
+    state: StateFile<'_>,
+    feeds: &[FeedDocs<'_>],
+    items: Vec<Identified>,
+) -> Finished {
+    let kept = feeds.iter().map(|f| f.bodies_later.clone()).collect();
+    let bodies = Bodies::of_feeds(config, items, kept);
+    let engine = Engine { config, stage };
+    let file_jobs: Vec<FileJob<'_>> = feeds
+        .iter()
+        .flat_map(|f| f.expanded.files())
+        .map(|(doc, format, name)| FileJob { doc, format, name })
+        .collect();
+    let jobs = jobs(feeds, &bodies);
+    let (state_staged, rendered) = rayon::join(
+        || engine.stage_state(&state),
+        || engine.render_files(&file_jobs, &jobs),
+    );
+    let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
+    // The sources of rendered bodies (every body of a full feed) are freed on another core.
+    let sources: Vec<_> = bodies.into_iter().flatten().map(|b| b.sources).collect();
+    rayon::spawn(move || drop(sources));
+    let mut rendered = rendered.into_iter();
+    let files = feeds
+        .iter()
+        .map(|f| rendered.by_ref().take(f.expanded.files().count()).collect())
+        .collect();
+    Finished {
+        state_staged,
+        files,
+        body_problems,
+    }
+}
+
+/// One file to render: a document in one format.
+struct FileJob<'d> {
+    doc: &'d FeedDoc,
+    format: Format,
+    name: &'d str,
+}
+
+/// What one core takes on at a time: one file, or every file of a feed whose bodies are
+/// rendered as they are written (the files of a feed are next to each other).
+struct Job<'b> {
+    files: Range<usize>,
+    bodies: Option<&'b Bodies<'b>>,
+}
+
+fn jobs<'b>(feeds: &[FeedDocs<'_>], bodies: &'b [Option<Bodies<'b>>]) -> Vec<Job<'b>> {
+    let mut jobs = Vec::new();
+    let mut at = 0;
+    for (feed, bodies) in feeds.iter().zip(bodies) {
+        let end = at + feed.expanded.files().count();
+        match bodies {
+            Some(bodies) => jobs.push(Job {
+                files: at..end,
+                bodies: Some(bodies),
+            }),
+            None => jobs.extend((at..end).map(|k| Job {
+                files: k..k + 1,
+                bodies: None,
+            })),
+        }
+        at = end;
+    }
+    jobs
+}
+
+struct Engine<'a> {
+    config: &'a Config,
+    /// Write each file to its temp file as soon as it is rendered (see `PlanOptions::stage`).
+    stage: bool,
+}
+
+impl Engine<'_> {
+    /// The state is final: a staging plan writes it (to its temp file) while the feeds render.
+    fn stage_state(&self, state: &StateFile<'_>) -> Result<Staged> {
+        if !self.stage {
+            return Ok(Staged::No);
+        }
+        if state.previous == Some(&**state.new) {
+            return Ok(Staged::Unchanged);
+        }
+        let text = state.new.to_toml();
+        crate::output::stage_if_changed(&self.config.site.state_file, text.as_bytes())
+            .map(Staged::from_temp)
+    }
+
+    /// Every job on every core, the largest first; the results in the files' order.
+    fn render_files(&self, files: &[FileJob<'_>], jobs: &[Job<'_>]) -> Vec<RenderedFile> {
+        let sizes: Vec<usize> = jobs
+            .iter()
+            .map(|job| match job.bodies {
+                Some(bodies) => bodies.size() * job.files.len(),
+                None => files[job.files.clone()]
+                    .iter()
+                    .map(|f| f.doc.items.iter().map(|i| i.html.len()).sum::<usize>())
+                    .sum(),
+            })
+            .collect();
+        let mut rendered: Vec<(usize, Vec<RenderedFile>)> = largest_apart(&sizes)
+            .into_par_iter()
+            .map(|at| {
+                let job = &jobs[at];
+                let files = &files[job.files.clone()];
+                let done = match job.bodies {
+                    Some(bodies) => self.render_together(files, bodies),
+                    None => files.iter().map(|f| self.render_one(f)).collect(),
+                };
+                (at, done)
+            })
+            .collect();
+        rendered.sort_by_key(|(at, _)| *at);
+        rendered.into_iter().flat_map(|(_, files)| files).collect()
+    }
+
+    /// One file rendered (streamed to its temp file when it can be), checked and staged.
+    fn render_one(&self, file: &FileJob<'_>) -> RenderedFile {
+        let path = self.config.site.output_dir.join(file.name);
+        if self.stage
+            && let Some(streamed) = stream_file(file.doc, file.format, &path)
+        {
+            return streamed;
+        }
+        let bytes = feed::render(file.doc, file.format);
+        // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
+        // file that fails the check is never renamed into place (its temp file is dropped).
+        let (violations, staged) = rayon::join(
+            || check_feed(file.format, &bytes),
+            || -> Result<Staged> {
+                if !self.stage {
+                    return Ok(Staged::No);
+                }
+                crate::output::stage_if_changed(&path, bytes.as_bytes()).map(Staged::from_temp)
+            },
+        );
+        let staged = if violations.is_empty() {
+            staged
+        } else {
+            Ok(Staged::No)
+        };
+        RenderedFile {
+            len: bytes.len() as u64,
+            bytes: Some(bytes),
+            violations,
+            staged,
+        }
+    }
+
+    /// The files of a feed whose bodies are rendered as they are written: streamed together,
+    /// or, when they cannot be given in parts, each written whole from a document with every
+    /// body.
+    fn render_together(&self, files: &[FileJob<'_>], bodies: &Bodies<'_>) -> Vec<RenderedFile> {
+        let doc = files[0].doc;
+        let fill = |at, items: &[FeedItem]| Cow::Owned(bodies.fill(at, items));
+        if self.stage {
+            let targets: Vec<(Format, PathBuf)> = files
+                .iter()
+                .map(|f| (f.format, self.config.site.output_dir.join(f.name)))
+                .collect();
+            if let Some(streamed) = stream_files(doc, &targets, fill) {
+                return streamed;
+            }
+        }
+        let full = FeedDoc {
+            items: bodies.fill(0, &doc.items),
+            ..doc.clone()
+        };
+        files
+            .iter()
+            .map(|f| {
+                self.render_one(&FileJob {
+                    doc: &full,
+                    format: f.format,
+                    name: f.name,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The order to render files of these sizes in, so that the largest start first on different
+/// cores: a parallel iterator splits its items in halves, one half per core, so the largest go
+/// first in alternate halves (sorted by size, then dealt out). Results are put back in the
+/// files' own order afterwards.
+fn largest_apart(sizes: &[usize]) -> Vec<usize> {
+    let mut by_size: Vec<usize> = (0..sizes.len()).collect();
+    by_size.sort_by_key(|&at| std::cmp::Reverse(sizes[at]));
+    let dealt = by_size
+        .iter()
+        .step_by(2)
+        .chain(by_size.iter().skip(1).step_by(2));
+    dealt.copied().collect()
+}
+
+/// One file being streamed to its temp file: each part checked as it comes, and staged.
+struct FileStream {
+    check: feed::check::StreamCheck,
+    stage: crate::output::StagedStream,
+    write_error: Option<Error>,
+}
+
+impl FileStream {
+    /// `None` for a format that cannot be checked in parts, or an old file that cannot be read
+    /// (the whole-file path reports it).
+    fn new(format: Format, path: &Path) -> Option<Self> {
+        Some(FileStream {
+            check: feed::check::StreamCheck::new(format)?,
+            stage: crate::output::StagedStream::new(path).ok()?,
+            write_error: None,
+        })
+    }
+
+    fn part(&mut self, part: &[u8]) {
+        self.check.part(part);
+        if self.write_error.is_none()
+            && let Err(e) = self.stage.put(part)
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    fn finish(self) -> RenderedFile {
+        let len = self.stage.len();
+        let violations = self.check.finish();
+        let staged = match self.write_error {
+            Some(e) => Err(e),
+            // A file that fails the check is never renamed into place.
+            None if !violations.is_empty() => Ok(Staged::No),
+            None => self.stage.finish().map(Staged::from_temp),
+        };
+        RenderedFile {
+            bytes: None,
+            len,
+            violations,
+            staged,
+        }
+    }
+}
+
+/// Renders an RSS or Atom file straight into its temp file, checking each part as it comes
+/// (see [`feed::render_into`]), so that a full feed is never whole in memory. `None` when it
+/// cannot be given in parts (JSON, or a renderer that refused): the caller renders it whole.
+fn stream_file(doc: &FeedDoc, format: Format, path: &Path) -> Option<RenderedFile> {
+    let mut file = FileStream::new(format, path)?;
+    // Dropping an unfinished stream removes its temp file.
+    feed::render_into(doc, format, &mut |part| file.part(part)).then(|| file.finish())
+}
+
+/// [`stream_file`] for several files of one document at once, the items filled in by `fill`
+/// as they are written (see [`feed::render_all_into`]).
+fn stream_files<'d>(
+    doc: &'d FeedDoc,
+    targets: &[(Format, PathBuf)],
+    fill: impl Fn(usize, &'d [FeedItem]) -> Cow<'d, [FeedItem]> + Sync,
+) -> Option<Vec<RenderedFile>> {
+    let mut files = targets
+        .iter()
+        .map(|(format, path)| FileStream::new(*format, path))
+        .collect::<Option<Vec<_>>>()?;
+    let formats: Vec<Format> = targets.iter().map(|(f, _)| *f).collect();
+    let mut parts: Vec<_> = files
+        .iter_mut()
+        .map(|file| move |part: &[u8]| file.part(part))
+        .collect();
+    let mut sinks: Vec<feed::Sink<'_>> = parts.iter_mut().map(|p| p as feed::Sink<'_>).collect();
+    let complete = feed::render_all_into(doc, &formats, fill, &mut sinks);
+    drop(sinks);
+    drop(parts);
+    // Each file's last flush and sync (waiting on the disk) side by side.
+    complete.then(|| files.into_par_iter().map(FileStream::finish).collect())
+}
+
+/// The bodies of a feed's items, rendered while its files are written, a run of items at a
+/// time (see [`feed::render_all_into`]), instead of all of them before: a full feed holds a
+/// few runs of rendered bodies, not every one.
+struct Bodies<'a> {
+    config: &'a Config,
+    /// The source of each item of the feed's document, in its order.
+    sources: Vec<Arc<Identified>>,
+    /// What could not be rendered, by item: reported once every file is written (the build
+    /// then fails, and the files written are thrown away).
+    problems: Mutex<Vec<(usize, Vec<Diagnostic>)>>,
+}
+
+impl<'a> Bodies<'a> {
+    /// The bodies of each feed that renders them later (`kept`: where its items are in
+    /// `items`, in its order). Only those entries are kept (shared by feeds of one source
+    /// folder); every other one (all but a feed's newest 50, say) is freed now, on another
+    /// core, instead of being held while the files are written.
+    fn of_feeds(
+        config: &'a Config,
+        items: Vec<Identified>,
+        kept: Vec<Option<Vec<usize>>>,
+    ) -> Vec<Option<Self>> {
+        let mut pool: Vec<Option<Identified>> = items.into_iter().map(Some).collect();
+        let mut shared: Vec<Option<Arc<Identified>>> = vec![None; pool.len()];
+        let bodies = kept
+            .into_iter()
+            .map(|kept| {
+                let sources = kept?
+                    .into_iter()
+                    .map(|i| {
+                        let entry = shared[i].get_or_insert_with(|| {
+                            Arc::new(pool[i].take().expect("taken once, then shared"))
+                        });
+                        Arc::clone(entry)
+                    })
+                    .collect();
+                Some(Bodies::new(config, sources))
+            })
+            .collect();
+        rayon::spawn(move || drop(pool));
+        bodies
+    }
+
+    fn new(config: &'a Config, sources: Vec<Arc<Identified>>) -> Self {
+        Bodies {
+            config,
+            sources,
+            problems: Mutex::default(),
+        }
+    }
+
+    /// `items`, from the `at`-th item of the document on, with their bodies and summaries.
+    fn fill(&self, at: usize, items: &[FeedItem]) -> Vec<FeedItem> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(k, item)| {
+                let mut full = item.clone();
+                match render_body(self.config, &self.sources[at + k], &item.link) {
+                    Ok(Body { html, summary }) => {
+                        full.html = html;
+                        full.summary = summary;
+                    }
+                    Err(problems) => {
+                        if let Ok(mut all) = self.problems.lock() {
+                            all.push((at + k, problems));
+                        }
+                    }
+                }
+                full
+            })
+            .collect()
+    }
+
+    /// The size of the sources held (zero for a feed whose bodies are read again as needed): a
+    /// hint at how long the feed's files take.
+    fn size(&self) -> usize {
+        self.sources.iter().map(|s| s.entry.body.len()).sum()
+    }
+
+    /// What could not be rendered, in the items' order, each item once.
+    fn problems(&self) -> Vec<Diagnostic> {
+        let mut problems = match self.problems.lock() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        problems.sort_by_key(|(at, _)| *at);
+        problems.dedup_by_key(|(at, _)| *at);
+        problems.into_iter().flat_map(|(_, d)| d).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content;
+    use url::Url;
+
+    #[test]
+    fn feeds_of_one_folder_share_the_entries_they_keep_and_the_rest_is_let_go() {
+        let config = Config::parse(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://films.example/\"\n\n[[feed]]\nname = \"r\"\ntitle = \"R\"\ndescription = \"D\"\nsource = \"content\"\nlink = \"r/{slug}/\"\n",
+            std::path::Path::new("/site/config.toml"),
+        )
+        .unwrap();
+        let items: Vec<Identified> = (0..3)
+            .map(|i| {
+                let text = format!(
+                    "+++\ntitle = \"Film {i}\"\ndate = \"2026-01-0{}\"\n+++\nBody {i}.\n",
+                    i + 1
+                );
+                let source = format!("content/{i}.md");
+                let (entry, _) = content::source::parse_entry(
+                    text.as_bytes(),
+                    std::path::Path::new(&source),
+                    &source,
+                    content::source::BodyKind::Markdown,
+                    config.site.timezone,
+                )
+                .unwrap();
+                let date = entry.date.unwrap();
+                Identified {
+                    feed: "r".into(),
+                    entry,
+                    id: format!("urn:x:{i}"),
+                    published: date,
+                    updated: date,
+                }
+            })
+            .collect();
+        let bodies = Bodies::of_feeds(&config, items, vec![Some(vec![2, 0]), None, Some(vec![0])]);
+        assert!(bodies[1].is_none());
+        let (first, last) = (bodies[0].as_ref().unwrap(), bodies[2].as_ref().unwrap());
+        assert_eq!(first.sources[0].id, "urn:x:2");
+        assert_eq!(first.sources[1].id, "urn:x:0");
+        assert!(
+            std::sync::Arc::ptr_eq(&first.sources[1], &last.sources[0]),
+            "shared, not copied"
+        );
+        assert_eq!(first.size(), "Body 2.\n".len() + "Body 0.\n".len());
+    }
+
+    /// A body rendered late whose source changed since it was read: reported once, by file,
+    /// however many times it is filled in (a refused stream fills every body again).
+    #[test]
+    fn a_source_changed_before_its_body_is_rendered_is_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        let config = Config::parse(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://films.example/\"\n\n[[feed]]\nname = \"r\"\ntitle = \"R\"\ndescription = \"D\"\nsource = \"content\"\nlink = \"r/{slug}/\"\n",
+            &config_path,
+        )
+        .unwrap();
+        let folder = dir.path().join("content");
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("heat.md");
+        std::fs::write(
+            &file,
+            "+++\ntitle = \"Heat\"\ndate = \"2026-01-01\"\n+++\nA heist.\n",
+        )
+        .unwrap();
+        let collected = content::collect(&folder, dir.path(), config.site.timezone, false);
+        let entry = collected.entries.into_iter().next().unwrap();
+        assert!(entry.body.is_empty(), "read again when rendered");
+        let date = entry.date.unwrap();
+        let source = Identified {
+            feed: "r".into(),
+            entry,
+            id: "tag:films.example,2026:r/heat".into(),
+            published: date,
+            updated: date,
+        };
+        let item = FeedItem {
+            id: source.id.clone(),
+            atom_id: source.id.clone(),
+            title: "Heat".into(),
+            link: Url::parse("https://films.example/r/heat/").unwrap(),
+            published: date,
+            updated: date,
+            author: None,
+            summary: String::new(),
+            html: String::new(),
+            tags: Vec::new(),
+            enclosure: None,
+            episode: None,
+        };
+        let bodies = Bodies::new(&config, vec![std::sync::Arc::new(source.clone())]);
+        let filled = bodies.fill(0, std::slice::from_ref(&item));
+        assert_eq!(filled[0].html, "<p>A heist.</p>\n");
+        assert_eq!(filled[0].summary, "A heist.");
+        assert!(bodies.problems().is_empty());
+
+        std::fs::write(
+            &file,
+            "+++\ntitle = \"Heat\"\ndate = \"2026-01-01\"\n+++\nA robbery.\n",
+        )
+        .unwrap();
+        bodies.fill(0, std::slice::from_ref(&item));
+        bodies.fill(0, std::slice::from_ref(&item));
+        let problems = bodies.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let shown = problems[0].to_string();
+        assert!(
+            shown.contains("heat.md") && shown.contains("changed while the build was running"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_largest_files_go_to_different_halves() {
+        // reviews.rss, reviews.atom, episodes.rss, episodes.atom
+        let order = largest_apart(&[84, 83, 4, 3]);
+        assert_eq!(order, [0, 2, 1, 3]);
+        let (left, right) = order.split_at(2);
+        assert!(left.contains(&0) && right.contains(&1));
+        let mut every = largest_apart(&[1, 9, 5, 7, 3]);
+        every.sort();
+        assert_eq!(every, [0, 1, 2, 3, 4], "each file once");
+        assert!(largest_apart(&[]).is_empty());
+    }
+}

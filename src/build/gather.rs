@@ -1,0 +1,141 @@
+//! The first two stages of a build: [`gather`] reads the previous state and every source
+//! folder (each file read and parsed on every core, see [`content::collect`]); [`parse`] sorts
+//! what was read into the publishable entries of the feed that owns each file. Nothing here
+//! gives ids or renders anything.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+
+use super::problems::Problems;
+use crate::config::{Config, FeedConfig};
+use crate::content::{self, Entry};
+use crate::error::{Diagnostic, Result};
+use crate::feed;
+use crate::identity::{self, State};
+
+/// What was on disk when the build started.
+pub(super) struct Gathered {
+    /// The state file's records, if there is one.
+    pub previous_state: Option<State>,
+    /// Each distinct source folder's parsed files.
+    pub sources: HashMap<PathBuf, content::Collected>,
+}
+
+/// Reads the state file and every source folder.
+pub(super) fn gather(config: &Config) -> Result<Gathered> {
+    // The state file is parsed while the sources are read: neither needs the other.
+    let (previous_state, sources) = rayon::join(
+        || identity::load_state(&config.site.state_file),
+        || collect_sources(config),
+    );
+    Ok(Gathered {
+        previous_state: previous_state?,
+        sources,
+    })
+}
+
+/// Every distinct source folder's entries, read in parallel (see [`content::collect`]).
+fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
+    let mut folders: Vec<&PathBuf> = config.feeds.iter().map(|f| &f.source).collect();
+    folders.sort();
+    folders.dedup();
+    let roots = content::Roots::new(&config.root, &config.site.extra_roots);
+    folders
+        .into_par_iter()
+        .map(|folder| {
+            // A feed without a limit renders every body: keep them rather than read them twice.
+            let keep_bodies = config
+                .feeds
+                .iter()
+                .any(|f| &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)));
+            let collected = content::collect_within(
+                folder,
+                &config.root,
+                &roots,
+                config.site.timezone,
+                keep_bodies,
+            );
+            (folder.clone(), collected)
+        })
+        .collect()
+}
+
+/// The sources sorted out by feed, ready for ids.
+pub(super) struct Parsed {
+    /// Each publishable entry (no draft, nothing dated in the future) with the name of the
+    /// feed that owns its file (see [`owner_of`]).
+    pub publishable: Vec<(String, Entry)>,
+    /// The state key of every source file found, valid or not.
+    pub present: BTreeSet<String>,
+}
+
+/// The name of the feed that owns `feed`'s entries. Feeds that share a source folder share its
+/// entries (a notes feed and a podcast feed of the same episodes): each file is one entry with
+/// one id, owned by the first such feed.
+pub(super) fn owner_of<'a>(config: &'a Config, feed: &'a FeedConfig) -> &'a str {
+    config
+        .feeds
+        .iter()
+        .find(|f| f.source == feed.source)
+        .map_or(&feed.name, |f| &f.name)
+}
+
+/// Sorts each folder's files into the entries of the feed that owns them, reporting what could
+/// not be parsed (an entry problem: see [`Problems::entry_problem`]) and any file that two
+/// feeds' folders both hold.
+pub(super) fn parse(
+    config: &Config,
+    mut sources: HashMap<PathBuf, content::Collected>,
+    now: DateTime<FixedOffset>,
+    problems: &mut Problems,
+) -> Parsed {
+    let mut present = BTreeSet::new();
+    let mut publishable =
+        Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
+    for feed in &config.feeds {
+        // Taken by the folder's first feed, its owner.
+        let Some(collected) = sources.remove(&feed.source) else {
+            continue;
+        };
+        collected
+            .errors
+            .into_iter()
+            .for_each(|e| problems.entry_problem(e));
+        problems.warnings.extend(collected.warnings);
+        // Files that failed to parse are present too: not to be taken for vanished ones.
+        for key in collected.found {
+            if !present.insert(key.clone()) {
+                problems.error(Diagnostic::new(
+                    &key,
+                    None,
+                    format!("is under the source folders of two feeds (`{}` and another); give feeds the same source or folders that do not nest", feed.name),
+                ));
+            }
+        }
+        for entry in collected.entries {
+            if entry.tags.len() > config.site.max_tags_per_entry {
+                problems.entry_problem(Diagnostic::new(
+                    &entry.source,
+                    None,
+                    format!(
+                        "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
+                        entry.tags.len(),
+                        config.site.max_tags_per_entry
+                    ),
+                ));
+                continue;
+            }
+            let future = entry.date.is_some_and(|d| d > now);
+            if !entry.draft && !future {
+                publishable.push((feed.name.clone(), entry));
+            }
+        }
+    }
+    Parsed {
+        publishable,
+        present,
+    }
+}

@@ -1,0 +1,119 @@
+//! The identify stage: the site id, then every publishable entry's permanent id and dates from
+//! the previous state (see [`identity::assign`]), and the guard that refuses a build whose
+//! published ids would change because the state file is gone. Ids and dates are fixed here;
+//! later stages only read them.
+
+use chrono::{DateTime, Datelike, FixedOffset};
+
+use super::gather::Parsed;
+use super::problems::Problems;
+use crate::config::Config;
+use crate::content;
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed;
+use crate::identity::compare::PlannedEntry;
+use crate::identity::{self, Identified, State};
+
+/// Every publishable entry with its id and dates, and the state that records them.
+pub(super) struct Identity {
+    /// The id every entry id and feed id derives from.
+    pub site_id: String,
+    /// In the order of the parsed entries.
+    pub items: Vec<Identified>,
+    /// The new state; the resolve stage still records media lengths and podcast guids in it.
+    pub state: State,
+}
+
+/// The site id: `[site] id`, else the previous state's, else one derived from the host (with a
+/// warning saying how to pin it).
+pub(super) fn site_id(
+    config: &Config,
+    previous: Option<&State>,
+    now: DateTime<FixedOffset>,
+    problems: &mut Problems,
+) -> String {
+    match (&config.site.id, previous) {
+        (Some(id), _) => id.clone(),
+        (None, Some(state)) => state.site_id.clone(),
+        (None, None) => {
+            let host = config.site.base_url.host_str().unwrap_or("");
+            problems.warn(Diagnostic::new(
+                &config.path,
+                None,
+                format!(
+                    "[site] id is not set: ids are derived from the host `{host}` and recorded in the state file; pin it with `id = \"tag:{host},{}:\"` under [site]",
+                    now.year()
+                ),
+            ));
+            identity::site_id_from_host(&config.site.base_url)
+        }
+    }
+}
+
+/// Gives every publishable entry its id and dates. Entries that cannot get one (a duplicate
+/// `id` key, say) are errors; what changed since the last build (renames) becomes notes.
+pub(super) fn identify(
+    site_id: String,
+    previous: Option<&State>,
+    parsed: Parsed,
+    now: DateTime<FixedOffset>,
+    problems: &mut Problems,
+) -> Identity {
+    // The previous state itself, not a copy (11,000 records are megabytes).
+    let fresh_state;
+    let base_state = match previous {
+        Some(state) => state,
+        None => {
+            fresh_state = State::new(site_id.clone());
+            &fresh_state
+        }
+    };
+    let assigned = identity::assign(
+        &site_id,
+        base_state,
+        parsed.publishable,
+        &parsed.present,
+        now,
+    );
+    problems.errors.extend(assigned.errors);
+    problems.notes.extend(assigned.notes);
+    Identity {
+        site_id,
+        items: assigned.items,
+        state: assigned.state,
+    }
+}
+
+/// With the state file gone, ids are derived again; entries renamed since the feeds in the
+/// output folder were built would get new ids. That cannot be recovered silently: say which,
+/// and how to keep the published ids.
+pub(super) fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Result<()> {
+    let mut lines = Vec::new();
+    for feed in &config.feeds {
+        for &format in &feed.formats {
+            let path = config.site.output_dir.join(feed.file_name(format));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(published) = feed::read::parse_published(&text) else {
+                continue;
+            };
+            let shown = content::display_path(&path);
+            for (title, old, new) in identity::compare::compare(entries, &published).id_changes {
+                lines.push(format!(
+                    "  \"{title}\" is {old} in {}; it would become {new}",
+                    shown.display()
+                ));
+            }
+            if !lines.is_empty() {
+                return Err(Error::Identity(format!(
+                    "the state file {} is missing and some published ids would change:\n{}\nrestore the state file, or keep the published ids with `feedwright adopt-ids {}`",
+                    content::display_path(&config.site.state_file).display(),
+                    lines.join("\n"),
+                    shown.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

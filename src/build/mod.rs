@@ -1,0 +1,98 @@
+//! A build as an ordered list of stages, each a function from plain data to plain data:
+//! gather (read the state and the sources), parse (sort the entries out by feed), identify
+//! (permanent ids and dates), resolve (links, enclosures, podcast channels; the state is final
+//! after it), render documents, then the engine renders, checks and stages every file and the
+//! last stage turns those into the plan's outputs. [`plan_with`] runs them in that order, in
+//! memory; [`write()`] then puts the result on disk, state first. Problems found on the way are
+//! gathered in one `Problems` list (`problems.rs`); the plan stops where a later stage
+//! needs the earlier ones to have succeeded.
+//!
+//! Files: `plan` (the types handed to callers), `problems`, one file per stage (`gather`,
+//! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores)
+//! and `write`.
+
+mod engine;
+mod gather;
+mod identify;
+mod plan;
+mod problems;
+mod render;
+mod resolve;
+mod stage;
+mod write;
+
+use chrono::{DateTime, FixedOffset};
+
+pub use plan::{OutputFile, Plan, PlanOptions, Staged};
+pub use resolve::{feed_url, item_url};
+pub use write::{Written, write};
+
+use crate::config::Config;
+use crate::error::Result;
+use problems::Problems;
+
+/// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
+/// fails the whole plan.
+pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
+    plan_with(config, now, PlanOptions::default())
+}
+
+/// [`plan`] with options.
+pub fn plan_with(
+    config: &Config,
+    now: DateTime<FixedOffset>,
+    options: PlanOptions,
+) -> Result<Plan> {
+    let mut problems = Problems::new(options.keep_going);
+    let gathered = gather::gather(config)?;
+    let previous_state = gathered.previous_state;
+    let site_id = identify::site_id(config, previous_state.as_ref(), now, &mut problems);
+    let parsed = gather::parse(config, gathered.sources, now, &mut problems);
+    let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
+    resolve::check_channels(config, &mut problems);
+    // Every later stage needs every entry to have its id.
+    problems.stop_on_errors()?;
+
+    let entries = resolve::links(config, &identity.items)?;
+    if previous_state.is_none() && !options.allow_id_changes {
+        identify::guard_lost_state(config, &entries)?;
+    }
+    if options.stage {
+        // Leftovers of a killed run; ours are made below (the caller holds the run lock).
+        stage::clean_leftovers(config);
+    }
+    let resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
+    let state = resolved.state;
+
+    let mut documents =
+        render::documents(config, &identity.site_id, resolved.feeds, &identity.items)?;
+    for feed in &mut documents.feeds {
+        problems.take_entry_problems(&mut feed.problems);
+    }
+    // Nothing is staged for a build that is going to fail anyway.
+    problems.stop_on_errors()?;
+
+    let state_file = engine::StateFile {
+        new: &state,
+        previous: previous_state.as_ref(),
+    };
+    let finished = engine::run(
+        config,
+        options.stage,
+        state_file,
+        &documents.feeds,
+        identity.items,
+    );
+    let outputs = stage::outputs(config, documents, finished, &mut problems)?;
+
+    Ok(Plan {
+        outputs: outputs.files,
+        entries,
+        state: state.into_inner(),
+        previous_state,
+        warnings: problems.warnings,
+        notes: problems.notes,
+        skipped: problems.skipped,
+        state_staged: outputs.state_staged,
+    })
+}

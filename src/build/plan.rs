@@ -1,0 +1,116 @@
+//! What a build hands its caller: the [`Plan`] (every output file, entry, the new state and the
+//! problems found), how strict the build is ([`PlanOptions`]) and what staging did with each
+//! file ([`Staged`]). Plain data: the stages that fill these in live in the other files of
+//! [`crate::build`]; nothing here reads or renders anything, except reading back a file that
+//! was staged instead of held.
+
+use std::path::PathBuf;
+
+use crate::config::Format;
+use crate::error::{Diagnostic, Error, Result};
+use crate::identity::compare::PlannedEntry;
+use crate::identity::{Note, State};
+
+/// One rendered output file.
+#[derive(Debug)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    /// Path relative to the output folder, `/`-separated (also its name on a remote host).
+    pub name: String,
+    /// The feed format; `None` for files that are not feeds (`feed.xsl`, `index.opml`).
+    pub format: Option<Format>,
+    /// The file's bytes; `None` for a feed that a staging plan wrote straight to its temp file
+    /// as it was rendered, instead of holding it (see [`OutputFile::read`]).
+    pub bytes: Option<String>,
+    /// Its length in bytes.
+    pub len: u64,
+    /// Whether the file was already written next to its place (see [`PlanOptions::stage`]).
+    pub staged: Staged,
+}
+
+impl OutputFile {
+    /// The file's bytes: the plan's, or, for a file not held, the file in place once
+    /// [`write`](fn@super::write) has run.
+    pub fn read(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        match &self.bytes {
+            Some(b) => Ok(std::borrow::Cow::Borrowed(b.as_bytes())),
+            None => std::fs::read(&self.path)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| Error::io(&self.path, "reading", e)),
+        }
+    }
+}
+
+/// What a staging plan ([`PlanOptions::stage`]) did with an output file.
+#[derive(Debug, Default)]
+pub enum Staged {
+    /// Nothing yet: [`write`](fn@super::write) compares and writes it.
+    #[default]
+    No,
+    /// The file on disk already holds these bytes.
+    Unchanged,
+    /// Written and synced to a temp file in the same folder, which [`write`](fn@super::write)
+    /// renames into place (taking it out); dropped (a failed build), the temp file is removed.
+    Written(std::sync::Mutex<Option<tempfile::TempPath>>),
+}
+
+impl Staged {
+    /// What staging a file gave: its temp file, or none when the file on disk already holds it.
+    pub(super) fn from_temp(tmp: Option<tempfile::TempPath>) -> Staged {
+        match tmp {
+            Some(tmp) => Staged::Written(std::sync::Mutex::new(Some(tmp))),
+            None => Staged::Unchanged,
+        }
+    }
+}
+
+/// What a build would write, and what it found on the way.
+#[derive(Debug)]
+pub struct Plan {
+    pub outputs: Vec<OutputFile>,
+    /// Every publishable entry with its id and link, beyond any feed `limit`.
+    pub entries: Vec<PlannedEntry>,
+    pub state: State,
+    pub previous_state: Option<State>,
+    pub warnings: Vec<Diagnostic>,
+    pub notes: Vec<Note>,
+    /// Entries left out under `--keep-going`, with why; the build still fails at the end.
+    pub skipped: Vec<Diagnostic>,
+    /// The state file of a staging plan ([`PlanOptions::stage`]), written while the feeds were
+    /// rendered; [`write`](fn@super::write) renames it into place before any feed.
+    pub state_staged: Staged,
+}
+
+impl Plan {
+    /// Ends a build whose process exits next, once the plan is written (and pushed): the
+    /// entries skipped under `--keep-going` become the build's error, and the plan's memory is
+    /// left to the system instead of freed. A full build holds hundreds of MB in small
+    /// allocations; freeing them one by one took a twentieth of the run on one core, while
+    /// the system takes them back at once when the process ends. Only for a caller that exits
+    /// right after (`build`), not a long-running one (`serve`), which would leak each plan.
+    pub fn finish(mut self) -> Result<()> {
+        let skipped = std::mem::take(&mut self.skipped);
+        std::mem::forget(self);
+        if skipped.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Skipped(skipped))
+        }
+    }
+}
+
+/// How strict a build is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Publish every valid entry and report the invalid ones, instead of all-or-nothing.
+    pub keep_going: bool,
+    /// Build even when the state file is missing and the feeds already in the output folder
+    /// would get other ids (`adopt-ids` and `check --against` compare on their own).
+    pub allow_id_changes: bool,
+    /// Write each changed output to a temp file next to it as soon as it is rendered and
+    /// checked, on the core that rendered it, while other files are still being rendered;
+    /// [`write`](fn@super::write) then only renames them, after the state. Nothing is visible
+    /// before [`write`](fn@super::write), and a failed plan removes its temp files. Only for a
+    /// caller that holds the run lock and writes the plan (`build`, `serve`).
+    pub stage: bool,
+}

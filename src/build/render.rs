@@ -1,0 +1,201 @@
+//! The render-documents stage: each feed's document ([`FeedDoc`]) built from its picked items,
+//! its bodies rendered on every core (or left for the engine to render while the files are
+//! written: see [`FeedDocs::bodies_later`]), the podcast episode rules checked, and the
+//! document expanded into archive pages and tag feeds. Turning documents into file bytes is
+//! the engine's ([`super::engine`]).
+
+use rayon::prelude::*;
+use url::Url;
+
+use super::problems::Problems;
+use super::resolve::{FeedItems, Pick, feed_url, item_url};
+use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
+use crate::content::{self, Entry, render::render};
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed::extras::{Expanded, SiteIndex};
+use crate::feed::{self, FeedDoc, FeedItem, PodcastChannel, podcast_rules};
+use crate::identity::{self, Identified};
+
+/// One feed's documents, ready to be written.
+pub(super) struct FeedDocs<'a> {
+    pub feed: &'a FeedConfig,
+    /// Its main document, archive pages and tag feeds, and the files of each.
+    pub expanded: Expanded,
+    /// For a feed whose only files are its RSS and Atom documents: where its items are among
+    /// the identified items, in the document's order. Its bodies are left empty here and
+    /// rendered as its files are written, a run at a time (see [`super::engine`]); tag feeds,
+    /// archive pages and JSON Feed read every body of the document, so those are rendered now.
+    pub bodies_later: Option<Vec<usize>>,
+    /// Its problems: those found picking its items, then the episode rules and the warnings of
+    /// its expansion.
+    pub problems: Problems,
+}
+
+/// Every feed's documents, and the site's index of them (for `index.opml` and the like).
+pub(super) struct Documents<'a> {
+    pub feeds: Vec<FeedDocs<'a>>,
+    pub site_index: SiteIndex,
+}
+
+/// An item's rendered body.
+pub(super) struct Body {
+    pub html: String,
+    /// The `summary` key, else the body's first paragraph.
+    pub summary: String,
+}
+
+/// Builds every feed's documents, in the configured order. A body that cannot be rendered (its
+/// file changed or vanished since it was read) ends the build with that feed's problems.
+pub(super) fn documents<'a>(
+    config: &Config,
+    site_id: &str,
+    feeds: Vec<FeedItems<'a>>,
+    items: &[Identified],
+) -> Result<Documents<'a>> {
+    let mut site_index = SiteIndex::default();
+    let mut docs = Vec::with_capacity(feeds.len());
+    for FeedItems {
+        feed,
+        picks,
+        podcast,
+        mut problems,
+    } in feeds
+    {
+        let order: Vec<usize> = picks.iter().map(|p| p.at).collect();
+        let later = !feed::extras::keeps_all_items(feed) && !feed.formats.contains(&Format::Json);
+        let doc = feed_doc(config, feed, site_id, items, picks, podcast, later)?;
+        if feed.kind == FeedKind::Podcast {
+            let pairs = order
+                .iter()
+                .map(|&at| items[at].entry.source.as_str())
+                .zip(doc.items.iter());
+            for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
+                problems.error(Diagnostic::new(source, None, problem));
+            }
+        }
+        // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
+        let expanded = feed::extras::expand(config, feed, site_id, doc);
+        for w in &expanded.warnings {
+            problems.warn(Diagnostic::new(&config.path, None, w.as_str()));
+        }
+        for e in &expanded.errors {
+            problems.error(Diagnostic::new(
+                crate::content::display_path(&config.path),
+                None,
+                e.as_str(),
+            ));
+        }
+        site_index.add(&expanded);
+        docs.push(FeedDocs {
+            feed,
+            expanded,
+            bodies_later: later.then_some(order),
+            problems,
+        });
+    }
+    Ok(Documents {
+        feeds: docs,
+        site_index,
+    })
+}
+
+/// A feed's full document: every picked item (each body rendered on every core, unless
+/// `bodies_later`), the feed's URLs and the site's details.
+fn feed_doc(
+    config: &Config,
+    feed: &FeedConfig,
+    site_id: &str,
+    items: &[Identified],
+    picks: Vec<Pick>,
+    podcast: Option<PodcastChannel>,
+    bodies_later: bool,
+) -> Result<FeedDoc> {
+    // The indexed parallel collect keeps the items' order.
+    let rendered: Vec<Result<FeedItem>> = picks
+        .into_par_iter()
+        .map(|Pick { at, enclosure }| {
+            let it = &items[at];
+            let link = item_url(config, feed, &it.entry, it.published)?;
+            let body = if bodies_later {
+                Body {
+                    html: String::new(),
+                    summary: String::new(),
+                }
+            } else {
+                render_body(config, it, &link).map_err(Error::Content)?
+            };
+            Ok(FeedItem {
+                id: it.id.clone(),
+                atom_id: identity::atom_id(site_id, &it.id),
+                title: it.entry.title.clone(),
+                link,
+                published: it.published,
+                updated: it.updated,
+                author: author_of(config, &it.entry),
+                summary: body.summary,
+                html: body.html,
+                tags: it.entry.tags.clone(),
+                enclosure,
+                episode: it.entry.episode.clone(),
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(rendered.len());
+    let mut problems = Vec::new();
+    for item in rendered {
+        match item {
+            Ok(item) => out.push(item),
+            Err(Error::Content(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Content(problems));
+    }
+    let self_urls = feed
+        .formats
+        .iter()
+        .map(|&f| (f, feed_url(config, feed, f)))
+        .collect();
+    Ok(FeedDoc {
+        id: identity::derive_id(site_id, "feed", &feed.name),
+        title: feed.title.clone(),
+        description: feed.description.clone(),
+        home: config.site.base_url.clone(),
+        self_urls,
+        language: config.site.language.clone(),
+        author: config.site.author.clone(),
+        timezone: config.site.timezone,
+        hubs: config.publish.hubs.clone(),
+        items: out,
+        podcast,
+        paging: None,
+        stylesheet: None,
+    })
+}
+
+/// An item's body as HTML, and its summary, its file read again unless its body was kept.
+pub(super) fn render_body(
+    config: &Config,
+    it: &Identified,
+    link: &Url,
+) -> std::result::Result<Body, Vec<Diagnostic>> {
+    let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
+    let rendered = render(it.entry.kind, &body, link);
+    let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
+    Ok(Body {
+        html: rendered.html,
+        summary,
+    })
+}
+
+fn author_of(config: &Config, entry: &Entry) -> Option<Person> {
+    match (&entry.author, &config.site.author) {
+        (Some(name), Some(site)) if *name == site.name => Some(site.clone()),
+        (Some(name), _) => Some(Person {
+            name: name.clone(),
+            email: None,
+        }),
+        (None, site) => site.clone(),
+    }
+}

@@ -1,0 +1,305 @@
+//! The resolve stage: every entry's public URL ([`item_url`], [`links`]), each feed's items
+//! picked, ordered and cut to its limit with their audio enclosures ([`feeds`]), and each
+//! podcast's channel. It is the last stage that records anything in the state (remote media
+//! lengths, podcast guids); it hands the state on as a [`FinalState`], only read from then on.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, FixedOffset};
+use rayon::prelude::*;
+use url::Url;
+
+use super::gather::owner_of;
+use super::problems::Problems;
+use crate::config::podcast::{Artwork, MissingAudio, PodcastConfig};
+use crate::config::{Config, FeedConfig, FeedKind, Format};
+use crate::content::Entry;
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed::{self, Enclosure, PodcastChannel, podcast, podcast_rules};
+use crate::identity::compare::PlannedEntry;
+use crate::identity::{Identified, State};
+use crate::media::{self, MediaRules};
+
+/// The state once every entry, media length and podcast guid is recorded in it.
+#[derive(Debug)]
+pub(super) struct FinalState(State);
+
+impl FinalState {
+    pub fn into_inner(self) -> State {
+        self.0
+    }
+}
+
+impl std::ops::Deref for FinalState {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+/// One item picked for a feed.
+pub(super) struct Pick {
+    /// Where its entry is among the identified items.
+    pub at: usize,
+    pub enclosure: Option<Enclosure>,
+}
+
+/// What goes into one feed, ready to render.
+pub(super) struct FeedItems<'a> {
+    pub feed: &'a FeedConfig,
+    /// Newest first (ties by id), cut to the feed's limit unless it keeps every item.
+    pub picks: Vec<Pick>,
+    pub podcast: Option<PodcastChannel>,
+    /// This feed's entry problems and warnings (audio missing or unreadable).
+    pub problems: Problems,
+}
+
+/// Every feed's items, in the configured order, and the state they were resolved with.
+pub(super) struct Resolved<'a> {
+    pub feeds: Vec<FeedItems<'a>>,
+    pub state: FinalState,
+}
+
+/// The podcast channel rules of every feed (errors: they name the config file).
+pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
+    for feed in &config.feeds {
+        for rule in podcast_rules::check_channel(feed, config.site.language.as_deref()) {
+            problems.error(Diagnostic::new(&config.path, None, rule));
+        }
+    }
+}
+
+/// Every entry with its id and link (a URL join each: on every core). The first error in the
+/// entries' order is reported.
+pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<PlannedEntry>> {
+    items
+        .par_iter()
+        .map(|it| {
+            let feed = config
+                .feeds
+                .iter()
+                .find(|f| f.name == it.feed)
+                .expect("items come from configured feeds");
+            Ok(PlannedEntry {
+                feed: it.feed.clone(),
+                source: it.entry.source.clone(),
+                id: it.id.clone(),
+                title: it.entry.title.clone(),
+                link: item_url(config, feed, &it.entry, it.published)?.to_string(),
+                published: it.published,
+                explicit_id: it.entry.id.is_some(),
+            })
+        })
+        .collect::<Vec<Result<PlannedEntry>>>()
+        .into_iter()
+        .collect()
+}
+
+/// Picks each feed's items and resolves their enclosures and each podcast's channel,
+/// recording remote media lengths and podcast guids in `state`, which is final afterwards.
+pub(super) fn feeds<'a>(
+    config: &'a Config,
+    items: &[Identified],
+    mut state: State,
+    policy: &Problems,
+) -> Resolved<'a> {
+    let feeds = config
+        .feeds
+        .iter()
+        .map(|feed| {
+            let mut problems = policy.for_feed();
+            let order = newest_first(config, feed, items);
+            let media = media_rules(config, feed);
+            let lengths = &mut state.media_lengths;
+            let mut picks = match feed.kind {
+                FeedKind::Podcast => episodes(feed, items, order, &media, lengths, &mut problems),
+                FeedKind::Notes => notes(items, order, media, lengths),
+            };
+            if feed.limit > 0 && !feed::extras::keeps_all_items(feed) {
+                picks.truncate(feed.limit);
+            }
+            let podcast = feed
+                .podcast
+                .as_ref()
+                .map(|p| channel(config, feed, p, &mut state.podcast_guids));
+            FeedItems {
+                feed,
+                picks,
+                podcast,
+                problems,
+            }
+        })
+        .collect();
+    Resolved {
+        feeds,
+        state: FinalState(state),
+    }
+}
+
+/// Where the items of `feed` (those of the feed that owns its folder) are, newest first, ties
+/// by id.
+fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec<usize> {
+    let owner = owner_of(config, feed);
+    let mut order: Vec<usize> = (0..items.len())
+        .filter(|&at| items[at].feed == owner)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&items[a], &items[b]);
+        b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+    });
+    order
+}
+
+/// A notes feed's items: every one, with an enclosure when one resolves without asking the
+/// network.
+fn notes(
+    items: &[Identified],
+    order: Vec<usize>,
+    media: MediaRules<'_>,
+    lengths: &mut BTreeMap<String, u64>,
+) -> Vec<Pick> {
+    let offline = MediaRules {
+        resolve_remote: false,
+        ..media
+    };
+    order
+        .into_iter()
+        .map(|at| Pick {
+            at,
+            enclosure: items[at]
+                .entry
+                .episode
+                .as_ref()
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten()),
+        })
+        .collect()
+}
+
+/// A podcast feed's items: only the episodes with audio (so its limit counts those). The others
+/// are left out with a warning, or are entry problems under `missing_audio = "error"`, as is
+/// audio that cannot be resolved.
+fn episodes(
+    feed: &FeedConfig,
+    items: &[Identified],
+    order: Vec<usize>,
+    media: &MediaRules<'_>,
+    lengths: &mut BTreeMap<String, u64>,
+    problems: &mut Problems,
+) -> Vec<Pick> {
+    let skip_is_error = feed
+        .podcast
+        .as_ref()
+        .is_some_and(|p| p.missing_audio == MissingAudio::Error);
+    let mut picks = Vec::with_capacity(order.len());
+    for at in order {
+        let source = &items[at].entry.source;
+        let resolved = match &items[at].entry.episode {
+            Some(ep) => media::enclosure(ep, media, lengths),
+            None => Ok(None),
+        };
+        match resolved {
+            Ok(Some(enc)) => picks.push(Pick {
+                at,
+                enclosure: Some(enc),
+            }),
+            Ok(None) if skip_is_error => problems.entry_problem(Diagnostic::new(
+                source,
+                None,
+                format!(
+                    "has no `audio`, and podcast feed `{}` sets missing_audio = \"error\"",
+                    feed.name
+                ),
+            )),
+            Ok(None) => problems.warn(Diagnostic::new(
+                source,
+                None,
+                format!(
+                    "has no `audio`; left out of podcast feed `{}` (it stays in the notes feeds)",
+                    feed.name
+                ),
+            )),
+            Err(problem) => problems.entry_problem(Diagnostic::new(source, None, problem)),
+        }
+    }
+    picks
+}
+
+/// A podcast feed's channel: its guid (configured, else the one recorded for the feed, else
+/// one made from the feed's URL and recorded) and artwork URL.
+fn channel(
+    config: &Config,
+    feed: &FeedConfig,
+    p: &PodcastConfig,
+    guids: &mut BTreeMap<String, String>,
+) -> PodcastChannel {
+    let self_url = feed_url(config, feed, Format::Rss);
+    let guid = match &p.guid {
+        Some(g) => g.clone(),
+        None => guids
+            .entry(feed.name.clone())
+            .or_insert_with(|| podcast::podcast_guid(self_url.as_str()))
+            .clone(),
+    };
+    let image_url = match &p.image {
+        Some(Artwork::Remote(u)) => Some(u.clone()),
+        Some(Artwork::Local { url, .. }) => url.clone(),
+        None => None,
+    };
+    PodcastChannel {
+        config: p.clone(),
+        guid,
+        image_url,
+    }
+}
+
+fn media_rules<'a>(config: &'a Config, feed: &'a FeedConfig) -> MediaRules<'a> {
+    // A notes feed of the same episodes publishes local audio where the podcast feed does.
+    let podcast = feed.podcast.as_ref().or_else(|| {
+        config
+            .feeds
+            .iter()
+            .find(|f| f.source == feed.source && f.podcast.is_some())
+            .and_then(|f| f.podcast.as_ref())
+    });
+    MediaRules {
+        base_url: podcast.and_then(|p| p.media_base_url.as_ref()),
+        resolve_remote: podcast.is_some_and(|p| p.resolve_lengths),
+        timeout: config.publish.timeout,
+    }
+}
+
+/// The public URL of an entry: its `link` key (absolute, or relative to `base_url`), else the
+/// feed's link pattern.
+pub fn item_url(
+    config: &Config,
+    feed: &FeedConfig,
+    entry: &Entry,
+    published: DateTime<FixedOffset>,
+) -> Result<Url> {
+    let local = published.with_timezone(&config.site.timezone);
+    let relative = match &entry.link {
+        Some(l) => l.clone(),
+        None => feed
+            .link
+            .replace("{slug}", &entry.slug)
+            .replace("{year}", &format!("{:04}", local.year()))
+            .replace("{month}", &format!("{:02}", local.month()))
+            .replace("{day}", &format!("{:02}", local.day())),
+    };
+    config.site.base_url.join(&relative).map_err(|e| {
+        Error::Content(vec![Diagnostic::new(
+            &entry.source,
+            None,
+            format!("link `{relative}` is not a valid URL ({e}); fix its `link` key"),
+        )])
+    })
+}
+
+/// The public URL of a feed file.
+pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
+    config
+        .site
+        .feeds_url
+        .join(&feed.file_name(format))
+        .expect("a safe file name joins to a URL")
+}

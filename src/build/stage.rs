@@ -1,0 +1,128 @@
+//! The stage-output stage: what the engine rendered becomes the plan's [`OutputFile`]s, with
+//! the output check's violations as errors and files over the size budget as warnings, and
+//! the site-wide files (`index.opml`, the stylesheet) added. Also clears what a killed run
+//! left staged, before a staging plan stages anything.
+
+use std::path::Path;
+
+use super::engine::{Finished, RenderedFile};
+use super::plan::{OutputFile, Staged};
+use super::problems::Problems;
+use super::render::Documents;
+use crate::config::{Config, FeedConfig};
+use crate::content;
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed;
+
+/// Removes temp files a killed run left in the output folder and beside the state file. Only
+/// for a caller that holds the run lock, before it stages its own.
+pub(super) fn clean_leftovers(config: &Config) {
+    crate::output::clean_stale_temps_tree(&config.site.output_dir);
+    // The state file is staged too, beside itself.
+    if let Some(dir) = config.site.state_file.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        crate::output::clean_stale_temps(dir);
+    }
+}
+
+/// Every file a build writes, and its staged state file.
+pub(super) struct Outputs {
+    pub files: Vec<OutputFile>,
+    pub state_staged: Staged,
+}
+
+/// The plan's files from what the engine rendered. Fails, in this order, on a body that could
+/// not be rendered, a file that fails the output check, then a file that could not be staged
+/// (as when the plan was written only after it was complete). Each feed's warnings come before
+/// its files' own.
+pub(super) fn outputs(
+    config: &Config,
+    documents: Documents<'_>,
+    finished: Finished,
+    problems: &mut Problems,
+) -> Result<Outputs> {
+    problems.errors.extend(finished.body_problems);
+    problems.stop_on_errors()?;
+    let mut write_error = None;
+    let state_staged = staged_or_error(finished.state_staged, &mut write_error);
+    let mut files = Vec::new();
+    for (mut docs, rendered) in documents.feeds.into_iter().zip(finished.files) {
+        problems.warnings.append(&mut docs.problems.warnings);
+        for ((_, format, name), file) in docs.expanded.files().zip(rendered) {
+            let RenderedFile {
+                bytes,
+                len,
+                violations,
+                staged,
+            } = file;
+            let path = config.site.output_dir.join(name);
+            check_file(config, docs.feed, &path, len, violations, problems);
+            files.push(OutputFile {
+                path,
+                name: name.to_string(),
+                format: Some(format),
+                bytes,
+                len,
+                staged: staged_or_error(staged, &mut write_error),
+            });
+        }
+    }
+    for (name, bytes) in feed::extras::site_files(config, &documents.site_index) {
+        files.push(OutputFile {
+            path: config.site.output_dir.join(&name),
+            name,
+            format: None,
+            len: bytes.len() as u64,
+            bytes: Some(bytes),
+            staged: Staged::No,
+        });
+    }
+    problems.stop_on_errors()?;
+    match write_error {
+        Some(e) => Err(e),
+        None => Ok(Outputs {
+            files,
+            state_staged,
+        }),
+    }
+}
+
+/// What staging gave, keeping the first failure to report once every other problem is known.
+fn staged_or_error(staged: Result<Staged>, first_error: &mut Option<Error>) -> Staged {
+    staged.unwrap_or_else(|e| {
+        first_error.get_or_insert(e);
+        Staged::No
+    })
+}
+
+/// Reports a feed file's output check violations as errors, and its size, over the budget
+/// some readers enforce, as a warning.
+fn check_file(
+    config: &Config,
+    feed: &FeedConfig,
+    path: &Path,
+    len: u64,
+    violations: Vec<String>,
+    problems: &mut Problems,
+) {
+    let shown = content::display_path(path);
+    for violation in violations {
+        problems.error(Diagnostic::new(&shown, None, violation));
+    }
+    if len > config.site.size_budget {
+        problems.warn(Diagnostic::new(
+            &shown,
+            None,
+            format!(
+                "is {} KB, over the {} KB budget some readers enforce: lower `limit` for feed `{}`",
+                len / 1024,
+                config.site.size_budget / 1024,
+                feed.name
+            ),
+        ));
+    }
+}
