@@ -298,7 +298,11 @@ fn illegal_xml_characters_are_dropped_with_a_warning() {
     let e = &site.rss("reviews").entries[0];
     assert_eq!(e.title.as_ref().unwrap().content, "Bell");
     // Between two letters the dropped character leaves U+FFFD, so `NUL` and `here` stay apart.
-    let summary = e.summary.as_ref().map(|s| s.content.clone()).unwrap_or_default();
+    let summary = e
+        .summary
+        .as_ref()
+        .map(|s| s.content.clone())
+        .unwrap_or_default();
     assert!(summary.contains("NUL\u{FFFD}here"), "{summary}");
 }
 

@@ -233,3 +233,64 @@ fn tag_explosions_are_bounded_errors() {
     site.ok(&["build"]);
     assert!(site.path("feeds/tags/t2.rss").exists());
 }
+
+/// Issue 13 §5: files that vanish in large numbers are a refused build (exit 4), not an
+/// emptied feed; `--allow-drop` accepts it; a small drop passes.
+#[test]
+fn a_large_drop_is_refused_until_allowed() {
+    let site = Site::new();
+    for i in 0..4 {
+        site.write(
+            &format!("content/reviews/r{i}.md"),
+            &review(&format!("R{i}"), &format!("2026-01-0{}", i + 1), "x"),
+        );
+    }
+    site.ok(&["build"]);
+    let before = site.read("feeds/reviews.rss");
+    // One of four is a quarter: allowed.
+    site.remove("content/reviews/r0.md");
+    site.ok(&["build"]);
+    assert_eq!(site.rss("reviews").entries.len(), 3);
+    let after_one = site.read("feeds/reviews.rss");
+    assert_ne!(after_one, before);
+    // Two of the three left is more than a quarter: refused, under --quiet too.
+    site.remove("content/reviews/r1.md");
+    site.remove("content/reviews/r2.md");
+    let err = site.fails(4, &["--quiet", "build"]);
+    assert_eq!(
+        err,
+        "error: refusing to build: subscribers would lose entries that were published before\n  \
+         feed `reviews` would drop 2 of its 3 published entries because their files are gone \
+         (content/reviews/r1.md, content/reviews/r2.md)\nnothing was written or pushed. If the \
+         files were removed on purpose, run again with --allow-drop; if not, restore them (a \
+         renamed folder? check `source` in config.toml). [site] max_drop_share = 0.25 sets how \
+         much may go in one build\n"
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), after_one, "nothing written");
+    site.fails(4, &["check"]);
+    let out = site.ok(&["build", "--allow-drop"]);
+    assert!(out.contains("wrote feeds/reviews.rss"), "{out}");
+    assert_eq!(site.rss("reviews").entries.len(), 1);
+    // The last entry going is "all of them": refused whatever the share.
+    site.remove("content/reviews/r3.md");
+    let err = site.fails(4, &["build"]);
+    assert!(
+        err.contains("would drop 1 of its 1 published entries"),
+        "{err}"
+    );
+}
+
+/// Issue 13 §6: with the state file lost, the check of published ids compared an Atom file's
+/// derived ids with RSS guids and refused every build of a site with non-URI guids.
+#[test]
+fn a_lost_state_compares_atom_ids_with_atom_ids() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nid = \"12345\"\n+++\nx\n",
+    );
+    site.ok(&["build"]);
+    site.remove("feedwright-state.toml");
+    let out = site.ok(&["build"]);
+    assert_eq!(out, "");
+}

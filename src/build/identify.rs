@@ -87,7 +87,11 @@ pub(super) fn identify(
 /// With the state file gone, ids are derived again; entries renamed since the feeds in the
 /// output folder were built would get new ids. That cannot be recovered silently: say which,
 /// and how to keep the published ids.
-pub(super) fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Result<()> {
+pub(super) fn guard_lost_state(
+    config: &Config,
+    entries: &[PlannedEntry],
+    site_id: &str,
+) -> Result<()> {
     let mut lines = Vec::new();
     for feed in &config.feeds {
         for &format in &feed.formats {
@@ -95,11 +99,13 @@ pub(super) fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Res
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            let Ok(published) = feed::read::parse_published(&text) else {
+            let Ok(published) = feed::read::read_feed(&text) else {
                 continue;
             };
             let shown = content::display_path(&path);
-            for (title, old, new) in identity::compare::compare(entries, &published).id_changes {
+            // Like with like: an Atom file's ids with the Atom ids the entries would get.
+            let comparison = identity::compare::compare_feed(entries, &published, site_id);
+            for (title, old, new) in comparison.id_changes {
                 lines.push(format!(
                     "  \"{title}\" is {old} in {}; it would become {new}",
                     shown.display()
@@ -116,4 +122,27 @@ pub(super) fn guard_lost_state(config: &Config, entries: &[PlannedEntry]) -> Res
         }
     }
     Ok(())
+}
+
+/// The drop guard (see [`identity::drops`]): refuses a build that would take a large share of a
+/// feed's published entries out of it because their files vanished, before anything is staged,
+/// written or pushed.
+pub(super) fn guard_drops(
+    config: &Config,
+    previous: Option<&identity::State>,
+    next: &identity::State,
+) -> Result<()> {
+    let Some(previous) = previous else {
+        return Ok(());
+    };
+    let drops = identity::drops::large_drops(previous, next, config.site.max_drop_share);
+    if drops.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = drops.iter().map(|d| format!("  {d}")).collect();
+    Err(Error::Identity(format!(
+        "refusing to build: subscribers would lose entries that were published before\n{}\nnothing was written or pushed. If the files were removed on purpose, run again with --allow-drop; if not, restore them (a renamed folder? check `source` in config.toml). [site] max_drop_share = {} sets how much may go in one build",
+        lines.join("\n"),
+        config.site.max_drop_share
+    )))
 }

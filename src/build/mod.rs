@@ -55,7 +55,10 @@ pub fn plan_with(
 
     let entries = resolve::links(config, &identity.items)?;
     if previous_state.is_none() && !options.allow_id_changes {
-        identify::guard_lost_state(config, &entries)?;
+        identify::guard_lost_state(config, &entries, &identity.site_id)?;
+    }
+    if !options.allow_drop {
+        identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;
     }
     if options.stage {
         // Leftovers of a killed run; ours are made below (the caller holds the run lock).

@@ -107,6 +107,9 @@ pub struct PlanOptions {
     /// Build even when the state file is missing and the feeds already in the output folder
     /// would get other ids (`adopt-ids` and `check --against` compare on their own).
     pub allow_id_changes: bool,
+    /// Build even when a large share of a feed's published entries vanished from the sources
+    /// (`--allow-drop`; see [`crate::identity::drops`]).
+    pub allow_drop: bool,
     /// Write each changed output to a temp file next to it as soon as it is rendered and
     /// checked, on the core that rendered it, while other files are still being rendered;
     /// [`write`](fn@super::write) then only renames them, after the state. Nothing is visible

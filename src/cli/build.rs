@@ -23,6 +23,13 @@ pub struct Args {
     /// nothing when one file is broken.
     #[arg(long)]
     pub keep_going: bool,
+
+    /// Build even when more than [site] max_drop_share of a feed's published entries (or all
+    /// of them) vanished from the sources since the last build. Without it such a build is
+    /// refused (exit 4) and nothing is written or pushed: a renamed content folder must not
+    /// empty the feed.
+    #[arg(long)]
+    pub allow_drop: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
@@ -31,6 +38,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let spinner = ctx.report.spinner("reading and rendering the feeds");
     let options = build::PlanOptions {
         keep_going: args.keep_going,
+        allow_drop: args.allow_drop,
         stage: true,
         ..Default::default()
     };

@@ -147,7 +147,8 @@ pub fn compare_feed<'p>(
 
 /// Compares with items whose dialect is not known, taking their ids for RSS guids. Prefer
 /// [`compare_feed`]: against an Atom feed this reports every entry with a non-URI guid.
-pub fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Comparison {
+#[cfg(test)]
+fn compare(planned: &[PlannedEntry], published: &[PublishedItem]) -> Comparison {
     compare_shown(planned, published, Shown::Guid)
 }
 
