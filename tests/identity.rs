@@ -259,7 +259,8 @@ fn vanished_entry_is_reported_once_and_its_id_never_reused() {
     site.ok(&["build"]);
     let heat_id = ids(&site).into_iter().find(|(t, _)| t == "Heat").unwrap().1;
     site.remove("content/reviews/heat.md");
-    let out = site.run(&["build"]);
+    // One of two is more than the drop guard's quarter (issue 13): said on purpose here.
+    let out = site.run(&["build", "--allow-drop"]);
     assert!(
         stderr(&out).contains("content/reviews/heat.md is gone from the sources"),
         "{}",
