@@ -294,3 +294,64 @@ fn a_lost_state_compares_atom_ids_with_atom_ids() {
     let out = site.ok(&["build"]);
     assert_eq!(out, "");
 }
+
+/// Issue 13 §7: an `updated` in the future or before the date is a warning, clamped to the
+/// date (stable from one build to the next).
+#[test]
+fn an_updated_out_of_range_is_clamped_with_a_warning() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nupdated = \"2062-01-01\"\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/b.md",
+        "+++\ntitle = \"B\"\ndate = \"2026-02-01\"\nupdated = \"2025-01-01\"\n+++\ny\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/reviews/a.md: updated `2062-01-01T00:00:00+01:00` is later than now; using the date `2026-01-01T00:00:00+01:00` instead: fix the `updated` key\n\
+         warning: content/reviews/b.md: updated `2025-01-01T00:00:00+01:00` is earlier than the entry's date; using the date `2026-02-01T00:00:00+01:00` instead: fix the `updated` key\n"
+    );
+    let atom = site.read("feeds/reviews.atom");
+    assert!(
+        !atom.contains("2062") && !atom.contains("2025-01-01"),
+        "{atom}"
+    );
+    // Same bytes on the next build: the clamp does not depend on the clock.
+    assert_eq!(site.ok(&["build"]), "");
+}
+
+/// Issue 13 §7: two files with one slug got ids `…/ballerina` and `…/ballerina-2` but one link.
+#[test]
+fn two_entries_with_one_link_are_a_warning_with_the_fix() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/2026-01-01-ballerina.md",
+        &review("Ballerina", "2026-01-01", "x"),
+    );
+    site.ok(&["build"]);
+    site.write(
+        "content/reviews/old/ballerina.md",
+        &review("Ballerina (1987)", "2026-01-02", "y"),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let ids: Vec<String> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    assert!(
+        ids.contains(&"tag:films.example,2026:reviews/ballerina-2".to_string()),
+        "{ids:?}"
+    );
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/reviews/old/ballerina.md: has the same link https://films.example/reviews/ballerina/ as content/reviews/2026-01-01-ballerina.md: readers would open one page for both; give one of them a `slug` (or a `link`)\n\
+         note: content/reviews/old/ballerina.md: slug `ballerina` belonged to an earlier entry; it gets a new id tag:films.example,2026:reviews/ballerina-2\n"
+    );
+}

@@ -77,11 +77,46 @@ pub(super) fn identify(
     );
     problems.errors.extend(assigned.errors);
     problems.notes.extend(assigned.notes);
+    let mut items = assigned.items;
+    for item in &mut items {
+        clamp_updated(item, now, problems);
+    }
     Identity {
         site_id,
-        items: assigned.items,
+        items,
         state: assigned.state,
     }
+}
+
+/// An `updated` key later than now (a typo: 2062 for 2026) or earlier than the entry's date
+/// would put the entry at the top of readers' lists forever, or before it existed: it is
+/// clamped to the publication date, with a warning. The date is stable, so the clamped value
+/// does not change from one build to the next.
+fn clamp_updated(
+    item: &mut identity::Identified,
+    now: DateTime<FixedOffset>,
+    problems: &mut Problems,
+) {
+    let Some(written) = item.entry.updated else {
+        return;
+    };
+    let why = if written > now {
+        "is later than now"
+    } else if written < item.published {
+        "is earlier than the entry's date"
+    } else {
+        return;
+    };
+    problems.warn(Diagnostic::new(
+        &item.entry.source,
+        None,
+        format!(
+            "updated `{}` {why}; using the date `{}` instead: fix the `updated` key",
+            written.to_rfc3339(),
+            item.published.to_rfc3339()
+        ),
+    ));
+    item.updated = item.published;
 }
 
 /// With the state file gone, ids are derived again; entries renamed since the feeds in the

@@ -54,6 +54,7 @@ pub fn plan_with(
     problems.stop_on_errors()?;
 
     let entries = resolve::links(config, &identity.items)?;
+    resolve::shared_links(&entries, &mut problems);
     if previous_state.is_none() && !options.allow_id_changes {
         identify::guard_lost_state(config, &entries, &identity.site_id)?;
     }

@@ -95,6 +95,26 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
         .collect()
 }
 
+/// Two entries of one feed with one `<link>` (two files whose slugs collided: the second got
+/// the id `ballerina-2`, but the link pattern still gives `…/ballerina/`) send readers to the
+/// same page for different items: a warning naming both files and the fix.
+pub(super) fn shared_links(entries: &[PlannedEntry], problems: &mut Problems) {
+    let mut by_link: std::collections::HashMap<(&str, &str), &PlannedEntry> =
+        std::collections::HashMap::with_capacity(entries.len());
+    for e in entries {
+        if let Some(first) = by_link.insert((&e.feed, &e.link), e) {
+            problems.warn(Diagnostic::new(
+                &e.source,
+                None,
+                format!(
+                    "has the same link {} as {}: readers would open one page for both; give one of them a `slug` (or a `link`)",
+                    e.link, first.source
+                ),
+            ));
+        }
+    }
+}
+
 /// Picks each feed's items and resolves their enclosures and each podcast's channel,
 /// recording remote media lengths and podcast guids in `state`, which is final afterwards.
 pub(super) fn feeds<'a>(
