@@ -13,6 +13,7 @@ pub mod feed;
 pub mod identity;
 pub mod lock;
 pub mod media;
+pub mod net;
 pub mod media_types;
 pub mod opml;
 pub mod output;

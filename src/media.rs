@@ -4,20 +4,25 @@
 //! never written (R20, R21).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use url::Url;
 
 use crate::content::episode::{AudioSource, Episode, media_type_of};
 use crate::feed::Enclosure;
 
+/// Asks a server how long a remote file is. The build passes an HTTP HEAD prober
+/// ([`crate::net::HeadProbe`]); this stage never opens a connection of its own.
+pub trait Probe: Sync {
+    fn length(&self, url: &Url) -> Result<u64, String>;
+}
+
 /// How to resolve enclosures for one feed.
+#[derive(Clone, Copy)]
 pub struct MediaRules<'a> {
     /// Where local media files are published (`[feed.podcast] media_base_url`).
     pub base_url: Option<&'a Url>,
-    /// May ask the server for a remote file's length.
-    pub resolve_remote: bool,
-    pub timeout: Duration,
+    /// Asks for a remote file's length when its `audio_length` is not written; `None`: never.
+    pub probe: Option<&'a dyn Probe>,
 }
 
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
@@ -59,8 +64,8 @@ pub fn enclosure(
             let length = match (episode.audio_length, lengths.get(url.as_str())) {
                 (Some(n), _) => n,
                 (None, Some(&n)) => n,
-                (None, None) if rules.resolve_remote => {
-                    let n = head_length(url, rules.timeout)?;
+                (None, None) if let Some(probe) = rules.probe => {
+                    let n = probe.length(url)?;
                     lengths.insert(url.to_string(), n);
                     n
                 }
@@ -85,37 +90,4 @@ fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {
         .clone()
         .or_else(|| media_type_of(name).map(str::to_string))
         .ok_or_else(|| format!("cannot tell the type of `{name}` from its extension: add `audio_type`, e.g. \"audio/mpeg\""))
-}
-
-/// Asks the server for a file's length with HEAD.
-pub fn head_length(url: &Url, timeout: Duration) -> Result<u64, String> {
-    let shown = crate::publish::http::redact(url.as_str());
-    let client = crate::publish::http::client(timeout).map_err(|e| e.to_string())?;
-    let response = client.head(url.clone()).send().map_err(|e| {
-        if e.is_timeout() {
-            format!(
-                "HEAD {shown} timed out after {} s; add `audio_length` by hand or retry later",
-                timeout.as_secs()
-            )
-        } else {
-            format!("HEAD {shown} failed: {e}")
-        }
-    })?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!(
-            "HEAD {shown} answered {status}; check the audio URL"
-        ));
-    }
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|&n| n > 0)
-        .ok_or_else(|| {
-            format!(
-                "HEAD {shown} gave no Content-Length; add `audio_length` (bytes) to the episode"
-            )
-        })
 }

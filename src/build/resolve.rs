@@ -123,13 +123,16 @@ pub(super) fn feeds<'a>(
     mut state: State,
     policy: &Problems,
 ) -> Resolved<'a> {
+    let probe = crate::net::HeadProbe {
+        timeout: config.publish.timeout,
+    };
     let feeds = config
         .feeds
         .iter()
         .map(|feed| {
             let mut problems = policy.for_feed();
             let order = newest_first(config, feed, items);
-            let media = media_rules(config, feed);
+            let media = media_rules(config, feed, &probe);
             let lengths = &mut state.media_lengths;
             let mut picks = match feed.kind {
                 FeedKind::Podcast => episodes(feed, items, order, &media, lengths, &mut problems),
@@ -179,7 +182,7 @@ fn notes(
     lengths: &mut BTreeMap<String, u64>,
 ) -> Vec<Pick> {
     let offline = MediaRules {
-        resolve_remote: false,
+        probe: None,
         ..media
     };
     order
@@ -272,7 +275,11 @@ fn channel(
     }
 }
 
-fn media_rules<'a>(config: &'a Config, feed: &'a FeedConfig) -> MediaRules<'a> {
+fn media_rules<'a>(
+    config: &'a Config,
+    feed: &'a FeedConfig,
+    probe: &'a dyn media::Probe,
+) -> MediaRules<'a> {
     // A notes feed of the same episodes publishes local audio where the podcast feed does.
     let podcast = feed.podcast.as_ref().or_else(|| {
         config
@@ -283,8 +290,7 @@ fn media_rules<'a>(config: &'a Config, feed: &'a FeedConfig) -> MediaRules<'a> {
     });
     MediaRules {
         base_url: podcast.and_then(|p| p.media_base_url.as_ref()),
-        resolve_remote: podcast.is_some_and(|p| p.resolve_lengths),
-        timeout: config.publish.timeout,
+        probe: podcast.is_some_and(|p| p.resolve_lengths).then_some(probe),
     }
 }
 

@@ -28,25 +28,7 @@ pub fn upload_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::Publish(format!("cannot set up the HTTP client: {e}")))
 }
 
-fn builder(timeout: Duration) -> reqwest::blocking::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::blocking::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("feedwright/", env!("CARGO_PKG_VERSION")))
-}
-
-/// `url` with any user name and password removed, for messages.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        Err(_) => url.to_string(),
-    }
-}
+pub use crate::net::{builder, redact};
 
 /// GETs `url` as text; any non-2xx answer is an error naming the URL and the status.
 pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
