@@ -195,6 +195,8 @@ async fn connection(stream: TcpStream, peer: SocketAddr, ticket: Ticket) {
         .timer(TokioTimer::new())
         .header_read_timeout(shared.limits.header_timeout)
         .keep_alive(false)
+        // `Content-Length`, as the server wrote before; names are case-blind, some eyes not.
+        .title_case_headers(true)
         .max_buf_size(BUFFER);
     let mut served = pin!(builder.serve_connection(io, service));
     let mut evicted = pin!(ticket.slot.evict.notified());
