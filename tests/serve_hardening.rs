@@ -97,6 +97,11 @@ fn five_hundred_idle_connections_hold_no_threads_and_a_request_is_still_answered
     assert!(took < Duration::from_secs(1), "answered after {took:?}");
 
     let threads = status(pid, "Threads");
+    eprintln!(
+        "500 idle connections: answered in {took:?}; {threads} threads; {} files open; VmRSS {} kB",
+        open_files(pid),
+        status(pid, "VmRSS")
+    );
     assert_eq!(threads, threads_before, "a connection started a thread");
     let files = open_files(pid);
     assert!(
@@ -171,6 +176,10 @@ fn slow_readers_of_a_large_file_keep_memory_flat() {
         assert!(got.iter().enumerate().all(|(i, b)| *b == pattern(i)));
     }
     let hwm_after = status(pid, "VmHWM");
+    // Shown with --nocapture, for the numbers in a report.
+    eprintln!(
+        "{CLIENTS} slow readers: VmRSS {rss_before} kB before, {rss_peak} kB at most; VmHWM {hwm_before} -> {hwm_after} kB"
+    );
     let limit = 50 * 1024;
     assert!(
         rss_peak < rss_before + limit,

@@ -34,6 +34,15 @@ use super::http::log_time;
 use super::pool::Pool;
 use super::respond::{Etags, Request, Response, respond};
 
+/// A line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a closed pipe) is
+/// not a panic: the log is for the person watching, and the server goes on without it.
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 /// hyper's read and write buffer limit: room for a request head and two file chunks.
 const BUFFER: usize = 64 * 1024;
 
@@ -128,7 +137,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 // Out of file descriptors, or a connection reset before it was taken: the
                 // listener itself is fine, so wait a moment and go on accepting.
                 if shared.log {
-                    eprintln!("serve: cannot accept a connection: {e}");
+                    log!("serve: cannot accept a connection: {e}");
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
@@ -161,7 +170,7 @@ fn refuse(stream: TcpStream, shared: &Arc<Shared>, peer: SocketAddr) {
         text.len()
     );
     if shared.log {
-        eprintln!(
+        log!(
             "{} - - [{}] \"-\" 503 {}",
             peer.ip(),
             log_time(SystemTime::now()),
@@ -208,7 +217,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, ticket: Ticket) {
     })
     .await;
     if let (Err(why), true) = (outcome, shared.log) {
-        eprintln!("serve: connection from {peer} ended: {why}");
+        log!("serve: connection from {peer} ended: {why}");
     }
 }
 
@@ -243,7 +252,7 @@ async fn handle(
         } else {
             response.body.len()
         };
-        eprintln!(
+        log!(
             "{} - - [{}] \"{line}\" {} {}",
             peer.ip(),
             log_time(SystemTime::now()),

@@ -4,7 +4,7 @@
 //! of events (an editor's save, a `git checkout`) gives one rebuild after things are quiet for
 //! [`QUIET`]. Where events cannot be had (no inotify, the system's watch limit reached, the
 //! event thread gone), the folders are polled every [`POLL`] as before. What the build itself
-//! writes (the output folder, the state file, temp and lock files) never triggers a rebuild, so
+//! writes (the output folder, the state file, temp files, the lock file) never triggers a rebuild, so
 //! a source folder that holds the output cannot make the server rebuild in a loop.
 
 use std::path::{Path, PathBuf};
@@ -52,10 +52,9 @@ impl Watched {
     /// Whether a change at `path` can change what the build writes.
     fn concerns(&self, path: &Path) -> bool {
         let built = self.ignored.iter().any(|i| path.starts_with(i))
-            || path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(crate::output::TEMP_PREFIX));
+            || path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(crate::output::TEMP_PREFIX) || n == crate::lock::LOCK_FILE
+            });
         // `s.starts_with(path)`: a missing source folder, or one of its parents, appearing.
         !built
             && (path == self.config
