@@ -1,16 +1,14 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::Context;
 use crate::config::Config;
 use crate::content::display_path;
 use crate::error::{Error, Result};
 use crate::pipeline;
-use crate::serve::{Server, Watch};
-
-/// How often the content folders are checked for changes.
-const POLL: Duration = Duration::from_millis(500);
+use crate::serve::{Server, Watched, Watcher};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,41 +32,60 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     rebuild(ctx, now());
 
     let addr = SocketAddr::new(args.bind, args.port);
+    // Not a configuration error: the config is fine, the port is taken or not ours to use.
+    let cannot = |e| {
+        Error::io(
+            Path::new(&addr.to_string()),
+            "cannot listen there (another program may use the port: pick another --port, or 0 for a free one)",
+            e,
+        )
+    };
     let server = Server::bind(addr, config.site.output_dir.clone())
-        .and_then(|s| s.local_addr().map(|a| (s, a)))
-        .map_err(|e| {
-            Error::config(
-                &config.path,
-                None,
-                format!("cannot listen on {addr}: {e}; pick another --port"),
-            )
-        });
-    let (server, local) = server?;
+        .map_err(cannot)?
+        .log_requests(ctx.report.verbose);
+    let local = server.local_addr().map_err(cannot)?;
+    server.spawn().map_err(|e| {
+        Error::io(
+            Path::new(&local.to_string()),
+            "cannot start the server's threads",
+            e,
+        )
+    })?;
     ctx.report.out(format_args!(
         "serving {} at http://{local}/ (Ctrl-C stops)",
         display_path(&config.site.output_dir).display()
     ));
-    server.spawn();
 
-    let mut watch = Watch::new(watched(&config));
+    let mut watched = watched(&config);
+    let mut watcher = Watcher::new(watched.clone());
+    if watcher.polling() {
+        ctx.report.detail(format_args!(
+            "no file events here; checking for changes every {} ms",
+            crate::serve::POLL.as_millis()
+        ));
+    }
     loop {
-        std::thread::sleep(POLL);
-        if watch.changed() {
-            rebuild(ctx, now());
-            // The config may name other folders now.
-            if let Ok(config) = ctx.load_config() {
-                watch = Watch::new(watched(&config));
-            }
+        watcher.wait();
+        // The config may name other folders now. Watching starts again before the build, so
+        // a change made while it runs is seen and gives another build.
+        if let Ok(config) = ctx.load_config() {
+            watched = self::watched(&config);
         }
+        watcher = Watcher::new(watched.clone());
+        rebuild(ctx, now());
     }
 }
 
-fn watched(config: &Config) -> Vec<std::path::PathBuf> {
-    let mut paths = vec![config.path.clone()];
-    paths.extend(config.feeds.iter().map(|f| f.source.clone()));
-    paths.sort();
-    paths.dedup();
-    paths
+fn watched(config: &Config) -> Watched {
+    let sources: Vec<PathBuf> = config.feeds.iter().map(|f| f.source.clone()).collect();
+    Watched::new(
+        &config.path,
+        &sources,
+        &[
+            config.site.output_dir.clone(),
+            config.site.state_file.clone(),
+        ],
+    )
 }
 
 /// One build, like `feedwright build`; a failure is reported and the old files stay served.

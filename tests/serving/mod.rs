@@ -14,6 +14,8 @@ pub struct Served {
     pub port: u16,
     /// Lines the server printed after its start line.
     pub lines: mpsc::Receiver<String>,
+    /// Lines it printed on stderr, when [`Served::start_with`] was asked to keep them.
+    pub errors: Option<mpsc::Receiver<String>>,
 }
 
 impl Drop for Served {
@@ -26,27 +28,33 @@ impl Drop for Served {
 impl Served {
     /// Starts `feedwright serve --port 0` in `site_dir` and waits for its address.
     pub fn start(site_dir: &Path, now: &str) -> Served {
+        Served::start_with(site_dir, now, &[], false)
+    }
+
+    /// Like [`Served::start`], with global options before `serve` (e.g. `--verbose`) and, with
+    /// `keep_stderr`, the server's stderr lines in [`Served::errors`].
+    pub fn start_with(site_dir: &Path, now: &str, options: &[&str], keep_stderr: bool) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_feedwright"))
             .current_dir(site_dir)
             .env_remove("FEEDWRIGHT_CONFIG")
-            .args(["--now", now, "serve", "--port", "0"])
+            .args(["--now", now])
+            .args(options)
+            .args(["serve", "--port", "0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if keep_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("feedwright serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let errors = child.stderr.take().map(lines_of);
+        let lines = lines_of(child.stdout.take().unwrap());
         let mut served = Served {
             child,
             port: 0,
-            lines: rx,
+            lines,
+            errors,
         };
         loop {
             let line = served
@@ -60,6 +68,11 @@ impl Served {
         }
     }
 
+    /// The server's process id, to read its /proc entries.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
@@ -67,6 +80,19 @@ impl Served {
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         request(self.port, "GET", path, headers)
     }
+}
+
+/// Each line `from` gives, as they come, on a channel.
+fn lines_of(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// One HTTP response.
