@@ -355,3 +355,71 @@ fn two_entries_with_one_link_are_a_warning_with_the_fix() {
          note: content/reviews/old/ballerina.md: slug `ballerina` belonged to an earlier entry; it gets a new id tag:films.example,2026:reviews/ballerina-2\n"
     );
 }
+
+const PODCAST_CONFIG: &str = r#"
+[site]
+title = "Test Pod"
+base_url = "https://pod.example/"
+id = "tag:pod.example,2026:"
+language = "en"
+
+[[feed]]
+name = "notes"
+title = "Show notes"
+source = "content/episodes"
+
+[[feed]]
+name = "podcast"
+kind = "podcast"
+title = "The Test Pod"
+source = "content/episodes"
+
+[feed.podcast]
+image = "https://pod.example/cover.jpg"
+category = "TV & Film"
+explicit = false
+owner = { name = "Ada Host", email = "ada@pod.example" }
+"#;
+
+/// Issue 13 §6: under --keep-going a podcast rule broken by one episode withheld the whole
+/// site; now that episode alone leaves the podcast feed (it stays in the notes feed).
+#[test]
+fn keep_going_withholds_only_the_failing_episode() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let episode = |title: &str, date: &str, audio: &str| {
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = \"{date}\"\naudio = \"{audio}\"\naudio_length = 1000\n+++\nNotes.\n"
+        )
+    };
+    site.write(
+        "content/episodes/one.md",
+        &episode("One", "2026-01-01", "https://cdn.pod.example/one.mp3"),
+    );
+    site.write(
+        "content/episodes/two.md",
+        &episode("Two", "2026-01-02", "https://cdn.pod.example/two.ogg"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("content/episodes/two.md: audio type `audio/ogg`"),
+        "{err}"
+    );
+    assert!(!site.path("feeds/podcast.rss").exists());
+    let err = site.fails(1, &["build", "--keep-going"]);
+    assert!(
+        err.contains("content/episodes/two.md: audio type `audio/ogg`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--keep-going published every valid entry"),
+        "{err}"
+    );
+    let podcast = site.rss("podcast");
+    let titles: Vec<_> = podcast
+        .entries
+        .iter()
+        .map(|e| e.title.clone().unwrap().content)
+        .collect();
+    assert_eq!(titles, ["One"]);
+    assert_eq!(site.rss("notes").entries.len(), 2);
+}

@@ -32,6 +32,11 @@ impl Problems {
         Problems::new(self.keep_going)
     }
 
+    /// Whether entry problems are skipped (`--keep-going`) rather than fatal.
+    pub fn keeps_going(&self) -> bool {
+        self.keep_going
+    }
+
     pub fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }

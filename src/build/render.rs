@@ -61,17 +61,11 @@ pub(super) fn documents<'a>(
         mut problems,
     } in feeds
     {
-        let order: Vec<usize> = picks.iter().map(|p| p.at).collect();
+        let mut order: Vec<usize> = picks.iter().map(|p| p.at).collect();
         let later = !feed::extras::keeps_all_items(feed) && !feed.formats.contains(&Format::Json);
-        let doc = feed_doc(config, feed, site_id, items, picks, podcast, later)?;
+        let mut doc = feed_doc(config, feed, site_id, items, picks, podcast, later)?;
         if feed.kind == FeedKind::Podcast {
-            let pairs = order
-                .iter()
-                .map(|&at| items[at].entry.source.as_str())
-                .zip(doc.items.iter());
-            for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
-                problems.error(Diagnostic::new(source, None, problem));
-            }
+            withhold_failing_episodes(feed, items, &mut order, &mut doc, &mut problems);
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
         let expanded = feed::extras::expand(config, feed, site_id, doc);
@@ -97,6 +91,38 @@ pub(super) fn documents<'a>(
         feeds: docs,
         site_index,
     })
+}
+
+/// The podcast rules that concern one episode (a duplicate audio URL, a type Apple refuses…):
+/// fatal by default; under `--keep-going` the episode is withheld from this feed (it stays in
+/// the notes feeds) and every other episode is published.
+fn withhold_failing_episodes(
+    feed: &FeedConfig,
+    items: &[Identified],
+    order: &mut Vec<usize>,
+    doc: &mut FeedDoc,
+    problems: &mut Problems,
+) {
+    let pairs = order
+        .iter()
+        .map(|&at| items[at].entry.source.as_str())
+        .zip(doc.items.iter());
+    let mut withheld = std::collections::HashSet::new();
+    for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
+        problems.entry_problem(Diagnostic::new(&source, None, problem));
+        withheld.insert(source);
+    }
+    if withheld.is_empty() || !problems.keeps_going() {
+        return;
+    }
+    let keep: Vec<bool> = order
+        .iter()
+        .map(|&at| !withheld.contains(&items[at].entry.source))
+        .collect();
+    let mut flags = keep.iter();
+    order.retain(|_| *flags.next().unwrap_or(&true));
+    let mut flags = keep.iter();
+    doc.items.retain(|_| *flags.next().unwrap_or(&true));
 }
 
 /// A feed's full document: every picked item (each body rendered on every core, unless
