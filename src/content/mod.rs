@@ -4,6 +4,7 @@
 pub mod date;
 pub mod discover;
 pub mod episode;
+pub mod clean;
 pub mod links;
 pub mod meta;
 pub mod render;

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::pieces::{self, Head, Markers};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
+use crate::content::render::escape_html;
 
 pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
     // The format parsed once, not for every item (chrono's `to_rfc2822` writes days below 10
@@ -49,10 +50,11 @@ pub(crate) fn item(doc: &FeedDoc, it: &FeedItem) -> Item {
     Item {
         title: Some(it.title.clone()),
         link: Some(it.link.to_string()),
+        // Readers show a description as HTML: the plain-text summary is written escaped.
         description: Some(if it.summary.is_empty() {
             it.html.clone()
         } else {
-            it.summary.clone()
+            escape_html(&it.summary)
         }),
         author: author.and_then(rss_author),
         categories: it
@@ -101,7 +103,8 @@ pub(crate) fn head(doc: &FeedDoc) -> Channel {
     let mut channel = Channel {
         title: doc.title.clone(),
         link: doc.home.to_string(),
-        description: doc.description.clone(),
+        // Read as HTML, like an item's description.
+        description: escape_html(&doc.description),
         language: doc.language.clone(),
         generator: Some(GENERATOR.into()),
         last_build_date: doc.updated().map(|d| rfc822(d, doc.timezone)),
@@ -189,11 +192,7 @@ pub(crate) fn layout<'d>(
         close: b"</item>",
         end: b"</channel>",
     };
-    let write = |channel: &Channel| {
-        channel
-            .pretty_write_to(Vec::new(), b' ', 2)
-            .expect("writing to a Vec cannot fail")
-    };
+    let write = |channel: &Channel| write_channel(channel, Vec::new());
     let foreseen = items
         .par_iter()
         .map(|it| {
@@ -235,10 +234,7 @@ pub(crate) fn layout<'d>(
         if let Ok(mut seen) = seen.lock() {
             *seen = union(std::mem::take(&mut *seen), namespaces);
         }
-        let buf = pieces::with_room(buf, capacity(chunk));
-        channel
-            .pretty_write_to(buf, b' ', 2)
-            .expect("writing to a Vec cannot fail")
+        write_channel(&channel, pieces::with_room(buf, capacity(chunk)))
     });
     let mut layout = pieces::Layout::new(bare, MARKERS, (first, last), pieces);
     layout.verify = Box::new(move || written.lock().is_ok_and(|w| *w == foreseen));
@@ -273,10 +269,77 @@ pub(crate) fn capacity(items: &[FeedItem]) -> usize {
 /// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1), into a buffer of
 /// `capacity` bytes (see [`capacity`]).
 fn write_sized(channel: &Channel, capacity: usize) -> String {
+    with_declaration(write_channel(channel, Vec::with_capacity(capacity)))
+}
+
+/// `channel` as the crate writes it with 2-space indentation, into `buf`, with `&` and `<` in
+/// plain-text elements written as the RSS Best Practices Profile asks (see [`plain_text_refs`]).
+/// Every RSS document, and every piece of one, is written here.
+fn write_channel(channel: &Channel, buf: Vec<u8>) -> Vec<u8> {
     let bytes = channel
-        .pretty_write_to(Vec::with_capacity(capacity), b' ', 2)
+        .pretty_write_to(buf, b' ', 2)
         .expect("writing to a Vec cannot fail");
-    with_declaration(bytes)
+    plain_text_refs(bytes)
+}
+
+/// `doc` with `&amp;` and `&lt;` in the text of plain-text elements written `&#x26;` and
+/// `&#x3C;`, the forms the RSS Best Practices Profile asks for so that a reader never takes a
+/// title's `<` for markup (the W3C validator warns on the others). The same characters to an
+/// XML parser. Left alone: `description` (HTML, escaped once more as HTML text), CDATA
+/// sections (bodies) and attribute values. The crate escapes `<` and `>` everywhere else, so
+/// the last `<` before a reference is its element's start tag, or the tag it sits in.
+fn plain_text_refs(doc: Vec<u8>) -> Vec<u8> {
+    static CDATA: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"<![CDATA["));
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < doc.len() {
+        let cdata = CDATA.find(&doc[at..]).map_or(doc.len(), |i| at + i);
+        for amp in memchr::memchr_iter(b'&', &doc[at..cdata]).map(|i| at + i) {
+            let (written, with): (&[u8], &[u8]) = match &doc[amp..] {
+                rest if rest.starts_with(b"&amp;") => (b"&amp;", b"&#x26;"),
+                rest if rest.starts_with(b"&lt;") => (b"&lt;", b"&#x3C;"),
+                _ => continue,
+            };
+            if !in_plain_text(&doc[..amp]) {
+                continue;
+            }
+            let out = out.get_or_insert_with(|| Vec::with_capacity(doc.len() + 256));
+            out.extend_from_slice(&doc[copied..amp]);
+            out.extend_from_slice(with);
+            copied = amp + written.len();
+        }
+        at = match super::find_cdata_end(&doc[cdata.min(doc.len())..]) {
+            Some(end) if cdata < doc.len() => cdata + end + 3,
+            _ => doc.len(),
+        };
+    }
+    match out {
+        None => doc,
+        Some(mut out) => {
+            out.extend_from_slice(&doc[copied..]);
+            out
+        }
+    }
+}
+
+/// Whether text that follows `before` is the content of a plain-text element: after a whole
+/// start tag other than `description`'s.
+fn in_plain_text(before: &[u8]) -> bool {
+    let Some(lt) = memchr::memrchr(b'<', before) else {
+        return false;
+    };
+    let tag = &before[lt + 1..];
+    if memchr::memchr(b'>', tag).is_none() {
+        return false;
+    }
+    let name_end = tag
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    !name.is_empty() && name.first().is_some_and(u8::is_ascii_alphabetic) && name != b"description"
 }
 
 /// The crate's output with our declaration (R1) and a final line break.
