@@ -25,7 +25,13 @@ pub struct Rendered {
     pub notes: Vec<String>,
 }
 
+/// `body` (as [`super::parse_entry`] gives it: without characters XML forbids) as HTML, with
+/// its summary and notes on what was changed.
 pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
+    debug_assert!(
+        body.chars().all(super::xml_chars::is_xml_char),
+        "bodies are cleaned when read"
+    );
     let mut cleaned = Cleaned::default();
     let (html, first) = match kind {
         BodyKind::Markdown => markdown(body, item_url, &mut cleaned),
@@ -33,17 +39,23 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
         BodyKind::Text => plain_text(body),
     };
     let mut notes: Vec<String> = cleaned.note().into_iter().collect();
-    // A numeric reference in Markdown (`&#x1;`) is written as the character it names, which
-    // may be one XML cannot hold; the source text itself was cleaned when it was read.
-    let (html, in_html) = keep_xml_chars(html);
-    let first = cut_at_word(first.trim(), SUMMARY_CHARS);
-    let (first_paragraph, in_first) = keep_xml_chars(first);
-    // The summary's text is also in the HTML: each character is counted once.
-    let dropped = in_html.max(in_first);
-    if dropped > 0 {
-        notes.push(format!(
-            "body: dropped {dropped} character(s) that XML 1.0 does not allow"
-        ));
+    let mut first_paragraph = cut_at_word(first.trim(), SUMMARY_CHARS);
+    let mut html = html;
+    // A numeric reference in Markdown (`&#x1;`, in text or in an attribute) is written as the
+    // character it names, which may be one XML cannot hold; no other way in writes one (named
+    // references never name such a character), so bodies without `&#` skip the search.
+    if kind == BodyKind::Markdown && memchr::memmem::find(body.as_bytes(), b"&#").is_some() {
+        let in_html;
+        (html, in_html) = keep_xml_chars(html);
+        let in_first;
+        (first_paragraph, in_first) = keep_xml_chars(first_paragraph);
+        // The summary's text is also in the HTML: each character is counted once.
+        let dropped = in_html.max(in_first);
+        if dropped > 0 {
+            notes.push(format!(
+                "body: dropped {dropped} character(s) that XML 1.0 does not allow"
+            ));
+        }
     }
     Rendered {
         html,
@@ -75,24 +87,14 @@ fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
     let mut first = String::new();
     let mut depth = 0usize;
     let mut done = false;
-    // For each link or image open: whether it was left out (so is its end).
-    let mut left_out: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(body, options).filter_map(|event| {
+    let mut links = Links::default();
+    let events = Parser::new_ext(body, options).map(|event| {
         if !done {
             done = first_paragraph(&event, &mut first, &mut depth);
         }
-        Some(match event {
-            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
-                let kept = safe_destination(event, base, cleaned);
-                left_out.push(kept.is_none());
-                kept?
-            }
-            Event::End(TagEnd::Link | TagEnd::Image) => {
-                if left_out.pop().unwrap_or(false) {
-                    return None;
-                }
-                event
-            }
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. })
+            | Event::End(TagEnd::Link | TagEnd::Image) => links.pass(event, base, cleaned),
             Event::Html(_) | Event::InlineHtml(_) => {
                 raw_html = true;
                 event
@@ -102,7 +104,7 @@ fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
                 event
             }
             other => other,
-        })
+        }
     });
     html::push_html(&mut out, events);
     let html = if raw_html {
@@ -133,23 +135,42 @@ fn first_paragraph(event: &Event<'_>, first: &mut String, depth: &mut usize) -> 
     false
 }
 
-/// A link's or image's start with its destination made absolute against `base`, or `None`
-/// when the destination has a scheme that runs code (counted in `cleaned`). Kept out of
-/// line: inlined into the event loop, it slowed every other event down (a tenth of the time
-/// of a body with links).
-#[inline(never)]
-fn safe_destination<'a>(event: Event<'a>, base: &Url, cleaned: &mut Cleaned) -> Option<Event<'a>> {
-    let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) =
-        &event
-    else {
-        return Some(event);
-    };
-    let link = matches!(event, Event::Start(Tag::Link { .. }));
-    if let Some(scheme) = unsafe_scheme(dest_url, link) {
-        cleaned.url_removed(scheme);
-        return None;
+/// The link and image events of one Markdown body, checked as they pass.
+#[derive(Default)]
+struct Links {
+    /// For each link or image open: whether it was left out (and so is its end).
+    left_out: Vec<bool>,
+}
+
+impl Links {
+    /// A link's or image's start with its destination made absolute against `base`, or, when
+    /// the destination has a scheme that runs code (counted in `cleaned`), nothing in its
+    /// place and then for its end: the text inside stays. Nothing is an empty text, which
+    /// writes nothing, so the event stream keeps its shape. Kept out of line: inlined into the
+    /// event loop, it slowed every other event down (a tenth of the time of a body with links).
+    #[inline(never)]
+    fn pass<'a>(&mut self, event: Event<'a>, base: &Url, cleaned: &mut Cleaned) -> Event<'a> {
+        const NOTHING: Event<'static> = Event::Text(CowStr::Borrowed(""));
+        let (dest, link) = match &event {
+            Event::Start(Tag::Link { dest_url, .. }) => (dest_url, true),
+            Event::Start(Tag::Image { dest_url, .. }) => (dest_url, false),
+            _ => {
+                return match self.left_out.pop() {
+                    Some(true) => NOTHING,
+                    _ => event,
+                };
+            }
+        };
+        let scheme = unsafe_scheme(dest, link);
+        self.left_out.push(scheme.is_some());
+        match scheme {
+            Some(scheme) => {
+                cleaned.url_removed(scheme);
+                NOTHING
+            }
+            None => absolute_destination(event, base),
+        }
     }
-    Some(absolute_destination(event, base))
 }
 
 /// A link's or image's start with its destination made absolute against `base`.
