@@ -44,7 +44,9 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
     // A numeric reference in Markdown (`&#x1;`, in text or in an attribute) is written as the
     // character it names, which may be one XML cannot hold; no other way in writes one (named
     // references never name such a character), so bodies without `&#` skip the search.
-    if kind == BodyKind::Markdown && memchr::memmem::find(body.as_bytes(), b"&#").is_some() {
+    static NUMERIC: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"&#"));
+    if kind == BodyKind::Markdown && NUMERIC.find(body.as_bytes()).is_some() {
         let in_html;
         (html, in_html) = keep_xml_chars(html);
         let in_first;
@@ -138,8 +140,12 @@ fn first_paragraph(event: &Event<'_>, first: &mut String, depth: &mut usize) -> 
 /// The link and image events of one Markdown body, checked as they pass.
 #[derive(Default)]
 struct Links {
-    /// For each link or image open: whether it was left out (and so is its end).
-    left_out: Vec<bool>,
+    /// For each link or image open, innermost in the lowest bit: whether it was left out (and
+    /// so is its end). No allocation: links in a body are many, nested ones few.
+    left_out: u128,
+    /// How many are open. Past 128 the oldest are forgotten: their ends are kept, and an end
+    /// tag without its start does nothing.
+    open: u32,
 }
 
 impl Links {
@@ -155,14 +161,15 @@ impl Links {
             Event::Start(Tag::Link { dest_url, .. }) => (dest_url, true),
             Event::Start(Tag::Image { dest_url, .. }) => (dest_url, false),
             _ => {
-                return match self.left_out.pop() {
-                    Some(true) => NOTHING,
-                    _ => event,
-                };
+                let left_out = self.open > 0 && self.left_out & 1 == 1;
+                self.open = self.open.saturating_sub(1);
+                self.left_out >>= 1;
+                return if left_out { NOTHING } else { event };
             }
         };
         let scheme = unsafe_scheme(dest, link);
-        self.left_out.push(scheme.is_some());
+        self.open = (self.open + 1).min(128);
+        self.left_out = (self.left_out << 1) | u128::from(scheme.is_some());
         match scheme {
             Some(scheme) => {
                 cleaned.url_removed(scheme);
@@ -376,6 +383,16 @@ mod tests {
         assert_eq!(
             r.notes,
             ["body: removed 3 javascript: URLs, 1 vbscript: URL, 1 data: URL"]
+        );
+        // Nested: each end goes with its own start.
+        let nested = render(
+            BodyKind::Markdown,
+            "[![kept](a.png)](javascript:x) [t ![gone](javascript:y) u](/ok)\n",
+            &url(),
+        );
+        assert_eq!(
+            nested.html,
+            "<p><img src=\"https://example.com/reviews/heat/a.png\" alt=\"kept\" /> <a href=\"https://example.com/ok\">t gone u</a></p>\n"
         );
     }
 
