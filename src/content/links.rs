@@ -118,6 +118,13 @@ impl Unsafe {
 /// `data:` URL; a page to open may not). The scheme is read as browsers read it: leading
 /// controls and spaces skipped, tabs and line breaks anywhere ignored, any case.
 pub fn unsafe_scheme(value: &str, link: bool) -> Option<Unsafe> {
+    // Most URLs start with a character no unsafe scheme starts with (`h`, `/`, `.`, `#`...):
+    // answered without reading on. `| 0x20` makes ASCII letters lower case.
+    match value.as_bytes().first() {
+        Some(&b) if b > b' ' && !matches!(b | 0x20, b'j' | b'v' | b'd') => return None,
+        None => return None,
+        _ => {}
+    }
     // The longest scheme looked for, `javascript`, has 10 letters.
     let mut scheme = [0u8; 11];
     let mut len = 0;

@@ -95,8 +95,8 @@ fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
             done = first_paragraph(&event, &mut first, &mut depth);
         }
         match event {
-            Event::Start(Tag::Link { .. } | Tag::Image { .. })
-            | Event::End(TagEnd::Link | TagEnd::Image) => links.pass(event, base, cleaned),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => links.start(event, base, cleaned),
+            Event::End(TagEnd::Link | TagEnd::Image) => links.end(event),
             Event::Html(_) | Event::InlineHtml(_) => {
                 raw_html = true;
                 event
@@ -141,34 +141,28 @@ fn first_paragraph(event: &Event<'_>, first: &mut String, depth: &mut usize) -> 
 #[derive(Default)]
 struct Links {
     /// For each link or image open, innermost in the lowest bit: whether it was left out (and
-    /// so is its end). No allocation: links in a body are many, nested ones few.
+    /// so is its end). No allocation: links in a body are many, nested ones few. Past 128 open
+    /// the oldest are forgotten: their ends are kept, and an end tag without its start does
+    /// nothing.
     left_out: u128,
-    /// How many are open. Past 128 the oldest are forgotten: their ends are kept, and an end
-    /// tag without its start does nothing.
-    open: u32,
 }
 
+/// What takes the place of a left-out link's or image's start and end: an empty text, which
+/// writes nothing, so the event stream keeps its shape and the text inside stays.
+const NOTHING: Event<'static> = Event::Text(CowStr::Borrowed(""));
+
 impl Links {
-    /// A link's or image's start with its destination made absolute against `base`, or, when
-    /// the destination has a scheme that runs code (counted in `cleaned`), nothing in its
-    /// place and then for its end: the text inside stays. Nothing is an empty text, which
-    /// writes nothing, so the event stream keeps its shape. Kept out of line: inlined into the
-    /// event loop, it slowed every other event down (a tenth of the time of a body with links).
+    /// A link's or image's start with its destination made absolute against `base`, or
+    /// [`NOTHING`] when the destination has a scheme that runs code (counted in `cleaned`).
+    /// Kept out of line: inlined into the event loop, it slowed every other event down (a
+    /// tenth of the time of a body with links).
     #[inline(never)]
-    fn pass<'a>(&mut self, event: Event<'a>, base: &Url, cleaned: &mut Cleaned) -> Event<'a> {
-        const NOTHING: Event<'static> = Event::Text(CowStr::Borrowed(""));
-        let (dest, link) = match &event {
-            Event::Start(Tag::Link { dest_url, .. }) => (dest_url, true),
-            Event::Start(Tag::Image { dest_url, .. }) => (dest_url, false),
-            _ => {
-                let left_out = self.open > 0 && self.left_out & 1 == 1;
-                self.open = self.open.saturating_sub(1);
-                self.left_out >>= 1;
-                return if left_out { NOTHING } else { event };
-            }
+    fn start<'a>(&mut self, event: Event<'a>, base: &Url, cleaned: &mut Cleaned) -> Event<'a> {
+        let scheme = match &event {
+            Event::Start(Tag::Link { dest_url, .. }) => unsafe_scheme(dest_url, true),
+            Event::Start(Tag::Image { dest_url, .. }) => unsafe_scheme(dest_url, false),
+            _ => None,
         };
-        let scheme = unsafe_scheme(dest, link);
-        self.open = (self.open + 1).min(128);
         self.left_out = (self.left_out << 1) | u128::from(scheme.is_some());
         match scheme {
             Some(scheme) => {
@@ -177,6 +171,13 @@ impl Links {
             }
             None => absolute_destination(event, base),
         }
+    }
+
+    /// A link's or image's end, or [`NOTHING`] when its start was left out.
+    fn end<'a>(&mut self, event: Event<'a>) -> Event<'a> {
+        let left_out = self.left_out & 1 == 1;
+        self.left_out >>= 1;
+        if left_out { NOTHING } else { event }
     }
 }
 
