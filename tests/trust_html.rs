@@ -49,7 +49,10 @@ fn body(site: &Site) -> String {
             .expect("a body")
     };
     let json: serde_json::Value = serde_json::from_str(&site.read("feeds/reviews.json")).unwrap();
-    let from_json = json["items"][0]["content_html"].as_str().unwrap().to_string();
+    let from_json = json["items"][0]["content_html"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let from_rss = content(&rss);
     assert_eq!(content(&atom), from_rss.trim_end(), "Atom and RSS bodies");
     assert_eq!(from_json, from_rss, "JSON and RSS bodies");
@@ -85,9 +88,20 @@ fn scripts_event_handlers_and_javascript_urls_never_reach_a_feed() {
             "<img src=\"https://films.example/reviews/heat/still.jpg\">\n",
         )
     );
-    for raw in ["feeds/reviews.rss", "feeds/reviews.atom", "feeds/reviews.json"] {
+    for raw in [
+        "feeds/reviews.rss",
+        "feeds/reviews.atom",
+        "feeds/reviews.json",
+    ] {
         let text = site.read(raw).to_lowercase();
-        for active in ["<script", "onclick", "onmouseover", "onerror", "javascript:", "alert("] {
+        for active in [
+            "<script",
+            "onclick",
+            "onmouseover",
+            "onerror",
+            "javascript:",
+            "alert(",
+        ] {
             assert!(!text.contains(active), "{active} in {raw}");
         }
     }
@@ -146,7 +160,11 @@ fn character_references_in_attribute_urls_are_decoded_before_resolving() {
 fn references_to_characters_xml_forbids_are_dropped_from_every_feed() {
     let site = site_with("Bad &#x1;char and &#xFFFE;another.\n\nMore.\n");
     assert_strict_xml(&site);
-    for file in ["feeds/reviews.rss", "feeds/reviews.atom", "feeds/reviews.json"] {
+    for file in [
+        "feeds/reviews.rss",
+        "feeds/reviews.atom",
+        "feeds/reviews.json",
+    ] {
         let text = site.read(file);
         assert!(
             !text.contains(['\u{1}', '\u{FFFE}']),
@@ -190,7 +208,10 @@ fn a_plain_text_summary_reads_the_same_in_rss_atom_and_json() {
         raw.contains("<title>Quiet &#x26; the &#x3C;sea&gt;</title>"),
         "{raw}"
     );
-    assert_eq!(rss.entries[0].title.as_ref().unwrap().content, "Quiet & the <sea>");
+    assert_eq!(
+        rss.entries[0].title.as_ref().unwrap().content,
+        "Quiet & the <sea>"
+    );
     assert_eq!(
         atom.entries[0].title.as_ref().unwrap().content,
         "Quiet & the <sea>"
@@ -271,7 +292,10 @@ media_base_url = "https://cdn.pod.example/media/"
     let feed = common::parse_feed(&site.path("feeds/podcast.rss"));
     assert_eq!(feed.title.as_ref().unwrap().content, "Tests & <more>");
     let description = &feed.description.as_ref().unwrap().content;
-    assert_eq!(htmlize::unescape(description.as_str()), "A show about <tests> & such");
+    assert_eq!(
+        htmlize::unescape(description.as_str()),
+        "A show about <tests> & such"
+    );
     let item = &feed.entries[0];
     assert_eq!(item.title.as_ref().unwrap().content, "Pilot & <intro>");
     let summary = &item.summary.as_ref().unwrap().content;

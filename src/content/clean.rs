@@ -14,7 +14,7 @@ use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str
 use url::Url;
 
 use super::links::{
-    UrlAttr, Unsafe, encode_attr, resolve, rewrite_list, rewrite_srcset, unsafe_scheme, url_attr,
+    Unsafe, UrlAttr, encode_attr, resolve, rewrite_list, rewrite_srcset, unsafe_scheme, url_attr,
 };
 use super::render::escape_html;
 
@@ -83,7 +83,11 @@ impl Cleaned {
         for (tag, &n) in EMBEDS.iter().zip(&self.embeds_removed) {
             if n > 0 {
                 let one = format!("<{tag}> without a safe URL");
-                removed.push(count(n, &one, &format!("<{tag}> elements without a safe URL")));
+                removed.push(count(
+                    n,
+                    &one,
+                    &format!("<{tag}> elements without a safe URL"),
+                ));
             }
         }
         let linked: Vec<String> = EMBEDS
@@ -208,20 +212,17 @@ fn element(
         let value = htmlize::unescape_attribute(written.as_str());
         let mut removed = |scheme: Unsafe| cleaned.url_removed(scheme);
         let new = match kind {
-            UrlAttr::Link | UrlAttr::One => {
-                match unsafe_scheme(&value, kind == UrlAttr::Link) {
-                    Some(scheme) => {
-                        removed(scheme);
-                        None
-                    }
-                    None => Some(resolve(&value, base).into_owned()),
+            UrlAttr::Link | UrlAttr::One => match unsafe_scheme(&value, kind == UrlAttr::Link) {
+                Some(scheme) => {
+                    removed(scheme);
+                    None
                 }
-            }
+                None => Some(resolve(&value, base).into_owned()),
+            },
             UrlAttr::List => rewrite_list(&value, base, true, &mut removed)
                 .or_else(|| Some(value.clone().into_owned())),
-            UrlAttr::Srcset => {
-                rewrite_srcset(&value, base, &mut removed).or_else(|| Some(value.clone().into_owned()))
-            }
+            UrlAttr::Srcset => rewrite_srcset(&value, base, &mut removed)
+                .or_else(|| Some(value.clone().into_owned())),
         };
         match new {
             None => el.remove_attribute(&name),
@@ -239,7 +240,11 @@ fn element(
 /// An `<iframe>`, `<embed>`, `<object>` or `<frame>` (`EMBEDS[at]`) replaced by a link to
 /// its URL, or removed without a safe one.
 fn embed(el: &mut Element<'_, '_>, at: usize, base: &Url, cleaned: &mut Cleaned) {
-    let attr = if EMBEDS[at] == "object" { "data" } else { "src" };
+    let attr = if EMBEDS[at] == "object" {
+        "data"
+    } else {
+        "src"
+    };
     let url = el
         .get_attribute(attr)
         .map(|written| htmlize::unescape_attribute(written.as_str()).into_owned())
@@ -326,10 +331,7 @@ mod tests {
             )
         );
         let (_, one) = clean("<iframe src=\"https://x.org/v\"></iframe>");
-        assert_eq!(
-            one.as_deref(),
-            Some("body: turned 1 <iframe> into a link")
-        );
+        assert_eq!(one.as_deref(), Some("body: turned 1 <iframe> into a link"));
     }
 
     #[test]
@@ -380,7 +382,14 @@ mod tests {
                 )
             );
         }
-        for whole in ["<p>ok", "a < b", "<\u{e9}", "<p>x</p>\n", "", "<feedwright-end>"] {
+        for whole in [
+            "<p>ok",
+            "a < b",
+            "<\u{e9}",
+            "<p>x</p>\n",
+            "",
+            "<feedwright-end>",
+        ] {
             assert_eq!(clean(whole), (whole.to_string(), None));
         }
     }
@@ -388,6 +397,9 @@ mod tests {
     #[test]
     fn what_follows_an_embed_closed_without_its_end_tag_is_cleaned() {
         let (out, _) = clean("<p><object data=x.mp4></p><script>x()</script><a onclick=y>z</a>");
-        assert!(!out.contains("<script") && !out.contains("onclick"), "{out}");
+        assert!(
+            !out.contains("<script") && !out.contains("onclick"),
+            "{out}"
+        );
     }
 }

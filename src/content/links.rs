@@ -128,10 +128,7 @@ pub fn unsafe_scheme(value: &str, link: bool) -> Option<Unsafe> {
     // The longest scheme looked for, `javascript`, has 10 letters.
     let mut scheme = [0u8; 11];
     let mut len = 0;
-    let start = value
-        .bytes()
-        .position(|b| b > b' ')
-        .unwrap_or(value.len());
+    let start = value.bytes().position(|b| b > b' ').unwrap_or(value.len());
     for b in value.bytes().skip(start) {
         match b {
             b'\t' | b'\n' | b'\r' => continue,
@@ -222,11 +219,7 @@ fn descriptors(text: &str) -> (Vec<&str>, &str) {
 
 /// A `srcset` value with every candidate's URL made absolute against `base` and the ones with
 /// an unsafe scheme left out (each given to `removed`); `None` when nothing changes.
-pub fn rewrite_srcset(
-    value: &str,
-    base: &Url,
-    removed: &mut impl FnMut(Unsafe),
-) -> Option<String> {
+pub fn rewrite_srcset(value: &str, base: &Url, removed: &mut impl FnMut(Unsafe)) -> Option<String> {
     let mut changed = false;
     let mut out = String::with_capacity(value.len() + 64);
     for candidate in srcset_candidates(value) {
@@ -379,10 +372,10 @@ mod tests {
             candidates("a.jpg f(1, 2) 1x, b.jpg"),
             ["a.jpg [\"f(1, 2)\", \"1x\"]", "b.jpg []"]
         );
-        assert_eq!(candidates("a.jpg\t\n1x \x0c, b.jpg 2x"), [
-            "a.jpg [\"1x\"]",
-            "b.jpg [\"2x\"]"
-        ]);
+        assert_eq!(
+            candidates("a.jpg\t\n1x \x0c, b.jpg 2x"),
+            ["a.jpg [\"1x\"]", "b.jpg [\"2x\"]"]
+        );
         assert!(candidates("").is_empty());
         assert!(candidates(" , ,").is_empty());
         // Unclosed parentheses run to the end.
@@ -394,7 +387,11 @@ mod tests {
         let mut removed = Vec::new();
         let mut note = |s| removed.push(s);
         assert_eq!(
-            rewrite_srcset("https://cdn.example/w_400,h_300/x.jpg 1x", &base(), &mut note),
+            rewrite_srcset(
+                "https://cdn.example/w_400,h_300/x.jpg 1x",
+                &base(),
+                &mut note
+            ),
             None,
             "absolute candidates stay as written"
         );
@@ -410,8 +407,12 @@ mod tests {
             )
         );
         assert_eq!(
-            rewrite_srcset("javascript:x 1x, data:image/png;base64,AAAA 2x", &base(), &mut note)
-                .as_deref(),
+            rewrite_srcset(
+                "javascript:x 1x, data:image/png;base64,AAAA 2x",
+                &base(),
+                &mut note
+            )
+            .as_deref(),
             Some("data:image/png;base64,AAAA 2x"),
             "an image may be a data: URL"
         );
@@ -423,11 +424,19 @@ mod tests {
         let mut removed = Vec::new();
         let mut note = |s| removed.push(s);
         assert_eq!(
-            rewrite_list(" /a  https://x.org/b\tjavascript:c ", &base(), true, &mut note)
-                .as_deref(),
+            rewrite_list(
+                " /a  https://x.org/b\tjavascript:c ",
+                &base(),
+                true,
+                &mut note
+            )
+            .as_deref(),
             Some("https://example.com/a https://x.org/b")
         );
-        assert_eq!(rewrite_list("https://x.org/b", &base(), true, &mut note), None);
+        assert_eq!(
+            rewrite_list("https://x.org/b", &base(), true, &mut note),
+            None
+        );
         assert_eq!(removed, [Unsafe::Javascript]);
     }
 
@@ -537,5 +546,4 @@ mod tests {
             }
         }
     }
-
 }

@@ -422,13 +422,20 @@ mod tests {
             "A&#x1;b &#xFFFE;c &#0; &#x1F3AC;\n\n`&#x1;`\n",
             &url(),
         );
-        assert_eq!(r.html, "<p>Ab c \u{FFFD} \u{1F3AC}</p>\n<p><code>&amp;#x1;</code></p>\n");
+        assert_eq!(
+            r.html,
+            "<p>Ab c \u{FFFD} \u{1F3AC}</p>\n<p><code>&amp;#x1;</code></p>\n"
+        );
         assert_eq!(r.first_paragraph, "Ab c \u{FFFD} \u{1F3AC}");
         assert_eq!(
             r.notes,
             ["body: dropped 2 character(s) that XML 1.0 does not allow"]
         );
-        assert!(render(BodyKind::Markdown, "fine\n", &url()).notes.is_empty());
+        assert!(
+            render(BodyKind::Markdown, "fine\n", &url())
+                .notes
+                .is_empty()
+        );
     }
 
     #[test]
