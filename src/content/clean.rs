@@ -199,18 +199,28 @@ fn element(
         .iter()
         .map(|a| (a.name(), a.value()))
         .collect();
-    for (name, written) in attrs {
+    for (at, (name, written)) in attrs.iter().enumerate() {
         if name.starts_with("on") {
             cleaned.handlers += 1;
-            el.remove_attribute(&name);
+            el.remove_attribute(name);
             continue;
         }
-        let Some(kind) = url_attr(&name) else {
+        let Some(kind) = url_attr(name) else {
             continue;
         };
         // The value as the attribute means it: character references decoded.
         let value = htmlize::unescape_attribute(written.as_str());
         let mut removed = |scheme: Unsafe| cleaned.url_removed(scheme);
+        // A repeated attribute is ignored by HTML parsers, and changing it would change the
+        // first one (the only one that can be named): it is only checked, and when unsafe,
+        // every attribute of its name goes.
+        if attrs[..at].iter().any(|(earlier, _)| earlier == name) {
+            if let Some(scheme) = unsafe_scheme(&value, kind == UrlAttr::Link) {
+                removed(scheme);
+                el.remove_attribute(name);
+            }
+            continue;
+        }
         let new = match kind {
             UrlAttr::Link | UrlAttr::One => match unsafe_scheme(&value, kind == UrlAttr::Link) {
                 Some(scheme) => {
@@ -225,12 +235,12 @@ fn element(
                 .or_else(|| Some(value.clone().into_owned())),
         };
         match new {
-            None => el.remove_attribute(&name),
+            None => el.remove_attribute(name),
             Some(new) => {
                 let encoded = encode_attr(&new);
                 // A value written as it would be written now keeps its bytes (and quotes).
-                if encoded != written && el.set_attribute(&name, &encoded).is_err() {
-                    el.remove_attribute(&name);
+                if encoded != *written && el.set_attribute(name, &encoded).is_err() {
+                    el.remove_attribute(name);
                 }
             }
         }
@@ -352,6 +362,17 @@ mod tests {
             )
         );
         assert_eq!(note, None, "making URLs absolute is no change to report");
+    }
+
+    #[test]
+    fn repeated_attributes_are_checked_but_the_first_one_counts() {
+        let (out, note) =
+            clean("<a href=\"a/\" href=\"b/\">x</a><a href=\"c/\" HREF=\"javascript:y\">z</a>");
+        assert_eq!(
+            out,
+            "<a href=\"https://example.com/reviews/heat/a/\" href=\"b/\">x</a><a>z</a>"
+        );
+        assert_eq!(note.as_deref(), Some("body: removed 1 javascript: URL"));
     }
 
     #[test]
