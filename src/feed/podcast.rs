@@ -65,7 +65,8 @@ fn fit_description(text: &str, write: impl Fn(&str) -> String) -> String {
     written
 }
 
-/// A plain-text description as RSS readers read it: HTML (see [`plain_rss::item`]).
+/// A plain-text summary as an item's description, which RSS readers read as HTML (see
+/// [`plain_rss::item`]).
 fn html_description(text: &str) -> String {
     fit_description(text, escape_html)
 }
@@ -77,7 +78,8 @@ fn head(doc: &FeedDoc) -> rss::Channel {
         return channel;
     };
     let cfg = &pod.config;
-    channel.description = html_description(&doc.description);
+    // Plain text, as in the RSS channel (see [`plain_rss::head`]).
+    channel.description = fit_description(&doc.description, str::to_string);
     channel
         .namespaces
         .insert("podcast".into(), PODCAST_NS.into());
@@ -107,8 +109,7 @@ fn head(doc: &FeedDoc) -> rss::Channel {
             name: Some(o.name.clone()),
             email: o.email.clone(),
         }),
-        // Plain text, unlike the description.
-        summary: Some(fit_description(&doc.description, str::to_string)),
+        summary: Some(channel.description.clone()),
         r#type: cfg.show_type.clone(),
         ..Default::default()
     });

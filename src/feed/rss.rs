@@ -103,8 +103,9 @@ pub(crate) fn head(doc: &FeedDoc) -> Channel {
     let mut channel = Channel {
         title: doc.title.clone(),
         link: doc.home.to_string(),
-        // Read as HTML, like an item's description.
-        description: escape_html(&doc.description),
+        // Plain text, like a title: the RSS profile allows HTML only in an item's description
+        // (the W3C validator warns on markup here).
+        description: doc.description.clone(),
         language: doc.language.clone(),
         generator: Some(GENERATOR.into()),
         last_build_date: doc.updated().map(|d| rfc822(d, doc.timezone)),
@@ -282,12 +283,11 @@ fn write_channel(channel: &Channel, buf: Vec<u8>) -> Vec<u8> {
     plain_text_refs(bytes)
 }
 
-/// `doc` with `&amp;` and `&lt;` in the text of plain-text elements written `&#x26;` and
-/// `&#x3C;`, the forms the RSS Best Practices Profile asks for so that a reader never takes a
-/// title's `<` for markup (the W3C validator warns on the others). The same characters to an
-/// XML parser. Left alone: `description` (HTML, escaped once more as HTML text), CDATA
-/// sections (bodies) and attribute values. The crate escapes `<` and `>` everywhere else, so
-/// the last `<` before a reference is its element's start tag, or the tag it sits in.
+/// `doc` with `&amp;`, `&lt;` and `&gt;` in element text written `&#x26;`, `&#x3C;` and
+/// `&#x3E;`, the forms the RSS Best Practices Profile asks for in plain text (R5; the W3C
+/// validator warns on the others) and the same characters to an XML parser. The crate writes
+/// the only element that holds HTML, an item's `description`, as CDATA (like
+/// `content:encoded`): CDATA sections are left alone, and so are attribute values.
 fn plain_text_refs(doc: Vec<u8>) -> Vec<u8> {
     static CDATA: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"<![CDATA["));
@@ -300,9 +300,10 @@ fn plain_text_refs(doc: Vec<u8>) -> Vec<u8> {
             let (written, with): (&[u8], &[u8]) = match &doc[amp..] {
                 rest if rest.starts_with(b"&amp;") => (b"&amp;", b"&#x26;"),
                 rest if rest.starts_with(b"&lt;") => (b"&lt;", b"&#x3C;"),
+                rest if rest.starts_with(b"&gt;") => (b"&gt;", b"&#x3E;"),
                 _ => continue,
             };
-            if !in_plain_text(&doc[..amp]) {
+            if in_tag(&doc[..amp]) {
                 continue;
             }
             let out = out.get_or_insert_with(|| Vec::with_capacity(doc.len() + 256));
@@ -324,22 +325,11 @@ fn plain_text_refs(doc: Vec<u8>) -> Vec<u8> {
     }
 }
 
-/// Whether text that follows `before` is the content of a plain-text element: after a whole
-/// start tag other than `description`'s.
-fn in_plain_text(before: &[u8]) -> bool {
-    let Some(lt) = memchr::memrchr(b'<', before) else {
-        return false;
-    };
-    let tag = &before[lt + 1..];
-    if memchr::memchr(b'>', tag).is_none() {
-        return false;
-    }
-    let name_end = tag
-        .iter()
-        .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
-        .unwrap_or(tag.len());
-    let name = &tag[..name_end];
-    !name.is_empty() && name.first().is_some_and(u8::is_ascii_alphabetic) && name != b"description"
+/// Whether what follows `before` is inside a tag (an attribute value): no `>` since the last
+/// `<`. The crate escapes `<` and `>` in text and attribute values, so the last `<` is the
+/// start of a tag.
+fn in_tag(before: &[u8]) -> bool {
+    memchr::memrchr(b'<', before).is_some_and(|lt| memchr::memchr(b'>', &before[lt..]).is_none())
 }
 
 /// The crate's output with our declaration (R1) and a final line break.
@@ -358,4 +348,31 @@ fn with_declaration(mut bytes: Vec<u8>) -> String {
         None => body,
     };
     format!("{DECLARATION}\n{body}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_takes_hex_references_cdata_and_attributes_do_not() {
+        let doc = concat!(
+            "<rss a=\"x &amp; &lt;y&gt;\"><channel><title>A &amp; &lt;B&gt; &quot;C&quot;</title>",
+            "<description>d &amp; e</description>",
+            "<item><description><![CDATA[<p>&amp; &lt;]]]]><![CDATA[>&amp;</p>]]></description>",
+            "<itunes:category text=\"TV &amp; Film\"/><dc:creator>Tom &amp; Jerry</dc:creator>",
+            "</item></channel></rss>"
+        );
+        let expected = concat!(
+            "<rss a=\"x &amp; &lt;y&gt;\"><channel><title>A &#x26; &#x3C;B&#x3E; &quot;C&quot;</title>",
+            "<description>d &#x26; e</description>",
+            "<item><description><![CDATA[<p>&amp; &lt;]]]]><![CDATA[>&amp;</p>]]></description>",
+            "<itunes:category text=\"TV &amp; Film\"/><dc:creator>Tom &#x26; Jerry</dc:creator>",
+            "</item></channel></rss>"
+        );
+        let out = plain_text_refs(doc.as_bytes().to_vec());
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let plain = b"<rss><title>No references</title><x><![CDATA[&amp;".to_vec();
+        assert_eq!(plain_text_refs(plain.clone()), plain);
+    }
 }
