@@ -177,7 +177,11 @@ fn cdata_terminator_and_markup_characters_stay_well_formed() {
     let rss = site.rss("reviews");
     let e = &rss.entries[0];
     assert_eq!(e.title.as_ref().unwrap().content, "A ]]> B & <C>");
-    assert_eq!(e.summary.as_ref().unwrap().content, "S ]]> & <b>");
+    // The description is HTML: the plain summary escaped (issue 13).
+    assert_eq!(
+        e.summary.as_ref().unwrap().content,
+        "S ]]&gt; &amp; &lt;b&gt;"
+    );
     let html = e.content.as_ref().unwrap().body.clone().unwrap();
     assert!(html.contains("]]&gt;") || html.contains("]]>"), "{html}");
     assert!(

@@ -1,125 +1,11 @@
-//! Makes relative URLs in rendered HTML absolute. Feed readers show an item outside its page, so
-//! `img/p.jpg` or `#note` must become full URLs. This walks tags and rewrites `href`, `src`,
-//! `poster` and `srcset` values; it never changes text or other markup.
+//! URLs in bodies: made absolute (feed readers show an item outside its page, so `img/p.jpg`
+//! or `#note` must become full URLs), read by each attribute's own grammar (one URL, a
+//! space-separated list, a `srcset`), and checked for schemes that run code. Pure functions
+//! over strings: the HTML itself is read by [`super::clean`].
 
 use std::borrow::Cow;
 
 use url::Url;
-
-const URL_ATTRS: &[&str] = &["href", "src", "poster"];
-
-pub fn absolutize_html(html: &str, base: &Url) -> String {
-    // Most of a body is text and tags without URLs: it is copied in long runs, and only URL
-    // values are written anew.
-    let mut out = Edits {
-        html,
-        out: String::with_capacity(html.len() + 64),
-        copied: 0,
-    };
-    let bytes = html.as_bytes();
-    let mut at = 0;
-    while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
-        let rest = &html[lt..];
-        at = if rest.starts_with("<!--") {
-            lt + rest.find("-->").map_or(rest.len(), |i| i + 3)
-        } else if bytes.get(lt + 1).is_some_and(u8::is_ascii_alphabetic) {
-            lt + rewrite_tag(rest, lt, base, &mut out)
-        } else {
-            lt + 1
-        };
-    }
-    out.finish()
-}
-
-/// The output of [`absolutize_html`]: the input up to `copied`, with replacements.
-struct Edits<'h> {
-    html: &'h str,
-    out: String,
-    copied: usize,
-}
-
-impl Edits<'_> {
-    /// Replaces the input bytes `from..to` (an attribute value, with its quotes if any) with
-    /// `value` in double quotes.
-    fn quoted(&mut self, from: usize, to: usize, value: &str) {
-        self.out.push_str(&self.html[self.copied..from]);
-        self.out.push('"');
-        self.out.push_str(value);
-        self.out.push('"');
-        self.copied = to;
-    }
-
-    fn finish(mut self) -> String {
-        self.out.push_str(&self.html[self.copied..]);
-        self.out
-    }
-}
-
-/// Reads one start tag beginning at `tag[0] == '<'` (at `offset` in the input), rewriting its
-/// URL attributes into `out`; returns how many bytes it consumed.
-fn rewrite_tag(tag: &str, offset: usize, base: &Url, out: &mut Edits<'_>) -> usize {
-    let bytes = tag.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' && bytes[i] != b'/'
-    {
-        i += 1;
-    }
-    loop {
-        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
-            i += 1;
-        }
-        if i >= bytes.len() {
-            return i;
-        }
-        if bytes[i] == b'>' {
-            return i + 1;
-        }
-        let name_start = i;
-        while i < bytes.len()
-            && !bytes[i].is_ascii_whitespace()
-            && !matches!(bytes[i], b'=' | b'>' | b'/')
-        {
-            i += 1;
-        }
-        let name = &tag[name_start..i];
-        if i >= bytes.len() || bytes[i] != b'=' {
-            continue;
-        }
-        i += 1;
-        let value_start = i;
-        let (value, end, quoted) = match bytes.get(i) {
-            Some(&q @ (b'"' | b'\'')) => {
-                let close = memchr::memchr(q, &bytes[i + 1..]).map_or(tag.len(), |p| i + 1 + p);
-                (&tag[i + 1..close], (close + 1).min(tag.len()), Some(q))
-            }
-            _ => {
-                let end = tag[i..]
-                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                    .map_or(tag.len(), |p| i + p);
-                (&tag[i..end], end, None)
-            }
-        };
-        let rewritten = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(name)) {
-            Some(absolutize(value, base))
-        } else if name.eq_ignore_ascii_case("srcset") {
-            Some(absolutize_srcset(value, base))
-        } else {
-            None
-        };
-        // A value written exactly as it was (absolute, in double quotes) is left in place.
-        let closed = end > value_start + value.len() + 1;
-        if let Some(v) = rewritten
-            && !(quoted == Some(b'"') && closed && v == value)
-        {
-            out.quoted(offset + value_start, offset + end, &v);
-        }
-        i = end;
-    }
-}
-
-fn absolutize(raw: &str, base: &Url) -> String {
-    encode_attr(&resolve(&decode_entities(raw.trim()), base))
-}
 
 /// `value` (a URL as written, entities decoded) made absolute against `base`; unchanged when it
 /// is empty, already absolute, or not something `Url::join` understands.
@@ -140,36 +26,243 @@ pub fn resolve<'v>(value: &'v str, base: &Url) -> Cow<'v, str> {
     }
 }
 
-/// [`absolutize_html`] for HTML whose only relative URLs can be footnote references: the
-/// `href="#…"` of the markup pulldown-cmark writes for each, and nothing else, is rewritten.
+/// The body HTML pulldown-cmark wrote, with the `href="#…"` of each footnote reference (the
+/// only relative URL its writer makes from a body without raw HTML) made absolute.
 pub fn absolutize_footnote_refs(html: String, base: &Url) -> String {
     const REF: &[u8] = b"<sup class=\"footnote-reference\"><a href=\"";
     let bytes = html.as_bytes();
-    let mut out = Edits {
-        html: &html,
-        out: String::new(),
-        copied: 0,
-    };
+    let mut out = String::new();
+    let mut copied = 0;
     let mut at = 0;
     while let Some(i) = memchr::memmem::find(&bytes[at..], REF) {
         let start = at + i + REF.len();
         let Some(len) = memchr::memchr(b'"', &bytes[start..]) else {
             break;
         };
-        let value = &html[start..start + len];
-        let v = absolutize(value, base);
-        if v != value {
-            if out.out.capacity() == 0 {
-                out.out.reserve(html.len() + 256);
+        let written = &html[start..start + len];
+        let value = htmlize::unescape_attribute(written);
+        let resolved = resolve(&value, base);
+        let absolute = encode_attr(&resolved);
+        if absolute != written {
+            if out.capacity() == 0 {
+                out.reserve(html.len() + 256);
             }
-            out.quoted(start - 1, start + len + 1, &v);
+            out.push_str(&html[copied..start]);
+            out.push_str(&absolute);
+            copied = start + len;
         }
         at = start + len + 1;
     }
-    if out.copied == 0 {
+    if copied == 0 {
         return html;
     }
-    out.finish()
+    out.push_str(&html[copied..]);
+    out
+}
+
+/// `value` written for a double-quoted HTML attribute.
+pub fn encode_attr(value: &str) -> Cow<'_, str> {
+    if !value.contains(['&', '"']) {
+        return Cow::Borrowed(value);
+    }
+    Cow::Owned(value.replace('&', "&amp;").replace('"', "&quot;"))
+}
+
+/// How an attribute's value holds URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlAttr {
+    /// One URL that a reader follows when clicked (`href`, `action`): no `data:` there.
+    Link,
+    /// One URL of something embedded (`src`, `poster`, `cite`, `data-src`...).
+    One,
+    /// URLs separated by ASCII whitespace (`ping`).
+    List,
+    /// Image candidates: a URL and its descriptors, separated by commas (`srcset`).
+    Srcset,
+}
+
+/// How the attribute `name` (lower case) holds URLs, or `None` when it holds none.
+pub fn url_attr(name: &str) -> Option<UrlAttr> {
+    Some(match name {
+        "href" | "action" | "formaction" | "xlink:href" => UrlAttr::Link,
+        "src" | "poster" | "cite" | "longdesc" | "background" | "data-src" | "codebase"
+        | "lowsrc" | "dynsrc" | "manifest" | "icon" | "data" => UrlAttr::One,
+        "ping" => UrlAttr::List,
+        "srcset" | "data-srcset" | "imagesrcset" => UrlAttr::Srcset,
+        _ => return None,
+    })
+}
+
+/// Schemes whose URLs run code (or, for `data:`, open a page made of the URL) in a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsafe {
+    Javascript,
+    Vbscript,
+    Data,
+}
+
+impl Unsafe {
+    pub const ALL: [Unsafe; 3] = [Unsafe::Javascript, Unsafe::Vbscript, Unsafe::Data];
+
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Unsafe::Javascript => "javascript:",
+            Unsafe::Vbscript => "vbscript:",
+            Unsafe::Data => "data:",
+        }
+    }
+}
+
+/// Whether the URL `value` (entities decoded) has a scheme that runs code when followed:
+/// `javascript:` or `vbscript:` anywhere, `data:` only where `link` (an image may be a
+/// `data:` URL; a page to open may not). The scheme is read as browsers read it: leading
+/// controls and spaces skipped, tabs and line breaks anywhere ignored, any case.
+pub fn unsafe_scheme(value: &str, link: bool) -> Option<Unsafe> {
+    // Most URLs start with a character no unsafe scheme starts with (`h`, `/`, `.`, `#`...):
+    // answered without reading on. `| 0x20` makes ASCII letters lower case.
+    match value.as_bytes().first() {
+        Some(&b) if b > b' ' && !matches!(b | 0x20, b'j' | b'v' | b'd') => return None,
+        None => return None,
+        _ => {}
+    }
+    // The longest scheme looked for, `javascript`, has 10 letters.
+    let mut scheme = [0u8; 11];
+    let mut len = 0;
+    let start = value.bytes().position(|b| b > b' ').unwrap_or(value.len());
+    for b in value.bytes().skip(start) {
+        match b {
+            b'\t' | b'\n' | b'\r' => continue,
+            b':' => break,
+            _ if len == scheme.len() => return None,
+            _ => {
+                scheme[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+        }
+    }
+    match &scheme[..len] {
+        b"javascript" => Some(Unsafe::Javascript),
+        b"vbscript" => Some(Unsafe::Vbscript),
+        b"data" if link => Some(Unsafe::Data),
+        _ => None,
+    }
+}
+
+/// One image candidate of a `srcset`: its URL and its descriptors (`1x`, `400w`), as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    pub url: &'a str,
+    pub descriptors: Vec<&'a str>,
+}
+
+/// The candidates of a `srcset` value (entities decoded), split by the HTML rule: a URL is a
+/// run of non-whitespace (commas inside it are part of it, trailing ones end the candidate);
+/// then descriptors up to a comma outside parentheses. Candidates with an empty URL are left
+/// out, as browsers do.
+pub fn srcset_candidates(value: &str) -> Vec<Candidate<'_>> {
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0C');
+    let mut out = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches(|c: char| is_space(c) || c == ',');
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest.find(is_space).unwrap_or(rest.len());
+        let (run, after) = rest.split_at(end);
+        let url = run.trim_end_matches(',');
+        if url.len() < run.len() {
+            // A URL ending in commas ends its candidate: no descriptors.
+            out.push(Candidate {
+                url,
+                descriptors: Vec::new(),
+            });
+            rest = after;
+            continue;
+        }
+        let (descriptors, after) = descriptors(after);
+        out.push(Candidate { url, descriptors });
+        rest = after;
+    }
+}
+
+/// The descriptors at the start of `text`, up to the comma that ends the candidate (outside
+/// parentheses), and the text after that comma.
+fn descriptors(text: &str) -> (Vec<&str>, &str) {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0C);
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut parens = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if parens {
+            parens = b != b')';
+            continue;
+        }
+        match b {
+            b',' => {
+                out.extend(start.map(|s| &text[s..i]));
+                return (out, &text[i + 1..]);
+            }
+            _ if is_space(b) => {
+                out.extend(start.take().map(|s| &text[s..i]));
+            }
+            _ => {
+                start.get_or_insert(i);
+                parens = b == b'(';
+            }
+        }
+    }
+    out.extend(start.map(|s| &text[s..]));
+    (out, "")
+}
+
+/// A `srcset` value with every candidate's URL made absolute against `base` and the ones with
+/// an unsafe scheme left out (each given to `removed`); `None` when nothing changes.
+pub fn rewrite_srcset(value: &str, base: &Url, removed: &mut impl FnMut(Unsafe)) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(value.len() + 64);
+    for candidate in srcset_candidates(value) {
+        if let Some(scheme) = unsafe_scheme(candidate.url, false) {
+            removed(scheme);
+            changed = true;
+            continue;
+        }
+        let url = resolve(candidate.url, base);
+        changed |= url != candidate.url;
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&url);
+        for d in &candidate.descriptors {
+            out.push(' ');
+            out.push_str(d);
+        }
+    }
+    changed.then_some(out)
+}
+
+/// A whitespace-separated list of URLs made absolute, the unsafe ones left out (each given to
+/// `removed`); `None` when nothing changes.
+pub fn rewrite_list(
+    value: &str,
+    base: &Url,
+    link: bool,
+    removed: &mut impl FnMut(Unsafe),
+) -> Option<String> {
+    let mut changed = false;
+    let mut out = Vec::new();
+    for url in value.split_ascii_whitespace() {
+        if let Some(scheme) = unsafe_scheme(url, link) {
+            removed(scheme);
+            changed = true;
+            continue;
+        }
+        let absolute = resolve(url, base);
+        changed |= absolute != url;
+        out.push(absolute);
+    }
+    changed.then(|| out.join(" "))
 }
 
 fn is_http(value: &str) -> bool {
@@ -237,40 +330,6 @@ fn join_plain(base: &Url, value: &str) -> Option<String> {
     Some(out)
 }
 
-fn absolutize_srcset(raw: &str, base: &Url) -> String {
-    raw.split(',')
-        .map(|candidate| {
-            let candidate = candidate.trim();
-            match candidate.split_once(char::is_whitespace) {
-                Some((u, descriptor)) => format!("{} {}", absolutize(u, base), descriptor.trim()),
-                None => absolutize(candidate, base),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn decode_entities(s: &str) -> Cow<'_, str> {
-    if !s.contains('&') {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&#x27;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
-}
-
-fn encode_attr(s: &str) -> String {
-    if !s.contains(['&', '"']) {
-        return s.to_string();
-    }
-    s.replace('&', "&amp;").replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,31 +338,161 @@ mod tests {
         Url::parse("https://example.com/reviews/heat/").unwrap()
     }
 
-    #[test]
-    fn rewrites_relative_keeps_absolute() {
-        let html = r#"<p><a href="/about">a</a> <a href='https://x.org/?a=1&amp;b=2'>b</a> <a href="mailto:a@b.c">m</a> <img alt="x > y" src=pic.png></p>"#;
-        assert_eq!(
-            absolutize_html(html, &base()),
-            r#"<p><a href="https://example.com/about">a</a> <a href="https://x.org/?a=1&amp;b=2">b</a> <a href="mailto:a@b.c">m</a> <img alt="x > y" src="https://example.com/reviews/heat/pic.png"></p>"#
-        );
+    /// Each candidate as `url [descriptors]`, for compact expectations.
+    fn candidates(value: &str) -> Vec<String> {
+        srcset_candidates(value)
+            .iter()
+            .map(|c| format!("{} {:?}", c.url, c.descriptors))
+            .collect()
     }
 
     #[test]
-    fn only_url_values_change() {
-        let html = "<p title='a &amp; b'>x</p><!-- <a href=\"c\"> --><A HREF=\"https://x.org/\">y</A> 1 < 2 <br/><img src='https://x.org/p.jpg'><a href=\"z";
+    fn srcset_urls_are_runs_of_non_whitespace() {
         assert_eq!(
-            absolutize_html(html, &base()),
-            "<p title='a &amp; b'>x</p><!-- <a href=\"c\"> --><A HREF=\"https://x.org/\">y</A> 1 < 2 <br/><img src=\"https://x.org/p.jpg\"><a href=\"https://example.com/reviews/heat/z\""
+            candidates("https://cdn.example/w_400,h_300/x.jpg 1x"),
+            ["https://cdn.example/w_400,h_300/x.jpg [\"1x\"]"]
         );
+        assert_eq!(
+            candidates("a.jpg 1x, b.jpg 2x"),
+            ["a.jpg [\"1x\"]", "b.jpg [\"2x\"]"]
+        );
+        // A comma right after a descriptor ends the candidate; one inside a URL does not.
+        assert_eq!(
+            candidates("a.jpg 1x,b.jpg 2x"),
+            ["a.jpg [\"1x\"]", "b.jpg [\"2x\"]"]
+        );
+        assert_eq!(candidates("a.jpg,b.jpg"), ["a.jpg,b.jpg []"]);
+        // Trailing commas end a URL's candidate without descriptors.
+        assert_eq!(
+            candidates(" ,a.jpg,, b.jpg 400w ,"),
+            ["a.jpg []", "b.jpg [\"400w\"]"]
+        );
+        // A comma inside parentheses belongs to the descriptor.
+        assert_eq!(
+            candidates("a.jpg f(1, 2) 1x, b.jpg"),
+            ["a.jpg [\"f(1, 2)\", \"1x\"]", "b.jpg []"]
+        );
+        assert_eq!(
+            candidates("a.jpg\t\n1x \x0c, b.jpg 2x"),
+            ["a.jpg [\"1x\"]", "b.jpg [\"2x\"]"]
+        );
+        assert!(candidates("").is_empty());
+        assert!(candidates(" , ,").is_empty());
+        // Unclosed parentheses run to the end.
+        assert_eq!(candidates("a.jpg f(1, 2"), ["a.jpg [\"f(1, 2\"]"]);
     }
 
     #[test]
-    fn fragments_and_srcset() {
-        let html = r##"<a href="#fn1">1</a><img srcset="a.jpg 1x, /b.jpg 2x" />"##;
+    fn srcset_rewrites_only_relative_candidates() {
+        let mut removed = Vec::new();
+        let mut note = |s| removed.push(s);
         assert_eq!(
-            absolutize_html(html, &base()),
-            r##"<a href="https://example.com/reviews/heat/#fn1">1</a><img srcset="https://example.com/reviews/heat/a.jpg 1x, https://example.com/b.jpg 2x" />"##
+            rewrite_srcset(
+                "https://cdn.example/w_400,h_300/x.jpg 1x",
+                &base(),
+                &mut note
+            ),
+            None,
+            "absolute candidates stay as written"
         );
+        assert_eq!(
+            rewrite_srcset(
+                "https://cdn.example/w_400,h_300/x.jpg 1x, s/w_800,h_600.jpg 2x,/y.jpg",
+                &base(),
+                &mut note
+            )
+            .as_deref(),
+            Some(
+                "https://cdn.example/w_400,h_300/x.jpg 1x, https://example.com/reviews/heat/s/w_800,h_600.jpg 2x, https://example.com/y.jpg"
+            )
+        );
+        assert_eq!(
+            rewrite_srcset(
+                "javascript:x 1x, data:image/png;base64,AAAA 2x",
+                &base(),
+                &mut note
+            )
+            .as_deref(),
+            Some("data:image/png;base64,AAAA 2x"),
+            "an image may be a data: URL"
+        );
+        assert_eq!(removed, [Unsafe::Javascript]);
+    }
+
+    #[test]
+    fn url_lists_are_split_on_whitespace() {
+        let mut removed = Vec::new();
+        let mut note = |s| removed.push(s);
+        assert_eq!(
+            rewrite_list(
+                " /a  https://x.org/b\tjavascript:c ",
+                &base(),
+                true,
+                &mut note
+            )
+            .as_deref(),
+            Some("https://example.com/a https://x.org/b")
+        );
+        assert_eq!(
+            rewrite_list("https://x.org/b", &base(), true, &mut note),
+            None
+        );
+        assert_eq!(removed, [Unsafe::Javascript]);
+    }
+
+    #[test]
+    fn attributes_hold_urls_by_their_own_grammar() {
+        for (name, kind) in [
+            ("href", Some(UrlAttr::Link)),
+            ("action", Some(UrlAttr::Link)),
+            ("formaction", Some(UrlAttr::Link)),
+            ("src", Some(UrlAttr::One)),
+            ("data-src", Some(UrlAttr::One)),
+            ("poster", Some(UrlAttr::One)),
+            ("cite", Some(UrlAttr::One)),
+            ("longdesc", Some(UrlAttr::One)),
+            ("background", Some(UrlAttr::One)),
+            ("ping", Some(UrlAttr::List)),
+            ("srcset", Some(UrlAttr::Srcset)),
+            ("data-srcset", Some(UrlAttr::Srcset)),
+            ("alt", None),
+            ("title", None),
+            ("data-href-like", None),
+        ] {
+            assert_eq!(url_attr(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn schemes_that_run_code_are_found_as_browsers_read_them() {
+        for (url, link, expected) in [
+            ("javascript:alert(1)", false, Some(Unsafe::Javascript)),
+            ("JaVaScRiPt:alert(1)", true, Some(Unsafe::Javascript)),
+            (" \u{1}\tjava\tscr\nipt:x", true, Some(Unsafe::Javascript)),
+            ("vbscript:msgbox", true, Some(Unsafe::Vbscript)),
+            ("data:text/html,<script>", true, Some(Unsafe::Data)),
+            ("data:image/png;base64,AAAA", false, None),
+            ("javascripts:x", true, None),
+            ("java script:x", true, None),
+            ("/javascript:x", true, None),
+            ("./javascript:x", true, None),
+            ("https://x.org/javascript:x", true, None),
+            ("", true, None),
+            ("mailto:a@b.c", true, None),
+        ] {
+            assert_eq!(unsafe_scheme(url, link), expected, "{url:?} {link}");
+        }
+    }
+
+    #[test]
+    fn footnote_references_point_at_the_page() {
+        let html = "<p>a<sup class=\"footnote-reference\"><a href=\"#n&amp;1\">1</a></sup></p>\n";
+        assert_eq!(
+            absolutize_footnote_refs(html.to_string(), &base()),
+            "<p>a<sup class=\"footnote-reference\"><a href=\"https://example.com/reviews/heat/#n&amp;1\">1</a></sup></p>\n"
+        );
+        let plain = "<p>no references</p>".to_string();
+        assert_eq!(absolutize_footnote_refs(plain.clone(), &base()), plain);
     }
 
     #[test]
@@ -355,25 +544,6 @@ mod tests {
             ] {
                 assert_eq!(join_plain(&base, v), None, "{b} + {v}");
             }
-        }
-    }
-
-    #[test]
-    fn text_and_comments_untouched() {
-        let html = "a < b <!-- <a href=\"x\"> --> 3<4 <br>";
-        assert_eq!(absolutize_html(html, &base()), html);
-    }
-
-    #[test]
-    fn unterminated_tag_does_not_panic() {
-        for html in [
-            "<a href=\"x",
-            "<a href=",
-            "<a",
-            "<img src='x' srcset",
-            "<\u{e9}",
-        ] {
-            let _ = absolutize_html(html, &base());
         }
     }
 }

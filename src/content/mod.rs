@@ -1,6 +1,7 @@
 //! Content: finding source files and parsing them into [`Entry`] values. Nothing here knows
 //! about ids, state or feed formats.
 
+pub mod clean;
 pub mod date;
 pub mod discover;
 pub mod episode;

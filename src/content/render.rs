@@ -1,13 +1,16 @@
 //! Body text to HTML: Markdown (CommonMark with tables, footnotes and strikethrough) or plain-text
-//! paragraphs; relative URLs made absolute against the item's link; a plain-text summary.
+//! paragraphs; relative URLs made absolute against the item's link; active content removed
+//! (see [`super::clean`]); characters XML cannot hold dropped; a plain-text summary.
 
 use std::borrow::Cow;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use url::Url;
 
-use super::links::{absolutize_footnote_refs, absolutize_html, resolve};
+use super::clean::{Cleaned, clean_html};
+use super::links::{absolutize_footnote_refs, resolve, unsafe_scheme};
 use super::source::BodyKind;
+use super::xml_chars::strip_illegal;
 
 /// Longest generated summary, in characters, before it is cut at a word boundary.
 pub const SUMMARY_CHARS: usize = 280;
@@ -17,26 +20,66 @@ pub struct Rendered {
     pub html: String,
     /// Plain text of the first paragraph, cut at a word boundary.
     pub first_paragraph: String,
+    /// Warnings about what was changed in the body, each a whole sentence without the file's
+    /// name (`body: removed 1 <script> element`), at most one per kind of change.
+    pub notes: Vec<String>,
 }
 
+/// `body` (as [`super::parse_entry`] gives it: without characters XML forbids) as HTML, with
+/// its summary and notes on what was changed.
 pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
+    debug_assert!(
+        body.chars().all(super::xml_chars::is_xml_char),
+        "bodies are cleaned when read"
+    );
+    let mut cleaned = Cleaned::default();
     let (html, first) = match kind {
-        BodyKind::Markdown => markdown(body, item_url),
+        BodyKind::Markdown => markdown(body, item_url, &mut cleaned),
         // Escaped text in paragraphs: no URL to make absolute.
         BodyKind::Text => plain_text(body),
     };
-    let [html, first] = [html, first].map(super::xml_chars::clean_owned);
+    let mut notes: Vec<String> = cleaned.note().into_iter().collect();
+    let mut first_paragraph = cut_at_word(first.trim(), SUMMARY_CHARS);
+    let mut html = html;
+    // A numeric reference in Markdown (`&#x1;`, in text or in an attribute) is written as the
+    // character it names, which may be one XML cannot hold; no other way in writes one (named
+    // references never name such a character), so bodies without `&#` skip the search.
+    static NUMERIC: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"&#"));
+    if kind == BodyKind::Markdown && NUMERIC.find(body.as_bytes()).is_some() {
+        let in_html;
+        (html, in_html) = keep_xml_chars(html);
+        let in_first;
+        (first_paragraph, in_first) = keep_xml_chars(first_paragraph);
+        // The summary's text is also in the HTML: each character is counted once.
+        let dropped = in_html.max(in_first);
+        if dropped > 0 {
+            notes.push(format!(
+                "body: dropped {dropped} character(s) that XML 1.0 does not allow"
+            ));
+        }
+    }
     Rendered {
         html,
-        first_paragraph: cut_at_word(first.trim(), SUMMARY_CHARS),
+        first_paragraph,
+        notes,
     }
 }
 
-/// Markdown to HTML with every URL absolute. Link and image destinations are made absolute as
-/// the parser gives them, before they are written; only raw HTML in the body (any tag may
-/// hold a URL) or footnote references (written by the HTML writer as `href="#…"`) need a pass
-/// over the written HTML.
-fn markdown(body: &str, base: &Url) -> (String, String) {
+/// `text` without the characters XML 1.0 forbids, and how many there were.
+fn keep_xml_chars(text: String) -> (String, usize) {
+    match strip_illegal(&text) {
+        (_, 0) => (text, 0),
+        (kept, n) => (kept.into_owned(), n),
+    }
+}
+
+/// Markdown to HTML with every URL absolute and no active content. Link and image destinations
+/// are made absolute (or, with a scheme that runs code, the link or image left out, its text
+/// kept) as the parser gives them, before they are written; only raw HTML in the body (any tag
+/// may hold a URL or a script) or footnote references (written by the HTML writer as
+/// `href="#…"`) need a pass over the written HTML.
+fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() * 3 / 2);
@@ -46,12 +89,14 @@ fn markdown(body: &str, base: &Url) -> (String, String) {
     let mut first = String::new();
     let mut depth = 0usize;
     let mut done = false;
+    let mut links = Links::default();
     let events = Parser::new_ext(body, options).map(|event| {
         if !done {
             done = first_paragraph(&event, &mut first, &mut depth);
         }
         match event {
-            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => absolute_destination(event, base),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => links.start(event, base, cleaned),
+            Event::End(TagEnd::Link | TagEnd::Image) => links.end(event),
             Event::Html(_) | Event::InlineHtml(_) => {
                 raw_html = true;
                 event
@@ -65,7 +110,9 @@ fn markdown(body: &str, base: &Url) -> (String, String) {
     });
     html::push_html(&mut out, events);
     let html = if raw_html {
-        absolutize_html(&out, base)
+        let (html, in_html) = clean_html(&out, base);
+        cleaned.add(in_html);
+        html
     } else if footnotes {
         absolutize_footnote_refs(out, base)
     } else {
@@ -90,10 +137,51 @@ fn first_paragraph(event: &Event<'_>, first: &mut String, depth: &mut usize) -> 
     false
 }
 
-/// A link's or image's start with its destination made absolute against `base`. Kept out of
-/// line: inlined into the event loop, it slowed every other event down (a tenth of the time
-/// of a body with links).
-#[inline(never)]
+/// The link and image events of one Markdown body, checked as they pass.
+#[derive(Default)]
+struct Links {
+    /// For each link or image open, innermost in the lowest bit: whether it was left out (and
+    /// so is its end). No allocation: links in a body are many, nested ones few. Past 128 open
+    /// the oldest are forgotten: their ends are kept, and an end tag without its start does
+    /// nothing.
+    left_out: u128,
+}
+
+/// What takes the place of a left-out link's or image's start and end: an empty text, which
+/// writes nothing, so the event stream keeps its shape and the text inside stays.
+const NOTHING: Event<'static> = Event::Text(CowStr::Borrowed(""));
+
+impl Links {
+    /// A link's or image's start with its destination made absolute against `base`, or
+    /// [`NOTHING`] when the destination has a scheme that runs code (counted in `cleaned`).
+    /// Kept out of line: inlined into the event loop, it slowed every other event down (a
+    /// tenth of the time of a body with links).
+    #[inline(never)]
+    fn start<'a>(&mut self, event: Event<'a>, base: &Url, cleaned: &mut Cleaned) -> Event<'a> {
+        let scheme = match &event {
+            Event::Start(Tag::Link { dest_url, .. }) => unsafe_scheme(dest_url, true),
+            Event::Start(Tag::Image { dest_url, .. }) => unsafe_scheme(dest_url, false),
+            _ => None,
+        };
+        self.left_out = (self.left_out << 1) | u128::from(scheme.is_some());
+        match scheme {
+            Some(scheme) => {
+                cleaned.url_removed(scheme);
+                NOTHING
+            }
+            None => absolute_destination(event, base),
+        }
+    }
+
+    /// A link's or image's end, or [`NOTHING`] when its start was left out.
+    fn end<'a>(&mut self, event: Event<'a>) -> Event<'a> {
+        let left_out = self.left_out & 1 == 1;
+        self.left_out >>= 1;
+        if left_out { NOTHING } else { event }
+    }
+}
+
+/// A link's or image's start with its destination made absolute against `base`.
 fn absolute_destination<'a>(event: Event<'a>, base: &Url) -> Event<'a> {
     match event {
         // An e-mail autolink's destination is written after `mailto:`: never a path.
@@ -279,6 +367,74 @@ mod tests {
         assert_eq!(
             plain,
             "<p><a href=\"https://example.com/reviews/heat/b/\">a</a> <img src=\"https://example.com/reviews/heat/d.png\" alt=\"c\" /></p>\n"
+        );
+    }
+
+    #[test]
+    fn links_and_images_that_run_code_keep_only_their_text() {
+        let r = render(
+            BodyKind::Markdown,
+            "[x](javascript:alert(1)) [y](JAVASCRIPT&colon;x) ![z](vbscript:x) [w](data:text/html,x) ![i](data:image/png;base64,AA) <javascript:alert(2)> [ok](b/)\n",
+            &url(),
+        );
+        assert_eq!(
+            r.html,
+            "<p>x y z w <img src=\"data:image/png;base64,AA\" alt=\"i\" /> javascript:alert(2) <a href=\"https://example.com/reviews/heat/b/\">ok</a></p>\n"
+        );
+        assert_eq!(
+            r.notes,
+            ["body: removed 3 javascript: URLs, 1 vbscript: URL, 1 data: URL"]
+        );
+        // Nested: each end goes with its own start.
+        let nested = render(
+            BodyKind::Markdown,
+            "[![kept](a.png)](javascript:x) [t ![gone](javascript:y) u](/ok)\n",
+            &url(),
+        );
+        assert_eq!(
+            nested.html,
+            "<p><img src=\"https://example.com/reviews/heat/a.png\" alt=\"kept\" /> <a href=\"https://example.com/ok\">t gone u</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_is_cleaned_and_counted_with_markdown_links() {
+        let r = render(
+            BodyKind::Markdown,
+            "Intro [x](javascript:x).\n\n<script>alert(1)</script>\n\n<iframe src=\"https://v.example/e/1\"></iframe>\n",
+            &url(),
+        );
+        assert_eq!(
+            r.html,
+            "<p>Intro x.</p>\n\n<a href=\"https://v.example/e/1\">https://v.example/e/1</a>\n"
+        );
+        assert_eq!(
+            r.notes,
+            ["body: removed 1 <script> element, 1 javascript: URL; turned 1 <iframe> into a link"]
+        );
+        assert_eq!(r.first_paragraph, "Intro x.");
+    }
+
+    #[test]
+    fn references_to_characters_xml_forbids_are_dropped() {
+        let r = render(
+            BodyKind::Markdown,
+            "A&#x1;b &#xFFFE;c &#0; &#x1F3AC;\n\n`&#x1;`\n",
+            &url(),
+        );
+        assert_eq!(
+            r.html,
+            "<p>Ab c \u{FFFD} \u{1F3AC}</p>\n<p><code>&amp;#x1;</code></p>\n"
+        );
+        assert_eq!(r.first_paragraph, "Ab c \u{FFFD} \u{1F3AC}");
+        assert_eq!(
+            r.notes,
+            ["body: dropped 2 character(s) that XML 1.0 does not allow"]
+        );
+        assert!(
+            render(BodyKind::Markdown, "fine\n", &url())
+                .notes
+                .is_empty()
         );
     }
 

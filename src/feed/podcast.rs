@@ -11,7 +11,7 @@ use rss::extension::itunes::{
 use uuid::Uuid;
 
 use super::{FeedDoc, FeedItem, rss as plain_rss};
-use crate::content::render::cut_at_word;
+use crate::content::render::{cut_at_word, escape_html};
 
 pub const PODCAST_NS: &str = "https://podcastindex.org/namespace/1.0";
 /// The namespace UUID the Podcasting 2.0 `guid` tag specifies.
@@ -53,19 +53,22 @@ fn add(map: &mut rss::extension::ExtensionMap, prefix: &str, e: Extension) {
         .push(e);
 }
 
-/// Keeps a description within Apple's byte limit, cutting at a word boundary.
-fn fit_description(text: &str) -> String {
-    if text.len() <= DESCRIPTION_MAX {
-        return text.to_string();
-    }
+/// `text` as `write` writes it (as it is, or escaped as HTML), within Apple's byte limit: cut
+/// at a word boundary until the written text fits.
+fn fit_description(text: &str, write: impl Fn(&str) -> String) -> String {
+    let mut written = write(text);
     let mut chars = text.chars().count();
-    loop {
+    while written.len() > DESCRIPTION_MAX {
         chars = chars * 9 / 10;
-        let cut = cut_at_word(text, chars);
-        if cut.len() <= DESCRIPTION_MAX {
-            return cut;
-        }
+        written = write(&cut_at_word(text, chars));
     }
+    written
+}
+
+/// A plain-text summary as an item's description, which RSS readers read as HTML (see
+/// [`plain_rss::item`]).
+fn html_description(text: &str) -> String {
+    fit_description(text, escape_html)
 }
 
 /// The podcast channel of `doc` without its items.
@@ -75,7 +78,8 @@ fn head(doc: &FeedDoc) -> rss::Channel {
         return channel;
     };
     let cfg = &pod.config;
-    channel.description = fit_description(&channel.description);
+    // Plain text, as in the RSS channel (see [`plain_rss::head`]).
+    channel.description = fit_description(&doc.description, str::to_string);
     channel
         .namespaces
         .insert("podcast".into(), PODCAST_NS.into());
@@ -139,7 +143,7 @@ fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
     if doc.podcast.is_none() {
         return item;
     }
-    item.description = Some(fit_description(&source.summary));
+    item.description = Some(html_description(&source.summary));
     let Some(ep) = &source.episode else {
         return item;
     };
@@ -259,7 +263,7 @@ mod tests {
     #[test]
     fn long_descriptions_fit_apple_limit() {
         let long = "word ".repeat(2000);
-        let fitted = fit_description(&long);
+        let fitted = fit_description(&long, str::to_string);
         assert!(fitted.len() <= DESCRIPTION_MAX);
         assert!(fitted.ends_with('…'));
     }

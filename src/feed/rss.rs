@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::pieces::{self, Head, Markers};
 use super::{FeedDoc, FeedItem, GENERATOR};
 use crate::config::{Format, Person};
+use crate::content::render::escape_html;
 
 pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
     // The format parsed once, not for every item (chrono's `to_rfc2822` writes days below 10
@@ -49,10 +50,11 @@ pub(crate) fn item(doc: &FeedDoc, it: &FeedItem) -> Item {
     Item {
         title: Some(it.title.clone()),
         link: Some(it.link.to_string()),
+        // Readers show a description as HTML: the plain-text summary is written escaped.
         description: Some(if it.summary.is_empty() {
             it.html.clone()
         } else {
-            it.summary.clone()
+            escape_html(&it.summary)
         }),
         author: author.and_then(rss_author),
         categories: it
@@ -101,6 +103,8 @@ pub(crate) fn head(doc: &FeedDoc) -> Channel {
     let mut channel = Channel {
         title: doc.title.clone(),
         link: doc.home.to_string(),
+        // Plain text, like a title: the RSS profile allows HTML only in an item's description
+        // (the W3C validator warns on markup here).
         description: doc.description.clone(),
         language: doc.language.clone(),
         generator: Some(GENERATOR.into()),
@@ -189,11 +193,7 @@ pub(crate) fn layout<'d>(
         close: b"</item>",
         end: b"</channel>",
     };
-    let write = |channel: &Channel| {
-        channel
-            .pretty_write_to(Vec::new(), b' ', 2)
-            .expect("writing to a Vec cannot fail")
-    };
+    let write = |channel: &Channel| write_channel(channel, Vec::new());
     let foreseen = items
         .par_iter()
         .map(|it| {
@@ -235,10 +235,7 @@ pub(crate) fn layout<'d>(
         if let Ok(mut seen) = seen.lock() {
             *seen = union(std::mem::take(&mut *seen), namespaces);
         }
-        let buf = pieces::with_room(buf, capacity(chunk));
-        channel
-            .pretty_write_to(buf, b' ', 2)
-            .expect("writing to a Vec cannot fail")
+        write_channel(&channel, pieces::with_room(buf, capacity(chunk)))
     });
     let mut layout = pieces::Layout::new(bare, MARKERS, (first, last), pieces);
     layout.verify = Box::new(move || written.lock().is_ok_and(|w| *w == foreseen));
@@ -273,10 +270,66 @@ pub(crate) fn capacity(items: &[FeedItem]) -> usize {
 /// Serialises a channel with 2-space indentation and a UTF-8 declaration (R1), into a buffer of
 /// `capacity` bytes (see [`capacity`]).
 fn write_sized(channel: &Channel, capacity: usize) -> String {
+    with_declaration(write_channel(channel, Vec::with_capacity(capacity)))
+}
+
+/// `channel` as the crate writes it with 2-space indentation, into `buf`, with `&` and `<` in
+/// plain-text elements written as the RSS Best Practices Profile asks (see [`plain_text_refs`]).
+/// Every RSS document, and every piece of one, is written here.
+fn write_channel(channel: &Channel, buf: Vec<u8>) -> Vec<u8> {
     let bytes = channel
-        .pretty_write_to(Vec::with_capacity(capacity), b' ', 2)
+        .pretty_write_to(buf, b' ', 2)
         .expect("writing to a Vec cannot fail");
-    with_declaration(bytes)
+    plain_text_refs(bytes)
+}
+
+/// `doc` with `&amp;`, `&lt;` and `&gt;` in element text written `&#x26;`, `&#x3C;` and
+/// `&#x3E;`, the forms the RSS Best Practices Profile asks for in plain text (R5; the W3C
+/// validator warns on the others) and the same characters to an XML parser. The crate writes
+/// the only element that holds HTML, an item's `description`, as CDATA (like
+/// `content:encoded`): CDATA sections are left alone, and so are attribute values.
+fn plain_text_refs(doc: Vec<u8>) -> Vec<u8> {
+    static CDATA: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"<![CDATA["));
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < doc.len() {
+        let cdata = CDATA.find(&doc[at..]).map_or(doc.len(), |i| at + i);
+        for amp in memchr::memchr_iter(b'&', &doc[at..cdata]).map(|i| at + i) {
+            let (written, with): (&[u8], &[u8]) = match &doc[amp..] {
+                rest if rest.starts_with(b"&amp;") => (b"&amp;", b"&#x26;"),
+                rest if rest.starts_with(b"&lt;") => (b"&lt;", b"&#x3C;"),
+                rest if rest.starts_with(b"&gt;") => (b"&gt;", b"&#x3E;"),
+                _ => continue,
+            };
+            if in_tag(&doc[..amp]) {
+                continue;
+            }
+            let out = out.get_or_insert_with(|| Vec::with_capacity(doc.len() + 256));
+            out.extend_from_slice(&doc[copied..amp]);
+            out.extend_from_slice(with);
+            copied = amp + written.len();
+        }
+        at = match super::find_cdata_end(&doc[cdata.min(doc.len())..]) {
+            Some(end) if cdata < doc.len() => cdata + end + 3,
+            _ => doc.len(),
+        };
+    }
+    match out {
+        None => doc,
+        Some(mut out) => {
+            out.extend_from_slice(&doc[copied..]);
+            out
+        }
+    }
+}
+
+/// Whether what follows `before` is inside a tag (an attribute value): no `>` since the last
+/// `<`. The crate escapes `<` and `>` in text and attribute values, so the last `<` is the
+/// start of a tag.
+fn in_tag(before: &[u8]) -> bool {
+    memchr::memrchr(b'<', before).is_some_and(|lt| memchr::memchr(b'>', &before[lt..]).is_none())
 }
 
 /// The crate's output with our declaration (R1) and a final line break.
@@ -295,4 +348,31 @@ fn with_declaration(mut bytes: Vec<u8>) -> String {
         None => body,
     };
     format!("{DECLARATION}\n{body}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_takes_hex_references_cdata_and_attributes_do_not() {
+        let doc = concat!(
+            "<rss a=\"x &amp; &lt;y&gt;\"><channel><title>A &amp; &lt;B&gt; &quot;C&quot;</title>",
+            "<description>d &amp; e</description>",
+            "<item><description><![CDATA[<p>&amp; &lt;]]]]><![CDATA[>&amp;</p>]]></description>",
+            "<itunes:category text=\"TV &amp; Film\"/><dc:creator>Tom &amp; Jerry</dc:creator>",
+            "</item></channel></rss>"
+        );
+        let expected = concat!(
+            "<rss a=\"x &amp; &lt;y&gt;\"><channel><title>A &#x26; &#x3C;B&#x3E; &quot;C&quot;</title>",
+            "<description>d &#x26; e</description>",
+            "<item><description><![CDATA[<p>&amp; &lt;]]]]><![CDATA[>&amp;</p>]]></description>",
+            "<itunes:category text=\"TV &amp; Film\"/><dc:creator>Tom &#x26; Jerry</dc:creator>",
+            "</item></channel></rss>"
+        );
+        let out = plain_text_refs(doc.as_bytes().to_vec());
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let plain = b"<rss><title>No references</title><x><![CDATA[&amp;".to_vec();
+        assert_eq!(plain_text_refs(plain.clone()), plain);
+    }
 }
