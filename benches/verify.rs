@@ -140,13 +140,13 @@ fn main() {
 }
 
 fn check_whole(format: Format, xml: &str) -> Vec<String> {
-    feed::check::check_feed(format, xml)
+    feedwright::verify::document(format, xml)
 }
 
 fn check_parts(format: Format, parts: &[&[u8]]) -> Vec<String> {
-    let mut check = feed::check::StreamCheck::new(format).unwrap();
+    let mut stream = feedwright::verify::Stream::new(format).unwrap();
     for p in parts {
-        check.part(p);
+        stream.part(p);
     }
-    check.finish()
+    stream.finish()
 }

@@ -13,12 +13,11 @@ use crate::config::podcast::{Artwork, MissingAudio};
 use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
 use crate::content::{self, Entry, render::render};
 use crate::error::{Diagnostic, Error, Result};
-use crate::feed::{
-    self, Enclosure, FeedDoc, FeedItem, PodcastChannel, check::check_feed, podcast, podcast_rules,
-};
+use crate::feed::{self, Enclosure, FeedDoc, FeedItem, PodcastChannel, podcast};
 use crate::identity::compare::PlannedEntry;
 use crate::identity::{self, Identified, Note, State};
 use crate::media::{self, MediaRules};
+use crate::verify;
 
 /// One rendered output file.
 #[derive(Debug)]
@@ -211,7 +210,7 @@ pub fn plan_with(
     let assigned = identity::assign(&site_id, base_state, publishable, &present, now);
     errors.extend(assigned.errors);
     for feed in &config.feeds {
-        for rule in podcast_rules::check_channel(feed, config.site.language.as_deref()) {
+        for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
             errors.push(Diagnostic::new(&config.path, None, rule));
         }
     }
@@ -372,7 +371,7 @@ pub fn plan_with(
                 .iter()
                 .map(|i| i.entry.source.as_str())
                 .zip(doc.items.iter());
-            for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
+            for (source, problem) in verify::podcast::episodes(feed, pairs) {
                 errors.push(Diagnostic::new(source, None, problem));
             }
         }
@@ -441,7 +440,7 @@ pub fn plan_with(
         // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
         // file that fails the check is never renamed into place (its temp file is dropped).
         let (violations, staged) = rayon::join(
-            || check_feed(*format, &bytes),
+            || verify::document(*format, &bytes),
             || -> Result<Staged> {
                 if !options.stage {
                     return Ok(Staged::No);
@@ -635,7 +634,7 @@ struct RenderedFile {
 
 /// One file being streamed to its temp file: each part checked as it comes, and staged.
 struct FileStream {
-    check: feed::check::StreamCheck,
+    check: verify::Stream,
     stage: crate::output::StagedStream,
     write_error: Option<Error>,
 }
@@ -645,7 +644,7 @@ impl FileStream {
     /// (the whole-file path reports it).
     fn new(format: Format, path: &std::path::Path) -> Option<Self> {
         Some(FileStream {
-            check: feed::check::StreamCheck::new(format)?,
+            check: verify::Stream::new(format)?,
             stage: crate::output::StagedStream::new(path).ok()?,
             write_error: None,
         })
