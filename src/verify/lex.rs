@@ -32,7 +32,9 @@ pub struct Checked {
 /// are tested without an early exit so the compiler vectorises the test (and counts the line
 /// breaks in the same pass); only a flagged block is looked at byte by byte.
 pub fn check_chars(bytes: &[u8]) -> Result<Checked, (usize, String)> {
-    let whole = match std::str::from_utf8(bytes) {
+    // simdutf8 (already built for encoding_rs) validates several times faster than std where
+    // text is not ASCII; its `compat` errors say where, as std's do.
+    let whole = match simdutf8::compat::from_utf8(bytes) {
         Ok(_) => bytes.len(),
         Err(e) if e.error_len().is_none() => e.valid_up_to(),
         Err(e) => {
@@ -98,7 +100,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// The character at the start of `bytes` (UTF-8) and its length.
-fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
+pub fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
     let len = match bytes.first()? {
         0..=0x7F => 1,
         0xC0..=0xDF => 2,
@@ -109,34 +111,43 @@ fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
     Some((c, len))
 }
 
+/// ASCII bytes that may start a name (bit 1) or continue one (bit 2).
+const ASCII_NAME: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let start = c == b':' || c == b'_' || c.is_ascii_alphabetic();
+        let more = start || c == b'-' || c == b'.' || c.is_ascii_digit();
+        table[b] = (start as u8) | ((more as u8) << 1);
+        b += 1;
+    }
+    table
+};
+
 /// The length of the `Name` (production [5]) at the start of `bytes`: 0 when there is none.
 /// It may run to the end of `bytes` (then the caller cannot tell where it ends).
 pub fn name_len(bytes: &[u8]) -> usize {
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
-        // Most names are ASCII: one comparison per byte.
-        let (ok, len) = if b < 0x80 {
-            let c = char::from(b);
-            (
-                if at == 0 {
-                    is_name_start(c)
-                } else {
-                    is_name_char(c)
-                },
-                1,
-            )
-        } else {
-            match first_char(&bytes[at..]) {
-                Some((c, len)) if at == 0 => (is_name_start(c), len),
-                Some((c, len)) => (is_name_char(c), len),
-                None => (false, 1),
+        // Most names are ASCII: one look-up per byte.
+        if b < 0x80 {
+            let bit = if at == 0 { 1 } else { 2 };
+            if ASCII_NAME[usize::from(b)] & bit == 0 {
+                break;
             }
+            at += 1;
+            continue;
+        }
+        let ok = match first_char(&bytes[at..]) {
+            Some((c, len)) if if at == 0 { is_name_start(c) } else { is_name_char(c) } => len,
+            _ => 0,
         };
-        if !ok {
+        if ok == 0 {
             break;
         }
-        at += len;
+        at += ok;
     }
     at
 }

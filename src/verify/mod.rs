@@ -99,3 +99,5 @@ fn is_absolute_http(u: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod xml_tests;

@@ -239,22 +239,29 @@ pub(super) fn namespaces(
         let uri = lex::attribute_value(a.value(src));
         declare(prefix, uri.as_bytes(), scope)?;
     }
-    let element = format!("<{}>", shown(name));
+    // Most tags have no prefix and declare nothing: nothing to look up.
+    let plain = |n: &[u8]| !n.contains(&b':') && n != b"xmlns";
+    if plain(name) && attrs.iter().all(|a| plain(a.name(src))) {
+        return Ok(());
+    }
+    let element = || format!("<{}>", shown(name));
     if name.starts_with(b"xmlns:") {
-        return Err(format!("{element}: the prefix `xmlns` is reserved"));
+        return Err(format!("{}: the prefix `xmlns` is reserved", element()));
     }
     bound(scope, name, &element)?;
     let mut expanded: Vec<(&[u8], &[u8], &[u8])> = Vec::new();
     for a in attrs {
         let an = a.name(src);
-        let Some((uri, local)) = bound(scope, an, &format!("attribute `{}`", shown(an)))? else {
+        let what = || format!("attribute `{}`", shown(an));
+        let Some((uri, local)) = bound(scope, an, &what)? else {
             continue;
         };
         if let Some((_, _, other)) = expanded.iter().find(|(u, l, _)| *u == uri && *l == local) {
             return Err(format!(
-                "attributes `{}` and `{}` of {element} are the same attribute (their prefixes name one namespace)",
+                "attributes `{}` and `{}` of {} are the same attribute (their prefixes name one namespace)",
                 shown(other),
-                shown(an)
+                shown(an),
+                element()
             ));
         }
         expanded.push((uri, local, an));
@@ -267,7 +274,7 @@ pub(super) fn namespaces(
 fn bound<'s>(
     scope: &'s Scope,
     qname: &'s [u8],
-    what: &str,
+    what: &dyn Fn() -> String,
 ) -> Result<Option<(&'s [u8], &'s [u8])>, String> {
     let (prefix, local) = lex::split_qname(qname)?;
     let Some(prefix) = prefix else {
@@ -277,8 +284,9 @@ fn bound<'s>(
         Some(uri) => Ok(Some((uri, local))),
         None if prefix == b"xmlns" => Ok(None),
         None => Err(format!(
-            "the prefix `{}` of {what} is not bound (declare xmlns:{0}=\"…\")",
-            shown(prefix)
+            "the prefix `{}` of {} is not bound (declare xmlns:{0}=\"…\")",
+            shown(prefix),
+            what()
         )),
     }
 }
@@ -370,11 +378,17 @@ fn pseudo_attribute(name: &[u8], value: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     Err(match name {
-        b"version" => format!("XML version `{}` (write version=\"1.0\")", shown(value)),
+        b"version" => format!(
+            "the XML declaration's version `{}` is not 1.x (write version=\"1.0\")",
+            shown(value)
+        ),
         b"encoding" => format!(
             "the XML declaration names encoding `{}`, but the document is UTF-8",
             shown(value)
         ),
-        _ => format!("standalone=\"{}\" (write yes or no)", shown(value)),
+        _ => format!(
+            "the XML declaration's standalone=\"{}\" is neither yes nor no",
+            shown(value)
+        ),
     })
 }

@@ -258,33 +258,25 @@ impl Walker {
                 }
                 _ => text,
             };
-            return match text.iter().position(|&b| !is_space(b)) {
-                None => Ok(()),
-                Some(i) => Err((
-                    at + i,
-                    format!(
-                        "text {} the root element: `{}`",
-                        if self.seen_root { "after" } else { "before" },
-                        shown(&text[i..])
-                    ),
-                )),
+            let Some(i) = text.iter().position(|&b| !is_space(b)) else {
+                return Ok(());
             };
+            let c = lex::first_char(&text[i..]).map_or('?', |(c, _)| c);
+            let place = if self.seen_root { "after" } else { "before" };
+            return Err((at + i, format!("text {place} the root element (`{c}`…)")));
         }
         if self.capturing == Some(self.open.len() - 1) {
-            // Cut at ASCII bytes of whole characters: UTF-8.
-            self.keep(std::str::from_utf8(text).unwrap_or_default(), false);
+            self.keep(text);
         }
         Ok(())
     }
 
-    /// Keeps text of the capturing element, as its capture says; `cdata` when it comes from a
-    /// CDATA section (possibly a whole body: only its start is looked at for presence).
-    fn keep(&mut self, s: &str, cdata: bool) {
+    /// Keeps text of the capturing element (whole characters), as its capture says. A body is
+    /// only looked at up to its first character that is not white space.
+    fn keep(&mut self, text: &[u8]) {
         match self.open[self.open.len() - 1].capture {
-            Capture::Text => self.text.push_str(s),
-            Capture::Presence if !self.present => {
-                self.present = if cdata { has_text(s) } else { !s.trim().is_empty() };
-            }
+            Capture::Text => self.text.push_str(&String::from_utf8_lossy(text)),
+            Capture::Presence if !self.present => self.present = has_text(text),
             _ => {}
         }
     }
@@ -296,7 +288,7 @@ impl Walker {
         match lex::reference(&buf[at..]).map_err(|m| (at, m))? {
             Reference::Whole(len, resolved) => {
                 if self.capturing == Some(self.open.len() - 1) {
-                    self.keep(resolved.text(&mut [0; 4]), false);
+                    self.keep(resolved.text(&mut [0; 4]).as_bytes());
                 }
                 Ok(Some(at + len))
             }
@@ -331,7 +323,9 @@ impl Walker {
         if may_start(b"<!--") || may_start(b"<![CDATA[") || may_start(b"<!DOCTYPE") {
             return cut(last, at, "markup");
         }
-        Err((at, format!("`{}` starts no comment or CDATA section", shown(&rest[..rest.len().min(9)]))))
+        let third = lex::first_char(&rest[2..]).map_or(2, |(_, len)| 2 + len);
+        let message = format!("`{}` starts no comment or CDATA section", shown(&rest[..third]));
+        Err((at, message))
     }
 
     fn cdata(&mut self, buf: &[u8], at: usize, last: bool) -> Step {
@@ -343,7 +337,7 @@ impl Walker {
             return cut(last, at, "a CDATA section (`]]>` is missing)");
         };
         if self.capturing == Some(self.open.len() - 1) {
-            self.keep(std::str::from_utf8(&buf[start..start + len]).unwrap_or_default(), true);
+            self.keep(&buf[start..start + len]);
         }
         Ok(Some(start + len + 3))
     }
@@ -509,14 +503,17 @@ pub(super) fn cut(last: bool, at: usize, what: &str) -> Step {
     }
 }
 
-/// Whether `text` holds anything but white space, without decoding all of a long body: only
-/// from its first byte that is not ASCII white space.
-fn has_text(text: &str) -> bool {
-    match text.bytes().position(|b| !b.is_ascii_whitespace()) {
-        None => false,
-        Some(i) if text.as_bytes()[i].is_ascii() => true,
-        Some(i) => !text[i..].trim().is_empty(),
+/// Whether `text` (whole characters) holds anything but white space, without decoding all of
+/// a long body: only up to its first character that is not white space.
+fn has_text(text: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some((c, len)) = lex::first_char(&text[at..]) {
+        if !c.is_whitespace() {
+            return true;
+        }
+        at += len;
     }
+    false
 }
 
 fn bytecount(bytes: &[u8]) -> u64 {
