@@ -39,7 +39,7 @@ struct Entry {
 
 /// What the walk has seen of an Atom document so far.
 #[derive(Debug, Default)]
-pub struct Rules {
+pub(crate) struct Rules {
     id: String,
     title: String,
     has_author: bool,
@@ -69,7 +69,7 @@ impl Rules {
     }
 
     /// Every rule the document breaks, once it was walked (`walked` is the walk's outcome).
-    pub fn finish(self, walked: Result<(), String>) -> Vec<String> {
+    pub(crate) fn finish(self, walked: Result<(), String>) -> Vec<String> {
         if let Err(e) = walked {
             return vec![not_well_formed("Atom", &e)];
         }

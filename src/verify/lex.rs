@@ -64,7 +64,11 @@ pub fn check_chars(bytes: &[u8]) -> Result<Checked, (usize, String)> {
                     return Err((at, format!("{} is not allowed in XML", describe(b.into()))));
                 }
                 if b == 0xEF && bytes[at + 1] == 0xBF && bytes[at + 2] >= 0xBE {
-                    let c = if bytes[at + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
+                    let c = if bytes[at + 2] == 0xBE {
+                        0xFFFE
+                    } else {
+                        0xFFFF
+                    };
                     return Err((at, format!("{} is not allowed in XML", describe(c))));
                 }
             }
@@ -107,7 +111,10 @@ pub fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
         0xE0..=0xEF => 3,
         _ => 4,
     };
-    let c = std::str::from_utf8(bytes.get(..len)?).ok()?.chars().next()?;
+    let c = std::str::from_utf8(bytes.get(..len)?)
+        .ok()?
+        .chars()
+        .next()?;
     Some((c, len))
 }
 
@@ -141,7 +148,15 @@ pub fn name_len(bytes: &[u8]) -> usize {
             continue;
         }
         let ok = match first_char(&bytes[at..]) {
-            Some((c, len)) if if at == 0 { is_name_start(c) } else { is_name_char(c) } => len,
+            Some((c, len))
+                if if at == 0 {
+                    is_name_start(c)
+                } else {
+                    is_name_char(c)
+                } =>
+            {
+                len
+            }
             _ => 0,
         };
         if ok == 0 {
@@ -295,7 +310,10 @@ fn char_reference(rest: &[u8]) -> Result<Reference, String> {
 /// literal white space (tab, line break) turned into spaces (XML 1.0 section 3.3.3).
 pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
     let text = String::from_utf8_lossy(raw);
-    if !raw.iter().any(|&b| b == b'&' || matches!(b, b'\t' | b'\n' | b'\r')) {
+    if !raw
+        .iter()
+        .any(|&b| b == b'&' || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
         return text;
     }
     let mut out = String::with_capacity(raw.len());

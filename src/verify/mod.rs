@@ -89,7 +89,7 @@ impl Stream {
 /// The message for a document that is not well-formed: what broke, where, and what to do.
 fn not_well_formed(format: &str, problem: &str) -> String {
     format!(
-        "{format} is not well-formed XML: {problem}; readers would reject the file, so it was not published (fix the content or config that put it there)"
+        "{format} is not well-formed XML: {problem} (readers would reject the file: fix the content or config that put it there)"
     )
 }
 

@@ -55,7 +55,7 @@ struct Item {
 
 /// What the walk has seen of an RSS document so far.
 #[derive(Debug, Default)]
-pub struct Rules {
+pub(crate) struct Rules {
     /// Depth of the open `<channel>`, if any.
     channel: Option<usize>,
     seen_channel: bool,
@@ -168,7 +168,7 @@ impl Rules {
     }
 
     /// Every rule the document breaks, once it was walked (`walked` is the walk's outcome).
-    pub fn finish(self, walked: Result<(), String>) -> Vec<String> {
+    pub(crate) fn finish(self, walked: Result<(), String>) -> Vec<String> {
         if let Err(e) = walked {
             return vec![not_well_formed("RSS", &e)];
         }

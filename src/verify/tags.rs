@@ -14,7 +14,7 @@ const XMLNS_NS: &[u8] = b"http://www.w3.org/2000/xmlns/";
 
 /// An attribute of a [`Tag`]: its name and raw value, as ranges of the tag's bytes.
 #[derive(Debug, Clone)]
-pub struct Attr {
+pub(crate) struct Attr {
     name: Range<usize>,
     value: Range<usize>,
 }
@@ -30,7 +30,7 @@ impl Attr {
 }
 
 /// A start tag, as the walk hands it to the rules.
-pub struct Tag<'t> {
+pub(crate) struct Tag<'t> {
     /// From `<` up to (not including) `>` or `/>`.
     pub(super) src: &'t [u8],
     pub(super) name_end: usize,
@@ -40,13 +40,13 @@ pub struct Tag<'t> {
 
 impl<'t> Tag<'t> {
     /// The qualified name, as written.
-    pub fn name(&self) -> &'t [u8] {
+    pub(crate) fn name(&self) -> &'t [u8] {
         &self.src[1..self.name_end]
     }
 
     /// The value of attribute `key` (as written: `prefix:local`), references replaced and
     /// white space normalised; `None` when absent.
-    pub fn attr(&self, key: &str) -> Option<String> {
+    pub(crate) fn attr(&self, key: &str) -> Option<String> {
         self.attrs
             .iter()
             .find(|a| a.name(self.src) == key.as_bytes())
@@ -54,14 +54,14 @@ impl<'t> Tag<'t> {
     }
 
     /// The namespace `prefix` is bound to here (declarations on this tag included).
-    pub fn namespace(&self, prefix: &[u8]) -> Option<Cow<'t, str>> {
+    pub(crate) fn namespace(&self, prefix: &[u8]) -> Option<Cow<'t, str>> {
         self.scope.lookup(prefix).map(String::from_utf8_lossy)
     }
 }
 
 /// The namespace declarations in force: `(prefix, uri)` ranges of `text`, innermost last.
 #[derive(Debug, Default)]
-pub struct Scope {
+pub(crate) struct Scope {
     text: Vec<u8>,
     bindings: Vec<(Range<usize>, Range<usize>)>,
 }
@@ -143,7 +143,11 @@ pub(super) fn start_tag(
     for (i, a) in attrs.iter().enumerate() {
         let an = a.name(src);
         if attrs[..i].iter().any(|b| b.name(src) == an) {
-            let message = format!("attribute `{}` appears twice in <{}>", shown(an), shown(name));
+            let message = format!(
+                "attribute `{}` appears twice in <{}>",
+                shown(an),
+                shown(name)
+            );
             return Err((at + a.name.start, message));
         }
     }
@@ -163,7 +167,9 @@ fn attribute(
     let space = |from: usize| from + src[from..].iter().take_while(|&&b| is_space(b)).count();
     let n = lex::name_len(&src[s..]);
     if n == 0 {
-        let c = std::str::from_utf8(&src[s..]).ok().and_then(|t| t.chars().next());
+        let c = std::str::from_utf8(&src[s..])
+            .ok()
+            .and_then(|t| t.chars().next());
         let message = format!("`{}` in the tag <{}>", c.unwrap_or('?'), shown(element));
         return Err((s, message));
     }
@@ -181,7 +187,12 @@ fn attribute(
     let quote = match src.get(q) {
         None => return Ok(None),
         Some(&b) if b == b'"' || b == b'\'' => b,
-        Some(_) => return Err((q, format!("the value of attribute `{}` is not quoted", shown(name)))),
+        Some(_) => {
+            return Err((
+                q,
+                format!("the value of attribute `{}` is not quoted", shown(name)),
+            ));
+        }
     };
     let Some(len) = memchr::memchr(quote, &src[q + 1..]) else {
         return Ok(None);
@@ -202,7 +213,10 @@ fn attribute_value(value: &[u8], name: &[u8]) -> Result<(), (usize, String)> {
     while let Some(i) = memchr::memchr2(b'<', b'&', &value[from..]) {
         let at = from + i;
         if value[at] == b'<' {
-            let message = format!("`<` in the value of attribute `{}` (write `&lt;`)", shown(name));
+            let message = format!(
+                "`<` in the value of attribute `{}` (write `&lt;`)",
+                shown(name)
+            );
             return Err((at, message));
         }
         match lex::reference(&value[at..]).map_err(|m| (at, m))? {
@@ -269,13 +283,16 @@ pub(super) fn namespaces(
     Ok(())
 }
 
+/// A name in a namespace: the namespace and the local name.
+type Expanded<'s> = (&'s [u8], &'s [u8]);
+
 /// The namespace and local name of `qname` (of `what`, for messages); `None` for a name
 /// without a prefix (in no namespace, or a declaration's `xmlns:`).
 fn bound<'s>(
     scope: &'s Scope,
     qname: &'s [u8],
     what: &dyn Fn() -> String,
-) -> Result<Option<(&'s [u8], &'s [u8])>, String> {
+) -> Result<Option<Expanded<'s>>, String> {
     let (prefix, local) = lex::split_qname(qname)?;
     let Some(prefix) = prefix else {
         return Ok(None);
@@ -309,7 +326,10 @@ fn declare(prefix: &[u8], uri: &[u8], scope: &mut Scope) -> Result<(), String> {
         ));
     }
     if uri == XMLNS_NS {
-        return Err(format!("{attribute}: nothing may be bound to {}", shown(XMLNS_NS)));
+        return Err(format!(
+            "{attribute}: nothing may be bound to {}",
+            shown(XMLNS_NS)
+        ));
     }
     if !prefix.is_empty() && uri.is_empty() {
         return Err(format!(
@@ -351,10 +371,16 @@ pub(super) fn declaration(body: &[u8]) -> Result<(), String> {
         let q = space(eq + 1);
         let quote = body.get(q).copied().filter(|&b| b == b'"' || b == b'\'');
         let (true, Some(quote)) = (body.get(eq) == Some(&b'='), quote) else {
-            return Err(format!("`{}` in the XML declaration has no quoted value", shown(name)));
+            return Err(format!(
+                "`{}` in the XML declaration has no quoted value",
+                shown(name)
+            ));
         };
         let Some(len) = memchr::memchr(quote, &body[q + 1..]) else {
-            return Err(format!("the value of `{}` in the XML declaration is not closed", shown(name)));
+            return Err(format!(
+                "the value of `{}` in the XML declaration is not closed",
+                shown(name)
+            ));
         };
         pseudo_attribute(name, &body[q + 1..q + 1 + len])?;
         p = q + 1 + len + 1;

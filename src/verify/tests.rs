@@ -240,4 +240,3 @@ fn rejects_documents_that_are_not_well_formed() {
             .any(|m| m.contains("not well-formed"))
     );
 }
-

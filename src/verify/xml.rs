@@ -16,12 +16,12 @@
 //! processing instructions and white space.
 
 use super::lex::{self, Reference, is_space, shown};
+pub(crate) use super::tags::Tag;
 use super::tags::{Attr, Scope};
-pub use super::tags::Tag;
 
 /// What the walk keeps of an element's own text (the text, CDATA and references directly in it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Capture {
+pub(crate) enum Capture {
     /// Nothing: the text is only checked.
     Skip,
     /// The text, with child elements written back as `<name ...>` markers (as atom_syndication
@@ -32,14 +32,14 @@ pub enum Capture {
 }
 
 /// The text of a finished element, as asked for by [`Capture`].
-pub enum Captured<'t> {
+pub(crate) enum Captured<'t> {
     None,
     Text(&'t str),
     Present(bool),
 }
 
 /// Receives the elements of a document in order; `depth` is 0 for the root element.
-pub trait Visitor {
+pub(crate) trait Visitor {
     /// An element starts; returns what to keep of its text, or why the document is rejected.
     fn start(&mut self, depth: usize, tag: &Tag<'_>) -> Result<Capture, String>;
     /// The element started last at `depth` ends.
@@ -68,7 +68,11 @@ pub struct XmlError {
 
 impl std::fmt::Display for XmlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -97,7 +101,7 @@ pub(super) type Step = Result<Option<usize>, (usize, String)>;
 /// every element to a visitor. A part may end anywhere: markup it cuts is kept and walked
 /// with the next part (a build cuts between items, so this copies nothing there).
 #[derive(Debug, Default)]
-pub struct Walker {
+pub(crate) struct Walker {
     /// The end of the previous parts that was not walked yet (markup they cut).
     carry: Vec<u8>,
     /// How much of `carry` was checked for characters already.
@@ -106,8 +110,8 @@ pub struct Walker {
     offset: u64,
     /// Line breaks in the bytes checked for characters so far.
     newlines: u64,
-    /// Where the line of `offset` starts in the document.
-    line_start: u64,
+    /// Characters between the start of the line of `offset` and `offset`.
+    line_chars: u64,
     /// The names of the open elements, one after the other.
     names: Vec<u8>,
     open: Vec<Open>,
@@ -124,7 +128,7 @@ pub struct Walker {
 
 impl Walker {
     /// Walks the next part of the document.
-    pub fn part(&mut self, part: &[u8], visitor: &mut impl Visitor) -> Result<(), XmlError> {
+    pub(crate) fn part(&mut self, part: &[u8], visitor: &mut impl Visitor) -> Result<(), XmlError> {
         if self.carry.is_empty() {
             let walked = self.walk(part, false, visitor)?;
             self.carry.extend_from_slice(&part[walked..]);
@@ -139,7 +143,7 @@ impl Walker {
     }
 
     /// The document has ended: what a part cut must be complete, and every element closed.
-    pub fn finish(&mut self, visitor: &mut impl Visitor) -> Result<(), XmlError> {
+    pub(crate) fn finish(&mut self, visitor: &mut impl Visitor) -> Result<(), XmlError> {
         let buf = std::mem::take(&mut self.carry);
         if self.checked < buf.len() {
             let message = "the document ends inside a UTF-8 character".into();
@@ -148,9 +152,16 @@ impl Walker {
         self.walk(&buf, true, visitor)?;
         let end = |walker: &Walker, message| walker.locate(&[], 0, message);
         if let Some(open) = self.open.last() {
-            let start = self.open.len().checked_sub(2).map_or(0, |i| self.open[i].name_end);
+            let start = self
+                .open
+                .len()
+                .checked_sub(2)
+                .map_or(0, |i| self.open[i].name_end);
             let name = shown(&self.names[start..open.name_end]);
-            return Err(end(self, format!("the document ends before <{name}> is closed")));
+            return Err(end(
+                self,
+                format!("the document ends before <{name}> is closed"),
+            ));
         }
         if !self.seen_root {
             return Err(end(self, "the document has no root element".into()));
@@ -160,24 +171,41 @@ impl Walker {
 
     /// Checks the characters of `buf` not checked yet and walks what is whole; returns how
     /// much was walked (the rest is markup cut by the end of the part, unless `last`).
-    fn walk(&mut self, buf: &[u8], last: bool, visitor: &mut impl Visitor) -> Result<usize, XmlError> {
+    fn walk(
+        &mut self,
+        buf: &[u8],
+        last: bool,
+        visitor: &mut impl Visitor,
+    ) -> Result<usize, XmlError> {
         let from = self.checked;
-        let checked = lex::check_chars(&buf[from..]).map_err(|(at, message)| {
-            let at = from + at;
-            XmlError {
-                line: 1 + self.newlines + bytecount(&buf[from..at]),
-                ..self.column(buf, at, message)
+        // A character that is not allowed is reported once the markup before it is walked:
+        // the first error in the document is the one reported, however it is cut into parts.
+        let (checked, bad_char) = match lex::check_chars(&buf[from..]) {
+            Ok(checked) => (checked, None),
+            Err((at, message)) => {
+                let newlines = bytecount(&buf[from..from + at]);
+                (
+                    lex::Checked {
+                        whole: at,
+                        newlines,
+                    },
+                    Some(message),
+                )
             }
-        })?;
+        };
         self.newlines += checked.newlines;
         let whole = from + checked.whole;
         self.checked = whole;
         let walked = self
-            .scan(&buf[..whole], last, visitor)
+            .scan(&buf[..whole], last && bad_char.is_none(), visitor)
             .map_err(|(at, message)| self.locate(&buf[..whole], at, message))?;
-        if let Some(i) = memchr::memrchr(b'\n', &buf[..walked]) {
-            self.line_start = self.offset + i as u64 + 1;
+        if let Some(message) = bad_char {
+            return Err(self.locate(&buf[..whole], whole, message));
         }
+        self.line_chars = match memchr::memrchr(b'\n', &buf[..walked]) {
+            Some(i) => chars(&buf[i + 1..walked]),
+            None => self.line_chars + chars(&buf[..walked]),
+        };
         self.offset += walked as u64;
         self.checked -= walked;
         Ok(walked)
@@ -197,8 +225,7 @@ impl Walker {
     fn column(&self, buf: &[u8], at: usize, message: String) -> XmlError {
         let column = match memchr::memrchr(b'\n', &buf[..at]) {
             Some(i) => chars(&buf[i + 1..at]),
-            // The line started before `buf`: its bytes there are counted as characters.
-            None => (self.offset - self.line_start.min(self.offset)) + chars(&buf[..at]),
+            None => self.line_chars + chars(&buf[..at]),
         };
         XmlError {
             line: 0,
@@ -208,7 +235,12 @@ impl Walker {
     }
 
     /// Walks `buf` (whole characters, all checked) as far as it can; returns how far.
-    fn scan(&mut self, buf: &[u8], last: bool, v: &mut impl Visitor) -> Result<usize, (usize, String)> {
+    fn scan(
+        &mut self,
+        buf: &[u8],
+        last: bool,
+        v: &mut impl Visitor,
+    ) -> Result<usize, (usize, String)> {
         let mut at = 0;
         while at < buf.len() {
             let step = match buf[at] {
@@ -228,7 +260,8 @@ impl Walker {
     fn text(&mut self, buf: &[u8], at: usize, last: bool) -> Step {
         let mut from = at;
         loop {
-            let next = memchr::memchr3(b'<', b'&', b']', &buf[from..]).map_or(buf.len(), |i| from + i);
+            let next =
+                memchr::memchr3(b'<', b'&', b']', &buf[from..]).map_or(buf.len(), |i| from + i);
             if next < buf.len() && buf[next] == b']' {
                 let rest = &buf[next..];
                 if rest.starts_with(b"]]>") {
@@ -318,13 +351,19 @@ impl Walker {
             return self.cdata(buf, at, last);
         }
         if starts(b"<!DOCTYPE") {
-            return Err((at, "a DOCTYPE declaration (feeds have none: readers may refuse to load a DTD)".into()));
+            return Err((
+                at,
+                "a DOCTYPE declaration (feeds have none: readers may refuse to load a DTD)".into(),
+            ));
         }
         if may_start(b"<!--") || may_start(b"<![CDATA[") || may_start(b"<!DOCTYPE") {
             return cut(last, at, "markup");
         }
         let third = lex::first_char(&rest[2..]).map_or(2, |(_, len)| 2 + len);
-        let message = format!("`{}` starts no comment or CDATA section", shown(&rest[..third]));
+        let message = format!(
+            "`{}` starts no comment or CDATA section",
+            shown(&rest[..third])
+        );
         Err((at, message))
     }
 
@@ -353,17 +392,29 @@ impl Walker {
             return Err((at, "`<?` is not followed by a name".into()));
         }
         if target < body.len() && !is_space(body[target]) {
-            return Err((at + 2 + target, "a processing instruction's name must be followed by white space".into()));
+            return Err((
+                at + 2 + target,
+                "a processing instruction's name must be followed by white space".into(),
+            ));
         }
         let name = &body[..target];
         if name.eq_ignore_ascii_case(b"xml") {
             let first = self.offset + at as u64 == if self.bom { 3 } else { 0 };
             if name != b"xml" || !first {
-                return Err((at, "the XML declaration `<?xml ...?>` must come first, in lower case".into()));
+                return Err((
+                    at,
+                    "the XML declaration `<?xml ...?>` must come first, in lower case".into(),
+                ));
             }
             super::tags::declaration(body).map_err(|m| (at, m))?;
         } else if name.contains(&b':') {
-            return Err((at, format!("processing instruction target `{}` has a colon", shown(name))));
+            return Err((
+                at,
+                format!(
+                    "processing instruction target `{}` has a colon",
+                    shown(name)
+                ),
+            ));
         }
         Ok(Some(at + 2 + len + 2))
     }
@@ -383,10 +434,17 @@ impl Walker {
             return cut(last, at, "an end tag");
         }
         if rest[close] != b'>' {
-            return Err((at + 2 + close, format!("end tag </{}> holds more than its name", shown(name))));
+            return Err((
+                at + 2 + close,
+                format!("end tag </{}> holds more than its name", shown(name)),
+            ));
         }
+        lex::split_qname(name).map_err(|m| (at + 2, m))?;
         let Some(open) = self.open.pop() else {
-            return Err((at, format!("end tag </{}> without a start tag", shown(name))));
+            return Err((
+                at,
+                format!("end tag </{}> without a start tag", shown(name)),
+            ));
         };
         let start = self.open.last().map_or(0, |o| o.name_end);
         if &self.names[start..open.name_end] != name {
@@ -427,7 +485,10 @@ impl Walker {
     ) -> Result<(), String> {
         let name = &src[1..name_end];
         if self.open.is_empty() && self.seen_root {
-            return Err(format!("a second root element <{}> (a document has one)", shown(name)));
+            return Err(format!(
+                "a second root element <{}> (a document has one)",
+                shown(name)
+            ));
         }
         let bindings = self.scope.len();
         super::tags::namespaces(src, name, &self.attrs, &mut self.scope)?;
