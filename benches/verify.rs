@@ -2,8 +2,9 @@
 //! with bodies in CDATA, Atom with escaped bodies), whole and in the parts a build gives it.
 //! Prints MB/s (best of the runs: the machine is shared, the best run is the least disturbed).
 //!
-//! Options (after `--`): `--items N` (default 10,000: ~60-90 MB per document); `--runs K`
-//! (default 5).
+//! Options (after `--`): `--items N` (default 10,000: ~37 MB per document); `--runs K`
+//! (default 5); `--roxmltree` also times roxmltree (a conforming parser that builds a tree of
+//! the whole document) on the same bytes, for comparison.
 
 use std::time::{Duration, Instant};
 
@@ -13,19 +14,20 @@ use feedwright::config::Format;
 use feedwright::feed::{self, FeedDoc, FeedItem};
 use url::Url;
 
-fn options() -> (usize, usize) {
-    let (mut items, mut runs) = (10_000, 5);
+fn options() -> (usize, usize, bool) {
+    let (mut items, mut runs, mut roxmltree) = (10_000, 5, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut number = || args.next().and_then(|v| v.replace('_', "").parse().ok());
         match a.as_str() {
             "--items" => items = number().expect("--items N"),
             "--runs" => runs = number().expect("--runs K"),
+            "--roxmltree" => roxmltree = true,
             // cargo passes `--bench`.
             _ => {}
         }
     }
-    (items, runs)
+    (items, runs, roxmltree)
 }
 
 /// A review body of ~6 KB: paragraphs with markup, quotes, ampersands and some non-ASCII text,
@@ -114,7 +116,7 @@ fn best(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    let (items, runs) = options();
+    let (items, runs, roxmltree) = options();
     let doc = doc(items);
     for (format, item) in [(Format::Rss, "\n    <item>"), (Format::Atom, "\n  <entry>")] {
         let xml = feed::render(&doc, format);
@@ -136,6 +138,14 @@ fn main() {
             streamed.as_secs_f64() * 1e3,
             mb / streamed.as_secs_f64(),
         );
+        if roxmltree {
+            let parsed = best(runs, || assert!(roxmltree::Document::parse(&xml).is_ok()));
+            println!(
+                "  roxmltree: {:.0} ms = {:.0} MB/s",
+                parsed.as_secs_f64() * 1e3,
+                mb / parsed.as_secs_f64()
+            );
+        }
     }
 }
 

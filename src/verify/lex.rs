@@ -51,8 +51,9 @@ pub fn check_chars(bytes: &[u8]) -> Result<Checked, (usize, String)> {
     let bytes = &bytes[..whole];
     let mut newlines = 0u64;
     for (k, block) in bytes.chunks(64).enumerate() {
+        // Tab and CR (rare) flag their block too: fewer operations for every other block.
         let (flag, breaks) = block.iter().fold((false, 0u8), |(flag, breaks), &b| {
-            let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+            let control = (b < 0x20) & (b != b'\n');
             (flag | control | (b == 0xEF), breaks + u8::from(b == b'\n'))
         });
         newlines += u64::from(breaks);
@@ -233,9 +234,18 @@ const PREDEFINED: [(&[u8], &str); 5] = [
 /// must name a `Char`.
 pub fn reference(rest: &[u8]) -> Result<Reference, String> {
     let after = &rest[1..];
-    // The references an escaper writes, most of an escaped body's.
-    if let Some((name, text)) = PREDEFINED.iter().find(|(name, _)| after.starts_with(name)) {
-        return Ok(Reference::Whole(name.len() + 1, Resolved::Entity(text)));
+    // The references an escaper writes, most of an escaped body's: matched byte by byte (a
+    // slice pattern), not with a comparison call for each.
+    let predefined = match after {
+        [b'l', b't', b';', ..] => Some((3, "<")),
+        [b'g', b't', b';', ..] => Some((3, ">")),
+        [b'a', b'm', b'p', b';', ..] => Some((4, "&")),
+        [b'q', b'u', b'o', b't', b';', ..] => Some((5, "\"")),
+        [b'a', b'p', b'o', b's', b';', ..] => Some((5, "'")),
+        _ => None,
+    };
+    if let Some((len, text)) = predefined {
+        return Ok(Reference::Whole(len + 1, Resolved::Entity(text)));
     }
     if after.first() == Some(&b'#') {
         return char_reference(rest);
@@ -309,7 +319,9 @@ fn char_reference(rest: &[u8]) -> Result<Reference, String> {
 /// An attribute value (already checked) as an application sees it: references replaced and
 /// literal white space (tab, line break) turned into spaces (XML 1.0 section 3.3.3).
 pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
-    let text = String::from_utf8_lossy(raw);
+    // Checked bytes: UTF-8.
+    let text =
+        std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed);
     if !raw
         .iter()
         .any(|&b| b == b'&' || matches!(b, b'\t' | b'\n' | b'\r'))

@@ -308,7 +308,9 @@ impl Walker {
     /// only looked at up to its first character that is not white space.
     fn keep(&mut self, text: &[u8]) {
         match self.open[self.open.len() - 1].capture {
-            Capture::Text => self.text.push_str(&String::from_utf8_lossy(text)),
+            Capture::Text => self
+                .text
+                .push_str(std::str::from_utf8(text).unwrap_or_default()),
             Capture::Presence if !self.present => self.present = has_text(text),
             _ => {}
         }
@@ -498,7 +500,8 @@ impl Walker {
             && self.open[c].capture == Capture::Text
         {
             // A child of a text field is kept as markup, as atom_syndication reads it.
-            self.text.push_str(&String::from_utf8_lossy(src));
+            self.text
+                .push_str(std::str::from_utf8(src).unwrap_or_default());
             self.text.push_str(if empty { "/>" } else { ">" });
         }
         let tag = Tag {
