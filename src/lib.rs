@@ -1,7 +1,8 @@
 //! feedwright: publishes RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's
 //! episode notes, with ids and dates that never churn.
 //!
-//! Data flows one way: [`config`] -> [`content`] -> [`identity`] -> [`feed`] -> [`output`].
+//! Data flows one way: [`config`] -> [`content`] -> [`identity`] -> [`feed`] -> [`output`];
+//! [`verify`] reads back what [`feed`] rendered before [`output`] puts it in place.
 //! [`build`] runs those stages in order; [`cli`] turns command lines into build calls.
 
 pub mod build;
@@ -20,5 +21,6 @@ pub mod output;
 pub mod pipeline;
 pub mod publish;
 pub mod serve;
+pub mod verify;
 
 pub use error::{Error, Result};

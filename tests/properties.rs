@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 use feedwright::config::Format;
 use feedwright::content::render::render;
 use feedwright::content::{BodyKind, parse_entry};
-use feedwright::feed::{self, FeedDoc, FeedItem, check::check_feed};
+use feedwright::feed::{self, FeedDoc, FeedItem};
+use feedwright::verify;
 use proptest::prelude::*;
 use url::Url;
 
@@ -62,7 +63,7 @@ fn assert_feeds_read_back(entry: &feedwright::content::Entry) {
     let doc = doc_with(entry);
     for format in [Format::Rss, Format::Atom] {
         let xml = feed::render(&doc, format);
-        let violations = check_feed(format, &xml);
+        let violations = verify::document(format, &xml);
         assert!(violations.is_empty(), "{violations:?}\n{xml}");
         let parsed = feed_rs::parser::parse(xml.as_bytes())
             .unwrap_or_else(|e| panic!("{format:?} unreadable: {e}\n{xml}"));

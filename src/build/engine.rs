@@ -29,7 +29,8 @@ use super::render::{Body, FeedDocs, render_body};
 use super::resolve::FinalState;
 use crate::config::{Config, Format};
 use crate::error::{Diagnostic, Error, Result};
-use crate::feed::{self, FeedDoc, FeedItem, check::check_feed};
+use crate::feed::{self, FeedDoc, FeedItem};
+use crate::verify;
 use crate::identity::{Identified, State};
 
 /// The state a staging plan writes next to the state file while the feeds render.
@@ -192,7 +193,7 @@ impl Engine<'_> {
         // The check (CPU) and the staging (mostly waiting for the disk) run side by side; a
         // file that fails the check is never renamed into place (its temp file is dropped).
         let (violations, staged) = rayon::join(
-            || check_feed(file.format, &bytes),
+            || verify::document(file.format, &bytes),
             || -> Result<Staged> {
                 if !self.stage {
                     return Ok(Staged::No);
@@ -261,7 +262,7 @@ fn largest_apart(sizes: &[usize]) -> Vec<usize> {
 
 /// One file being streamed to its temp file: each part checked as it comes, and staged.
 struct FileStream {
-    check: feed::check::StreamCheck,
+    check: verify::Stream,
     stage: crate::output::StagedStream,
     write_error: Option<Error>,
 }
@@ -271,7 +272,7 @@ impl FileStream {
     /// (the whole-file path reports it).
     fn new(format: Format, path: &Path) -> Option<Self> {
         Some(FileStream {
-            check: feed::check::StreamCheck::new(format)?,
+            check: verify::Stream::new(format)?,
             stage: crate::output::StagedStream::new(path).ok()?,
             write_error: None,
         })

@@ -13,7 +13,8 @@ use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
 use crate::content::{self, Entry, render::render};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::extras::{Expanded, SiteIndex};
-use crate::feed::{self, FeedDoc, FeedItem, PodcastChannel, podcast_rules};
+use crate::feed::{self, FeedDoc, FeedItem, PodcastChannel};
+use crate::verify;
 use crate::identity::{self, Identified};
 
 /// One feed's documents, ready to be written.
@@ -108,7 +109,7 @@ fn withhold_failing_episodes(
         .map(|&at| items[at].entry.source.as_str())
         .zip(doc.items.iter());
     let mut withheld = std::collections::HashSet::new();
-    for (source, problem) in podcast_rules::check_episodes(feed, pairs) {
+    for (source, problem) in verify::podcast::episodes(feed, pairs) {
         problems.entry_problem(Diagnostic::new(&source, None, problem));
         withheld.insert(source);
     }

@@ -15,7 +15,8 @@ use crate::config::podcast::{Artwork, MissingAudio, PodcastConfig};
 use crate::config::{Config, FeedConfig, FeedKind, Format};
 use crate::content::Entry;
 use crate::error::{Diagnostic, Error, Result};
-use crate::feed::{self, Enclosure, PodcastChannel, podcast, podcast_rules};
+use crate::feed::{self, Enclosure, PodcastChannel, podcast};
+use crate::verify;
 use crate::identity::compare::PlannedEntry;
 use crate::identity::{Identified, State};
 use crate::media::{self, MediaRules};
@@ -63,7 +64,7 @@ pub(super) struct Resolved<'a> {
 /// The podcast channel rules of every feed (errors: they name the config file).
 pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
     for feed in &config.feeds {
-        for rule in podcast_rules::check_channel(feed, config.site.language.as_deref()) {
+        for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
             problems.error(Diagnostic::new(&config.path, None, rule));
         }
     }

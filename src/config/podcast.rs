@@ -1,6 +1,6 @@
 //! `[feed.podcast]`: the channel-level settings of a podcast feed. Values are kept as written
 //! where a rule may reject them, so that `feedwright check` can report every violated rule at
-//! once (see `feed::podcast_rules`) instead of stopping at the first type error.
+//! once (see `verify::podcast`) instead of stopping at the first type error.
 
 use std::path::{Path, PathBuf};
 

@@ -3,14 +3,12 @@
 
 pub mod archive;
 pub mod atom;
-pub mod check;
 pub mod extras;
 pub mod json;
 mod pieces;
 
 pub use pieces::Sink;
 pub mod podcast;
-pub mod podcast_rules;
 pub mod read;
 pub mod rss;
 pub mod stylesheet;

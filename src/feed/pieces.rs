@@ -432,7 +432,7 @@ mod tests {
                     let whole = crate::feed::render(&doc, format);
                     assert_eq!(streamed(&doc, format), whole, "{n} items, {format:?}");
                     if format != Format::Json {
-                        assert!(crate::feed::check::check_feed(format, &whole).is_empty());
+                        assert!(crate::verify::document(format, &whole).is_empty());
                     }
                 }
             }
@@ -510,7 +510,7 @@ mod tests {
                 let atom = String::from_utf8(atom).unwrap();
                 assert_eq!(rss, crate::feed::render(&full, Format::Rss), "{n} items");
                 assert_eq!(atom, crate::feed::render(&full, Format::Atom), "{n} items");
-                assert!(crate::feed::check::check_feed(Format::Atom, &atom).is_empty());
+                assert!(crate::verify::document(Format::Atom, &atom).is_empty());
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The rules Apple Podcasts and the Podcasting 2.0 namespace set for a podcast feed, checked
-//! before anything is written so `feedwright check` lists every violation at once.
+//! The rules Apple Podcasts and the Podcasting 2.0 namespace set for a podcast feed, verified
+//! on its settings and episodes before anything is written, so `feedwright check` lists every
+//! violation at once.
 
 use std::collections::HashMap;
 
@@ -168,8 +169,8 @@ pub const APPLE_MEDIA_TYPES: &[&str] = &[
     "application/pdf",
 ];
 
-/// Checks a podcast feed's channel settings; every message names the rule.
-pub fn check_channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
+/// Verifies a podcast feed's channel settings; every message names the rule.
+pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     let mut v = Vec::new();
     let Some(cfg) = &feed.podcast else {
         return v;
@@ -229,7 +230,7 @@ pub fn check_channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
                     path.display()
                 ));
             }
-            if let Err(problem) = check_artwork(path) {
+            if let Err(problem) = artwork(path) {
                 v.push(format!("feed `{name}`: image {}: {problem} (R47)", path.display()));
             }
         }
@@ -257,7 +258,7 @@ pub fn check_channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
 }
 
 /// A local cover: JPEG or PNG by content and by extension, square, 1400 to 3000 px.
-pub fn check_artwork(path: &std::path::Path) -> Result<(), String> {
+pub fn artwork(path: &std::path::Path) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
     let kind = imagesize::image_type(&bytes).map_err(|_| "is not an image".to_string())?;
     let ext = path
@@ -292,9 +293,9 @@ pub fn check_artwork(path: &std::path::Path) -> Result<(), String> {
 }
 
 /// Item-level rules across the episodes that made it into the feed: `(source, message)`.
-pub fn check_episodes<'a>(
+pub fn episodes<'a>(
     feed: &FeedConfig,
-    items: impl IntoIterator<Item = (&'a str, &'a super::FeedItem)>,
+    items: impl IntoIterator<Item = (&'a str, &'a crate::feed::FeedItem)>,
 ) -> Vec<(String, String)> {
     let mut v = Vec::new();
     let serial = feed
