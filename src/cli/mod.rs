@@ -4,7 +4,11 @@
 mod adopt;
 mod build;
 mod check;
+mod completions;
+mod cover;
+mod init;
 mod new;
+mod paste;
 mod push;
 mod report;
 mod serve;
@@ -47,12 +51,27 @@ pub struct Cli {
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
 
+    /// Colour the error, warning and note labels: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a site: a commented config.toml, content folders and an example draft entry
+    /// (with --podcast also an example episode and a placeholder cover). Never overwrites.
+    Init(init::Args),
     /// Build every feed into the output folder (only changed files are rewritten).
     Build(build::Args),
     /// Report every problem in the content and the feeds it would give; writes nothing.
@@ -68,6 +87,11 @@ pub enum Command {
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
     Serve(serve::Args),
+    /// Print a shell completion script, e.g. `feedwright completions bash > ~/.local/share/bash-completion/completions/feedwright`.
+    Completions(completions::CompletionArgs),
+    /// Print the manual page (roff), e.g. `feedwright man | man -l -`; `feedwright man build`
+    /// prints the page of one command.
+    Man(completions::ManArgs),
 }
 
 fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
@@ -90,6 +114,12 @@ impl Context {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
     let report = Reporter::new(cli.quiet, cli.verbose);
     let now = cli.now.unwrap_or_else(|| {
         let t = Utc::now().fixed_offset();
@@ -101,12 +131,15 @@ pub fn main() -> ExitCode {
         report,
     };
     let result = match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(code) => code,

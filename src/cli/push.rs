@@ -41,7 +41,6 @@ pub fn log(ctx: &Context) -> impl FnMut(Level, &str) + '_ {
     move |level, line| match level {
         Level::Info => ctx.report.out(line),
         Level::Detail => ctx.report.detail(line),
-        Level::Warn if !ctx.report.quiet => eprintln!("warning: {line}"),
-        Level::Warn => {}
+        Level::Warn => ctx.report.warn_text(line),
     }
 }
