@@ -102,10 +102,17 @@ Next:
     assert_eq!(stderr(&out), "");
     let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
     assert!(config.contains("title = \"My Film Reviews\"\n"), "{config}");
-    assert!(config.contains("id = \"tag:example.com,2026:\"\n"), "{config}");
+    assert!(
+        config.contains("id = \"tag:example.com,2026:\"\n"),
+        "{config}"
+    );
     assert!(!config.contains("[feed.podcast]"), "{config}");
     let end = run_printed_commands(&stdout(&out), dir.path());
-    let check = feedwright().current_dir(&end).arg("check").output().unwrap();
+    let check = feedwright()
+        .current_dir(&end)
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(
         stdout(&check),
         "ok: 0 entries in 1 feed(s), no problems\n",
@@ -120,7 +127,10 @@ Next:
     assert!(built.status.success(), "{}", text(&built));
     let feed = parse_feed(&end.join("feeds/reviews.rss"));
     assert_eq!(feed.entries.len(), 1);
-    assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "My first review");
+    assert_eq!(
+        feed.entries[0].title.as_ref().unwrap().content,
+        "My first review"
+    );
     parse_feed(&end.join("feeds/reviews.atom"));
 }
 
@@ -159,7 +169,10 @@ Next:
     );
     let site = parent.path().join("reel talk");
     let cover = site.join("static/cover.png");
-    assert_eq!(feedwright::feed::podcast_rules::check_artwork(&cover), Ok(()));
+    assert_eq!(
+        feedwright::feed::podcast_rules::check_artwork(&cover),
+        Ok(())
+    );
     // A real PNG, read by an independent decoder (checksums and all), not only its header.
     let bytes = std::fs::read(&cover).unwrap();
     let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
@@ -172,7 +185,11 @@ Next:
 
     let end = run_printed_commands(&stdout(&out), parent.path());
     assert_eq!(end, site);
-    let check = feedwright().current_dir(&end).arg("check").output().unwrap();
+    let check = feedwright()
+        .current_dir(&end)
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(
         stdout(&check),
         "ok: 0 entries in 2 feed(s), no problems\n",
@@ -185,11 +202,18 @@ Next:
         podcast.contains("<itunes:image href=\"https://reel.example/films/media/cover.png\"/>"),
         "{podcast}"
     );
-    assert!(podcast.contains("<title>Reel &quot;Talk&quot;: the podcast</title>"), "{podcast}");
+    assert!(
+        podcast.contains("<title>Reel &quot;Talk&quot;: the podcast</title>"),
+        "{podcast}"
+    );
     let feed = parse_feed(&end.join("feeds/podcast.rss"));
     assert_eq!(feed.title.unwrap().content, "Reel \"Talk\": the podcast");
     let reviews = parse_feed(&end.join("feeds/reviews.rss"));
-    assert_eq!(reviews.entries.len(), 0, "the review `new` wrote is a draft");
+    assert_eq!(
+        reviews.entries.len(),
+        0,
+        "the review `new` wrote is a draft"
+    );
 }
 
 #[test]
@@ -276,7 +300,10 @@ fn new_txt_writes_header_lines_and_builds() {
     site.write(path, &site.read(path).replace("Draft: true\n", ""));
     site.ok(&["build"]);
     let feed = site.rss("reviews");
-    assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Heat: “again”");
+    assert_eq!(
+        feed.entries[0].title.as_ref().unwrap().content,
+        "Heat: “again”"
+    );
 }
 
 /// A column pasted into a file, one paragraph per line, as editors that wrap on screen save it.
@@ -301,7 +328,10 @@ fn new_from_keeps_the_paragraphs_of_a_markdown_paste() {
     assert_eq!(stdout(&out), format!("{path}\n"));
     assert!(!stderr(&out).contains("warning"), "{}", text(&out));
     let entry = site.read(path);
-    assert!(entry.starts_with("+++\ntitle = \"The night porter\"\n"), "{entry}");
+    assert!(
+        entry.starts_with("+++\ntitle = \"The night porter\"\n"),
+        "{entry}"
+    );
     assert!(
         entry.ends_with(
             "+++\n\nFirst paragraph, *still* Markdown.\n\nSecond paragraph.\n\nThird.\n"
@@ -315,9 +345,24 @@ fn new_from_keeps_the_paragraphs_of_a_markdown_paste() {
         "<p>First paragraph, <em>still</em> Markdown.</p>\n<p>Second paragraph.</p>\n<p>Third.</p>\n"
     );
     // --title wins over the file name; the pasted file is left as it was.
-    let out = site.run(&["new", "review", "--from", "paste/the-night-porter.txt", "--title", "Porter"]);
-    assert_eq!(stdout(&out), "content/reviews/2026-11-20-porter.md\n", "{}", text(&out));
-    assert!(site.read("paste/the-night-porter.txt").starts_with('\u{feff}'));
+    let out = site.run(&[
+        "new",
+        "review",
+        "--from",
+        "paste/the-night-porter.txt",
+        "--title",
+        "Porter",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "content/reviews/2026-11-20-porter.md\n",
+        "{}",
+        text(&out)
+    );
+    assert!(
+        site.read("paste/the-night-porter.txt")
+            .starts_with('\u{feff}')
+    );
 }
 
 #[test]
@@ -381,7 +426,11 @@ fn new_in_an_unknown_feed_is_a_wrong_command_line_with_a_hint() {
     // The singular form is matched too, and suggested as typed.
     let out = site.run(&["new", "reveiw", "Heat"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).ends_with("hint: did you mean `review`?\n"), "{}", text(&out));
+    assert!(
+        stderr(&out).ends_with("hint: did you mean `review`?\n"),
+        "{}",
+        text(&out)
+    );
     // Nothing close: no guess.
     let out = site.run(&["new", "podcast", "Heat"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -402,7 +451,9 @@ fn new_never_overwrites() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(
         stderr(&out),
-        format!("error: {path} already exists\nhint: feedwright never overwrites a file: rename or move it first, or pick another title\n")
+        format!(
+            "error: {path} already exists\nhint: feedwright never overwrites a file: rename or move it first, or pick another title\n"
+        )
     );
     assert_eq!(site.read(path), "mine");
 }
@@ -459,7 +510,11 @@ fn man_pages_render_with_man() {
     let roff = stdout(&page);
     assert!(roff.starts_with(".ie \\n(.g .ds Aq"), "{roff}");
     let build = feedwright().args(["man", "build"]).output().unwrap();
-    assert!(stdout(&build).contains(".TH feedwright-build 1"), "{}", text(&build));
+    assert!(
+        stdout(&build).contains(".TH feedwright-build 1"),
+        "{}",
+        text(&build)
+    );
     let typo = feedwright().args(["man", "buidl"]).output().unwrap();
     assert_eq!(typo.status.code(), Some(2), "{}", text(&typo));
     assert!(stderr(&typo).ends_with("hint: did you mean `feedwright man build`?\n"));
@@ -495,7 +550,9 @@ fn man_pages_render_with_man() {
 /// A failing command's stderr, with `env` set and `args` before the command.
 fn unknown_feed_stderr(site: &Site, env: &[(&str, &str)], args: &[&str]) -> String {
     let mut cmd = feedwright();
-    cmd.current_dir(site.dir.path()).args(args).args(["new", "reveiws", "x"]);
+    cmd.current_dir(site.dir.path())
+        .args(args)
+        .args(["new", "reveiws", "x"]);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -511,7 +568,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let site = Site::new();
     // Piped: plain, whatever the terminal type.
     assert_eq!(unknown_feed_stderr(&site, &[("TERM", "xterm")], &[]), PLAIN);
-    assert_eq!(unknown_feed_stderr(&site, &[], &["--color", "never"]), PLAIN);
+    assert_eq!(
+        unknown_feed_stderr(&site, &[], &["--color", "never"]),
+        PLAIN
+    );
     assert_eq!(
         unknown_feed_stderr(&site, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]),
         PLAIN
@@ -525,12 +585,26 @@ fn colour_only_when_asked_or_on_a_terminal() {
     site.write("paste.txt", PASTED);
     let out = feedwright()
         .current_dir(site.dir.path())
-        .args(["--color", "always", "new", "review", "P", "--from", "paste.txt"])
+        .args([
+            "--color",
+            "always",
+            "new",
+            "review",
+            "P",
+            "--from",
+            "paste.txt",
+        ])
         .output()
         .unwrap();
     let err = stderr(&out);
-    assert!(err.starts_with("\x1b[1m\x1b[33mwarning\x1b[0m: content/reviews/"), "{err:?}");
-    assert!(err.contains("\n\x1b[1m\x1b[36mnote\x1b[0m: content/reviews/"), "{err:?}");
+    assert!(
+        err.starts_with("\x1b[1m\x1b[33mwarning\x1b[0m: content/reviews/"),
+        "{err:?}"
+    );
+    assert!(
+        err.contains("\n\x1b[1m\x1b[36mnote\x1b[0m: content/reviews/"),
+        "{err:?}"
+    );
     assert!(!stdout(&out).contains('\x1b'), "stdout stays plain");
 }
 
@@ -557,6 +631,9 @@ fn colour_on_a_terminal_unless_no_color() {
         String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
     };
     let coloured = on_tty(false);
-    assert!(coloured.contains("\x1b[1m\x1b[31merror\x1b[0m: no feed named"), "{coloured:?}");
+    assert!(
+        coloured.contains("\x1b[1m\x1b[31merror\x1b[0m: no feed named"),
+        "{coloured:?}"
+    );
     assert_eq!(on_tty(true), PLAIN);
 }

@@ -18,7 +18,7 @@ pub fn pixel(x: u32, y: u32) -> [u8; 3] {
     let centre = f64::from(SIZE) / 2.0;
     let (dx, dy) = (f64::from(x) + 0.5 - centre, f64::from(y) + 0.5 - centre);
     let r = dx.hypot(dy);
-    if r > 520.0 || r < 60.0 {
+    if !(60.0..=520.0).contains(&r) {
         return BACKGROUND;
     }
     let in_hole = (0..5).any(|k| {

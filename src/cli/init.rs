@@ -51,7 +51,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .filter(|p| Path::new(p).symlink_metadata().is_ok())
         .collect();
     if !existing.is_empty() {
-        let verb = if existing.len() == 1 { "exists" } else { "exist" };
+        let verb = if existing.len() == 1 {
+            "exists"
+        } else {
+            "exist"
+        };
         return Err(Error::Usage {
             message: format!(
                 "{} already {verb}; feedwright init never overwrites a file, so it wrote nothing",
@@ -65,7 +69,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     for file in &files {
         let path = args.dir.join(&file.rel);
         write_new_file(&path, &file.bytes)?;
-        ctx.report.out(format_args!("wrote {}", shown(&args.dir, &file.rel)));
+        ctx.report
+            .out(format_args!("wrote {}", shown(&args.dir, &file.rel)));
     }
     print_next_steps(ctx, &args.dir, args.podcast);
     Ok(ExitCode::SUCCESS)
@@ -79,7 +84,9 @@ fn title_and_url(title: Option<String>, url: Option<String>) -> Result<(String, 
         let url = url.as_deref().unwrap_or(DEFAULT_URL);
         let url = parse_site_url(url).map_err(|message| Error::Usage {
             message: format!("--url {message}"),
-            hint: Some("give the site's address with its scheme, like --url https://example.com/".into()),
+            hint: Some(
+                "give the site's address with its scheme, like --url https://example.com/".into(),
+            ),
         })?;
         return Ok((title.unwrap_or_else(|| DEFAULT_TITLE.into()), url));
     }
@@ -216,7 +223,9 @@ formats = ["rss", "atom"]
 }
 
 fn podcast_config_text(title: &str, url: &Url) -> String {
-    let media = url.join("media/").map_or_else(|_| url.to_string(), String::from);
+    let media = url
+        .join("media/")
+        .map_or_else(|_| url.to_string(), String::from);
     format!(
         r#"
 # The podcast: `feedwright new podcast "Title"` starts an episode in this one.
@@ -307,7 +316,10 @@ fn print_next_steps(ctx: &Context, dir: &Path, podcast: bool) {
     r.out("");
     r.out("Next:");
     if dir != Path::new(".") {
-        r.out(format_args!("  cd {}", shell_word(&dir.display().to_string())));
+        r.out(format_args!(
+            "  cd {}",
+            shell_word(&dir.display().to_string())
+        ));
     }
     r.out(format_args!(
         "  feedwright{config} new review \"The title of your review\""

@@ -63,10 +63,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let when = ctx.now.with_timezone(&config.site.timezone);
     let extension = if args.txt { "txt" } else { "md" };
-    let path = feed.source.join(format!(
-        "{}-{slug}.{extension}",
-        when.format("%Y-%m-%d")
-    ));
+    let path = feed
+        .source
+        .join(format!("{}-{slug}.{extension}", when.format("%Y-%m-%d")));
     let text = if args.txt {
         text_entry(&title, &when, &body)
     } else {
@@ -78,7 +77,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.from.is_some() {
         warn_about_wrapping(ctx, &shown, &text, &body, args.txt);
     }
-    let draft_line = if args.txt { "Draft: true" } else { "draft = true" };
+    let draft_line = if args.txt {
+        "Draft: true"
+    } else {
+        "draft = true"
+    };
     ctx.report.note_text(format_args!(
         "{} is a draft: delete its `{draft_line}` line when it is ready to publish",
         shown.display()
@@ -111,7 +114,10 @@ pub fn find_feed<'c>(config: &'c Config, name: &str) -> Result<&'c FeedConfig> {
 
 /// The candidate closest to `wrong` by edit distance (a swap of two letters counts once), if it
 /// is close enough to be a typo: at most a third of the word's letters, at least one.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (wrong.chars().count() / 3).max(1);
     candidates
         .into_iter()

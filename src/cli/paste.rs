@@ -50,13 +50,15 @@ fn ends_sentence(line: &str) -> bool {
 /// stand on their own without blank lines.
 fn is_block_line(line: &str) -> bool {
     let t = line.trim_start();
-    let numbered = t
-        .split_once(['.', ')'])
-        .is_some_and(|(n, rest)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with(' '));
+    let numbered = t.split_once(['.', ')']).is_some_and(|(n, rest)| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with(' ')
+    });
     numbered
-        || ["- ", "* ", "+ ", "#", ">", "|", "```", "~~~", "---", "***", "___"]
-            .iter()
-            .any(|m| t.starts_with(m))
+        || [
+            "- ", "* ", "+ ", "#", ">", "|", "```", "~~~", "---", "***", "___",
+        ]
+        .iter()
+        .any(|m| t.starts_with(m))
 }
 
 /// How many prose lines a paste has when it looks like one paragraph per line with no blank
