@@ -579,7 +579,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let coloured = unknown_feed_stderr(&site, &[("NO_COLOR", "1")], &["--color", "always"]);
     assert_eq!(
         coloured,
-        "\x1b[1m\x1b[31merror\x1b[0m: no feed named `reveiws` in config.toml; the feeds are: reviews\n\x1b[1m\x1b[36mhint\x1b[0m: did you mean `reviews`?\n"
+        "\x1b[1m\x1b[31merror:\x1b[0m no feed named `reveiws` in config.toml; the feeds are: reviews\n\x1b[1m\x1b[36mhint:\x1b[0m did you mean `reviews`?\n"
     );
     // Warnings are yellow, notes cyan; only the label changes.
     site.write("paste.txt", PASTED);
@@ -598,25 +598,26 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .unwrap();
     let err = stderr(&out);
     assert!(
-        err.starts_with("\x1b[1m\x1b[33mwarning\x1b[0m: content/reviews/"),
+        err.starts_with("\x1b[1m\x1b[33mwarning:\x1b[0m content/reviews/"),
         "{err:?}"
     );
     assert!(
-        err.contains("\n\x1b[1m\x1b[36mnote\x1b[0m: content/reviews/"),
+        err.contains("\n\x1b[1m\x1b[36mnote:\x1b[0m content/reviews/"),
         "{err:?}"
     );
     assert!(!stdout(&out).contains('\x1b'), "stdout stays plain");
 }
 
-/// On a real terminal (a pseudo-terminal from `script`), `auto` colours and `NO_COLOR` does not.
+/// On a real terminal (a pseudo-terminal from `script`), `auto` colours; `NO_COLOR` and
+/// `--color never` do not, for our messages and for clap's own usage errors alike.
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     if !have("script", "FEEDWRIGHT_REQUIRE_SCRIPT") {
         return;
     }
     let site = Site::new();
-    let on_tty = |no_color: bool| {
-        let command = format!("'{}' new reveiws x", env!("CARGO_BIN_EXE_feedwright"));
+    let on_tty = |no_color: bool, args: &str| {
+        let command = format!("'{}' {args}", env!("CARGO_BIN_EXE_feedwright"));
         let mut cmd = std::process::Command::new("script");
         cmd.current_dir(site.dir.path())
             .args(["-qec", &command, "/dev/null"])
@@ -630,10 +631,29 @@ fn colour_on_a_terminal_unless_no_color() {
         let out = cmd.output().unwrap();
         String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
     };
-    let coloured = on_tty(false);
+    let coloured = on_tty(false, "new reveiws x");
     assert!(
-        coloured.contains("\x1b[1m\x1b[31merror\x1b[0m: no feed named"),
+        coloured.contains("\x1b[1m\x1b[31merror:\x1b[0m no feed named"),
         "{coloured:?}"
     );
-    assert_eq!(on_tty(true), PLAIN);
+    assert_eq!(on_tty(true, "new reveiws x"), PLAIN);
+    assert_eq!(on_tty(false, "--color never new reveiws x"), PLAIN);
+    assert!(on_tty(false, "biuld").contains('\x1b'));
+    let clap_plain = on_tty(false, "--color=never biuld");
+    assert!(
+        clap_plain.starts_with("error: unrecognized subcommand 'biuld'\n"),
+        "{clap_plain:?}"
+    );
+}
+
+#[test]
+fn clap_usage_errors_follow_color_too() {
+    let out = feedwright()
+        .args(["--color", "always", "biuld"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("\x1b["), "{}", text(&out));
+    let out = feedwright().args(["biuld"]).output().unwrap();
+    assert!(!stderr(&out).contains('\x1b'), "{}", text(&out));
 }

@@ -113,13 +113,9 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    report::set_colour(report::colour_in_args(std::env::args_os()).unwrap_or(ColorWhen::Auto));
     let cli = Cli::parse();
-    match cli.color {
-        ColorWhen::Auto => anstream::ColorChoice::Auto,
-        ColorWhen::Always => anstream::ColorChoice::Always,
-        ColorWhen::Never => anstream::ColorChoice::Never,
-    }
-    .write_global();
+    report::set_colour(cli.color);
     let report = Reporter::new(cli.quiet, cli.verbose);
     let now = cli.now.unwrap_or_else(|| {
         let t = Utc::now().fixed_offset();

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 
+use super::ColorWhen;
 use crate::error::{Diagnostic, Error};
 use crate::identity::Note;
 
@@ -56,6 +57,37 @@ pub fn colour_stderr() -> bool {
     )
 }
 
+/// The last `--color WHEN` / `--color=WHEN` on a command line, read before clap parses it, so
+/// that clap's own help and usage errors (which follow anstream's global choice) obey it too.
+pub fn colour_in_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<ColorWhen> {
+    let mut args = args.into_iter().skip(1);
+    let mut found = None;
+    while let Some(arg) = args.next() {
+        let value = match arg.to_str() {
+            Some("--") => break,
+            Some("--color") => args.next(),
+            Some(a) => a.strip_prefix("--color=").map(Into::into),
+            None => None,
+        };
+        if let Some(v) = value.as_ref().and_then(|v| v.to_str())
+            && let Ok(when) = <ColorWhen as clap::ValueEnum>::from_str(v, false)
+        {
+            found = Some(when);
+        }
+    }
+    found
+}
+
+/// Records `--color` for every coloured stream of the process: ours and clap's.
+pub fn set_colour(when: ColorWhen) {
+    match when {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
+}
+
 impl Reporter {
     pub fn new(quiet: bool, verbose: bool) -> Self {
         Reporter {
@@ -71,7 +103,7 @@ impl Reporter {
         let (word, style) = label.word_and_style();
         let mut err = std::io::stderr().lock();
         let _ = if self.colour {
-            writeln!(err, "{style}{word}{style:#}: {text}")
+            writeln!(err, "{style}{word}:{style:#} {text}")
         } else {
             writeln!(err, "{word}: {text}")
         };
