@@ -657,3 +657,60 @@ fn clap_usage_errors_follow_color_too() {
     let out = feedwright().args(["biuld"]).output().unwrap();
     assert!(!stderr(&out).contains('\x1b'), "{}", text(&out));
 }
+
+/// On a terminal, init asks for the title and the address; given either option, it asks
+/// nothing (a script in a terminal must not hang on a question).
+#[test]
+fn init_asks_only_a_person_at_a_terminal_who_gave_no_options() {
+    if !have("script", "FEEDWRIGHT_REQUIRE_SCRIPT") {
+        return;
+    }
+    let parent = tempfile::tempdir().unwrap();
+    let on_tty = |args: &str, input: &str| {
+        let command = format!("'{}' --now {NOW} {args}", env!("CARGO_BIN_EXE_feedwright"));
+        let mut child = std::process::Command::new("script")
+            .current_dir(parent.path())
+            .args(["-qec", &command, "/dev/null"])
+            .env("TERM", "dumb")
+            .env_remove("FEEDWRIGHT_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+    };
+    let shown = on_tty(
+        "init asked",
+        "Reel Site\nnot a url\nhttps://reel.example/blog\n",
+    );
+    assert!(shown.contains("Site title [My Film Reviews]: "), "{shown}");
+    assert!(
+        shown.contains(
+            "`not a url` is not an absolute http(s) URL; type it like https://example.com/\n"
+        ),
+        "{shown}"
+    );
+    let config = std::fs::read_to_string(parent.path().join("asked/config.toml")).unwrap();
+    assert!(config.contains("\ntitle = \"Reel Site\"\n"), "{config}");
+    assert!(
+        config.contains("\nbase_url = \"https://reel.example/blog/\"\n"),
+        "{config}"
+    );
+
+    let shown = on_tty("init given --url https://reel.example/", "");
+    assert!(!shown.contains("Site "), "{shown}");
+    let config = std::fs::read_to_string(parent.path().join("given/config.toml")).unwrap();
+    assert!(
+        config.contains("\ntitle = \"My Film Reviews\"\n"),
+        "{config}"
+    );
+}
