@@ -95,7 +95,10 @@ fn title_and_url(title: Option<String>, url: Option<String>) -> Result<(String, 
         let answer = prompt("Site address", DEFAULT_URL)?;
         match parse_site_url(&answer) {
             Ok(url) => return Ok((title, url)),
-            Err(message) => eprintln!("{message}; type it like {DEFAULT_URL}"),
+            Err(message) => {
+                let line = format!("{message}; type it like {DEFAULT_URL}\n");
+                let _ = std::io::stderr().write_all(line.as_bytes());
+            }
         }
     }
 }
@@ -104,7 +107,8 @@ fn title_and_url(title: Option<String>, url: Option<String>) -> Result<(String, 
 fn prompt(question: &str, default: &str) -> Result<String> {
     let stdin = Path::new("<stdin>");
     let mut err = std::io::stderr().lock();
-    write!(err, "{question} [{default}]: ")
+    // One write, so that a terminal's echo of typed-ahead input cannot land inside it.
+    err.write_all(format!("{question} [{default}]: ").as_bytes())
         .and_then(|()| err.flush())
         .map_err(|e| Error::io(Path::new("<stderr>"), "asking", e))?;
     let mut line = String::new();
