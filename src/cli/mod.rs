@@ -76,7 +76,8 @@ pub enum Command {
     Build(build::Args),
     /// Report every problem in the content and the feeds it would give; writes nothing.
     Check(check::Args),
-    /// Start a new entry: writes <source>/<date>-<slug>.md with front matter, as a draft.
+    /// Start a new entry, as a draft: <source>/<date>-<slug>.md with front matter, or .txt with
+    /// header lines (--txt); --from copies a pasted column into it.
     New(new::Args),
     /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
     AdoptIds(adopt::Args),

@@ -27,8 +27,8 @@ pub struct Args {
     /// line is a paragraph and nothing is read as Markdown.
     #[arg(long)]
     pub txt: bool,
-    /// Copy the text of FILE (a column pasted into a file) as the entry's body; its file name is
-    /// the title unless one is given.
+    /// Copy the text of FILE (a column pasted into a file; `-` reads standard input) as the
+    /// entry's body; the file's name is the title unless one is given.
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 }
@@ -39,12 +39,16 @@ const PLACEHOLDER_BODY: &str = "Write here.\n";
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let feed = find_feed(&config, &args.feed)?;
-    let body = match &args.from {
-        Some(file) => paste::read(file)?,
-        None => PLACEHOLDER_BODY.to_string(),
-    };
     let title = match (args.title.or(args.title_flag), &args.from) {
         (Some(t), _) => t,
+        (None, Some(file)) if file == Path::new("-") => {
+            return Err(Error::Usage {
+                message:
+                    "--from - reads standard input, which has no file name to take the title from"
+                        .into(),
+                hint: Some("give the title too: feedwright new FEED \"Title\" --from -".into()),
+            });
+        }
         (None, Some(file)) => title_from_file_name(
             &file
                 .file_name()
@@ -61,6 +65,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             hint: Some("it becomes the file name and the entry's URL".into()),
         });
     }
+    let body = match &args.from {
+        Some(file) => paste::read(file)?,
+        None => PLACEHOLDER_BODY.to_string(),
+    };
     let when = ctx.now.with_timezone(&config.site.timezone);
     let extension = if args.txt { "txt" } else { "md" };
     let path = feed

@@ -12,8 +12,24 @@ use crate::error::{Diagnostic, Error, Result};
 
 /// The pasted file's text: without a byte-order mark, LF line ends, no leading blank lines,
 /// one final newline.
+/// `-` reads standard input (`pbpaste | feedwright new review "Title" --from -`).
 pub fn read(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "reading the pasted text", e))?;
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| Error::io(Path::new("<stdin>"), "reading the pasted text", e))?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Usage {
+                message: format!("--from {}: there is no such file", path.display()),
+                hint: Some(
+                    "paste the column into a file first, or pipe it in with --from -".into(),
+                ),
+            },
+            _ => Error::io(path, "reading the pasted text", e),
+        })?
+    };
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -177,3 +177,35 @@ fn new_never_overwrites() {
     );
     assert_eq!(site.read(path), "mine");
 }
+
+#[test]
+fn new_from_standard_input_needs_a_title_and_a_missing_file_is_named() {
+    let site = Site::new();
+    let piped = |args: &[&str]| {
+        feedwright()
+            .current_dir(site.dir.path())
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .write_stdin("First.\n\nSecond.\n")
+            .output()
+            .unwrap()
+    };
+    let out = piped(&["new", "review", "Piped in", "--from", "-"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let entry = site.read("content/reviews/2026-11-20-piped-in.md");
+    assert!(entry.ends_with("+++\n\nFirst.\n\nSecond.\n"), "{entry}");
+
+    let out = piped(&["new", "review", "--from", "-"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from - reads standard input, which has no file name to take the title from\nhint: give the title too: feedwright new FEED \"Title\" --from -\n"
+    );
+    let out = site.run(&["new", "review", "--from", "nope.txt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from nope.txt: there is no such file\nhint: paste the column into a file first, or pipe it in with --from -\n"
+    );
+}
