@@ -88,7 +88,9 @@ pub enum Command {
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
     Serve(serve::Args),
-    /// Print a shell completion script, e.g. `feedwright completions bash > ~/.local/share/bash-completion/completions/feedwright`.
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// For example: feedwright completions bash > ~/.local/share/bash-completion/completions/feedwright
     Completions(completions::CompletionArgs),
     /// Print the manual page (roff), e.g. `feedwright man | man -l -`; `feedwright man build`
     /// prints the page of one command.
