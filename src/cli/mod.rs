@@ -92,8 +92,9 @@ pub enum Command {
     ///
     /// For example: feedwright completions bash > ~/.local/share/bash-completion/completions/feedwright
     Completions(completions::CompletionArgs),
-    /// Print the manual page (roff), e.g. `feedwright man | man -l -`; `feedwright man build`
-    /// prints the page of one command.
+    /// Print the manual page in roff: feedwright(1), or feedwright-COMMAND(1).
+    ///
+    /// For example: feedwright man | man -l -
     Man(completions::ManArgs),
 }
 
