@@ -97,7 +97,9 @@ fn have(program: &str, require: &str) -> bool {
             std::env::var_os(require).is_none(),
             "{require} is set but `{program}` cannot run"
         );
-        eprintln!("SKIPPED: `{program}` is not installed (apt-get install man-db)");
+        eprintln!(
+            "SKIPPED: `{program}` is not installed (Debian: man-db for man, bsdutils for script)"
+        );
     }
     found
 }
