@@ -38,6 +38,8 @@ impl fmt::Display for Diagnostic {
 pub enum ExitKind {
     /// One or more content files are invalid, or a feed failed its own checks.
     Content = 1,
+    /// The command line asks for something impossible (an unknown feed, a file that exists).
+    Usage = 2,
     /// config.toml is missing, unreadable or invalid.
     Config = 3,
     /// The state file is corrupt, or an id would change against a published feed.
@@ -87,6 +89,13 @@ pub enum Error {
 
     #[error("{0}")]
     Fetch(String),
+
+    /// A command line that cannot be carried out as given; `hint` says what to type instead.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl Error {
@@ -110,6 +119,7 @@ impl Error {
             Error::Publish(_) | Error::Fetch(_) => ExitKind::Publish,
             Error::Locked(_) => ExitKind::Locked,
             Error::Io { .. } => ExitKind::Io,
+            Error::Usage { .. } => ExitKind::Usage,
         }
     }
 }

@@ -4,7 +4,11 @@
 mod adopt;
 mod build;
 mod check;
+mod completions;
+mod cover;
+mod init;
 mod new;
+mod paste;
 mod push;
 mod report;
 mod serve;
@@ -47,17 +51,33 @@ pub struct Cli {
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
 
+    /// Colour the error, warning and note labels: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a site: a commented config.toml, content folders and an example draft entry
+    /// (with --podcast also an example episode and a placeholder cover). Never overwrites.
+    Init(init::Args),
     /// Build every feed into the output folder (only changed files are rewritten).
     Build(build::Args),
     /// Report every problem in the content and the feeds it would give; writes nothing.
     Check(check::Args),
-    /// Start a new entry: writes <source>/<date>-<slug>.md with front matter, as a draft.
+    /// Start a new entry, as a draft: <source>/<date>-<slug>.md with front matter, or .txt with
+    /// header lines (--txt); --from copies a pasted column into it.
     New(new::Args),
     /// Pin the GUIDs of an already-published feed (from another tool) onto the local entries.
     AdoptIds(adopt::Args),
@@ -68,6 +88,14 @@ pub enum Command {
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
     Serve(serve::Args),
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// For example: feedwright completions bash > ~/.local/share/bash-completion/completions/feedwright
+    Completions(completions::CompletionArgs),
+    /// Print the manual page in roff: feedwright(1), or feedwright-COMMAND(1).
+    ///
+    /// For example: feedwright man | man -l -
+    Man(completions::ManArgs),
 }
 
 fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
@@ -89,7 +117,9 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    report::set_colour(report::colour_in_args(std::env::args_os()).unwrap_or(ColorWhen::Auto));
     let cli = Cli::parse();
+    report::set_colour(cli.color);
     let report = Reporter::new(cli.quiet, cli.verbose);
     let now = cli.now.unwrap_or_else(|| {
         let t = Utc::now().fixed_offset();
@@ -101,12 +131,15 @@ pub fn main() -> ExitCode {
         report,
     };
     let result = match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(code) => code,

@@ -1,62 +1,203 @@
+//! `feedwright new`: starts an entry as a draft, in Markdown with front matter or (`--txt`) as a
+//! plain-text column with header lines, optionally with the text of a pasted column (`--from`).
+//! Never overwrites a file.
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::Context;
-use crate::content::slug::slugify;
-use crate::error::{Error, Result};
+use chrono::{DateTime, TimeZone};
+
+use super::{Context, paste};
+use crate::config::{Config, FeedConfig};
+use crate::content::display_path;
+use crate::content::slug::{slugify, title_from_file_name};
+use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Which feed: its name (`reviews`) or that name without the final s (`review`).
     pub feed: String,
-    /// The entry's title.
-    pub title: String,
+    /// The entry's title. With --from it may be left out: the pasted file's name gives it.
+    #[arg(required_unless_present_any = ["title_flag", "from"], conflicts_with = "title_flag")]
+    pub title: Option<String>,
+    /// The entry's title, as an option (the same as the TITLE argument).
+    #[arg(long = "title", value_name = "TITLE")]
+    pub title_flag: Option<String>,
+    /// Write a plain-text entry (<date>-<slug>.txt with `Title:` and `Date:` header lines): every
+    /// line is a paragraph and nothing is read as Markdown.
+    #[arg(long)]
+    pub txt: bool,
+    /// Copy the text of FILE (a column pasted into a file; `-` reads standard input) as the
+    /// entry's body; the file's name is the title unless one is given.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
+
+/// The body a new entry starts with when no text is pasted.
+const PLACEHOLDER_BODY: &str = "Write here.\n";
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
-    let feed = config
-        .feeds
-        .iter()
-        .find(|f| f.name == args.feed || f.name == format!("{}s", args.feed))
-        .ok_or_else(|| {
-            let names: Vec<_> = config.feeds.iter().map(|f| f.name.as_str()).collect();
-            Error::config(
-                &config.path,
-                None,
-                format!(
-                    "no feed named `{}`; the feeds are: {}",
-                    args.feed,
-                    names.join(", ")
-                ),
-            )
-        })?;
-    let slug = slugify(&args.title);
+    let feed = find_feed(&config, &args.feed)?;
+    let title = match (args.title.or(args.title_flag), &args.from) {
+        (Some(t), _) => t,
+        (None, Some(file)) if file == Path::new("-") => {
+            return Err(Error::Usage {
+                message:
+                    "--from - reads standard input, which has no file name to take the title from"
+                        .into(),
+                hint: Some("give the title too: feedwright new FEED \"Title\" --from -".into()),
+            });
+        }
+        (None, Some(file)) => title_from_file_name(
+            &file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
+        // clap requires a title unless --from is given.
+        (None, None) => String::new(),
+    };
+    let slug = slugify(&title);
     if slug.is_empty() {
-        return Err(Error::config(
-            &config.path,
-            None,
-            "the title needs at least one letter or digit",
-        ));
+        return Err(Error::Usage {
+            message: format!("the title `{title}` needs at least one letter or digit"),
+            hint: Some("it becomes the file name and the entry's URL".into()),
+        });
     }
-    let local = ctx.now.with_timezone(&config.site.timezone);
+    let body = match &args.from {
+        Some(file) => paste::read(file)?,
+        None => PLACEHOLDER_BODY.to_string(),
+    };
+    let when = ctx.now.with_timezone(&config.site.timezone);
+    let extension = if args.txt { "txt" } else { "md" };
     let path = feed
         .source
-        .join(format!("{}-{slug}.md", local.format("%Y-%m-%d")));
-    let title = toml::Value::String(args.title.clone()).to_string();
-    let text = format!(
-        "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n# A draft is never published, so a cron build cannot send it out half-written:\n# delete the next line when the review is ready.\ndraft = true\n+++\n\nWrite here.\n",
-        local.format("%Y-%m-%d %H:%M")
-    );
-    std::fs::create_dir_all(&feed.source)
-        .map_err(|e| Error::io(&feed.source, "creating the folder", e))?;
+        .join(format!("{}-{slug}.{extension}", when.format("%Y-%m-%d")));
+    let text = if args.txt {
+        text_entry(&title, &when, &body)
+    } else {
+        markdown_entry(&title, &when, &body)
+    };
+    write_new_file(&path, text.as_bytes())?;
+    let shown = display_path(&path);
+    ctx.report.out(shown.display());
+    if args.from.is_some() {
+        warn_about_wrapping(ctx, &shown, &text, &body, args.txt);
+    }
+    let draft_line = if args.txt {
+        "Draft: true"
+    } else {
+        "draft = true"
+    };
+    ctx.report.note_text(format_args!(
+        "{} is a draft: delete its `{draft_line}` line when it is ready to publish",
+        shown.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The feed `name` asks for: a feed's name, or that name without its final `s`. An unknown
+/// name is a wrong command line (exit 2) with the closest name as a hint.
+pub fn find_feed<'c>(config: &'c Config, name: &str) -> Result<&'c FeedConfig> {
+    if let Some(feed) = config
+        .feeds
+        .iter()
+        .find(|f| f.name == name || f.name == format!("{name}s"))
+    {
+        return Ok(feed);
+    }
+    let names: Vec<&str> = config.feeds.iter().map(|f| f.name.as_str()).collect();
+    let singulars: Vec<&str> = names.iter().filter_map(|n| n.strip_suffix('s')).collect();
+    let candidates = names.iter().chain(&singulars).copied();
+    Err(Error::Usage {
+        message: format!(
+            "no feed named `{name}` in {}; the feeds are: {}",
+            display_path(&config.path).display(),
+            names.join(", ")
+        ),
+        hint: did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?")),
+    })
+}
+
+/// The candidate closest to `wrong` by edit distance (a swap of two letters counts once), if it
+/// is close enough to be a typo: at most a third of the word's letters, at least one.
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (wrong.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// A Markdown entry with TOML front matter, as a draft.
+pub fn markdown_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let title = toml::Value::String(title.to_string()).to_string();
+    format!(
+        "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n# A draft is never published, so a cron build cannot send it out half-written:\n# delete the next line when the review is ready.\ndraft = true\n+++\n\n{body}",
+        when.format("%Y-%m-%d %H:%M")
+    )
+}
+
+/// A plain-text entry: `Title:`, `Date:` and `Draft:` header lines, a blank line, the body. A
+/// header line is one line, so any line break in the title becomes a space.
+pub fn text_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "Title: {title}\nDate: {}\nDraft: true\n\n{body}",
+        when.format("%Y-%m-%d %H:%M")
+    )
+}
+
+/// Creates `path` (and its folder) with `bytes`; an existing file is an error and stays as it is.
+pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, "creating the entry (it may already exist)", e))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| Error::io(&path, "writing", e))?;
-    ctx.report
-        .out(crate::content::display_path(&path).display());
-    Ok(ExitCode::SUCCESS)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Usage {
+                    message: format!("{} already exists", display_path(path).display()),
+                    hint: Some("feedwright never overwrites a file: rename or move it first, or pick another title".into()),
+                }
+            } else {
+                Error::io(path, "creating the file", e)
+            }
+        })?;
+    std::io::Write::write_all(&mut file, bytes).map_err(|e| Error::io(path, "writing", e))
+}
+
+/// Warns when the pasted text's line breaks mean something else in the chosen format (see
+/// `paste`), naming the entry and the line its body starts on.
+fn warn_about_wrapping(ctx: &Context, shown: &Path, text: &str, body: &str, txt: bool) {
+    let line = Some(text[..text.len() - body.len()].lines().count() + 1);
+    let message = if txt {
+        paste::hard_wrapped(body).then(|| {
+            "the pasted paragraphs are wrapped inside sentences, and in a plain-text entry every line is a paragraph of its own; join each paragraph's lines into one, or write the entry as Markdown (leave out --txt), which joins them".to_string()
+        })
+    } else {
+        paste::soft_wrapped_lines(body).map(|n| {
+            format!(
+                "the pasted text has {n} lines and no blank line between them, so Markdown joins them into one paragraph; put a blank line between paragraphs, or write the entry as plain text with --txt, where every line is a paragraph"
+            )
+        })
+    };
+    if let Some(message) = message {
+        ctx.report.warn(&Diagnostic::new(shown, line, message));
+    }
 }

@@ -76,6 +76,6 @@ pub fn log(ctx: &Context) -> impl FnMut(Level, &str) + '_ {
         Level::Info => ctx.report.out(line),
         Level::Detail => ctx.report.detail(line),
         // Printed under --quiet too: cron must mail what went differently than asked.
-        Level::Warn => eprintln!("warning: {line}"),
+        Level::Warn => ctx.report.warn_text(line),
     }
 }

@@ -2,9 +2,18 @@
 //! progress, the files written and notes, never a warning: a warning says that what is
 //! published differs from what the content asks for (an episode left out, characters dropped),
 //! and cron must mail it. The only place that maps an error to an exit code.
+//!
+//! On a terminal the labels are coloured as cargo colours them (error red, warning yellow,
+//! note and hint cyan); the text after the label is never touched, so a pipe, `NO_COLOR` or
+//! `--color never` gets exactly the plain lines the tests and cron mails see.
 
+use std::fmt::Display;
+use std::io::Write;
 use std::process::ExitCode;
 
+use anstyle::{AnsiColor, Style};
+
+use super::ColorWhen;
 use crate::error::{Diagnostic, Error};
 use crate::identity::Note;
 
@@ -12,11 +21,109 @@ use crate::identity::Note;
 pub struct Reporter {
     pub quiet: bool,
     pub verbose: bool,
+    /// Colour the labels on stderr: decided once, from `--color`, `NO_COLOR`, `CLICOLOR*`
+    /// and whether stderr is a terminal (see [`colour_stderr`]).
+    pub colour: bool,
+}
+
+/// What a line on stderr is; picks the label and its colour.
+#[derive(Debug, Clone, Copy)]
+enum Label {
+    Error,
+    Warning,
+    Note,
+    Hint,
+}
+
+impl Label {
+    fn word_and_style(self) -> (&'static str, Style) {
+        let (word, colour) = match self {
+            Label::Error => ("error", AnsiColor::Red),
+            Label::Warning => ("warning", AnsiColor::Yellow),
+            Label::Note => ("note", AnsiColor::Cyan),
+            Label::Hint => ("hint", AnsiColor::Cyan),
+        };
+        (word, Style::new().bold().fg_color(Some(colour.into())))
+    }
+}
+
+/// Whether stderr gets colour, after `anstream::ColorChoice::write_global` has recorded
+/// `--color`: `always`/`never` win; `auto` follows `NO_COLOR`, `CLICOLOR_FORCE`, `CLICOLOR`,
+/// `TERM=dumb` and whether stderr is a terminal, the conventions anstream implements.
+pub fn colour_stderr() -> bool {
+    matches!(
+        anstream::AutoStream::choice(&std::io::stderr()),
+        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+    )
+}
+
+/// The last `--color WHEN` / `--color=WHEN` on a command line, read before clap parses it, so
+/// that clap's own help and usage errors (which follow anstream's global choice) obey it too.
+pub fn colour_in_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<ColorWhen> {
+    let mut args = args.into_iter().skip(1);
+    let mut found = None;
+    while let Some(arg) = args.next() {
+        let value = match arg.to_str() {
+            Some("--") => break,
+            Some("--color") => args.next(),
+            Some(a) => a.strip_prefix("--color=").map(Into::into),
+            None => None,
+        };
+        if let Some(v) = value.as_ref().and_then(|v| v.to_str())
+            && let Ok(when) = <ColorWhen as clap::ValueEnum>::from_str(v, false)
+        {
+            found = Some(when);
+        }
+    }
+    found
+}
+
+/// Records `--color` for every coloured stream of the process: ours and clap's.
+pub fn set_colour(when: ColorWhen) {
+    match when {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
 }
 
 impl Reporter {
     pub fn new(quiet: bool, verbose: bool) -> Self {
-        Reporter { quiet, verbose }
+        Reporter {
+            quiet,
+            verbose,
+            colour: colour_stderr(),
+        }
+    }
+
+    /// One `label: text` line on stderr. A failed write to stderr is ignored: there is nowhere
+    /// left to report it, and `eprintln!` would panic instead.
+    fn labelled(&self, label: Label, text: impl Display) {
+        let (word, style) = label.word_and_style();
+        let mut err = std::io::stderr().lock();
+        let _ = if self.colour {
+            writeln!(err, "{style}{word}:{style:#} {text}")
+        } else {
+            writeln!(err, "{word}: {text}")
+        };
+    }
+
+    /// A note that is not about an entry's identity (what to do next); hidden by `--quiet`.
+    pub fn note_text(&self, text: impl Display) {
+        if !self.quiet {
+            self.labelled(Label::Note, text);
+        }
+    }
+
+    /// A hint under an error or warning: what to type instead.
+    pub fn hint(&self, text: impl Display) {
+        self.labelled(Label::Hint, text);
+    }
+
+    /// A warning without a file, printed even under `--quiet` (see the module doc).
+    pub fn warn_text(&self, text: impl Display) {
+        self.labelled(Label::Warning, text);
     }
 
     /// A result line: a file written, an item compared.
@@ -34,12 +141,12 @@ impl Reporter {
 
     /// A warning, printed even under `--quiet` (see the module doc).
     pub fn warn(&self, d: &Diagnostic) {
-        eprintln!("warning: {d}");
+        self.labelled(Label::Warning, d);
     }
 
     pub fn note(&self, n: &Note) {
         if !self.quiet {
-            eprintln!("note: {}", n.0);
+            self.labelled(Label::Note, &n.0);
         }
     }
 
@@ -66,25 +173,37 @@ impl Reporter {
         match e {
             Error::Content(ds) => {
                 for d in ds {
-                    eprintln!("error: {d}");
+                    self.labelled(Label::Error, d);
                 }
-                eprintln!(
-                    "error: {} problem(s) found; nothing was written, the existing feeds are untouched",
-                    ds.len()
+                self.labelled(
+                    Label::Error,
+                    format_args!(
+                        "{} problem(s) found; nothing was written, the existing feeds are untouched",
+                        ds.len()
+                    ),
                 );
             }
             Error::Skipped(ds) => {
                 for d in ds {
-                    eprintln!("error: {d}");
+                    self.labelled(Label::Error, d);
                 }
-                eprintln!(
-                    "error: {} problem(s) found; --keep-going published every valid entry and left these out",
-                    ds.len()
+                self.labelled(
+                    Label::Error,
+                    format_args!(
+                        "{} problem(s) found; --keep-going published every valid entry and left these out",
+                        ds.len()
+                    ),
                 );
+            }
+            Error::Usage { message, hint } => {
+                self.labelled(Label::Error, message);
+                if let Some(hint) = hint {
+                    self.hint(hint);
+                }
             }
             other => {
                 let message = other.to_string();
-                eprintln!("error: {message}");
+                self.labelled(Label::Error, &message);
                 let mut source = std::error::Error::source(other);
                 while let Some(s) = source {
                     let cause = s.to_string();

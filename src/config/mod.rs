@@ -197,7 +197,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                " (pass --config PATH or set FEEDWRIGHT_CONFIG)"
+                " (run `feedwright init` to start a site here, or pass --config PATH or set FEEDWRIGHT_CONFIG)"
             } else {
                 ""
             };

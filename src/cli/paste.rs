@@ -1,0 +1,148 @@
+//! A column pasted into a file, for `feedwright new --from`: read as UTF-8 text with LF line
+//! ends, and two guesses about how its lines were meant, because Markdown and plain text read
+//! line breaks in opposite ways. Markdown joins the lines of a paragraph and needs a blank line
+//! between paragraphs; a plain-text entry makes every line a paragraph. A paste from an editor
+//! that wraps long lines on screen has one line per paragraph and no blank lines, which
+//! Markdown would run together; a paste of text wrapped at a fixed width has blank lines between
+//! paragraphs and breaks inside sentences, which plain text would cut into pieces.
+
+use std::path::Path;
+
+use crate::error::{Diagnostic, Error, Result};
+
+/// The pasted file's text: without a byte-order mark, LF line ends, no leading blank lines,
+/// one final newline.
+/// `-` reads standard input (`pbpaste | feedwright new review "Title" --from -`).
+pub fn read(path: &Path) -> Result<String> {
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| Error::io(Path::new("<stdin>"), "reading the pasted text", e))?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Usage {
+                message: format!("--from {}: there is no such file", path.display()),
+                hint: Some(
+                    "paste the column into a file first, or pipe it in with --from -".into(),
+                ),
+            },
+            _ => Error::io(path, "reading the pasted text", e),
+        })?
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(Error::Content(vec![Diagnostic::new(
+                path,
+                Some(line),
+                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
+            )]));
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let body = text.trim_start_matches(['\n', ' ', '\t']).trim_end();
+    if body.is_empty() {
+        return Err(Error::Content(vec![Diagnostic::new(
+            path,
+            None,
+            "is empty: paste the column into it first",
+        )]));
+    }
+    Ok(format!("{body}\n"))
+}
+
+/// Ends of a sentence or a quotation: a line ending in one of these may be a whole paragraph.
+fn ends_sentence(line: &str) -> bool {
+    line.trim_end().ends_with([
+        '.', '!', '?', '…', ':', '"', '”', '’', '»', ')', '—', '*', '_',
+    ])
+}
+
+/// A Markdown block marker (list item, heading, quote, table row, rule, code fence): such lines
+/// stand on their own without blank lines.
+fn is_block_line(line: &str) -> bool {
+    let t = line.trim_start();
+    let numbered = t.split_once(['.', ')']).is_some_and(|(n, rest)| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with(' ')
+    });
+    numbered
+        || [
+            "- ", "* ", "+ ", "#", ">", "|", "```", "~~~", "---", "***", "___",
+        ]
+        .iter()
+        .any(|m| t.starts_with(m))
+}
+
+/// How many prose lines a paste has when it looks like one paragraph per line with no blank
+/// line between them (Markdown would make them one paragraph); `None` otherwise. Lines that
+/// mostly end a sentence, or one line too long to have been wrapped by hand, tell it apart from
+/// one paragraph wrapped at a fixed width, which Markdown reads correctly.
+pub fn soft_wrapped_lines(text: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.trim().lines().collect();
+    if lines.iter().any(|l| l.trim().is_empty()) {
+        return None;
+    }
+    let prose: Vec<&str> = lines.into_iter().filter(|l| !is_block_line(l)).collect();
+    if prose.len() < 3 {
+        return None;
+    }
+    let long = prose.iter().any(|l| l.chars().count() > 100);
+    let whole = prose.iter().filter(|l| ends_sentence(l)).count();
+    (long || whole * 3 >= prose.len() * 2).then_some(prose.len())
+}
+
+/// True when a paste has blank lines between paragraphs and its paragraphs are wrapped inside
+/// sentences: as a plain-text entry, each of those lines would become a paragraph of its own.
+pub fn hard_wrapped(text: &str) -> bool {
+    let lines: Vec<&str> = text.trim().lines().collect();
+    if !lines.iter().any(|l| l.trim().is_empty()) {
+        return false;
+    }
+    let pairs: Vec<(&str, &str)> = lines
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .filter(|(a, b)| !a.trim().is_empty() && !b.trim().is_empty())
+        .collect();
+    let broken = pairs.iter().filter(|(a, _)| !ends_sentence(a)).count();
+    broken >= 2 && broken * 2 >= pairs.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE_PER_LINE: &str = "It’s a film that knows exactly what it is.\nThe plot… well, there is one.\nKeanu is not in it much, and that is fine.\nGo and see it.\n";
+
+    const WRAPPED: &str = "It’s a film that knows exactly what it is, and that is both\nits charm and its limit. The plot, well, there is one, and it\nmoves.\n\nGo and see it on the biggest screen you can find, with\nfriends who like noise.\n";
+
+    #[test]
+    fn one_paragraph_per_line_is_soft_wrapped() {
+        assert_eq!(soft_wrapped_lines(ONE_PER_LINE), Some(4));
+        assert!(!hard_wrapped(ONE_PER_LINE));
+    }
+
+    #[test]
+    fn fixed_width_paragraphs_are_hard_wrapped() {
+        assert_eq!(soft_wrapped_lines(WRAPPED), None);
+        assert!(hard_wrapped(WRAPPED));
+    }
+
+    #[test]
+    fn a_single_wrapped_paragraph_and_a_list_are_left_alone() {
+        let para = "It’s a film that knows exactly what it is, and that is both\nits charm and its limit. The plot, well, there is one, and it\nmoves along nicely enough for\nmost of its length.\n";
+        assert_eq!(soft_wrapped_lines(para), None);
+        let list = "- one.\n- two.\n- three.\n1. four.\n";
+        assert_eq!(soft_wrapped_lines(list), None);
+        assert!(!hard_wrapped("One.\n\nTwo.\n"));
+    }
+
+    #[test]
+    fn one_long_line_is_enough() {
+        let text = format!("{}\nshort\nanother short line\n", "word ".repeat(30));
+        assert_eq!(soft_wrapped_lines(&text), Some(3));
+    }
+}

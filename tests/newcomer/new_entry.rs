@@ -1,0 +1,211 @@
+//! `feedwright new`: `--txt`, `--from` and its warnings, a mistyped feed, no overwriting.
+
+use super::*;
+
+#[test]
+fn new_txt_writes_header_lines_and_builds() {
+    let site = Site::new();
+    let out = site.run(&["new", "review", "Heat: “again”", "--txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stdout(&out), "content/reviews/2026-11-20-heat-again.txt\n");
+    assert_eq!(
+        stderr(&out),
+        "note: content/reviews/2026-11-20-heat-again.txt is a draft: delete its `Draft: true` line when it is ready to publish\n"
+    );
+    let path = "content/reviews/2026-11-20-heat-again.txt";
+    // NOW is 09:00 UTC; the test site's timezone is Europe/Paris.
+    assert_eq!(
+        site.read(path),
+        "Title: Heat: “again”\nDate: 2026-11-20 10:00\nDraft: true\n\nWrite here.\n"
+    );
+    site.ok(&["build"]);
+    assert_eq!(site.rss("reviews").entries.len(), 0, "a draft");
+    site.write(path, &site.read(path).replace("Draft: true\n", ""));
+    site.ok(&["build"]);
+    let feed = site.rss("reviews");
+    assert_eq!(
+        feed.entries[0].title.as_ref().unwrap().content,
+        "Heat: “again”"
+    );
+}
+
+fn body_of(site: &Site) -> String {
+    let feed = site.rss("reviews");
+    let entry = &feed.entries[0];
+    entry.content.as_ref().unwrap().body.clone().unwrap()
+}
+
+#[test]
+fn new_from_keeps_the_paragraphs_of_a_markdown_paste() {
+    let site = Site::new();
+    site.write(
+        "paste/the-night-porter.txt",
+        "\u{feff}\n\nFirst paragraph, *still* Markdown.\n\nSecond paragraph.\n\nThird.\n",
+    );
+    let out = site.run(&["new", "review", "--from", "paste/the-night-porter.txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let path = "content/reviews/2026-11-20-the-night-porter.md";
+    assert_eq!(stdout(&out), format!("{path}\n"));
+    assert!(!stderr(&out).contains("warning"), "{}", text(&out));
+    let entry = site.read(path);
+    assert!(
+        entry.starts_with("+++\ntitle = \"The night porter\"\n"),
+        "{entry}"
+    );
+    assert!(
+        entry.ends_with(
+            "+++\n\nFirst paragraph, *still* Markdown.\n\nSecond paragraph.\n\nThird.\n"
+        ),
+        "{entry}"
+    );
+    site.write(path, &entry.replace("draft = true\n", ""));
+    site.ok(&["build"]);
+    assert_eq!(
+        body_of(&site),
+        "<p>First paragraph, <em>still</em> Markdown.</p>\n<p>Second paragraph.</p>\n<p>Third.</p>\n"
+    );
+    // --title wins over the file name; the pasted file is left as it was.
+    let out = site.run(&[
+        "new",
+        "review",
+        "--from",
+        "paste/the-night-porter.txt",
+        "--title",
+        "Porter",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "content/reviews/2026-11-20-porter.md\n",
+        "{}",
+        text(&out)
+    );
+    assert!(
+        site.read("paste/the-night-porter.txt")
+            .starts_with('\u{feff}')
+    );
+}
+
+#[test]
+fn new_from_warns_when_markdown_would_join_pasted_lines() {
+    let site = Site::new();
+    site.write("paste.txt", PASTED);
+    let out = site.run(&["new", "review", "Porter", "--from", "paste.txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/2026-11-20-porter.md:11: the pasted text has 4 lines and no blank line between them, so Markdown joins them into one paragraph; put a blank line between paragraphs, or write the entry as plain text with --txt, where every line is a paragraph
+note: content/reviews/2026-11-20-porter.md is a draft: delete its `draft = true` line when it is ready to publish
+"
+    );
+    // Line 11 is where the pasted text starts.
+    let entry = site.read("content/reviews/2026-11-20-porter.md");
+    assert_eq!(
+        entry.lines().nth(10),
+        Some("It’s a film that knows exactly what it is.")
+    );
+    // The fix the warning gives: as plain text, every line is a paragraph.
+    let out = site.run(&["new", "review", "Porter", "--from", "paste.txt", "--txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", text(&out));
+    site.remove("content/reviews/2026-11-20-porter.md");
+    let path = "content/reviews/2026-11-20-porter.txt";
+    assert_eq!(
+        site.read(path),
+        "Title: Porter\nDate: 2026-11-20 10:00\nDraft: true\n\nIt’s a film that knows exactly what it is.\nThe plot… well, there is one.\nKeanu is not in it much, and that is fine.\nGo and see it.\n"
+    );
+    site.write(path, &site.read(path).replace("Draft: true\n", ""));
+    site.ok(&["build"]);
+    assert_eq!(body_of(&site).matches("<p>").count(), 4);
+}
+
+#[test]
+fn new_from_txt_warns_when_plain_text_would_cut_wrapped_paragraphs() {
+    let site = Site::new();
+    site.write(
+        "wrapped.txt",
+        "It is a film that knows exactly what it is, and that is both\nits charm and its limit.\n\nGo and see it on the biggest screen you can find, with\nfriends who like noise.\n",
+    );
+    let out = site.run(&["new", "review", "Wrapped", "--from", "wrapped.txt", "--txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).starts_with("warning: content/reviews/2026-11-20-wrapped.txt:5: the pasted paragraphs are wrapped inside sentences, and in a plain-text entry every line is a paragraph of its own; join each paragraph's lines into one, or write the entry as Markdown (leave out --txt), which joins them\n"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn new_in_an_unknown_feed_is_a_wrong_command_line_with_a_hint() {
+    let site = Site::new();
+    let out = site.run(&["new", "reveiws", "Heat"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: no feed named `reveiws` in config.toml; the feeds are: reviews\nhint: did you mean `reviews`?\n"
+    );
+    // The singular form is matched too, and suggested as typed.
+    let out = site.run(&["new", "reveiw", "Heat"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).ends_with("hint: did you mean `review`?\n"),
+        "{}",
+        text(&out)
+    );
+    // Nothing close: no guess.
+    let out = site.run(&["new", "podcast", "Heat"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: no feed named `podcast` in config.toml; the feeds are: reviews\n"
+    );
+    assert!(!site.path("content/reviews/2026-11-20-heat.md").exists());
+}
+
+#[test]
+fn new_never_overwrites() {
+    let site = Site::new();
+    site.ok(&["new", "review", "Heat"]);
+    let path = "content/reviews/2026-11-20-heat.md";
+    site.write(path, "mine");
+    let out = site.run(&["new", "review", "Heat"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {path} already exists\nhint: feedwright never overwrites a file: rename or move it first, or pick another title\n"
+        )
+    );
+    assert_eq!(site.read(path), "mine");
+}
+
+#[test]
+fn new_from_standard_input_needs_a_title_and_a_missing_file_is_named() {
+    let site = Site::new();
+    let piped = |args: &[&str]| {
+        feedwright()
+            .current_dir(site.dir.path())
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .write_stdin("First.\n\nSecond.\n")
+            .output()
+            .unwrap()
+    };
+    let out = piped(&["new", "review", "Piped in", "--from", "-"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let entry = site.read("content/reviews/2026-11-20-piped-in.md");
+    assert!(entry.ends_with("+++\n\nFirst.\n\nSecond.\n"), "{entry}");
+
+    let out = piped(&["new", "review", "--from", "-"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from - reads standard input, which has no file name to take the title from\nhint: give the title too: feedwright new FEED \"Title\" --from -\n"
+    );
+    let out = site.run(&["new", "review", "--from", "nope.txt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from nope.txt: there is no such file\nhint: paste the column into a file first, or pipe it in with --from -\n"
+    );
+}
