@@ -195,10 +195,7 @@ Next:
     );
     let site = parent.path().join("reel talk");
     let cover = site.join("static/cover.png");
-    assert_eq!(
-        feedwright::verify::podcast::artwork(&cover),
-        Ok(())
-    );
+    assert_eq!(feedwright::verify::podcast::artwork(&cover), Ok(()));
     // A real PNG, read by an independent decoder (checksums and all), not only its header.
     let bytes = std::fs::read(&cover).unwrap();
     let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))

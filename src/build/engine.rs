@@ -30,8 +30,8 @@ use super::resolve::FinalState;
 use crate::config::{Config, Format};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::{self, FeedDoc, FeedItem};
-use crate::verify;
 use crate::identity::{Identified, State};
+use crate::verify;
 
 /// The state a staging plan writes next to the state file while the feeds render.
 pub(super) struct StateFile<'a> {

@@ -14,8 +14,8 @@ use crate::content::{self, Entry, render::render};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::extras::{Expanded, SiteIndex};
 use crate::feed::{self, FeedDoc, FeedItem, PodcastChannel};
-use crate::verify;
 use crate::identity::{self, Identified};
+use crate::verify;
 
 /// One feed's documents, ready to be written.
 pub(super) struct FeedDocs<'a> {

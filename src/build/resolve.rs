@@ -16,10 +16,10 @@ use crate::config::{Config, FeedConfig, FeedKind, Format};
 use crate::content::Entry;
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::{self, Enclosure, PodcastChannel, podcast};
-use crate::verify;
 use crate::identity::compare::PlannedEntry;
 use crate::identity::{Identified, State};
 use crate::media::{self, MediaRules};
+use crate::verify;
 
 /// The state once every entry, media length and podcast guid is recorded in it.
 #[derive(Debug)]
