@@ -16,7 +16,6 @@ pub mod lock;
 pub mod media;
 pub mod media_types;
 pub mod net;
-pub mod opml;
 pub mod output;
 pub mod pipeline;
 pub mod publish;

@@ -11,6 +11,12 @@ use url::Url;
 use crate::error::{Error, Result};
 
 pub mod podcast;
+pub mod publish;
+mod rules;
+pub mod site_id;
+
+/// The folder of tag feeds in the output folder (`tags/<slug>.rss`).
+pub const TAGS_DIR: &str = "tags";
 pub use podcast::PodcastConfig;
 
 /// The default config file name, looked up in the working directory.
@@ -22,9 +28,12 @@ struct RawConfig {
     site: RawSite,
     #[serde(default, rename = "feed")]
     feeds: Vec<RawFeed>,
-    publish: Option<crate::publish::config::RawPublish>,
+    publish: Option<publish::RawPublish>,
 }
 
+/// Default of `[site] max_drop_share` (see [`crate::identity::drops`]): a build that would
+/// drop more than a quarter of a feed's published entries is refused.
+pub const DEFAULT_MAX_DROP_SHARE: f64 = 0.25;
 /// Default of `[site] max_tags_per_entry`: a column has a handful of tags.
 pub const DEFAULT_MAX_TAGS_PER_ENTRY: usize = 50;
 /// Default of `[site] max_tag_feeds`: each is a file per format on every build.
@@ -134,7 +143,7 @@ pub struct Config {
     pub site: Site,
     pub feeds: Vec<FeedConfig>,
     /// `[publish]`; defaults (no upload, no hubs) when absent.
-    pub publish: crate::publish::config::PublishConfig,
+    pub publish: publish::PublishConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -289,7 +298,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     };
 
     if let Some(id) = &site.id
-        && crate::identity::check_site_id(id).is_err()
+        && site_id::check_site_id(id).is_err()
     {
         return Err(err(
             "id",
@@ -392,7 +401,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             tags: feed.tags,
             archive: feed.archive,
         });
-        if let Some((key, problem)) = crate::feed::extras::check_config(&feeds) {
+        if let Some((key, problem)) = rules::check_config(&feeds) {
             return Err(err(key, problem));
         }
     }
@@ -404,7 +413,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
 
     let max_drop_share = site
         .max_drop_share
-        .unwrap_or(crate::identity::drops::DEFAULT_MAX_DROP_SHARE);
+        .unwrap_or(DEFAULT_MAX_DROP_SHARE);
     if !(0.0..=1.0).contains(&max_drop_share) {
         return Err(err(
             "max_drop_share",
@@ -417,7 +426,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     let extra_roots = site.extra_roots.iter().map(|p| root.join(p)).collect();
     let publish = match raw.publish {
         Some(p) => p.resolve(&root).map_err(|m| err("[publish]", m))?,
-        None => crate::publish::config::PublishConfig {
+        None => publish::PublishConfig {
             state_file: root.join("feedwright-push.toml"),
             ..Default::default()
         },

@@ -10,66 +10,16 @@
 //!
 //! Everything here is a pure function of the configuration and the rendered items.
 
-use crate::config::{Config, FeedConfig, FeedKind, Format};
+use crate::config::{Config, FeedConfig, Format};
 use crate::feed::{FeedDoc, archive, stylesheet, tags};
 use crate::identity::derive_id;
 
 /// Folder of the tag feeds in the output folder.
-pub const TAGS_DIR: &str = "tags";
+pub use crate::config::TAGS_DIR;
 /// Folder of the archive pages in the output folder.
 pub const ARCHIVE_DIR: &str = "archive";
 /// Name of the OPML subscription list in the output folder.
 pub const OPML_FILE: &str = "index.opml";
-
-/// Config rules for `tags` and `archive`, checked after each `[[feed]]` is resolved (the last
-/// one in `feeds` is the new one): the key to point at and the message.
-pub fn check_config(feeds: &[FeedConfig]) -> Option<(&'static str, String)> {
-    let feed = feeds.last()?;
-    if feed.kind == FeedKind::Podcast && (feed.tags || feed.archive) {
-        return Some((
-            "kind",
-            format!(
-                "[[feed]] `{}` is a podcast: `tags` and `archive` are for notes feeds (podcast apps list every episode; keep limit = 0)",
-                feed.name
-            ),
-        ));
-    }
-    if feed.archive && feed.limit == 0 {
-        return Some((
-            "archive",
-            format!(
-                "[[feed]] `{}` sets archive = true but limit = 0: set a limit, the number of items in the feed and in each archive page",
-                feed.name
-            ),
-        ));
-    }
-    if feed.archive
-        && !feed
-            .formats
-            .iter()
-            .any(|f| matches!(f, Format::Rss | Format::Atom))
-    {
-        return Some((
-            "archive",
-            format!(
-                "[[feed]] `{}`: archive pages are written in RSS and Atom; add one of them to formats",
-                feed.name
-            ),
-        ));
-    }
-    if feed.tags
-        && let Some(other) = feeds[..feeds.len() - 1].iter().find(|f| f.tags)
-    {
-        return Some((
-            "tags",
-            format!(
-                "[[feed]] `{}` and `{}` both set tags = true: tag feeds share the folder {TAGS_DIR}/, so only one feed can have them",
-                other.name, feed.name
-            ),
-        ));
-    }
-    None
-}
 
 /// Whether the pipeline must hand [`expand`] every item rather than the newest `limit`.
 pub fn keeps_all_items(feed: &FeedConfig) -> bool {
@@ -342,7 +292,7 @@ pub fn site_files(config: &Config, index: &SiteIndex) -> Vec<(String, String)> {
     if config.site.opml {
         files.push((
             OPML_FILE.to_string(),
-            crate::opml::render(&config.site.title, index),
+            super::opml::render(&config.site.title, index),
         ));
     }
     files

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod atom;
 pub mod extras;
 pub mod json;
+pub mod opml;
 mod pieces;
 
 pub use pieces::Sink;

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 
 use super::state::State;
 
-/// The share of a feed's published entries that may vanish in one build when no option says
-/// otherwise: more than a quarter is refused.
-pub const DEFAULT_MAX_DROP_SHARE: f64 = 0.25;
+pub use crate::config::DEFAULT_MAX_DROP_SHARE;
 
 /// One feed that would lose too many entries.
 #[derive(Debug, Clone, PartialEq)]

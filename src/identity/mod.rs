@@ -15,36 +15,7 @@ pub use state::{Record, State, load_state, save_state};
 use url::Url;
 use uuid::Uuid;
 
-/// Checks that a `[site] id` can anchor permanent ids: a `tag:` URI prefix
-/// (`tag:example.com,2026:`), a UUID or `urn:uuid:` URN.
-pub fn check_site_id(id: &str) -> Result<(), String> {
-    if let Some(rest) = id.strip_prefix("tag:") {
-        let Some((authority, date_and_rest)) = rest.split_once(',') else {
-            return Err("a tag: id needs `,date:` after the authority".into());
-        };
-        let valid_authority = !authority.is_empty()
-            && authority
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@' | '_'));
-        let date = date_and_rest.split(':').next().unwrap_or("");
-        let valid_date = [4, 7, 10].contains(&date.len())
-            && date.chars().enumerate().all(|(i, c)| {
-                if i == 4 || i == 7 {
-                    c == '-'
-                } else {
-                    c.is_ascii_digit()
-                }
-            });
-        if valid_authority && valid_date && date_and_rest.contains(':') {
-            return Ok(());
-        }
-        return Err("a tag: id looks like `tag:example.com,2026:`".into());
-    }
-    let uuid_text = id.strip_prefix("urn:uuid:").unwrap_or(id);
-    Uuid::parse_str(uuid_text)
-        .map(|_| ())
-        .map_err(|_| "use a tag: URI or a UUID".into())
-}
+pub use crate::config::site_id::check_site_id;
 
 /// The site id used when `[site] id` is not set and no state recorded one: a UUID named after
 /// the base URL's host, so the same host gives the same ids on every machine.

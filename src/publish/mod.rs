@@ -8,7 +8,8 @@
 //! [`push`].
 
 pub mod auth;
-pub mod config;
+/// The `[publish]` table, parsed with the rest of the config.
+pub use crate::config::publish as config;
 pub mod diff;
 pub mod files;
 pub mod guard;
