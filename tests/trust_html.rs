@@ -304,3 +304,38 @@ media_base_url = "https://cdn.pod.example/media/"
     let summary = &item.summary.as_ref().unwrap().content;
     assert_eq!(htmlize::unescape(summary.as_str()), "Why x<y & more");
 }
+
+/// Issue 13 §3: what the renderer removed from a body is said once per file, even for an
+/// entry that is in the main feed and a tag feed, and even under --quiet.
+#[test]
+fn active_content_removed_is_a_warning_once_per_file() {
+    let site = Site::with_config(&format!("{}tags = true\n", common::CONFIG));
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\ntags = [\"x\"]\n+++\nHi <script>alert(1)</script> <iframe src=\"https://video.example/t\"></iframe>\n",
+    );
+    let out = site.run(&["--quiet", "build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/reviews/a.md: body: removed 1 <script> element; turned 1 <iframe> into a link\n"
+    );
+}
+
+/// The same warning when the body is rendered while the files are written (no tag feed).
+#[test]
+fn a_body_rendered_late_is_warned_about_too() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\n+++\nHi <a href=\"javascript:alert(1)\" onclick=\"x()\">x</a>\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.starts_with("warning: content/reviews/a.md: body: removed ")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}

@@ -73,7 +73,8 @@ fn a_toml_escape_in_the_title_is_cleaned_with_one_warning() {
     assert_eq!(assert_outputs_strict(&site), 3);
     assert_eq!(
         stderr(&out),
-        "warning: content/reviews/a.md:2: title: dropped 1 character XML 1.0 does not allow (U+0001); where one stood between two words, U+FFFD (\u{FFFD}) keeps them apart\n",
+        "warning: content/reviews/a.md:2: title: dropped 1 character XML 1.0 does not allow (U+0001); where one stood between two words, U+FFFD (\u{FFFD}) keeps them apart\n\
+         warning: content/reviews/a.md: body: dropped 2 character(s) that XML 1.0 does not allow\n",
         "{}",
         text(&out)
     );

@@ -48,6 +48,8 @@ pub(super) struct Finished {
     pub files: Vec<Vec<RenderedFile>>,
     /// Bodies rendered late that could not be (a source changed while the build ran).
     pub body_problems: Vec<Diagnostic>,
+    /// What rendering changed in bodies rendered late (warnings, each file once).
+    pub body_warnings: Vec<Diagnostic>,
 }
 
 /// One output file as rendered and checked (and, in a staging plan, staged).
@@ -84,6 +86,7 @@ pub(super) fn run(
         || engine.render_files(&file_jobs, &jobs),
     );
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
+    let body_warnings = bodies.iter().flatten().flat_map(Bodies::warnings).collect();
     // The sources of rendered bodies (every body of a full feed) are freed on another core.
     let sources: Vec<_> = bodies.into_iter().flatten().map(|b| b.sources).collect();
     rayon::spawn(move || drop(sources));
@@ -96,6 +99,7 @@ pub(super) fn run(
         state_staged,
         files,
         body_problems,
+        body_warnings,
     }
 }
 
@@ -348,6 +352,9 @@ struct Bodies<'a> {
     /// What could not be rendered, by item: reported once every file is written (the build
     /// then fails, and the files written are thrown away).
     problems: Mutex<Vec<(usize, Vec<Diagnostic>)>>,
+    /// What rendering changed in a body, by item (a body may be rendered twice when a stream
+    /// is refused: each item is reported once).
+    warnings: Mutex<Vec<(usize, Vec<Diagnostic>)>>,
 }
 
 impl<'a> Bodies<'a> {
@@ -386,6 +393,7 @@ impl<'a> Bodies<'a> {
             config,
             sources,
             problems: Mutex::default(),
+            warnings: Mutex::default(),
         }
     }
 
@@ -397,9 +405,18 @@ impl<'a> Bodies<'a> {
             .map(|(k, item)| {
                 let mut full = item.clone();
                 match render_body(self.config, &self.sources[at + k], &item.link) {
-                    Ok(Body { html, summary }) => {
+                    Ok(Body {
+                        html,
+                        summary,
+                        warnings,
+                    }) => {
                         full.html = html;
                         full.summary = summary;
+                        if !warnings.is_empty()
+                            && let Ok(mut all) = self.warnings.lock()
+                        {
+                            all.push((at + k, warnings));
+                        }
                     }
                     Err(problems) => {
                         if let Ok(mut all) = self.problems.lock() {
@@ -420,14 +437,24 @@ impl<'a> Bodies<'a> {
 
     /// What could not be rendered, in the items' order, each item once.
     fn problems(&self) -> Vec<Diagnostic> {
-        let mut problems = match self.problems.lock() {
-            Ok(p) => p.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        problems.sort_by_key(|(at, _)| *at);
-        problems.dedup_by_key(|(at, _)| *at);
-        problems.into_iter().flat_map(|(_, d)| d).collect()
+        by_item(&self.problems)
     }
+
+    /// What rendering changed in the bodies, in the items' order, each item once.
+    fn warnings(&self) -> Vec<Diagnostic> {
+        by_item(&self.warnings)
+    }
+}
+
+/// Diagnostics recorded by item, in the items' order, each item once.
+fn by_item(said: &Mutex<Vec<(usize, Vec<Diagnostic>)>>) -> Vec<Diagnostic> {
+    let mut said = match said.lock() {
+        Ok(p) => p.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    said.sort_by_key(|(at, _)| *at);
+    said.dedup_by_key(|(at, _)| *at);
+    said.into_iter().flat_map(|(_, d)| d).collect()
 }
 
 #[cfg(test)]

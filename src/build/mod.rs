@@ -94,7 +94,7 @@ pub fn plan_with(
         entries,
         state: state.into_inner(),
         previous_state,
-        warnings: problems.warnings,
+        warnings: problems.take_warnings(),
         notes: problems.notes,
         skipped: problems.skipped,
         state_staged: outputs.state_staged,

@@ -32,6 +32,15 @@ impl Problems {
         Problems::new(self.keep_going)
     }
 
+    /// The warnings, each said once: an entry in several feeds (a tag feed, the notes and the
+    /// podcast feed of one folder) is rendered for each, and its file is named once.
+    pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        let mut seen = std::collections::HashSet::new();
+        let mut warnings = std::mem::take(&mut self.warnings);
+        warnings.retain(|d| seen.insert(d.clone()));
+        warnings
+    }
+
     /// Whether entry problems are skipped (`--keep-going`) rather than fatal.
     pub fn keeps_going(&self) -> bool {
         self.keep_going

@@ -39,10 +39,13 @@ pub(super) struct Documents<'a> {
 }
 
 /// An item's rendered body.
+#[derive(Debug, Default)]
 pub(super) struct Body {
     pub html: String,
     /// The `summary` key, else the body's first paragraph.
     pub summary: String,
+    /// What rendering changed in the body (see `content::render::Rendered::notes`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Builds every feed's documents, in the configured order. A body that cannot be rendered (its
@@ -64,7 +67,9 @@ pub(super) fn documents<'a>(
     {
         let mut order: Vec<usize> = picks.iter().map(|p| p.at).collect();
         let later = !feed::extras::keeps_all_items(feed) && !feed.formats.contains(&Format::Json);
-        let mut doc = feed_doc(config, feed, site_id, items, picks, podcast, later)?;
+        let (mut doc, body_warnings) =
+            feed_doc(config, feed, site_id, items, picks, podcast, later)?;
+        body_warnings.into_iter().for_each(|w| problems.warn(w));
         if feed.kind == FeedKind::Podcast {
             withhold_failing_episodes(feed, items, &mut order, &mut doc, &mut problems);
         }
@@ -136,22 +141,19 @@ fn feed_doc(
     picks: Vec<Pick>,
     podcast: Option<PodcastChannel>,
     bodies_later: bool,
-) -> Result<FeedDoc> {
+) -> Result<(FeedDoc, Vec<Diagnostic>)> {
     // The indexed parallel collect keeps the items' order.
-    let rendered: Vec<Result<FeedItem>> = picks
+    let rendered: Vec<Result<(FeedItem, Vec<Diagnostic>)>> = picks
         .into_par_iter()
         .map(|Pick { at, enclosure }| {
             let it = &items[at];
             let link = item_url(config, feed, &it.entry, it.published)?;
             let body = if bodies_later {
-                Body {
-                    html: String::new(),
-                    summary: String::new(),
-                }
+                Body::default()
             } else {
                 render_body(config, it, &link).map_err(Error::Content)?
             };
-            Ok(FeedItem {
+            let item = FeedItem {
                 id: it.id.clone(),
                 atom_id: identity::atom_id(site_id, &it.id),
                 title: it.entry.title.clone(),
@@ -164,14 +166,19 @@ fn feed_doc(
                 tags: it.entry.tags.clone(),
                 enclosure,
                 episode: it.entry.episode.clone(),
-            })
+            };
+            Ok((item, body.warnings))
         })
         .collect();
     let mut out = Vec::with_capacity(rendered.len());
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     for item in rendered {
         match item {
-            Ok(item) => out.push(item),
+            Ok((item, said)) => {
+                out.push(item);
+                warnings.extend(said);
+            }
             Err(Error::Content(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }
@@ -184,7 +191,7 @@ fn feed_doc(
         .iter()
         .map(|&f| (f, feed_url(config, feed, f)))
         .collect();
-    Ok(FeedDoc {
+    let doc = FeedDoc {
         id: identity::derive_id(site_id, "feed", &feed.name),
         title: feed.title.clone(),
         description: feed.description.clone(),
@@ -198,7 +205,8 @@ fn feed_doc(
         podcast,
         paging: None,
         stylesheet: None,
-    })
+    };
+    Ok((doc, warnings))
 }
 
 /// An item's body as HTML, and its summary, its file read again unless its body was kept.
@@ -210,9 +218,17 @@ pub(super) fn render_body(
     let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
     let rendered = render(it.entry.kind, &body, link);
     let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
+    // What rendering changed (a script removed, an embed made a link): said once per file.
+    let display = content::display_path(&config.root.join(&it.entry.source));
+    let warnings = rendered
+        .notes
+        .into_iter()
+        .map(|note| Diagnostic::new(&display, None, note))
+        .collect();
     Ok(Body {
         html: rendered.html,
         summary,
+        warnings,
     })
 }
 

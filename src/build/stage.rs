@@ -47,6 +47,7 @@ pub(super) fn outputs(
 ) -> Result<Outputs> {
     problems.errors.extend(finished.body_problems);
     problems.stop_on_errors()?;
+    problems.warnings.extend(finished.body_warnings);
     let mut write_error = None;
     let state_staged = staged_or_error(finished.state_staged, &mut write_error);
     let mut files = Vec::new();

@@ -411,9 +411,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             .unwrap_or_else(|| PathBuf::from("feedwright-state.toml")),
     );
 
-    let max_drop_share = site
-        .max_drop_share
-        .unwrap_or(DEFAULT_MAX_DROP_SHARE);
+    let max_drop_share = site.max_drop_share.unwrap_or(DEFAULT_MAX_DROP_SHARE);
     if !(0.0..=1.0).contains(&max_drop_share) {
         return Err(err(
             "max_drop_share",

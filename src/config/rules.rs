@@ -52,4 +52,3 @@ pub(super) fn check_config(feeds: &[FeedConfig]) -> Option<(&'static str, String
     }
     None
 }
-

@@ -33,4 +33,3 @@ pub fn check_site_id(id: &str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|_| "use a tag: URI or a UUID".into())
 }
-
