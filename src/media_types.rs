@@ -4,7 +4,7 @@
 //! The feed formats follow R95. OPML has no registered type and no rule in the checklist;
 //! readers and servers that type it at all use `text/x-opml`, and as a `text/*` type it names
 //! its charset (the file is UTF-8). The stylesheet is `application/xslt+xml`, its registered
-//! type, which browsers apply to a feed (tests/browser.rs).
+//! type, which browsers apply to a feed (tests/cli/browser.rs).
 
 /// Content-Type for a file named `name`, by its extension (any case);
 /// `application/octet-stream` for an extension not listed.

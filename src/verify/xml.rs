@@ -7,7 +7,7 @@
 //! (roxmltree, xml-rs) need the whole document or decode it a character at a time, and the one
 //! that streams fast (quick-xml) is lenient by design (no `Char` check, names unchecked,
 //! `]]>` allowed in text). Its conformance is proven against roxmltree by a differential
-//! property test (`tests/trust_verify.rs`). What it checks: every character a `Char` (once, over
+//! property test (`tests/cli/trust_verify.rs`). What it checks: every character a `Char` (once, over
 //! the bytes as they come, in [`lex::check_chars`]); references well-formed, naming a `Char` or
 //! one of the five predefined entities (there is no DTD, and a DOCTYPE is refused); no bare `&`
 //! or `<` in text or attribute values; no `]]>` in text; comments, CDATA sections and

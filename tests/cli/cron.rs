@@ -1,7 +1,7 @@
 //! CLI tests for unattended operation (issue 6): the run lock, quiet output, --keep-going,
 //! a kill at any moment, a full disk, and hostile input that must never panic or hang.
 
-mod common;
+use crate::common;
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;

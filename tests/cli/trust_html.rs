@@ -5,7 +5,7 @@
 //! plain-text elements as the RSS Best Practices Profile asks). Run against the real binary; read back by feed-rs and, for
 //! well-formedness, by roxmltree, which refuses what XML 1.0 forbids.
 
-mod common;
+use crate::common;
 
 use common::Site;
 

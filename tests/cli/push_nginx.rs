@@ -5,7 +5,7 @@
 //! Without nginx the test says loudly that it was skipped, unless FEEDWRIGHT_REQUIRE_NGINX=1
 //! (set by .ci/run), which makes it fail instead.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};

@@ -2,7 +2,7 @@
 //! enclosures from local files and HEAD requests to a real server on 127.0.0.1, and every
 //! podcast rule's error.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! The committed sample site (config.toml, content/, feedwright-state.toml) and its committed
 //! feeds/ must agree: a stale feeds/ folder fails here.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

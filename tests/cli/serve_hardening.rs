@@ -2,8 +2,8 @@
 //! slow readers of a large file, a request head that never ends, ranges, garbage requests, a
 //! port already taken. The real binary on 127.0.0.1, its memory and threads read from /proc.
 
-mod common;
-mod serving;
+use crate::common;
+use crate::serving;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -5,8 +5,8 @@
 //! Without chromium the test says loudly that it skipped; with FEEDWRIGHT_REQUIRE_CHROMIUM=1
 //! (set by .ci/run) a missing chromium is a failure.
 
-mod common;
-mod serving;
+use crate::common;
+use crate::serving;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

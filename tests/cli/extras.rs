@@ -2,8 +2,8 @@
 //! the OPML index and `feedwright serve`. Real binary, temp site, every feed read back by
 //! feed-rs (an independent parser) and, for JSON, by serde_json against the spec's fields.
 
-mod common;
-mod serving;
+use crate::common;
+use crate::serving;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! parser reads, each fix is one warning naming the file, line and field; blank titles are
 //! errors; every line ending counts; a tag typed precomposed or decomposed is one tag.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! CLI tests for stable identity (issue 3): ids and dates survive renames, edits, a deleted state
 //! file and a move from another tool.
 
-mod common;
+use crate::common;
 
 use common::{Site, review, stderr, text};
 

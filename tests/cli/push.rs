@@ -4,7 +4,7 @@
 //! timeout, 401, 404, a closed port, a server that dies mid-upload). A second instance stands in
 //! for a WebSub hub. Issue 5.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,7 +1,7 @@
 //! Issue 13, "never publish a silent loss" and the smaller rules: each test runs the real binary
 //! on a temp site and would have failed before the fix it names.
 
-mod common;
+use crate::common;
 
 use common::{Site, review};
 

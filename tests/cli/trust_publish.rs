@@ -9,7 +9,7 @@
 //!   keep their ids, with `If-Match` on the ETag of the copy it checked; `--force` still
 //!   overwrites anything.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,6 +1,6 @@
 //! CLI tests for the core build (issue 2): real binary, temp site, feeds read back by feed-rs.
 
-mod common;
+use crate::common;
 
 use common::{Site, review, stderr, text};
 

@@ -12,7 +12,7 @@
 //!   listed few rules roxmltree does not enforce. 256 cases in the normal suite; set
 //!   PROPTEST_CASES to run more.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! A newcomer's first minutes (issue #18): `init`, `new --txt` / `--from`, a mistyped feed,
 //! shell completions, the man page and coloured diagnostics. Every test runs the real binary.
 
-mod common;
+use crate::common;
 #[path = "newcomer/new_entry.rs"]
 mod new_entry;
 #[path = "newcomer/shell.rs"]

@@ -1,0 +1,25 @@
+//! The integration tests: one binary (one link, not one per file), one module per area. Each
+//! runs the real `feedwright` binary on a temporary site (see `common`) and reads what it wrote
+//! with independent parsers; `serving` starts `feedwright serve` and speaks HTTP to it.
+
+mod common;
+mod serving;
+
+mod browser;
+mod build;
+mod cron;
+mod extras;
+mod identity;
+mod newcomer;
+mod podcast;
+mod properties;
+mod push;
+mod push_nginx;
+mod readme;
+mod sample_site;
+mod serve_hardening;
+mod trust_html;
+mod trust_publish;
+mod trust_rules;
+mod trust_text;
+mod trust_verify;
