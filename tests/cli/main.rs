@@ -9,6 +9,7 @@ mod browser;
 mod build;
 mod cron;
 mod extras;
+mod house;
 mod identity;
 mod newcomer;
 mod podcast;
