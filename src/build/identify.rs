@@ -3,7 +3,7 @@
 //! published ids would change because the state file is gone. Ids and dates are fixed here;
 //! later stages only read them.
 
-use chrono::{DateTime, Datelike, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 
 use super::gather::Parsed;
 use super::problems::Problems;
@@ -25,27 +25,37 @@ pub(super) struct Identity {
 }
 
 /// The site id: `[site] id`, else the previous state's, else one derived from the host (with a
-/// warning saying how to pin it).
+/// warning saying how to pin it). A `[site] id` other than the one the state recorded is
+/// refused: every feed's Atom ids would change.
 pub(super) fn site_id(
     config: &Config,
     previous: Option<&State>,
-    now: DateTime<FixedOffset>,
     problems: &mut Problems,
-) -> String {
+) -> Result<String> {
     match (&config.site.id, previous) {
-        (Some(id), _) => id.clone(),
-        (None, Some(state)) => state.site_id.clone(),
+        (Some(id), Some(state)) if *id != state.site_id => Err(Error::Identity(format!(
+            "{}: [site] id is `{id}` but the state file {} recorded `{}` at the first build: \
+             every feed's Atom ids would change and readers would show every entry again; \
+             nothing was written. Set [site] id = \"{}\" in config.toml",
+            content::display_path(&config.path).display(),
+            content::display_path(&config.site.state_file).display(),
+            state.site_id,
+            state.site_id,
+        ))),
+        (Some(id), _) => Ok(id.clone()),
+        (None, Some(state)) => Ok(state.site_id.clone()),
         (None, None) => {
+            // The id proposed is the one recorded: a `tag:` id here would differ from it.
+            let id = identity::site_id_from_host(&config.site.base_url);
             let host = config.site.base_url.host_str().unwrap_or("");
             problems.warn(Diagnostic::new(
                 &config.path,
                 None,
                 format!(
-                    "[site] id is not set: ids are derived from the host `{host}` and recorded in the state file; pin it with `id = \"tag:{host},{}:\"` under [site]",
-                    now.year()
+                    "[site] id is not set: ids are derived from the host `{host}` and recorded in the state file; pin it with `id = \"{id}\"` under [site]"
                 ),
             ));
-            identity::site_id_from_host(&config.site.base_url)
+            Ok(id)
         }
     }
 }

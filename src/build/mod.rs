@@ -46,7 +46,7 @@ pub fn plan_with(
     let mut problems = Problems::new(options.keep_going);
     let gathered = gather::gather(config)?;
     let previous_state = gathered.previous_state;
-    let site_id = identify::site_id(config, previous_state.as_ref(), now, &mut problems);
+    let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     resolve::check_channels(config, &mut problems);

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 pub mod podcast;
 pub mod publish;
 mod rules;
+pub mod sanity;
 pub mod site_id;
 
 /// The folder of tag feeds in the output folder (`tags/<slug>.rss`).
@@ -231,8 +232,26 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        resolve(raw, path, root, text)
+        let written_out = raw.site.output_dir.clone();
+        let config = resolve(raw, path, root, text)?;
+        let written = sanity::Written {
+            text,
+            output_dir: written_out.as_deref(),
+        };
+        match sanity::check(&config, &written, home_folder().as_deref()) {
+            Some((line, message)) => Err(Error::config(path, line, message)),
+            None => Ok(config),
+        }
     }
+}
+
+/// The user's home folder, which must never be the output folder.
+fn home_folder() -> Option<PathBuf> {
+    ["HOME", "USERPROFILE"]
+        .into_iter()
+        .filter_map(std::env::var_os)
+        .find(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// 1-based line number of byte offset `at` in `text`.

@@ -257,6 +257,7 @@ pub fn assign(
             podcast_guids: previous.podcast_guids.clone(),
             media_lengths: previous.media_lengths.clone(),
             entries: records,
+            unsealed: false,
         },
         notes,
         errors,

@@ -105,6 +105,7 @@ mod tests {
             podcast_guids: BTreeMap::new(),
             media_lengths: BTreeMap::new(),
             entries: records,
+            unsealed: false,
         }
     }
 

@@ -15,8 +15,14 @@ pub const STATE_VERSION: u32 = 1;
 
 const HEADER: &str = "\
 # feedwright state: the id and dates of every entry ever published.
-# Commit it with your content. Edit only to pin an id on purpose; see the README.
+# Commit it with your content. Edit only to pin an id on purpose, then delete the
+# integrity line below (it is written again on the next build); see the README.
 ";
+
+/// Starts the line after [`HEADER`] that records how many records were written and a digest of
+/// everything after it: a file cut at a record boundary still parses, and would otherwise
+/// hand its missing entries new ids and dates.
+const INTEGRITY: &str = "# integrity: ";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +38,11 @@ pub struct State {
     pub media_lengths: BTreeMap<String, u64>,
     #[serde(default, rename = "entry", skip_serializing_if = "Vec::is_empty")]
     pub entries: Vec<Record>,
+    /// Read from a file without the integrity line (written before it existed). Part of the
+    /// equality on purpose: such a state differs from the one a build makes of it, so the
+    /// build writes it, with the line, however little changed.
+    #[serde(skip)]
+    pub unsealed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +98,7 @@ impl State {
             podcast_guids: BTreeMap::new(),
             media_lengths: BTreeMap::new(),
             entries: Vec::new(),
+            unsealed: false,
         }
     }
 
@@ -95,7 +107,7 @@ impl State {
             Some(state) => Ok(state),
             None => toml::from_str(text),
         };
-        let state: State = parsed.map_err(|e| {
+        let mut state: State = parsed.map_err(|e| {
             let line = e.span().map(|s| crate::config::line_of(text, s.start));
             Error::State(Diagnostic::new(
                 path,
@@ -106,6 +118,7 @@ impl State {
                 ),
             ))
         })?;
+        state.unsealed = !check_integrity(text, &state, path)?;
         if state.version != STATE_VERSION {
             return Err(Error::State(Diagnostic::new(
                 path,
@@ -132,27 +145,93 @@ impl State {
             media_lengths: self.media_lengths.clone(),
             site_id: self.site_id.clone(),
             version: self.version,
+            unsealed: false,
         };
         let head = toml::to_string(&tables).expect("state serialises to TOML");
         let written: Vec<String> = records
             .par_iter()
             .map(|r| toml::to_string(r).expect("a record serialises to TOML"))
             .collect();
-        let mut text = String::with_capacity(
-            HEADER.len() + head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>(),
-        );
-        text.push_str(HEADER);
-        text.push('\n');
-        text.push_str(&head);
+        let mut body =
+            String::with_capacity(head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>());
+        body.push('\n');
+        body.push_str(&head);
         for record in &written {
-            if !text.ends_with("\n\n") {
-                text.push('\n');
+            if !body.ends_with("\n\n") {
+                body.push('\n');
             }
-            text.push_str("[[entry]]\n");
-            text.push_str(record);
+            body.push_str("[[entry]]\n");
+            body.push_str(record);
         }
+        let line = integrity_line(written.len(), &body);
+        let mut text = String::with_capacity(HEADER.len() + line.len() + body.len());
+        text.push_str(HEADER);
+        text.push_str(&line);
+        text.push_str(&body);
         text
     }
+}
+
+/// The integrity line for `records` records followed by `body`.
+fn integrity_line(records: usize, body: &str) -> String {
+    format!("{INTEGRITY}{records} records, blake3 {}\n", digest(body))
+}
+
+/// The first 16 hex digits of the BLAKE3 hash of `body`, carriage returns left out so a
+/// checkout that turned line ends into CRLF still matches.
+fn digest(body: &str) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for piece in body.as_bytes().split(|&b| b == b'\r') {
+        hasher.update(piece);
+    }
+    hasher.finalize().to_hex()[..16].to_string()
+}
+
+/// The recorded record count and digest, and the text they cover; `None` for a file written
+/// before the integrity line existed (accepted, and given the line when next written).
+fn recorded_integrity(text: &str) -> Option<(&str, &str, usize)> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.starts_with('#') {
+            return None;
+        }
+        at += line.len();
+        if let Some(rest) = line.strip_prefix(INTEGRITY) {
+            let (count, hash) = rest.trim_end().split_once(" records, blake3 ")?;
+            return Some((count, hash, at));
+        }
+    }
+    None
+}
+
+/// Refuses a state file whose records are not those that were written: fewer (cut short at a
+/// record boundary, where it still parses) or changed. `Ok(false)` when the file has no
+/// integrity line to check.
+fn check_integrity(text: &str, state: &State, path: &Path) -> Result<bool> {
+    let Some((count, hash, at)) = recorded_integrity(text) else {
+        return Ok(false);
+    };
+    if digest(&text[at..]) == hash {
+        return Ok(true);
+    }
+    let found = state.entries.len();
+    let line = crate::config::line_of(text, at.saturating_sub(1));
+    let what = if count.parse() == Ok(found) {
+        format!(
+            "its {found} records are not the ones feedwright wrote (the integrity line does not match)"
+        )
+    } else {
+        format!(
+            "it holds {found} records but was written with {count}: it was cut short or records were removed"
+        )
+    };
+    Err(Error::State(Diagnostic::new(
+        path,
+        Some(line),
+        format!(
+            "the state file cannot be trusted: {what}; it was left untouched: restore it from version control or a backup (entries missing from it would get new ids and dates). If you edited it by hand on purpose, delete this `# integrity:` line and build again"
+        ),
+    )))
 }
 
 /// Reads the state file; `Ok(None)` when it does not exist yet.
@@ -253,9 +332,10 @@ mod tests {
                     .entries
                     .sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
                 let whole = toml::to_string(&sorted).unwrap();
+                let line = integrity_line(records, &format!("\n{whole}"));
                 assert_eq!(
                     state.to_toml(),
-                    format!("{HEADER}\n{whole}"),
+                    format!("{HEADER}{line}\n{whole}"),
                     "{records} records"
                 );
                 state.podcast_guids.clear();
@@ -263,7 +343,12 @@ mod tests {
                 sorted.podcast_guids.clear();
                 sorted.media_lengths.clear();
                 let whole = toml::to_string(&sorted).unwrap();
-                assert_eq!(state.to_toml(), format!("{HEADER}\n{whole}"), "no tables");
+                let line = integrity_line(records, &format!("\n{whole}"));
+                assert_eq!(
+                    state.to_toml(),
+                    format!("{HEADER}{line}\n{whole}"),
+                    "no tables"
+                );
             }
         }
     }
@@ -293,9 +378,11 @@ mod tests {
             &text[text.find("[media_lengths]").unwrap()..]
                 .replace("\n[podcast_guids]\nshow = \"a-guid\"\n", "\n")
         );
-        for other in [crlf, table_at_end] {
+        for (other, unsealed) in [(crlf, false), (table_at_end, true)] {
             assert_eq!(by_record(&other), None);
-            assert_eq!(State::parse(&other, Path::new("s.toml")).unwrap(), whole);
+            let back = State::parse(&other, Path::new("s.toml")).unwrap();
+            assert_eq!(back.unsealed, unsealed);
+            assert_eq!(back.entries, whole.entries);
         }
         let lines = varied(true).to_toml();
         assert_eq!(by_record(&lines), None);
@@ -312,6 +399,48 @@ mod tests {
             e.to_string().contains("/x/state.toml:"),
             "the line is named: {e}"
         );
+    }
+
+    #[test]
+    fn a_state_cut_at_a_record_boundary_is_refused() {
+        let text = varied(false).to_toml();
+        assert!(
+            text.contains("\n# integrity: 40 records, blake3 "),
+            "{text}"
+        );
+        let cut = &text[..text.rfind("\n[[entry]]\n").unwrap() + 1];
+        let e = State::parse(cut, Path::new("/x/state.toml")).unwrap_err();
+        assert!(matches!(e, Error::State(_)));
+        assert_eq!(
+            e.to_string(),
+            "/x/state.toml:4: the state file cannot be trusted: it holds 39 records but was written with 40: it was cut short or records were removed; it was left untouched: restore it from version control or a backup (entries missing from it would get new ids and dates). If you edited it by hand on purpose, delete this `# integrity:` line and build again"
+        );
+        // A record's optional `gone` line lost: the count matches, the digest does not.
+        let at = text.find("\ngone = ").unwrap() + 1;
+        let end = at + text[at..].find('\n').unwrap() + 1;
+        let lost = format!("{}{}", &text[..at], &text[end..]);
+        let e = State::parse(&lost, Path::new("/x/state.toml")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("its 40 records are not the ones feedwright wrote"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_state_without_integrity_line_is_read_and_gets_one() {
+        let text = varied(false).to_toml();
+        let at = text.find(INTEGRITY).unwrap();
+        let end = at + text[at..].find('\n').unwrap() + 1;
+        let old = format!("{}{}", &text[..at], &text[end..]);
+        let back = State::parse(&old, Path::new("s.toml")).unwrap();
+        assert!(back.unsealed);
+        assert_eq!(back.to_toml(), text);
+        // Line ends turned into CRLF by a checkout still match.
+        let crlf = text.replace('\n', "\r\n");
+        let crlf = State::parse(&crlf, Path::new("s.toml")).unwrap();
+        assert!(!crlf.unsealed);
+        assert_eq!(crlf.entries, back.entries);
     }
 
     proptest::proptest! {

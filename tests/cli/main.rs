@@ -22,5 +22,6 @@ mod serve_hardening;
 mod trust_html;
 mod trust_publish;
 mod trust_rules;
+mod trust_state;
 mod trust_text;
 mod trust_verify;

@@ -1,0 +1,319 @@
+//! Where the files go, checked once the config is resolved (issue 15, "Config sanity"): an
+//! output folder that would hold the site itself, a state file that a build would overwrite
+//! or publish, two feeds that write one file. Each is a configuration error naming the keys,
+//! their lines and the fix, before anything is read or written.
+
+use std::path::{Component, Path, PathBuf};
+
+/// What [`check`] needs beyond the resolved paths: the values as written, for the messages.
+pub(super) struct Written<'a> {
+    pub text: &'a str,
+    pub output_dir: Option<&'a Path>,
+}
+
+/// A problem: the line it is reported at and the message.
+pub(super) type Problem = (Option<usize>, String);
+
+/// Checks the resolved config `c`; `home` is the user's home folder when known.
+pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -> Option<Problem> {
+    output_dir(c, written, home)
+        .or_else(|| state_files(c, written))
+        .or_else(|| feed_files(&c.feeds, written.text))
+}
+
+/// `path` with `.` and `..` folded away, without touching the disk (the folders may not exist
+/// yet; symlinks are compared again once canonical, see [`same_or_inside`]).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(part);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether `inner` is `outer` or lies inside it, lexically or once symlinks are resolved.
+fn same_or_inside(inner: &Path, outer: &Path) -> bool {
+    if normalize(inner).starts_with(normalize(outer)) {
+        return true;
+    }
+    match (canonical(inner), std::fs::canonicalize(outer)) {
+        (Some(i), Ok(o)) => i.starts_with(o),
+        _ => false,
+    }
+}
+
+/// The canonical form of `path`, or of its nearest existing ancestor with the rest appended,
+/// so a state file not yet written is still placed right.
+fn canonical(path: &Path) -> Option<PathBuf> {
+    let path = normalize(path);
+    let mut rest = Vec::new();
+    let mut at = path.as_path();
+    loop {
+        if let Ok(found) = std::fs::canonicalize(at) {
+            return Some(rest.iter().rev().fold(found, |p, r| p.join(r)));
+        }
+        rest.push(at.file_name()?.to_os_string());
+        at = at.parent()?;
+    }
+}
+
+fn output_dir(c: &super::Config, w: &Written, home: Option<&Path>) -> Option<Problem> {
+    let out = &c.site.output_dir;
+    let shown = w.output_dir.map_or_else(
+        || "feeds".to_string(),
+        |p| p.display().to_string().replace('\\', "/"),
+    );
+    let is_root =
+        normalize(out).parent().is_none() || canonical(out).is_some_and(|p| p.parent().is_none());
+    let what = if is_root {
+        "the filesystem root".to_string()
+    } else if home.is_some_and(|h| same_or_inside(out, h) && same_or_inside(h, out)) {
+        format!("your home folder ({})", out.display())
+    } else if same_or_inside(&c.root, out) {
+        format!(
+            "{}, which holds the config's folder and your content",
+            normalize(out).display()
+        )
+    } else {
+        return None;
+    };
+    let line = table_key_line(w.text, "site", "output_dir");
+    Some((
+        line,
+        format!(
+            "[site] output_dir = \"{shown}\" is {what}: feedwright writes and replaces files there \
+             and clears its leftovers, and everything in it gets published; \
+             give the feeds a folder of their own, like output_dir = \"feeds\""
+        ),
+    ))
+}
+
+fn state_files(c: &super::Config, w: &Written) -> Option<Problem> {
+    let out = &c.site.output_dir;
+    let files = [
+        ("site", &c.site.state_file, "feedwright-state.toml"),
+        ("publish", &c.publish.state_file, "feedwright-push.toml"),
+    ];
+    for (table, file, default) in files {
+        if same_or_inside(file, out) {
+            let out_line = table_key_line(w.text, "site", "output_dir")
+                .map_or_else(String::new, |l| format!(" (line {l})"));
+            return Some((
+                table_key_line(w.text, table, "state_file"),
+                format!(
+                    "[{table}] state_file {} is inside [site] output_dir{out_line}: a build \
+                     would publish it and could overwrite it; keep it beside config.toml \
+                     (state_file = \"{default}\"), out of the output folder",
+                    shown(&c.root, file)
+                ),
+            ));
+        }
+    }
+    let (site, publish) = (&c.site.state_file, &c.publish.state_file);
+    if normalize(site) == normalize(publish) {
+        let site_line = table_key_line(w.text, "site", "state_file")
+            .map_or_else(String::new, |l| format!(" (line {l})"));
+        return Some((
+            table_key_line(w.text, "publish", "state_file"),
+            format!(
+                "[publish] state_file and [site] state_file{site_line} are both {}: the ids \
+                 and dates and the upload record would overwrite each other; \
+                 give each its own file (the defaults are feedwright-state.toml and feedwright-push.toml)",
+                shown(&c.root, site)
+            ),
+        ));
+    }
+    if normalize(site) == normalize(&c.path) || normalize(publish) == normalize(&c.path) {
+        let table = if normalize(site) == normalize(&c.path) {
+            "site"
+        } else {
+            "publish"
+        };
+        return Some((
+            table_key_line(w.text, table, "state_file"),
+            format!(
+                "[{table}] state_file is the config file itself: a build would overwrite it; \
+                 give it its own file"
+            ),
+        ));
+    }
+    None
+}
+
+/// Feed names are unique (checked as they are read) but a case-insensitive filesystem
+/// (macOS, Windows) still gives `Reviews` and `reviews` one file each format.
+fn feed_files(feeds: &[super::FeedConfig], text: &str) -> Option<Problem> {
+    for (i, feed) in feeds.iter().enumerate() {
+        let lower = feed.name.to_ascii_lowercase();
+        if let Some(first) = feeds[..i]
+            .iter()
+            .find(|f| f.name.to_ascii_lowercase() == lower)
+        {
+            let format = feed.formats[0];
+            let first_line =
+                name_line(text, &first.name).map_or_else(String::new, |l| format!(" (line {l})"));
+            return Some((
+                name_line(text, &feed.name),
+                format!(
+                    "[[feed]] names `{}`{first_line} and `{}` differ only in case: on macOS and \
+                     Windows both write the file {} and one feed overwrites the other; \
+                     rename one of them",
+                    first.name,
+                    feed.name,
+                    feed.file_name(format)
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// 1-based line of `key` in the table `table` (`[table]` or `[[table]]`).
+pub(super) fn table_key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            current = line.trim_matches(|c| c == '[' || c == ']').trim();
+        } else if current == table && is_key(line, key) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// 1-based line of the `name = "<name>"` of a `[[feed]]`.
+fn name_line(text: &str, name: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            is_key(l, "name")
+                && l.split_once('=')
+                    .is_some_and(|(_, v)| v.trim().trim_matches(['"', '\'']) == name)
+        })
+        .map(|i| i + 1)
+}
+
+/// `path` as the user would write it: relative to the config's folder when inside it.
+fn shown(root: &Path, path: &Path) -> String {
+    let path = normalize(path);
+    let text = match path.strip_prefix(normalize(root)) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => path.display().to_string(),
+    };
+    text.replace('\\', "/")
+}
+
+fn is_key(line: &str, key: &str) -> bool {
+    line.strip_prefix(key)
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+    use super::*;
+
+    const SITE: &str = "[site]\ntitle = \"T\"\nbase_url = \"https://example.com/\"\n";
+    const FEED: &str = "\n[[feed]]\nname = \"reviews\"\ntitle = \"R\"\nsource = \"content\"\n";
+
+    fn problem(site_extra: &str, rest: &str) -> String {
+        let text = format!("{SITE}{site_extra}{FEED}{rest}");
+        let e = Config::parse(&text, Path::new("/srv/site/config.toml")).unwrap_err();
+        e.to_string()
+    }
+
+    #[test]
+    fn an_output_dir_holding_the_site_is_refused() {
+        let fix = "feedwright writes and replaces files there and clears its leftovers, and everything in it gets published; give the feeds a folder of their own, like output_dir = \"feeds\"";
+        assert_eq!(
+            problem("output_dir = \"/\"\n", ""),
+            format!(
+                "/srv/site/config.toml:4: [site] output_dir = \"/\" is the filesystem root: {fix}"
+            )
+        );
+        for (dir, shown) in [(".", "/srv/site"), ("..", "/srv"), ("x/../..", "/srv")] {
+            assert_eq!(
+                problem(&format!("output_dir = \"{dir}\"\n"), ""),
+                format!(
+                    "/srv/site/config.toml:4: [site] output_dir = \"{dir}\" is {shown}, which holds the config's folder and your content: {fix}"
+                )
+            );
+        }
+        let text = format!("{SITE}output_dir = \"out\"{FEED}");
+        assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+    }
+
+    #[test]
+    fn the_home_folder_is_refused() {
+        let text = format!("{SITE}output_dir = \"/home/ann\"{FEED}");
+        let c = Config::parse(&text, Path::new("/srv/site/config.toml")).unwrap();
+        let w = Written {
+            text: &text,
+            output_dir: Some(Path::new("/home/ann")),
+        };
+        let (line, message) = check(&c, &w, Some(Path::new("/home/ann/"))).unwrap();
+        assert_eq!(line, Some(4));
+        assert!(
+            message
+                .starts_with("[site] output_dir = \"/home/ann\" is your home folder (/home/ann): "),
+            "{message}"
+        );
+        assert!(check(&c, &w, Some(Path::new("/home/bob"))).is_none());
+    }
+
+    #[test]
+    fn a_state_file_in_the_output_folder_is_refused() {
+        assert_eq!(
+            problem(
+                "output_dir = \"out\"\nstate_file = \"out/state.toml\"\n",
+                ""
+            ),
+            "/srv/site/config.toml:5: [site] state_file out/state.toml is inside [site] output_dir (line 4): a build would publish it and could overwrite it; keep it beside config.toml (state_file = \"feedwright-state.toml\"), out of the output folder"
+        );
+        assert_eq!(
+            problem("", "\n[publish]\nstate_file = \"./feeds/reviews.rss\"\n"),
+            "/srv/site/config.toml:11: [publish] state_file feeds/reviews.rss is inside [site] output_dir: a build would publish it and could overwrite it; keep it beside config.toml (state_file = \"feedwright-push.toml\"), out of the output folder"
+        );
+        assert_eq!(
+            problem(
+                "state_file = \"s.toml\"\n",
+                "\n[publish]\nstate_file = \"s.toml\"\n"
+            ),
+            "/srv/site/config.toml:12: [publish] state_file and [site] state_file (line 4) are both s.toml: the ids and dates and the upload record would overwrite each other; give each its own file (the defaults are feedwright-state.toml and feedwright-push.toml)"
+        );
+        assert_eq!(
+            problem("state_file = \"config.toml\"\n", ""),
+            "/srv/site/config.toml:4: [site] state_file is the config file itself: a build would overwrite it; give it its own file"
+        );
+    }
+
+    #[test]
+    fn feeds_writing_one_file_are_refused() {
+        let second = "\n[[feed]]\nname = \"Reviews\"\ntitle = \"R2\"\nsource = \"c2\"\n";
+        assert_eq!(
+            problem("", second),
+            "/srv/site/config.toml:11: [[feed]] names `reviews` (line 6) and `Reviews` differ only in case: on macOS and Windows both write the file Reviews.rss and one feed overwrites the other; rename one of them"
+        );
+        // `tags.rss` and the folder `tags/` are different names: a feed may be called `tags`.
+        let tags = "\n[[feed]]\nname = \"tags\"\ntitle = \"T\"\nsource = \"c2\"\n";
+        let text = format!("{SITE}{FEED}{tags}");
+        assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+    }
+
+    #[test]
+    fn keys_are_found_in_their_own_table() {
+        let text = "[site]\nstate_file = \"a\"\n[publish]\nurl = \"x\"\nstate_file = \"b\"\n";
+        assert_eq!(table_key_line(text, "site", "state_file"), Some(2));
+        assert_eq!(table_key_line(text, "publish", "state_file"), Some(5));
+        assert_eq!(table_key_line(text, "publish", "state"), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! Issue 15, "Config sanity" and "State": where the files go, and a state file that cannot be
+//! trusted. Each test runs the real binary on a temp site and checks the whole message.
+
+use crate::common;
+
+use common::{CONFIG, Site, review};
+
+const FIX: &str = "feedwright writes and replaces files there and clears its leftovers, and everything in it gets published; give the feeds a folder of their own, like output_dir = \"feeds\"";
+
+fn with_site_key(line: &str) -> String {
+    CONFIG.replace("timezone = ", &format!("{line}\ntimezone = "))
+}
+
+/// `output_dir = ".."` used to write feeds (and clear temp files) in the folder above the site.
+#[test]
+fn an_output_dir_holding_the_site_is_a_config_error() {
+    let site = Site::with_config(&with_site_key("output_dir = \"..\""));
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    let parent = site.dir.path().parent().unwrap().display().to_string();
+    assert_eq!(
+        site.fails(3, &["build"]),
+        format!(
+            "error: {}:6: [site] output_dir = \"..\" is {parent}, which holds the config's folder and your content: {FIX}\n",
+            site.path("config.toml").display()
+        )
+    );
+    let site = Site::with_config(&with_site_key("output_dir = \"/\""));
+    assert_eq!(
+        site.fails(3, &["build"]),
+        format!(
+            "error: {}:6: [site] output_dir = \"/\" is the filesystem root: {FIX}\n",
+            site.path("config.toml").display()
+        )
+    );
+}
+
+#[test]
+fn a_state_file_inside_the_output_folder_is_a_config_error() {
+    let site = Site::with_config(&with_site_key("state_file = \"feeds/state.toml\""));
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    assert_eq!(
+        site.fails(3, &["build"]),
+        format!(
+            "error: {}:6: [site] state_file feeds/state.toml is inside [site] output_dir: a build would publish it and could overwrite it; keep it beside config.toml (state_file = \"feedwright-state.toml\"), out of the output folder\n",
+            site.path("config.toml").display()
+        )
+    );
+    assert!(!site.path("feeds").exists());
+}
+
+#[test]
+fn feeds_whose_names_differ_only_in_case_are_a_config_error() {
+    let config = format!(
+        "{CONFIG}\n[[feed]]\nname = \"Reviews\"\ntitle = \"More\"\nsource = \"content/reviews\"\n"
+    );
+    let site = Site::with_config(&config);
+    assert_eq!(
+        site.fails(3, &["build"]),
+        format!(
+            "error: {}:17: [[feed]] names `reviews` (line 10) and `Reviews` differ only in case: on macOS and Windows both write the file Reviews.rss and one feed overwrites the other; rename one of them\n",
+            site.path("config.toml").display()
+        )
+    );
+}
+
+fn two_reviews(site: &Site) {
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
+}
+
+/// A state file cut at a record boundary still parses: the entries past the cut used to get
+/// new ids and dates, silently.
+#[test]
+fn a_state_file_cut_at_a_record_boundary_is_refused_and_left_untouched() {
+    let site = Site::new();
+    two_reviews(&site);
+    site.ok_at(common::NOW, &["build"]);
+    let full = site.read("feedwright-state.toml");
+    let cut = &full[..full.rfind("\n[[entry]]\n").unwrap() + 1];
+    site.write("feedwright-state.toml", cut);
+    let feed = site.read("feeds/reviews.rss");
+    let err = site.fails(4, &["build"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:4: the state file cannot be trusted: it holds 1 records but was written with 2: it was cut short or records were removed; it was left untouched: restore it from version control or a backup (entries missing from it would get new ids and dates). If you edited it by hand on purpose, delete this `# integrity:` line and build again\n",
+            site.path("feedwright-state.toml").display()
+        )
+    );
+    assert_eq!(site.read("feedwright-state.toml"), cut);
+    assert_eq!(site.read("feeds/reviews.rss"), feed);
+}
+
+/// A state written before the integrity line existed is read, and gets the line when written.
+#[test]
+fn a_state_file_without_integrity_line_is_accepted_once() {
+    let site = Site::new();
+    two_reviews(&site);
+    site.ok_at(common::NOW, &["build"]);
+    let full = site.read("feedwright-state.toml");
+    let old: String = full
+        .lines()
+        .filter(|l| !l.starts_with("# integrity: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    site.write("feedwright-state.toml", &old);
+    site.ok_at(common::NOW, &["build"]);
+    assert_eq!(site.read("feedwright-state.toml"), full);
+}
+
+#[test]
+fn a_site_id_other_than_the_recorded_one_is_refused() {
+    let site = Site::new();
+    two_reviews(&site);
+    site.ok_at(common::NOW, &["build"]);
+    let state = site.read("feedwright-state.toml");
+    site.write(
+        "config.toml",
+        &CONFIG.replace("tag:films.example,2026:", "tag:films.example,2027:"),
+    );
+    assert_eq!(
+        site.fails(4, &["build"]),
+        "error: config.toml: [site] id is `tag:films.example,2027:` but the state file feedwright-state.toml recorded `tag:films.example,2026:` at the first build: every feed's Atom ids would change and readers would show every entry again; nothing was written. Set [site] id = \"tag:films.example,2026:\" in config.toml\n"
+    );
+    assert_eq!(site.read("feedwright-state.toml"), state);
+}
+
+/// The warning used to propose a `tag:` id while the state recorded a `urn:uuid:` one:
+/// following it changed every Atom id. Now following it changes nothing.
+#[test]
+fn the_pin_hint_proposes_the_recorded_site_id() {
+    let unpinned = CONFIG.replace("id = \"tag:films.example,2026:\"\n", "");
+    let site = Site::with_config(&unpinned);
+    two_reviews(&site);
+    let out = site.run_at(common::NOW, &["build"]);
+    let state = site.read("feedwright-state.toml");
+    let recorded = state
+        .lines()
+        .find_map(|l| l.strip_prefix("site_id = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    assert!(recorded.starts_with("urn:uuid:"), "{recorded}");
+    assert_eq!(
+        common::stderr(&out),
+        format!(
+            "warning: {}: [site] id is not set: ids are derived from the host `films.example` and recorded in the state file; pin it with `id = \"{recorded}\"` under [site]\n",
+            site.path("config.toml").display()
+        )
+    );
+    let atom = site.read("feeds/reviews.atom");
+    site.write(
+        "config.toml",
+        &unpinned.replace("[site]\n", &format!("[site]\nid = \"{recorded}\"\n")),
+    );
+    site.ok_at(common::NOW, &["build"]);
+    assert_eq!(site.read("feeds/reviews.atom"), atom);
+}
