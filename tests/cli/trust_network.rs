@@ -1,0 +1,237 @@
+//! The network section of issue 15, against the real binary and real HTTP servers on
+//! 127.0.0.1 written here, each scripted to misbehave one way:
+//!
+//! - bodies read back are bounded: a feed larger than the cap, or one that trickles forever,
+//!   ends the run with exit 5 naming the URL;
+//! - the upload secret never reaches the terminal, in any form a server may echo it;
+//! - a PUT whose answer was lost is not a conflict on the next run;
+//! - credentials in `[site] base_url` or a hub URL are config errors.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::{NOW, Site, review, stderr, text};
+
+// ---------------------------------------------------------------------------------------------
+// The test server
+
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Answers one request by writing to the stream itself (or not at all).
+type Handler = Arc<dyn Fn(&Req, &mut TcpStream) + Send + Sync>;
+
+/// Serves every connection on 127.0.0.1 with `handler`; returns the address.
+fn start(handler: impl Fn(&Req, &mut TcpStream) + Send + Sync + 'static) -> SocketAddr {
+    let handler: Handler = Arc::new(handler);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handler = handler.clone();
+            thread::spawn(move || {
+                if let Some(req) = read_request(&stream) {
+                    let mut stream = stream;
+                    handler(&req, &mut stream);
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn read_request(stream: &TcpStream) -> Option<Req> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Req {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// Writes a whole answer and closes.
+fn answer(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sites
+
+/// One feed, RSS and Atom, pushed to `url`; `extra` is added to `[publish]`.
+fn site(url: &str, extra: &str) -> Site {
+    let config = format!(
+        r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+timezone = "Europe/Paris"
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+link = "reviews/{{slug}}/"
+
+[publish]
+url = "{url}"
+timeout_secs = 2
+retries = 0
+{extra}
+"#
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
+    site
+}
+
+fn run(site: &Site, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("feedwright").unwrap();
+    cmd.current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG");
+    for var in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.arg("--now").arg(NOW).args(args).output().unwrap()
+}
+
+fn fails(site: &Site, args: &[&str], code: i32) -> String {
+    let out = run(site, args, &[]);
+    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{}", text(&out));
+    stderr(&out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded bodies
+
+/// Sends headers announcing a body of `len` bytes, then as much of it as the client takes.
+fn endless(stream: &mut TcpStream, len: u64, pause: Duration) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n<rss>"
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let chunk = if pause.is_zero() {
+        vec![b' '; 64 * 1024]
+    } else {
+        vec![b' '; 1]
+    };
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if stream.write_all(&chunk).is_err() {
+            return;
+        }
+        thread::sleep(pause);
+    }
+}
+
+#[test]
+fn a_feed_larger_than_the_cap_is_refused_naming_the_url_and_the_cap() {
+    let addr = start(|_, s| endless(s, 1 << 40, Duration::ZERO));
+    let url = format!("http://{addr}/feeds/reviews.rss");
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    for args in [
+        vec!["check", "--against", url.as_str()],
+        vec!["adopt-ids", url.as_str()],
+    ] {
+        let err = fails(&site, &args, 5);
+        assert!(
+            err.contains(&format!(
+                "GET {url}: the answer is larger than 16 MB, the most feedwright reads"
+            )),
+            "{args:?}: {err}"
+        );
+    }
+    // The identity guard's GET of the published feed has the same cap.
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(
+        err.contains("cannot check the published reviews.atom against the build")
+            && err.contains("larger than 16 MB")
+            && err.contains("far larger than any feed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_feed_that_trickles_forever_ends_at_the_deadline() {
+    let addr = start(|req, s| {
+        if req.method == "GET" {
+            endless(s, 1 << 40, Duration::from_millis(50));
+        } else {
+            answer(s, "201 Created", &[], b"");
+        }
+    });
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    let started = Instant::now();
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("the answer was still arriving after 2 s and was abandoned"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was uploaded"), "{err}");
+}
