@@ -92,8 +92,9 @@ pub fn transport_failure(what: &str, e: &reqwest::Error) -> Failure {
 }
 
 /// A [`Failure`] for a non-success answer: status, redirect target, `Retry-After`, and the
-/// start of the body (error pages often say what is wrong).
-pub fn status_failure(what: &str, response: Response) -> Failure {
+/// start of the body (error pages often say what is wrong). `mask` hides the secret in the
+/// server's text as received, before it is shortened or reflowed.
+pub fn status_failure(what: &str, response: Response, mask: &dyn Fn(&str) -> String) -> Failure {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -104,9 +105,9 @@ pub fn status_failure(what: &str, response: Response) -> Failure {
         .headers()
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|l| format!(" (to {})", redact(l)));
+        .map(|l| format!(" (to {})", redact(&mask(l))));
     let body = crate::net::read_prefix(response, crate::net::ERROR_PAGE_CAP, ERROR_PAGE_DEADLINE);
-    let body = String::from_utf8_lossy(&body);
+    let body = mask(&String::from_utf8_lossy(&body));
     let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut answer = status_text(status);
     answer.push_str(location.as_deref().unwrap_or(""));

@@ -69,7 +69,10 @@ impl WebDav {
     }
 
     fn status_failure(&self, what: &str, response: Response) -> Failure {
-        self.scrubbed(super::http::status_failure(what, response))
+        let mask = |text: &str| self.credentials.scrub(text);
+        // The answer is masked twice: once as received, and once whole (the status line and
+        // the redirect target are the server's text too).
+        self.scrubbed(super::http::status_failure(what, response, &mask))
     }
 
     fn scrubbed(&self, mut failure: Failure) -> Failure {

@@ -235,3 +235,74 @@ fn a_feed_that_trickles_forever_ends_at_the_deadline() {
     );
     assert!(err.contains("nothing was uploaded"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/// An upload secret with spaces and every character that encodings change.
+const SECRET: &str = "Xq7 zz&<k>\"'9/+=ü end";
+
+/// The secret as a server may echo it: plain, as the Basic header's Base64 of
+/// `editor:secret`, URL-encoded (paths and forms) and HTML-escaped. Computed with Python's
+/// base64, urllib.parse and html modules, not with feedwright's code.
+const FORMS: [&str; 5] = [
+    SECRET,
+    "ZWRpdG9yOlhxNyB6eiY8az4iJzkvKz3DvCBlbmQ=",
+    "Xq7%20zz%26%3Ck%3E%22%279%2F%2B%3D%C3%BC%20end",
+    "Xq7+zz%26%3Ck%3E%22%279%2F%2B%3D%C3%BC+end",
+    "Xq7 zz&amp;&lt;k&gt;&quot;&#x27;9/+=ü end",
+];
+
+/// An error page that quotes the credential in every form, the plain one straddling the
+/// 200th character of the page as shown.
+fn echo_page() -> String {
+    let filler = "denied ".repeat(30);
+    let mut page = format!("<p>{}{SECRET}</p>\n", &filler[..188]);
+    for form in FORMS {
+        page.push_str(&format!("<p>you sent\n  {form}</p>\n"));
+    }
+    page
+}
+
+#[test]
+fn the_secret_never_reaches_the_terminal_in_any_form() {
+    let addr = start(|req, s| {
+        let status = if req.path.contains("retry") {
+            "503 Service Unavailable"
+        } else {
+            "403 Forbidden"
+        };
+        match req.method.as_str() {
+            "GET" | "HEAD" => answer(s, "404 Not Found", &[], b""),
+            _ => answer(
+                s,
+                status,
+                &[
+                    ("Location", &format!("http://127.0.0.1/login?t={}", FORMS[2])),
+                    ("X-Echo", &format!("Basic {}", FORMS[1])),
+                    ("Retry-After", "0"),
+                ],
+                echo_page().as_bytes(),
+            ),
+        }
+    });
+    let extra = "auth = \"basic\"\nuser = \"editor\"\ntoken_env = \"FW_NET_SECRET\"\nretry_base_ms = 1";
+    for (path, retries) in [("feeds/", "0"), ("retry/", "1")] {
+        let site = site(&format!("http://{addr}/{path}"), extra);
+        let config = site.read("config.toml").replace("retries = 0", &format!("retries = {retries}"));
+        site.write("config.toml", &config);
+        let out = run(&site, &["build", "--push"], &[("FW_NET_SECRET", SECRET)]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        let all = text(&out);
+        assert!(all.contains("denied denied") && all.contains("***"), "{all}");
+        for form in FORMS {
+            assert!(!all.contains(form), "{form} in:\n{all}");
+        }
+        // Not even a piece of it, cut at the excerpt's end.
+        assert!(!all.contains("Xq7"), "{all}");
+        assert!(!all.contains("Q3JldA") && !all.contains("3DvCBlbmQ"), "{all}");
+        if retries == "1" {
+            assert!(all.contains("retrying in"), "{all}");
+        }
+    }
+}
