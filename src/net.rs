@@ -175,7 +175,10 @@ mod tests {
 
     #[test]
     fn bodies_stop_at_the_cap_and_the_deadline() {
-        assert_eq!(read_bounded(&b"abcd"[..], 4, Duration::from_secs(5)).unwrap(), b"abcd");
+        assert_eq!(
+            read_bounded(&b"abcd"[..], 4, Duration::from_secs(5)).unwrap(),
+            b"abcd"
+        );
         let e = read_bounded(&b"abcde"[..], 4, Duration::from_secs(5)).unwrap_err();
         assert!(matches!(e, BodyError::TooLarge(4)), "{e:?}");
         let e = read_bounded(Trickle, u64::MAX, Duration::from_millis(50)).unwrap_err();
@@ -185,6 +188,9 @@ mod tests {
             "the answer is larger than 16 MB, the most feedwright reads; check that the URL names a feed"
         );
         assert_eq!(size_text(ERROR_PAGE_CAP), "64 KB");
-        assert_eq!(read_prefix(&b"abcde"[..], 4, Duration::from_secs(5)), b"abcd");
+        assert_eq!(
+            read_prefix(&b"abcde"[..], 4, Duration::from_secs(5)),
+            b"abcd"
+        );
     }
 }

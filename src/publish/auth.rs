@@ -115,7 +115,9 @@ impl Credentials {
         match self {
             Credentials::None => request,
             Credentials::Bearer(s) => request.bearer_auth(s.expose_secret()),
-            Credentials::Basic { user, secret } => request.basic_auth(user, Some(secret.expose_secret())),
+            Credentials::Basic { user, secret } => {
+                request.basic_auth(user, Some(secret.expose_secret()))
+            }
         }
     }
 }

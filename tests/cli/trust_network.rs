@@ -278,7 +278,10 @@ fn the_secret_never_reaches_the_terminal_in_any_form() {
                 s,
                 status,
                 &[
-                    ("Location", &format!("http://127.0.0.1/login?t={}", FORMS[2])),
+                    (
+                        "Location",
+                        &format!("http://127.0.0.1/login?t={}", FORMS[2]),
+                    ),
                     ("X-Echo", &format!("Basic {}", FORMS[1])),
                     ("Retry-After", "0"),
                 ],
@@ -286,23 +289,127 @@ fn the_secret_never_reaches_the_terminal_in_any_form() {
             ),
         }
     });
-    let extra = "auth = \"basic\"\nuser = \"editor\"\ntoken_env = \"FW_NET_SECRET\"\nretry_base_ms = 1";
+    let extra =
+        "auth = \"basic\"\nuser = \"editor\"\ntoken_env = \"FW_NET_SECRET\"\nretry_base_ms = 1";
     for (path, retries) in [("feeds/", "0"), ("retry/", "1")] {
         let site = site(&format!("http://{addr}/{path}"), extra);
-        let config = site.read("config.toml").replace("retries = 0", &format!("retries = {retries}"));
+        let config = site
+            .read("config.toml")
+            .replace("retries = 0", &format!("retries = {retries}"));
         site.write("config.toml", &config);
         let out = run(&site, &["build", "--push"], &[("FW_NET_SECRET", SECRET)]);
         assert_eq!(out.status.code(), Some(5), "{}", text(&out));
         let all = text(&out);
-        assert!(all.contains("denied denied") && all.contains("***"), "{all}");
+        assert!(
+            all.contains("denied denied") && all.contains("***"),
+            "{all}"
+        );
         for form in FORMS {
             assert!(!all.contains(form), "{form} in:\n{all}");
         }
         // Not even a piece of it, cut at the excerpt's end.
         assert!(!all.contains("Xq7"), "{all}");
-        assert!(!all.contains("Q3JldA") && !all.contains("3DvCBlbmQ"), "{all}");
+        assert!(
+            !all.contains("Q3JldA") && !all.contains("3DvCBlbmQ"),
+            "{all}"
+        );
         if retries == "1" {
             assert!(all.contains("retrying in"), "{all}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A lost answer
+
+/// A WebDAV host that keeps PUT bodies with strong ETags and honours `If-None-Match: *` and
+/// `If-Match`, but drops the connection without a word after storing the first PUT.
+#[derive(Default)]
+struct Store {
+    files: std::collections::BTreeMap<String, (Vec<u8>, String)>,
+    dropped: bool,
+    counter: u64,
+    puts: Vec<(String, u16)>,
+}
+
+fn store(shared: &Mutex<Store>, req: &Req, s: &mut TcpStream) {
+    let mut st = shared.lock().unwrap();
+    match req.method.as_str() {
+        "PUT" => {
+            let existing = st.files.get(&req.path).map(|(_, e)| e.clone());
+            let refused = (req.header("if-none-match") == Some("*") && existing.is_some())
+                || req
+                    .header("if-match")
+                    .is_some_and(|want| existing.as_deref() != Some(want));
+            if refused {
+                st.puts.push((req.path.clone(), 412));
+                return answer(s, "412 Precondition Failed", &[], b"exists");
+            }
+            st.counter += 1;
+            let etag = format!("\"v{}\"", st.counter);
+            st.files
+                .insert(req.path.clone(), (req.body.clone(), etag.clone()));
+            if !st.dropped {
+                st.dropped = true;
+                st.puts.push((req.path.clone(), 0));
+                // Stored, and the answer never comes.
+                let _ = s.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            st.puts.push((req.path.clone(), 201));
+            answer(s, "201 Created", &[("ETag", &etag)], b"");
+        }
+        _ => match st.files.get(&req.path) {
+            Some((body, etag)) => answer(s, "200 OK", &[("ETag", etag)], body),
+            None => answer(s, "404 Not Found", &[], b""),
+        },
+    }
+}
+
+#[test]
+fn a_put_whose_answer_was_lost_is_recorded_on_the_next_run_without_force() {
+    let shared = Arc::new(Mutex::new(Store::default()));
+    let server = shared.clone();
+    let addr = start(move |req, s| store(&server, req, s));
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(err.contains("reviews.atom was not uploaded"), "{err}");
+    // The server has the file; feedwright does not know it.
+    assert!(
+        shared
+            .lock()
+            .unwrap()
+            .files
+            .contains_key("/feeds/reviews.atom")
+    );
+
+    let out = run(&site, &["push"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = site.read("feedwright-push.toml");
+    let st = shared.lock().unwrap();
+    assert_eq!(
+        st.puts
+            .iter()
+            .map(|(p, s)| format!("{p} {s}"))
+            .collect::<Vec<_>>(),
+        [
+            "/feeds/reviews.atom 0",
+            "/feeds/reviews.atom 412",
+            "/feeds/reviews.rss 201",
+        ]
+        .map(String::from),
+        "{}",
+        text(&out)
+    );
+    // Recorded with the ETag the GET gave, so the next update is guarded by it.
+    assert_eq!(st.files["/feeds/reviews.atom"].1, "\"v1\"");
+    assert!(
+        state.contains("[files.\"reviews.atom\"]") && state.contains("etag = '\"v1\"'"),
+        "{state}"
+    );
+    drop(st);
+    // Nothing is owed any more.
+    let out = run(&site, &["push"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(shared.lock().unwrap().puts.len(), 3);
 }
