@@ -413,3 +413,35 @@ fn a_put_whose_answer_was_lost_is_recorded_on_the_next_run_without_force() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(shared.lock().unwrap().puts.len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Credentials in URLs
+
+#[test]
+fn a_user_or_password_in_base_url_or_a_hub_url_is_a_config_error() {
+    let hub = site(
+        "https://dav.films.example/feeds/",
+        "hubs = [\"https://ed:hunter2@hub.example/\"]",
+    );
+    let err = fails(&hub, &["build"], 3);
+    assert!(
+        err.contains(
+            "[publish] hubs entry `https://hub.example/` must not contain a user or password"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+
+    let site = site("https://dav.films.example/feeds/", "");
+    let config = site.read("config.toml").replace(
+        "base_url = \"https://films.example/\"",
+        "base_url = \"https://ed:hunter2@films.example/\"",
+    );
+    site.write("config.toml", &config);
+    let err = fails(&site, &["build"], 3);
+    assert!(
+        err.contains("config.toml:4: [site] base_url `https://films.example/` must not contain a user or password"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
