@@ -3,7 +3,7 @@
 //! has no `Display` and whose `Debug` hides it, and every text from a server passes through
 //! [`Credentials::scrub`] before anything else is done to it.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, ToSocketAddrs};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -138,12 +138,34 @@ pub fn check_transport(cfg: &PublishConfig, url: &Url) -> std::result::Result<()
 }
 
 fn is_loopback(url: &Url) -> bool {
+    is_loopback_with(url, &resolve)
+}
+
+/// Every address `host` resolves to, by the system resolver the upload will use too.
+fn resolve(host: &str, port: u16) -> Vec<IpAddr> {
+    (host, port)
+        .to_socket_addrs()
+        .map(|addrs| addrs.map(|a| a.ip()).collect())
+        .unwrap_or_default()
+}
+
+/// `localhost` is loopback by name (RFC 6761), but a name under `.localhost` only when every
+/// address it resolves to is: resolvers that do not special-case the zone may send it
+/// anywhere, and the secret with it.
+fn is_loopback_with(url: &Url, resolve: &dyn Fn(&str, u16) -> Vec<IpAddr>) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         Some(Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
+            if d == "localhost" {
+                return true;
+            }
+            if !d.ends_with(".localhost") {
+                return false;
+            }
+            let addrs = resolve(&d, url.port_or_known_default().unwrap_or(80));
+            !addrs.is_empty() && addrs.iter().all(IpAddr::is_loopback)
         }
         None => false,
     }
@@ -239,6 +261,27 @@ mod tests {
         assert!(check_transport(&c, &u).is_ok());
         let (c, u) = cfg(AuthKind::None, "http://films.example/dav/");
         assert!(check_transport(&c, &u).is_ok());
+    }
+
+    #[test]
+    fn a_name_under_localhost_is_loopback_only_when_it_resolves_there() {
+        let url = Url::parse("http://dav.localhost:8080/").unwrap();
+        let loopback = |_: &str, _: u16| {
+            vec![
+                IpAddr::from([127, 0, 0, 1]),
+                IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1]),
+            ]
+        };
+        let elsewhere =
+            |_: &str, _: u16| vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from([203, 0, 113, 9])];
+        let nowhere = |_: &str, _: u16| Vec::new();
+        assert!(is_loopback_with(&url, &loopback));
+        assert!(!is_loopback_with(&url, &elsewhere));
+        assert!(!is_loopback_with(&url, &nowhere));
+        let named = Url::parse("http://localhost/").unwrap();
+        assert!(is_loopback_with(&named, &nowhere));
+        let other = Url::parse("http://localhost.example/").unwrap();
+        assert!(!is_loopback_with(&other, &loopback));
     }
 
     #[test]
