@@ -85,9 +85,9 @@ fn read_until(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, Option
 
 /// `16 MB`, `64 KB`: caps are whole powers of 1024.
 fn size_text(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MB", bytes / (1024 * 1024))
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
