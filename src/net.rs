@@ -3,9 +3,96 @@
 //! the user agent, and removes credentials from URLs shown in messages. Nothing here knows
 //! what is sent or why.
 
-use std::time::Duration;
+use std::io::Read;
+use std::time::{Duration, Instant};
 
 use url::Url;
+
+/// The most a published feed may weigh when feedwright reads it back: far above any real
+/// feed, far below what would exhaust memory.
+pub const FEED_CAP: u64 = 16 * 1024 * 1024;
+
+/// The most of an error page that is read; only its start is ever shown.
+pub const ERROR_PAGE_CAP: u64 = 64 * 1024;
+
+/// Why reading a response body stopped before its end.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The body is longer than the cap, in bytes.
+    TooLarge(u64),
+    /// The body was still arriving when the overall deadline passed.
+    Deadline(Duration),
+    /// The connection broke while reading.
+    Read(std::io::Error),
+}
+
+impl BodyError {
+    /// The problem, for a message that already names the request (`GET <url>`).
+    pub fn describe(&self) -> String {
+        match self {
+            BodyError::TooLarge(cap) => format!(
+                "the answer is larger than {}, the most feedwright reads; check that the URL names a feed",
+                size_text(*cap)
+            ),
+            BodyError::Deadline(d) => format!(
+                "the answer was still arriving after {} s and was abandoned; check the server, or retry later",
+                d.as_secs()
+            ),
+            BodyError::Read(e) => format!("reading the answer failed: {e}"),
+        }
+    }
+}
+
+/// Reads `body` to its end, but never more than `cap` bytes and never for longer than
+/// `deadline` in all: a per-read timeout alone lets a server that sends one byte at a time
+/// hold a run forever. One read may still block for the client's own timeout past the deadline.
+pub fn read_bounded(body: impl Read, cap: u64, deadline: Duration) -> Result<Vec<u8>, BodyError> {
+    match read_until(body, cap, deadline) {
+        (bytes, None) => Ok(bytes),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// What arrives of `body` within `cap` bytes and `deadline`, and nothing more: for error
+/// pages, whose start is all that is shown.
+pub fn read_prefix(body: impl Read, cap: u64, deadline: Duration) -> Vec<u8> {
+    let (mut bytes, _) = read_until(body, cap, deadline);
+    bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+    bytes
+}
+
+fn read_until(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, Option<BodyError>) {
+    let start = Instant::now();
+    let mut limited = body.take(cap.saturating_add(1));
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if start.elapsed() > deadline {
+            return (out, Some(BodyError::Deadline(deadline)));
+        }
+        let n = match limited.read(&mut chunk) {
+            Ok(0) => return (out, None),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return (out, Some(BodyError::Read(e))),
+        };
+        out.extend_from_slice(&chunk[..n]);
+        if out.len() as u64 > cap {
+            return (out, Some(BodyError::TooLarge(cap)));
+        }
+    }
+}
+
+/// `16 MB`, `64 KB`: caps are whole powers of 1024.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
 
 /// A client builder with the given timeout (connect and whole request). Installing the TLS
 /// provider is idempotent.
@@ -68,5 +155,42 @@ impl crate::media::Probe for HeadProbe {
                     "HEAD {shown} gave no Content-Length; add `audio_length` (bytes) to the episode"
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body that never ends, one byte per read.
+    struct Trickle;
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(5));
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn bodies_stop_at_the_cap_and_the_deadline() {
+        assert_eq!(
+            read_bounded(&b"abcd"[..], 4, Duration::from_secs(5)).unwrap(),
+            b"abcd"
+        );
+        let e = read_bounded(&b"abcde"[..], 4, Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(e, BodyError::TooLarge(4)), "{e:?}");
+        let e = read_bounded(Trickle, u64::MAX, Duration::from_millis(50)).unwrap_err();
+        assert!(matches!(e, BodyError::Deadline(_)), "{e:?}");
+        assert_eq!(
+            BodyError::TooLarge(FEED_CAP).describe(),
+            "the answer is larger than 16 MB, the most feedwright reads; check that the URL names a feed"
+        );
+        assert_eq!(size_text(ERROR_PAGE_CAP), "64 KB");
+        assert_eq!(
+            read_prefix(&b"abcde"[..], 4, Duration::from_secs(5)),
+            b"abcd"
+        );
     }
 }

@@ -285,6 +285,16 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
                 ),
             )
         })?;
+    if !base_url.username().is_empty() || base_url.password().is_some() {
+        // base_url is public: it ends up in every feed's links.
+        return Err(err(
+            "base_url",
+            format!(
+                "[site] base_url `{}` must not contain a user or password: it is the public address written into every feed",
+                crate::net::redact(&site.base_url)
+            ),
+        ));
+    }
     let base_url = with_trailing_slash(base_url);
 
     let timezone = match &site.timezone {

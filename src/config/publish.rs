@@ -104,7 +104,14 @@ impl RawPublish {
         let hubs = self
             .hubs
             .iter()
-            .map(|h| http_url(h, "hubs entry"))
+            .map(|h| {
+                let u = http_url(h, "hubs entry")?;
+                // Hubs get no credentials, and a URL is printed in messages and logs.
+                if !u.username().is_empty() || u.password().is_some() {
+                    return Err(format!("[publish] hubs entry `{}` must not contain a user or password: a hub is pinged without credentials", crate::net::redact(h)));
+                }
+                Ok(u)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if self.auth != AuthKind::None && self.token_env.is_none() && self.token_file.is_none() {
             return Err("[publish] auth needs token_env (an environment variable name) or token_file (a file holding the secret)".into());

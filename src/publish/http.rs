@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 /// How much of an error page is quoted back to the user.
 const ANSWER_EXCERPT: usize = 200;
 
+/// How long an error page may take to arrive; it only adds detail to a failure already known.
+const ERROR_PAGE_DEADLINE: Duration = Duration::from_secs(10);
+
 /// A client with the given timeout. Installing the TLS provider is idempotent.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
     builder(timeout)
@@ -30,7 +33,8 @@ pub fn upload_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
 
 pub use crate::net::{builder, redact};
 
-/// GETs `url` as text; any non-2xx answer is an error naming the URL and the status.
+/// GETs `url` as text; any non-2xx answer is an error naming the URL and the status. The
+/// body is read up to [`crate::net::FEED_CAP`], and `timeout` bounds the whole exchange.
 pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     let shown = redact(url);
     let response = client(timeout)?
@@ -41,9 +45,9 @@ pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     if !status.is_success() {
         return Err(Error::Fetch(format!("GET {shown} answered {status}")));
     }
-    response
-        .text()
-        .map_err(|e| Error::Fetch(format!("GET {shown}: reading the body failed: {e}")))
+    let bytes = crate::net::read_bounded(response, crate::net::FEED_CAP, timeout)
+        .map_err(|e| Error::Fetch(format!("GET {shown}: {}", e.describe())))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Reads a published feed from a local path or an http(s) URL.
@@ -88,8 +92,9 @@ pub fn transport_failure(what: &str, e: &reqwest::Error) -> Failure {
 }
 
 /// A [`Failure`] for a non-success answer: status, redirect target, `Retry-After`, and the
-/// start of the body (error pages often say what is wrong).
-pub fn status_failure(what: &str, response: Response) -> Failure {
+/// start of the body (error pages often say what is wrong). `mask` hides the secret in the
+/// server's text as received, before it is shortened or reflowed.
+pub fn status_failure(what: &str, response: Response, mask: &dyn Fn(&str) -> String) -> Failure {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -100,8 +105,9 @@ pub fn status_failure(what: &str, response: Response) -> Failure {
         .headers()
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|l| format!(" (to {})", redact(l)));
-    let body = response.text().unwrap_or_default();
+        .map(|l| format!(" (to {})", redact(&mask(l))));
+    let body = crate::net::read_prefix(response, crate::net::ERROR_PAGE_CAP, ERROR_PAGE_DEADLINE);
+    let body = mask(&String::from_utf8_lossy(&body));
     let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut answer = status_text(status);
     answer.push_str(location.as_deref().unwrap_or(""));

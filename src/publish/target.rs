@@ -58,6 +58,8 @@ pub enum FailureKind {
     Transport,
     /// The server answered with this status.
     Status(u16),
+    /// The answer was longer than feedwright reads ([`crate::net::FEED_CAP`]).
+    TooLarge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,7 @@ impl Failure {
         match self.kind {
             FailureKind::Connect | FailureKind::Timeout | FailureKind::Transport => true,
             FailureKind::Status(s) => s >= 500 || s == 429,
+            FailureKind::TooLarge => false,
         }
     }
 
@@ -99,6 +102,9 @@ impl Failure {
             }
             FailureKind::Transport => {
                 "the connection broke off: check the server's error log and any proxy in between"
+            }
+            FailureKind::TooLarge => {
+                "the remote file is far larger than any feed: check what is at that URL; `feedwright push --force` replaces it without reading it"
             }
             FailureKind::Status(s) => match s {
                 301 | 302 | 303 | 307 | 308 => {

@@ -59,7 +59,40 @@ fn one(s: &mut Session<'_>, c: &Change<'_>) -> std::result::Result<Stored, Faile
         condition: c.condition.clone(),
     };
     let target = s.target;
-    retrying(&s.policy, s.log, || target.upload(&put)).map_err(|(f, n)| Failed::Request(f, n))
+    match retrying(&s.policy, s.log, || target.upload(&put)) {
+        Ok(stored) => Ok(stored),
+        Err((f, n)) if f.status() == Some(412) => match already_there(s, c, &bytes) {
+            Some(stored) => Ok(stored),
+            None => Err(Failed::Request(f, n)),
+        },
+        Err((f, n)) => Err(Failed::Request(f, n)),
+    }
+}
+
+/// The remote copy, when it is exactly `bytes`: an earlier PUT stored it but its answer was
+/// lost (a timeout, a killed run), so the push state never learnt of it and the precondition
+/// now fails. That is no conflict; the copy is recorded with the ETag it has now. Anything
+/// else (another copy, or no look at it) stays the 412.
+fn already_there(s: &mut Session<'_>, c: &Change<'_>, bytes: &[u8]) -> Option<Stored> {
+    let target = s.target;
+    let fetched = retrying(&s.policy, s.log, || target.fetch(&c.file.name))
+        .ok()
+        .flatten()?;
+    if fetched.bytes != bytes {
+        return None;
+    }
+    s.say(
+        Level::Detail,
+        &format!(
+            "{}: the remote copy is already the one being pushed (an earlier upload's answer was lost)",
+            c.location
+        ),
+    );
+    Some(Stored {
+        etag: fetched.etag,
+        answer: "already there".into(),
+        created: Vec::new(),
+    })
 }
 
 /// What a 412 means for this change, and what to do about it.

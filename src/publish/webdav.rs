@@ -9,11 +9,13 @@ use url::Url;
 
 use super::auth::Credentials;
 use super::http::{status_text, strong_etag};
-use super::target::{Condition, Failure, Fetched, Put, Stored, Target};
+use super::target::{Condition, Failure, FailureKind, Fetched, Put, Stored, Target};
 use crate::error::Result;
 
 pub struct WebDav {
     client: Client,
+    /// Also the deadline for reading a whole fetched file.
+    timeout: std::time::Duration,
     base: Url,
     credentials: Credentials,
 }
@@ -23,6 +25,7 @@ impl WebDav {
     pub fn new(base: Url, credentials: Credentials, timeout: std::time::Duration) -> Result<Self> {
         Ok(WebDav {
             client: super::http::upload_client(timeout)?,
+            timeout,
             base,
             credentials,
         })
@@ -50,8 +53,26 @@ impl WebDav {
         self.scrubbed(super::http::transport_failure(what, e))
     }
 
+    fn body_failure(&self, what: &str, e: &crate::net::BodyError) -> Failure {
+        use crate::net::BodyError;
+        let kind = match e {
+            BodyError::TooLarge(_) => FailureKind::TooLarge,
+            BodyError::Deadline(_) => FailureKind::Timeout,
+            BodyError::Read(_) => FailureKind::Transport,
+        };
+        self.scrubbed(Failure {
+            kind,
+            request: what.to_string(),
+            answer: e.describe(),
+            retry_after: None,
+        })
+    }
+
     fn status_failure(&self, what: &str, response: Response) -> Failure {
-        self.scrubbed(super::http::status_failure(what, response))
+        let mask = |text: &str| self.credentials.scrub(text);
+        // The answer is masked twice: once as received, and once whole (the status line and
+        // the redirect target are the server's text too).
+        self.scrubbed(super::http::status_failure(what, response, &mask))
     }
 
     fn scrubbed(&self, mut failure: Failure) -> Failure {
@@ -138,13 +159,9 @@ impl Target for WebDav {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
             s if s.is_success() => {
                 let etag = strong_etag(&response);
-                let bytes = response
-                    .bytes()
-                    .map_err(|e| self.transport_failure(&what, &e))?;
-                Ok(Some(Fetched {
-                    bytes: bytes.to_vec(),
-                    etag,
-                }))
+                let bytes = crate::net::read_bounded(response, crate::net::FEED_CAP, self.timeout)
+                    .map_err(|e| self.body_failure(&what, &e))?;
+                Ok(Some(Fetched { bytes, etag }))
             }
             _ => Err(self.status_failure(&what, response)),
         }

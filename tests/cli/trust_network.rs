@@ -1,0 +1,447 @@
+//! The network section of issue 15, against the real binary and real HTTP servers on
+//! 127.0.0.1 written here, each scripted to misbehave one way:
+//!
+//! - bodies read back are bounded: a feed larger than the cap, or one that trickles forever,
+//!   ends the run with exit 5 naming the URL;
+//! - the upload secret never reaches the terminal, in any form a server may echo it;
+//! - a PUT whose answer was lost is not a conflict on the next run;
+//! - credentials in `[site] base_url` or a hub URL are config errors.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::{NOW, Site, review, stderr, text};
+
+// ---------------------------------------------------------------------------------------------
+// The test server
+
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Answers one request by writing to the stream itself (or not at all).
+type Handler = Arc<dyn Fn(&Req, &mut TcpStream) + Send + Sync>;
+
+/// Serves every connection on 127.0.0.1 with `handler`; returns the address.
+fn start(handler: impl Fn(&Req, &mut TcpStream) + Send + Sync + 'static) -> SocketAddr {
+    let handler: Handler = Arc::new(handler);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handler = handler.clone();
+            thread::spawn(move || {
+                if let Some(req) = read_request(&stream) {
+                    let mut stream = stream;
+                    handler(&req, &mut stream);
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn read_request(stream: &TcpStream) -> Option<Req> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Req {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// Writes a whole answer and closes.
+fn answer(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sites
+
+/// One feed, RSS and Atom, pushed to `url`; `extra` is added to `[publish]`.
+fn site(url: &str, extra: &str) -> Site {
+    let config = format!(
+        r#"
+[site]
+title = "Test Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+timezone = "Europe/Paris"
+
+[[feed]]
+name = "reviews"
+title = "Reviews"
+source = "content/reviews"
+link = "reviews/{{slug}}/"
+
+[publish]
+url = "{url}"
+timeout_secs = 2
+retries = 0
+{extra}
+"#
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
+    site
+}
+
+fn run(site: &Site, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("feedwright").unwrap();
+    cmd.current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG");
+    for var in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.arg("--now").arg(NOW).args(args).output().unwrap()
+}
+
+fn fails(site: &Site, args: &[&str], code: i32) -> String {
+    let out = run(site, args, &[]);
+    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{}", text(&out));
+    stderr(&out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded bodies
+
+/// Sends headers announcing a body of `len` bytes, then as much of it as the client takes.
+fn endless(stream: &mut TcpStream, len: u64, pause: Duration) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n<rss>"
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let chunk = if pause.is_zero() {
+        vec![b' '; 64 * 1024]
+    } else {
+        vec![b' '; 1]
+    };
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if stream.write_all(&chunk).is_err() {
+            return;
+        }
+        thread::sleep(pause);
+    }
+}
+
+#[test]
+fn a_feed_larger_than_the_cap_is_refused_naming_the_url_and_the_cap() {
+    let addr = start(|_, s| endless(s, 1 << 40, Duration::ZERO));
+    let url = format!("http://{addr}/feeds/reviews.rss");
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    for args in [
+        vec!["check", "--against", url.as_str()],
+        vec!["adopt-ids", url.as_str()],
+    ] {
+        let err = fails(&site, &args, 5);
+        assert!(
+            err.contains(&format!(
+                "GET {url}: the answer is larger than 16 MB, the most feedwright reads"
+            )),
+            "{args:?}: {err}"
+        );
+    }
+    // The identity guard's GET of the published feed has the same cap.
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(
+        err.contains("cannot check the published reviews.atom against the build")
+            && err.contains("larger than 16 MB")
+            && err.contains("far larger than any feed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_feed_that_trickles_forever_ends_at_the_deadline() {
+    let addr = start(|req, s| {
+        if req.method == "GET" {
+            endless(s, 1 << 40, Duration::from_millis(50));
+        } else {
+            answer(s, "201 Created", &[], b"");
+        }
+    });
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    let started = Instant::now();
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("the answer was still arriving after 2 s and was abandoned"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was uploaded"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/// An upload secret with spaces and every character that encodings change.
+const SECRET: &str = "Xq7 zz&<k>\"'9/+=ü end";
+
+/// The secret as a server may echo it: plain, as the Basic header's Base64 of
+/// `editor:secret`, URL-encoded (paths and forms) and HTML-escaped. Computed with Python's
+/// base64, urllib.parse and html modules, not with feedwright's code.
+const FORMS: [&str; 5] = [
+    SECRET,
+    "ZWRpdG9yOlhxNyB6eiY8az4iJzkvKz3DvCBlbmQ=",
+    "Xq7%20zz%26%3Ck%3E%22%279%2F%2B%3D%C3%BC%20end",
+    "Xq7+zz%26%3Ck%3E%22%279%2F%2B%3D%C3%BC+end",
+    "Xq7 zz&amp;&lt;k&gt;&quot;&#x27;9/+=ü end",
+];
+
+/// An error page that quotes the credential in every form, the plain one straddling the
+/// 200th character of the page as shown.
+fn echo_page() -> String {
+    let filler = "denied ".repeat(30);
+    let mut page = format!("<p>{}{SECRET}</p>\n", &filler[..188]);
+    for form in FORMS {
+        page.push_str(&format!("<p>you sent\n  {form}</p>\n"));
+    }
+    page
+}
+
+#[test]
+fn the_secret_never_reaches_the_terminal_in_any_form() {
+    let addr = start(|req, s| {
+        let status = if req.path.contains("retry") {
+            "503 Service Unavailable"
+        } else {
+            "403 Forbidden"
+        };
+        match req.method.as_str() {
+            "GET" | "HEAD" => answer(s, "404 Not Found", &[], b""),
+            _ => answer(
+                s,
+                status,
+                &[
+                    (
+                        "Location",
+                        &format!("http://127.0.0.1/login?t={}", FORMS[2]),
+                    ),
+                    ("X-Echo", &format!("Basic {}", FORMS[1])),
+                    ("Retry-After", "0"),
+                ],
+                echo_page().as_bytes(),
+            ),
+        }
+    });
+    let extra =
+        "auth = \"basic\"\nuser = \"editor\"\ntoken_env = \"FW_NET_SECRET\"\nretry_base_ms = 1";
+    for (path, retries) in [("feeds/", "0"), ("retry/", "1")] {
+        let site = site(&format!("http://{addr}/{path}"), extra);
+        let config = site
+            .read("config.toml")
+            .replace("retries = 0", &format!("retries = {retries}"));
+        site.write("config.toml", &config);
+        let out = run(&site, &["build", "--push"], &[("FW_NET_SECRET", SECRET)]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        let all = text(&out);
+        assert!(
+            all.contains("denied denied") && all.contains("***"),
+            "{all}"
+        );
+        for form in FORMS {
+            assert!(!all.contains(form), "{form} in:\n{all}");
+        }
+        // Not even a piece of it, cut at the excerpt's end.
+        assert!(!all.contains("Xq7"), "{all}");
+        assert!(
+            !all.contains("Q3JldA") && !all.contains("3DvCBlbmQ"),
+            "{all}"
+        );
+        if retries == "1" {
+            assert!(all.contains("retrying in"), "{all}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A lost answer
+
+/// A WebDAV host that keeps PUT bodies with strong ETags and honours `If-None-Match: *` and
+/// `If-Match`, but drops the connection without a word after storing the first PUT.
+#[derive(Default)]
+struct Store {
+    files: std::collections::BTreeMap<String, (Vec<u8>, String)>,
+    dropped: bool,
+    counter: u64,
+    puts: Vec<(String, u16)>,
+}
+
+fn store(shared: &Mutex<Store>, req: &Req, s: &mut TcpStream) {
+    let mut st = shared.lock().unwrap();
+    match req.method.as_str() {
+        "PUT" => {
+            let existing = st.files.get(&req.path).map(|(_, e)| e.clone());
+            let refused = (req.header("if-none-match") == Some("*") && existing.is_some())
+                || req
+                    .header("if-match")
+                    .is_some_and(|want| existing.as_deref() != Some(want));
+            if refused {
+                st.puts.push((req.path.clone(), 412));
+                return answer(s, "412 Precondition Failed", &[], b"exists");
+            }
+            st.counter += 1;
+            let etag = format!("\"v{}\"", st.counter);
+            st.files
+                .insert(req.path.clone(), (req.body.clone(), etag.clone()));
+            if !st.dropped {
+                st.dropped = true;
+                st.puts.push((req.path.clone(), 0));
+                // Stored, and the answer never comes.
+                let _ = s.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            st.puts.push((req.path.clone(), 201));
+            answer(s, "201 Created", &[("ETag", &etag)], b"");
+        }
+        _ => match st.files.get(&req.path) {
+            Some((body, etag)) => answer(s, "200 OK", &[("ETag", etag)], body),
+            None => answer(s, "404 Not Found", &[], b""),
+        },
+    }
+}
+
+#[test]
+fn a_put_whose_answer_was_lost_is_recorded_on_the_next_run_without_force() {
+    let shared = Arc::new(Mutex::new(Store::default()));
+    let server = shared.clone();
+    let addr = start(move |req, s| store(&server, req, s));
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(err.contains("reviews.atom was not uploaded"), "{err}");
+    // The server has the file; feedwright does not know it.
+    assert!(
+        shared
+            .lock()
+            .unwrap()
+            .files
+            .contains_key("/feeds/reviews.atom")
+    );
+
+    let out = run(&site, &["push"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = site.read("feedwright-push.toml");
+    let st = shared.lock().unwrap();
+    assert_eq!(
+        st.puts
+            .iter()
+            .map(|(p, s)| format!("{p} {s}"))
+            .collect::<Vec<_>>(),
+        [
+            "/feeds/reviews.atom 0",
+            "/feeds/reviews.atom 412",
+            "/feeds/reviews.rss 201",
+        ]
+        .map(String::from),
+        "{}",
+        text(&out)
+    );
+    // Recorded with the ETag the GET gave, so the next update is guarded by it.
+    assert_eq!(st.files["/feeds/reviews.atom"].1, "\"v1\"");
+    assert!(
+        state.contains("[files.\"reviews.atom\"]") && state.contains("etag = '\"v1\"'"),
+        "{state}"
+    );
+    drop(st);
+    // Nothing is owed any more.
+    let out = run(&site, &["push"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(shared.lock().unwrap().puts.len(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials in URLs
+
+#[test]
+fn a_user_or_password_in_base_url_or_a_hub_url_is_a_config_error() {
+    let hub = site(
+        "https://dav.films.example/feeds/",
+        "hubs = [\"https://ed:hunter2@hub.example/\"]",
+    );
+    let err = fails(&hub, &["build"], 3);
+    assert!(
+        err.contains(
+            "[publish] hubs entry `https://hub.example/` must not contain a user or password"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+
+    let site = site("https://dav.films.example/feeds/", "");
+    let config = site.read("config.toml").replace(
+        "base_url = \"https://films.example/\"",
+        "base_url = \"https://ed:hunter2@films.example/\"",
+    );
+    site.write("config.toml", &config);
+    let err = fails(&site, &["build"], 3);
+    assert!(
+        err.contains("config.toml:4: [site] base_url `https://films.example/` must not contain a user or password"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
