@@ -4,6 +4,7 @@
 //! never written (R20, R21).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use url::Url;
 
@@ -90,4 +91,66 @@ fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {
         .clone()
         .or_else(|| media_type_of(name).map(str::to_string))
         .ok_or_else(|| format!("cannot tell the type of `{name}` from its extension: add `audio_type`, e.g. \"audio/mpeg\""))
+}
+
+/// `episode` with its podcast URLs (image, transcripts, chapters, person href and img) made
+/// absolute: a value naming a file beside the notes is published under `base_url`, as local
+/// audio is; any other relative value is read against the item's `link`, as a browser would.
+pub fn episode_urls(
+    episode: &Episode,
+    link: &Url,
+    base_url: Option<&Url>,
+) -> Result<Episode, String> {
+    let one = |what: &str, v: &str| resolve_url(what, v, &episode.dir, link, base_url);
+    let mut out = episode.clone();
+    if let Some(v) = &episode.image {
+        out.image = Some(one("image", v)?);
+    }
+    if let Some(v) = &episode.chapters {
+        out.chapters = Some(one("chapters url", v)?);
+    }
+    for t in &mut out.transcripts {
+        t.url = one("transcript url", &t.url)?;
+    }
+    for p in &mut out.persons {
+        if let Some(v) = &p.href {
+            p.href = Some(one("person href", v)?);
+        }
+        if let Some(v) = &p.img {
+            p.img = Some(one("person img", v)?);
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_url(
+    what: &str,
+    value: &str,
+    dir: &Path,
+    link: &Url,
+    base_url: Option<&Url>,
+) -> Result<String, String> {
+    if Url::parse(value).is_ok() {
+        // Absolute values are written as given (their scheme was checked with the notes).
+        return Ok(value.to_string());
+    }
+    let local = dir.join(value);
+    let joined = if local.is_file() {
+        let name = local
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let base = base_url.ok_or_else(|| {
+            format!("{what} file {} is local: set [feed.podcast] media_base_url to where it is published", local.display())
+        })?;
+        base.join(name)
+    } else {
+        link.join(value)
+    };
+    match joined {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u.to_string()),
+        _ => Err(format!(
+            "{what} `{value}` is not an http(s) URL after resolving it against {link}: write an https URL, or a path relative to the episode file or its link"
+        )),
+    }
 }

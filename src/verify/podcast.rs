@@ -242,7 +242,8 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
         ));
     }
     for f in &cfg.funding {
-        if !f.url.starts_with("https://") {
+        // A relative URL is a page of the site, joined to its base_url when the feed is built.
+        if url::Url::parse(&f.url).is_ok_and(|u| u.scheme() != "https") || f.url.trim().is_empty() {
             v.push(format!(
                 "feed `{name}`: funding URL `{}` must use https (R65, R73)",
                 f.url

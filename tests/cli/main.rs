@@ -19,6 +19,7 @@ mod readme;
 mod sample_site;
 mod serve_hardening;
 mod trust_html;
+mod trust_podcast;
 mod trust_publish;
 mod trust_rules;
 mod trust_text;
