@@ -26,13 +26,21 @@ pub struct MediaRules<'a> {
     pub probe: Option<&'a dyn Probe>,
 }
 
+/// An enclosure, and what was wrong with its keys but did not stop it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub enclosure: Enclosure,
+    /// A hand-written `audio_length` that is not the local file's size.
+    pub warning: Option<String>,
+}
+
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
 /// lengths by URL across builds.
 pub fn enclosure(
     episode: &Episode,
     rules: &MediaRules,
     lengths: &mut BTreeMap<String, u64>,
-) -> Result<Option<Enclosure>, String> {
+) -> Result<Option<Found>, String> {
     let Some(audio) = &episode.audio else {
         return Ok(None);
     };
@@ -54,10 +62,21 @@ pub fn enclosure(
                 .join(name)
                 .map_err(|e| format!("audio URL for {name}: {e}"))?;
             let mime = mime_for(episode, name)?;
-            Ok(Some(Enclosure {
-                url: url.to_string(),
-                length: episode.audio_length.unwrap_or(meta.len()),
-                mime,
+            // The file on disk is what listeners download: its size is the true length.
+            let warning = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
+                format!(
+                    "audio_length = {n} is not the size of audio file {} ({} bytes); the file's size is used: remove `audio_length`",
+                    path.display(),
+                    meta.len()
+                )
+            });
+            Ok(Some(Found {
+                enclosure: Enclosure {
+                    url: url.to_string(),
+                    length: meta.len(),
+                    mime,
+                },
+                warning,
             }))
         }
         AudioSource::Remote(url) => {
@@ -76,10 +95,13 @@ pub fn enclosure(
                     ));
                 }
             };
-            Ok(Some(Enclosure {
-                url: url.to_string(),
-                length,
-                mime,
+            Ok(Some(Found {
+                enclosure: Enclosure {
+                    url: url.to_string(),
+                    length,
+                    mime,
+                },
+                warning: None,
             }))
         }
     }

@@ -205,7 +205,8 @@ fn notes(
                 .entry
                 .episode
                 .as_ref()
-                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten()),
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten())
+                .map(|found| found.enclosure),
         })
         .collect()
 }
@@ -241,8 +242,17 @@ fn episodes(
         let source = &items[at].entry.source;
         let entry = &items[at].entry;
         let resolved = match &entry.episode {
-            Some(ep) => media::enclosure(ep, media, lengths).and_then(|enc| {
-                let Some(enc) = enc else { return Ok(None) };
+            Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {
+                let Some(media::Found {
+                    enclosure: enc,
+                    warning,
+                }) = found
+                else {
+                    return Ok(None);
+                };
+                if let Some(w) = warning {
+                    problems.warn(Diagnostic::new(source, None, w));
+                }
                 // A link that does not join is reported when the item is rendered.
                 let Ok(link) = item_url(config, feed, entry, items[at].published) else {
                     return Ok(Some((enc, ep.clone())));

@@ -48,9 +48,7 @@ fn attrs(xml: &str, tag: &str, attr: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(xml).unwrap();
     doc.descendants()
         .filter(|n| {
-            n.is_element()
-                && n.tag_name().name() == tag
-                && n.tag_name().namespace().is_some()
+            n.is_element() && n.tag_name().name() == tag && n.tag_name().namespace().is_some()
         })
         .filter_map(|n| n.attribute(attr).map(str::to_string))
         .collect()
@@ -86,7 +84,10 @@ fn relative_podcast_urls_resolve_against_the_link_or_the_media_base() {
         attrs(&xml, "transcript", "url"),
         ["https://pod.example/t/e1.vtt"]
     );
-    assert_eq!(attrs(&xml, "person", "href"), ["https://pod.example/people/ada/"]);
+    assert_eq!(
+        attrs(&xml, "person", "href"),
+        ["https://pod.example/people/ada/"]
+    );
     assert_eq!(attrs(&xml, "person", "img"), ["https://i.example/a.png"]);
     assert_eq!(attrs(&xml, "funding", "url"), ["https://pod.example/give"]);
 }
@@ -99,7 +100,9 @@ fn a_podcast_url_of_another_scheme_names_the_file_line_and_key() {
         &episode("transcript = { url = \"ftp://x/e1.vtt\", type = \"text/vtt\" }\nchapters = \"data:,{}\""),
     );
     let err = site.fails(1, &["build"]);
-    let path = std::path::Path::new("content/episodes/e1.md").display().to_string();
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
     assert!(
         err.contains(&format!(
             "{path}:6: transcript url `ftp://x/e1.vtt` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link\n"
@@ -120,8 +123,12 @@ fn a_local_episode_image_needs_a_media_base_url() {
     site.write("content/episodes/art.png", "png bytes");
     site.write("content/episodes/e1.md", &episode("image = \"art.png\""));
     let err = site.fails(1, &["build"]);
-    let path = std::path::Path::new("content/episodes/e1.md").display().to_string();
-    let art = std::path::Path::new("content/episodes/art.png").display().to_string();
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    let art = std::path::Path::new("content/episodes/art.png")
+        .display()
+        .to_string();
     assert!(
         err.contains(&format!(
             "{path}: image file {art} is local: set [feed.podcast] media_base_url to where it is published\n"
@@ -143,4 +150,38 @@ fn a_cover_image_of_another_scheme_is_an_error() {
         err.contains(&format!("error: {config}:22: [feed.podcast] image `ftp://pod.example/cover.jpg` is not an http(s) URL: write an https URL or a path to the file, relative to the config\n")),
         "{err}"
     );
+}
+
+#[test]
+fn a_local_audio_file_size_wins_over_a_written_length_with_a_warning() {
+    let site = site(CONFIG);
+    site.write("content/episodes/e1.mp3", &"x".repeat(1234));
+    site.write(
+        "content/episodes/e1.md",
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"e1.mp3\"\naudio_length = 99999\n+++\nNotes.\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let path = std::path::Path::new("content/episodes/e1.md").display().to_string();
+    let audio = std::path::Path::new("content/episodes/e1.mp3").display().to_string();
+    let err = common::stderr(&out);
+    assert_eq!(
+        err.matches("audio_length = 99999").count(),
+        1,
+        "one warning, not one per feed: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: {path}: audio_length = 99999 is not the size of audio file {audio} (1234 bytes); the file's size is used: remove `audio_length`\n"
+        )),
+        "{err}"
+    );
+    let xml = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let lengths: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("enclosure"))
+        .filter_map(|n| n.attribute("length"))
+        .collect();
+    assert_eq!(lengths, ["1234"]);
 }
