@@ -15,6 +15,53 @@ use crate::feed::Enclosure;
 /// ([`crate::net::HeadProbe`]); this stage never opens a connection of its own.
 pub trait Probe: Sync {
     fn length(&self, url: &Url) -> Result<u64, String>;
+    /// The `Content-Type` a server gives for `url`, if any.
+    fn content_type(&self, url: &Url) -> Result<Option<String>, String>;
+}
+
+/// Whether `url`'s extension says JPEG or PNG; `None` when it has no extension.
+fn art_by_extension(url: &Url) -> Option<bool> {
+    let name = url.path_segments()?.next_back()?;
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "jpg" | "jpeg" | "png"
+    ))
+}
+
+/// Checks that remote art (`what`, e.g. "episode image") is a JPEG or PNG, the only types
+/// Apple accepts (R47): by its extension, else by the server's `Content-Type` when `probe`
+/// may ask.
+pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(), String> {
+    let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
+    if art_by_extension(&parsed) == Some(true) {
+        return Ok(());
+    }
+    let refused = |why: String| {
+        format!(
+            "{what} `{url}` {why}; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file"
+        )
+    };
+    let Some(probe) = probe else {
+        return Err(refused(
+            "is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead)".into(),
+        ));
+    };
+    let mime = probe
+        .content_type(&parsed)
+        .map_err(|e| format!("{what}: {e}"))?;
+    let essence = mime.as_deref().map(|m| {
+        m.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match essence.as_deref() {
+        Some("image/jpeg" | "image/png") => Ok(()),
+        Some(other) => Err(refused(format!("is served as `{other}`"))),
+        None => Err(refused("is served without a Content-Type".into())),
+    }
 }
 
 /// How to resolve enclosures for one feed.

@@ -70,6 +70,21 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
         for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
             problems.error(Diagnostic::new(&config.path, None, rule));
         }
+        // Cover art without a JPEG or PNG extension: the server is asked only when the feed
+        // lets the build use the network (verify::podcast decides by extension otherwise).
+        if let Some(p) = &feed.podcast
+            && p.resolve_lengths
+            && let Some(Artwork::Remote(u)) = &p.image
+        {
+            let probe = crate::net::HeadProbe {
+                timeout: config.publish.timeout,
+            };
+            if let Err(problem) = media::check_art("[feed.podcast] image", u.as_str(), Some(&probe))
+            {
+                let message = format!("feed `{}`: {problem}", feed.name);
+                problems.error(Diagnostic::new(&config.path, None, message));
+            }
+        }
     }
 }
 
@@ -258,6 +273,9 @@ fn episodes(
                     return Ok(Some((enc, ep.clone())));
                 };
                 let ep = media::episode_urls(ep, &link, media.base_url)?;
+                if let Some(image) = &ep.image {
+                    media::check_art("episode image", image, media.probe)?;
+                }
                 Ok(Some((enc, Box::new(ep))))
             }),
             None => Ok(None),

@@ -162,8 +162,12 @@ fn a_local_audio_file_size_wins_over_a_written_length_with_a_warning() {
     );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", common::text(&out));
-    let path = std::path::Path::new("content/episodes/e1.md").display().to_string();
-    let audio = std::path::Path::new("content/episodes/e1.mp3").display().to_string();
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    let audio = std::path::Path::new("content/episodes/e1.mp3")
+        .display()
+        .to_string();
     let err = common::stderr(&out);
     assert_eq!(
         err.matches("audio_length = 99999").count(),
@@ -184,4 +188,89 @@ fn a_local_audio_file_size_wins_over_a_written_length_with_a_warning() {
         .filter_map(|n| n.attribute("length"))
         .collect();
     assert_eq!(lengths, ["1234"]);
+}
+
+#[test]
+fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
+    let site = site(&CONFIG.replace("cover.jpg", "cover.webp"));
+    site.write("content/episodes/e1.md", &episode(""));
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("feed `podcast`: [feed.podcast] image `https://pod.example/cover.webp` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n"),
+        "{err}"
+    );
+
+    let site = self::site(CONFIG);
+    site.write(
+        "content/episodes/e1.md",
+        &episode("image = \"https://i.example/art.gif\""),
+    );
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!("{path}: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+}
+
+/// A server on 127.0.0.1 that answers every request with `content_type`; its base URL.
+fn art_server(content_type: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() {
+    let webp = art_server("image/webp");
+    let config = CONFIG
+        .replace("https://pod.example/cover.jpg", &format!("{webp}/cover"))
+        .replace("funding = ", "resolve_lengths = true\nfunding = ");
+    let site = site(&config);
+    site.write("content/episodes/e1.md", &episode(""));
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains(&format!("feed `podcast`: [feed.podcast] image `{webp}/cover` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+
+    let png = art_server("image/png; charset=binary");
+    let config = CONFIG
+        .replace("https://pod.example/cover.jpg", &format!("{png}/cover"))
+        .replace("funding = ", "resolve_lengths = true\nfunding = ");
+    let site = self::site(&config);
+    site.write(
+        "content/episodes/e1.md",
+        &episode(&format!("image = \"{webp}/art\"")),
+    );
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!("{path}: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+    site.write(
+        "content/episodes/e1.md",
+        &episode(&format!("image = \"{png}/art\"")),
+    );
+    site.ok(&["build"]);
 }
