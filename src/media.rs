@@ -4,6 +4,7 @@
 //! never written (R20, R21).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use url::Url;
 
@@ -14,6 +15,53 @@ use crate::feed::Enclosure;
 /// ([`crate::net::HeadProbe`]); this stage never opens a connection of its own.
 pub trait Probe: Sync {
     fn length(&self, url: &Url) -> Result<u64, String>;
+    /// The `Content-Type` a server gives for `url`, if any.
+    fn content_type(&self, url: &Url) -> Result<Option<String>, String>;
+}
+
+/// Whether `url`'s extension says JPEG or PNG; `None` when it has no extension.
+fn art_by_extension(url: &Url) -> Option<bool> {
+    let name = url.path_segments()?.next_back()?;
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "jpg" | "jpeg" | "png"
+    ))
+}
+
+/// Checks that remote art (`what`, e.g. "episode image") is a JPEG or PNG, the only types
+/// Apple accepts (R47): by its extension, else by the server's `Content-Type` when `probe`
+/// may ask.
+pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(), String> {
+    let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
+    if art_by_extension(&parsed) == Some(true) {
+        return Ok(());
+    }
+    let refused = |why: String| {
+        format!(
+            "{what} `{url}` {why}; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file"
+        )
+    };
+    let Some(probe) = probe else {
+        return Err(refused(
+            "is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead)".into(),
+        ));
+    };
+    let mime = probe
+        .content_type(&parsed)
+        .map_err(|e| format!("{what}: {e}"))?;
+    let essence = mime.as_deref().map(|m| {
+        m.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match essence.as_deref() {
+        Some("image/jpeg" | "image/png") => Ok(()),
+        Some(other) => Err(refused(format!("is served as `{other}`"))),
+        None => Err(refused("is served without a Content-Type".into())),
+    }
 }
 
 /// How to resolve enclosures for one feed.
@@ -25,13 +73,21 @@ pub struct MediaRules<'a> {
     pub probe: Option<&'a dyn Probe>,
 }
 
+/// An enclosure, and what was wrong with its keys but did not stop it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub enclosure: Enclosure,
+    /// A hand-written `audio_length` that is not the local file's size.
+    pub warning: Option<String>,
+}
+
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
 /// lengths by URL across builds.
 pub fn enclosure(
     episode: &Episode,
     rules: &MediaRules,
     lengths: &mut BTreeMap<String, u64>,
-) -> Result<Option<Enclosure>, String> {
+) -> Result<Option<Found>, String> {
     let Some(audio) = &episode.audio else {
         return Ok(None);
     };
@@ -53,10 +109,21 @@ pub fn enclosure(
                 .join(name)
                 .map_err(|e| format!("audio URL for {name}: {e}"))?;
             let mime = mime_for(episode, name)?;
-            Ok(Some(Enclosure {
-                url: url.to_string(),
-                length: episode.audio_length.unwrap_or(meta.len()),
-                mime,
+            // The file on disk is what listeners download: its size is the true length.
+            let warning = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
+                format!(
+                    "audio_length = {n} is not the size of audio file {} ({} bytes); the file's size is used: remove `audio_length`",
+                    path.display(),
+                    meta.len()
+                )
+            });
+            Ok(Some(Found {
+                enclosure: Enclosure {
+                    url: url.to_string(),
+                    length: meta.len(),
+                    mime,
+                },
+                warning,
             }))
         }
         AudioSource::Remote(url) => {
@@ -75,10 +142,13 @@ pub fn enclosure(
                     ));
                 }
             };
-            Ok(Some(Enclosure {
-                url: url.to_string(),
-                length,
-                mime,
+            Ok(Some(Found {
+                enclosure: Enclosure {
+                    url: url.to_string(),
+                    length,
+                    mime,
+                },
+                warning: None,
             }))
         }
     }
@@ -90,4 +160,66 @@ fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {
         .clone()
         .or_else(|| media_type_of(name).map(str::to_string))
         .ok_or_else(|| format!("cannot tell the type of `{name}` from its extension: add `audio_type`, e.g. \"audio/mpeg\""))
+}
+
+/// `episode` with its podcast URLs (image, transcripts, chapters, person href and img) made
+/// absolute: a value naming a file beside the notes is published under `base_url`, as local
+/// audio is; any other relative value is read against the item's `link`, as a browser would.
+pub fn episode_urls(
+    episode: &Episode,
+    link: &Url,
+    base_url: Option<&Url>,
+) -> Result<Episode, String> {
+    let one = |what: &str, v: &str| resolve_url(what, v, &episode.dir, link, base_url);
+    let mut out = episode.clone();
+    if let Some(v) = &episode.image {
+        out.image = Some(one("image", v)?);
+    }
+    if let Some(v) = &episode.chapters {
+        out.chapters = Some(one("chapters url", v)?);
+    }
+    for t in &mut out.transcripts {
+        t.url = one("transcript url", &t.url)?;
+    }
+    for p in &mut out.persons {
+        if let Some(v) = &p.href {
+            p.href = Some(one("person href", v)?);
+        }
+        if let Some(v) = &p.img {
+            p.img = Some(one("person img", v)?);
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_url(
+    what: &str,
+    value: &str,
+    dir: &Path,
+    link: &Url,
+    base_url: Option<&Url>,
+) -> Result<String, String> {
+    if Url::parse(value).is_ok() {
+        // Absolute values are written as given (their scheme was checked with the notes).
+        return Ok(value.to_string());
+    }
+    let local = dir.join(value);
+    let joined = if local.is_file() {
+        let name = local
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let base = base_url.ok_or_else(|| {
+            format!("{what} file {} is local: set [feed.podcast] media_base_url to where it is published", local.display())
+        })?;
+        base.join(name)
+    } else {
+        link.join(value)
+    };
+    match joined {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u.to_string()),
+        _ => Err(format!(
+            "{what} `{value}` is not an http(s) URL after resolving it against {link}: write an https URL, or a path relative to the episode file or its link"
+        )),
+    }
 }

@@ -123,6 +123,25 @@ pub struct HeadProbe {
 }
 
 impl crate::media::Probe for HeadProbe {
+    fn content_type(&self, url: &Url) -> Result<Option<String>, String> {
+        let shown = redact(url.as_str());
+        let client = builder(self.timeout)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let response = client
+            .head(url.clone())
+            .send()
+            .map_err(|e| format!("HEAD {shown} failed: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("HEAD {shown} answered {}", response.status()));
+        }
+        Ok(response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string))
+    }
+
     fn length(&self, url: &Url) -> Result<u64, String> {
         let shown = redact(url.as_str());
         let client = builder(self.timeout)

@@ -145,30 +145,36 @@ fn feed_doc(
     // The indexed parallel collect keeps the items' order.
     let rendered: Vec<Result<(FeedItem, Vec<Diagnostic>)>> = picks
         .into_par_iter()
-        .map(|Pick { at, enclosure }| {
-            let it = &items[at];
-            let link = item_url(config, feed, &it.entry, it.published)?;
-            let body = if bodies_later {
-                Body::default()
-            } else {
-                render_body(config, it, &link).map_err(Error::Content)?
-            };
-            let item = FeedItem {
-                id: it.id.clone(),
-                atom_id: identity::atom_id(site_id, &it.id),
-                title: it.entry.title.clone(),
-                link,
-                published: it.published,
-                updated: it.updated,
-                author: author_of(config, &it.entry),
-                summary: body.summary,
-                html: body.html,
-                tags: it.entry.tags.clone(),
-                enclosure,
-                episode: it.entry.episode.clone(),
-            };
-            Ok((item, body.warnings))
-        })
+        .map(
+            |Pick {
+                 at,
+                 enclosure,
+                 episode,
+             }| {
+                let it = &items[at];
+                let link = item_url(config, feed, &it.entry, it.published)?;
+                let body = if bodies_later {
+                    Body::default()
+                } else {
+                    render_body(config, it, &link).map_err(Error::Content)?
+                };
+                let item = FeedItem {
+                    id: it.id.clone(),
+                    atom_id: identity::atom_id(site_id, &it.id),
+                    title: it.entry.title.clone(),
+                    link,
+                    published: it.published,
+                    updated: it.updated,
+                    author: author_of(config, &it.entry),
+                    summary: body.summary,
+                    html: body.html,
+                    tags: it.entry.tags.clone(),
+                    enclosure,
+                    episode,
+                };
+                Ok((item, body.warnings))
+            },
+        )
         .collect();
     let mut out = Vec::with_capacity(rendered.len());
     let mut problems = Vec::new();

@@ -14,6 +14,7 @@ use super::problems::Problems;
 use crate::config::podcast::{Artwork, MissingAudio, PodcastConfig};
 use crate::config::{Config, FeedConfig, FeedKind, Format};
 use crate::content::Entry;
+use crate::content::episode::Episode;
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::{self, Enclosure, PodcastChannel, podcast};
 use crate::identity::compare::PlannedEntry;
@@ -43,6 +44,8 @@ pub(super) struct Pick {
     /// Where its entry is among the identified items.
     pub at: usize,
     pub enclosure: Option<Enclosure>,
+    /// Its episode keys, with a podcast feed's URLs made absolute.
+    pub episode: Option<Box<Episode>>,
 }
 
 /// What goes into one feed, ready to render.
@@ -66,6 +69,21 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
     for feed in &config.feeds {
         for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
             problems.error(Diagnostic::new(&config.path, None, rule));
+        }
+        // Cover art without a JPEG or PNG extension: the server is asked only when the feed
+        // lets the build use the network (verify::podcast decides by extension otherwise).
+        if let Some(p) = &feed.podcast
+            && p.resolve_lengths
+            && let Some(Artwork::Remote(u)) = &p.image
+        {
+            let probe = crate::net::HeadProbe {
+                timeout: config.publish.timeout,
+            };
+            if let Err(problem) = media::check_art("[feed.podcast] image", u.as_str(), Some(&probe))
+            {
+                let message = format!("feed `{}`: {problem}", feed.name);
+                problems.error(Diagnostic::new(&config.path, None, message));
+            }
         }
     }
 }
@@ -136,7 +154,14 @@ pub(super) fn feeds<'a>(
             let media = media_rules(config, feed, &probe);
             let lengths = &mut state.media_lengths;
             let mut picks = match feed.kind {
-                FeedKind::Podcast => episodes(feed, items, order, &media, lengths, &mut problems),
+                FeedKind::Podcast => {
+                    let at = Place {
+                        config,
+                        feed,
+                        items,
+                    };
+                    episodes(at, order, &media, lengths, &mut problems)
+                }
                 FeedKind::Notes => notes(items, order, media, lengths),
             };
             if feed.limit > 0 && !feed::extras::keeps_all_items(feed) {
@@ -190,21 +215,34 @@ fn notes(
         .into_iter()
         .map(|at| Pick {
             at,
+            episode: items[at].entry.episode.clone(),
             enclosure: items[at]
                 .entry
                 .episode
                 .as_ref()
-                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten()),
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten())
+                .map(|found| found.enclosure),
         })
         .collect()
+}
+
+/// Where a podcast feed's items come from.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    config: &'a Config,
+    feed: &'a FeedConfig,
+    items: &'a [Identified],
 }
 
 /// A podcast feed's items: only the episodes with audio (so its limit counts those). The others
 /// are left out with a warning, or are entry problems under `missing_audio = "error"`, as is
 /// audio that cannot be resolved.
 fn episodes(
-    feed: &FeedConfig,
-    items: &[Identified],
+    Place {
+        config,
+        feed,
+        items,
+    }: Place<'_>,
     order: Vec<usize>,
     media: &MediaRules<'_>,
     lengths: &mut BTreeMap<String, u64>,
@@ -217,14 +255,36 @@ fn episodes(
     let mut picks = Vec::with_capacity(order.len());
     for at in order {
         let source = &items[at].entry.source;
-        let resolved = match &items[at].entry.episode {
-            Some(ep) => media::enclosure(ep, media, lengths),
+        let entry = &items[at].entry;
+        let resolved = match &entry.episode {
+            Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {
+                let Some(media::Found {
+                    enclosure: enc,
+                    warning,
+                }) = found
+                else {
+                    return Ok(None);
+                };
+                if let Some(w) = warning {
+                    problems.warn(Diagnostic::new(source, None, w));
+                }
+                // A link that does not join is reported when the item is rendered.
+                let Ok(link) = item_url(config, feed, entry, items[at].published) else {
+                    return Ok(Some((enc, ep.clone())));
+                };
+                let ep = media::episode_urls(ep, &link, media.base_url)?;
+                if let Some(image) = &ep.image {
+                    media::check_art("episode image", image, media.probe)?;
+                }
+                Ok(Some((enc, Box::new(ep))))
+            }),
             None => Ok(None),
         };
         match resolved {
-            Ok(Some(enc)) => picks.push(Pick {
+            Ok(Some((enc, episode))) => picks.push(Pick {
                 at,
                 enclosure: Some(enc),
+                episode: Some(episode),
             }),
             Ok(None) if skip_is_error => problems.entry_problem(Diagnostic::new(
                 source,
@@ -269,8 +329,17 @@ fn channel(
         Some(Artwork::Local { url, .. }) => url.clone(),
         None => None,
     };
+    let mut config_out = p.clone();
+    for f in &mut config_out.funding {
+        // A relative funding URL is a page of the site (the channel's link).
+        if let Ok(u) = config.site.base_url.join(&f.url)
+            && Url::parse(&f.url).is_err()
+        {
+            f.url = u.to_string();
+        }
+    }
     PodcastChannel {
-        config: p.clone(),
+        config: config_out,
         guid,
         image_url,
     }

@@ -105,7 +105,11 @@ impl RawPodcast {
             None => None,
         };
         let image = self.image.as_deref().map(|img| match Url::parse(img) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Artwork::Remote(u),
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Artwork::Remote(u)),
+            // One letter is a Windows drive (`C:\…`), a path.
+            Ok(u) if u.scheme().len() > 1 => Err(format!(
+                "[feed.podcast] image `{img}` is not an http(s) URL: write an https URL or a path to the file, relative to the config"
+            )),
             _ => {
                 let path = root.join(img);
                 let url = media_base_url.as_ref().and_then(|base| {
@@ -113,9 +117,10 @@ impl RawPodcast {
                         .and_then(|n| n.to_str())
                         .and_then(|n| base.join(n).ok())
                 });
-                Artwork::Local { path, url }
+                Ok(Artwork::Local { path, url })
             }
         });
+        let image = image.transpose()?;
         Ok(PodcastConfig {
             image,
             category: self.category,

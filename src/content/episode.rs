@@ -46,6 +46,9 @@ pub struct Episode {
     pub transcripts: Vec<Transcript>,
     pub chapters: Option<String>,
     pub persons: Vec<PersonRef>,
+    /// The notes file's folder: `image`, `transcript`, `chapters` and person `img`/`href`
+    /// values naming a file there are published under `media_base_url`, like local audio.
+    pub dir: PathBuf,
 }
 
 /// Transcript types the podcast namespace lists.
@@ -109,6 +112,27 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 
 /// A problem with one key: the key (for its line) and the message.
 pub type KeyError = (&'static str, String);
+
+/// A podcast URL value as written, or `None` with an error under `key` when it cannot become
+/// an http(s) URL: an absolute URL of another scheme, or nothing at all. Relative values are
+/// kept: they are resolved once the item's link is known (see `media::episode_urls`).
+fn url_value(
+    key: &'static str,
+    what: &str,
+    value: Option<&str>,
+    errors: &mut Vec<KeyError>,
+) -> Option<String> {
+    let v = value?.trim();
+    let problem = match Url::parse(v) {
+        _ if v.is_empty() => format!("{what} is empty: give a URL or remove it"),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => format!(
+            "{what} `{v}` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link"
+        ),
+        _ => return Some(v.to_string()),
+    };
+    errors.push((key, problem));
+    None
+}
 
 /// Types the episode keys of `meta`; `None` when it has none. `dir` is the notes file's folder,
 /// against which a local `audio` path is resolved.
@@ -216,46 +240,16 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         }
     });
 
-    let transcripts = meta
-        .transcript
-        .iter()
-        .filter_map(|t| {
-            let (url, mime, language, rel) = match t {
-                TranscriptMeta::Url(u) => (u.clone(), None, None, None),
-                TranscriptMeta::Full(f) => (f.url.clone(), f.mime.clone(), f.language.clone(), f.rel.clone()),
-            };
-            let mime = mime.or_else(|| media_type_of(&url).map(str::to_string));
-            match mime {
-                Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => Some(Transcript { url, mime: m, language, rel }),
-                Some(m) => {
-                    errors.push(("transcript", format!("transcript type `{m}` is not one of {} (R70)", TRANSCRIPT_TYPES.join(", "))));
-                    None
-                }
-                None => {
-                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }} (R70)")));
-                    None
-                }
-            }
-        })
-        .collect();
+    let transcripts = transcripts_of(meta, &mut errors);
+    let persons = persons_of(meta, &mut errors);
 
-    let persons = meta
-        .persons
-        .iter()
-        .filter_map(|p| {
-            if p.name.trim().is_empty() {
-                errors.push(("persons", "a person needs a non-empty name (R72)".into()));
-                return None;
-            }
-            Some(PersonRef {
-                name: p.name.trim().to_string(),
-                role: p.role.clone(),
-                group: p.group.clone(),
-                href: p.href.clone(),
-                img: p.img.clone(),
-            })
-        })
-        .collect();
+    let image = url_value("image", "image", meta.image.as_deref(), &mut errors);
+    let chapters = url_value(
+        "chapters",
+        "chapters url",
+        meta.chapters.as_deref(),
+        &mut errors,
+    );
 
     if !errors.is_empty() {
         return Err(errors);
@@ -269,11 +263,59 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         audio_type: meta.audio_type.clone(),
         duration,
         explicit,
-        image: meta.image.clone(),
+        image,
         transcripts,
-        chapters: meta.chapters.clone(),
+        chapters,
         persons,
+        dir: dir.to_path_buf(),
     }))
+}
+
+/// The `transcript` key typed (R70); its errors go to `errors`.
+fn transcripts_of(meta: &Meta, errors: &mut Vec<KeyError>) -> Vec<Transcript> {
+    meta
+        .transcript
+        .iter()
+        .filter_map(|t| {
+            let (url, mime, language, rel) = match t {
+                TranscriptMeta::Url(u) => (u.clone(), None, None, None),
+                TranscriptMeta::Full(f) => (f.url.clone(), f.mime.clone(), f.language.clone(), f.rel.clone()),
+            };
+            let mime = mime.or_else(|| media_type_of(&url).map(str::to_string));
+            let url = url_value("transcript", "transcript url", Some(&url), errors)?;
+            match mime {
+                Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => Some(Transcript { url, mime: m, language, rel }),
+                Some(m) => {
+                    errors.push(("transcript", format!("transcript type `{m}` is not one of {} (R70)", TRANSCRIPT_TYPES.join(", "))));
+                    None
+                }
+                None => {
+                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }} (R70)")));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The `persons` key typed (R72); its errors go to `errors`.
+fn persons_of(meta: &Meta, errors: &mut Vec<KeyError>) -> Vec<PersonRef> {
+    meta.persons
+        .iter()
+        .filter_map(|p| {
+            if p.name.trim().is_empty() {
+                errors.push(("persons", "a person needs a non-empty name (R72)".into()));
+                return None;
+            }
+            Some(PersonRef {
+                name: p.name.trim().to_string(),
+                role: p.role.clone(),
+                group: p.group.clone(),
+                href: url_value("persons", "person href", p.href.as_deref(), errors),
+                img: url_value("persons", "person img", p.img.as_deref(), errors),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -222,6 +222,12 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     }
     match &cfg.image {
         None => v.push(format!("feed `{name}`: [feed.podcast] image is required (R46): a square JPEG or PNG, 1400 to 3000 px")),
+        // Without resolve_lengths the extension decides; with it, the build asks the server.
+        Some(Artwork::Remote(u)) if !cfg.resolve_lengths => {
+            if let Err(problem) = crate::media::check_art("[feed.podcast] image", u.as_str(), None) {
+                v.push(format!("feed `{name}`: {problem}"));
+            }
+        }
         Some(Artwork::Remote(_)) => {}
         Some(Artwork::Local { path, url }) => {
             if url.is_none() {
@@ -242,7 +248,8 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
         ));
     }
     for f in &cfg.funding {
-        if !f.url.starts_with("https://") {
+        // A relative URL is a page of the site, joined to its base_url when the feed is built.
+        if url::Url::parse(&f.url).is_ok_and(|u| u.scheme() != "https") || f.url.trim().is_empty() {
             v.push(format!(
                 "feed `{name}`: funding URL `{}` must use https (R65, R73)",
                 f.url

@@ -21,6 +21,7 @@ mod sample_site;
 mod serve_hardening;
 mod trust_html;
 mod trust_network;
+mod trust_podcast;
 mod trust_publish;
 mod trust_rules;
 mod trust_state;

@@ -1,0 +1,276 @@
+//! Trust in podcast feeds (issue 13, sections 4 and 7): every podcast URL comes out absolute
+//! http(s) or is an error naming the file and key; a local file's real size wins over a
+//! hand-written length; cover and episode art is JPEG or PNG.
+
+use crate::common;
+
+use common::Site;
+
+const CONFIG: &str = r#"
+[site]
+title = "Test Pod"
+base_url = "https://pod.example/"
+id = "tag:pod.example,2026:"
+language = "en"
+author = { name = "Ada Host", email = "ada@pod.example" }
+
+[[feed]]
+name = "podcast"
+kind = "podcast"
+title = "The Test Pod"
+description = "A podcast about tests."
+source = "content/episodes"
+link = "episodes/{slug}/"
+
+[feed.podcast]
+image = "https://pod.example/cover.jpg"
+category = "TV & Film"
+explicit = false
+owner = { name = "Ada Host", email = "ada@pod.example" }
+media_base_url = "https://cdn.pod.example/media/"
+funding = [{ url = "/give", text = "Give" }]
+"#;
+
+fn site(config: &str) -> Site {
+    let site = Site::with_config(config);
+    std::fs::create_dir_all(site.path("content/episodes")).unwrap();
+    site
+}
+
+fn episode(extra: &str) -> String {
+    format!(
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"https://cdn.pod.example/e1.mp3\"\naudio_length = 100\n{extra}\n+++\nNotes.\n"
+    )
+}
+
+/// The value of `attr` on every `<tag …>` in `xml`, read with an XML parser.
+fn attrs(xml: &str, tag: &str, attr: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| {
+            n.is_element() && n.tag_name().name() == tag && n.tag_name().namespace().is_some()
+        })
+        .filter_map(|n| n.attribute(attr).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn relative_podcast_urls_resolve_against_the_link_or_the_media_base() {
+    let site = site(CONFIG);
+    site.write("content/episodes/img/art.jpg", "jpeg bytes");
+    site.write(
+        "content/episodes/e1.md",
+        &episode(
+            "image = \"img/art.jpg\"\n\
+             chapters = \"chapters.json\"\n\
+             transcript = { url = \"/t/e1.vtt\", type = \"text/vtt\" }\n\
+             persons = [{ name = \"Ada\", href = \"../../people/ada/\", img = \"https://i.example/a.png\" }]",
+        ),
+    );
+    site.ok(&["build"]);
+    let xml = site.read("feeds/podcast.rss");
+    assert_eq!(
+        attrs(&xml, "image", "href"),
+        [
+            "https://pod.example/cover.jpg",
+            "https://cdn.pod.example/media/art.jpg"
+        ]
+    );
+    assert_eq!(
+        attrs(&xml, "chapters", "url"),
+        ["https://pod.example/episodes/e1/chapters.json"]
+    );
+    assert_eq!(
+        attrs(&xml, "transcript", "url"),
+        ["https://pod.example/t/e1.vtt"]
+    );
+    assert_eq!(
+        attrs(&xml, "person", "href"),
+        ["https://pod.example/people/ada/"]
+    );
+    assert_eq!(attrs(&xml, "person", "img"), ["https://i.example/a.png"]);
+    assert_eq!(attrs(&xml, "funding", "url"), ["https://pod.example/give"]);
+}
+
+#[test]
+fn a_podcast_url_of_another_scheme_names_the_file_line_and_key() {
+    let site = site(CONFIG);
+    site.write(
+        "content/episodes/e1.md",
+        &episode("transcript = { url = \"ftp://x/e1.vtt\", type = \"text/vtt\" }\nchapters = \"data:,{}\""),
+    );
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "{path}:6: transcript url `ftp://x/e1.vtt` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link\n"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:7: chapters url `data:,{{}}` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link\n"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_local_episode_image_needs_a_media_base_url() {
+    let site = site(&CONFIG.replace("media_base_url = \"https://cdn.pod.example/media/\"\n", ""));
+    site.write("content/episodes/art.png", "png bytes");
+    site.write("content/episodes/e1.md", &episode("image = \"art.png\""));
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    let art = std::path::Path::new("content/episodes/art.png")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "{path}: image file {art} is local: set [feed.podcast] media_base_url to where it is published\n"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cover_image_of_another_scheme_is_an_error() {
+    let site = site(&CONFIG.replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        "image = \"ftp://pod.example/cover.jpg\"",
+    ));
+    site.write("content/episodes/e1.md", &episode(""));
+    let err = site.fails(3, &["build"]);
+    let config = site.path("config.toml").display().to_string();
+    assert!(
+        err.contains(&format!("error: {config}:22: [feed.podcast] image `ftp://pod.example/cover.jpg` is not an http(s) URL: write an https URL or a path to the file, relative to the config\n")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_local_audio_file_size_wins_over_a_written_length_with_a_warning() {
+    let site = site(CONFIG);
+    site.write("content/episodes/e1.mp3", &"x".repeat(1234));
+    site.write(
+        "content/episodes/e1.md",
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"e1.mp3\"\naudio_length = 99999\n+++\nNotes.\n",
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    let audio = std::path::Path::new("content/episodes/e1.mp3")
+        .display()
+        .to_string();
+    let err = common::stderr(&out);
+    assert_eq!(
+        err.matches("audio_length = 99999").count(),
+        1,
+        "one warning, not one per feed: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: {path}: audio_length = 99999 is not the size of audio file {audio} (1234 bytes); the file's size is used: remove `audio_length`\n"
+        )),
+        "{err}"
+    );
+    let xml = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let lengths: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("enclosure"))
+        .filter_map(|n| n.attribute("length"))
+        .collect();
+    assert_eq!(lengths, ["1234"]);
+}
+
+#[test]
+fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
+    let site = site(&CONFIG.replace("cover.jpg", "cover.webp"));
+    site.write("content/episodes/e1.md", &episode(""));
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("feed `podcast`: [feed.podcast] image `https://pod.example/cover.webp` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n"),
+        "{err}"
+    );
+
+    let site = self::site(CONFIG);
+    site.write(
+        "content/episodes/e1.md",
+        &episode("image = \"https://i.example/art.gif\""),
+    );
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!("{path}: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+}
+
+/// A server on 127.0.0.1 that answers every request with `content_type`; its base URL.
+fn art_server(content_type: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() {
+    let webp = art_server("image/webp");
+    let config = CONFIG
+        .replace("https://pod.example/cover.jpg", &format!("{webp}/cover"))
+        .replace("funding = ", "resolve_lengths = true\nfunding = ");
+    let site = site(&config);
+    site.write("content/episodes/e1.md", &episode(""));
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains(&format!("feed `podcast`: [feed.podcast] image `{webp}/cover` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+
+    let png = art_server("image/png; charset=binary");
+    let config = CONFIG
+        .replace("https://pod.example/cover.jpg", &format!("{png}/cover"))
+        .replace("funding = ", "resolve_lengths = true\nfunding = ");
+    let site = self::site(&config);
+    site.write(
+        "content/episodes/e1.md",
+        &episode(&format!("image = \"{webp}/art\"")),
+    );
+    let err = site.fails(1, &["build"]);
+    let path = std::path::Path::new("content/episodes/e1.md")
+        .display()
+        .to_string();
+    assert!(
+        err.contains(&format!("{path}: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        "{err}"
+    );
+    site.write(
+        "content/episodes/e1.md",
+        &episode(&format!("image = \"{png}/art\"")),
+    );
+    site.ok(&["build"]);
+}
