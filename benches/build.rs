@@ -7,6 +7,12 @@
 //! `--keep DIR` only writes the corpus of the first size into DIR (for profiling) and exits.
 //! `FEEDWRIGHT_BIN` overrides the binary (default: the release build cargo made for this bench).
 
+#![allow(
+    unreachable_pub,
+    reason = "a bench binary's modules share items with `pub`"
+)]
+#![allow(clippy::too_many_lines, reason = "the 100-line rule is for src/")]
+
 mod corpus;
 
 use std::io::Read;

@@ -6,6 +6,12 @@
 //! (default 5); `--roxmltree` also times roxmltree (a conforming parser that builds a tree of
 //! the whole document) on the same bytes, for comparison.
 
+#![allow(
+    unreachable_pub,
+    reason = "a bench binary's modules share items with `pub`"
+)]
+#![allow(clippy::too_many_lines, reason = "the 100-line rule is for src/")]
+
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;

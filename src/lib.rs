@@ -17,7 +17,6 @@ pub mod media;
 pub mod media_types;
 pub mod net;
 pub mod output;
-pub mod pipeline;
 pub mod publish;
 pub mod serve;
 pub mod verify;

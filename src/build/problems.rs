@@ -19,7 +19,7 @@ pub(super) struct Problems {
 }
 
 impl Problems {
-    pub fn new(keep_going: bool) -> Self {
+    pub(super) fn new(keep_going: bool) -> Self {
         Problems {
             keep_going,
             ..Problems::default()
@@ -28,13 +28,13 @@ impl Problems {
 
     /// An empty list under the same policy, for one feed: its problems are kept apart until
     /// they are merged in the feeds' order (see [`Problems::take_entry_problems`]).
-    pub fn for_feed(&self) -> Self {
+    pub(super) fn for_feed(&self) -> Self {
         Problems::new(self.keep_going)
     }
 
     /// The warnings, each said once: an entry in several feeds (a tag feed, the notes and the
     /// podcast feed of one folder) is rendered for each, and its file is named once.
-    pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
+    pub(super) fn take_warnings(&mut self) -> Vec<Diagnostic> {
         let mut seen = std::collections::HashSet::new();
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings.retain(|d| seen.insert(d.clone()));
@@ -42,20 +42,20 @@ impl Problems {
     }
 
     /// Whether entry problems are skipped (`--keep-going`) rather than fatal.
-    pub fn keeps_going(&self) -> bool {
+    pub(super) fn keeps_going(&self) -> bool {
         self.keep_going
     }
 
-    pub fn error(&mut self, d: Diagnostic) {
+    pub(super) fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
 
-    pub fn warn(&mut self, d: Diagnostic) {
+    pub(super) fn warn(&mut self, d: Diagnostic) {
         self.warnings.push(d);
     }
 
     /// A problem confined to one entry: fatal by default, skipped under `--keep-going`.
-    pub fn entry_problem(&mut self, d: Diagnostic) {
+    pub(super) fn entry_problem(&mut self, d: Diagnostic) {
         if self.keep_going {
             self.skipped.push(d);
         } else {
@@ -65,13 +65,13 @@ impl Problems {
 
     /// Moves a feed's errors and skipped entries here, leaving its warnings (reported later,
     /// next to its files' own).
-    pub fn take_entry_problems(&mut self, feed: &mut Problems) {
+    pub(super) fn take_entry_problems(&mut self, feed: &mut Problems) {
         self.errors.append(&mut feed.errors);
         self.skipped.append(&mut feed.skipped);
     }
 
     /// Ends the build with every error found so far, if there is any.
-    pub fn stop_on_errors(&mut self) -> Result<()> {
+    pub(super) fn stop_on_errors(&mut self) -> Result<()> {
         if self.errors.is_empty() {
             Ok(())
         } else {

@@ -27,7 +27,7 @@ use crate::verify;
 pub(super) struct FinalState(State);
 
 impl FinalState {
-    pub fn into_inner(self) -> State {
+    pub(super) fn into_inner(self) -> State {
         self.0
     }
 }

@@ -1,9 +1,9 @@
 use std::process::ExitCode;
 
 use super::Context;
+use crate::build;
 use crate::error::Result;
 use crate::identity::{compare::adopt, save_state};
-use crate::pipeline;
 use crate::publish::http::read_published;
 
 #[derive(Debug, clap::Args)]
@@ -15,14 +15,14 @@ pub struct Args {
 
 /// Matches local entries to a published feed's items (by link, then title and date) and records
 /// the published GUIDs in the state file, so moving to feedwright re-delivers nothing.
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
     let published = read_published(&args.feed)?;
-    let mut plan = pipeline::plan_with(
+    let mut plan = build::plan_with(
         &config,
         ctx.now,
-        pipeline::PlanOptions {
+        build::PlanOptions {
             allow_id_changes: true,
             ..Default::default()
         },

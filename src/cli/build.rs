@@ -32,7 +32,7 @@ pub struct Args {
     pub allow_drop: bool,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
     let spinner = ctx.report.spinner("reading and rendering the feeds");

@@ -1,9 +1,9 @@
 use std::process::ExitCode;
 
 use super::Context;
+use crate::build;
 use crate::error::{Error, Result};
 use crate::identity::compare::{Shown, compare_feed, feed_site_id};
-use crate::pipeline;
 use crate::publish::http::read_published;
 
 #[derive(Debug, clap::Args)]
@@ -14,13 +14,13 @@ pub struct Args {
     pub against: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
-    let options = pipeline::PlanOptions {
+    let options = build::PlanOptions {
         allow_id_changes: args.against.is_some(),
         ..Default::default()
     };
-    let plan = pipeline::plan_with(&config, ctx.now, options)?;
+    let plan = build::plan_with(&config, ctx.now, options)?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let Some(source) = args.against else {

@@ -26,13 +26,13 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-pub fn completions(args: CompletionArgs) -> Result<ExitCode> {
+pub(super) fn completions(args: CompletionArgs) -> Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "feedwright", &mut script);
     print(&script)
 }
 
-pub fn man(args: ManArgs) -> Result<ExitCode> {
+pub(super) fn man(args: ManArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
     // Built first: global options and the subcommands' `feedwright-x` names are filled in then.
     cmd.build();

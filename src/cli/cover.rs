@@ -8,13 +8,13 @@
 //! about 65 KB (a match covers at most 258 bytes, so a 4,200-byte row costs at least 17).
 
 /// Width and height in pixels: the smallest Apple accepts, so the file stays small.
-pub const SIZE: u32 = 1400;
+pub(super) const SIZE: u32 = 1400;
 
 const BACKGROUND: [u8; 3] = [0x1f, 0x24, 0x30];
 const REEL: [u8; 3] = [0xe8, 0xa3, 0x3d];
 
 /// The colour at (`x`, `y`): a disc with a hub and five holes, like a film reel.
-pub fn pixel(x: u32, y: u32) -> [u8; 3] {
+pub(super) fn pixel(x: u32, y: u32) -> [u8; 3] {
     let centre = f64::from(SIZE) / 2.0;
     let (dx, dy) = (f64::from(x) + 0.5 - centre, f64::from(y) + 0.5 - centre);
     let r = dx.hypot(dy);
@@ -30,7 +30,7 @@ pub fn pixel(x: u32, y: u32) -> [u8; 3] {
 }
 
 /// The whole PNG file.
-pub fn placeholder_png() -> Vec<u8> {
+pub(super) fn placeholder_png() -> Vec<u8> {
     let row_len = 1 + 3 * SIZE as usize;
     let mut raw = Vec::with_capacity(row_len * SIZE as usize);
     for y in 0..SIZE {

@@ -42,7 +42,7 @@ struct NewFile {
     bytes: Vec<u8>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;
     let files = site_files(ctx, &title, &url, args.podcast);
     let existing: Vec<String> = files

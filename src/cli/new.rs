@@ -36,7 +36,7 @@ pub struct Args {
 /// The body a new entry starts with when no text is pasted.
 const PLACEHOLDER_BODY: &str = "Write here.\n";
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let feed = find_feed(&config, &args.feed)?;
     let title = match (args.title.or(args.title_flag), &args.from) {
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 
 /// The feed `name` asks for: a feed's name, or that name without its final `s`. An unknown
 /// name is a wrong command line (exit 2) with the closest name as a hint.
-pub fn find_feed<'c>(config: &'c Config, name: &str) -> Result<&'c FeedConfig> {
+pub(super) fn find_feed<'c>(config: &'c Config, name: &str) -> Result<&'c FeedConfig> {
     if let Some(feed) = config
         .feeds
         .iter()
@@ -122,7 +122,7 @@ pub fn find_feed<'c>(config: &'c Config, name: &str) -> Result<&'c FeedConfig> {
 
 /// The candidate closest to `wrong` by edit distance (a swap of two letters counts once), if it
 /// is close enough to be a typo: at most a third of the word's letters, at least one.
-pub fn did_you_mean<'a>(
+pub(super) fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -136,7 +136,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A Markdown entry with TOML front matter, as a draft.
-pub fn markdown_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
+pub(super) fn markdown_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -149,7 +149,7 @@ where
 
 /// A plain-text entry: `Title:`, `Date:` and `Draft:` header lines, a blank line, the body. A
 /// header line is one line, so any line break in the title becomes a space.
-pub fn text_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
+pub(super) fn text_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -161,7 +161,7 @@ where
 }
 
 /// Creates `path` (and its folder) with `bytes`; an existing file is an error and stays as it is.
-pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(super) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
     }

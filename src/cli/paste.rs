@@ -13,7 +13,7 @@ use crate::error::{Diagnostic, Error, Result};
 /// The pasted file's text: without a byte-order mark, LF line ends, no leading blank lines,
 /// one final newline.
 /// `-` reads standard input (`pbpaste | feedwright new review "Title" --from -`).
-pub fn read(path: &Path) -> Result<String> {
+pub(super) fn read(path: &Path) -> Result<String> {
     let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
@@ -81,7 +81,7 @@ fn is_block_line(line: &str) -> bool {
 /// line between them (Markdown would make them one paragraph); `None` otherwise. Lines that
 /// mostly end a sentence, or one line too long to have been wrapped by hand, tell it apart from
 /// one paragraph wrapped at a fixed width, which Markdown reads correctly.
-pub fn soft_wrapped_lines(text: &str) -> Option<usize> {
+pub(super) fn soft_wrapped_lines(text: &str) -> Option<usize> {
     let lines: Vec<&str> = text.trim().lines().collect();
     if lines.iter().any(|l| l.trim().is_empty()) {
         return None;
@@ -97,7 +97,7 @@ pub fn soft_wrapped_lines(text: &str) -> Option<usize> {
 
 /// True when a paste has blank lines between paragraphs and its paragraphs are wrapped inside
 /// sentences: as a plain-text entry, each of those lines would become a paragraph of its own.
-pub fn hard_wrapped(text: &str) -> bool {
+pub(super) fn hard_wrapped(text: &str) -> bool {
     let lines: Vec<&str> = text.trim().lines().collect();
     if !lines.iter().any(|l| l.trim().is_empty()) {
         return false;

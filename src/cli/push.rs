@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 
 use super::Context;
+use crate::build;
 use crate::config::Config;
 use crate::error::Result;
 use crate::identity::compare::feed_site_id;
-use crate::pipeline;
 use crate::publish::push::{self, Level};
 use crate::publish::{Folder, Identities, Options, Overwrite, Upload};
 
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 /// Which remote copies `--force` and `--take-over` let a push replace.
-pub fn overwrite(force: bool, take_over: bool) -> Overwrite {
+pub(super) fn overwrite(force: bool, take_over: bool) -> Overwrite {
     match (force, take_over) {
         (true, _) => Overwrite::Force,
         (false, true) => Overwrite::TakeOver,
@@ -35,10 +35,10 @@ pub fn overwrite(force: bool, take_over: bool) -> Overwrite {
     }
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
-    let plan = pipeline::plan(&config, ctx.now)?;
+    let plan = build::plan(&config, ctx.now)?;
     ctx.report.warnings(&plan.warnings);
     let opts = Options {
         overwrite: overwrite(args.force, args.take_over),
@@ -52,10 +52,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 
 /// Pushes the files of `plan` (what `push` and `build --push` share): each output file's name,
 /// place and hash, and the entries the identity guard compares published feeds with.
-pub fn publish(
+pub(super) fn publish(
     ctx: &Context,
     config: &Config,
-    plan: &pipeline::Plan,
+    plan: &build::Plan,
     opts: &Options,
 ) -> Result<()> {
     let mut files = Vec::with_capacity(plan.outputs.len());
@@ -71,7 +71,7 @@ pub fn publish(
 }
 
 /// Routes push progress: changes to stdout, retries and failed pings to stderr.
-pub fn log(ctx: &Context) -> impl FnMut(Level, &str) + '_ {
+pub(super) fn log(ctx: &Context) -> impl FnMut(Level, &str) + '_ {
     move |level, line| match level {
         Level::Info => ctx.report.out(line),
         Level::Detail => ctx.report.detail(line),

@@ -50,7 +50,7 @@ impl Label {
 /// Whether stderr gets colour, after `anstream::ColorChoice::write_global` has recorded
 /// `--color`: `always`/`never` win; `auto` follows `NO_COLOR`, `CLICOLOR_FORCE`, `CLICOLOR`,
 /// `TERM=dumb` and whether stderr is a terminal, the conventions anstream implements.
-pub fn colour_stderr() -> bool {
+pub(super) fn colour_stderr() -> bool {
     matches!(
         anstream::AutoStream::choice(&std::io::stderr()),
         anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
@@ -59,7 +59,9 @@ pub fn colour_stderr() -> bool {
 
 /// The last `--color WHEN` / `--color=WHEN` on a command line, read before clap parses it, so
 /// that clap's own help and usage errors (which follow anstream's global choice) obey it too.
-pub fn colour_in_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<ColorWhen> {
+pub(super) fn colour_in_args(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Option<ColorWhen> {
     let mut args = args.into_iter().skip(1);
     let mut found = None;
     while let Some(arg) = args.next() {
@@ -79,7 +81,7 @@ pub fn colour_in_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Opt
 }
 
 /// Records `--color` for every coloured stream of the process: ours and clap's.
-pub fn set_colour(when: ColorWhen) {
+pub(super) fn set_colour(when: ColorWhen) {
     match when {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
         ColorWhen::Always => anstream::ColorChoice::Always,

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::Context;
+use crate::build;
 use crate::config::Config;
 use crate::content::display_path;
 use crate::error::{Error, Result};
-use crate::pipeline;
 use crate::serve::{Server, Watched, Watcher};
 
 #[derive(Debug, clap::Args)]
@@ -25,7 +25,7 @@ pub struct Args {
 /// Builds, serves the output folder, and rebuilds whenever the config or a content folder
 /// changes. "Now" keeps advancing from the start time (or from --now), so an entry dated in the
 /// future appears once its time comes.
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let started = Instant::now();
     let now = || ctx.now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
@@ -93,13 +93,13 @@ fn rebuild(ctx: &Context, now: chrono::DateTime<chrono::FixedOffset>) {
     let result = (|| -> Result<()> {
         let config = ctx.load_config()?;
         let _lock = crate::lock::RunLock::acquire(&config)?;
-        let options = pipeline::PlanOptions {
+        let options = build::PlanOptions {
             stage: true,
             ..Default::default()
         };
-        let plan = pipeline::plan_with(&config, now, options)?;
+        let plan = build::plan_with(&config, now, options)?;
         ctx.report.warnings(&plan.warnings);
-        let written = pipeline::write(&config, &plan)?;
+        let written = build::write(&config, &plan)?;
         for f in &written.changed {
             ctx.report
                 .out(format_args!("wrote {}", display_path(&f.path).display()));

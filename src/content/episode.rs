@@ -136,6 +136,10 @@ fn url_value(
 
 /// Types the episode keys of `meta`; `None` when it has none. `dir` is the notes file's folder,
 /// against which a local `audio` path is resolved.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one typed check per episode key, all errors gathered; to be split by key group"
+)]
 pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec<KeyError>> {
     let has_any = meta.episode.is_some()
         || meta.season.is_some()

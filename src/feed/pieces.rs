@@ -81,19 +81,19 @@ pub(crate) struct Head<'d> {
 impl<'d> Head<'d> {
     /// `None` when `doc` does not have the expected shape (or already holds item markup, which
     /// cannot occur: head text is escaped, and only item bodies are written as CDATA).
-    pub fn new(doc: &'d [u8], m: &Markers) -> Option<Self> {
+    pub(super) fn new(doc: &'d [u8], m: &Markers) -> Option<Self> {
         let tag = after_root_tag(doc, m.root)?;
         let insert = line_start(doc, rfind(doc, m.end)?);
         (insert >= tag && find(&doc[tag..], m.open).is_none()).then_some(Head { doc, tag, insert })
     }
 
     /// Everything before the items.
-    pub fn before(&self) -> &'d [u8] {
+    pub(super) fn before(&self) -> &'d [u8] {
         &self.doc[..self.insert]
     }
 
     /// Everything after the items.
-    pub fn after(&self) -> &'d [u8] {
+    pub(super) fn after(&self) -> &'d [u8] {
         &self.doc[self.insert..]
     }
 
@@ -138,7 +138,7 @@ pub(crate) struct Layout<'d, T> {
 impl<'d, T> Layout<'d, T> {
     /// A layout whose pieces make the document if each has the bare document's text around
     /// its items (no check once they are all written).
-    pub fn new(
+    pub(crate) fn new(
         bare: Vec<u8>,
         markers: Markers,
         (first, last): (Vec<u8>, Vec<u8>),

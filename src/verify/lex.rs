@@ -5,17 +5,17 @@
 use std::borrow::Cow;
 
 /// XML 1.0 production [2]: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`.
-pub fn is_xml_char(c: char) -> bool {
+pub(super) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Production [3]: `S`, XML's white space.
-pub fn is_space(b: u8) -> bool {
+pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// What [`check_chars`] found in bytes that hold only characters XML allows.
-pub struct Checked {
+pub(super) struct Checked {
     /// The length of the longest prefix made of whole characters: only an incomplete UTF-8
     /// sequence at the very end (cut by the end of a part) is left after it.
     pub whole: usize,
@@ -31,7 +31,7 @@ pub struct Checked {
 /// tab, LF, CR) or U+FFFE / U+FFFF (EF BF BE / EF BF BF; surrogates are not valid UTF-8). Blocks
 /// are tested without an early exit so the compiler vectorises the test (and counts the line
 /// breaks in the same pass); only a flagged block is looked at byte by byte.
-pub fn check_chars(bytes: &[u8]) -> Result<Checked, (usize, String)> {
+pub(super) fn check_chars(bytes: &[u8]) -> Result<Checked, (usize, String)> {
     // simdutf8 (already built for encoding_rs) validates several times faster than std where
     // text is not ASCII; its `compat` errors say where, as std's do.
     let whole = match simdutf8::compat::from_utf8(bytes) {
@@ -105,7 +105,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// The character at the start of `bytes` (UTF-8) and its length.
-pub fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
+pub(super) fn first_char(bytes: &[u8]) -> Option<(char, usize)> {
     let len = match bytes.first()? {
         0..=0x7F => 1,
         0xC0..=0xDF => 2,
@@ -135,7 +135,7 @@ const ASCII_NAME: [u8; 128] = {
 
 /// The length of the `Name` (production [5]) at the start of `bytes`: 0 when there is none.
 /// It may run to the end of `bytes` (then the caller cannot tell where it ends).
-pub fn name_len(bytes: &[u8]) -> usize {
+pub(super) fn name_len(bytes: &[u8]) -> usize {
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
@@ -170,7 +170,7 @@ pub fn name_len(bytes: &[u8]) -> usize {
 
 /// A qualified name (Namespaces in XML 1.0, production [7]) split into its prefix and local
 /// part; an error when it has more than one colon or an empty part.
-pub fn split_qname(name: &[u8]) -> Result<(Option<&[u8]>, &[u8]), String> {
+pub(super) fn split_qname(name: &[u8]) -> Result<(Option<&[u8]>, &[u8]), String> {
     let Some(colon) = memchr::memchr(b':', name) else {
         return Ok((None, name));
     };
@@ -186,7 +186,7 @@ pub fn split_qname(name: &[u8]) -> Result<(Option<&[u8]>, &[u8]), String> {
 }
 
 /// Bytes for a message: lossy, and cut after 40 characters.
-pub fn shown(bytes: &[u8]) -> String {
+pub(super) fn shown(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     match text.char_indices().nth(40) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
@@ -196,7 +196,7 @@ pub fn shown(bytes: &[u8]) -> String {
 
 /// What a reference stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolved {
+pub(super) enum Resolved {
     /// One of the five predefined entities.
     Entity(&'static str),
     Char(char),
@@ -204,7 +204,7 @@ pub enum Resolved {
 
 impl Resolved {
     /// The text the reference stands for (a character is encoded into `buf`).
-    pub fn text<'b>(&self, buf: &'b mut [u8; 4]) -> &'b str {
+    pub(super) fn text<'b>(&self, buf: &'b mut [u8; 4]) -> &'b str {
         match *self {
             Resolved::Entity(s) => s,
             Resolved::Char(c) => c.encode_utf8(buf),
@@ -214,7 +214,7 @@ impl Resolved {
 
 /// A reference found at the start of some bytes.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Reference {
+pub(super) enum Reference {
     /// Its length (from `&` to `;`) and what it stands for.
     Whole(usize, Resolved),
     /// The bytes end before it does.
@@ -232,7 +232,7 @@ const PREDEFINED: [(&[u8], &str); 5] = [
 /// The reference at the start of `rest` (which starts with `&`). Only the five predefined
 /// entities exist (a document without a DTD declares no others), and a character reference
 /// must name a `Char`.
-pub fn reference(rest: &[u8]) -> Result<Reference, String> {
+pub(super) fn reference(rest: &[u8]) -> Result<Reference, String> {
     let after = &rest[1..];
     // The references an escaper writes, most of an escaped body's: matched byte by byte (a
     // slice pattern), not with a comparison call for each.
@@ -318,7 +318,7 @@ fn char_reference(rest: &[u8]) -> Result<Reference, String> {
 
 /// An attribute value (already checked) as an application sees it: references replaced and
 /// literal white space (tab, line break) turned into spaces (XML 1.0 section 3.3.3).
-pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
+pub(super) fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
     // Checked bytes: UTF-8.
     let text =
         std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed);

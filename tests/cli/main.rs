@@ -2,6 +2,15 @@
 //! runs the real `feedwright` binary on a temporary site (see `common`) and reads what it wrote
 //! with independent parsers; `serving` starts `feedwright serve` and speaks HTTP to it.
 
+#![allow(
+    unreachable_pub,
+    reason = "helper modules of a test binary share items with `pub`"
+)]
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom; the 100-line rule is for src/"
+)]
+
 mod common;
 mod serving;
 

@@ -144,8 +144,8 @@ proptest! {
 /// serde_json.
 mod text_boundary {
     use super::*;
+    use feedwright::build;
     use feedwright::config::Config;
-    use feedwright::pipeline;
 
     const CONFIG: &str = r#"
 [site]
@@ -295,8 +295,8 @@ owner = { name = "Ada", email = "ada@films.example" }
         }
         let config = Config::load(&dir.path().join("config.toml")).unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap();
-        let plan = pipeline::plan(&config, now)
-            .unwrap_or_else(|e| panic!("build failed: {e:?}\n{files:?}"));
+        let plan =
+            build::plan(&config, now).unwrap_or_else(|e| panic!("build failed: {e:?}\n{files:?}"));
         assert!(plan.outputs.len() >= 6, "{:?}", plan.outputs.len());
         for out in &plan.outputs {
             let bytes = out.read().unwrap();
