@@ -221,19 +221,7 @@ mod tests {
         let c = changes(&t, &files, &PushState::default(), Overwrite::Own);
         let mut lines = Vec::new();
         let mut log = |_, l: &str| lines.push(l.to_string());
-        let mut session = Session {
-            target: &t,
-            policy: Policy {
-                retries: 0,
-                base: Duration::ZERO,
-                cap: Duration::ZERO,
-            },
-            hubs: Hubs::new(vec![], "hub.url", Duration::from_secs(1)).unwrap(),
-            state: PushState::default(),
-            state_file: &state_file,
-            now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
-            log: &mut log,
-        };
+        let mut session = test_session(&t, &state_file, &mut log);
         let e = execute(&mut session, &c).unwrap_err().to_string();
         assert!(e.contains("b.rss was not uploaded"), "{e}");
         assert!(
@@ -250,6 +238,27 @@ mod tests {
         assert_eq!(names, ["b.rss", "c.rss"]);
     }
 
+    /// A session without retries or hubs, starting from an empty push state.
+    fn test_session<'a>(
+        target: &'a Memory,
+        state_file: &'a std::path::Path,
+        log: crate::publish::push::Log<'a>,
+    ) -> Session<'a> {
+        Session {
+            target,
+            policy: Policy {
+                retries: 0,
+                base: Duration::ZERO,
+                cap: Duration::ZERO,
+            },
+            hubs: Hubs::new(vec![], "hub.url", Duration::from_secs(1)).unwrap(),
+            state: PushState::default(),
+            state_file,
+            now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
+            log,
+        }
+    }
+
     #[test]
     fn a_file_edited_after_the_build_is_not_sent() {
         let dir = tempfile::tempdir().unwrap();
@@ -259,19 +268,7 @@ mod tests {
         std::fs::write(dir.path().join("a.rss"), "edited").unwrap();
         let c = changes(&t, &files, &PushState::default(), Overwrite::Own);
         let mut log = |_, _: &str| {};
-        let mut session = Session {
-            target: &t,
-            policy: Policy {
-                retries: 0,
-                base: Duration::ZERO,
-                cap: Duration::ZERO,
-            },
-            hubs: Hubs::new(vec![], "hub.url", Duration::from_secs(1)).unwrap(),
-            state: PushState::default(),
-            state_file: &state_file,
-            now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
-            log: &mut log,
-        };
+        let mut session = test_session(&t, &state_file, &mut log);
         let e = execute(&mut session, &c).unwrap_err().to_string();
         assert!(e.starts_with("a.rss was not uploaded\n  "), "{e}");
         assert!(e.contains("changed on disk while the push ran"), "{e}");
