@@ -191,3 +191,62 @@ pub(super) fn guard_drops(
         config.site.max_drop_share
     )))
 }
+
+/// With the state file gone, an entry without a `date` key would be dated by this build (the
+/// time it is first seen), while readers already have it under its first date: its place in
+/// every reader's list would move. Refused like a changed id, naming each entry and the date
+/// to pin.
+pub(super) fn guard_lost_dates(config: &Config, items: &[Identified], site_id: &str) -> Result<()> {
+    let undated: Vec<&Identified> = items.iter().filter(|i| i.entry.date.is_none()).collect();
+    if undated.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for feed in &config.feeds {
+        for &format in &feed.formats {
+            let path = config.site.output_dir.join(feed.file_name(format));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(published) = feed::read::read_feed(&text) else {
+                continue;
+            };
+            let dates: std::collections::HashMap<&str, DateTime<FixedOffset>> = published
+                .items
+                .iter()
+                .filter_map(|p| Some((p.id.as_str(), p.published?)))
+                .collect();
+            for item in &undated {
+                let shown = match published.dialect {
+                    feed::read::Dialect::Atom => identity::atom_id(site_id, &item.id),
+                    feed::read::Dialect::Rss => item.id.clone(),
+                };
+                if let Some(&old) = dates.get(shown.as_str())
+                    && old != item.published
+                    && !lines.iter().any(|(source, _)| *source == item.entry.source)
+                {
+                    lines.push((item.entry.source.clone(), format!(
+                        "  {}: published {} in {}; it would be dated {} now: add `date = \"{}\"`",
+                        item.entry.source,
+                        old.to_rfc3339(),
+                        content::display_path(&path).display(),
+                        item.published
+                            .with_timezone(&config.site.timezone)
+                            .fixed_offset()
+                            .to_rfc3339(),
+                        old.to_rfc3339()
+                    )));
+                }
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
+    Err(Error::Identity(format!(
+        "the state file {} is missing and entries without a `date` key would get a new date:\n{}\nrestore the state file, or pin each date with its `date` key",
+        content::display_path(&config.site.state_file).display(),
+        lines.join("\n")
+    )))
+}

@@ -57,6 +57,7 @@ pub fn plan_with(
     resolve::shared_links(&entries, &mut problems);
     if previous_state.is_none() && !options.allow_id_changes {
         identify::guard_lost_state(config, &entries, &identity.site_id)?;
+        identify::guard_lost_dates(config, &identity.items, &identity.site_id)?;
     }
     if !options.allow_drop {
         identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;

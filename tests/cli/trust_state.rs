@@ -159,3 +159,32 @@ fn the_pin_hint_proposes_the_recorded_site_id() {
     site.ok_at(common::NOW, &["build"]);
     assert_eq!(site.read("feeds/reviews.atom"), atom);
 }
+
+/// Issue 15: deleting the state re-dated every entry without a `date` key (dated the first time
+/// it is seen) to the time of the next build; readers would see it move. Refused, exit 4.
+#[test]
+fn a_lost_state_does_not_silently_re_date_undated_entries() {
+    let site = crate::common::Site::new();
+    site.write("content/reviews/2026-01-01-undated.txt", "Verdict: fine.\n");
+    site.ok_at("2026-11-20T09:00:00Z", &["build"]);
+    site.remove("feedwright-state.toml");
+    let out = site.run_at("2026-11-21T09:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    assert_eq!(
+        crate::common::stderr(&out),
+        "error: the state file feedwright-state.toml is missing and entries without a `date` key would get a new date:\n  \
+         content/reviews/2026-01-01-undated.txt: published 2026-11-20T10:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-21T10:00:00+01:00 now: add `date = \"2026-11-20T10:00:00+01:00\"`\n\
+         restore the state file, or pin each date with its `date` key\n"
+    );
+    // Pinned as the message says, the build goes through and the date stays.
+    site.write(
+        "content/reviews/2026-01-01-undated.txt",
+        "Date: 2026-11-20T10:00:00+01:00\n\nVerdict: fine.\n",
+    );
+    site.ok_at("2026-11-21T09:00:00Z", &["build"]);
+    let entry = &site.rss("reviews").entries[0];
+    assert_eq!(
+        entry.published.unwrap().to_rfc3339(),
+        "2026-11-20T09:00:00+00:00"
+    );
+}
