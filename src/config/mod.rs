@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+pub mod hint;
 pub mod podcast;
 pub mod publish;
 mod rules;
@@ -226,7 +227,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
-            Error::config(path, line, e.message().trim().to_string())
+            let message = e.message().trim();
+            let message = match hint::unknown_key(message, &[]) {
+                Some(hint) => format!("{message}; {hint}"),
+                None => message.to_string(),
+            };
+            Error::config(path, line, message)
         })?;
         let root = path
             .parent()

@@ -200,13 +200,16 @@ fn clean_yaml_message(message: &str) -> &str {
 
 /// Adds the list of known keys to an unknown-key message.
 fn explain(message: &str, _text: &str) -> String {
+    let hint = crate::config::hint::unknown_key(message, KNOWN_KEYS)
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
     if message.contains("unknown field") && !message.contains("expected one of") {
         format!(
-            "{message}; the keys an entry may have are: {}",
+            "{message}{hint} (the keys an entry may have are: {})",
             KNOWN_KEYS.join(", ")
         )
     } else {
-        message.to_string()
+        format!("{message}{hint}")
     }
 }
 

@@ -423,3 +423,27 @@ fn keep_going_withholds_only_the_failing_episode() {
     assert_eq!(titles, ["One"]);
     assert_eq!(site.rss("notes").entries.len(), 2);
 }
+
+/// Issue 18: a mistyped config key or front-matter key gets a "did you mean" with the line.
+#[test]
+fn mistyped_keys_get_a_did_you_mean() {
+    let site = Site::with_config(&common::CONFIG.replace("timezone = ", "timezon = "));
+    let err = site.fails(3, &["check"]);
+    assert!(
+        err.starts_with("error: ")
+            && err.contains("config.toml:6: unknown field `timezon`, expected one of `title`")
+            && err.ends_with("; did you mean `timezone`?\n"),
+        "{err}"
+    );
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\nsumary = \"x\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["check"]);
+    assert!(
+        err.contains("content/reviews/a.md:3: unknown field `sumary`")
+            && err.contains("did you mean `summary`?"),
+        "{err}"
+    );
+}
