@@ -58,6 +58,23 @@ pub(super) struct FeedItems<'a> {
     pub problems: Problems,
 }
 
+/// The line of the config that holds the value a channel rule quotes (`category `Film``): the
+/// first `key = "value"` line with that key and value.
+fn value_line(text: &str, rule: &str) -> Option<usize> {
+    let key = ["subcategory", "category"]
+        .into_iter()
+        .find(|k| rule.contains(&format!(": {k} `")))?;
+    let value = rule.split_once(&format!("{key} `"))?.1.split_once('`')?.0;
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(key)
+                && l[key.len()..].trim_start().starts_with('=')
+                && l.contains(&format!("\"{value}\""))
+        })
+        .map(|i| i + 1)
+}
+
 /// Every feed's items, in the configured order, and the state they were resolved with.
 pub(super) struct Resolved<'a> {
     pub feeds: Vec<FeedItems<'a>>,
@@ -66,9 +83,12 @@ pub(super) struct Resolved<'a> {
 
 /// The podcast channel rules of every feed (errors: they name the config file).
 pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
+    // Read again only to name the line of a bad value; the config was parsed from it.
+    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
     for feed in &config.feeds {
         for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
-            problems.error(Diagnostic::new(&config.path, None, rule));
+            let line = value_line(&text, &rule);
+            problems.error(Diagnostic::new(&config.path, line, rule));
         }
         // Cover art without a JPEG or PNG extension: the server is asked only when the feed
         // lets the build use the network (verify::podcast decides by extension otherwise).

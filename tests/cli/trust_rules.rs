@@ -447,3 +447,17 @@ fn mistyped_keys_get_a_did_you_mean() {
         "{err}"
     );
 }
+
+/// Issue 18: a category Apple does not list names its line in config.toml.
+#[test]
+fn a_bad_apple_category_names_its_line() {
+    let site = Site::with_config(
+        &PODCAST_CONFIG.replace("category = \"TV & Film\"", "category = \"Film Stuff\""),
+    );
+    std::fs::create_dir_all(site.path("content/episodes")).unwrap();
+    let err = site.fails(1, &["check"]);
+    assert!(
+        err.contains("config.toml:21: feed `podcast`: category `Film Stuff` is not one of Apple's"),
+        "{err}"
+    );
+}
