@@ -275,38 +275,11 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check per [site] key in file order, each naming its line; to be split by table"
-)]
 fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Config> {
     let err = |key: &str, msg: String| Error::config(path, key_line(text, key), msg);
     let site = raw.site;
 
-    let base_url = Url::parse(&site.base_url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-        .ok_or_else(|| {
-            err(
-                "base_url",
-                format!(
-                    "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
-                    site.base_url
-                ),
-            )
-        })?;
-    if !base_url.username().is_empty() || base_url.password().is_some() {
-        // base_url is public: it ends up in every feed's links.
-        return Err(err(
-            "base_url",
-            format!(
-                "[site] base_url `{}` must not contain a user or password: it is the public address written into every feed",
-                crate::net::redact(&site.base_url)
-            ),
-        ));
-    }
-    let base_url = with_trailing_slash(base_url);
-
+    let (base_url, feeds_url) = site_urls(&site, &err)?;
     let timezone = match &site.timezone {
         None => Tz::UTC,
         Some(name) => name.parse::<Tz>().map_err(|_| {
@@ -320,22 +293,6 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     };
 
     let output_dir = root.join(site.output_dir.unwrap_or_else(|| PathBuf::from("feeds")));
-    let feeds_url = match &site.feeds_url {
-        Some(u) => Url::parse(u)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .map(with_trailing_slash)
-            .ok_or_else(|| {
-                err(
-                    "feeds_url",
-                    format!("[site] feeds_url `{u}` is not an absolute http(s) URL"),
-                )
-            })?,
-        None => base_url
-            .join("feeds/")
-            .expect("joining a relative path to an http URL cannot fail"),
-    };
-
     if let Some(id) = &site.id
         && site_id::check_site_id(id).is_err()
     {
@@ -357,89 +314,8 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
 
     let mut feeds = Vec::new();
     for feed in raw.feeds {
-        if !is_safe_name(&feed.name) {
-            return Err(err(
-                "name",
-                format!(
-                    "[[feed]] name `{}` must be made of letters, digits, `-` and `_` (it becomes a file name)",
-                    feed.name
-                ),
-            ));
-        }
-        if feeds.iter().any(|f: &FeedConfig| f.name == feed.name) {
-            return Err(err(
-                "name",
-                format!(
-                    "two [[feed]] tables are named `{}`; names must be unique",
-                    feed.name
-                ),
-            ));
-        }
-        let link = feed
-            .link
-            .unwrap_or_else(|| format!("{}/{{slug}}/", feed.name));
-        if !link.contains("{slug}") {
-            return Err(err(
-                "link",
-                format!(
-                    "[[feed]] `{}`: link pattern `{link}` must contain {{slug}}",
-                    feed.name
-                ),
-            ));
-        }
-        let mut formats = feed.formats.unwrap_or_else(|| match feed.kind {
-            Some(FeedKind::Podcast) => vec![Format::Rss],
-            _ => vec![Format::Rss, Format::Atom],
-        });
-        formats.sort();
-        formats.dedup();
-        if formats.is_empty() {
-            return Err(err(
-                "formats",
-                format!(
-                    "[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]",
-                    feed.name
-                ),
-            ));
-        }
-        let kind = feed.kind.unwrap_or_default();
-        let podcast = match (kind, feed.podcast) {
-            (FeedKind::Podcast, Some(p)) => {
-                Some(p.resolve(&root).map_err(|m| err("media_base_url", m))?)
-            }
-            (FeedKind::Podcast, None) => {
-                return Err(err(
-                    "kind",
-                    format!(
-                        "[[feed]] `{}` is a podcast but has no [feed.podcast] table (image, category, explicit…)",
-                        feed.name
-                    ),
-                ));
-            }
-            (FeedKind::Notes, Some(_)) => {
-                return Err(err(
-                    "[feed.podcast]",
-                    format!(
-                        "[[feed]] `{}` has a [feed.podcast] table but no `kind = \"podcast\"`",
-                        feed.name
-                    ),
-                ));
-            }
-            (FeedKind::Notes, None) => None,
-        };
-        feeds.push(FeedConfig {
-            kind,
-            podcast,
-            description: feed.description.unwrap_or_else(|| feed.title.clone()),
-            name: feed.name,
-            title: feed.title,
-            source: root.join(feed.source),
-            link,
-            formats,
-            limit: feed.limit.unwrap_or(50),
-            tags: feed.tags,
-            archive: feed.archive,
-        });
+        let resolved = resolve_feed(feed, &feeds, &root, &err)?;
+        feeds.push(resolved);
         if let Some((key, problem)) = rules::check_config(&feeds) {
             return Err(err(key, problem));
         }
@@ -494,6 +370,143 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             opml: site.opml,
         },
         feeds,
+    })
+}
+
+/// `[site] base_url` and `feeds_url`, absolute, with a trailing slash, and without credentials.
+fn site_urls(site: &RawSite, err: &dyn Fn(&str, String) -> Error) -> Result<(Url, Url)> {
+    let base_url = Url::parse(&site.base_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .ok_or_else(|| {
+            err(
+                "base_url",
+                format!(
+                    "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
+                    site.base_url
+                ),
+            )
+        })?;
+    if !base_url.username().is_empty() || base_url.password().is_some() {
+        // base_url is public: it ends up in every feed's links.
+        return Err(err(
+            "base_url",
+            format!(
+                "[site] base_url `{}` must not contain a user or password: it is the public address written into every feed",
+                crate::net::redact(&site.base_url)
+            ),
+        ));
+    }
+    let base_url = with_trailing_slash(base_url);
+
+    let feeds_url = match &site.feeds_url {
+        Some(u) => Url::parse(u)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(with_trailing_slash)
+            .ok_or_else(|| {
+                err(
+                    "feeds_url",
+                    format!("[site] feeds_url `{u}` is not an absolute http(s) URL"),
+                )
+            })?,
+        None => base_url
+            .join("feeds/")
+            .expect("joining a relative path to an http URL cannot fail"),
+    };
+
+    Ok((base_url, feeds_url))
+}
+
+/// One `[[feed]]` table checked and resolved; `before` are the feeds resolved so far.
+fn resolve_feed(
+    feed: RawFeed,
+    before: &[FeedConfig],
+    root: &Path,
+    err: &dyn Fn(&str, String) -> Error,
+) -> Result<FeedConfig> {
+    if !is_safe_name(&feed.name) {
+        return Err(err(
+            "name",
+            format!(
+                "[[feed]] name `{}` must be made of letters, digits, `-` and `_` (it becomes a file name)",
+                feed.name
+            ),
+        ));
+    }
+    if before.iter().any(|f| f.name == feed.name) {
+        return Err(err(
+            "name",
+            format!(
+                "two [[feed]] tables are named `{}`; names must be unique",
+                feed.name
+            ),
+        ));
+    }
+    let link = feed
+        .link
+        .unwrap_or_else(|| format!("{}/{{slug}}/", feed.name));
+    if !link.contains("{slug}") {
+        return Err(err(
+            "link",
+            format!(
+                "[[feed]] `{}`: link pattern `{link}` must contain {{slug}}",
+                feed.name
+            ),
+        ));
+    }
+    let mut formats = feed.formats.unwrap_or_else(|| match feed.kind {
+        Some(FeedKind::Podcast) => vec![Format::Rss],
+        _ => vec![Format::Rss, Format::Atom],
+    });
+    formats.sort();
+    formats.dedup();
+    if formats.is_empty() {
+        return Err(err(
+            "formats",
+            format!(
+                "[[feed]] `{}`: formats is empty; use [\"rss\", \"atom\"]",
+                feed.name
+            ),
+        ));
+    }
+    let kind = feed.kind.unwrap_or_default();
+    let podcast = match (kind, feed.podcast) {
+        (FeedKind::Podcast, Some(p)) => {
+            Some(p.resolve(root).map_err(|m| err("media_base_url", m))?)
+        }
+        (FeedKind::Podcast, None) => {
+            return Err(err(
+                "kind",
+                format!(
+                    "[[feed]] `{}` is a podcast but has no [feed.podcast] table (image, category, explicit…)",
+                    feed.name
+                ),
+            ));
+        }
+        (FeedKind::Notes, Some(_)) => {
+            return Err(err(
+                "[feed.podcast]",
+                format!(
+                    "[[feed]] `{}` has a [feed.podcast] table but no `kind = \"podcast\"`",
+                    feed.name
+                ),
+            ));
+        }
+        (FeedKind::Notes, None) => None,
+    };
+    Ok(FeedConfig {
+        kind,
+        podcast,
+        description: feed.description.unwrap_or_else(|| feed.title.clone()),
+        name: feed.name,
+        title: feed.title,
+        source: root.join(feed.source),
+        link,
+        formats,
+        limit: feed.limit.unwrap_or(50),
+        tags: feed.tags,
+        archive: feed.archive,
     })
 }
 
