@@ -134,14 +134,9 @@ fn url_value(
     None
 }
 
-/// Types the episode keys of `meta`; `None` when it has none. `dir` is the notes file's folder,
-/// against which a local `audio` path is resolved.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one typed check per episode key, all errors gathered; to be split by key group"
-)]
-pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec<KeyError>> {
-    let has_any = meta.episode.is_some()
+/// Whether the front matter has any episode key at all.
+fn has_episode_keys(meta: &Meta) -> bool {
+    meta.episode.is_some()
         || meta.season.is_some()
         || meta.episode_type.is_some()
         || meta.audio.is_some()
@@ -152,39 +147,15 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         || meta.image.is_some()
         || meta.transcript.is_some()
         || meta.chapters.is_some()
-        || !meta.persons.is_empty();
-    if !has_any {
-        return Ok(None);
-    }
-    let mut errors: Vec<KeyError> = Vec::new();
-    let positive = |key: &'static str, v: &Option<Scalar>, errors: &mut Vec<KeyError>| {
-        v.as_ref().and_then(|s| match s.0.trim().parse::<u32>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                errors.push((
-                    key,
-                    format!("{key} `{}` must be a whole number above 0 (R57)", s.0),
-                ));
-                None
-            }
-        })
-    };
-    let number = positive("episode", &meta.episode, &mut errors);
-    let season = positive("season", &meta.season, &mut errors);
+        || !meta.persons.is_empty()
+}
 
-    let episode_type = meta.episode_type.as_ref().and_then(|t| {
-        let t = t.trim().to_ascii_lowercase();
-        if matches!(t.as_str(), "full" | "trailer" | "bonus") {
-            Some(t)
-        } else {
-            errors.push((
-                "episode_type",
-                format!("episode_type `{t}` must be full, trailer or bonus (R58)"),
-            ));
-            None
-        }
-    });
-
+/// The `audio` key (a URL, or a path beside the notes file) and `audio_length`.
+fn audio_of(
+    meta: &Meta,
+    dir: &Path,
+    errors: &mut Vec<KeyError>,
+) -> (Option<AudioSource>, Option<u64>) {
     let audio = meta.audio.as_ref().and_then(|a| {
         let a = a.trim();
         match Url::parse(a) {
@@ -217,6 +188,47 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
                 None
             }
         });
+
+    (audio, audio_length)
+}
+
+/// Types the episode keys of `meta`; `None` when it has none. `dir` is the notes file's folder,
+/// against which a local `audio` path is resolved.
+pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec<KeyError>> {
+    let has_any = has_episode_keys(meta);
+    if !has_any {
+        return Ok(None);
+    }
+    let mut errors: Vec<KeyError> = Vec::new();
+    let positive = |key: &'static str, v: &Option<Scalar>, errors: &mut Vec<KeyError>| {
+        v.as_ref().and_then(|s| match s.0.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push((
+                    key,
+                    format!("{key} `{}` must be a whole number above 0 (R57)", s.0),
+                ));
+                None
+            }
+        })
+    };
+    let number = positive("episode", &meta.episode, &mut errors);
+    let season = positive("season", &meta.season, &mut errors);
+
+    let episode_type = meta.episode_type.as_ref().and_then(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        if matches!(t.as_str(), "full" | "trailer" | "bonus") {
+            Some(t)
+        } else {
+            errors.push((
+                "episode_type",
+                format!("episode_type `{t}` must be full, trailer or bonus (R58)"),
+            ));
+            None
+        }
+    });
+
+    let (audio, audio_length) = audio_of(meta, dir, &mut errors);
 
     let duration = meta.duration.as_ref().and_then(|s| {
         let parsed = parse_duration(&s.0);
