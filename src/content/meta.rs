@@ -169,7 +169,7 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
     match syntax {
         Syntax::Toml => toml::from_str::<Meta>(text).map_err(|e| MetaError {
             line: e.span().map(|s| crate::config::line_of(text, s.start)),
-            message: explain(e.message().trim(), text),
+            message: explain(e.message().trim(), Syntax::Toml),
         }),
         Syntax::Yaml => {
             if text.trim().is_empty() {
@@ -181,7 +181,7 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
                     line: yaml_error_line(&full),
                     message: explain(
                         clean_yaml_message(full.lines().next().unwrap_or("invalid YAML")),
-                        text,
+                        Syntax::Yaml,
                     ),
                 }
             })
@@ -198,11 +198,27 @@ fn clean_yaml_message(message: &str) -> &str {
     }
 }
 
-/// Adds the list of known keys to an unknown-key message.
-fn explain(message: &str, _text: &str) -> String {
-    let hint = crate::config::hint::unknown_key(message, KNOWN_KEYS)
-        .map(|h| format!("; {h}"))
-        .unwrap_or_default();
+/// Words of the errors about a key or value (the front matter itself parsed): any other error
+/// is one of syntax, and gets a hint on how that syntax is written.
+const DATA_ERRORS: [&str; 5] = [
+    "unknown field",
+    "invalid type",
+    "missing field",
+    "invalid value",
+    "duplicate",
+];
+
+/// Adds to a parser's message what helps fix it: the closest known key for an unknown one (and
+/// the list of keys), or how the syntax is written for a syntax error.
+fn explain(message: &str, syntax: Syntax) -> String {
+    let hint = match crate::config::hint::unknown_key(message, KNOWN_KEYS) {
+        Some(h) => format!("; {h}"),
+        None if DATA_ERRORS.iter().any(|d| message.contains(d)) => String::new(),
+        None => match syntax {
+            Syntax::Toml => "; check this line's quotes and brackets: TOML front matter is `key = \"value\"` lines between `+++` lines".into(),
+            Syntax::Yaml => "; check this line's quotes, brackets and indentation: YAML front matter is `key: value` lines between `---` lines".into(),
+        },
+    };
     if message.contains("unknown field") && !message.contains("expected one of") {
         format!(
             "{message}{hint} (the keys an entry may have are: {})",

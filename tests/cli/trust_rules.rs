@@ -461,3 +461,21 @@ fn a_bad_apple_category_names_its_line() {
         "{err}"
     );
 }
+
+/// Issue 18: a TOML or YAML syntax error keeps its line and says how the syntax is written.
+#[test]
+fn front_matter_syntax_errors_keep_their_line_and_get_a_hint() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\ndate = \"2026-01-01\"\n+++\nx\n",
+    );
+    site.write("content/reviews/b.md", "---\ntitle: [a\n---\nx\n");
+    let err = site.fails(1, &["check"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:2: invalid basic string, expected `\"`; check this line's quotes and brackets: TOML front matter is `key = \"value\"` lines between `+++` lines\n\
+         error: content/reviews/b.md:2: expected string scalar; check this line's quotes, brackets and indentation: YAML front matter is `key: value` lines between `---` lines\n\
+         error: 2 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
