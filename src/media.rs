@@ -38,9 +38,7 @@ pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(),
         return Ok(());
     }
     let refused = |why: String| {
-        format!(
-            "{what} `{url}` {why}; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file"
-        )
+        format!("{what} `{url}` {why}; Apple accepts only JPEG and PNG: use a .jpg or .png file")
     };
     let Some(probe) = probe else {
         return Err(refused(
@@ -138,7 +136,7 @@ pub fn enclosure(
                 }
                 (None, None) => {
                     return Err(format!(
-                        "enclosure {url} has no length (R20): add `audio_length` (bytes), or set resolve_lengths = true under [feed.podcast] to ask the server"
+                        "enclosure {url} has no length: add `audio_length` (bytes), or set resolve_lengths = true under [feed.podcast] to ask the server"
                     ));
                 }
             };

@@ -181,7 +181,7 @@ fn audio_of(
                 errors.push((
                     "audio_length",
                     format!(
-                        "audio_length `{}` must be the file's size in bytes, above 0 (R20)",
+                        "audio_length `{}` must be the file's size in bytes, above 0",
                         s.0
                     ),
                 ));
@@ -206,7 +206,7 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
             _ => {
                 errors.push((
                     key,
-                    format!("{key} `{}` must be a whole number above 0 (R57)", s.0),
+                    format!("{key} `{}` must be a whole number above 0", s.0),
                 ));
                 None
             }
@@ -222,7 +222,7 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         } else {
             errors.push((
                 "episode_type",
-                format!("episode_type `{t}` must be full, trailer or bonus (R58)"),
+                format!("episode_type `{t}` must be full, trailer or bonus"),
             ));
             None
         }
@@ -236,7 +236,7 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
             errors.push((
                 "duration",
                 format!(
-                    "duration `{}` must be HH:MM:SS, MM:SS or a number of seconds (R56)",
+                    "duration `{}` must be HH:MM:SS, MM:SS or a number of seconds",
                     s.0
                 ),
             ));
@@ -250,7 +250,7 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         other => {
             errors.push((
                 "explicit",
-                format!("explicit `{other}` is not a boolean: write true or false (R50)"),
+                format!("explicit `{other}` is not a boolean: write true or false"),
             ));
             None
         }
@@ -302,11 +302,11 @@ fn transcripts_of(meta: &Meta, errors: &mut Vec<KeyError>) -> Vec<Transcript> {
             match mime {
                 Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => Some(Transcript { url, mime: m, language, rel }),
                 Some(m) => {
-                    errors.push(("transcript", format!("transcript type `{m}` is not one of {} (R70)", TRANSCRIPT_TYPES.join(", "))));
+                    errors.push(("transcript", format!("transcript type `{m}` is not one of {}", TRANSCRIPT_TYPES.join(", "))));
                     None
                 }
                 None => {
-                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }} (R70)")));
+                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }}")));
                     None
                 }
             }
@@ -320,7 +320,7 @@ fn persons_of(meta: &Meta, errors: &mut Vec<KeyError>) -> Vec<PersonRef> {
         .iter()
         .filter_map(|p| {
             if p.name.trim().is_empty() {
-                errors.push(("persons", "a person needs a non-empty name (R72)".into()));
+                errors.push(("persons", "a person needs a non-empty name".into()));
                 return None;
             }
             Some(PersonRef {

@@ -178,20 +178,20 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     let name = &feed.name;
     if feed.formats.contains(&Format::Atom) {
         v.push(format!(
-            "feed `{name}`: Apple accepts only RSS for podcasts (R44): use formats = [\"rss\"], and a notes feed for Atom"
+            "feed `{name}`: Apple accepts only RSS for podcasts: use formats = [\"rss\"], and a notes feed for Atom"
         ));
     }
     match &cfg.category {
-        None => v.push(format!("feed `{name}`: [feed.podcast] category is required (R46), e.g. \"TV & Film\"")),
+        None => v.push(format!("feed `{name}`: [feed.podcast] category is required, e.g. \"TV & Film\"")),
         Some(cat) => match APPLE_CATEGORIES.iter().find(|(c, _)| c == cat) {
             None => v.push(format!(
-                "feed `{name}`: category `{cat}` is not one of Apple's (R49); exact case matters, e.g. \"TV & Film\""
+                "feed `{name}`: category `{cat}` is not one of Apple's; exact case matters, e.g. \"TV & Film\""
             )),
             Some((_, subs)) => {
                 if let Some(sub) = &cfg.subcategory
                     && !subs.contains(&sub.as_str()) {
                         v.push(format!(
-                            "feed `{name}`: subcategory `{sub}` is not under `{cat}` (R49); choose one of: {}",
+                            "feed `{name}`: subcategory `{sub}` is not under `{cat}`; choose one of: {}",
                             if subs.is_empty() { "(none)".to_string() } else { subs.join(", ") }
                         ));
                     }
@@ -200,10 +200,10 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     }
     match &cfg.explicit {
         None => v.push(format!(
-            "feed `{name}`: [feed.podcast] explicit is required (R46): true or false"
+            "feed `{name}`: [feed.podcast] explicit is required: true or false"
         )),
         Some(value) if value.as_bool().is_none() => v.push(format!(
-            "feed `{name}`: explicit = {value} is not a boolean: write true or false (R50)"
+            "feed `{name}`: explicit = {value} is not a boolean: write true or false"
         )),
         Some(_) => {}
     }
@@ -212,7 +212,7 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
         && t != "serial"
     {
         v.push(format!(
-            "feed `{name}`: type `{t}` must be episodic or serial (R59)"
+            "feed `{name}`: type `{t}` must be episodic or serial"
         ));
     }
     if language.is_none() {
@@ -221,10 +221,13 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
         ));
     }
     match &cfg.image {
-        None => v.push(format!("feed `{name}`: [feed.podcast] image is required (R46): a square JPEG or PNG, 1400 to 3000 px")),
+        None => v.push(format!(
+            "feed `{name}`: [feed.podcast] image is required: a square JPEG or PNG, 1400 to 3000 px"
+        )),
         // Without resolve_lengths the extension decides; with it, the build asks the server.
         Some(Artwork::Remote(u)) if !cfg.resolve_lengths => {
-            if let Err(problem) = crate::media::check_art("[feed.podcast] image", u.as_str(), None) {
+            if let Err(problem) = crate::media::check_art("[feed.podcast] image", u.as_str(), None)
+            {
                 v.push(format!("feed `{name}`: {problem}"));
             }
         }
@@ -237,14 +240,17 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
                 ));
             }
             if let Err(problem) = artwork(path) {
-                v.push(format!("feed `{name}`: image {}: {problem} (R47)", path.display()));
+                v.push(format!(
+                    "feed `{name}`: image {}: {problem}",
+                    path.display()
+                ));
             }
         }
     }
     if cfg.locked.is_some_and(|l| l) && cfg.owner.as_ref().and_then(|o| o.email.as_ref()).is_none()
     {
         v.push(format!(
-            "feed `{name}`: locked = true needs owner = {{ name, email }} for podcast:locked (R69)"
+            "feed `{name}`: locked = true needs owner = {{ name, email }} for podcast:locked"
         ));
     }
     for f in &cfg.funding {
@@ -259,7 +265,7 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     if let Some(g) = &cfg.guid
         && uuid::Uuid::parse_str(g).is_err()
     {
-        v.push(format!("feed `{name}`: guid `{g}` is not a UUID (R66)"));
+        v.push(format!("feed `{name}`: guid `{g}` is not a UUID"));
     }
     v
 }
@@ -315,14 +321,14 @@ pub fn episodes<'a>(
             if let Some(other) = urls.insert(&enc.url, source) {
                 v.push((
                     source.to_string(),
-                    format!("uses the same audio URL as {other}; Apple ignores duplicates (R54)"),
+                    format!("uses the same audio URL as {other}; Apple ignores duplicates"),
                 ));
             }
             if !APPLE_MEDIA_TYPES.contains(&enc.mime.as_str()) {
                 v.push((
                     source.to_string(),
                     format!(
-                        "audio type `{}` is not one Apple accepts ({}) (R54)",
+                        "audio type `{}` is not one Apple accepts ({})",
                         enc.mime,
                         APPLE_MEDIA_TYPES.join(", ")
                     ),
@@ -333,7 +339,7 @@ pub fn episodes<'a>(
         if serial && number.is_none() {
             v.push((
                 source.to_string(),
-                "a serial show needs `episode` on every episode (R59)".into(),
+                "a serial show needs `episode` on every episode".into(),
             ));
         }
     }

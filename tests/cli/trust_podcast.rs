@@ -196,7 +196,7 @@ fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
     site.write("content/episodes/e1.md", &episode(""));
     let err = site.fails(1, &["build"]);
     assert!(
-        err.contains("feed `podcast`: [feed.podcast] image `https://pod.example/cover.webp` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n"),
+        err.contains("feed `podcast`: [feed.podcast] image `https://pod.example/cover.webp` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG: use a .jpg or .png file\n"),
         "{err}"
     );
 
@@ -210,7 +210,7 @@ fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
         .display()
         .to_string();
     assert!(
-        err.contains(&format!("{path}: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        err.contains(&format!("{path}: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"
     );
 }
@@ -247,7 +247,7 @@ fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() 
     site.write("content/episodes/e1.md", &episode(""));
     let err = site.fails(1, &["build"]);
     assert!(
-        err.contains(&format!("feed `podcast`: [feed.podcast] image `{webp}/cover` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        err.contains(&format!("feed `podcast`: [feed.podcast] image `{webp}/cover` is served as `image/webp`; Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"
     );
 
@@ -265,7 +265,7 @@ fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() 
         .display()
         .to_string();
     assert!(
-        err.contains(&format!("{path}: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG (R47): use a .jpg or .png file\n")),
+        err.contains(&format!("{path}: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"
     );
     site.write(
