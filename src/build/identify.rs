@@ -3,6 +3,8 @@
 //! published ids would change because the state file is gone. Ids and dates are fixed here;
 //! later stages only read them.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, FixedOffset};
 
 use super::gather::Parsed;
@@ -11,7 +13,8 @@ use crate::config::Config;
 use crate::content;
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed;
-use crate::identity::compare::PlannedEntry;
+use crate::feed::read::PublishedFeed;
+use crate::identity::compare::{PlannedEntry, Shown};
 use crate::identity::{self, Identified, State};
 
 /// Every publishable entry with its id and dates, and the state that records them.
@@ -132,38 +135,52 @@ fn clamp_updated(
 /// With the state file gone, ids are derived again; entries renamed since the feeds in the
 /// output folder were built would get new ids. That cannot be recovered silently: say which,
 /// and how to keep the published ids.
+/// The feeds a previous build left in the output folder, each read and parsed once, in the
+/// configured order: what the guards below compare with when the state file is gone.
+pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> {
+    config
+        .feeds
+        .iter()
+        .flat_map(|feed| {
+            feed.formats
+                .iter()
+                .map(|&f| config.site.output_dir.join(feed.file_name(f)))
+        })
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let published = feed::read::read_feed(&text).ok()?;
+            Some((path, published))
+        })
+        .collect()
+}
+
 pub(super) fn guard_lost_state(
     config: &Config,
     entries: &[PlannedEntry],
     site_id: &str,
+    published: &[(PathBuf, PublishedFeed)],
 ) -> Result<()> {
-    let mut lines = Vec::new();
-    for feed in &config.feeds {
-        for &format in &feed.formats {
-            let path = config.site.output_dir.join(feed.file_name(format));
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let Ok(published) = feed::read::read_feed(&text) else {
-                continue;
-            };
-            let shown = content::display_path(&path);
-            // Like with like: an Atom file's ids with the Atom ids the entries would get.
-            let comparison = identity::compare::compare_feed(entries, &published, site_id);
-            for (title, old, new) in comparison.id_changes {
-                lines.push(format!(
+    for (path, published) in published {
+        let shown = content::display_path(path);
+        // Like with like: an Atom file's ids with the Atom ids the entries would get.
+        let comparison = identity::compare::compare_feed(entries, published, site_id);
+        let lines: Vec<String> = comparison
+            .id_changes
+            .into_iter()
+            .map(|(title, old, new)| {
+                format!(
                     "  \"{title}\" is {old} in {}; it would become {new}",
                     shown.display()
-                ));
-            }
-            if !lines.is_empty() {
-                return Err(Error::Identity(format!(
-                    "the state file {} is missing and some published ids would change:\n{}\nrestore the state file, or keep the published ids with `feedwright adopt-ids {}`",
-                    content::display_path(&config.site.state_file).display(),
-                    lines.join("\n"),
-                    shown.display()
-                )));
-            }
+                )
+            })
+            .collect();
+        if !lines.is_empty() {
+            return Err(Error::Identity(format!(
+                "the state file {} is missing and some published ids would change:\n{}\nrestore the state file, or keep the published ids with `feedwright adopt-ids {}`",
+                content::display_path(&config.site.state_file).display(),
+                lines.join("\n"),
+                shown.display()
+            )));
         }
     }
     Ok(())
@@ -196,47 +213,41 @@ pub(super) fn guard_drops(
 /// time it is first seen), while readers already have it under its first date: its place in
 /// every reader's list would move. Refused like a changed id, naming each entry and the date
 /// to pin.
-pub(super) fn guard_lost_dates(config: &Config, items: &[Identified], site_id: &str) -> Result<()> {
+pub(super) fn guard_lost_dates(
+    config: &Config,
+    items: &[Identified],
+    site_id: &str,
+    published: &[(PathBuf, PublishedFeed)],
+) -> Result<()> {
     let undated: Vec<&Identified> = items.iter().filter(|i| i.entry.date.is_none()).collect();
     if undated.is_empty() {
         return Ok(());
     }
-    let mut lines = Vec::new();
-    for feed in &config.feeds {
-        for &format in &feed.formats {
-            let path = config.site.output_dir.join(feed.file_name(format));
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let Ok(published) = feed::read::read_feed(&text) else {
-                continue;
-            };
-            let dates: std::collections::HashMap<&str, DateTime<FixedOffset>> = published
-                .items
-                .iter()
-                .filter_map(|p| Some((p.id.as_str(), p.published?)))
-                .collect();
-            for item in &undated {
-                let shown = match published.dialect {
-                    feed::read::Dialect::Atom => identity::atom_id(site_id, &item.id),
-                    feed::read::Dialect::Rss => item.id.clone(),
-                };
-                if let Some(&old) = dates.get(shown.as_str())
-                    && old != item.published
-                    && !lines.iter().any(|(source, _)| *source == item.entry.source)
-                {
-                    lines.push((item.entry.source.clone(), format!(
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (path, published) in published {
+        let dates: std::collections::HashMap<&str, DateTime<FixedOffset>> = published
+            .items
+            .iter()
+            .filter_map(|p| Some((p.id.as_str(), p.published?)))
+            .collect();
+        let shown = Shown::of(published.dialect, site_id);
+        for item in &undated {
+            if let Some(&old) = dates.get(shown.of_id(&item.id).as_ref())
+                && old != item.published
+                && !lines.iter().any(|(source, _)| *source == item.entry.source)
+            {
+                let now = item.published.with_timezone(&config.site.timezone);
+                lines.push((
+                    item.entry.source.clone(),
+                    format!(
                         "  {}: published {} in {}; it would be dated {} now: add `date = \"{}\"`",
                         item.entry.source,
                         old.to_rfc3339(),
-                        content::display_path(&path).display(),
-                        item.published
-                            .with_timezone(&config.site.timezone)
-                            .fixed_offset()
-                            .to_rfc3339(),
+                        content::display_path(path).display(),
+                        now.fixed_offset().to_rfc3339(),
                         old.to_rfc3339()
-                    )));
-                }
+                    ),
+                ));
             }
         }
     }

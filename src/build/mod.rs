@@ -56,8 +56,10 @@ pub fn plan_with(
     let entries = resolve::links(config, &identity.items)?;
     resolve::shared_links(&entries, &mut problems);
     if previous_state.is_none() && !options.allow_id_changes {
-        identify::guard_lost_state(config, &entries, &identity.site_id)?;
-        identify::guard_lost_dates(config, &identity.items, &identity.site_id)?;
+        // Each feed left in the output folder is read once for both guards.
+        let published = identify::published_feeds(config);
+        identify::guard_lost_state(config, &entries, &identity.site_id, &published)?;
+        identify::guard_lost_dates(config, &identity.items, &identity.site_id, &published)?;
     }
     if !options.allow_drop {
         identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;

@@ -259,15 +259,6 @@ pub fn clean(text: &str) -> (Cow<'_, str>, Report) {
     }
 }
 
-/// [`clean`] for a string already owned: the same string back when there is nothing to do.
-pub fn clean_owned(text: String) -> String {
-    let fixed = match clean(&text).0 {
-        Cow::Owned(s) => Some(s),
-        Cow::Borrowed(_) => None,
-    };
-    fixed.unwrap_or(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,14 +339,5 @@ mod tests {
         assert!(r.message().starts_with(
             "dropped 1 character XML 1.0 does not allow (U+0000); kept 1 C1 control character (U+0096), which Windows-1252 reads as –: XML allows it, but in a UTF-8 file it is"
         ), "{}", r.message());
-    }
-
-    #[test]
-    fn clean_owned_keeps_the_string_when_clean() {
-        let s = String::from("clean");
-        let ptr = s.as_ptr();
-        let back = clean_owned(s);
-        assert_eq!(back.as_ptr(), ptr);
-        assert_eq!(clean_owned("a\u{1}b".into()), "a\u{FFFD}b");
     }
 }

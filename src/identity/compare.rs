@@ -107,10 +107,15 @@ impl<'a> Shown<'a> {
     }
 
     pub fn id<'p>(self, entry: &'p PlannedEntry) -> Cow<'p, str> {
+        self.of_id(&entry.id)
+    }
+
+    /// The id a document of this dialect shows for an entry whose id is `id`.
+    pub fn of_id(self, id: &str) -> Cow<'_, str> {
         match self {
-            Shown::Guid => Cow::Borrowed(&entry.id),
-            Shown::AtomId { site_id } => match super::atom_id(site_id, &entry.id) {
-                same if same == entry.id => Cow::Borrowed(&entry.id),
+            Shown::Guid => Cow::Borrowed(id),
+            Shown::AtomId { site_id } => match super::atom_id(site_id, id) {
+                same if same == id => Cow::Borrowed(id),
                 derived => Cow::Owned(derived),
             },
         }
