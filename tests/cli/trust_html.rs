@@ -9,25 +9,16 @@ use crate::common;
 
 use common::Site;
 
-const CONFIG: &str = r#"
-[site]
-title = "Test Reviews"
-base_url = "https://films.example/"
-id = "tag:films.example,2026:"
-timezone = "Europe/Paris"
-author = { name = "Ada Critic", email = "ada@films.example" }
-
-[[feed]]
-name = "reviews"
-title = "Reviews"
-description = "Film reviews"
-source = "content/reviews"
-link = "reviews/{slug}/"
-formats = ["rss", "atom", "json"]
-"#;
+/// The common site with every format, JSON Feed included.
+fn config() -> String {
+    format!(
+        "{}formats = [\"rss\", \"atom\", \"json\"]\n",
+        common::CONFIG
+    )
+}
 
 fn site_with(body: &str) -> Site {
-    let site = Site::with_config(CONFIG);
+    let site = Site::with_config(&config());
     site.write(
         "content/reviews/heat.md",
         &format!("+++\ntitle = \"Heat\"\ndate = \"2026-01-01\"\n+++\n{body}"),
@@ -180,7 +171,7 @@ fn references_to_characters_xml_forbids_are_dropped_from_every_feed() {
 
 #[test]
 fn a_plain_text_summary_reads_the_same_in_rss_atom_and_json() {
-    let site = Site::with_config(CONFIG);
+    let site = Site::with_config(&config());
     site.write(
         "content/reviews/sea.md",
         "+++\ntitle = \"Quiet & the <sea>\"\ndate = \"2026-01-01\"\nsummary = \"The <sea> is loud & x<y\"\n+++\nBody.\n",
@@ -223,7 +214,7 @@ fn a_plain_text_summary_reads_the_same_in_rss_atom_and_json() {
 /// item's description: the channel's is plain text, written like a title.
 #[test]
 fn the_channel_description_is_plain_text_like_a_title() {
-    let config = CONFIG.replace(
+    let config = config().replace(
         "description = \"Film reviews\"",
         "description = \"Reviews & <notes>\"",
     );
@@ -246,30 +237,13 @@ fn the_channel_description_is_plain_text_like_a_title() {
 
 #[test]
 fn podcast_item_descriptions_are_html_and_plain_text_follows_the_profile() {
-    let config = r#"
-[site]
-title = "Test Pod"
-base_url = "https://pod.example/"
-id = "tag:pod.example,2026:"
-language = "en"
-author = { name = "Ada Host", email = "ada@pod.example" }
-
-[[feed]]
-name = "podcast"
-kind = "podcast"
-title = "Tests & <more>"
-description = "A show about <tests> & such"
-source = "content/episodes"
-link = "episodes/{slug}/"
-
-[feed.podcast]
-image = "https://pod.example/cover.jpg"
-category = "TV & Film"
-explicit = false
-owner = { name = "Ada Host", email = "ada@pod.example" }
-media_base_url = "https://cdn.pod.example/media/"
-"#;
-    let site = Site::with_config(config);
+    let config = common::PODCAST_CONFIG
+        .replace(
+            "title = \"The Test Pod\"\ndescription = \"A podcast about tests.\"",
+            "title = \"Tests & <more>\"\ndescription = \"A show about <tests> & such\"",
+        )
+        .replace("funding = [{ url = \"/give\", text = \"Give\" }]\n", "");
+    let site = Site::with_config(&config);
     site.write("content/episodes/media/ep1.mp3", &"x".repeat(1000));
     site.write(
         "content/episodes/ep1.md",

@@ -6,30 +6,7 @@ use crate::common;
 
 use common::Site;
 
-const CONFIG: &str = r#"
-[site]
-title = "Test Pod"
-base_url = "https://pod.example/"
-id = "tag:pod.example,2026:"
-language = "en"
-author = { name = "Ada Host", email = "ada@pod.example" }
-
-[[feed]]
-name = "podcast"
-kind = "podcast"
-title = "The Test Pod"
-description = "A podcast about tests."
-source = "content/episodes"
-link = "episodes/{slug}/"
-
-[feed.podcast]
-image = "https://pod.example/cover.jpg"
-category = "TV & Film"
-explicit = false
-owner = { name = "Ada Host", email = "ada@pod.example" }
-media_base_url = "https://cdn.pod.example/media/"
-funding = [{ url = "/give", text = "Give" }]
-"#;
+use common::PODCAST_CONFIG as CONFIG;
 
 fn site(config: &str) -> Site {
     let site = Site::with_config(config);

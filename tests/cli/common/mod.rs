@@ -24,6 +24,32 @@ source = "content/reviews"
 link = "reviews/{slug}/"
 "#;
 
+/// A podcast feed with local media published under `media_base_url`.
+pub const PODCAST_CONFIG: &str = r#"
+[site]
+title = "Test Pod"
+base_url = "https://pod.example/"
+id = "tag:pod.example,2026:"
+language = "en"
+author = { name = "Ada Host", email = "ada@pod.example" }
+
+[[feed]]
+name = "podcast"
+kind = "podcast"
+title = "The Test Pod"
+description = "A podcast about tests."
+source = "content/episodes"
+link = "episodes/{slug}/"
+
+[feed.podcast]
+image = "https://pod.example/cover.jpg"
+category = "TV & Film"
+explicit = false
+owner = { name = "Ada Host", email = "ada@pod.example" }
+media_base_url = "https://cdn.pod.example/media/"
+funding = [{ url = "/give", text = "Give" }]
+"#;
+
 /// A site in a temp folder; dropped with the test.
 pub struct Site {
     pub dir: tempfile::TempDir,
