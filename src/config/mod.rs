@@ -68,6 +68,9 @@ struct RawSite {
     /// Write `index.opml` listing every feed (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     opml: bool,
+    /// Write `<feed>.html`, a plain page of each feed, for browsers without XSLT (issue 18).
+    #[serde(default)]
+    html: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -95,6 +98,8 @@ struct RawFeed {
     /// RFC 5005 archive pages under `archive/<name>/` (README: "JSON Feed, tag feeds, archives…").
     #[serde(default)]
     archive: bool,
+    /// Overrides `[site] html` for this feed.
+    html: Option<bool>,
 }
 
 /// What a feed is for: notes (reviews, show notes) or a podcast (RSS with enclosures, itunes
@@ -176,6 +181,8 @@ pub struct Site {
     pub stylesheet: bool,
     /// `[site] opml`: write `index.opml`.
     pub opml: bool,
+    /// `[site] html`: the default of every feed's `html`.
+    pub html: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +201,8 @@ pub struct FeedConfig {
     pub tags: bool,
     /// `archive = true`: RFC 5005 archive pages for the items beyond `limit`.
     pub archive: bool,
+    /// `html` (else `[site] html`): write `<name>.html`, a page of the feed for browsers.
+    pub html: bool,
 }
 
 impl FeedConfig {
@@ -314,7 +323,9 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
 
     let mut feeds = Vec::new();
     for feed in raw.feeds {
-        let resolved = resolve_feed(feed, &feeds, &root, &err)?;
+        let html = feed.html.unwrap_or(site.html);
+        let mut resolved = resolve_feed(feed, &feeds, &root, &err)?;
+        resolved.html = html;
         feeds.push(resolved);
         if let Some((key, problem)) = rules::check_config(&feeds) {
             return Err(err(key, problem));
@@ -368,6 +379,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             extra_roots,
             stylesheet: site.stylesheet,
             opml: site.opml,
+            html: site.html,
         },
         feeds,
     })
@@ -507,6 +519,7 @@ fn resolve_feed(
         limit: feed.limit.unwrap_or(50),
         tags: feed.tags,
         archive: feed.archive,
+        html: false,
     })
 }
 

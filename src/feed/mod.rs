@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod atom;
 pub mod extras;
+pub mod html;
 pub mod json;
 pub mod opml;
 mod pieces;
