@@ -66,7 +66,10 @@ pub(super) fn documents<'a>(
     } in feeds
     {
         let mut order: Vec<usize> = picks.iter().map(|p| p.at).collect();
-        let later = !feed::extras::keeps_all_items(feed) && !feed.formats.contains(&Format::Json);
+        // The feed's page (`html`) shows the summaries, which come with the bodies.
+        let later = !feed::extras::keeps_all_items(feed)
+            && !feed.formats.contains(&Format::Json)
+            && !feed.html;
         let (mut doc, body_warnings) =
             feed_doc(config, feed, site_id, items, picks, podcast, later)?;
         body_warnings.into_iter().for_each(|w| problems.warn(w));

@@ -1,7 +1,7 @@
 //! The stage-output stage: what the engine rendered becomes the plan's [`OutputFile`]s, with
 //! the output check's violations as errors and files over the size budget as warnings, and
-//! the site-wide files (`index.opml`, the stylesheet) added. Also clears what a killed run
-//! left staged, before a staging plan stages anything.
+//! each feed's page (`html`) and the site-wide files (`index.opml`, the stylesheet) added.
+//! Also clears what a killed run left staged, before a staging plan stages anything.
 
 use std::path::Path;
 
@@ -71,6 +71,9 @@ pub(super) fn outputs(
                 staged: staged_or_error(staged, &mut write_error),
             });
         }
+        if docs.feed.html {
+            files.push(feed_page(config, docs.feed, docs.expanded.main(), problems));
+        }
     }
     for (name, bytes) in feed::extras::site_files(config, &documents.site_index) {
         files.push(OutputFile {
@@ -89,6 +92,30 @@ pub(super) fn outputs(
             files,
             state_staged,
         }),
+    }
+}
+
+/// The feed's browser page (`html = true`), checked like every other output.
+fn feed_page(
+    config: &Config,
+    feed: &FeedConfig,
+    doc: &feed::FeedDoc,
+    problems: &mut Problems,
+) -> OutputFile {
+    let page = feed::html::render(&config.site.title, doc);
+    let name = format!("{}.html", feed.name);
+    let path = config.site.output_dir.join(&name);
+    let shown = content::display_path(&path);
+    for violation in feed::html::check(&page) {
+        problems.error(Diagnostic::new(&shown, None, violation));
+    }
+    OutputFile {
+        path,
+        name,
+        format: None,
+        len: page.len() as u64,
+        bytes: Some(page),
+        staged: Staged::No,
     }
 }
 
