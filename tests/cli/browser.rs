@@ -33,6 +33,10 @@ limit = 2
 archive = true
 "#;
 
+/// Window sizes: a desktop browser, and a phone's screen in CSS pixels (an iPhone 12-15).
+const DESKTOP: &str = "1000,900";
+const PHONE: &str = "390,844";
+
 fn chromium() -> Option<PathBuf> {
     let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
         std::env::var_os("PATH").and_then(|paths| {
@@ -67,9 +71,9 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-/// Runs headless chromium on `url` with `mode` (`--dump-dom` or `--screenshot=…`); returns
-/// stdout.
-fn chromium_run(bin: &Path, profile: &Path, mode: &str, url: &str) -> String {
+/// Runs headless chromium on `url` with `mode` (`--dump-dom` or `--screenshot=…`) in a window
+/// of `size` (`"width,height"`); returns stdout.
+fn chromium_run(bin: &Path, profile: &Path, size: &str, mode: &str, url: &str) -> String {
     let mut child = Command::new(bin)
         .args([
             "--headless",
@@ -81,8 +85,8 @@ fn chromium_run(bin: &Path, profile: &Path, mode: &str, url: &str) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=1000,900",
         ])
+        .arg(format!("--window-size={size}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(mode)
         .arg(url)
@@ -153,7 +157,7 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
         ),
     ] {
         let url = served.url(path);
-        let dom = chromium_run(&bin, profile.path(), "--dump-dom", &url);
+        let dom = chromium_run(&bin, profile.path(), DESKTOP, "--dump-dom", &url);
         assert!(
             dom.contains("class=\"item-title\""),
             "{path} was not styled by feed.xsl:\n{dom}"
@@ -182,6 +186,7 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
         chromium_run(
             &bin,
             profile.path(),
+            DESKTOP,
             &format!("--screenshot={}", png.display()),
             &url,
         );
@@ -203,4 +208,159 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
         reader.header("content-type"),
         Some("application/rss+xml; charset=utf-8")
     );
+}
+
+const PAGE_CONFIG: &str = r#"
+[site]
+title = "Browser Reviews"
+base_url = "https://films.example/"
+id = "tag:films.example,2026:"
+language = "en"
+timezone = "Europe/Paris"
+html = true
+
+[[feed]]
+name = "reviews"
+title = "Reviews on a phone"
+description = "Film reviews, without XSLT"
+source = "content/reviews"
+formats = ["rss", "atom", "json"]
+"#;
+
+/// A word longer than a phone is wide: the page must wrap it, not scroll sideways.
+const LONG_WORD: &str = "Supercalifragilisticexpialidociouslylongtitlewithoutanyspaceatallthatnophonescreencouldholdonasingleline";
+
+/// The PNG's width and height, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
+
+/// A page that loads `reviews.html` (and, as a control that the probe can fail, a page wider
+/// than a phone) in frames a phone wide, and writes what each frame's layout measured into
+/// its own DOM. The script is the probe's: the feed page itself has none and allows none.
+const PROBE: &str = r#"<!DOCTYPE html>
+<html><head><script>
+function probe(frame) {
+  var d = frame.contentDocument.documentElement;
+  var out = document.createElement('p');
+  out.textContent = 'probe ' + frame.id + ' scroll=' + d.scrollWidth + ' client=' + d.clientWidth;
+  document.body.appendChild(out);
+}
+</script></head><body>
+<iframe id="page" src="reviews.html" onload="probe(this)" style="width:390px;height:844px;border:0"></iframe>
+<iframe id="wide" src="wide.html" onload="probe(this)" style="width:390px;height:200px;border:0"></iframe>
+</body></html>
+"#;
+
+#[test]
+fn feed_html_page_in_headless_chromium_on_a_phone_and_a_desktop() {
+    let Some(bin) = chromium() else { return };
+    let site = Site::with_config(PAGE_CONFIG);
+    site.write(
+        "content/reviews/a.md",
+        &review("Alien & the Nostromo", "2026-01-01", "In space."),
+    );
+    site.write(
+        "content/reviews/b.md",
+        &review(LONG_WORD, "2026-02-01", "Tight."),
+    );
+    site.write(
+        "content/reviews/c.md",
+        &review(
+            "Chinatown <script>alert(1)</script>",
+            "2026-03-01",
+            "Forget it.",
+        ),
+    );
+    let served = serving::Served::start(site.dir.path(), common::NOW);
+    let reply = served.get("/reviews.html", &[("Accept", "text/html")]);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let out = artifacts();
+    let file_url = format!("file://{}", site.path("feeds/reviews.html").display());
+
+    for (size, url, shot) in [
+        (PHONE, served.url("/reviews.html"), "feed-page-phone.png"),
+        (DESKTOP, file_url, "feed-page-desktop.png"),
+    ] {
+        let dom = chromium_run(&bin, profile.path(), size, "--dump-dom", &url);
+        for title in [
+            "Alien &amp; the Nostromo",
+            LONG_WORD,
+            "Chinatown &lt;script&gt;alert(1)&lt;/script&gt;",
+        ] {
+            assert!(
+                dom.contains(&format!(">{title}</a></h3>")),
+                "{url}: `{title}` missing:\n{dom}"
+            );
+        }
+        assert!(!dom.contains("<script"), "{url} runs a script:\n{dom}");
+        for (ext, media_type) in [
+            ("rss", "application/rss+xml"),
+            ("atom", "application/atom+xml"),
+            ("json", "application/feed+json"),
+        ] {
+            let feed = format!("https://films.example/feeds/reviews.{ext}");
+            assert!(
+                dom.contains(&format!("readonly=\"readonly\" value=\"{feed}\"")),
+                "{url}: no field to copy {feed} from:\n{dom}"
+            );
+            assert!(
+                dom.contains(&format!(
+                    "<link rel=\"alternate\" type=\"{media_type}\" href=\"{feed}\""
+                )),
+                "{url}: no auto-discovery link for {feed}:\n{dom}"
+            );
+        }
+        let png = out.join(shot);
+        let _ = std::fs::remove_file(&png);
+        chromium_run(
+            &bin,
+            profile.path(),
+            size,
+            &format!("--screenshot={}", png.display()),
+            &url,
+        );
+        let bytes =
+            std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot {}: {e}", png.display()));
+        let width: u32 = size.split(',').next().unwrap().parse().unwrap();
+        assert_eq!(png_size(&bytes).0, width, "{}", png.display());
+    }
+
+    // No sideways scrolling at a phone's width, measured by the browser's own layout.
+    site.write("feeds/layout-probe.html", PROBE);
+    site.write(
+        "feeds/wide.html",
+        "<!DOCTYPE html><html><body><div style=\"width:1200px\">wide</div></body></html>",
+    );
+    let dom = chromium_run(
+        &bin,
+        profile.path(),
+        DESKTOP,
+        "--dump-dom",
+        &served.url("/layout-probe.html"),
+    );
+    let measured = |frame: &str| -> (u32, u32) {
+        let line = dom
+            .split(&format!("probe {frame} scroll="))
+            .nth(1)
+            .unwrap_or_else(|| panic!("the probe measured no `{frame}`:\n{dom}"));
+        let (scroll, rest) = line.split_once(" client=").unwrap();
+        let client = rest.split('<').next().unwrap();
+        (scroll.parse().unwrap(), client.parse().unwrap())
+    };
+    let (scroll, client) = measured("wide");
+    assert!(
+        scroll > client,
+        "the probe sees no overflow where there is some:\n{dom}"
+    );
+    let (scroll, client) = measured("page");
+    // The frame is 390 px wide, less a scroll bar where the browser draws one.
+    assert!(client > 300, "{dom}");
+    assert_eq!(scroll, client, "reviews.html is wider than a phone:\n{dom}");
 }
