@@ -1,6 +1,8 @@
-//! The styled feed page in a real browser (issue 8): Debian's headless `chromium` opens feeds
-//! served by `feedwright serve`, and the DOM it renders must show the feed's item titles and
-//! the subscribe hint. Screenshots are kept under target/browser-artifacts/.
+//! The feed in a real browser. The styled feed (issue 8): Debian's headless `chromium` opens
+//! feeds served by `feedwright serve`, and the DOM it renders must show the feed's item titles
+//! and the subscribe hint. The feed's own page `<name>.html` (issue 18), at a phone's and a
+//! desktop's width: titles, feed URLs, auto-discovery links, no sideways scrolling. Screenshots
+//! are kept under target/browser-artifacts/.
 //!
 //! Without chromium the test says loudly that it skipped; with FEEDWRIGHT_REQUIRE_CHROMIUM=1
 //! (set by .ci/run) a missing chromium is a failure.
@@ -363,4 +365,45 @@ fn feed_html_page_in_headless_chromium_on_a_phone_and_a_desktop() {
     // The frame is 390 px wide, less a scroll bar where the browser draws one.
     assert!(client > 300, "{dom}");
     assert_eq!(scroll, client, "reviews.html is wider than a phone:\n{dom}");
+}
+
+/// Without a browser: `[site] html` gives every feed its page unless the feed says otherwise,
+/// the page is rewritten only when it changes, and `push` uploads it as HTML.
+#[test]
+fn feed_pages_follow_the_site_key_and_the_feed_override_and_are_pushed() {
+    let config = format!(
+        "{PAGE_CONFIG}\n[[feed]]\nname = \"notes\"\ntitle = \"Notes\"\nsource = \"content/notes\"\nhtml = false\n\n[publish]\nurl = \"http://127.0.0.1:9/dav/\"\n"
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/a.md",
+        &review("Alien & the Nostromo", "2026-01-01", "In space."),
+    );
+    site.write(
+        "content/notes/n.md",
+        &review("A note", "2026-01-02", "Hello."),
+    );
+    let first = site.ok(&["build"]);
+    assert!(first.contains("wrote feeds/reviews.html"), "{first}");
+    assert!(!site.path("feeds/notes.html").exists(), "{first}");
+    let page = site.read("feeds/reviews.html");
+    assert!(page.starts_with("<!DOCTYPE html>\n"), "{page}");
+    roxmltree::Document::parse(page.strip_prefix("<!DOCTYPE html>\n").unwrap())
+        .unwrap_or_else(|e| panic!("reviews.html is not XHTML-compatible: {e}\n{page}"));
+    // Nothing changed: nothing is rewritten, the page included (it holds no build time).
+    assert_eq!(site.ok(&["build"]), "");
+    assert_eq!(site.read("feeds/reviews.html"), page);
+
+    let dry = site.ok(&["push", "--dry-run"]);
+    assert!(
+        dry.contains(
+            "would upload reviews.html -> http://127.0.0.1:9/dav/reviews.html (new: never pushed)"
+        ),
+        "{dry}"
+    );
+    assert!(!dry.contains("notes.html"), "{dry}");
+    assert_eq!(
+        feedwright::media_types::content_type("reviews.html"),
+        "text/html; charset=utf-8"
+    );
 }
