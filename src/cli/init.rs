@@ -204,6 +204,9 @@ language = "en"
 timezone = "UTC"
 # The feeds are written here, and published at base_url + "feeds/" (or set feeds_url).
 output_dir = "feeds"
+# A plain web page per feed (feeds/<feed>.html) listing its items and the addresses to
+# subscribe with; browsers show it where they no longer style the XML feed itself.
+html = true
 # author = {{ name = "Your Name", email = "you@example.com" }}
 
 # One [[feed]] table per feed. `feedwright new review "Title"` starts an entry in this one.
