@@ -72,7 +72,8 @@ pub fn plan_with(
     let today = now.with_timezone(&config.site.timezone).date_naive();
     for f in &mut resolved.feeds {
         if let Some(p) = &mut f.podcast
-            && let Some(note) = crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
+            && let Some(note) =
+                crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
         {
             problems.notes.push(crate::identity::Note(note));
         }

@@ -87,7 +87,10 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
     let text = std::fs::read_to_string(&config.path).unwrap_or_default();
     for feed in &config.feeds {
         let tags = verify::podcast_tags::channel(feed);
-        for rule in verify::podcast::channel(feed, config.site.language.as_deref()).into_iter().chain(tags) {
+        for rule in verify::podcast::channel(feed, config.site.language.as_deref())
+            .into_iter()
+            .chain(tags)
+        {
             let line = value_line(&text, &rule);
             problems.error(Diagnostic::new(&config.path, line, rule));
         }

@@ -94,7 +94,9 @@ fn typed(list: &[ChapterMeta], duration: Option<u64>, errors: &mut Vec<KeyError>
 }
 
 fn blank_to_none(v: Option<&str>) -> Option<String> {
-    v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    v.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 fn order(chapters: &[Chapter], duration: Option<u64>, errors: &mut Vec<KeyError>) {
@@ -183,7 +185,10 @@ mod tests {
         let (ext, list) = chapters_of(&meta(&["0", "5:30", "1:00:00"]), Some(4000), &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(ext, None);
-        assert_eq!(list.iter().map(|c| c.start).collect::<Vec<_>>(), [0, 330, 3600]);
+        assert_eq!(
+            list.iter().map(|c| c.start).collect::<Vec<_>>(),
+            [0, 330, 3600]
+        );
         assert_eq!(list[0].image, None);
     }
 
@@ -202,7 +207,9 @@ mod tests {
         );
         assert_eq!(
             messages(&["0", "2:00"], Some(120)),
-            ["chapter 2 (`Part 2`) starts at 2:00, at or after the episode's end (2:00): fix its start or the duration"]
+            [
+                "chapter 2 (`Part 2`) starts at 2:00, at or after the episode's end (2:00): fix its start or the duration"
+            ]
         );
     }
 
@@ -213,7 +220,10 @@ mod tests {
             chapters_url: Some("https://x/c.json".into()),
             ..Meta::default()
         };
-        assert_eq!(chapters_of(&m, None, &mut errors).0.as_deref(), Some("https://x/c.json"));
+        assert_eq!(
+            chapters_of(&m, None, &mut errors).0.as_deref(),
+            Some("https://x/c.json")
+        );
         let m = Meta {
             chapters: Some(ChaptersMeta::Url("https://x/c.json".into())),
             ..m

@@ -269,7 +269,11 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
 
     let image = url_value("image", "image", meta.image.as_deref(), &mut errors);
     let (external, mut chapter_list) = chapters_of(meta, duration, &mut errors);
-    let key = if meta.chapters_url.is_some() { "chapters_url" } else { "chapters" };
+    let key = if meta.chapters_url.is_some() {
+        "chapters_url"
+    } else {
+        "chapters"
+    };
     let chapters = url_value(key, "chapters url", external.as_deref(), &mut errors);
     for c in &mut chapter_list {
         c.url = url_value("chapters", "chapter url", c.url.as_deref(), &mut errors);
@@ -301,8 +305,26 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
 /// errors go to `errors`.
 fn transcripts_of(meta: &Meta, dir: &Path, errors: &mut Vec<KeyError>) -> Vec<Transcript> {
     let single = meta.transcript.iter().map(|t| match t {
-        TranscriptMeta::Url(u) => ("transcript", TranscriptItemMeta { url: Some(u.clone()), file: None, mime: None, language: None, rel: None }),
-        TranscriptMeta::Full(f) => ("transcript", TranscriptItemMeta { url: Some(f.url.clone()), file: None, mime: f.mime.clone(), language: f.language.clone(), rel: f.rel.clone() }),
+        TranscriptMeta::Url(u) => (
+            "transcript",
+            TranscriptItemMeta {
+                url: Some(u.clone()),
+                file: None,
+                mime: None,
+                language: None,
+                rel: None,
+            },
+        ),
+        TranscriptMeta::Full(f) => (
+            "transcript",
+            TranscriptItemMeta {
+                url: Some(f.url.clone()),
+                file: None,
+                mime: f.mime.clone(),
+                language: f.language.clone(),
+                rel: f.rel.clone(),
+            },
+        ),
     });
     let listed = meta.transcripts.iter().map(|t| ("transcripts", t.clone()));
     single
@@ -331,16 +353,29 @@ fn transcript_of(
     let mime = match mime {
         Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => m,
         Some(m) => {
-            errors.push((key, format!("transcript type `{m}` is not one of {}", TRANSCRIPT_TYPES.join(", "))));
+            errors.push((
+                key,
+                format!(
+                    "transcript type `{m}` is not one of {}",
+                    TRANSCRIPT_TYPES.join(", ")
+                ),
+            ));
             return None;
         }
         None => {
-            errors.push((key, format!("transcript `{url}` needs a type: add type = \"text/vtt\" (or another of {})", TRANSCRIPT_TYPES.join(", "))));
+            errors.push((
+                key,
+                format!(
+                    "transcript `{url}` needs a type: add type = \"text/vtt\" (or another of {})",
+                    TRANSCRIPT_TYPES.join(", ")
+                ),
+            ));
             return None;
         }
     };
     // A relative `url` naming a file beside the notes is published like a `file`.
-    let local = file.or_else(|| Some(dir.join(&url)).filter(|p| url::Url::parse(&url).is_err() && p.is_file()));
+    let local = file
+        .or_else(|| Some(dir.join(&url)).filter(|p| url::Url::parse(&url).is_err() && p.is_file()));
     if let Some(path) = local {
         if !path.is_file() {
             errors.push((key, format!("transcript file {} is not there: fix the path (it is relative to the episode file)", path.display())));
@@ -349,13 +384,22 @@ fn transcript_of(
         if let Some(syntax) = transcript_check::Syntax::of_type(&mime) {
             let problems = transcript_check::check_file(&path, syntax);
             let bad = !problems.is_empty();
-            errors.extend(problems.into_iter().map(|p| (key, format!("transcript {p}"))));
+            errors.extend(
+                problems
+                    .into_iter()
+                    .map(|p| (key, format!("transcript {p}"))),
+            );
             if bad {
                 return None;
             }
         }
     }
-    Some(Transcript { url, mime, language: t.language, rel: t.rel })
+    Some(Transcript {
+        url,
+        mime,
+        language: t.language,
+        rel: t.rel,
+    })
 }
 
 /// The `persons` key typed (R72); its errors go to `errors`.
@@ -441,6 +485,50 @@ mod tests {
         assert_eq!(
             episode_from_meta(&Meta::default(), Path::new("/")).unwrap(),
             None
+        );
+    }
+
+    #[test]
+    fn transcripts_from_both_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.vtt"),
+            "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n",
+        )
+        .unwrap();
+        let item = |file: Option<&str>, url: Option<&str>| TranscriptItemMeta {
+            file: file.map(Into::into),
+            url: url.map(Into::into),
+            mime: None,
+            language: None,
+            rel: None,
+        };
+        let meta = Meta {
+            transcript: Some(TranscriptMeta::Url("https://x/one.txt".into())),
+            transcripts: vec![
+                item(Some("a.vtt"), None),
+                item(None, Some("https://x/b.srt")),
+            ],
+            ..Meta::default()
+        };
+        let e = episode_from_meta(&meta, dir.path()).unwrap().unwrap();
+        let types: Vec<_> = e.transcripts.iter().map(|t| t.mime.as_str()).collect();
+        assert_eq!(types, ["text/plain", "text/vtt", "application/x-subrip"]);
+        assert_eq!(e.transcripts[1].url, "a.vtt");
+        let meta = Meta {
+            transcripts: vec![
+                item(Some("a.vtt"), Some("https://x/b.srt")),
+                item(None, Some("https://x/b")),
+            ],
+            ..Meta::default()
+        };
+        let errors = episode_from_meta(&meta, dir.path()).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].1.starts_with("a transcript needs either `file`"));
+        assert!(
+            errors[1]
+                .1
+                .starts_with("transcript `https://x/b` needs a type")
         );
     }
 }

@@ -441,4 +441,41 @@ mod tests {
         assert!(is_header_line("Title: x"));
         assert!(!is_header_line("Verdict: a triumph"));
     }
+
+    #[test]
+    fn chapters_as_a_url_or_a_list_in_toml_and_yaml() {
+        let m = parse_front_matter("chapters = \"https://x/c.json\"\n", Syntax::Toml).unwrap();
+        assert_eq!(
+            m.chapters,
+            Some(ChaptersMeta::Url("https://x/c.json".into()))
+        );
+        let toml = "chapters = [{ start = \"0:00\", title = \"Intro\" }, { start = 330, title = \"B\", image = \"a.jpg\" }]\n";
+        let yaml = "chapters:\n  - { start: \"0:00\", title: Intro }\n  - { start: 330, title: B, image: a.jpg }\n";
+        for (text, syntax) in [(toml, Syntax::Toml), (yaml, Syntax::Yaml)] {
+            let m = parse_front_matter(text, syntax).unwrap();
+            let Some(ChaptersMeta::List(list)) = m.chapters else {
+                panic!("{syntax:?}: {:?}", m.chapters)
+            };
+            assert_eq!(list[1].start, Scalar("330".into()));
+            assert_eq!(list[1].image.as_deref(), Some("a.jpg"));
+        }
+        let e = parse_front_matter(
+            "chapters = [{ start = \"0\", titel = \"x\" }]\n",
+            Syntax::Toml,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("titel"), "{}", e.message);
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn transcripts_list() {
+        let m = parse_front_matter(
+            "transcripts = [{ file = \"t/a.vtt\", language = \"en\" }, { url = \"https://x/a.srt\", rel = \"captions\" }]\n",
+            Syntax::Toml,
+        )
+        .unwrap();
+        assert_eq!(m.transcripts[0].file.as_deref(), Some("t/a.vtt"));
+        assert_eq!(m.transcripts[1].rel.as_deref(), Some("captions"));
+    }
 }

@@ -71,7 +71,13 @@ pub fn check(text: &str, syntax: Syntax) -> Vec<(usize, String)> {
                 if let Some(p) = previous
                     && start < p
                 {
-                    problems.push((i + 1, format!("cue `{}` starts before the cue above it: put the cues in time order", line.trim())));
+                    problems.push((
+                        i + 1,
+                        format!(
+                            "cue `{}` starts before the cue above it: put the cues in time order",
+                            line.trim()
+                        ),
+                    ));
                 }
                 previous = Some(start);
             }
@@ -93,9 +99,8 @@ fn timing(line: &str, syntax: Syntax) -> Result<(u64, u64), String> {
         Syntax::Srt => "00:01:02,500",
     };
     let parse = |t: &str| {
-        time(t.trim(), syntax).ok_or_else(|| {
-            format!("cue time `{}` is not a time such as {example}", t.trim())
-        })
+        time(t.trim(), syntax)
+            .ok_or_else(|| format!("cue time `{}` is not a time such as {example}", t.trim()))
     };
     Ok((parse(start)?, parse(end)?))
 }
@@ -132,7 +137,8 @@ mod tests {
     fn good_files_pass() {
         let vtt = "WEBVTT\n\n00:00.000 --> 00:04.000\n<v Maya>Hello\n\n00:04.000 --> 01:00:05.500 align:start\nBye\n";
         assert_eq!(check(vtt, Syntax::Vtt), []);
-        let srt = "1\n00:00:00,000 --> 00:00:04,000\nHello\n\n2\n00:00:04,000 --> 00:00:05,000\nBye\n";
+        let srt =
+            "1\n00:00:00,000 --> 00:00:04,000\nHello\n\n2\n00:00:04,000 --> 00:00:05,000\nBye\n";
         assert_eq!(check(srt, Syntax::Srt), []);
     }
 
@@ -155,7 +161,10 @@ mod tests {
         assert_eq!(check("hello\n", Syntax::Srt)[0].0, 1);
         assert_eq!(
             check("1\n00:01,000 --> 00:00:02,000\n", Syntax::Srt),
-            [(2, "cue time `00:01,000` is not a time such as 00:01:02,500".to_string())]
+            [(
+                2,
+                "cue time `00:01,000` is not a time such as 00:01:02,500".to_string()
+            )]
         );
     }
 }

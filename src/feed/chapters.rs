@@ -70,11 +70,18 @@ pub fn json(chapters: &[Chapter]) -> String {
 
 /// Every chapters file the documents' episodes need, by output name: one per episode with
 /// inline chapters, however many feeds or pages it is in.
-pub fn files<'a>(feeds_url: &Url, docs: impl IntoIterator<Item = &'a FeedDoc>) -> BTreeMap<String, String> {
+pub fn files<'a>(
+    feeds_url: &Url,
+    docs: impl IntoIterator<Item = &'a FeedDoc>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for doc in docs {
         for ep in doc.items.iter().filter_map(|i| i.episode.as_deref()) {
-            let Some(url) = ep.chapters.as_deref().filter(|_| !ep.chapter_list.is_empty()) else {
+            let Some(url) = ep
+                .chapters
+                .as_deref()
+                .filter(|_| !ep.chapter_list.is_empty())
+            else {
                 continue;
             };
             if let Some(name) = url.strip_prefix(feeds_url.as_str()) {
@@ -171,7 +178,10 @@ mod tests {
         let ch = &e.children["chapter"];
         assert_eq!(ch[1].attrs["start"], "01:05:30");
         assert_eq!(ch[1].attrs["href"], "https://x.example/");
-        assert_eq!(notes_html(&list()), "<p>0:00 Intro</p><p>1:05:30 Q &amp; A</p>");
+        assert_eq!(
+            notes_html(&list()),
+            "<p>0:00 Intro</p><p>1:05:30 Q &amp; A</p>"
+        );
     }
 
     #[test]

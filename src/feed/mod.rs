@@ -2,8 +2,8 @@
 //! format. Renderers never read files or the clock; the same document gives the same bytes.
 
 pub mod archive;
-pub mod chapters;
 pub mod atom;
+pub mod chapters;
 pub mod extras;
 pub mod json;
 pub mod opml;

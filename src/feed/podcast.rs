@@ -11,6 +11,7 @@ use rss::extension::itunes::{
 use uuid::Uuid;
 
 use super::{FeedDoc, FeedItem, PodcastChannel, chapters, rss as plain_rss};
+use crate::content::episode::Episode;
 use crate::content::render::{cut_at_word, escape_html};
 
 pub const PODCAST_NS: &str = "https://podcastindex.org/namespace/1.0";
@@ -146,7 +147,9 @@ fn head(doc: &FeedDoc) -> rss::Channel {
 }
 
 fn has_chapter_list(item: &FeedItem) -> bool {
-    item.episode.as_ref().is_some_and(|e| !e.chapter_list.is_empty())
+    item.episode
+        .as_ref()
+        .is_some_and(|e| !e.chapter_list.is_empty())
 }
 
 /// `podcast:medium` (always: "podcast" unless configured), `podcast:txt` and
@@ -198,6 +201,24 @@ pub fn hide_expired_owner_email(
     ))
 }
 
+/// The inline chapters as timestamp lines at the end of `item`'s description and show notes,
+/// unless the feed turns that off.
+fn add_chapter_notes(doc: &FeedDoc, source: &FeedItem, ep: &Episode, item: &mut rss::Item) {
+    let config = doc.podcast.as_ref().map(|p| &p.config);
+    if !ep.chapter_list.is_empty() && config.is_some_and(|c| c.chapters_in_description) {
+        let lines = chapters::notes_html(&ep.chapter_list);
+        item.description = Some(fit_description(&source.summary, |t| {
+            let summary = if t.is_empty() {
+                String::new()
+            } else {
+                format!("<p>{}</p>", escape_html(t))
+            };
+            format!("{summary}{lines}")
+        }));
+        item.content = item.content.take().map(|html| html + &lines);
+    }
+}
+
 /// One podcast item of `doc`.
 fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
     let mut item = plain_rss::item(doc, source);
@@ -208,15 +229,7 @@ fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
     let Some(ep) = &source.episode else {
         return item;
     };
-    let config = doc.podcast.as_ref().map(|p| &p.config);
-    if !ep.chapter_list.is_empty() && config.is_some_and(|c| c.chapters_in_description) {
-        let lines = chapters::notes_html(&ep.chapter_list);
-        item.description = Some(fit_description(&source.summary, |t| {
-            let summary = if t.is_empty() { String::new() } else { format!("<p>{}</p>", escape_html(t)) };
-            format!("{summary}{lines}")
-        }));
-        item.content = item.content.map(|html| html + &lines);
-    }
+    add_chapter_notes(doc, source, ep, &mut item);
     item.itunes_ext = Some(ITunesItemExtension {
         duration: ep.duration.map(|d| d.to_string()),
         explicit: ep.explicit.map(|b| b.to_string()),

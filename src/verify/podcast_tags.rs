@@ -27,7 +27,9 @@ const SHORT_MAX: usize = 128;
 pub const SPOTIFY_MIN_CHAPTERS: usize = 3;
 
 fn medium_ok(m: &str) -> bool {
-    m == "mixed" || MEDIUMS.contains(&m) || m.strip_suffix('L').is_some_and(|b| MEDIUMS.contains(&b))
+    m == "mixed"
+        || MEDIUMS.contains(&m)
+        || m.strip_suffix('L').is_some_and(|b| MEDIUMS.contains(&b))
 }
 
 /// The channel rules of the new tags; every message names the feed.
@@ -101,13 +103,16 @@ fn update_frequency(name: &str, u: &crate::config::podcast::UpdateFrequency) -> 
     v
 }
 
+/// `(source, message)` pairs: what [`episodes`] found.
+pub type Found = Vec<(String, String)>;
+
 /// The episode rules of chapters, on the items of a podcast feed: `(source, message)` errors
 /// (a chapter after the end of the episode's final duration, which the notes may not have
 /// known) and warnings (too few chapters for Spotify to show the description's timestamps).
 pub fn episodes<'a>(
     feed: &FeedConfig,
     items: impl IntoIterator<Item = (&'a str, &'a FeedItem)>,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+) -> (Found, Found) {
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let in_notes = feed
         .podcast
@@ -189,7 +194,10 @@ mod tests {
         );
         assert_eq!(
             chapters_json(r#"{"chapters":[{"startTime":9},{"startTime":5}]}"#),
-            ["has no `version` string", "has chapters out of order: `startTime` must ascend"]
+            [
+                "has no `version` string",
+                "has chapters out of order: `startTime` must ascend"
+            ]
         );
         assert_eq!(chapters_json("{").len(), 1);
     }

@@ -18,7 +18,8 @@ fn site(extra: &str) -> Site {
     site
 }
 
-const VTT: &str = "WEBVTT\n\n00:00.000 --> 00:05.000\n<v Ada>Hello.\n\n00:05.000 --> 00:09.500\n<v Ada>Bye.\n";
+const VTT: &str =
+    "WEBVTT\n\n00:00.000 --> 00:05.000\n<v Ada>Hello.\n\n00:05.000 --> 00:09.500\n<v Ada>Bye.\n";
 
 const CHAPTERS_TOML: &str = r#"chapters = [
   { start = "0:00", title = "Intro" },
@@ -102,7 +103,10 @@ new_feed_url = "https://new.pod.example/podcast.rss""#,
         chapters[0].attribute("url"),
         Some("https://pod.example/feeds/chapters/ep1.json")
     );
-    assert_eq!(chapters[0].attribute("type"), Some("application/json+chapters"));
+    assert_eq!(
+        chapters[0].attribute("type"),
+        Some("application/json+chapters")
+    );
 
     // Podlove Simple Chapters agree with the list.
     let psc = find(item, PSC, "chapters");
@@ -146,9 +150,21 @@ new_feed_url = "https://new.pod.example/podcast.rss""#,
     assert_eq!(
         transcripts,
         [
-            ("https://cdn.pod.example/media/ep1.vtt".to_string(), "text/vtt".to_string(), None),
-            ("https://cdn.example/ep1.srt".into(), "application/x-subrip".into(), Some("captions".into())),
-            ("https://cdn.example/ep1.json".into(), "application/json".into(), None),
+            (
+                "https://cdn.pod.example/media/ep1.vtt".to_string(),
+                "text/vtt".to_string(),
+                None
+            ),
+            (
+                "https://cdn.example/ep1.srt".into(),
+                "application/x-subrip".into(),
+                Some("captions".into())
+            ),
+            (
+                "https://cdn.example/ep1.json".into(),
+                "application/json".into(),
+                None
+            ),
         ]
     );
     let image = find(item, ITUNES, "image");
@@ -158,15 +174,24 @@ new_feed_url = "https://new.pod.example/podcast.rss""#,
     );
 
     // Channel tags.
-    let channel = doc.descendants().find(|n| n.has_tag_name("channel")).unwrap();
+    let channel = doc
+        .descendants()
+        .find(|n| n.has_tag_name("channel"))
+        .unwrap();
     let child = |ns: &str, name: &str| {
         channel
             .children()
             .find(|n| n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name)
     };
-    assert_eq!(child(PODCAST, "medium").and_then(|n| n.text()), Some("podcast"));
+    assert_eq!(
+        child(PODCAST, "medium").and_then(|n| n.text()),
+        Some("podcast")
+    );
     let txt = child(PODCAST, "txt").unwrap();
-    assert_eq!((txt.attribute("purpose"), txt.text()), (Some("applepodcastsverify"), Some("abc-123")));
+    assert_eq!(
+        (txt.attribute("purpose"), txt.text()),
+        (Some("applepodcastsverify"), Some("abc-123"))
+    );
     let freq = child(PODCAST, "updateFrequency").unwrap();
     assert_eq!(freq.text(), Some("Weekly"));
     assert_eq!(freq.attribute("rrule"), Some("FREQ=WEEKLY"));
@@ -175,7 +200,10 @@ new_feed_url = "https://new.pod.example/podcast.rss""#,
         child(ITUNES, "new-feed-url").and_then(|n| n.text()),
         Some("https://new.pod.example/podcast.rss")
     );
-    assert!(child(ITUNES, "summary").is_none(), "Apple no longer reads itunes:summary");
+    assert!(
+        child(ITUNES, "summary").is_none(),
+        "Apple no longer reads itunes:summary"
+    );
 
     // An independent RSS parser reads the feed.
     let feed = site.rss("podcast");
@@ -223,7 +251,9 @@ fn an_external_chapters_url_still_works_either_way() {
         let site = site("");
         site.write(
             "content/episodes/ep1.md",
-            &toml_episode(&format!("{key} = \"https://cdn.example/ep1.chapters.json\"")),
+            &toml_episode(&format!(
+                "{key} = \"https://cdn.example/ep1.chapters.json\""
+            )),
         );
         site.ok(&["build"]);
         let raw = site.read("feeds/podcast.rss");
@@ -237,7 +267,10 @@ fn an_external_chapters_url_still_works_either_way() {
 fn build_fails(extra: &str) -> String {
     let site = site("");
     site.write("content/episodes/ep1.md", &toml_episode(extra));
-    site.write("content/episodes/transcripts/bad.vtt", "WEBVTT\n\n00:05.000 --> 00:04.000\nA\n\n00:01.000 --> 00:02.000\nB\n");
+    site.write(
+        "content/episodes/transcripts/bad.vtt",
+        "WEBVTT\n\n00:05.000 --> 00:04.000\nA\n\n00:01.000 --> 00:02.000\nB\n",
+    );
     let err = site.fails(1, &["build"]);
     assert!(!site.path("feeds/podcast.rss").exists());
     err
@@ -262,25 +295,39 @@ fn bad_chapter_lists_fail_at_their_line() {
     let err = build_fails(not_increasing);
     assert_eq!(
         errors(&err),
-        ["error: content/episodes/ep1.md:7: chapter 3 (`Three`) starts at 5:00, not after chapter 2 (`Two`) at 9:00: list the chapters in order, each starting later than the one before"],
+        [
+            "error: content/episodes/ep1.md:7: chapter 3 (`Three`) starts at 5:00, not after chapter 2 (`Two`) at 9:00: list the chapters in order, each starting later than the one before"
+        ],
         "{err}"
     );
-    let err = build_fails(r#"chapters = [{ start = "0:10", title = "Intro" }, { start = "1:00", title = "Two" }]"#);
+    let err = build_fails(
+        r#"chapters = [{ start = "0:10", title = "Intro" }, { start = "1:00", title = "Two" }]"#,
+    );
     assert_eq!(
         errors(&err),
-        ["error: content/episodes/ep1.md:7: the first chapter (`Intro`) starts at 0:10, not 0:00: add a chapter at start = \"0:00\" or move this one there"],
+        [
+            "error: content/episodes/ep1.md:7: the first chapter (`Intro`) starts at 0:10, not 0:00: add a chapter at start = \"0:00\" or move this one there"
+        ],
         "{err}"
     );
-    let err = build_fails(r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "1:75", title = "Two" }]"#);
+    let err = build_fails(
+        r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "1:75", title = "Two" }]"#,
+    );
     assert_eq!(
         errors(&err),
-        ["error: content/episodes/ep1.md:7: chapter 2 (`Two`): start `1:75` must be H:MM:SS, MM:SS or a number of seconds"],
+        [
+            "error: content/episodes/ep1.md:7: chapter 2 (`Two`): start `1:75` must be H:MM:SS, MM:SS or a number of seconds"
+        ],
         "{err}"
     );
-    let err = build_fails(r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "50:00", title = "After" }]"#);
+    let err = build_fails(
+        r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "50:00", title = "After" }]"#,
+    );
     assert_eq!(
         errors(&err),
-        ["error: content/episodes/ep1.md:7: chapter 2 (`After`) starts at 50:00, at or after the episode's end (50:00): fix its start or the duration"],
+        [
+            "error: content/episodes/ep1.md:7: chapter 2 (`After`) starts at 50:00, at or after the episode's end (50:00): fix its start or the duration"
+        ],
         "{err}"
     );
 }
@@ -299,7 +346,9 @@ fn a_bad_vtt_fails_with_its_own_lines() {
     let err = build_fails(r#"transcripts = [{ file = "transcripts/missing.vtt" }]"#);
     assert_eq!(
         errors(&err),
-        ["error: content/episodes/ep1.md:7: transcript file content/episodes/transcripts/missing.vtt is not there: fix the path (it is relative to the episode file)"],
+        [
+            "error: content/episodes/ep1.md:7: transcript file content/episodes/transcripts/missing.vtt is not there: fix the path (it is relative to the episode file)"
+        ],
         "{err}"
     );
 }
@@ -310,7 +359,10 @@ fn owner_email_is_shown_until_the_date() {
     site.write("content/episodes/ep1.md", &toml_episode(""));
     let before = site.ok_at("2026-12-31T22:00:00Z", &["build"]);
     let raw = site.read("feeds/podcast.rss");
-    assert!(raw.contains("<itunes:email>ada@pod.example</itunes:email>"), "{raw}");
+    assert!(
+        raw.contains("<itunes:email>ada@pod.example</itunes:email>"),
+        "{raw}"
+    );
     assert!(!before.contains("owner_email_until"), "{before}");
 
     let out = site.run_at("2027-01-01T00:00:01Z", &["build"]);
@@ -352,7 +404,9 @@ fn fewer_than_three_chapters_warn_for_spotify() {
     let site = site("");
     site.write(
         "content/episodes/ep1.md",
-        &toml_episode(r#"chapters = [{ start = "0", title = "Intro" }, { start = "60", title = "Two" }]"#),
+        &toml_episode(
+            r#"chapters = [{ start = "0", title = "Intro" }, { start = "60", title = "Two" }]"#,
+        ),
     );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -365,9 +419,15 @@ fn fewer_than_three_chapters_warn_for_spotify() {
     let site2 = self::site("chapters_in_description = false");
     site2.write(
         "content/episodes/ep1.md",
-        &toml_episode(r#"chapters = [{ start = "0", title = "Intro" }, { start = "60", title = "Two" }]"#),
+        &toml_episode(
+            r#"chapters = [{ start = "0", title = "Intro" }, { start = "60", title = "Two" }]"#,
+        ),
     );
     let out = site2.run(&["build"]);
     assert!(!stderr(&out).contains("Spotify"), "{}", text(&out));
-    assert!(!site2.read("feeds/podcast.rss").contains("<p>0:00 Intro</p>"));
+    assert!(
+        !site2
+            .read("feeds/podcast.rss")
+            .contains("<p>0:00 Intro</p>")
+    );
 }
