@@ -160,13 +160,16 @@ fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {
         .ok_or_else(|| format!("cannot tell the type of `{name}` from its extension: add `audio_type`, e.g. \"audio/mpeg\""))
 }
 
-/// `episode` with its podcast URLs (image, transcripts, chapters, person href and img) made
-/// absolute: a value naming a file beside the notes is published under `base_url`, as local
-/// audio is; any other relative value is read against the item's `link`, as a browser would.
+/// `episode` with its podcast URLs (image, transcripts, chapters, each inline chapter's url
+/// and image, person href and img) made absolute: a value naming a file beside the notes is
+/// published under `base_url`, as local audio is; any other relative value is read against
+/// the item's `link`, as a browser would. Inline chapters are published at `chapters_json`
+/// (the JSON chapters file the build writes for the episode).
 pub fn episode_urls(
     episode: &Episode,
     link: &Url,
     base_url: Option<&Url>,
+    chapters_json: &Url,
 ) -> Result<Episode, String> {
     let one = |what: &str, v: &str| resolve_url(what, v, &episode.dir, link, base_url);
     let mut out = episode.clone();
@@ -175,6 +178,17 @@ pub fn episode_urls(
     }
     if let Some(v) = &episode.chapters {
         out.chapters = Some(one("chapters url", v)?);
+    }
+    if !out.chapter_list.is_empty() {
+        out.chapters = Some(chapters_json.to_string());
+    }
+    for c in &mut out.chapter_list {
+        if let Some(v) = &c.url {
+            c.url = Some(one("chapter url", v)?);
+        }
+        if let Some(v) = &c.image {
+            c.image = Some(one("chapter image", v)?);
+        }
     }
     for t in &mut out.transcripts {
         t.url = one("transcript url", &t.url)?;

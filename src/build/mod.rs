@@ -68,7 +68,16 @@ pub fn plan_with(
         // Leftovers of a killed run; ours are made below (the caller holds the run lock).
         stage::clean_leftovers(config);
     }
-    let resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
+    let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
+    let today = now.with_timezone(&config.site.timezone).date_naive();
+    for f in &mut resolved.feeds {
+        if let Some(p) = &mut f.podcast
+            && let Some(note) =
+                crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
+        {
+            problems.notes.push(crate::identity::Note(note));
+        }
+    }
     let state = resolved.state;
 
     let mut documents =

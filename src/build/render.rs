@@ -117,7 +117,14 @@ fn withhold_failing_episodes(
         .map(|&at| items[at].entry.source.as_str())
         .zip(doc.items.iter());
     let mut withheld = std::collections::HashSet::new();
-    for (source, problem) in verify::podcast::episodes(feed, pairs) {
+    let (chapter_errors, chapter_warnings) = verify::podcast_tags::episodes(feed, pairs.clone());
+    for (source, w) in chapter_warnings {
+        problems.warn(Diagnostic::new(&source, None, w));
+    }
+    for (source, problem) in verify::podcast::episodes(feed, pairs)
+        .into_iter()
+        .chain(chapter_errors)
+    {
         problems.entry_problem(Diagnostic::new(&source, None, problem));
         withheld.insert(source);
     }

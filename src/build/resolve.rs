@@ -86,7 +86,11 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
     // Read again only to name the line of a bad value; the config was parsed from it.
     let text = std::fs::read_to_string(&config.path).unwrap_or_default();
     for feed in &config.feeds {
-        for rule in verify::podcast::channel(feed, config.site.language.as_deref()) {
+        let tags = verify::podcast_tags::channel(feed);
+        for rule in verify::podcast::channel(feed, config.site.language.as_deref())
+            .into_iter()
+            .chain(tags)
+        {
             let line = value_line(&text, &rule);
             problems.error(Diagnostic::new(&config.path, line, rule));
         }
@@ -292,7 +296,8 @@ fn episodes(
                 let Ok(link) = item_url(config, feed, entry, items[at].published) else {
                     return Ok(Some((enc, ep.clone())));
                 };
-                let ep = media::episode_urls(ep, &link, media.base_url)?;
+                let json = feed::chapters::json_url(&config.site.feeds_url, &entry.slug);
+                let ep = media::episode_urls(ep, &link, media.base_url, &json)?;
                 if let Some(image) = &ep.image {
                     media::check_art("episode image", image, media.probe)?;
                 }

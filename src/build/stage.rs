@@ -50,6 +50,8 @@ pub(super) fn outputs(
     problems.warnings.extend(finished.body_warnings);
     let mut write_error = None;
     let state_staged = staged_or_error(finished.state_staged, &mut write_error);
+    let docs = documents.feeds.iter().flat_map(|d| &d.expanded.documents);
+    let chapters = feed::chapters::files(&config.site.feeds_url, docs.map(|d| &d.doc));
     let mut files = Vec::new();
     for (mut docs, rendered) in documents.feeds.into_iter().zip(finished.files) {
         problems.warnings.append(&mut docs.problems.warnings);
@@ -75,7 +77,14 @@ pub(super) fn outputs(
             files.push(feed_page(config, docs.feed, docs.expanded.main(), problems));
         }
     }
-    for (name, bytes) in feed::extras::site_files(config, &documents.site_index) {
+    for (name, bytes) in &chapters {
+        let path = config.site.output_dir.join(name);
+        for v in crate::verify::podcast_tags::chapters_json(bytes) {
+            problems.error(Diagnostic::new(content::display_path(&path), None, v));
+        }
+    }
+    let site = feed::extras::site_files(config, &documents.site_index);
+    for (name, bytes) in chapters.into_iter().chain(site) {
         files.push(OutputFile {
             path: config.site.output_dir.join(&name),
             name,

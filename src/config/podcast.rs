@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::Person;
@@ -28,6 +29,34 @@ pub struct RawPodcast {
     pub missing_audio: Option<MissingAudio>,
     #[serde(default)]
     pub resolve_lengths: bool,
+    pub medium: Option<String>,
+    #[serde(default)]
+    pub txt: Vec<Txt>,
+    pub update_frequency: Option<UpdateFrequency>,
+    pub new_feed_url: Option<String>,
+    /// A date (`2026-12-31`, quoted or not) after which `itunes:owner` loses its e-mail.
+    pub owner_email_until: Option<toml::Value>,
+    pub chapters_in_description: Option<bool>,
+}
+
+/// `txt = [{ purpose = "applepodcastsverify", value = "…" }]`: `podcast:txt` (ownership
+/// proofs and other free text a service asks for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Txt {
+    pub purpose: Option<String>,
+    pub value: String,
+}
+
+/// `update_frequency = { text = "Every other Monday", rrule = "FREQ=WEEKLY;INTERVAL=2" }`:
+/// `podcast:updateFrequency`, how often new episodes come (`complete = true`: no more will).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFrequency {
+    pub text: String,
+    pub rrule: Option<String>,
+    pub complete: Option<bool>,
+    pub dtstart: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -76,6 +105,16 @@ pub struct PodcastConfig {
     pub missing_audio: MissingAudio,
     /// Resolve unknown remote audio lengths with an HTTP HEAD request.
     pub resolve_lengths: bool,
+    /// `podcast:medium` as written (checked by `verify::podcast_tags`); `None`: "podcast".
+    pub medium: Option<String>,
+    pub txt: Vec<Txt>,
+    pub update_frequency: Option<UpdateFrequency>,
+    /// `itunes:new-feed-url` as written (checked by `verify::podcast_tags`).
+    pub new_feed_url: Option<String>,
+    /// The last day (in the site's timezone) on which `itunes:owner` shows its e-mail.
+    pub owner_email_until: Option<NaiveDate>,
+    /// Whether inline chapters are also written as timestamp lines in the show notes.
+    pub chapters_in_description: bool,
 }
 
 impl PodcastConfig {
@@ -121,6 +160,20 @@ impl RawPodcast {
             }
         });
         let image = image.transpose()?;
+        let owner_email_until = self
+            .owner_email_until
+            .as_ref()
+            .map(|v| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    other => other.to_string(),
+                };
+                NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                    format!("[feed.podcast] owner_email_until `{text}` is not a date: write it as 2026-12-31")
+                })
+            })
+            .transpose()?;
         Ok(PodcastConfig {
             image,
             category: self.category,
@@ -135,6 +188,12 @@ impl RawPodcast {
             guid: self.guid,
             missing_audio: self.missing_audio.unwrap_or_default(),
             resolve_lengths: self.resolve_lengths,
+            medium: self.medium,
+            txt: self.txt,
+            update_frequency: self.update_frequency,
+            new_feed_url: self.new_feed_url,
+            owner_email_until,
+            chapters_in_description: self.chapters_in_description.unwrap_or(true),
         })
     }
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use super::meta::{Meta, Scalar, TranscriptMeta};
+use super::chapters::{Chapter, chapters_of};
+use super::meta::{Meta, Scalar, TranscriptItemMeta, TranscriptMeta};
+use super::transcript_check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioSource {
@@ -44,7 +46,11 @@ pub struct Episode {
     pub explicit: Option<bool>,
     pub image: Option<String>,
     pub transcripts: Vec<Transcript>,
+    /// The URL of the episode's JSON chapters file: an external one as written, or the one the
+    /// build writes from `chapter_list` (set when the feed is resolved).
     pub chapters: Option<String>,
+    /// Chapters written inline in the front matter, in order (empty without).
+    pub chapter_list: Vec<Chapter>,
     pub persons: Vec<PersonRef>,
     /// The notes file's folder: `image`, `transcript`, `chapters` and person `img`/`href`
     /// values naming a file there are published under `media_base_url`, like local audio.
@@ -146,7 +152,9 @@ fn has_episode_keys(meta: &Meta) -> bool {
         || meta.explicit.is_some()
         || meta.image.is_some()
         || meta.transcript.is_some()
+        || !meta.transcripts.is_empty()
         || meta.chapters.is_some()
+        || meta.chapters_url.is_some()
         || !meta.persons.is_empty()
 }
 
@@ -256,16 +264,21 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         }
     });
 
-    let transcripts = transcripts_of(meta, &mut errors);
+    let transcripts = transcripts_of(meta, dir, &mut errors);
     let persons = persons_of(meta, &mut errors);
 
     let image = url_value("image", "image", meta.image.as_deref(), &mut errors);
-    let chapters = url_value(
-        "chapters",
-        "chapters url",
-        meta.chapters.as_deref(),
-        &mut errors,
-    );
+    let (external, mut chapter_list) = chapters_of(meta, duration, &mut errors);
+    let key = if meta.chapters_url.is_some() {
+        "chapters_url"
+    } else {
+        "chapters"
+    };
+    let chapters = url_value(key, "chapters url", external.as_deref(), &mut errors);
+    for c in &mut chapter_list {
+        c.url = url_value("chapters", "chapter url", c.url.as_deref(), &mut errors);
+        c.image = url_value("chapters", "chapter image", c.image.as_deref(), &mut errors);
+    }
 
     if !errors.is_empty() {
         return Err(errors);
@@ -282,36 +295,111 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
         image,
         transcripts,
         chapters,
+        chapter_list,
         persons,
         dir: dir.to_path_buf(),
     }))
 }
 
-/// The `transcript` key typed (R70); its errors go to `errors`.
-fn transcripts_of(meta: &Meta, errors: &mut Vec<KeyError>) -> Vec<Transcript> {
-    meta
-        .transcript
-        .iter()
-        .filter_map(|t| {
-            let (url, mime, language, rel) = match t {
-                TranscriptMeta::Url(u) => (u.clone(), None, None, None),
-                TranscriptMeta::Full(f) => (f.url.clone(), f.mime.clone(), f.language.clone(), f.rel.clone()),
-            };
-            let mime = mime.or_else(|| media_type_of(&url).map(str::to_string));
-            let url = url_value("transcript", "transcript url", Some(&url), errors)?;
-            match mime {
-                Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => Some(Transcript { url, mime: m, language, rel }),
-                Some(m) => {
-                    errors.push(("transcript", format!("transcript type `{m}` is not one of {}", TRANSCRIPT_TYPES.join(", "))));
-                    None
-                }
-                None => {
-                    errors.push(("transcript", format!("transcript `{url}` needs a type: write transcript = {{ url = \"…\", type = \"text/vtt\" }}")));
-                    None
-                }
-            }
-        })
+/// The `transcript` and `transcripts` keys typed (R70), each local VTT or SRT file checked;
+/// errors go to `errors`.
+fn transcripts_of(meta: &Meta, dir: &Path, errors: &mut Vec<KeyError>) -> Vec<Transcript> {
+    let single = meta.transcript.iter().map(|t| match t {
+        TranscriptMeta::Url(u) => (
+            "transcript",
+            TranscriptItemMeta {
+                url: Some(u.clone()),
+                file: None,
+                mime: None,
+                language: None,
+                rel: None,
+            },
+        ),
+        TranscriptMeta::Full(f) => (
+            "transcript",
+            TranscriptItemMeta {
+                url: Some(f.url.clone()),
+                file: None,
+                mime: f.mime.clone(),
+                language: f.language.clone(),
+                rel: f.rel.clone(),
+            },
+        ),
+    });
+    let listed = meta.transcripts.iter().map(|t| ("transcripts", t.clone()));
+    single
+        .chain(listed)
+        .filter_map(|(key, t)| transcript_of(key, t, dir, errors))
         .collect()
+}
+
+/// One transcript: its URL (a `file` is a path beside the notes, published under
+/// `media_base_url`), its type, and, for a local VTT or SRT file, its syntax checked.
+fn transcript_of(
+    key: &'static str,
+    t: TranscriptItemMeta,
+    dir: &Path,
+    errors: &mut Vec<KeyError>,
+) -> Option<Transcript> {
+    let (url, file) = match (t.url, t.file) {
+        (Some(u), None) => (url_value(key, "transcript url", Some(&u), errors)?, None),
+        (None, Some(f)) if !f.trim().is_empty() => (f.trim().to_string(), Some(dir.join(f.trim()))),
+        _ => {
+            errors.push((key, "a transcript needs either `file` (a path beside the episode file) or `url`, not both".into()));
+            return None;
+        }
+    };
+    let mime = t.mime.or_else(|| media_type_of(&url).map(str::to_string));
+    let mime = match mime {
+        Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => m,
+        Some(m) => {
+            errors.push((
+                key,
+                format!(
+                    "transcript type `{m}` is not one of {}",
+                    TRANSCRIPT_TYPES.join(", ")
+                ),
+            ));
+            return None;
+        }
+        None => {
+            errors.push((
+                key,
+                format!(
+                    "transcript `{url}` needs a type: add type = \"text/vtt\" (or another of {})",
+                    TRANSCRIPT_TYPES.join(", ")
+                ),
+            ));
+            return None;
+        }
+    };
+    // A relative `url` naming a file beside the notes is published like a `file`.
+    let local = file
+        .or_else(|| Some(dir.join(&url)).filter(|p| url::Url::parse(&url).is_err() && p.is_file()));
+    if let Some(path) = local {
+        if !path.is_file() {
+            errors.push((key, format!("transcript file {} is not there: fix the path (it is relative to the episode file)", path.display())));
+            return None;
+        }
+        if let Some(syntax) = transcript_check::Syntax::of_type(&mime) {
+            let problems = transcript_check::check_file(&path, syntax);
+            let bad = !problems.is_empty();
+            errors.extend(
+                problems
+                    .into_iter()
+                    .map(|p| (key, format!("transcript {p}"))),
+            );
+            if bad {
+                return None;
+            }
+        }
+    }
+    Some(Transcript {
+        url,
+        mime,
+        language: t.language,
+        rel: t.rel,
+    })
 }
 
 /// The `persons` key typed (R72); its errors go to `errors`.
@@ -397,6 +485,50 @@ mod tests {
         assert_eq!(
             episode_from_meta(&Meta::default(), Path::new("/")).unwrap(),
             None
+        );
+    }
+
+    #[test]
+    fn transcripts_from_both_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.vtt"),
+            "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n",
+        )
+        .unwrap();
+        let item = |file: Option<&str>, url: Option<&str>| TranscriptItemMeta {
+            file: file.map(Into::into),
+            url: url.map(Into::into),
+            mime: None,
+            language: None,
+            rel: None,
+        };
+        let meta = Meta {
+            transcript: Some(TranscriptMeta::Url("https://x/one.txt".into())),
+            transcripts: vec![
+                item(Some("a.vtt"), None),
+                item(None, Some("https://x/b.srt")),
+            ],
+            ..Meta::default()
+        };
+        let e = episode_from_meta(&meta, dir.path()).unwrap().unwrap();
+        let types: Vec<_> = e.transcripts.iter().map(|t| t.mime.as_str()).collect();
+        assert_eq!(types, ["text/plain", "text/vtt", "application/x-subrip"]);
+        assert_eq!(e.transcripts[1].url, "a.vtt");
+        let meta = Meta {
+            transcripts: vec![
+                item(Some("a.vtt"), Some("https://x/b.srt")),
+                item(None, Some("https://x/b")),
+            ],
+            ..Meta::default()
+        };
+        let errors = episode_from_meta(&meta, dir.path()).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].1.starts_with("a transcript needs either `file`"));
+        assert!(
+            errors[1]
+                .1
+                .starts_with("transcript `https://x/b` needs a type")
         );
     }
 }

@@ -1,8 +1,8 @@
 //! Front matter: the keys an entry may carry, read from TOML (`+++`), YAML (`---`) or the header
 //! lines of a plain-text column. Unknown keys are errors so that a typo never silently drops data.
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 
 /// Every key an entry's front matter may have, in the order the README lists them.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -26,7 +26,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "explicit",
     "image",
     "transcript",
+    "transcripts",
     "chapters",
+    "chapters_url",
     "persons",
 ];
 
@@ -56,14 +58,17 @@ pub struct Meta {
     pub explicit: Option<Scalar>,
     pub image: Option<String>,
     pub transcript: Option<TranscriptMeta>,
-    pub chapters: Option<String>,
+    #[serde(default)]
+    pub transcripts: Vec<TranscriptItemMeta>,
+    pub chapters: Option<ChaptersMeta>,
+    pub chapters_url: Option<String>,
     #[serde(default)]
     pub persons: Vec<PersonMeta>,
 }
 
 /// A number, string or boolean kept as its text, so that a rule can say what was wrong with it
 /// (`explicit = "yes"`, `duration = "1h"`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
@@ -110,6 +115,60 @@ pub struct TranscriptFull {
     pub mime: Option<String>,
     pub language: Option<String>,
     pub rel: Option<String>,
+}
+
+/// One entry of `transcripts = [{ file = "transcripts/ep3.vtt", language = "en" }, { url = "…" }]`:
+/// a local file beside the notes (`file`) or a URL (`url`), exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptItemMeta {
+    pub file: Option<String>,
+    pub url: Option<String>,
+    #[serde(rename = "type")]
+    pub mime: Option<String>,
+    pub language: Option<String>,
+    pub rel: Option<String>,
+}
+
+/// `chapters = "https://…/chapters.json"` (an external JSON chapters file, as `chapters_url`)
+/// or `chapters = [{ start = "0:00", title = "Intro" }, …]` (chapters written inline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ChaptersMeta {
+    Url(String),
+    List(Vec<ChapterMeta>),
+}
+
+/// One inline chapter; `start` is kept as written so that its rule can quote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterMeta {
+    pub start: Scalar,
+    pub title: String,
+    pub url: Option<String>,
+    pub image: Option<String>,
+}
+
+// By hand rather than `untagged`: a typo inside a chapter (`titel = …`) is then reported as
+// the unknown key it is, not as "did not match any variant".
+impl<'de> Deserialize<'de> for ChaptersMeta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ChaptersMeta;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a chapters URL, or a list of { start, title } chapters")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ChaptersMeta, E> {
+                Ok(ChaptersMeta::Url(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ChaptersMeta, A::Error> {
+                Vec::<ChapterMeta>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(ChaptersMeta::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `persons = [{ name = "…", role = "host", href = "…" }]`.
@@ -285,7 +344,11 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
             "explicit" => meta.explicit = Some(Scalar(value)),
             "image" => meta.image = Some(value),
             "transcript" => meta.transcript = Some(TranscriptMeta::Url(value)),
-            "chapters" => meta.chapters = Some(value),
+            "chapters" => meta.chapters = Some(ChaptersMeta::Url(value)),
+            "chapters_url" => meta.chapters_url = Some(value),
+            "transcripts" => errors.push(bad(
+                "Transcripts: cannot be given in a plain-text header; use a Markdown file with front matter, or one `Transcript:` line".into(),
+            )),
             "persons" => errors.push(bad(
                 "Persons: cannot be given in a plain-text header; use a Markdown file with front matter".into(),
             )),
@@ -377,5 +440,42 @@ mod tests {
         assert_eq!(e[0].line, Some(2));
         assert!(is_header_line("Title: x"));
         assert!(!is_header_line("Verdict: a triumph"));
+    }
+
+    #[test]
+    fn chapters_as_a_url_or_a_list_in_toml_and_yaml() {
+        let m = parse_front_matter("chapters = \"https://x/c.json\"\n", Syntax::Toml).unwrap();
+        assert_eq!(
+            m.chapters,
+            Some(ChaptersMeta::Url("https://x/c.json".into()))
+        );
+        let toml = "chapters = [{ start = \"0:00\", title = \"Intro\" }, { start = 330, title = \"B\", image = \"a.jpg\" }]\n";
+        let yaml = "chapters:\n  - { start: \"0:00\", title: Intro }\n  - { start: 330, title: B, image: a.jpg }\n";
+        for (text, syntax) in [(toml, Syntax::Toml), (yaml, Syntax::Yaml)] {
+            let m = parse_front_matter(text, syntax).unwrap();
+            let Some(ChaptersMeta::List(list)) = m.chapters else {
+                panic!("{syntax:?}: {:?}", m.chapters)
+            };
+            assert_eq!(list[1].start, Scalar("330".into()));
+            assert_eq!(list[1].image.as_deref(), Some("a.jpg"));
+        }
+        let e = parse_front_matter(
+            "chapters = [{ start = \"0\", titel = \"x\" }]\n",
+            Syntax::Toml,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("titel"), "{}", e.message);
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn transcripts_list() {
+        let m = parse_front_matter(
+            "transcripts = [{ file = \"t/a.vtt\", language = \"en\" }, { url = \"https://x/a.srt\", rel = \"captions\" }]\n",
+            Syntax::Toml,
+        )
+        .unwrap();
+        assert_eq!(m.transcripts[0].file.as_deref(), Some("t/a.vtt"));
+        assert_eq!(m.transcripts[1].rel.as_deref(), Some("captions"));
     }
 }

@@ -1,6 +1,7 @@
 //! Content: finding source files and parsing them into [`Entry`] values. Nothing here knows
 //! about ids, state or feed formats.
 
+pub mod chapters;
 pub mod clean;
 pub mod date;
 pub mod discover;
@@ -11,6 +12,7 @@ pub mod render;
 pub mod slug;
 pub mod source;
 pub mod text_boundary;
+pub mod transcript_check;
 pub mod xml_chars;
 
 pub use discover::{Found, Roots, SourceFile, display_path, find_sources, read_source};

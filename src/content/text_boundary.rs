@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::meta::{Meta, PersonMeta, Scalar, TranscriptMeta};
+use super::meta::{ChaptersMeta, Meta, PersonMeta, Scalar, TranscriptMeta};
 use super::slug::nfc;
 use super::xml_chars::{self, Report};
 
@@ -139,7 +139,9 @@ pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
         explicit,
         image,
         transcript,
+        transcripts,
         chapters,
+        chapters_url,
         persons,
     } = meta;
     let mut f = Fields::default();
@@ -179,7 +181,26 @@ pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
         }
         None => {}
     }
-    f.opt("chapters", chapters);
+    for t in transcripts.iter_mut() {
+        f.opt("transcripts.file", &mut t.file);
+        f.opt("transcripts.url", &mut t.url);
+        f.opt("transcripts.type", &mut t.mime);
+        f.opt("transcripts.language", &mut t.language);
+        f.opt("transcripts.rel", &mut t.rel);
+    }
+    match chapters {
+        Some(ChaptersMeta::Url(url)) => f.fix("chapters", url),
+        Some(ChaptersMeta::List(list)) => {
+            for c in list.iter_mut() {
+                f.fix("chapters.start", &mut c.start.0);
+                f.fix("chapters.title", &mut c.title);
+                f.opt("chapters.url", &mut c.url);
+                f.opt("chapters.image", &mut c.image);
+            }
+        }
+        None => {}
+    }
+    f.opt("chapters_url", chapters_url);
     for PersonMeta {
         name,
         role,

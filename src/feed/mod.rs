@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod atom;
+pub mod chapters;
 pub mod extras;
 pub mod html;
 pub mod json;

@@ -10,7 +10,8 @@ use rss::extension::itunes::{
 };
 use uuid::Uuid;
 
-use super::{FeedDoc, FeedItem, rss as plain_rss};
+use super::{FeedDoc, FeedItem, PodcastChannel, chapters, rss as plain_rss};
+use crate::content::episode::Episode;
 use crate::content::render::{cut_at_word, escape_html};
 
 pub const PODCAST_NS: &str = "https://podcastindex.org/namespace/1.0";
@@ -58,7 +59,8 @@ fn add(map: &mut rss::extension::ExtensionMap, prefix: &str, e: Extension) {
 fn fit_description(text: &str, write: impl Fn(&str) -> String) -> String {
     let mut written = write(text);
     let mut chars = text.chars().count();
-    while written.len() > DESCRIPTION_MAX {
+    // Stops at nothing left to cut: what `write` adds may be over the limit on its own.
+    while written.len() > DESCRIPTION_MAX && chars > 0 {
         chars = chars * 9 / 10;
         written = write(&cut_at_word(text, chars));
     }
@@ -109,10 +111,16 @@ fn head(doc: &FeedDoc) -> rss::Channel {
             name: Some(o.name.clone()),
             email: o.email.clone(),
         }),
-        summary: Some(channel.description.clone()),
+        // No `itunes:summary`: Apple no longer reads it, and the description says the same.
         r#type: cfg.show_type.clone(),
+        new_feed_url: cfg.new_feed_url.clone(),
         ..Default::default()
     });
+    if doc.items.iter().any(has_chapter_list) {
+        channel
+            .namespaces
+            .insert("psc".into(), chapters::PSC_NS.into());
+    }
 
     let mut exts = rss::extension::ExtensionMap::new();
     add(&mut exts, "podcast", ext("guid", Some(&pod.guid), &[]));
@@ -133,8 +141,82 @@ fn head(doc: &FeedDoc) -> rss::Channel {
             ext("funding", Some(text), &[("url", Some(&f.url))]),
         );
     }
+    new_channel_tags(cfg, &mut exts);
     channel.extensions = exts;
     channel
+}
+
+fn has_chapter_list(item: &FeedItem) -> bool {
+    item.episode
+        .as_ref()
+        .is_some_and(|e| !e.chapter_list.is_empty())
+}
+
+/// `podcast:medium` (always: "podcast" unless configured), `podcast:txt` and
+/// `podcast:updateFrequency`.
+fn new_channel_tags(cfg: &crate::config::PodcastConfig, exts: &mut rss::extension::ExtensionMap) {
+    let medium = cfg.medium.as_deref().unwrap_or("podcast");
+    add(exts, "podcast", ext("medium", Some(medium), &[]));
+    for t in &cfg.txt {
+        add(
+            exts,
+            "podcast",
+            ext("txt", Some(&t.value), &[("purpose", t.purpose.as_deref())]),
+        );
+    }
+    if let Some(u) = &cfg.update_frequency {
+        let complete = u.complete.map(|c| c.to_string());
+        add(
+            exts,
+            "podcast",
+            ext(
+                "updateFrequency",
+                Some(&u.text),
+                &[
+                    ("rrule", u.rrule.as_deref()),
+                    ("complete", complete.as_deref()),
+                    ("dtstart", u.dtstart.as_deref()),
+                ],
+            ),
+        );
+    }
+}
+
+/// Leaves the e-mail out of `itunes:owner` (and `podcast:locked`) once `owner_email_until`
+/// has passed on `today`; the note to show when it did. Only the date decides, so a build is
+/// as reproducible as before until that day, and after it.
+pub fn hide_expired_owner_email(
+    feed: &str,
+    channel: &mut PodcastChannel,
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    let until = channel.config.owner_email_until?;
+    let owner = channel.config.owner.as_mut()?;
+    if today <= until || owner.email.is_none() {
+        return None;
+    }
+    owner.email = None;
+    Some(format!(
+        "feed `{feed}`: owner_email_until {until} has passed, so itunes:owner is written without its e-mail"
+    ))
+}
+
+/// The inline chapters as timestamp lines at the end of `item`'s description and show notes,
+/// unless the feed turns that off.
+fn add_chapter_notes(doc: &FeedDoc, source: &FeedItem, ep: &Episode, item: &mut rss::Item) {
+    let config = doc.podcast.as_ref().map(|p| &p.config);
+    if !ep.chapter_list.is_empty() && config.is_some_and(|c| c.chapters_in_description) {
+        let lines = chapters::notes_html(&ep.chapter_list);
+        item.description = Some(fit_description(&source.summary, |t| {
+            let summary = if t.is_empty() {
+                String::new()
+            } else {
+                format!("<p>{}</p>", escape_html(t))
+            };
+            format!("{summary}{lines}")
+        }));
+        item.content = item.content.take().map(|html| html + &lines);
+    }
 }
 
 /// One podcast item of `doc`.
@@ -147,6 +229,7 @@ fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
     let Some(ep) = &source.episode else {
         return item;
     };
+    add_chapter_notes(doc, source, ep, &mut item);
     item.itunes_ext = Some(ITunesItemExtension {
         duration: ep.duration.map(|d| d.to_string()),
         explicit: ep.explicit.map(|b| b.to_string()),
@@ -209,6 +292,9 @@ fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
                 ],
             ),
         );
+    }
+    if !ep.chapter_list.is_empty() {
+        add(&mut exts, "psc", chapters::psc(&ep.chapter_list));
     }
     for p in &ep.persons {
         add(

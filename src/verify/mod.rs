@@ -13,6 +13,7 @@ pub mod atom;
 pub mod json;
 mod lex;
 pub mod podcast;
+pub mod podcast_tags;
 pub mod rss;
 mod tags;
 pub mod xml;

@@ -1,0 +1,170 @@
+//! A basic syntax check of a local WebVTT or SubRip transcript: players that meet a broken
+//! file show no captions at all, so the build names the first lines that would break it. The
+//! check is of the structure only (the header, each cue's timing line), not of cue text.
+
+use std::path::Path;
+
+/// Which syntax a transcript file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Vtt,
+    Srt,
+}
+
+impl Syntax {
+    /// The syntax of a transcript type; `None` for one this check does not read.
+    pub fn of_type(mime: &str) -> Option<Syntax> {
+        match mime {
+            "text/vtt" => Some(Syntax::Vtt),
+            "application/x-subrip" | "application/srt" => Some(Syntax::Srt),
+            _ => None,
+        }
+    }
+}
+
+/// At most this many problems are reported per file: the rest are usually the same mistake.
+const MAX_PROBLEMS: usize = 5;
+
+/// Checks `path`; each problem as `path:line: message`.
+pub fn check_file(path: &Path, syntax: Syntax) -> Vec<String> {
+    let shown = path.display();
+    let text = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => return vec![format!("transcript file {shown} cannot be read: {e}")],
+    };
+    check(&text, syntax)
+        .into_iter()
+        .map(|(line, m)| format!("{shown}:{line}: {m}"))
+        .collect()
+}
+
+/// The problems of a transcript's text, each with its line (from 1).
+pub fn check(text: &str, syntax: Syntax) -> Vec<(usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut problems = Vec::new();
+    if syntax == Syntax::Vtt {
+        let first = text.lines().next().unwrap_or("");
+        let rest = first.strip_prefix("WEBVTT");
+        if !rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t'])) {
+            problems.push((
+                1,
+                "a WebVTT file must start with a `WEBVTT` line: add it as the first line".into(),
+            ));
+        }
+    }
+    let mut previous: Option<u64> = None;
+    let mut cues = 0;
+    for (i, line) in text.lines().enumerate() {
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+        if !line.contains("-->") {
+            continue;
+        }
+        cues += 1;
+        match timing(line, syntax) {
+            Err(m) => problems.push((i + 1, m)),
+            Ok((start, end)) => {
+                if end <= start {
+                    problems.push((i + 1, format!("cue `{}` ends before it starts: its end time must be later than its start", line.trim())));
+                }
+                if let Some(p) = previous
+                    && start < p
+                {
+                    problems.push((
+                        i + 1,
+                        format!(
+                            "cue `{}` starts before the cue above it: put the cues in time order",
+                            line.trim()
+                        ),
+                    ));
+                }
+                previous = Some(start);
+            }
+        }
+    }
+    if cues == 0 && syntax == Syntax::Srt {
+        problems.push((1, "no cue found: a SubRip cue is a number, a `00:00:01,000 --> 00:00:04,000` line and its text".into()));
+    }
+    problems
+}
+
+/// A timing line's start and end, in milliseconds.
+fn timing(line: &str, syntax: Syntax) -> Result<(u64, u64), String> {
+    let (start, rest) = line.split_once("-->").unwrap_or((line, ""));
+    // WebVTT cue settings follow the end time.
+    let end = rest.split_whitespace().next().unwrap_or("");
+    let example = match syntax {
+        Syntax::Vtt => "00:01:02.500",
+        Syntax::Srt => "00:01:02,500",
+    };
+    let parse = |t: &str| {
+        time(t.trim(), syntax)
+            .ok_or_else(|| format!("cue time `{}` is not a time such as {example}", t.trim()))
+    };
+    Ok((parse(start)?, parse(end)?))
+}
+
+/// `[hh:]mm:ss.ttt` (WebVTT) or `hh:mm:ss,ttt` (SubRip; a `.` is taken too, as players do).
+fn time(t: &str, syntax: Syntax) -> Option<u64> {
+    let (clock, millis) = match syntax {
+        Syntax::Vtt => t.split_once('.')?,
+        Syntax::Srt => t.split_once([',', '.'])?,
+    };
+    if millis.len() != 3 || !millis.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let parts: Vec<&str> = clock.split(':').collect();
+    let two_digits = |p: &str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit());
+    let hours_ok = |p: &str| p.len() >= 2 && p.bytes().all(|b| b.is_ascii_digit());
+    let (h, m, s) = match (syntax, parts.as_slice()) {
+        (Syntax::Vtt, [m, s]) if two_digits(m) && two_digits(s) => ("0", *m, *s),
+        (_, [h, m, s]) if hours_ok(h) && two_digits(m) && two_digits(s) => (*h, *m, *s),
+        _ => return None,
+    };
+    let (h, m, s): (u64, u64, u64) = (h.parse().ok()?, m.parse().ok()?, s.parse().ok()?);
+    if m >= 60 || s >= 60 {
+        return None;
+    }
+    Some(((h * 60 + m) * 60 + s) * 1000 + millis.parse::<u64>().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_files_pass() {
+        let vtt = "WEBVTT\n\n00:00.000 --> 00:04.000\n<v Maya>Hello\n\n00:04.000 --> 01:00:05.500 align:start\nBye\n";
+        assert_eq!(check(vtt, Syntax::Vtt), []);
+        let srt =
+            "1\n00:00:00,000 --> 00:00:04,000\nHello\n\n2\n00:00:04,000 --> 00:00:05,000\nBye\n";
+        assert_eq!(check(srt, Syntax::Srt), []);
+    }
+
+    #[test]
+    fn bad_vtt_names_lines() {
+        let vtt = "WEBVTT-ish\n\n00:05.000 --> 00:04.000\nA\n\n00:01.000 --> 00:02.000\nB\n\n00:03 --> 00:04.000\n";
+        assert_eq!(
+            check(vtt, Syntax::Vtt),
+            [
+                (1, "a WebVTT file must start with a `WEBVTT` line: add it as the first line".to_string()),
+                (3, "cue `00:05.000 --> 00:04.000` ends before it starts: its end time must be later than its start".to_string()),
+                (6, "cue `00:01.000 --> 00:02.000` starts before the cue above it: put the cues in time order".to_string()),
+                (9, "cue time `00:03` is not a time such as 00:01:02.500".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn srt_needs_cues_and_hours() {
+        assert_eq!(check("hello\n", Syntax::Srt)[0].0, 1);
+        assert_eq!(
+            check("1\n00:01,000 --> 00:00:02,000\n", Syntax::Srt),
+            [(
+                2,
+                "cue time `00:01,000` is not a time such as 00:01:02,500".to_string()
+            )]
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The podcast rules of late 2026 beyond those of [`super::podcast`]: the Podcasting 2.0 tags
+//! `podcast:medium`, `podcast:txt` and `podcast:updateFrequency` (R74), moving a feed with
+//! `itunes:new-feed-url`, the chapters an episode lists (R71) and the JSON chapters file
+//! written from them. Apple no longer reads `itunes:summary`, `itunes:subtitle` or
+//! `itunes:keywords`, so no rule asks for them and feedwright writes none.
+
+use crate::config::FeedConfig;
+use crate::feed::FeedItem;
+
+/// `podcast:medium` values the namespace lists (R74); each also has a list form (`…L`).
+pub const MEDIUMS: &[&str] = &[
+    "podcast",
+    "music",
+    "video",
+    "film",
+    "audiobook",
+    "newsletter",
+    "blog",
+    "publisher",
+    "course",
+];
+
+/// The namespace's limits on `podcast:txt` (value and purpose) and `podcast:updateFrequency`.
+const TXT_MAX: usize = 4000;
+const SHORT_MAX: usize = 128;
+/// Spotify turns description timestamps into chapters only from this many.
+pub const SPOTIFY_MIN_CHAPTERS: usize = 3;
+
+fn medium_ok(m: &str) -> bool {
+    m == "mixed"
+        || MEDIUMS.contains(&m)
+        || m.strip_suffix('L').is_some_and(|b| MEDIUMS.contains(&b))
+}
+
+/// The channel rules of the new tags; every message names the feed.
+pub fn channel(feed: &FeedConfig) -> Vec<String> {
+    let mut v = Vec::new();
+    let Some(cfg) = &feed.podcast else {
+        return v;
+    };
+    let name = &feed.name;
+    if let Some(m) = &cfg.medium
+        && !medium_ok(m)
+    {
+        v.push(format!(
+            "feed `{name}`: medium `{m}` is not one of {}, their list forms (`podcastL`…) or mixed",
+            MEDIUMS.join(", ")
+        ));
+    }
+    for t in &cfg.txt {
+        if t.value.trim().is_empty() || t.value.chars().count() > TXT_MAX {
+            v.push(format!(
+                "feed `{name}`: txt value must be 1 to {TXT_MAX} characters: copy it as the service gave it"
+            ));
+        }
+        if let Some(p) = &t.purpose
+            && (p.trim().is_empty() || p.chars().count() > SHORT_MAX)
+        {
+            v.push(format!(
+                "feed `{name}`: txt purpose `{p}` must be 1 to {SHORT_MAX} characters, e.g. \"applepodcastsverify\""
+            ));
+        }
+    }
+    if let Some(u) = &cfg.update_frequency {
+        v.extend(update_frequency(name, u));
+    }
+    if let Some(u) = &cfg.new_feed_url {
+        if !url::Url::parse(u).is_ok_and(|u| u.scheme() == "https" && u.has_host()) {
+            v.push(format!(
+                "feed `{name}`: new_feed_url `{u}` must be the new feed's absolute https URL"
+            ));
+        }
+        if cfg.locked == Some(true) {
+            v.push(format!(
+                "feed `{name}`: new_feed_url is set while locked = true: set locked = false for the move, or the new host cannot import the show"
+            ));
+        }
+    }
+    v
+}
+
+fn update_frequency(name: &str, u: &crate::config::podcast::UpdateFrequency) -> Vec<String> {
+    let mut v = Vec::new();
+    if u.text.trim().is_empty() || u.text.chars().count() > SHORT_MAX {
+        v.push(format!(
+            "feed `{name}`: update_frequency text must be 1 to {SHORT_MAX} characters, e.g. \"Every other Monday\""
+        ));
+    }
+    if let Some(r) = &u.rrule
+        && !r.split(';').any(|part| part.starts_with("FREQ="))
+    {
+        v.push(format!(
+            "feed `{name}`: update_frequency rrule `{r}` needs a FREQ part, e.g. \"FREQ=WEEKLY;INTERVAL=2\" (RFC 5545)"
+        ));
+    }
+    if let Some(d) = &u.dtstart
+        && chrono::DateTime::parse_from_rfc3339(d).is_err()
+    {
+        v.push(format!(
+            "feed `{name}`: update_frequency dtstart `{d}` is not a date-time such as 2026-01-05T09:00:00Z"
+        ));
+    }
+    v
+}
+
+/// `(source, message)` pairs: what [`episodes`] found.
+pub type Found = Vec<(String, String)>;
+
+/// The episode rules of chapters, on the items of a podcast feed: `(source, message)` errors
+/// (a chapter after the end of the episode's final duration, which the notes may not have
+/// known) and warnings (too few chapters for Spotify to show the description's timestamps).
+pub fn episodes<'a>(
+    feed: &FeedConfig,
+    items: impl IntoIterator<Item = (&'a str, &'a FeedItem)>,
+) -> (Found, Found) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let in_notes = feed
+        .podcast
+        .as_ref()
+        .is_some_and(|p| p.chapters_in_description);
+    for (source, item) in items {
+        let Some(ep) = item.episode.as_deref() else {
+            continue;
+        };
+        let list = &ep.chapter_list;
+        if let (Some(d), Some(last)) = (ep.duration, list.last())
+            && last.start >= d
+        {
+            errors.push((
+                source.to_string(),
+                format!(
+                    "chapter `{}` starts at {}, at or after the end of the episode ({}): fix its start",
+                    last.title,
+                    crate::content::chapters::timestamp(last.start),
+                    crate::content::chapters::timestamp(d)
+                ),
+            ));
+        }
+        if in_notes && !list.is_empty() && list.len() < SPOTIFY_MIN_CHAPTERS {
+            warnings.push((
+                source.to_string(),
+                format!(
+                    "has {} chapters; Spotify shows the description's timestamps as chapters only from {SPOTIFY_MIN_CHAPTERS}, the first at 0:00",
+                    list.len()
+                ),
+            ));
+        }
+    }
+    (errors, warnings)
+}
+
+/// Verifies a JSON chapters file (R71): JSON, a `version` string, and `chapters` whose
+/// `startTime`s are numbers in ascending order.
+pub fn chapters_json(text: &str) -> Vec<String> {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("is not valid JSON: {e}")],
+    };
+    let mut v = Vec::new();
+    if !value["version"].is_string() {
+        v.push("has no `version` string".to_string());
+    }
+    let Some(list) = value["chapters"].as_array() else {
+        v.push("has no `chapters` list".to_string());
+        return v;
+    };
+    let starts: Vec<Option<f64>> = list.iter().map(|c| c["startTime"].as_f64()).collect();
+    if starts.iter().any(Option::is_none) {
+        v.push("has a chapter without a numeric `startTime`".to_string());
+    } else if starts.windows(2).any(|w| w[1] < w[0]) {
+        v.push("has chapters out of order: `startTime` must ascend".to_string());
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mediums() {
+        assert!(medium_ok("podcast"));
+        assert!(medium_ok("musicL"));
+        assert!(medium_ok("mixed"));
+        assert!(!medium_ok("Podcast"));
+        assert!(!medium_ok("mixedL"));
+    }
+
+    #[test]
+    fn chapters_files() {
+        assert_eq!(
+            chapters_json(r#"{"version":"1.2.0","chapters":[{"startTime":0},{"startTime":5.5}]}"#),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            chapters_json(r#"{"chapters":[{"startTime":9},{"startTime":5}]}"#),
+            [
+                "has no `version` string",
+                "has chapters out of order: `startTime` must ascend"
+            ]
+        );
+        assert_eq!(chapters_json("{").len(), 1);
+    }
+}
