@@ -243,7 +243,7 @@ mod tests {
         let mut lines = Vec::new();
         let mut log = |_, l: &str| lines.push(l.to_string());
         let mut session = test_session(&t, &state_file, &mut log);
-        let e = execute(&mut session, &c).unwrap_err().to_string();
+        let e = execute(&mut session, &c, &[]).unwrap_err().to_string();
         assert!(e.contains("b.rss was not uploaded"), "{e}");
         assert!(
             e.contains("403 Forbidden") && e.contains("permissions"),
@@ -273,6 +273,7 @@ mod tests {
                 cap: Duration::ZERO,
             },
             hubs: Hubs::new(vec![], "hub.url", Duration::from_secs(1)).unwrap(),
+            after: Default::default(),
             state: PushState::default(),
             state_file,
             now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
@@ -290,7 +291,7 @@ mod tests {
         let c = changes(&t, &files, &PushState::default(), Overwrite::Own);
         let mut log = |_, _: &str| {};
         let mut session = test_session(&t, &state_file, &mut log);
-        let e = execute(&mut session, &c).unwrap_err().to_string();
+        let e = execute(&mut session, &c, &[]).unwrap_err().to_string();
         assert!(e.starts_with("a.rss was not uploaded\n  "), "{e}");
         assert!(e.contains("changed on disk while the push ran"), "{e}");
         assert!(t.uploads.borrow().is_empty());
