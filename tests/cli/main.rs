@@ -25,6 +25,7 @@ mod podcast;
 mod properties;
 mod push;
 mod push_nginx;
+mod push_s3;
 mod readme;
 mod sample_site;
 mod serve_hardening;
