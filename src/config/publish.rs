@@ -199,27 +199,7 @@ impl RawPublish {
         }
         let is_s3 = url.as_ref().is_some_and(|u| u.scheme() == "s3");
         let s3 = self.s3_settings(is_s3)?;
-        let media_url = match &self.media_url {
-            Some(s) if s.starts_with("s3://") => Some(s3_url(s, "media_url")?),
-            Some(s) => Some(with_slash(http_url(s, "media_url")?)),
-            None => None,
-        };
-        if media_url.as_ref().is_some_and(|m| (m.scheme() == "s3") != is_s3) {
-            return Err("[publish] media_url must be of the same kind as url (both s3:// or both http(s))".into());
-        }
-        if let Some(cc) = &self.cache_control
-            && (cc.trim().is_empty() || cc.chars().any(char::is_control))
-        {
-            return Err(format!("[publish] cache_control `{}` is not a header value: write one like \"max-age=300\"", cc.escape_debug()));
-        }
-        if self.after_push.iter().any(|c| c.trim().is_empty()) {
-            return Err("[publish] after_push has an empty command: remove it or write the command to run".into());
-        }
-        let podcast_index = match (self.podcast_index_ping, &self.podcast_index_url) {
-            (false, _) => None,
-            (true, Some(u)) => Some(with_slash(http_url(u, "podcast_index_url")?)),
-            (true, None) => Some(url::Url::parse(PODCAST_INDEX_URL).map_err(|e| e.to_string())?),
-        };
+        let (media_url, podcast_index) = self.extras(is_s3)?;
         let defaults = PublishConfig::default();
         Ok(PublishConfig {
             s3,
@@ -247,6 +227,50 @@ impl RawPublish {
         })
     }
 
+    /// The keys for media, headers and what runs after a push, checked.
+    fn extras(&self, is_s3: bool) -> Result<(Option<url::Url>, Option<url::Url>), String> {
+        let http_url = |s: &str, what: &str| {
+            url::Url::parse(s)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                .ok_or_else(|| format!("[publish] {what} `{s}` is not an absolute http(s) URL"))
+        };
+        let media_url = match &self.media_url {
+            Some(s) if s.starts_with("s3://") => Some(s3_url(s, "media_url")?),
+            Some(s) => Some(with_slash(http_url(s, "media_url")?)),
+            None => None,
+        };
+        if media_url
+            .as_ref()
+            .is_some_and(|m| (m.scheme() == "s3") != is_s3)
+        {
+            return Err(
+                "[publish] media_url must be of the same kind as url (both s3:// or both http(s))"
+                    .into(),
+            );
+        }
+        if let Some(cc) = &self.cache_control
+            && (cc.trim().is_empty() || cc.chars().any(char::is_control))
+        {
+            return Err(format!(
+                "[publish] cache_control `{}` is not a header value: write one like \"max-age=300\"",
+                cc.escape_debug()
+            ));
+        }
+        if self.after_push.iter().any(|c| c.trim().is_empty()) {
+            return Err(
+                "[publish] after_push has an empty command: remove it or write the command to run"
+                    .into(),
+            );
+        }
+        let podcast_index = match (self.podcast_index_ping, &self.podcast_index_url) {
+            (false, _) => None,
+            (true, Some(u)) => Some(with_slash(http_url(u, "podcast_index_url")?)),
+            (true, None) => Some(url::Url::parse(PODCAST_INDEX_URL).map_err(|e| e.to_string())?),
+        };
+        Ok((media_url, podcast_index))
+    }
+
     /// The S3 keys, checked against the kind of `url`.
     fn s3_settings(&self, is_s3: bool) -> Result<S3Settings, String> {
         let s3_keys = [
@@ -257,9 +281,15 @@ impl RawPublish {
             ("secret_key_env", self.secret_key_env.is_some()),
         ];
         if !is_s3 && let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
-            return Err(format!("[publish] {key} is for object storage: it needs url = \"s3://bucket/prefix/\""));
+            return Err(format!(
+                "[publish] {key} is for object storage: it needs url = \"s3://bucket/prefix/\""
+            ));
         }
-        if is_s3 && (self.auth != AuthKind::None || self.token_env.is_some() || self.token_file.is_some()) {
+        if is_s3
+            && (self.auth != AuthKind::None
+                || self.token_env.is_some()
+                || self.token_file.is_some())
+        {
             return Err("[publish] auth, token_env and token_file are for WebDAV: object storage signs in with access_key_env and secret_key_env (by default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into());
         }
         let defaults = S3Settings::default();
@@ -268,7 +298,12 @@ impl RawPublish {
                 let u = url::Url::parse(e)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-                    .ok_or_else(|| format!("[publish] endpoint `{}` is not an absolute http(s) URL", crate::net::redact(e)))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "[publish] endpoint `{}` is not an absolute http(s) URL",
+                            crate::net::redact(e)
+                        )
+                    })?;
                 if !u.username().is_empty() || u.password().is_some() {
                     return Err("[publish] endpoint must not contain a user or password: the keys come from access_key_env and secret_key_env".into());
                 }
@@ -288,8 +323,16 @@ impl RawPublish {
             virtual_hosted: self.virtual_hosted.unwrap_or(endpoint.is_none()),
             endpoint,
             region: self.region.clone().unwrap_or(defaults.region),
-            access_key_env: env_name(&self.access_key_env, "access_key_env", defaults.access_key_env)?,
-            secret_key_env: env_name(&self.secret_key_env, "secret_key_env", defaults.secret_key_env)?,
+            access_key_env: env_name(
+                &self.access_key_env,
+                "access_key_env",
+                defaults.access_key_env,
+            )?,
+            secret_key_env: env_name(
+                &self.secret_key_env,
+                "secret_key_env",
+                defaults.secret_key_env,
+            )?,
         })
     }
 }
@@ -299,9 +342,21 @@ fn s3_url(s: &str, key: &str) -> Result<url::Url, String> {
     let u = url::Url::parse(s)
         .ok()
         .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
-        .ok_or_else(|| format!("[publish] {key} `{}` is not an s3:// URL: write it like \"s3://my-bucket/feeds/\"", crate::net::redact(s)))?;
-    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() || u.port().is_some() {
-        return Err(format!("[publish] {key} `{}` names only a bucket and a key prefix: the endpoint goes in `endpoint`, the keys in the environment", crate::net::redact(s)));
+        .ok_or_else(|| {
+            format!(
+                "[publish] {key} `{}` is not an s3:// URL: write it like \"s3://my-bucket/feeds/\"",
+                crate::net::redact(s)
+            )
+        })?;
+    if !u.username().is_empty()
+        || u.password().is_some()
+        || u.query().is_some()
+        || u.port().is_some()
+    {
+        return Err(format!(
+            "[publish] {key} `{}` names only a bucket and a key prefix: the endpoint goes in `endpoint`, the keys in the environment",
+            crate::net::redact(s)
+        ));
     }
     Ok(with_slash(u))
 }
@@ -340,7 +395,11 @@ pub fn check_media(config: &super::Config) -> Result<(), String> {
         return Err("[publish] media = true needs url, where the files are uploaded".into());
     }
     for feed in &config.feeds {
-        let Some(base) = feed.podcast.as_ref().and_then(|p| p.media_base_url.as_ref()) else {
+        let Some(base) = feed
+            .podcast
+            .as_ref()
+            .and_then(|p| p.media_base_url.as_ref())
+        else {
             continue;
         };
         if media_destination(publish, &config.site.feeds_url, base).is_none() {
@@ -351,4 +410,58 @@ pub fn check_media(config: &super::Config) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str) -> Result<PublishConfig, String> {
+        toml::from_str::<RawPublish>(text)
+            .unwrap()
+            .resolve(std::path::Path::new("/site"))
+    }
+
+    #[test]
+    fn s3_urls_and_their_keys() {
+        let c =
+            resolve("url = \"s3://bucket/feeds\"\nendpoint = \"http://127.0.0.1:9000\"").unwrap();
+        assert_eq!(c.url.unwrap().as_str(), "s3://bucket/feeds/");
+        assert!(!c.s3.virtual_hosted, "path-style with a custom endpoint");
+        assert_eq!(c.s3.region, "us-east-1");
+        assert_eq!(c.s3.access_key_env, "AWS_ACCESS_KEY_ID");
+        assert!(resolve("url = \"s3://bucket/\"").unwrap().s3.virtual_hosted);
+        assert_eq!(
+            resolve("url = \"https://dav.example/\"\nregion = \"auto\"").unwrap_err(),
+            "[publish] region is for object storage: it needs url = \"s3://bucket/prefix/\""
+        );
+        let e =
+            resolve("url = \"s3://bucket/\"\nauth = \"bearer\"\ntoken_env = \"T\"").unwrap_err();
+        assert!(e.contains("access_key_env"), "{e}");
+        let e = resolve("url = \"s3://user:pw@bucket/\"").unwrap_err();
+        assert!(
+            e.contains("names only a bucket") && !e.contains("pw"),
+            "{e}"
+        );
+        let e = resolve("url = \"s3://bucket/\"\nmedia_url = \"https://x/\"").unwrap_err();
+        assert!(e.contains("same kind"), "{e}");
+    }
+
+    #[test]
+    fn media_go_below_the_feeds_prefix_by_default() {
+        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia = true").unwrap();
+        let feeds = url::Url::parse("https://pod.example/feeds/").unwrap();
+        let below = url::Url::parse("https://pod.example/feeds/media/").unwrap();
+        let elsewhere = url::Url::parse("https://cdn.example/audio/").unwrap();
+        assert_eq!(
+            media_destination(&c, &feeds, &below).unwrap().as_str(),
+            "s3://bucket/feeds/media/"
+        );
+        assert_eq!(media_destination(&c, &feeds, &elsewhere), None);
+        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia_url = \"s3://audio/\"").unwrap();
+        assert_eq!(
+            media_destination(&c, &feeds, &elsewhere).unwrap().as_str(),
+            "s3://audio/"
+        );
+    }
 }

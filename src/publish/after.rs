@@ -32,7 +32,10 @@ pub fn podcast_index(s: &mut Session<'_>, changes: &[Change<'_>], uploaded: &[St
     };
     let mut told = 0;
     for c in changes.iter().filter(|c| uploaded.contains(&c.file.name)) {
-        let podcast = c.file.feed().is_some_and(|f| s.after.podcast_feeds.iter().any(|p| p == f));
+        let podcast = c
+            .file
+            .feed()
+            .is_some_and(|f| s.after.podcast_feeds.iter().any(|p| p == f));
         let Some(topic) = c.topic().filter(|_| podcast).cloned() else {
             continue;
         };
@@ -45,11 +48,19 @@ pub fn podcast_index(s: &mut Session<'_>, changes: &[Change<'_>], uploaded: &[St
         match result {
             Ok(answer) => {
                 told += 1;
-                s.say(Level::Info, &format!("told Podcast Index about {topic} ({answer})"));
+                s.say(
+                    Level::Info,
+                    &format!("told Podcast Index about {topic} ({answer})"),
+                );
             }
             Err((f, _)) => s.say(
                 Level::Warn,
-                &format!("Podcast Index was not told about {topic}: {}: {} ({})", f.request, f.answer, f.hint()),
+                &format!(
+                    "Podcast Index was not told about {topic}: {}: {} ({})",
+                    f.request,
+                    f.answer,
+                    f.hint()
+                ),
             ),
         }
     }
@@ -65,7 +76,9 @@ fn notify(client: &reqwest::blocking::Client, url: &Url) -> std::result::Result<
     if response.status().is_success() {
         Ok(super::http::status_text(response.status()))
     } else {
-        Err(super::http::status_failure(&what, response, &|t: &str| t.to_string()))
+        Err(super::http::status_failure(&what, response, &|t: &str| {
+            t.to_string()
+        }))
     }
 }
 
@@ -100,4 +113,3 @@ pub fn run_commands(after: &After, keys: &[String]) -> Result<()> {
     }
     Ok(())
 }
-

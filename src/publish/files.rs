@@ -252,4 +252,39 @@ mod tests {
         let e = check_fresh(&[f]).unwrap_err().to_string();
         assert!(e.contains("a.rss") && e.contains("nothing was sent"), "{e}");
     }
+
+    #[test]
+    fn unchanged_media_are_known_by_size_and_mtime_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ep1.mp3");
+        std::fs::write(&path, "audio").unwrap();
+        let mut state = super::super::state::PushState::default();
+        let first = Upload::media("media/ep1.mp3", &path, &state).unwrap();
+        assert_eq!(first.hash, hash(b"audio"));
+        assert_eq!(first.media_type, "audio/mpeg");
+        assert_eq!(first.role, Role::Media);
+        // A record with the same size and mtime is trusted: its hash is used as it is.
+        state.files.insert(
+            "media/ep1.mp3".into(),
+            super::super::state::PushedFile {
+                url: "s3://b/media/ep1.mp3".into(),
+                blake3: "recorded".into(),
+                size: 5,
+                etag: None,
+                pushed_at: String::new(),
+                mtime: first.mtime,
+                media: true,
+            },
+        );
+        assert_eq!(
+            Upload::media("media/ep1.mp3", &path, &state).unwrap().hash,
+            "recorded"
+        );
+        // Another size is hashed again.
+        std::fs::write(&path, "longer audio").unwrap();
+        assert_eq!(
+            Upload::media("media/ep1.mp3", &path, &state).unwrap().hash,
+            hash(b"longer audio")
+        );
+    }
 }

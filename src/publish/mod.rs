@@ -22,6 +22,7 @@ pub mod record;
 pub mod remote;
 pub mod retry;
 pub mod s3;
+mod s3_keys;
 mod s3_parts;
 mod s3_watch;
 pub mod state;

@@ -11,7 +11,12 @@ use crate::error::Result;
 
 /// The names recorded in `state` at their current location that `files` no longer holds.
 /// Media count only while `media` is on: turning media off must not delete the audio.
-pub fn removed(target: &dyn Target, files: &[Upload], state: &PushState, media: bool) -> Vec<String> {
+pub fn removed(
+    target: &dyn Target,
+    files: &[Upload],
+    state: &PushState,
+    media: bool,
+) -> Vec<String> {
     state
         .files
         .iter()

@@ -32,10 +32,10 @@ use super::diff::{self, Change};
 use super::files::{self, Upload};
 use super::guard::{self, Identities};
 use super::ping::Hubs;
-use super::retry::{self, Policy, Retrying};
-use super::state::PushState;
 use super::prune;
 use super::remote::Remote;
+use super::retry::{self, Policy, Retrying};
+use super::state::PushState;
 use super::target::{Failure, Target};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -173,7 +173,10 @@ pub fn run(
         }
     }
     if changes.is_empty() && deleting.is_empty() && state.pending_pings.is_empty() {
-        log(Level::Detail, "nothing changed since the last push; nothing sent");
+        log(
+            Level::Detail,
+            "nothing changed since the last push; nothing sent",
+        );
         return Ok(Outcome::default());
     }
     let names: Vec<&str> = changes.iter().map(|c| c.file.name.as_str()).collect();
@@ -233,7 +236,11 @@ fn after_settings(config: &Config) -> After {
 
 /// Uploads, then deletes (`--prune`), then pings, then runs the `after_push` commands;
 /// reports the first upload failure or the failed pings.
-pub fn execute(session: &mut Session<'_>, changes: &[Change<'_>], deleting: &[String]) -> Result<Outcome> {
+pub fn execute(
+    session: &mut Session<'_>,
+    changes: &[Change<'_>],
+    deleting: &[String],
+) -> Result<Outcome> {
     let (uploaded, mut failed) = super::upload::all(session, changes)?;
     let mut deleted = Vec::new();
     if failed.is_none() {
@@ -275,7 +282,10 @@ fn dry_run(
     log: Log<'_>,
 ) {
     if changes.is_empty() && removed.is_empty() && state.pending_pings.is_empty() {
-        log(Level::Info, "nothing changed since the last push; nothing would be sent");
+        log(
+            Level::Info,
+            "nothing changed since the last push; nothing would be sent",
+        );
     }
     for c in changes {
         log(
@@ -289,7 +299,10 @@ fn dry_run(
     for name in removed {
         let url = state.files.get(name).map_or("", |r| r.url.as_str());
         if prune {
-            log(Level::Info, &format!("would delete {name} -> {url} (no longer built)"));
+            log(
+                Level::Info,
+                &format!("would delete {name} -> {url} (no longer built)"),
+            );
         } else {
             log(
                 Level::Info,

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 pub enum Remote {
     Dav(WebDav),
-    S3(S3),
+    S3(Box<S3>),
 }
 
 impl Remote {
@@ -24,7 +24,7 @@ impl Remote {
         let refuse = |m: String| Error::config(&config.path, None, m);
         if publish.is_s3() {
             check_endpoint(publish).map_err(refuse)?;
-            return Ok(Remote::S3(S3::new(base, publish)?));
+            return Ok(Remote::S3(Box::new(S3::new(base, publish)?)));
         }
         auth::check_transport(publish, base).map_err(refuse)?;
         Ok(Remote::Dav(WebDav::new(
@@ -37,7 +37,7 @@ impl Remote {
     pub fn target(&self) -> &dyn Target {
         match self {
             Remote::Dav(t) => t,
-            Remote::S3(t) => t,
+            Remote::S3(t) => t.as_ref(),
         }
     }
 
@@ -67,7 +67,9 @@ impl Remote {
 /// replay them: only to this machine, unless `allow_insecure_auth`.
 fn check_endpoint(publish: &PublishConfig) -> std::result::Result<(), String> {
     match &publish.s3.endpoint {
-        Some(e) if e.scheme() == "http" && !publish.allow_insecure_auth && !auth::is_loopback(e) => {
+        Some(e)
+            if e.scheme() == "http" && !publish.allow_insecure_auth && !auth::is_loopback(e) =>
+        {
             Err(format!(
                 "[publish] endpoint `{}` is plain http://: signed requests and the files would cross the network unencrypted. Use https://, or set allow_insecure_auth = true if the network is trusted",
                 super::http::redact(e.as_str())

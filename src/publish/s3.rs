@@ -14,57 +14,20 @@ use std::io::Read;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
 use object_store::{
-    Attribute, Attributes, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions,
-    PutOptions, PutPayload, RetryConfig, UpdateVersion,
+    Attribute, Attributes, ClientOptions, ObjectStore, ObjectStoreExt, PutMode,
+    PutMultipartOptions, PutOptions, PutPayload, RetryConfig, UpdateVersion,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use super::config::{PublishConfig, S3Settings};
+pub use super::s3_keys::Keys;
+use super::s3_keys::decode;
 use super::s3_watch::{self, Connector, Shared};
 use super::target::{Condition, Failure, FailureKind, Fetched, FromDisk, Put, Stored, Target};
 use crate::error::{Error, Result};
 
 /// Part size for large files: above S3's 5 MiB minimum, and the most held in memory.
 pub(super) const PART: usize = 8 * 1024 * 1024;
-
-/// The keys, read from the environment variables `[publish]` names.
-pub struct Keys {
-    access: String,
-    secret: SecretString,
-    token: Option<SecretString>,
-}
-
-impl Keys {
-    /// Reads the key pair (and `AWS_SESSION_TOKEN`, if set); errors name the variable only.
-    pub fn load(s3: &S3Settings) -> Result<Keys> {
-        let var = |name: &str, key: &str| match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-            _ => Err(Error::Publish(format!(
-                "the environment variable {name} (named by [publish] {key}) is not set or empty: export it before running feedwright push (the keys never go in config.toml)"
-            ))),
-        };
-        Ok(Keys {
-            access: var(&s3.access_key_env, "access_key_env")?,
-            secret: SecretString::from(var(&s3.secret_key_env, "secret_key_env")?),
-            token: std::env::var("AWS_SESSION_TOKEN")
-                .ok()
-                .filter(|t| !t.trim().is_empty())
-                .map(SecretString::from),
-        })
-    }
-
-    /// `text` with the secret and the session token masked.
-    fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in std::iter::once(&self.secret).chain(self.token.iter()) {
-            let s = s.expose_secret();
-            if s.len() >= 4 {
-                out = out.replace(s, "****");
-            }
-        }
-        out
-    }
-}
 
 /// Where a name goes: a bucket and a key.
 struct Place {
@@ -239,30 +202,6 @@ fn innermost(e: &object_store::Error) -> String {
         source = s.source();
     }
     text
-}
-
-/// `%XX` escapes of a URL path decoded (a key may hold any character).
-fn decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn attributes(put: &Put<'_>) -> Attributes {

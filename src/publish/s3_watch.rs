@@ -30,7 +30,9 @@ pub(super) type Shared = Arc<Mutex<Seen>>;
 
 /// Takes what was seen, leaving it empty for the next operation.
 pub(super) fn take(seen: &Shared) -> Seen {
-    seen.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default()
+    seen.lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default()
 }
 
 /// Makes object_store's reqwest client, wrapped.
@@ -114,7 +116,10 @@ impl HttpService for Watch {
                 transport: None,
             }
         });
-        Ok(HttpResponse::from_parts(parts, HttpResponseBody::from(bytes)))
+        Ok(HttpResponse::from_parts(
+            parts,
+            HttpResponseBody::from(bytes),
+        ))
     }
 }
 

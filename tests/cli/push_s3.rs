@@ -9,11 +9,13 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+mod fakes;
+
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use fakes::{CutProxy, Faulty};
 
 use common::{NOW, PODCAST_CONFIG, Site, review, stderr, text};
 
@@ -134,7 +136,10 @@ fn site(endpoint: &str, extra: &str) -> Site {
         "{}\n[[feed]]\nname = \"reviews\"\ntitle = \"Reviews\"\ndescription = \"Film reviews\"\nsource = \"content/reviews\"\nlink = \"reviews/{{slug}}/\"\n\n[publish]\nurl = \"s3://{BUCKET}/feeds/\"\nendpoint = \"{endpoint}\"\ncache_control = \"max-age=300\"\nmedia = true\ntimeout_secs = 5\nretries = 2\nretry_base_ms = 10\n{extra}\n",
         PODCAST_CONFIG
             .replace("language = \"en\"", "language = \"en\"\nopml = true")
-            .replace("image = \"https://pod.example/cover.jpg\"", "image = \"cover.png\"")
+            .replace(
+                "image = \"https://pod.example/cover.jpg\"",
+                "image = \"cover.png\""
+            )
             .replace(
                 "https://cdn.pod.example/media/",
                 "https://pod.example/feeds/media/"
@@ -179,7 +184,11 @@ fn run_keys(site: &Site, args: &[&str], access: &str, secret: &str) -> Output {
         cmd.env_remove(var);
     }
     let out = cmd.arg("--now").arg(NOW).args(args).output().unwrap();
-    assert!(!text(&out).contains(secret), "the secret was printed:\n{}", text(&out));
+    assert!(
+        !text(&out).contains(secret),
+        "the secret was printed:\n{}",
+        text(&out)
+    );
     out
 }
 
@@ -211,7 +220,10 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
     moto.boto(&["mkbucket", BUCKET]);
     let site = site(&moto.endpoint(), "");
     // A big episode goes in parts; it is hashed once, then known by size and mtime.
-    site.write("content/episodes/ep2.mp3", &"b".repeat(9 * 1024 * 1024 + 17));
+    site.write(
+        "content/episodes/ep2.mp3",
+        &"b".repeat(9 * 1024 * 1024 + 17),
+    );
     site.write(
         "content/episodes/ep2.md",
         "+++\ntitle = \"Second\"\ndate = 2026-07-01T10:00:00Z\naudio = \"ep2.mp3\"\n+++\nMore.\n",
@@ -225,12 +237,24 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
         )),
         "{dry}"
     );
-    assert!(moto.boto(&["keys", BUCKET]).is_empty(), "a dry run sends nothing");
+    assert!(
+        moto.boto(&["keys", BUCKET]).is_empty(),
+        "a dry run sends nothing"
+    );
 
     let first = uploaded(&ok(&site, &["push"]));
-    let media = ["media/cover.png", "media/ep1.mp3", "media/ep1.vtt", "media/ep2.mp3"];
+    let media = [
+        "media/cover.png",
+        "media/ep1.mp3",
+        "media/ep1.vtt",
+        "media/ep2.mp3",
+    ];
     assert_eq!(&first[..4], media, "media first: {first:?}");
-    assert_eq!(first.last().map(String::as_str), Some("index.opml"), "{first:?}");
+    assert_eq!(
+        first.last().map(String::as_str),
+        Some("index.opml"),
+        "{first:?}"
+    );
     assert_eq!(
         &first[4..first.len() - 1],
         ["podcast.rss", "reviews.atom", "reviews.rss"],
@@ -244,41 +268,71 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
     assert_eq!(mp3["type"], "audio/mpeg");
     assert_eq!(mp3["cache"], "public, max-age=31536000, immutable");
     assert_eq!(mp3["size"], 9 * 1024 * 1024 + 17);
-    assert_eq!(head(&moto, "feeds/media/ep1.vtt")["type"], "text/vtt; charset=utf-8");
+    assert_eq!(
+        head(&moto, "feeds/media/ep1.vtt")["type"],
+        "text/vtt; charset=utf-8"
+    );
     assert_eq!(head(&moto, "feeds/media/cover.png")["type"], "image/png");
     assert_eq!(
         moto.boto(&["get", BUCKET, "feeds/podcast.rss"]),
         site.read("feeds/podcast.rss")
     );
     // The feed points where the audio went.
-    assert!(site.read("feeds/podcast.rss").contains("https://pod.example/feeds/media/ep1.mp3"));
+    assert!(
+        site.read("feeds/podcast.rss")
+            .contains("https://pod.example/feeds/media/ep1.mp3")
+    );
 
-    assert_eq!(uploaded(&ok(&site, &["push"])), Vec::<String>::new(), "nothing changed");
+    assert_eq!(
+        uploaded(&ok(&site, &["push"])),
+        Vec::<String>::new(),
+        "nothing changed"
+    );
 
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist, revised."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist, revised."),
+    );
     site.ok(&["build"]);
     let edit = uploaded(&ok(&site, &["push"]));
     assert!(edit.contains(&"reviews.rss".to_string()), "{edit:?}");
     assert!(
-        edit.iter().all(|n| n.starts_with("reviews") || n.contains("/reviews")),
+        edit.iter()
+            .all(|n| n.starts_with("reviews") || n.contains("/reviews")),
         "only the changed feed's files: {edit:?}"
     );
 
     // A file someone else put in the bucket is never deleted, listed or not.
     std::fs::write(site.path("theirs.txt"), "not ours").unwrap();
-    moto.boto(&["put", BUCKET, "feeds/theirs.txt", &site.path("theirs.txt").display().to_string()]);
+    moto.boto(&[
+        "put",
+        BUCKET,
+        "feeds/theirs.txt",
+        &site.path("theirs.txt").display().to_string(),
+    ]);
     site.remove("content/episodes/ep2.md");
     site.ok(&["build", "--allow-drop"]);
     let dry = ok(&site, &["push", "--dry-run", "--prune"]);
-    assert!(dry.contains(&format!("would delete media/ep2.mp3 -> s3://{BUCKET}/feeds/media/ep2.mp3 (no longer built)")), "{dry}");
+    assert!(
+        dry.contains(&format!(
+            "would delete media/ep2.mp3 -> s3://{BUCKET}/feeds/media/ep2.mp3 (no longer built)"
+        )),
+        "{dry}"
+    );
     assert!(!dry.contains("theirs.txt"), "{dry}");
     let kept = ok(&site, &["push"]);
-    assert!(moto.boto(&["keys", BUCKET]).contains("feeds/media/ep2.mp3"), "no --prune: kept\n{kept}");
+    assert!(
+        moto.boto(&["keys", BUCKET]).contains("feeds/media/ep2.mp3"),
+        "no --prune: kept\n{kept}"
+    );
     let pruned = ok(&site, &["push", "--prune"]);
     assert!(pruned.contains("deleted media/ep2.mp3 -> "), "{pruned}");
     let keys = moto.boto(&["keys", BUCKET]);
     assert!(!keys.contains("feeds/media/ep2.mp3"), "{keys}");
-    assert!(keys.contains("feeds/theirs.txt") && keys.contains("feeds/media/ep1.mp3"), "{keys}");
+    assert!(
+        keys.contains("feeds/theirs.txt") && keys.contains("feeds/media/ep1.mp3"),
+        "{keys}"
+    );
 }
 
 #[test]
@@ -290,20 +344,39 @@ fn an_object_changed_behind_our_back_stops_the_push_and_force_overwrites() {
     let site = site(&moto.endpoint(), "");
     ok(&site, &["push"]);
     // Someone edits the published feed by hand (its items keep their ids).
-    let theirs = site.read("feeds/reviews.rss").replace("Film reviews", "Edited by hand");
+    let theirs = site
+        .read("feeds/reviews.rss")
+        .replace("Film reviews", "Edited by hand");
     std::fs::write(site.path("theirs.rss"), theirs).unwrap();
-    moto.boto(&["put", BUCKET, "feeds/reviews.rss", &site.path("theirs.rss").display().to_string()]);
-    site.write("content/reviews/ran.md", &review("Ran", "2026-02-01", "A king."));
+    moto.boto(&[
+        "put",
+        BUCKET,
+        "feeds/reviews.rss",
+        &site.path("theirs.rss").display().to_string(),
+    ]);
+    site.write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king."),
+    );
     site.ok(&["build"]);
 
     let out = run(&site, &["push"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let err = stderr(&out);
     assert!(err.contains("reviews.rss was not uploaded"), "{err}");
-    assert!(err.contains(&format!("PUT s3://{BUCKET}/feeds/reviews.rss")), "{err}");
+    assert!(
+        err.contains(&format!("PUT s3://{BUCKET}/feeds/reviews.rss")),
+        "{err}"
+    );
     assert!(err.contains("412 Precondition Failed"), "{err}");
-    assert!(err.contains("`feedwright push --force` overwrites it"), "{err}");
-    assert!(moto.boto(&["get", BUCKET, "feeds/reviews.rss"]).contains("Edited by hand"));
+    assert!(
+        err.contains("`feedwright push --force` overwrites it"),
+        "{err}"
+    );
+    assert!(
+        moto.boto(&["get", BUCKET, "feeds/reviews.rss"])
+            .contains("Edited by hand")
+    );
 
     ok(&site, &["push", "--force"]);
     assert_eq!(
@@ -323,7 +396,10 @@ fn an_upload_cut_off_halfway_leaves_the_previous_feed_in_place() {
     // The first push goes through whole (the proxy cuts only once armed).
     ok(&site, &["push"]);
     let before = moto.boto(&["get", BUCKET, "feeds/reviews.rss"]);
-    site.write("content/reviews/ran.md", &review("Ran", "2026-02-01", "A king."));
+    site.write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king."),
+    );
     site.ok(&["build"]);
     *proxy.armed.lock().unwrap() = true;
 
@@ -331,12 +407,19 @@ fn an_upload_cut_off_halfway_leaves_the_previous_feed_in_place() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let err = stderr(&out);
     assert!(err.contains("reviews.rss was not uploaded"), "{err}");
-    assert_eq!(moto.boto(&["get", BUCKET, "feeds/reviews.rss"]), before, "the old feed stays");
+    assert_eq!(
+        moto.boto(&["get", BUCKET, "feeds/reviews.rss"]),
+        before,
+        "the old feed stays"
+    );
 
     *proxy.armed.lock().unwrap() = false;
     let next = uploaded(&ok(&site, &["push"]));
     assert!(next.contains(&"reviews.rss".to_string()), "{next:?}");
-    assert_eq!(moto.boto(&["get", BUCKET, "feeds/reviews.rss"]), site.read("feeds/reviews.rss"));
+    assert_eq!(
+        moto.boto(&["get", BUCKET, "feeds/reviews.rss"]),
+        site.read("feeds/reviews.rss")
+    );
 }
 
 #[test]
@@ -356,7 +439,10 @@ fn wrong_credentials_are_a_clear_error_without_the_secret() {
         err.contains("check the key pair in the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
         "{err}"
     );
-    assert!(!site.path("feedwright-push.toml").exists() || !site.read("feedwright-push.toml").contains("podcast.rss"));
+    assert!(
+        !site.path("feedwright-push.toml").exists()
+            || !site.read("feedwright-push.toml").contains("podcast.rss")
+    );
 
     let mut cmd = assert_cmd::Command::cargo_bin("feedwright").unwrap();
     let out = cmd
@@ -386,7 +472,10 @@ fn slow_down_500_and_503_are_retried_honouring_retry_after() {
         common::CONFIG,
         fake.port
     ));
-    site.write("content/reviews/heat.md", &review("Heat", "2026-01-01", "A heist."));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
     site.ok(&["build"]);
     let started = Instant::now();
     let out = run(&site, &["push"]);
@@ -394,7 +483,10 @@ fn slow_down_500_and_503_are_retried_honouring_retry_after() {
     let err = stderr(&out);
     assert!(err.contains("503 Service Unavailable \"SlowDown: Please reduce your request rate.\"; retrying in 1.0 s (attempt 2 of 4)"), "{err}");
     assert!(err.contains("500 Internal Server Error"), "{err}");
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     let seen = fake.seen.lock().unwrap().clone();
     // The guard's first GET met the three faults, then a 404.
     let first = &seen[0];
@@ -405,140 +497,16 @@ fn slow_down_500_and_503_are_retried_honouring_retry_after() {
     assert!(!puts.is_empty() && once == puts, "each file once: {seen:?}");
 }
 
-/// An S3 stand-in that answers the queued faults first, then 404 to GET and 200 to PUT.
-struct Faulty {
-    port: u16,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl Faulty {
-    fn start(faults: Vec<(u16, &'static str, Option<&'static str>)>) -> Faulty {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            let mut faults = faults.into_iter();
-            for stream in listener.incoming().flatten() {
-                let Some((line, _)) = read_request(&stream) else { continue };
-                log.lock().unwrap().push(line.clone());
-                let (status, code, retry_after) = match faults.next() {
-                    Some(f) => f,
-                    None if line.starts_with("GET") => (404, "NoSuchKey", None),
-                    None => (200, "", None),
-                };
-                let body = if status == 200 {
-                    String::new()
-                } else {
-                    format!("<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{}</Message></Error>", if code == "SlowDown" { "Please reduce your request rate." } else { "Try again." })
-                };
-                let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\nETag: \"e1\"\r\n", body.len());
-                if let Some(r) = retry_after {
-                    head.push_str(&format!("Retry-After: {r}\r\n"));
-                }
-                let mut s = stream;
-                let _ = s.write_all(format!("{head}\r\n{body}").as_bytes());
-                let _ = s.shutdown(Shutdown::Both);
-            }
-        });
-        Faulty { port, seen }
-    }
-}
-
-/// Reads one request (line and body) from `stream`.
-fn read_request(stream: &TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        if h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    let mut words = line.split_whitespace();
-    Some((format!("{} {}", words.next()?, words.next()?), body))
-}
-
-/// A proxy in front of moto that, when armed, passes a PUT to `path` on with only half of its
-/// body and then drops both connections: an upload killed halfway.
-struct CutProxy {
-    port: u16,
-    armed: Arc<Mutex<bool>>,
-}
-
-impl CutProxy {
-    fn start(upstream: u16, path: &'static str) -> CutProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let armed = Arc::new(Mutex::new(false));
-        let flag = armed.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let flag = flag.clone();
-                std::thread::spawn(move || relay(client, upstream, path, &flag));
-            }
-        });
-        CutProxy { port, armed }
-    }
-}
-
-/// Passes requests from `client` to moto one at a time (headers read, body counted), and the
-/// answers back.
-fn relay(client: TcpStream, upstream: u16, path: &str, armed: &Mutex<bool>) {
-    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
-    let (mut back_from, mut back_to) = (server.try_clone().unwrap(), client.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut back_from, &mut back_to);
-        let _ = back_to.shutdown(Shutdown::Both);
-    });
-    let mut reader = BufReader::new(client.try_clone().unwrap());
-    let mut to = server;
-    loop {
-        let mut head = Vec::new();
-        let mut len = 0usize;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            if let Some((k, v)) = h.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                len = v.trim().parse().unwrap_or(0);
-            }
-            head.extend_from_slice(h.as_bytes());
-            if h == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let line = String::from_utf8_lossy(&head).lines().next().unwrap_or("").to_string();
-        let cut = *armed.lock().unwrap() && line.starts_with("PUT ") && line.contains(path);
-        if to.write_all(&head).is_err() {
-            return;
-        }
-        if cut {
-            let _ = to.write_all(&body[..len / 2]);
-            std::thread::sleep(Duration::from_millis(100));
-            let _ = to.shutdown(Shutdown::Both);
-            let _ = client.shutdown(Shutdown::Both);
-            return;
-        }
-        if to.write_all(&body).is_err() {
-            return;
-        }
-    }
+#[test]
+fn media_without_a_place_to_go_is_a_config_error_naming_the_keys() {
+    let site = Site::with_config(&format!(
+        "{PODCAST_CONFIG}\n[publish]\nurl = \"s3://{BUCKET}/feeds/\"\nmedia = true\n"
+    ));
+    let out = site.run(&["check"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("[publish] media = true, but feed `podcast` publishes its media at https://cdn.pod.example/media/ ([feed.podcast] media_base_url), which is not below [site] feeds_url https://pod.example/feeds/: set [publish] media_url"),
+        "{err}"
+    );
 }
