@@ -127,7 +127,7 @@ impl Upload {
         Ok(Upload {
             name: name.to_string(),
             path: path.to_path_buf(),
-            media_type: crate::media_types::content_type(name),
+            media_type: media_type(name),
             len: meta.len(),
             hash,
             role: Role::Media,
@@ -157,6 +157,18 @@ impl Upload {
             ));
         }
         Ok(bytes)
+    }
+}
+
+/// The type of a media file: as [`crate::media_types`] says, except what a podcast's media
+/// mean by their extension there (a `.json` file next to an episode is its chapters, not a
+/// feed).
+fn media_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("json") => "application/json+chapters",
+        Some("srt") => "application/x-subrip",
+        _ => crate::media_types::content_type(name),
     }
 }
 

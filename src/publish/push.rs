@@ -151,6 +151,9 @@ pub fn run(
     let mut state = PushState::load(&publish.state_file)?;
     if publish.media {
         files.extend(media_uploads(config, media, &state)?);
+        if !opts.dry_run && remember_mtimes(&mut state, &files) {
+            state.save(&publish.state_file)?;
+        }
     }
     files::order(&mut files);
     let removed = prune::removed(remote.target(), &files, &state, publish.media);
@@ -218,6 +221,23 @@ fn media_uploads(config: &Config, media: &[LocalMedia], state: &PushState) -> Re
         out.push(Upload::media(&name, &m.path, state).map_err(Error::Publish)?);
     }
     Ok(out)
+}
+
+/// Records the new modification time of media files whose bytes are still the ones pushed
+/// (a `touch`, a copy), so they are not hashed again on every run. Returns whether any was.
+fn remember_mtimes(state: &mut PushState, files: &[Upload]) -> bool {
+    let mut changed = false;
+    for f in files.iter().filter(|f| f.mtime.is_some()) {
+        if let Some(r) = state.files.get_mut(&f.name)
+            && r.blake3 == f.hash
+            && r.size == f.len
+            && r.mtime != f.mtime
+        {
+            r.mtime = f.mtime;
+            changed = true;
+        }
+    }
+    changed
 }
 
 fn after_settings(config: &Config) -> After {
