@@ -510,3 +510,40 @@ fn media_without_a_place_to_go_is_a_config_error_naming_the_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn after_push_gets_the_changed_keys_and_podcast_index_is_told_about_the_podcast_feed() {
+    let Some(moto) = Moto::start("s3 after push", &[]) else {
+        return;
+    };
+    moto.boto(&["mkbucket", BUCKET]);
+    let index = Faulty::start(vec![]);
+    let site = site(
+        &moto.endpoint(),
+        &format!(
+            "after_push = [\"printf '%s\\\\n' \\\"$@\\\" > args.txt; printf '%s' \\\"$FEEDWRIGHT_CHANGED_KEYS\\\" > env.txt\"]\npodcast_index_ping = true\npodcast_index_url = \"http://127.0.0.1:{}/\"",
+            index.port
+        ),
+    );
+    let out = ok(&site, &["push"]);
+    assert!(
+        out.contains("told Podcast Index about https://pod.example/feeds/podcast.rss (200"),
+        "{out}"
+    );
+    let asked = index.seen.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        ["GET /api/1.0/hub/pubnotify?url=https%3A%2F%2Fpod.example%2Ffeeds%2Fpodcast.rss"],
+        "only the podcast feed"
+    );
+    let args = site.read("args.txt");
+    assert!(args.lines().any(|l| l == "feeds/podcast.rss"), "{args}");
+    assert!(args.lines().any(|l| l == "feeds/media/ep1.mp3"), "{args}");
+    assert_eq!(site.read("env.txt"), args.trim_end());
+
+    // Nothing changed: no hook, no ping.
+    std::fs::remove_file(site.path("args.txt")).unwrap();
+    ok(&site, &["push"]);
+    assert!(!site.path("args.txt").exists());
+    assert_eq!(index.seen.lock().unwrap().len(), 1);
+}
