@@ -14,6 +14,7 @@
 mod engine;
 mod gather;
 mod identify;
+pub mod media_files;
 mod plan;
 mod problems;
 mod render;

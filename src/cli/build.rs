@@ -71,6 +71,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             overwrite: super::push::overwrite(args.force, args.take_over),
             dry_run: false,
             folder: crate::publish::Folder::JustWritten,
+            prune: false,
             now: ctx.now,
         };
         super::push::publish(ctx, &config, &plan, &opts)?;

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::identity::compare::feed_site_id;
 use crate::publish::push::{self, Level};
-use crate::publish::{Folder, Identities, Options, Overwrite, Upload};
+use crate::publish::{Folder, Identities, LocalMedia, Options, Overwrite, Upload};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,9 +21,15 @@ pub struct Args {
     #[arg(long)]
     pub take_over: bool,
 
-    /// List what would be uploaded and why, and which hubs would be pinged; send nothing.
+    /// List what would be uploaded or deleted and why, and which hubs would be pinged; send
+    /// nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Also delete files that feedwright uploaded before and no longer builds (a removed tag
+    /// feed, an archive page, an episode's audio); never a file it did not write.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// Which remote copies `--force` and `--take-over` let a push replace.
@@ -44,6 +50,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         overwrite: overwrite(args.force, args.take_over),
         dry_run: args.dry_run,
         folder: Folder::Earlier,
+        prune: args.prune,
         now: ctx.now,
     };
     publish(ctx, &config, &plan, &opts)?;
@@ -66,7 +73,20 @@ pub(super) fn publish(
         entries: &plan.entries,
         site_id: feed_site_id(config.site.id.as_deref(), &plan.state),
     };
-    push::run(config, files, ids, opts, &mut log(ctx))?;
+    // Media are listed only when they are uploaded: it reads every episode's notes again.
+    let media: Vec<LocalMedia> = if config.publish.media {
+        build::media_files::media_files(config, opts.now)
+            .into_iter()
+            .map(|m| LocalMedia {
+                base_url: m.base_url,
+                name: m.name,
+                path: m.path,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    push::run(config, files, &media, ids, opts, &mut log(ctx))?;
     Ok(())
 }
 

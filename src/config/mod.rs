@@ -356,7 +356,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         },
     };
 
-    Ok(Config {
+    let config = Config {
         path: path.to_path_buf(),
         publish,
         root,
@@ -382,7 +382,9 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
             html: site.html,
         },
         feeds,
-    })
+    };
+    publish::check_media(&config).map_err(|m| err("media", m))?;
+    Ok(config)
 }
 
 /// `[site] base_url` and `feeds_url`, absolute, with a trailing slash, and without credentials.

@@ -35,7 +35,55 @@ pub struct RawPublish {
     pub hubs: Vec<String>,
     pub hub_param: Option<String>,
     pub state_file: Option<PathBuf>,
+    // Object storage (`url = "s3://bucket/prefix/"`).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub virtual_hosted: Option<bool>,
+    pub access_key_env: Option<String>,
+    pub secret_key_env: Option<String>,
+    pub cache_control: Option<String>,
+    #[serde(default)]
+    pub media: bool,
+    pub media_url: Option<String>,
+    #[serde(default)]
+    pub after_push: Vec<String>,
+    #[serde(default)]
+    pub podcast_index_ping: bool,
+    pub podcast_index_url: Option<String>,
 }
+
+/// Where an `s3://` push goes and how it signs in; the secrets stay in the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    /// Any S3-compatible endpoint; `None` is AWS itself.
+    pub endpoint: Option<url::Url>,
+    pub region: String,
+    /// Bucket in the host name instead of the path (false with a custom endpoint by default:
+    /// what MinIO and most emulators need).
+    pub virtual_hosted: bool,
+    /// Names of the environment variables holding the key id and the secret.
+    pub access_key_env: String,
+    pub secret_key_env: String,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        S3Settings {
+            endpoint: None,
+            region: "us-east-1".into(),
+            virtual_hosted: true,
+            access_key_env: "AWS_ACCESS_KEY_ID".into(),
+            secret_key_env: "AWS_SECRET_ACCESS_KEY".into(),
+        }
+    }
+}
+
+/// Cache-Control for media: a file's bytes never change under its name without a new push,
+/// and a changed file is re-sent, so a CDN may keep it for a year.
+pub const MEDIA_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// Where Podcast Index's no-key notification lives unless `podcast_index_url` says otherwise.
+pub const PODCAST_INDEX_URL: &str = "https://api.podcastindex.org/";
 
 /// The resolved `[publish]` table (URLs parsed, paths absolute, defaults filled).
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +105,26 @@ pub struct PublishConfig {
     pub hub_param: String,
     /// What was pushed, with hashes and ETags (beside the config).
     pub state_file: PathBuf,
+    /// Used when `url` is `s3://…`.
+    pub s3: S3Settings,
+    /// Cache-Control sent with feeds and other built files; `None` sends none.
+    pub cache_control: Option<String>,
+    /// Also upload the podcast's local media files (audio, cover, episode art, transcripts,
+    /// chapters).
+    pub media: bool,
+    /// Where media go, when not below `url` (see [`media_destination`]).
+    pub media_url: Option<url::Url>,
+    /// Shell commands run after a push that changed something, given the changed keys.
+    pub after_push: Vec<String>,
+    /// Where Podcast Index is told about changed podcast feeds; `None`: it is not told.
+    pub podcast_index: Option<url::Url>,
+}
+
+impl PublishConfig {
+    /// Whether `url` names object storage.
+    pub fn is_s3(&self) -> bool {
+        self.url.as_ref().is_some_and(|u| u.scheme() == "s3")
+    }
 }
 
 impl Default for PublishConfig {
@@ -74,6 +142,12 @@ impl Default for PublishConfig {
             hubs: Vec::new(),
             hub_param: "hub.url".into(),
             state_file: PathBuf::from("feedwright-push.toml"),
+            s3: S3Settings::default(),
+            cache_control: None,
+            media: false,
+            media_url: None,
+            after_push: Vec::new(),
+            podcast_index: None,
         }
     }
 }
@@ -88,6 +162,7 @@ impl RawPublish {
                 .ok_or_else(|| format!("[publish] {what} `{s}` is not an absolute http(s) URL"))
         };
         let url = match &self.url {
+            Some(s) if s.starts_with("s3://") => Some(s3_url(s, "url")?),
             Some(s) => {
                 let mut u = http_url(s, "url")?;
                 if !u.path().ends_with('/') {
@@ -122,8 +197,17 @@ impl RawPublish {
         if self.timeout_secs == Some(0) {
             return Err("[publish] timeout_secs must be at least 1".into());
         }
+        let is_s3 = url.as_ref().is_some_and(|u| u.scheme() == "s3");
+        let s3 = self.s3_settings(is_s3)?;
+        let (media_url, podcast_index) = self.extras(is_s3)?;
         let defaults = PublishConfig::default();
         Ok(PublishConfig {
+            s3,
+            cache_control: self.cache_control,
+            media: self.media,
+            media_url,
+            after_push: self.after_push,
+            podcast_index,
             url,
             auth: self.auth,
             user: self.user,
@@ -141,5 +225,243 @@ impl RawPublish {
             hub_param: self.hub_param.unwrap_or(defaults.hub_param),
             state_file: root.join(self.state_file.unwrap_or(defaults.state_file)),
         })
+    }
+
+    /// The keys for media, headers and what runs after a push, checked.
+    fn extras(&self, is_s3: bool) -> Result<(Option<url::Url>, Option<url::Url>), String> {
+        let http_url = |s: &str, what: &str| {
+            url::Url::parse(s)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                .ok_or_else(|| format!("[publish] {what} `{s}` is not an absolute http(s) URL"))
+        };
+        let media_url = match &self.media_url {
+            Some(s) if s.starts_with("s3://") => Some(s3_url(s, "media_url")?),
+            Some(s) => Some(with_slash(http_url(s, "media_url")?)),
+            None => None,
+        };
+        if media_url
+            .as_ref()
+            .is_some_and(|m| (m.scheme() == "s3") != is_s3)
+        {
+            return Err(
+                "[publish] media_url must be of the same kind as url (both s3:// or both http(s))"
+                    .into(),
+            );
+        }
+        if let Some(cc) = &self.cache_control
+            && (cc.trim().is_empty() || cc.chars().any(char::is_control))
+        {
+            return Err(format!(
+                "[publish] cache_control `{}` is not a header value: write one like \"max-age=300\"",
+                cc.escape_debug()
+            ));
+        }
+        if self.after_push.iter().any(|c| c.trim().is_empty()) {
+            return Err(
+                "[publish] after_push has an empty command: remove it or write the command to run"
+                    .into(),
+            );
+        }
+        let podcast_index = match (self.podcast_index_ping, &self.podcast_index_url) {
+            (false, _) => None,
+            (true, Some(u)) => Some(with_slash(http_url(u, "podcast_index_url")?)),
+            (true, None) => Some(url::Url::parse(PODCAST_INDEX_URL).map_err(|e| e.to_string())?),
+        };
+        Ok((media_url, podcast_index))
+    }
+
+    /// The S3 keys, checked against the kind of `url`.
+    fn s3_settings(&self, is_s3: bool) -> Result<S3Settings, String> {
+        let s3_keys = [
+            ("endpoint", self.endpoint.is_some()),
+            ("region", self.region.is_some()),
+            ("virtual_hosted", self.virtual_hosted.is_some()),
+            ("access_key_env", self.access_key_env.is_some()),
+            ("secret_key_env", self.secret_key_env.is_some()),
+        ];
+        if !is_s3 && let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
+            return Err(format!(
+                "[publish] {key} is for object storage: it needs url = \"s3://bucket/prefix/\""
+            ));
+        }
+        if is_s3
+            && (self.auth != AuthKind::None
+                || self.token_env.is_some()
+                || self.token_file.is_some())
+        {
+            return Err("[publish] auth, token_env and token_file are for WebDAV: object storage signs in with access_key_env and secret_key_env (by default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into());
+        }
+        let defaults = S3Settings::default();
+        let endpoint = match &self.endpoint {
+            Some(e) => {
+                let u = url::Url::parse(e)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                    .ok_or_else(|| {
+                        format!(
+                            "[publish] endpoint `{}` is not an absolute http(s) URL",
+                            crate::net::redact(e)
+                        )
+                    })?;
+                if !u.username().is_empty() || u.password().is_some() {
+                    return Err("[publish] endpoint must not contain a user or password: the keys come from access_key_env and secret_key_env".into());
+                }
+                Some(u)
+            }
+            None => None,
+        };
+        let env_name = |v: &Option<String>, key: &str, default: String| match v {
+            Some(n) if n.is_empty() || n.contains(['=', '\0']) => Err(format!(
+                "[publish] {key} `{n}` is not an environment variable name"
+            )),
+            Some(n) => Ok(n.clone()),
+            None => Ok(default),
+        };
+        Ok(S3Settings {
+            // Path-style is what custom endpoints (MinIO, emulators) understand.
+            virtual_hosted: self.virtual_hosted.unwrap_or(endpoint.is_none()),
+            endpoint,
+            region: self.region.clone().unwrap_or(defaults.region),
+            access_key_env: env_name(
+                &self.access_key_env,
+                "access_key_env",
+                defaults.access_key_env,
+            )?,
+            secret_key_env: env_name(
+                &self.secret_key_env,
+                "secret_key_env",
+                defaults.secret_key_env,
+            )?,
+        })
+    }
+}
+
+/// `s3://bucket/prefix/` checked: a bucket, no credentials, no query, a prefix ending in `/`.
+fn s3_url(s: &str, key: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(s)
+        .ok()
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+        .ok_or_else(|| {
+            format!(
+                "[publish] {key} `{}` is not an s3:// URL: write it like \"s3://my-bucket/feeds/\"",
+                crate::net::redact(s)
+            )
+        })?;
+    if !u.username().is_empty()
+        || u.password().is_some()
+        || u.query().is_some()
+        || u.port().is_some()
+    {
+        return Err(format!(
+            "[publish] {key} `{}` names only a bucket and a key prefix: the endpoint goes in `endpoint`, the keys in the environment",
+            crate::net::redact(s)
+        ));
+    }
+    Ok(with_slash(u))
+}
+
+fn with_slash(mut u: url::Url) -> url::Url {
+    if !u.path().ends_with('/') {
+        let p = format!("{}/", u.path());
+        u.set_path(&p);
+    }
+    u
+}
+
+/// Where the media published at `media_base_url` are uploaded: `[publish] media_url`, or by
+/// default `url` plus the path of `media_base_url` below `[site] feeds_url`. `None` when
+/// neither holds; the caller names the keys.
+pub fn media_destination(
+    publish: &PublishConfig,
+    feeds_url: &url::Url,
+    media_base_url: &url::Url,
+) -> Option<url::Url> {
+    if let Some(m) = &publish.media_url {
+        return Some(m.clone());
+    }
+    let base = publish.url.as_ref()?;
+    let below = media_base_url.as_str().strip_prefix(feeds_url.as_str())?;
+    base.join(below).ok()
+}
+
+/// With `media = true`, every podcast's `media_base_url` must have a place to upload to.
+pub fn check_media(config: &super::Config) -> Result<(), String> {
+    let publish = &config.publish;
+    if !publish.media {
+        return Ok(());
+    }
+    if publish.url.is_none() {
+        return Err("[publish] media = true needs url, where the files are uploaded".into());
+    }
+    for feed in &config.feeds {
+        let Some(base) = feed
+            .podcast
+            .as_ref()
+            .and_then(|p| p.media_base_url.as_ref())
+        else {
+            continue;
+        };
+        if media_destination(publish, &config.site.feeds_url, base).is_none() {
+            return Err(format!(
+                "[publish] media = true, but feed `{}` publishes its media at {base} ([feed.podcast] media_base_url), which is not below [site] feeds_url {}: set [publish] media_url to where they are uploaded, or put media_base_url below feeds_url",
+                feed.name, config.site.feeds_url
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str) -> Result<PublishConfig, String> {
+        toml::from_str::<RawPublish>(text)
+            .unwrap()
+            .resolve(std::path::Path::new("/site"))
+    }
+
+    #[test]
+    fn s3_urls_and_their_keys() {
+        let c =
+            resolve("url = \"s3://bucket/feeds\"\nendpoint = \"http://127.0.0.1:9000\"").unwrap();
+        assert_eq!(c.url.unwrap().as_str(), "s3://bucket/feeds/");
+        assert!(!c.s3.virtual_hosted, "path-style with a custom endpoint");
+        assert_eq!(c.s3.region, "us-east-1");
+        assert_eq!(c.s3.access_key_env, "AWS_ACCESS_KEY_ID");
+        assert!(resolve("url = \"s3://bucket/\"").unwrap().s3.virtual_hosted);
+        assert_eq!(
+            resolve("url = \"https://dav.example/\"\nregion = \"auto\"").unwrap_err(),
+            "[publish] region is for object storage: it needs url = \"s3://bucket/prefix/\""
+        );
+        let e =
+            resolve("url = \"s3://bucket/\"\nauth = \"bearer\"\ntoken_env = \"T\"").unwrap_err();
+        assert!(e.contains("access_key_env"), "{e}");
+        let e = resolve("url = \"s3://user:pw@bucket/\"").unwrap_err();
+        assert!(
+            e.contains("names only a bucket") && !e.contains("pw"),
+            "{e}"
+        );
+        let e = resolve("url = \"s3://bucket/\"\nmedia_url = \"https://x/\"").unwrap_err();
+        assert!(e.contains("same kind"), "{e}");
+    }
+
+    #[test]
+    fn media_go_below_the_feeds_prefix_by_default() {
+        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia = true").unwrap();
+        let feeds = url::Url::parse("https://pod.example/feeds/").unwrap();
+        let below = url::Url::parse("https://pod.example/feeds/media/").unwrap();
+        let elsewhere = url::Url::parse("https://cdn.example/audio/").unwrap();
+        assert_eq!(
+            media_destination(&c, &feeds, &below).unwrap().as_str(),
+            "s3://bucket/feeds/media/"
+        );
+        assert_eq!(media_destination(&c, &feeds, &elsewhere), None);
+        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia_url = \"s3://audio/\"").unwrap();
+        assert_eq!(
+            media_destination(&c, &feeds, &elsewhere).unwrap().as_str(),
+            "s3://audio/"
+        );
     }
 }

@@ -137,7 +137,7 @@ pub fn check_transport(cfg: &PublishConfig, url: &Url) -> std::result::Result<()
     ))
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(super) fn is_loopback(url: &Url) -> bool {
     is_loopback_with(url, &resolve)
 }
 

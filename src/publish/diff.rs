@@ -119,6 +119,9 @@ mod tests {
         fn upload(&self, _: &Put<'_>) -> Result<Stored, Failure> {
             unreachable!("diffing uploads nothing")
         }
+        fn delete(&self, _: &str) -> Result<String, Failure> {
+            unreachable!("diffing deletes nothing")
+        }
     }
 
     fn file(name: &str, bytes: &str) -> Upload {
@@ -132,6 +135,8 @@ mod tests {
                 feed: "reviews".into(),
             },
             topic: Some(format!("https://films.example/feeds/{name}")),
+            cache_control: None,
+            mtime: None,
         }
     }
 
@@ -150,6 +155,8 @@ mod tests {
             size: 1,
             etag: etag.map(String::from),
             pushed_at: "2026-11-19T09:00:00+00:00".into(),
+            mtime: None,
+            media: false,
         };
         state
             .files

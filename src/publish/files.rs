@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 /// What a file is to the push: it decides the upload order, the identity guard and the pings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
+    /// A podcast's local media file (audio, art, transcript, chapters), uploaded first: the
+    /// feeds point at it.
+    Media,
     /// Not a feed, and nothing points at it before the feeds do (the browser stylesheet).
     Plain,
     /// A feed document besides the main feeds: a tag feed or an archive page.
@@ -27,10 +30,11 @@ impl Role {
     /// file that points at one not uploaded yet.
     fn rank(&self) -> u8 {
         match self {
-            Role::Plain => 0,
-            Role::Page => 1,
-            Role::Main { .. } => 2,
-            Role::Index => 3,
+            Role::Media => 0,
+            Role::Plain => 1,
+            Role::Page => 2,
+            Role::Main { .. } => 3,
+            Role::Index => 4,
         }
     }
 }
@@ -49,6 +53,11 @@ pub struct Upload {
     pub role: Role,
     /// The public (`rel="self"`) URL of a feed document, the WebSub topic.
     pub topic: Option<String>,
+    /// Sent as `Cache-Control` where the target keeps headers (object storage).
+    pub cache_control: Option<String>,
+    /// Modification time (ns since 1970) of a media file, so the next push need not hash
+    /// an unchanged one again.
+    pub mtime: Option<i64>,
 }
 
 impl Upload {
@@ -84,7 +93,48 @@ impl Upload {
                 .and_then(|_| config.site.feeds_url.join(name).ok())
                 .map(String::from),
             role,
+            cache_control: None,
+            mtime: None,
         }
+    }
+
+    /// A local media file uploaded as `name`. Its hash comes from the push state when size
+    /// and modification time match the record there (a 100 MB episode is not read on every
+    /// run); otherwise the file is hashed as a stream.
+    pub fn media(
+        name: &str,
+        path: &Path,
+        state: &super::state::PushState,
+    ) -> std::result::Result<Upload, String> {
+        let shown = crate::content::display_path(path);
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read media file {}: {e}", shown.display()))?;
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_nanos()).ok());
+        let known = state
+            .files
+            .get(name)
+            .filter(|r| r.size == meta.len() && mtime.is_some() && r.mtime == mtime)
+            .map(|r| r.blake3.clone());
+        let hash = match known {
+            Some(h) => h,
+            None => hash_file(path)
+                .map_err(|e| format!("cannot read media file {}: {e}", shown.display()))?,
+        };
+        Ok(Upload {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            media_type: media_type(name),
+            len: meta.len(),
+            hash,
+            role: Role::Media,
+            topic: None,
+            cache_control: Some(crate::config::publish::MEDIA_CACHE_CONTROL.to_string()),
+            mtime,
+        })
     }
 
     /// The main feed this file belongs to.
@@ -108,6 +158,25 @@ impl Upload {
         }
         Ok(bytes)
     }
+}
+
+/// The type of a media file: as [`crate::media_types`] says, except what a podcast's media
+/// mean by their extension there (a `.json` file next to an episode is its chapters, not a
+/// feed).
+fn media_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("json") => "application/json+chapters",
+        Some("srt") => "application/x-subrip",
+        _ => crate::media_types::content_type(name),
+    }
+}
+
+/// Hex blake3 of a file, read in pieces.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Sorts `files` into upload order ([`Role::rank`]), by name within a rank.
@@ -145,6 +214,8 @@ mod tests {
             hash: hash(b""),
             role,
             topic: None,
+            cache_control: None,
+            mtime: None,
         }
     }
 
@@ -160,12 +231,14 @@ mod tests {
             file("tags/noir.rss", Role::Page),
             file("podcast.atom", main()),
             file("feed.xsl", Role::Plain),
+            file("media/ep1.mp3", Role::Media),
         ];
         order(&mut files);
         let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
             [
+                "media/ep1.mp3",
                 "cover.jpg",
                 "feed.xsl",
                 "tags/noir.rss",
@@ -190,5 +263,40 @@ mod tests {
         assert!(f.read().unwrap_err().contains("changed on disk"));
         let e = check_fresh(&[f]).unwrap_err().to_string();
         assert!(e.contains("a.rss") && e.contains("nothing was sent"), "{e}");
+    }
+
+    #[test]
+    fn unchanged_media_are_known_by_size_and_mtime_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ep1.mp3");
+        std::fs::write(&path, "audio").unwrap();
+        let mut state = super::super::state::PushState::default();
+        let first = Upload::media("media/ep1.mp3", &path, &state).unwrap();
+        assert_eq!(first.hash, hash(b"audio"));
+        assert_eq!(first.media_type, "audio/mpeg");
+        assert_eq!(first.role, Role::Media);
+        // A record with the same size and mtime is trusted: its hash is used as it is.
+        state.files.insert(
+            "media/ep1.mp3".into(),
+            super::super::state::PushedFile {
+                url: "s3://b/media/ep1.mp3".into(),
+                blake3: "recorded".into(),
+                size: 5,
+                etag: None,
+                pushed_at: String::new(),
+                mtime: first.mtime,
+                media: true,
+            },
+        );
+        assert_eq!(
+            Upload::media("media/ep1.mp3", &path, &state).unwrap().hash,
+            "recorded"
+        );
+        // Another size is hashed again.
+        std::fs::write(&path, "longer audio").unwrap();
+        assert_eq!(
+            Upload::media("media/ep1.mp3", &path, &state).unwrap().hash,
+            hash(b"longer audio")
+        );
     }
 }

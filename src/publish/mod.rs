@@ -7,6 +7,7 @@
 //! [`record`] (the push state after each one) and [`ping`] (the WebSub hubs), run in order by
 //! [`push`].
 
+pub mod after;
 pub mod auth;
 /// The `[publish]` table, parsed with the rest of the config.
 pub use crate::config::publish as config;
@@ -15,9 +16,15 @@ pub mod files;
 pub mod guard;
 pub mod http;
 pub mod ping;
+pub mod prune;
 pub mod push;
 pub mod record;
+pub mod remote;
 pub mod retry;
+pub mod s3;
+mod s3_keys;
+mod s3_parts;
+mod s3_watch;
 pub mod state;
 pub mod target;
 pub mod upload;
@@ -26,4 +33,4 @@ pub mod websub;
 
 pub use files::{Role, Upload};
 pub use guard::Identities;
-pub use push::{Folder, Options, Overwrite};
+pub use push::{Folder, LocalMedia, Options, Overwrite};

@@ -1,37 +1,42 @@
 //! `feedwright push`: upload what changed since the last push, safely, then ping WebSub hubs.
 //!
-//! The steps, in order, each in its own module:
-//! 1. refuse credentials over plain http (except loopback) and a stale output folder
-//!    ([`super::files`]);
-//! 2. [`super::diff`]: compare the built files with the push state (blake3 hashes): only new or
-//!    changed files go, everything else first and the main feed files last; nothing to do means
-//!    no request at all;
+//! The steps, in order, each in its own module, the same for every target:
+//! 1. [`super::remote`]: pick the target from `[publish] url` (WebDAV or `s3://`), refusing
+//!    credentials over plain http (except loopback); refuse a stale output folder
+//!    ([`super::files`]); with `[publish] media`, add the podcast's local media files;
+//! 2. [`super::diff`]: compare the files with the push state (blake3 hashes; media by size
+//!    and modification time first): only new or changed files go, media first, then archive
+//!    and tag feeds, then the main feeds, then `index.opml`; nothing to do means no request;
 //! 3. [`super::guard`]: GET each published main feed about to be replaced and refuse when an
 //!    item would change its id (subscribers would see duplicates); with `--take-over`, also
 //!    look at each file feedwright did not write, to replace exactly the copy checked;
-//! 4. [`super::upload`]: PUT each file with `If-None-Match: *` (new) or `If-Match: <etag>`
-//!    (update), retrying transient failures, and [`super::record`] each success in the state
-//!    at once;
-//! 5. [`super::ping`]: ping every hub for every uploaded feed; a failed ping is kept in the
-//!    state and retried on the next run, and never undoes the upload.
+//! 4. [`super::upload`]: store each file on the condition that the remote copy is absent
+//!    (new) or still the one recorded (its ETag), retrying transient failures, and
+//!    [`super::record`] each success in the state at once;
+//! 5. [`super::prune`] (`--prune`): delete what feedwright wrote before and no longer builds;
+//! 6. [`super::ping`]: ping every hub for every uploaded feed; a failed ping is kept in the
+//!    state and retried on the next run, and never undoes the upload; then
+//!    [`super::after`]: Podcast Index and the `after_push` commands.
 //!
-//! This module talks to a [`Target`] only; WebDAV details live in [`super::webdav`]. It never
-//! sees how the files were built: the caller hands it a list of [`Upload`]s.
+//! This module talks to a [`Target`] only; protocol details live in [`super::webdav`] and
+//! [`super::s3`]. It never sees how the files were built: the caller hands it a list of
+//! [`Upload`]s and of [`LocalMedia`].
 
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::auth::{self, Credentials};
+use super::after::After;
 use super::config::MAX_BACKOFF;
 use super::diff::{self, Change};
 use super::files::{self, Upload};
 use super::guard::{self, Identities};
 use super::ping::Hubs;
+use super::prune;
+use super::remote::Remote;
 use super::retry::{self, Policy, Retrying};
 use super::state::PushState;
 use super::target::{Failure, Target};
-use super::webdav::WebDav;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -63,6 +68,8 @@ pub struct Options {
     /// List what would be uploaded and why; send nothing.
     pub dry_run: bool,
     pub folder: Folder,
+    /// Delete files feedwright uploaded before and no longer builds.
+    pub prune: bool,
     /// Recorded as the time of each upload.
     pub now: DateTime<FixedOffset>,
 }
@@ -84,6 +91,7 @@ pub type Log<'a> = &'a mut dyn FnMut(Level, &str);
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub uploaded: Vec<String>,
+    pub deleted: Vec<String>,
     pub pings: usize,
 }
 
@@ -92,6 +100,7 @@ pub struct Session<'a> {
     pub target: &'a dyn Target,
     pub policy: Policy,
     pub hubs: Hubs,
+    pub after: After,
     /// The push state, saved after every upload.
     pub state: PushState,
     pub state_file: &'a Path,
@@ -105,11 +114,21 @@ impl Session<'_> {
     }
 }
 
-/// Pushes `files` to the WebDAV host in `[publish]`; `ids` are the entries the build would
-/// publish, for the identity guard.
+/// A local media file to upload (`[publish] media = true`): published at `base_url` +
+/// `name` (the podcast's `media_base_url`), read from `path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMedia {
+    pub base_url: url::Url,
+    pub name: String,
+    pub path: std::path::PathBuf,
+}
+
+/// Pushes `files` (and `media`, with `[publish] media = true`) to the target `[publish] url`
+/// names; `ids` are the entries the build would publish, for the identity guard.
 pub fn run(
     config: &Config,
     mut files: Vec<Upload>,
+    media: &[LocalMedia],
     ids: Identities<'_>,
     opts: &Options,
     log: Log<'_>,
@@ -119,43 +138,61 @@ pub fn run(
         return Err(Error::config(
             &config.path,
             None,
-            "[publish] url is not set: add the base URL that files are uploaded to, e.g. url = \"https://dav.example.com/feeds/\"",
+            "[publish] url is not set: add where files are uploaded, e.g. url = \"https://dav.example.com/feeds/\" (WebDAV) or url = \"s3://bucket/feeds/\" (object storage)",
         ));
     };
-    auth::check_transport(publish, &base).map_err(|m| Error::config(&config.path, None, m))?;
+    let mut remote = Remote::new(config, &base)?;
     if opts.folder == Folder::Earlier {
         files::check_fresh(&files)?;
     }
-    files::order(&mut files);
+    for f in &mut files {
+        f.cache_control.clone_from(&publish.cache_control);
+    }
     let mut state = PushState::load(&publish.state_file)?;
-    let mut target = WebDav::new(base, Credentials::None, publish.timeout)?;
-    let mut changes = diff::changes(&target, &files, &state, opts.overwrite);
+    if publish.media {
+        files.extend(media_uploads(config, media, &state)?);
+        if !opts.dry_run && remember_mtimes(&mut state, &files) {
+            state.save(&publish.state_file)?;
+        }
+    }
+    files::order(&mut files);
+    let removed = prune::removed(remote.target(), &files, &state, publish.media);
+    let mut changes = diff::changes(remote.target(), &files, &state, opts.overwrite);
 
     // A hub removed from the config is owed nothing any more.
     let hubs: Vec<String> = publish.hubs.iter().map(|h| h.to_string()).collect();
     state.pending_pings.retain(|p| hubs.contains(&p.hub));
-    if changes.is_empty() && state.pending_pings.is_empty() {
-        let level = if opts.dry_run {
-            Level::Info
-        } else {
-            Level::Detail
-        };
-        log(level, "nothing changed since the last push; nothing sent");
-        return Ok(Outcome::default());
-    }
+    let deleting: &[String] = if opts.prune { &removed } else { &[] };
     if opts.dry_run {
-        dry_run(&hubs, &changes, &state, log);
+        dry_run(&hubs, &changes, &state, &removed, opts.prune, log);
         return Ok(Outcome::default());
     }
-    target.set_credentials(Credentials::load(publish)?);
+    if !opts.prune {
+        for name in &removed {
+            log(
+                Level::Detail,
+                &format!("{name} is no longer built; `feedwright push --prune` deletes it"),
+            );
+        }
+    }
+    if changes.is_empty() && deleting.is_empty() && state.pending_pings.is_empty() {
+        log(
+            Level::Detail,
+            "nothing changed since the last push; nothing sent",
+        );
+        return Ok(Outcome::default());
+    }
+    let names: Vec<&str> = changes.iter().map(|c| c.file.name.as_str()).collect();
+    remote.connect(publish, &names)?;
     let mut session = Session {
-        target: &target,
+        target: remote.target(),
         policy: Policy {
             retries: publish.retries,
             base: publish.retry_base,
             cap: MAX_BACKOFF,
         },
         hubs: Hubs::new(hubs, &publish.hub_param, publish.timeout)?,
+        after: after_settings(config),
         state,
         state_file: &publish.state_file,
         now: opts.now,
@@ -164,17 +201,83 @@ pub fn run(
     if opts.overwrite != Overwrite::Force {
         guard::check(&mut session, &ids, &mut changes, opts.overwrite)?;
     }
-    execute(&mut session, &changes)
+    execute(&mut session, &changes, deleting)
 }
 
-/// Uploads, then pings, then reports the first upload failure or the failed pings.
-pub fn execute(session: &mut Session<'_>, changes: &[Change<'_>]) -> Result<Outcome> {
-    let (uploaded, failed) = super::upload::all(session, changes)?;
+/// The media files as uploads, named where `[publish]` sends them.
+fn media_uploads(config: &Config, media: &[LocalMedia], state: &PushState) -> Result<Vec<Upload>> {
+    let publish = &config.publish;
+    let mut out: Vec<Upload> = Vec::with_capacity(media.len());
+    for m in media {
+        let name = crate::config::publish::media_destination(publish, &config.site.feeds_url, &m.base_url)
+            .and_then(|dest| super::remote::media_name(publish, &dest, &m.name))
+            .ok_or_else(|| Error::config(&config.path, None, format!(
+                "[publish] media = true, but {} ([feed.podcast] media_base_url) is not below [site] feeds_url: set [publish] media_url to where media are uploaded",
+                m.base_url
+            )))?;
+        if out.iter().any(|u| u.name == name) {
+            continue;
+        }
+        out.push(Upload::media(&name, &m.path, state).map_err(Error::Publish)?);
+    }
+    Ok(out)
+}
+
+/// Records the new modification time of media files whose bytes are still the ones pushed
+/// (a `touch`, a copy), so they are not hashed again on every run. Returns whether any was.
+fn remember_mtimes(state: &mut PushState, files: &[Upload]) -> bool {
+    let mut changed = false;
+    for f in files.iter().filter(|f| f.mtime.is_some()) {
+        if let Some(r) = state.files.get_mut(&f.name)
+            && r.blake3 == f.hash
+            && r.size == f.len
+            && r.mtime != f.mtime
+        {
+            r.mtime = f.mtime;
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn after_settings(config: &Config) -> After {
+    After {
+        commands: config.publish.after_push.clone(),
+        dir: config.root.clone(),
+        podcast_index: config.publish.podcast_index.clone(),
+        podcast_feeds: config
+            .feeds
+            .iter()
+            .filter(|f| f.podcast.is_some())
+            .map(|f| f.name.clone())
+            .collect(),
+    }
+}
+
+/// Uploads, then deletes (`--prune`), then pings, then runs the `after_push` commands;
+/// reports the first upload failure or the failed pings.
+pub fn execute(
+    session: &mut Session<'_>,
+    changes: &[Change<'_>],
+    deleting: &[String],
+) -> Result<Outcome> {
+    let (uploaded, mut failed) = super::upload::all(session, changes)?;
+    let mut deleted = Vec::new();
+    if failed.is_none() {
+        (deleted, failed) = super::prune::all(session, deleting)?;
+    }
     let (ping_failures, pings) = super::ping::all(session);
+    let told = super::after::podcast_index(session, changes, &uploaded);
     session.state.save(session.state_file)?;
     if let Some(message) = failed {
         return Err(Error::Publish(message));
     }
+    let keys: Vec<String> = uploaded
+        .iter()
+        .chain(&deleted)
+        .map(|n| session.target.key(n))
+        .collect();
+    super::after::run_commands(&session.after, &keys)?;
     if !ping_failures.is_empty() {
         return Err(Error::Publish(format!(
             "{} file(s) uploaded, but {} hub ping(s) failed; the upload stands, and the pings are retried on the next run:\n  {}",
@@ -183,10 +286,27 @@ pub fn execute(session: &mut Session<'_>, changes: &[Change<'_>]) -> Result<Outc
             ping_failures.join("\n  ")
         )));
     }
-    Ok(Outcome { uploaded, pings })
+    Ok(Outcome {
+        uploaded,
+        deleted,
+        pings: pings + told,
+    })
 }
 
-fn dry_run(hubs: &[String], changes: &[Change<'_>], state: &PushState, log: Log<'_>) {
+fn dry_run(
+    hubs: &[String],
+    changes: &[Change<'_>],
+    state: &PushState,
+    removed: &[String],
+    prune: bool,
+    log: Log<'_>,
+) {
+    if changes.is_empty() && removed.is_empty() && state.pending_pings.is_empty() {
+        log(
+            Level::Info,
+            "nothing changed since the last push; nothing would be sent",
+        );
+    }
     for c in changes {
         log(
             Level::Info,
@@ -195,6 +315,20 @@ fn dry_run(hubs: &[String], changes: &[Change<'_>], state: &PushState, log: Log<
                 c.file.name, c.location, c.reason
             ),
         );
+    }
+    for name in removed {
+        let url = state.files.get(name).map_or("", |r| r.url.as_str());
+        if prune {
+            log(
+                Level::Info,
+                &format!("would delete {name} -> {url} (no longer built)"),
+            );
+        } else {
+            log(
+                Level::Info,
+                &format!("would keep {name} -> {url} (no longer built; `--prune` deletes it)"),
+            );
+        }
     }
     for hub in hubs {
         for c in changes {

@@ -18,6 +18,8 @@ pub fn uploaded(s: &mut Session<'_>, c: &Change<'_>, stored: &Stored) -> Result<
             size: c.file.len,
             etag: stored.etag.clone(),
             pushed_at: s.now.to_rfc3339(),
+            mtime: c.file.mtime,
+            media: c.file.role == super::files::Role::Media,
         },
     );
     if let Some(topic) = c.topic() {

@@ -38,6 +38,13 @@ pub struct PushedFile {
     pub etag: Option<String>,
     /// RFC 3339.
     pub pushed_at: String,
+    /// A media file's modification time (ns since 1970) when it was hashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
+    /// A podcast's media file rather than a built file: `--prune` removes it only while
+    /// `[publish] media` is on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub media: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,6 +109,8 @@ mod tests {
                 size: 1,
                 etag: Some("\"abc\"".into()),
                 pushed_at: "2026-11-20T09:00:00+00:00".into(),
+                mtime: Some(7),
+                media: true,
             },
         );
         s.pending_pings.push(PendingPing {

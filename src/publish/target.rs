@@ -1,11 +1,13 @@
-//! Where pushed files go: the [`Target`] trait, which a WebDAV host implements today and object
-//! storage can implement later without touching the orchestration in [`super::push`].
+//! Where pushed files go: the [`Target`] trait, which a WebDAV host ([`super::webdav`]) and
+//! S3-compatible object storage ([`super::s3`]) implement; the orchestration in
+//! [`super::push`] is the same for both.
 //!
 //! A target moves bytes and reports what happened in a [`Failure`] that the orchestrator can
 //! classify (retry or stop) and explain. It never retries, never prints, and never puts a
 //! credential into a [`Failure`] or a location.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 /// The precondition an upload carries, the lost-update guard (RFC 9110 §13.1).
@@ -27,6 +29,17 @@ pub struct Put<'a> {
     pub bytes: &'a [u8],
     pub content_type: &'static str,
     pub condition: Condition,
+    /// `Cache-Control` to store with the file, where the target keeps headers.
+    pub cache_control: Option<&'a str>,
+}
+
+/// A large file uploaded from disk in pieces, never held whole in memory.
+#[derive(Debug, Clone)]
+pub struct FromDisk<'a> {
+    pub path: &'a Path,
+    pub len: u64,
+    /// The blake3 the bytes must have; a file that changes while it is sent is not stored.
+    pub hash: &'a str,
 }
 
 /// A successful upload.
@@ -60,6 +73,8 @@ pub enum FailureKind {
     Status(u16),
     /// The answer was longer than feedwright reads ([`crate::net::FEED_CAP`]).
     TooLarge,
+    /// The local file changed while it was being sent; nothing was stored.
+    Changed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +95,7 @@ impl Failure {
         match self.kind {
             FailureKind::Connect | FailureKind::Timeout | FailureKind::Transport => true,
             FailureKind::Status(s) => s >= 500 || s == 429,
-            FailureKind::TooLarge => false,
+            FailureKind::TooLarge | FailureKind::Changed => false,
         }
     }
 
@@ -102,6 +117,9 @@ impl Failure {
             }
             FailureKind::Transport => {
                 "the connection broke off: check the server's error log and any proxy in between"
+            }
+            FailureKind::Changed => {
+                "the file changed on disk while it was sent: let whatever writes it finish, then push again"
             }
             FailureKind::TooLarge => {
                 "the remote file is far larger than any feed: check what is at that URL; `feedwright push --force` replaces it without reading it"
@@ -156,6 +174,35 @@ pub trait Target {
 
     /// Stores the whole file in one request, so a reader never sees half of it.
     fn upload(&self, put: &Put<'_>) -> Result<Stored, Failure>;
+
+    /// Stores a large file read from disk; `put.bytes` is empty. Object storage sends it in
+    /// parts; this default (WebDAV: one PUT) reads it whole first.
+    fn upload_from_disk(&self, put: &Put<'_>, file: &FromDisk<'_>) -> Result<Stored, Failure> {
+        let changed = |answer: String| Failure {
+            kind: FailureKind::Changed,
+            request: format!("PUT {}", self.location(put.name)),
+            answer,
+            retry_after: None,
+        };
+        let bytes = std::fs::read(file.path)
+            .map_err(|e| changed(format!("cannot read {}: {e}", file.path.display())))?;
+        if super::state::hash(&bytes) != file.hash {
+            return Err(changed(format!("{} changed on disk", file.path.display())));
+        }
+        self.upload(&Put {
+            bytes: &bytes,
+            ..put.clone()
+        })
+    }
+
+    /// Removes `name` (`push --prune`); a file already gone is no failure. Returns the
+    /// server's answer.
+    fn delete(&self, name: &str) -> Result<String, Failure>;
+
+    /// What a CDN purge hook is given for `name`: the object key, or the URL.
+    fn key(&self, name: &str) -> String {
+        self.location(name)
+    }
 }
 
 #[cfg(test)]

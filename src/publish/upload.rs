@@ -5,7 +5,7 @@
 
 use super::diff::{Change, Reason};
 use super::push::{Level, Session, failure_message, retrying};
-use super::target::{Condition, Failure, Put, Stored};
+use super::target::{Condition, Failure, FromDisk, Put, Stored};
 use crate::error::Result;
 
 /// Why one upload did not happen.
@@ -50,15 +50,31 @@ pub fn all(s: &mut Session<'_>, changes: &[Change<'_>]) -> Result<(Vec<String>, 
     Ok((uploaded, None))
 }
 
+/// Files larger than this are sent from disk ([`super::target::Target::upload_from_disk`]) rather than read
+/// whole: object storage then holds one part in memory at a time.
+pub const FROM_DISK_ABOVE: u64 = 8 * 1024 * 1024;
+
 fn one(s: &mut Session<'_>, c: &Change<'_>) -> std::result::Result<Stored, Failed> {
-    let bytes = c.file.read().map_err(Failed::Read)?;
-    let put = Put {
+    let target = s.target;
+    let mut put = Put {
         name: &c.file.name,
-        bytes: &bytes,
+        bytes: &[],
         content_type: c.file.media_type,
         condition: c.condition.clone(),
+        cache_control: c.file.cache_control.as_deref(),
     };
-    let target = s.target;
+    if c.file.len > FROM_DISK_ABOVE {
+        let disk = FromDisk {
+            path: &c.file.path,
+            len: c.file.len,
+            hash: &c.file.hash,
+        };
+        // No look at a 412's remote copy: comparing would mean reading both files whole.
+        return retrying(&s.policy, s.log, || target.upload_from_disk(&put, &disk))
+            .map_err(|(f, n)| Failed::Request(f, n));
+    }
+    let bytes = c.file.read().map_err(Failed::Read)?;
+    put.bytes = &bytes;
     match retrying(&s.policy, s.log, || target.upload(&put)) {
         Ok(stored) => Ok(stored),
         Err((f, n)) if f.status() == Some(412) => match already_there(s, c, &bytes) {
@@ -169,6 +185,9 @@ mod tests {
         fn fetch(&self, _: &str) -> std::result::Result<Option<Fetched>, Failure> {
             Ok(None)
         }
+        fn delete(&self, _: &str) -> std::result::Result<String, Failure> {
+            Ok("204 No Content".into())
+        }
         fn upload(&self, u: &Put<'_>) -> std::result::Result<Stored, Failure> {
             if self.fail.contains(&u.name) {
                 return Err(Failure {
@@ -202,6 +221,8 @@ mod tests {
                 feed: "reviews".into(),
             },
             topic: None,
+            cache_control: None,
+            mtime: None,
         }
     }
 
@@ -222,7 +243,7 @@ mod tests {
         let mut lines = Vec::new();
         let mut log = |_, l: &str| lines.push(l.to_string());
         let mut session = test_session(&t, &state_file, &mut log);
-        let e = execute(&mut session, &c).unwrap_err().to_string();
+        let e = execute(&mut session, &c, &[]).unwrap_err().to_string();
         assert!(e.contains("b.rss was not uploaded"), "{e}");
         assert!(
             e.contains("403 Forbidden") && e.contains("permissions"),
@@ -252,6 +273,7 @@ mod tests {
                 cap: Duration::ZERO,
             },
             hubs: Hubs::new(vec![], "hub.url", Duration::from_secs(1)).unwrap(),
+            after: Default::default(),
             state: PushState::default(),
             state_file,
             now: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap(),
@@ -269,7 +291,7 @@ mod tests {
         let c = changes(&t, &files, &PushState::default(), Overwrite::Own);
         let mut log = |_, _: &str| {};
         let mut session = test_session(&t, &state_file, &mut log);
-        let e = execute(&mut session, &c).unwrap_err().to_string();
+        let e = execute(&mut session, &c, &[]).unwrap_err().to_string();
         assert!(e.starts_with("a.rss was not uploaded\n  "), "{e}");
         assert!(e.contains("changed on disk while the push ran"), "{e}");
         assert!(t.uploads.borrow().is_empty());

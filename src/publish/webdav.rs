@@ -189,6 +189,17 @@ impl Target for WebDav {
             _ => Err(self.status_failure(&what, response)),
         }
     }
+
+    fn delete(&self, name: &str) -> std::result::Result<String, Failure> {
+        let url = self.url(name);
+        let what = format!("DELETE {url}");
+        let response = self.send(&what, self.request(Method::DELETE, &url))?;
+        match response.status() {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok("already gone".into()),
+            s if s.is_success() => Ok(status_text(s)),
+            _ => Err(self.status_failure(&what, response)),
+        }
+    }
 }
 
 fn mkcol() -> Method {

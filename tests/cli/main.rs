@@ -26,6 +26,7 @@ mod podcast_2026;
 mod properties;
 mod push;
 mod push_nginx;
+mod push_s3;
 mod readme;
 mod sample_site;
 mod serve_hardening;

@@ -1,0 +1,114 @@
+//! The local files a podcast publishes besides its feeds: episode audio, the cover art, and
+//! the episode art, transcripts and chapters that name a file beside the notes. Each is
+//! published under its podcast's `media_base_url` by its file name (as `media.rs` writes the
+//! URLs into the feed), so `push` with `[publish] media = true` can upload them where the
+//! feed points. Only the config and the content parsing stages are used: no ids, no render.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use url::Url;
+
+use crate::config::Config;
+use crate::config::podcast::Artwork;
+use crate::content::episode::{AudioSource, Episode};
+
+/// A local file a feed points at.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MediaFile {
+    /// The podcast's `media_base_url`.
+    pub base_url: Url,
+    /// The file's name below `base_url` (its public URL is `base_url` + `name`).
+    pub name: String,
+    pub path: PathBuf,
+}
+
+impl MediaFile {
+    pub fn public_url(&self) -> Option<Url> {
+        self.base_url.join(&self.name).ok()
+    }
+}
+
+/// Every local media file of the podcast feeds' publishable episodes (no drafts, nothing
+/// dated after `now`), one per public URL, sorted. Files that fail to parse are left out:
+/// the build that runs first reports them.
+pub fn media_files(config: &Config, now: DateTime<FixedOffset>) -> Vec<MediaFile> {
+    let mut found: BTreeMap<(Url, String), PathBuf> = BTreeMap::new();
+    let roots = crate::content::Roots::new(&config.root, &config.site.extra_roots);
+    let mut read: Vec<&Path> = Vec::new();
+    for feed in &config.feeds {
+        let Some(podcast) = &feed.podcast else {
+            continue;
+        };
+        let Some(base) = &podcast.media_base_url else {
+            continue;
+        };
+        if let Some(Artwork::Local { path, .. }) = &podcast.image {
+            add(&mut found, base, path);
+        }
+        if read.contains(&feed.source.as_path()) {
+            continue;
+        }
+        read.push(&feed.source);
+        let collected = crate::content::collect_within(
+            &feed.source,
+            &config.root,
+            &roots,
+            config.site.timezone,
+            false,
+        );
+        for entry in collected.entries {
+            if entry.draft || entry.date.is_some_and(|d| d > now) {
+                continue;
+            }
+            if let Some(episode) = &entry.episode {
+                for path in episode_files(episode) {
+                    add(&mut found, base, &path);
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((base_url, name), path)| MediaFile {
+            base_url,
+            name,
+            path,
+        })
+        .collect()
+}
+
+/// The local files `episode` names: its audio, and the art, transcripts and chapters that
+/// are files beside the notes (a value that is not a URL and names no file is a link).
+fn episode_files(episode: &Episode) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Some(AudioSource::Local(path)) = &episode.audio {
+        files.push(path.clone());
+    }
+    let values = episode
+        .image
+        .iter()
+        .chain(episode.chapters.iter())
+        .chain(episode.transcripts.iter().map(|t| &t.url));
+    for value in values {
+        if Url::parse(value).is_ok() {
+            continue;
+        }
+        let local = episode.dir.join(value);
+        if local.is_file() {
+            files.push(local);
+        }
+    }
+    files
+}
+
+/// Adds `path` under its file name; the first file to claim a public URL keeps it.
+fn add(found: &mut BTreeMap<(Url, String), PathBuf>, base: &Url, path: &Path) {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    found
+        .entry((base.clone(), name.to_string()))
+        .or_insert_with(|| path.to_path_buf());
+}
