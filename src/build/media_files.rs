@@ -79,8 +79,8 @@ pub fn media_files(config: &Config, now: DateTime<FixedOffset>) -> Vec<MediaFile
         .collect()
 }
 
-/// The local files `episode` names: its audio, and the art, transcripts and chapters that
-/// are files beside the notes (a value that is not a URL and names no file is a link).
+/// The local files `episode` names: its audio, and the art, transcripts, chapters and chapter
+/// images that are files beside the notes (a value that is not a URL and names no file is a link).
 fn episode_files(episode: &Episode) -> Vec<PathBuf> {
     let mut files = Vec::new();
     if let Some(AudioSource::Local(path)) = &episode.audio {
@@ -90,6 +90,7 @@ fn episode_files(episode: &Episode) -> Vec<PathBuf> {
         .image
         .iter()
         .chain(episode.chapters.iter())
+        .chain(episode.chapter_list.iter().filter_map(|c| c.image.as_ref()))
         .chain(episode.transcripts.iter().map(|t| &t.url));
     for value in values {
         if Url::parse(value).is_ok() {
