@@ -13,6 +13,7 @@ pub mod error;
 pub mod feed;
 pub mod identity;
 pub mod lock;
+pub mod measure;
 pub mod media;
 pub mod media_types;
 pub mod net;
