@@ -75,8 +75,12 @@ pub struct MediaRules<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     pub enclosure: Enclosure,
-    /// A hand-written `audio_length` that is not the local file's size.
-    pub warning: Option<String>,
+    /// What to write as `itunes:duration`: a local file's measured playing time, else the
+    /// hand-written `duration`.
+    pub duration: Option<u64>,
+    /// A hand-written `audio_length` that is not the local file's size, a hand-written
+    /// `duration` far from the measured one, a file that cannot be measured.
+    pub warnings: Vec<String>,
 }
 
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
@@ -108,20 +112,23 @@ pub fn enclosure(
                 .map_err(|e| format!("audio URL for {name}: {e}"))?;
             let mime = mime_for(episode, name)?;
             // The file on disk is what listeners download: its size is the true length.
-            let warning = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
+            let mut warnings: Vec<String> = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
                 format!(
                     "audio_length = {n} is not the size of audio file {} ({} bytes); the file's size is used: remove `audio_length`",
                     path.display(),
                     meta.len()
                 )
-            });
+            }).into_iter().collect();
+            let (duration, measured) = crate::measure::audio::settle(path, episode.duration);
+            warnings.extend(measured);
             Ok(Some(Found {
                 enclosure: Enclosure {
                     url: url.to_string(),
                     length: meta.len(),
                     mime,
                 },
-                warning,
+                duration,
+                warnings,
             }))
         }
         AudioSource::Remote(url) => {
@@ -146,7 +153,8 @@ pub fn enclosure(
                     length,
                     mime,
                 },
-                warning: None,
+                duration: episode.duration,
+                warnings: Vec::new(),
             }))
         }
     }

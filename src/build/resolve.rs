@@ -233,15 +233,19 @@ fn notes(
     };
     order
         .into_iter()
-        .map(|at| Pick {
-            at,
-            episode: items[at].entry.episode.clone(),
-            enclosure: items[at]
-                .entry
-                .episode
+        .map(|at| {
+            let mut episode = items[at].entry.episode.clone();
+            let found = episode
                 .as_ref()
-                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten())
-                .map(|found| found.enclosure),
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten());
+            if let (Some(ep), Some(found)) = (episode.as_mut(), found.as_ref()) {
+                ep.duration = found.duration;
+            }
+            Pick {
+                at,
+                episode,
+                enclosure: found.map(|found| found.enclosure),
+            }
         })
         .collect()
 }
@@ -280,19 +284,22 @@ fn episodes(
             Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {
                 let Some(media::Found {
                     enclosure: enc,
-                    warning,
+                    duration,
+                    warnings,
                 }) = found
                 else {
                     return Ok(None);
                 };
-                if let Some(w) = warning {
+                for w in warnings {
                     problems.warn(Diagnostic::new(source, None, w));
                 }
+                let mut ep = ep.clone();
+                ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
                 let Ok(link) = item_url(config, feed, entry, items[at].published) else {
-                    return Ok(Some((enc, ep.clone())));
+                    return Ok(Some((enc, ep)));
                 };
-                let ep = media::episode_urls(ep, &link, media.base_url)?;
+                let ep = media::episode_urls(&ep, &link, media.base_url)?;
                 if let Some(image) = &ep.image {
                     media::check_art("episode image", image, media.probe)?;
                 }

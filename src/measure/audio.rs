@@ -23,6 +23,38 @@ fn cache() -> &'static Mutex<HashMap<Key, Result<u64, String>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// How far a hand-written `duration` may be from the measured one before it is worth a word:
+/// players round differently, and encoder delay and padding add a fraction of a second.
+const TOLERANCE_SECS: u64 = 2;
+
+/// The duration to write for the local audio file at `path` whose notes say `written`: the
+/// measured one when the file can be read, else `written`; and a warning naming the file when
+/// the two differ by more than [`TOLERANCE_SECS`] or the file cannot be measured.
+pub fn settle(path: &Path, written: Option<u64>) -> (Option<u64>, Option<String>) {
+    let file = path.display();
+    match (duration_secs(path), written) {
+        (Ok(measured), Some(w)) if w.abs_diff(measured) > TOLERANCE_SECS => (
+            Some(measured),
+            Some(format!(
+                "duration = {w} s is not how long audio file {file} plays ({measured} s, measured from the file); the measured {measured} s is written: remove `duration`"
+            )),
+        ),
+        (Ok(measured), _) => (Some(measured), None),
+        (Err(why), Some(w)) => (
+            Some(w),
+            Some(format!(
+                "audio file {file} cannot be measured: it {why}; the written duration = {w} s is kept: check that the file plays, as an MP3 or M4A"
+            )),
+        ),
+        (Err(why), None) => (
+            None,
+            Some(format!(
+                "audio file {file} cannot be measured: it {why}; no itunes:duration is written: check that the file plays, as an MP3 or M4A, or add `duration`"
+            )),
+        ),
+    }
+}
+
 /// The playing time of the audio file at `path`, in whole seconds (rounded to the nearest).
 /// The error says why the file could not be measured, without naming it.
 pub fn duration_secs(path: &Path) -> Result<u64, String> {
