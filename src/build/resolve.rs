@@ -293,6 +293,7 @@ fn episodes(
                 for w in warnings {
                     problems.warn(Diagnostic::new(source, None, w));
                 }
+                crate::measure::art::episode_image(ep)?;
                 let mut ep = ep.clone();
                 ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
