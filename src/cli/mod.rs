@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod completions;
 mod cover;
+mod doctor;
 mod init;
 mod new;
 mod paste;
@@ -85,6 +86,11 @@ pub enum Command {
     ///
     /// Files go to [publish] url with WebDAV-style PUT; exits 5 when an upload or a ping failed.
     Push(push::Args),
+    /// Ask the servers behind the built podcast feeds about every enclosure and artwork URL:
+    /// HEAD, byte ranges (206), Content-Length, Content-Type, redirects, ETag/Last-Modified.
+    ///
+    /// Exits 5 when a server would trouble podcast apps.
+    Doctor(doctor::Args),
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
     Serve(serve::Args),
@@ -137,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),

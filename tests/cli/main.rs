@@ -22,6 +22,7 @@ mod house;
 mod identity;
 mod newcomer;
 mod podcast;
+mod podcast_media;
 mod properties;
 mod push;
 mod push_nginx;
