@@ -14,8 +14,12 @@ pub(super) fn run(ctx: &Context, _args: Args) -> Result<ExitCode> {
     let report = doctor::examine(&targets, config.publish.timeout);
     spinner.finish_and_clear();
     for f in &report.findings {
-        ctx.report
-            .out(format_args!("{}: {}: {}", f.feed.display(), f.url, f.problem));
+        ctx.report.out(format_args!(
+            "{}: {}: {}",
+            f.feed.display(),
+            f.url,
+            f.problem
+        ));
     }
     if report.findings.is_empty() {
         ctx.report.out(format_args!(

@@ -26,8 +26,8 @@ pub use report::Reporter;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 content errors, 2 wrong command line, 3 configuration error,
-4 state or identity error (an id would change), 5 push failed, 6 another run holds the lock,
-7 file system error (disk full, permissions).";
+4 state or identity error (an id would change), 5 push failed or doctor found a problem,
+6 another run holds the lock, 7 file system error (disk full, permissions).";
 
 /// Publish RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's episode notes.
 ///

@@ -55,9 +55,16 @@ pub fn check(url: &str, expect: &Expect, timeout: Duration) -> Vec<String> {
 
 /// HEAD `url`, following redirects; the final answer and where it came from. A chain longer
 /// than [`MAX_REDIRECTS`] is a problem, but is followed on so the file itself is checked.
-fn follow(client: &Client, mut url: Url, problems: &mut Vec<String>) -> Result<(Response, Url), String> {
+fn follow(
+    client: &Client,
+    mut url: Url,
+    problems: &mut Vec<String>,
+) -> Result<(Response, Url), String> {
     for hops in 0..=GIVE_UP_AFTER {
-        let response = client.head(url.clone()).send().map_err(|e| failed("HEAD", &url, &e))?;
+        let response = client
+            .head(url.clone())
+            .send()
+            .map_err(|e| failed("HEAD", &url, &e))?;
         let status = response.status();
         if !status.is_redirection() {
             if hops > MAX_REDIRECTS {
@@ -97,7 +104,8 @@ fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
         "timed out".to_string()
     } else {
         // reqwest's own text names the URL with any password; show only the cause.
-        std::error::Error::source(e).map_or_else(|| "failed".to_string(), |s| format!("failed: {s}"))
+        std::error::Error::source(e)
+            .map_or_else(|| "failed".to_string(), |s| format!("failed: {s}"))
     };
     format!(
         "{method} {} {why}: check that the server is up and the URL is right",
@@ -164,7 +172,12 @@ fn ranged(client: &Client, url: &Url, expect: &Expect) -> Result<(), String> {
         .and_then(|v| v.rsplit_once('/'))
         .and_then(|(_, n)| n.trim().parse::<u64>().ok());
     match (expect, total) {
-        (Expect::Audio { length: Some(want), .. }, Some(got)) if *want != got => Err(format!(
+        (
+            Expect::Audio {
+                length: Some(want), ..
+            },
+            Some(got),
+        ) if *want != got => Err(format!(
             "is {got} bytes (Content-Range) but the feed's enclosure says length=\"{want}\": rebuild the feed"
         )),
         _ => Ok(()),

@@ -63,7 +63,9 @@ pub fn check_file(path: &Path) -> Result<(), String> {
         }
         Err(Unreadable::Refused(why)) => return Err(why),
     };
-    let mut problems = extension_problem(path, picture.kind).into_iter().collect::<Vec<_>>();
+    let mut problems = extension_problem(path, picture.kind)
+        .into_iter()
+        .collect::<Vec<_>>();
     problems.extend(rules(&picture));
     if problems.is_empty() {
         Ok(())
@@ -146,7 +148,8 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Picture, Unreadable> {
         return png(r);
     }
     if magic.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        r.seek(SeekFrom::Start(2)).map_err(|_| Unreadable::Truncated)?;
+        r.seek(SeekFrom::Start(2))
+            .map_err(|_| Unreadable::Truncated)?;
         return jpeg(r);
     }
     let other = match magic {
@@ -194,7 +197,8 @@ fn skip<R: Seek>(r: &mut R, n: i64) -> Result<(), Unreadable> {
 
 /// PNG: the IHDR chunk, then chunk names up to the first IDAT for a tRNS.
 fn png<R: Read + Seek>(r: &mut R) -> Result<Picture, Unreadable> {
-    r.seek(SeekFrom::Start(8)).map_err(|_| Unreadable::Truncated)?;
+    r.seek(SeekFrom::Start(8))
+        .map_err(|_| Unreadable::Truncated)?;
     let ihdr: [u8; 8 + 13] = exact(r)?;
     if &ihdr[4..8] != b"IHDR" {
         return Err(Unreadable::Refused(
@@ -333,7 +337,9 @@ mod tests {
         );
         assert_eq!(
             problems(&jpeg_bytes(3001, 3001, 3)),
-            ["must be 1400 to 3000 px wide, is 3001 px: resize it to between 1400x1400 and 3000x3000 px"]
+            [
+                "must be 1400 to 3000 px wide, is 3001 px: resize it to between 1400x1400 and 3000x3000 px"
+            ]
         );
         assert_eq!(
             problems(&jpeg_bytes(1400, 1400, 4)),
@@ -349,7 +355,9 @@ mod tests {
         );
         assert_eq!(
             problems(&png_bytes(1400, 1400, 3, true)),
-            ["is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG"]
+            [
+                "is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG"
+            ]
         );
     }
 
@@ -363,13 +371,29 @@ mod tests {
                     .into()
             )
         );
-        assert!(matches!(refused(b"RIFF\0\0\0\0WEBPVP8 "), Unreadable::Refused(m) if m.starts_with("is a WebP image")));
+        assert!(
+            matches!(refused(b"RIFF\0\0\0\0WEBPVP8 "), Unreadable::Refused(m) if m.starts_with("is a WebP image"))
+        );
         assert!(matches!(refused(b"hello"), Unreadable::Refused(_)));
-        assert_eq!(refused(&png_bytes(1400, 1400, 2, false)[..20]), Unreadable::Truncated);
-        assert_eq!(refused(&jpeg_bytes(1400, 1400, 3)[..24]), Unreadable::Truncated);
-        assert_eq!(refused(b""), Unreadable::Refused("is not a JPEG or PNG image: save the artwork as a .jpg or .png".into()));
+        assert_eq!(
+            refused(&png_bytes(1400, 1400, 2, false)[..20]),
+            Unreadable::Truncated
+        );
+        assert_eq!(
+            refused(&jpeg_bytes(1400, 1400, 3)[..24]),
+            Unreadable::Truncated
+        );
+        assert_eq!(
+            refused(b""),
+            Unreadable::Refused(
+                "is not a JPEG or PNG image: save the artwork as a .jpg or .png".into()
+            )
+        );
         // A segment length pointing far past the end: truncated, no panic, no long walk.
-        assert_eq!(refused(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2]), Unreadable::Truncated);
+        assert_eq!(
+            refused(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2]),
+            Unreadable::Truncated
+        );
     }
 
     #[test]
@@ -379,7 +403,10 @@ mod tests {
         std::fs::write(&path, jpeg_bytes(1400, 1400, 3)).unwrap();
         assert_eq!(
             check_file(&path),
-            Err("its extension `.png` does not match its real type (JPEG): rename it to .jpg".into())
+            Err(
+                "its extension `.png` does not match its real type (JPEG): rename it to .jpg"
+                    .into()
+            )
         );
         let path = dir.path().join("cover.jpg");
         std::fs::write(&path, jpeg_bytes(1400, 1400, 3)).unwrap();

@@ -133,7 +133,9 @@ fn seconds(base: TimeBase, ticks: u64) -> Result<f64, String> {
         .ok_or("states a duration too long to be real")?;
     let secs = time.as_secs_f64();
     if secs < 0.5 {
-        return Err(format!("plays for only {secs:.2} s: it holds no real audio"));
+        return Err(format!(
+            "plays for only {secs:.2} s: it holds no real audio"
+        ));
     }
     Ok(secs)
 }
@@ -143,7 +145,9 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/audio")
+            .join(name)
     }
 
     /// The durations an independent decoder measured (tests/fixtures/audio/README.md).

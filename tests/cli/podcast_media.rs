@@ -69,7 +69,11 @@ fn durations_are_the_files_real_playing_times() {
     }
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!crate::common::stderr(&out).contains("warning"), "{}", text(&out));
+    assert!(
+        !crate::common::stderr(&out).contains("warning"),
+        "{}",
+        text(&out)
+    );
     let found = durations(&site);
     assert_eq!(found.len(), 4);
     for (name, real) in FIXTURES {
@@ -88,7 +92,11 @@ fn durations_are_the_files_real_playing_times() {
 #[test]
 fn a_hand_written_duration_far_from_the_file_is_replaced_with_a_warning() {
     let site = Site::with_config(PODCAST_CONFIG);
-    write_bytes(&site, "content/episodes/vbr.mp3", &fixture("vbr-noxing.mp3"));
+    write_bytes(
+        &site,
+        "content/episodes/vbr.mp3",
+        &fixture("vbr-noxing.mp3"),
+    );
     site.write(
         "content/episodes/ep1.md",
         &episode(1, "audio = \"vbr.mp3\"\nduration = \"0:13\""),
@@ -202,12 +210,36 @@ fn cmyk_jpeg(side: u16) -> Vec<u8> {
 fn bad_cover_art_fails_with_the_file_the_rule_and_the_fix() {
     let rgb = png::ColorType::Rgb;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("wide.png", png_image(1500, 1400, rgb, false), "must be square, is 1500x1400 px: crop it to a square"),
-        ("small.png", png_image(1000, 1000, rgb, false), "must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px"),
-        ("huge.png", png_header(3200, 3200), "must be 1400 to 3000 px wide, is 3200 px: resize it to between 1400x1400 and 3000x3000 px"),
-        ("cmyk.jpg", cmyk_jpeg(1400), "is a CMYK JPEG; Apple needs RGB colour: convert it to RGB and save it again"),
-        ("palette.png", png_image(1400, 1400, png::ColorType::Indexed, true), "is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG"),
-        ("cover.gif", b"GIF89a\x78\x05\x78\x05\0\0\0".to_vec(), "is a GIF image; Apple accepts only JPEG and PNG artwork: save it as a .jpg or .png"),
+        (
+            "wide.png",
+            png_image(1500, 1400, rgb, false),
+            "must be square, is 1500x1400 px: crop it to a square",
+        ),
+        (
+            "small.png",
+            png_image(1000, 1000, rgb, false),
+            "must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px",
+        ),
+        (
+            "huge.png",
+            png_header(3200, 3200),
+            "must be 1400 to 3000 px wide, is 3200 px: resize it to between 1400x1400 and 3000x3000 px",
+        ),
+        (
+            "cmyk.jpg",
+            cmyk_jpeg(1400),
+            "is a CMYK JPEG; Apple needs RGB colour: convert it to RGB and save it again",
+        ),
+        (
+            "palette.png",
+            png_image(1400, 1400, png::ColorType::Indexed, true),
+            "is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG",
+        ),
+        (
+            "cover.gif",
+            b"GIF89a\x78\x05\x78\x05\0\0\0".to_vec(),
+            "is a GIF image; Apple accepts only JPEG and PNG artwork: save it as a .jpg or .png",
+        ),
     ];
     for (name, bytes, rule) in cases {
         let config = PODCAST_CONFIG.replace(
@@ -216,30 +248,53 @@ fn bad_cover_art_fails_with_the_file_the_rule_and_the_fix() {
         );
         let site = Site::with_config(&config);
         write_bytes(&site, &format!("art/{name}"), &bytes);
-        site.write("content/episodes/ep1.md", &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"));
+        site.write(
+            "content/episodes/ep1.md",
+            &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+        );
         let err = site.fails(1, &["check"]);
         let expected = format!(
             "error: {}: feed `podcast`: image {}: {rule}\n",
             site.path("config.toml").display(),
             site.path(&format!("art/{name}")).display()
         );
-        assert!(err.contains(&expected), "{name}: missing `{expected}` in:\n{err}");
+        assert!(
+            err.contains(&expected),
+            "{name}: missing `{expected}` in:\n{err}"
+        );
     }
     // A palette without transparency is RGB colour: accepted.
-    let config = PODCAST_CONFIG.replace("image = \"https://pod.example/cover.jpg\"", "image = \"art/ok.png\"");
+    let config = PODCAST_CONFIG.replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        "image = \"art/ok.png\"",
+    );
     let site = Site::with_config(&config);
-    write_bytes(&site, "art/ok.png", &png_image(1400, 1400, png::ColorType::Indexed, false));
-    site.write("content/episodes/ep1.md", &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"));
+    write_bytes(
+        &site,
+        "art/ok.png",
+        &png_image(1400, 1400, png::ColorType::Indexed, false),
+    );
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+    );
     site.ok(&["check"]);
 }
 
 #[test]
 fn bad_episode_art_fails_the_episode() {
     let site = Site::with_config(PODCAST_CONFIG);
-    write_bytes(&site, "content/episodes/art.png", &png_image(1400, 1400, png::ColorType::Indexed, true));
+    write_bytes(
+        &site,
+        "content/episodes/art.png",
+        &png_image(1400, 1400, png::ColorType::Indexed, true),
+    );
     site.write(
         "content/episodes/ep1.md",
-        &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5\nimage = \"art.png\""),
+        &episode(
+            1,
+            "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5\nimage = \"art.png\"",
+        ),
     );
     let err = site.fails(1, &["build"]);
     let source = Path::new("content/episodes").join("ep1.md");
@@ -252,7 +307,11 @@ fn bad_episode_art_fails_the_episode() {
             art.display()
         )
     );
-    write_bytes(&site, "content/episodes/art.png", &png_image(1400, 1400, png::ColorType::Rgb, false));
+    write_bytes(
+        &site,
+        "content/episodes/art.png",
+        &png_image(1400, 1400, png::ColorType::Rgb, false),
+    );
     site.ok(&["build"]);
 }
 
@@ -267,7 +326,10 @@ enum Behaviour {
 
 /// A media server on 127.0.0.1 serving `files` (path, type, bytes); returns its URL and the
 /// request lines it saw. One request per connection.
-fn media_server(files: Vec<(&'static str, &'static str, Vec<u8>)>, behaviour: Behaviour) -> (String, Arc<Mutex<Vec<String>>>) {
+fn media_server(
+    files: Vec<(&'static str, &'static str, Vec<u8>)>,
+    behaviour: Behaviour,
+) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -290,14 +352,27 @@ fn media_server(files: Vec<(&'static str, &'static str, Vec<u8>)>, behaviour: Be
             }
             let mut parts = first.split_whitespace();
             let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            seen.lock().unwrap().push(format!("{method} {path}{}", if ranged { " (range)" } else { "" }));
+            seen.lock().unwrap().push(format!(
+                "{method} {path}{}",
+                if ranged { " (range)" } else { "" }
+            ));
             let Some((_, mime, body)) = files.iter().find(|(p, _, _)| *p == path) else {
-                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = stream.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
                 continue;
             };
-            let validators = if behaviour == Behaviour::Good { "ETag: \"v1\"\r\nLast-Modified: Mon, 02 Nov 2026 08:00:00 GMT\r\n" } else { "" };
+            let validators = if behaviour == Behaviour::Good {
+                "ETag: \"v1\"\r\nLast-Modified: Mon, 02 Nov 2026 08:00:00 GMT\r\n"
+            } else {
+                ""
+            };
             let (status, range, sent) = if ranged && behaviour == Behaviour::Good {
-                ("206 Partial Content", format!("Content-Range: bytes 0-1/{}\r\n", body.len()), &body[..2])
+                (
+                    "206 Partial Content",
+                    format!("Content-Range: bytes 0-1/{}\r\n", body.len()),
+                    &body[..2],
+                )
             } else {
                 ("200 OK", String::new(), &body[..])
             };
@@ -317,11 +392,20 @@ fn media_server(files: Vec<(&'static str, &'static str, Vec<u8>)>, behaviour: Be
 /// A podcast whose cover and one local episode are published on `server`.
 fn doctor_site(server: &str) -> Site {
     let config = PODCAST_CONFIG
-        .replace("image = \"https://pod.example/cover.jpg\"", &format!("image = \"{server}/cover.png\""))
-        .replace("media_base_url = \"https://cdn.pod.example/media/\"", &format!("media_base_url = \"{server}/media/\""));
+        .replace(
+            "image = \"https://pod.example/cover.jpg\"",
+            &format!("image = \"{server}/cover.png\""),
+        )
+        .replace(
+            "media_base_url = \"https://cdn.pod.example/media/\"",
+            &format!("media_base_url = \"{server}/media/\""),
+        );
     let site = Site::with_config(&config);
     write_bytes(&site, "content/episodes/cbr.mp3", &fixture("cbr.mp3"));
-    site.write("content/episodes/ep1.md", &episode(1, "audio = \"cbr.mp3\""));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"cbr.mp3\""),
+    );
     site.ok(&["build"]);
     site
 }
@@ -338,12 +422,20 @@ fn doctor_passes_a_server_that_answers_ranges() {
     let (url, log) = media_server(served_files(), Behaviour::Good);
     let site = doctor_site(&url);
     let out = site.ok(&["doctor"]);
-    assert_eq!(out, "ok: 2 media URL(s) answer HEAD and byte ranges as podcast apps expect\n");
+    assert_eq!(
+        out,
+        "ok: 2 media URL(s) answer HEAD and byte ranges as podcast apps expect\n"
+    );
     let mut seen = log.lock().unwrap().clone();
     seen.sort();
     assert_eq!(
         seen,
-        ["GET /cover.png (range)", "GET /media/cbr.mp3 (range)", "HEAD /cover.png", "HEAD /media/cbr.mp3"]
+        [
+            "GET /cover.png (range)",
+            "GET /media/cbr.mp3 (range)",
+            "HEAD /cover.png",
+            "HEAD /media/cbr.mp3"
+        ]
     );
 }
 
@@ -355,9 +447,13 @@ fn doctor_reports_a_server_that_ignores_range_and_exits_5() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let feed = Path::new("feeds").join("podcast.rss");
     let feed = site.path(&feed.to_string_lossy());
-    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
     lines.sort();
-    let expected = |file: &str, problem: &str| format!("{}: {url}/{file}: {problem}", feed.display());
+    let expected =
+        |file: &str, problem: &str| format!("{}: {url}/{file}: {problem}", feed.display());
     let mut want = vec![];
     for file in ["cover.png", "media/cbr.mp3"] {
         want.push(expected(file, "answers a `Range: bytes=0-1` request with 200 OK, not 206 Partial Content: Apple Podcasts needs byte ranges to play and seek; turn on range requests in the server"));
