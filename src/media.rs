@@ -17,6 +17,11 @@ pub trait Probe: Sync {
     fn length(&self, url: &Url) -> Result<u64, String>;
     /// The `Content-Type` a server gives for `url`, if any.
     fn content_type(&self, url: &Url) -> Result<Option<String>, String>;
+    /// The first bytes of the picture at `url` ([`crate::measure::remote::prefix`]); `None`
+    /// when they cannot be had.
+    fn image_prefix(&self, _url: &Url) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Whether `url`'s extension says JPEG or PNG; `None` when it has no extension.
@@ -34,6 +39,11 @@ fn art_by_extension(url: &Url) -> Option<bool> {
 /// may ask.
 pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(), String> {
     let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
+    // With the network allowed, the picture's own header is judged as a local file's is.
+    if let Some(prefix) = probe.and_then(|p| p.image_prefix(&parsed)) {
+        crate::measure::art::check_prefix(&prefix)
+            .map_err(|problem| format!("{what} `{url}`: {problem}"))?;
+    }
     if art_by_extension(&parsed) == Some(true) {
         return Ok(());
     }

@@ -74,6 +74,23 @@ pub fn check_file(path: &Path) -> Result<(), String> {
     }
 }
 
+/// Checks the first bytes of a remote picture: the rules its header breaks, or nothing when
+/// the bytes end before the header says enough.
+pub fn check_prefix(prefix: &[u8]) -> Result<(), String> {
+    match read_header(&mut std::io::Cursor::new(prefix)) {
+        Ok(picture) => {
+            let problems = rules(&picture);
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems.join("; "))
+            }
+        }
+        Err(Unreadable::Truncated) => Ok(()),
+        Err(Unreadable::Refused(why)) => Err(why),
+    }
+}
+
 /// Checks an episode's `image` when it names a file beside the notes; URLs are checked by
 /// [`crate::media::check_art`].
 pub fn episode_image(episode: &crate::content::episode::Episode) -> Result<(), String> {

@@ -4,3 +4,4 @@
 
 pub mod art;
 pub mod audio;
+pub mod remote;

@@ -466,3 +466,31 @@ fn doctor_reports_a_server_that_ignores_range_and_exits_5() {
         "error: 4 problem(s) with 2 of 2 media URL(s): podcast apps may fail to download or play them; fix the server as each line says\n"
     );
 }
+
+#[test]
+fn with_resolve_lengths_remote_art_is_judged_by_its_header() {
+    let files = vec![(
+        "/cover.png",
+        "image/png",
+        png_image(1000, 1000, png::ColorType::Rgb, false),
+    )];
+    let (url, log) = media_server(files, Behaviour::Good);
+    let config = format!("{PODCAST_CONFIG}resolve_lengths = true\n").replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        &format!("image = \"{url}/cover.png\""),
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: feed `podcast`: [feed.podcast] image `{url}/cover.png`: must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            site.path("config.toml").display()
+        )
+    );
+    assert_eq!(log.lock().unwrap().as_slice(), ["GET /cover.png"]);
+}
