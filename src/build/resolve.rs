@@ -293,14 +293,16 @@ fn episodes(
                 for w in warnings {
                     problems.warn(Diagnostic::new(source, None, w));
                 }
-                crate::measure::art::episode_image(ep)?;
                 let mut ep = ep.clone();
                 ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
                 let Ok(link) = item_url(config, feed, entry, items[at].published) else {
                     return Ok(Some((enc, ep)));
                 };
-                let ep = media::episode_urls(&ep, &link, media.base_url)?;
+                let urls = media::episode_urls(&ep, &link, media.base_url)?;
+                // After the URLs, so a missing media_base_url is named before the picture.
+                crate::measure::art::episode_image(&ep)?;
+                let ep = urls;
                 if let Some(image) = &ep.image {
                     media::check_art("episode image", image, media.probe)?;
                 }

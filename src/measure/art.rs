@@ -53,20 +53,28 @@ pub enum Unreadable {
 /// Checks the local picture at `path`: every broken rule, each with its fix, joined by "; ".
 pub fn check_file(path: &Path) -> Result<(), String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let picture = match read_header(&mut file) {
-        Ok(p) => p,
-        Err(Unreadable::Truncated) => {
-            return Err(
-                "ends before its size is stated: the file is cut short; export the artwork again"
-                    .into(),
-            );
-        }
-        Err(Unreadable::Refused(why)) => return Err(why),
+    let mut start = [0u8; 8];
+    let got = fill(&mut file, &mut start).map_err(|_| "cannot be read".to_string())?;
+    let kind = match &start[..got] {
+        [0x89, b'P', b'N', b'G', ..] => Some(Kind::Png),
+        [0xFF, 0xD8, 0xFF, ..] => Some(Kind::Jpeg),
+        _ => None,
     };
-    let mut problems = extension_problem(path, picture.kind)
+    // A wrong extension is named first: it is the likeliest mistake, and the easiest fix.
+    let mut problems: Vec<String> = kind
+        .and_then(|k| extension_problem(path, k))
         .into_iter()
-        .collect::<Vec<_>>();
-    problems.extend(rules(&picture));
+        .collect();
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    match read_header(&mut file) {
+        Ok(picture) => problems.extend(rules(&picture)),
+        Err(Unreadable::Truncated) => problems.push(
+            "ends before its size is stated: the file is cut short; export the artwork again"
+                .into(),
+        ),
+        Err(Unreadable::Refused(why)) => problems.push(why),
+    }
     if problems.is_empty() {
         Ok(())
     } else {

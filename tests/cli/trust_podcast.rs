@@ -34,7 +34,13 @@ fn attrs(xml: &str, tag: &str, attr: &str) -> Vec<String> {
 #[test]
 fn relative_podcast_urls_resolve_against_the_link_or_the_media_base() {
     let site = site(CONFIG);
-    site.write("content/episodes/img/art.jpg", "jpeg bytes");
+    // A 1400x1400 RGB JPEG's header: local episode art is read and checked.
+    let jpeg = [
+        0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, 0x05, 0x78, 0x05, 0x78, 3, 1, 0x11, 0, 2, 0x11, 0, 3,
+        0x11, 0, 0xFF, 0xD9,
+    ];
+    std::fs::create_dir_all(site.path("content/episodes/img")).unwrap();
+    std::fs::write(site.path("content/episodes/img/art.jpg"), jpeg).unwrap();
     site.write(
         "content/episodes/e1.md",
         &episode(
