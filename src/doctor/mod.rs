@@ -135,3 +135,44 @@ pub fn examine(targets: &[Target], timeout: Duration) -> Report {
         findings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_enclosure_and_image_is_a_target() {
+        let xml = r#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+            <title>t</title><link>https://p.example/</link><description>d</description>
+            <image><url>https://p.example/logo.png</url><title>t</title><link>https://p.example/</link></image>
+            <itunes:image href="https://p.example/cover.jpg"/>
+            <item><title>1</title><enclosure url="https://m.example/1.mp3" length="123" type="audio/mpeg"/>
+              <itunes:image href="https://p.example/1.png"/></item>
+            <item><title>2</title><enclosure url="https://m.example/2.m4a" length="x" type="audio/x-m4a"/></item>
+            <item><title>3 (no audio)</title></item>
+        </channel></rss>"#;
+        let channel = rss::Channel::read_from(xml.as_bytes()).unwrap();
+        assert_eq!(
+            urls_of(&channel),
+            [
+                ("https://p.example/logo.png".to_string(), Expect::Art),
+                ("https://p.example/cover.jpg".to_string(), Expect::Art),
+                (
+                    "https://m.example/1.mp3".to_string(),
+                    Expect::Audio {
+                        length: Some(123),
+                        mime: "audio/mpeg".into()
+                    }
+                ),
+                ("https://p.example/1.png".to_string(), Expect::Art),
+                (
+                    "https://m.example/2.m4a".to_string(),
+                    Expect::Audio {
+                        length: None,
+                        mime: "audio/x-m4a".into()
+                    }
+                ),
+            ]
+        );
+    }
+}

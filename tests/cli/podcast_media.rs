@@ -330,6 +330,15 @@ fn media_server(
     files: Vec<(&'static str, &'static str, Vec<u8>)>,
     behaviour: Behaviour,
 ) -> (String, Arc<Mutex<Vec<String>>>) {
+    redirecting_server(files, &[], behaviour)
+}
+
+/// [`media_server`], which also answers each `(from, to)` in `redirects` with a 302.
+fn redirecting_server(
+    files: Vec<(&'static str, &'static str, Vec<u8>)>,
+    redirects: &'static [(&'static str, &'static str)],
+    behaviour: Behaviour,
+) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -356,6 +365,13 @@ fn media_server(
                 "{method} {path}{}",
                 if ranged { " (range)" } else { "" }
             ));
+            if let Some((_, to)) = redirects.iter().find(|(from, _)| *from == path) {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                continue;
+            }
             let Some((_, mime, body)) = files.iter().find(|(p, _, _)| *p == path) else {
                 let _ = stream.write_all(
                     b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -493,4 +509,38 @@ fn with_resolve_lengths_remote_art_is_judged_by_its_header() {
         )
     );
     assert_eq!(log.lock().unwrap().as_slice(), ["GET /cover.png"]);
+}
+
+#[test]
+fn doctor_reports_long_redirects_a_wrong_length_and_a_wrong_type() {
+    let files = vec![
+        ("/media/final.mp3", "audio/wav", fixture("vbr-xing.mp3")),
+        ("/cover.png", "image/png", png_header(1400, 1400)),
+    ];
+    let (url, _) = redirecting_server(
+        files,
+        &[
+            ("/media/cbr.mp3", "/r1"),
+            ("/r1", "/r2"),
+            ("/r2", "/r3"),
+            ("/r3", "/media/final.mp3"),
+        ],
+        Behaviour::Good,
+    );
+    let site = doctor_site(&url);
+    let out = site.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let feed = site.path("feeds/podcast.rss");
+    let line = |problem: &str| format!("{}: {url}/media/cbr.mp3: {problem}", feed.display());
+    let (real, served) = (fixture("cbr.mp3").len(), fixture("vbr-xing.mp3").len());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        [
+            line(&format!("redirects 4 times before the file (more than 3): some podcast apps give up; link the final URL ({url}/media/final.mp3) or shorten the chain")),
+            line(&format!("is {served} bytes (Content-Length) but the feed's enclosure says length=\"{real}\": rebuild the feed (set `audio_length` to {served}, or let feedwright measure the file)")),
+            line("is served as `audio/wav` but the enclosure says `audio/mpeg`: configure the server to send Content-Type: audio/mpeg"),
+            String::new(),
+        ]
+        .join("\n")
+    );
 }
