@@ -108,9 +108,15 @@ fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
     let why = if e.is_timeout() {
         "timed out".to_string()
     } else {
-        // reqwest's own text names the URL with any password; show only the cause.
-        std::error::Error::source(e)
-            .map_or_else(|| "failed".to_string(), |s| format!("failed: {s}"))
+        // reqwest's own text names the URL with any password; show only the deepest cause
+        // (a DNS or connection error), which says what is wrong.
+        let mut cause = std::error::Error::source(e);
+        let mut deepest = None;
+        while let Some(c) = cause {
+            deepest = Some(c.to_string());
+            cause = c.source();
+        }
+        deepest.map_or_else(|| "failed".to_string(), |c| format!("failed: {c}"))
     };
     format!(
         "{method} {} {why}: check that the server is up and the URL is right",
