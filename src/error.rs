@@ -44,7 +44,7 @@ pub enum ExitKind {
     Config = 3,
     /// The state file is corrupt, or an id would change against a published feed.
     Identity = 4,
-    /// Uploading or pinging failed.
+    /// Uploading or pinging failed, or `doctor` found a media server problem.
     Publish = 5,
     /// Another feedwright run holds the site's lock.
     Locked = 6,
@@ -90,6 +90,10 @@ pub enum Error {
     #[error("{0}")]
     Fetch(String),
 
+    /// `doctor` found a media server that podcast apps would trouble with.
+    #[error("{0}")]
+    Media(String),
+
     /// A command line that cannot be carried out as given; `hint` says what to type instead.
     #[error("{message}")]
     Usage {
@@ -116,7 +120,7 @@ impl Error {
             Error::Config(_) => ExitKind::Config,
             Error::Content(_) | Error::Skipped(_) => ExitKind::Content,
             Error::State(_) | Error::Identity(_) => ExitKind::Identity,
-            Error::Publish(_) | Error::Fetch(_) => ExitKind::Publish,
+            Error::Publish(_) | Error::Fetch(_) | Error::Media(_) => ExitKind::Publish,
             Error::Locked(_) => ExitKind::Locked,
             Error::Io { .. } => ExitKind::Io,
             Error::Usage { .. } => ExitKind::Usage,

@@ -17,6 +17,11 @@ pub trait Probe: Sync {
     fn length(&self, url: &Url) -> Result<u64, String>;
     /// The `Content-Type` a server gives for `url`, if any.
     fn content_type(&self, url: &Url) -> Result<Option<String>, String>;
+    /// The first bytes of the picture at `url` ([`crate::measure::remote::prefix`]); `None`
+    /// when they cannot be had.
+    fn image_prefix(&self, _url: &Url) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Whether `url`'s extension says JPEG or PNG; `None` when it has no extension.
@@ -34,6 +39,11 @@ fn art_by_extension(url: &Url) -> Option<bool> {
 /// may ask.
 pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(), String> {
     let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
+    // With the network allowed, the picture's own header is judged as a local file's is.
+    if let Some(prefix) = probe.and_then(|p| p.image_prefix(&parsed)) {
+        crate::measure::art::check_prefix(&prefix)
+            .map_err(|problem| format!("{what} `{url}`: {problem}"))?;
+    }
     if art_by_extension(&parsed) == Some(true) {
         return Ok(());
     }
@@ -75,8 +85,12 @@ pub struct MediaRules<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     pub enclosure: Enclosure,
-    /// A hand-written `audio_length` that is not the local file's size.
-    pub warning: Option<String>,
+    /// What to write as `itunes:duration`: a local file's measured playing time, else the
+    /// hand-written `duration`.
+    pub duration: Option<u64>,
+    /// A hand-written `audio_length` that is not the local file's size, a hand-written
+    /// `duration` far from the measured one, a file that cannot be measured.
+    pub warnings: Vec<String>,
 }
 
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
@@ -108,20 +122,23 @@ pub fn enclosure(
                 .map_err(|e| format!("audio URL for {name}: {e}"))?;
             let mime = mime_for(episode, name)?;
             // The file on disk is what listeners download: its size is the true length.
-            let warning = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
+            let mut warnings: Vec<String> = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
                 format!(
                     "audio_length = {n} is not the size of audio file {} ({} bytes); the file's size is used: remove `audio_length`",
                     path.display(),
                     meta.len()
                 )
-            });
+            }).into_iter().collect();
+            let (duration, measured) = crate::measure::audio::settle(path, episode.duration);
+            warnings.extend(measured);
             Ok(Some(Found {
                 enclosure: Enclosure {
                     url: url.to_string(),
                     length: meta.len(),
                     mime,
                 },
-                warning,
+                duration,
+                warnings,
             }))
         }
         AudioSource::Remote(url) => {
@@ -146,7 +163,8 @@ pub fn enclosure(
                     length,
                     mime,
                 },
-                warning: None,
+                duration: episode.duration,
+                warnings: Vec::new(),
             }))
         }
     }

@@ -123,6 +123,10 @@ pub struct HeadProbe {
 }
 
 impl crate::media::Probe for HeadProbe {
+    fn image_prefix(&self, url: &Url) -> Option<Vec<u8>> {
+        crate::measure::remote::prefix(url, self.timeout)
+    }
+
     fn content_type(&self, url: &Url) -> Result<Option<String>, String> {
         let shown = redact(url.as_str());
         let client = builder(self.timeout)

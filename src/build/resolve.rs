@@ -237,15 +237,19 @@ fn notes(
     };
     order
         .into_iter()
-        .map(|at| Pick {
-            at,
-            episode: items[at].entry.episode.clone(),
-            enclosure: items[at]
-                .entry
-                .episode
+        .map(|at| {
+            let mut episode = items[at].entry.episode.clone();
+            let found = episode
                 .as_ref()
-                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten())
-                .map(|found| found.enclosure),
+                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten());
+            if let (Some(ep), Some(found)) = (episode.as_mut(), found.as_ref()) {
+                ep.duration = found.duration;
+            }
+            Pick {
+                at,
+                episode,
+                enclosure: found.map(|found| found.enclosure),
+            }
         })
         .collect()
 }
@@ -284,20 +288,26 @@ fn episodes(
             Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {
                 let Some(media::Found {
                     enclosure: enc,
-                    warning,
+                    duration,
+                    warnings,
                 }) = found
                 else {
                     return Ok(None);
                 };
-                if let Some(w) = warning {
+                for w in warnings {
                     problems.warn(Diagnostic::new(source, None, w));
                 }
+                let mut ep = ep.clone();
+                ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
                 let Ok(link) = item_url(config, feed, entry, items[at].published) else {
-                    return Ok(Some((enc, ep.clone())));
+                    return Ok(Some((enc, ep)));
                 };
                 let json = feed::chapters::json_url(&config.site.feeds_url, &entry.slug);
-                let ep = media::episode_urls(ep, &link, media.base_url, &json)?;
+                let urls = media::episode_urls(&ep, &link, media.base_url, &json)?;
+                // After the URLs, so a missing media_base_url is named before the picture.
+                crate::measure::art::episode_image(&ep)?;
+                let ep = urls;
                 if let Some(image) = &ep.image {
                     media::check_art("episode image", image, media.probe)?;
                 }

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod completions;
 mod cover;
+mod doctor;
 mod init;
 mod new;
 mod paste;
@@ -25,8 +26,8 @@ pub use report::Reporter;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 content errors, 2 wrong command line, 3 configuration error,
-4 state or identity error (an id would change), 5 push failed, 6 another run holds the lock,
-7 file system error (disk full, permissions).";
+4 state or identity error (an id would change), 5 push failed or doctor found a problem,
+6 another run holds the lock, 7 file system error (disk full, permissions).";
 
 /// Publish RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's episode notes.
 ///
@@ -85,6 +86,11 @@ pub enum Command {
     ///
     /// Files go to [publish] url with WebDAV-style PUT; exits 5 when an upload or a ping failed.
     Push(push::Args),
+    /// Ask the servers behind the built podcast feeds about every enclosure and artwork URL:
+    /// HEAD, byte ranges (206), Content-Length, Content-Type, redirects, ETag/Last-Modified.
+    ///
+    /// Exits 5 when a server would trouble podcast apps.
+    Doctor(doctor::Args),
     /// Serve the output folder on this machine (ETag, 304, HEAD) and rebuild when the content
     /// changes, so a local reader or browser sees new entries.
     Serve(serve::Args),
@@ -137,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => new::run(&ctx, args),
         Command::AdoptIds(args) => adopt::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),

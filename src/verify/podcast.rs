@@ -270,39 +270,10 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     v
 }
 
-/// A local cover: JPEG or PNG by content and by extension, square, 1400 to 3000 px.
+/// A local cover: JPEG or PNG by content and by extension, square, 1400 to 3000 px, RGB
+/// (see [`crate::measure::art`]).
 pub fn artwork(path: &std::path::Path) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let kind = imagesize::image_type(&bytes).map_err(|_| "is not an image".to_string())?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let ext_ok = match kind {
-        imagesize::ImageType::Jpeg => matches!(ext.as_str(), "jpg" | "jpeg"),
-        imagesize::ImageType::Png => ext == "png",
-        _ => return Err("must be a JPEG or PNG".into()),
-    };
-    if !ext_ok {
-        return Err(format!(
-            "its extension `.{ext}` does not match its real type"
-        ));
-    }
-    let size = imagesize::blob_size(&bytes).map_err(|e| format!("size unreadable: {e}"))?;
-    if size.width != size.height {
-        return Err(format!(
-            "must be square, is {}x{} px",
-            size.width, size.height
-        ));
-    }
-    if !(1400..=3000).contains(&size.width) {
-        return Err(format!(
-            "must be 1400 to 3000 px wide, is {} px",
-            size.width
-        ));
-    }
-    Ok(())
+    crate::measure::art::check_file(path)
 }
 
 /// Item-level rules across the episodes that made it into the feed: `(source, message)`.

@@ -23,6 +23,7 @@ mod identity;
 mod newcomer;
 mod podcast;
 mod podcast_2026;
+mod podcast_media;
 mod properties;
 mod push;
 mod push_nginx;

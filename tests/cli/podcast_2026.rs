@@ -84,7 +84,10 @@ txt = [{ purpose = "applepodcastsverify", value = "abc-123" }]
 update_frequency = { text = "Weekly", rrule = "FREQ=WEEKLY", complete = false }
 new_feed_url = "https://new.pod.example/podcast.rss""#,
     );
-    site.write("content/episodes/art/ballerina.jpg", "jpeg bytes");
+    site.write_bytes(
+        "content/episodes/art/ballerina.jpg",
+        &common::rgb_jpeg_header(1400),
+    );
     site.write("content/episodes/transcripts/ep1.vtt", VTT);
     site.write(
         "content/episodes/ep1.md",
@@ -214,7 +217,10 @@ new_feed_url = "https://new.pod.example/podcast.rss""#,
 #[test]
 fn yaml_front_matter_takes_the_same_lists() {
     let site = site("");
-    site.write("content/episodes/art/ballerina.jpg", "jpeg bytes");
+    site.write_bytes(
+        "content/episodes/art/ballerina.jpg",
+        &common::rgb_jpeg_header(1400),
+    );
     site.write("content/episodes/transcripts/ep1.vtt", VTT);
     site.write(
         "content/episodes/ep1.md",

@@ -34,7 +34,10 @@ fn attrs(xml: &str, tag: &str, attr: &str) -> Vec<String> {
 #[test]
 fn relative_podcast_urls_resolve_against_the_link_or_the_media_base() {
     let site = site(CONFIG);
-    site.write("content/episodes/img/art.jpg", "jpeg bytes");
+    // Local episode art is read and checked: a real header.
+    let jpeg = common::rgb_jpeg_header(1400);
+    std::fs::create_dir_all(site.path("content/episodes/img")).unwrap();
+    std::fs::write(site.path("content/episodes/img/art.jpg"), &jpeg).unwrap();
     site.write(
         "content/episodes/e1.md",
         &episode(

@@ -72,9 +72,13 @@ impl Site {
     }
 
     pub fn write(&self, rel: &str, text: &str) -> &Self {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
         let p = self.path(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::write(p, bytes).unwrap();
         self
     }
 
@@ -176,4 +180,17 @@ pub fn stderr(out: &Output) -> String {
 
 pub fn review(title: &str, date: &str, body: &str) -> String {
     format!("+++\ntitle = \"{title}\"\ndate = \"{date}\"\n+++\n{body}\n")
+}
+
+/// The header of a square RGB JPEG `side` px wide: all that the art check reads of a picture.
+pub fn rgb_jpeg_header(side: u16) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
+    v.extend(side.to_be_bytes());
+    v.extend(side.to_be_bytes());
+    v.push(3);
+    for id in 1..=3u8 {
+        v.extend([id, 0x11, 0]);
+    }
+    v.extend([0xFF, 0xD9]);
+    v
 }

@@ -1,0 +1,210 @@
+//! The questions `doctor` asks one URL: a HEAD request, following at most a few redirects by
+//! hand so the chain can be counted, then a `Range: bytes=0-1` GET on where it ended. Bodies
+//! are never read: a server that ignores the range would send the whole file.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{self, HeaderMap};
+use url::Url;
+
+use crate::net::redact;
+
+/// Redirects a podcast app follows without complaint; Apple asks for few.
+const MAX_REDIRECTS: usize = 3;
+
+/// How far a chain is followed before giving up, to name its length.
+const GIVE_UP_AFTER: usize = 10;
+
+/// What the feed says a URL is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// An enclosure: its `length` (bytes) and `type`.
+    Audio { length: Option<u64>, mime: String },
+    /// Cover or episode art: a JPEG or PNG.
+    Art,
+}
+
+/// Every problem with `url`, each a sentence that says how to fix it; empty when all is well.
+pub fn check(url: &str, expect: &Expect, timeout: Duration) -> Vec<String> {
+    let client = match crate::net::builder(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return vec![format!("cannot set up the HTTP client: {e}")],
+    };
+    let Ok(start) = Url::parse(url) else {
+        return vec!["is not a URL: rebuild the feed".into()];
+    };
+    let mut problems = Vec::new();
+    let (head, at) = match follow(&client, start, &mut problems) {
+        Ok(found) => found,
+        Err(problem) => {
+            problems.push(problem);
+            return problems;
+        }
+    };
+    problems.extend(head_problems(&head, expect));
+    // Content-Range repeats the length; it is compared only when HEAD did not state one.
+    let expect_total = match expect {
+        Expect::Audio { length, .. } if content_length(head.headers()).is_none() => *length,
+        _ => None,
+    };
+    if let Err(problem) = ranged(&client, &at, expect_total) {
+        problems.push(problem);
+    }
+    problems
+}
+
+/// HEAD `url`, following redirects; the final answer and where it came from. A chain longer
+/// than [`MAX_REDIRECTS`] is a problem, but is followed on so the file itself is checked.
+fn follow(
+    client: &Client,
+    mut url: Url,
+    problems: &mut Vec<String>,
+) -> Result<(Response, Url), String> {
+    for hops in 0..=GIVE_UP_AFTER {
+        let response = client
+            .head(url.clone())
+            .send()
+            .map_err(|e| failed("HEAD", &url, &e))?;
+        let status = response.status();
+        if !status.is_redirection() {
+            if hops > MAX_REDIRECTS {
+                problems.push(format!(
+                    "redirects {hops} times before the file (more than {MAX_REDIRECTS}): some podcast apps give up; link the final URL ({}) or shorten the chain",
+                    redact(url.as_str())
+                ));
+            }
+            if !status.is_success() {
+                return Err(format!(
+                    "HEAD {} answered {status}: the file is not there or not public; check the URL and the server",
+                    redact(url.as_str())
+                ));
+            }
+            return Ok((response, url));
+        }
+        let next = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| url.join(l).ok())
+            .ok_or_else(|| {
+                format!(
+                    "HEAD {} answered {status} without a usable Location: fix the redirect on the server",
+                    redact(url.as_str())
+                )
+            })?;
+        url = next;
+    }
+    Err(format!(
+        "redirects more than {GIVE_UP_AFTER} times (a loop?): fix the redirects on the server"
+    ))
+}
+
+fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
+    let why = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        // reqwest's own text names the URL with any password; show only the deepest cause
+        // (a DNS or connection error), which says what is wrong.
+        let mut cause = std::error::Error::source(e);
+        let mut deepest = None;
+        while let Some(c) = cause {
+            deepest = Some(c.to_string());
+            cause = c.source();
+        }
+        deepest.map_or_else(|| "failed".to_string(), |c| format!("failed: {c}"))
+    };
+    format!(
+        "{method} {} {why}: check that the server is up and the URL is right",
+        redact(url.as_str())
+    )
+}
+
+/// What the HEAD answer's headers say against what the feed says.
+fn head_problems(head: &Response, expect: &Expect) -> Vec<String> {
+    let headers = head.headers();
+    let mut v = Vec::new();
+    let served = content_type(headers);
+    match expect {
+        Expect::Audio { length, mime } => {
+            if let (Some(want), Some(got)) = (length, content_length(headers))
+                && *want != got
+            {
+                v.push(format!(
+                    "is {got} bytes (Content-Length) but the feed's enclosure says length=\"{want}\": rebuild the feed (set `audio_length` to {got}, or let feedwright measure the file)"
+                ));
+            }
+            if served.as_deref() != Some(mime.to_ascii_lowercase().as_str()) {
+                v.push(format!(
+                    "is served as {} but the enclosure says `{mime}`: configure the server to send Content-Type: {mime}",
+                    shown(served.as_deref())
+                ));
+            }
+        }
+        Expect::Art => {
+            if !matches!(served.as_deref(), Some("image/jpeg" | "image/png")) {
+                v.push(format!(
+                    "is served as {}; Apple accepts only image/jpeg and image/png artwork: serve a JPEG or PNG with that Content-Type",
+                    shown(served.as_deref())
+                ));
+            }
+        }
+    }
+    if !headers.contains_key(header::ETAG) && !headers.contains_key(header::LAST_MODIFIED) {
+        v.push(
+            "is served without ETag or Last-Modified: apps cannot check cheaply whether it changed; turn either on in the server".into(),
+        );
+    }
+    v
+}
+
+/// A `Range: bytes=0-1` GET: the answer must be 206 with those two bytes. The body is left
+/// unread and the connection dropped.
+fn ranged(client: &Client, url: &Url, length: Option<u64>) -> Result<(), String> {
+    let response = client
+        .get(url.clone())
+        .header(header::RANGE, "bytes=0-1")
+        .send()
+        .map_err(|e| failed("GET", url, &e))?;
+    let status = response.status();
+    if status != StatusCode::PARTIAL_CONTENT {
+        return Err(format!(
+            "answers a `Range: bytes=0-1` request with {status}, not 206 Partial Content: Apple Podcasts needs byte ranges to play and seek; turn on range requests in the server"
+        ));
+    }
+    let total = response
+        .headers()
+        .get(header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit_once('/'))
+        .and_then(|(_, n)| n.trim().parse::<u64>().ok());
+    match (length, total) {
+        (Some(want), Some(got)) if want != got => Err(format!(
+            "is {got} bytes (Content-Range) but the feed's enclosure says length=\"{want}\": rebuild the feed"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    let raw = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(raw.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn shown(mime: Option<&str>) -> String {
+    mime.map_or_else(|| "no Content-Type".into(), |m| format!("`{m}`"))
+}

@@ -1,0 +1,546 @@
+//! Audio and art measured, not typed (issue 17): durations read from real audio files, art
+//! checked from its headers, and `doctor` asking a local HTTP server about every media URL.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::common::{PODCAST_CONFIG, Site, text};
+
+/// The fixtures and their real durations, measured with ffmpeg by decoding every frame
+/// (tests/fixtures/audio/README.md).
+const FIXTURES: [(&str, f64); 4] = [
+    ("cbr.mp3", 3.056),
+    ("vbr-xing.mp3", 6.00),
+    ("vbr-noxing.mp3", 6.06),
+    ("aac.m4a", 4.04),
+];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/audio")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn episode(n: usize, extra: &str) -> String {
+    format!("+++\ntitle = \"Episode {n}\"\ndate = 2026-06-{n:02}\n{extra}\n+++\nNotes.\n")
+}
+
+fn write_bytes(site: &Site, rel: &str, bytes: &[u8]) {
+    let path = site.path(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// `(enclosure url, itunes:duration)` of every item in the podcast feed, read with roxmltree.
+fn durations(site: &Site) -> Vec<(String, Option<String>)> {
+    let raw = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&raw).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("item"))
+        .map(|item| {
+            let url = item
+                .children()
+                .find(|c| c.has_tag_name("enclosure"))
+                .and_then(|e| e.attribute("url"))
+                .unwrap_or_default()
+                .to_string();
+            let duration = item
+                .children()
+                .find(|c| c.tag_name().name() == "duration")
+                .and_then(|d| d.text())
+                .map(str::to_string);
+            (url, duration)
+        })
+        .collect()
+}
+
+#[test]
+fn durations_are_the_files_real_playing_times() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    for (n, (name, _)) in FIXTURES.iter().enumerate() {
+        write_bytes(&site, &format!("content/episodes/{name}"), &fixture(name));
+        site.write(
+            &format!("content/episodes/ep{n}.md"),
+            &episode(n + 1, &format!("audio = \"{name}\"")),
+        );
+    }
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !crate::common::stderr(&out).contains("warning"),
+        "{}",
+        text(&out)
+    );
+    let found = durations(&site);
+    assert_eq!(found.len(), 4);
+    for (name, real) in FIXTURES {
+        let (_, duration) = found
+            .iter()
+            .find(|(url, _)| url.ends_with(name))
+            .unwrap_or_else(|| panic!("no item for {name}: {found:?}"));
+        let secs: f64 = duration.as_deref().unwrap().parse().unwrap();
+        assert!(
+            (secs - real).abs() <= 1.0,
+            "{name}: itunes:duration {secs}, really {real} s"
+        );
+    }
+}
+
+#[test]
+fn a_hand_written_duration_far_from_the_file_is_replaced_with_a_warning() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    write_bytes(
+        &site,
+        "content/episodes/vbr.mp3",
+        &fixture("vbr-noxing.mp3"),
+    );
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"vbr.mp3\"\nduration = \"0:13\""),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let audio = Path::new("content/episodes").join("vbr.mp3");
+    let source = Path::new("content/episodes").join("ep1.md");
+    assert_eq!(
+        crate::common::stderr(&out),
+        format!(
+            "warning: {}: duration = 13 s is not how long audio file {} plays (6 s, measured from the file); the measured 6 s is written: remove `duration`\n",
+            source.display(),
+            audio.display()
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(durations(&site)[0].1.as_deref(), Some("6"));
+    // Within two seconds the measured value is written without a word.
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"vbr.mp3\"\nduration = \"0:08\""),
+    );
+    let out = site.run(&["build"]);
+    assert_eq!(crate::common::stderr(&out), "", "{}", text(&out));
+    assert_eq!(durations(&site)[0].1.as_deref(), Some("6"));
+}
+
+#[test]
+fn a_file_that_cannot_be_measured_keeps_its_written_duration_with_a_warning() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/broken.mp3",
+        &"not audio, only words\n".repeat(100),
+    );
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"broken.mp3\"\nduration = \"0:42\""),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let audio = Path::new("content/episodes").join("broken.mp3");
+    let source = Path::new("content/episodes").join("ep1.md");
+    assert_eq!(
+        crate::common::stderr(&out),
+        format!(
+            "warning: {}: audio file {} cannot be measured: it is not an MP3 or M4A file feedwright can read (unsupported feature: core (probe): no suitable format reader found); the written duration = 42 s is kept: check that the file plays, as an MP3 or M4A\n",
+            source.display(),
+            audio.display()
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(durations(&site)[0].1.as_deref(), Some("42"));
+}
+
+/// A real PNG made with the `png` crate: black pixels, `palette` = with a transparent entry.
+fn png_image(w: u32, h: u32, colour: png::ColorType, transparent: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(colour);
+    encoder.set_depth(png::BitDepth::Eight);
+    if colour == png::ColorType::Indexed {
+        encoder.set_palette(vec![0, 0, 0, 255, 255, 255]);
+        if transparent {
+            encoder.set_trns(vec![0]);
+        }
+    }
+    let channels = match colour {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        _ => 1,
+    };
+    let mut writer = encoder.write_header().unwrap();
+    writer
+        .write_image_data(&vec![0; (w * h * channels) as usize])
+        .unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// The start of a PNG: its signature and IHDR, all the check reads (a 3200 px image made in
+/// full would only slow the test).
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    v.extend(w.to_be_bytes());
+    v.extend(h.to_be_bytes());
+    v.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    v.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
+    v
+}
+
+/// A CMYK JPEG as Photoshop writes one: an Adobe APP14 marker, then a frame header with four
+/// components (the picture data after it is never read).
+fn cmyk_jpeg(side: u16) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xEE, 0, 14];
+    v.extend(b"Adobe\0\x64\0\0\0\0\0");
+    v.extend([0xFF, 0xC0, 0, 20, 8]);
+    v.extend(side.to_be_bytes());
+    v.extend(side.to_be_bytes());
+    v.push(4);
+    for id in 1..=4u8 {
+        v.extend([id, 0x11, 0]);
+    }
+    v.extend([0xFF, 0xD9]);
+    v
+}
+
+#[test]
+fn bad_cover_art_fails_with_the_file_the_rule_and_the_fix() {
+    let rgb = png::ColorType::Rgb;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "wide.png",
+            png_image(1500, 1400, rgb, false),
+            "must be square, is 1500x1400 px: crop it to a square",
+        ),
+        (
+            "small.png",
+            png_image(1000, 1000, rgb, false),
+            "must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px",
+        ),
+        (
+            "huge.png",
+            png_header(3200, 3200),
+            "must be 1400 to 3000 px wide, is 3200 px: resize it to between 1400x1400 and 3000x3000 px",
+        ),
+        (
+            "cmyk.jpg",
+            cmyk_jpeg(1400),
+            "is a CMYK JPEG; Apple needs RGB colour: convert it to RGB and save it again",
+        ),
+        (
+            "palette.png",
+            png_image(1400, 1400, png::ColorType::Indexed, true),
+            "is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG",
+        ),
+        (
+            "cover.gif",
+            b"GIF89a\x78\x05\x78\x05\0\0\0".to_vec(),
+            "is a GIF image; Apple accepts only JPEG and PNG artwork: save it as a .jpg or .png",
+        ),
+    ];
+    for (name, bytes, rule) in cases {
+        let config = PODCAST_CONFIG.replace(
+            "image = \"https://pod.example/cover.jpg\"",
+            &format!("image = \"art/{name}\""),
+        );
+        let site = Site::with_config(&config);
+        write_bytes(&site, &format!("art/{name}"), &bytes);
+        site.write(
+            "content/episodes/ep1.md",
+            &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+        );
+        let err = site.fails(1, &["check"]);
+        let expected = format!(
+            "error: {}: feed `podcast`: image {}: {rule}\n",
+            site.path("config.toml").display(),
+            site.path(&format!("art/{name}")).display()
+        );
+        assert!(
+            err.contains(&expected),
+            "{name}: missing `{expected}` in:\n{err}"
+        );
+    }
+    // A palette without transparency is RGB colour: accepted.
+    let config = PODCAST_CONFIG.replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        "image = \"art/ok.png\"",
+    );
+    let site = Site::with_config(&config);
+    write_bytes(
+        &site,
+        "art/ok.png",
+        &png_image(1400, 1400, png::ColorType::Indexed, false),
+    );
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+    );
+    site.ok(&["check"]);
+}
+
+#[test]
+fn bad_episode_art_fails_the_episode() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    write_bytes(
+        &site,
+        "content/episodes/art.png",
+        &png_image(1400, 1400, png::ColorType::Indexed, true),
+    );
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(
+            1,
+            "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5\nimage = \"art.png\"",
+        ),
+    );
+    let err = site.fails(1, &["build"]);
+    let source = Path::new("content/episodes").join("ep1.md");
+    let art = Path::new("content/episodes").join("art.png");
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: episode image {}: is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            source.display(),
+            art.display()
+        )
+    );
+    write_bytes(
+        &site,
+        "content/episodes/art.png",
+        &png_image(1400, 1400, png::ColorType::Rgb, false),
+    );
+    site.ok(&["build"]);
+}
+
+/// How a test media server answers.
+#[derive(Clone, Copy, PartialEq)]
+enum Behaviour {
+    /// HEAD and ranges as a good CDN does.
+    Good,
+    /// Ignores `Range` (answers 200 with the whole file) and sends no ETag or Last-Modified.
+    IgnoresRange,
+}
+
+/// A media server on 127.0.0.1 serving `files` (path, type, bytes); returns its URL and the
+/// request lines it saw. One request per connection.
+fn media_server(
+    files: Vec<(&'static str, &'static str, Vec<u8>)>,
+    behaviour: Behaviour,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    redirecting_server(files, &[], behaviour)
+}
+
+/// [`media_server`], which also answers each `(from, to)` in `redirects` with a 302.
+fn redirecting_server(
+    files: Vec<(&'static str, &'static str, Vec<u8>)>,
+    redirects: &'static [(&'static str, &'static str)],
+    behaviour: Behaviour,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            let mut ranged = false;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                ranged |= line.to_ascii_lowercase().starts_with("range: bytes=0-1");
+            }
+            let mut parts = first.split_whitespace();
+            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            seen.lock().unwrap().push(format!(
+                "{method} {path}{}",
+                if ranged { " (range)" } else { "" }
+            ));
+            if let Some((_, to)) = redirects.iter().find(|(from, _)| *from == path) {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                continue;
+            }
+            let Some((_, mime, body)) = files.iter().find(|(p, _, _)| *p == path) else {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            };
+            let validators = if behaviour == Behaviour::Good {
+                "ETag: \"v1\"\r\nLast-Modified: Mon, 02 Nov 2026 08:00:00 GMT\r\n"
+            } else {
+                ""
+            };
+            let (status, range, sent) = if ranged && behaviour == Behaviour::Good {
+                (
+                    "206 Partial Content",
+                    format!("Content-Range: bytes 0-1/{}\r\n", body.len()),
+                    &body[..2],
+                )
+            } else {
+                ("200 OK", String::new(), &body[..])
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\n{range}{validators}Accept-Ranges: bytes\r\nConnection: close\r\n\r\n",
+                sent.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            if method == "GET" {
+                let _ = stream.write_all(sent);
+            }
+        }
+    });
+    (url, log)
+}
+
+/// A podcast whose cover and one local episode are published on `server`.
+fn doctor_site(server: &str) -> Site {
+    let config = PODCAST_CONFIG
+        .replace(
+            "image = \"https://pod.example/cover.jpg\"",
+            &format!("image = \"{server}/cover.png\""),
+        )
+        .replace(
+            "media_base_url = \"https://cdn.pod.example/media/\"",
+            &format!("media_base_url = \"{server}/media/\""),
+        );
+    let site = Site::with_config(&config);
+    write_bytes(&site, "content/episodes/cbr.mp3", &fixture("cbr.mp3"));
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"cbr.mp3\""),
+    );
+    site.ok(&["build"]);
+    site
+}
+
+fn served_files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        ("/media/cbr.mp3", "audio/mpeg", fixture("cbr.mp3")),
+        ("/cover.png", "image/png", png_header(1400, 1400)),
+    ]
+}
+
+#[test]
+fn doctor_passes_a_server_that_answers_ranges() {
+    let (url, log) = media_server(served_files(), Behaviour::Good);
+    let site = doctor_site(&url);
+    let out = site.ok(&["doctor"]);
+    assert_eq!(
+        out,
+        "ok: 2 media URL(s) answer HEAD and byte ranges as podcast apps expect\n"
+    );
+    let mut seen = log.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "GET /cover.png (range)",
+            "GET /media/cbr.mp3 (range)",
+            "HEAD /cover.png",
+            "HEAD /media/cbr.mp3"
+        ]
+    );
+}
+
+#[test]
+fn doctor_reports_a_server_that_ignores_range_and_exits_5() {
+    let (url, _) = media_server(served_files(), Behaviour::IgnoresRange);
+    let site = doctor_site(&url);
+    let out = site.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let feed = Path::new("feeds").join("podcast.rss");
+    let feed = site.path(&feed.to_string_lossy());
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    let expected =
+        |file: &str, problem: &str| format!("{}: {url}/{file}: {problem}", feed.display());
+    let mut want = vec![];
+    for file in ["cover.png", "media/cbr.mp3"] {
+        want.push(expected(file, "answers a `Range: bytes=0-1` request with 200 OK, not 206 Partial Content: Apple Podcasts needs byte ranges to play and seek; turn on range requests in the server"));
+        want.push(expected(file, "is served without ETag or Last-Modified: apps cannot check cheaply whether it changed; turn either on in the server"));
+    }
+    want.sort();
+    assert_eq!(lines, want);
+    assert_eq!(
+        crate::common::stderr(&out),
+        "error: 4 problem(s) with 2 of 2 media URL(s): podcast apps may fail to download or play them; fix the server as each line says\n"
+    );
+}
+
+#[test]
+fn with_resolve_lengths_remote_art_is_judged_by_its_header() {
+    let files = vec![(
+        "/cover.png",
+        "image/png",
+        png_image(1000, 1000, png::ColorType::Rgb, false),
+    )];
+    let (url, log) = media_server(files, Behaviour::Good);
+    let config = format!("{PODCAST_CONFIG}resolve_lengths = true\n").replace(
+        "image = \"https://pod.example/cover.jpg\"",
+        &format!("image = \"{url}/cover.png\""),
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: feed `podcast`: [feed.podcast] image `{url}/cover.png`: must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            site.path("config.toml").display()
+        )
+    );
+    assert_eq!(log.lock().unwrap().as_slice(), ["GET /cover.png"]);
+}
+
+#[test]
+fn doctor_reports_long_redirects_a_wrong_length_and_a_wrong_type() {
+    let files = vec![
+        ("/media/final.mp3", "audio/wav", fixture("vbr-xing.mp3")),
+        ("/cover.png", "image/png", png_header(1400, 1400)),
+    ];
+    let (url, _) = redirecting_server(
+        files,
+        &[
+            ("/media/cbr.mp3", "/r1"),
+            ("/r1", "/r2"),
+            ("/r2", "/r3"),
+            ("/r3", "/media/final.mp3"),
+        ],
+        Behaviour::Good,
+    );
+    let site = doctor_site(&url);
+    let out = site.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let feed = site.path("feeds/podcast.rss");
+    let line = |problem: &str| format!("{}: {url}/media/cbr.mp3: {problem}", feed.display());
+    let (real, served) = (fixture("cbr.mp3").len(), fixture("vbr-xing.mp3").len());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        [
+            line(&format!("redirects 4 times before the file (more than 3): some podcast apps give up; link the final URL ({url}/media/final.mp3) or shorten the chain")),
+            line(&format!("is {served} bytes (Content-Length) but the feed's enclosure says length=\"{real}\": rebuild the feed (set `audio_length` to {served}, or let feedwright measure the file)")),
+            line("is served as `audio/wav` but the enclosure says `audio/mpeg`: configure the server to send Content-Type: audio/mpeg"),
+            String::new(),
+        ]
+        .join("\n")
+    );
+}
