@@ -84,6 +84,9 @@ pub(super) fn outputs(
         }
     }
     let site = feed::extras::site_files(config, &documents.site_index);
+    for (name, bytes) in &site {
+        check_site_file(config, name, bytes, problems);
+    }
     for (name, bytes) in chapters.into_iter().chain(site) {
         files.push(OutputFile {
             path: config.site.output_dir.join(&name),
@@ -125,6 +128,21 @@ fn feed_page(
         len: page.len() as u64,
         bytes: Some(page),
         staged: Staged::No,
+    }
+}
+
+/// The site-wide XML files (`index.opml`, the stylesheet) get the strict XML walk too: their
+/// titles come from the config, and nothing reaches output unchecked.
+fn check_site_file(config: &Config, name: &str, bytes: &str, problems: &mut Problems) {
+    let is_xml = [".opml", ".xsl", ".xml"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    if let (true, Err(e)) = (is_xml, crate::verify::xml::well_formed(bytes.as_bytes())) {
+        let shown = content::display_path(&config.site.output_dir.join(name));
+        let problem = format!(
+            "not well-formed XML: {e} (readers would reject the file: fix the config value that put it there)"
+        );
+        problems.error(Diagnostic::new(shown, None, problem));
     }
 }
 

@@ -16,6 +16,7 @@ pub mod publish;
 mod rules;
 pub mod sanity;
 pub mod site_id;
+mod text;
 
 /// The folder of tag feeds in the output folder (`tags/<slug>.rss`).
 pub const TAGS_DIR: &str = "tags";
@@ -243,6 +244,9 @@ impl Config {
             };
             Error::config(path, line, message)
         })?;
+        if let Some((line, message)) = text::first_illegal(text) {
+            return Err(Error::config(path, line, message));
+        }
         let root = path
             .parent()
             .map(Path::to_path_buf)
@@ -253,20 +257,11 @@ impl Config {
             text,
             output_dir: written_out.as_deref(),
         };
-        match sanity::check(&config, &written, home_folder().as_deref()) {
+        match sanity::check(&config, &written, sanity::home_folder().as_deref()) {
             Some((line, message)) => Err(Error::config(path, line, message)),
             None => Ok(config),
         }
     }
-}
-
-/// The user's home folder, which must never be the output folder.
-fn home_folder() -> Option<PathBuf> {
-    ["HOME", "USERPROFILE"]
-        .into_iter()
-        .filter_map(std::env::var_os)
-        .find(|h| !h.is_empty())
-        .map(PathBuf::from)
 }
 
 /// 1-based line number of byte offset `at` in `text`.

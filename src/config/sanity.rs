@@ -21,6 +21,15 @@ pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -
         .or_else(|| feed_files(&c.feeds, written.text))
 }
 
+/// The user's home folder, which must never be the output folder.
+pub(super) fn home_folder() -> Option<PathBuf> {
+    ["HOME", "USERPROFILE"]
+        .into_iter()
+        .filter_map(std::env::var_os)
+        .find(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
 /// `path` with `.` and `..` folded away, without touching the disk (the folders may not exist
 /// yet; symlinks are compared again once canonical, see [`same_or_inside`]).
 pub fn normalize(path: &Path) -> PathBuf {

@@ -278,3 +278,41 @@ fn a_tag_precomposed_or_decomposed_is_one_tag_and_one_file() {
     );
     assert_outputs_strict(&site);
 }
+
+/// A config string is written into every feed and `index.opml`: an escape XML cannot carry is
+/// a configuration error at its line (exit 3), before anything is built or written.
+#[test]
+fn a_config_escape_xml_cannot_carry_is_a_config_error_at_its_line() {
+    for (from, to, key, line) in [
+        (
+            "text = \"Give\"",
+            "text = \"Give \\u0001\"",
+            "feed[1].podcast.funding[1].text",
+            23,
+        ),
+        (
+            "title = \"Test Pod\"",
+            "title = \"Test \\b Pod\"",
+            "site.title",
+            3,
+        ),
+    ] {
+        let site = Site::with_config(&common::PODCAST_CONFIG.replace(from, to));
+        site.write(
+            "content/episodes/e1.md",
+            "+++\ntitle = \"One\"\ndate = 2026-01-01T10:00:00Z\naudio = \"https://cdn.pod.example/e1.mp3\"\naudio_length = 1000\n+++\nNotes.\n",
+        );
+        let err = site.fails(3, &["build"]);
+        let ch = if key == "site.title" { "0008" } else { "0001" };
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "error: {}:{line}: `{key}` holds U+{ch} (a control character), which XML \
+                 cannot carry: no feed reader could read a feed with it; remove that escape from \
+                 the value",
+                site.path("config.toml").display()
+            ),
+        );
+        assert!(!site.path("feeds").exists());
+    }
+}

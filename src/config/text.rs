@@ -1,0 +1,86 @@
+//! Every string in the config reaches some output (titles, descriptions, podcast values). TOML
+//! escapes can write characters that XML 1.0 cannot carry (`\u0001`, `\b`, `\f`, `\e`,
+//! `\uFFFE`); one of them would make every reader reject the feed, so it is a configuration
+//! error at its line, naming the key, before anything is built.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::sanity::Problem;
+
+/// The first string value holding a character XML cannot carry, with its line.
+pub(super) fn first_illegal(text: &str) -> Option<Problem> {
+    let table = DeTable::parse(text).ok()?;
+    in_table(table.get_ref(), "", text)
+}
+
+fn in_table(table: &DeTable<'_>, path: &str, text: &str) -> Option<Problem> {
+    table.iter().find_map(|(key, value)| {
+        let path = match path {
+            "" => key.get_ref().to_string(),
+            _ => format!("{path}.{}", key.get_ref()),
+        };
+        in_value(value, &path, text)
+    })
+}
+
+fn in_value(value: &Spanned<DeValue<'_>>, path: &str, text: &str) -> Option<Problem> {
+    match value.get_ref() {
+        DeValue::String(s) => s.chars().find(|&c| !is_xml_char(c)).map(|c| {
+            let line = super::line_of(text, value.span().start);
+            (Some(line), message(path, c))
+        }),
+        DeValue::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| in_value(item, &format!("{path}[{}]", i + 1), text)),
+        DeValue::Table(table) => in_table(table, path, text),
+        _ => None,
+    }
+}
+
+/// XML 1.0's `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn message(path: &str, c: char) -> String {
+    let kind = if c.is_control() {
+        "a control character"
+    } else {
+        "a noncharacter"
+    };
+    format!(
+        "`{path}` holds U+{:04X} ({kind}), which XML cannot carry: no feed reader could read a \
+         feed with it; remove that escape from the value",
+        u32::from(c)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_xml_cannot_carry_are_found_with_their_key_and_line() {
+        let text = "[site]\ntitle = \"Reel\"\n\n[[feed]]\nname = \"a\"\n\n[[feed]]\nname = \"b\"\n\
+                    [feed.podcast]\ntxt = [{ purpose = \"x\", value = \"a\\u0001b\" }]\n";
+        let (line, message) = first_illegal(text).unwrap();
+        assert_eq!(line, Some(10));
+        assert_eq!(
+            message,
+            "`feed[2].podcast.txt[1].value` holds U+0001 (a control character), which XML cannot \
+             carry: no feed reader could read a feed with it; remove that escape from the value"
+        );
+        for escape in ["\\b", "\\f", "\\u001B", "\\uFFFE", "\\uFFFF"] {
+            let text = format!("[site]\ntitle = \"Reel {escape}\"\n");
+            assert!(first_illegal(&text).is_some(), "{escape}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_passes() {
+        let text = "[site]\ntitle = \"Tab\\there, caf\\u00E9, \\uD7FF \\U0001F3AC\"\nn = 1\n";
+        assert_eq!(first_illegal(text), None);
+    }
+}
