@@ -275,3 +275,35 @@ impl WebDav {
 fn mkcol() -> Method {
     Method::from_bytes(b"MKCOL").expect("MKCOL is a valid method token")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Even a name that resolves to another origin (a media file's absolute URL) gets no
+    /// credentials; names below the base, or elsewhere on its origin, do.
+    #[test]
+    fn credentials_go_only_to_the_base_origin() {
+        let base = Url::parse("https://dav.example/feeds/").unwrap();
+        let secret = secrecy::SecretString::from("s3cr3t".to_string());
+        let dav = WebDav::new(
+            base,
+            Credentials::Bearer(secret),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let auth = |name: &str| {
+            let request = dav.request(Method::PUT, &dav.url(name)).build().unwrap();
+            request.headers().get(header::AUTHORIZATION).is_some()
+        };
+        assert!(auth("a.rss"));
+        assert!(auth("https://dav.example/media/ep1.mp3"));
+        for elsewhere in [
+            "https://cdn.example/media/ep1.mp3",
+            "http://dav.example/media/ep1.mp3",
+            "https://dav.example:8443/media/ep1.mp3",
+        ] {
+            assert!(!auth(elsewhere), "{elsewhere}");
+        }
+    }
+}

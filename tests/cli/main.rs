@@ -25,6 +25,7 @@ mod podcast;
 mod podcast_2026;
 mod properties;
 mod push;
+mod push_media;
 mod push_nginx;
 mod push_s3;
 mod readme;
