@@ -200,6 +200,9 @@ impl RawPublish {
         let is_s3 = url.as_ref().is_some_and(|u| u.scheme() == "s3");
         let s3 = self.s3_settings(is_s3)?;
         let (media_url, podcast_index) = self.extras(is_s3)?;
+        if let (Some(u), Some(m)) = (&url, &media_url) {
+            self.check_media_origin(u, m)?;
+        }
         let defaults = PublishConfig::default();
         Ok(PublishConfig {
             s3,
@@ -269,6 +272,23 @@ impl RawPublish {
             (true, None) => Some(url::Url::parse(PODCAST_INDEX_URL).map_err(|e| e.to_string())?),
         };
         Ok((media_url, podcast_index))
+    }
+
+    /// WebDAV credentials are meant for `url`'s host alone: with auth, a `media_url` on another
+    /// origin (scheme, host and port) would hand them to that host with every media upload.
+    fn check_media_origin(&self, url: &url::Url, media_url: &url::Url) -> Result<(), String> {
+        if media_url.scheme() == "s3" {
+            return Ok(());
+        }
+        if !media_url.username().is_empty() || media_url.password().is_some() {
+            return Err("[publish] media_url must not contain a user or password: media are uploaded with the credentials of auth, token_env or token_file".into());
+        }
+        if self.auth == AuthKind::None || media_url.origin() == url.origin() {
+            return Ok(());
+        }
+        Err(format!(
+            "[publish] media_url `{media_url}` is on another host than url `{url}`, and the upload credentials (auth with token_env or token_file) go only to url's host: put media_url on the same scheme, host and port as url, or leave media_url unset so media go below url"
+        ))
     }
 
     /// The S3 keys, checked against the kind of `url`.
@@ -445,6 +465,47 @@ mod tests {
         );
         let e = resolve("url = \"s3://bucket/\"\nmedia_url = \"https://x/\"").unwrap_err();
         assert!(e.contains("same kind"), "{e}");
+    }
+
+    #[test]
+    fn webdav_credentials_never_go_to_a_media_url_elsewhere() {
+        let auth = "auth = \"bearer\"\ntoken_env = \"T\"\n";
+        let e = resolve(&format!(
+            "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"https://cdn.example/media/\""
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "[publish] media_url `https://cdn.example/media/` is on another host than url `https://dav.example/feeds/`, and the upload credentials (auth with token_env or token_file) go only to url's host: put media_url on the same scheme, host and port as url, or leave media_url unset so media go below url"
+        );
+        // Another port or scheme is another origin too.
+        for other in ["https://dav.example:8443/m/", "http://dav.example/m/"] {
+            let e = resolve(&format!(
+                "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"{other}\""
+            ))
+            .unwrap_err();
+            assert!(e.contains("is on another host than url"), "{other}: {e}");
+        }
+        // The same origin, or no credentials at all, is fine.
+        let same = resolve(&format!(
+            "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"https://dav.example:443/audio\""
+        ))
+        .unwrap();
+        assert_eq!(
+            same.media_url.unwrap().as_str(),
+            "https://dav.example/audio/"
+        );
+        assert!(
+            resolve("url = \"https://dav.example/feeds/\"\nmedia_url = \"https://cdn.example/m/\"")
+                .is_ok()
+        );
+        let e =
+            resolve("url = \"https://dav.example/\"\nmedia_url = \"https://u:pw@dav.example/m/\"")
+                .unwrap_err();
+        assert!(
+            e.contains("must not contain a user") && !e.contains("pw"),
+            "{e}"
+        );
     }
 
     #[test]

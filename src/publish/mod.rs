@@ -29,6 +29,7 @@ pub mod state;
 pub mod target;
 pub mod upload;
 pub mod webdav;
+mod webdav_body;
 pub mod websub;
 
 pub use files::{Role, Upload};

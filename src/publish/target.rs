@@ -176,7 +176,7 @@ pub trait Target {
     fn upload(&self, put: &Put<'_>) -> Result<Stored, Failure>;
 
     /// Stores a large file read from disk; `put.bytes` is empty. Object storage sends it in
-    /// parts; this default (WebDAV: one PUT) reads it whole first.
+    /// parts, WebDAV streams it in one PUT; this default reads it whole first.
     fn upload_from_disk(&self, put: &Put<'_>, file: &FromDisk<'_>) -> Result<Stored, Failure> {
         let changed = |answer: String| Failure {
             kind: FailureKind::Changed,

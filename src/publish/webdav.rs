@@ -1,15 +1,18 @@
 //! A [`Target`] for any host that accepts WebDAV-style `PUT` (nginx's dav module, Apache
 //! mod_dav, hosted WebDAV): each file is PUT to the base URL plus its name, in one request
 //! carrying the whole body. A 409 (parent folder missing, RFC 4918 §9.7.1) makes the missing
-//! folders with `MKCOL` and tries the PUT once more; it never retries blindly.
+//! folders with `MKCOL` and tries the PUT once more; it never retries blindly. Large files
+//! are streamed from disk ([`super::webdav_body`]). Credentials go only to the origin of the
+//! base URL, whatever a name resolves to.
 
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::{Body, Client, RequestBuilder, Response};
 use reqwest::{Method, StatusCode, header};
 use url::Url;
 
 use super::auth::Credentials;
 use super::http::{status_text, strong_etag};
-use super::target::{Condition, Failure, FailureKind, Fetched, Put, Stored, Target};
+use super::target::{Condition, Failure, FailureKind, Fetched, FromDisk, Put, Stored, Target};
+use super::webdav_body::CheckedFile;
 use crate::error::Result;
 
 pub struct WebDav {
@@ -40,9 +43,16 @@ impl WebDav {
         self.base.join(name).unwrap_or_else(|_| self.base.clone())
     }
 
+    /// A request to `url`, carrying the credentials only when `url` is on the base URL's
+    /// origin: a media file named by an absolute URL elsewhere must not receive them (the
+    /// config refuses that combination; this holds even if it did not).
     fn request(&self, method: Method, url: &Url) -> RequestBuilder {
-        self.credentials
-            .apply(self.client.request(method, url.clone()))
+        let request = self.client.request(method, url.clone());
+        if url.origin() == self.base.origin() {
+            self.credentials.apply(request)
+        } else {
+            request
+        }
     }
 
     fn send(&self, what: &str, builder: RequestBuilder) -> std::result::Result<Response, Failure> {
@@ -80,11 +90,21 @@ impl WebDav {
         failure
     }
 
-    fn put(&self, url: &Url, upload: &Put<'_>) -> std::result::Result<Response, Failure> {
+    /// The timeout bounds the whole exchange, so a large body gets it once per 8 MiB (what
+    /// object storage gives each part), or no upload of an episode could finish.
+    fn put(
+        &self,
+        url: &Url,
+        upload: &Put<'_>,
+        (body, len): (Body, u64),
+    ) -> std::result::Result<Response, Failure> {
+        let per = super::s3::PART as u64;
+        let slices = u32::try_from(len.div_ceil(per).max(1)).unwrap_or(u32::MAX);
         let mut builder = self
             .request(Method::PUT, url)
+            .timeout(self.timeout.saturating_mul(slices))
             .header(header::CONTENT_TYPE, upload.content_type)
-            .body(upload.bytes.to_vec());
+            .body(body);
         builder = match &upload.condition {
             Condition::Absent => builder.header(header::IF_NONE_MATCH, "*"),
             Condition::Matches(etag) => builder.header(header::IF_MATCH, etag.as_str()),
@@ -169,24 +189,44 @@ impl Target for WebDav {
 
     fn upload(&self, upload: &Put<'_>) -> std::result::Result<Stored, Failure> {
         let url = self.url(upload.name);
+        let body = || Ok((Body::from(upload.bytes.to_vec()), upload.bytes.len() as u64));
+        self.upload_with(&url, upload, body)
+    }
+
+    /// One PUT streaming the file from disk, with `Content-Length` known up front; a
+    /// second PUT (after `MKCOL`) and every retry open the file again.
+    fn upload_from_disk(
+        &self,
+        upload: &Put<'_>,
+        file: &FromDisk<'_>,
+    ) -> std::result::Result<Stored, Failure> {
+        let url = self.url(upload.name);
         let what = format!("PUT {url}");
-        let mut response = self.put(&url, upload)?;
-        let mut created = Vec::new();
-        if response.status() == StatusCode::CONFLICT {
-            created = self.make_parents(&url)?;
-            response = self.put(&url, upload)?;
-        }
-        match response.status().as_u16() {
-            200 | 201 | 204 => {
-                let answer = status_text(response.status());
-                let etag = strong_etag(&response).or_else(|| self.head_etag(&url));
-                Ok(Stored {
-                    etag,
-                    answer,
-                    created,
-                })
-            }
-            _ => Err(self.status_failure(&what, response)),
+        let problem = std::cell::RefCell::new(None);
+        let body = || {
+            let (reader, p) = CheckedFile::open(file).map_err(|e| Failure {
+                kind: FailureKind::Changed,
+                request: what.clone(),
+                answer: format!("cannot read {}: {e}", file.path.display()),
+                retry_after: None,
+            })?;
+            problem.replace(Some(p));
+            Ok((Body::sized(reader, file.len), file.len))
+        };
+        let result = self.upload_with(&url, upload, body);
+        // A body the reader stopped is a changed file, not a broken connection.
+        let stopped = problem
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.lock().ok().and_then(|m| m.clone()));
+        match (result, stopped) {
+            (Err(_), Some(answer)) => Err(Failure {
+                kind: FailureKind::Changed,
+                request: what,
+                answer,
+                retry_after: None,
+            }),
+            (result, _) => result,
         }
     }
 
@@ -202,6 +242,68 @@ impl Target for WebDav {
     }
 }
 
+impl WebDav {
+    /// PUTs the body `body` makes (called again for the second PUT after a 409).
+    fn upload_with(
+        &self,
+        url: &Url,
+        upload: &Put<'_>,
+        body: impl Fn() -> std::result::Result<(Body, u64), Failure>,
+    ) -> std::result::Result<Stored, Failure> {
+        let what = format!("PUT {url}");
+        let mut response = self.put(url, upload, body()?)?;
+        let mut created = Vec::new();
+        if response.status() == StatusCode::CONFLICT {
+            created = self.make_parents(url)?;
+            response = self.put(url, upload, body()?)?;
+        }
+        match response.status().as_u16() {
+            200 | 201 | 204 => {
+                let answer = status_text(response.status());
+                let etag = strong_etag(&response).or_else(|| self.head_etag(url));
+                Ok(Stored {
+                    etag,
+                    answer,
+                    created,
+                })
+            }
+            _ => Err(self.status_failure(&what, response)),
+        }
+    }
+}
+
 fn mkcol() -> Method {
     Method::from_bytes(b"MKCOL").expect("MKCOL is a valid method token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Even a name that resolves to another origin (a media file's absolute URL) gets no
+    /// credentials; names below the base, or elsewhere on its origin, do.
+    #[test]
+    fn credentials_go_only_to_the_base_origin() {
+        let base = Url::parse("https://dav.example/feeds/").unwrap();
+        let secret = secrecy::SecretString::from("s3cr3t".to_string());
+        let dav = WebDav::new(
+            base,
+            Credentials::Bearer(secret),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let auth = |name: &str| {
+            let request = dav.request(Method::PUT, &dav.url(name)).build().unwrap();
+            request.headers().get(header::AUTHORIZATION).is_some()
+        };
+        assert!(auth("a.rss"));
+        assert!(auth("https://dav.example/media/ep1.mp3"));
+        for elsewhere in [
+            "https://cdn.example/media/ep1.mp3",
+            "http://dav.example/media/ep1.mp3",
+            "https://dav.example:8443/media/ep1.mp3",
+        ] {
+            assert!(!auth(elsewhere), "{elsewhere}");
+        }
+    }
 }

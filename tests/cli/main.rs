@@ -26,6 +26,7 @@ mod podcast_2026;
 mod podcast_media;
 mod properties;
 mod push;
+mod push_media;
 mod push_nginx;
 mod push_s3;
 mod readme;

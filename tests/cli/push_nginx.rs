@@ -27,14 +27,45 @@ fn find_nginx() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// nginx running in the foreground on a free loopback port; killed when dropped.
-struct Nginx {
+/// nginx running in the foreground on a free loopback port; killed when dropped. Shared with
+/// `push_media`.
+pub struct Nginx {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
 }
 
 impl Nginx {
+    /// nginx started for `test`, or `None` (said loudly) when it is not installed and
+    /// FEEDWRIGHT_REQUIRE_NGINX is not 1.
+    pub fn start_or_skip(test: &str) -> Option<Nginx> {
+        let required = std::env::var("FEEDWRIGHT_REQUIRE_NGINX").is_ok_and(|v| v == "1");
+        let nginx = find_nginx();
+        let missing = match &nginx {
+            None => Some("nginx is not installed".to_string()),
+            Some(_) if !Path::new(DAV_EXT).exists() => Some(format!("{DAV_EXT} is missing")),
+            Some(_) => None,
+        };
+        if let Some(why) = missing {
+            assert!(
+                !required,
+                "FEEDWRIGHT_REQUIRE_NGINX=1 but {why}: apt-get install nginx libnginx-mod-http-dav-ext"
+            );
+            // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n\
+                 ******************************************************************************\n\
+                 * SKIPPED {test}: {why}.\n\
+                 * Install it with `apt-get install nginx libnginx-mod-http-dav-ext`, or set\n\
+                 * FEEDWRIGHT_REQUIRE_NGINX=1 to make this a failure (as .ci/run does).\n\
+                 ******************************************************************************\n"
+            );
+            return None;
+        }
+        Some(Nginx::start(&nginx?))
+    }
+
     fn start(binary: &Path) -> Nginx {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
@@ -74,7 +105,7 @@ http {{
             dav_ext_methods PROPFIND OPTIONS;
             create_full_put_path on;
             dav_access user:rw group:r all:r;
-            client_max_body_size 10m;
+            client_max_body_size 64m;
         }}
     }}
 }}
@@ -110,16 +141,24 @@ http {{
         nginx
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn error_log(&self) -> String {
+    /// The file nginx serves at `path` (`/dav/...`), on disk.
+    pub fn file(&self, path: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("www")
+            .join(path.trim_start_matches('/'))
+    }
+
+    pub fn error_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
     }
 
     /// Access log lines: `METHOD /path STATUS`.
-    fn requests(&self) -> Vec<String> {
+    pub fn requests(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("access.log"))
             .unwrap_or_default()
             .lines()
@@ -132,7 +171,7 @@ http {{
             .collect()
     }
 
-    fn get(&self, path: &str) -> (u16, Vec<u8>, Option<String>) {
+    pub fn get(&self, path: &str) -> (u16, Vec<u8>, Option<String>) {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let r = reqwest::blocking::Client::builder()
             .no_proxy()
@@ -217,31 +256,9 @@ const FEEDS: [&str; 4] = ["notes.atom", "notes.rss", "reviews.atom", "reviews.rs
 
 #[test]
 fn push_to_nginx_webdav() {
-    let required = std::env::var("FEEDWRIGHT_REQUIRE_NGINX").is_ok_and(|v| v == "1");
-    let nginx = find_nginx();
-    let missing = match &nginx {
-        None => Some("nginx is not installed".to_string()),
-        Some(_) if !Path::new(DAV_EXT).exists() => Some(format!("{DAV_EXT} is missing")),
-        Some(_) => None,
-    };
-    if let Some(why) = missing {
-        assert!(
-            !required,
-            "FEEDWRIGHT_REQUIRE_NGINX=1 but {why}: apt-get install nginx libnginx-mod-http-dav-ext"
-        );
-        // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n\
-             ******************************************************************************\n\
-             * SKIPPED push_to_nginx_webdav: {why}.\n\
-             * Install it with `apt-get install nginx libnginx-mod-http-dav-ext`, or set\n\
-             * FEEDWRIGHT_REQUIRE_NGINX=1 to make this a failure (as .ci/run does).\n\
-             ******************************************************************************\n"
-        );
+    let Some(nginx) = Nginx::start_or_skip("push_to_nginx_webdav") else {
         return;
-    }
-    let nginx = Nginx::start(&nginx.unwrap());
+    };
 
     // Build and push; every feed comes back byte for byte, with nginx's Content-Type.
     let site = site(&nginx.url("/dav/feeds/"));
