@@ -24,6 +24,7 @@ mod newcomer;
 mod podcast;
 mod podcast_2026;
 mod podcast_media;
+mod podcast_parsers;
 mod properties;
 mod push;
 mod push_media;
