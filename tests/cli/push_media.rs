@@ -72,16 +72,6 @@ fn ok(site: &Site, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The names a push reported uploading.
-fn uploaded(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("uploaded "))
-        .filter_map(|l| l.split(" -> ").next())
-        .map(String::from)
-        .collect()
-}
-
 /// Bytes no two positions of which are likely to agree: a misplaced chunk would show.
 fn generated(len: usize) -> Vec<u8> {
     let mut x: u32 = 0x9e37_79b9;
@@ -162,7 +152,7 @@ fn webdav_media_go_where_the_feed_points_once_and_prune_deletes_only_ours() {
         push_kib < check_kib + 12 * 1024,
         "push peaked at {push_kib} KiB, check at {check_kib} KiB"
     );
-    let names = uploaded(&first);
+    let names = common::uploaded(&first);
     assert_eq!(
         &names[..4],
         [
@@ -245,7 +235,7 @@ fn prune_deletes_only_what_feedwright_wrote(nginx: &Nginx, site: &Site, dav: &st
     ok(site, &["build", "--allow-drop"]);
     let seen = nginx.requests().len();
     let kept = ok(site, &["push"]);
-    assert_eq!(uploaded(&kept), ["podcast.rss"], "{kept}");
+    assert_eq!(common::uploaded(&kept), ["podcast.rss"], "{kept}");
     assert!(
         nginx.file("/dav/feeds/media/ep2.mp3").exists(),
         "no --prune: kept"

@@ -198,16 +198,6 @@ fn ok(site: &Site, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The names a push reported uploading.
-fn uploaded(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("uploaded "))
-        .filter_map(|l| l.split(" -> ").next())
-        .map(String::from)
-        .collect()
-}
-
 fn head(moto: &Moto, key: &str) -> serde_json::Value {
     serde_json::from_str(&moto.boto(&["head", BUCKET, key])).unwrap()
 }
@@ -242,7 +232,7 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
         "a dry run sends nothing"
     );
 
-    let first = uploaded(&ok(&site, &["push"]));
+    let first = common::uploaded(&ok(&site, &["push"]));
     let media = [
         "media/cover.png",
         "media/ep1.mp3",
@@ -284,7 +274,7 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
     );
 
     assert_eq!(
-        uploaded(&ok(&site, &["push"])),
+        common::uploaded(&ok(&site, &["push"])),
         Vec::<String>::new(),
         "nothing changed"
     );
@@ -294,7 +284,7 @@ fn first_push_sends_feeds_and_media_typed_then_only_what_changed_and_prune_delet
         &review("Heat", "2026-01-01", "A heist, revised."),
     );
     site.ok(&["build"]);
-    let edit = uploaded(&ok(&site, &["push"]));
+    let edit = common::uploaded(&ok(&site, &["push"]));
     assert!(edit.contains(&"reviews.rss".to_string()), "{edit:?}");
     assert!(
         edit.iter()
@@ -414,7 +404,7 @@ fn an_upload_cut_off_halfway_leaves_the_previous_feed_in_place() {
     );
 
     *proxy.armed.lock().unwrap() = false;
-    let next = uploaded(&ok(&site, &["push"]));
+    let next = common::uploaded(&ok(&site, &["push"]));
     assert!(next.contains(&"reviews.rss".to_string()), "{next:?}");
     assert_eq!(
         moto.boto(&["get", BUCKET, "feeds/reviews.rss"]),

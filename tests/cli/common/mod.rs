@@ -194,3 +194,13 @@ pub fn rgb_jpeg_header(side: u16) -> Vec<u8> {
     v.extend([0xFF, 0xD9]);
     v
 }
+
+/// The names a push reported uploading.
+pub fn uploaded(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("uploaded "))
+        .filter_map(|l| l.split(" -> ").next())
+        .map(String::from)
+        .collect()
+}
