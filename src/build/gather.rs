@@ -70,6 +70,9 @@ pub(super) struct Parsed {
     pub publishable: Vec<(String, Entry)>,
     /// The state key of every source file found, valid or not.
     pub present: BTreeSet<String>,
+    /// The earliest date of an entry left out for being in the future: the build's output
+    /// changes when it comes (see [`super::cache`]).
+    pub horizon: Option<DateTime<FixedOffset>>,
 }
 
 /// The name of the feed that owns `feed`'s entries. Feeds that share a source folder share its
@@ -93,6 +96,7 @@ pub(super) fn parse(
     problems: &mut Problems,
 ) -> Parsed {
     let mut present = BTreeSet::new();
+    let mut horizon: Option<DateTime<FixedOffset>> = None;
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
     for feed in &config.feeds {
@@ -128,8 +132,11 @@ pub(super) fn parse(
                 ));
                 continue;
             }
-            let future = entry.date.is_some_and(|d| d > now);
-            if !entry.draft && !future {
+            let future = entry.date.filter(|&d| d > now);
+            if let (false, Some(d)) = (entry.draft, future) {
+                horizon = Some(horizon.map_or(d, |h| h.min(d)));
+            }
+            if !entry.draft && future.is_none() {
                 publishable.push((feed.name.clone(), entry));
             }
         }
@@ -137,5 +144,6 @@ pub(super) fn parse(
     Parsed {
         publishable,
         present,
+        horizon,
     }
 }

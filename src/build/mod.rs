@@ -11,6 +11,7 @@
 //! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores)
 //! and `write`.
 
+pub mod cache;
 mod engine;
 mod gather;
 mod identify;
@@ -29,6 +30,7 @@ pub use write::{Written, write};
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::identity;
 use problems::Problems;
 
 /// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
@@ -48,11 +50,14 @@ pub fn plan_with(
     let previous_state = gathered.previous_state;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
+    let future = parsed.horizon;
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     resolve::check_channels(config, &mut problems);
     // Every later stage needs every entry to have its id.
     problems.stop_on_errors()?;
 
+    let horizon = horizon(future, &identity.items, now);
+    let inputs = local_inputs(config, &identity.items);
     let entries = resolve::links(config, &identity.items)?;
     resolve::shared_links(&entries, &mut problems);
     if previous_state.is_none() && !options.allow_id_changes {
@@ -101,5 +106,47 @@ pub fn plan_with(
         notes: problems.notes,
         skipped: problems.skipped,
         state_staged: outputs.state_staged,
+        horizon,
+        inputs,
     })
+}
+
+/// The earliest time after `now` at which the output changes by time alone: the first
+/// future-dated entry appears (`future`), or an `updated` key later than now stops being
+/// clamped. Whatever else makes the output depend on the time must be added here, or the
+/// content cache would keep an output that a build without it changes.
+fn horizon(
+    future: Option<DateTime<FixedOffset>>,
+    items: &[identity::Identified],
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    items
+        .iter()
+        .filter_map(|i| i.entry.updated.filter(|&u| u > now))
+        .chain(future)
+        .min()
+}
+
+/// Local files the output depends on besides the sources: each episode's local audio (its
+/// size is the enclosure's length) and each podcast's local artwork (checked by its bytes).
+fn local_inputs(config: &Config, items: &[identity::Identified]) -> Vec<std::path::PathBuf> {
+    use crate::config::podcast::Artwork;
+    use crate::content::episode::AudioSource;
+    let audio = items
+        .iter()
+        .filter_map(|i| match i.entry.episode.as_ref()?.audio.as_ref()? {
+            AudioSource::Local(path) => Some(path.clone()),
+            AudioSource::Remote(_) => None,
+        });
+    let art = config
+        .feeds
+        .iter()
+        .filter_map(|f| match f.podcast.as_ref()?.image.as_ref()? {
+            Artwork::Local { path, .. } => Some(path.clone()),
+            Artwork::Remote(_) => None,
+        });
+    let mut all: Vec<_> = audio.chain(art).collect();
+    all.sort();
+    all.dedup();
+    all
 }
