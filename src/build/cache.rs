@@ -367,3 +367,57 @@ fn render(
     let _ = writeln!(out, "end {digest}");
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(mtime_ns: i64, ctime_ns: i64) -> Stat {
+        Stat {
+            size: 10,
+            mtime_ns,
+            ctime_ns,
+            inode: 7,
+        }
+    }
+
+    #[test]
+    fn a_file_changed_near_its_stat_is_racy() {
+        let taken = 1_000 * 1_000_000_000 + 500_000_000;
+        assert!(!stat(taken - 60_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 10_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 60_000_000, taken - 1).racy(taken), "by ctime");
+        assert!(stat(taken + 5, taken + 5).racy(taken), "from the future");
+        // Whole seconds: a file system that keeps no finer time.
+        assert!(stat(999 * 1_000_000_000, taken - 60_000_000).racy(taken));
+        assert!(!stat(990 * 1_000_000_000, 990 * 1_000_000_000).racy(taken));
+    }
+
+    #[test]
+    fn a_stat_line_round_trips_and_anything_else_is_refused() {
+        let s = Stat {
+            size: 12,
+            mtime_ns: -3,
+            ctime_ns: i64::MAX,
+            inode: u64::MAX,
+        };
+        let mut line = String::new();
+        s.write(&mut line);
+        line.push_str(" content/a b.md");
+        assert_eq!(Stat::read(&line), Some((s, "content/a b.md")));
+        for bad in ["", "1 2 3", "1 2 3 4", "x 2 3 4 a", "-1 2 3 4 a"] {
+            assert_eq!(Stat::read(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_text_sealed_by_its_last_line_is_read() {
+        let body = "feedwright cache 1\nkey k\n";
+        let text = format!("{body}end {}\n", blake3::hash(body.as_bytes()).to_hex());
+        assert_eq!(sealed(&text), Some(body));
+        assert_eq!(sealed(&text.replace("key k", "key j")), None);
+        assert_eq!(sealed(&text[..text.len() - 3]), None);
+        assert_eq!(sealed(""), None);
+        assert_eq!(sealed("end \n"), None);
+    }
+}
