@@ -88,7 +88,7 @@ impl Stat {
             || self.ctime_ns >= taken - granularity(self.ctime_ns)
     }
 
-    fn write(&self, out: &mut String) {
+    pub(super) fn write(&self, out: &mut String) {
         let _ = write!(
             out,
             "{} {} {} {}",
@@ -97,7 +97,7 @@ impl Stat {
     }
 
     /// Four numbers, then the rest of the line.
-    fn read(line: &str) -> Option<(Stat, &str)> {
+    pub(super) fn read(line: &str) -> Option<(Stat, &str)> {
         let mut parts = line.splitn(5, ' ');
         let stat = Stat {
             size: parts.next()?.parse().ok()?,
@@ -138,6 +138,10 @@ impl Key {
         h.update(cwd.as_os_str().as_encoded_bytes());
         h.update(&[u8::from(options.keep_going), u8::from(options.allow_drop)]);
         Key(h.finalize().to_hex().to_string())
+    }
+
+    pub(super) fn text(&self) -> &str {
+        &self.0
     }
 }
 
@@ -180,7 +184,8 @@ impl Scan {
                     .into_iter()
                     .filter_map(|f| {
                         let stat = Stat::of(&f.path);
-                        clean &= stat.is_some();
+                        // A name the key does not spell exactly (not UTF-8) is read by path.
+                        clean &= stat.is_some() && config.root.join(&f.key) == f.path;
                         Some((f.key, stat?))
                     })
                     .collect();
@@ -192,6 +197,20 @@ impl Scan {
             folders,
             clean,
         }
+    }
+}
+
+impl Scan {
+    pub(super) fn is_clean(&self) -> bool {
+        self.clean
+    }
+
+    pub(super) fn taken(&self) -> i64 {
+        self.taken
+    }
+
+    pub(super) fn folders(&self) -> &[(PathBuf, Vec<(String, Stat)>)] {
+        &self.folders
     }
 }
 
@@ -283,7 +302,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
 }
 
 /// The text before the last line, when the last line is the digest of it.
-fn sealed(text: &str) -> Option<&str> {
+pub(super) fn sealed(text: &str) -> Option<&str> {
     let at = text.trim_end_matches('\n').rfind('\n')? + 1;
     let digest = text[at..].strip_prefix("end ")?.trim_end();
     (digest == blake3::hash(text[..at].as_bytes()).to_hex().as_str()).then_some(&text[..at])
@@ -293,20 +312,28 @@ fn sealed(text: &str) -> Option<&str> {
 /// Any doubt (a walk with problems, a racily clean file, an entry skipped, a name that cannot
 /// be written on one line) removes the cache instead.
 pub fn save(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: Scan, plan: &Plan) {
+    if scan.clean && plan.skipped.is_empty() {
+        super::reuse::save(config, key, &plan.kept);
+    } else {
+        super::reuse::forget(config);
+    }
     let file = path(config);
     match render(config, key, now, scan, plan) {
         Some(text) => {
             if crate::output::write_if_changed(&file, text.as_bytes()).is_err() {
-                forget(config);
+                let _ = std::fs::remove_file(&file);
             }
         }
-        None => forget(config),
+        None => {
+            let _ = std::fs::remove_file(&file);
+        }
     }
 }
 
 /// Removes the cache: the next build is a full one.
 pub fn forget(config: &Config) {
     let _ = std::fs::remove_file(path(config));
+    super::reuse::forget(config);
 }
 
 fn render(

@@ -19,13 +19,16 @@ mod plan;
 mod problems;
 mod render;
 mod resolve;
+mod reuse;
 mod stage;
 mod write;
 
 use chrono::{DateTime, FixedOffset};
 
+pub use gather::Reusing;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use resolve::{feed_url, item_url};
+pub use reuse::Reuse;
 pub use write::{Written, write};
 
 use crate::config::Config;
@@ -45,8 +48,20 @@ pub fn plan_with(
     now: DateTime<FixedOffset>,
     options: PlanOptions,
 ) -> Result<Plan> {
+    plan_reusing(config, now, options, None)
+}
+
+/// [`plan_with`] over the sources a content-cache scan found, reading only those whose stat
+/// changed since the last build parsed them (see [`cache`]).
+pub fn plan_reusing(
+    config: &Config,
+    now: DateTime<FixedOffset>,
+    options: PlanOptions,
+    reusing: Option<Reusing<'_>>,
+) -> Result<Plan> {
     let mut problems = Problems::new(options.keep_going);
-    let gathered = gather::gather(config)?;
+    let gathered = gather::gather(config, reusing)?;
+    let kept = gathered.kept;
     let previous_state = gathered.previous_state;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
@@ -108,6 +123,7 @@ pub fn plan_with(
         state_staged: outputs.state_staged,
         horizon,
         inputs,
+        kept,
     })
 }
 

@@ -85,6 +85,8 @@ pub struct Plan {
     /// Files besides the sources, the config and the state that the output depends on (local
     /// audio and artwork): the content cache compares their stat.
     pub inputs: Vec<PathBuf>,
+    /// Each source parsed (or reused), as the content cache keeps it for the next build.
+    pub kept: Vec<String>,
 }
 
 impl Plan {

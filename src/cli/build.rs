@@ -67,7 +67,15 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let spinner = ctx.report.spinner("reading and rendering the feeds");
-    let plan = build::plan_with(&config, ctx.now, options);
+    // What the last build parsed, for the files whose stat did not change.
+    let reuse = (!args.no_cache && scan.is_some())
+        .then(|| build::Reuse::load(&config, &key))
+        .flatten();
+    let reusing = scan.as_ref().map(|scan| build::Reusing {
+        scan,
+        reuse: reuse.as_ref(),
+    });
+    let plan = build::plan_reusing(&config, ctx.now, options, reusing);
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);

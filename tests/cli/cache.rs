@@ -14,8 +14,9 @@ use std::time::{Duration, SystemTime};
 use common::{NOW, Site, review, text};
 
 const CACHE: &str = ".feedwright-state.toml.cache";
+const ENTRIES: &str = ".feedwright-state.toml.entries";
 
-/// Every file under `dir` (the cache and the run lock left out), by path relative to it.
+/// Every file under `dir` (the cache files and the run lock left out), by path relative to it.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -26,7 +27,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         for e in rd.filter_map(Result::ok) {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
-            if name == CACHE || name == ".feedwright.lock" {
+            if name == CACHE || name == ENTRIES || name == ".feedwright.lock" {
                 continue;
             }
             if p.is_dir() {
