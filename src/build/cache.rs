@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 
 use super::plan::{Plan, PlanOptions};
 use crate::config::Config;
@@ -179,15 +180,21 @@ impl Scan {
             .map(|folder| {
                 let found = content::find_sources(folder, &config.root, &roots);
                 clean &= found.errors.is_empty() && found.warnings.is_empty();
-                let files = found
+                // Half the time of a no-change build is these stats: on every core.
+                let stats: Vec<(String, Option<Stat>)> = found
                     .files
-                    .into_iter()
-                    .filter_map(|f| {
-                        let stat = Stat::of(&f.path);
+                    .into_par_iter()
+                    .map(|f| {
                         // A name the key does not spell exactly (not UTF-8) is read by path.
-                        clean &= stat.is_some() && config.root.join(&f.key) == f.path;
-                        Some((f.key, stat?))
+                        let exact = config.root.join(&f.key) == f.path;
+                        let stat = Stat::of(&f.path).filter(|_| exact);
+                        (f.key, stat)
                     })
+                    .collect();
+                clean &= stats.iter().all(|(_, s)| s.is_some());
+                let files = stats
+                    .into_iter()
+                    .filter_map(|(key, stat)| Some((key, stat?)))
                     .collect();
                 (folder.clone(), files)
             })
@@ -319,14 +326,33 @@ pub fn save(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: Scan, 
     }
     let file = path(config);
     match render(config, key, now, scan, plan) {
-        Some(text) => {
-            if crate::output::write_if_changed(&file, text.as_bytes()).is_err() {
-                let _ = std::fs::remove_file(&file);
-            }
-        }
+        Some(text) => write_hint(&file, text.as_bytes()),
         None => {
             let _ = std::fs::remove_file(&file);
         }
+    }
+}
+
+/// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
+/// for the disk: a file a crash cut short fails its digest and only costs a full build. One
+/// that cannot be written is removed.
+pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let written = tempfile::Builder::new()
+        .prefix(crate::output::TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .and_then(|mut tmp| {
+            tmp.write_all(bytes)?;
+            tmp.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
     }
 }
 

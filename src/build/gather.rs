@@ -76,11 +76,16 @@ fn collect_reusing(
         let parsed: Vec<(content::source::Parsed, Option<String>)> = files
             .par_iter()
             .map(|(key, stat)| {
-                let found = reusing.reuse.and_then(|r| r.get(key, stat));
-                let mut result = found.map_or_else(|| parse_file(config, key), Ok);
-                let line = result.as_ref().ok().and_then(|(entry, warnings)| {
-                    reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
-                });
+                let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
+                    Some((found, line)) => (Ok(found), Some(line.to_string())),
+                    None => {
+                        let result = parse_file(config, key);
+                        let line = result.as_ref().ok().and_then(|(entry, warnings)| {
+                            reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
+                        });
+                        (result, line)
+                    }
+                };
                 if let Ok((entry, _)) = &mut result
                     && !keep_bodies
                 {

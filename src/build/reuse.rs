@@ -146,17 +146,18 @@ impl Reuse {
         Some(Reuse { text, at })
     }
 
-    /// The entry of `key` as last parsed, when its file still has the stat it had then.
-    pub fn get(&self, key: &str, stat: &Stat) -> Option<(Entry, Vec<Diagnostic>)> {
+    /// The entry of `key` as last parsed, when its file still has the stat it had then, and
+    /// its line (kept as it is for the next build).
+    pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), &str)> {
         let (kept, from) = self.at.get(key)?;
         if kept != stat {
             return None;
         }
-        let line = self.text[*from..].lines().next()?;
-        let (_, rest) = Stat::read(line)?;
+        let line = self.text[*from..].split_inclusive('\n').next()?;
+        let (_, rest) = Stat::read(line.trim_end())?;
         let (_, json) = named(rest)?;
         let kept: Kept = serde_json::from_str(json).ok()?;
-        Some(kept.entry(key))
+        Some((kept.entry(key), line))
     }
 }
 
@@ -202,9 +203,7 @@ pub(super) fn save(config: &Config, key: &Key, lines: &[String]) {
     lines.iter().for_each(|l| out.push_str(l));
     let digest = blake3::hash(out.as_bytes()).to_hex();
     let _ = writeln!(out, "end {digest}");
-    if crate::output::write_if_changed(&path(config), out.as_bytes()).is_err() {
-        forget(config);
-    }
+    super::cache::write_hint(&path(config), out.as_bytes());
 }
 
 pub(super) fn forget(config: &Config) {
