@@ -312,7 +312,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
 pub(super) fn sealed(text: &str) -> Option<&str> {
     let at = text.trim_end_matches('\n').rfind('\n')? + 1;
     let digest = text[at..].strip_prefix("end ")?.trim_end();
-    (digest == blake3::hash(text[..at].as_bytes()).to_hex().as_str()).then_some(&text[..at])
+    (digest == blake3::hash(&text.as_bytes()[..at]).to_hex().as_str()).then_some(&text[..at])
 }
 
 /// After a build: records what it read and reported, so that the next build can end early.

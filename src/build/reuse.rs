@@ -214,3 +214,71 @@ pub(super) fn forget(config: &Config) {
 pub(super) fn file_of(root: &Path, key: &str) -> PathBuf {
     root.join(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_gives_back_the_entry_and_its_warnings() {
+        let text =
+            "+++\ntitle = \"Heat\"\ndate = \"2026-01-02\"\ntags = [\"a b\"]\n+++\nA heist.\n";
+        let (entry, _) = crate::content::parse_entry(
+            text.as_bytes(),
+            Path::new("content/my film.md"),
+            "content/my film.md",
+            BodyKind::Markdown,
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        let warnings = vec![Diagnostic::new(
+            "content/my film.md",
+            Some(2),
+            "said \"x\"\n",
+        )];
+        let stat = Stat::of(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let line = line("content/my film.md", &stat, 0, &entry, &warnings).unwrap();
+        assert!(
+            line.ends_with('\n') && line.matches('\n').count() == 1,
+            "{line}"
+        );
+        let (read, rest) = Stat::read(line.trim_end()).unwrap();
+        assert_eq!(read, stat);
+        let (key, json) = named(rest).unwrap();
+        assert_eq!(key, "content/my film.md");
+        let (back, said) = serde_json::from_str::<Kept>(json).unwrap().entry(key);
+        assert_eq!(said, warnings);
+        assert_eq!(
+            back,
+            Entry {
+                body: String::new(),
+                ..entry
+            }
+        );
+    }
+
+    #[test]
+    fn a_racy_file_or_an_episode_is_not_kept() {
+        let text = "+++\ntitle = \"Ep\"\naudio = \"https://cdn.example/1.mp3\"\n+++\nNotes.\n";
+        let (episode, _) = crate::content::parse_entry(
+            text.as_bytes(),
+            Path::new("e.md"),
+            "e.md",
+            BodyKind::Markdown,
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        let stat = Stat::of(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(line("e.md", &stat, 0, &episode, &[]).is_none());
+        let plain = Entry {
+            episode: None,
+            ..episode
+        };
+        assert!(line("e.md", &stat, 0, &plain, &[]).is_some());
+        assert!(line("e.md", &stat, i64::MAX, &plain, &[]).is_none(), "racy");
+        assert!(line("e\nf.md", &stat, 0, &plain, &[]).is_none());
+        assert_eq!(named("3 abcdef"), Some(("abc", "def")));
+        assert_eq!(named("9 abc"), None);
+        assert_eq!(named("x abc"), None);
+    }
+}
