@@ -180,15 +180,15 @@ impl Scan {
             .map(|folder| {
                 let found = content::find_sources(folder, &config.root, &roots);
                 clean &= found.errors.is_empty() && found.warnings.is_empty();
-                // Half the time of a no-change build is these stats: on every core.
+                let stats = stats_of(&found.files);
                 let stats: Vec<(String, Option<Stat>)> = found
                     .files
-                    .into_par_iter()
-                    .map(|f| {
+                    .into_iter()
+                    .zip(stats)
+                    .map(|(f, stat)| {
                         // A name the key does not spell exactly (not UTF-8) is read by path.
                         let exact = config.root.join(&f.key) == f.path;
-                        let stat = Stat::of(&f.path).filter(|_| exact);
-                        (f.key, stat)
+                        (f.key, stat.filter(|_| exact))
                     })
                     .collect();
                 clean &= stats.iter().all(|(_, s)| s.is_some());
@@ -219,6 +219,60 @@ impl Scan {
     pub(super) fn folders(&self) -> &[(PathBuf, Vec<(String, Stat)>)] {
         &self.folders
     }
+}
+
+/// The stat of each file, in order. Half the time of a no-change build is these stats: they
+/// are taken on every core, a folder at a time, each file named relative to its open folder
+/// (as `find` does) rather than by its full path, which the kernel would walk again each time.
+fn stats_of(files: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    let mut runs: Vec<&[content::SourceFile]> = Vec::new();
+    let mut start = 0;
+    for at in 1..=files.len() {
+        if at == files.len() || files[at].path.parent() != files[start].path.parent() {
+            runs.push(&files[start..at]);
+            start = at;
+        }
+    }
+    let stats: Vec<Vec<Option<Stat>>> = runs.par_iter().map(|run| stats_in_folder(run)).collect();
+    stats.into_iter().flatten().collect()
+}
+
+#[cfg(unix)]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "the stat fields' types differ between platforms"
+)]
+fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let folder = run.first().and_then(|f| f.path.parent()).and_then(|dir| {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        rustix::fs::open(dir, flags, Mode::empty()).ok()
+    });
+    run.iter()
+        .map(|f| match (&folder, f.path.file_name()) {
+            // Links are followed, as the build reads them.
+            (Some(dir), Some(name)) => {
+                rustix::fs::statat(dir, name, AtFlags::empty())
+                    .ok()
+                    .map(|s| Stat {
+                        size: s.st_size as u64,
+                        mtime_ns: (s.st_mtime as i64)
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(s.st_mtime_nsec as i64),
+                        ctime_ns: (s.st_ctime as i64)
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(s.st_ctime_nsec as i64),
+                        inode: s.st_ino as u64,
+                    })
+            }
+            _ => Stat::of(&f.path),
+        })
+        .collect()
+}
+
+#[cfg(not(unix))]
+fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    run.iter().map(|f| Stat::of(&f.path)).collect()
 }
 
 /// Where the cache of `config` lives: beside the state file, named after it.
