@@ -4,7 +4,10 @@
 //!
 //! Options (after `--`): `--n 1000,10000` sizes; `--full` adds 100,000 (or set
 //! `FEEDWRIGHT_BENCH_FULL=1`); `--runs K` timed runs per figure (median reported);
-//! `--keep DIR` only writes the corpus of the first size into DIR (for profiling) and exits.
+//! `--keep DIR` only writes the corpus of the first size into DIR (for profiling) and exits;
+//! `--cache-only` prints only the content cache's rows (see `cached/mod.rs`), over corpora kept
+//! in `target/bench-corpus-N` between runs. Without it, the cache rows are printed for every
+//! size of 10,000 and more after the full builds' table.
 //! `FEEDWRIGHT_BIN` overrides the binary (default: the release build cargo made for this bench).
 
 #![allow(
@@ -13,6 +16,7 @@
 )]
 #![allow(clippy::too_many_lines, reason = "the 100-line rule is for src/")]
 
+mod cached;
 mod corpus;
 
 use std::io::Read;
@@ -26,12 +30,14 @@ struct Options {
     sizes: Vec<usize>,
     runs: Option<usize>,
     keep: Option<PathBuf>,
+    cache_only: bool,
 }
 
 fn options() -> Options {
     let mut sizes = vec![1_000, 10_000];
     let mut runs = None;
     let mut keep = None;
+    let mut cache_only = false;
     let mut full = std::env::var("FEEDWRIGHT_BENCH_FULL").is_ok_and(|v| !v.is_empty() && v != "0");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -51,6 +57,7 @@ fn options() -> Options {
             "--full" => full = true,
             "--runs" => runs = Some(args.next().and_then(|r| r.parse().ok()).expect("--runs K")),
             "--keep" => keep = Some(PathBuf::from(args.next().expect("--keep DIR"))),
+            "--cache-only" => cache_only = true,
             // cargo passes `--bench`; anything else is ignored like libtest filters.
             _ => {}
         }
@@ -58,7 +65,12 @@ fn options() -> Options {
     if full && !sizes.contains(&100_000) {
         sizes.push(100_000);
     }
-    Options { sizes, runs, keep }
+    Options {
+        sizes,
+        runs,
+        keep,
+        cache_only,
+    }
 }
 
 /// Wall time and peak resident memory of one child process.
@@ -177,6 +189,16 @@ fn main() {
     }
 
     eprintln!("binary: {}", bin.display());
+    let mut cache_rows = Vec::new();
+    if opts.cache_only {
+        for &n in &opts.sizes {
+            let runs = opts.runs.unwrap_or(if n >= 100_000 { 3 } else { 7 });
+            let corpus = cached::kept_corpus(n);
+            cache_rows.extend(cached::rows(&bin, &corpus, runs, &cache_variants()));
+        }
+        cached::print(&cache_rows);
+        return;
+    }
     let mut rows = Vec::new();
     for &n in &opts.sizes {
         let runs = opts.runs.unwrap_or(if n >= 100_000 { 3 } else { 7 });
@@ -248,6 +270,9 @@ fn main() {
                 if untouched { "nothing" } else { "SOMETHING (bug)" },
             ));
         }
+        if n >= 10_000 {
+            cache_rows.extend(cached::rows(&bin, &corpus, runs, &cache_variants()));
+        }
     }
     println!();
     println!(
@@ -262,4 +287,25 @@ fn main() {
     for r in rows {
         println!("{r}");
     }
+    if !cache_rows.is_empty() {
+        cached::print(&cache_rows);
+    }
+}
+
+/// The configs the cache rows are measured with.
+fn cache_variants() -> [cached::Variant; 3] {
+    [
+        cached::Variant {
+            limit: 50,
+            archive: false,
+        },
+        cached::Variant {
+            limit: 50,
+            archive: true,
+        },
+        cached::Variant {
+            limit: 0,
+            archive: false,
+        },
+    ]
 }

@@ -4,12 +4,14 @@
 //! gives ids or renders anything.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
+use super::cache::Scan;
 use super::problems::Problems;
+use super::reuse::{self, Reuse};
 use crate::config::{Config, FeedConfig};
 use crate::content::{self, Entry};
 use crate::error::{Diagnostic, Result};
@@ -22,19 +24,100 @@ pub(super) struct Gathered {
     pub previous_state: Option<State>,
     /// Each distinct source folder's parsed files.
     pub sources: HashMap<PathBuf, content::Collected>,
+    /// Each parsed file as the content cache keeps it (see [`reuse::line`]), when the sources
+    /// were found by a [`Scan`].
+    pub kept: Vec<String>,
 }
 
-/// Reads the state file and every source folder.
-pub(super) fn gather(config: &Config) -> Result<Gathered> {
+/// What the content cache gives a build that could not end early: the sources found with
+/// their stats, and the entries the last build parsed (see [`super::reuse`]).
+#[derive(Clone, Copy)]
+pub struct Reusing<'a> {
+    pub scan: &'a Scan,
+    pub reuse: Option<&'a Reuse>,
+}
+
+/// Reads the state file and every source folder (only the files whose stat changed, when the
+/// cache has the others).
+pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Gathered> {
     // The state file is parsed while the sources are read: neither needs the other.
-    let (previous_state, sources) = rayon::join(
+    let (previous_state, (sources, kept)) = rayon::join(
         || identity::load_state(&config.site.state_file),
-        || collect_sources(config),
+        || match reusing {
+            Some(r) if r.scan.is_clean() => collect_reusing(config, r),
+            _ => (collect_sources(config), Vec::new()),
+        },
     );
     Ok(Gathered {
         previous_state: previous_state?,
         sources,
+        kept,
     })
+}
+
+/// Whether a feed of `folder` renders every body (they are then kept rather than read twice).
+fn keeps_bodies(config: &Config, folder: &Path) -> bool {
+    config
+        .feeds
+        .iter()
+        .any(|f| f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)))
+}
+
+/// [`collect_sources`] over the files a [`Scan`] found: an entry whose file kept its stat is
+/// the one the last build parsed; the others are read and parsed, on every core.
+fn collect_reusing(
+    config: &Config,
+    reusing: Reusing<'_>,
+) -> (HashMap<PathBuf, content::Collected>, Vec<String>) {
+    let mut all_kept = Vec::new();
+    let mut sources = HashMap::new();
+    for (folder, files) in reusing.scan.folders() {
+        let keep_bodies = keeps_bodies(config, folder);
+        let parsed: Vec<(content::source::Parsed, Option<String>)> = files
+            .par_iter()
+            .map(|(key, stat)| {
+                let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
+                    Some((found, line)) => (Ok(found), Some(line.to_string())),
+                    None => {
+                        let result = parse_file(config, key);
+                        let line = result.as_ref().ok().and_then(|(entry, warnings)| {
+                            reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
+                        });
+                        (result, line)
+                    }
+                };
+                if let Ok((entry, _)) = &mut result
+                    && !keep_bodies
+                {
+                    entry.body = String::new();
+                }
+                (result, line)
+            })
+            .collect();
+        let mut out = content::Collected::default();
+        for ((key, _), (result, line)) in files.iter().zip(parsed) {
+            out.found.push(key.clone());
+            all_kept.extend(line);
+            match result {
+                Ok((entry, warnings)) => {
+                    out.entries.push(entry);
+                    out.warnings.extend(warnings);
+                }
+                Err(errors) => out.errors.extend(errors),
+            }
+        }
+        sources.insert(folder.clone(), out);
+    }
+    (sources, all_kept)
+}
+
+/// One source file read and parsed, as [`content::collect`] does it.
+fn parse_file(config: &Config, key: &str) -> content::source::Parsed {
+    let path = reuse::file_of(&config.root, key);
+    let display = content::display_path(&path);
+    let kind = content::source::kind_of(&path).unwrap_or(content::BodyKind::Markdown);
+    let bytes = content::read_source(&path).map_err(|d| vec![d])?;
+    content::parse_entry(&bytes, &display, key, kind, config.site.timezone)
 }
 
 /// Every distinct source folder's entries, read in parallel (see [`content::collect`]).
@@ -47,10 +130,7 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
         .into_par_iter()
         .map(|folder| {
             // A feed without a limit renders every body: keep them rather than read them twice.
-            let keep_bodies = config
-                .feeds
-                .iter()
-                .any(|f| &f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)));
+            let keep_bodies = keeps_bodies(config, folder);
             let collected = content::collect_within(
                 folder,
                 &config.root,
@@ -70,6 +150,9 @@ pub(super) struct Parsed {
     pub publishable: Vec<(String, Entry)>,
     /// The state key of every source file found, valid or not.
     pub present: BTreeSet<String>,
+    /// The earliest date of an entry left out for being in the future: the build's output
+    /// changes when it comes (see [`super::cache`]).
+    pub horizon: Option<DateTime<FixedOffset>>,
 }
 
 /// The name of the feed that owns `feed`'s entries. Feeds that share a source folder share its
@@ -93,6 +176,7 @@ pub(super) fn parse(
     problems: &mut Problems,
 ) -> Parsed {
     let mut present = BTreeSet::new();
+    let mut horizon: Option<DateTime<FixedOffset>> = None;
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
     for feed in &config.feeds {
@@ -128,8 +212,11 @@ pub(super) fn parse(
                 ));
                 continue;
             }
-            let future = entry.date.is_some_and(|d| d > now);
-            if !entry.draft && !future {
+            let future = entry.date.filter(|&d| d > now);
+            if let (false, Some(d)) = (entry.draft, future) {
+                horizon = Some(horizon.map_or(d, |h| h.min(d)));
+            }
+            if !entry.draft && future.is_none() {
                 publishable.push((feed.name.clone(), entry));
             }
         }
@@ -137,5 +224,6 @@ pub(super) fn parse(
     Parsed {
         publishable,
         present,
+        horizon,
     }
 }

@@ -86,22 +86,26 @@ fn episode_files(episode: &Episode) -> Vec<PathBuf> {
     if let Some(AudioSource::Local(path)) = &episode.audio {
         files.push(path.clone());
     }
-    let values = episode
+    files.extend(
+        local_references(episode)
+            .into_iter()
+            .filter(|p| p.is_file()),
+    );
+    files
+}
+
+/// Every path beside the notes that `episode`'s art, chapters, chapter images and transcripts
+/// could name, whether or not a file is there: whether one is decides what the feed says.
+pub(super) fn local_references(episode: &Episode) -> Vec<PathBuf> {
+    episode
         .image
         .iter()
         .chain(episode.chapters.iter())
         .chain(episode.chapter_list.iter().filter_map(|c| c.image.as_ref()))
-        .chain(episode.transcripts.iter().map(|t| &t.url));
-    for value in values {
-        if Url::parse(value).is_ok() {
-            continue;
-        }
-        let local = episode.dir.join(value);
-        if local.is_file() {
-            files.push(local);
-        }
-    }
-    files
+        .chain(episode.transcripts.iter().map(|t| &t.url))
+        .filter(|value| Url::parse(value).is_err())
+        .map(|value| episode.dir.join(value))
+        .collect()
 }
 
 /// Adds `path` under its file name; the first file to claim a public URL keeps it.

@@ -11,6 +11,7 @@
 //! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores)
 //! and `write`.
 
+pub mod cache;
 mod engine;
 mod gather;
 mod identify;
@@ -19,17 +20,21 @@ mod plan;
 mod problems;
 mod render;
 mod resolve;
+mod reuse;
 mod stage;
 mod write;
 
 use chrono::{DateTime, FixedOffset};
 
+pub use gather::Reusing;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use resolve::{feed_url, item_url};
+pub use reuse::Reuse;
 pub use write::{Written, write};
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::identity;
 use problems::Problems;
 
 /// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
@@ -44,16 +49,31 @@ pub fn plan_with(
     now: DateTime<FixedOffset>,
     options: PlanOptions,
 ) -> Result<Plan> {
+    plan_reusing(config, now, options, None)
+}
+
+/// [`plan_with`] over the sources a content-cache scan found, reading only those whose stat
+/// changed since the last build parsed them (see [`cache`]).
+pub fn plan_reusing(
+    config: &Config,
+    now: DateTime<FixedOffset>,
+    options: PlanOptions,
+    reusing: Option<Reusing<'_>>,
+) -> Result<Plan> {
     let mut problems = Problems::new(options.keep_going);
-    let gathered = gather::gather(config)?;
+    let gathered = gather::gather(config, reusing)?;
+    let kept = gathered.kept;
     let previous_state = gathered.previous_state;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
+    let future = parsed.horizon;
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     resolve::check_channels(config, &mut problems);
     // Every later stage needs every entry to have its id.
     problems.stop_on_errors()?;
 
+    let horizon = horizon(config, future, &identity.items, now);
+    let inputs = local_inputs(config, &identity.items);
     let entries = resolve::links(config, &identity.items)?;
     resolve::shared_links(&entries, &mut problems);
     if previous_state.is_none() && !options.allow_id_changes {
@@ -111,5 +131,72 @@ pub fn plan_with(
         notes: problems.notes,
         skipped: problems.skipped,
         state_staged: outputs.state_staged,
+        horizon,
+        inputs,
+        kept,
     })
+}
+
+/// The earliest time after `now` at which the output changes by time alone: the first
+/// future-dated entry appears (`future`), or an `updated` key later than now stops being
+/// clamped. Whatever else makes the output depend on the time must be added here, or the
+/// content cache would keep an output that a build without it changes.
+fn horizon(
+    config: &Config,
+    future: Option<DateTime<FixedOffset>>,
+    items: &[identity::Identified],
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    items
+        .iter()
+        .filter_map(|i| i.entry.updated.filter(|&u| u > now))
+        .chain(future)
+        .chain(owner_email_ends(config).filter(|&end| end > now))
+        .min()
+}
+
+/// The first moment a podcast's `owner_email_until` day is over (in the site's timezone):
+/// from then on the feed is written without the owner's e-mail.
+fn owner_email_ends(config: &Config) -> Option<DateTime<FixedOffset>> {
+    config
+        .feeds
+        .iter()
+        .filter_map(|f| f.podcast.as_ref()?.owner_email_until?.succ_opt())
+        .filter_map(|day| {
+            let midnight = day.and_hms_opt(0, 0, 0)?;
+            let local = midnight
+                .and_local_timezone(config.site.timezone)
+                .earliest()?;
+            Some(local.fixed_offset())
+        })
+        .min()
+}
+
+/// Local files the output depends on besides the sources: each episode's local audio (its
+/// size is the enclosure's length, its frames the duration), the files beside the notes that
+/// its art, transcripts and chapter images name (checked by their bytes; one that is missing
+/// keeps the cache from being written, since its appearing would change the feed) and each
+/// podcast's local artwork.
+fn local_inputs(config: &Config, items: &[identity::Identified]) -> Vec<std::path::PathBuf> {
+    use crate::config::podcast::Artwork;
+    use crate::content::episode::AudioSource;
+    let episodes = items.iter().filter_map(|i| i.entry.episode.as_ref());
+    let audio = episodes
+        .clone()
+        .filter_map(|ep| match ep.audio.as_ref()? {
+            AudioSource::Local(path) => Some(path.clone()),
+            AudioSource::Remote(_) => None,
+        })
+        .chain(episodes.flat_map(|ep| media_files::local_references(ep)));
+    let art = config
+        .feeds
+        .iter()
+        .filter_map(|f| match f.podcast.as_ref()?.image.as_ref()? {
+            Artwork::Local { path, .. } => Some(path.clone()),
+            Artwork::Remote(_) => None,
+        });
+    let mut all: Vec<_> = audio.chain(art).collect();
+    all.sort();
+    all.dedup();
+    all
 }

@@ -79,6 +79,14 @@ pub struct Plan {
     /// The state file of a staging plan ([`PlanOptions::stage`]), written while the feeds were
     /// rendered; [`write`](fn@super::write) renames it into place before any feed.
     pub state_staged: Staged,
+    /// The earliest time at which this plan's output changes by time alone (a future-dated
+    /// entry appears, an `updated` key is no longer clamped); `None`: never.
+    pub horizon: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Files besides the sources, the config and the state that the output depends on (local
+    /// audio and artwork): the content cache compares their stat.
+    pub inputs: Vec<PathBuf>,
+    /// Each source parsed (or reused), as the content cache keeps it for the next build.
+    pub kept: Vec<String>,
 }
 
 impl Plan {

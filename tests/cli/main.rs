@@ -16,6 +16,7 @@ mod serving;
 
 mod browser;
 mod build;
+mod cache;
 mod cron;
 mod extras;
 mod house;

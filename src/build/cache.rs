@@ -1,0 +1,530 @@
+//! The content cache: what lets a build that finds nothing changed end after a walk of the
+//! source folders with one `stat` per file, reading no content and rendering nothing.
+//!
+//! It lives beside the state file (`.<state file name>.cache`), is written atomically after a
+//! build that succeeded, and is only a hint: a cache that is missing, corrupt, of another
+//! version, or that does not match what is on disk gives a full build, never an error and
+//! never other output. A hit needs all of these to hold:
+//! - the same inputs besides content ([`Key`]): this feedwright (version and binary), the
+//!   config file's bytes, the working folder, the build's options;
+//! - the same source files, in the same order, each with the size, modification and change
+//!   times (nanoseconds) and inode recorded when it was read ([`Scan`]);
+//! - the same state file, output files and local media (audio, artwork), by the same stat;
+//! - a "now" no earlier than the cached build's and before its horizon: the earliest time at
+//!   which the output changes by time alone (a future-dated entry appears, an `updated` key
+//!   stops being clamped).
+//!
+//! Racily clean files (git's name): a file whose times are within the file system's
+//! timestamp granularity of the moment its stat was taken could change again without its
+//! stat changing. A cache holding such a file is not written; the next build is a full one
+//! and records it once it has settled.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+
+use super::plan::{Plan, PlanOptions};
+use crate::config::Config;
+use crate::content;
+use crate::error::Diagnostic;
+use crate::identity::Note;
+
+/// The first line of a cache file; a cache of another layout is ignored.
+const MAGIC: &str = "feedwright cache 1";
+
+/// What one `stat` says about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    size: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+    inode: u64,
+}
+
+impl Stat {
+    /// The stat of `path`, links followed (as the build reads them); `None` when it is gone.
+    pub fn of(path: &Path) -> Option<Stat> {
+        std::fs::metadata(path).ok().map(|m| Stat::from_meta(&m))
+    }
+
+    #[cfg(unix)]
+    fn from_meta(m: &std::fs::Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        Stat {
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+            inode: m.ino(),
+        }
+    }
+
+    // Without a change time or inode, size and modification time decide.
+    #[cfg(not(unix))]
+    fn from_meta(m: &std::fs::Metadata) -> Stat {
+        let mtime_ns = m.modified().ok().map_or(0, system_ns);
+        Stat {
+            size: m.len(),
+            mtime_ns,
+            ctime_ns: 0,
+            inode: 0,
+        }
+    }
+
+    /// Whether the file may change again without this stat changing: one of its times is
+    /// within the timestamp granularity of `taken` (when the stat was taken), or later. Times
+    /// in whole seconds are those of a file system that keeps no more (FAT keeps two seconds);
+    /// finer ones still come from a clock that ticks every few milliseconds.
+    pub fn racy(&self, taken: i64) -> bool {
+        let granularity = |t: i64| {
+            if t % 1_000_000_000 == 0 {
+                2_000_000_000
+            } else {
+                50_000_000
+            }
+        };
+        self.mtime_ns >= taken - granularity(self.mtime_ns)
+            || self.ctime_ns >= taken - granularity(self.ctime_ns)
+    }
+
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "{} {} {} {}",
+            self.size, self.mtime_ns, self.ctime_ns, self.inode
+        );
+    }
+
+    /// Four numbers, then the rest of the line.
+    pub(super) fn read(line: &str) -> Option<(Stat, &str)> {
+        let mut parts = line.splitn(5, ' ');
+        let stat = Stat {
+            size: parts.next()?.parse().ok()?,
+            mtime_ns: parts.next()?.parse().ok()?,
+            ctime_ns: parts.next()?.parse().ok()?,
+            inode: parts.next()?.parse().ok()?,
+        };
+        Some((stat, parts.next()?))
+    }
+}
+
+/// Nanoseconds since the epoch.
+fn system_ns(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn now_ns() -> i64 {
+    system_ns(std::time::SystemTime::now())
+}
+
+/// Everything a build's output depends on besides content and time, as one digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key(String);
+
+impl Key {
+    pub fn of(config: &Config, options: &PlanOptions) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(MAGIC.as_bytes());
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        // Another build of the same version (a development build) may render differently.
+        let exe = std::env::current_exe().ok().and_then(|p| Stat::of(&p));
+        h.update(format!("{exe:?}").as_bytes());
+        h.update(config.path.as_os_str().as_encoded_bytes());
+        h.update(&std::fs::read(&config.path).unwrap_or_default());
+        // Messages name files relative to it, and local audio may be relative to it.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        h.update(cwd.as_os_str().as_encoded_bytes());
+        h.update(&[u8::from(options.keep_going), u8::from(options.allow_drop)]);
+        Key(h.finalize().to_hex().to_string())
+    }
+
+    pub(super) fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether a build of `config` may use the cache: not when a feed asks the network for media
+/// lengths or artwork (its answer is not a file whose stat can be compared).
+pub fn usable(config: &Config) -> bool {
+    !config
+        .feeds
+        .iter()
+        .any(|f| f.podcast.as_ref().is_some_and(|p| p.resolve_lengths))
+}
+
+/// The source files of every feed, found as the build finds them, each with its stat.
+#[derive(Debug)]
+pub struct Scan {
+    /// When the stats were taken (before any file was read).
+    taken: i64,
+    /// Each distinct source folder, sorted, with its files in the walk's order.
+    folders: Vec<(PathBuf, Vec<(String, Stat)>)>,
+    /// False when the walk met a problem (which the full build reports).
+    clean: bool,
+}
+
+impl Scan {
+    /// Walks every source folder with one `stat` per file, opening none.
+    pub fn take(config: &Config) -> Scan {
+        let taken = now_ns();
+        let mut folders: Vec<&PathBuf> = config.feeds.iter().map(|f| &f.source).collect();
+        folders.sort();
+        folders.dedup();
+        let roots = content::Roots::new(&config.root, &config.site.extra_roots);
+        let mut clean = true;
+        let folders = folders
+            .into_iter()
+            .map(|folder| {
+                let found = content::find_sources(folder, &config.root, &roots);
+                clean &= found.errors.is_empty() && found.warnings.is_empty();
+                let stats = stats_of(&found.files);
+                let stats: Vec<(String, Option<Stat>)> = found
+                    .files
+                    .into_iter()
+                    .zip(stats)
+                    .map(|(f, stat)| {
+                        // A name the key does not spell exactly (not UTF-8) is read by path.
+                        let exact = config.root.join(&f.key) == f.path;
+                        (f.key, stat.filter(|_| exact))
+                    })
+                    .collect();
+                clean &= stats.iter().all(|(_, s)| s.is_some());
+                let files = stats
+                    .into_iter()
+                    .filter_map(|(key, stat)| Some((key, stat?)))
+                    .collect();
+                (folder.clone(), files)
+            })
+            .collect();
+        Scan {
+            taken,
+            folders,
+            clean,
+        }
+    }
+}
+
+impl Scan {
+    pub(super) fn is_clean(&self) -> bool {
+        self.clean
+    }
+
+    pub(super) fn taken(&self) -> i64 {
+        self.taken
+    }
+
+    pub(super) fn folders(&self) -> &[(PathBuf, Vec<(String, Stat)>)] {
+        &self.folders
+    }
+}
+
+/// The stat of each file, in order. Half the time of a no-change build is these stats: they
+/// are taken on every core, a folder at a time, each file named relative to its open folder
+/// (as `find` does) rather than by its full path, which the kernel would walk again each time.
+fn stats_of(files: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    let mut runs: Vec<&[content::SourceFile]> = Vec::new();
+    let mut start = 0;
+    for at in 1..=files.len() {
+        if at == files.len() || files[at].path.parent() != files[start].path.parent() {
+            runs.push(&files[start..at]);
+            start = at;
+        }
+    }
+    let stats: Vec<Vec<Option<Stat>>> = runs.par_iter().map(|run| stats_in_folder(run)).collect();
+    stats.into_iter().flatten().collect()
+}
+
+#[cfg(unix)]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "the stat fields' types differ between platforms"
+)]
+fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let folder = run.first().and_then(|f| f.path.parent()).and_then(|dir| {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        rustix::fs::open(dir, flags, Mode::empty()).ok()
+    });
+    run.iter()
+        .map(|f| match (&folder, f.path.file_name()) {
+            // Links are followed, as the build reads them.
+            (Some(dir), Some(name)) => {
+                rustix::fs::statat(dir, name, AtFlags::empty())
+                    .ok()
+                    .map(|s| Stat {
+                        size: s.st_size as u64,
+                        mtime_ns: (s.st_mtime as i64)
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(s.st_mtime_nsec as i64),
+                        ctime_ns: (s.st_ctime as i64)
+                            .saturating_mul(1_000_000_000)
+                            .saturating_add(s.st_ctime_nsec as i64),
+                        inode: s.st_ino as u64,
+                    })
+            }
+            _ => Stat::of(&f.path),
+        })
+        .collect()
+}
+
+#[cfg(not(unix))]
+fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
+    run.iter().map(|f| Stat::of(&f.path)).collect()
+}
+
+/// Where the cache of `config` lives: beside the state file, named after it.
+pub fn path(config: &Config) -> PathBuf {
+    let state = &config.site.state_file;
+    let name = state
+        .file_name()
+        .map_or_else(|| "state".into(), |n| n.to_string_lossy());
+    state.with_file_name(format!(".{name}.cache"))
+}
+
+/// What a build that found nothing changed reports: what the cached build reported.
+#[derive(Debug)]
+pub struct Hit {
+    pub entries: usize,
+    pub outputs: usize,
+    pub warnings: Vec<Diagnostic>,
+    pub notes: Vec<Note>,
+}
+
+/// The cached build's report when nothing it depends on changed; `None` otherwise (or when the
+/// cache is missing or unreadable).
+pub fn check(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Option<Hit> {
+    if !scan.clean {
+        return None;
+    }
+    let text = std::fs::read_to_string(path(config)).ok()?;
+    let hit = read(&text, key, now, scan)?;
+    // What a killed build left staged is cleared, as a full build would.
+    super::stage::clean_leftovers(config);
+    Some(hit)
+}
+
+/// The cache text checked against the disk, line by line.
+fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Option<Hit> {
+    let body = sealed(text)?;
+    let mut lines = body.lines();
+    let mut field = |name: &str| lines.next()?.strip_prefix(name)?.strip_prefix(' ');
+    (field("feedwright")? == MAGIC.trim_start_matches("feedwright ")).then_some(())?;
+    (field("key")? == key.0).then_some(())?;
+    let built = DateTime::parse_from_rfc3339(field("built")?).ok()?;
+    let horizon = field("horizon")?;
+    if now < built || (horizon != "never" && now >= DateTime::parse_from_rfc3339(horizon).ok()?) {
+        return None;
+    }
+    let entries = field("entries")?.parse().ok()?;
+    let outputs = field("outputs")?.parse().ok()?;
+    let mut hit = Hit {
+        entries,
+        outputs,
+        warnings: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut folders = scan.folders.iter();
+    let mut files: Option<std::slice::Iter<'_, (String, Stat)>> = None;
+    for line in lines {
+        let (kind, rest) = line.split_once(' ')?;
+        match kind {
+            "warning" => {
+                let (path, at, message): (PathBuf, Option<usize>, String) =
+                    serde_json::from_str(rest).ok()?;
+                hit.warnings.push(Diagnostic::new(path, at, message));
+            }
+            "note" => hit.notes.push(Note(serde_json::from_str(rest).ok()?)),
+            "input" => {
+                let (stat, path) = Stat::read(rest)?;
+                let path: PathBuf = serde_json::from_str(path).ok()?;
+                (Stat::of(&path)? == stat).then_some(())?;
+            }
+            "folder" => {
+                if files.as_mut().is_some_and(|f| f.next().is_some()) {
+                    return None;
+                }
+                let (folder, found) = folders.next()?;
+                (serde_json::from_str::<PathBuf>(rest).ok()? == *folder).then_some(())?;
+                files = Some(found.iter());
+            }
+            "source" => {
+                let (stat, name) = Stat::read(rest)?;
+                let (found, now_stat) = files.as_mut()?.next()?;
+                (found == name && *now_stat == stat).then_some(())?;
+            }
+            _ => return None,
+        }
+    }
+    let rest_empty = files.as_mut().is_none_or(|f| f.next().is_none()) && folders.next().is_none();
+    rest_empty.then_some(hit)
+}
+
+/// The text before the last line, when the last line is the digest of it.
+pub(super) fn sealed(text: &str) -> Option<&str> {
+    let at = text.trim_end_matches('\n').rfind('\n')? + 1;
+    let digest = text[at..].strip_prefix("end ")?.trim_end();
+    (digest == blake3::hash(&text.as_bytes()[..at]).to_hex().as_str()).then_some(&text[..at])
+}
+
+/// After a build: records what it read and reported, so that the next build can end early.
+/// Any doubt (a walk with problems, a racily clean file, an entry skipped, a name that cannot
+/// be written on one line) removes the cache instead.
+pub fn save(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: Scan, plan: &Plan) {
+    if scan.clean && plan.skipped.is_empty() {
+        super::reuse::save(config, key, &plan.kept);
+    } else {
+        super::reuse::forget(config);
+    }
+    let file = path(config);
+    match render(config, key, now, scan, plan) {
+        Some(text) => write_hint(&file, text.as_bytes()),
+        None => {
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+}
+
+/// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
+/// for the disk: a file a crash cut short fails its digest and only costs a full build. One
+/// that cannot be written is removed.
+pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let written = tempfile::Builder::new()
+        .prefix(crate::output::TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .and_then(|mut tmp| {
+            tmp.write_all(bytes)?;
+            tmp.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Removes the cache: the next build is a full one.
+pub fn forget(config: &Config) {
+    let _ = std::fs::remove_file(path(config));
+    super::reuse::forget(config);
+}
+
+fn render(
+    config: &Config,
+    key: &Key,
+    now: DateTime<FixedOffset>,
+    scan: Scan,
+    plan: &Plan,
+) -> Option<String> {
+    if !scan.clean || !plan.skipped.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(
+        1024 + scan
+            .folders
+            .iter()
+            .map(|(_, f)| f.len() * 96)
+            .sum::<usize>(),
+    );
+    let _ = writeln!(out, "{MAGIC}\nkey {}\nbuilt {}", key.0, now.to_rfc3339());
+    let horizon = plan.horizon.map_or("never".into(), |h| h.to_rfc3339());
+    let _ = writeln!(out, "horizon {horizon}");
+    let _ = writeln!(
+        out,
+        "entries {}\noutputs {}",
+        plan.entries.len(),
+        plan.outputs.len()
+    );
+    for w in &plan.warnings {
+        let line = serde_json::to_string(&(&w.path, w.line, &w.message)).ok()?;
+        let _ = writeln!(out, "warning {line}");
+    }
+    for n in &plan.notes {
+        let _ = writeln!(out, "note {}", serde_json::to_string(&n.0).ok()?);
+    }
+    let taken = now_ns();
+    let inputs = std::iter::once(&config.site.state_file)
+        .chain(plan.outputs.iter().map(|o| &o.path))
+        .chain(plan.inputs.iter());
+    for input in inputs {
+        let stat = Stat::of(input).filter(|s| !s.racy(taken))?;
+        out.push_str("input ");
+        stat.write(&mut out);
+        let _ = writeln!(out, " {}", serde_json::to_string(input).ok()?);
+    }
+    for (folder, files) in &scan.folders {
+        let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);
+        for (name, stat) in files {
+            if stat.racy(scan.taken) || name.contains(['\n', '\r']) {
+                return None;
+            }
+            out.push_str("source ");
+            stat.write(&mut out);
+            let _ = writeln!(out, " {name}");
+        }
+    }
+    let digest = blake3::hash(out.as_bytes()).to_hex();
+    let _ = writeln!(out, "end {digest}");
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(mtime_ns: i64, ctime_ns: i64) -> Stat {
+        Stat {
+            size: 10,
+            mtime_ns,
+            ctime_ns,
+            inode: 7,
+        }
+    }
+
+    #[test]
+    fn a_file_changed_near_its_stat_is_racy() {
+        let taken = 1_000 * 1_000_000_000 + 500_000_000;
+        assert!(!stat(taken - 60_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 10_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 60_000_000, taken - 1).racy(taken), "by ctime");
+        assert!(stat(taken + 5, taken + 5).racy(taken), "from the future");
+        // Whole seconds: a file system that keeps no finer time.
+        assert!(stat(999 * 1_000_000_000, taken - 60_000_000).racy(taken));
+        assert!(!stat(990 * 1_000_000_000, 990 * 1_000_000_000).racy(taken));
+    }
+
+    #[test]
+    fn a_stat_line_round_trips_and_anything_else_is_refused() {
+        let s = Stat {
+            size: 12,
+            mtime_ns: -3,
+            ctime_ns: i64::MAX,
+            inode: u64::MAX,
+        };
+        let mut line = String::new();
+        s.write(&mut line);
+        line.push_str(" content/a b.md");
+        assert_eq!(Stat::read(&line), Some((s, "content/a b.md")));
+        for bad in ["", "1 2 3", "1 2 3 4", "x 2 3 4 a", "-1 2 3 4 a"] {
+            assert_eq!(Stat::read(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_text_sealed_by_its_last_line_is_read() {
+        let body = "feedwright cache 1\nkey k\n";
+        let text = format!("{body}end {}\n", blake3::hash(body.as_bytes()).to_hex());
+        assert_eq!(sealed(&text), Some(body));
+        assert_eq!(sealed(&text.replace("key k", "key j")), None);
+        assert_eq!(sealed(&text[..text.len() - 3]), None);
+        assert_eq!(sealed(""), None);
+        assert_eq!(sealed("end \n"), None);
+    }
+}
