@@ -113,7 +113,9 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     if nums.len() > 1 && nums[1..].iter().any(|&n| n >= 60) {
         return None;
     }
-    Some(nums.iter().fold(0, |acc, n| acc * 60 + n))
+    // Each part fits a u64 but the whole may not (`999999999999999999:00:00`).
+    nums.iter()
+        .try_fold(0u64, |acc, &n| acc.checked_mul(60)?.checked_add(n))
 }
 
 /// A problem with one key: the key (for its line) and the message.

@@ -126,3 +126,68 @@ fn hostile_chapter_titles_stay_well_formed_everywhere() {
         }
     }
 }
+
+#[test]
+fn absurd_chapter_starts_are_errors_naming_the_chapter_not_panics() {
+    for (start, why) in [
+        ("-1", "start `-1` must be H:MM:SS"),
+        ("1e9", "start `1e9` must be H:MM:SS"),
+        ("0:00:00:00", "start `0:00:00:00` must be H:MM:SS"),
+        (
+            "99999999999999999999",
+            "start `99999999999999999999` must be H:MM:SS",
+        ),
+        // Each part fits a u64, the whole does not: once a panic on overflow.
+        (
+            "999999999999999999:00:00",
+            "start `999999999999999999:00:00` must be H:MM:SS",
+        ),
+        ("99999999999:00", "at or after the episode's end"),
+    ] {
+        let site = site();
+        site.write(
+            "content/episodes/ep1.md",
+            &episode(&format!(
+                "chapters = [{{ start = \"0\", title = \"A\" }}, {{ start = \"{start}\", title = \"B\" }}]"
+            )),
+        );
+        let out = run_within(&site, &["build"], Duration::from_secs(60));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{start}: {}", text(&out));
+        assert!(!err.contains("panicked"), "{start}: {err}");
+        assert!(
+            err.contains("content/episodes/ep1.md:") && err.contains(why),
+            "{start}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_hundred_thousand_chapters_build_in_time() {
+    let site = site();
+    let list: String = (0..100_000)
+        .map(|i| format!("  {{ start = \"{i}\", title = \"Chapter {i}\" }},\n"))
+        .collect();
+    site.write(
+        "content/episodes/ep1.md",
+        &format!(
+            "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"media/ep1.mp3\"\nduration = \"30:00:00\"\nchapters = [\n{list}]\n+++\nNotes.\n"
+        ),
+    );
+    let out = run_within(&site, &["build"], Duration::from_secs(120));
+    assert!(out.status.success(), "{}", text(&out));
+    let raw = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse_with_options(
+        &raw,
+        roxmltree::ParsingOptions {
+            nodes_limit: u32::MAX,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let n = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "chapter")
+        .count();
+    assert_eq!(n, 100_000);
+}
