@@ -165,7 +165,12 @@ impl S3 {
                 let status = reqwest::StatusCode::from_u16(s)
                     .map(super::http::status_text)
                     .unwrap_or_else(|_| s.to_string());
-                let page = s3_watch::describe_error_page(&seen.body);
+                // Masked before it is shortened: a secret cut in half would not be found.
+                let body = match &self.keys {
+                    Some(keys) => keys.scrub(&seen.body),
+                    None => seen.body.clone(),
+                };
+                let page = s3_watch::describe_error_page(&body);
                 if page.is_empty() {
                     status
                 } else {

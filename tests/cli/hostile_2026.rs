@@ -191,3 +191,151 @@ fn a_hundred_thousand_chapters_build_in_time() {
         .count();
     assert_eq!(n, 100_000);
 }
+
+/// Reads one request's line and headers, and its body when it states a length; `None` when
+/// the client hung up.
+fn read_request(stream: &std::net::TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        if h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    std::io::copy(&mut std::io::Read::take(reader, len), &mut std::io::sink()).ok()?;
+    let mut words = line.split_whitespace();
+    Some(format!("{} {}", words.next()?, words.next()?))
+}
+
+/// An S3 stand-in: GET is 404 (nothing published yet), every other request is answered by
+/// `answer`. Runs until the test ends.
+fn fake_s3(answer: fn(&mut std::net::TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                while let Some(line) = read_request(&stream) {
+                    if line.starts_with("GET") {
+                        let body = "<Error><Code>NoSuchKey</Code></Error>";
+                        let head = format!(
+                            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(format!("{head}{body}").as_bytes());
+                    } else {
+                        answer(&mut stream);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+const S3_SECRET: &str = "Zq9SECRETvalue-8d1f77ab";
+
+/// A review site pushed to the S3 stand-in on `port`.
+fn s3_site(port: u16) -> Site {
+    let site = Site::with_config(&format!(
+        "{}\n[publish]\nurl = \"s3://bucket/f/\"\nendpoint = \"http://127.0.0.1:{port}\"\ntimeout_secs = 20\nretries = 0\nretry_base_ms = 10\n",
+        common::CONFIG
+    ));
+    site.write(
+        "content/reviews/heat.md",
+        &common::review("Heat", "2026-01-01", "A heist."),
+    );
+    site.ok(&["build"]);
+    site
+}
+
+/// `feedwright push` with the key pair in the environment; its output and peak memory (KiB,
+/// polled from /proc, so it can only miss a peak, never invent one).
+fn push_s3(site: &Site) -> (Output, u64) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedwright"));
+    cmd.current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+        .env("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+        .args(["--now", common::NOW, "push"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let (mut peak, started) = (0, Instant::now());
+    while child.try_wait().unwrap().is_none() {
+        let hwm = std::fs::read_to_string(&status)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+        peak = peak.max(hwm.unwrap_or(0));
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (child.wait_with_output().unwrap(), peak)
+}
+
+/// An error page in chunks (so no Content-Length) that goes on for 1 GiB: only its start is
+/// read. It was read whole into memory.
+#[test]
+fn an_endless_s3_error_page_is_read_only_to_its_cap() {
+    let port = fake_s3(|stream| {
+        let head = "HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        let start = "<Error><Code>AccessDenied</Code><Message>no";
+        let _ = stream.write_all(format!("{:x}\r\n{start}\r\n", start.len()).as_bytes());
+        let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, "m".repeat(1 << 20));
+        for _ in 0..1024 {
+            if stream.write_all(chunk.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let site = s3_site(port);
+    let (out, peak_kib) = push_s3(&site);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("403 Forbidden"), "{err}");
+    eprintln!("PEAK {peak_kib} KiB");
+    assert!(peak_kib < 150 * 1024, "peak {peak_kib} KiB: {err}");
+}
+
+/// A server that echoes the secret key back, placed so that the 200 characters shown end
+/// inside it: the secret is masked before the text is cut, so not even its start shows; and
+/// the terminal escape it sends is not passed on.
+#[test]
+fn a_secret_echoed_in_an_s3_error_page_never_shows_even_in_part() {
+    let port = fake_s3(|stream| {
+        // Not an S3 error page: shown as its start, cut at 200 characters.
+        let body = format!("{} {S3_SECRET} \u{1b}[31mred", "x".repeat(190));
+        let head = format!(
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(format!("{head}{body}").as_bytes());
+    });
+    let site = s3_site(port);
+    let (out, _) = push_s3(&site);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let all = text(&out);
+    assert!(!all.contains(&S3_SECRET[..6]), "{all}");
+    assert!(!all.contains('\u{1b}'), "{all}");
+    assert!(all.contains("403 Forbidden \"xxxxxxxxxx"), "{all}");
+}
