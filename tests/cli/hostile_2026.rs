@@ -7,6 +7,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::{self, PODCAST_CONFIG, Site, stderr, text};
@@ -219,12 +220,21 @@ fn read_request(stream: &std::net::TcpStream) -> Option<String> {
 /// An S3 stand-in: GET is 404 (nothing published yet), every other request is answered by
 /// `answer`. Runs until the test ends.
 fn fake_s3(answer: fn(&mut std::net::TcpStream)) -> u16 {
+    fake_s3_seen(answer).0
+}
+
+/// [`fake_s3`], and every request line it was sent.
+fn fake_s3_seen(answer: fn(&mut std::net::TcpStream)) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
+            let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 while let Some(line) = read_request(&stream) {
+                    log.lock().unwrap().push(line.clone());
                     if line.starts_with("GET") {
                         let body = "<Error><Code>NoSuchKey</Code></Error>";
                         let head = format!(
@@ -240,7 +250,7 @@ fn fake_s3(answer: fn(&mut std::net::TcpStream)) -> u16 {
             });
         }
     });
-    port
+    (port, seen)
 }
 
 const S3_SECRET: &str = "Zq9SECRETvalue-8d1f77ab";
@@ -338,4 +348,81 @@ fn a_secret_echoed_in_an_s3_error_page_never_shows_even_in_part() {
     assert!(!all.contains(&S3_SECRET[..6]), "{all}");
     assert!(!all.contains('\u{1b}'), "{all}");
     assert!(all.contains("403 Forbidden \"xxxxxxxxxx"), "{all}");
+}
+
+/// A transcript, chapters file and episode image that name files outside the site's folder
+/// (`../`, an absolute path, a link): the build may name them, but `push` never uploads a file
+/// from outside the site's folders, as the content walk refuses to read one (discover.rs).
+#[test]
+fn media_outside_the_site_are_never_uploaded() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "AWS_SECRET_ACCESS_KEY=not-for-the-world\n").unwrap();
+    let (port, seen) = fake_s3_seen(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let config = format!(
+        "{}\n[publish]\nurl = \"s3://bucket/feeds/\"\nendpoint = \"http://127.0.0.1:{port}\"\nmedia = true\ntimeout_secs = 20\nretries = 0\n",
+        PODCAST_CONFIG.replace(
+            "https://cdn.pod.example/media/",
+            "https://pod.example/feeds/media/"
+        )
+    );
+    for (how, value) in [
+        ("absolute", secret.display().to_string()),
+        (
+            "dot-dot",
+            format!(
+                "{}{}",
+                "../".repeat(20),
+                secret.display().to_string().trim_start_matches('/')
+            ),
+        ),
+        ("link", "../../linked/notes.txt".to_string()),
+    ] {
+        let site = Site::with_config(&config);
+        site.write("content/episodes/media/ep1.mp3", &"x".repeat(1000));
+        // Outside the content folder, whose walk refuses such links itself.
+        std::fs::create_dir(site.path("linked")).unwrap();
+        std::os::unix::fs::symlink(&secret, site.path("linked/notes.txt")).unwrap();
+        site.write(
+            "content/episodes/ep1.md",
+            &episode(&format!(
+                "transcripts = [{{ file = \"{value}\", type = \"text/plain\" }}]"
+            )),
+        );
+        site.ok(&["build"]);
+        seen.lock().unwrap().clear();
+        let (out, _) = push_s3(&site);
+        let puts: Vec<String> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("PUT"))
+            .cloned()
+            .collect();
+        assert!(
+            !puts
+                .iter()
+                .any(|l| l.contains("secret") || l.contains("notes")),
+            "{how}: uploaded {puts:?}\n{}",
+            text(&out)
+        );
+        let err = stderr(&out);
+        let real = secret.canonicalize().unwrap();
+        let named = match how {
+            "absolute" => real.display().to_string(),
+            _ => format!("content/episodes/{value} (really {})", real.display()),
+        };
+        assert!(
+            err.ends_with(&format!(
+                "error: {}: [publish] media = true, but {named} is outside the site's folder; it is not uploaded: move it into the folder of config.toml, or name its folder in [site] extra_roots\n",
+                site.path("config.toml").display()
+            )),
+            "{how}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(3), "{how}: {}", text(&out));
+    }
 }
