@@ -136,10 +136,24 @@ fn url_value(
         Ok(u) if !matches!(u.scheme(), "http" | "https") => format!(
             "{what} `{v}` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link"
         ),
+        Ok(u) if has_credentials(&u) => credentials_problem(what, &u),
         _ => return Some(v.to_string()),
     };
     errors.push((key, problem));
     None
+}
+
+/// A URL written into a public feed must not carry a user name or password: anyone who reads
+/// the feed would read them.
+fn has_credentials(u: &Url) -> bool {
+    !u.username().is_empty() || u.password().is_some()
+}
+
+fn credentials_problem(what: &str, u: &Url) -> String {
+    format!(
+        "{what} `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
+        crate::net::redact(u.as_str())
+    )
 }
 
 /// Whether the front matter has any episode key at all.
@@ -169,6 +183,10 @@ fn audio_of(
     let audio = meta.audio.as_ref().and_then(|a| {
         let a = a.trim();
         match Url::parse(a) {
+            Ok(u) if has_credentials(&u) => {
+                errors.push(("audio", credentials_problem("audio URL", &u)));
+                None
+            }
             Ok(u) if matches!(u.scheme(), "http" | "https") => Some(AudioSource::Remote(u)),
             Ok(u) => {
                 errors.push((
