@@ -426,3 +426,130 @@ fn media_outside_the_site_are_never_uploaded() {
         assert_eq!(out.status.code(), Some(3), "{how}: {}", text(&out));
     }
 }
+
+/// A media server whose answers are all wrong in the ways `doctor` must survive: a redirect
+/// loop, a redirect to `file:`, a redirect carrying credentials, and a request never answered.
+fn hostile_media_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Some(line) = read_request(&stream) else {
+                    return;
+                };
+                let location = match line.split_whitespace().nth(1).unwrap_or("") {
+                    "/loop.mp3" => "/loop.mp3".to_string(),
+                    "/file.mp3" => "file:///etc/passwd".to_string(),
+                    "/creds.mp3" => {
+                        format!("http://leaker:redirect-pw-55@127.0.0.1:{port}/loop.mp3")
+                    }
+                    // Never answered: held open until the client gives up.
+                    _ => {
+                        std::thread::sleep(Duration::from_secs(30));
+                        return;
+                    }
+                };
+                let _ = stream.write_all(
+                    format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn doctor_survives_loops_odd_schemes_credentials_and_silence_without_leaking() {
+    let port = hostile_media_server();
+    let config = format!(
+        "{}\n[publish]\nurl = \"https://pub.example/dav/\"\ntimeout_secs = 2\n",
+        PODCAST_CONFIG.replace(
+            "https://pod.example/cover.jpg",
+            &format!("http://127.0.0.1:{port}/loop.png")
+        )
+    );
+    let site = Site::with_config(&config);
+    for (n, file) in ["loop", "file", "creds", "silent"].iter().enumerate() {
+        site.write(
+            &format!("content/episodes/ep{n}.md"),
+            &format!(
+                "+++\ntitle = \"E{n}\"\ndate = 2026-06-0{}T10:00:00Z\naudio = \"http://127.0.0.1:{port}/{file}.mp3\"\naudio_length = 100\n+++\nNotes.\n",
+                n + 1
+            ),
+        );
+    }
+    let built = run_within(&site, &["build"], Duration::from_secs(60));
+    assert!(built.status.success(), "{}", text(&built));
+    let started = Instant::now();
+    let out = run_within(&site, &["doctor"], Duration::from_secs(60));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let all = text(&out);
+    for secret in ["redirect-pw-55"] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+    assert_eq!(out.status.code(), Some(5), "{all}");
+    let at = |file: &str| format!("http://127.0.0.1:{port}/{file}.mp3: ");
+    let lines = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        lines.contains(&format!(
+            "{}redirects more than 10 times (a loop?)",
+            at("loop")
+        )),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(&format!("{}redirects to file:///etc/passwd, which podcast apps cannot fetch: fix the redirect on the server to point to an http(s) URL", at("file"))),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(&format!(
+            "{}HEAD http://127.0.0.1:{port}/silent.mp3 timed out",
+            at("silent")
+        )),
+        "{lines}"
+    );
+}
+
+/// An audio or chapter URL with a password in it would be published in the feed for anyone
+/// to read: refused, and the password is not repeated in the message.
+#[test]
+fn urls_with_credentials_never_reach_a_feed() {
+    for (key, line, what) in [
+        (
+            "audio",
+            "audio = \"https://carol:audio-pw-99@cdn.example/e.mp3\"\naudio_length = 100",
+            "audio URL `https://cdn.example/e.mp3`",
+        ),
+        (
+            "image",
+            "image = \"https://carol:audio-pw-99@cdn.example/e.jpg\"",
+            "image `https://cdn.example/e.jpg`",
+        ),
+        (
+            "transcripts",
+            "transcripts = [{ url = \"https://carol:audio-pw-99@cdn.example/e.vtt\" }]",
+            "transcript url `https://cdn.example/e.vtt`",
+        ),
+    ] {
+        let site = site();
+        site.write(
+            "content/episodes/ep1.md",
+            &format!("+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\n{line}\n+++\nNotes.\n"),
+        );
+        let out = run_within(&site, &["build"], Duration::from_secs(60));
+        let all = text(&out);
+        assert!(!all.contains("audio-pw-99"), "{key}: {all}");
+        assert_eq!(out.status.code(), Some(1), "{key}: {all}");
+        assert!(
+            stderr(&out).contains(&format!("{what} holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)")),
+            "{key}: {all}"
+        );
+        assert!(!site.path("feeds/podcast.rss").exists(), "{key}");
+    }
+}
