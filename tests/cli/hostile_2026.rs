@@ -553,3 +553,33 @@ fn urls_with_credentials_never_reach_a_feed() {
         assert!(!site.path("feeds/podcast.rss").exists(), "{key}");
     }
 }
+
+/// The same for the podcast's cover and media folder written in config.toml.
+#[test]
+fn config_urls_with_credentials_never_reach_a_feed() {
+    for (key, from, to) in [
+        (
+            "image",
+            "https://pod.example/cover.jpg",
+            "https://u:cfg-pw-22@pod.example/cover.jpg",
+        ),
+        (
+            "media_base_url",
+            "https://cdn.pod.example/media/",
+            "https://u:cfg-pw-22@cdn.pod.example/media/",
+        ),
+    ] {
+        let site = Site::with_config(&PODCAST_CONFIG.replace(from, to));
+        site.write("content/episodes/media/ep1.mp3", &"x".repeat(1000));
+        site.write("content/episodes/ep1.md", &episode(""));
+        let out = run_within(&site, &["build"], Duration::from_secs(60));
+        let all = text(&out);
+        assert!(!all.contains("cfg-pw-22"), "{key}: {all}");
+        assert!(
+            stderr(&out).contains(&format!("[feed.podcast] {key} `{from}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)")),
+            "{key}: {all}"
+        );
+        assert!(!out.status.success(), "{key}: {all}");
+        assert!(!site.path("feeds/podcast.rss").exists(), "{key}");
+    }
+}
