@@ -583,3 +583,42 @@ fn config_urls_with_credentials_never_reach_a_feed() {
         assert!(!site.path("feeds/podcast.rss").exists(), "{key}");
     }
 }
+
+/// The feed page with a site title, feed title and description from config.toml that try to
+/// break out of text, attributes and comments, plus a C1 control (legal XML, refused by HTML)
+/// and a description of a megabyte: the page stays well-formed and holds the text.
+#[test]
+fn the_feed_page_stays_well_formed_with_hostile_config_text() {
+    let long = "word ".repeat(200_000);
+    let config = format!(
+        "[site]\ntitle = \"Site ]]> <!-- &amp; \\\"q\\\" 'a' \\u0085 \\u202E\"\nbase_url = \"https://films.example/\"\nid = \"tag:films.example,2026:\"\nlanguage = \"en\\\" onload=\\\"x\"\nhtml = true\n\n[[feed]]\nname = \"reviews\"\ntitle = \"</title><script>alert(1)</script> \\u2028\"\ndescription = \"{long}\"\nsource = \"content/reviews\"\nformats = [\"rss\", \"atom\", \"json\"]\n"
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/heat.md",
+        &common::review("Heat <b>", "2026-01-01", "A heist."),
+    );
+    let out = run_within(&site, &["build"], Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out));
+    let page = site.read("feeds/reviews.html");
+    let xml = page.strip_prefix("<!DOCTYPE html>\n").unwrap();
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}"));
+    assert!(doc.descendants().all(|n| n.tag_name().name() != "script"));
+    let h1 = doc.descendants().find(|n| n.has_tag_name("h1")).unwrap();
+    assert_eq!(
+        h1.text(),
+        Some("</title><script>alert(1)</script> \u{2028}")
+    );
+    let site_line = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("site"))
+        .unwrap();
+    let shown: String = site_line
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(shown, "Site ]]> <!-- &amp; \"q\" 'a'  \u{202E}");
+    assert!(page.contains(long.trim()));
+    assert!(!page.contains("onload"));
+}
