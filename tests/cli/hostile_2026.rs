@@ -622,3 +622,80 @@ fn the_feed_page_stays_well_formed_with_hostile_config_text() {
     assert!(page.contains(long.trim()));
     assert!(!page.contains("onload"));
 }
+
+/// Media file names with a space, non-ASCII letters and a `%`: each is uploaded under the key
+/// its enclosure URL names, so the feed's link finds it.
+#[test]
+fn odd_media_names_are_uploaded_where_the_feed_points() {
+    let (port, seen) = fake_s3_seen(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let config = format!(
+        "{}\n[publish]\nurl = \"s3://bucket/feeds/\"\nendpoint = \"http://127.0.0.1:{port}\"\nmedia = true\ntimeout_secs = 20\nretries = 0\n",
+        PODCAST_CONFIG.replace(
+            "https://cdn.pod.example/media/",
+            "https://pod.example/feeds/media/"
+        )
+    );
+    let site = Site::with_config(&config);
+    let name = "ép 1 100%.mp3";
+    site.write(&format!("content/episodes/{name}"), &"x".repeat(1000));
+    site.write(
+        "content/episodes/ep1.md",
+        &format!("+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"{name}\"\nduration = \"50:00\"\n+++\nNotes.\n"),
+    );
+    site.ok(&["build"]);
+    let raw = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&raw).unwrap();
+    let enclosure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("enclosure"))
+        .and_then(|n| n.attribute("url"))
+        .unwrap()
+        .to_string();
+    let (out, _) = push_s3(&site);
+    assert!(out.status.success(), "{}", text(&out));
+    let put = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.starts_with("PUT") && l.contains(".mp3"))
+        .cloned()
+        .unwrap();
+    // Path-style: /bucket/key. The object a reader fetches is the key the enclosure URL's
+    // path decodes to, below `feeds/`.
+    let key = decoded(put.strip_prefix("PUT /bucket/feeds/").unwrap());
+    let linked = decoded(
+        enclosure
+            .strip_prefix("https://pod.example/feeds/")
+            .unwrap(),
+    );
+    assert_eq!(key, "media/ép 1 100%.mp3", "{}", text(&out));
+    assert_eq!(key, linked);
+}
+
+/// `%XX` escapes decoded; a `%` that starts none is kept, as servers do.
+fn decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
