@@ -107,6 +107,13 @@ pub fn enclosure(
         AudioSource::Local(path) => {
             let meta = std::fs::metadata(path)
                 .map_err(|e| format!("audio file {} cannot be read: {e}", path.display()))?;
+            // A folder has a size too: it is no enclosure (and a FIFO would block a reader).
+            if !meta.is_file() {
+                return Err(format!(
+                    "audio file {} is not a regular file: point `audio` at the audio file itself",
+                    path.display()
+                ));
+            }
             if meta.len() == 0 {
                 return Err(format!("audio file {} is empty", path.display()));
             }

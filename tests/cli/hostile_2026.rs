@@ -699,3 +699,58 @@ fn decoded(path: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// Media that are FIFOs or folders: opening a FIFO for reading waits for a writer forever,
+/// so every reader must look at the file's type first. The build ends, with an error.
+#[test]
+fn fifos_and_folders_as_media_never_hang_the_build() {
+    for what in ["cover", "audio", "image", "transcript"] {
+        for kind in ["fifo", "folder"] {
+            let site = Site::with_config(&PODCAST_CONFIG.replace(
+                "image = \"https://pod.example/cover.jpg\"",
+                "image = \"cover.jpg\"",
+            ));
+            site.write_bytes("cover.jpg", &common::rgb_jpeg_header(1400));
+            site.write("content/episodes/ep1.mp3", &"x".repeat(1000));
+            let target = match what {
+                "cover" => "cover.jpg",
+                "audio" => "content/episodes/ep1.mp3",
+                "image" => "content/episodes/art.jpg",
+                _ => "content/episodes/ep1.vtt",
+            };
+            let path = site.path(target);
+            let _ = std::fs::remove_file(&path);
+            if kind == "fifo" {
+                let made = Command::new("mkfifo").arg(&path).status();
+                if !made.is_ok_and(|s| s.success()) {
+                    continue;
+                }
+            } else {
+                std::fs::create_dir(&path).unwrap();
+            }
+            site.write(
+                "content/episodes/ep1.md",
+                "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"ep1.mp3\"\nduration = \"50:00\"\nimage = \"art.jpg\"\ntranscripts = [{ file = \"ep1.vtt\" }]\n+++\nNotes.\n",
+            );
+            if what != "transcript" {
+                site.write("content/episodes/ep1.vtt", "WEBVTT\n");
+            }
+            let out = run_within(&site, &["build"], Duration::from_secs(60));
+            assert!(
+                !stderr(&out).contains("panicked"),
+                "{what} {kind}: {}",
+                text(&out)
+            );
+            if what != "image" {
+                assert!(!out.status.success(), "{what} {kind}: {}", text(&out));
+            }
+            if what == "audio" {
+                assert!(
+                    stderr(&out).contains("audio file content/episodes/ep1.mp3 is not a regular file: point `audio` at the audio file itself"),
+                    "{kind}: {}",
+                    text(&out)
+                );
+            }
+        }
+    }
+}
