@@ -353,3 +353,27 @@ fn fifos_and_folders_as_media_never_hang_the_build() {
         }
     }
 }
+
+/// The same escapes from YAML front matter: `\x01` becomes U+FFFD (the YAML clean-up
+/// replaces, where the TOML one drops), `\u2028` and `\t` a space.
+#[test]
+fn yaml_chapter_title_escapes_are_cleaned_too() {
+    let site = site();
+    site.write(
+        "content/episodes/ep1.md",
+        "---\ntitle: Pilot\ndate: 2026-06-01T10:00:00Z\naudio: media/ep1.mp3\nduration: \"50:00\"\nchapters:\n  - { start: \"0:00\", title: \"a\\x01b ]]> \\u2028c\\td\\x7f\" }\n---\nNotes.\n",
+    );
+    let out = run_within(&site, &["build"], Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out));
+    let raw = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&raw).unwrap();
+    let title = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "chapter")
+        .and_then(|n| n.attribute("title"))
+        .unwrap();
+    assert_eq!(title, "a\u{FFFD}b ]]>  c d\u{7f}");
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("feeds/chapters/ep1.json")).unwrap();
+    assert_eq!(json["chapters"][0]["title"], "a\u{FFFD}b ]]>  c d\u{7f}");
+}
