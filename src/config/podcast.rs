@@ -168,7 +168,7 @@ impl RawPodcast {
                 let url = media_base_url.as_ref().and_then(|base| {
                     path.file_name()
                         .and_then(|n| n.to_str())
-                        .and_then(|n| base.join(n).ok())
+                        .and_then(|n| crate::media::file_url(base, n))
                 });
                 Ok(Artwork::Local { path, url })
             }

@@ -332,8 +332,9 @@ fn doctor_survives_loops_odd_schemes_credentials_and_silence_without_leaking() {
     );
 }
 
-/// Media file names with a space, non-ASCII letters and a `%`: each is uploaded under the key
-/// its enclosure URL names, so the feed's link finds it.
+/// A media file name with a space, non-ASCII letters, `%`, `?` and `#`: the enclosure URL
+/// escapes each (a bare `?` started a query, `#` a fragment: the link named another file), and
+/// the file is uploaded under the key that URL names, so the feed's link finds it.
 #[test]
 fn odd_media_names_are_uploaded_where_the_feed_points() {
     let (port, seen) = fake_s3_seen(|stream| {
@@ -349,7 +350,7 @@ fn odd_media_names_are_uploaded_where_the_feed_points() {
         )
     );
     let site = Site::with_config(&config);
-    let name = "ép 1 100%.mp3";
+    let name = "ép 1 100%?#.mp3";
     site.write(&format!("content/episodes/{name}"), &"x".repeat(1000));
     site.write(
         "content/episodes/ep1.md",
@@ -381,7 +382,11 @@ fn odd_media_names_are_uploaded_where_the_feed_points() {
             .strip_prefix("https://pod.example/feeds/")
             .unwrap(),
     );
-    assert_eq!(key, "media/ép 1 100%.mp3", "{}", text(&out));
+    assert_eq!(key, "media/ép 1 100%?#.mp3", "{}", text(&out));
+    assert_eq!(
+        enclosure,
+        "https://pod.example/feeds/media/%C3%A9p%201%20100%25%3F%23.mp3"
+    );
     assert_eq!(key, linked);
 }
 
