@@ -93,6 +93,21 @@ pub struct Found {
     pub warnings: Vec<String>,
 }
 
+/// The URL of the file called `name` published at `base`, as `base.join(name)` would place it
+/// but with the name escaped as one path segment: a `?`, `#` or `%` in a file name is part of
+/// the name, not the start of a query, a fragment or an escape.
+pub fn file_url(base: &Url, name: &str) -> Option<Url> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    {
+        let mut segments = url.path_segments_mut().ok()?;
+        segments.pop();
+        segments.push(name);
+    }
+    Some(url)
+}
+
 /// The enclosure of `episode`, `Ok(None)` when it has no audio. `lengths` caches remote
 /// lengths by URL across builds.
 pub fn enclosure(
@@ -107,6 +122,13 @@ pub fn enclosure(
         AudioSource::Local(path) => {
             let meta = std::fs::metadata(path)
                 .map_err(|e| format!("audio file {} cannot be read: {e}", path.display()))?;
+            // A folder has a size too: it is no enclosure (and a FIFO would block a reader).
+            if !meta.is_file() {
+                return Err(format!(
+                    "audio file {} is not a regular file: point `audio` at the audio file itself",
+                    path.display()
+                ));
+            }
             if meta.len() == 0 {
                 return Err(format!("audio file {} is empty", path.display()));
             }
@@ -117,9 +139,8 @@ pub fn enclosure(
             let base = rules.base_url.ok_or_else(|| {
                 format!("audio file {name} is local: set [feed.podcast] media_base_url to where it is published")
             })?;
-            let url = base
-                .join(name)
-                .map_err(|e| format!("audio URL for {name}: {e}"))?;
+            let url = file_url(base, name)
+                .ok_or_else(|| format!("audio URL for {name}: {base} cannot hold a file name"))?;
             let mime = mime_for(episode, name)?;
             // The file on disk is what listeners download: its size is the true length.
             let mut warnings: Vec<String> = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
@@ -242,7 +263,7 @@ fn resolve_url(
         let base = base_url.ok_or_else(|| {
             format!("{what} file {} is local: set [feed.podcast] media_base_url to where it is published", local.display())
         })?;
-        base.join(name)
+        file_url(base, name).ok_or(url::ParseError::RelativeUrlWithCannotBeABaseBase)
     } else {
         link.join(value)
     };

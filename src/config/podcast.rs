@@ -123,6 +123,14 @@ impl PodcastConfig {
     }
 }
 
+/// A URL the feed shows must not carry a user name or password: every reader would see them.
+fn credentials(key: &str, u: &Url) -> String {
+    format!(
+        "[feed.podcast] {key} `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
+        crate::net::redact(u.as_str())
+    )
+}
+
 impl RawPodcast {
     pub fn resolve(self, root: &Path) -> Result<PodcastConfig, String> {
         let media_base_url = match &self.media_base_url {
@@ -135,6 +143,9 @@ impl RawPodcast {
                             "[feed.podcast] media_base_url `{s}` is not an absolute http(s) URL"
                         )
                     })?;
+                if !u.username().is_empty() || u.password().is_some() {
+                    return Err(credentials("media_base_url", &u));
+                }
                 if !u.path().ends_with('/') {
                     let p = format!("{}/", u.path());
                     u.set_path(&p);
@@ -144,6 +155,9 @@ impl RawPodcast {
             None => None,
         };
         let image = self.image.as_deref().map(|img| match Url::parse(img) {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                Err(credentials("image", &u))
+            }
             Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Artwork::Remote(u)),
             // One letter is a Windows drive (`C:\…`), a path.
             Ok(u) if u.scheme().len() > 1 => Err(format!(
@@ -154,7 +168,7 @@ impl RawPodcast {
                 let url = media_base_url.as_ref().and_then(|base| {
                     path.file_name()
                         .and_then(|n| n.to_str())
-                        .and_then(|n| base.join(n).ok())
+                        .and_then(|n| crate::media::file_url(base, n))
                 });
                 Ok(Artwork::Local { path, url })
             }

@@ -65,7 +65,8 @@ fn typed(list: &[ChapterMeta], duration: Option<u64>, errors: &mut Vec<KeyError>
     let mut out = Vec::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let n = i + 1;
-        let title = c.title.trim();
+        let title = one_line(&c.title);
+        let title = title.trim();
         if title.is_empty() {
             errors.push(("chapters", format!("chapter {n} needs a non-empty title")));
         }
@@ -91,6 +92,18 @@ fn typed(list: &[ChapterMeta], duration: Option<u64>, errors: &mut Vec<KeyError>
     }
     order(&out, duration, errors);
     out
+}
+
+/// A chapter title is one line wherever it is shown: in an XML attribute a tab or line break
+/// reads back as a space (attribute-value normalisation) while the JSON file would keep it,
+/// so each run of them becomes one space in every form.
+fn one_line(title: &str) -> String {
+    let breaks = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}');
+    title
+        .split(breaks)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn blank_to_none(v: Option<&str>) -> Option<String> {
@@ -211,6 +224,17 @@ mod tests {
                 "chapter 2 (`Part 2`) starts at 2:00, at or after the episode's end (2:00): fix its start or the duration"
             ]
         );
+    }
+
+    #[test]
+    fn titles_become_one_line() {
+        assert_eq!(one_line("tab\tand\r\nbreak"), "tab and break");
+        assert_eq!(
+            one_line("line\u{2028}sep\u{2029}\u{2029}para"),
+            "line sep para"
+        );
+        assert_eq!(one_line("\n\n"), "");
+        assert_eq!(one_line("plain  two spaces"), "plain  two spaces");
     }
 
     #[test]

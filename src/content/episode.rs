@@ -113,7 +113,9 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     if nums.len() > 1 && nums[1..].iter().any(|&n| n >= 60) {
         return None;
     }
-    Some(nums.iter().fold(0, |acc, n| acc * 60 + n))
+    // Each part fits a u64 but the whole may not (`999999999999999999:00:00`).
+    nums.iter()
+        .try_fold(0u64, |acc, &n| acc.checked_mul(60)?.checked_add(n))
 }
 
 /// A problem with one key: the key (for its line) and the message.
@@ -134,10 +136,24 @@ fn url_value(
         Ok(u) if !matches!(u.scheme(), "http" | "https") => format!(
             "{what} `{v}` is not an http(s) URL: write an https URL, a path relative to the episode file, or one relative to the episode's link"
         ),
+        Ok(u) if has_credentials(&u) => credentials_problem(what, &u),
         _ => return Some(v.to_string()),
     };
     errors.push((key, problem));
     None
+}
+
+/// A URL written into a public feed must not carry a user name or password: anyone who reads
+/// the feed would read them.
+fn has_credentials(u: &Url) -> bool {
+    !u.username().is_empty() || u.password().is_some()
+}
+
+fn credentials_problem(what: &str, u: &Url) -> String {
+    format!(
+        "{what} `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
+        crate::net::redact(u.as_str())
+    )
 }
 
 /// Whether the front matter has any episode key at all.
@@ -167,6 +183,10 @@ fn audio_of(
     let audio = meta.audio.as_ref().and_then(|a| {
         let a = a.trim();
         match Url::parse(a) {
+            Ok(u) if has_credentials(&u) => {
+                errors.push(("audio", credentials_problem("audio URL", &u)));
+                None
+            }
             Ok(u) if matches!(u.scheme(), "http" | "https") => Some(AudioSource::Remote(u)),
             Ok(u) => {
                 errors.push((

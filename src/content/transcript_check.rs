@@ -28,14 +28,45 @@ const MAX_PROBLEMS: usize = 5;
 /// Checks `path`; each problem as `path:line: message`.
 pub fn check_file(path: &Path, syntax: Syntax) -> Vec<String> {
     let shown = path.display();
-    let text = match std::fs::read(path) {
+    let text = match read_capped(path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) => return vec![format!("transcript file {shown} cannot be read: {e}")],
+        Err(why) => return vec![format!("transcript file {shown} {why}")],
     };
     check(&text, syntax)
         .into_iter()
         .map(|(line, m)| format!("{shown}:{line}: {m}"))
         .collect()
+}
+
+/// The most of a transcript that is read: a ten-hour episode's captions are a few MB.
+pub const MAX_BYTES: u64 = 32 << 20;
+
+/// The file's bytes, refused past [`MAX_BYTES`] (checked before and while reading, as the file
+/// may grow) and when it is not a regular file (a FIFO would block the build).
+fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_big = || {
+        format!(
+            "is larger than {} MB, the most feedwright reads of a transcript: check that it is the transcript, or publish it by `url`",
+            MAX_BYTES >> 20
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
+    if !meta.is_file() {
+        return Err("is not a regular file: point `file` at the transcript itself".into());
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// The problems of a transcript's text, each with its line (from 1).
@@ -126,7 +157,11 @@ fn time(t: &str, syntax: Syntax) -> Option<u64> {
     if m >= 60 || s >= 60 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + s) * 1000 + millis.parse::<u64>().ok()?)
+    // Hours may have any number of digits: the total is checked, not trusted to fit.
+    h.checked_mul(3600)?
+        .checked_add(m * 60 + s)?
+        .checked_mul(1000)?
+        .checked_add(millis.parse::<u64>().ok()?)
 }
 
 #[cfg(test)]
@@ -154,6 +189,56 @@ mod tests {
                 (9, "cue time `00:03` is not a time such as 00:01:02.500".to_string()),
             ]
         );
+    }
+
+    /// A 1 GB transcript (sparse: free to make) was read whole into memory.
+    #[test]
+    fn a_huge_or_strange_file_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.vtt");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        assert_eq!(
+            check_file(&big, Syntax::Vtt),
+            [format!(
+                "transcript file {} is larger than 32 MB, the most feedwright reads of a transcript: check that it is the transcript, or publish it by `url`",
+                big.display()
+            )]
+        );
+        let folder = dir.path().join("folder.vtt");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(
+            check_file(&folder, Syntax::Vtt),
+            [format!(
+                "transcript file {} is not a regular file: point `file` at the transcript itself",
+                folder.display()
+            )]
+        );
+    }
+
+    #[test]
+    fn hours_too_many_to_count_are_a_bad_time_not_a_panic() {
+        let vtt =
+            "WEBVTT\n\n18446744073709551615:00:00.000 --> 18446744073709551615:00:01.000\nx\n";
+        assert_eq!(
+            check(vtt, Syntax::Vtt),
+            [(
+                3,
+                "cue time `18446744073709551615:00:00.000` is not a time such as 00:01:02.500"
+                    .to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn bom_crlf_and_binary() {
+        let vtt = "\u{feff}WEBVTT\r\n\r\n00:00.000 --> 00:04.000\r\nHi\r\n";
+        assert_eq!(check(vtt, Syntax::Vtt), []);
+        let binary = String::from_utf8_lossy(&[0, 159, 146, 150, 0xFF, b'\n', 0x01]).into_owned();
+        assert_eq!(check(&binary, Syntax::Vtt)[0].0, 1);
+        assert_eq!(check(&binary, Syntax::Srt)[0].0, 1);
     }
 
     #[test]

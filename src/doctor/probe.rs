@@ -97,6 +97,12 @@ fn follow(
                     redact(url.as_str())
                 )
             })?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(format!(
+                "redirects to {}, which podcast apps cannot fetch: fix the redirect on the server to point to an http(s) URL",
+                redact(next.as_str())
+            ));
+        }
         url = next;
     }
     Err(format!(

@@ -14,6 +14,9 @@ pub const SIDE: std::ops::RangeInclusive<u32> = 1400..=3000;
 /// handful; a crafted one could otherwise make the walk long.
 const MAX_SEGMENTS: usize = 4096;
 
+/// 0xFF fill bytes allowed before one JPEG marker.
+const MAX_FILL: usize = 1024;
+
 /// What a picture's header says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Picture {
@@ -52,6 +55,11 @@ pub enum Unreadable {
 
 /// Checks the local picture at `path`: every broken rule, each with its fix, joined by "; ".
 pub fn check_file(path: &Path) -> Result<(), String> {
+    // Opening a FIFO would wait for a writer forever; a folder or device is no picture.
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
+    if !meta.is_file() {
+        return Err("is not a regular file: point to the JPEG or PNG file itself".into());
+    }
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
     let mut start = [0u8; 8];
     let got = fill(&mut file, &mut start).map_err(|_| "cannot be read".to_string())?;
@@ -272,8 +280,16 @@ fn jpeg<R: Read + Seek>(r: &mut R) -> Result<Picture, Unreadable> {
                 "is a damaged JPEG (a segment does not start where the previous one ends): export the artwork again".into(),
             ));
         }
-        // Any number of 0xFF fill bytes may precede a marker.
+        // Any number of 0xFF fill bytes may precede a marker; real files hold a few, and each
+        // is one read, so a file of nothing else is refused rather than read to its end.
+        let mut fill_bytes = 0;
         while marker == 0xFF {
+            fill_bytes += 1;
+            if fill_bytes > MAX_FILL {
+                return Err(Unreadable::Refused(
+                    "is a damaged JPEG (a run of fill bytes with no marker): export the artwork again".into(),
+                ));
+            }
             [marker] = exact::<R, 1>(r)?;
         }
         if matches!(marker, 0x01 | 0xD0..=0xD7) {
@@ -419,6 +435,65 @@ mod tests {
             refused(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2]),
             Unreadable::Truncated
         );
+    }
+
+    #[test]
+    fn hostile_headers_end_quickly() {
+        let refused = |bytes: &[u8]| read_header(&mut Cursor::new(bytes)).unwrap_err();
+        // Segment lengths 0 and 1 cannot be skipped back over: refused, not looped on.
+        for len in [0u8, 1] {
+            assert!(matches!(
+                refused(&[0xFF, 0xD8, 0xFF, 0xE0, 0, len, 0xFF, 0xE0, 0, len]),
+                Unreadable::Refused(_)
+            ));
+        }
+        // IHDR not first.
+        let mut png = png_bytes(1400, 1400, 2, false);
+        png[12..16].copy_from_slice(b"tEXt");
+        assert!(matches!(refused(&png), Unreadable::Refused(m) if m.contains("not IHDR")));
+        // Sides of 0 and 65535 are judged, not trusted.
+        assert_eq!(problems(&jpeg_bytes(0, 0, 3)).len(), 1);
+        assert_eq!(problems(&jpeg_bytes(65535, 65535, 3)).len(), 1);
+    }
+
+    /// A JPEG of nothing but fill bytes: each is one read of the file, so 64 MB of them took
+    /// many seconds; now the run is cut after [`MAX_FILL`].
+    #[test]
+    fn a_run_of_fill_bytes_is_refused_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cover.jpg");
+        let mut bytes = vec![0xFF, 0xD8];
+        bytes.resize(64 << 20, 0xFF);
+        std::fs::write(&path, bytes).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            check_file(&path),
+            Err(
+                "is a damaged JPEG (a run of fill bytes with no marker): export the artwork again"
+                    .into()
+            )
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_fifo_or_folder_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("cover.jpg");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let refusal =
+            Err("is not a regular file: point to the JPEG or PNG file itself".to_string());
+        if made.is_ok_and(|s| s.success()) {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || tx.send(check_file(&fifo)));
+            assert_eq!(
+                rx.recv_timeout(std::time::Duration::from_secs(10)),
+                Ok(refusal.clone())
+            );
+        }
+        let folder = dir.path().join("art.png");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(check_file(&folder), refusal);
     }
 
     #[test]

@@ -4,13 +4,15 @@
 //! duration exactly in its sample tables, so that is read when present.
 
 use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration as Ticks, TimeBase};
 
@@ -72,8 +74,18 @@ pub fn duration_secs(path: &Path) -> Result<u64, String> {
 
 /// The playing time in seconds, unrounded.
 pub fn measure(path: &Path) -> Result<f64, String> {
+    // Opening a FIFO would wait for a writer forever; a folder or device is no audio either.
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
+    let gap = Arc::new(Gap::default());
+    let source = Watched {
+        file,
+        gap: Arc::clone(&gap),
+    };
+    let stream = MediaSourceStream::new(Box::new(source), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
@@ -94,17 +106,19 @@ pub fn measure(path: &Path) -> Result<f64, String> {
     let is_mp3 = reader.format_info().short_name.starts_with("mp");
     let ticks = match stated {
         Some(d) if !is_mp3 && d.get() > 0 => d.get(),
-        _ => count(reader.as_mut(), id)?,
+        _ => count(reader.as_mut(), id, &gap)?,
     };
     seconds(base, ticks)
 }
 
 /// The summed duration of every packet of track `id`: reads frame headers and each frame's
 /// bytes into one reused buffer, decodes no audio, keeps nothing.
-fn count(reader: &mut dyn FormatReader, id: u32) -> Result<u64, String> {
+fn count(reader: &mut dyn FormatReader, id: u32, gap: &Gap) -> Result<u64, String> {
     let mut total: u64 = 0;
     let mut packets: u64 = 0;
+    gap.armed.store(true, Ordering::Relaxed);
     loop {
+        gap.since.store(0, Ordering::Relaxed);
         match reader.next_packet() {
             Ok(Some(p)) if p.track_id == id => {
                 total = total.saturating_add(p.dur.get());
@@ -118,6 +132,12 @@ fn count(reader: &mut dyn FormatReader, id: u32) -> Result<u64, String> {
             {
                 break;
             }
+            Err(symphonia::core::errors::Error::IoError(e)) if gap.tripped(&e) => {
+                return Err(format!(
+                    "holds over {} MiB without an audio frame after frame {packets}: it is damaged",
+                    MAX_GAP >> 20
+                ));
+            }
             Err(e) => return Err(format!("cannot be read past frame {packets} ({e})")),
         }
     }
@@ -125,6 +145,70 @@ fn count(reader: &mut dyn FormatReader, id: u32) -> Result<u64, String> {
         return Err("has no audio frames".into());
     }
     Ok(total)
+}
+
+/// Bytes read between two frames before a file is given up on. Real files hold a few KiB of
+/// tags between or after frames; without a cap, a frame followed by 2 GB of zeros (a sparse
+/// file costs nothing to make) would be scanned byte by byte for a sync word.
+const MAX_GAP: u64 = 16 << 20;
+
+/// How far the frame reader has read since the last frame, once counting has begun (the
+/// probe before it may read a large tag, such as embedded cover art, in one go).
+#[derive(Default)]
+struct Gap {
+    armed: AtomicBool,
+    since: AtomicU64,
+}
+
+impl Gap {
+    fn tripped(&self, e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::Other
+            && e.get_ref().is_some_and(|inner| inner.is::<GapError>())
+    }
+}
+
+#[derive(Debug)]
+struct GapError;
+
+impl std::fmt::Display for GapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("too far without an audio frame")
+    }
+}
+
+impl std::error::Error for GapError {}
+
+/// The audio file, read through a [`Gap`] count.
+struct Watched {
+    file: std::fs::File,
+    gap: Arc<Gap>,
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        let since = self.gap.since.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if self.gap.armed.load(Ordering::Relaxed) && since > MAX_GAP {
+            return Err(std::io::Error::other(GapError));
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Watched {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(to)
+    }
+}
+
+impl MediaSource for Watched {
+    fn is_seekable(&self) -> bool {
+        self.file.is_seekable()
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.file.byte_len()
+    }
 }
 
 fn seconds(base: TimeBase, ticks: u64) -> Result<f64, String> {
@@ -180,5 +264,43 @@ mod tests {
         std::fs::write(&fake, one).unwrap();
         assert!(duration_secs(&fake).is_err(), "{:?}", duration_secs(&fake));
         assert!(duration_secs(&dir.path().join("missing.mp3")).is_err());
+    }
+
+    #[test]
+    fn a_fifo_or_folder_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.mp3");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Opening a FIFO with no writer blocks; run it on a thread so the test fails
+            // instead of hanging.
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || tx.send(measure(&fifo)));
+            let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+            assert_eq!(got, Ok(Err("is not a regular file".to_string())));
+        }
+        let folder = dir.path().join("folder.mp3");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(measure(&folder), Err("is not a regular file".to_string()));
+    }
+
+    /// One real file, then a sparse stretch of zeros: scanning it all for a sync word took
+    /// 21 s for 2 GB; the scan now stops [`MAX_GAP`] after the last frame.
+    #[test]
+    fn a_huge_stretch_without_frames_is_not_scanned_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tail.mp3");
+        std::fs::copy(fixture("cbr.mp3"), &path).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(2 << 30).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            measure(&path),
+            Err(
+                "holds over 16 MiB without an audio frame after frame 117: it is damaged"
+                    .to_string()
+            )
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

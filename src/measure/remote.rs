@@ -28,3 +28,50 @@ pub fn prefix(url: &Url, timeout: Duration) -> Option<Vec<u8>> {
     let bytes = crate::net::read_prefix(response, PREFIX_CAP, timeout);
     (!bytes.is_empty()).then_some(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// A server that answers one request with `head` and then `body` repeated `times`.
+    fn server(head: &'static str, body: &'static [u8], times: usize) -> Url {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut stream)) = listener.incoming().next() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(head.as_bytes());
+                for _ in 0..times {
+                    if stream.write_all(body).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Url::parse(&format!("http://127.0.0.1:{port}/cover.png")).unwrap()
+    }
+
+    #[test]
+    fn an_endless_body_is_read_only_to_the_cap() {
+        let url = server("HTTP/1.1 200 OK\r\n\r\n", &[b'x'; 4096], 1 << 20);
+        let got = prefix(&url, Duration::from_secs(10)).unwrap();
+        assert_eq!(got.len() as u64, PREFIX_CAP);
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_content_length_gives_what_came() {
+        let url = server(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n",
+            b"\x89PNG\r\n\x1a\n",
+            1,
+        );
+        let got = prefix(&url, Duration::from_secs(10)).unwrap();
+        assert_eq!(got, b"\x89PNG\r\n\x1a\n");
+    }
+}

@@ -208,7 +208,27 @@ pub fn run(
 fn media_uploads(config: &Config, media: &[LocalMedia], state: &PushState) -> Result<Vec<Upload>> {
     let publish = &config.publish;
     let mut out: Vec<Upload> = Vec::with_capacity(media.len());
+    // The content walk reads nothing outside these folders; uploading makes a file public,
+    // so the same rule holds for what an episode names (`../`, an absolute path, a link).
+    let roots = crate::content::Roots::new(&config.root, &config.site.extra_roots);
     for m in media {
+        if let Ok(real) = m.path.canonicalize()
+            && !roots.allows(&real)
+        {
+            let really = if real == m.path {
+                String::new()
+            } else {
+                format!(" (really {})", real.display())
+            };
+            return Err(Error::config(
+                &config.path,
+                None,
+                format!(
+                    "[publish] media = true, but {}{really} is outside the site's folder; it is not uploaded: move it into the folder of config.toml, or name its folder in [site] extra_roots",
+                    m.path.display()
+                ),
+            ));
+        }
         let name = crate::config::publish::media_destination(publish, &config.site.feeds_url, &m.base_url)
             .and_then(|dest| super::remote::media_name(publish, &dest, &m.name))
             .ok_or_else(|| Error::config(&config.path, None, format!(

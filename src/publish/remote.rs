@@ -82,7 +82,8 @@ fn check_endpoint(publish: &PublishConfig) -> std::result::Result<(), String> {
 /// The name a media file is uploaded under: relative to `[publish] url` when its
 /// destination lies below it (the default), else the destination's absolute URL.
 pub fn media_name(publish: &PublishConfig, destination: &Url, file: &str) -> Option<String> {
-    let target = destination.join(file).ok()?;
+    // Escaped as the feed's URL is (`media::file_url`), so the two name the same object.
+    let target = crate::media::file_url(destination, file)?;
     let base = publish.url.as_ref()?;
     Some(match target.as_str().strip_prefix(base.as_str()) {
         Some(rel) => rel.to_string(),

@@ -124,9 +124,11 @@ impl S3 {
                 bucket: bucket.to_string(),
                 key: decode(key),
             },
+            // Names are relative URL references (a media file's is escaped, `ep%201.mp3`,
+            // as its enclosure URL is): the key is what that URL decodes to.
             None => Place {
                 bucket: self.bucket.clone(),
-                key: format!("{}{name}", self.prefix),
+                key: format!("{}{}", self.prefix, decode(name)),
             },
         }
     }
@@ -165,7 +167,12 @@ impl S3 {
                 let status = reqwest::StatusCode::from_u16(s)
                     .map(super::http::status_text)
                     .unwrap_or_else(|_| s.to_string());
-                let page = s3_watch::describe_error_page(&seen.body);
+                // Masked before it is shortened: a secret cut in half would not be found.
+                let body = match &self.keys {
+                    Some(keys) => keys.scrub(&seen.body),
+                    None => seen.body.clone(),
+                };
+                let page = s3_watch::describe_error_page(&body);
                 if page.is_empty() {
                     status
                 } else {
@@ -191,6 +198,13 @@ impl S3 {
             retry_after: seen.retry_after,
         }
     }
+}
+
+/// The object key `key`, byte for byte: `Key::from` would escape `%`, `[`, `#` and more into
+/// the key itself (`100%.mp3` stored as `100%25.mp3`), away from where the feed points. Only
+/// a key object_store refuses as it is (a `..` part, a control character) is escaped.
+fn object_key(key: &str) -> Key {
+    Key::parse(key).unwrap_or_else(|_| Key::from(key))
 }
 
 /// The deepest cause of `e`: object_store's outer texts repeat the request.
@@ -238,7 +252,7 @@ impl Target for S3 {
         let place = self.place(name);
         let what = format!("GET {}", self.location(name));
         let store = self.store(&place, &what)?;
-        let key = Key::from(place.key.as_str());
+        let key = object_key(&place.key);
         let got = self.block(async {
             let r = store.get(&key).await?;
             let etag = r.meta.e_tag.clone();
@@ -267,7 +281,7 @@ impl Target for S3 {
         let place = self.place(put.name);
         let what = format!("PUT {}", self.location(put.name));
         let store = self.store(&place, &what)?;
-        let key = Key::from(place.key.as_str());
+        let key = object_key(&place.key);
         let opts = PutOptions {
             mode: mode(&put.condition),
             attributes: attributes(put),
@@ -296,7 +310,7 @@ impl Target for S3 {
         let place = self.place(name);
         let what = format!("DELETE {}", self.location(name));
         let store = self.store(&place, &what)?;
-        let key = Key::from(place.key.as_str());
+        let key = object_key(&place.key);
         match self.block(store.delete(&key)) {
             Ok(()) => Ok("204 No Content".into()),
             Err(object_store::Error::NotFound { .. }) => Ok("already gone".into()),
@@ -320,7 +334,7 @@ impl S3 {
         let store = self.store(&place, &what)?;
         Ok(Parts {
             store,
-            key: Key::from(place.key.as_str()),
+            key: object_key(&place.key),
             what,
             opts: PutMultipartOptions {
                 attributes: attributes(put),
@@ -357,6 +371,15 @@ mod tests {
         let t = S3::new(&url, &cfg).unwrap();
         assert_eq!(t.location("a.rss"), "s3://feeds-bucket/pod cast/a.rss");
         assert_eq!(t.key("media/ep 1.mp3"), "pod cast/media/ep 1.mp3");
+        assert_eq!(
+            t.key("media/%C3%A9p%201%20100%.mp3"),
+            "pod cast/media/ép 1 100%.mp3"
+        );
+        assert_eq!(
+            object_key("a/ép [1] 100%#.mp3").as_ref(),
+            "a/ép [1] 100%#.mp3"
+        );
+        assert_eq!(object_key("a/../b").as_ref(), "a/%2E%2E/b");
         assert_eq!(
             t.location("s3://media-bucket/audio/ep1.mp3"),
             "s3://media-bucket/audio/ep1.mp3"

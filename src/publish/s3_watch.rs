@@ -95,18 +95,8 @@ impl HttpService for Watch {
             });
             return Ok(response);
         }
-        let short = response
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .is_none_or(|n| n <= ERROR_PAGE_CAP);
         let (parts, body) = response.into_parts();
-        let bytes = if short {
-            body.bytes().await.unwrap_or_default()
-        } else {
-            Default::default()
-        };
+        let bytes = error_page(body).await;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         self.note(|s| {
             *s = Seen {
@@ -123,6 +113,21 @@ impl HttpService for Watch {
     }
 }
 
+/// The start of an error page, never more than [`ERROR_PAGE_CAP`] bytes whatever its
+/// Content-Length says: a page sent in chunks has none, and may never end.
+async fn error_page(body: HttpResponseBody) -> Vec<u8> {
+    let mut stream = body.bytes_stream();
+    let mut page = Vec::new();
+    while let Some(Ok(chunk)) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        let room = usize::try_from(ERROR_PAGE_CAP).unwrap_or(usize::MAX) - page.len();
+        page.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if page.len() as u64 >= ERROR_PAGE_CAP {
+            break;
+        }
+    }
+    page
+}
+
 /// `Code: Message` from an S3 error page, or its start when it is not one.
 pub(super) fn describe_error_page(body: &str) -> String {
     let tag = |name: &str| {
@@ -131,15 +136,22 @@ pub(super) fn describe_error_page(body: &str) -> String {
         let end = body[start..].find(&format!("</{name}>"))? + start;
         Some(body[start..end].trim().to_string())
     };
-    match (tag("Code"), tag("Message")) {
+    let text = match (tag("Code"), tag("Message")) {
         (Some(code), Some(message)) if !message.is_empty() => format!("{code}: {message}"),
         (Some(code), _) => code,
-        _ => {
-            let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-            flat.chars().take(200).collect()
-        }
-    }
+        _ => body.to_string(),
+    };
+    // The server's words go to a terminal: one line, no escape sequences, not a page long.
+    let flat = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    flat.chars().take(SHOWN_CHARS).collect()
 }
+
+/// How much of a server's error text a message shows.
+const SHOWN_CHARS: usize = 200;
 
 #[cfg(test)]
 mod tests {
@@ -154,5 +166,17 @@ mod tests {
         );
         assert_eq!(describe_error_page("<Error><Code>X</Code></Error>"), "X");
         assert_eq!(describe_error_page(" bad\n gateway "), "bad gateway");
+    }
+
+    #[test]
+    fn server_text_is_one_short_line_without_escapes() {
+        let page = format!(
+            "<Error><Code>X\u{1b}[2J</Code><Message>a\r\nb\u{7}{}</Message></Error>",
+            "m".repeat(10_000)
+        );
+        let shown = describe_error_page(&page);
+        assert!(shown.starts_with("X [2J: a b m"), "{shown}");
+        assert_eq!(shown.chars().count(), SHOWN_CHARS);
+        assert!(!shown.chars().any(char::is_control));
     }
 }

@@ -19,6 +19,7 @@ mod build;
 mod cache;
 mod cron;
 mod extras;
+mod hostile_2026;
 mod house;
 mod identity;
 mod newcomer;
