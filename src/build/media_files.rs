@@ -19,15 +19,9 @@ use crate::content::episode::{AudioSource, Episode};
 pub struct MediaFile {
     /// The podcast's `media_base_url`.
     pub base_url: Url,
-    /// The file's name below `base_url` (its public URL is `base_url` + `name`).
+    /// The file's name below `base_url` (its public URL is `media::file_url(base_url, name)`).
     pub name: String,
     pub path: PathBuf,
-}
-
-impl MediaFile {
-    pub fn public_url(&self) -> Option<Url> {
-        self.base_url.join(&self.name).ok()
-    }
 }
 
 /// Every local media file of the podcast feeds' publishable episodes (no drafts, nothing
