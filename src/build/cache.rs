@@ -406,7 +406,12 @@ fn read_output(line: &str) -> Option<Output> {
 fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> Option<()> {
     let names = serde_json::to_string(&(&o.name, &o.path)).ok()?;
     let feed = if o.format.is_some() { "f" } else { "-" };
-    let _ = writeln!(out, "output {} {} {feed} {names}", o.len, hash.unwrap_or("-"));
+    let _ = writeln!(
+        out,
+        "output {} {} {feed} {names}",
+        o.len,
+        hash.unwrap_or("-")
+    );
     Some(())
 }
 

@@ -89,7 +89,14 @@ pub(super) fn publish_files(
         entries: &plan.entries,
         site_id: feed_site_id(config.site.id.as_deref(), &plan.state),
     };
-    push::run(config, files, &local_media(config, opts), ids, opts, &mut log(ctx))?;
+    push::run(
+        config,
+        files,
+        &local_media(config, opts),
+        ids,
+        opts,
+        &mut log(ctx),
+    )?;
     Ok(())
 }
 

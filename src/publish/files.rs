@@ -70,7 +70,14 @@ impl Upload {
         bytes: &[u8],
         format: Option<Format>,
     ) -> Upload {
-        Upload::known(config, name, path, bytes.len() as u64, hash(bytes), format.is_some())
+        Upload::known(
+            config,
+            name,
+            path,
+            bytes.len() as u64,
+            hash(bytes),
+            format.is_some(),
+        )
     }
 
     /// [`Upload::new`] for a file whose length and hash are already known (the content cache
