@@ -56,10 +56,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         prune: false,
         now: ctx.now,
     });
+    let mut spans = build::spans::Spans::start();
     let cached = cache::usable(&config);
     let key = cache::Key::of(&config, &options);
     // Taken before any source is read: what the cache records is what the build read.
     let scan = cached.then(|| cache::Scan::take(&config));
+    spans.mark("config, scan");
     if !args.no_cache
         && let Some(scan) = &scan
         && let Some(hit) = cache::check(&config, &key, ctx.now, scan)
@@ -78,6 +80,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         pushed.iter().for_each(|(level, line)| log(*level, line));
         return Ok(ExitCode::SUCCESS);
     }
+    spans.mark("cache check");
     let spinner = ctx.report.spinner("reading and rendering the feeds");
     // What the last build parsed, for the files whose stat did not change.
     let reuse = (!args.no_cache && scan.is_some())
@@ -87,12 +90,14 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         scan,
         reuse: reuse.as_ref(),
     });
+    spans.mark("side file loaded");
     let plan = build::plan_reusing(&config, ctx.now, options, reusing);
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let written = build::write(&config, &plan).inspect_err(|_| cache::forget(&config))?;
+    spans.mark("write");
     for f in &written.changed {
         ctx.report.out(format_args!(
             "wrote {}",
@@ -116,6 +121,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Some(scan) => cache::save(&config, &key, ctx.now, scan, &plan, &hashes),
         None => cache::forget(&config),
     }
+    spans.mark("cache saved");
     if let Some(opts) = &push {
         super::push::publish_files(ctx, &config, &plan, files, opts)?;
     }

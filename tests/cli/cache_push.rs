@@ -365,3 +365,59 @@ fn media_changed_on_disk_is_pushed_and_a_touched_one_is_not() {
     pushed_ok(&site);
     assert_eq!(dav.requests().len(), before, "{:?}", dav.requests());
 }
+
+#[test]
+fn a_hub_ping_owed_from_a_failed_run_is_sent_by_the_next_cached_run() {
+    let dav = Dav::start();
+    let hub = Dav::start();
+    let config = format!(
+        "{}hubs = [\"http://{}/hub\"]\n",
+        push_config(common::CONFIG, &dav.url()),
+        hub.addr
+    );
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
+    warm(&site);
+    let pings = || {
+        hub.requests()
+            .iter()
+            .filter(|r| r.starts_with("POST"))
+            .count()
+    };
+    let before = pings();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist, retold."),
+    );
+    settle();
+    hub.set_down(true);
+    for _ in 0..2 {
+        let out = push(&site);
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("hub ping failed"), "{}", text(&out));
+        settle();
+    }
+    let owed = site
+        .read("feedwright-push.toml")
+        .matches("[[pending_pings]]")
+        .count();
+    assert!(owed > 0);
+    assert!(site.path(CACHE).exists());
+    hub.set_down(false);
+    let downs = pings();
+    let out = pushed_ok(&site);
+    assert!(text(&out).contains("pinged hub"), "{}", text(&out));
+    assert_eq!(pings(), downs + owed, "{:?}", hub.requests());
+    assert!(pings() > before);
+    assert!(!site.read("feedwright-push.toml").contains("pending_pings"));
+    // Owed nothing now: the next runs send nothing anywhere.
+    settle();
+    let (sent, pinged) = (dav.requests().len(), hub.requests().len());
+    pushed_ok(&site);
+    settle();
+    pushed_ok(&site);
+    assert_eq!((dav.requests().len(), hub.requests().len()), (sent, pinged));
+}
