@@ -14,6 +14,9 @@
 //!   which the output changes by time alone (a future-dated entry appears, an `updated` key
 //!   stops being clamped).
 //!
+//! It also lists each output with its hash when a push made one, so that `build --push` can
+//! tell from the push state alone that there is nothing to send (see `cli/build.rs`).
+//!
 //! Racily clean files (git's name): a file whose times are within the file system's
 //! timestamp granularity of the moment its stat was taken could change again without its
 //! stat changing. A cache holding such a file is not written; the next build is a full one
