@@ -14,6 +14,9 @@
 //!   which the output changes by time alone (a future-dated entry appears, an `updated` key
 //!   stops being clamped).
 //!
+//! It also lists each output with its hash when a push made one, so that `build --push` can
+//! tell from the push state alone that there is nothing to send (see `cli/build.rs`).
+//!
 //! Racily clean files (git's name): a file whose times are within the file system's
 //! timestamp granularity of the moment its stat was taken could change again without its
 //! stat changing. A cache holding such a file is not written; the next build is a full one
@@ -291,6 +294,21 @@ pub struct Hit {
     pub outputs: usize,
     pub warnings: Vec<Diagnostic>,
     pub notes: Vec<Note>,
+    /// Each output file as the cached build left it (unchanged since: its stat was checked).
+    pub files: Vec<Output>,
+}
+
+/// An output file recorded by the cache: what a push needs to know about it without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Relative to the output folder, `/`-separated.
+    pub name: String,
+    pub path: PathBuf,
+    pub len: u64,
+    /// blake3 of its bytes, hex, when the build that wrote the cache had it (a push does).
+    pub hash: Option<String>,
+    /// Whether it is a feed document.
+    pub feed: bool,
 }
 
 /// The cached build's report when nothing it depends on changed; `None` otherwise (or when the
@@ -325,6 +343,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
         outputs,
         warnings: Vec::new(),
         notes: Vec::new(),
+        files: Vec::new(),
     };
     let mut folders = scan.folders.iter();
     let mut files: Option<std::slice::Iter<'_, (String, Stat)>> = None;
@@ -337,6 +356,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
                 hit.warnings.push(Diagnostic::new(path, at, message));
             }
             "note" => hit.notes.push(Note(serde_json::from_str(rest).ok()?)),
+            "output" => hit.files.push(read_output(rest)?),
             "input" => {
                 let (stat, path) = Stat::read(rest)?;
                 let path: PathBuf = serde_json::from_str(path).ok()?;
@@ -362,6 +382,42 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     rest_empty.then_some(hit)
 }
 
+/// `<len> <hash or -> <f or -> <["name", "path"]>`.
+fn read_output(line: &str) -> Option<Output> {
+    let mut parts = line.splitn(4, ' ');
+    let len = parts.next()?.parse().ok()?;
+    let hash = match parts.next()? {
+        "-" => None,
+        h if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => Some(h.to_string()),
+        _ => return None,
+    };
+    let feed = match parts.next()? {
+        "f" => true,
+        "-" => false,
+        _ => return None,
+    };
+    let (name, path): (String, PathBuf) = serde_json::from_str(parts.next()?).ok()?;
+    Some(Output {
+        name,
+        path,
+        len,
+        hash,
+        feed,
+    })
+}
+
+fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> Option<()> {
+    let names = serde_json::to_string(&(&o.name, &o.path)).ok()?;
+    let feed = if o.format.is_some() { "f" } else { "-" };
+    let _ = writeln!(
+        out,
+        "output {} {} {feed} {names}",
+        o.len,
+        hash.unwrap_or("-")
+    );
+    Some(())
+}
+
 /// The text before the last line, when the last line is the digest of it.
 pub(super) fn sealed(text: &str) -> Option<&str> {
     let at = text.trim_end_matches('\n').rfind('\n')? + 1;
@@ -371,15 +427,23 @@ pub(super) fn sealed(text: &str) -> Option<&str> {
 
 /// After a build: records what it read and reported, so that the next build can end early.
 /// Any doubt (a walk with problems, a racily clean file, an entry skipped, a name that cannot
-/// be written on one line) removes the cache instead.
-pub fn save(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: Scan, plan: &Plan) {
+/// be written on one line) removes the cache instead. `hashes` are the outputs' hashes, in
+/// the plan's order, when the caller has them (a push does); empty when it does not.
+pub fn save(
+    config: &Config,
+    key: &Key,
+    now: DateTime<FixedOffset>,
+    scan: Scan,
+    plan: &Plan,
+    hashes: &[String],
+) {
     if scan.clean && plan.skipped.is_empty() {
         super::reuse::save(config, key, &plan.kept);
     } else {
         super::reuse::forget(config);
     }
     let file = path(config);
-    match render(config, key, now, scan, plan) {
+    match render(config, key, now, scan, plan, hashes) {
         Some(text) => write_hint(&file, text.as_bytes()),
         None => {
             let _ = std::fs::remove_file(&file);
@@ -422,6 +486,7 @@ fn render(
     now: DateTime<FixedOffset>,
     scan: Scan,
     plan: &Plan,
+    hashes: &[String],
 ) -> Option<String> {
     if !scan.clean || !plan.skipped.is_empty() {
         return None;
@@ -458,6 +523,9 @@ fn render(
         out.push_str("input ");
         stat.write(&mut out);
         let _ = writeln!(out, " {}", serde_json::to_string(input).ok()?);
+    }
+    for (i, o) in plan.outputs.iter().enumerate() {
+        write_output(&mut out, o, hashes.get(i).map(String::as_str))?;
     }
     for (folder, files) in &scan.folders {
         let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);

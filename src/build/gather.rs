@@ -42,10 +42,20 @@ pub struct Reusing<'a> {
 pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Gathered> {
     // The state file is parsed while the sources are read: neither needs the other.
     let (previous_state, (sources, kept)) = rayon::join(
-        || identity::load_state(&config.site.state_file),
-        || match reusing {
-            Some(r) if r.scan.is_clean() => collect_reusing(config, r),
-            _ => (collect_sources(config), Vec::new()),
+        || {
+            let mut spans = super::spans::Spans::start();
+            let state = identity::load_state(&config.site.state_file);
+            spans.mark("  state file parsed");
+            state
+        },
+        || {
+            let mut spans = super::spans::Spans::start();
+            let found = match reusing {
+                Some(r) if r.scan.is_clean() => collect_reusing(config, r),
+                _ => (collect_sources(config), Vec::new()),
+            };
+            spans.mark("  sources read or reused");
+            found
         },
     );
     Ok(Gathered {

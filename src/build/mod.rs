@@ -21,6 +21,7 @@ mod problems;
 mod render;
 mod resolve;
 mod reuse;
+pub mod spans;
 mod stage;
 mod write;
 
@@ -60,14 +61,18 @@ pub fn plan_reusing(
     options: PlanOptions,
     reusing: Option<Reusing<'_>>,
 ) -> Result<Plan> {
+    let mut spans = spans::Spans::start();
     let mut problems = Problems::new(options.keep_going);
     let gathered = gather::gather(config, reusing)?;
+    spans.mark("gather (state file, sources)");
     let kept = gathered.kept;
     let previous_state = gathered.previous_state;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
     let future = parsed.horizon;
+    spans.mark("parse");
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
+    spans.mark("identify");
     resolve::check_channels(config, &mut problems);
     // Every later stage needs every entry to have its id.
     problems.stop_on_errors()?;
@@ -100,6 +105,7 @@ pub fn plan_reusing(
         }
     }
     let state = resolved.state;
+    spans.mark("links, guards, resolve");
 
     let mut documents =
         render::documents(config, &identity.site_id, resolved.feeds, &identity.items)?;
@@ -108,6 +114,7 @@ pub fn plan_reusing(
     }
     // Nothing is staged for a build that is going to fail anyway.
     problems.stop_on_errors()?;
+    spans.mark("render documents");
 
     let state_file = engine::StateFile {
         new: &state,
@@ -120,7 +127,9 @@ pub fn plan_reusing(
         &documents.feeds,
         identity.items,
     );
+    spans.mark("engine (bodies, files, state staged)");
     let outputs = stage::outputs(config, documents, finished, &mut problems)?;
+    spans.mark("outputs");
 
     Ok(Plan {
         outputs: outputs.files,

@@ -4,6 +4,8 @@ use super::Context;
 use crate::build::{self, cache};
 use crate::config::Config;
 use crate::error::Result;
+use crate::publish::Upload;
+use crate::publish::push::Level;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,14 +49,23 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         stage: true,
         ..Default::default()
     };
-    // A push needs the whole plan: it never ends early.
-    let cached = !args.push && cache::usable(&config);
+    let push = args.push.then(|| crate::publish::Options {
+        overwrite: super::push::overwrite(args.force, args.take_over),
+        dry_run: false,
+        folder: crate::publish::Folder::JustWritten,
+        prune: false,
+        now: ctx.now,
+    });
+    let mut spans = build::spans::Spans::start();
+    let cached = cache::usable(&config);
     let key = cache::Key::of(&config, &options);
     // Taken before any source is read: what the cache records is what the build read.
     let scan = cached.then(|| cache::Scan::take(&config));
+    spans.mark("config, scan");
     if !args.no_cache
         && let Some(scan) = &scan
         && let Some(hit) = cache::check(&config, &key, ctx.now, scan)
+        && let Some(pushed) = settled(&config, &hit, push.as_ref())
     {
         ctx.report.warnings(&hit.warnings);
         hit.notes.iter().for_each(|n| ctx.report.note(n));
@@ -64,8 +75,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             (hit.entries, hit.outputs),
             &build::Written::default(),
         );
+        // What the push would have said.
+        let mut log = super::push::log(ctx);
+        pushed.iter().for_each(|(level, line)| log(*level, line));
         return Ok(ExitCode::SUCCESS);
     }
+    spans.mark("cache check");
     let spinner = ctx.report.spinner("reading and rendering the feeds");
     // What the last build parsed, for the files whose stat did not change.
     let reuse = (!args.no_cache && scan.is_some())
@@ -75,12 +90,14 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         scan,
         reuse: reuse.as_ref(),
     });
+    spans.mark("side file loaded");
     let plan = build::plan_reusing(&config, ctx.now, options, reusing);
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let written = build::write(&config, &plan).inspect_err(|_| cache::forget(&config))?;
+    spans.mark("write");
     for f in &written.changed {
         ctx.report.out(format_args!(
             "wrote {}",
@@ -93,23 +110,53 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         (plan.entries.len(), plan.outputs.len()),
         &written,
     );
+    // A push hashes every output; the cache keeps the hashes so that the next run can tell
+    // whether there is anything to push without reading them.
+    let files = match &push {
+        Some(_) => super::push::uploads(&config, &plan)?,
+        None => Vec::new(),
+    };
+    let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
     match scan {
-        Some(scan) => cache::save(&config, &key, ctx.now, scan, &plan),
+        Some(scan) => cache::save(&config, &key, ctx.now, scan, &plan, &hashes),
         None => cache::forget(&config),
     }
-    if args.push {
-        let opts = crate::publish::Options {
-            overwrite: super::push::overwrite(args.force, args.take_over),
-            dry_run: false,
-            folder: crate::publish::Folder::JustWritten,
-            prune: false,
-            now: ctx.now,
-        };
-        super::push::publish(ctx, &config, &plan, &opts)?;
+    spans.mark("cache saved");
+    if let Some(opts) = &push {
+        super::push::publish_files(ctx, &config, &plan, files, opts)?;
     }
     // Everything is on disk: the process ends next.
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// After a cache hit: what the push would say (nothing when there is no push) when it would
+/// send nothing, so the build and the push can both be skipped; `None` when something is to
+/// be pushed (a file changed since its last push, a failed upload or hub ping, a media file
+/// changed on disk), and the full build and push run instead.
+fn settled(
+    config: &Config,
+    hit: &cache::Hit,
+    push: Option<&crate::publish::Options>,
+) -> Option<Vec<(Level, String)>> {
+    let Some(opts) = push else {
+        return Some(Vec::new());
+    };
+    // A cache that does not list every output cannot say what a push would send.
+    (hit.files.len() == hit.outputs).then_some(())?;
+    let mut files = Vec::with_capacity(hit.files.len());
+    for f in &hit.files {
+        // Only an output recorded by a build that did not push is read here.
+        let hash = match &f.hash {
+            Some(h) => h.clone(),
+            None => crate::publish::state::hash(&std::fs::read(&f.path).ok()?),
+        };
+        files.push(Upload::known(config, &f.name, &f.path, f.len, hash, f.feed));
+    }
+    let media = super::push::local_media(config, opts);
+    let mut said = Vec::new();
+    let mut log = |level: Level, line: &str| said.push((level, line.to_string()));
+    crate::publish::push::settled(config, files, &media, opts, &mut log).then_some(said)
 }
 
 /// The line `--verbose` prints: entries and files (`counts`), what was written.

@@ -65,29 +65,55 @@ pub(super) fn publish(
     plan: &build::Plan,
     opts: &Options,
 ) -> Result<()> {
+    publish_files(ctx, config, plan, uploads(config, plan)?, opts)
+}
+
+/// Each output file of `plan` as an upload (its bytes read once, for their hash).
+pub(super) fn uploads(config: &Config, plan: &build::Plan) -> Result<Vec<Upload>> {
     let mut files = Vec::with_capacity(plan.outputs.len());
     for o in &plan.outputs {
         files.push(Upload::new(config, &o.name, &o.path, &o.read()?, o.format));
     }
+    Ok(files)
+}
+
+/// [`publish`] with the uploads already made.
+pub(super) fn publish_files(
+    ctx: &Context,
+    config: &Config,
+    plan: &build::Plan,
+    files: Vec<Upload>,
+    opts: &Options,
+) -> Result<()> {
     let ids = Identities {
         entries: &plan.entries,
         site_id: feed_site_id(config.site.id.as_deref(), &plan.state),
     };
-    // Media are listed only when they are uploaded: it reads every episode's notes again.
-    let media: Vec<LocalMedia> = if config.publish.media {
-        build::media_files::media_files(config, opts.now)
-            .into_iter()
-            .map(|m| LocalMedia {
-                base_url: m.base_url,
-                name: m.name,
-                path: m.path,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    push::run(config, files, &media, ids, opts, &mut log(ctx))?;
+    push::run(
+        config,
+        files,
+        &local_media(config, opts),
+        ids,
+        opts,
+        &mut log(ctx),
+    )?;
     Ok(())
+}
+
+/// The podcasts' local media files, listed only when they are uploaded: it reads every
+/// episode's notes again.
+pub(super) fn local_media(config: &Config, opts: &Options) -> Vec<LocalMedia> {
+    if !config.publish.media {
+        return Vec::new();
+    }
+    build::media_files::media_files(config, opts.now)
+        .into_iter()
+        .map(|m| LocalMedia {
+            base_url: m.base_url,
+            name: m.name,
+            path: m.path,
+        })
+        .collect()
 }
 
 /// Routes push progress: changes to stdout, retries and failed pings to stderr.

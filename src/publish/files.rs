@@ -70,27 +70,48 @@ impl Upload {
         bytes: &[u8],
         format: Option<Format>,
     ) -> Upload {
+        Upload::known(
+            config,
+            name,
+            path,
+            bytes.len() as u64,
+            hash(bytes),
+            format.is_some(),
+        )
+    }
+
+    /// [`Upload::new`] for a file whose length and hash are already known (the content cache
+    /// recorded them): `feed` says whether it is a feed document.
+    pub fn known(
+        config: &Config,
+        name: &str,
+        path: &Path,
+        len: u64,
+        hash: String,
+        feed: bool,
+    ) -> Upload {
         let main = config
             .feeds
             .iter()
             .find(|f| f.formats.iter().any(|&fmt| f.file_name(fmt) == name));
-        let role = match (main, format) {
-            (Some(feed), _) => Role::Main {
-                feed: feed.name.clone(),
+        let role = match (main, feed) {
+            (Some(main), _) => Role::Main {
+                feed: main.name.clone(),
             },
-            (None, Some(_)) => Role::Page,
-            (None, None) if name.ends_with(".opml") => Role::Index,
-            (None, None) => Role::Plain,
+            (None, true) => Role::Page,
+            (None, false) if name.ends_with(".opml") => Role::Index,
+            (None, false) => Role::Plain,
         };
         Upload {
             name: name.to_string(),
             path: path.to_path_buf(),
             media_type: crate::media_types::content_type(name),
-            len: bytes.len() as u64,
-            hash: hash(bytes),
+            len,
+            hash,
             // Every feed document (main, tag, archive page) advertises the hubs.
-            topic: format
-                .and_then(|_| config.site.feeds_url.join(name).ok())
+            topic: feed
+                .then(|| config.site.feeds_url.join(name).ok())
+                .flatten()
                 .map(String::from),
             role,
             cache_control: None,

@@ -127,60 +127,36 @@ pub struct LocalMedia {
 /// names; `ids` are the entries the build would publish, for the identity guard.
 pub fn run(
     config: &Config,
-    mut files: Vec<Upload>,
+    files: Vec<Upload>,
     media: &[LocalMedia],
     ids: Identities<'_>,
     opts: &Options,
     log: Log<'_>,
 ) -> Result<Outcome> {
     let publish = &config.publish;
-    let Some(base) = publish.url.clone() else {
-        return Err(Error::config(
-            &config.path,
-            None,
-            "[publish] url is not set: add where files are uploaded, e.g. url = \"https://dav.example.com/feeds/\" (WebDAV) or url = \"s3://bucket/feeds/\" (object storage)",
-        ));
-    };
-    let mut remote = Remote::new(config, &base)?;
-    if opts.folder == Folder::Earlier {
-        files::check_fresh(&files)?;
+    let Prepared {
+        mut remote,
+        state,
+        files,
+        removed,
+        hubs,
+        mtimes_changed,
+    } = prepare(config, files, media, opts)?;
+    if mtimes_changed && !opts.dry_run {
+        state.save(&publish.state_file)?;
     }
-    for f in &mut files {
-        f.cache_control.clone_from(&publish.cache_control);
-    }
-    let mut state = PushState::load(&publish.state_file)?;
-    if publish.media {
-        files.extend(media_uploads(config, media, &state)?);
-        if !opts.dry_run && remember_mtimes(&mut state, &files) {
-            state.save(&publish.state_file)?;
-        }
-    }
-    files::order(&mut files);
-    let removed = prune::removed(remote.target(), &files, &state, publish.media);
     let mut changes = diff::changes(remote.target(), &files, &state, opts.overwrite);
-
-    // A hub removed from the config is owed nothing any more.
-    let hubs: Vec<String> = publish.hubs.iter().map(|h| h.to_string()).collect();
-    state.pending_pings.retain(|p| hubs.contains(&p.hub));
     let deleting: &[String] = if opts.prune { &removed } else { &[] };
     if opts.dry_run {
         dry_run(&hubs, &changes, &state, &removed, opts.prune, log);
         return Ok(Outcome::default());
     }
-    if !opts.prune {
-        for name in &removed {
-            log(
-                Level::Detail,
-                &format!("{name} is no longer built; `feedwright push --prune` deletes it"),
-            );
-        }
-    }
     if changes.is_empty() && deleting.is_empty() && state.pending_pings.is_empty() {
-        log(
-            Level::Detail,
-            "nothing changed since the last push; nothing sent",
-        );
+        nothing_to_send(&removed, opts.prune, log);
         return Ok(Outcome::default());
+    }
+    if !opts.prune {
+        kept_lines(&removed, log);
     }
     let names: Vec<&str> = changes.iter().map(|c| c.file.name.as_str()).collect();
     remote.connect(publish, &names)?;
@@ -202,6 +178,107 @@ pub fn run(
         guard::check(&mut session, &ids, &mut changes, opts.overwrite)?;
     }
     execute(&mut session, &changes, deleting)
+}
+
+/// Whether a push of `files` and `media` would send nothing and change nothing, not even the
+/// push state: every file is recorded at its place with its hash, no hub ping is owed, no
+/// media file was touched. Then it logs what such a push logs, and a caller that knows the
+/// files are what a build would write (the content cache) may skip building them. Any doubt,
+/// an error included, says no: the full push then runs and reports it.
+pub fn settled(
+    config: &Config,
+    files: Vec<Upload>,
+    media: &[LocalMedia],
+    opts: &Options,
+    log: Log<'_>,
+) -> bool {
+    if opts.dry_run || opts.prune || opts.overwrite == Overwrite::Force {
+        return false;
+    }
+    let Ok(p) = prepare(config, files, media, opts) else {
+        return false;
+    };
+    let changes = diff::changes(p.remote.target(), &p.files, &p.state, opts.overwrite);
+    if p.mtimes_changed || !changes.is_empty() || !p.state.pending_pings.is_empty() {
+        return false;
+    }
+    nothing_to_send(&p.removed, opts.prune, log);
+    true
+}
+
+/// What a push works out before it sends anything.
+struct Prepared {
+    remote: Remote,
+    state: PushState,
+    /// The files and media in upload order.
+    files: Vec<Upload>,
+    /// Files pushed before and no longer built.
+    removed: Vec<String>,
+    hubs: Vec<String>,
+    /// Media files whose new modification time the state should remember (not saved yet).
+    mtimes_changed: bool,
+}
+
+fn prepare(
+    config: &Config,
+    mut files: Vec<Upload>,
+    media: &[LocalMedia],
+    opts: &Options,
+) -> Result<Prepared> {
+    let publish = &config.publish;
+    let Some(base) = publish.url.clone() else {
+        return Err(Error::config(
+            &config.path,
+            None,
+            "[publish] url is not set: add where files are uploaded, e.g. url = \"https://dav.example.com/feeds/\" (WebDAV) or url = \"s3://bucket/feeds/\" (object storage)",
+        ));
+    };
+    let remote = Remote::new(config, &base)?;
+    if opts.folder == Folder::Earlier {
+        files::check_fresh(&files)?;
+    }
+    for f in &mut files {
+        f.cache_control.clone_from(&publish.cache_control);
+    }
+    let mut state = PushState::load(&publish.state_file)?;
+    let mut mtimes_changed = false;
+    if publish.media {
+        files.extend(media_uploads(config, media, &state)?);
+        mtimes_changed = remember_mtimes(&mut state, &files);
+    }
+    files::order(&mut files);
+    let removed = prune::removed(remote.target(), &files, &state, publish.media);
+    // A hub removed from the config is owed nothing any more.
+    let hubs: Vec<String> = publish.hubs.iter().map(|h| h.to_string()).collect();
+    state.pending_pings.retain(|p| hubs.contains(&p.hub));
+    Ok(Prepared {
+        remote,
+        state,
+        files,
+        removed,
+        hubs,
+        mtimes_changed,
+    })
+}
+
+/// What a push with nothing to send says.
+fn nothing_to_send(removed: &[String], prune: bool, log: Log<'_>) {
+    if !prune {
+        kept_lines(removed, log);
+    }
+    log(
+        Level::Detail,
+        "nothing changed since the last push; nothing sent",
+    );
+}
+
+fn kept_lines(removed: &[String], log: Log<'_>) {
+    for name in removed {
+        log(
+            Level::Detail,
+            &format!("{name} is no longer built; `feedwright push --prune` deletes it"),
+        );
+    }
 }
 
 /// The media files as uploads, named where `[publish]` sends them.

@@ -17,6 +17,7 @@ mod serving;
 mod browser;
 mod build;
 mod cache;
+mod cache_push;
 mod cron;
 mod extras;
 mod hostile_2026;
