@@ -392,26 +392,8 @@ fn odd_media_names_are_uploaded_where_the_feed_points() {
 
 /// `%XX` escapes decoded; a `%` that starts none is kept, as servers do.
 fn decoded(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(path).collect();
+    String::from_utf8(bytes).unwrap()
 }
 
 /// ETags with quotes inside, raw high bytes, or none at all: the push ends (done or with an
