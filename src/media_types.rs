@@ -6,11 +6,16 @@
 //! its charset (the file is UTF-8). The stylesheet is `application/xslt+xml`, its registered
 //! type, which browsers apply to a feed (tests/cli/browser.rs).
 
-/// Content-Type for a file named `name`, by its extension (any case);
-/// `application/octet-stream` for an extension not listed.
+/// Where the build writes each episode's chapters file, below the output folder: a `.json`
+/// there is a chapters list, not a feed.
+pub const CHAPTERS_FOLDER: &str = "chapters/";
+
+/// Content-Type for a file named `name` (its path below the output folder), by its extension
+/// (any case); `application/octet-stream` for an extension not listed.
 pub fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
+        Some("json") if name.starts_with(CHAPTERS_FOLDER) => "application/json+chapters",
         Some("rss") => "application/rss+xml; charset=utf-8",
         Some("atom") => "application/atom+xml",
         Some("json") => "application/feed+json",
@@ -46,6 +51,11 @@ mod tests {
         assert_eq!(content_type("index.opml"), "text/x-opml; charset=utf-8");
         assert_eq!(content_type("feed.xsl"), "application/xslt+xml");
         assert_eq!(content_type("README"), "application/octet-stream");
+        assert_eq!(
+            content_type("chapters/episode-2.json"),
+            "application/json+chapters"
+        );
+        assert_eq!(content_type("tags/chapters.json"), "application/feed+json");
     }
 
     /// R95: the type a feed is sent with is the one its `atom:link rel="self"` names.

@@ -17,7 +17,7 @@ pub const JSON_VERSION: &str = "1.2.0";
 /// The Podlove Simple Chapters namespace.
 pub const PSC_NS: &str = "http://podlove.org/simple-chapters";
 /// The folder of the output folder that holds the chapters files.
-const FOLDER: &str = "chapters/";
+const FOLDER: &str = crate::media_types::CHAPTERS_FOLDER;
 
 /// The output file name of an episode's chapters, relative to the output folder.
 pub fn file_name(slug: &str) -> String {

@@ -274,8 +274,16 @@ fn representation(root: &Path, req: &Request, etags: &Etags) -> Result<Found, Re
     let tag = etags
         .get(&path, &file, &meta)
         .map_err(|_| Response::text(500, "the file could not be read"))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let media = content_type(name);
+    // Its path below the (real) root, with `/`: the type of a `.json` depends on its folder.
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let name = path
+        .strip_prefix(&real_root)
+        .ok()
+        .or_else(|| path.file_name().map(Path::new))
+        .and_then(|rel| rel.to_str())
+        .map(|rel| rel.replace(std::path::MAIN_SEPARATOR, "/"))
+        .unwrap_or_default();
+    let media = content_type(&name);
     let xml_feed =
         media.starts_with("application/rss+xml") || media.starts_with("application/atom+xml");
     let browser = xml_feed && prefers_html(req.header("accept"), media);

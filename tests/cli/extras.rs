@@ -596,7 +596,13 @@ fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry(
         .to_string();
     assert_eq!(head.header("content-length"), Some(atom_len.as_str()));
 
+    // A `.json` in the chapters folder is an episode's chapters, not a feed.
+    site.write(
+        "feeds/chapters/ep-1.json",
+        "{\"version\":\"1.2.0\",\"chapters\":[]}",
+    );
     for (path, media) in [
+        ("/chapters/ep-1.json", "application/json+chapters"),
         ("/reviews.json", "application/feed+json"),
         ("/index.opml", "text/x-opml; charset=utf-8"),
         ("/feed.xsl", "application/xslt+xml"),
