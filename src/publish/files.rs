@@ -188,7 +188,6 @@ fn media_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("json") => "application/json+chapters",
-        Some("srt") => "application/x-subrip",
         _ => crate::media_types::content_type(name),
     }
 }
