@@ -231,13 +231,20 @@ fn stats_of(files: &[content::SourceFile]) -> Vec<Option<Stat>> {
     let mut runs: Vec<&[content::SourceFile]> = Vec::new();
     let mut start = 0;
     for at in 1..=files.len() {
-        if at == files.len() || files[at].path.parent() != files[start].path.parent() {
+        if at == files.len() || split_name(&files[at].path).0 != split_name(&files[start].path).0 {
             runs.push(&files[start..at]);
             start = at;
         }
     }
     let stats: Vec<Vec<Option<Stat>>> = runs.par_iter().map(|run| stats_in_folder(run)).collect();
     stats.into_iter().flatten().collect()
+}
+
+/// A walked file's path split at its last `/` (the walk joins each name to its folder's
+/// path), without parsing it into components. Only Unix opens the folder and uses the name.
+fn split_name(path: &Path) -> (&[u8], Option<&[u8]>) {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    memchr::memrchr(b'/', bytes).map_or((&[], None), |at| (&bytes[..at], Some(&bytes[at + 1..])))
 }
 
 #[cfg(unix)]
@@ -247,24 +254,24 @@ fn stats_of(files: &[content::SourceFile]) -> Vec<Option<Stat>> {
 )]
 fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
     use rustix::fs::{AtFlags, Mode, OFlags};
+    use std::os::unix::ffi::OsStrExt;
     let folder = run.first().and_then(|f| f.path.parent()).and_then(|dir| {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         rustix::fs::open(dir, flags, Mode::empty()).ok()
     });
+    let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
     run.iter()
-        .map(|f| match (&folder, f.path.file_name()) {
+        .map(|f| (f, split_name(&f.path).1.filter(|n| !n.is_empty())))
+        .map(|(f, name)| match (&folder, name) {
             // Links are followed, as the build reads them.
             (Some(dir), Some(name)) => {
+                let name = std::ffi::OsStr::from_bytes(name);
                 rustix::fs::statat(dir, name, AtFlags::empty())
                     .ok()
                     .map(|s| Stat {
                         size: s.st_size as u64,
-                        mtime_ns: (s.st_mtime as i64)
-                            .saturating_mul(1_000_000_000)
-                            .saturating_add(s.st_mtime_nsec as i64),
-                        ctime_ns: (s.st_ctime as i64)
-                            .saturating_mul(1_000_000_000)
-                            .saturating_add(s.st_ctime_nsec as i64),
+                        mtime_ns: ns(s.st_mtime as i64, s.st_mtime_nsec as i64),
+                        ctime_ns: ns(s.st_ctime as i64, s.st_ctime_nsec as i64),
                         inode: s.st_ino as u64,
                     })
             }
@@ -491,13 +498,8 @@ fn render(
     if !scan.clean || !plan.skipped.is_empty() {
         return None;
     }
-    let mut out = String::with_capacity(
-        1024 + scan
-            .folders
-            .iter()
-            .map(|(_, f)| f.len() * 96)
-            .sum::<usize>(),
-    );
+    let files: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
+    let mut out = String::with_capacity(1024 + files * 96);
     let _ = writeln!(out, "{MAGIC}\nkey {}\nbuilt {}", key.0, now.to_rfc3339());
     let horizon = plan.horizon.map_or("never".into(), |h| h.to_rfc3339());
     let _ = writeln!(out, "horizon {horizon}");
