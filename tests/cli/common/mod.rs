@@ -1,6 +1,7 @@
 //! Shared test scaffolding: a temporary site on disk and the real binary run against it.
 #![allow(dead_code)]
 
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -203,4 +204,29 @@ pub fn uploaded(stdout: &str) -> Vec<String> {
         .filter_map(|l| l.split(" -> ").next())
         .map(String::from)
         .collect()
+}
+
+/// Reads one HTTP request from `stream`: its method and target, and its body (by
+/// Content-Length); `None` when the client hung up.
+pub fn read_request(stream: &std::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        if h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    let mut words = line.split_whitespace();
+    Some((format!("{} {}", words.next()?, words.next()?), body))
 }

@@ -2,7 +2,7 @@
 //! accept every upload (to see which keys are written), and a media server whose redirects
 //! loop, leave http or carry credentials, for `doctor`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -10,30 +10,6 @@ use std::time::{Duration, Instant};
 
 use super::{episode, run_within};
 use crate::common::{self, PODCAST_CONFIG, Site, stderr, text};
-
-/// Reads one request's line and headers, and its body when it states a length; `None` when
-/// the client hung up.
-fn read_request(stream: &std::net::TcpStream) -> Option<String> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        if h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    std::io::copy(&mut std::io::Read::take(reader, len), &mut std::io::sink()).ok()?;
-    let mut words = line.split_whitespace();
-    Some(format!("{} {}", words.next()?, words.next()?))
-}
 
 /// An S3 stand-in: GET is 404 (nothing published yet), every other request is answered by
 /// `answer`. Runs until the test ends.
@@ -51,7 +27,7 @@ fn fake_s3_seen(answer: fn(&mut std::net::TcpStream)) -> (u16, Arc<Mutex<Vec<Str
         for mut stream in listener.incoming().flatten() {
             let log = Arc::clone(&log);
             std::thread::spawn(move || {
-                while let Some(line) = read_request(&stream) {
+                while let Some(line) = common::read_request(&stream).map(|(line, _)| line) {
                     log.lock().unwrap().push(line.clone());
                     if line.starts_with("GET") {
                         let body = "<Error><Code>NoSuchKey</Code></Error>";
@@ -253,7 +229,7 @@ fn hostile_media_server() -> u16 {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             std::thread::spawn(move || {
-                let Some(line) = read_request(&stream) else {
+                let Some(line) = common::read_request(&stream).map(|(line, _)| line) else {
                     return;
                 };
                 let location = match line.split_whitespace().nth(1).unwrap_or("") {

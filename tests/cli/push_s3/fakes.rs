@@ -2,6 +2,8 @@
 //! cannot be told to answer 503 SlowDown), and a proxy in front of moto that cuts an upload
 //! off halfway.
 
+use crate::common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -22,7 +24,7 @@ impl Faulty {
         std::thread::spawn(move || {
             let mut faults = faults.into_iter();
             for stream in listener.incoming().flatten() {
-                let Some((line, _)) = read_request(&stream) else {
+                let Some((line, _)) = common::read_request(&stream) else {
                     continue;
                 };
                 log.lock().unwrap().push(line.clone());
@@ -58,30 +60,6 @@ impl Faulty {
         });
         Faulty { port, seen }
     }
-}
-
-/// Reads one request (line and body) from `stream`.
-fn read_request(stream: &TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        if h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    let mut words = line.split_whitespace();
-    Some((format!("{} {}", words.next()?, words.next()?), body))
 }
 
 /// A proxy in front of moto that, when armed, passes a PUT to `path` on with only half of its
