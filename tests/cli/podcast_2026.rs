@@ -293,49 +293,32 @@ fn errors(stderr: &str) -> Vec<String> {
 
 #[test]
 fn bad_chapter_lists_fail_at_their_line() {
-    let not_increasing = r#"chapters = [
+    let cases = [
+        (
+            r#"chapters = [
   { start = "0:00", title = "Intro" },
   { start = "9:00", title = "Two" },
   { start = "5:00", title = "Three" },
-]"#;
-    let err = build_fails(not_increasing);
-    assert_eq!(
-        errors(&err),
-        [
-            "error: content/episodes/ep1.md:7: chapter 3 (`Three`) starts at 5:00, not after chapter 2 (`Two`) at 9:00: list the chapters in order, each starting later than the one before"
-        ],
-        "{err}"
-    );
-    let err = build_fails(
-        r#"chapters = [{ start = "0:10", title = "Intro" }, { start = "1:00", title = "Two" }]"#,
-    );
-    assert_eq!(
-        errors(&err),
-        [
-            "error: content/episodes/ep1.md:7: the first chapter (`Intro`) starts at 0:10, not 0:00: add a chapter at start = \"0:00\" or move this one there"
-        ],
-        "{err}"
-    );
-    let err = build_fails(
-        r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "1:75", title = "Two" }]"#,
-    );
-    assert_eq!(
-        errors(&err),
-        [
-            "error: content/episodes/ep1.md:7: chapter 2 (`Two`): start `1:75` must be H:MM:SS, MM:SS or a number of seconds"
-        ],
-        "{err}"
-    );
-    let err = build_fails(
-        r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "50:00", title = "After" }]"#,
-    );
-    assert_eq!(
-        errors(&err),
-        [
-            "error: content/episodes/ep1.md:7: chapter 2 (`After`) starts at 50:00, at or after the episode's end (50:00): fix its start or the duration"
-        ],
-        "{err}"
-    );
+]"#,
+            "error: content/episodes/ep1.md:7: chapter 3 (`Three`) starts at 5:00, not after chapter 2 (`Two`) at 9:00: list the chapters in order, each starting later than the one before",
+        ),
+        (
+            r#"chapters = [{ start = "0:10", title = "Intro" }, { start = "1:00", title = "Two" }]"#,
+            "error: content/episodes/ep1.md:7: the first chapter (`Intro`) starts at 0:10, not 0:00: add a chapter at start = \"0:00\" or move this one there",
+        ),
+        (
+            r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "1:75", title = "Two" }]"#,
+            "error: content/episodes/ep1.md:7: chapter 2 (`Two`): start `1:75` must be H:MM:SS, MM:SS or a number of seconds",
+        ),
+        (
+            r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "50:00", title = "After" }]"#,
+            "error: content/episodes/ep1.md:7: chapter 2 (`After`) starts at 50:00, at or after the episode's end (50:00): fix its start or the duration",
+        ),
+    ];
+    for (chapters, expected) in cases {
+        let err = build_fails(chapters);
+        assert_eq!(errors(&err), [expected], "{err}");
+    }
 }
 
 #[test]
