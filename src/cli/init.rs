@@ -42,6 +42,11 @@ struct NewFile {
     bytes: Vec<u8>,
 }
 
+/// What a new site keeps out of version control: the run lock, and the content cache and its
+/// side file beside the state file (commit `feedwright-state.toml` itself).
+const GITIGNORE: &str =
+    ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n";
+
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;
     let files = site_files(ctx, &title, &url, args.podcast);
@@ -71,6 +76,14 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         write_new_file(&path, &file.bytes)?;
         ctx.report
             .out(format_args!("wrote {}", shown(&args.dir, &file.rel)));
+    }
+    // The run lock and the content cache are this machine's, not the site's. A .gitignore
+    // that is already there is the user's: it is left as it is.
+    let ignore = args.dir.join(".gitignore");
+    if ignore.symlink_metadata().is_err() {
+        write_new_file(&ignore, GITIGNORE.as_bytes())?;
+        ctx.report
+            .out(format_args!("wrote {}", shown(&args.dir, ".gitignore")));
     }
     print_next_steps(ctx, &args.dir, args.podcast);
     Ok(ExitCode::SUCCESS)

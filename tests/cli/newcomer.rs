@@ -116,6 +116,7 @@ fn init_prints_what_it_wrote_and_the_next_three_commands() {
         stdout(&out),
         "wrote config.toml
 wrote content/reviews/2026-11-20-my-first-review.md
+wrote .gitignore
 
 The example entries are drafts: they are never published until you delete their `draft = true` line.
 
@@ -133,6 +134,11 @@ Next:
         "{config}"
     );
     assert!(!config.contains("[feed.podcast]"), "{config}");
+    let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert_eq!(
+        ignore,
+        ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n"
+    );
     let end = run_printed_commands(&stdout(&out), dir.path());
     let check = feedwright()
         .current_dir(&end)
@@ -182,6 +188,7 @@ fn init_podcast_from_an_empty_folder_gives_feeds_that_pass_check() {
 wrote reel talk/content/reviews/2026-11-20-my-first-review.md
 wrote reel talk/content/episodes/2026-11-20-episode-1.md
 wrote reel talk/static/cover.png
+wrote reel talk/.gitignore
 
 The example entries are drafts: they are never published until you delete their `draft = true` line.
 reel talk/static/cover.png is a placeholder: replace it with your podcast's cover (a square JPEG or PNG, 1400 to 3000 px).
@@ -357,4 +364,17 @@ fn init_asks_only_a_person_at_a_terminal_who_gave_no_options() {
         config.contains("\ntitle = \"My Film Reviews\"\n"),
         "{config}"
     );
+}
+
+/// A folder that already has its own .gitignore (a fresh git repository): init starts the site
+/// there and leaves that file as it is.
+#[test]
+fn init_keeps_an_existing_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "mine\n").unwrap();
+    let out = run_in(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!stdout(&out).contains(".gitignore"), "{}", stdout(&out));
+    let kept = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert_eq!(kept, "mine\n");
 }
