@@ -100,14 +100,25 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// A file a request named inside the served folder.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// Its real path (symlinks followed, still inside the folder).
+    pub path: PathBuf,
+    /// Its name below the folder as requested, with `/` (what its type is judged by).
+    pub name: String,
+}
+
 /// The file a request target names inside `root`, or why not: `..`, `.`-prefixed, absolute or
 /// backslashed segments are refused before the file system is asked anything.
-pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
+pub fn resolve(root: &Path, target: &str) -> Result<Resolved, u16> {
     let path = target.split(['?', '#']).next().unwrap_or("");
     let path = path.strip_prefix('/').ok_or(400u16)?;
     let decoded = percent_decode(path).ok_or(400u16)?;
     let mut out = root.to_path_buf();
+    let mut name = Vec::new();
     for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+        name.push(segment);
         if segment.starts_with('.') || segment.contains(['\\', '\0', ':']) {
             return Err(if segment == ".." { 400 } else { 404 });
         }
@@ -120,7 +131,10 @@ pub fn resolve(root: &Path, target: &str) -> Result<PathBuf, u16> {
     // A symlink inside the folder must not lead out of it.
     let real_root = root.canonicalize().map_err(|_| 404u16)?;
     match out.canonicalize() {
-        Ok(real) if real.starts_with(&real_root) => Ok(real),
+        Ok(real) if real.starts_with(&real_root) => Ok(Resolved {
+            path: real,
+            name: name.join("/"),
+        }),
         Ok(_) => Err(404),
         Err(_) => Err(404),
     }

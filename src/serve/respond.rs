@@ -246,8 +246,8 @@ struct Found {
 
 fn representation(root: &Path, req: &Request, etags: &Etags) -> Result<Found, Response> {
     let not_found = || Response::text(404, "not found");
-    let path = match resolve(root, &req.target) {
-        Ok(p) => p,
+    let (path, name) = match resolve(root, &req.target) {
+        Ok(found) => (found.path, found.name),
         Err(400) => return Err(Response::text(400, "bad path")),
         Err(_) => return Err(not_found()),
     };
@@ -274,15 +274,7 @@ fn representation(root: &Path, req: &Request, etags: &Etags) -> Result<Found, Re
     let tag = etags
         .get(&path, &file, &meta)
         .map_err(|_| Response::text(500, "the file could not be read"))?;
-    // Its path below the (real) root, with `/`: the type of a `.json` depends on its folder.
-    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let name = path
-        .strip_prefix(&real_root)
-        .ok()
-        .or_else(|| path.file_name().map(Path::new))
-        .and_then(|rel| rel.to_str())
-        .map(|rel| rel.replace(std::path::MAIN_SEPARATOR, "/"))
-        .unwrap_or_default();
+    // Typed by its name below the folder: a `.json` in `chapters/` is not a feed.
     let media = content_type(&name);
     let xml_feed =
         media.starts_with("application/rss+xml") || media.starts_with("application/atom+xml");
