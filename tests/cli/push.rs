@@ -7,7 +7,7 @@
 use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Output;
 use std::sync::{Arc, Mutex};
@@ -158,23 +158,9 @@ impl Server {
 
 fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>, addr: SocketAddr) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+    let Some((method, path, headers)) = common::read_head(&mut reader) else {
         return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
+    };
     let len: usize = headers
         .iter()
         .find(|(n, _)| n == "content-length")
@@ -233,7 +219,7 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>, addr: SocketAddr) {
     };
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reason(status),
+        common::reason(status),
         if req.method == "HEAD" {
             0
         } else {
@@ -302,22 +288,6 @@ fn serve(store: &mut Store, req: &Req) -> (u16, Vec<(&'static str, String)>, Vec
         }
         "POST" => (204, vec![], vec![]),
         _ => (405, vec![], vec![]),
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        412 => "Precondition Failed",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Other",
     }
 }
 

@@ -12,7 +12,7 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Output;
 use std::sync::{Arc, Mutex};
@@ -108,23 +108,9 @@ impl Dav {
 
 fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+    let Some((method, path, headers)) = common::read_head(&mut reader) else {
         return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
+    };
     let req = Req {
         method,
         path,
@@ -153,7 +139,7 @@ fn handle(stream: TcpStream, shared: &Arc<Mutex<Inner>>) {
     };
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        reason(status),
+        common::reason(status),
         answer.len()
     );
     if let Some(etag) = etag {
@@ -194,17 +180,6 @@ fn serve(inner: &mut Inner, req: &Req, body: Vec<u8>) -> (u16, Option<String>, V
         },
         "POST" => (204, None, vec![]),
         _ => (405, None, vec![]),
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        404 => "Not Found",
-        412 => "Precondition Failed",
-        _ => "Other",
     }
 }
 

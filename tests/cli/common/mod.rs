@@ -230,3 +230,46 @@ pub fn read_request(stream: &std::net::TcpStream) -> Option<(String, Vec<u8>)> {
     let mut words = line.split_whitespace();
     Some((format!("{} {}", words.next()?, words.next()?), body))
 }
+
+/// A request's headers, names in lower case.
+pub type Headers = Vec<(String, String)>;
+
+/// Reads a request's line and headers from `reader`: method, target, and the headers; `None`
+/// when the client hung up first.
+pub fn read_head(reader: &mut impl BufRead) -> Option<(String, String, Headers)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    Some((method, path, headers))
+}
+
+/// The reason phrase the fake servers send with `status`.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        412 => "Precondition Failed",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Other",
+    }
+}
