@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use super::plan::Staged;
 use super::render::{Body, FeedDocs, render_body};
 use super::resolve::FinalState;
+use super::state_copy::StateText;
 use crate::config::{Config, Format};
 use crate::error::{Diagnostic, Error, Result};
 use crate::feed::{self, FeedDoc, FeedItem};
@@ -37,12 +38,16 @@ use crate::verify;
 pub(super) struct StateFile<'a> {
     pub new: &'a FinalState,
     pub previous: Option<&'a State>,
+    /// The previous state's record texts, in its order (read from the content cache's copy).
+    pub previous_text: Option<StateText>,
 }
 
 /// What [`run`] did.
 pub(super) struct Finished {
     /// The state file, staged (or not: see [`Staged`]).
     pub state_staged: Result<Staged>,
+    /// The state file's digest and record texts, when known (see [`StateText`]).
+    pub state_text: Option<StateText>,
     /// Each feed's files as rendered and checked, in the order of its
     /// [`files`](feed::extras::Expanded::files).
     pub files: Vec<Vec<RenderedFile>>,
@@ -81,8 +86,8 @@ pub(super) fn run(
         .map(|(doc, format, name)| FileJob { doc, format, name })
         .collect();
     let jobs = jobs(feeds, &bodies);
-    let (state_staged, rendered) = rayon::join(
-        || engine.stage_state(&state),
+    let ((state_staged, state_text), rendered) = rayon::join(
+        || engine.stage_state(state),
         || engine.render_files(&file_jobs, &jobs),
     );
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
@@ -97,6 +102,7 @@ pub(super) fn run(
         .collect();
     Finished {
         state_staged,
+        state_text,
         files,
         body_problems,
         body_warnings,
@@ -145,16 +151,22 @@ struct Engine<'a> {
 
 impl Engine<'_> {
     /// The state is final: a staging plan writes it (to its temp file) while the feeds render.
-    fn stage_state(&self, state: &StateFile<'_>) -> Result<Staged> {
+    /// Records that did not change keep the text they had, when it is known.
+    fn stage_state(&self, state: StateFile<'_>) -> (Result<Staged>, Option<StateText>) {
         if !self.stage {
-            return Ok(Staged::No);
+            return (Ok(Staged::No), None);
         }
         if state.previous == Some(&**state.new) {
-            return Ok(Staged::Unchanged);
+            return (Ok(Staged::Unchanged), state.previous_text);
         }
-        let text = state.new.to_toml();
-        crate::output::stage_if_changed(&self.config.site.state_file, text.as_bytes())
-            .map(Staged::from_temp)
+        let previous = state
+            .previous
+            .zip(state.previous_text.as_ref())
+            .map(|(s, t)| (s, t.texts.as_slice()));
+        let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
+        let staged = crate::output::stage_if_changed(&self.config.site.state_file, text.as_bytes())
+            .map(Staged::from_temp);
+        (staged, Some(written))
     }
 
     /// Every job on every core, the largest first; the results in the files' order.

@@ -12,21 +12,24 @@ use rayon::prelude::*;
 use super::cache::Scan;
 use super::problems::Problems;
 use super::reuse::{self, Reuse};
+use super::state_copy::{self, StateText};
 use crate::config::{Config, FeedConfig};
 use crate::content::{self, Entry};
 use crate::error::{Diagnostic, Result};
 use crate::feed;
-use crate::identity::{self, State};
+use crate::identity::State;
 
 /// What was on disk when the build started.
 pub(super) struct Gathered {
     /// The state file's records, if there is one.
     pub previous_state: Option<State>,
+    /// Its records' texts, when it was read from the content cache's copy of it.
+    pub previous_text: Option<StateText>,
     /// Each distinct source folder's parsed files.
     pub sources: HashMap<PathBuf, content::Collected>,
     /// Each parsed file as the content cache keeps it (see [`reuse::line`]), when the sources
     /// were found by a [`Scan`].
-    pub kept: Vec<String>,
+    pub kept: Vec<reuse::CachedSource>,
 }
 
 /// What the content cache gives a build that could not end early: the sources found with
@@ -44,7 +47,8 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
     let (previous_state, (sources, kept)) = rayon::join(
         || {
             let mut spans = super::spans::Spans::start();
-            let state = identity::load_state(&config.site.state_file);
+            let copy = reusing.and_then(|r| r.reuse).and_then(Reuse::state_copy);
+            let state = state_copy::load(&config.site.state_file, copy);
             spans.mark("  state file parsed");
             state
         },
@@ -58,8 +62,10 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
             found
         },
     );
+    let (previous_state, previous_text) = previous_state?;
     Ok(Gathered {
-        previous_state: previous_state?,
+        previous_state,
+        previous_text,
         sources,
         kept,
     })
@@ -78,16 +84,19 @@ fn keeps_bodies(config: &Config, folder: &Path) -> bool {
 fn collect_reusing(
     config: &Config,
     reusing: Reusing<'_>,
-) -> (HashMap<PathBuf, content::Collected>, Vec<String>) {
+) -> (
+    HashMap<PathBuf, content::Collected>,
+    Vec<reuse::CachedSource>,
+) {
     let mut all_kept = Vec::new();
     let mut sources = HashMap::new();
     for (folder, files) in reusing.scan.folders() {
         let keep_bodies = keeps_bodies(config, folder);
-        let parsed: Vec<(content::source::Parsed, Option<String>)> = files
+        let parsed: Vec<(content::source::Parsed, Option<reuse::CachedSource>)> = files
             .par_iter()
             .map(|(key, stat)| {
                 let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
-                    Some((found, line)) => (Ok(found), Some(line.to_string())),
+                    Some((found, line)) => (Ok(found), Some(line)),
                     None => {
                         let result = parse_file(config, key);
                         let line = result.as_ref().ok().and_then(|(entry, warnings)| {

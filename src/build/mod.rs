@@ -23,6 +23,8 @@ mod resolve;
 mod reuse;
 pub mod spans;
 mod stage;
+mod stat;
+mod state_copy;
 mod write;
 
 use chrono::{DateTime, FixedOffset};
@@ -30,7 +32,8 @@ use chrono::{DateTime, FixedOffset};
 pub use gather::Reusing;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use resolve::{feed_url, item_url};
-pub use reuse::Reuse;
+pub use reuse::{CachedSource, Reuse};
+pub use state_copy::StateText;
 pub use write::{Written, write};
 
 use crate::config::Config;
@@ -67,6 +70,7 @@ pub fn plan_reusing(
     spans.mark("gather (state file, sources)");
     let kept = gathered.kept;
     let previous_state = gathered.previous_state;
+    let previous_text = gathered.previous_text;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let parsed = gather::parse(config, gathered.sources, now, &mut problems);
     let future = parsed.horizon;
@@ -119,6 +123,7 @@ pub fn plan_reusing(
     let state_file = engine::StateFile {
         new: &state,
         previous: previous_state.as_ref(),
+        previous_text,
     };
     let finished = engine::run(
         config,
@@ -140,6 +145,7 @@ pub fn plan_reusing(
         notes: problems.notes,
         skipped: problems.skipped,
         state_staged: outputs.state_staged,
+        state_text: outputs.state_text,
         horizon,
         inputs,
         kept,

@@ -86,7 +86,10 @@ pub struct Plan {
     /// audio and artwork): the content cache compares their stat.
     pub inputs: Vec<PathBuf>,
     /// Each source parsed (or reused), as the content cache keeps it for the next build.
-    pub kept: Vec<String>,
+    pub kept: Vec<super::CachedSource>,
+    /// The state file's digest and each record's text, when known (the state was written,
+    /// or read from the content cache's copy): the content cache keeps a copy of the state.
+    pub state_text: Option<super::StateText>,
 }
 
 impl Plan {

@@ -1,14 +1,19 @@
 //! The parsed half of the content cache: each source's metadata as the last build parsed it,
 //! so that a build after an edit or a new file reads and parses only the files whose stat
-//! changed. Kept in a side file (`.<state file name>.entries`) read only when the no-change
-//! check of [`super::cache`] failed, so that the cron run that finds nothing stays small.
+//! changed, and a binary copy of the state file as that build wrote it (see
+//! [`super::state_copy`]), so that the state is not parsed from TOML again. Kept in a side file
+//! (`.<state file name>.entries`) read only when the no-change check of [`super::cache`]
+//! failed, so that the cron run that finds nothing stays small.
+//!
+//! Binary (postcard), sealed by a BLAKE3 digest of everything before it, and written for one
+//! [`Key`]: a side file of another build, cut short or changed is not used at all.
 //!
 //! Only what `Entry` holds besides its body is kept, and only for plain entries: a file with
 //! episode keys (a few in ten) is always read again, which keeps podcast types out of the
 //! cache. A file whose stat is racily clean (see [`Stat::racy`]) is not kept.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -19,14 +24,50 @@ use crate::config::Config;
 use crate::content::{BodyKind, Entry};
 use crate::error::Diagnostic;
 
-const MAGIC: &str = "feedwright entries 1";
+const MAGIC: &[u8] = b"feedwright entries 2\n";
+
+/// A date as three numbers: parsing dates back from text was a good part of reading the file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(super) struct Instant {
+    secs: i64,
+    nanos: u32,
+    offset: i32,
+}
+
+impl Instant {
+    pub(super) fn of(t: &DateTime<FixedOffset>) -> Instant {
+        Instant {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+            offset: t.offset().local_minus_utc(),
+        }
+    }
+
+    /// The date, offset and all; `None` for numbers no date has.
+    pub(super) fn date(self) -> Option<DateTime<FixedOffset>> {
+        let offset = FixedOffset::east_opt(self.offset)?;
+        Some(DateTime::from_timestamp(self.secs, self.nanos)?.with_timezone(&offset))
+    }
+}
+
+fn instant(t: Option<&DateTime<FixedOffset>>) -> Option<Instant> {
+    t.map(Instant::of)
+}
+
+/// The date of an optional [`Instant`]: `None` when the numbers are not a date.
+pub(super) fn date_of(t: Option<Instant>) -> Option<Option<DateTime<FixedOffset>>> {
+    match t {
+        None => Some(None),
+        Some(t) => t.date().map(Some),
+    }
+}
 
 /// An entry without its source name, body or episode, and the warnings parsing it gave.
 #[derive(Debug, Serialize, Deserialize)]
 struct Kept {
     title: String,
-    date: Option<DateTime<FixedOffset>>,
-    updated: Option<DateTime<FixedOffset>>,
+    date: Option<Instant>,
+    updated: Option<Instant>,
     author: Option<String>,
     summary: Option<String>,
     tags: Vec<String>,
@@ -36,11 +77,12 @@ struct Kept {
     draft: bool,
     markdown: bool,
     fingerprint: String,
-    warnings: Vec<(PathBuf, Option<usize>, String)>,
+    warnings: Vec<(String, Option<usize>, String)>,
 }
 
 impl Kept {
-    /// `None` for an entry with episode keys (read again every time).
+    /// `None` for an entry with episode keys (read again every time), or a warning about a
+    /// path that is not UTF-8.
     fn of(entry: &Entry, warnings: &[Diagnostic]) -> Option<Kept> {
         // Every field named: a field added to `Entry` does not compile here until it is kept.
         let Entry {
@@ -65,8 +107,8 @@ impl Kept {
         }
         Some(Kept {
             title: title.clone(),
-            date: *date,
-            updated: *updated,
+            date: instant(date.as_ref()),
+            updated: instant(updated.as_ref()),
             author: author.clone(),
             summary: summary.clone(),
             tags: tags.clone(),
@@ -78,22 +120,22 @@ impl Kept {
             fingerprint: fingerprint.clone(),
             warnings: warnings
                 .iter()
-                .map(|d| (d.path.clone(), d.line, d.message.clone()))
-                .collect(),
+                .map(|d| Some((d.path.to_str()?.to_string(), d.line, d.message.clone())))
+                .collect::<Option<_>>()?,
         })
     }
 
-    fn entry(self, source: &str) -> (Entry, Vec<Diagnostic>) {
+    fn entry(self, source: &str) -> Option<(Entry, Vec<Diagnostic>)> {
         let warnings = self
             .warnings
             .into_iter()
-            .map(|(path, line, message)| Diagnostic::new(path, line, message))
+            .map(|(path, line, message)| Diagnostic::new(PathBuf::from(path), line, message))
             .collect();
         let entry = Entry {
             source: source.to_string(),
             title: self.title,
-            date: self.date,
-            updated: self.updated,
+            date: date_of(self.date)?,
+            updated: date_of(self.updated)?,
             author: self.author,
             summary: self.summary,
             tags: self.tags,
@@ -111,8 +153,65 @@ impl Kept {
             episode: None,
             fingerprint: self.fingerprint,
         };
-        (entry, warnings)
+        Some((entry, warnings))
     }
+}
+
+/// One parsed source as the side file keeps it: its state key, the stat its file had, and
+/// the entry (encoded, so that an unchanged one is copied to the next side file as it is).
+#[derive(Debug, Clone, Serialize)]
+pub struct CachedSource {
+    key: String,
+    stat: Stat,
+    #[serde(serialize_with = "as_bytes")]
+    kept: Vec<u8>,
+}
+
+/// Bytes written as one run (serde writes a slice an element at a time; postcard lays both out
+/// the same way, so they are read back as a borrowed slice).
+fn as_bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
+}
+
+fn as_some_bytes<S: serde::Serializer>(bytes: &Option<&[u8]>, s: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(b) => s.serialize_some(&Bytes(b)),
+        None => s.serialize_none(),
+    }
+}
+
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// A [`CachedSource`] as read, borrowing from the file.
+#[derive(Deserialize)]
+struct CachedRef<'a> {
+    key: &'a str,
+    stat: Stat,
+    kept: &'a [u8],
+}
+
+/// The side file as written.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    key: &'a str,
+    #[serde(serialize_with = "as_some_bytes")]
+    state: Option<&'a [u8]>,
+    lines: &'a [CachedSource],
+}
+
+/// The side file as read.
+#[derive(Deserialize)]
+struct FileIn<'a> {
+    key: &'a str,
+    state: Option<&'a [u8]>,
+    #[serde(borrow)]
+    lines: Vec<CachedRef<'a>>,
 }
 
 /// The side file's path: beside the state file, named after it.
@@ -122,88 +221,96 @@ pub(super) fn path(config: &Config) -> PathBuf {
 
 /// The entries the last build parsed, by state key, each with the stat its file had.
 pub struct Reuse {
-    text: String,
-    /// Where each key's line starts in `text`.
-    at: HashMap<String, (Stat, usize)>,
+    bytes: Vec<u8>,
+    /// Where each key's encoded entry is in `bytes`.
+    at: HashMap<String, (Stat, Range<usize>)>,
+    state: Option<Range<usize>>,
+}
+
+/// Where `part` (a slice of `whole`) is in it.
+fn range_in(whole: &[u8], part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
 }
 
 impl Reuse {
     /// The side file, when it is whole and was written for the same inputs (`key`).
     pub fn load(config: &Config, key: &Key) -> Option<Reuse> {
-        let text = std::fs::read_to_string(path(config)).ok()?;
-        let body = super::cache::sealed(&text)?;
-        let mut lines = body.split_inclusive('\n');
-        (lines.next()?.trim_end() == MAGIC).then_some(())?;
-        (lines.next()?.trim_end().strip_prefix("key ")? == key.text()).then_some(())?;
-        let mut at = HashMap::new();
-        let mut offset = body.len() - lines.clone().map(str::len).sum::<usize>();
-        for line in lines {
-            let (stat, rest) = Stat::read(line.trim_end())?;
-            let (name, _) = named(rest)?;
-            at.insert(name.to_string(), (stat, offset));
-            offset += line.len();
-        }
-        Some(Reuse { text, at })
+        let bytes = std::fs::read(path(config)).ok()?;
+        let body = bytes.strip_prefix(MAGIC)?;
+        let (body, digest) = body.split_at_checked(body.len().checked_sub(32)?)?;
+        (blake3::hash(body).as_bytes() == digest).then_some(())?;
+        let file: FileIn<'_> = postcard::from_bytes(body).ok()?;
+        (file.key == key.text()).then_some(())?;
+        let at = file
+            .lines
+            .iter()
+            .map(|l| (l.key.to_string(), (l.stat, range_in(&bytes, l.kept))))
+            .collect();
+        let state = file.state.map(|s| range_in(&bytes, s));
+        Some(Reuse { at, state, bytes })
     }
 
     /// The entry of `key` as last parsed, when its file still has the stat it had then, and
     /// its line (kept as it is for the next build).
-    pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), &str)> {
-        let (kept, from) = self.at.get(key)?;
+    pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
+        let (kept, at) = self.at.get(key)?;
         if kept != stat {
             return None;
         }
-        let line = self.text[*from..].split_inclusive('\n').next()?;
-        let (_, rest) = Stat::read(line.trim_end())?;
-        let (_, json) = named(rest)?;
-        let kept: Kept = serde_json::from_str(json).ok()?;
-        Some((kept.entry(key), line))
+        let bytes = &self.bytes[at.clone()];
+        let found = postcard::from_bytes::<Kept>(bytes).ok()?.entry(key)?;
+        let line = CachedSource {
+            key: key.to_string(),
+            stat: *stat,
+            kept: bytes.to_vec(),
+        };
+        Some((found, line))
+    }
+
+    /// The encoded copy of the state file the last build wrote (see [`super::state_copy`]).
+    pub(super) fn state_copy(&self) -> Option<&[u8]> {
+        self.state.clone().map(|r| &self.bytes[r])
     }
 }
 
 /// One parsed source, as a line of the side file; `None` when it is not kept (episode keys,
-/// a racily clean stat, a name the line cannot hold).
+/// a racily clean stat).
 pub(super) fn line(
     key: &str,
     stat: &Stat,
     taken: i64,
     entry: &Entry,
     warnings: &[Diagnostic],
-) -> Option<String> {
+) -> Option<CachedSource> {
     if stat.racy(taken) {
         return None;
     }
-    if key.contains(['\n', '\r']) {
-        return None;
-    }
     let kept = Kept::of(entry, warnings)?;
-    let mut out = String::new();
-    stat.write(&mut out);
-    let _ = writeln!(
-        out,
-        " {} {key}{}",
-        key.len(),
-        serde_json::to_string(&kept).ok()?
-    );
-    Some(out)
+    Some(CachedSource {
+        key: key.to_string(),
+        stat: *stat,
+        kept: postcard::to_stdvec(&kept).ok()?,
+    })
 }
 
-/// A line's key (its length first, so that it may hold any character but a line end) and
-/// what follows it.
-fn named(rest: &str) -> Option<(&str, &str)> {
-    let (len, tail) = rest.split_once(' ')?;
-    let len: usize = len.parse().ok()?;
-    Some((tail.get(..len)?, tail.get(len..)?))
-}
-
-/// Writes the side file from the lines of one build (see [`line`]); removes it when it cannot.
-pub(super) fn save(config: &Config, key: &Key, lines: &[String]) {
-    let mut out = String::with_capacity(256 + lines.iter().map(String::len).sum::<usize>());
-    let _ = writeln!(out, "{MAGIC}\nkey {}", key.text());
-    lines.iter().for_each(|l| out.push_str(l));
-    let digest = blake3::hash(out.as_bytes()).to_hex();
-    let _ = writeln!(out, "end {digest}");
-    super::cache::write_hint(&path(config), out.as_bytes());
+/// Writes the side file from the lines of one build (see [`line`]) and its state copy;
+/// removes it when it cannot.
+pub(super) fn save(config: &Config, key: &Key, lines: &[CachedSource], state: Option<&[u8]>) {
+    let file = FileOut {
+        key: key.text(),
+        state,
+        lines,
+    };
+    let Ok(body) = postcard::to_stdvec(&file) else {
+        forget(config);
+        return;
+    };
+    let mut out = Vec::with_capacity(MAGIC.len() + body.len() + 32);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(blake3::hash(&body).as_bytes());
+    super::cache::write_hint(&path(config), &out);
 }
 
 pub(super) fn forget(config: &Config) {
@@ -227,55 +334,72 @@ mod tests {
         Stat::read("12 1000000000 1000000000 5 x").unwrap().0
     }
 
-    #[test]
-    fn a_line_gives_back_the_entry_and_its_warnings() {
-        let text =
-            "+++\ntitle = \"Heat\"\ndate = \"2026-01-02\"\ntags = [\"a b\"]\n+++\nA heist.\n";
-        let (entry, _) = crate::content::parse_entry(
+    fn parsed(text: &str, key: &str) -> Entry {
+        crate::content::parse_entry(
             text.as_bytes(),
-            Path::new("content/my film.md"),
-            "content/my film.md",
+            Path::new(key),
+            key,
             BodyKind::Markdown,
             chrono_tz::UTC,
         )
-        .unwrap();
-        let warnings = vec![Diagnostic::new(
-            "content/my film.md",
-            Some(2),
-            "said \"x\"\n",
-        )];
+        .unwrap()
+        .0
+    }
+
+    /// A side file of `lines` as [`save`] writes it, read back as [`Reuse::load`] does.
+    fn written(lines: &[CachedSource], key: &str) -> Option<Reuse> {
+        let file = FileOut {
+            key,
+            state: Some(b"state"),
+            lines,
+        };
+        let body = postcard::to_stdvec(&file).unwrap();
+        let file: FileIn<'_> = postcard::from_bytes(&body).ok()?;
+        let at = file
+            .lines
+            .iter()
+            .map(|l| (l.key.to_string(), (l.stat, range_in(&body, l.kept))))
+            .collect();
+        let state = file.state.map(|s| range_in(&body, s));
+        Some(Reuse {
+            at,
+            state,
+            bytes: body.clone(),
+        })
+    }
+
+    #[test]
+    fn a_line_gives_back_the_entry_and_its_warnings() {
+        let text = "+++\ntitle = \"Heat\"\ndate = 2026-01-02T10:00:00.123456789+05:30\nupdated = \"2026-02-01\"\ntags = [\"a b\"]\n+++\nA heist.\n";
+        let key = "content/my film\n.md";
+        let entry = parsed(text, key);
+        assert!(entry.date.is_some() && entry.updated.is_some());
+        let warnings = vec![Diagnostic::new(key, Some(2), "said \"x\"\n")];
         let stat = old_stat();
-        let line = line("content/my film.md", &stat, LATER, &entry, &warnings).unwrap();
-        assert!(
-            line.ends_with('\n') && line.matches('\n').count() == 1,
-            "{line}"
-        );
-        let (read, rest) = Stat::read(line.trim_end()).unwrap();
-        assert_eq!(read, stat);
-        let (key, json) = named(rest).unwrap();
-        assert_eq!(key, "content/my film.md");
-        let (back, said) = serde_json::from_str::<Kept>(json).unwrap().entry(key);
+        let line = line(key, &stat, LATER, &entry, &warnings).unwrap();
+        let reuse = written(&[line], "k").unwrap();
+        assert_eq!(reuse.state_copy(), Some(&b"state"[..]));
+        let ((back, said), again) = reuse.get(key, &stat).unwrap();
         assert_eq!(said, warnings);
         assert_eq!(
             back,
             Entry {
                 body: String::new(),
-                ..entry
+                ..entry.clone()
             }
         );
+        // The offset is kept, not only the instant (the feeds print it).
+        assert_eq!(back.date.unwrap().offset(), entry.date.unwrap().offset());
+        assert_eq!(again.key, key);
+        let other = Stat::read("13 1000000000 1000000000 5 x").unwrap().0;
+        assert!(reuse.get(key, &other).is_none(), "another stat");
+        assert!(reuse.get("content/other.md", &stat).is_none());
     }
 
     #[test]
     fn a_racy_file_or_an_episode_is_not_kept() {
         let text = "+++\ntitle = \"Ep\"\naudio = \"https://cdn.example/1.mp3\"\n+++\nNotes.\n";
-        let (episode, _) = crate::content::parse_entry(
-            text.as_bytes(),
-            Path::new("e.md"),
-            "e.md",
-            BodyKind::Markdown,
-            chrono_tz::UTC,
-        )
-        .unwrap();
+        let episode = parsed(text, "e.md");
         let stat = old_stat();
         assert!(line("e.md", &stat, LATER, &episode, &[]).is_none());
         let plain = Entry {
@@ -287,9 +411,20 @@ mod tests {
             line("e.md", &stat, 1_000_000_001, &plain, &[]).is_none(),
             "racy"
         );
-        assert!(line("e\nf.md", &stat, LATER, &plain, &[]).is_none());
-        assert_eq!(named("3 abcdef"), Some(("abc", "def")));
-        assert_eq!(named("9 abc"), None);
-        assert_eq!(named("x abc"), None);
+    }
+
+    #[test]
+    fn numbers_that_are_no_date_are_refused() {
+        let bad = Instant {
+            secs: 0,
+            nanos: 0,
+            offset: 100_000,
+        };
+        assert_eq!(bad.date(), None);
+        assert_eq!(date_of(Some(bad)), None);
+        assert_eq!(date_of(None), Some(None));
+        let d = DateTime::parse_from_rfc3339("1969-12-31T23:59:59.5-03:00").unwrap();
+        let back = Instant::of(&d).date().unwrap();
+        assert_eq!((back, back.offset()), (d, d.offset()));
     }
 }

@@ -33,6 +33,7 @@ pub(super) fn clean_leftovers(config: &Config) {
 pub(super) struct Outputs {
     pub files: Vec<OutputFile>,
     pub state_staged: Staged,
+    pub state_text: Option<super::StateText>,
 }
 
 /// The plan's files from what the engine rendered. Fails, in this order, on a body that could
@@ -50,6 +51,7 @@ pub(super) fn outputs(
     problems.warnings.extend(finished.body_warnings);
     let mut write_error = None;
     let state_staged = staged_or_error(finished.state_staged, &mut write_error);
+    let state_text = finished.state_text;
     let docs = documents.feeds.iter().flat_map(|d| &d.expanded.documents);
     let chapters = feed::chapters::files(&config.site.feeds_url, docs.map(|d| &d.doc));
     let mut files = Vec::new();
@@ -103,6 +105,7 @@ pub(super) fn outputs(
         None => Ok(Outputs {
             files,
             state_staged,
+            state_text,
         }),
     }
 }

@@ -90,6 +90,21 @@ fn by_record(text: &str) -> Option<State> {
     Some(state)
 }
 
+/// Each record's text in a file [`State::to_toml_reusing`] wrote with `records` records, as
+/// that function gives them back; `None` when the file is not laid out that way.
+pub fn record_texts(text: &str, records: usize) -> Option<Vec<String>> {
+    // A multi-line string could hold a line that looks like a record's start.
+    if text.contains("\"\"\"") || text.contains("\'\'\'") {
+        return None;
+    }
+    let texts: Vec<String> = text
+        .split(RECORD_START)
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    (texts.len() == records).then_some(texts)
+}
+
 impl State {
     pub fn new(site_id: String) -> Self {
         State {
@@ -134,8 +149,30 @@ impl State {
 
     /// Deterministic text: records sorted by feed then source.
     pub fn to_toml(&self) -> String {
-        let mut records: Vec<&Record> = self.entries.iter().collect();
-        records.sort_by(|a, b| (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id)));
+        self.to_toml_reusing(None).text
+    }
+
+    /// [`State::to_toml`], taking each record's text from `previous` (a state and the text of
+    /// each of its records, in its order) when the record there with the same id is equal:
+    /// serializing thousands of records to TOML was most of writing a state after a small
+    /// change. Also gives each record's text, for the next build to reuse.
+    pub fn to_toml_reusing(&self, previous: Option<(&State, &[String])>) -> Serialized {
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.entries[a], &self.entries[b]);
+            (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id))
+        });
+        let known: std::collections::HashMap<&str, (&Record, &str)> = previous
+            .filter(|(state, texts)| state.entries.len() == texts.len())
+            .map(|(state, texts)| {
+                state
+                    .entries
+                    .iter()
+                    .zip(texts)
+                    .map(|(r, t)| (r.id.as_str(), (r, t.as_str())))
+                    .collect()
+            })
+            .unwrap_or_default();
         // The records are written one by one, on every core, and joined as the whole state
         // is written (the tables first, a blank line and a record start before each record):
         // written whole, a large state took fifteen times its size in memory.
@@ -148,9 +185,15 @@ impl State {
             unsealed: false,
         };
         let head = toml::to_string(&tables).expect("state serialises to TOML");
-        let written: Vec<String> = records
+        let written: Vec<String> = order
             .par_iter()
-            .map(|r| toml::to_string(r).expect("a record serialises to TOML"))
+            .map(|&k| {
+                let r = &self.entries[k];
+                match known.get(r.id.as_str()) {
+                    Some((old, text)) if *old == r => (*text).to_string(),
+                    _ => toml::to_string(r).expect("a record serialises to TOML"),
+                }
+            })
             .collect();
         let mut body =
             String::with_capacity(head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>());
@@ -168,8 +211,22 @@ impl State {
         text.push_str(HEADER);
         text.push_str(&line);
         text.push_str(&body);
-        text
+        Serialized {
+            text,
+            order,
+            records: written,
+        }
     }
+}
+
+/// A state as [`State::to_toml_reusing`] wrote it.
+pub struct Serialized {
+    /// The file's text.
+    pub text: String,
+    /// The state's records in the order they were written (indexes into its entries).
+    pub order: Vec<usize>,
+    /// The text of each record, in that order.
+    pub records: Vec<String>,
 }
 
 /// The integrity line for `records` records followed by `body`.

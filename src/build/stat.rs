@@ -1,0 +1,133 @@
+//! What one `stat` of a file says, as the content cache compares it (see [`super::cache`]).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What one `stat` says about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stat {
+    pub(super) size: u64,
+    pub(super) mtime_ns: i64,
+    pub(super) ctime_ns: i64,
+    pub(super) inode: u64,
+}
+
+impl Stat {
+    /// The stat of `path`, links followed (as the build reads them); `None` when it is gone.
+    pub fn of(path: &Path) -> Option<Stat> {
+        std::fs::metadata(path).ok().map(|m| Stat::from_meta(&m))
+    }
+
+    #[cfg(unix)]
+    fn from_meta(m: &std::fs::Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        Stat {
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+            inode: m.ino(),
+        }
+    }
+
+    // Without a change time or inode, size and modification time decide.
+    #[cfg(not(unix))]
+    fn from_meta(m: &std::fs::Metadata) -> Stat {
+        let mtime_ns = m.modified().ok().map_or(0, system_ns);
+        Stat {
+            size: m.len(),
+            mtime_ns,
+            ctime_ns: 0,
+            inode: 0,
+        }
+    }
+
+    /// Whether the file may change again without this stat changing: one of its times is
+    /// within the timestamp granularity of `taken` (when the stat was taken), or later. Times
+    /// in whole seconds are those of a file system that keeps no more (FAT keeps two seconds);
+    /// finer ones still come from a clock that ticks every few milliseconds.
+    pub fn racy(&self, taken: i64) -> bool {
+        let granularity = |t: i64| {
+            if t % 1_000_000_000 == 0 {
+                2_000_000_000
+            } else {
+                50_000_000
+            }
+        };
+        self.mtime_ns >= taken - granularity(self.mtime_ns)
+            || self.ctime_ns >= taken - granularity(self.ctime_ns)
+    }
+
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "{} {} {} {}",
+            self.size, self.mtime_ns, self.ctime_ns, self.inode
+        );
+    }
+
+    /// Four numbers, then the rest of the line.
+    pub(super) fn read(line: &str) -> Option<(Stat, &str)> {
+        let mut parts = line.splitn(5, ' ');
+        let stat = Stat {
+            size: parts.next()?.parse().ok()?,
+            mtime_ns: parts.next()?.parse().ok()?,
+            ctime_ns: parts.next()?.parse().ok()?,
+            inode: parts.next()?.parse().ok()?,
+        };
+        Some((stat, parts.next()?))
+    }
+}
+
+/// Nanoseconds since the epoch.
+fn system_ns(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+pub(super) fn now_ns() -> i64 {
+    system_ns(std::time::SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(mtime_ns: i64, ctime_ns: i64) -> Stat {
+        Stat {
+            size: 10,
+            mtime_ns,
+            ctime_ns,
+            inode: 7,
+        }
+    }
+
+    #[test]
+    fn a_file_changed_near_its_stat_is_racy() {
+        let taken = 1_000 * 1_000_000_000 + 500_000_000;
+        assert!(!stat(taken - 60_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 10_000_000, taken - 60_000_000).racy(taken));
+        assert!(stat(taken - 60_000_000, taken - 1).racy(taken), "by ctime");
+        assert!(stat(taken + 5, taken + 5).racy(taken), "from the future");
+        // Whole seconds: a file system that keeps no finer time.
+        assert!(stat(999 * 1_000_000_000, taken - 60_000_000).racy(taken));
+        assert!(!stat(990 * 1_000_000_000, 990 * 1_000_000_000).racy(taken));
+    }
+
+    #[test]
+    fn a_stat_line_round_trips_and_anything_else_is_refused() {
+        let s = Stat {
+            size: 12,
+            mtime_ns: -3,
+            ctime_ns: i64::MAX,
+            inode: u64::MAX,
+        };
+        let mut line = String::new();
+        s.write(&mut line);
+        line.push_str(" content/a b.md");
+        assert_eq!(Stat::read(&line), Some((s, "content/a b.md")));
+        for bad in ["", "1 2 3", "1 2 3 4", "x 2 3 4 a", "-1 2 3 4 a"] {
+            assert_eq!(Stat::read(bad), None, "{bad:?}");
+        }
+    }
+}

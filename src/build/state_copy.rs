@@ -1,0 +1,283 @@
+//! A binary copy of the state file as the last build wrote it, kept in the content cache's
+//! side file (see [`super::reuse`]): parsing thousands of records from TOML, and writing them
+//! back, was most of the cost of a build after one new review.
+//!
+//! The copy names the state file by the BLAKE3 digest of its bytes: it is used only while the
+//! file holds exactly the bytes it was made from, so an edit by hand, a checkout or a restore
+//! from backup is parsed from the TOML as before. Each record's TOML text is then cut from the
+//! file, so that the next state written serializes only the records that changed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::reuse::{Instant, date_of};
+use crate::error::{Error, Result};
+use crate::identity::{Record, Serialized, State};
+
+/// One record, its dates as numbers.
+#[derive(Serialize, Deserialize)]
+struct RecordCopy<S> {
+    id: S,
+    feed: S,
+    source: S,
+    title: S,
+    date: Instant,
+    first_seen: Instant,
+    fingerprint: S,
+    changed: Option<Instant>,
+    gone: Option<Instant>,
+}
+
+/// The whole copy; `S` is `&str` when written and `String` when read (the same bytes).
+#[derive(Serialize, Deserialize)]
+struct Copy<S: Ord> {
+    /// The BLAKE3 digest of the state file's bytes.
+    digest: [u8; 32],
+    version: u32,
+    site_id: S,
+    podcast_guids: BTreeMap<S, S>,
+    media_lengths: BTreeMap<S, u64>,
+    records: Vec<RecordCopy<S>>,
+}
+
+/// What a build keeps of the state file it read or wrote, for the copy it saves.
+#[derive(Debug)]
+pub struct StateText {
+    /// The BLAKE3 digest of the file's bytes.
+    pub digest: [u8; 32],
+    /// The order in which the state's entries were written (indexes).
+    pub order: Vec<usize>,
+    /// Each record's text, in that order, when the state was read (a state just written
+    /// leaves them out: the next build reads them from the file).
+    pub texts: Vec<String>,
+}
+
+impl StateText {
+    /// What [`State::to_toml_reusing`] wrote: the file's text, and this.
+    pub(super) fn of(serialized: Serialized) -> (String, StateText) {
+        let text = StateText {
+            digest: *blake3::hash(serialized.text.as_bytes()).as_bytes(),
+            order: serialized.order,
+            texts: Vec::new(),
+        };
+        (serialized.text, text)
+    }
+}
+
+/// The copy of `state` as written to a file of `text`, encoded.
+pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
+    // Every field named: a field added to `State` or `Record` does not compile here until the
+    // copy keeps it.
+    let State {
+        version,
+        site_id,
+        podcast_guids,
+        media_lengths,
+        entries,
+        unsealed: _,
+    } = state;
+    let records = text
+        .order
+        .iter()
+        .map(|&k| {
+            let Record {
+                id,
+                feed,
+                source,
+                title,
+                date,
+                first_seen,
+                fingerprint,
+                changed,
+                gone,
+            } = entries.get(k)?;
+            Some(RecordCopy {
+                id: id.as_str(),
+                feed: feed.as_str(),
+                source: source.as_str(),
+                title: title.as_str(),
+                date: Instant::of(date),
+                first_seen: Instant::of(first_seen),
+                fingerprint: fingerprint.as_str(),
+                changed: changed.as_ref().map(Instant::of),
+                gone: gone.as_ref().map(Instant::of),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let copy = Copy {
+        digest: text.digest,
+        version: *version,
+        site_id: site_id.as_str(),
+        podcast_guids: podcast_guids
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        media_lengths: media_lengths
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect(),
+        records,
+    };
+    postcard::to_stdvec(&copy).ok()
+}
+
+/// The state file at `path` (`None` when there is none), from `copy` when it was made from
+/// exactly these bytes, else parsed; with each record's text when it came from the copy.
+pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, Option<StateText>)> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
+        Err(e) => return Err(Error::io(path, "reading the state file", e)),
+    };
+    let digest = *blake3::hash(&bytes).as_bytes();
+    if let Some(state) = copy.and_then(|c| decode(c, &digest)) {
+        // The file is the one written with the copy: its records' texts are the ones written.
+        let texts = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| crate::identity::record_texts(text, state.entries.len()));
+        let text = texts.map(|texts| StateText {
+            digest,
+            order: (0..texts.len()).collect(),
+            texts,
+        });
+        return Ok((Some(state), text));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::State(crate::error::Diagnostic::new(
+            path,
+            None,
+            "the state file is not valid UTF-8; it was left untouched: restore it from version control",
+        ))
+    })?;
+    Ok((Some(State::parse(&text, path)?), None))
+}
+
+/// The state the copy holds, when it was made from a file with this `digest`.
+fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<State> {
+    let copy: Copy<String> = postcard::from_bytes(bytes).ok()?;
+    if &copy.digest != digest {
+        return None;
+    }
+    let entries = copy
+        .records
+        .into_iter()
+        .map(|r| {
+            Some(Record {
+                id: r.id,
+                feed: r.feed,
+                source: r.source,
+                title: r.title,
+                date: r.date.date()?,
+                first_seen: r.first_seen.date()?,
+                fingerprint: r.fingerprint,
+                changed: date_of(r.changed)?,
+                gone: date_of(r.gone)?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(State {
+        version: copy.version,
+        site_id: copy.site_id,
+        podcast_guids: copy.podcast_guids,
+        media_lengths: copy.media_lengths,
+        entries,
+        unsealed: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    fn state(titles: &[&str]) -> State {
+        let d = DateTime::parse_from_rfc3339("2024-05-01T10:00:00.25+02:00").unwrap();
+        let mut s = State::new("tag:example.com,2026:".into());
+        s.podcast_guids.insert("show".into(), "a-guid".into());
+        s.media_lengths
+            .insert("https://cdn.example/1.mp3".into(), 42);
+        s.entries = titles
+            .iter()
+            .enumerate()
+            .map(|(k, t)| Record {
+                id: format!("urn:x:{k}"),
+                feed: "reviews".into(),
+                source: format!("content/{}.md", 9 - k),
+                title: (*t).into(),
+                date: d,
+                first_seen: d,
+                fingerprint: "ab".into(),
+                changed: (k == 1).then_some(d),
+                gone: (k == 2).then_some(d),
+            })
+            .collect();
+        s
+    }
+
+    #[test]
+    fn the_copy_is_the_state_the_file_holds_and_its_texts_are_the_ones_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.toml");
+        // A title with a line break is a multi-line string: the texts are then not cut from
+        // the file (a line in it could look like a record's start), the state still read.
+        let broken = state(&["One", "Été\n[[entry]]\nx"]);
+        let (text, written) = StateText::of(broken.to_toml_reusing(None));
+        std::fs::write(&path, &text).unwrap();
+        let copy = encode(&broken, &written).unwrap();
+        let (read, texts) = load(&path, Some(&copy)).unwrap();
+        assert_eq!(read.unwrap(), State::parse(&text, &path).unwrap());
+        assert!(texts.is_none());
+        let titles = ["A \"quoted\" film", "Été [[entry]]", "Plain", "Tab\there"];
+        let s = state(&titles);
+        let (text, written) = StateText::of(s.to_toml_reusing(None));
+        std::fs::write(&path, &text).unwrap();
+        let copy = encode(&s, &written).unwrap();
+        let (read, texts) = load(&path, Some(&copy)).unwrap();
+        let read = read.unwrap();
+        let parsed = State::parse(&text, &path).unwrap();
+        assert_eq!(read, parsed, "the copy gives what parsing the file gives");
+        let texts = texts.unwrap();
+        // Every record's text reused: the same file.
+        let again = read.to_toml_reusing(Some((&read, &texts.texts)));
+        assert_eq!(again.text, text);
+        assert_eq!(again.records, texts.texts);
+        // One record changed: the same file as written from scratch.
+        let mut changed = read.clone();
+        changed.entries[2].title = "Another".into();
+        assert_eq!(
+            changed.to_toml_reusing(Some((&read, &texts.texts))).text,
+            changed.to_toml()
+        );
+    }
+
+    #[test]
+    fn a_file_other_than_the_one_copied_is_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.toml");
+        let s = state(&["One", "Two"]);
+        let (text, written) = StateText::of(s.to_toml_reusing(None));
+        let copy = encode(&s, &written).unwrap();
+        // Edited by hand, with the integrity line removed as the README says.
+        let edited: String = text
+            .replace("One", "Uno")
+            .lines()
+            .filter(|l| !l.starts_with("# integrity"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, &edited).unwrap();
+        let (read, texts) = load(&path, Some(&copy)).unwrap();
+        let read = read.unwrap();
+        let first = read.entries.iter().find(|r| r.id == "urn:x:0").unwrap();
+        assert_eq!(first.title, "Uno");
+        assert!(texts.is_none());
+        // A copy cut short is not used either.
+        std::fs::write(&path, &text).unwrap();
+        let (read, texts) = load(&path, Some(&copy[..copy.len() / 2])).unwrap();
+        assert_eq!(read.unwrap(), State::parse(&text, &path).unwrap());
+        assert!(texts.is_none());
+        assert_eq!(load(&dir.path().join("none"), Some(&copy)).unwrap().0, None);
+    }
+}
