@@ -357,6 +357,7 @@ pub fn save(
     key: &Key,
     now: DateTime<FixedOffset>,
     scan: Scan,
+    reuse: Option<&super::Reuse>,
     plan: &Plan,
     hashes: &[String],
 ) {
@@ -365,7 +366,7 @@ pub fn save(
             .state_text
             .as_ref()
             .and_then(|t| super::state_copy::encode(&plan.state, t));
-        super::reuse::save(config, key, &plan.kept, state.as_deref());
+        super::reuse::save(config, key, &plan.kept, reuse, state.as_deref());
     } else {
         super::reuse::forget(config);
     }

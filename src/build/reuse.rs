@@ -12,11 +12,11 @@
 //! episode keys (a few in ten) is always read again, which keeps podcast types out of the
 //! cache. A file whose stat is racily clean (see [`Stat::racy`]) is not kept.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::cache::{Key, Stat};
@@ -159,18 +159,45 @@ impl Kept {
 
 /// One parsed source as the side file keeps it: its state key, the stat its file had, and
 /// the entry (encoded, so that an unchanged one is copied to the next side file as it is).
-#[derive(Debug, Clone, Serialize)]
-pub struct CachedSource {
-    key: String,
-    stat: Stat,
-    #[serde(serialize_with = "as_bytes")]
-    kept: Vec<u8>,
+#[derive(Debug, Clone)]
+pub enum CachedSource {
+    /// Parsed by this build.
+    New {
+        key: String,
+        stat: Stat,
+        kept: Vec<u8>,
+    },
+    /// As the last build kept it: the `at`th line of the side file read (see [`Reuse`]).
+    Same { at: usize },
 }
 
-/// Bytes written as one run (serde writes a slice an element at a time; postcard lays both out
-/// the same way, so they are read back as a borrowed slice).
-fn as_bytes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_bytes(bytes)
+/// The side file's lines as written: new ones, and the unchanged ones copied from the side file
+/// read at the start (`from`).
+struct LinesOut<'a> {
+    lines: &'a [CachedSource],
+    from: Option<&'a Reuse>,
+}
+
+impl Serialize for LinesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = s.serialize_seq(Some(self.lines.len()))?;
+        for line in self.lines {
+            match line {
+                CachedSource::New { key, stat, kept } => {
+                    seq.serialize_element(&(key.as_str(), stat, Bytes(kept)))?;
+                }
+                CachedSource::Same { at } => {
+                    let (key, stat, kept) = self
+                        .from
+                        .and_then(|r| r.line(*at))
+                        .ok_or_else(|| S::Error::custom("a kept line without its side file"))?;
+                    seq.serialize_element(&(key, stat, Bytes(kept)))?;
+                }
+            }
+        }
+        seq.end()
+    }
 }
 
 fn as_some_bytes<S: serde::Serializer>(bytes: &Option<&[u8]>, s: S) -> Result<S::Ok, S::Error> {
@@ -202,7 +229,7 @@ struct FileOut<'a> {
     key: &'a str,
     #[serde(serialize_with = "as_some_bytes")]
     state: Option<&'a [u8]>,
-    lines: &'a [CachedSource],
+    lines: LinesOut<'a>,
 }
 
 /// The side file as read.
@@ -222,8 +249,10 @@ pub(super) fn path(config: &Config) -> PathBuf {
 /// The entries the last build parsed, by state key, each with the stat its file had.
 pub struct Reuse {
     bytes: Vec<u8>,
-    /// Where each key's encoded entry is in `bytes`.
-    at: HashMap<String, (Stat, Range<usize>)>,
+    /// Where each line's key and encoded entry are in `bytes`, in the file's order.
+    lines: Vec<(Range<usize>, Stat, Range<usize>)>,
+    /// Each key's line.
+    at: HashMap<String, usize>,
     state: Option<Range<usize>>,
 }
 
@@ -236,36 +265,60 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range<usize> {
 impl Reuse {
     /// The side file, when it is whole and was written for the same inputs (`key`).
     pub fn load(config: &Config, key: &Key) -> Option<Reuse> {
-        let bytes = std::fs::read(path(config)).ok()?;
+        read(std::fs::read(path(config)).ok()?, key.text())
+    }
+}
+
+/// A side file's bytes, when they are whole and written for `key`.
+fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
+    {
         let body = bytes.strip_prefix(MAGIC)?;
         let (body, digest) = body.split_at_checked(body.len().checked_sub(32)?)?;
         (blake3::hash(body).as_bytes() == digest).then_some(())?;
         let file: FileIn<'_> = postcard::from_bytes(body).ok()?;
-        (file.key == key.text()).then_some(())?;
+        (file.key == key).then_some(())?;
+        let lines: Vec<_> = file
+            .lines
+            .iter()
+            .map(|l| {
+                let key = range_in(&bytes, l.key.as_bytes());
+                (key, l.stat, range_in(&bytes, l.kept))
+            })
+            .collect();
         let at = file
             .lines
             .iter()
-            .map(|l| (l.key.to_string(), (l.stat, range_in(&bytes, l.kept))))
+            .enumerate()
+            .map(|(k, l)| (l.key.to_string(), k))
             .collect();
         let state = file.state.map(|s| range_in(&bytes, s));
-        Some(Reuse { at, state, bytes })
+        Some(Reuse {
+            bytes,
+            lines,
+            at,
+            state,
+        })
+    }
+}
+
+impl Reuse {
+    /// The `at`th line: its key, stat and encoded entry.
+    fn line(&self, at: usize) -> Option<(&str, Stat, &[u8])> {
+        let (key, stat, kept) = self.lines.get(at)?;
+        let key = std::str::from_utf8(self.bytes.get(key.clone())?).ok()?;
+        Some((key, *stat, self.bytes.get(kept.clone())?))
     }
 
     /// The entry of `key` as last parsed, when its file still has the stat it had then, and
     /// its line (kept as it is for the next build).
     pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
-        let (kept, at) = self.at.get(key)?;
-        if kept != stat {
+        let at = *self.at.get(key)?;
+        let (_, kept, bytes) = self.line(at)?;
+        if kept != *stat {
             return None;
         }
-        let bytes = &self.bytes[at.clone()];
         let found = postcard::from_bytes::<Kept>(bytes).ok()?.entry(key)?;
-        let line = CachedSource {
-            key: key.to_string(),
-            stat: *stat,
-            kept: bytes.to_vec(),
-        };
-        Some((found, line))
+        Some((found, CachedSource::Same { at }))
     }
 
     /// The encoded copy of the state file the last build wrote (see [`super::state_copy`]).
@@ -287,7 +340,7 @@ pub(super) fn line(
         return None;
     }
     let kept = Kept::of(entry, warnings)?;
-    Some(CachedSource {
+    Some(CachedSource::New {
         key: key.to_string(),
         stat: *stat,
         kept: postcard::to_stdvec(&kept).ok()?,
@@ -296,11 +349,17 @@ pub(super) fn line(
 
 /// Writes the side file from the lines of one build (see [`line`]) and its state copy;
 /// removes it when it cannot.
-pub(super) fn save(config: &Config, key: &Key, lines: &[CachedSource], state: Option<&[u8]>) {
+pub(super) fn save(
+    config: &Config,
+    key: &Key,
+    lines: &[CachedSource],
+    from: Option<&Reuse>,
+    state: Option<&[u8]>,
+) {
     let file = FileOut {
         key: key.text(),
         state,
-        lines,
+        lines: LinesOut { lines, from },
     };
     let Ok(body) = postcard::to_stdvec(&file) else {
         forget(config);
@@ -351,21 +410,13 @@ mod tests {
         let file = FileOut {
             key,
             state: Some(b"state"),
-            lines,
+            lines: LinesOut { lines, from: None },
         };
         let body = postcard::to_stdvec(&file).unwrap();
-        let file: FileIn<'_> = postcard::from_bytes(&body).ok()?;
-        let at = file
-            .lines
-            .iter()
-            .map(|l| (l.key.to_string(), (l.stat, range_in(&body, l.kept))))
-            .collect();
-        let state = file.state.map(|s| range_in(&body, s));
-        Some(Reuse {
-            at,
-            state,
-            bytes: body.clone(),
-        })
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        read(bytes, key)
     }
 
     #[test]
@@ -390,7 +441,30 @@ mod tests {
         );
         // The offset is kept, not only the instant (the feeds print it).
         assert_eq!(back.date.unwrap().offset(), entry.date.unwrap().offset());
-        assert_eq!(again.key, key);
+        assert!(matches!(again, CachedSource::Same { at: 0 }));
+        assert_eq!(reuse.line(0).unwrap().0, key);
+        // Written again from the side file read: the same line.
+        let out = FileOut {
+            key: "k",
+            state: None,
+            lines: LinesOut {
+                lines: &[again],
+                from: Some(&reuse),
+            },
+        };
+        let body = postcard::to_stdvec(&out).unwrap();
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        let second = read(bytes.clone(), "k").unwrap();
+        assert_eq!(second.get(key, &stat).unwrap().0.0, back);
+        assert!(read(bytes.clone(), "other key").is_none());
+        let last = bytes.len() - 40;
+        bytes[last] ^= 1;
+        assert!(
+            read(bytes, "k").is_none(),
+            "a changed byte fails the digest"
+        );
         let other = Stat::read("13 1000000000 1000000000 5 x").unwrap().0;
         assert!(reuse.get(key, &other).is_none(), "another stat");
         assert!(reuse.get("content/other.md", &stat).is_none());

@@ -243,7 +243,6 @@ mod tests {
         // Every record's text reused: the same file.
         let again = read.to_toml_reusing(Some((&read, &texts.texts)));
         assert_eq!(again.text, text);
-        assert_eq!(again.records, texts.texts);
         // One record changed: the same file as written from scratch.
         let mut changed = read.clone();
         changed.entries[2].title = "Another".into();

@@ -118,7 +118,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
     match scan {
-        Some(scan) => cache::save(&config, &key, ctx.now, scan, &plan, &hashes),
+        Some(scan) => cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes),
         None => cache::forget(&config),
     }
     spans.mark("cache saved");

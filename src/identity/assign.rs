@@ -4,7 +4,9 @@
 //! content fingerprint (a rename or move); else a vanished record with the same title and date
 //! (renamed and edited in one step); else it is new. An explicit `id` key always wins.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
@@ -51,10 +53,12 @@ pub fn assign(
     now: DateTime<FixedOffset>,
 ) -> Assigned {
     let mut records: Vec<Record> = previous.entries.clone();
-    let by_source: HashMap<String, usize> = records
+    // Keys borrowed from `previous`, whose records are `records` before any is changed.
+    let by_source: HashMap<&str, usize> = previous
+        .entries
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.source.clone(), i))
+        .map(|(i, r)| (r.source.as_str(), i))
         .collect();
     let mut claimed = vec![false; records.len()];
     let mut notes = Vec::new();
@@ -64,7 +68,7 @@ pub fn assign(
     let mut matched: Vec<Option<usize>> = entries
         .iter()
         .map(|(_, e)| {
-            let i = *by_source.get(&e.source)?;
+            let i = *by_source.get(e.source.as_str())?;
             claimed[i] = true;
             Some(i)
         })
@@ -76,8 +80,8 @@ pub fn assign(
     // Orphans indexed for passes 2 and 3, so a build costs lookups, not a scan of every record
     // per new entry. Only records that are orphans now can be one later (claims only grow), and
     // each list keeps record order, so the first unclaimed one is the one a scan would find.
-    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut by_title_date: HashMap<(&str, &str, NaiveDateTime), Vec<usize>> = HashMap::new();
+    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
+    let mut by_title_date: HashMap<(&str, &str, NaiveDateTime), Vec<usize>> = HashMap::default();
     for (i, r) in records.iter().enumerate() {
         if orphan(i, &claimed) {
             by_content
@@ -132,9 +136,9 @@ pub fn assign(
     }
 
     // Ids already owned by some record: a new entry may not take one of them.
-    let mut owners: HashMap<String, usize> = HashMap::new();
-    for (i, r) in records.iter().enumerate() {
-        owners.entry(r.id.clone()).or_insert(i);
+    let mut owners: HashMap<&str, usize> = HashMap::default();
+    for (i, r) in previous.entries.iter().enumerate() {
+        owners.entry(r.id.as_str()).or_insert(i);
     }
 
     let mut items = Vec::with_capacity(entries.len());
@@ -164,10 +168,19 @@ pub fn assign(
                     r.changed = Some(now);
                     r.fingerprint = e.fingerprint.clone();
                 }
-                r.id = id.clone();
-                r.feed = feed.clone();
-                r.source = e.source.clone();
-                r.title = e.title.clone();
+                // Most records are unchanged: no copy of what they already hold.
+                if r.id != id {
+                    r.id = id.clone();
+                }
+                if r.feed != feed {
+                    r.feed = feed.clone();
+                }
+                if r.source != e.source {
+                    r.source = e.source.clone();
+                }
+                if r.title != e.title {
+                    r.title = e.title.clone();
+                }
                 r.date = published;
                 (id, published, r.changed, None)
             }
@@ -219,7 +232,8 @@ pub fn assign(
     records.extend(new_records);
 
     // No two entries may share an id, across all feeds.
-    let mut seen: HashMap<&str, &str> = HashMap::with_capacity(items.len());
+    let mut seen: HashMap<&str, &str> =
+        HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for item in &items {
         if let Some(other) = seen.insert(&item.id, &item.entry.source) {
             errors.push(Diagnostic::new(
@@ -233,7 +247,7 @@ pub fn assign(
         }
     }
     // An explicit id may also collide with a retired entry's id.
-    let mut retired: HashMap<&str, Vec<&Record>> = HashMap::new();
+    let mut retired: HashMap<&str, Vec<&Record>> = HashMap::default();
     for r in records.iter().filter(|r| r.gone.is_some()) {
         retired.entry(&r.id).or_default().push(r);
     }
@@ -273,18 +287,18 @@ fn fresh_id(
     site_id: &str,
     feed: &str,
     slug: &str,
-    owners: &HashMap<String, usize>,
+    owners: &HashMap<&str, usize>,
     notes: &mut Vec<Note>,
     source: &str,
 ) -> String {
     let base = derive_id(site_id, feed, slug);
-    if !owners.contains_key(&base) {
+    if !owners.contains_key(base.as_str()) {
         return base;
     }
     let mut n = 2;
     loop {
         let candidate = derive_id(site_id, feed, &format!("{slug}-{n}"));
-        if !owners.contains_key(&candidate) {
+        if !owners.contains_key(candidate.as_str()) {
             notes.push(Note(format!(
                 "{source}: slug `{slug}` belonged to an earlier entry; it gets a new id {candidate}"
             )));

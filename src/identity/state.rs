@@ -155,14 +155,14 @@ impl State {
     /// [`State::to_toml`], taking each record's text from `previous` (a state and the text of
     /// each of its records, in its order) when the record there with the same id is equal:
     /// serializing thousands of records to TOML was most of writing a state after a small
-    /// change. Also gives each record's text, for the next build to reuse.
+    /// change. Also gives the order the records were written in.
     pub fn to_toml_reusing(&self, previous: Option<(&State, &[String])>) -> Serialized {
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&self.entries[a], &self.entries[b]);
             (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id))
         });
-        let known: std::collections::HashMap<&str, (&Record, &str)> = previous
+        let known: foldhash::HashMap<&str, (&Record, &str)> = previous
             .filter(|(state, texts)| state.entries.len() == texts.len())
             .map(|(state, texts)| {
                 state
@@ -185,13 +185,15 @@ impl State {
             unsealed: false,
         };
         let head = toml::to_string(&tables).expect("state serialises to TOML");
-        let written: Vec<String> = order
+        let written: Vec<std::borrow::Cow<'_, str>> = order
             .par_iter()
             .map(|&k| {
                 let r = &self.entries[k];
                 match known.get(r.id.as_str()) {
-                    Some((old, text)) if *old == r => (*text).to_string(),
-                    _ => toml::to_string(r).expect("a record serialises to TOML"),
+                    Some((old, text)) if *old == r => std::borrow::Cow::Borrowed(*text),
+                    _ => toml::to_string(r)
+                        .expect("a record serialises to TOML")
+                        .into(),
                 }
             })
             .collect();
@@ -211,11 +213,7 @@ impl State {
         text.push_str(HEADER);
         text.push_str(&line);
         text.push_str(&body);
-        Serialized {
-            text,
-            order,
-            records: written,
-        }
+        Serialized { text, order }
     }
 }
 
@@ -225,8 +223,6 @@ pub struct Serialized {
     pub text: String,
     /// The state's records in the order they were written (indexes into its entries).
     pub order: Vec<usize>,
-    /// The text of each record, in that order.
-    pub records: Vec<String>,
 }
 
 /// The integrity line for `records` records followed by `body`.
