@@ -159,10 +159,8 @@ impl Engine<'_> {
         if state.previous == Some(&**state.new) {
             return (Ok(Staged::Unchanged), state.previous_text);
         }
-        let previous = state
-            .previous
-            .zip(state.previous_text.as_ref())
-            .map(|(s, t)| (s, t.texts.as_slice()));
+        let texts = state.previous_text.as_ref().map(StateText::records);
+        let previous = state.previous.zip(texts.as_deref());
         let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
         let staged = crate::output::stage_if_changed(&self.config.site.state_file, text.as_bytes())
             .map(Staged::from_temp);

@@ -128,7 +128,7 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
                 source: it.entry.source.clone(),
                 id: it.id.clone(),
                 title: it.entry.title.clone(),
-                link: item_url(config, feed, &it.entry, it.published)?.to_string(),
+                link: item_link(config, feed, &it.entry, it.published)?,
                 published: it.published,
                 explicit_id: it.entry.id.is_some(),
             })
@@ -407,23 +407,75 @@ pub fn item_url(
     entry: &Entry,
     published: DateTime<FixedOffset>,
 ) -> Result<Url> {
+    let relative = relative_link(config, feed, entry, published);
+    join(config, entry, &relative)
+}
+
+/// [`item_url`] as text, without parsing it when joining is plain concatenation (see
+/// [`plain_join`]): it is made for every entry of every build.
+fn item_link(
+    config: &Config,
+    feed: &FeedConfig,
+    entry: &Entry,
+    published: DateTime<FixedOffset>,
+) -> Result<String> {
+    let relative = relative_link(config, feed, entry, published);
+    match plain_join(&config.site.base_url, &relative) {
+        Some(link) => Ok(link),
+        None => join(config, entry, &relative).map(String::from),
+    }
+}
+
+/// The entry's `link` key, else the feed's link pattern filled in.
+fn relative_link(
+    config: &Config,
+    feed: &FeedConfig,
+    entry: &Entry,
+    published: DateTime<FixedOffset>,
+) -> String {
+    if let Some(l) = &entry.link {
+        return l.clone();
+    }
     let local = published.with_timezone(&config.site.timezone);
-    let relative = match &entry.link {
-        Some(l) => l.clone(),
-        None => feed
-            .link
-            .replace("{slug}", &entry.slug)
-            .replace("{year}", &format!("{:04}", local.year()))
-            .replace("{month}", &format!("{:02}", local.month()))
-            .replace("{day}", &format!("{:02}", local.day())),
-    };
-    config.site.base_url.join(&relative).map_err(|e| {
+    let mut link = feed.link.replace("{slug}", &entry.slug);
+    // Each placeholder in turn, as before: a slug holding `{year}` gets it filled in too.
+    let parts = [
+        ("{year}", local.year(), 4),
+        ("{month}", local.month() as i32, 2),
+        ("{day}", local.day() as i32, 2),
+    ];
+    for (name, value, width) in parts {
+        if link.contains(name) {
+            link = link.replace(name, &format!("{value:0width$}"));
+        }
+    }
+    link
+}
+
+fn join(config: &Config, entry: &Entry, relative: &str) -> Result<Url> {
+    config.site.base_url.join(relative).map_err(|e| {
         Error::Content(vec![Diagnostic::new(
             &entry.source,
             None,
             format!("link `{relative}` is not a valid URL ({e}); fix its `link` key"),
         )])
     })
+}
+
+/// `base` joined with `relative` when that is the two texts one after the other: a base that
+/// ends its path with `/` (no query, no fragment) and a relative path of plain characters with
+/// no `.` or `..` segment. `None` for anything else (joined by the URL parser).
+fn plain_join(base: &Url, relative: &str) -> Option<String> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'.' | b'/');
+    let base_ok = base.as_str().ends_with('/')
+        && base.query().is_none()
+        && base.fragment().is_none()
+        && !base.cannot_be_a_base();
+    let relative_ok = !relative.is_empty()
+        && !relative.starts_with('/')
+        && relative.bytes().all(plain)
+        && relative.split('/').all(|seg| seg != "." && seg != "..");
+    (base_ok && relative_ok).then(|| format!("{}{relative}", base.as_str()))
 }
 
 /// The public URL of a feed file.
@@ -433,4 +485,39 @@ pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
         .feeds_url
         .join(&feed.file_name(format))
         .expect("a safe file name joins to a URL")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn plain_joins_are_what_the_url_parser_gives() {
+        let base = Url::parse("https://films.example/site/").unwrap();
+        for relative in ["reviews/2026/heat/", "a", "a//b", "x.y/z~_-"] {
+            assert_eq!(
+                plain_join(&base, relative).unwrap(),
+                base.join(relative).unwrap().as_str()
+            );
+        }
+        for relative in ["/abs", "../up", "a/./b", "a/..", "é", "a b", "http:x", "?q", "#f", ""] {
+            assert_eq!(plain_join(&base, relative), None, "{relative}");
+        }
+        let with_query = Url::parse("https://films.example/site/?x=1").unwrap();
+        assert_eq!(plain_join(&with_query, "a"), None);
+        let no_slash = Url::parse("https://films.example/site").unwrap();
+        assert_eq!(plain_join(&no_slash, "a"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_plain_join_is_the_parsers(relative in "[a-zA-Z0-9./~_%:?#é -]{0,24}") {
+            let base = Url::parse("https://films.example/").unwrap();
+            if let Some(joined) = plain_join(&base, &relative) {
+                prop_assert_eq!(joined, base.join(&relative).unwrap().to_string());
+            }
+        }
+    }
 }

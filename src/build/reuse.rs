@@ -361,14 +361,23 @@ pub(super) fn save(
         state,
         lines: LinesOut { lines, from },
     };
-    let Ok(body) = postcard::to_stdvec(&file) else {
+    // Sized up front: grown by doubling, the buffer was copied and faulted in again and again.
+    let new: usize = lines
+        .iter()
+        .map(|l| match l {
+            CachedSource::New { key, kept, .. } => key.len() + kept.len() + 40,
+            CachedSource::Same { .. } => 0,
+        })
+        .sum();
+    let size = MAGIC.len() + 256 + state.map_or(0, <[u8]>::len) + from.map_or(0, |r| r.bytes.len()) + new;
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(MAGIC);
+    let Ok(mut out) = postcard::to_extend(&file, out) else {
         forget(config);
         return;
     };
-    let mut out = Vec::with_capacity(MAGIC.len() + body.len() + 32);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(blake3::hash(&body).as_bytes());
+    let digest = blake3::hash(&out[MAGIC.len()..]);
+    out.extend_from_slice(digest.as_bytes());
     super::cache::write_hint(&path(config), &out);
 }
 

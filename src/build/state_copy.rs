@@ -49,9 +49,11 @@ pub struct StateText {
     pub digest: [u8; 32],
     /// The order in which the state's entries were written (indexes).
     pub order: Vec<usize>,
-    /// Each record's text, in that order, when the state was read (a state just written
-    /// leaves them out: the next build reads them from the file).
-    pub texts: Vec<String>,
+    /// The file's text and where each record's text is in it, in that order, when the state
+    /// was read (a state just written leaves them out: the next build reads them from the
+    /// file).
+    file: String,
+    records: Vec<std::ops::Range<usize>>,
 }
 
 impl StateText {
@@ -60,9 +62,18 @@ impl StateText {
         let text = StateText {
             digest: *blake3::hash(serialized.text.as_bytes()).as_bytes(),
             order: serialized.order,
-            texts: Vec::new(),
+            file: String::new(),
+            records: Vec::new(),
         };
         (serialized.text, text)
+    }
+
+    /// Each record's text, in the state's order; empty when not known.
+    pub(super) fn records(&self) -> Vec<&str> {
+        self.records
+            .iter()
+            .filter_map(|r| self.file.get(r.clone()))
+            .collect()
     }
 }
 
@@ -134,13 +145,14 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
     let digest = *blake3::hash(&bytes).as_bytes();
     if let Some(state) = copy.and_then(|c| decode(c, &digest)) {
         // The file is the one written with the copy: its records' texts are the ones written.
-        let texts = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|text| crate::identity::record_texts(text, state.entries.len()));
-        let text = texts.map(|texts| StateText {
-            digest,
-            order: (0..texts.len()).collect(),
-            texts,
+        let text = String::from_utf8(bytes).ok().and_then(|file| {
+            let records = crate::identity::record_texts(&file, state.entries.len())?;
+            Some(StateText {
+                digest,
+                order: (0..records.len()).collect(),
+                file,
+                records,
+            })
         });
         return Ok((Some(state), text));
     }
@@ -241,13 +253,13 @@ mod tests {
         assert_eq!(read, parsed, "the copy gives what parsing the file gives");
         let texts = texts.unwrap();
         // Every record's text reused: the same file.
-        let again = read.to_toml_reusing(Some((&read, &texts.texts)));
+        let again = read.to_toml_reusing(Some((&read, &texts.records())));
         assert_eq!(again.text, text);
         // One record changed: the same file as written from scratch.
         let mut changed = read.clone();
         changed.entries[2].title = "Another".into();
         assert_eq!(
-            changed.to_toml_reusing(Some((&read, &texts.texts))).text,
+            changed.to_toml_reusing(Some((&read, &texts.records()))).text,
             changed.to_toml()
         );
     }

@@ -90,19 +90,25 @@ fn by_record(text: &str) -> Option<State> {
     Some(state)
 }
 
-/// Each record's text in a file [`State::to_toml_reusing`] wrote with `records` records, as
-/// that function gives them back; `None` when the file is not laid out that way.
-pub fn record_texts(text: &str, records: usize) -> Option<Vec<String>> {
+/// Where each record's text is in a file [`State::to_toml_reusing`] wrote with `records`
+/// records, as that function gives them back; `None` when the file is not laid out that way.
+pub fn record_texts(text: &str, records: usize) -> Option<Vec<std::ops::Range<usize>>> {
     // A multi-line string could hold a line that looks like a record's start.
     if text.contains("\"\"\"") || text.contains("\'\'\'") {
         return None;
     }
-    let texts: Vec<String> = text
-        .split(RECORD_START)
-        .skip(1)
-        .map(str::to_string)
-        .collect();
-    (texts.len() == records).then_some(texts)
+    let starts: Vec<usize> = text.match_indices(RECORD_START).map(|(i, _)| i).collect();
+    if starts.len() != records {
+        return None;
+    }
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    Some(
+        starts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| start + RECORD_START.len()..end)
+            .collect(),
+    )
 }
 
 impl State {
@@ -156,7 +162,7 @@ impl State {
     /// each of its records, in its order) when the record there with the same id is equal:
     /// serializing thousands of records to TOML was most of writing a state after a small
     /// change. Also gives the order the records were written in.
-    pub fn to_toml_reusing(&self, previous: Option<(&State, &[String])>) -> Serialized {
+    pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> Serialized {
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&self.entries[a], &self.entries[b]);
@@ -169,7 +175,7 @@ impl State {
                     .entries
                     .iter()
                     .zip(texts)
-                    .map(|(r, t)| (r.id.as_str(), (r, t.as_str())))
+                    .map(|(r, t)| (r.id.as_str(), (r, *t)))
                     .collect()
             })
             .unwrap_or_default();
