@@ -25,6 +25,7 @@ pub mod spans;
 mod stage;
 mod stat;
 mod state_copy;
+mod stream;
 mod write;
 
 use chrono::{DateTime, FixedOffset};
@@ -127,7 +128,7 @@ pub fn plan_reusing(
     };
     let finished = engine::run(
         config,
-        options.stage,
+        options.files(),
         state_file,
         &documents.feeds,
         identity.items,
