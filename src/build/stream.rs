@@ -143,3 +143,79 @@ pub(super) fn stream_files<'d>(
     // Each file's last flush and sync (waiting on the disk) side by side.
     complete.then(|| files.into_par_iter().map(FileStream::finish).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    /// A feed whose two items share an id: the output check finds it in both formats.
+    fn doc_with_a_duplicate_id() -> FeedDoc {
+        let date = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00+01:00").unwrap();
+        let item = |title: &str| FeedItem {
+            id: "tag:films.example,2026:r/same".into(),
+            atom_id: "tag:films.example,2026:r/same".into(),
+            title: title.into(),
+            link: Url::parse("https://films.example/r/same/").unwrap(),
+            published: date,
+            updated: date,
+            author: None,
+            summary: "A heist.".into(),
+            html: "<p>A heist.</p>\n".into(),
+            tags: Vec::new(),
+            enclosure: None,
+            episode: None,
+        };
+        FeedDoc {
+            id: "tag:films.example,2026:feed/r".into(),
+            title: "Reviews".into(),
+            description: "Film reviews".into(),
+            home: Url::parse("https://films.example/").unwrap(),
+            self_urls: [Format::Rss, Format::Atom]
+                .iter()
+                .map(|f| {
+                    let url = format!("https://films.example/feeds/r.{}", f.extension());
+                    (*f, Url::parse(&url).unwrap())
+                })
+                .collect(),
+            language: None,
+            author: None,
+            timezone: chrono_tz::Tz::Europe__Paris,
+            hubs: vec![],
+            items: vec![item("Heat"), item("Ronin")],
+            podcast: None,
+            paging: None,
+            stylesheet: None,
+        }
+    }
+
+    /// Discarded parts are checked exactly as staged ones: the same violations, the same
+    /// length; nothing is written (the staged file, failing the check, is not kept either).
+    #[test]
+    fn a_discarded_stream_is_checked_like_a_staged_one_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = doc_with_a_duplicate_id();
+        let targets: Vec<(Format, PathBuf)> = [Format::Rss, Format::Atom]
+            .into_iter()
+            .map(|f| (f, dir.path().join(format!("r.{}", f.extension()))))
+            .collect();
+        let fill = |_, items: &[FeedItem]| Cow::Owned(items.to_vec());
+        let staged = stream_files(&doc, &targets, false, fill).unwrap();
+        let discarded = stream_files(&doc, &targets, true, fill).unwrap();
+        let alone = stream_file(&doc, Format::Atom, &targets[1].1, true).unwrap();
+        for (s, d) in staged.iter().zip(&discarded).chain([(&staged[1], &alone)]) {
+            assert!(!d.violations.is_empty());
+            assert_eq!(d.violations, s.violations);
+            assert_eq!(d.len, s.len);
+            assert!(d.len > 0 && d.bytes.is_none());
+            assert!(matches!(d.staged, Ok(Staged::No)));
+        }
+        assert!(
+            staged[1].violations.iter().any(|v| v.contains("appears twice")),
+            "{:?}",
+            staged[1].violations
+        );
+        drop(staged);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

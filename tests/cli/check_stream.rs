@@ -228,3 +228,36 @@ fn check_of_a_full_feed_holds_no_feed_whole_in_memory() {
         "check peaked at {check} KB for {feeds_kb} KB of feeds (build: {build} KB)"
     );
 }
+
+/// A feed with JSON Feed too is rendered whole (JSON is not given in parts): `check` still
+/// measures every file of it against the budget, as `build` does.
+#[test]
+fn check_measures_files_rendered_whole_like_build() {
+    let site = Site::with_config(
+        &common::CONFIG
+            .replace(
+                "timezone = \"Europe/Paris\"",
+                "timezone = \"Europe/Paris\"\nsize_budget_kb = 1",
+            )
+            .replace(
+                "link = \"reviews/{slug}/\"",
+                "link = \"reviews/{slug}/\"\nformats = [\"rss\", \"atom\", \"json\"]",
+            ),
+    );
+    site.write(
+        "content/reviews/long.md",
+        &review("Long", "2026-01-01", &"word ".repeat(1000)),
+    );
+    let (code, _, err) = check_writes_nothing(&site);
+    assert_eq!(code, Some(0), "{err}");
+    for name in ["reviews.rss", "reviews.atom", "reviews.json"] {
+        let size = if name.ends_with("json") { 5 } else { 6 };
+        let warning = format!(
+            "warning: feeds/{name}: is {size} KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`\n"
+        );
+        assert!(err.contains(&warning), "missing {warning} in:\n{err}");
+    }
+    let build = site.run(&["build"]);
+    assert!(build.status.success(), "{}", text(&build));
+    assert_eq!(err, stderr(&build), "the same whole messages as build");
+}
