@@ -211,7 +211,10 @@ mod tests {
             assert!(matches!(d.staged, Ok(Staged::No)));
         }
         assert!(
-            staged[1].violations.iter().any(|v| v.contains("appears twice")),
+            staged[1]
+                .violations
+                .iter()
+                .any(|v| v.contains("appears twice")),
             "{:?}",
             staged[1].violations
         );
