@@ -25,8 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::plan::Files;
-use super::plan::Staged;
+use super::plan::{Files, Staged};
 use super::render::{Body, FeedDocs, render_body};
 use super::resolve::FinalState;
 use super::state_copy::StateText;
@@ -72,8 +71,8 @@ pub(super) struct RenderedFile {
 }
 
 /// Renders, checks and (with [`Files::Stage`]) stages every file of `feeds`, and the state file
-/// beside them. `items` are the identified entries the feeds' `bodies_later` point into: those are
-/// kept for the bodies rendered while writing, the rest freed on another core.
+/// beside them. `items` are the identified entries the feeds' `bodies_later` point into: those
+/// are kept for the bodies rendered while writing, the rest freed on another core.
 pub(super) fn run(
     config: &Config,
     files: Files,

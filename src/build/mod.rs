@@ -8,8 +8,8 @@
 //! needs the earlier ones to have succeeded.
 //!
 //! Files: `plan` (the types handed to callers), `problems`, one file per stage (`gather`,
-//! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores)
-//! and `write`.
+//! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores),
+//! `stream` (a feed given in parts, to its temp file or nowhere) and `write`.
 
 pub mod cache;
 mod engine;
