@@ -143,6 +143,42 @@ fn snapshot(corpus: &Corpus, limit: usize) -> Vec<(PathBuf, SystemTime)> {
         .collect()
 }
 
+/// `feedwright check` of the full feed (limit all), the output of a build in place: its median
+/// wall time, peak memory (the most of its runs) and whether it left every file as it was.
+fn check_row(bin: &Path, corpus: &Corpus, n: usize, floor: Duration, runs: usize) -> String {
+    let before = snapshot(corpus, 0);
+    let mut walls = Vec::new();
+    let mut rss = 0;
+    for _ in 0..runs {
+        let mut c = Command::new(bin);
+        c.arg("--config")
+            .arg(corpus.config(0))
+            .args(["--now", NOW, "--quiet", "check"]);
+        let r = measure(&mut c);
+        walls.push(r.wall);
+        rss = rss.max(r.max_rss_kb);
+    }
+    let wall = median(walls);
+    let untouched = snapshot(corpus, 0) == before;
+    eprintln!(
+        "n = {n}, limit 0: check {}, {} MB, wrote nothing: {untouched}",
+        ms(wall),
+        rss / 1024
+    );
+    format!(
+        "| {n} | all | {} | {} | {:.2}x | {} MB | {} |",
+        ms(floor),
+        ms(wall),
+        wall.as_secs_f64() / floor.as_secs_f64(),
+        rss / 1024,
+        if untouched {
+            "nothing"
+        } else {
+            "SOMETHING (bug)"
+        },
+    )
+}
+
 /// The floor: `cat` of every corpus file (through `xargs`, a few `cat` processes in all).
 fn cat_cmd(corpus: &Corpus) -> Command {
     let list = corpus.root.join("files.lst");
@@ -200,6 +236,7 @@ fn main() {
         return;
     }
     let mut rows = Vec::new();
+    let mut check_rows = Vec::new();
     for &n in &opts.sizes {
         let runs = opts.runs.unwrap_or(if n >= 100_000 { 3 } else { 7 });
         let tmp = tempfile::Builder::new()
@@ -255,6 +292,9 @@ fn main() {
                 again.as_secs_f64() / floor.as_secs_f64(),
                 re_rss / 1024
             );
+            if limit == 0 {
+                check_rows.push(check_row(&bin, &corpus, n, floor, runs));
+            }
             rows.push(format!(
                 "| {n} | {} | {:.1} MB | {} | {} | {} | {:.2}x | {:.1} µs | {} MB | {} | {:.2}x | {} |",
                 corpus.files.len(),
@@ -285,6 +325,16 @@ fn main() {
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in rows {
+        println!("{r}");
+    }
+    println!();
+    println!(
+        "`check` of the full feed (limit all) after the build: renders and checks every file as the build does, writes nothing."
+    );
+    println!();
+    println!("| reviews | limit | `cat` floor | check | ÷ floor | peak RSS | check wrote |");
+    println!("|---:|---:|---:|---:|---:|---:|---|");
+    for r in check_rows {
         println!("{r}");
     }
     if !cache_rows.is_empty() {

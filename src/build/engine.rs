@@ -8,7 +8,8 @@
 //!   different cores ([`largest_apart`]), while the state file is staged alongside;
 //! - a feed whose files are only RSS and Atom renders its bodies while those files are written,
 //!   a run of items at a time, into both files at once ([`Bodies`], [`stream_files`]), so a
-//!   full feed is never whole in memory, and each part is checked as it is written;
+//!   full feed is never whole in memory, and each part is checked as it is written (a
+//!   verify-only plan checks the parts the same way and keeps none: see `stream.rs`);
 //! - the entries no file needs (all but a feed's newest 50, say) are freed on another core as
 //!   soon as that is known, instead of held while the files are written or freed on the core
 //!   that waits for them.
@@ -19,17 +20,18 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::plan::Staged;
+use super::plan::{Files, Staged};
 use super::render::{Body, FeedDocs, render_body};
 use super::resolve::FinalState;
 use super::state_copy::StateText;
+use super::stream::{stream_file, stream_files};
 use crate::config::{Config, Format};
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Diagnostic, Result};
 use crate::feed::{self, FeedDoc, FeedItem};
 use crate::identity::{Identified, State};
 use crate::verify;
@@ -59,7 +61,8 @@ pub(super) struct Finished {
 
 /// One output file as rendered and checked (and, in a staging plan, staged).
 pub(super) struct RenderedFile {
-    /// `None` when it went straight to its temp file ([`stream_file`]).
+    /// `None` when it went straight to its temp file ([`stream_file`]), or nowhere (a
+    /// verify-only plan).
     pub bytes: Option<String>,
     pub len: u64,
     /// What the output check found wrong; such a file is never staged.
@@ -67,19 +70,23 @@ pub(super) struct RenderedFile {
     pub staged: Result<Staged>,
 }
 
-/// Renders, checks and (with `stage`) stages every file of `feeds`, and the state file beside
-/// them. `items` are the identified entries the feeds' `bodies_later` point into: those are
-/// kept for the bodies rendered while writing, the rest freed on another core.
+/// Renders, checks and (with [`Files::Stage`]) stages every file of `feeds`, and the state file
+/// beside them. `items` are the identified entries the feeds' `bodies_later` point into: those
+/// are kept for the bodies rendered while writing, the rest freed on another core.
 pub(super) fn run(
     config: &Config,
-    stage: bool,
+    files: Files,
     state: StateFile<'_>,
     feeds: &[FeedDocs<'_>],
     items: Vec<Identified>,
 ) -> Finished {
     let kept = feeds.iter().map(|f| f.bodies_later.clone()).collect();
     let bodies = Bodies::of_feeds(config, items, kept);
-    let engine = Engine { config, stage };
+    let engine = Engine {
+        config,
+        stage: files == Files::Stage,
+        discard: files == Files::VerifyOnly,
+    };
     let file_jobs: Vec<FileJob<'_>> = feeds
         .iter()
         .flat_map(|f| f.expanded.files())
@@ -147,6 +154,9 @@ struct Engine<'a> {
     config: &'a Config,
     /// Write each file to its temp file as soon as it is rendered (see `PlanOptions::stage`).
     stage: bool,
+    /// Render and check each file as a staging plan does, and keep none of it (see
+    /// `PlanOptions::verify_only`).
+    discard: bool,
 }
 
 impl Engine<'_> {
@@ -195,11 +205,12 @@ impl Engine<'_> {
         rendered.into_iter().flat_map(|(_, files)| files).collect()
     }
 
-    /// One file rendered (streamed to its temp file when it can be), checked and staged.
+    /// One file rendered (streamed to its temp file, or nowhere, when it can be), checked and
+    /// staged.
     fn render_one(&self, file: &FileJob<'_>) -> RenderedFile {
         let path = self.config.site.output_dir.join(file.name);
-        if self.stage
-            && let Some(streamed) = stream_file(file.doc, file.format, &path)
+        if (self.stage || self.discard)
+            && let Some(streamed) = stream_file(file.doc, file.format, &path, self.discard)
         {
             return streamed;
         }
@@ -222,7 +233,7 @@ impl Engine<'_> {
         };
         RenderedFile {
             len: bytes.len() as u64,
-            bytes: Some(bytes),
+            bytes: (!self.discard).then_some(bytes),
             violations,
             staged,
         }
@@ -234,12 +245,12 @@ impl Engine<'_> {
     fn render_together(&self, files: &[FileJob<'_>], bodies: &Bodies<'_>) -> Vec<RenderedFile> {
         let doc = files[0].doc;
         let fill = |at, items: &[FeedItem]| Cow::Owned(bodies.fill(at, items));
-        if self.stage {
+        if self.stage || self.discard {
             let targets: Vec<(Format, PathBuf)> = files
                 .iter()
                 .map(|f| (f.format, self.config.site.output_dir.join(f.name)))
                 .collect();
-            if let Some(streamed) = stream_files(doc, &targets, fill) {
+            if let Some(streamed) = stream_files(doc, &targets, self.discard, fill) {
                 return streamed;
             }
         }
@@ -272,84 +283,6 @@ fn largest_apart(sizes: &[usize]) -> Vec<usize> {
         .step_by(2)
         .chain(by_size.iter().skip(1).step_by(2));
     dealt.copied().collect()
-}
-
-/// One file being streamed to its temp file: each part checked as it comes, and staged.
-struct FileStream {
-    check: verify::Stream,
-    stage: crate::output::StagedStream,
-    write_error: Option<Error>,
-}
-
-impl FileStream {
-    /// `None` for a format that cannot be checked in parts, or an old file that cannot be read
-    /// (the whole-file path reports it).
-    fn new(format: Format, path: &Path) -> Option<Self> {
-        Some(FileStream {
-            check: verify::Stream::new(format)?,
-            stage: crate::output::StagedStream::new(path).ok()?,
-            write_error: None,
-        })
-    }
-
-    fn part(&mut self, part: &[u8]) {
-        self.check.part(part);
-        if self.write_error.is_none()
-            && let Err(e) = self.stage.put(part)
-        {
-            self.write_error = Some(e);
-        }
-    }
-
-    fn finish(self) -> RenderedFile {
-        let len = self.stage.len();
-        let violations = self.check.finish();
-        let staged = match self.write_error {
-            Some(e) => Err(e),
-            // A file that fails the check is never renamed into place.
-            None if !violations.is_empty() => Ok(Staged::No),
-            None => self.stage.finish().map(Staged::from_temp),
-        };
-        RenderedFile {
-            bytes: None,
-            len,
-            violations,
-            staged,
-        }
-    }
-}
-
-/// Renders an RSS or Atom file straight into its temp file, checking each part as it comes
-/// (see [`feed::render_into`]), so that a full feed is never whole in memory. `None` when it
-/// cannot be given in parts (JSON, or a renderer that refused): the caller renders it whole.
-fn stream_file(doc: &FeedDoc, format: Format, path: &Path) -> Option<RenderedFile> {
-    let mut file = FileStream::new(format, path)?;
-    // Dropping an unfinished stream removes its temp file.
-    feed::render_into(doc, format, &mut |part| file.part(part)).then(|| file.finish())
-}
-
-/// [`stream_file`] for several files of one document at once, the items filled in by `fill`
-/// as they are written (see [`feed::render_all_into`]).
-fn stream_files<'d>(
-    doc: &'d FeedDoc,
-    targets: &[(Format, PathBuf)],
-    fill: impl Fn(usize, &'d [FeedItem]) -> Cow<'d, [FeedItem]> + Sync,
-) -> Option<Vec<RenderedFile>> {
-    let mut files = targets
-        .iter()
-        .map(|(format, path)| FileStream::new(*format, path))
-        .collect::<Option<Vec<_>>>()?;
-    let formats: Vec<Format> = targets.iter().map(|(f, _)| *f).collect();
-    let mut parts: Vec<_> = files
-        .iter_mut()
-        .map(|file| move |part: &[u8]| file.part(part))
-        .collect();
-    let mut sinks: Vec<feed::Sink<'_>> = parts.iter_mut().map(|p| p as feed::Sink<'_>).collect();
-    let complete = feed::render_all_into(doc, &formats, fill, &mut sinks);
-    drop(sinks);
-    drop(parts);
-    // Each file's last flush and sync (waiting on the disk) side by side.
-    complete.then(|| files.into_par_iter().map(FileStream::finish).collect())
 }
 
 /// The bodies of a feed's items, rendered while its files are written, a run of items at a

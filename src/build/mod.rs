@@ -8,8 +8,8 @@
 //! needs the earlier ones to have succeeded.
 //!
 //! Files: `plan` (the types handed to callers), `problems`, one file per stage (`gather`,
-//! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores)
-//! and `write`.
+//! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores),
+//! `stream` (a feed given in parts, to its temp file or nowhere) and `write`.
 
 pub mod cache;
 mod engine;
@@ -25,6 +25,7 @@ pub mod spans;
 mod stage;
 mod stat;
 mod state_copy;
+mod stream;
 mod write;
 
 use chrono::{DateTime, FixedOffset};
@@ -127,7 +128,7 @@ pub fn plan_reusing(
     };
     let finished = engine::run(
         config,
-        options.stage,
+        options.files(),
         state_file,
         &documents.feeds,
         identity.items,

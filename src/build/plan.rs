@@ -20,7 +20,8 @@ pub struct OutputFile {
     /// The feed format; `None` for files that are not feeds (`feed.xsl`, `index.opml`).
     pub format: Option<Format>,
     /// The file's bytes; `None` for a feed that a staging plan wrote straight to its temp file
-    /// as it was rendered, instead of holding it (see [`OutputFile::read`]).
+    /// as it was rendered, instead of holding it (see [`OutputFile::read`]), and for every feed
+    /// of a verify-only plan ([`PlanOptions::verify_only`]), which has none to read.
     pub bytes: Option<String>,
     /// Its length in bytes.
     pub len: u64,
@@ -127,4 +128,34 @@ pub struct PlanOptions {
     /// before [`write`](fn@super::write), and a failed plan removes its temp files. Only for a
     /// caller that holds the run lock and writes the plan (`build`, `serve`).
     pub stage: bool,
+    /// Verify only: render and check every file exactly as a staging plan does (the same parts,
+    /// the same output check, the same problems), but keep none of it: nothing is written, not
+    /// even a temp file, and a feed given in parts is never whole in memory. Its feeds have no
+    /// bytes ([`OutputFile::bytes`] is `None`, [`Staged::No`]): such a plan is for a caller
+    /// that reports and never writes or reads its outputs (`check`). Overrides `stage`.
+    pub verify_only: bool,
+}
+
+impl PlanOptions {
+    /// What the engine does with each file it renders.
+    pub(super) fn files(&self) -> Files {
+        if self.verify_only {
+            Files::VerifyOnly
+        } else if self.stage {
+            Files::Stage
+        } else {
+            Files::Hold
+        }
+    }
+}
+
+/// What the engine does with each file it renders and checks (from [`PlanOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Files {
+    /// Keeps its bytes in the plan, for [`write`](fn@super::write) to compare and write.
+    Hold,
+    /// Writes it to a temp file next to its place (see [`PlanOptions::stage`]).
+    Stage,
+    /// Drops it once checked (see [`PlanOptions::verify_only`]).
+    VerifyOnly,
 }

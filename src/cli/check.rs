@@ -16,8 +16,11 @@ pub struct Args {
 
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
+    // Every file is rendered and checked as `build` does it, and none is kept: a full feed is
+    // never whole in memory. Only the entries, the state and the problems are read below.
     let options = build::PlanOptions {
         allow_id_changes: args.against.is_some(),
+        verify_only: true,
         ..Default::default()
     };
     let plan = build::plan_with(&config, ctx.now, options)?;

@@ -18,6 +18,7 @@ mod browser;
 mod build;
 mod cache;
 mod cache_push;
+mod check_stream;
 mod cron;
 mod extras;
 mod hostile_2026;
