@@ -369,7 +369,8 @@ pub(super) fn save(
             CachedSource::Same { .. } => 0,
         })
         .sum();
-    let size = MAGIC.len() + 256 + state.map_or(0, <[u8]>::len) + from.map_or(0, |r| r.bytes.len()) + new;
+    let size =
+        MAGIC.len() + 256 + state.map_or(0, <[u8]>::len) + from.map_or(0, |r| r.bytes.len()) + new;
     let mut out = Vec::with_capacity(size);
     out.extend_from_slice(MAGIC);
     let Ok(mut out) = postcard::to_extend(&file, out) else {

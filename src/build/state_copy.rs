@@ -259,7 +259,9 @@ mod tests {
         let mut changed = read.clone();
         changed.entries[2].title = "Another".into();
         assert_eq!(
-            changed.to_toml_reusing(Some((&read, &texts.records()))).text,
+            changed
+                .to_toml_reusing(Some((&read, &texts.records())))
+                .text,
             changed.to_toml()
         );
     }
