@@ -361,22 +361,28 @@ pub fn save(
     plan: &Plan,
     hashes: &[String],
 ) {
-    if scan.clean && plan.skipped.is_empty() {
-        let state = plan
-            .state_text
-            .as_ref()
-            .and_then(|t| super::state_copy::encode(&plan.state, t));
-        super::reuse::save(config, key, &plan.kept, reuse, state.as_deref());
-    } else {
-        super::reuse::forget(config);
-    }
-    let file = path(config);
-    match render(config, key, now, scan, plan, hashes) {
-        Some(text) => write_hint(&file, text.as_bytes()),
-        None => {
-            let _ = std::fs::remove_file(&file);
+    // The side file and the cache file are written on two cores: neither needs the other.
+    let side = || {
+        if scan.clean && plan.skipped.is_empty() {
+            let state = plan
+                .state_text
+                .as_ref()
+                .and_then(|t| super::state_copy::encode(&plan.state, t));
+            super::reuse::save(config, key, &plan.kept, reuse, state.as_deref());
+        } else {
+            super::reuse::forget(config);
         }
-    }
+    };
+    let cache = || {
+        let file = path(config);
+        match render(config, key, now, &scan, plan, hashes) {
+            Some(text) => write_hint(&file, text.as_bytes()),
+            None => {
+                let _ = std::fs::remove_file(&file);
+            }
+        }
+    };
+    rayon::join(side, cache);
 }
 
 /// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
@@ -412,7 +418,7 @@ fn render(
     config: &Config,
     key: &Key,
     now: DateTime<FixedOffset>,
-    scan: Scan,
+    scan: &Scan,
     plan: &Plan,
     hashes: &[String],
 ) -> Option<String> {

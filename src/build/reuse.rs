@@ -251,9 +251,16 @@ pub struct Reuse {
     bytes: Vec<u8>,
     /// Where each line's key and encoded entry are in `bytes`, in the file's order.
     lines: Vec<(Range<usize>, Stat, Range<usize>)>,
-    /// Each key's line.
-    at: HashMap<String, usize>,
+    /// Each key's line, by a hash of the key (the line's key is compared on use; two keys
+    /// with one hash are both left out, and their files read again).
+    at: HashMap<u64, usize>,
     state: Option<Range<usize>>,
+}
+
+/// A key's hash, the same in every run (the side file is read by another process).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    foldhash::fast::FixedState::with_seed(0x6665_6564_7772_6974).hash_one(key)
 }
 
 /// Where `part` (a slice of `whole`) is in it.
@@ -285,12 +292,13 @@ fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
                 (key, l.stat, range_in(&bytes, l.kept))
             })
             .collect();
-        let at = file
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(k, l)| (l.key.to_string(), k))
-            .collect();
+        let mut at: HashMap<u64, usize> = HashMap::default();
+        at.reserve(file.lines.len());
+        for (k, l) in file.lines.iter().enumerate() {
+            at.entry(key_hash(l.key))
+                .and_modify(|v| *v = usize::MAX)
+                .or_insert(k);
+        }
         let state = file.state.map(|s| range_in(&bytes, s));
         Some(Reuse {
             bytes,
@@ -312,9 +320,9 @@ impl Reuse {
     /// The entry of `key` as last parsed, when its file still has the stat it had then, and
     /// its line (kept as it is for the next build).
     pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
-        let at = *self.at.get(key)?;
-        let (_, kept, bytes) = self.line(at)?;
-        if kept != *stat {
+        let at = *self.at.get(&key_hash(key))?;
+        let (was, kept, bytes) = self.line(at)?;
+        if was != key || kept != *stat {
             return None;
         }
         let found = postcard::from_bytes::<Kept>(bytes).ok()?.entry(key)?;
