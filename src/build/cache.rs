@@ -280,6 +280,8 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
             }
             "note" => hit.notes.push(Note(serde_json::from_str(rest).ok()?)),
             "output" => hit.files.push(read_output(rest)?),
+            // For a build that finds a change (see `pages`).
+            "page" | "said" => {}
             "input" => {
                 let (stat, path) = Stat::read(rest)?;
                 let path: PathBuf = serde_json::from_str(path).ok()?;
@@ -339,6 +341,50 @@ fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> 
         hash.unwrap_or("-")
     );
     Some(())
+}
+
+/// The archive pages the cache records (see [`super::pages`]), for a build that found a
+/// change; `None` when there is no cache of these inputs (`key`).
+pub fn pages(config: &Config, key: &Key) -> Option<super::Pages> {
+    let text = std::fs::read_to_string(path(config)).ok()?;
+    let body = sealed(&text)?;
+    let mut lines = body.lines();
+    (lines.next()? == MAGIC).then_some(())?;
+    (lines.next()?.strip_prefix("key ")? == key.0).then_some(())?;
+    let mut stats = std::collections::HashMap::new();
+    let mut digests = Vec::new();
+    let mut pages = super::Pages::default();
+    for line in lines {
+        let Some((kind, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        match kind {
+            "input" => {
+                let (stat, path) = Stat::read(rest)?;
+                stats.insert(serde_json::from_str::<PathBuf>(path).ok()?, stat);
+            }
+            "page" => {
+                let (digest, path) = rest.split_once(' ')?;
+                digests.push((serde_json::from_str::<PathBuf>(path).ok()?, digest));
+            }
+            "said" => {
+                type Said = (String, Vec<(PathBuf, Option<usize>, String)>);
+                let (source, said): Said = serde_json::from_str(rest).ok()?;
+                let said = said
+                    .into_iter()
+                    .map(|(path, at, message)| Diagnostic::new(path, at, message))
+                    .collect();
+                pages.said.insert(source, said);
+            }
+            _ => {}
+        }
+    }
+    for (path, digest) in digests {
+        if let Some(&stat) = stats.get(&path) {
+            pages.files.insert(path, (digest.to_string(), stat));
+        }
+    }
+    Some(pages)
 }
 
 /// The text before the last line, when the last line is the digest of it.
@@ -455,6 +501,13 @@ fn render(
     }
     for (i, o) in plan.outputs.iter().enumerate() {
         write_output(&mut out, o, hashes.get(i).map(String::as_str))?;
+    }
+    for (path, digest) in &plan.pages.files {
+        let _ = writeln!(out, "page {digest} {}", serde_json::to_string(path).ok()?);
+    }
+    for (source, said) in &plan.pages.said {
+        let said: Vec<_> = said.iter().map(|d| (&d.path, d.line, &d.message)).collect();
+        let _ = writeln!(out, "said {}", serde_json::to_string(&(source, said)).ok()?);
     }
     for (folder, files) in &scan.folders {
         let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);

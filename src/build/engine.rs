@@ -89,8 +89,13 @@ pub(super) fn run(
     };
     let file_jobs: Vec<FileJob<'_>> = feeds
         .iter()
-        .flat_map(|f| f.expanded.files())
-        .map(|(doc, format, name)| FileJob { doc, format, name })
+        .flat_map(|f| f.expanded.files().zip(&f.kept))
+        .map(|((doc, format, name), &kept)| FileJob {
+            doc,
+            format,
+            name,
+            kept,
+        })
         .collect();
     let jobs = jobs(feeds, &bodies);
     let ((state_staged, state_text), rendered) = rayon::join(
@@ -121,6 +126,8 @@ struct FileJob<'d> {
     doc: &'d FeedDoc,
     format: Format,
     name: &'d str,
+    /// Its length, when the file on disk already holds it (nothing to render).
+    kept: Option<u64>,
 }
 
 /// What one core takes on at a time: one file, or every file of a feed whose bodies are
@@ -208,6 +215,14 @@ impl Engine<'_> {
     /// One file rendered (streamed to its temp file, or nowhere, when it can be), checked and
     /// staged.
     fn render_one(&self, file: &FileJob<'_>) -> RenderedFile {
+        if let Some(len) = file.kept {
+            return RenderedFile {
+                bytes: None,
+                len,
+                violations: Vec::new(),
+                staged: Ok(Staged::Unchanged),
+            };
+        }
         let path = self.config.site.output_dir.join(file.name);
         if (self.stage || self.discard)
             && let Some(streamed) = stream_file(file.doc, file.format, &path, self.discard)
@@ -265,6 +280,7 @@ impl Engine<'_> {
                     doc: &full,
                     format: f.format,
                     name: f.name,
+                    kept: None,
                 })
             })
             .collect()

@@ -38,6 +38,8 @@ pub(super) struct Gathered {
 pub struct Reusing<'a> {
     pub scan: &'a Scan,
     pub reuse: Option<&'a Reuse>,
+    /// The archive pages the last build wrote (see [`super::pages`]).
+    pub pages: Option<&'a super::pages::Pages>,
 }
 
 /// Reads the state file and every source folder (only the files whose stat changed, when the

@@ -16,6 +16,7 @@ mod engine;
 mod gather;
 mod identify;
 pub mod media_files;
+mod pages;
 mod plan;
 mod problems;
 mod render;
@@ -31,7 +32,9 @@ mod write;
 use chrono::{DateTime, FixedOffset};
 
 pub use gather::Reusing;
+pub use pages::Pages;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
+pub use render::PageRecords;
 pub use resolve::{feed_url, item_url};
 pub use reuse::{CachedSource, Reuse};
 pub use state_copy::StateText;
@@ -67,6 +70,7 @@ pub fn plan_reusing(
 ) -> Result<Plan> {
     let mut spans = spans::Spans::start();
     let mut problems = Problems::new(options.keep_going);
+    let pages = reusing.and_then(|r| r.pages);
     let gathered = gather::gather(config, reusing)?;
     spans.mark("gather (state file, sources)");
     let kept = gathered.kept;
@@ -112,8 +116,14 @@ pub fn plan_reusing(
     let state = resolved.state;
     spans.mark("links, guards, resolve");
 
-    let mut documents =
-        render::documents(config, &identity.site_id, resolved.feeds, &identity.items)?;
+    let mut documents = render::documents(
+        config,
+        &identity.site_id,
+        resolved.feeds,
+        &identity.items,
+        pages,
+    )?;
+    let page_records = documents.take_page_records();
     for feed in &mut documents.feeds {
         problems.take_entry_problems(&mut feed.problems);
     }
@@ -147,6 +157,7 @@ pub fn plan_reusing(
         skipped: problems.skipped,
         state_staged: outputs.state_staged,
         state_text: outputs.state_text,
+        pages: page_records,
         horizon,
         inputs,
         kept,

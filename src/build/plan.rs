@@ -91,6 +91,9 @@ pub struct Plan {
     /// The state file's digest and each record's text, when known (the state was written,
     /// or read from the content cache's copy): the content cache keeps a copy of the state.
     pub state_text: Option<super::StateText>,
+    /// Each archive page file's digest, and what rendering archived bodies said (see
+    /// `build::pages`): the content cache keeps them.
+    pub pages: super::PageRecords,
 }
 
 impl Plan {

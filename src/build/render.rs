@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 use url::Url;
 
+use super::pages::Pages;
 use super::problems::Problems;
 use super::resolve::{FeedItems, Pick, feed_url, item_url};
 use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
@@ -30,12 +31,37 @@ pub(super) struct FeedDocs<'a> {
     /// Its problems: those found picking its items, then the episode rules and the warnings of
     /// its expansion.
     pub problems: Problems,
+    /// For each of its files (in [`Expanded::files`] order), its length when the file on disk
+    /// already holds it (an archive page that did not change: see [`super::pages`]).
+    pub kept: Vec<Option<u64>>,
+    /// Each archive page file's digest, and what rendering each archived body said.
+    pub pages: PageRecords,
+}
+
+/// What a build records of its archive pages for the next one (see [`super::pages`]).
+#[derive(Debug, Default)]
+pub struct PageRecords {
+    pub files: Vec<(std::path::PathBuf, String)>,
+    pub said: Vec<(String, Vec<Diagnostic>)>,
 }
 
 /// Every feed's documents, and the site's index of them (for `index.opml` and the like).
 pub(super) struct Documents<'a> {
     pub feeds: Vec<FeedDocs<'a>>,
     pub site_index: SiteIndex,
+}
+
+impl Documents<'_> {
+    /// Every feed's archive page records, taken out (they go to the plan).
+    pub(super) fn take_page_records(&mut self) -> PageRecords {
+        let mut all = PageRecords::default();
+        for feed in &mut self.feeds {
+            let taken = std::mem::take(&mut feed.pages);
+            all.files.extend(taken.files);
+            all.said.extend(taken.said);
+        }
+        all
+    }
 }
 
 /// An item's rendered body.
@@ -55,6 +81,7 @@ pub(super) fn documents<'a>(
     site_id: &str,
     feeds: Vec<FeedItems<'a>>,
     items: &[Identified],
+    pages: Option<&Pages>,
 ) -> Result<Documents<'a>> {
     let mut site_index = SiteIndex::default();
     let mut docs = Vec::with_capacity(feeds.len());
@@ -70,14 +97,35 @@ pub(super) fn documents<'a>(
         let later = !feed::extras::keeps_all_items(feed)
             && !feed.formats.contains(&Format::Json)
             && !feed.html;
-        let (mut doc, body_warnings) =
-            feed_doc(config, feed, site_id, items, picks, podcast, later)?;
+        // Archive pages are rendered after they are split, only those that changed.
+        let paged = pages.filter(|_| feed.archive && !feed.tags && feed.kind != FeedKind::Podcast);
+        let (mut doc, body_warnings) = feed_doc(
+            config,
+            feed,
+            site_id,
+            items,
+            picks,
+            podcast,
+            later || paged.is_some(),
+        )?;
         body_warnings.into_iter().for_each(|w| problems.warn(w));
+        let said_at = problems.warnings.len();
         if feed.kind == FeedKind::Podcast {
             withhold_failing_episodes(feed, items, &mut order, &mut doc, &mut problems);
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
-        let expanded = feed::extras::expand(config, feed, site_id, doc);
+        let mut expanded = feed::extras::expand(config, feed, site_id, doc);
+        let (kept, records) = match paged {
+            Some(previous) => {
+                let done = super::pages::render(config, items, &order, &mut expanded, previous)?;
+                // Where rendering every body first would have said them.
+                let tail = problems.warnings.split_off(said_at);
+                problems.warnings.extend(done.said_in_order);
+                problems.warnings.extend(tail);
+                (done.kept, done.records)
+            }
+            None => (vec![None; expanded.files().count()], PageRecords::default()),
+        };
         for w in &expanded.warnings {
             problems.warn(Diagnostic::new(&config.path, None, w.as_str()));
         }
@@ -94,6 +142,8 @@ pub(super) fn documents<'a>(
             expanded,
             bodies_later: later.then_some(order),
             problems,
+            kept,
+            pages: records,
         });
     }
     Ok(Documents {
@@ -143,7 +193,7 @@ fn withhold_failing_episodes(
 
 /// A feed's full document: every picked item (each body rendered on every core, unless
 /// `bodies_later`), the feed's URLs and the site's details.
-fn feed_doc(
+pub(super) fn feed_doc(
     config: &Config,
     feed: &FeedConfig,
     site_id: &str,

@@ -86,9 +86,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let reuse = (!args.no_cache && scan.is_some())
         .then(|| build::Reuse::load(&config, &key))
         .flatten();
+    let pages =
+        (!args.no_cache && scan.is_some()).then(|| cache::pages(&config, &key).unwrap_or_default());
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         scan,
         reuse: reuse.as_ref(),
+        pages: pages.as_ref(),
     });
     spans.mark("side file loaded");
     let plan = build::plan_reusing(&config, ctx.now, options, reusing);

@@ -108,13 +108,16 @@ pub fn split(
                         .map(|u| (*f, u))
                 })
                 .collect();
+            // Only a page without items uses it: on the others it would change with every
+            // item archived, and so would what says whether the page changed (`build::pages`).
+            let updated_if_empty = newest_archived.filter(|_| items.is_empty());
             doc.items = items;
             doc.paging = Some(Paging {
                 archive: true,
                 current: Some(main_base.to_string()),
                 prev_archive: (k > 1).then(|| page_base(k - 1)),
                 next_archive: (k < count).then(|| page_base(k + 1)),
-                updated_if_empty: newest_archived,
+                updated_if_empty,
             });
             Page { number: k, doc }
         })

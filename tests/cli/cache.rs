@@ -65,7 +65,7 @@ fn shown(out: &Output) -> (Option<i32>, String, String) {
 
 /// Builds a copy without the cache and the site with it, at `now`, and asserts that both wrote
 /// the same files and said the same things. Returns whether the build succeeded.
-fn same_as_without_cache(site: &Site, now: &str) -> bool {
+pub(crate) fn same_as_without_cache(site: &Site, now: &str) -> bool {
     let copy = copy_of(site);
     let plain = copy.run_at(now, &["-v", "build", "--no-cache"]);
     let cached = site.run_at(now, &["-v", "build"]);
@@ -81,7 +81,7 @@ fn same_as_without_cache(site: &Site, now: &str) -> bool {
 
 /// Lets the sources settle past the racily-clean window, so that the next build may write a
 /// cache and the one after it use it.
-fn settle() {
+pub(crate) fn settle() {
     std::thread::sleep(Duration::from_millis(120));
 }
 
@@ -157,7 +157,7 @@ fn apply(site: &Site, op: &Op) {
     }
 }
 
-const ARCHIVE: &str = "limit = 2\narchive = true\n";
+pub(crate) const ARCHIVE: &str = "limit = 2\narchive = true\n";
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]

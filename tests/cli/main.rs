@@ -17,6 +17,7 @@ mod serving;
 mod browser;
 mod build;
 mod cache;
+mod cache_pages;
 mod cache_push;
 mod check_stream;
 mod cron;

@@ -1,0 +1,241 @@
+//! Archive pages that a build need not render (issue 19): a full archive page never changes
+//! (see `feed::archive`), yet a feed with `archive = true` rendered every body of every page on
+//! every build, which made a build after one new review cost as much as the first.
+//!
+//! Each archive page gets a digest of everything its files are made of: the page's document
+//! with its bodies left empty (titles, links, dates, paging, the channel…) and, for each item,
+//! its source file's name, kind and fingerprint (the body and summary are rendered from those,
+//! the link and the config alone). The content cache keeps each page file's digest next to the
+//! stat the file had once written. A later build whose page has the same digest, and whose
+//! file still has that stat, leaves the file as it is: no body of it is read or rendered. The
+//! config and this feedwright are part of the cache's key: a digest is only compared under the
+//! same key. The warnings rendering gave an item's body are kept too, so that a build that
+//! skips the page reports what one that renders it would.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::render::{PageRecords, render_body};
+use super::stat::Stat;
+use crate::config::Config;
+use crate::error::{Diagnostic, Error, Result};
+use crate::feed::extras::{Expanded, Role};
+use crate::feed::{FeedDoc, FeedItem};
+use crate::identity::Identified;
+
+/// What the last build recorded of its archive pages (read from the content cache).
+#[derive(Debug, Default)]
+pub struct Pages {
+    /// Each page file's digest and the stat it had once written.
+    pub(super) files: HashMap<PathBuf, (String, Stat)>,
+    /// What rendering each archived item's body said, by source key.
+    pub(super) said: HashMap<String, Vec<Diagnostic>>,
+}
+
+impl Pages {
+    /// The length of the file at `path` when it holds the page whose digest is `digest`.
+    pub(super) fn kept_len(&self, path: &Path, digest: &str) -> Option<u64> {
+        let (was, stat) = self.files.get(path)?;
+        let now = Stat::of(path)?;
+        (was == digest && now == *stat).then_some(now.size)
+    }
+}
+
+/// Writes what is formatted into a hasher, so that a document is never formatted whole.
+struct Hashing<'a>(&'a mut blake3::Hasher);
+
+impl std::fmt::Write for Hashing<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The digest of a page: its document (bodies empty) and its items' sources.
+pub(super) fn digest(doc: &FeedDoc, sources: &[&Identified]) -> String {
+    let mut h = blake3::Hasher::new();
+    // Every field named: one added to a document or an item does not compile here until it
+    // is part of the digest.
+    let FeedDoc {
+        id,
+        title,
+        description,
+        home,
+        self_urls,
+        language,
+        author,
+        timezone,
+        hubs,
+        items,
+        podcast,
+        paging,
+        stylesheet,
+    } = doc;
+    let _ = write!(
+        Hashing(&mut h),
+        "{id:?}{title:?}{description:?}{home}{self_urls:?}{language:?}{author:?}{timezone:?}{hubs:?}{podcast:?}{paging:?}{stylesheet:?}{}",
+        items.len()
+    );
+    for item in items {
+        item_digest(&mut h, item);
+    }
+    for it in sources {
+        let e = &it.entry;
+        let _ = write!(
+            Hashing(&mut h),
+            "\n{:?} {:?} {}",
+            e.source,
+            e.kind,
+            e.fingerprint
+        );
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// An item's part of a page's digest (its body and summary come from its source).
+fn item_digest(h: &mut blake3::Hasher, item: &FeedItem) {
+    let FeedItem {
+        id,
+        atom_id,
+        title,
+        link,
+        published,
+        updated,
+        author,
+        summary: _,
+        html: _,
+        tags,
+        enclosure,
+        episode,
+    } = item;
+    let _ = write!(
+        Hashing(h),
+        "\n{id:?}{atom_id:?}{title:?}{:?}{}{}{author:?}{tags:?}{enclosure:?}{episode:?}",
+        link.as_str(),
+        published.to_rfc3339(),
+        updated.to_rfc3339()
+    );
+}
+
+/// What [`render`] did with a feed's documents.
+pub(super) struct Rendered {
+    /// Each file's length when it was left as it is on disk (see [`FeedDocs::kept`]).
+    pub kept: Vec<Option<u64>>,
+    pub records: PageRecords,
+    /// What rendering the bodies said (or said last time, for pages left as they are), in the
+    /// feed's item order, as rendering every body first would have said it.
+    pub said_in_order: Vec<Diagnostic>,
+}
+
+/// Fills in the bodies of a feed's documents, split from one whose bodies were left empty:
+/// every body of the main document, and of each archive page that changed since `previous`.
+/// `order` gives each item of the full document (newest first) as an index into `items`.
+pub(super) fn render(
+    config: &Config,
+    items: &[Identified],
+    order: &[usize],
+    expanded: &mut Expanded,
+    previous: &Pages,
+) -> Result<Rendered> {
+    let by_id: HashMap<&str, usize> = order
+        .iter()
+        .map(|&at| (items[at].id.as_str(), at))
+        .collect();
+    // Two items with one id cannot be told apart here: every page is rendered.
+    let unique = by_id.len() == order.len();
+    let mut kept = Vec::new();
+    let mut records = PageRecords::default();
+    let mut said: HashMap<&str, Vec<Diagnostic>> = HashMap::new();
+    let mut problems = Vec::new();
+    // Digests of every page first, on every core (a page is small, a feed has hundreds).
+    let sources_of = |doc: &FeedDoc| -> Vec<&Identified> {
+        doc.items
+            .iter()
+            .filter_map(|i| by_id.get(i.id.as_str()).map(|&at| &items[at]))
+            .collect()
+    };
+    let digests: Vec<Option<String>> = expanded
+        .documents
+        .par_iter()
+        .map(|d| {
+            let sources = sources_of(&d.doc);
+            let archive = d.role == Role::Archive && sources.len() == d.doc.items.len();
+            archive.then(|| digest(&d.doc, &sources))
+        })
+        .collect();
+    for (document, digest) in expanded.documents.iter_mut().zip(digests) {
+        let sources = sources_of(&document.doc);
+        let paths: Vec<PathBuf> = document
+            .files
+            .iter()
+            .map(|(_, name)| config.site.output_dir.join(name))
+            .collect();
+        let lens: Option<Vec<u64>> = digest
+            .as_ref()
+            .filter(|_| unique)
+            .and_then(|d| paths.iter().map(|p| previous.kept_len(p, d)).collect());
+        if let Some(d) = &digest {
+            records
+                .files
+                .extend(paths.iter().map(|p| (p.clone(), d.clone())));
+        }
+        if let Some(lens) = lens {
+            kept.extend(lens.into_iter().map(Some));
+            for it in &sources {
+                let before = previous.said.get(&it.entry.source).cloned();
+                said.insert(&it.entry.source, before.unwrap_or_default());
+            }
+            continue;
+        }
+        kept.extend(paths.iter().map(|_| None));
+        let bodies: Vec<_> = document
+            .doc
+            .items
+            .par_iter()
+            .zip(sources.par_iter())
+            .map(|(item, it)| render_body(config, it, &item.link))
+            .collect();
+        for ((item, it), body) in document.doc.items.iter_mut().zip(&sources).zip(bodies) {
+            match body {
+                Ok(body) => {
+                    item.html = body.html;
+                    item.summary = body.summary;
+                    said.insert(&it.entry.source, body.warnings);
+                }
+                Err(d) => problems.extend(d),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Content(problems));
+    }
+    let archived: std::collections::HashSet<&str> = expanded
+        .documents
+        .iter()
+        .filter(|d| d.role == Role::Archive)
+        .flat_map(|d| d.doc.items.iter())
+        .filter_map(|i| {
+            by_id
+                .get(i.id.as_str())
+                .map(|&at| items[at].entry.source.as_str())
+        })
+        .collect();
+    let mut said_in_order = Vec::new();
+    for &at in order {
+        let source = items[at].entry.source.as_str();
+        if let Some(w) = said.remove(source) {
+            if archived.contains(source) && !w.is_empty() {
+                records.said.push((source.to_string(), w.clone()));
+            }
+            said_in_order.extend(w);
+        }
+    }
+    Ok(Rendered {
+        kept,
+        records,
+        said_in_order,
+    })
+}

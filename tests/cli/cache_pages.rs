@@ -1,0 +1,113 @@
+//! Archive pages with the content cache (issue 19): a full page that did not change is neither
+//! rendered nor written again (its sources are not even opened), and the build still writes
+//! and says what a build without the cache does, the warnings of the bodies it did not render
+//! included. R81-R84: a full archive page never changes.
+
+use crate::cache::{ARCHIVE, same_as_without_cache, settle};
+use crate::common;
+
+use std::os::unix::fs::MetadataExt;
+use std::process::Command as StdCommand;
+
+use common::{NOW, Site, review, text};
+
+/// Reviews r0 (oldest) to r5, two a page: archive pages 1 and 2 are full (r0-r1, r2-r3), the
+/// main document holds r4-r5. r0's body has a script, which rendering removes with a warning.
+fn archived_site() -> Site {
+    let config = common::CONFIG.replace(
+        "link = \"reviews/{slug}/\"\n",
+        &format!("link = \"reviews/{{slug}}/\"\n{ARCHIVE}"),
+    );
+    let site = Site::with_config(&config);
+    for k in 0..6 {
+        let body = if k == 0 {
+            "Old. <script>alert(1)</script>".to_string()
+        } else {
+            format!("Review {k}.")
+        };
+        site.write(
+            &format!("content/reviews/r{k}.md"),
+            &review(&format!("Film {k}"), &format!("2026-0{}-01", k + 1), &body),
+        );
+    }
+    site.ok(&["build"]);
+    settle();
+    // This one writes the cache.
+    site.ok(&["build"]);
+    settle();
+    site
+}
+
+/// `(inode, modification time)` of a file.
+fn stamp(site: &Site, rel: &str) -> (u64, i64, i64) {
+    let m = std::fs::metadata(site.path(rel)).unwrap();
+    (m.ino(), m.mtime(), m.mtime_nsec())
+}
+
+#[test]
+fn a_new_review_leaves_full_archive_pages_alone_and_says_what_a_full_build_says() {
+    let site = archived_site();
+    let first = stamp(&site, "feeds/archive/reviews/1.rss");
+    site.write(
+        "content/reviews/r6.md",
+        &review("Film 6", "2026-08-01", "Newest."),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    // The script warning of r0, whose page was not rendered, is said all the same (compared
+    // with the build without the cache above); the full page was not written again.
+    assert_eq!(stamp(&site, "feeds/archive/reviews/1.rss"), first);
+    let out = site.run_at(NOW, &["build"]);
+    assert!(text(&out).contains("r0.md"), "{}", text(&out));
+}
+
+#[test]
+fn an_edit_of_an_archived_review_rewrites_its_page_only() {
+    let site = archived_site();
+    let second = stamp(&site, "feeds/archive/reviews/2.rss");
+    site.write(
+        "content/reviews/r0.md",
+        &review("Film 0", "2026-01-01", "Old, edited."),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    assert_eq!(stamp(&site, "feeds/archive/reviews/2.rss"), second);
+    let page = site.read("feeds/archive/reviews/1.rss");
+    assert!(page.contains("Old, edited."), "{page}");
+    // A page changed behind feedwright's back is written again, not trusted.
+    settle();
+    site.ok(&["build"]);
+    settle();
+    site.write("feeds/archive/reviews/2.rss", "changed by hand");
+    assert!(same_as_without_cache(&site, NOW));
+    assert!(site.read("feeds/archive/reviews/2.rss").contains("Film 2"));
+}
+
+/// With strace where it is installed: a build after a new review does not open the sources
+/// of the full pages.
+#[test]
+fn the_sources_of_full_pages_are_not_opened() {
+    let site = archived_site();
+    site.write(
+        "content/reviews/r6.md",
+        &review("Film 6", "2026-08-01", "Newest."),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("feedwright");
+    let traced = StdCommand::new("strace")
+        .current_dir(site.dir.path())
+        .args(["-f", "-e", "trace=open,openat", "-o", "trace.txt"])
+        .arg(&bin)
+        .args(["--now", NOW, "build"])
+        .output();
+    let Ok(traced) = traced else {
+        eprintln!("strace is not installed: not checked");
+        return;
+    };
+    if !traced.status.success() {
+        eprintln!("strace cannot trace here: not checked\n{}", text(&traced));
+        return;
+    }
+    let trace = site.read("trace.txt");
+    assert!(trace.contains("r6.md"), "{trace}");
+    for old in ["r0.md", "r1.md", "r2.md", "r3.md"] {
+        assert!(!trace.contains(old), "{old} was opened:\n{trace}");
+    }
+}
