@@ -86,8 +86,10 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let reuse = (!args.no_cache && scan.is_some())
         .then(|| build::Reuse::load(&config, &key))
         .flatten();
-    let pages =
-        (!args.no_cache && scan.is_some()).then(|| cache::pages(&config, &key).unwrap_or_default());
+    // Only feeds with archive pages use what the cache says of them.
+    let paged = config.feeds.iter().any(|f| f.archive);
+    let pages = (!args.no_cache && scan.is_some() && paged)
+        .then(|| cache::pages(&config, &key).unwrap_or_default());
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         scan,
         reuse: reuse.as_ref(),

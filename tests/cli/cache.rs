@@ -349,22 +349,9 @@ fn a_no_change_build_opens_no_source() {
     site.ok(&["build"]);
     settle();
     site.ok(&["build"]);
-    let bin = assert_cmd::cargo::cargo_bin("feedwright");
-    let traced = StdCommand::new("strace")
-        .current_dir(site.dir.path())
-        .args(["-f", "-e", "trace=open,openat", "-o", "trace.txt"])
-        .arg(&bin)
-        .args(["--now", NOW, "build"])
-        .output();
-    let Ok(traced) = traced else {
-        eprintln!("strace is not installed: not checked");
+    let Some(trace) = common::opened_by(&site, &["build"]) else {
         return;
     };
-    if !traced.status.success() {
-        eprintln!("strace cannot trace here: not checked\n{}", text(&traced));
-        return;
-    }
-    let trace = site.read("trace.txt");
     assert!(trace.contains("config.toml"), "{trace}");
     assert!(!trace.contains("r1.md"), "{trace}");
     assert!(!trace.contains("reviews.rss"), "{trace}");

@@ -7,7 +7,6 @@ use crate::cache::{ARCHIVE, same_as_without_cache, settle};
 use crate::common;
 
 use std::os::unix::fs::MetadataExt;
-use std::process::Command as StdCommand;
 
 use common::{NOW, Site, review, text};
 
@@ -90,22 +89,9 @@ fn the_sources_of_full_pages_are_not_opened() {
         "content/reviews/r6.md",
         &review("Film 6", "2026-08-01", "Newest."),
     );
-    let bin = assert_cmd::cargo::cargo_bin("feedwright");
-    let traced = StdCommand::new("strace")
-        .current_dir(site.dir.path())
-        .args(["-f", "-e", "trace=open,openat", "-o", "trace.txt"])
-        .arg(&bin)
-        .args(["--now", NOW, "build"])
-        .output();
-    let Ok(traced) = traced else {
-        eprintln!("strace is not installed: not checked");
+    let Some(trace) = common::opened_by(&site, &["build"]) else {
         return;
     };
-    if !traced.status.success() {
-        eprintln!("strace cannot trace here: not checked\n{}", text(&traced));
-        return;
-    }
-    let trace = site.read("trace.txt");
     assert!(trace.contains("r6.md"), "{trace}");
     for old in ["r0.md", "r1.md", "r2.md", "r3.md"] {
         assert!(!trace.contains(old), "{old} was opened:\n{trace}");

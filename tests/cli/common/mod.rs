@@ -273,3 +273,28 @@ pub fn reason(status: u16) -> &'static str {
         _ => "Other",
     }
 }
+
+/// The files `feedwright --now NOW <args>` opens in `site`, as strace sees them (`trace=open,
+/// openat`, threads followed); `None` where strace is missing or cannot trace, which fails
+/// the test under `FEEDWRIGHT_REQUIRE_STRACE` (set by `.ci/run`).
+pub fn opened_by(site: &Site, args: &[&str]) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("feedwright");
+    let traced = std::process::Command::new("strace")
+        .current_dir(site.dir.path())
+        .args(["-f", "-e", "trace=open,openat", "-o", "trace.txt"])
+        .arg(&bin)
+        .args(["--now", NOW])
+        .args(args)
+        .output();
+    let why = match traced {
+        Err(_) => "strace is not installed".to_string(),
+        Ok(out) if !out.status.success() => format!("strace cannot trace here\n{}", text(&out)),
+        Ok(_) => return Some(site.read("trace.txt")),
+    };
+    assert!(
+        std::env::var_os("FEEDWRIGHT_REQUIRE_STRACE").is_none(),
+        "{why}, and FEEDWRIGHT_REQUIRE_STRACE is set"
+    );
+    eprintln!("{why}: not checked");
+    None
+}
