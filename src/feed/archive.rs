@@ -93,6 +93,9 @@ pub fn split(
             .push(item);
     }
 
+    // Each page starts from the main document without its items: cloned with them, every
+    // page copied the newest items, bodies and all.
+    let main_items = std::mem::take(&mut main.items);
     let pages = by_page
         .into_iter()
         .map(|(k, mut items)| {
@@ -123,6 +126,7 @@ pub fn split(
         })
         .collect();
 
+    main.items = main_items;
     main.items.extend(edited);
     main.paging = Some(Paging {
         prev_archive: Some(page_base(count)),
