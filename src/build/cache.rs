@@ -240,7 +240,7 @@ pub fn check(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: &Scan
     if !scan.clean {
         return None;
     }
-    let text = std::fs::read_to_string(path(config)).ok()?;
+    let text = String::from_utf8(read_hint(&path(config))?).ok()?;
     let hit = read(&text, key, now, scan)?;
     // What a killed build left staged is cleared, as a full build would.
     super::stage::clean_leftovers(config);
@@ -346,7 +346,7 @@ fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> 
 /// The archive pages the cache records (see [`super::pages`]), for a build that found a
 /// change; `None` when there is no cache of these inputs (`key`).
 pub fn pages(config: &Config, key: &Key) -> Option<super::Pages> {
-    let text = std::fs::read_to_string(path(config)).ok()?;
+    let text = String::from_utf8(read_hint(&path(config))?).ok()?;
     let body = sealed(&text)?;
     let mut lines = body.lines();
     (lines.next()? == MAGIC).then_some(())?;
@@ -429,6 +429,24 @@ pub fn save(
         }
     };
     rayon::join(side, cache);
+}
+
+/// The largest cache or side file read: a hint never costs unbounded memory (a million
+/// reviews make a side file of about 400 MB).
+const HINT_LIMIT: u64 = 2 << 30;
+
+/// A cache file's bytes, when it is a regular file no larger than [`HINT_LIMIT`].
+pub(super) fn read_hint(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    // Looked at before it is opened: opening a FIFO put in its place would wait for a writer.
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > HINT_LIMIT {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    file.take(HINT_LIMIT + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= HINT_LIMIT).then_some(bytes)
 }
 
 /// Writes a cache file whole or not at all (a temp file renamed into place), without waiting

@@ -272,7 +272,7 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range<usize> {
 impl Reuse {
     /// The side file, when it is whole and was written for the same inputs (`key`).
     pub fn load(config: &Config, key: &Key) -> Option<Reuse> {
-        read(std::fs::read(path(config)).ok()?, key.text())
+        read(super::cache::read_hint(&path(config))?, key.text())
     }
 }
 

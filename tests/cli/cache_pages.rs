@@ -97,3 +97,27 @@ fn the_sources_of_full_pages_are_not_opened() {
         assert!(!trace.contains(old), "{old} was opened:\n{trace}");
     }
 }
+
+/// A cache or side file that is not a regular file (a FIFO would block a reader, a folder
+/// cannot be read) is ignored: a full build, the same bytes.
+#[test]
+fn cache_files_that_are_not_files_give_a_full_build() {
+    let site = archived_site();
+    for name in [
+        ".feedwright-state.toml.cache",
+        ".feedwright-state.toml.entries",
+    ] {
+        let path = site.path(name);
+        std::fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        if !made.is_ok_and(|s| s.success()) {
+            std::fs::create_dir(&path).unwrap();
+        }
+    }
+    site.write(
+        "content/reviews/r6.md",
+        &review("Film 6", "2026-08-01", "Newest."),
+    );
+    // Would hang on the FIFO if it were opened.
+    assert!(same_as_without_cache(&site, NOW));
+}
