@@ -236,12 +236,17 @@ pub struct Output {
 
 /// The cached build's report when nothing it depends on changed; `None` otherwise (or when the
 /// cache is missing or unreadable).
-pub fn check(config: &Config, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Option<Hit> {
+pub fn check(
+    config: &Config,
+    text: &str,
+    key: &Key,
+    now: DateTime<FixedOffset>,
+    scan: &Scan,
+) -> Option<Hit> {
     if !scan.clean {
         return None;
     }
-    let text = String::from_utf8(read_hint(&path(config))?).ok()?;
-    let hit = read(&text, key, now, scan)?;
+    let hit = read(text, key, now, scan)?;
     // What a killed build left staged is cleared, as a full build would.
     super::stage::clean_leftovers(config);
     Some(hit)
@@ -343,11 +348,15 @@ fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> 
     Some(())
 }
 
+/// The cache file's text, read once for [`check`] and [`pages`]; `None` when there is none.
+pub fn text(config: &Config) -> Option<String> {
+    String::from_utf8(read_hint(&path(config))?).ok()
+}
+
 /// The archive pages the cache records (see [`super::pages`]), for a build that found a
 /// change; `None` when there is no cache of these inputs (`key`).
-pub fn pages(config: &Config, key: &Key) -> Option<super::Pages> {
-    let text = String::from_utf8(read_hint(&path(config))?).ok()?;
-    let body = sealed(&text)?;
+pub fn pages(text: &str, key: &Key) -> Option<super::Pages> {
+    let body = sealed(text)?;
     let mut lines = body.lines();
     (lines.next()? == MAGIC).then_some(())?;
     (lines.next()?.strip_prefix("key ")? == key.0).then_some(())?;

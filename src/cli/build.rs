@@ -57,14 +57,19 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         now: ctx.now,
     });
     let mut spans = build::spans::Spans::start();
-    let cached = cache::usable(&config);
+    let usable = cache::usable(&config);
     let key = cache::Key::of(&config, &options);
     // Taken before any source is read: what the cache records is what the build read.
-    let scan = cached.then(|| cache::Scan::take(&config));
+    let scan = usable.then(|| cache::Scan::take(&config));
     spans.mark("config, scan");
+    // Read once: the no-change check, then (on a change) what it says of archive pages.
+    let cached = (!args.no_cache && scan.is_some())
+        .then(|| cache::text(&config))
+        .flatten();
     if !args.no_cache
         && let Some(scan) = &scan
-        && let Some(hit) = cache::check(&config, &key, ctx.now, scan)
+        && let Some(text) = &cached
+        && let Some(hit) = cache::check(&config, text, &key, ctx.now, scan)
         && let Some(pushed) = settled(&config, &hit, push.as_ref())
     {
         ctx.report.warnings(&hit.warnings);
@@ -88,8 +93,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .flatten();
     // Only feeds with archive pages use what the cache says of them.
     let paged = config.feeds.iter().any(|f| f.archive);
-    let pages = (!args.no_cache && scan.is_some() && paged)
-        .then(|| cache::pages(&config, &key).unwrap_or_default());
+    let pages = (!args.no_cache && scan.is_some() && paged).then(|| {
+        cached
+            .as_deref()
+            .and_then(|text| cache::pages(text, &key))
+            .unwrap_or_default()
+    });
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         scan,
         reuse: reuse.as_ref(),
