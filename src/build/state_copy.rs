@@ -4,8 +4,9 @@
 //!
 //! The copy names the state file by the BLAKE3 digest of its bytes: it is used only while the
 //! file holds exactly the bytes it was made from, so an edit by hand, a checkout or a restore
-//! from backup is parsed from the TOML as before. Each record's TOML text is then cut from the
-//! file, so that the next state written serializes only the records that changed.
+//! from backup is parsed from the TOML as before. The copy also says where each record's TOML
+//! text is in the file, so that the next state written serializes only the records that
+//! changed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,6 +41,8 @@ struct Copy<S: Ord> {
     podcast_guids: BTreeMap<S, S>,
     media_lengths: BTreeMap<S, u64>,
     records: Vec<RecordCopy<S>>,
+    /// Where each record's text is in the file (start, length), in the records' order.
+    texts: Vec<(u64, u64)>,
 }
 
 /// What a build keeps of the state file it read or wrote, for the copy it saves.
@@ -49,9 +52,8 @@ pub struct StateText {
     pub digest: [u8; 32],
     /// The order in which the state's entries were written (indexes).
     pub order: Vec<usize>,
-    /// The file's text and where each record's text is in it, in that order, when the state
-    /// was read (a state just written leaves them out: the next build reads them from the
-    /// file).
+    /// The file's text, when the state was read (a state just written leaves it out), and
+    /// where each record's text is in it, in that order.
     file: String,
     records: Vec<std::ops::Range<usize>>,
 }
@@ -63,7 +65,7 @@ impl StateText {
             digest: *blake3::hash(serialized.text.as_bytes()).as_bytes(),
             order: serialized.order,
             file: String::new(),
-            records: Vec::new(),
+            records: serialized.records,
         };
         (serialized.text, text)
     }
@@ -130,6 +132,11 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
             .map(|(k, v)| (k.as_str(), *v))
             .collect(),
         records,
+        texts: text
+            .records
+            .iter()
+            .map(|r| (r.start as u64, r.len() as u64))
+            .collect(),
     };
     postcard::to_stdvec(&copy).ok()
 }
@@ -143,16 +150,14 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
         Err(e) => return Err(Error::io(path, "reading the state file", e)),
     };
     let digest = *blake3::hash(&bytes).as_bytes();
-    if let Some(state) = copy.and_then(|c| decode(c, &digest)) {
-        // The file is the one written with the copy: its records' texts are the ones written.
-        let text = String::from_utf8(bytes).ok().and_then(|file| {
-            let records = crate::identity::record_texts(&file, state.entries.len())?;
-            Some(StateText {
-                digest,
-                order: (0..records.len()).collect(),
-                file,
-                records,
-            })
+    if let Some((state, records)) = copy.and_then(|c| decode(c, &digest)) {
+        // The file is the one written with the copy: its records' texts are where they were
+        // written.
+        let text = String::from_utf8(bytes).ok().map(|file| StateText {
+            digest,
+            order: (0..records.len()).collect(),
+            file,
+            records,
         });
         return Ok((Some(state), text));
     }
@@ -166,12 +171,21 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
     Ok((Some(State::parse(&text, path)?), None))
 }
 
-/// The state the copy holds, when it was made from a file with this `digest`.
-fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<State> {
+/// The state the copy holds, when it was made from a file with this `digest`, and where each
+/// record's text is in that file.
+fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<(State, Vec<std::ops::Range<usize>>)> {
     let copy: Copy<String> = postcard::from_bytes(bytes).ok()?;
-    if &copy.digest != digest {
+    if &copy.digest != digest || copy.texts.len() != copy.records.len() {
         return None;
     }
+    let texts = copy
+        .texts
+        .iter()
+        .map(|&(start, len)| {
+            let start = usize::try_from(start).ok()?;
+            Some(start..start.checked_add(usize::try_from(len).ok()?)?)
+        })
+        .collect::<Option<Vec<_>>>()?;
     let entries = copy
         .records
         .into_iter()
@@ -189,14 +203,15 @@ fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<State> {
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    Some(State {
+    let state = State {
         version: copy.version,
         site_id: copy.site_id,
         podcast_guids: copy.podcast_guids,
         media_lengths: copy.media_lengths,
         entries,
         unsealed: false,
-    })
+    };
+    Some((state, texts))
 }
 
 #[cfg(test)]
@@ -233,15 +248,21 @@ mod tests {
     fn the_copy_is_the_state_the_file_holds_and_its_texts_are_the_ones_written() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.toml");
-        // A title with a line break is a multi-line string: the texts are then not cut from
-        // the file (a line in it could look like a record's start), the state still read.
+        // A title with a line break is a multi-line string, one that looks like a record's
+        // start included: the texts are where they were written, not found by searching.
         let broken = state(&["One", "Été\n[[entry]]\nx"]);
         let (text, written) = StateText::of(broken.to_toml_reusing(None));
         std::fs::write(&path, &text).unwrap();
         let copy = encode(&broken, &written).unwrap();
         let (read, texts) = load(&path, Some(&copy)).unwrap();
-        assert_eq!(read.unwrap(), State::parse(&text, &path).unwrap());
-        assert!(texts.is_none());
+        let read = read.unwrap();
+        assert_eq!(read, State::parse(&text, &path).unwrap());
+        let texts = texts.unwrap();
+        assert_eq!(texts.records().len(), 2);
+        assert_eq!(
+            read.to_toml_reusing(Some((&read, &texts.records()))).text,
+            text
+        );
         let titles = ["A \"quoted\" film", "Été [[entry]]", "Plain", "Tab\there"];
         let s = state(&titles);
         let (text, written) = StateText::of(s.to_toml_reusing(None));

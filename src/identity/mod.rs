@@ -10,7 +10,7 @@ pub mod drops;
 mod state;
 
 pub use assign::{Assigned, Identified, Note, assign};
-pub use state::{Record, Serialized, State, load_state, record_texts, save_state};
+pub use state::{Record, Serialized, State, load_state, save_state};
 
 use url::Url;
 use uuid::Uuid;

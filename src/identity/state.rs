@@ -90,27 +90,6 @@ fn by_record(text: &str) -> Option<State> {
     Some(state)
 }
 
-/// Where each record's text is in a file [`State::to_toml_reusing`] wrote with `records`
-/// records, as that function gives them back; `None` when the file is not laid out that way.
-pub fn record_texts(text: &str, records: usize) -> Option<Vec<std::ops::Range<usize>>> {
-    // A multi-line string could hold a line that looks like a record's start.
-    if text.contains("\"\"\"") || text.contains("\'\'\'") {
-        return None;
-    }
-    let starts: Vec<usize> = text.match_indices(RECORD_START).map(|(i, _)| i).collect();
-    if starts.len() != records {
-        return None;
-    }
-    let ends = starts.iter().skip(1).copied().chain([text.len()]);
-    Some(
-        starts
-            .iter()
-            .zip(ends)
-            .map(|(&start, end)| start + RECORD_START.len()..end)
-            .collect(),
-    )
-}
-
 impl State {
     pub fn new(site_id: String) -> Self {
         State {
@@ -207,11 +186,13 @@ impl State {
             String::with_capacity(head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>());
         body.push('\n');
         body.push_str(&head);
+        let mut records = Vec::with_capacity(written.len());
         for record in &written {
             if !body.ends_with("\n\n") {
                 body.push('\n');
             }
             body.push_str("[[entry]]\n");
+            records.push(body.len()..body.len() + record.len());
             body.push_str(record);
         }
         let line = integrity_line(written.len(), &body);
@@ -219,7 +200,16 @@ impl State {
         text.push_str(HEADER);
         text.push_str(&line);
         text.push_str(&body);
-        Serialized { text, order }
+        let shift = HEADER.len() + line.len();
+        let records = records
+            .into_iter()
+            .map(|r| r.start + shift..r.end + shift)
+            .collect();
+        Serialized {
+            text,
+            order,
+            records,
+        }
     }
 }
 
@@ -229,6 +219,8 @@ pub struct Serialized {
     pub text: String,
     /// The state's records in the order they were written (indexes into its entries).
     pub order: Vec<usize>,
+    /// Where each record's text is in `text`, in that order.
+    pub records: Vec<std::ops::Range<usize>>,
 }
 
 /// The integrity line for `records` records followed by `body`.
