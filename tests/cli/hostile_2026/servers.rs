@@ -152,18 +152,7 @@ fn media_outside_the_site_are_never_uploaded() {
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("secret.txt");
     std::fs::write(&secret, "AWS_SECRET_ACCESS_KEY=not-for-the-world\n").unwrap();
-    let (port, seen) = fake_s3_seen(|stream| {
-        let _ = stream.write_all(
-            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    });
-    let config = format!(
-        "{}\n[publish]\nurl = \"s3://bucket/feeds/\"\nendpoint = \"http://127.0.0.1:{port}\"\nmedia = true\ntimeout_secs = 20\nretries = 0\n",
-        PODCAST_CONFIG.replace(
-            "https://cdn.pod.example/media/",
-            "https://pod.example/feeds/media/"
-        )
-    );
+    let (seen, config) = accepting_s3_with_media();
     for (how, value) in [
         ("absolute", secret.display().to_string()),
         (
@@ -313,18 +302,7 @@ fn doctor_survives_loops_odd_schemes_credentials_and_silence_without_leaking() {
 /// the file is uploaded under the key that URL names, so the feed's link finds it.
 #[test]
 fn odd_media_names_are_uploaded_where_the_feed_points() {
-    let (port, seen) = fake_s3_seen(|stream| {
-        let _ = stream.write_all(
-            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    });
-    let config = format!(
-        "{}\n[publish]\nurl = \"s3://bucket/feeds/\"\nendpoint = \"http://127.0.0.1:{port}\"\nmedia = true\ntimeout_secs = 20\nretries = 0\n",
-        PODCAST_CONFIG.replace(
-            "https://cdn.pod.example/media/",
-            "https://pod.example/feeds/media/"
-        )
-    );
+    let (seen, config) = accepting_s3_with_media();
     let site = Site::with_config(&config);
     let name = "ép 1 100%?#.mp3";
     site.write(&format!("content/episodes/{name}"), &"x".repeat(1000));
@@ -401,4 +379,22 @@ fn odd_etags_neither_panic_nor_break_the_state() {
             );
         }
     }
+}
+
+/// An S3 stand-in that accepts every request (recording what it was sent), and a podcast
+/// config that pushes its media there.
+fn accepting_s3_with_media() -> (Arc<Mutex<Vec<String>>>, String) {
+    let (port, seen) = fake_s3_seen(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let config = format!(
+        "{}\n[publish]\nurl = \"s3://bucket/feeds/\"\nendpoint = \"http://127.0.0.1:{port}\"\nmedia = true\ntimeout_secs = 20\nretries = 0\n",
+        PODCAST_CONFIG.replace(
+            "https://cdn.pod.example/media/",
+            "https://pod.example/feeds/media/"
+        )
+    );
+    (seen, config)
 }
