@@ -57,6 +57,8 @@ pub(super) struct Finished {
     pub body_problems: Vec<Diagnostic>,
     /// What rendering changed in bodies rendered late (warnings, each file once).
     pub body_warnings: Vec<Diagnostic>,
+    /// For each feed, whether rendering its bodies late said anything.
+    pub body_warned: Vec<bool>,
 }
 
 /// One output file as rendered and checked (and, in a staging plan, staged).
@@ -104,6 +106,10 @@ pub(super) fn run(
     );
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
     let body_warnings = bodies.iter().flatten().flat_map(Bodies::warnings).collect();
+    let body_warned = bodies
+        .iter()
+        .map(|b| b.as_ref().is_some_and(|b| !b.warnings().is_empty()))
+        .collect();
     // The sources of rendered bodies (every body of a full feed) are freed on another core.
     let sources: Vec<_> = bodies.into_iter().flatten().map(|b| b.sources).collect();
     rayon::spawn(move || drop(sources));
@@ -118,6 +124,7 @@ pub(super) fn run(
         files,
         body_problems,
         body_warnings,
+        body_warned,
     }
 }
 

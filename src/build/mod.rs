@@ -144,6 +144,13 @@ pub fn plan_reusing(
         identity.items,
     );
     spans.mark("engine (bodies, files, state staged)");
+    // A feed's files may be left as they are next time only if rendering said nothing.
+    let mut page_records = page_records;
+    for (feed, warned) in documents.feeds.iter_mut().zip(&finished.body_warned) {
+        if !warned {
+            page_records.files.append(&mut feed.main_digests);
+        }
+    }
     let outputs = stage::outputs(config, documents, finished, &mut problems)?;
     spans.mark("outputs");
 

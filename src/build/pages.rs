@@ -11,6 +11,11 @@
 //! config and this feedwright are part of the cache's key: a digest is only compared under the
 //! same key. The warnings rendering gave an item's body are kept too, so that a build that
 //! skips the page reports what one that renders it would.
+//!
+//! The same digest leaves alone the document of a feed without archive pages whose bodies are
+//! rendered as its files are written (a 50-item feed: see [`unchanged_main`]), when rendering
+//! its bodies said nothing last time: an edit of an old review, or a new review in another
+//! feed, then renders no feed at all.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -238,4 +243,51 @@ pub(super) fn render(
         records,
         said_in_order,
     })
+}
+
+/// What [`unchanged_main`] found.
+pub(super) struct MainDocument {
+    /// Each file's length when the file on disk already holds it (all or none).
+    pub kept: Vec<Option<u64>>,
+    /// Each file's digest, for the cache.
+    pub digests: Vec<(PathBuf, String)>,
+}
+
+/// Whether the main document of a feed with no archive pages (its only document) is the one
+/// its files on disk hold: the same digest as the last build recorded, and the same stat.
+/// `order` gives each of its items as an index into `items`.
+pub(super) fn unchanged_main(
+    config: &Config,
+    items: &[Identified],
+    order: &[usize],
+    expanded: &Expanded,
+    previous: &Pages,
+) -> MainDocument {
+    let files: Vec<PathBuf> = expanded
+        .files()
+        .map(|(_, _, name)| config.site.output_dir.join(name))
+        .collect();
+    let only_main = expanded.documents.len() == 1;
+    let main = expanded.main();
+    let sources: Vec<&Identified> = order.iter().map(|&at| &items[at]).collect();
+    let ids_match = sources.len() == main.items.len()
+        && sources.iter().zip(&main.items).all(|(it, i)| it.id == i.id);
+    if !only_main || !ids_match {
+        return MainDocument {
+            kept: vec![None; files.len()],
+            digests: Vec::new(),
+        };
+    }
+    let digest = digest(main, &sources);
+    let lens: Option<Vec<u64>> = files
+        .iter()
+        .map(|p| previous.kept_len(p, &digest))
+        .collect();
+    MainDocument {
+        kept: lens.map_or_else(
+            || vec![None; files.len()],
+            |l| l.into_iter().map(Some).collect(),
+        ),
+        digests: files.into_iter().map(|p| (p, digest.clone())).collect(),
+    }
 }

@@ -36,6 +36,10 @@ pub(super) struct FeedDocs<'a> {
     pub kept: Vec<Option<u64>>,
     /// Each archive page file's digest, and what rendering each archived body said.
     pub pages: PageRecords,
+    /// For a feed whose bodies are rendered as its files are written: its files' digests,
+    /// recorded only when rendering its bodies said nothing (a document left as it is then
+    /// has nothing to say either; see [`super::pages::unchanged_main`]).
+    pub main_digests: Vec<(std::path::PathBuf, String)>,
 }
 
 /// What a build records of its archive pages for the next one (see [`super::pages`]).
@@ -126,6 +130,15 @@ pub(super) fn documents<'a>(
             }
             None => (vec![None; expanded.files().count()], PageRecords::default()),
         };
+        // A 50-item feed whose document and files did not change is not rendered either.
+        let (kept, main_digests, later) = match pages {
+            Some(previous) if later && feed.kind != FeedKind::Podcast => {
+                let main = super::pages::unchanged_main(config, items, &order, &expanded, previous);
+                let later = main.kept.iter().any(Option::is_none);
+                (main.kept, main.digests, later)
+            }
+            _ => (kept, Vec::new(), later),
+        };
         for w in &expanded.warnings {
             problems.warn(Diagnostic::new(&config.path, None, w.as_str()));
         }
@@ -144,6 +157,7 @@ pub(super) fn documents<'a>(
             problems,
             kept,
             pages: records,
+            main_digests,
         });
     }
     Ok(Documents {

@@ -91,9 +91,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let reuse = (!args.no_cache && scan.is_some())
         .then(|| build::Reuse::load(&config, &key))
         .flatten();
-    // Only feeds with archive pages use what the cache says of them.
-    let paged = config.feeds.iter().any(|f| f.archive);
-    let pages = (!args.no_cache && scan.is_some() && paged).then(|| {
+    let pages = (!args.no_cache && scan.is_some()).then(|| {
         cached
             .as_deref()
             .and_then(|text| cache::pages(text, &key))

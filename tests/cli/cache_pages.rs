@@ -121,3 +121,63 @@ fn cache_files_that_are_not_files_give_a_full_build() {
     // Would hang on the FIFO if it were opened.
     assert!(same_as_without_cache(&site, NOW));
 }
+
+/// A 50-item feed (two here) whose items did not change is not rendered either: an edit of a
+/// review outside it opens only that review. One whose bodies gave a warning is always
+/// rendered, so the warning is said every time.
+#[test]
+fn a_feed_whose_items_did_not_change_is_not_rendered() {
+    let config = common::CONFIG.replace(
+        "link = \"reviews/{slug}/\"\n",
+        "link = \"reviews/{slug}/\"\nlimit = 2\n",
+    );
+    let site = Site::with_config(&config);
+    for k in 0..4 {
+        site.write(
+            &format!("content/reviews/r{k}.md"),
+            &review(
+                &format!("Film {k}"),
+                &format!("2026-0{}-01", k + 1),
+                "Fine.",
+            ),
+        );
+    }
+    site.ok(&["build"]);
+    settle();
+    site.ok(&["build"]);
+    settle();
+    site.write(
+        "content/reviews/r0.md",
+        &review("Film 0", "2026-01-01", "Edited."),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    // The edit was too recent for that build to keep: this one records the cache.
+    settle();
+    site.ok(&["build"]);
+    settle();
+    site.write(
+        "content/reviews/r1.md",
+        &review("Film 1", "2026-02-01", "Edited too."),
+    );
+    if let Some(trace) = common::opened_by(&site, &["build"]) {
+        assert!(trace.contains("r1.md"), "{trace}");
+        for newest in ["r2.md", "r3.md"] {
+            assert!(!trace.contains(newest), "{newest} was opened:\n{trace}");
+        }
+    }
+    // A warning in the feed's newest body: said by every build, cached or not.
+    settle();
+    site.write(
+        "content/reviews/r3.md",
+        &review("Film 3", "2026-04-01", "New. <script>x()</script>"),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    settle();
+    site.write(
+        "content/reviews/r0.md",
+        &review("Film 0", "2026-01-01", "Edited again."),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    let out = site.run_at(NOW, &["build"]);
+    assert!(text(&out).contains("r3.md"), "{}", text(&out));
+}
