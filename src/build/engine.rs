@@ -105,11 +105,12 @@ pub(super) fn run(
         || engine.render_files(&file_jobs, &jobs),
     );
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
-    let body_warnings = bodies.iter().flatten().flat_map(Bodies::warnings).collect();
-    let body_warned = bodies
+    let said: Vec<Vec<Diagnostic>> = bodies
         .iter()
-        .map(|b| b.as_ref().is_some_and(|b| !b.warnings().is_empty()))
+        .map(|b| b.as_ref().map(Bodies::warnings).unwrap_or_default())
         .collect();
+    let body_warned = said.iter().map(|w| !w.is_empty()).collect();
+    let body_warnings = said.into_iter().flatten().collect();
     // The sources of rendered bodies (every body of a full feed) are freed on another core.
     let sources: Vec<_> = bodies.into_iter().flatten().map(|b| b.sources).collect();
     rayon::spawn(move || drop(sources));

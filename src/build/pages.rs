@@ -162,17 +162,17 @@ pub(super) fn render(
             .filter_map(|i| by_id.get(i.id.as_str()).map(|&at| &items[at]))
             .collect()
     };
-    let digests: Vec<Option<String>> = expanded
+    let digested: Vec<(Vec<&Identified>, Option<String>)> = expanded
         .documents
         .par_iter()
         .map(|d| {
             let sources = sources_of(&d.doc);
             let archive = d.role == Role::Archive && sources.len() == d.doc.items.len();
-            archive.then(|| digest(&d.doc, &sources))
+            let digest = archive.then(|| digest(&d.doc, &sources));
+            (sources, digest)
         })
         .collect();
-    for (document, digest) in expanded.documents.iter_mut().zip(digests) {
-        let sources = sources_of(&document.doc);
+    for (document, (sources, digest)) in expanded.documents.iter_mut().zip(digested) {
         let paths: Vec<PathBuf> = document
             .files
             .iter()

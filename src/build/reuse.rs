@@ -278,38 +278,36 @@ impl Reuse {
 
 /// A side file's bytes, when they are whole and written for `key`.
 fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
-    {
-        let body = bytes.strip_prefix(MAGIC)?;
-        let (body, digest) = body.split_at_checked(body.len().checked_sub(32)?)?;
-        // Hashed on every core: megabytes, read while nothing else runs.
-        let mut hasher = blake3::Hasher::new();
-        hasher.update_rayon(body);
-        (hasher.finalize().as_bytes() == digest).then_some(())?;
-        let file: FileIn<'_> = postcard::from_bytes(body).ok()?;
-        (file.key == key).then_some(())?;
-        let lines: Vec<_> = file
-            .lines
-            .iter()
-            .map(|l| {
-                let key = range_in(&bytes, l.key.as_bytes());
-                (key, l.stat, range_in(&bytes, l.kept))
-            })
-            .collect();
-        let mut at: HashMap<u64, usize> = HashMap::default();
-        at.reserve(file.lines.len());
-        for (k, l) in file.lines.iter().enumerate() {
-            at.entry(key_hash(l.key))
-                .and_modify(|v| *v = usize::MAX)
-                .or_insert(k);
-        }
-        let state = file.state.map(|s| range_in(&bytes, s));
-        Some(Reuse {
-            bytes,
-            lines,
-            at,
-            state,
+    let body = bytes.strip_prefix(MAGIC)?;
+    let (body, digest) = body.split_at_checked(body.len().checked_sub(32)?)?;
+    // Hashed on every core: megabytes, read while nothing else runs.
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_rayon(body);
+    (hasher.finalize().as_bytes() == digest).then_some(())?;
+    let file: FileIn<'_> = postcard::from_bytes(body).ok()?;
+    (file.key == key).then_some(())?;
+    let lines: Vec<_> = file
+        .lines
+        .iter()
+        .map(|l| {
+            let key = range_in(&bytes, l.key.as_bytes());
+            (key, l.stat, range_in(&bytes, l.kept))
         })
+        .collect();
+    let mut at: HashMap<u64, usize> = HashMap::default();
+    at.reserve(file.lines.len());
+    for (k, l) in file.lines.iter().enumerate() {
+        at.entry(key_hash(l.key))
+            .and_modify(|v| *v = usize::MAX)
+            .or_insert(k);
     }
+    let state = file.state.map(|s| range_in(&bytes, s));
+    Some(Reuse {
+        bytes,
+        lines,
+        at,
+        state,
+    })
 }
 
 impl Reuse {

@@ -344,16 +344,7 @@ fn an_object_changed_behind_our_back_stops_the_push_and_force_overwrites() {
         "feeds/reviews.rss",
         &site.path("theirs.rss").display().to_string(),
     ]);
-    site.write(
-        "content/reviews/ran.md",
-        &review("Ran", "2026-02-01", "A king."),
-    );
-    site.ok(&["build"]);
-
-    let out = run(&site, &["push"]);
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let err = stderr(&out);
-    assert!(err.contains("reviews.rss was not uploaded"), "{err}");
+    let err = push_of_a_new_review_fails(&site, || {});
     assert!(
         err.contains(&format!("PUT s3://{BUCKET}/feeds/reviews.rss")),
         "{err}"
@@ -386,17 +377,7 @@ fn an_upload_cut_off_halfway_leaves_the_previous_feed_in_place() {
     // The first push goes through whole (the proxy cuts only once armed).
     ok(&site, &["push"]);
     let before = moto.boto(&["get", BUCKET, "feeds/reviews.rss"]);
-    site.write(
-        "content/reviews/ran.md",
-        &review("Ran", "2026-02-01", "A king."),
-    );
-    site.ok(&["build"]);
-    *proxy.armed.lock().unwrap() = true;
-
-    let out = run(&site, &["push"]);
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    let err = stderr(&out);
-    assert!(err.contains("reviews.rss was not uploaded"), "{err}");
+    push_of_a_new_review_fails(&site, || *proxy.armed.lock().unwrap() = true);
     assert_eq!(
         moto.boto(&["get", BUCKET, "feeds/reviews.rss"]),
         before,
@@ -536,4 +517,20 @@ fn after_push_gets_the_changed_keys_and_podcast_index_is_told_about_the_podcast_
     ok(&site, &["push"]);
     assert!(!site.path("args.txt").exists());
     assert_eq!(index.seen.lock().unwrap().len(), 1);
+}
+
+/// Adds a review, builds, runs `before` (what makes the upload fail), then pushes: the push
+/// must end with exit 5 naming the feed not uploaded. Returns what it printed on stderr.
+fn push_of_a_new_review_fails(site: &Site, before: impl FnOnce()) -> String {
+    site.write(
+        "content/reviews/ran.md",
+        &review("Ran", "2026-02-01", "A king."),
+    );
+    site.ok(&["build"]);
+    before();
+    let out = run(site, &["push"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("reviews.rss was not uploaded"), "{err}");
+    err
 }
