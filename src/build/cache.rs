@@ -26,7 +26,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
-use rayon::prelude::*;
 
 use super::plan::{Plan, PlanOptions};
 pub use super::stat::Stat;
@@ -97,13 +96,10 @@ impl Scan {
         let folders = folders
             .into_iter()
             .map(|folder| {
-                let found = content::find_sources(folder, &config.root, &roots);
+                let (found, files) = super::walk::walk_and_stat(folder, &config.root, &roots);
                 clean &= found.errors.is_empty() && found.warnings.is_empty();
-                let stats = stats_of(&found.files);
-                let stats: Vec<(String, Option<Stat>)> = found
-                    .files
+                let stats: Vec<(String, Option<Stat>)> = files
                     .into_iter()
-                    .zip(stats)
                     .map(|(f, stat)| {
                         // A name the key does not spell exactly (not UTF-8) is read by path.
                         let exact = config.root.join(&f.key) == f.path;
@@ -138,67 +134,6 @@ impl Scan {
     pub(super) fn folders(&self) -> &[(PathBuf, Vec<(String, Stat)>)] {
         &self.folders
     }
-}
-
-/// The stat of each file, in order. Half the time of a no-change build is these stats: they
-/// are taken on every core, a folder at a time, each file named relative to its open folder
-/// (as `find` does) rather than by its full path, which the kernel would walk again each time.
-fn stats_of(files: &[content::SourceFile]) -> Vec<Option<Stat>> {
-    let mut runs: Vec<&[content::SourceFile]> = Vec::new();
-    let mut start = 0;
-    for at in 1..=files.len() {
-        if at == files.len() || split_name(&files[at].path).0 != split_name(&files[start].path).0 {
-            runs.push(&files[start..at]);
-            start = at;
-        }
-    }
-    let stats: Vec<Vec<Option<Stat>>> = runs.par_iter().map(|run| stats_in_folder(run)).collect();
-    stats.into_iter().flatten().collect()
-}
-
-/// A walked file's path split at its last `/` (the walk joins each name to its folder's
-/// path), without parsing it into components. Only Unix opens the folder and uses the name.
-fn split_name(path: &Path) -> (&[u8], Option<&[u8]>) {
-    let bytes = path.as_os_str().as_encoded_bytes();
-    memchr::memrchr(b'/', bytes).map_or((&[], None), |at| (&bytes[..at], Some(&bytes[at + 1..])))
-}
-
-#[cfg(unix)]
-#[allow(
-    clippy::unnecessary_cast,
-    reason = "the stat fields' types differ between platforms"
-)]
-fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
-    use rustix::fs::{AtFlags, Mode, OFlags};
-    use std::os::unix::ffi::OsStrExt;
-    let folder = run.first().and_then(|f| f.path.parent()).and_then(|dir| {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        rustix::fs::open(dir, flags, Mode::empty()).ok()
-    });
-    let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
-    run.iter()
-        .map(|f| (f, split_name(&f.path).1.filter(|n| !n.is_empty())))
-        .map(|(f, name)| match (&folder, name) {
-            // Links are followed, as the build reads them.
-            (Some(dir), Some(name)) => {
-                let name = std::ffi::OsStr::from_bytes(name);
-                rustix::fs::statat(dir, name, AtFlags::empty())
-                    .ok()
-                    .map(|s| Stat {
-                        size: s.st_size as u64,
-                        mtime_ns: ns(s.st_mtime as i64, s.st_mtime_nsec as i64),
-                        ctime_ns: ns(s.st_ctime as i64, s.st_ctime_nsec as i64),
-                        inode: s.st_ino as u64,
-                    })
-            }
-            _ => Stat::of(&f.path),
-        })
-        .collect()
-}
-
-#[cfg(not(unix))]
-fn stats_in_folder(run: &[content::SourceFile]) -> Vec<Option<Stat>> {
-    run.iter().map(|f| Stat::of(&f.path)).collect()
 }
 
 /// Where the cache of `config` lives: beside the state file, named after it.

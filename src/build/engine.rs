@@ -455,7 +455,7 @@ mod tests {
                 let date = entry.date.unwrap();
                 Identified {
                     feed: "r".into(),
-                    entry,
+                    entry: Box::new(entry),
                     id: format!("urn:x:{i}"),
                     published: date,
                     updated: date,

@@ -94,7 +94,7 @@ fn collect_reusing(
     let mut sources = HashMap::new();
     for (folder, files) in reusing.scan.folders() {
         let keep_bodies = keeps_bodies(config, folder);
-        let parsed: Vec<(content::source::Parsed, Option<reuse::CachedSource>)> = files
+        let parsed: Vec<(content::source::Boxed, Option<reuse::CachedSource>)> = files
             .par_iter()
             .map(|(key, stat)| {
                 let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
@@ -112,7 +112,7 @@ fn collect_reusing(
                 {
                     entry.body = String::new();
                 }
-                (result, line)
+                (result.map(|(e, w)| (Box::new(e), w)), line)
             })
             .collect();
         let mut out = content::Collected::default();
@@ -168,7 +168,7 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
 pub(super) struct Parsed {
     /// Each publishable entry (no draft, nothing dated in the future) with the name of the
     /// feed that owns its file (see [`owner_of`]).
-    pub publishable: Vec<(String, Entry)>,
+    pub publishable: Vec<(String, Box<Entry>)>,
     /// The state key of every source file found, valid or not.
     pub present: BTreeSet<String>,
     /// The earliest date of an entry left out for being in the future: the build's output

@@ -9,7 +9,8 @@
 //!
 //! Files: `plan` (the types handed to callers), `problems`, one file per stage (`gather`,
 //! `identify`, `resolve`, `render`, `stage`), `engine` (how the work is spread over the cores),
-//! `stream` (a feed given in parts, to its temp file or nowhere) and `write`.
+//! `stream` (a feed given in parts, to its temp file or nowhere), `walk` (the scan's walk and
+//! stats) and `write`.
 
 pub mod cache;
 mod engine;
@@ -27,6 +28,7 @@ mod stage;
 mod stat;
 mod state_copy;
 mod stream;
+mod walk;
 mod write;
 
 use chrono::{DateTime, FixedOffset};

@@ -216,9 +216,13 @@ fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec
     let mut order: Vec<usize> = (0..items.len())
         .filter(|&at| items[at].feed == owner)
         .collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&items[a], &items[b]);
-        b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id))
+    // On every core; the index last, so that the order is total whatever the ids.
+    order.par_sort_unstable_by(|&a, &b| {
+        let (ia, ib) = (&items[a], &items[b]);
+        ib.published
+            .cmp(&ia.published)
+            .then_with(|| ia.id.cmp(&ib.id))
+            .then(a.cmp(&b))
     });
     order
 }

@@ -138,7 +138,10 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
             .map(|r| (r.start as u64, r.len() as u64))
             .collect(),
     };
-    postcard::to_stdvec(&copy).ok()
+    // Sized up front (a record's copy is shorter than its TOML text): grown by doubling, the
+    // buffer was copied and faulted in again and again.
+    let size = 1024 + text.records.iter().map(|r| r.len()).sum::<usize>();
+    postcard::to_extend(&copy, Vec::with_capacity(size)).ok()
 }
 
 /// The state file at `path` (`None` when there is none), from `copy` when it was made from

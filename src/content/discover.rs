@@ -81,6 +81,21 @@ pub struct Found {
 /// Every content file under `folder`, which must really lie within `roots` (see [`Roots`]);
 /// state keys are relative to `root`, the config's folder.
 pub fn find_sources(folder: &Path, root: &Path, roots: &Roots) -> Found {
+    let mut files = Vec::new();
+    let mut found = find_sources_each(folder, root, roots, |f| files.push(f));
+    found.files = files;
+    found
+}
+
+/// [`find_sources`], handing each file to `each` as soon as the walk finds it (in the same
+/// order) instead of keeping it: a caller can work on the files found while the walk goes on.
+/// The returned [`Found`] has no files.
+pub fn find_sources_each(
+    folder: &Path,
+    root: &Path,
+    roots: &Roots,
+    mut each: impl FnMut(SourceFile),
+) -> Found {
     let mut found = Found::default();
     if !folder.is_dir() {
         found.errors.push(Diagnostic::new(
@@ -119,7 +134,7 @@ pub fn find_sources(folder: &Path, root: &Path, roots: &Roots) -> Found {
                 };
                 let name = name.to_str().unwrap_or("");
                 if let Some(kind) = kind_of(Path::new(name)) {
-                    found.files.push(SourceFile {
+                    each(SourceFile {
                         key: state_key(e.path(), root),
                         path: e.path().to_path_buf(),
                         kind,

@@ -15,7 +15,9 @@ pub mod text_boundary;
 pub mod transcript_check;
 pub mod xml_chars;
 
-pub use discover::{Found, Roots, SourceFile, display_path, find_sources, read_source};
+pub use discover::{
+    Found, Roots, SourceFile, display_path, find_sources, find_sources_each, read_source,
+};
 pub use source::{BodyKind, Entry, parse_entry};
 
 use std::borrow::Cow;
@@ -25,12 +27,11 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 
 use crate::error::Diagnostic;
-use source::Parsed;
 
 /// Everything read from one feed's source folder.
 #[derive(Debug, Default)]
 pub struct Collected {
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Box<Entry>>,
     /// State keys of every source file found, including ones that failed to parse.
     pub found: Vec<String>,
     pub errors: Vec<Diagnostic>,
@@ -59,7 +60,7 @@ pub fn collect_within(
         warnings,
     } = find_sources(folder, root, roots);
     // `collect` on an indexed parallel iterator keeps the files' order: output stays deterministic.
-    let parsed: Vec<Parsed> = files
+    let parsed: Vec<source::Boxed> = files
         .par_iter()
         .map(|file| {
             let display = display_path(&file.path);
@@ -68,7 +69,7 @@ pub fn collect_within(
             if !keep_bodies {
                 entry.body = String::new();
             }
-            Ok((entry, warnings))
+            Ok((Box::new(entry), warnings))
         })
         .collect();
     let mut out = Collected {

@@ -19,7 +19,7 @@ use crate::error::Diagnostic;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identified {
     pub feed: String,
-    pub entry: Entry,
+    pub entry: Box<Entry>,
     pub id: String,
     pub published: DateTime<FixedOffset>,
     /// Atom `updated`: the `updated` key, else when a content change was first seen.
@@ -48,7 +48,7 @@ pub struct Assigned {
 pub fn assign(
     site_id: &str,
     previous: &State,
-    entries: Vec<(String, Entry)>,
+    entries: Vec<(String, Box<Entry>)>,
     present: &BTreeSet<String>,
     now: DateTime<FixedOffset>,
 ) -> Assigned {
@@ -347,7 +347,7 @@ mod tests {
         let present = entries.iter().map(|e| e.source.clone()).collect();
         let entries = entries
             .into_iter()
-            .map(|e| ("reviews".to_string(), e))
+            .map(|e| ("reviews".to_string(), Box::new(e)))
             .collect();
         assign("tag:example.com,2026:", state, entries, &present, at(now))
     }

@@ -45,18 +45,27 @@ impl std::fmt::Display for Drop {
 /// The feeds whose drop is large: all their published entries, or more than `max_share` of
 /// them. `previous` is the state the build started from, `next` the one it would write.
 pub fn large_drops(previous: &State, next: &State, max_share: f64) -> Vec<Drop> {
-    let mut published: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in previous.entries.iter().filter(|r| r.gone.is_none()) {
-        *published.entry(r.feed.as_str()).or_default() += 1;
+    // Gone records are few: the previous state's thousands are only looked up for them.
+    let gone_now: Vec<&crate::identity::Record> =
+        next.entries.iter().filter(|r| r.gone.is_some()).collect();
+    if gone_now.is_empty() {
+        return Vec::new();
     }
-    let was_live: std::collections::HashSet<(&str, &str)> = previous
-        .entries
+    let asked: std::collections::HashSet<(&str, &str)> = gone_now
         .iter()
-        .filter(|r| r.gone.is_none())
         .map(|r| (r.feed.as_str(), r.id.as_str()))
         .collect();
+    let mut published: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut was_live = std::collections::HashSet::new();
+    for r in previous.entries.iter().filter(|r| r.gone.is_none()) {
+        *published.entry(r.feed.as_str()).or_default() += 1;
+        let key = (r.feed.as_str(), r.id.as_str());
+        if asked.contains(&key) {
+            was_live.insert(key);
+        }
+    }
     let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for r in next.entries.iter().filter(|r| r.gone.is_some()) {
+    for r in gone_now {
         if was_live.contains(&(r.feed.as_str(), r.id.as_str())) {
             gone.entry(r.feed.as_str()).or_default().push(&r.source);
         }

@@ -143,9 +143,10 @@ impl State {
     /// change. Also gives the order the records were written in.
     pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> Serialized {
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.entries[a], &self.entries[b]);
-            (&a.feed, &a.source, &a.id).cmp(&(&b.feed, &b.source, &b.id))
+        // On every core; the index last, so that the order is total whatever the records.
+        order.par_sort_unstable_by(|&a, &b| {
+            let (ra, rb) = (&self.entries[a], &self.entries[b]);
+            (&ra.feed, &ra.source, &ra.id, a).cmp(&(&rb.feed, &rb.source, &rb.id, b))
         });
         let known: foldhash::HashMap<&str, (&Record, &str)> = previous
             .filter(|(state, texts)| state.entries.len() == texts.len())
@@ -182,8 +183,12 @@ impl State {
                 }
             })
             .collect();
-        let mut body =
-            String::with_capacity(head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>());
+        // Room for the header and the integrity line, put in front of the body once its digest
+        // is known: the text is not copied into a second buffer of its size.
+        let front = HEADER.len() + INTEGRITY.len() + 64;
+        let mut body = String::with_capacity(
+            front + head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>(),
+        );
         body.push('\n');
         body.push_str(&head);
         let mut records = Vec::with_capacity(written.len());
@@ -196,11 +201,10 @@ impl State {
             body.push_str(record);
         }
         let line = integrity_line(written.len(), &body);
-        let mut text = String::with_capacity(HEADER.len() + line.len() + body.len());
-        text.push_str(HEADER);
-        text.push_str(&line);
-        text.push_str(&body);
         let shift = HEADER.len() + line.len();
+        let mut text = body;
+        text.insert_str(0, &line);
+        text.insert_str(0, HEADER);
         let records = records
             .into_iter()
             .map(|r| r.start + shift..r.end + shift)
