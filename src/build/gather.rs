@@ -3,7 +3,7 @@
 //! what was read into the publishable entries of the feed that owns each file. Nothing here
 //! gives ids or renders anything.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -170,7 +170,7 @@ pub(super) struct Parsed {
     /// feed that owns its file (see [`owner_of`]).
     pub publishable: Vec<(String, Box<Entry>)>,
     /// The state key of every source file found, valid or not.
-    pub present: BTreeSet<String>,
+    pub present: foldhash::HashSet<String>,
     /// The earliest date of an entry left out for being in the future: the build's output
     /// changes when it comes (see [`super::cache`]).
     pub horizon: Option<DateTime<FixedOffset>>,
@@ -196,7 +196,7 @@ pub(super) fn parse(
     now: DateTime<FixedOffset>,
     problems: &mut Problems,
 ) -> Parsed {
-    let mut present = BTreeSet::new();
+    let mut present = foldhash::HashSet::default();
     let mut horizon: Option<DateTime<FixedOffset>> = None;
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
@@ -212,12 +212,14 @@ pub(super) fn parse(
         problems.warnings.extend(collected.warnings);
         // Files that failed to parse are present too: not to be taken for vanished ones.
         for key in collected.found {
-            if !present.insert(key.clone()) {
+            if present.contains(&key) {
                 problems.error(Diagnostic::new(
                     &key,
                     None,
                     format!("is under the source folders of two feeds (`{}` and another); give feeds the same source or folders that do not nest", feed.name),
                 ));
+            } else {
+                present.insert(key);
             }
         }
         for entry in collected.entries {

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::content::{BodyKind, Entry};
 use crate::error::Diagnostic;
 
-const MAGIC: &[u8] = b"feedwright entries 2\n";
+const MAGIC: &[u8] = b"feedwright entries 3\n";
 
 /// A date as three numbers: parsing dates back from text was a good part of reading the file.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -223,22 +223,17 @@ struct CachedRef<'a> {
     kept: &'a [u8],
 }
 
-/// The side file as written.
+/// The state copy as written, after the lines (see [`save`]).
 #[derive(Serialize)]
-struct FileOut<'a> {
-    key: &'a str,
-    #[serde(serialize_with = "as_some_bytes")]
-    state: Option<&'a [u8]>,
-    lines: LinesOut<'a>,
-}
+struct StateOut<'a>(#[serde(serialize_with = "as_some_bytes")] Option<&'a [u8]>);
 
-/// The side file as read.
+/// The side file as read: what [`save`] writes, field after field, in this order.
 #[derive(Deserialize)]
 struct FileIn<'a> {
     key: &'a str,
-    state: Option<&'a [u8]>,
     #[serde(borrow)]
     lines: Vec<CachedRef<'a>>,
+    state: Option<&'a [u8]>,
 }
 
 /// The side file's path: beside the state file, named after it.
@@ -271,8 +266,19 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range<usize> {
 
 impl Reuse {
     /// The side file, when it is whole and was written for the same inputs (`key`).
+    ///
+    /// The file is removed once read, on another core while the build goes on: the build
+    /// writes the next one, or removes it anyway when it fails (see [`super::cache::forget`]).
+    /// Renamed over an old side file, the new one cost a few milliseconds more (the file
+    /// system starts writing out a file renamed over another), and its old blocks are freed
+    /// here while there is time.
     pub fn load(config: &Config, key: &Key) -> Option<Reuse> {
-        read(super::cache::read_hint(&path(config))?, key.text())
+        let file = path(config);
+        let bytes = super::cache::read_hint(&file)?;
+        rayon::spawn(move || {
+            let _ = std::fs::remove_file(file);
+        });
+        read(bytes, key.text())
     }
 }
 
@@ -356,39 +362,94 @@ pub(super) fn line(
     })
 }
 
-/// Writes the side file from the lines of one build (see [`line`]) and its state copy;
-/// removes it when it cannot.
+/// Writes the side file from the lines of one build (see [`line`]) and the state copy that
+/// `state` encodes, which runs on another core while the lines are written; removes the file
+/// when it cannot be written.
+///
+/// Streamed to its temp file and hashed on the way, the state copy last: built whole in memory
+/// first, the file cost its size in fresh pages and a copy, after the lines had waited for the
+/// state copy. Postcard writes a struct as its fields one after the other, so the pieces make
+/// exactly the [`FileIn`] that is read back.
 pub(super) fn save(
     config: &Config,
     key: &Key,
     lines: &[CachedSource],
     from: Option<&Reuse>,
-    state: Option<&[u8]>,
+    state: impl FnOnce() -> Option<Vec<u8>> + Send,
 ) {
-    let file = FileOut {
-        key: key.text(),
-        state,
-        lines: LinesOut { lines, from },
-    };
-    // Sized up front: grown by doubling, the buffer was copied and faulted in again and again.
-    let new: usize = lines
-        .iter()
-        .map(|l| match l {
-            CachedSource::New { key, kept, .. } => key.len() + kept.len() + 40,
-            CachedSource::Same { .. } => 0,
-        })
-        .sum();
-    let size =
-        MAGIC.len() + 256 + state.map_or(0, <[u8]>::len) + from.map_or(0, |r| r.bytes.len()) + new;
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(MAGIC);
-    let Ok(mut out) = postcard::to_extend(&file, out) else {
+    if write_to(&path(config), key.text(), lines, from, state).is_none() {
         forget(config);
-        return;
-    };
-    let digest = blake3::hash(&out[MAGIC.len()..]);
-    out.extend_from_slice(digest.as_bytes());
-    super::cache::write_hint(&path(config), &out);
+    }
+}
+
+/// [`save`] to `file`.
+fn write_to(
+    file: &Path,
+    key: &str,
+    lines: &[CachedSource],
+    from: Option<&Reuse>,
+    state: impl FnOnce() -> Option<Vec<u8>> + Send,
+) -> Option<()> {
+    let (state, started) = rayon::join(state, || {
+        let mut out = Sealing::start(file)?;
+        postcard::to_io(key, &mut out).ok()?;
+        postcard::to_io(&LinesOut { lines, from }, &mut out).ok()?;
+        Some(out)
+    });
+    let mut out = started?;
+    postcard::to_io(&StateOut(state.as_deref()), &mut out).ok()?;
+    out.finish(file)
+}
+
+/// A side file being written to a temp file beside its place: everything after [`MAGIC`] is
+/// hashed as it is written, and the digest ends the file.
+struct Sealing {
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+    hasher: blake3::Hasher,
+}
+
+impl Sealing {
+    fn start(file: &Path) -> Option<Sealing> {
+        use std::io::Write as _;
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(crate::output::TEMP_PREFIX)
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .ok()?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
+        out.write_all(MAGIC).ok()?;
+        Some(Sealing {
+            out,
+            hasher: blake3::Hasher::new(),
+        })
+    }
+
+    /// The digest written, and the file renamed into place (not synced: a file a crash cut
+    /// short fails its digest and only costs a full parse).
+    fn finish(mut self, file: &Path) -> Option<()> {
+        use std::io::Write as _;
+        let digest = self.hasher.finalize();
+        self.out.write_all(digest.as_bytes()).ok()?;
+        let tmp = self.out.into_inner().ok()?;
+        tmp.persist(file).ok()?;
+        Some(())
+    }
+}
+
+impl std::io::Write for Sealing {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(bytes)?;
+        self.hasher.update(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 pub(super) fn forget(config: &Config) {
@@ -424,18 +485,22 @@ mod tests {
         .0
     }
 
+    /// The bytes of a side file of `lines` as [`save`] writes it.
+    fn bytes_of(
+        lines: &[CachedSource],
+        from: Option<&Reuse>,
+        key: &str,
+        state: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("side");
+        write_to(&file, key, lines, from, || state.map(<[u8]>::to_vec)).unwrap();
+        std::fs::read(file).unwrap()
+    }
+
     /// A side file of `lines` as [`save`] writes it, read back as [`Reuse::load`] does.
     fn written(lines: &[CachedSource], key: &str) -> Option<Reuse> {
-        let file = FileOut {
-            key,
-            state: Some(b"state"),
-            lines: LinesOut { lines, from: None },
-        };
-        let body = postcard::to_stdvec(&file).unwrap();
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&body);
-        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
-        read(bytes, key)
+        read(bytes_of(lines, None, key, Some(b"state")), key)
     }
 
     #[test]
@@ -463,20 +528,10 @@ mod tests {
         assert!(matches!(again, CachedSource::Same { at: 0 }));
         assert_eq!(reuse.line(0).unwrap().0, key);
         // Written again from the side file read: the same line.
-        let out = FileOut {
-            key: "k",
-            state: None,
-            lines: LinesOut {
-                lines: &[again],
-                from: Some(&reuse),
-            },
-        };
-        let body = postcard::to_stdvec(&out).unwrap();
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&body);
-        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        let mut bytes = bytes_of(&[again], Some(&reuse), "k", None);
         let second = read(bytes.clone(), "k").unwrap();
         assert_eq!(second.get(key, &stat).unwrap().0.0, back);
+        assert_eq!(second.state_copy(), None);
         assert!(read(bytes.clone(), "other key").is_none());
         let last = bytes.len() - 40;
         bytes[last] ^= 1;

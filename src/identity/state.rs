@@ -236,9 +236,15 @@ fn integrity_line(records: usize, body: &str) -> String {
 /// checkout that turned line ends into CRLF still matches.
 fn digest(body: &str) -> String {
     let mut hasher = blake3::Hasher::new();
-    for piece in body.as_bytes().split(|&b| b == b'\r') {
-        hasher.update(piece);
+    let bytes = body.as_bytes();
+    // Carriage returns found with `memchr`: a byte-by-byte split of a large state took
+    // milliseconds.
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        hasher.update(&bytes[from..at]);
+        from = at + 1;
     }
+    hasher.update(&bytes[from..]);
     hasher.finalize().to_hex()[..16].to_string()
 }
 
