@@ -36,7 +36,7 @@ use crate::error::Diagnostic;
 use crate::identity::Note;
 
 /// The first line of a cache file; a cache of another layout is ignored.
-const MAGIC: &str = "feedwright cache 1";
+const MAGIC: &str = "feedwright cache 2";
 
 /// Everything a build's output depends on besides content and time, as one digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +203,15 @@ pub fn check(
 
 /// The cache text checked against the disk, line by line.
 fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Option<Hit> {
+    let sources: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
+    // A file added or removed shows in the count, read before the whole file is hashed and
+    // compared line by line (the header is a few short lines; the seal is checked below).
+    let counted = text
+        .lines()
+        .take(8)
+        .find_map(|l| l.strip_prefix("sources "))
+        .and_then(|n| n.parse::<usize>().ok());
+    (counted == Some(sources)).then_some(())?;
     let body = sealed(text)?;
     let mut lines = body.lines();
     let mut field = |name: &str| lines.next()?.strip_prefix(name)?.strip_prefix(' ');
@@ -215,6 +224,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     }
     let entries = field("entries")?.parse().ok()?;
     let outputs = field("outputs")?.parse().ok()?;
+    (field("sources")?.parse::<usize>().ok()? == sources).then_some(())?;
     let mut hit = Hit {
         entries,
         outputs,
@@ -360,7 +370,7 @@ pub fn save(
     config: &Config,
     key: &Key,
     now: DateTime<FixedOffset>,
-    scan: Scan,
+    scan: &Scan,
     reuse: Option<&super::Reuse>,
     plan: &Plan,
     hashes: &[String],
@@ -380,7 +390,7 @@ pub fn save(
     };
     let cache = || {
         let file = path(config);
-        match render(config, key, now, &scan, plan, hashes) {
+        match render(config, key, now, scan, plan, hashes) {
             Some(text) => write_hint(&file, text.as_bytes()),
             None => {
                 let _ = std::fs::remove_file(&file);
@@ -455,7 +465,7 @@ fn render(
     let _ = writeln!(out, "horizon {horizon}");
     let _ = writeln!(
         out,
-        "entries {}\noutputs {}",
+        "entries {}\noutputs {}\nsources {files}",
         plan.entries.len(),
         plan.outputs.len()
     );

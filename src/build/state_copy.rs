@@ -31,8 +31,8 @@ struct RecordCopy<S> {
     gone: Option<Instant>,
 }
 
-/// The whole copy; `S` is `&str` when written and `String` when read (the same bytes).
-#[derive(Serialize, Deserialize)]
+/// The whole copy as written (read back as [`CopyIn`], the same fields in the same order).
+#[derive(Serialize)]
 struct Copy<S: Ord> {
     /// The BLAKE3 digest of the state file's bytes.
     digest: [u8; 32],
@@ -174,11 +174,63 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
     Ok((Some(State::parse(&text, path)?), None))
 }
 
+/// The copy as read: [`Copy`] with its records made [`Record`]s as they are decoded.
+#[derive(Deserialize)]
+struct CopyIn {
+    digest: [u8; 32],
+    version: u32,
+    site_id: String,
+    podcast_guids: BTreeMap<String, String>,
+    media_lengths: BTreeMap<String, u64>,
+    records: RecordsIn,
+    texts: Vec<(u64, u64)>,
+}
+
+/// The records of a copy, each made a [`Record`] as it is decoded: decoded whole first, they
+/// were a second list of thousands, made only to be moved into the first.
+struct RecordsIn(Vec<Record>);
+
+impl<'de> Deserialize<'de> for RecordsIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RecordsIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the state copy's records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RecordsIn, A::Error> {
+                use serde::de::Error as _;
+                // The length is the file's word: bounded, so a damaged one cannot ask for more.
+                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(r) = seq.next_element::<RecordCopy<String>>()? {
+                    let bad = || A::Error::custom("a date that is not one");
+                    records.push(Record {
+                        id: r.id,
+                        feed: r.feed,
+                        source: r.source,
+                        title: r.title,
+                        date: r.date.date().ok_or_else(bad)?,
+                        first_seen: r.first_seen.date().ok_or_else(bad)?,
+                        fingerprint: r.fingerprint,
+                        changed: date_of(r.changed).ok_or_else(bad)?,
+                        gone: date_of(r.gone).ok_or_else(bad)?,
+                    });
+                }
+                Ok(RecordsIn(records))
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
+}
+
 /// The state the copy holds, when it was made from a file with this `digest`, and where each
 /// record's text is in that file.
 fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<(State, Vec<std::ops::Range<usize>>)> {
-    let copy: Copy<String> = postcard::from_bytes(bytes).ok()?;
-    if &copy.digest != digest || copy.texts.len() != copy.records.len() {
+    let copy: CopyIn = postcard::from_bytes(bytes).ok()?;
+    if &copy.digest != digest || copy.texts.len() != copy.records.0.len() {
         return None;
     }
     let texts = copy
@@ -189,29 +241,12 @@ fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<(State, Vec<std::ops::Range
             Some(start..start.checked_add(usize::try_from(len).ok()?)?)
         })
         .collect::<Option<Vec<_>>>()?;
-    let entries = copy
-        .records
-        .into_iter()
-        .map(|r| {
-            Some(Record {
-                id: r.id,
-                feed: r.feed,
-                source: r.source,
-                title: r.title,
-                date: r.date.date()?,
-                first_seen: r.first_seen.date()?,
-                fingerprint: r.fingerprint,
-                changed: date_of(r.changed)?,
-                gone: date_of(r.gone)?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
     let state = State {
         version: copy.version,
         site_id: copy.site_id,
         podcast_guids: copy.podcast_guids,
         media_lengths: copy.media_lengths,
-        entries,
+        entries: copy.records.0,
         unsealed: false,
     };
     Some((state, texts))

@@ -134,7 +134,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
-    match scan {
+    match &scan {
         Some(scan) => cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes),
         None => cache::forget(&config),
     }
@@ -142,7 +142,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(opts) = &push {
         super::push::publish_files(ctx, &config, &plan, files, opts)?;
     }
-    // Everything is on disk: the process ends next.
+    // Everything is on disk: the process ends next, and the system takes back the memory of
+    // the scan and the side file at once (see `Plan::finish`).
+    std::mem::forget((scan, reuse, cached, pages));
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
 }
