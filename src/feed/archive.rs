@@ -82,15 +82,16 @@ pub fn split(
         .collect();
 
     let newest_archived = rest.iter().map(|i| i.updated).max();
-    // Oldest first; ties keep the reverse of the feed order, which is itself total.
-    let chronological: Vec<_> = rest.into_iter().rev().collect();
-    let count = chronological.len() / limit + 1;
-    let mut by_page: BTreeMap<usize, Vec<_>> = (1..=count).map(|k| (k, Vec::new())).collect();
-    for (position, item) in chronological.into_iter().enumerate() {
-        by_page
-            .get_mut(&(position / limit + 1))
-            .expect("every position falls on a page")
-            .push(item);
+    // Pages count from the oldest item: page 1 holds the `limit` oldest (the end of `rest`,
+    // which is newest first), page 2 the next… and the last page the newest few (none when
+    // they divide evenly). Each page's items stay newest first, cut from the end of `rest`:
+    // every item is moved once, into its page.
+    let count = rest.len() / limit + 1;
+    let mut rest = rest;
+    let mut by_page = Vec::with_capacity(count);
+    for k in 1..=count {
+        let take = limit.min(rest.len());
+        by_page.push((k, rest.split_off(rest.len() - take)));
     }
 
     // Each page starts from the main document without its items: cloned with them, every
@@ -98,8 +99,7 @@ pub fn split(
     let main_items = std::mem::take(&mut main.items);
     let pages = by_page
         .into_iter()
-        .map(|(k, mut items)| {
-            items.reverse();
+        .map(|(k, items)| {
             let base = page_base(k);
             let mut doc = main.clone();
             doc.self_urls = main
