@@ -8,9 +8,11 @@ mod assign;
 pub mod compare;
 pub mod drops;
 mod state;
+mod state_text;
 
 pub use assign::{Assigned, Identified, Note, assign};
-pub use state::{Record, Serialized, State, load_state, save_state};
+pub use state::{Record, State, load_state, save_state};
+pub use state_text::Serialized;
 
 use url::Url;
 use uuid::Uuid;

@@ -13,7 +13,7 @@ use crate::error::{Diagnostic, Error, Result};
 
 pub(super) const STATE_VERSION: u32 = 1;
 
-const HEADER: &str = "\
+pub(super) const HEADER: &str = "\
 # feedwright state: the id and dates of every entry ever published.
 # Commit it with your content. Edit only to pin an id on purpose, then delete the
 # integrity line below (it is written again on the next build); see the README.
@@ -22,7 +22,7 @@ const HEADER: &str = "\
 /// Starts the line after [`HEADER`] that records how many records were written and a digest of
 /// everything after it: a file cut at a record boundary still parses, and would otherwise
 /// hand its missing entries new ids and dates.
-const INTEGRITY: &str = "# integrity: ";
+pub(super) const INTEGRITY: &str = "# integrity: ";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,110 +131,11 @@ impl State {
         }
         Ok(state)
     }
-
-    /// Deterministic text: records sorted by feed then source.
-    pub fn to_toml(&self) -> String {
-        self.to_toml_reusing(None).text
-    }
-
-    /// [`State::to_toml`], taking each record's text from `previous` (a state and the text of
-    /// each of its records, in its order) when the record there with the same id is equal:
-    /// serializing thousands of records to TOML was most of writing a state after a small
-    /// change. Also gives the order the records were written in.
-    pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> Serialized {
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        // On every core; the index last, so that the order is total whatever the records.
-        order.par_sort_unstable_by(|&a, &b| {
-            let (ra, rb) = (&self.entries[a], &self.entries[b]);
-            (&ra.feed, &ra.source, &ra.id, a).cmp(&(&rb.feed, &rb.source, &rb.id, b))
-        });
-        let known: foldhash::HashMap<&str, (&Record, &str)> = previous
-            .filter(|(state, texts)| state.entries.len() == texts.len())
-            .map(|(state, texts)| {
-                state
-                    .entries
-                    .iter()
-                    .zip(texts)
-                    .map(|(r, t)| (r.id.as_str(), (r, *t)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // The records are written one by one, on every core, and joined as the whole state
-        // is written (the tables first, a blank line and a record start before each record):
-        // written whole, a large state took fifteen times its size in memory.
-        let tables = State {
-            entries: Vec::new(),
-            podcast_guids: self.podcast_guids.clone(),
-            media_lengths: self.media_lengths.clone(),
-            site_id: self.site_id.clone(),
-            version: self.version,
-            unsealed: false,
-        };
-        let head = toml::to_string(&tables).expect("state serialises to TOML");
-        let written: Vec<std::borrow::Cow<'_, str>> = order
-            .par_iter()
-            .map(|&k| {
-                let r = &self.entries[k];
-                match known.get(r.id.as_str()) {
-                    Some((old, text)) if *old == r => std::borrow::Cow::Borrowed(*text),
-                    _ => toml::to_string(r)
-                        .expect("a record serialises to TOML")
-                        .into(),
-                }
-            })
-            .collect();
-        // Room for the header and the integrity line, put in front of the body once its digest
-        // is known: the text is not copied into a second buffer of its size.
-        let front = HEADER.len() + INTEGRITY.len() + 64;
-        let mut body = String::with_capacity(
-            front + head.len() + written.iter().map(|r| r.len() + 12).sum::<usize>(),
-        );
-        body.push('\n');
-        body.push_str(&head);
-        let mut records = Vec::with_capacity(written.len());
-        for record in &written {
-            if !body.ends_with("\n\n") {
-                body.push('\n');
-            }
-            body.push_str("[[entry]]\n");
-            records.push(body.len()..body.len() + record.len());
-            body.push_str(record);
-        }
-        let line = integrity_line(written.len(), &body);
-        let shift = HEADER.len() + line.len();
-        let mut text = body;
-        text.insert_str(0, &line);
-        text.insert_str(0, HEADER);
-        let records = records
-            .into_iter()
-            .map(|r| r.start + shift..r.end + shift)
-            .collect();
-        Serialized {
-            text,
-            order,
-            records,
-        }
-    }
-}
-
-/// A state as [`State::to_toml_reusing`] wrote it.
-pub struct Serialized {
-    /// The file's text.
-    pub text: String,
-    /// The state's records in the order they were written (indexes into its entries).
-    pub order: Vec<usize>,
-    /// Where each record's text is in `text`, in that order.
-    pub records: Vec<std::ops::Range<usize>>,
-}
-
-/// The integrity line for `records` records followed by `body`.
-fn integrity_line(records: usize, body: &str) -> String {
-    format!("{INTEGRITY}{records} records, blake3 {}\n", digest(body))
 }
 
 /// The first 16 hex digits of the BLAKE3 hash of `body`, carriage returns left out so a
 /// checkout that turned line ends into CRLF still matches.
-fn digest(body: &str) -> String {
+pub(super) fn digest(body: &str) -> String {
     let mut hasher = blake3::Hasher::new();
     let bytes = body.as_bytes();
     // Carriage returns found with `memchr`: a byte-by-byte split of a large state took
@@ -319,6 +220,7 @@ pub fn save_state(path: &Path, state: &State) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::state_text::integrity_line;
 
     #[test]
     fn round_trip_and_sorted() {
