@@ -138,10 +138,7 @@ pub fn assign(
     }
 
     // Ids already owned by some record: a new entry may not take one of them.
-    let mut owners: HashMap<&str, usize> = HashMap::default();
-    for (i, r) in previous.entries.iter().enumerate() {
-        owners.entry(r.id.as_str()).or_insert(i);
-    }
+    let owners = Owned::new(&previous.entries);
 
     let mut items = Vec::with_capacity(entries.len());
     let mut new_records = Vec::new();
@@ -285,22 +282,54 @@ pub fn assign(
 }
 
 /// A derived id that no record owns; a retired id is never handed to a new entry.
+/// Whether an id is owned by a record of the previous state. A build has a few new entries,
+/// if any: the records are searched for the first few ids asked, and only a build that asks
+/// for more makes a set of every id (thousands, most builds never needing it).
+struct Owned<'a> {
+    records: &'a [Record],
+    asked: std::cell::Cell<usize>,
+    set: std::cell::OnceCell<foldhash::HashSet<&'a str>>,
+}
+
+impl<'a> Owned<'a> {
+    /// Ids searched for one by one before the set is made.
+    const SEARCHED: usize = 8;
+
+    fn new(records: &'a [Record]) -> Owned<'a> {
+        Owned {
+            records,
+            asked: std::cell::Cell::new(0),
+            set: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn has(&self, id: &str) -> bool {
+        if self.asked.get() < Self::SEARCHED {
+            self.asked.set(self.asked.get() + 1);
+            return self.records.iter().any(|r| r.id == id);
+        }
+        self.set
+            .get_or_init(|| self.records.iter().map(|r| r.id.as_str()).collect())
+            .contains(id)
+    }
+}
+
 fn fresh_id(
     site_id: &str,
     feed: &str,
     slug: &str,
-    owners: &HashMap<&str, usize>,
+    owners: &Owned<'_>,
     notes: &mut Vec<Note>,
     source: &str,
 ) -> String {
     let base = derive_id(site_id, feed, slug);
-    if !owners.contains_key(base.as_str()) {
+    if !owners.has(&base) {
         return base;
     }
     let mut n = 2;
     loop {
         let candidate = derive_id(site_id, feed, &format!("{slug}-{n}"));
-        if !owners.contains_key(candidate.as_str()) {
+        if !owners.has(&candidate) {
             notes.push(Note(format!(
                 "{source}: slug `{slug}` belonged to an earlier entry; it gets a new id {candidate}"
             )));
@@ -353,6 +382,40 @@ mod tests {
     const T0: &str = "2026-01-01T00:00:00Z";
     const T1: &str = "2026-01-02T00:00:00Z";
     const T2: &str = "2026-01-03T00:00:00Z";
+
+    #[test]
+    fn a_slug_taken_many_times_over_gets_the_first_free_id() {
+        // Ten gone entries held `heat`, `heat-2` … `heat-10`: the new one asks for eleven ids,
+        // past the few searched one by one, and gets `heat-11` either way.
+        let s0 = State::new("tag:example.com,2026:".into());
+        let mut state = s0.clone();
+        for n in 1..=10 {
+            let file = if n == 1 {
+                "heat".to_string()
+            } else {
+                format!("heat-{n}")
+            };
+            let made = run(
+                &state,
+                vec![entry(
+                    &format!("c/{file}.md"),
+                    &format!("Heat {n}"),
+                    &format!("{n}"),
+                    Some(T0),
+                )],
+                T0,
+            );
+            state = made.state;
+        }
+        let ids: Vec<&str> = state.entries.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), 10);
+        let renamed = entry("c/other/heat.md", "Heat again", "new", Some(T1));
+        let got = run(&state, vec![renamed], T1);
+        assert_eq!(got.items[0].id, "tag:example.com,2026:reviews/heat-11");
+        assert!(got.notes.iter().any(|n| {
+            n.0.contains("gets a new id tag:example.com,2026:reviews/heat-11")
+        }));
+    }
 
     #[test]
     fn undated_entry_keeps_first_seen() {
