@@ -94,7 +94,9 @@ fn collect_reusing(
     let mut sources = HashMap::new();
     for (folder, files) in reusing.scan.folders() {
         let keep_bodies = keeps_bodies(config, folder);
-        let parsed: Vec<(content::source::Boxed, Option<reuse::CachedSource>)> = files
+        type Found = (String, content::source::Boxed, Option<reuse::CachedSource>);
+        // Everything made on every core, keys copied too: the loop below only moves.
+        let parsed: Vec<Found> = files
             .par_iter()
             .map(|(key, stat)| {
                 let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
@@ -112,12 +114,17 @@ fn collect_reusing(
                 {
                     entry.body = String::new();
                 }
-                (result.map(|(e, w)| (Box::new(e), w)), line)
+                (key.clone(), result.map(|(e, w)| (Box::new(e), w)), line)
             })
             .collect();
-        let mut out = content::Collected::default();
-        for ((key, _), (result, line)) in files.iter().zip(parsed) {
-            out.found.push(key.clone());
+        let mut out = content::Collected {
+            entries: Vec::with_capacity(parsed.len()),
+            found: Vec::with_capacity(parsed.len()),
+            ..content::Collected::default()
+        };
+        all_kept.reserve(parsed.len());
+        for (key, result, line) in parsed {
+            out.found.push(key);
             all_kept.extend(line);
             match result {
                 Ok((entry, warnings)) => {
