@@ -96,17 +96,8 @@ impl Scan {
         let folders = folders
             .into_iter()
             .map(|folder| {
-                let (found, files) = super::walk::walk_and_stat(folder, &config.root, &roots);
+                let (found, stats) = super::walk::walk_and_stat(folder, &config.root, &roots);
                 clean &= found.errors.is_empty() && found.warnings.is_empty();
-                let stats: Vec<(String, Option<Stat>)> = files
-                    .into_iter()
-                    .map(|(f, stat)| {
-                        // A name the key does not spell exactly (not UTF-8) is read by path.
-                        let exact = spelled_as(&config.root, &f.key, &f.path)
-                            || config.root.join(&f.key) == f.path;
-                        (f.key, stat.filter(|_| exact))
-                    })
-                    .collect();
                 clean &= stats.iter().all(|(_, s)| s.is_some());
                 let files = stats
                     .into_iter()
@@ -121,19 +112,6 @@ impl Scan {
             clean,
         }
     }
-}
-
-/// Whether `path` is, byte for byte, `root`, `/` and `key`: the walk's usual path, told
-/// without building the joined path and comparing components (a tenth of a millisecond per
-/// thousand files); the caller compares them when this says no.
-fn spelled_as(root: &Path, key: &str, path: &Path) -> bool {
-    let (root, path) = (
-        root.as_os_str().as_encoded_bytes(),
-        path.as_os_str().as_encoded_bytes(),
-    );
-    path.strip_prefix(root)
-        .and_then(|rest| rest.strip_prefix(b"/"))
-        .is_some_and(|rest| !root.ends_with(b"/") && rest == key.as_bytes())
 }
 
 impl Scan {
