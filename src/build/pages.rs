@@ -130,7 +130,27 @@ fn item_digest(h: &mut blake3::Hasher, item: &FeedItem) {
         h.update(&(tag.len() as u64).to_le_bytes());
         h.update(tag.as_bytes());
     }
-    let _ = write!(Hashing(h), "{author:?}{enclosure:?}{episode:?}");
+    match author {
+        Some(crate::config::Person { name, email }) => {
+            h.update(b"\x01");
+            h.update(&(name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            match email {
+                Some(email) => {
+                    h.update(b"\x01");
+                    h.update(&(email.len() as u64).to_le_bytes());
+                    h.update(email.as_bytes());
+                }
+                None => {
+                    h.update(b"\x00");
+                }
+            }
+        }
+        None => {
+            h.update(b"\x00");
+        }
+    }
+    let _ = write!(Hashing(h), "{enclosure:?}{episode:?}");
 }
 
 /// What [`render`] did with a feed's documents.
@@ -199,7 +219,7 @@ pub(super) fn render(
             kept.extend(lens.into_iter().map(Some));
             for it in &sources {
                 let before = previous.said.get(&it.entry.source).cloned();
-                said.insert(&it.entry.source, before.unwrap_or_default());
+                put(&mut said, &it.entry.source, before.unwrap_or_default());
             }
             continue;
         }
@@ -216,7 +236,7 @@ pub(super) fn render(
                 Ok(body) => {
                     item.html = body.html;
                     item.summary = body.summary;
-                    said.insert(&it.entry.source, body.warnings);
+                    put(&mut said, &it.entry.source, body.warnings);
                 }
                 Err(d) => problems.extend(d),
             }
@@ -225,19 +245,47 @@ pub(super) fn render(
     if !problems.is_empty() {
         return Err(Error::Content(problems));
     }
-    let archived: std::collections::HashSet<&str> = expanded
-        .documents
-        .iter()
-        .filter(|d| d.role == Role::Archive)
-        .flat_map(|d| d.doc.items.iter())
-        .filter_map(|i| {
-            by_id
-                .get(i.id.as_str())
-                .map(|&at| items[at].entry.source.as_str())
-        })
-        .collect();
+    let said_in_order = in_feed_order(expanded, items, order, &by_id, said, &mut records);
+    Ok(Rendered {
+        kept,
+        records,
+        said_in_order,
+    })
+}
+
+/// What rendering said (`said`, by source), placed in the feed's item order (`order`), as
+/// rendering every body first would have said it; what archived sources said is also recorded
+/// for the next build (see [`Pages::said`]).
+fn in_feed_order<'a>(
+    expanded: &Expanded,
+    items: &'a [Identified],
+    order: &[usize],
+    by_id: &HashMap<&str, usize>,
+    mut said: HashMap<&'a str, Vec<Diagnostic>>,
+    records: &mut PageRecords,
+) -> Vec<Diagnostic> {
+    // Only sources whose bodies said something are left to place (most builds: none).
+    let archived: std::collections::HashSet<&str> = if said.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        expanded
+            .documents
+            .iter()
+            .filter(|d| d.role == Role::Archive)
+            .flat_map(|d| d.doc.items.iter())
+            .filter_map(|i| {
+                by_id
+                    .get(i.id.as_str())
+                    .map(|&at| items[at].entry.source.as_str())
+            })
+            .filter(|source| said.contains_key(source))
+            .collect()
+    };
     let mut said_in_order = Vec::new();
     for &at in order {
+        if said.is_empty() {
+            break;
+        }
         let source = items[at].entry.source.as_str();
         if let Some(w) = said.remove(source) {
             if archived.contains(source) && !w.is_empty() {
@@ -246,11 +294,18 @@ pub(super) fn render(
             said_in_order.extend(w);
         }
     }
-    Ok(Rendered {
-        kept,
-        records,
-        said_in_order,
-    })
+    said_in_order
+}
+
+/// Records what rendering a source's body said. Nothing said is kept as no entry at all: the
+/// last document to render a source has the last word, as it had when every source had an
+/// entry, and an empty entry placed nothing.
+fn put<'a>(said: &mut HashMap<&'a str, Vec<Diagnostic>>, source: &'a str, w: Vec<Diagnostic>) {
+    if w.is_empty() {
+        said.remove(source);
+    } else {
+        said.insert(source, w);
+    }
 }
 
 /// What [`unchanged_main`] found.
