@@ -96,13 +96,8 @@ impl Scan {
         let folders = folders
             .into_iter()
             .map(|folder| {
-                let (found, stats) = super::walk::walk_and_stat(folder, &config.root, &roots);
-                clean &= found.errors.is_empty() && found.warnings.is_empty();
-                clean &= stats.iter().all(|(_, s)| s.is_some());
-                let files = stats
-                    .into_iter()
-                    .filter_map(|(key, stat)| Some((key, stat?)))
-                    .collect();
+                let (found, files, all) = super::walk::walk_and_stat(folder, &config.root, &roots);
+                clean &= found.errors.is_empty() && found.warnings.is_empty() && all;
                 (folder.clone(), files)
             })
             .collect();

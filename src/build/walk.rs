@@ -14,15 +14,15 @@ const STAT_BATCH: usize = 512;
 /// Every content file under `folder` (see [`content::find_sources`]) by state key, with its
 /// stat, in the walk's order. The walk lists folders on one core while the files already
 /// found are stat'ed on the others, a batch at a time: neither waits for the other to finish.
-/// A file whose key does not spell its path exactly (a name that is not UTF-8) has no stat:
-/// the build reads it by path. Only keys and stats are kept of each batch (100,000 paths were
-/// megabytes held for nothing).
+/// A file without a stat (gone meanwhile, or a name that is not UTF-8, which its key does not
+/// spell exactly: the build reads it by path) is left out, and the last value is false. Only
+/// keys and stats are kept of each batch (100,000 paths were megabytes held for nothing).
 pub(super) fn walk_and_stat(
     folder: &Path,
     root: &Path,
     roots: &content::Roots,
-) -> (content::Found, Vec<(String, Option<Stat>)>) {
-    type Batch = Vec<(String, Option<Stat>)>;
+) -> (content::Found, Vec<(String, Stat)>, bool) {
+    type Batch = (Vec<(String, Stat)>, bool);
     let (done, batches) = std::sync::mpsc::channel::<(usize, Batch)>();
     let found = rayon::scope(|scope| {
         let mut batch = Vec::with_capacity(STAT_BATCH);
@@ -33,12 +33,16 @@ pub(super) fn walk_and_stat(
             sent += 1;
             scope.spawn(move |_| {
                 let stats = stats_of(&files);
-                let keyed = files.into_iter().zip(stats).map(|(f, stat)| {
+                let mut all = true;
+                let keyed = files.into_iter().zip(stats).filter_map(|(f, stat)| {
                     let exact = spelled_as(root, &f.key, &f.path) || root.join(&f.key) == f.path;
-                    (f.key, stat.filter(|_| exact))
+                    let stat = stat.filter(|_| exact);
+                    all &= stat.is_some();
+                    Some((f.key, stat?))
                 });
+                let keyed: Vec<_> = keyed.collect();
                 // The receiver outlives the scope.
-                let _ = done.send((at, keyed.collect()));
+                let _ = done.send((at, (keyed, all)));
             });
         };
         let found = content::find_sources_each(folder, root, roots, |f| {
@@ -58,7 +62,12 @@ pub(super) fn walk_and_stat(
     drop(done);
     let mut batches: Vec<(usize, Batch)> = batches.into_iter().collect();
     batches.sort_unstable_by_key(|(at, _)| *at);
-    (found, batches.into_iter().flat_map(|(_, b)| b).collect())
+    let all = batches.iter().all(|(_, (_, all))| *all);
+    let mut files = Vec::with_capacity(batches.iter().map(|(_, (b, _))| b.len()).sum());
+    for (_, (batch, _)) in batches {
+        files.extend(batch);
+    }
+    (found, files, all)
 }
 
 /// Whether `path` is, byte for byte, `root`, `/` and `key`: the walk's usual path, told
@@ -153,17 +162,17 @@ mod tests {
         }
         let folder = root.join("content");
         let roots = content::Roots::new(root, &[]);
-        let (found, files) = walk_and_stat(&folder, root, &roots);
+        let (found, files, all) = walk_and_stat(&folder, root, &roots);
         assert!(found.errors.is_empty() && found.warnings.is_empty() && found.files.is_empty());
         let walked = content::find_sources(&folder, root, &roots).files;
+        assert!(all);
         assert_eq!(files.len(), 1104);
         assert_eq!(
             files.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             walked.iter().map(|f| &f.key).collect::<Vec<_>>()
         );
         for (key, stat) in &files {
-            assert_eq!(*stat, Stat::of(&root.join(key)), "{key}");
-            assert!(stat.is_some());
+            assert_eq!(Some(*stat), Stat::of(&root.join(key)), "{key}");
         }
     }
 }
