@@ -410,24 +410,29 @@ pub(super) fn read_hint(path: &Path) -> Option<Vec<u8>> {
     }
 }
 
+/// A temp file beside the cache or side file at `path`, to be renamed over it (private, like
+/// the file it replaces).
+pub(super) fn hint_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(crate::output::TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
 /// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
 /// for the disk: a file a crash cut short fails its digest and only costs a full build. One
 /// that cannot be written is removed.
 pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
     use std::io::Write as _;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let written = tempfile::Builder::new()
-        .prefix(crate::output::TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .and_then(|mut tmp| {
-            tmp.write_all(bytes)?;
-            tmp.persist(path).map_err(|e| e.error)?;
-            Ok(())
-        });
+    let written = hint_temp(path).and_then(|mut tmp| {
+        tmp.write_all(bytes)?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    });
     if written.is_err() {
         let _ = std::fs::remove_file(path);
     }

@@ -411,15 +411,7 @@ struct Sealing {
 impl Sealing {
     fn start(file: &Path) -> Option<Sealing> {
         use std::io::Write as _;
-        let dir = match file.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(crate::output::TEMP_PREFIX)
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .ok()?;
+        let tmp = super::cache::hint_temp(file).ok()?;
         let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
         out.write_all(MAGIC).ok()?;
         Some(Sealing {
