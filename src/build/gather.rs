@@ -94,9 +94,9 @@ fn collect_reusing(
     let mut sources = HashMap::new();
     for (folder, files) in reusing.scan.folders() {
         let keep_bodies = keeps_bodies(config, folder);
-        type Found = (String, content::source::Boxed, Option<reuse::CachedSource>);
+        type OneFile = (String, content::source::Boxed, Option<reuse::CachedSource>);
         // Everything made on every core, keys copied too: the loop below only moves.
-        let parsed: Vec<Found> = files
+        let parsed: Vec<OneFile> = files
             .par_iter()
             .map(|(key, stat)| {
                 let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
