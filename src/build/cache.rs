@@ -197,7 +197,8 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     }
     let entries = field("entries")?.parse().ok()?;
     let outputs = field("outputs")?.parse().ok()?;
-    (field("sources")?.parse::<usize>().ok()? == sources).then_some(())?;
+    // Its count was compared above.
+    field("sources")?;
     let mut hit = Hit {
         entries,
         outputs,

@@ -89,13 +89,17 @@ pub(super) fn digest(doc: &FeedDoc, sources: &[&Identified]) -> String {
     }
     for it in sources {
         let e = &it.entry;
-        for text in [&e.source, &e.fingerprint] {
-            h.update(&(text.len() as u64).to_le_bytes());
-            h.update(text.as_bytes());
-        }
+        hash_text(&mut h, &e.source);
+        hash_text(&mut h, &e.fingerprint);
         let _ = write!(Hashing(&mut h), "{:?}", e.kind);
     }
     h.finalize().to_hex().to_string()
+}
+
+/// `text` into a digest as its length and bytes (so that two texts never run together).
+fn hash_text(h: &mut blake3::Hasher, text: &str) {
+    h.update(&(text.len() as u64).to_le_bytes());
+    h.update(text.as_bytes());
 }
 
 /// An item's part of a page's digest (its body and summary come from its source).
@@ -117,8 +121,7 @@ fn item_digest(h: &mut blake3::Hasher, item: &FeedItem) {
     // Text as its length and bytes, dates as numbers: formatted, the items of a large
     // archive took milliseconds to digest. What is rarely there is formatted.
     for text in [id, atom_id, title, link.as_str()] {
-        h.update(&(text.len() as u64).to_le_bytes());
-        h.update(text.as_bytes());
+        hash_text(h, text);
     }
     for date in [published, updated] {
         h.update(&date.timestamp().to_le_bytes());
@@ -127,19 +130,16 @@ fn item_digest(h: &mut blake3::Hasher, item: &FeedItem) {
     }
     h.update(&(tags.len() as u64).to_le_bytes());
     for tag in tags {
-        h.update(&(tag.len() as u64).to_le_bytes());
-        h.update(tag.as_bytes());
+        hash_text(h, tag);
     }
     match author {
         Some(crate::config::Person { name, email }) => {
             h.update(b"\x01");
-            h.update(&(name.len() as u64).to_le_bytes());
-            h.update(name.as_bytes());
+            hash_text(h, name);
             match email {
                 Some(email) => {
                     h.update(b"\x01");
-                    h.update(&(email.len() as u64).to_le_bytes());
-                    h.update(email.as_bytes());
+                    hash_text(h, email);
                 }
                 None => {
                     h.update(b"\x00");

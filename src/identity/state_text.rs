@@ -22,14 +22,14 @@ impl State {
         };
         let n = self.entries.len();
         let ordered = (1..n).take_while(|&k| key(k - 1) < key(k)).count() + 1;
-        let mut head: Vec<usize> = (0..ordered.min(n)).collect();
-        let mut tail: Vec<usize> = (head.len()..n).collect();
+        let head = 0..ordered.min(n);
+        let mut tail: Vec<usize> = (head.end..n).collect();
         if tail.is_empty() {
-            return head;
+            return head.collect();
         }
         tail.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         let mut order = Vec::with_capacity(n);
-        let (mut a, mut b) = (head.drain(..).peekable(), tail.into_iter().peekable());
+        let (mut a, mut b) = (head.peekable(), tail.into_iter().peekable());
         while let (Some(&x), Some(&y)) = (a.peek(), b.peek()) {
             if key(x) < key(y) {
                 order.push(x);
