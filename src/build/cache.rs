@@ -19,8 +19,11 @@
 //!
 //! Racily clean files (git's name): a file whose times are within the file system's
 //! timestamp granularity of the moment its stat was taken could change again without its
-//! stat changing. A cache holding such a file is not written; the next build is a full one
-//! and records it once it has settled.
+//! stat changing. A source in that window keeps the cache from being written (the next build
+//! reads it again). The state file and the outputs a build has just written are always in it:
+//! each is recorded with the digest of its bytes as well (a `racy` line), and counts as
+//! unchanged only while both its stat and its bytes are the same. So the cron run after a
+//! change finds nothing to do, as it would after a build that changed nothing.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -36,7 +39,7 @@ use crate::error::Diagnostic;
 use crate::identity::Note;
 
 /// The first line of a cache file; a cache of another layout is ignored.
-const MAGIC: &str = "feedwright cache 2";
+const MAGIC: &str = "feedwright cache 3";
 
 /// Everything a build's output depends on besides content and time, as one digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,10 +223,10 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
             "output" => hit.files.push(read_output(rest)?),
             // For a build that finds a change (see `pages`).
             "page" | "said" => {}
-            "input" => {
-                let (stat, path) = Stat::read(rest)?;
-                let path: PathBuf = serde_json::from_str(path).ok()?;
-                (Stat::of(&path)? == stat).then_some(())?;
+            "input" | "racy" => {
+                let input = Input::read(kind, rest)?;
+                (Stat::of(&input.path)? == input.stat).then_some(())?;
+                input.same_bytes().then_some(())?;
             }
             "folder" => {
                 if files.as_mut().is_some_and(|f| f.next().is_some()) {
@@ -243,6 +246,56 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     }
     let rest_empty = files.as_mut().is_none_or(|f| f.next().is_none()) && folders.next().is_none();
     rest_empty.then_some(hit)
+}
+
+/// A file the build depends on besides the sources, as a line of the cache records it.
+struct Input {
+    path: PathBuf,
+    stat: Stat,
+    /// The digest of its bytes, for a file that was racily clean when recorded.
+    digest: Option<String>,
+}
+
+impl Input {
+    /// `input <stat> <path>`, or `racy <stat> <digest> <path>`.
+    fn read(kind: &str, rest: &str) -> Option<Input> {
+        let (stat, rest) = Stat::read(rest)?;
+        let (digest, path) = match kind {
+            "racy" => {
+                let (digest, path) = rest.split_once(' ')?;
+                (Some(digest.to_string()), path)
+            }
+            _ => (None, rest),
+        };
+        let path = serde_json::from_str(path).ok()?;
+        Some(Input { path, stat, digest })
+    }
+
+    /// Whether the file holds the bytes recorded (always, for a file that had settled).
+    fn same_bytes(&self) -> bool {
+        match &self.digest {
+            Some(digest) => self.stat.content_digest(&self.path).as_ref() == Some(digest),
+            None => true,
+        }
+    }
+}
+
+/// Records one input with its stat, and with the digest of its bytes when the stat alone could
+/// miss a change (it is racily clean at `taken`). `None` when it is gone or not a file.
+fn write_input(out: &mut String, path: &Path, taken: i64) -> Option<()> {
+    let stat = Stat::of(path)?;
+    let json = serde_json::to_string(path).ok()?;
+    if stat.racy(taken) {
+        let digest = stat.content_digest(path)?;
+        out.push_str("racy ");
+        stat.write(out);
+        let _ = writeln!(out, " {digest} {json}");
+    } else {
+        out.push_str("input ");
+        stat.write(out);
+        let _ = writeln!(out, " {json}");
+    }
+    Some(())
 }
 
 /// `<len> <hash or -> <f or -> <["name", "path"]>`.
@@ -301,9 +354,9 @@ pub fn pages(text: &str, key: &Key) -> Option<super::Pages> {
             continue;
         };
         match kind {
-            "input" => {
-                let (stat, path) = Stat::read(rest)?;
-                stats.insert(serde_json::from_str::<PathBuf>(path).ok()?, stat);
+            "input" | "racy" => {
+                let input = Input::read(kind, rest)?;
+                stats.insert(input.path, (input.stat, input.digest));
             }
             "page" => {
                 let (digest, path) = rest.split_once(' ')?;
@@ -322,8 +375,13 @@ pub fn pages(text: &str, key: &Key) -> Option<super::Pages> {
         }
     }
     for (path, digest) in digests {
-        if let Some(&stat) = stats.get(&path) {
-            pages.files.insert(path, (digest.to_string(), stat));
+        if let Some((stat, bytes)) = stats.remove(&path) {
+            let recorded = super::pages::Recorded {
+                digest: digest.to_string(),
+                stat,
+                bytes,
+            };
+            pages.files.insert(path, recorded);
         }
     }
     Some(pages)
@@ -479,10 +537,7 @@ fn render(
         .chain(plan.outputs.iter().map(|o| &o.path))
         .chain(plan.inputs.iter());
     for input in inputs {
-        let stat = Stat::of(input).filter(|s| !s.racy(taken))?;
-        out.push_str("input ");
-        stat.write(&mut out);
-        let _ = writeln!(out, " {}", serde_json::to_string(input).ok()?);
+        write_input(&mut out, input, taken)?;
     }
     for (i, o) in plan.outputs.iter().enumerate() {
         write_output(&mut out, o, hashes.get(i).map(String::as_str))?;
@@ -513,6 +568,37 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A racily clean input counts as unchanged only while its bytes are the ones recorded:
+    /// the stat alone could not tell (a write in the same clock tick keeps it).
+    #[test]
+    fn a_racy_input_is_compared_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reviews.rss");
+        std::fs::write(&file, "<rss>one</rss>").unwrap();
+        let mut out = String::new();
+        // Taken now: the file was written within the window.
+        write_input(&mut out, &file, now_ns()).unwrap();
+        let (kind, rest) = out.trim_end().split_once(' ').unwrap();
+        assert_eq!(kind, "racy");
+        let input = Input::read(kind, rest).unwrap();
+        assert_eq!(input.path, file);
+        assert!(input.same_bytes());
+        let forged = Input {
+            digest: Some(blake3::hash(b"<rss>two</rss>").to_hex().to_string()),
+            ..Input::read(kind, rest).unwrap()
+        };
+        assert!(!forged.same_bytes());
+        // Settled long ago: the stat alone decides.
+        let mut out = String::new();
+        write_input(&mut out, &file, now_ns() + 10_000_000_000).unwrap();
+        assert!(out.starts_with("input "), "{out}");
+        let (kind, rest) = out.trim_end().split_once(' ').unwrap();
+        assert!(Input::read(kind, rest).unwrap().same_bytes());
+        // Gone, or not a file: nothing is recorded, so no cache is written.
+        assert!(write_input(&mut String::new(), &dir.path().join("gone"), now_ns()).is_none());
+        assert!(input.stat.content_digest(dir.path()).is_none());
+    }
 
     #[test]
     fn only_a_text_sealed_by_its_last_line_is_read() {

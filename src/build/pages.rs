@@ -34,8 +34,8 @@ use crate::identity::Identified;
 /// What the last build recorded of its archive pages (read from the content cache).
 #[derive(Debug, Default)]
 pub struct Pages {
-    /// Each page file's digest and the stat it had once written.
-    pub(super) files: HashMap<PathBuf, (String, Stat)>,
+    /// What the last build recorded of each page file.
+    pub(super) files: HashMap<PathBuf, Recorded>,
     /// What rendering each archived item's body said, by source key.
     pub(super) said: HashMap<String, Vec<Diagnostic>>,
 }
@@ -43,10 +43,25 @@ pub struct Pages {
 impl Pages {
     /// The length of the file at `path` when it holds the page whose digest is `digest`.
     pub(super) fn kept_len(&self, path: &Path, digest: &str) -> Option<u64> {
-        let (was, stat) = self.files.get(path)?;
+        let was = self.files.get(path)?;
         let now = Stat::of(path)?;
-        (was == digest && now == *stat).then_some(now.size)
+        let same_bytes = || match &was.bytes {
+            Some(bytes) => now.content_digest(path).as_ref() == Some(bytes),
+            None => true,
+        };
+        (was.digest == digest && now == was.stat && same_bytes()).then_some(now.size)
     }
+}
+
+/// What the last build recorded of one page file.
+#[derive(Debug)]
+pub(super) struct Recorded {
+    /// The digest of the page it holds (see [`digest`]).
+    pub digest: String,
+    /// Its stat once written.
+    pub stat: Stat,
+    /// The digest of its bytes, when it was racily clean then (see `cache::write_input`).
+    pub bytes: Option<String>,
 }
 
 /// Writes what is formatted into a hasher, so that a document is never formatted whole.

@@ -58,6 +58,20 @@ impl Stat {
             || self.ctime_ns >= taken - granularity(self.ctime_ns)
     }
 
+    /// The digest of the file at `path` now, when it is still the file this stat describes:
+    /// what a racily clean file is compared by next time (see `cache::write_input`). Read in
+    /// pieces, so that a large state file costs no memory; only a regular file is opened (a
+    /// FIFO put in its place would wait for a writer).
+    pub(super) fn content_digest(&self, path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || Stat::from_meta(&meta) != *self {
+            return None;
+        }
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(std::fs::File::open(path).ok()?).ok()?;
+        Some(hasher.finalize().to_hex().to_string())
+    }
+
     pub(super) fn write(&self, out: &mut String) {
         let _ = write!(
             out,

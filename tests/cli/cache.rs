@@ -404,3 +404,50 @@ fn files_beside_the_notes_and_the_owner_email_day_are_inputs_too() {
     assert!(same_as_without_cache(&site, "2026-11-22T00:00:01Z"));
     assert!(!site.read("feeds/podcast.rss").contains("<itunes:email>"));
 }
+
+/// Whether a build was a cache hit: with `FEEDWRIGHT_TIMINGS`, only a build that found a
+/// change goes on past the cache check and says so.
+fn was_a_hit(site: &Site) -> bool {
+    let out = assert_cmd::Command::cargo_bin("feedwright")
+        .unwrap()
+        .current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .env("FEEDWRIGHT_TIMINGS", "1")
+        .args(["--now", NOW, "build"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let said = common::stderr(&out);
+    assert!(said.contains("timing config, scan"), "{said}");
+    !said.contains("timing cache check")
+}
+
+/// The cron run right after a change finds nothing to do, though the state file and the feeds
+/// it finds were written a moment ago (racily clean): the cache records their bytes' digests
+/// as well as their stats. The run after that is a hit too, and both equal a full build.
+#[test]
+fn the_run_right_after_a_change_is_a_no_change_run() {
+    let site = Site::new();
+    site.write(&name(1), &review("Heat", "2026-01-01", "A heist."));
+    site.ok(&["build"]);
+    settle();
+    site.write(&name(2), &review("Ran", "2026-02-01", "A king."));
+    settle();
+    site.ok(&["build"]);
+    let cache = site.read(CACHE);
+    assert!(
+        cache.lines().any(|l| l.starts_with("racy ")),
+        "the outputs just written are recorded with their digests:\n{cache}"
+    );
+    assert!(was_a_hit(&site), "the run right after the change");
+    assert!(was_a_hit(&site), "and the one after it");
+    assert!(same_as_without_cache(&site, NOW));
+    // A feed written over in that window, even to the same length, is not trusted.
+    site.write(&name(2), &review("Ran", "2026-02-01", "A sun."));
+    settle();
+    site.ok(&["build"]);
+    let rss = site.read("feeds/reviews.rss");
+    site.write("feeds/reviews.rss", &rss.replacen("A sun.", "A fox.", 1));
+    assert!(!was_a_hit(&site));
+    assert!(site.read("feeds/reviews.rss").contains("A sun."));
+}
