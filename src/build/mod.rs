@@ -17,6 +17,7 @@ mod engine;
 mod gather;
 mod identify;
 pub mod media_files;
+mod page_plan;
 mod pages;
 mod plan;
 mod problems;

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::page_plan::PagePlan;
 use super::render::{PageRecords, render_body};
 use super::stat::Stat;
 use crate::config::Config;
@@ -65,7 +66,7 @@ pub(super) struct Recorded {
 }
 
 /// Writes what is formatted into a hasher, so that a document is never formatted whole.
-struct Hashing<'a>(&'a mut blake3::Hasher);
+pub(super) struct Hashing<'a>(pub(super) &'a mut blake3::Hasher);
 
 impl std::fmt::Write for Hashing<'_> {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -112,7 +113,7 @@ pub(super) fn digest(doc: &FeedDoc, sources: &[&Identified]) -> String {
 }
 
 /// `text` into a digest as its length and bytes (so that two texts never run together).
-fn hash_text(h: &mut blake3::Hasher, text: &str) {
+pub(super) fn hash_text(h: &mut blake3::Hasher, text: &str) {
     h.update(&(text.len() as u64).to_le_bytes());
     h.update(text.as_bytes());
 }
@@ -179,59 +180,46 @@ pub(super) struct Rendered {
 }
 
 /// Fills in the bodies of a feed's documents, split from one whose bodies were left empty:
-/// every body of the main document, and of each archive page that changed since `previous`.
-/// `order` gives each item of the full document (newest first) as an index into `items`.
+/// every body of the main document, and of each archive page that `plan` does not leave as
+/// it is. `order` gives each item of the full document (newest first) as an index into
+/// `items`; each document's items are found there by position, and checked against it.
 pub(super) fn render(
     config: &Config,
     items: &[Identified],
     order: &[usize],
     expanded: &mut Expanded,
     previous: &Pages,
+    plan: &PagePlan,
 ) -> Result<Rendered> {
-    let by_id: HashMap<&str, usize> = order
-        .iter()
-        .map(|&at| (items[at].id.as_str(), at))
-        .collect();
-    // Two items with one id cannot be told apart here: every page is rendered.
-    let unique = by_id.len() == order.len();
+    let positions = positions(items, order, plan);
+    if !as_planned(items, order, expanded, plan, &positions) {
+        return Err(Error::Config(Diagnostic::new(
+            crate::content::display_path(&config.path),
+            None,
+            "feedwright bug: a feed's archive pages did not split as planned; `build --no-cache` builds without the content cache (please report this)",
+        )));
+    }
     let mut kept = Vec::new();
     let mut records = PageRecords::default();
     let mut said: HashMap<&str, Vec<Diagnostic>> = HashMap::new();
     let mut problems = Vec::new();
-    // Digests of every page first, on every core (a page is small, a feed has hundreds).
-    let sources_of = |doc: &FeedDoc| -> Vec<&Identified> {
-        doc.items
-            .iter()
-            .filter_map(|i| by_id.get(i.id.as_str()).map(|&at| &items[at]))
-            .collect()
-    };
-    let digested: Vec<(Vec<&Identified>, Option<String>)> = expanded
-        .documents
-        .par_iter()
-        .map(|d| {
-            let sources = sources_of(&d.doc);
-            let archive = d.role == Role::Archive && sources.len() == d.doc.items.len();
-            let digest = archive.then(|| digest(&d.doc, &sources));
-            (sources, digest)
-        })
-        .collect();
-    for (document, (sources, digest)) in expanded.documents.iter_mut().zip(digested) {
+    for (at, (document, places)) in expanded.documents.iter_mut().zip(&positions).enumerate() {
+        let sources: Vec<&Identified> = places.iter().map(|&p| &items[order[p]]).collect();
+        // Document 0 is the main document; page `k` is document `k`.
+        let page = at.checked_sub(1).map(|k| &plan.pages[k]);
         let paths: Vec<PathBuf> = document
             .files
             .iter()
             .map(|(_, name)| config.site.output_dir.join(name))
             .collect();
-        let lens: Option<Vec<u64>> = digest
-            .as_ref()
-            .filter(|_| unique)
-            .and_then(|d| paths.iter().map(|p| previous.kept_len(p, d)).collect());
-        if let Some(d) = &digest {
+        if let Some(page) = page {
+            let digest = &page.digest;
             records
                 .files
-                .extend(paths.iter().map(|p| (p.clone(), d.clone())));
+                .extend(paths.iter().map(|p| (p.clone(), digest.clone())));
         }
-        if let Some(lens) = lens {
-            kept.extend(lens.into_iter().map(Some));
+        if let Some(lens) = page.and_then(|p| p.kept.as_ref()) {
+            kept.extend(lens.iter().copied().map(Some));
             for it in &sources {
                 let before = previous.said.get(&it.entry.source).cloned();
                 put(&mut said, &it.entry.source, before.unwrap_or_default());
@@ -260,7 +248,7 @@ pub(super) fn render(
     if !problems.is_empty() {
         return Err(Error::Content(problems));
     }
-    let said_in_order = in_feed_order(expanded, items, order, &by_id, said, &mut records);
+    let said_in_order = in_feed_order(items, order, plan.limit, said, &mut records);
     Ok(Rendered {
         kept,
         records,
@@ -268,42 +256,69 @@ pub(super) fn render(
     })
 }
 
-/// What rendering said (`said`, by source), placed in the feed's item order (`order`), as
-/// rendering every body first would have said it; what archived sources said is also recorded
-/// for the next build (see [`Pages::said`]).
-fn in_feed_order<'a>(
+/// Where each document's items are in `order`: the main document's own items, then the
+/// archived ones edited within its window (R84, see `feed::archive::split`); then each page's.
+fn positions(items: &[Identified], order: &[usize], plan: &PagePlan) -> Vec<Vec<usize>> {
+    let own = plan.limit.min(order.len());
+    let edited = (own..order.len()).filter(|&p| {
+        let it = &items[order[p]];
+        crate::feed::archive::also_in_window(it.published, it.updated, plan.window_start)
+    });
+    let main = (0..own).chain(edited).collect();
+    std::iter::once(main)
+        .chain(plan.ranges.iter().map(|r| r.clone().collect()))
+        .collect()
+}
+
+/// Whether the documents are the main document and the pages `plan` planned, each holding
+/// the items at its `positions`: placeholders only where the plan put them, on pages left as
+/// they are, and every other item the one at its place.
+fn as_planned(
+    items: &[Identified],
+    order: &[usize],
     expanded: &Expanded,
+    plan: &PagePlan,
+    positions: &[Vec<usize>],
+) -> bool {
+    expanded.documents.len() == positions.len()
+        && expanded
+            .documents
+            .iter()
+            .zip(positions)
+            .enumerate()
+            .all(|(at, (document, places))| {
+                let role = if at == 0 { Role::Main } else { Role::Archive };
+                let left = at > 0 && plan.pages[at - 1].kept.is_some();
+                document.role == role
+                    && document.doc.items.len() == places.len()
+                    && document.doc.items.iter().zip(places).all(|(item, &p)| {
+                        if item.is_placeholder() {
+                            left && plan.placeholder[p]
+                        } else {
+                            item.id == items[order[p]].id
+                        }
+                    })
+            })
+}
+
+/// What rendering said (`said`, by source), placed in the feed's item order (`order`), as
+/// rendering every body first would have said it; what archived sources (those past the
+/// first `limit`) said is also recorded for the next build (see [`Pages::said`]).
+fn in_feed_order<'a>(
     items: &'a [Identified],
     order: &[usize],
-    by_id: &HashMap<&str, usize>,
+    limit: usize,
     mut said: HashMap<&'a str, Vec<Diagnostic>>,
     records: &mut PageRecords,
 ) -> Vec<Diagnostic> {
-    // Only sources whose bodies said something are left to place (most builds: none).
-    let archived: std::collections::HashSet<&str> = if said.is_empty() {
-        std::collections::HashSet::new()
-    } else {
-        expanded
-            .documents
-            .iter()
-            .filter(|d| d.role == Role::Archive)
-            .flat_map(|d| d.doc.items.iter())
-            .filter_map(|i| {
-                by_id
-                    .get(i.id.as_str())
-                    .map(|&at| items[at].entry.source.as_str())
-            })
-            .filter(|source| said.contains_key(source))
-            .collect()
-    };
     let mut said_in_order = Vec::new();
-    for &at in order {
+    for (p, &at) in order.iter().enumerate() {
         if said.is_empty() {
             break;
         }
         let source = items[at].entry.source.as_str();
         if let Some(w) = said.remove(source) {
-            if archived.contains(source) && !w.is_empty() {
+            if p >= limit && !w.is_empty() {
                 records.said.push((source.to_string(), w.clone()));
             }
             said_in_order.extend(w);

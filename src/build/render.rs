@@ -103,12 +103,18 @@ pub(super) fn documents<'a>(
             && !feed.html;
         // Archive pages are rendered after they are split, only those that changed.
         let paged = pages.filter(|_| feed.archive && !feed.tags && feed.kind != FeedKind::Podcast);
+        // Which pages are left as they are, known before their items are built.
+        let page_plan = paged.map(|previous| {
+            let podcast = podcast.as_ref();
+            super::page_plan::plan(config, feed, site_id, items, &picks, podcast, previous)
+        });
+        let placeholder = page_plan.as_ref().map_or(&[][..], |p| &p.placeholder[..]);
         let (mut doc, body_warnings) = feed_doc(
             config,
             feed,
             site_id,
             items,
-            picks,
+            (picks, placeholder),
             podcast,
             later || paged.is_some(),
         )?;
@@ -119,9 +125,10 @@ pub(super) fn documents<'a>(
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
         let mut expanded = feed::extras::expand(config, feed, site_id, doc);
-        let (kept, records) = match paged {
-            Some(previous) => {
-                let done = super::pages::render(config, items, &order, &mut expanded, previous)?;
+        let (kept, records) = match paged.zip(page_plan.as_ref()) {
+            Some((previous, plan)) => {
+                let done =
+                    super::pages::render(config, items, &order, &mut expanded, previous, plan)?;
                 // Where rendering every body first would have said them.
                 let tail = problems.warnings.split_off(said_at);
                 problems.warnings.extend(done.said_in_order);
@@ -206,26 +213,38 @@ fn withhold_failing_episodes(
 }
 
 /// A feed's full document: every picked item (each body rendered on every core, unless
-/// `bodies_later`), the feed's URLs and the site's details.
+/// `bodies_later`), the feed's URLs and the site's details. A pick marked in `placeholder`
+/// (when there is one per pick) gets a [`FeedItem::placeholder`]: it is on an archive page
+/// left as it is (see [`super::page_plan`]).
 pub(super) fn feed_doc(
     config: &Config,
     feed: &FeedConfig,
     site_id: &str,
     items: &[Identified],
-    picks: Vec<Pick>,
+    (picks, placeholder): (Vec<Pick>, &[bool]),
     podcast: Option<PodcastChannel>,
     bodies_later: bool,
 ) -> Result<(FeedDoc, Vec<Diagnostic>)> {
+    let stand_in = |p: usize| bodies_later && placeholder.get(p) == Some(&true);
     // The indexed parallel collect keeps the items' order.
     let rendered: Vec<Result<(FeedItem, Vec<Diagnostic>)>> = picks
         .into_par_iter()
+        .enumerate()
         .map(
-            |Pick {
-                 at,
-                 enclosure,
-                 episode,
-             }| {
+            |(
+                p,
+                Pick {
+                    at,
+                    enclosure,
+                    episode,
+                },
+            )| {
                 let it = &items[at];
+                if stand_in(p) {
+                    let home = config.site.base_url.clone();
+                    let item = FeedItem::placeholder(it.published, it.updated, home);
+                    return Ok((item, Vec::new()));
+                }
                 let link = item_url(config, feed, &it.entry, it.published)?;
                 let body = if bodies_later {
                     Body::default()

@@ -1,7 +1,9 @@
-//! What one `stat` of a file says, as the content cache compares it (see [`super::cache`]).
+//! What one `stat` of a file says, as the content cache compares it (see [`super::cache`]),
+//! and a file recorded by its stat, with the digest of its bytes when the stat alone could miss
+//! a change ([`Input`]).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What one `stat` says about a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -103,9 +105,90 @@ pub(super) fn now_ns() -> i64 {
     system_ns(std::time::SystemTime::now())
 }
 
+/// A file the build depends on besides the sources, as a line of the cache records it.
+pub(super) struct Input {
+    pub(super) path: PathBuf,
+    pub(super) stat: Stat,
+    /// The digest of its bytes, for a file that was racily clean when recorded.
+    pub(super) digest: Option<String>,
+}
+
+impl Input {
+    /// `input <stat> <path>`, or `racy <stat> <digest> <path>`.
+    pub(super) fn read(kind: &str, rest: &str) -> Option<Input> {
+        let (stat, rest) = Stat::read(rest)?;
+        let (digest, path) = match kind {
+            "racy" => {
+                let (digest, path) = rest.split_once(' ')?;
+                (Some(digest.to_string()), path)
+            }
+            _ => (None, rest),
+        };
+        let path = serde_json::from_str(path).ok()?;
+        Some(Input { path, stat, digest })
+    }
+
+    /// Whether the file holds the bytes recorded (always, for a file that had settled).
+    pub(super) fn same_bytes(&self) -> bool {
+        match &self.digest {
+            Some(digest) => self.stat.content_digest(&self.path).as_ref() == Some(digest),
+            None => true,
+        }
+    }
+}
+
+/// Records one input with its stat, and with the digest of its bytes when the stat alone could
+/// miss a change (it is racily clean at `taken`). `None` when it is gone or not a file.
+pub(super) fn write_input(out: &mut String, path: &Path, taken: i64) -> Option<()> {
+    let stat = Stat::of(path)?;
+    let json = serde_json::to_string(path).ok()?;
+    if stat.racy(taken) {
+        let digest = stat.content_digest(path)?;
+        out.push_str("racy ");
+        stat.write(out);
+        let _ = writeln!(out, " {digest} {json}");
+    } else {
+        out.push_str("input ");
+        stat.write(out);
+        let _ = writeln!(out, " {json}");
+    }
+    Some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A racily clean input counts as unchanged only while its bytes are the ones recorded:
+    /// the stat alone could not tell (a write in the same clock tick keeps it).
+    #[test]
+    fn a_racy_input_is_compared_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reviews.rss");
+        std::fs::write(&file, "<rss>one</rss>").unwrap();
+        let mut out = String::new();
+        // Taken now: the file was written within the window.
+        write_input(&mut out, &file, now_ns()).unwrap();
+        let (kind, rest) = out.trim_end().split_once(' ').unwrap();
+        assert_eq!(kind, "racy");
+        let input = Input::read(kind, rest).unwrap();
+        assert_eq!(input.path, file);
+        assert!(input.same_bytes());
+        let forged = Input {
+            digest: Some(blake3::hash(b"<rss>two</rss>").to_hex().to_string()),
+            ..Input::read(kind, rest).unwrap()
+        };
+        assert!(!forged.same_bytes());
+        // Settled long ago: the stat alone decides.
+        let mut out = String::new();
+        write_input(&mut out, &file, now_ns() + 10_000_000_000).unwrap();
+        assert!(out.starts_with("input "), "{out}");
+        let (kind, rest) = out.trim_end().split_once(' ').unwrap();
+        assert!(Input::read(kind, rest).unwrap().same_bytes());
+        // Gone, or not a file: nothing is recorded, so no cache is written.
+        assert!(write_input(&mut String::new(), &dir.path().join("gone"), now_ns()).is_none());
+        assert!(input.stat.content_digest(dir.path()).is_none());
+    }
 
     fn stat(mtime_ns: i64, ctime_ns: i64) -> Stat {
         Stat {

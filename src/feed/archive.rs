@@ -68,30 +68,27 @@ pub fn split(
     main_base: &str,
     page_base: impl Fn(usize) -> String,
 ) -> (FeedDoc, Vec<Page>) {
-    let limit = limit.max(1);
-    if full.items.len() <= limit {
+    let ranges = page_ranges(full.items.len(), limit);
+    if ranges.is_empty() {
         return (full, Vec::new());
     }
+    let limit = limit.max(1);
     let mut main = full;
-    let rest = main.items.split_off(limit);
+    let mut rest = main.items.split_off(limit);
     let window_start = main.items.iter().map(|i| i.published).min();
     let edited: Vec<_> = rest
         .iter()
-        .filter(|i| i.updated > i.published && window_start.is_some_and(|w| i.updated >= w))
+        .filter(|i| also_in_window(i.published, i.updated, window_start))
         .cloned()
         .collect();
 
     let newest_archived = rest.iter().map(|i| i.updated).max();
-    // Pages count from the oldest item: page 1 holds the `limit` oldest (the end of `rest`,
-    // which is newest first), page 2 the next… and the last page the newest few (none when
-    // they divide evenly). Each page's items stay newest first, cut from the end of `rest`:
-    // every item is moved once, into its page.
-    let count = rest.len() / limit + 1;
-    let mut rest = rest;
+    // Each page's items stay newest first, cut from the end of `rest`: every item is moved
+    // once, into its page.
+    let count = ranges.len();
     let mut by_page = Vec::with_capacity(count);
-    for k in 1..=count {
-        let take = limit.min(rest.len());
-        by_page.push((k, rest.split_off(rest.len() - take)));
+    for (k, range) in (1..=count).zip(&ranges) {
+        by_page.push((k, rest.split_off(range.start - limit)));
     }
 
     // Each page starts from the main document without its items: cloned with them, every
@@ -133,6 +130,38 @@ pub fn split(
         ..Paging::default()
     });
     (main, pages)
+}
+
+/// Where each archive page's items are in a document of `total` items (newest first), page
+/// `k` at index `k - 1`; none when the subscription document holds them all. Pages count from
+/// the oldest item: page 1 holds the `limit` oldest (the end of the document), page 2 the
+/// next… and the last page the newest few archived (none when they divide evenly). Every page
+/// but the last is full, and a full page's items never change.
+pub fn page_ranges(total: usize, limit: usize) -> Vec<std::ops::Range<usize>> {
+    let limit = limit.max(1);
+    if total <= limit {
+        return Vec::new();
+    }
+    let count = (total - limit) / limit + 1;
+    let mut end = total;
+    (0..count)
+        .map(|_| {
+            let start = end - limit.min(end - limit);
+            let range = start..end;
+            end = start;
+            range
+        })
+        .collect()
+}
+
+/// Whether an archived item edited since the oldest item of the subscription window was
+/// published (`window_start`) is also placed in the subscription document (R84).
+pub fn also_in_window(
+    published: chrono::DateTime<chrono::FixedOffset>,
+    updated: chrono::DateTime<chrono::FixedOffset>,
+    window_start: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> bool {
+    updated > published && window_start.is_some_and(|w| updated >= w)
 }
 
 fn fh_archive<E>(make: impl FnOnce(String) -> E) -> BTreeMap<String, BTreeMap<String, Vec<E>>> {

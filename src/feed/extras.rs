@@ -26,6 +26,18 @@ pub fn keeps_all_items(feed: &FeedConfig) -> bool {
     feed.tags || feed.archive
 }
 
+/// The files of a feed's archive page `number`: one per XML format, named by it.
+pub fn archive_page_files(feed: &FeedConfig, number: usize) -> Vec<(Format, String)> {
+    feed.formats
+        .iter()
+        .filter(|f| matches!(f, Format::Rss | Format::Atom))
+        .map(|&f| {
+            let name = format!("{ARCHIVE_DIR}/{}/{number}.{}", feed.name, f.extension());
+            (f, name)
+        })
+        .collect()
+}
+
 /// What a document is to its feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -107,12 +119,6 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
         Vec::new()
     };
 
-    let xml_formats: Vec<Format> = feed
-        .formats
-        .iter()
-        .copied()
-        .filter(|f| matches!(f, Format::Rss | Format::Atom))
-        .collect();
     let (main, pages) = if feed.archive {
         let base = |rel: &str| public_url(config, rel).to_string();
         archive::split(full, feed.limit, &base(&feed.name), |k| {
@@ -131,20 +137,7 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
         files: main_files,
     });
     for page in pages {
-        let files: Vec<_> = xml_formats
-            .iter()
-            .map(|&f| {
-                (
-                    f,
-                    format!(
-                        "{ARCHIVE_DIR}/{}/{}.{}",
-                        feed.name,
-                        page.number,
-                        f.extension()
-                    ),
-                )
-            })
-            .collect();
+        let files = archive_page_files(feed, page.number);
         let doc = with_stylesheet(config, page.doc, &files[0].1);
         documents.push(Document {
             role: Role::Archive,

@@ -84,6 +84,36 @@ pub struct FeedItem {
 }
 
 impl FeedItem {
+    /// An item that holds only its dates: it stands in the place of one on an archive page
+    /// whose files are left as they are, so that splitting a feed into pages need not build
+    /// the items of pages never rendered (see `build::pages`). Its empty id tells it apart;
+    /// nothing renders it.
+    pub(crate) fn placeholder(
+        published: DateTime<FixedOffset>,
+        updated: DateTime<FixedOffset>,
+        link: Url,
+    ) -> FeedItem {
+        FeedItem {
+            id: String::new(),
+            atom_id: String::new(),
+            title: String::new(),
+            link,
+            published,
+            updated,
+            author: None,
+            summary: String::new(),
+            html: String::new(),
+            tags: Vec::new(),
+            enclosure: None,
+            episode: None,
+        }
+    }
+
+    /// Whether this is a [`FeedItem::placeholder`].
+    pub(crate) fn is_placeholder(&self) -> bool {
+        self.id.is_empty()
+    }
+
     /// The item without its body (for what the renderers derive from the other fields).
     pub(crate) fn without_body(&self) -> FeedItem {
         FeedItem {

@@ -181,3 +181,29 @@ fn a_feed_whose_items_did_not_change_is_not_rendered() {
     let out = site.run_at(NOW, &["build"]);
     assert!(text(&out).contains("r3.md"), "{}", text(&out));
 }
+
+/// A review on a full page that was edited within the subscription window is in the main
+/// document too (R84): when its page is left as it is, the main document still carries all of
+/// it.
+#[test]
+fn an_archived_review_edited_in_the_window_is_whole_in_the_main_document() {
+    let site = archived_site();
+    site.write(
+        "content/reviews/r1.md",
+        "+++\ntitle = \"Film 1\"\ndate = \"2026-02-01\"\nupdated = \"2026-10-01T00:00:00Z\"\n+++\nReview 1, revised.\n",
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    settle();
+    site.ok(&["build"]);
+    settle();
+    let first = stamp(&site, "feeds/archive/reviews/1.rss");
+    site.write(
+        "content/reviews/r6.md",
+        &review("Film 6", "2026-08-01", "Newest."),
+    );
+    assert!(same_as_without_cache(&site, NOW));
+    assert_eq!(stamp(&site, "feeds/archive/reviews/1.rss"), first);
+    let main = site.read("feeds/reviews.rss");
+    assert!(main.contains("Review 1, revised."), "{main}");
+    assert!(main.contains("<title>Film 1</title>"), "{main}");
+}

@@ -1,0 +1,220 @@
+//! Which archive pages of a feed are left as they are, decided from the feed's picks before
+//! any of its items is built (see `pages.rs` for why pages are left alone at all). A feed of
+//! 10,000 reviews has 200 full pages; building the items of all of them, to split them into
+//! pages and find each page unchanged, was most of a build after one new review.
+//!
+//! A page's files are a function of this feedwright, the config (both part of the content
+//! cache's key, so a digest is only compared under the same ones), the site id, the feed, the
+//! page's number and whether a newer page follows, and of each of its items: its id, its dates,
+//! its source file (name, kind, and the fingerprint of its bytes: title, link, tags, body and
+//! summary all come from those, the config and the dates) and the enclosure and episode the
+//! feed resolved for it. A page's digest is made of exactly these. The split into pages is
+//! `feed::archive`'s own arithmetic ([`archive::page_ranges`]), so the pages planned here are
+//! the pages the document is split into; `pages::render` checks that they are.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+
+use super::pages::{Hashing, Pages, hash_text};
+use super::resolve::Pick;
+use crate::config::{Config, FeedConfig};
+use crate::feed::{PodcastChannel, archive, extras};
+use crate::identity::Identified;
+
+/// What [`plan`] decided for a feed's archive pages.
+pub(super) struct PagePlan {
+    /// The feed's `limit`: how many items its main document holds before any is archived.
+    pub limit: usize,
+    /// Where each page's items are among the feed's picks, page `k` at `k - 1`.
+    pub ranges: Vec<Range<usize>>,
+    /// Each page's digest, and its files' lengths when they hold it (left as they are).
+    pub pages: Vec<PlannedPage>,
+    /// For each pick: whether its item is on a page left as it is and nowhere else, so that
+    /// it is never rendered and a [`crate::feed::FeedItem::placeholder`] stands in for it.
+    pub placeholder: Vec<bool>,
+    /// The oldest publication date of the main document's own items (see
+    /// [`archive::also_in_window`]).
+    pub window_start: Option<DateTime<FixedOffset>>,
+}
+
+/// One archive page as planned.
+pub(super) struct PlannedPage {
+    pub digest: String,
+    /// Each of its files' lengths, when every file is the one the last build wrote for this
+    /// same digest.
+    pub kept: Option<Vec<u64>>,
+}
+
+/// Plans the archive pages of `feed`, whose items are `picks` (newest first, each an index
+/// into `items`), against what the last build recorded (`previous`).
+pub(super) fn plan(
+    config: &Config,
+    feed: &FeedConfig,
+    site_id: &str,
+    items: &[Identified],
+    picks: &[Pick],
+    podcast: Option<&PodcastChannel>,
+    previous: &Pages,
+) -> PagePlan {
+    let ranges = archive::page_ranges(picks.len(), feed.limit);
+    let limit = feed.limit.max(1);
+    let it = |p: usize| &items[picks[p].at];
+    let mut head = blake3::Hasher::new();
+    hash_text(&mut head, site_id);
+    hash_text(&mut head, &feed.name);
+    let _ = write!(Hashing(&mut head), "{podcast:?}");
+    // Two items with one id: every page is rendered, so the output check sees them all.
+    let mut seen = HashSet::with_capacity(picks.len());
+    let unique = picks.iter().all(|p| seen.insert(items[p.at].id.as_str()));
+    let window_start = (0..limit.min(picks.len())).map(|p| it(p).published).min();
+    let newest_archived = (limit..picks.len()).map(|p| it(p).updated).max();
+    let count = ranges.len();
+    let pages: Vec<PlannedPage> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(at, range)| {
+            let number = at + 1;
+            let mut h = head.clone();
+            h.update(&(number as u64).to_le_bytes());
+            h.update(&[u8::from(number < count)]);
+            // Only a page without items shows it (see `archive::Paging::updated_if_empty`).
+            if range.is_empty() {
+                hash_date(&mut h, newest_archived);
+            }
+            for p in range.clone() {
+                item_digest(&mut h, it(p), &picks[p]);
+            }
+            let digest = h.finalize().to_hex().to_string();
+            let kept = unique
+                .then(|| {
+                    extras::archive_page_files(feed, number)
+                        .iter()
+                        .map(|(_, name)| {
+                            previous.kept_len(&config.site.output_dir.join(name), &digest)
+                        })
+                        .collect::<Option<Vec<u64>>>()
+                })
+                .flatten();
+            PlannedPage { digest, kept }
+        })
+        .collect();
+    let mut placeholder = vec![false; picks.len()];
+    for (range, page) in ranges.iter().zip(&pages) {
+        if page.kept.is_some() {
+            for p in range.clone() {
+                // An item also in the main document is built: that document is rendered.
+                let i = it(p);
+                placeholder[p] = !archive::also_in_window(i.published, i.updated, window_start);
+            }
+        }
+    }
+    PagePlan {
+        limit,
+        ranges,
+        pages,
+        placeholder,
+        window_start,
+    }
+}
+
+fn hash_date(h: &mut blake3::Hasher, date: Option<DateTime<FixedOffset>>) {
+    match date {
+        Some(d) => {
+            h.update(b"\x01");
+            h.update(&d.timestamp().to_le_bytes());
+            h.update(&d.timestamp_subsec_nanos().to_le_bytes());
+            h.update(&d.offset().local_minus_utc().to_le_bytes());
+        }
+        None => {
+            h.update(b"\x00");
+        }
+    }
+}
+
+/// An item's part of its page's digest: what its part of the page's files is made of.
+fn item_digest(h: &mut blake3::Hasher, it: &Identified, pick: &Pick) {
+    // Every field named: one added does not compile here until it is weighed.
+    let Identified {
+        // Which feed owns the entry: not part of what this feed shows.
+        feed: _,
+        entry,
+        id,
+        published,
+        updated,
+    } = it;
+    let Pick {
+        at: _,
+        enclosure,
+        episode,
+    } = pick;
+    hash_text(h, id);
+    hash_date(h, Some(*published));
+    hash_date(h, Some(*updated));
+    // The entry is parsed from the file's bytes (the fingerprint), its name and kind, under
+    // the config's time zone.
+    hash_text(h, &entry.source);
+    hash_text(h, &entry.fingerprint);
+    let _ = write!(Hashing(h), "{:?}{enclosure:?}{episode:?}", entry.kind);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages planned are the pages `archive::split` makes: same count, same items.
+    #[test]
+    fn planned_ranges_are_the_split_pages() {
+        use crate::feed::FeedItem;
+        let date = |d: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-01-{d:02}T10:00:00+00:00")).unwrap()
+        };
+        for total in 0..12 {
+            for limit in [0, 1, 2, 3, 5] {
+                let link = url::Url::parse("https://films.example/").unwrap();
+                let items: Vec<FeedItem> = (0..total)
+                    .map(|i| {
+                        let mut item = FeedItem::placeholder(
+                            date(28 - i as u32),
+                            date(28 - i as u32),
+                            link.clone(),
+                        );
+                        item.id = format!("r{i}");
+                        item
+                    })
+                    .collect();
+                let doc = crate::feed::FeedDoc {
+                    id: "tag:films.example,2026:feed/r".into(),
+                    title: "Reviews".into(),
+                    description: "Film reviews".into(),
+                    home: link.clone(),
+                    self_urls: Vec::new(),
+                    language: None,
+                    author: None,
+                    timezone: chrono_tz::Tz::Europe__Paris,
+                    hubs: vec![],
+                    items: items.clone(),
+                    podcast: None,
+                    paging: None,
+                    stylesheet: None,
+                };
+                let (_, pages) = archive::split(doc, limit, "m", |k| format!("p{k}"));
+                let ranges = archive::page_ranges(total, limit);
+                assert_eq!(pages.len(), ranges.len(), "{total} items, limit {limit}");
+                for (page, range) in pages.iter().zip(&ranges) {
+                    let ids: Vec<&str> = page.doc.items.iter().map(|i| i.id.as_str()).collect();
+                    let want: Vec<&str> =
+                        items[range.clone()].iter().map(|i| i.id.as_str()).collect();
+                    assert_eq!(
+                        ids, want,
+                        "{total} items, limit {limit}, page {}",
+                        page.number
+                    );
+                }
+            }
+        }
+    }
+}
