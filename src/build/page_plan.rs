@@ -201,18 +201,27 @@ mod tests {
                     paging: None,
                     stylesheet: None,
                 };
-                let (_, pages) = archive::split(doc, limit, "m", |k| format!("p{k}"));
                 let ranges = archive::page_ranges(total, limit);
+                // The first page's items only placeholders: that page is split as a shell.
+                let mut sparse = doc.clone();
+                for i in ranges.first().cloned().unwrap_or_default() {
+                    sparse.items[i].id = String::new();
+                }
+                let (_, pages) = archive::split(doc, limit, "m", |k| format!("p{k}"));
+                let (_, shells) = archive::split(sparse, limit, "m", |k| format!("p{k}"));
                 assert_eq!(pages.len(), ranges.len(), "{total} items, limit {limit}");
-                for (page, range) in pages.iter().zip(&ranges) {
+                for ((page, shell), range) in pages.iter().zip(&shells).zip(&ranges) {
                     let ids: Vec<&str> = page.doc.items.iter().map(|i| i.id.as_str()).collect();
                     let want: Vec<&str> =
                         items[range.clone()].iter().map(|i| i.id.as_str()).collect();
-                    assert_eq!(
-                        ids, want,
-                        "{total} items, limit {limit}, page {}",
-                        page.number
-                    );
+                    let at = format!("{total} items, limit {limit}, page {}", page.number);
+                    assert_eq!(ids, want, "{at}");
+                    assert_eq!(shell.doc.paging, page.doc.paging, "{at}");
+                    if page.number == 1 && !range.is_empty() {
+                        assert!(shell.doc.items.is_empty(), "{at}");
+                    } else {
+                        assert_eq!(shell.doc.items, page.doc.items, "{at}");
+                    }
                 }
             }
         }

@@ -289,8 +289,12 @@ fn as_planned(
             .all(|(at, (document, places))| {
                 let role = if at == 0 { Role::Main } else { Role::Archive };
                 let left = at > 0 && plan.pages[at - 1].kept.is_some();
+                // A page of placeholders only is split as a shell (see `archive::split`).
+                let shell = left
+                    && document.doc.items.is_empty()
+                    && places.iter().all(|&p| plan.placeholder[p]);
                 document.role == role
-                    && document.doc.items.len() == places.len()
+                    && (shell || document.doc.items.len() == places.len())
                     && document.doc.items.iter().zip(places).all(|(item, &p)| {
                         if item.is_placeholder() {
                             left && plan.placeholder[p]

@@ -226,60 +226,35 @@ pub(super) fn feed_doc(
     bodies_later: bool,
 ) -> Result<(FeedDoc, Vec<Diagnostic>)> {
     let stand_in = |p: usize| bodies_later && placeholder.get(p) == Some(&true);
-    // The indexed parallel collect keeps the items' order.
-    let rendered: Vec<Result<(FeedItem, Vec<Diagnostic>)>> = picks
+    // Written in place, in order, on every core: a large feed's items are megabytes, and a
+    // list of results moved into a list of items held them twice.
+    let mut out: Vec<FeedItem> = Vec::new();
+    let mut said: Vec<std::result::Result<Vec<Diagnostic>, Box<Error>>> = Vec::new();
+    picks
         .into_par_iter()
         .enumerate()
-        .map(
-            |(
-                p,
-                Pick {
-                    at,
-                    enclosure,
-                    episode,
-                },
-            )| {
-                let it = &items[at];
-                if stand_in(p) {
-                    let home = config.site.base_url.clone();
-                    let item = FeedItem::placeholder(it.published, it.updated, home);
-                    return Ok((item, Vec::new()));
-                }
-                let link = item_url(config, feed, &it.entry, it.published)?;
-                let body = if bodies_later {
-                    Body::default()
-                } else {
-                    render_body(config, it, &link).map_err(Error::Content)?
-                };
-                let item = FeedItem {
-                    id: it.id.clone(),
-                    atom_id: identity::atom_id(site_id, &it.id),
-                    title: it.entry.title.clone(),
-                    link,
-                    published: it.published,
-                    updated: it.updated,
-                    author: author_of(config, &it.entry),
-                    summary: body.summary,
-                    html: body.html,
-                    tags: it.entry.tags.clone(),
-                    enclosure,
-                    episode,
-                };
-                Ok((item, body.warnings))
-            },
-        )
-        .collect();
-    let mut out = Vec::with_capacity(rendered.len());
+        .map(|(p, pick)| {
+            let it = &items[pick.at];
+            let stand =
+                || FeedItem::placeholder(it.published, it.updated, config.site.base_url.clone());
+            if stand_in(p) {
+                return (stand(), Ok(Vec::new()));
+            }
+            match feed_item(config, feed, site_id, it, pick, bodies_later) {
+                Ok((item, warnings)) => (item, Ok(warnings)),
+                Err(e) => (stand(), Err(Box::new(e))),
+            }
+        })
+        .unzip_into_vecs(&mut out, &mut said);
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    for item in rendered {
-        match item {
-            Ok((item, said)) => {
-                out.push(item);
-                warnings.extend(said);
-            }
-            Err(Error::Content(d)) => problems.extend(d),
-            Err(e) => return Err(e),
+    for s in said {
+        match s {
+            Ok(w) => warnings.extend(w),
+            Err(e) => match *e {
+                Error::Content(d) => problems.extend(d),
+                e => return Err(e),
+            },
         }
     }
     if !problems.is_empty() {
@@ -306,6 +281,39 @@ pub(super) fn feed_doc(
         stylesheet: None,
     };
     Ok((doc, warnings))
+}
+
+/// One picked item of `feed`, its body rendered unless `bodies_later`, and what rendering it
+/// said.
+fn feed_item(
+    config: &Config,
+    feed: &FeedConfig,
+    site_id: &str,
+    it: &Identified,
+    pick: Pick,
+    bodies_later: bool,
+) -> Result<(FeedItem, Vec<Diagnostic>)> {
+    let link = item_url(config, feed, &it.entry, it.published)?;
+    let body = if bodies_later {
+        Body::default()
+    } else {
+        render_body(config, it, &link).map_err(Error::Content)?
+    };
+    let item = FeedItem {
+        id: it.id.clone(),
+        atom_id: identity::atom_id(site_id, &it.id),
+        title: it.entry.title.clone(),
+        link,
+        published: it.published,
+        updated: it.updated,
+        author: author_of(config, &it.entry),
+        summary: body.summary,
+        html: body.html,
+        tags: it.entry.tags.clone(),
+        enclosure: pick.enclosure,
+        episode: pick.episode,
+    };
+    Ok((item, body.warnings))
 }
 
 /// An item's body as HTML, and its summary, its file read again unless its body was kept.

@@ -84,11 +84,20 @@ pub fn split(
 
     let newest_archived = rest.iter().map(|i| i.updated).max();
     // Each page's items stay newest first, cut from the end of `rest`: every item is moved
-    // once, into its page.
+    // once, into its page. A page of placeholders only (one whose files are left as they
+    // are: see `FeedItem::placeholder`) is a shell without items: nothing renders it.
     let count = ranges.len();
     let mut by_page = Vec::with_capacity(count);
     for (k, range) in (1..=count).zip(&ranges) {
-        by_page.push((k, rest.split_off(range.start - limit)));
+        let at = range.start - limit;
+        let shell = !range.is_empty() && rest[at..].iter().all(super::FeedItem::is_placeholder);
+        let items = if shell {
+            rest.truncate(at);
+            Vec::new()
+        } else {
+            rest.split_off(at)
+        };
+        by_page.push((k, items, range.is_empty()));
     }
 
     // Each page starts from the main document without its items: cloned with them, every
@@ -96,7 +105,7 @@ pub fn split(
     let main_items = std::mem::take(&mut main.items);
     let pages = by_page
         .into_iter()
-        .map(|(k, items)| {
+        .map(|(k, items, empty)| {
             let base = page_base(k);
             let mut doc = main.clone();
             doc.self_urls = main
@@ -110,7 +119,7 @@ pub fn split(
                 .collect();
             // Only a page without items uses it: on the others it would change with every
             // item archived, and so would what says whether the page changed (`build::pages`).
-            let updated_if_empty = newest_archived.filter(|_| items.is_empty());
+            let updated_if_empty = newest_archived.filter(|_| empty);
             doc.items = items;
             doc.paging = Some(Paging {
                 archive: true,
