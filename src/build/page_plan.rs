@@ -33,12 +33,16 @@ pub(super) struct PagePlan {
     pub ranges: Vec<Range<usize>>,
     /// Each page's digest, and its files' lengths when they hold it (left as they are).
     pub pages: Vec<PlannedPage>,
+    /// The main document's digest, and its files' lengths when they hold it. Its digest is
+    /// recorded only when rendering its bodies said nothing (as `pages::unchanged_main`): a
+    /// document left as it is has nothing to say either.
+    pub main: PlannedPage,
+    /// Where the main document's items are among the picks: its own, then the archived ones
+    /// edited within its window (R84).
+    pub main_places: Vec<usize>,
     /// For each pick: whether its item is on a page left as it is and nowhere else, so that
     /// it is never rendered and a [`crate::feed::FeedItem::placeholder`] stands in for it.
     pub placeholder: Vec<bool>,
-    /// The oldest publication date of the main document's own items (see
-    /// [`archive::also_in_window`]).
-    pub window_start: Option<DateTime<FixedOffset>>,
 }
 
 /// One archive page as planned.
@@ -73,35 +77,56 @@ pub(super) fn plan(
     let window_start = (0..limit.min(picks.len())).map(|p| it(p).published).min();
     let newest_archived = (limit..picks.len()).map(|p| it(p).updated).max();
     let count = ranges.len();
+    let digested = |tag: &dyn Fn(&mut blake3::Hasher), places: &[usize], files: Vec<String>| {
+        let mut h = head.clone();
+        tag(&mut h);
+        for &p in places {
+            item_digest(&mut h, it(p), &picks[p]);
+        }
+        let digest = h.finalize().to_hex().to_string();
+        let kept = files
+            .iter()
+            .map(|name| previous.kept_len(&config.site.output_dir.join(name), &digest))
+            .collect::<Option<Vec<u64>>>()
+            .filter(|_| unique);
+        PlannedPage { digest, kept }
+    };
     let pages: Vec<PlannedPage> = ranges
         .par_iter()
         .enumerate()
         .map(|(at, range)| {
             let number = at + 1;
-            let mut h = head.clone();
-            h.update(&(number as u64).to_le_bytes());
-            h.update(&[u8::from(number < count)]);
-            // Only a page without items shows it (see `archive::Paging::updated_if_empty`).
-            if range.is_empty() {
-                hash_date(&mut h, newest_archived);
-            }
-            for p in range.clone() {
-                item_digest(&mut h, it(p), &picks[p]);
-            }
-            let digest = h.finalize().to_hex().to_string();
-            let kept = unique
-                .then(|| {
-                    extras::archive_page_files(feed, number)
-                        .iter()
-                        .map(|(_, name)| {
-                            previous.kept_len(&config.site.output_dir.join(name), &digest)
-                        })
-                        .collect::<Option<Vec<u64>>>()
-                })
-                .flatten();
-            PlannedPage { digest, kept }
+            let tag = |h: &mut blake3::Hasher| {
+                h.update(&(number as u64).to_le_bytes());
+                h.update(&[u8::from(number < count)]);
+                // Only a page without items shows it (see `Paging::updated_if_empty`).
+                if range.is_empty() {
+                    hash_date(h, newest_archived);
+                }
+            };
+            let files = extras::archive_page_files(feed, number);
+            let places: Vec<usize> = range.clone().collect();
+            digested(&tag, &places, files.into_iter().map(|(_, n)| n).collect())
         })
         .collect();
+    // The main document: its own items, then the archived ones edited within its window (R84,
+    // see `archive::split`); its link to the newest page depends on how many there are.
+    let own = limit.min(picks.len());
+    let edited = (own..picks.len()).filter(|&p| {
+        let i = it(p);
+        archive::also_in_window(i.published, i.updated, window_start)
+    });
+    let main_places: Vec<usize> = (0..own).chain(edited).collect();
+    let main_tag = |h: &mut blake3::Hasher| {
+        h.update(b"main");
+        h.update(&(count as u64).to_le_bytes());
+    };
+    let main_files = feed.formats.iter().map(|&f| feed.file_name(f)).collect();
+    let mut main = digested(&main_tag, &main_places, main_files);
+    // The feed's browser page is made from the main document's summaries every build.
+    if feed.html {
+        main.kept = None;
+    }
     let mut placeholder = vec![false; picks.len()];
     for (range, page) in ranges.iter().zip(&pages) {
         if page.kept.is_some() {
@@ -116,8 +141,9 @@ pub(super) fn plan(
         limit,
         ranges,
         pages,
+        main,
+        main_places,
         placeholder,
-        window_start,
     }
 }
 

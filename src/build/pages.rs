@@ -191,7 +191,7 @@ pub(super) fn render(
     previous: &Pages,
     plan: &PagePlan,
 ) -> Result<Rendered> {
-    let positions = positions(items, order, plan);
+    let positions = positions(plan);
     if !as_planned(items, order, expanded, plan, &positions) {
         return Err(Error::Config(Diagnostic::new(
             crate::content::display_path(&config.path),
@@ -207,6 +207,7 @@ pub(super) fn render(
         let sources: Vec<&Identified> = places.iter().map(|&p| &items[order[p]]).collect();
         // Document 0 is the main document; page `k` is document `k`.
         let page = at.checked_sub(1).map(|k| &plan.pages[k]);
+        let planned = page.unwrap_or(&plan.main);
         let paths: Vec<PathBuf> = document
             .files
             .iter()
@@ -218,7 +219,7 @@ pub(super) fn render(
                 .files
                 .extend(paths.iter().map(|p| (p.clone(), digest.clone())));
         }
-        if let Some(lens) = page.and_then(|p| p.kept.as_ref()) {
+        if let Some(lens) = &planned.kept {
             kept.extend(lens.iter().copied().map(Some));
             for it in &sources {
                 let before = previous.said.get(&it.entry.source).cloned();
@@ -234,15 +235,23 @@ pub(super) fn render(
             .zip(sources.par_iter())
             .map(|(item, it)| render_body(config, it, &item.link))
             .collect();
+        let mut quiet = true;
         for ((item, it), body) in document.doc.items.iter_mut().zip(&sources).zip(bodies) {
             match body {
                 Ok(body) => {
                     item.html = body.html;
                     item.summary = body.summary;
+                    quiet &= body.warnings.is_empty();
                     put(&mut said, &it.entry.source, body.warnings);
                 }
                 Err(d) => problems.extend(d),
             }
+        }
+        if page.is_none() && quiet {
+            let digest = &plan.main.digest;
+            records
+                .files
+                .extend(paths.iter().map(|p| (p.clone(), digest.clone())));
         }
     }
     if !problems.is_empty() {
@@ -256,16 +265,9 @@ pub(super) fn render(
     })
 }
 
-/// Where each document's items are in `order`: the main document's own items, then the
-/// archived ones edited within its window (R84, see `feed::archive::split`); then each page's.
-fn positions(items: &[Identified], order: &[usize], plan: &PagePlan) -> Vec<Vec<usize>> {
-    let own = plan.limit.min(order.len());
-    let edited = (own..order.len()).filter(|&p| {
-        let it = &items[order[p]];
-        crate::feed::archive::also_in_window(it.published, it.updated, plan.window_start)
-    });
-    let main = (0..own).chain(edited).collect();
-    std::iter::once(main)
+/// Where each document's items are in `order`: the main document's, then each page's.
+fn positions(plan: &PagePlan) -> Vec<Vec<usize>> {
+    std::iter::once(plan.main_places.clone())
         .chain(plan.ranges.iter().map(|r| r.clone().collect()))
         .collect()
 }
@@ -289,6 +291,7 @@ fn as_planned(
             .all(|(at, (document, places))| {
                 let role = if at == 0 { Role::Main } else { Role::Archive };
                 let left = at > 0 && plan.pages[at - 1].kept.is_some();
+                // Placeholders are never in the main document (see `page_plan::plan`).
                 // A page of placeholders only is split as a shell (see `archive::split`).
                 let shell = left
                     && document.doc.items.is_empty()

@@ -207,3 +207,51 @@ fn an_archived_review_edited_in_the_window_is_whole_in_the_main_document() {
     assert!(main.contains("Review 1, revised."), "{main}");
     assert!(main.contains("<title>Film 1</title>"), "{main}");
 }
+
+/// A change that leaves an archived feed's items as they were (a file saved again unchanged)
+/// leaves its main document alone too; with `html = true` the feed's page, made from the main
+/// document's summaries, is still whole (and JSON Feed is one of the main document's files).
+#[test]
+fn a_main_document_whose_items_did_not_change_is_left_alone_but_its_page_is_whole() {
+    for html in [false, true] {
+        let extra = format!("{ARCHIVE}formats = [\"rss\", \"atom\", \"json\"]\nhtml = {html}\n");
+        let config = common::CONFIG.replace(
+            "link = \"reviews/{slug}/\"\n",
+            &format!("link = \"reviews/{{slug}}/\"\n{extra}"),
+        );
+        let site = Site::with_config(&config);
+        for k in 0..5 {
+            site.write(
+                &format!("content/reviews/r{k}.md"),
+                &review(
+                    &format!("Film {k}"),
+                    &format!("2026-0{}-01", k + 1),
+                    &format!("Summary {k}."),
+                ),
+            );
+        }
+        site.ok(&["build"]);
+        settle();
+        site.ok(&["build"]);
+        settle();
+        let main = stamp(&site, "feeds/reviews.json");
+        // Saved again, bytes unchanged: the stat changes, nothing else.
+        let r0 = site.read("content/reviews/r0.md");
+        site.write("content/reviews/r0.md", &r0);
+        settle();
+        // Only the file saved again is read (strace, where it is installed); with the page,
+        // the main document's bodies are rendered for it.
+        if let Some(trace) = common::opened_by(&site, &["build"]).filter(|_| !html) {
+            assert!(trace.contains("r0.md"), "{trace}");
+            for newest in ["r3.md", "r4.md"] {
+                assert!(!trace.contains(newest), "{newest} was opened:\n{trace}");
+            }
+        }
+        assert!(same_as_without_cache(&site, NOW));
+        assert_eq!(stamp(&site, "feeds/reviews.json"), main, "html = {html}");
+        if html {
+            let page = site.read("feeds/reviews.html");
+            assert!(page.contains("Summary 4."), "{page}");
+        }
+    }
+}
