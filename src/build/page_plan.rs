@@ -12,7 +12,6 @@
 //! `feed::archive`'s own arithmetic ([`archive::page_ranges`]), so the pages planned here are
 //! the pages the document is split into; `pages::render` checks that they are.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -22,6 +21,7 @@ use rayon::prelude::*;
 use super::pages::{Hashing, Pages, hash_text};
 use super::resolve::Pick;
 use crate::config::{Config, FeedConfig};
+use crate::content::BodyKind;
 use crate::feed::{PodcastChannel, archive, extras};
 use crate::identity::Identified;
 
@@ -72,7 +72,7 @@ pub(super) fn plan(
     hash_text(&mut head, &feed.name);
     let _ = write!(Hashing(&mut head), "{podcast:?}");
     // Two items with one id: every page is rendered, so the output check sees them all.
-    let mut seen = HashSet::with_capacity(picks.len());
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(picks.len(), Default::default());
     let unique = picks.iter().all(|p| seen.insert(items[p.at].id.as_str()));
     let window_start = (0..limit.min(picks.len())).map(|p| it(p).published).min();
     let newest_archived = (limit..picks.len()).map(|p| it(p).updated).max();
@@ -184,7 +184,16 @@ fn item_digest(h: &mut blake3::Hasher, it: &Identified, pick: &Pick) {
     // the config's time zone.
     hash_text(h, &entry.source);
     hash_text(h, &entry.fingerprint);
-    let _ = write!(Hashing(h), "{:?}{enclosure:?}{episode:?}", entry.kind);
+    h.update(match entry.kind {
+        BodyKind::Markdown => b"m",
+        BodyKind::Text => b"t",
+    });
+    // Formatted only when there is one (a review has neither).
+    if enclosure.is_some() || episode.is_some() {
+        let _ = write!(Hashing(h), "{enclosure:?}{episode:?}");
+    } else {
+        h.update(b"-");
+    }
 }
 
 #[cfg(test)]

@@ -213,13 +213,16 @@ pub(super) fn render(
             .iter()
             .map(|(_, name)| config.site.output_dir.join(name))
             .collect();
-        if let Some(page) = page {
-            let digest = &page.digest;
+        let record = |records: &mut PageRecords| {
+            let digest = &planned.digest;
             records
                 .files
                 .extend(paths.iter().map(|p| (p.clone(), digest.clone())));
-        }
+        };
+        // A page's digest is always recorded; a main document's only when rendering its
+        // bodies said nothing (one left as it is had nothing to say either).
         if let Some(lens) = &planned.kept {
+            record(&mut records);
             kept.extend(lens.iter().copied().map(Some));
             for it in &sources {
                 let before = previous.said.get(&it.entry.source).cloned();
@@ -227,7 +230,7 @@ pub(super) fn render(
             }
             continue;
         }
-        kept.extend(paths.iter().map(|_| None));
+        kept.extend(document.files.iter().map(|_| None));
         let bodies: Vec<_> = document
             .doc
             .items
@@ -247,11 +250,8 @@ pub(super) fn render(
                 Err(d) => problems.extend(d),
             }
         }
-        if page.is_none() && quiet {
-            let digest = &plan.main.digest;
-            records
-                .files
-                .extend(paths.iter().map(|p| (p.clone(), digest.clone())));
+        if page.is_some() || quiet {
+            record(&mut records);
         }
     }
     if !problems.is_empty() {

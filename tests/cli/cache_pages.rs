@@ -235,17 +235,21 @@ fn a_main_document_whose_items_did_not_change_is_left_alone_but_its_page_is_whol
         site.ok(&["build"]);
         settle();
         let main = stamp(&site, "feeds/reviews.json");
-        // Saved again, bytes unchanged: the stat changes, nothing else.
-        let r0 = site.read("content/reviews/r0.md");
-        site.write("content/reviews/r0.md", &r0);
-        settle();
-        // Only the file saved again is read (strace, where it is installed); with the page,
-        // the main document's bodies are rendered for it.
-        if let Some(trace) = common::opened_by(&site, &["build"]).filter(|_| !html) {
-            assert!(trace.contains("r0.md"), "{trace}");
-            for newest in ["r3.md", "r4.md"] {
-                assert!(!trace.contains(newest), "{newest} was opened:\n{trace}");
+        // Saved again, bytes unchanged: the stat changes, nothing else. Twice: a build that
+        // left the document alone records it for the next.
+        for _ in 0..2 {
+            let r0 = site.read("content/reviews/r0.md");
+            site.write("content/reviews/r0.md", &r0);
+            settle();
+            // Only the file saved again is read (strace, where it is installed); with the
+            // page, the main document's bodies are rendered for it.
+            if let Some(trace) = common::opened_by(&site, &["build"]).filter(|_| !html) {
+                assert!(trace.contains("r0.md"), "{trace}");
+                for newest in ["r3.md", "r4.md"] {
+                    assert!(!trace.contains(newest), "{newest} was opened:\n{trace}");
+                }
             }
+            settle();
         }
         assert!(same_as_without_cache(&site, NOW));
         assert_eq!(stamp(&site, "feeds/reviews.json"), main, "html = {html}");
