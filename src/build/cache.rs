@@ -461,7 +461,9 @@ fn render(
     plan: &Plan,
     hashes: &[String],
 ) -> Option<String> {
-    if !scan.clean || !plan.skipped.is_empty() {
+    // A first build says once what it recorded in the new state (the site id it derived): a
+    // later one that ends early must not say it again, as a full one would not.
+    if !scan.clean || !plan.skipped.is_empty() || plan.previous_state.is_none() {
         return None;
     }
     let files: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
@@ -479,7 +481,7 @@ fn render(
         let line = serde_json::to_string(&(&w.path, w.line, &w.message)).ok()?;
         let _ = writeln!(out, "warning {line}");
     }
-    for n in &plan.notes {
+    for n in &plan.lasting_notes {
         let _ = writeln!(out, "note {}", serde_json::to_string(&n.0).ok()?);
     }
     let taken = now_ns();

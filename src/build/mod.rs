@@ -108,14 +108,16 @@ pub fn plan_reusing(
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
     let today = now.with_timezone(&config.site.timezone).date_naive();
+    let mut lasting_notes = Vec::new();
     for f in &mut resolved.feeds {
         if let Some(p) = &mut f.podcast
             && let Some(note) =
                 crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
         {
-            problems.notes.push(crate::identity::Note(note));
+            lasting_notes.push(crate::identity::Note(note));
         }
     }
+    problems.notes.extend(lasting_notes.iter().cloned());
     let state = resolved.state;
     spans.mark("links, guards, resolve");
 
@@ -164,6 +166,7 @@ pub fn plan_reusing(
         previous_state,
         warnings: problems.take_warnings(),
         notes: problems.notes,
+        lasting_notes,
         skipped: problems.skipped,
         state_staged: outputs.state_staged,
         state_text: outputs.state_text,

@@ -75,6 +75,10 @@ pub struct Plan {
     pub previous_state: Option<State>,
     pub warnings: Vec<Diagnostic>,
     pub notes: Vec<Note>,
+    /// The notes said by every build while their cause lasts (an owner e-mail left out), as
+    /// opposed to those said once, by the build that changed the state (an entry gone, a
+    /// rename followed): a build the content cache ends early says these again, never those.
+    pub lasting_notes: Vec<Note>,
     /// Entries left out under `--keep-going`, with why; the build still fails at the end.
     pub skipped: Vec<Diagnostic>,
     /// The state file of a staging plan ([`PlanOptions::stage`]), written while the feeds were

@@ -451,3 +451,43 @@ fn the_run_right_after_a_change_is_a_no_change_run() {
     assert!(!was_a_hit(&site));
     assert!(site.read("feeds/reviews.rss").contains("A sun."));
 }
+
+/// What a build says once, because it changed the state (an entry gone, the site id derived at
+/// the first build), is not said again by the no-change runs after it, which end early: as a
+/// full build would not say it either.
+#[test]
+fn what_is_said_once_is_not_said_again_by_the_runs_after() {
+    let site = Site::with_config(&common::CONFIG.replace("id = \"tag:films.example,2026:\"\n", ""));
+    site.write(&name(1), &review("Heat", "2026-01-01", "A heist."));
+    site.write(&name(2), &review("Ran", "2026-02-01", "A king."));
+    settle();
+    let first = site.run_at(NOW, &["build"]);
+    assert!(
+        text(&first).contains("[site] id is not set"),
+        "{}",
+        text(&first)
+    );
+    for _ in 0..2 {
+        let again = site.run_at(NOW, &["build"]);
+        assert!(
+            !text(&again).contains("[site] id is not set"),
+            "{}",
+            text(&again)
+        );
+    }
+    site.remove(&name(2));
+    settle();
+    // The drop guard asks for the flag; the cache is only used under the same options.
+    let gone = site.run_at(NOW, &["build", "--allow-drop"]);
+    assert!(
+        text(&gone).contains("is gone from the sources"),
+        "{}",
+        text(&gone)
+    );
+    for _ in 0..2 {
+        let again = site.run_at(NOW, &["build", "--allow-drop"]);
+        assert!(again.status.success(), "{}", text(&again));
+        assert!(!text(&again).contains("is gone"), "{}", text(&again));
+    }
+    assert!(same_as_without_cache(&site, NOW));
+}
