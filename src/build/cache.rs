@@ -23,7 +23,9 @@
 //! reads it again). The state file and the outputs a build has just written are always in it:
 //! each is recorded with the digest of its bytes as well (a `racy` line), and counts as
 //! unchanged only while both its stat and its bytes are the same. So the cron run after a
-//! change finds nothing to do, as it would after a build that changed nothing.
+//! change finds nothing to do, as it would after a build that changed nothing. Each such run
+//! reads those files again, so there is a budget (`stat::RacyBudget`): a build that rewrote
+//! more (every archive page) writes no cache, and the next run records them settled.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::plan::{Plan, PlanOptions};
 pub use super::stat::Stat;
-use super::stat::{Input, now_ns, write_input};
+use super::stat::{Input, RacyBudget, now_ns, write_input};
 use crate::config::Config;
 use crate::content;
 use crate::error::Diagnostic;
@@ -488,8 +490,9 @@ fn render(
     let inputs = std::iter::once(&config.site.state_file)
         .chain(plan.outputs.iter().map(|o| &o.path))
         .chain(plan.inputs.iter());
+    let mut budget = RacyBudget::default();
     for input in inputs {
-        write_input(&mut out, input, taken)?;
+        write_input(&mut out, input, taken, &mut budget)?;
     }
     for (i, o) in plan.outputs.iter().enumerate() {
         write_output(&mut out, o, hashes.get(i).map(String::as_str))?;

@@ -137,12 +137,39 @@ impl Input {
     }
 }
 
+/// How much racily clean content a cache may ask later runs to read: each no-change run reads
+/// all of it again until the next change. A build that rewrote more (every archive page, after
+/// a config change) writes no cache; the next run is a full one and records them settled.
+#[derive(Debug)]
+pub(super) struct RacyBudget {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl Default for RacyBudget {
+    fn default() -> Self {
+        // The state file (30 MB at 100,000 reviews), each feed's main files and a few pages.
+        RacyBudget {
+            files: 32,
+            bytes: 64 << 20,
+        }
+    }
+}
+
 /// Records one input with its stat, and with the digest of its bytes when the stat alone could
-/// miss a change (it is racily clean at `taken`). `None` when it is gone or not a file.
-pub(super) fn write_input(out: &mut String, path: &Path, taken: i64) -> Option<()> {
+/// miss a change (it is racily clean at `taken`), taken from `budget`. `None` when it is gone,
+/// not a file, or over the budget.
+pub(super) fn write_input(
+    out: &mut String,
+    path: &Path,
+    taken: i64,
+    budget: &mut RacyBudget,
+) -> Option<()> {
     let stat = Stat::of(path)?;
     let json = serde_json::to_string(path).ok()?;
     if stat.racy(taken) {
+        budget.files = budget.files.checked_sub(1)?;
+        budget.bytes = budget.bytes.checked_sub(stat.size)?;
         let digest = stat.content_digest(path)?;
         out.push_str("racy ");
         stat.write(out);
@@ -168,7 +195,9 @@ mod tests {
         std::fs::write(&file, "<rss>one</rss>").unwrap();
         let mut out = String::new();
         // Taken now: the file was written within the window.
-        write_input(&mut out, &file, now_ns()).unwrap();
+        let mut budget = RacyBudget::default();
+        write_input(&mut out, &file, now_ns(), &mut budget).unwrap();
+        assert_eq!(budget.files, RacyBudget::default().files - 1);
         let (kind, rest) = out.trim_end().split_once(' ').unwrap();
         assert_eq!(kind, "racy");
         let input = Input::read(kind, rest).unwrap();
@@ -181,12 +210,21 @@ mod tests {
         assert!(!forged.same_bytes());
         // Settled long ago: the stat alone decides.
         let mut out = String::new();
-        write_input(&mut out, &file, now_ns() + 10_000_000_000).unwrap();
+        write_input(&mut out, &file, now_ns() + 10_000_000_000, &mut budget).unwrap();
         assert!(out.starts_with("input "), "{out}");
         let (kind, rest) = out.trim_end().split_once(' ').unwrap();
         assert!(Input::read(kind, rest).unwrap().same_bytes());
         // Gone, or not a file: nothing is recorded, so no cache is written.
-        assert!(write_input(&mut String::new(), &dir.path().join("gone"), now_ns()).is_none());
+        let gone = dir.path().join("gone");
+        assert!(write_input(&mut String::new(), &gone, now_ns(), &mut budget).is_none());
+        // Over the budget: no cache.
+        let mut spent = RacyBudget {
+            files: 0,
+            bytes: 1 << 20,
+        };
+        assert!(write_input(&mut String::new(), &file, now_ns(), &mut spent).is_none());
+        let mut spent = RacyBudget { files: 1, bytes: 3 };
+        assert!(write_input(&mut String::new(), &file, now_ns(), &mut spent).is_none());
         assert!(input.stat.content_digest(dir.path()).is_none());
     }
 
