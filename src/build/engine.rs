@@ -5,7 +5,8 @@
 //! Why it is this involved: a full build is bound by rendering and by the disk, and a few large
 //! files (a feed of every review, in RSS and Atom) dwarf the rest. So
 //! - every file is rendered, checked and staged on its own core, the largest started first on
-//!   different cores ([`largest_apart`]), while the state file is staged alongside;
+//!   different cores ([`largest_apart`]); the state file is staged before, beside the documents
+//!   being rendered ([`stage_state`], called by `plan_with`);
 //! - a feed whose files are only RSS and Atom renders its bodies while those files are written,
 //!   a run of items at a time, into both files at once ([`Bodies`], [`stream_files`]), so a
 //!   full feed is never whole in memory, and each part is checked as it is written (a
@@ -46,10 +47,6 @@ pub(super) struct StateFile<'a> {
 
 /// What [`run`] did.
 pub(super) struct Finished {
-    /// The state file, staged (or not: see [`Staged`]).
-    pub state_staged: Result<Staged>,
-    /// The state file's digest and record texts, when known (see [`StateText`]).
-    pub state_text: Option<StateText>,
     /// Each feed's files as rendered and checked, in the order of its
     /// [`files`](feed::extras::Expanded::files).
     pub files: Vec<Vec<RenderedFile>>,
@@ -78,7 +75,6 @@ pub(super) struct RenderedFile {
 pub(super) fn run(
     config: &Config,
     files: Files,
-    state: StateFile<'_>,
     feeds: &[FeedDocs<'_>],
     items: Vec<Identified>,
 ) -> Finished {
@@ -100,10 +96,7 @@ pub(super) fn run(
         })
         .collect();
     let jobs = jobs(feeds, &bodies);
-    let ((state_staged, state_text), rendered) = rayon::join(
-        || engine.stage_state(state),
-        || engine.render_files(&file_jobs, &jobs),
-    );
+    let rendered = engine.render_files(&file_jobs, &jobs);
     let body_problems = bodies.iter().flatten().flat_map(Bodies::problems).collect();
     let said: Vec<Vec<Diagnostic>> = bodies
         .iter()
@@ -120,13 +113,34 @@ pub(super) fn run(
         .map(|f| rendered.by_ref().take(f.expanded.files().count()).collect())
         .collect();
     Finished {
-        state_staged,
-        state_text,
         files,
         body_problems,
         body_warnings,
         body_warned,
     }
+}
+
+/// The state file, staged (or not: see [`Staged`]), and its digest and record texts when known
+/// (see [`StateText`]).
+pub(super) type StagedState = (Result<Staged>, Option<StateText>);
+
+/// Stages the state file of a staging plan (with [`Files::Stage`]; other plans stage none).
+/// The state is final once the feeds are resolved: it is written (to its temp file) while
+/// the documents and files render. Records that did not change keep the text they had, when
+/// it is known.
+pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -> StagedState {
+    if files != Files::Stage {
+        return (Ok(Staged::No), None);
+    }
+    if state.previous == Some(&**state.new) {
+        return (Ok(Staged::Unchanged), state.previous_text);
+    }
+    let texts = state.previous_text.as_ref().map(StateText::records);
+    let previous = state.previous.zip(texts.as_deref());
+    let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
+    let staged = crate::output::stage_if_changed(&config.site.state_file, text.as_bytes())
+        .map(Staged::from_temp);
+    (staged, Some(written))
 }
 
 /// One file to render: a document in one format.
@@ -175,23 +189,6 @@ struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// The state is final: a staging plan writes it (to its temp file) while the feeds render.
-    /// Records that did not change keep the text they had, when it is known.
-    fn stage_state(&self, state: StateFile<'_>) -> (Result<Staged>, Option<StateText>) {
-        if !self.stage {
-            return (Ok(Staged::No), None);
-        }
-        if state.previous == Some(&**state.new) {
-            return (Ok(Staged::Unchanged), state.previous_text);
-        }
-        let texts = state.previous_text.as_ref().map(StateText::records);
-        let previous = state.previous.zip(texts.as_deref());
-        let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
-        let staged = crate::output::stage_if_changed(&self.config.site.state_file, text.as_bytes())
-            .map(Staged::from_temp);
-        (staged, Some(written))
-    }
-
     /// Every job on every core, the largest first; the results in the files' order.
     fn render_files(&self, files: &[FileJob<'_>], jobs: &[Job<'_>]) -> Vec<RenderedFile> {
         let sizes: Vec<usize> = jobs

@@ -121,34 +121,34 @@ pub fn plan_reusing(
     let state = resolved.state;
     spans.mark("links, guards, resolve");
 
-    let mut documents = render::documents(
-        config,
-        &identity.site_id,
-        resolved.feeds,
-        &identity.items,
-        pages,
-    )?;
-    let page_records = documents.take_page_records();
-    for feed in &mut documents.feeds {
-        problems.take_entry_problems(&mut feed.problems);
-    }
-    // Nothing is staged for a build that is going to fail anyway.
-    problems.stop_on_errors()?;
-    spans.mark("render documents");
-
+    let files = options.files();
     let state_file = engine::StateFile {
         new: &state,
         previous: previous_state.as_ref(),
         previous_text,
     };
-    let finished = engine::run(
-        config,
-        options.files(),
-        state_file,
-        &documents.feeds,
-        identity.items,
-    );
-    spans.mark("engine (bodies, files, state staged)");
+    // The state is final: it is staged on another core while the documents and files render
+    // (a build that then fails drops it, and its temp file with it).
+    let mut state_staged = None;
+    let rendered = rayon::scope(|scope| {
+        let staged = &mut state_staged;
+        scope.spawn(move |_| *staged = Some(engine::stage_state(config, files, state_file)));
+        let feeds = resolved.feeds;
+        let mut documents =
+            render::documents(config, &identity.site_id, feeds, &identity.items, pages)?;
+        let page_records = documents.take_page_records();
+        for feed in &mut documents.feeds {
+            problems.take_entry_problems(&mut feed.problems);
+        }
+        // Nothing is rendered for a build that is going to fail anyway.
+        problems.stop_on_errors()?;
+        spans.mark("render documents");
+        let finished = engine::run(config, files, &documents.feeds, identity.items);
+        Ok::<_, crate::error::Error>((documents, page_records, finished))
+    });
+    let state_staged = state_staged.expect("the scope waited for it");
+    let (mut documents, page_records, finished) = rendered?;
+    spans.mark("engine (bodies, files), state staged");
     // A feed's files may be left as they are next time only if rendering said nothing.
     let mut page_records = page_records;
     for (feed, warned) in documents.feeds.iter_mut().zip(&finished.body_warned) {
@@ -156,7 +156,7 @@ pub fn plan_reusing(
             page_records.files.append(&mut feed.main_digests);
         }
     }
-    let outputs = stage::outputs(config, documents, finished, &mut problems)?;
+    let outputs = stage::outputs(config, documents, (finished, state_staged), &mut problems)?;
     spans.mark("outputs");
 
     Ok(Plan {

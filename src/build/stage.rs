@@ -43,15 +43,15 @@ pub(super) struct Outputs {
 pub(super) fn outputs(
     config: &Config,
     documents: Documents<'_>,
-    finished: Finished,
+    (finished, state): (Finished, super::engine::StagedState),
     problems: &mut Problems,
 ) -> Result<Outputs> {
     problems.errors.extend(finished.body_problems);
     problems.stop_on_errors()?;
     problems.warnings.extend(finished.body_warnings);
     let mut write_error = None;
-    let state_staged = staged_or_error(finished.state_staged, &mut write_error);
-    let state_text = finished.state_text;
+    let (state_staged, state_text) = state;
+    let state_staged = staged_or_error(state_staged, &mut write_error);
     let docs = documents.feeds.iter().flat_map(|d| &d.expanded.documents);
     let chapters = feed::chapters::files(&config.site.feeds_url, docs.map(|d| &d.doc));
     let mut files = Vec::new();
