@@ -468,8 +468,16 @@ fn render(
     if !scan.clean || !plan.skipped.is_empty() || plan.previous_state.is_none() {
         return None;
     }
+    // Looked at first: a source written a moment ago (the review just saved) means no cache,
+    // and nothing below need be formatted, nor any output read for its digest.
+    let sources = || scan.folders.iter().flat_map(|(_, f)| f);
+    if sources().any(|(name, stat)| stat.racy(scan.taken) || name.contains(['\n', '\r'])) {
+        return None;
+    }
     let files: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
-    let mut out = String::with_capacity(1024 + files * 96);
+    // A source's line: its name and four numbers (grown by doubling, the text was copied).
+    let names: usize = sources().map(|(name, _)| name.len()).sum();
+    let mut out = String::with_capacity(4096 + names + files * 72 + plan.outputs.len() * 256);
     let _ = writeln!(out, "{MAGIC}\nkey {}\nbuilt {}", key.0, now.to_rfc3339());
     let horizon = plan.horizon.map_or("never".into(), |h| h.to_rfc3339());
     let _ = writeln!(out, "horizon {horizon}");
@@ -507,9 +515,6 @@ fn render(
     for (folder, files) in &scan.folders {
         let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);
         for (name, stat) in files {
-            if stat.racy(scan.taken) || name.contains(['\n', '\r']) {
-                return None;
-            }
             out.push_str("source ");
             stat.write(&mut out);
             let _ = writeln!(out, " {name}");

@@ -4,8 +4,10 @@
 //! lengths, podcast guids); it hands the state on as a [`FinalState`], only read from then on.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, FixedOffset};
+
 use rayon::prelude::*;
 use url::Url;
 
@@ -441,19 +443,51 @@ fn relative_link(
         return l.clone();
     }
     let local = published.with_timezone(&config.site.timezone);
-    let mut link = feed.link.replace("{slug}", &entry.slug);
-    // Each placeholder in turn, as before: a slug holding `{year}` gets it filled in too.
     let parts = [
         ("{year}", local.year(), 4),
         ("{month}", local.month() as i32, 2),
         ("{day}", local.day() as i32, 2),
     ];
-    for (name, value, width) in parts {
+    filled_at_once(&feed.link, &entry.slug, &parts)
+        .unwrap_or_else(|| filled_in_turn(&feed.link, &entry.slug, &parts))
+}
+
+/// `pattern` with the slug, then each date placeholder in turn, filled in: a slug holding
+/// `{year}` gets it filled in too.
+fn filled_in_turn(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) -> String {
+    let mut link = pattern.replace("{slug}", slug);
+    for &(name, value, width) in parts {
         if link.contains(name) {
             link = link.replace(name, &format!("{value:0width$}"));
         }
     }
     link
+}
+
+/// `pattern` filled in one pass, when that gives what filling each placeholder in turn gives:
+/// every `{` in it starts a placeholder and the slug has none (a slug is letters, digits and
+/// `-`, but a `slug` key is the user's). Called once per entry of a build: the placeholders
+/// replaced in turn were a fresh string each.
+fn filled_at_once(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) -> Option<String> {
+    if slug.contains(['{', '}']) {
+        return None;
+    }
+    let mut out = String::with_capacity(pattern.len() + slug.len() + 8);
+    let mut rest = pattern;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("{slug}") {
+            out.push_str(slug);
+            rest = after;
+            continue;
+        }
+        let (name, value, width) = parts.iter().find(|(name, ..)| rest.starts_with(name))?;
+        let _ = write!(out, "{value:0width$}");
+        rest = &rest[name.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 fn join(config: &Config, entry: &Entry, relative: &str) -> Result<Url> {
@@ -496,6 +530,37 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Filled in one pass, a link pattern gives what filling each placeholder in turn gives;
+    /// a pattern or slug where the two could differ is left to the second.
+    #[test]
+    fn a_link_filled_at_once_is_the_link_filled_in_turn() {
+        let parts = [("{year}", 2026, 4), ("{month}", 3, 2), ("{day}", 7, 2)];
+        let patterns = [
+            "reviews/{year}/{slug}/",
+            "{slug}",
+            "p/{month}-{day}/{slug}.html",
+            "{year}{year}/{day}",
+            "plain/",
+            "{{slug}}",
+            "x/{unknown}/{slug}",
+            "{y{slug}r}/",
+            "{slug",
+        ];
+        for pattern in patterns {
+            for slug in ["heat", "ea", "{year}", "l-{", ""] {
+                let in_turn = filled_in_turn(pattern, slug, &parts);
+                if let Some(at_once) = filled_at_once(pattern, slug, &parts) {
+                    assert_eq!(at_once, in_turn, "{pattern} with {slug}");
+                }
+            }
+        }
+        assert_eq!(
+            filled_at_once("reviews/{year}/{month}/{slug}/", "heat", &parts).as_deref(),
+            Some("reviews/2026/03/heat/")
+        );
+        assert_eq!(filled_at_once("{y{slug}r}/", "ea", &parts), None);
+    }
 
     #[test]
     fn plain_joins_are_what_the_url_parser_gives() {
