@@ -2,20 +2,20 @@
 //! (see `feed::archive`), yet a feed with `archive = true` rendered every body of every page on
 //! every build, which made a build after one new review cost as much as the first.
 //!
-//! Each archive page gets a digest of everything its files are made of: the page's document
-//! with its bodies left empty (titles, links, dates, paging, the channel…) and, for each item,
-//! its source file's name, kind and fingerprint (the body and summary are rendered from those,
-//! the link and the config alone). The content cache keeps each page file's digest next to the
-//! stat the file had once written. A later build whose page has the same digest, and whose
-//! file still has that stat, leaves the file as it is: no body of it is read or rendered. The
-//! config and this feedwright are part of the cache's key: a digest is only compared under the
-//! same key. The warnings rendering gave an item's body are kept too, so that a build that
-//! skips the page reports what one that renders it would.
+//! Each archive page, and an archived feed's main document, gets a digest of everything its
+//! files are made of, computed from the feed's picks before any item is built (see
+//! `page_plan.rs`). The content cache keeps each file's digest next to the stat the file had
+//! once written. A later build whose page has the same digest, and whose file still has that
+//! stat, leaves the file as it is: no body of it is read or rendered, and its items are not
+//! even built (placeholders stand in for them, and a page of placeholders only is split as a
+//! shell). The config and this feedwright are part of the cache's key: a digest is only
+//! compared under the same key. The warnings rendering gave an item's body are kept too, so
+//! that a build that skips the page reports what one that renders it would.
 //!
-//! The same digest leaves alone the document of a feed without archive pages whose bodies are
-//! rendered as its files are written (a 50-item feed: see [`unchanged_main`]), when rendering
-//! its bodies said nothing last time: an edit of an old review, or a new review in another
-//! feed, then renders no feed at all.
+//! A digest of the document itself (its bodies left empty, and each item's source) leaves alone
+//! the document of a feed without archive pages whose bodies are rendered as its files are
+//! written (a 50-item feed: see [`unchanged_main`]), when rendering its bodies said nothing last
+//! time: an edit of an old review, or a new review in another feed, then renders no feed at all.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
