@@ -453,6 +453,7 @@ pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
 pub fn forget(config: &Config) {
     let _ = std::fs::remove_file(path(config));
     super::reuse::forget(config);
+    super::bodies::forget(config);
 }
 
 fn render(

@@ -73,13 +73,13 @@ pub(super) struct RenderedFile {
 /// beside them. `items` are the identified entries the feeds' `bodies_later` point into: those
 /// are kept for the bodies rendered while writing, the rest freed on another core.
 pub(super) fn run(
-    config: &Config,
+    (config, kept_bodies): (&Config, &super::KeptBodies),
     files: Files,
     feeds: &[FeedDocs<'_>],
     items: Vec<Identified>,
 ) -> Finished {
     let kept = feeds.iter().map(|f| f.bodies_later.clone()).collect();
-    let bodies = Bodies::of_feeds(config, items, kept);
+    let bodies = Bodies::of_feeds((config, kept_bodies), items, kept);
     let engine = Engine {
         config,
         stage: files == Files::Stage,
@@ -311,6 +311,8 @@ fn largest_apart(sizes: &[usize]) -> Vec<usize> {
 /// few runs of rendered bodies, not every one.
 struct Bodies<'a> {
     config: &'a Config,
+    /// The bodies the last build rendered, and those this one uses (see `build::bodies`).
+    kept: &'a super::KeptBodies,
     /// The source of each item of the feed's document, in its order.
     sources: Vec<Arc<Identified>>,
     /// What could not be rendered, by item: reported once every file is written (the build
@@ -322,21 +324,21 @@ struct Bodies<'a> {
 }
 
 impl<'a> Bodies<'a> {
-    /// The bodies of each feed that renders them later (`kept`: where its items are in
+    /// The bodies of each feed that renders them later (`later`: where its items are in
     /// `items`, in its order). Only those entries are kept (shared by feeds of one source
     /// folder); every other one (all but a feed's newest 50, say) is freed now, on another
     /// core, instead of being held while the files are written.
     fn of_feeds(
-        config: &'a Config,
+        (config, kept): (&'a Config, &'a super::KeptBodies),
         items: Vec<Identified>,
-        kept: Vec<Option<Vec<usize>>>,
+        later: Vec<Option<Vec<usize>>>,
     ) -> Vec<Option<Self>> {
         let mut pool: Vec<Option<Identified>> = items.into_iter().map(Some).collect();
         let mut shared: Vec<Option<Arc<Identified>>> = vec![None; pool.len()];
-        let bodies = kept
+        let bodies = later
             .into_iter()
-            .map(|kept| {
-                let sources = kept?
+            .map(|later| {
+                let sources = later?
                     .into_iter()
                     .map(|i| {
                         let entry = shared[i].get_or_insert_with(|| {
@@ -345,16 +347,20 @@ impl<'a> Bodies<'a> {
                         Arc::clone(entry)
                     })
                     .collect();
-                Some(Bodies::new(config, sources))
+                Some(Bodies::new((config, kept), sources))
             })
             .collect();
         rayon::spawn(move || drop(pool));
         bodies
     }
 
-    fn new(config: &'a Config, sources: Vec<Arc<Identified>>) -> Self {
+    fn new(
+        (config, kept): (&'a Config, &'a super::KeptBodies),
+        sources: Vec<Arc<Identified>>,
+    ) -> Self {
         Bodies {
             config,
+            kept,
             sources,
             problems: Mutex::default(),
             warnings: Mutex::default(),
@@ -368,7 +374,7 @@ impl<'a> Bodies<'a> {
             .enumerate()
             .map(|(k, item)| {
                 let mut full = item.clone();
-                match render_body(self.config, &self.sources[at + k], &item.link) {
+                match render_body((self.config, self.kept), &self.sources[at + k], &item.link) {
                     Ok(Body {
                         html,
                         summary,
@@ -459,7 +465,12 @@ mod tests {
                 }
             })
             .collect();
-        let bodies = Bodies::of_feeds(&config, items, vec![Some(vec![2, 0]), None, Some(vec![0])]);
+        let none = super::super::KeptBodies::default();
+        let bodies = Bodies::of_feeds(
+            (&config, &none),
+            items,
+            vec![Some(vec![2, 0]), None, Some(vec![0])],
+        );
         assert!(bodies[1].is_none());
         let (first, last) = (bodies[0].as_ref().unwrap(), bodies[2].as_ref().unwrap());
         assert_eq!(first.sources[0].id, "urn:x:2");
@@ -515,7 +526,8 @@ mod tests {
             enclosure: None,
             episode: None,
         };
-        let bodies = Bodies::new(&config, vec![std::sync::Arc::new(source.clone())]);
+        let none = super::super::KeptBodies::default();
+        let bodies = Bodies::new((&config, &none), vec![std::sync::Arc::new(source.clone())]);
         let filled = bodies.fill(0, std::slice::from_ref(&item));
         assert_eq!(filled[0].html, "<p>A heist.</p>\n");
         assert_eq!(filled[0].summary, "A heist.");

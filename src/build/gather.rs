@@ -40,6 +40,8 @@ pub struct Reusing<'a> {
     pub reuse: Option<&'a Reuse>,
     /// The archive pages the last build wrote (see [`super::pages`]).
     pub pages: Option<&'a super::pages::Pages>,
+    /// The bodies the last build rendered (see [`super::bodies`]).
+    pub bodies: Option<&'a super::KeptBodies>,
 }
 
 /// Reads the state file and every source folder (only the files whose stat changed, when the

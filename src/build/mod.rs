@@ -12,6 +12,7 @@
 //! `stream` (a feed given in parts, to its temp file or nowhere), `walk` (the scan's walk and
 //! stats) and `write`.
 
+pub mod bodies;
 pub mod cache;
 mod engine;
 mod gather;
@@ -34,6 +35,7 @@ mod write;
 
 use chrono::{DateTime, FixedOffset};
 
+pub use bodies::KeptBodies;
 pub use gather::Reusing;
 pub use pages::Pages;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
@@ -74,6 +76,8 @@ pub fn plan_reusing(
     let mut spans = spans::Spans::start();
     let mut problems = Problems::new(options.keep_going);
     let pages = reusing.and_then(|r| r.pages);
+    let no_bodies = KeptBodies::default();
+    let bodies = reusing.and_then(|r| r.bodies).unwrap_or(&no_bodies);
     let gathered = gather::gather(config, reusing)?;
     spans.mark("gather (state file, sources)");
     let kept = gathered.kept;
@@ -107,16 +111,7 @@ pub fn plan_reusing(
         stage::clean_leftovers(config);
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
-    let today = now.with_timezone(&config.site.timezone).date_naive();
-    let mut lasting_notes = Vec::new();
-    for f in &mut resolved.feeds {
-        if let Some(p) = &mut f.podcast
-            && let Some(note) =
-                crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
-        {
-            lasting_notes.push(crate::identity::Note(note));
-        }
-    }
+    let lasting_notes = hide_expired_owner_emails(config, &mut resolved.feeds, now);
     problems.notes.extend(lasting_notes.iter().cloned());
     let state = resolved.state;
     spans.mark("links, guards, resolve");
@@ -134,8 +129,13 @@ pub fn plan_reusing(
         let staged = &mut state_staged;
         scope.spawn(move |_| *staged = Some(engine::stage_state(config, files, state_file)));
         let feeds = resolved.feeds;
-        let mut documents =
-            render::documents(config, &identity.site_id, feeds, &identity.items, pages)?;
+        let mut documents = render::documents(
+            config,
+            &identity.site_id,
+            feeds,
+            &identity.items,
+            (pages, bodies),
+        )?;
         let page_records = documents.take_page_records();
         for feed in &mut documents.feeds {
             problems.take_entry_problems(&mut feed.problems);
@@ -143,7 +143,7 @@ pub fn plan_reusing(
         // Nothing is rendered for a build that is going to fail anyway.
         problems.stop_on_errors()?;
         spans.mark("render documents");
-        let finished = engine::run(config, files, &documents.feeds, identity.items);
+        let finished = engine::run((config, bodies), files, &documents.feeds, identity.items);
         Ok::<_, crate::error::Error>((documents, page_records, finished))
     });
     let state_staged = state_staged.expect("the scope waited for it");
@@ -175,6 +175,26 @@ pub fn plan_reusing(
         inputs,
         kept,
     })
+}
+
+/// Leaves the owner's e-mail out of each podcast whose `owner_email_until` has passed; the
+/// notes that say so (said by every build while it lasts).
+fn hide_expired_owner_emails(
+    config: &Config,
+    feeds: &mut [resolve::FeedItems<'_>],
+    now: DateTime<FixedOffset>,
+) -> Vec<identity::Note> {
+    let today = now.with_timezone(&config.site.timezone).date_naive();
+    let mut notes = Vec::new();
+    for f in feeds {
+        if let Some(p) = &mut f.podcast
+            && let Some(note) =
+                crate::feed::podcast::hide_expired_owner_email(&f.feed.name, p, today)
+        {
+            notes.push(identity::Note(note));
+        }
+    }
+    notes
 }
 
 /// The earliest time after `now` at which the output changes by time alone: the first

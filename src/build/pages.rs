@@ -184,7 +184,7 @@ pub(super) struct Rendered {
 /// it is. `order` gives each item of the full document (newest first) as an index into
 /// `items`; each document's items are found there by position, and checked against it.
 pub(super) fn render(
-    config: &Config,
+    (config, bodies): (&Config, &super::KeptBodies),
     items: &[Identified],
     order: &[usize],
     expanded: &mut Expanded,
@@ -236,7 +236,7 @@ pub(super) fn render(
             .items
             .par_iter()
             .zip(sources.par_iter())
-            .map(|(item, it)| render_body(config, it, &item.link))
+            .map(|(item, it)| render_body((config, bodies), it, &item.link))
             .collect();
         let mut quiet = true;
         for ((item, it), body) in document.doc.items.iter_mut().zip(&sources).zip(bodies) {

@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 use url::Url;
 
+use super::bodies::KeptBodies;
 use super::pages::Pages;
 use super::problems::Problems;
 use super::resolve::{FeedItems, Pick, feed_url, item_url};
@@ -85,7 +86,7 @@ pub(super) fn documents<'a>(
     site_id: &str,
     feeds: Vec<FeedItems<'a>>,
     items: &[Identified],
-    pages: Option<&Pages>,
+    (pages, bodies): (Option<&Pages>, &KeptBodies),
 ) -> Result<Documents<'a>> {
     let mut site_index = SiteIndex::default();
     let mut docs = Vec::with_capacity(feeds.len());
@@ -110,7 +111,7 @@ pub(super) fn documents<'a>(
         });
         let placeholder = page_plan.as_ref().map_or(&[][..], |p| &p.placeholder[..]);
         let (mut doc, body_warnings) = feed_doc(
-            config,
+            (config, bodies),
             feed,
             site_id,
             items,
@@ -127,8 +128,14 @@ pub(super) fn documents<'a>(
         let mut expanded = feed::extras::expand(config, feed, site_id, doc);
         let (kept, records) = match paged.zip(page_plan.as_ref()) {
             Some((previous, plan)) => {
-                let done =
-                    super::pages::render(config, items, &order, &mut expanded, previous, plan)?;
+                let done = super::pages::render(
+                    (config, bodies),
+                    items,
+                    &order,
+                    &mut expanded,
+                    previous,
+                    plan,
+                )?;
                 // Where rendering every body first would have said them.
                 let tail = problems.warnings.split_off(said_at);
                 problems.warnings.extend(done.said_in_order);
@@ -217,7 +224,7 @@ fn withhold_failing_episodes(
 /// (when there is one per pick) gets a [`FeedItem::placeholder`]: it is on an archive page
 /// left as it is (see [`super::page_plan`]).
 pub(super) fn feed_doc(
-    config: &Config,
+    (config, bodies): (&Config, &KeptBodies),
     feed: &FeedConfig,
     site_id: &str,
     items: &[Identified],
@@ -240,7 +247,7 @@ pub(super) fn feed_doc(
             if stand_in(p) {
                 return (stand(), Ok(Vec::new()));
             }
-            match feed_item(config, feed, site_id, it, pick, bodies_later) {
+            match feed_item((config, bodies), feed, site_id, it, pick, bodies_later) {
                 Ok((item, warnings)) => (item, Ok(warnings)),
                 Err(e) => (stand(), Err(Box::new(e))),
             }
@@ -286,7 +293,7 @@ pub(super) fn feed_doc(
 /// One picked item of `feed`, its body rendered unless `bodies_later`, and what rendering it
 /// said.
 fn feed_item(
-    config: &Config,
+    (config, bodies): (&Config, &KeptBodies),
     feed: &FeedConfig,
     site_id: &str,
     it: &Identified,
@@ -297,7 +304,7 @@ fn feed_item(
     let body = if bodies_later {
         Body::default()
     } else {
-        render_body(config, it, &link).map_err(Error::Content)?
+        render_body((config, bodies), it, &link).map_err(Error::Content)?
     };
     let item = FeedItem {
         id: it.id.clone(),
@@ -316,8 +323,24 @@ fn feed_item(
     Ok((item, body.warnings))
 }
 
-/// An item's body as HTML, and its summary, its file read again unless its body was kept.
+/// An item's body as HTML, and its summary, its file read again unless its body was kept; as
+/// the last build rendered it when it kept it (see [`super::bodies`]). Either way it is kept
+/// for the next build.
 pub(super) fn render_body(
+    (config, bodies): (&Config, &KeptBodies),
+    it: &Identified,
+    link: &Url,
+) -> std::result::Result<Body, Vec<Diagnostic>> {
+    let body = match bodies.get(it, link) {
+        Some(body) => body,
+        None => rendered_body(config, it, link)?,
+    };
+    bodies.keep(it, link, &body);
+    Ok(body)
+}
+
+/// An item's body rendered from its file (read again unless its body was kept).
+fn rendered_body(
     config: &Config,
     it: &Identified,
     link: &Url,

@@ -99,10 +99,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .and_then(|text| cache::pages(text, &key))
             .unwrap_or_default()
     });
+    let bodies = (!args.no_cache && scan.is_some()).then(|| build::KeptBodies::load(&config, &key));
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         scan,
         reuse: reuse.as_ref(),
         pages: pages.as_ref(),
+        bodies: bodies.as_ref(),
     });
     spans.mark("side file loaded");
     let plan = build::plan_reusing(&config, ctx.now, options, reusing);
@@ -132,7 +134,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
     match &scan {
-        Some(scan) => cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes),
+        Some(scan) => {
+            cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes);
+            bodies
+                .as_ref()
+                .map_or_else(|| build::bodies::forget(&config), |b| b.save(&config, &key));
+        }
         None => cache::forget(&config),
     }
     spans.mark("cache saved");
@@ -141,7 +148,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     // Everything is on disk: the process ends next, and the system takes back the memory of
     // the scan and the side file at once (see `Plan::finish`).
-    std::mem::forget((scan, reuse, cached, pages));
+    std::mem::forget((scan, reuse, cached, pages, bodies));
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
 }

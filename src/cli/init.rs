@@ -43,9 +43,8 @@ struct NewFile {
 }
 
 /// What a new site keeps out of version control: the run lock, and the content cache and its
-/// side file beside the state file (commit `feedwright-state.toml` itself).
-const GITIGNORE: &str =
-    ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n";
+/// side files beside the state file (commit `feedwright-state.toml` itself).
+const GITIGNORE: &str = ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n.feedwright-state.toml.bodies\n";
 
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;

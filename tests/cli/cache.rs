@@ -15,6 +15,7 @@ use common::{NOW, Site, review, text};
 
 const CACHE: &str = ".feedwright-state.toml.cache";
 const ENTRIES: &str = ".feedwright-state.toml.entries";
+const BODIES: &str = ".feedwright-state.toml.bodies";
 
 /// Every file under `dir` (the cache files and the run lock left out), by path relative to it.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -27,7 +28,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         for e in rd.filter_map(Result::ok) {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
-            if name == CACHE || name == ENTRIES || name == ".feedwright.lock" {
+            if [CACHE, ENTRIES, BODIES, ".feedwright.lock"].contains(&name.as_str()) {
                 continue;
             }
             if p.is_dir() {

@@ -106,6 +106,7 @@ fn cache_files_that_are_not_files_give_a_full_build() {
     for name in [
         ".feedwright-state.toml.cache",
         ".feedwright-state.toml.entries",
+        ".feedwright-state.toml.bodies",
     ] {
         let path = site.path(name);
         std::fs::remove_file(&path).unwrap();
@@ -258,4 +259,55 @@ fn a_main_document_whose_items_did_not_change_is_left_alone_but_its_page_is_whol
             assert!(page.contains("Summary 4."), "{page}");
         }
     }
+}
+
+/// After a new review, the feed's other items' bodies are taken as rendered last time (their
+/// files are not opened), what rendering them said is said again, and the feed is the one a
+/// build without the cache writes.
+#[test]
+fn a_new_review_renders_only_its_own_body() {
+    let config = common::CONFIG.replace(
+        "link = \"reviews/{slug}/\"\n",
+        "link = \"reviews/{slug}/\"\nlimit = 3\n",
+    );
+    let site = Site::with_config(&config);
+    for k in 0..4 {
+        let body = if k == 3 {
+            "Newest. <script>x()</script>".to_string()
+        } else {
+            format!("Review {k}.")
+        };
+        site.write(
+            &format!("content/reviews/r{k}.md"),
+            &review(&format!("Film {k}"), &format!("2026-0{}-01", k + 1), &body),
+        );
+    }
+    site.ok(&["build"]);
+    settle();
+    site.ok(&["build"]);
+    settle();
+    site.write(
+        "content/reviews/r4.md",
+        &review("Film 4", "2026-06-01", "Even newer."),
+    );
+    settle();
+    if let Some(trace) = common::opened_by(&site, &["build"]) {
+        assert!(trace.contains("r4.md"), "{trace}");
+        for kept in ["r2.md", "r3.md"] {
+            assert!(!trace.contains(kept), "{kept} was opened:\n{trace}");
+        }
+    }
+    site.write(
+        "content/reviews/r5.md",
+        &review("Film 5", "2026-07-01", "Newest of all."),
+    );
+    settle();
+    assert!(same_as_without_cache(&site, NOW));
+    let rss = site.read("feeds/reviews.rss");
+    assert!(
+        rss.contains("Even newer.") && rss.contains("Newest."),
+        "{rss}"
+    );
+    let out = site.run_at(NOW, &["build"]);
+    assert!(text(&out).contains("r3.md"), "{}", text(&out));
 }

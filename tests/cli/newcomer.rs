@@ -137,7 +137,7 @@ Next:
     let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
     assert_eq!(
         ignore,
-        ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n"
+        ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n.feedwright-state.toml.bodies\n"
     );
     let end = run_printed_commands(&stdout(&out), dir.path());
     let check = feedwright()
