@@ -7,9 +7,11 @@
 //! source file's name and bytes (its fingerprint) and the item's link (relative links are made
 //! absolute against it). Those three name each kept body. A build that uses the content cache
 //! reads the file (`.<state file>.bodies`, beside the cache) on a miss, takes from it every
-//! body it would render, and writes the bodies it used (taken or rendered) for the next one:
-//! a few hundred KB for 50-item feeds. A full feed (every item rendered) keeps none past
-//! [`KEPT_BYTES`]. Missing, cut short or of another key, the file only costs the rendering.
+//! body it would render, and writes the bodies it used (taken or rendered) for the next one.
+//! Only each feed's newest items are kept, twice its `limit` (its main document and newest
+//! archive page: a few hundred KB for 50-item feeds), and never more than [`KEPT_BYTES`]; a
+//! feed of every item keeps none. Missing, cut short or of another key, the file only costs
+//! the rendering.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -44,6 +46,9 @@ struct Kept {
 #[derive(Debug, Default)]
 pub struct KeptBodies {
     previous: foldhash::HashMap<String, Vec<Kept>>,
+    /// The sources whose bodies the next build is likely to render again: each feed's newest
+    /// items, twice its `limit` (its main document, and the newest archive page).
+    wanted: std::sync::OnceLock<foldhash::HashSet<String>>,
     used: Mutex<Used>,
     /// Whether the bodies used are kept (not for a build without the cache: none is written).
     record: bool,
@@ -63,9 +68,16 @@ impl KeptBodies {
             .unwrap_or_default();
         KeptBodies {
             previous,
+            wanted: std::sync::OnceLock::new(),
             used: Mutex::default(),
             record: true,
         }
+    }
+
+    /// Keeps only the bodies of `sources` (see [`KeptBodies::wanted`]): a build that renders
+    /// every body (a full feed, or every archive page) keeps those the next one will need.
+    pub(super) fn want(&self, sources: impl IntoIterator<Item = String>) {
+        let _ = self.wanted.set(sources.into_iter().collect());
     }
 
     /// The body of `it` at `link` as the last build rendered it.
@@ -88,7 +100,11 @@ impl KeptBodies {
 
     /// Keeps `body`, of `it` at `link`, for the next build (up to [`KEPT_BYTES`] of HTML).
     pub(super) fn keep(&self, it: &Identified, link: &Url, body: &Body) {
-        if !self.record {
+        let wanted = self
+            .wanted
+            .get()
+            .is_none_or(|w| w.contains(&it.entry.source));
+        if !self.record || !wanted {
             return;
         }
         let Ok(mut used) = self.used.lock() else {

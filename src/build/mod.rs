@@ -111,6 +111,10 @@ pub fn plan_reusing(
         stage::clean_leftovers(config);
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
+    bodies.want(resolved.feeds.iter().flat_map(|f| {
+        let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
+        newest.map(|p| identity.items[p.at].entry.source.clone())
+    }));
     let lasting_notes = hide_expired_owner_emails(config, &mut resolved.feeds, now);
     problems.notes.extend(lasting_notes.iter().cloned());
     let state = resolved.state;
