@@ -31,6 +31,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 
 use super::plan::{Plan, PlanOptions};
 pub use super::stat::Stat;
@@ -213,6 +214,11 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     };
     let mut folders = scan.folders.iter();
     let mut files: Option<std::slice::Iter<'_, (String, Stat)>> = None;
+    // The files besides the sources are looked at last, once every source matched: a source
+    // edited is the usual miss, told from the scan alone, while each input costs a `stat`
+    // (and the outputs a build just wrote a read of their bytes).
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
     for line in lines {
         let (kind, rest) = line.split_once(' ')?;
         match kind {
@@ -222,14 +228,10 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
                 hit.warnings.push(Diagnostic::new(path, at, message));
             }
             "note" => hit.notes.push(Note(serde_json::from_str(rest).ok()?)),
-            "output" => hit.files.push(read_output(rest)?),
+            "output" => outputs.push(rest),
             // For a build that finds a change (see `pages`).
             "page" | "said" => {}
-            "input" | "racy" => {
-                let input = Input::read(kind, rest)?;
-                (Stat::of(&input.path)? == input.stat).then_some(())?;
-                input.same_bytes().then_some(())?;
-            }
+            "input" | "racy" => inputs.push(Input::read(kind, rest)?),
             "folder" => {
                 if files.as_mut().is_some_and(|f| f.next().is_some()) {
                     return None;
@@ -247,7 +249,14 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
         }
     }
     let rest_empty = files.as_mut().is_none_or(|f| f.next().is_none()) && folders.next().is_none();
-    rest_empty.then_some(hit)
+    rest_empty.then_some(())?;
+    let unchanged = |input: &Input| Stat::of(&input.path) == Some(input.stat) && input.same_bytes();
+    inputs.par_iter().all(unchanged).then_some(())?;
+    hit.files = outputs
+        .into_iter()
+        .map(read_output)
+        .collect::<Option<_>>()?;
+    Some(hit)
 }
 
 /// `<len> <hash or -> <f or -> <["name", "path"]>`.

@@ -89,17 +89,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     spans.mark("cache check");
     let spinner = ctx.report.spinner("reading and rendering the feeds");
-    // What the last build parsed, for the files whose stat did not change.
-    let reuse = (!args.no_cache && scan.is_some())
-        .then(|| build::Reuse::load(&config, &key))
-        .flatten();
-    let pages = (!args.no_cache && scan.is_some()).then(|| {
-        cached
-            .as_deref()
-            .and_then(|text| cache::pages(text, &key))
-            .unwrap_or_default()
-    });
-    let bodies = (!args.no_cache && scan.is_some()).then(|| build::KeptBodies::load(&config, &key));
+    let (reuse, pages, bodies) = if !args.no_cache && scan.is_some() {
+        last_build(&config, &key, cached.as_deref())
+    } else {
+        (None, None, None)
+    };
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         scan,
         reuse: reuse.as_ref(),
@@ -196,4 +190,28 @@ fn summary(ctx: &Context, config: &Config, counts: (usize, usize), written: &bui
             ""
         }
     ));
+}
+
+/// What the last build parsed (for the files whose stat did not change), the archive pages and
+/// the bodies it wrote, read side by side for a build that found a change.
+fn last_build(
+    config: &Config,
+    key: &cache::Key,
+    cached: Option<&str>,
+) -> (
+    Option<build::Reuse>,
+    Option<build::Pages>,
+    Option<build::KeptBodies>,
+) {
+    let (reuse, (pages, bodies)) = rayon::join(
+        || build::Reuse::load(config, key),
+        || {
+            let pages = cached.and_then(|text| cache::pages(text, key));
+            (
+                pages.unwrap_or_default(),
+                build::KeptBodies::load(config, key),
+            )
+        },
+    );
+    (reuse, Some(pages), Some(bodies))
 }
