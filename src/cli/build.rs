@@ -129,10 +129,13 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
     match &scan {
         Some(scan) => {
-            cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes);
-            bodies
-                .as_ref()
-                .map_or_else(|| build::bodies::forget(&config), |b| b.save(&config, &key));
+            rayon::join(
+                || cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes),
+                || match &bodies {
+                    Some(b) => b.save(&config, &key),
+                    None => build::bodies::forget(&config),
+                },
+            );
         }
         None => cache::forget(&config),
     }
