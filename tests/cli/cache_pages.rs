@@ -13,25 +13,27 @@ use common::{NOW, Site, review, text};
 /// Reviews r0 (oldest) to r5, two a page: archive pages 1 and 2 are full (r0-r1, r2-r3), the
 /// main document holds r4-r5. r0's body has a script, which rendering removes with a warning.
 fn archived_site() -> Site {
+    let mut bodies = vec!["Old. <script>alert(1)</script>".to_string()];
+    bodies.extend((1..6).map(|k| format!("Review {k}.")));
+    settled_site(ARCHIVE, &bodies)
+}
+
+/// A site whose reviews feed has `keys` added, with review `r{k}` ("Film k", dated the first
+/// of month k + 1) for each body; built twice (the second build writes the cache), settled.
+fn settled_site(keys: &str, bodies: &[String]) -> Site {
     let config = common::CONFIG.replace(
         "link = \"reviews/{slug}/\"\n",
-        &format!("link = \"reviews/{{slug}}/\"\n{ARCHIVE}"),
+        &format!("link = \"reviews/{{slug}}/\"\n{keys}"),
     );
     let site = Site::with_config(&config);
-    for k in 0..6 {
-        let body = if k == 0 {
-            "Old. <script>alert(1)</script>".to_string()
-        } else {
-            format!("Review {k}.")
-        };
+    for (k, body) in bodies.iter().enumerate() {
         site.write(
             &format!("content/reviews/r{k}.md"),
-            &review(&format!("Film {k}"), &format!("2026-0{}-01", k + 1), &body),
+            &review(&format!("Film {k}"), &format!("2026-0{}-01", k + 1), body),
         );
     }
     site.ok(&["build"]);
     settle();
-    // This one writes the cache.
     site.ok(&["build"]);
     settle();
     site
@@ -128,25 +130,7 @@ fn cache_files_that_are_not_files_give_a_full_build() {
 /// rendered, so the warning is said every time.
 #[test]
 fn a_feed_whose_items_did_not_change_is_not_rendered() {
-    let config = common::CONFIG.replace(
-        "link = \"reviews/{slug}/\"\n",
-        "link = \"reviews/{slug}/\"\nlimit = 2\n",
-    );
-    let site = Site::with_config(&config);
-    for k in 0..4 {
-        site.write(
-            &format!("content/reviews/r{k}.md"),
-            &review(
-                &format!("Film {k}"),
-                &format!("2026-0{}-01", k + 1),
-                "Fine.",
-            ),
-        );
-    }
-    site.ok(&["build"]);
-    settle();
-    site.ok(&["build"]);
-    settle();
+    let site = settled_site("limit = 2\n", &vec!["Fine.".to_string(); 4]);
     site.write(
         "content/reviews/r0.md",
         &review("Film 0", "2026-01-01", "Edited."),
@@ -216,25 +200,8 @@ fn an_archived_review_edited_in_the_window_is_whole_in_the_main_document() {
 fn a_main_document_whose_items_did_not_change_is_left_alone_but_its_page_is_whole() {
     for html in [false, true] {
         let extra = format!("{ARCHIVE}formats = [\"rss\", \"atom\", \"json\"]\nhtml = {html}\n");
-        let config = common::CONFIG.replace(
-            "link = \"reviews/{slug}/\"\n",
-            &format!("link = \"reviews/{{slug}}/\"\n{extra}"),
-        );
-        let site = Site::with_config(&config);
-        for k in 0..5 {
-            site.write(
-                &format!("content/reviews/r{k}.md"),
-                &review(
-                    &format!("Film {k}"),
-                    &format!("2026-0{}-01", k + 1),
-                    &format!("Summary {k}."),
-                ),
-            );
-        }
-        site.ok(&["build"]);
-        settle();
-        site.ok(&["build"]);
-        settle();
+        let summaries: Vec<String> = (0..5).map(|k| format!("Summary {k}.")).collect();
+        let site = settled_site(&extra, &summaries);
         let main = stamp(&site, "feeds/reviews.json");
         // Saved again, bytes unchanged: the stat changes, nothing else. Twice: a build that
         // left the document alone records it for the next.
@@ -266,26 +233,9 @@ fn a_main_document_whose_items_did_not_change_is_left_alone_but_its_page_is_whol
 /// build without the cache writes.
 #[test]
 fn a_new_review_renders_only_its_own_body() {
-    let config = common::CONFIG.replace(
-        "link = \"reviews/{slug}/\"\n",
-        "link = \"reviews/{slug}/\"\nlimit = 3\n",
-    );
-    let site = Site::with_config(&config);
-    for k in 0..4 {
-        let body = if k == 3 {
-            "Newest. <script>x()</script>".to_string()
-        } else {
-            format!("Review {k}.")
-        };
-        site.write(
-            &format!("content/reviews/r{k}.md"),
-            &review(&format!("Film {k}"), &format!("2026-0{}-01", k + 1), &body),
-        );
-    }
-    site.ok(&["build"]);
-    settle();
-    site.ok(&["build"]);
-    settle();
+    let mut bodies: Vec<String> = (0..3).map(|k| format!("Review {k}.")).collect();
+    bodies.push("Newest. <script>x()</script>".to_string());
+    let site = settled_site("limit = 3\n", &bodies);
     site.write(
         "content/reviews/r4.md",
         &review("Film 4", "2026-06-01", "Even newer."),
