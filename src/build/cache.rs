@@ -250,8 +250,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
     }
     let rest_empty = files.as_mut().is_none_or(|f| f.next().is_none()) && folders.next().is_none();
     rest_empty.then_some(())?;
-    let unchanged = |input: &Input| Stat::of(&input.path) == Some(input.stat) && input.same_bytes();
-    inputs.par_iter().all(unchanged).then_some(())?;
+    inputs.par_iter().all(Input::unchanged).then_some(())?;
     hit.files = outputs
         .into_iter()
         .map(read_output)

@@ -512,19 +512,12 @@ mod tests {
             published: date,
             updated: date,
         };
+        let link = Url::parse("https://films.example/r/heat/").unwrap();
         let item = FeedItem {
             id: source.id.clone(),
             atom_id: source.id.clone(),
             title: "Heat".into(),
-            link: Url::parse("https://films.example/r/heat/").unwrap(),
-            published: date,
-            updated: date,
-            author: None,
-            summary: String::new(),
-            html: String::new(),
-            tags: Vec::new(),
-            enclosure: None,
-            episode: None,
+            ..FeedItem::placeholder(date, date, link)
         };
         let none = super::super::KeptBodies::default();
         let bodies = Bodies::new((&config, &none), vec![std::sync::Arc::new(source.clone())]);

@@ -45,12 +45,8 @@ impl Pages {
     /// The length of the file at `path` when it holds the page whose digest is `digest`.
     pub(super) fn kept_len(&self, path: &Path, digest: &str) -> Option<u64> {
         let was = self.files.get(path)?;
-        let now = Stat::of(path)?;
-        let same_bytes = || match &was.bytes {
-            Some(bytes) => now.content_digest(path).as_ref() == Some(bytes),
-            None => true,
-        };
-        (was.digest == digest && now == was.stat && same_bytes()).then_some(now.size)
+        let held = was.digest == digest && was.stat.still_at(path, was.bytes.as_deref());
+        held.then_some(was.stat.size)
     }
 }
 

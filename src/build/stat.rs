@@ -74,6 +74,13 @@ impl Stat {
         Some(hasher.finalize().to_hex().to_string())
     }
 
+    /// Whether the file at `path` still has this stat and, when it was recorded racily clean
+    /// with the digest of its bytes (`digest`), still those bytes.
+    pub(super) fn still_at(&self, path: &Path, digest: Option<&str>) -> bool {
+        Stat::of(path) == Some(*self)
+            && digest.is_none_or(|d| self.content_digest(path).as_deref() == Some(d))
+    }
+
     pub(super) fn write(&self, out: &mut String) {
         let _ = write!(
             out,
@@ -128,12 +135,9 @@ impl Input {
         Some(Input { path, stat, digest })
     }
 
-    /// Whether the file holds the bytes recorded (always, for a file that had settled).
-    pub(super) fn same_bytes(&self) -> bool {
-        match &self.digest {
-            Some(digest) => self.stat.content_digest(&self.path).as_ref() == Some(digest),
-            None => true,
-        }
+    /// Whether the file is as recorded (see [`Stat::still_at`]).
+    pub(super) fn unchanged(&self) -> bool {
+        self.stat.still_at(&self.path, self.digest.as_deref())
     }
 }
 
@@ -202,18 +206,18 @@ mod tests {
         assert_eq!(kind, "racy");
         let input = Input::read(kind, rest).unwrap();
         assert_eq!(input.path, file);
-        assert!(input.same_bytes());
+        assert!(input.unchanged());
         let forged = Input {
             digest: Some(blake3::hash(b"<rss>two</rss>").to_hex().to_string()),
             ..Input::read(kind, rest).unwrap()
         };
-        assert!(!forged.same_bytes());
+        assert!(!forged.unchanged());
         // Settled long ago: the stat alone decides.
         let mut out = String::new();
         write_input(&mut out, &file, now_ns() + 10_000_000_000, &mut budget).unwrap();
         assert!(out.starts_with("input "), "{out}");
         let (kind, rest) = out.trim_end().split_once(' ').unwrap();
-        assert!(Input::read(kind, rest).unwrap().same_bytes());
+        assert!(Input::read(kind, rest).unwrap().unchanged());
         // Gone, or not a file: nothing is recorded, so no cache is written.
         let gone = dir.path().join("gone");
         assert!(write_input(&mut String::new(), &gone, now_ns(), &mut budget).is_none());
