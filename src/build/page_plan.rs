@@ -43,6 +43,11 @@ pub(super) struct PagePlan {
     /// For each pick: whether its item is on a page left as it is and nowhere else, so that
     /// it is never rendered and a [`crate::feed::FeedItem::placeholder`] stands in for it.
     pub placeholder: Vec<bool>,
+    /// The pages whose picks are all placeholders: their items are not built at all (see
+    /// [`archive::LeftOut`]).
+    pub left_out: archive::LeftOut,
+    /// For each pick: whether it is on a page left out.
+    pub left_out_picks: Vec<bool>,
 }
 
 /// One archive page as planned.
@@ -141,6 +146,14 @@ pub(super) fn plan(
             }
         }
     }
+    let out_pages: Vec<bool> = ranges
+        .iter()
+        .map(|range| !range.is_empty() && range.clone().all(|p| placeholder[p]))
+        .collect();
+    let mut left_out_picks = vec![false; picks.len()];
+    for (range, _) in ranges.iter().zip(&out_pages).filter(|(_, out)| **out) {
+        left_out_picks[range.clone()].fill(true);
+    }
     PagePlan {
         limit,
         ranges,
@@ -148,6 +161,12 @@ pub(super) fn plan(
         main,
         main_places,
         placeholder,
+        left_out: archive::LeftOut {
+            total: picks.len(),
+            pages: out_pages,
+            newest_archived,
+        },
+        left_out_picks,
     }
 }
 
@@ -247,13 +266,22 @@ mod tests {
                     stylesheet: None,
                 };
                 let ranges = archive::page_ranges(total, limit);
-                // The first page's items only placeholders: that page is split as a shell.
+                // The first page left out: it is split as a shell, the others as before.
+                let first = ranges.first().cloned().unwrap_or_default();
                 let mut sparse = doc.clone();
-                for i in ranges.first().cloned().unwrap_or_default() {
-                    sparse.items[i].id = String::new();
-                }
-                let (_, pages) = archive::split(doc, limit, "m", |k| format!("p{k}"));
-                let (_, shells) = archive::split(sparse, limit, "m", |k| format!("p{k}"));
+                sparse.items.drain(first.clone());
+                let left_out = archive::LeftOut {
+                    total,
+                    pages: ranges
+                        .iter()
+                        .map(|r| *r == first && !r.is_empty())
+                        .collect(),
+                    newest_archived: items.iter().skip(limit.max(1)).map(|i| i.updated).max(),
+                };
+                let names = ("m", |k| format!("p{k}"));
+                let (main, pages) = archive::split(doc, limit, names, None);
+                let (sparse_main, shells) = archive::split(sparse, limit, names, Some(&left_out));
+                assert_eq!(main, sparse_main, "{total} items, limit {limit}");
                 assert_eq!(pages.len(), ranges.len(), "{total} items, limit {limit}");
                 for ((page, shell), range) in pages.iter().zip(&shells).zip(&ranges) {
                     let ids: Vec<&str> = page.doc.items.iter().map(|i| i.id.as_str()).collect();

@@ -109,13 +109,15 @@ pub(super) fn documents<'a>(
             let podcast = podcast.as_ref();
             super::page_plan::plan(config, feed, site_id, items, &picks, podcast, previous)
         });
-        let placeholder = page_plan.as_ref().map_or(&[][..], |p| &p.placeholder[..]);
+        let marks = page_plan.as_ref().map_or((&[][..], &[][..]), |p| {
+            (&p.placeholder[..], &p.left_out_picks[..])
+        });
         let (mut doc, body_warnings) = feed_doc(
             (config, bodies),
             feed,
             site_id,
             items,
-            (picks, placeholder),
+            (picks, marks),
             podcast,
             later || paged.is_some(),
         )?;
@@ -125,7 +127,8 @@ pub(super) fn documents<'a>(
             withhold_failing_episodes(feed, items, &mut order, &mut doc, &mut problems);
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
-        let mut expanded = feed::extras::expand(config, feed, site_id, doc);
+        let left_out = page_plan.as_ref().map(|p| &p.left_out);
+        let mut expanded = feed::extras::expand(config, (feed, site_id), doc, left_out);
         let (kept, records) = match paged.zip(page_plan.as_ref()) {
             Some((previous, plan)) => {
                 let done = super::pages::render(
@@ -222,13 +225,13 @@ fn withhold_failing_episodes(
 /// A feed's full document: every picked item (each body rendered on every core, unless
 /// `bodies_later`), the feed's URLs and the site's details. A pick marked in `placeholder`
 /// (when there is one per pick) gets a [`FeedItem::placeholder`]: it is on an archive page
-/// left as it is (see [`super::page_plan`]).
+/// left as it is (see [`super::page_plan`]); one marked in `left_out` gets no item at all.
 pub(super) fn feed_doc(
     (config, bodies): (&Config, &KeptBodies),
     feed: &FeedConfig,
     site_id: &str,
     items: &[Identified],
-    (picks, placeholder): (Vec<Pick>, &[bool]),
+    (picks, (placeholder, left_out)): (Vec<Pick>, (&[bool], &[bool])),
     podcast: Option<PodcastChannel>,
     bodies_later: bool,
 ) -> Result<(FeedDoc, Vec<Diagnostic>)> {
@@ -237,9 +240,13 @@ pub(super) fn feed_doc(
     // list of results moved into a list of items held them twice.
     let mut out: Vec<FeedItem> = Vec::new();
     let mut said: Vec<std::result::Result<Vec<Diagnostic>, Box<Error>>> = Vec::new();
-    picks
-        .into_par_iter()
+    let built: Vec<(usize, Pick)> = picks
+        .into_iter()
         .enumerate()
+        .filter(|(p, _)| left_out.get(*p) != Some(&true))
+        .collect();
+    built
+        .into_par_iter()
         .map(|(p, pick)| {
             let it = &items[pick.at];
             let stand =

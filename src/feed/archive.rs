@@ -56,8 +56,22 @@ pub struct Page {
     pub doc: FeedDoc,
 }
 
+/// Archive pages whose items a document was built without, because their files are left as
+/// they are (see `build::page_plan`): building 10,000 items to find 200 pages unchanged was
+/// most of a build after one new review.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut {
+    /// How many items the document would hold with every page's.
+    pub total: usize,
+    /// Page `k` at `k - 1`: whether its items are left out (it is split as a shell, with
+    /// its paging and no items: nothing renders it).
+    pub pages: Vec<bool>,
+    /// The newest `updated` of every archived item, left out or not.
+    pub newest_archived: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
 /// Splits a document holding every item (newest first) into the subscription document and
-/// its archive pages.
+/// its archive pages; with `left_out`, a document without the items of the pages it names.
 ///
 /// `main_base` is the subscription document's URL without extension; `page_base(k)` the URL
 /// of page `k` without extension. An archived item edited since the oldest item of the
@@ -65,16 +79,17 @@ pub struct Page {
 pub fn split(
     full: FeedDoc,
     limit: usize,
-    main_base: &str,
-    page_base: impl Fn(usize) -> String,
+    (main_base, page_base): (&str, impl Fn(usize) -> String),
+    left_out: Option<&LeftOut>,
 ) -> (FeedDoc, Vec<Page>) {
-    let ranges = page_ranges(full.items.len(), limit);
+    let total = left_out.map_or(full.items.len(), |l| l.total);
+    let ranges = page_ranges(total, limit);
     if ranges.is_empty() {
         return (full, Vec::new());
     }
     let limit = limit.max(1);
     let mut main = full;
-    let mut rest = main.items.split_off(limit);
+    let mut rest = main.items.split_off(limit.min(main.items.len()));
     let window_start = main.items.iter().map(|i| i.published).min();
     let edited: Vec<_> = rest
         .iter()
@@ -82,20 +97,20 @@ pub fn split(
         .cloned()
         .collect();
 
-    let newest_archived = rest.iter().map(|i| i.updated).max();
-    // Each page's items stay newest first, cut from the end of `rest`: every item is moved
-    // once, into its page. A page of placeholders only (one whose files are left as they
-    // are: see `FeedItem::placeholder`) is a shell without items: nothing renders it.
+    let newest_archived = match left_out {
+        Some(l) => l.newest_archived,
+        None => rest.iter().map(|i| i.updated).max(),
+    };
+    // Each page's items stay newest first, cut from the end of `rest` (the oldest page
+    // first): every item is moved once, into its page. A page left out has none to cut.
     let count = ranges.len();
     let mut by_page = Vec::with_capacity(count);
     for (k, range) in (1..=count).zip(&ranges) {
-        let at = range.start - limit;
-        let shell = !range.is_empty() && rest[at..].iter().all(super::FeedItem::is_placeholder);
-        let items = if shell {
-            rest.truncate(at);
+        let out = left_out.is_some_and(|l| l.pages.get(k - 1) == Some(&true));
+        let items = if out {
             Vec::new()
         } else {
-            rest.split_off(at)
+            rest.split_off(rest.len().saturating_sub(range.len()))
         };
         by_page.push((k, items, range.is_empty()));
     }

@@ -103,7 +103,14 @@ fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> Fe
 
 /// Expands `full`, the feed's document with every item newest first (or only the newest
 /// `limit` when [`keeps_all_items`] is false), into the documents to write.
-pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) -> Expanded {
+/// With `left_out`, `full` lacks the items of the archive pages it names (see
+/// [`archive::LeftOut`]).
+pub fn expand(
+    config: &Config,
+    (feed, site_id): (&FeedConfig, &str),
+    full: FeedDoc,
+    left_out: Option<&archive::LeftOut>,
+) -> Expanded {
     let mut documents = Vec::new();
     let mut problems = Problems::default();
     let main_files: Vec<_> = feed
@@ -121,9 +128,8 @@ pub fn expand(config: &Config, feed: &FeedConfig, site_id: &str, full: FeedDoc) 
 
     let (main, pages) = if feed.archive {
         let base = |rel: &str| public_url(config, rel).to_string();
-        archive::split(full, feed.limit, &base(&feed.name), |k| {
-            base(&format!("{ARCHIVE_DIR}/{}/{k}", feed.name))
-        })
+        let page_base = |k| base(&format!("{ARCHIVE_DIR}/{}/{k}", feed.name));
+        archive::split(full, feed.limit, (&base(&feed.name), page_base), left_out)
     } else {
         let mut main = full;
         if feed.limit > 0 {
