@@ -88,6 +88,8 @@ pub struct Scan {
     folders: Vec<(PathBuf, Vec<(String, Stat)>)>,
     /// False when the walk met a problem (which the full build reports).
     clean: bool,
+    /// The cache file's source lines (see [`Scan::source_lines`]).
+    lines: std::sync::OnceLock<Option<String>>,
 }
 
 impl Scan {
@@ -111,7 +113,40 @@ impl Scan {
             taken,
             folders,
             clean,
+            lines: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The cache file's part that names every source with its stat, most of the file:
+    /// formatted once, by a core that has nothing else to do while the build runs, rather
+    /// than after it. `None` when no cache can be written: a source was written a moment ago
+    /// (the review just saved: racily clean) or has a line break in its name.
+    pub fn source_lines(&self) -> Option<&str> {
+        self.lines
+            .get_or_init(|| {
+                let sources = || self.folders.iter().flat_map(|(_, f)| f);
+                let unusable = |(name, stat): &(String, Stat)| {
+                    stat.racy(self.taken) || name.contains(['\n', '\r'])
+                };
+                if sources().any(unusable) {
+                    return None;
+                }
+                let names: usize = sources().map(|(name, _)| name.len()).sum();
+                let files: usize = self.folders.iter().map(|(_, f)| f.len()).sum();
+                // A source's line: its name and four numbers (grown by doubling, the text was
+                // copied).
+                let mut out = String::with_capacity(names + files * 72 + 4096);
+                for (folder, files) in &self.folders {
+                    let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);
+                    for (name, stat) in files {
+                        out.push_str("source ");
+                        stat.write(&mut out);
+                        let _ = writeln!(out, " {name}");
+                    }
+                }
+                Some(out)
+            })
+            .as_deref()
     }
 }
 
@@ -373,7 +408,7 @@ pub fn save(
             let state = || {
                 plan.state_text
                     .as_ref()
-                    .and_then(|t| super::state_copy::encode(&plan.state, t))
+                    .and_then(|t| t.copy_of(&plan.state))
             };
             super::reuse::save(config, key, &plan.kept, reuse, state);
         } else {
@@ -479,14 +514,9 @@ fn render(
     }
     // Looked at first: a source written a moment ago (the review just saved) means no cache,
     // and nothing below need be formatted, nor any output read for its digest.
-    let sources = || scan.folders.iter().flat_map(|(_, f)| f);
-    if sources().any(|(name, stat)| stat.racy(scan.taken) || name.contains(['\n', '\r'])) {
-        return None;
-    }
+    let sources = scan.source_lines()?;
     let files: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
-    // A source's line: its name and four numbers (grown by doubling, the text was copied).
-    let names: usize = sources().map(|(name, _)| name.len()).sum();
-    let mut out = String::with_capacity(4096 + names + files * 72 + plan.outputs.len() * 256);
+    let mut out = String::with_capacity(4096 + sources.len() + plan.outputs.len() * 256);
     let _ = writeln!(out, "{MAGIC}\nkey {}\nbuilt {}", key.0, now.to_rfc3339());
     let horizon = plan.horizon.map_or("never".into(), |h| h.to_rfc3339());
     let _ = writeln!(out, "horizon {horizon}");
@@ -521,14 +551,7 @@ fn render(
         let said: Vec<_> = said.iter().map(|d| (&d.path, d.line, &d.message)).collect();
         let _ = writeln!(out, "said {}", serde_json::to_string(&(source, said)).ok()?);
     }
-    for (folder, files) in &scan.folders {
-        let _ = writeln!(out, "folder {}", serde_json::to_string(folder).ok()?);
-        for (name, stat) in files {
-            out.push_str("source ");
-            stat.write(&mut out);
-            let _ = writeln!(out, " {name}");
-        }
-    }
+    out.push_str(sources);
     let digest = blake3::hash(out.as_bytes()).to_hex();
     let _ = writeln!(out, "end {digest}");
     Some(out)

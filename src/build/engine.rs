@@ -133,6 +133,9 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
         return (Ok(Staged::No), None);
     }
     if state.previous == Some(&**state.new) {
+        if let Some(text) = &state.previous_text {
+            text.copy_of(state.new);
+        }
         return (Ok(Staged::Unchanged), state.previous_text);
     }
     let texts = state.previous_text.as_ref().map(StateText::records);
@@ -140,6 +143,8 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
     let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
     let staged = crate::output::stage_if_changed(&config.site.state_file, text.as_bytes())
         .map(Staged::from_temp);
+    // The copy for the side file, made here while the other cores render.
+    written.copy_of(state.new);
     (staged, Some(written))
 }
 

@@ -205,7 +205,8 @@ pub(super) fn parse(
     now: DateTime<FixedOffset>,
     problems: &mut Problems,
 ) -> Parsed {
-    let mut present = foldhash::HashSet::default();
+    let found = sources.values().map(|c| c.found.len()).sum::<usize>();
+    let mut present = foldhash::HashSet::with_capacity_and_hasher(found, Default::default());
     let mut horizon: Option<DateTime<FixedOffset>> = None;
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());

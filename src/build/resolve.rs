@@ -144,8 +144,8 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
 /// the id `ballerina-2`, but the link pattern still gives `…/ballerina/`) send readers to the
 /// same page for different items: a warning naming both files and the fix.
 pub(super) fn shared_links(entries: &[PlannedEntry], problems: &mut Problems) {
-    let mut by_link: std::collections::HashMap<(&str, &str), &PlannedEntry> =
-        std::collections::HashMap::with_capacity(entries.len());
+    let mut by_link: foldhash::HashMap<(&str, &str), &PlannedEntry> =
+        foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     for e in entries {
         if let Some(first) = by_link.insert((&e.feed, &e.link), e) {
             problems.warn(Diagnostic::new(

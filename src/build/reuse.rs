@@ -370,12 +370,12 @@ pub(super) fn line(
 /// first, the file cost its size in fresh pages and a copy, after the lines had waited for the
 /// state copy. Postcard writes a struct as its fields one after the other, so the pieces make
 /// exactly the [`FileIn`] that is read back.
-pub(super) fn save(
+pub(super) fn save<'s>(
     config: &Config,
     key: &Key,
     lines: &[CachedSource],
     from: Option<&Reuse>,
-    state: impl FnOnce() -> Option<Vec<u8>> + Send,
+    state: impl FnOnce() -> Option<&'s [u8]> + Send,
 ) {
     if write_to(&path(config), key.text(), lines, from, state).is_none() {
         forget(config);
@@ -383,12 +383,12 @@ pub(super) fn save(
 }
 
 /// [`save`] to `file`.
-fn write_to(
+fn write_to<'s>(
     file: &Path,
     key: &str,
     lines: &[CachedSource],
     from: Option<&Reuse>,
-    state: impl FnOnce() -> Option<Vec<u8>> + Send,
+    state: impl FnOnce() -> Option<&'s [u8]> + Send,
 ) -> Option<()> {
     let (state, started) = rayon::join(state, || {
         let mut out = Sealing::start(file)?;
@@ -397,7 +397,7 @@ fn write_to(
         Some(out)
     });
     let mut out = started?;
-    postcard::to_io(&StateOut(state.as_deref()), &mut out).ok()?;
+    postcard::to_io(&StateOut(state), &mut out).ok()?;
     out.finish(file)
 }
 
@@ -486,7 +486,7 @@ mod tests {
     ) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        write_to(&file, key, lines, from, || state.map(<[u8]>::to_vec)).unwrap();
+        write_to(&file, key, lines, from, || state).unwrap();
         std::fs::read(file).unwrap()
     }
 

@@ -56,6 +56,9 @@ pub struct StateText {
     /// where each record's text is in it, in that order.
     file: String,
     records: Vec<std::ops::Range<usize>>,
+    /// The copy of the state this text is of ([`encode`]), made once: by the core that
+    /// staged the state file, while the feeds render, rather than at the end of the build.
+    copy: std::sync::OnceLock<Option<Vec<u8>>>,
 }
 
 impl StateText {
@@ -66,8 +69,15 @@ impl StateText {
             order: serialized.order,
             file: String::new(),
             records: serialized.records,
+            copy: std::sync::OnceLock::new(),
         };
         (serialized.text, text)
+    }
+
+    /// The copy of `state` (the state this text is of) to keep in the side file, made the
+    /// first time it is asked for.
+    pub(super) fn copy_of(&self, state: &State) -> Option<&[u8]> {
+        self.copy.get_or_init(|| encode(state, self)).as_deref()
     }
 
     /// Each record's text, in the state's order; empty when not known.
@@ -161,6 +171,7 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
             order: (0..records.len()).collect(),
             file,
             records,
+            copy: std::sync::OnceLock::new(),
         });
         return Ok((Some(state), text));
     }

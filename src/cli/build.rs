@@ -101,7 +101,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         bodies: bodies.as_ref(),
     });
     spans.mark("side file loaded");
-    let plan = build::plan_reusing(&config, ctx.now, options, reusing);
+    // The cache's source lines are formatted beside the build, on a core it leaves idle.
+    let (plan, _) = rayon::join(
+        || build::plan_reusing(&config, ctx.now, options, reusing),
+        || scan.as_ref().map(cache::Scan::source_lines),
+    );
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);
@@ -127,18 +131,14 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
-    match &scan {
-        Some(scan) => {
-            rayon::join(
-                || cache::save(&config, &key, ctx.now, scan, reuse.as_ref(), &plan, &hashes),
-                || match &bodies {
-                    Some(b) => b.save(&config, &key),
-                    None => build::bodies::forget(&config),
-                },
-            );
-        }
-        None => cache::forget(&config),
-    }
+    let last = (reuse.as_ref(), bodies.as_ref());
+    keep_for_next(
+        &config,
+        (&key, ctx.now),
+        scan.as_ref(),
+        last,
+        (&plan, &hashes),
+    );
     spans.mark("cache saved");
     if let Some(opts) = &push {
         super::push::publish_files(ctx, &config, &plan, files, opts)?;
@@ -148,6 +148,27 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     std::mem::forget((scan, reuse, cached, pages, bodies));
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the next build starts from: the cache (and its side file) and the kept bodies.
+fn keep_for_next(
+    config: &Config,
+    (key, now): (&cache::Key, chrono::DateTime<chrono::FixedOffset>),
+    scan: Option<&cache::Scan>,
+    (reuse, bodies): (Option<&build::Reuse>, Option<&build::bodies::KeptBodies>),
+    (plan, hashes): (&build::Plan, &[String]),
+) {
+    let Some(scan) = scan else {
+        cache::forget(config);
+        return;
+    };
+    rayon::join(
+        || cache::save(config, key, now, scan, reuse, plan, hashes),
+        || match bodies {
+            Some(b) => b.save(config, key),
+            None => build::bodies::forget(config),
+        },
+    );
 }
 
 /// After a cache hit: what the push would say (nothing when there is no push) when it would
