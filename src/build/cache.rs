@@ -410,7 +410,8 @@ pub fn save(
                     .as_ref()
                     .and_then(|t| t.copy_of(&plan.state))
             };
-            super::reuse::save(config, key, &plan.kept, reuse, state);
+            let side = (key, &plan.side_file);
+            super::reuse::save(config, side, &plan.kept, reuse, state);
         } else {
             super::reuse::forget(config);
         }

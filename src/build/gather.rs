@@ -36,6 +36,8 @@ pub(super) struct Gathered {
 /// their stats, and the entries the last build parsed (see [`super::reuse`]).
 #[derive(Clone, Copy)]
 pub struct Reusing<'a> {
+    /// The content cache's key for this build (its side file is begun with it).
+    pub key: &'a super::cache::Key,
     pub scan: &'a Scan,
     pub reuse: Option<&'a Reuse>,
     /// The archive pages the last build wrote (see [`super::pages`]).

@@ -25,6 +25,7 @@ mod problems;
 mod render;
 mod resolve;
 mod reuse;
+mod sealing;
 pub mod spans;
 mod stage;
 mod stat;
@@ -129,9 +130,15 @@ pub fn plan_reusing(
     // The state is final: it is staged on another core while the documents and files render
     // (a build that then fails drops it, and its temp file with it).
     let mut state_staged = None;
+    let mut side_file = sealing::Begun::default();
     let rendered = rayon::scope(|scope| {
         let staged = &mut state_staged;
         scope.spawn(move |_| *staged = Some(engine::stage_state(config, files, state_file)));
+        // The side file's lines are final: written by whichever core is idle first.
+        if let Some(r) = reusing.filter(|r| r.scan.is_clean()) {
+            let (side, kept) = (&mut side_file, &kept);
+            scope.spawn(move |_| *side = reuse::begin(config, r.key, kept, r.reuse));
+        }
         let feeds = resolved.feeds;
         let mut documents = render::documents(
             config,
@@ -151,15 +158,9 @@ pub fn plan_reusing(
         Ok::<_, crate::error::Error>((documents, page_records, finished))
     });
     let state_staged = state_staged.expect("the scope waited for it");
-    let (mut documents, page_records, finished) = rendered?;
+    let (mut documents, mut page_records, finished) = rendered?;
     spans.mark("engine (bodies, files), state staged");
-    // A feed's files may be left as they are next time only if rendering said nothing.
-    let mut page_records = page_records;
-    for (feed, warned) in documents.feeds.iter_mut().zip(&finished.body_warned) {
-        if !warned {
-            page_records.files.append(&mut feed.main_digests);
-        }
-    }
+    record_quiet_main_documents(&mut page_records, &mut documents, &finished);
     let outputs = stage::outputs(config, documents, (finished, state_staged), &mut problems)?;
     spans.mark("outputs");
 
@@ -178,7 +179,22 @@ pub fn plan_reusing(
         horizon,
         inputs,
         kept,
+        side_file,
     })
+}
+
+/// A feed's files may be left as they are next time only if rendering said nothing: the
+/// digests of the main documents whose bodies were quiet go with the page records.
+fn record_quiet_main_documents(
+    records: &mut PageRecords,
+    documents: &mut render::Documents<'_>,
+    finished: &engine::Finished,
+) {
+    for (feed, warned) in documents.feeds.iter_mut().zip(&finished.body_warned) {
+        if !warned {
+            records.files.append(&mut feed.main_digests);
+        }
+    }
 }
 
 /// Leaves the owner's e-mail out of each podcast whose `owner_email_until` has passed; the

@@ -92,6 +92,8 @@ pub struct Plan {
     pub inputs: Vec<PathBuf>,
     /// Each source parsed (or reused), as the content cache keeps it for the next build.
     pub kept: Vec<super::CachedSource>,
+    /// The side file with `kept` written, begun while the feeds rendered.
+    pub side_file: super::sealing::Begun,
     /// The state file's digest and each record's text, when known (the state was written,
     /// or read from the content cache's copy): the content cache keeps a copy of the state.
     pub state_text: Option<super::StateText>,

@@ -20,6 +20,7 @@ use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::cache::{Key, Stat};
+use super::sealing::{Begun, Sealing};
 use crate::config::Config;
 use crate::content::{BodyKind, Entry};
 use crate::error::Diagnostic;
@@ -370,16 +371,50 @@ pub(super) fn line(
 /// first, the file cost its size in fresh pages and a copy, after the lines had waited for the
 /// state copy. Postcard writes a struct as its fields one after the other, so the pieces make
 /// exactly the [`FileIn`] that is read back.
+/// With `begun`, the key and lines were written already (see [`begin`]).
 pub(super) fn save<'s>(
     config: &Config,
-    key: &Key,
+    (key, begun): (&Key, &Begun),
     lines: &[CachedSource],
     from: Option<&Reuse>,
     state: impl FnOnce() -> Option<&'s [u8]> + Send,
 ) {
-    if write_to(&path(config), key.text(), lines, from, state).is_none() {
+    let file = path(config);
+    let written = match begun.take() {
+        Some(out) => end(out, state(), &file),
+        None => write_to(&file, key.text(), lines, from, state),
+    };
+    if written.is_none() {
         forget(config);
     }
+}
+
+/// Begins the side file of `config` (see [`Begun`]).
+pub(super) fn begin(
+    config: &Config,
+    key: &Key,
+    lines: &[CachedSource],
+    from: Option<&Reuse>,
+) -> Begun {
+    Begun::new(begin_to(&path(config), key.text(), lines, from))
+}
+
+fn begin_to(
+    file: &Path,
+    key: &str,
+    lines: &[CachedSource],
+    from: Option<&Reuse>,
+) -> Option<Sealing> {
+    let mut out = Sealing::start(file, MAGIC)?;
+    postcard::to_io(key, &mut out).ok()?;
+    postcard::to_io(&LinesOut { lines, from }, &mut out).ok()?;
+    Some(out)
+}
+
+/// The state copy written after the lines, and the file sealed and put in place.
+fn end(mut out: Sealing, state: Option<&[u8]>, file: &Path) -> Option<()> {
+    postcard::to_io(&StateOut(state), &mut out).ok()?;
+    out.finish(file)
 }
 
 /// [`save`] to `file`.
@@ -390,58 +425,8 @@ fn write_to<'s>(
     from: Option<&Reuse>,
     state: impl FnOnce() -> Option<&'s [u8]> + Send,
 ) -> Option<()> {
-    let (state, started) = rayon::join(state, || {
-        let mut out = Sealing::start(file)?;
-        postcard::to_io(key, &mut out).ok()?;
-        postcard::to_io(&LinesOut { lines, from }, &mut out).ok()?;
-        Some(out)
-    });
-    let mut out = started?;
-    postcard::to_io(&StateOut(state), &mut out).ok()?;
-    out.finish(file)
-}
-
-/// A side file being written to a temp file beside its place: everything after [`MAGIC`] is
-/// hashed as it is written, and the digest ends the file.
-struct Sealing {
-    out: std::io::BufWriter<tempfile::NamedTempFile>,
-    hasher: blake3::Hasher,
-}
-
-impl Sealing {
-    fn start(file: &Path) -> Option<Sealing> {
-        use std::io::Write as _;
-        let tmp = super::cache::hint_temp(file).ok()?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
-        out.write_all(MAGIC).ok()?;
-        Some(Sealing {
-            out,
-            hasher: blake3::Hasher::new(),
-        })
-    }
-
-    /// The digest written, and the file renamed into place (not synced: a file a crash cut
-    /// short fails its digest and only costs a full parse).
-    fn finish(mut self, file: &Path) -> Option<()> {
-        use std::io::Write as _;
-        let digest = self.hasher.finalize();
-        self.out.write_all(digest.as_bytes()).ok()?;
-        let tmp = self.out.into_inner().ok()?;
-        tmp.persist(file).ok()?;
-        Some(())
-    }
-}
-
-impl std::io::Write for Sealing {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(bytes)?;
-        self.hasher.update(&bytes[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
+    let (state, started) = rayon::join(state, || begin_to(file, key, lines, from));
+    end(started?, state, file)
 }
 
 pub(super) fn forget(config: &Config) {
@@ -534,6 +519,30 @@ mod tests {
         let other = Stat::read("13 1000000000 1000000000 5 x").unwrap().0;
         assert!(reuse.get(key, &other).is_none(), "another stat");
         assert!(reuse.get("content/other.md", &stat).is_none());
+    }
+
+    /// A side file begun while the build runs and ended after it is the one written at once.
+    #[test]
+    fn a_side_file_begun_early_is_the_one_written_at_once() {
+        let text = "+++\ntitle = \"Heat\"\ndate = \"2026-01-02\"\n+++\nA heist.\n";
+        let entry = parsed(text, "a.md");
+        let lines = [line("a.md", &old_stat(), LATER, &entry, &[]).unwrap()];
+        let at_once = bytes_of(&lines, None, "k", Some(b"state"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("side");
+        let begun = Begun::new(begin_to(&file, "k", &lines, None));
+        assert!(!file.exists(), "nothing in place before it ends");
+        end(begun.take().unwrap(), Some(b"state"), &file).unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), at_once);
+        assert!(begun.take().is_none(), "ended once");
+        // One begun and never ended leaves nothing behind.
+        drop(Begun::new(begin_to(
+            &dir.path().join("other"),
+            "k",
+            &lines,
+            None,
+        )));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

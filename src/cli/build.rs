@@ -95,6 +95,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         (None, None, None)
     };
     let reusing = scan.as_ref().map(|scan| build::Reusing {
+        key: &key,
         scan,
         reuse: reuse.as_ref(),
         pages: pages.as_ref(),
