@@ -341,7 +341,7 @@ pub fn pages(text: &str, key: &Key) -> Option<super::Pages> {
     let mut lines = body.lines();
     (lines.next()? == MAGIC).then_some(())?;
     (lines.next()?.strip_prefix("key ")? == key.0).then_some(())?;
-    let mut stats = std::collections::HashMap::new();
+    let mut stats = foldhash::HashMap::default();
     let mut digests = Vec::new();
     let mut pages = super::Pages::default();
     for line in lines {
@@ -419,7 +419,12 @@ pub fn save(
     let cache = || {
         let file = path(config);
         match render(config, key, now, scan, plan, hashes) {
-            Some(text) => write_hint(&file, text.as_bytes()),
+            Some((head, sources, end)) => {
+                write_hint_parts(
+                    &file,
+                    &[head.as_bytes(), sources.as_bytes(), end.as_bytes()],
+                );
+            }
             None => {
                 let _ = std::fs::remove_file(&file);
             }
@@ -482,9 +487,16 @@ pub(super) fn hint_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile>
 /// for the disk: a file a crash cut short fails its digest and only costs a full build. One
 /// that cannot be written is removed.
 pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
+    write_hint_parts(path, &[bytes]);
+}
+
+/// [`write_hint`] of the bytes of `parts`, one after the other.
+fn write_hint_parts(path: &Path, parts: &[&[u8]]) {
     use std::io::Write as _;
     let written = hint_temp(path).and_then(|mut tmp| {
-        tmp.write_all(bytes)?;
+        for bytes in parts {
+            tmp.write_all(bytes)?;
+        }
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     });
@@ -500,14 +512,16 @@ pub fn forget(config: &Config) {
     super::bodies::forget(config);
 }
 
-fn render(
+/// The cache file's text in three parts: everything but the source lines, the source lines
+/// (see [`Scan::source_lines`]), and the line that seals them.
+fn render<'s>(
     config: &Config,
     key: &Key,
     now: DateTime<FixedOffset>,
-    scan: &Scan,
+    scan: &'s Scan,
     plan: &Plan,
     hashes: &[String],
-) -> Option<String> {
+) -> Option<(String, &'s str, String)> {
     // A first build says once what it recorded in the new state (the site id it derived): a
     // later one that ends early must not say it again, as a full one would not.
     if !scan.clean || !plan.skipped.is_empty() || plan.previous_state.is_none() {
@@ -517,7 +531,7 @@ fn render(
     // and nothing below need be formatted, nor any output read for its digest.
     let sources = scan.source_lines()?;
     let files: usize = scan.folders.iter().map(|(_, f)| f.len()).sum();
-    let mut out = String::with_capacity(4096 + sources.len() + plan.outputs.len() * 256);
+    let mut out = String::with_capacity(4096 + plan.outputs.len() * 256);
     let _ = writeln!(out, "{MAGIC}\nkey {}\nbuilt {}", key.0, now.to_rfc3339());
     let horizon = plan.horizon.map_or("never".into(), |h| h.to_rfc3339());
     let _ = writeln!(out, "horizon {horizon}");
@@ -552,10 +566,12 @@ fn render(
         let said: Vec<_> = said.iter().map(|d| (&d.path, d.line, &d.message)).collect();
         let _ = writeln!(out, "said {}", serde_json::to_string(&(source, said)).ok()?);
     }
-    out.push_str(sources);
-    let digest = blake3::hash(out.as_bytes()).to_hex();
-    let _ = writeln!(out, "end {digest}");
-    Some(out)
+    // The source lines were formatted beside the build: hashed after the rest, not copied.
+    let mut digest = blake3::Hasher::new();
+    digest.update(out.as_bytes());
+    digest.update(sources.as_bytes());
+    let end = format!("end {}\n", digest.finalize().to_hex());
+    Some((out, sources, end))
 }
 
 #[cfg(test)]
