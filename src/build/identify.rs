@@ -88,6 +88,9 @@ pub(super) fn identify(
         &parsed.present,
         now,
     );
+    // Thousands of keys, freed by a core with nothing else to do.
+    let present = parsed.present;
+    rayon::spawn(move || drop(present));
     problems.errors.extend(assigned.errors);
     problems.notes.extend(assigned.notes);
     let mut items = assigned.items;
