@@ -75,13 +75,43 @@ pub fn plan_reusing(
     reusing: Option<Reusing<'_>>,
 ) -> Result<Plan> {
     let mut spans = spans::Spans::start();
+    let mut gathered = gather::gather(config, reusing)?;
+    spans.mark("gather (state file, sources)");
+    let kept = std::mem::take(&mut gathered.kept);
+    if options.stage {
+        // Leftovers of a killed run; ours are made below, the side file's first (the caller
+        // holds the run lock).
+        stage::clean_leftovers(config);
+    }
+    let mut side_file = sealing::Begun::default();
+    let plan = rayon::scope(|scope| {
+        // The side file's lines are final: written by a core the stages below leave idle
+        // (identify and resolve run mostly on one).
+        if let Some(r) = reusing.filter(|r| r.scan.is_clean()) {
+            let (side, kept) = (&mut side_file, &kept);
+            scope.spawn(move |_| *side = reuse::begin(config, r.key, kept, r.reuse));
+        }
+        plan_gathered(config, (now, options), reusing, gathered, spans)
+    })?;
+    Ok(Plan {
+        kept,
+        side_file,
+        ..plan
+    })
+}
+
+/// [`plan_reusing`] once the sources are read.
+fn plan_gathered(
+    config: &Config,
+    (now, options): (DateTime<FixedOffset>, PlanOptions),
+    reusing: Option<Reusing<'_>>,
+    gathered: gather::Gathered,
+    mut spans: spans::Spans,
+) -> Result<Plan> {
     let mut problems = Problems::new(options.keep_going);
     let pages = reusing.and_then(|r| r.pages);
     let no_bodies = KeptBodies::default();
     let bodies = reusing.and_then(|r| r.bodies).unwrap_or(&no_bodies);
-    let gathered = gather::gather(config, reusing)?;
-    spans.mark("gather (state file, sources)");
-    let kept = gathered.kept;
     let previous_state = gathered.previous_state;
     let previous_text = gathered.previous_text;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
@@ -107,10 +137,6 @@ pub fn plan_reusing(
     if !options.allow_drop {
         identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;
     }
-    if options.stage {
-        // Leftovers of a killed run; ours are made below (the caller holds the run lock).
-        stage::clean_leftovers(config);
-    }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
     bodies.want(resolved.feeds.iter().flat_map(|f| {
         let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
@@ -130,15 +156,9 @@ pub fn plan_reusing(
     // The state is final: it is staged on another core while the documents and files render
     // (a build that then fails drops it, and its temp file with it).
     let mut state_staged = None;
-    let mut side_file = sealing::Begun::default();
     let rendered = rayon::scope(|scope| {
         let staged = &mut state_staged;
         scope.spawn(move |_| *staged = Some(engine::stage_state(config, files, state_file)));
-        // The side file's lines are final: written by whichever core is idle first.
-        if let Some(r) = reusing.filter(|r| r.scan.is_clean()) {
-            let (side, kept) = (&mut side_file, &kept);
-            scope.spawn(move |_| *side = reuse::begin(config, r.key, kept, r.reuse));
-        }
         let feeds = resolved.feeds;
         let mut documents = render::documents(
             config,
@@ -178,8 +198,8 @@ pub fn plan_reusing(
         pages: page_records,
         horizon,
         inputs,
-        kept,
-        side_file,
+        kept: Vec::new(),
+        side_file: sealing::Begun::default(),
     })
 }
 
