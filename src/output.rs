@@ -244,14 +244,32 @@ impl StagedStream {
 
 /// Puts a staged file in place atomically (a rename), and makes the rename durable.
 pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
+    put_in_place(tmp, path)?;
+    sync_folder(folder_of(path));
+    Ok(())
+}
+
+/// The folder a file is in.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// [`commit`] without making the rename durable: the caller syncs each folder once, with
+/// [`sync_folder`], after putting all of its files in place.
+pub fn put_in_place(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| Error::io(path, "replacing", e.error))?;
-    // Make the rename itself durable; failure here loses nothing already visible.
-    let dir = path.parent().unwrap_or(Path::new("."));
+    Ok(())
+}
+
+/// Makes the renames into `dir` durable; failure here loses nothing already visible.
+pub fn sync_folder(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
 }
 
 /// Tests of a full disk on machines where they cannot mount a small tmpfs set

@@ -49,7 +49,7 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
                 let tmp = tmp.lock().unwrap_or_else(|e| e.into_inner()).take();
                 // Taken by an earlier `write` of this plan: the file is in place.
                 tmp.map_or(Ok(false), |tmp| {
-                    crate::output::commit(tmp, &out.path).map(|()| true)
+                    crate::output::put_in_place(tmp, &out.path).map(|()| true)
                 })
             }
         })
@@ -60,6 +60,17 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
             changed.push(out);
         }
     }
+    // Each folder synced once for all the files renamed into it (an archive's pages share
+    // one), on every core.
+    let mut folders: Vec<&std::path::Path> = changed
+        .iter()
+        .map(|o| crate::output::folder_of(&o.path))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    folders
+        .par_iter()
+        .for_each(|dir| crate::output::sync_folder(dir));
     Ok(Written {
         changed,
         state_changed,

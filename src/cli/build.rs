@@ -111,7 +111,16 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
-    let written = build::write(&config, &plan).inspect_err(|_| cache::forget(&config))?;
+    // The bodies kept for the next build are saved while the files are put in place (mostly
+    // waiting for the disk); a failed write removes them with the cache.
+    let (written, ()) = rayon::join(
+        || build::write(&config, &plan),
+        || match &bodies {
+            Some(b) => b.save(&config, &key),
+            None => build::bodies::forget(&config),
+        },
+    );
+    let written = written.inspect_err(|_| cache::forget(&config))?;
     spans.mark("write");
     for f in &written.changed {
         ctx.report.out(format_args!(
@@ -132,12 +141,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
-    let last = (reuse.as_ref(), bodies.as_ref());
+    let next = (&key, ctx.now);
     keep_for_next(
         &config,
-        (&key, ctx.now),
+        next,
         scan.as_ref(),
-        last,
+        reuse.as_ref(),
         (&plan, &hashes),
     );
     spans.mark("cache saved");
@@ -151,25 +160,20 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What the next build starts from: the cache (and its side file) and the kept bodies.
+/// What the next build starts from: the cache and its side file (the kept bodies are saved
+/// beside the write).
 fn keep_for_next(
     config: &Config,
     (key, now): (&cache::Key, chrono::DateTime<chrono::FixedOffset>),
     scan: Option<&cache::Scan>,
-    (reuse, bodies): (Option<&build::Reuse>, Option<&build::bodies::KeptBodies>),
+    reuse: Option<&build::Reuse>,
     (plan, hashes): (&build::Plan, &[String]),
 ) {
     let Some(scan) = scan else {
         cache::forget(config);
         return;
     };
-    rayon::join(
-        || cache::save(config, key, now, scan, reuse, plan, hashes),
-        || match bodies {
-            Some(b) => b.save(config, key),
-            None => build::bodies::forget(config),
-        },
-    );
+    cache::save(config, key, now, scan, reuse, plan, hashes);
 }
 
 /// After a cache hit: what the push would say (nothing when there is no push) when it would
