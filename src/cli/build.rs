@@ -111,16 +111,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
-    // The bodies kept for the next build are saved while the files are put in place (mostly
-    // waiting for the disk); a failed write removes them with the cache.
-    let (written, ()) = rayon::join(
-        || build::write(&config, &plan),
-        || match &bodies {
-            Some(b) => b.save(&config, &key),
-            None => build::bodies::forget(&config),
-        },
-    );
-    let written = written.inspect_err(|_| cache::forget(&config))?;
+    let written = write(&config, &plan, (&key, bodies.as_ref()))?;
     spans.mark("write");
     for f in &written.changed {
         ctx.report.out(format_args!(
@@ -158,6 +149,23 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     std::mem::forget((scan, reuse, cached, pages, bodies));
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the plan; the bodies kept for the next build are saved meanwhile (the write is mostly
+/// waiting for the disk). A failed write removes them with the cache.
+fn write<'p>(
+    config: &Config,
+    plan: &'p build::Plan,
+    (key, bodies): (&cache::Key, Option<&build::bodies::KeptBodies>),
+) -> Result<build::Written<'p>> {
+    let (written, ()) = rayon::join(
+        || build::write(config, plan),
+        || match bodies {
+            Some(b) => b.save(config, key),
+            None => build::bodies::forget(config),
+        },
+    );
+    written.inspect_err(|_| cache::forget(config))
 }
 
 /// What the next build starts from: the cache and its side file (the kept bodies are saved
