@@ -115,7 +115,7 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
                 fingerprint,
                 changed,
                 gone,
-            } = entries.get(k)?;
+            } = &**entries.get(k)?;
             Some(RecordCopy {
                 id: id.as_str(),
                 feed: feed.as_str(),
@@ -257,7 +257,12 @@ fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<(State, Vec<std::ops::Range
         site_id: copy.site_id,
         podcast_guids: copy.podcast_guids,
         media_lengths: copy.media_lengths,
-        entries: copy.records.0,
+        entries: copy
+            .records
+            .0
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
         unsealed: false,
     };
     Some((state, texts))
@@ -289,6 +294,7 @@ mod tests {
                 changed: (k == 1).then_some(d),
                 gone: (k == 2).then_some(d),
             })
+            .map(std::sync::Arc::new)
             .collect();
         s
     }
@@ -327,7 +333,7 @@ mod tests {
         assert_eq!(again.text, text);
         // One record changed: the same file as written from scratch.
         let mut changed = read.clone();
-        changed.entries[2].title = "Another".into();
+        std::sync::Arc::make_mut(&mut changed.entries[2]).title = "Another".into();
         assert_eq!(
             changed
                 .to_toml_reusing(Some((&read, &texts.records())))

@@ -41,7 +41,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         if let Some(r) = plan.state.entries.iter_mut().find(|r| &r.source == source) {
             if r.id != *id {
-                r.id = id.clone();
+                std::sync::Arc::make_mut(r).id = id.clone();
                 pinned += 1;
             }
             ctx.report

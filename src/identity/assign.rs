@@ -4,6 +4,8 @@
 //! content fingerprint (a rename or move); else a vanished record with the same title and date
 //! (renamed and edited in one step); else it is new. An explicit `id` key always wins.
 
+use std::sync::Arc;
+
 use foldhash::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
@@ -50,11 +52,8 @@ pub fn assign(
     present: &foldhash::HashSet<String>,
     now: DateTime<FixedOffset>,
 ) -> Assigned {
-    // Thousands of records of five strings each: copied on every core.
-    let mut records: Vec<Record> = {
-        use rayon::prelude::*;
-        previous.entries.par_iter().cloned().collect()
-    };
+    // Shared with `previous`: a record is copied only when this build changes it.
+    let mut records: Vec<Arc<Record>> = previous.entries.clone();
     // Keys borrowed from `previous`, whose records are `records` before any is changed.
     let by_source: HashMap<&str, usize> = previous
         .entries
@@ -145,29 +144,41 @@ pub fn assign(
     for ((feed, e), m) in entries.into_iter().zip(matched) {
         let (id, published, changed, record) = match m {
             Some(i) => {
-                let r = &mut records[i];
                 let id = match &e.id {
-                    Some(explicit) if *explicit != r.id => {
+                    Some(explicit) if *explicit != records[i].id => {
                         notes.push(Note(format!(
                             "{}: id changed from {} to {} by its `id` key; readers will see it as a new item",
-                            e.source, r.id, explicit
+                            e.source, records[i].id, explicit
                         )));
                         explicit.clone()
                     }
-                    _ => r.id.clone(),
+                    _ => records[i].id.clone(),
                 };
+                let published = e.date.unwrap_or(records[i].date);
+                // Most records are unchanged: copied (and changed) only when one is not.
+                let r = &records[i];
+                let same = r.gone.is_none()
+                    && r.fingerprint == e.fingerprint
+                    && r.id == id
+                    && r.feed == feed
+                    && r.source == e.source
+                    && r.title == e.title
+                    && r.date == published;
+                if same {
+                    items.push(identified(feed, e, id, published, r.changed));
+                    continue;
+                }
+                let r = Arc::make_mut(&mut records[i]);
                 if r.gone.take().is_some() {
                     notes.push(Note(format!(
                         "{} is back; it keeps its id {}",
                         e.source, id
                     )));
                 }
-                let published = e.date.unwrap_or(r.date);
                 if r.fingerprint != e.fingerprint {
                     r.changed = Some(now);
                     r.fingerprint = e.fingerprint.clone();
                 }
-                // Most records are unchanged: no copy of what they already hold.
                 if r.id != id {
                     r.id = id.clone();
                 }
@@ -204,23 +215,15 @@ pub fn assign(
             }
         };
         if let Some(r) = record {
-            new_records.push(r);
+            new_records.push(Arc::new(r));
         }
-        let updated = e
-            .updated
-            .unwrap_or_else(|| changed.map_or(published, |c| c.max(published)));
-        items.push(Identified {
-            feed,
-            entry: e,
-            id,
-            published,
-            updated,
-        });
+        items.push(identified(feed, e, id, published, changed));
     }
 
     // Vanished: reported once, kept (their ids stay reserved).
     for (i, r) in records.iter_mut().enumerate() {
         if !claimed[i] && r.gone.is_none() && !present.contains(&r.source) {
+            let r = Arc::make_mut(r);
             r.gone = Some(now);
             notes.push(Note(format!(
                 "{} is gone from the sources; it leaves the feed, and its id {} stays reserved",
@@ -246,7 +249,7 @@ pub fn assign(
         }
     }
     // An explicit id may also collide with a retired entry's id.
-    let mut retired: HashMap<&str, Vec<&Record>> = HashMap::default();
+    let mut retired: HashMap<&str, Vec<&Arc<Record>>> = HashMap::default();
     for r in records.iter().filter(|r| r.gone.is_some()) {
         retired.entry(&r.id).or_default().push(r);
     }
@@ -281,12 +284,33 @@ pub fn assign(
     }
 }
 
+/// An entry with its id and dates; `updated` is the `updated` key, else the later of the
+/// publication date and when a change of content was first seen.
+fn identified(
+    feed: String,
+    entry: Box<Entry>,
+    id: String,
+    published: DateTime<FixedOffset>,
+    changed: Option<DateTime<FixedOffset>>,
+) -> Identified {
+    let updated = entry
+        .updated
+        .unwrap_or_else(|| changed.map_or(published, |c| c.max(published)));
+    Identified {
+        feed,
+        entry,
+        id,
+        published,
+        updated,
+    }
+}
+
 /// A derived id that no record owns; a retired id is never handed to a new entry.
 /// Whether an id is owned by a record of the previous state. A build has a few new entries,
 /// if any: the records are searched for the first few ids asked, and only a build that asks
 /// for more makes a set of every id (thousands, most builds never needing it).
 struct Owned<'a> {
-    records: &'a [Record],
+    records: &'a [Arc<Record>],
     asked: std::cell::Cell<usize>,
     set: std::cell::OnceCell<foldhash::HashSet<&'a str>>,
 }
@@ -295,7 +319,7 @@ impl<'a> Owned<'a> {
     /// Ids searched for one by one before the set is made.
     const SEARCHED: usize = 8;
 
-    fn new(records: &'a [Record]) -> Owned<'a> {
+    fn new(records: &'a [Arc<Record>]) -> Owned<'a> {
         Owned {
             records,
             asked: std::cell::Cell::new(0),
@@ -415,6 +439,32 @@ mod tests {
         assert!(got.notes.iter().any(|n| {
             n.0.contains("gets a new id tag:example.com,2026:reviews/heat-11")
         }));
+    }
+
+    /// The new state shares the records this build left alone with the state it started
+    /// from, copies the ones it changes, and leaves that state as it was.
+    #[test]
+    fn unchanged_records_are_shared_and_the_previous_state_is_left_alone() {
+        let s0 = State::new("tag:example.com,2026:".into());
+        let both = || {
+            vec![
+                entry("c/a.md", "A", "x", Some(T0)),
+                entry("c/b.md", "B", "y", Some(T0)),
+            ]
+        };
+        let a = run(&s0, both(), T0);
+        let before = a.state.clone();
+        let mut edited = both();
+        edited[1] = entry("c/b.md", "B", "y, edited", Some(T0));
+        let b = run(&a.state, edited, T1);
+        assert_eq!(a.state, before, "the previous state is unchanged");
+        assert!(a.state.entries[1].changed.is_none());
+        let shared = |k: usize| Arc::ptr_eq(&a.state.entries[k], &b.state.entries[k]);
+        assert!(shared(0), "the record left alone is shared");
+        assert!(!shared(1), "the edited record is a copy");
+        assert_eq!(b.state.entries[1].changed, Some(at(T1)));
+        assert_eq!(b.items[1].updated, at(T1));
+        assert_eq!(b.state.entries[0], a.state.entries[0]);
     }
 
     #[test]

@@ -46,8 +46,12 @@ impl std::fmt::Display for Drop {
 /// them. `previous` is the state the build started from, `next` the one it would write.
 pub fn large_drops(previous: &State, next: &State, max_share: f64) -> Vec<Drop> {
     // Gone records are few: the previous state's thousands are only looked up for them.
-    let gone_now: Vec<&crate::identity::Record> =
-        next.entries.iter().filter(|r| r.gone.is_some()).collect();
+    let gone_now: Vec<&crate::identity::Record> = next
+        .entries
+        .iter()
+        .filter(|r| r.gone.is_some())
+        .map(|r| &**r)
+        .collect();
     if gone_now.is_empty() {
         return Vec::new();
     }
@@ -113,7 +117,7 @@ mod tests {
             site_id: "tag:x.example,2026:".into(),
             podcast_guids: BTreeMap::new(),
             media_lengths: BTreeMap::new(),
-            entries: records,
+            entries: records.into_iter().map(std::sync::Arc::new).collect(),
             unsealed: false,
         }
     }

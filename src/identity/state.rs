@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -36,8 +37,11 @@ pub struct State {
     /// Byte lengths of remote audio files, learned with HEAD requests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub media_lengths: BTreeMap<String, u64>,
+    /// Shared with the state a build starts from: a build changes a few records of thousands,
+    /// and copies only those (`Arc::make_mut`); the others stay one allocation, and compare
+    /// equal by address.
     #[serde(default, rename = "entry", skip_serializing_if = "Vec::is_empty")]
-    pub entries: Vec<Record>,
+    pub entries: Vec<Arc<Record>>,
     /// Read from a file without the integrity line (written before it existed). Part of the
     /// equality on purpose: such a state differs from the one a build makes of it, so the
     /// build writes it, with the line, however little changed.
@@ -45,7 +49,7 @@ pub struct State {
     pub unsealed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     pub id: String,
@@ -85,7 +89,7 @@ fn by_record(text: &str) -> Option<State> {
     let records: Vec<&str> = parts.collect();
     state.entries = records
         .par_iter()
-        .map(|record| toml::from_str::<Record>(record).ok())
+        .map(|record| toml::from_str::<Record>(record).ok().map(Arc::new))
         .collect::<Option<Vec<_>>>()?;
     Some(state)
 }
@@ -237,7 +241,7 @@ mod tests {
             gone: None,
         };
         let mut s = State::new("tag:example.com,2026:".into());
-        s.entries = vec![rec("b.md"), rec("a.md")];
+        s.entries = vec![Arc::new(rec("b.md")), Arc::new(rec("a.md"))];
         let text = s.to_toml();
         assert!(text.find("a.md").unwrap() < text.find("b.md").unwrap());
         let back = State::parse(&text, Path::new("s.toml")).unwrap();
@@ -280,6 +284,7 @@ mod tests {
                 changed: (i % 5 == 0).then_some(d),
                 gone: (i % 7 == 0).then_some(d),
             })
+            .map(Arc::new)
             .collect();
         s
     }
@@ -435,6 +440,7 @@ mod tests {
                     changed: None,
                     gone: None,
                 })
+                .map(Arc::new)
                 .collect();
             let text = state.to_toml();
             let whole: State = toml::from_str(&text).unwrap();

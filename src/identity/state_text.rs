@@ -1,6 +1,8 @@
 //! The state file's text as this program writes it: records in a fixed order, each record's
 //! text reused from the file read when the record did not change, and the integrity line.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::state::{HEADER, INTEGRITY, Record, State, digest};
@@ -54,7 +56,7 @@ impl State {
         // A record is looked for at its own place in `previous` first: a state read, changed
         // and written again keeps its records' places. Found there, no map of every id is made.
         let by_id: std::sync::OnceLock<foldhash::HashMap<&str, usize>> = std::sync::OnceLock::new();
-        let text_of = |k: usize, r: &Record| -> Option<&str> {
+        let text_of = |k: usize, r: &Arc<Record>| -> Option<&str> {
             let (state, texts) = prior?;
             let at = match state.entries.get(k) {
                 Some(old) if old.id == r.id => k,
@@ -176,15 +178,21 @@ mod tests {
             for appended in [0usize, 1, 3, 17] {
                 let mut s = State::new("tag:x,2026:".into());
                 for k in 0..n {
-                    s.entries
-                        .push(record("r", &format!("c/{:04}.md", k * 2), &format!("{k}")));
+                    s.entries.push(Arc::new(record(
+                        "r",
+                        &format!("c/{:04}.md", k * 2),
+                        &format!("{k}"),
+                    )));
                 }
                 for j in 0..appended {
                     seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                     let at = (seed >> 33) as usize % (2 * n + 2);
                     let feed = if j % 5 == 4 { "a" } else { "r" };
-                    s.entries
-                        .push(record(feed, &format!("c/{at:04}.md"), &format!("n{j}")));
+                    s.entries.push(Arc::new(record(
+                        feed,
+                        &format!("c/{at:04}.md"),
+                        &format!("n{j}"),
+                    )));
                 }
                 assert_eq!(s.written_order(), sorted_by_key(&s), "{n} + {appended}");
                 s.entries.reverse();
@@ -193,7 +201,7 @@ mod tests {
                     sorted_by_key(&s),
                     "reversed {n} + {appended}"
                 );
-                let same = record("r", "c/same.md", "x");
+                let same = Arc::new(record("r", "c/same.md", "x"));
                 s.entries.extend([same.clone(), same]);
                 assert_eq!(s.written_order(), sorted_by_key(&s), "equal keys");
             }
