@@ -46,8 +46,19 @@ pub(super) struct PagePlan {
     /// The pages whose picks are all placeholders: their items are not built at all (see
     /// [`archive::LeftOut`]).
     pub left_out: archive::LeftOut,
+}
+
+impl PagePlan {
     /// For each pick: whether it is on a page left out.
-    pub left_out_picks: Vec<bool>,
+    pub(super) fn left_out_picks(&self) -> Vec<bool> {
+        let mut picks = vec![false; self.left_out.total];
+        for (range, out) in self.ranges.iter().zip(&self.left_out.pages) {
+            if *out {
+                picks[range.clone()].fill(true);
+            }
+        }
+        picks
+    }
 }
 
 /// One archive page as planned.
@@ -150,10 +161,6 @@ pub(super) fn plan(
         .iter()
         .map(|range| !range.is_empty() && range.clone().all(|p| placeholder[p]))
         .collect();
-    let mut left_out_picks = vec![false; picks.len()];
-    for (range, _) in ranges.iter().zip(&out_pages).filter(|(_, out)| **out) {
-        left_out_picks[range.clone()].fill(true);
-    }
     PagePlan {
         limit,
         ranges,
@@ -166,7 +173,6 @@ pub(super) fn plan(
             pages: out_pages,
             newest_archived,
         },
-        left_out_picks,
     }
 }
 

@@ -109,9 +109,11 @@ pub(super) fn documents<'a>(
             let podcast = podcast.as_ref();
             super::page_plan::plan(config, feed, site_id, items, &picks, podcast, previous)
         });
-        let marks = page_plan.as_ref().map_or((&[][..], &[][..]), |p| {
-            (&p.placeholder[..], &p.left_out_picks[..])
-        });
+        let left_out_picks = page_plan
+            .as_ref()
+            .map(super::page_plan::PagePlan::left_out_picks);
+        let marks = page_plan.as_ref().map_or(&[][..], |p| &p.placeholder[..]);
+        let marks = (marks, left_out_picks.as_deref().unwrap_or_default());
         let (mut doc, body_warnings) = feed_doc(
             (config, bodies),
             feed,

@@ -62,8 +62,10 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
     }
     // Each folder synced once for all the files renamed into it (an archive's pages share
     // one), on every core.
+    // (`write_if_changed` synced its own.)
     let mut folders: Vec<&std::path::Path> = changed
         .iter()
+        .filter(|o| matches!(o.staged, Staged::Written(_)))
         .map(|o| crate::output::folder_of(&o.path))
         .collect();
     folders.sort_unstable();
