@@ -140,11 +140,11 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
     }
     let texts = state.previous_text.as_ref().map(StateText::records);
     let previous = state.previous.zip(texts.as_deref());
-    let (text, written) = StateText::of(state.new.to_toml_reusing(previous));
+    let (parts, written) = StateText::of_parts(state.new.to_toml_parts(previous));
     // The copy for the side file is made while the file is compared, written and synced
     // (the other core is often idle by then: a 50-item feed renders in a few milliseconds).
     let (staged, _) = rayon::join(
-        || crate::output::stage_if_changed(&config.site.state_file, text.as_bytes()),
+        || crate::output::stage_parts_if_changed(&config.site.state_file, parts.into_texts()),
         || written.copy_of(state.new),
     );
     (staged.map(Staged::from_temp), Some(written))

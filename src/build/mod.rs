@@ -77,7 +77,7 @@ pub fn plan_reusing(
     let mut spans = spans::Spans::start();
     let mut gathered = gather::gather(config, reusing)?;
     spans.mark("gather (state file, sources)");
-    let kept = std::mem::take(&mut gathered.kept);
+    let mut kept = std::mem::take(&mut gathered.kept);
     if options.stage {
         // Leftovers of a killed run; ours are made below, the side file's first (the caller
         // holds the run lock).
@@ -88,8 +88,18 @@ pub fn plan_reusing(
         // The side file's lines are final: written by a core the stages below leave idle
         // (identify and resolve run mostly on one).
         if let Some(r) = reusing.filter(|r| r.scan.is_clean()) {
-            let (side, kept) = (&mut side_file, &kept);
-            scope.spawn(move |_| *side = reuse::begin(config, r.key, kept, r.reuse));
+            let (side, kept) = (&mut side_file, &mut kept);
+            scope.spawn(move |_| {
+                *side = reuse::begin(config, r.key, kept, r.reuse);
+                // Begun, the file holds the lines: they are kept only to try again at the end
+                // (a large site's lines are tens of MB, freed here rather than after the build).
+                if side.is_begun() {
+                    *kept = Vec::new();
+                }
+            });
+        } else {
+            // No side file is kept after a scan that was not clean.
+            kept = Vec::new();
         }
         plan_gathered(config, (now, options), reusing, gathered, spans)
     })?;

@@ -90,7 +90,8 @@ pub struct Plan {
     /// Files besides the sources, the config and the state that the output depends on (local
     /// audio and artwork): the content cache compares their stat.
     pub inputs: Vec<PathBuf>,
-    /// Each source parsed (or reused), as the content cache keeps it for the next build.
+    /// Each source parsed (or reused), as the content cache keeps it for the next build; empty
+    /// once written to the side file begun beside the build (or when none is to be kept).
     pub kept: Vec<super::CachedSource>,
     /// The side file with `kept` written, begun while the feeds rendered.
     pub side_file: super::sealing::Begun,

@@ -21,6 +21,10 @@ impl Begun {
         Begun(std::sync::Mutex::new(out))
     }
 
+    pub(super) fn is_begun(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
     pub(super) fn take(&self) -> Option<Sealing> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }

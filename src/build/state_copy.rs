@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reuse::{Instant, date_of};
 use crate::error::{Error, Result};
-use crate::identity::{Record, Serialized, State};
+use crate::identity::{Parts, Record, State};
 
 /// One record, its dates as numbers.
 #[derive(Serialize, Deserialize)]
@@ -62,16 +62,20 @@ pub struct StateText {
 }
 
 impl StateText {
-    /// What [`State::to_toml_reusing`] wrote: the file's text, and this.
-    pub(super) fn of(serialized: Serialized) -> (String, StateText) {
+    /// What [`State::to_toml_parts`] wrote: this, and the parts handed back to be written.
+    pub(super) fn of_parts(mut parts: Parts) -> (Parts, StateText) {
+        let mut hasher = blake3::Hasher::new();
+        parts.texts().for_each(|t| {
+            hasher.update(t.as_bytes());
+        });
         let text = StateText {
-            digest: *blake3::hash(serialized.text.as_bytes()).as_bytes(),
-            order: serialized.order,
+            digest: *hasher.finalize().as_bytes(),
+            order: std::mem::take(&mut parts.order),
             file: String::new(),
-            records: serialized.records,
+            records: std::mem::take(&mut parts.records),
             copy: std::sync::OnceLock::new(),
         };
-        (serialized.text, text)
+        (parts, text)
     }
 
     /// The copy of `state` (the state this text is of) to keep in the side file, made the
@@ -274,6 +278,14 @@ mod tests {
 
     use super::*;
 
+    /// The whole text written for `s` from scratch, as its parts joined, and what is kept of it.
+    fn written_whole(s: &State) -> (String, StateText) {
+        let (parts, written) = StateText::of_parts(s.to_toml_parts(None));
+        let text: String = parts.texts().collect();
+        assert_eq!(written.digest, *blake3::hash(text.as_bytes()).as_bytes());
+        (text, written)
+    }
+
     fn state(titles: &[&str]) -> State {
         let d = DateTime::parse_from_rfc3339("2024-05-01T10:00:00.25+02:00").unwrap();
         let mut s = State::new("tag:example.com,2026:".into());
@@ -306,7 +318,7 @@ mod tests {
         // A title with a line break is a multi-line string, one that looks like a record's
         // start included: the texts are where they were written, not found by searching.
         let broken = state(&["One", "Été\n[[entry]]\nx"]);
-        let (text, written) = StateText::of(broken.to_toml_reusing(None));
+        let (text, written) = written_whole(&broken);
         std::fs::write(&path, &text).unwrap();
         let copy = encode(&broken, &written).unwrap();
         let (read, texts) = load(&path, Some(&copy)).unwrap();
@@ -320,7 +332,7 @@ mod tests {
         );
         let titles = ["A \"quoted\" film", "Été [[entry]]", "Plain", "Tab\there"];
         let s = state(&titles);
-        let (text, written) = StateText::of(s.to_toml_reusing(None));
+        let (text, written) = written_whole(&s);
         std::fs::write(&path, &text).unwrap();
         let copy = encode(&s, &written).unwrap();
         let (read, texts) = load(&path, Some(&copy)).unwrap();
@@ -347,7 +359,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.toml");
         let s = state(&["One", "Two"]);
-        let (text, written) = StateText::of(s.to_toml_reusing(None));
+        let (text, written) = written_whole(&s);
         let copy = encode(&s, &written).unwrap();
         // Edited by hand, with the integrity line removed as the README says.
         let edited: String = text
