@@ -463,13 +463,7 @@ mod tests {
                 )
                 .unwrap();
                 let date = entry.date.unwrap();
-                Identified {
-                    feed: "r".into(),
-                    entry: Box::new(entry),
-                    id: format!("urn:x:{i}"),
-                    published: date,
-                    updated: date,
-                }
+                Identified::new("r", Box::new(entry), &format!("urn:x:{i}"), (date, date))
             })
             .collect();
         let none = super::super::KeptBodies::default();
@@ -480,8 +474,8 @@ mod tests {
         );
         assert!(bodies[1].is_none());
         let (first, last) = (bodies[0].as_ref().unwrap(), bodies[2].as_ref().unwrap());
-        assert_eq!(first.sources[0].id, "urn:x:2");
-        assert_eq!(first.sources[1].id, "urn:x:0");
+        assert_eq!(first.sources[0].id(), "urn:x:2");
+        assert_eq!(first.sources[1].id(), "urn:x:0");
         assert!(
             std::sync::Arc::ptr_eq(&first.sources[1], &last.sources[0]),
             "shared, not copied"
@@ -512,17 +506,11 @@ mod tests {
         let entry = collected.entries.into_iter().next().unwrap();
         assert!(entry.body.is_empty(), "read again when rendered");
         let date = entry.date.unwrap();
-        let source = Identified {
-            feed: "r".into(),
-            entry,
-            id: "tag:films.example,2026:r/heat".into(),
-            published: date,
-            updated: date,
-        };
+        let source = Identified::new("r", entry, "tag:films.example,2026:r/heat", (date, date));
         let link = Url::parse("https://films.example/r/heat/").unwrap();
         let item = FeedItem {
-            id: source.id.clone(),
-            atom_id: source.id.clone(),
+            id: source.id().to_string(),
+            atom_id: source.id().to_string(),
             title: "Heat".into(),
             ..FeedItem::placeholder(date, date, link)
         };

@@ -235,7 +235,7 @@ pub(super) fn guard_lost_dates(
             .collect();
         let shown = Shown::of(published.dialect, site_id);
         for item in &undated {
-            if let Some(&old) = dates.get(shown.of_id(&item.id).as_ref())
+            if let Some(&old) = dates.get(shown.of_id(item.id()).as_ref())
                 && old != item.published
                 && !lines.iter().any(|(source, _)| *source == item.entry.source)
             {

@@ -89,7 +89,7 @@ pub(super) fn plan(
     let _ = write!(Hashing(&mut head), "{podcast:?}");
     // Two items with one id: every page is rendered, so the output check sees them all.
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(picks.len(), Default::default());
-    let unique = picks.iter().all(|p| seen.insert(items[p.at].id.as_str()));
+    let unique = picks.iter().all(|p| seen.insert(items[p.at].id()));
     let window_start = (0..limit.min(picks.len())).map(|p| it(p).published).min();
     let newest_archived = (limit..picks.len()).map(|p| it(p).updated).max();
     let count = ranges.len();
@@ -200,13 +200,14 @@ fn put_text(buf: &mut Vec<u8>, text: &str) {
 fn item_bytes(buf: &mut Vec<u8>, it: &Identified, pick: &Pick) {
     // Every field named: one added does not compile here until it is weighed.
     let Identified {
-        // Which feed owns the entry: not part of what this feed shows.
-        feed: _,
+        record,
         entry,
-        id,
         published,
         updated,
     } = it;
+    // Of the record, what this feed shows is the id: the feed that owns the entry is not, and
+    // its source, title and dates are the entry's, `published` and `updated`.
+    let id = &record.id;
     let Pick {
         at: _,
         enclosure,

@@ -303,7 +303,7 @@ fn as_planned(
                         if item.is_placeholder() {
                             left && plan.placeholder[p]
                         } else {
-                            item.id == items[order[p]].id
+                            item.id == items[order[p]].id()
                         }
                     })
             })
@@ -372,7 +372,10 @@ pub(super) fn unchanged_main(
     let main = expanded.main();
     let sources: Vec<&Identified> = order.iter().map(|&at| &items[at]).collect();
     let ids_match = sources.len() == main.items.len()
-        && sources.iter().zip(&main.items).all(|(it, i)| it.id == i.id);
+        && sources
+            .iter()
+            .zip(&main.items)
+            .all(|(it, i)| it.id() == i.id);
     if !only_main || !ids_match {
         return MainDocument {
             kept: vec![None; files.len()],

@@ -316,8 +316,8 @@ fn feed_item(
         render_body((config, bodies), it, &link).map_err(Error::Content)?
     };
     let item = FeedItem {
-        id: it.id.clone(),
-        atom_id: identity::atom_id(site_id, &it.id),
+        id: it.id().to_string(),
+        atom_id: identity::atom_id(site_id, it.id()),
         title: it.entry.title.clone(),
         link,
         published: it.published,

@@ -123,13 +123,10 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
             let feed = config
                 .feeds
                 .iter()
-                .find(|f| f.name == it.feed)
+                .find(|f| f.name == it.feed())
                 .expect("items come from configured feeds");
             Ok(PlannedEntry {
-                feed: it.feed.clone(),
-                source: it.entry.source.clone(),
-                id: it.id.clone(),
-                title: it.entry.title.clone(),
+                record: std::sync::Arc::clone(&it.record),
                 link: item_link(config, feed, &it.entry, it.published)?,
                 published: it.published,
                 explicit_id: it.entry.id.is_some(),
@@ -147,13 +144,13 @@ pub(super) fn shared_links(entries: &[PlannedEntry], problems: &mut Problems) {
     let mut by_link: foldhash::HashMap<(&str, &str), &PlannedEntry> =
         foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     for e in entries {
-        if let Some(first) = by_link.insert((&e.feed, &e.link), e) {
+        if let Some(first) = by_link.insert((e.feed(), &e.link), e) {
             problems.warn(Diagnostic::new(
-                &e.source,
+                e.source(),
                 None,
                 format!(
                     "has the same link {} as {}: readers would open one page for both; give one of them a `slug` (or a `link`)",
-                    e.link, first.source
+                    e.link, first.source()
                 ),
             ));
         }
@@ -176,9 +173,10 @@ pub(super) fn feeds<'a>(
         .iter()
         .map(|feed| {
             let mut problems = policy.for_feed();
-            let order = newest_first(config, feed, items);
+            let mut order = newest_first(config, feed, items);
             let media = media_rules(config, feed, &probe);
             let lengths = &mut state.media_lengths;
+            let limited = feed.limit > 0 && !feed::extras::keeps_all_items(feed);
             let mut picks = match feed.kind {
                 FeedKind::Podcast => {
                     let at = Place {
@@ -188,10 +186,18 @@ pub(super) fn feeds<'a>(
                     };
                     episodes(at, order, &media, lengths, &mut problems)
                 }
-                FeedKind::Notes => notes(items, order, media, lengths),
+                FeedKind::Notes => {
+                    // A notes item past the limit says nothing (its enclosure is resolved
+                    // without the network, and kept nowhere): it is not resolved at all.
+                    if limited {
+                        order.truncate(feed.limit);
+                    }
+                    notes(items, order, media, lengths)
+                }
             };
-            if feed.limit > 0 && !feed::extras::keeps_all_items(feed) {
+            if limited {
                 picks.truncate(feed.limit);
+                picks.shrink_to_fit();
             }
             let podcast = feed
                 .podcast
@@ -216,14 +222,14 @@ pub(super) fn feeds<'a>(
 fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec<usize> {
     let owner = owner_of(config, feed);
     let mut order: Vec<usize> = (0..items.len())
-        .filter(|&at| items[at].feed == owner)
+        .filter(|&at| items[at].feed() == owner)
         .collect();
     // On every core; the index last, so that the order is total whatever the ids.
     order.par_sort_unstable_by(|&a, &b| {
         let (ia, ib) = (&items[a], &items[b]);
         ib.published
             .cmp(&ia.published)
-            .then_with(|| ia.id.cmp(&ib.id))
+            .then_with(|| ia.id().cmp(ib.id()))
             .then(a.cmp(&b))
     });
     order

@@ -33,7 +33,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let explicit = plan
             .entries
             .iter()
-            .any(|e| &e.source == source && e.explicit_id);
+            .any(|e| e.source() == source && e.explicit_id);
         if explicit {
             ctx.report
                 .out(format_args!("kept {source}: its `id` key wins over {id}"));

@@ -18,12 +18,51 @@ use crate::error::Diagnostic;
 /// An entry with its permanent id and dates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identified {
-    pub feed: String,
+    /// Its record in the new state, shared with it: the feed that owns the entry and its id
+    /// are the record's (held once: a large site has a hundred thousand of each).
+    pub record: Arc<Record>,
     pub entry: Box<Entry>,
-    pub id: String,
     pub published: DateTime<FixedOffset>,
     /// Atom `updated`: the `updated` key, else when a content change was first seen.
     pub updated: DateTime<FixedOffset>,
+}
+
+impl Identified {
+    /// An entry given its feed and id outside [`assign`] (its record made from the entry).
+    pub fn new(
+        feed: &str,
+        entry: Box<Entry>,
+        id: &str,
+        (published, updated): (DateTime<FixedOffset>, DateTime<FixedOffset>),
+    ) -> Identified {
+        let record = Record {
+            id: id.to_string(),
+            feed: feed.to_string(),
+            source: entry.source.clone(),
+            title: entry.title.clone(),
+            date: published,
+            first_seen: published,
+            fingerprint: entry.fingerprint.clone(),
+            changed: None,
+            gone: None,
+        };
+        Identified {
+            record: Arc::new(record),
+            entry,
+            published,
+            updated,
+        }
+    }
+
+    /// The feed that owns the entry (its source folder's).
+    pub fn feed(&self) -> &str {
+        &self.record.feed
+    }
+
+    /// The permanent id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
 }
 
 /// Something worth telling the user once, when it happens.
@@ -142,7 +181,7 @@ pub fn assign(
     let mut items = Vec::with_capacity(entries.len());
     let mut new_records = Vec::new();
     for ((feed, e), m) in entries.into_iter().zip(matched) {
-        let (id, published, changed, record) = match m {
+        let (published, changed, record) = match m {
             Some(i) => {
                 let id = match &e.id {
                     Some(explicit) if *explicit != records[i].id => {
@@ -150,40 +189,38 @@ pub fn assign(
                             "{}: id changed from {} to {} by its `id` key; readers will see it as a new item",
                             e.source, records[i].id, explicit
                         )));
-                        explicit.clone()
+                        Some(explicit.clone())
                     }
-                    _ => records[i].id.clone(),
+                    _ => None,
                 };
                 let published = e.date.unwrap_or(records[i].date);
                 // Most records are unchanged: copied (and changed) only when one is not.
                 let r = &records[i];
                 let same = r.gone.is_none()
                     && r.fingerprint == e.fingerprint
-                    && r.id == id
+                    && id.is_none()
                     && r.feed == feed
                     && r.source == e.source
                     && r.title == e.title
                     && r.date == published;
                 if same {
-                    items.push(identified(feed, e, id, published, r.changed));
+                    items.push(identified(Arc::clone(r), e, published, r.changed));
                     continue;
                 }
                 let r = Arc::make_mut(&mut records[i]);
                 if r.gone.take().is_some() {
-                    notes.push(Note(format!(
-                        "{} is back; it keeps its id {}",
-                        e.source, id
-                    )));
+                    let id = id.as_ref().unwrap_or(&r.id);
+                    notes.push(Note(format!("{} is back; it keeps its id {id}", e.source)));
                 }
                 if r.fingerprint != e.fingerprint {
                     r.changed = Some(now);
                     r.fingerprint = e.fingerprint.clone();
                 }
-                if r.id != id {
-                    r.id = id.clone();
+                if let Some(id) = id {
+                    r.id = id;
                 }
                 if r.feed != feed {
-                    r.feed = feed.clone();
+                    r.feed = feed;
                 }
                 if r.source != e.source {
                     r.source = e.source.clone();
@@ -192,7 +229,7 @@ pub fn assign(
                     r.title = e.title.clone();
                 }
                 r.date = published;
-                (id, published, r.changed, None)
+                (published, r.changed, Arc::clone(&records[i]))
             }
             None => {
                 let id = match &e.id {
@@ -200,9 +237,9 @@ pub fn assign(
                     None => fresh_id(site_id, &feed, &e.slug, &owners, &mut notes, &e.source),
                 };
                 let published = e.date.unwrap_or(now);
-                let record = Record {
-                    id: id.clone(),
-                    feed: feed.clone(),
+                let record = Arc::new(Record {
+                    id,
+                    feed,
                     source: e.source.clone(),
                     title: e.title.clone(),
                     date: published,
@@ -210,14 +247,12 @@ pub fn assign(
                     fingerprint: e.fingerprint.clone(),
                     changed: None,
                     gone: None,
-                };
-                (id, published, None, Some(record))
+                });
+                new_records.push(Arc::clone(&record));
+                (published, None, record)
             }
         };
-        if let Some(r) = record {
-            new_records.push(Arc::new(r));
-        }
-        items.push(identified(feed, e, id, published, changed));
+        items.push(identified(record, e, published, changed));
     }
 
     // Vanished: reported once, kept (their ids stay reserved).
@@ -237,13 +272,13 @@ pub fn assign(
     let mut seen: HashMap<&str, &str> =
         HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for item in &items {
-        if let Some(other) = seen.insert(&item.id, &item.entry.source) {
+        if let Some(other) = seen.insert(item.id(), &item.entry.source) {
             errors.push(Diagnostic::new(
                 &item.entry.source,
                 None,
                 format!(
                     "has the same id `{}` as {other}: give one of them another `slug` or `id`",
-                    item.id
+                    item.id()
                 ),
             ));
         }
@@ -255,7 +290,7 @@ pub fn assign(
     }
     for item in &items {
         let clash = retired
-            .get(item.id.as_str())
+            .get(item.id())
             .and_then(|rs| rs.iter().find(|r| r.source != item.entry.source));
         if let Some(r) = clash {
             errors.push(Diagnostic::new(
@@ -263,7 +298,7 @@ pub fn assign(
                 None,
                 format!(
                     "its id `{}` belonged to {}, which was removed; ids are never reused: choose another `id`",
-                    item.id, r.source
+                    item.id(), r.source
                 ),
             ));
         }
@@ -287,9 +322,8 @@ pub fn assign(
 /// An entry with its id and dates; `updated` is the `updated` key, else the later of the
 /// publication date and when a change of content was first seen.
 fn identified(
-    feed: String,
+    record: Arc<Record>,
     entry: Box<Entry>,
-    id: String,
     published: DateTime<FixedOffset>,
     changed: Option<DateTime<FixedOffset>>,
 ) -> Identified {
@@ -297,9 +331,8 @@ fn identified(
         .updated
         .unwrap_or_else(|| changed.map_or(published, |c| c.max(published)));
     Identified {
-        feed,
+        record,
         entry,
-        id,
         published,
         updated,
     }
@@ -435,7 +468,7 @@ mod tests {
         assert_eq!(ids.len(), 10);
         let renamed = entry("c/other/heat.md", "Heat again", "new", Some(T1));
         let got = run(&state, vec![renamed], T1);
-        assert_eq!(got.items[0].id, "tag:example.com,2026:reviews/heat-11");
+        assert_eq!(got.items[0].id(), "tag:example.com,2026:reviews/heat-11");
         assert!(got.notes.iter().any(|n| {
             n.0.contains("gets a new id tag:example.com,2026:reviews/heat-11")
         }));
@@ -465,6 +498,12 @@ mod tests {
         assert_eq!(b.state.entries[1].changed, Some(at(T1)));
         assert_eq!(b.items[1].updated, at(T1));
         assert_eq!(b.state.entries[0], a.state.entries[0]);
+        // Each item's record is its record in the new state (new, kept or edited), not a copy.
+        for (state, items) in [(&a.state, &a.items), (&b.state, &b.items)] {
+            for (k, item) in items.iter().enumerate() {
+                assert!(Arc::ptr_eq(&item.record, &state.entries[k]), "item {k}");
+            }
+        }
     }
 
     #[test]
@@ -474,7 +513,7 @@ mod tests {
         assert_eq!(a.items[0].published, at(T0));
         let b = run(&a.state, vec![entry("c/a.md", "A", "x", None)], T1);
         assert_eq!(b.items[0].published, at(T0));
-        assert_eq!(b.items[0].id, a.items[0].id);
+        assert_eq!(b.items[0].id(), a.items[0].id());
         assert_eq!(b.state, a.state);
     }
 
@@ -483,7 +522,7 @@ mod tests {
         let s0 = State::new("tag:example.com,2026:".into());
         let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
         let b = run(&a.state, vec![entry("c/sub/b.md", "A", "x", Some(T0))], T1);
-        assert_eq!(b.items[0].id, a.items[0].id);
+        assert_eq!(b.items[0].id(), a.items[0].id());
         assert!(b.notes[0].0.contains("was c/a.md"));
         let c = run(
             &b.state,
@@ -497,7 +536,7 @@ mod tests {
             T2,
         );
         assert_eq!(d.items[0].updated, at(T1));
-        assert_eq!(d.items[0].id, a.items[0].id);
+        assert_eq!(d.items[0].id(), a.items[0].id());
     }
 
     #[test]
@@ -505,7 +544,7 @@ mod tests {
         let s0 = State::new("tag:example.com,2026:".into());
         let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
         let b = run(&a.state, vec![entry("c/b.md", "A", "y", Some(T0))], T1);
-        assert_eq!(b.items[0].id, a.items[0].id);
+        assert_eq!(b.items[0].id(), a.items[0].id());
         assert!(b.notes[0].0.contains("same title and date"));
     }
 
@@ -524,7 +563,7 @@ mod tests {
             vec![entry("c/2026-01-03-heat.md", "B", "z", Some(T2))],
             T2,
         );
-        assert_ne!(d.items[0].id, a.items[0].id);
+        assert_ne!(d.items[0].id(), a.items[0].id());
         assert!(d.errors.is_empty());
     }
 

@@ -16,14 +16,32 @@ use crate::feed::read::{Dialect, PublishedFeed, PublishedItem};
 /// An entry as a build would publish it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedEntry {
-    pub feed: String,
-    pub source: String,
-    pub id: String,
-    pub title: String,
+    /// Its record in the build's state (shared with it): feed, source, id and title.
+    pub record: std::sync::Arc<super::Record>,
     pub link: String,
     pub published: DateTime<FixedOffset>,
     /// The entry pins its id with an `id` key.
     pub explicit_id: bool,
+}
+
+impl PlannedEntry {
+    /// The feed that owns the entry.
+    pub fn feed(&self) -> &str {
+        &self.record.feed
+    }
+
+    /// Its state key (the path of its source).
+    pub fn source(&self) -> &str {
+        &self.record.source
+    }
+
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    pub fn title(&self) -> &str {
+        &self.record.title
+    }
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -107,7 +125,7 @@ impl<'a> Shown<'a> {
     }
 
     pub fn id<'p>(self, entry: &'p PlannedEntry) -> Cow<'p, str> {
-        self.of_id(&entry.id)
+        self.of_id(entry.id())
     }
 
     /// The id a document of this dialect shows for an entry whose id is `id`.
@@ -171,7 +189,7 @@ pub fn compare_shown<'p>(
     let mut by_title: HashMap<String, &str> = HashMap::new();
     for (p, id) in &planned {
         by_link.entry(link_key(&p.link)).or_insert(id);
-        by_title.entry(title_key(&p.title)).or_insert(id);
+        by_title.entry(title_key(p.title())).or_insert(id);
     }
     for item in published {
         if by_id.contains(item.id.as_str()) {
@@ -228,9 +246,10 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
         });
         for p in planned {
             match by_link.take(link_key(&p.link), |_| true) {
-                Some(i) => out
-                    .matched
-                    .push((p.source.clone(), published[i].id.clone(), "link")),
+                Some(i) => {
+                    out.matched
+                        .push((p.source().to_string(), published[i].id.clone(), "link"))
+                }
                 None => pending.push(p),
             }
         }
@@ -245,12 +264,13 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
                     .published
                     .is_some_and(|d| d == p.published || d.date_naive() == p.published.date_naive())
             };
-            match by_title.take(&title_key(&p.title), same_day) {
-                Some(i) => {
-                    out.matched
-                        .push((p.source.clone(), published[i].id.clone(), "title and date"))
-                }
-                None => out.unmatched_local.push(p.source.clone()),
+            match by_title.take(&title_key(p.title()), same_day) {
+                Some(i) => out.matched.push((
+                    p.source().to_string(),
+                    published[i].id.clone(),
+                    "title and date",
+                )),
+                None => out.unmatched_local.push(p.source().to_string()),
             }
         }
     }
@@ -268,13 +288,21 @@ mod tests {
     use super::*;
 
     fn planned(id: &str, title: &str, link: &str) -> PlannedEntry {
+        let published = DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap();
         PlannedEntry {
-            feed: "reviews".into(),
-            source: format!("c/{title}.md"),
-            id: id.into(),
-            title: title.into(),
+            record: std::sync::Arc::new(crate::identity::Record {
+                id: id.into(),
+                feed: "reviews".into(),
+                source: format!("c/{title}.md"),
+                title: title.into(),
+                date: published,
+                first_seen: published,
+                fingerprint: String::new(),
+                changed: None,
+                gone: None,
+            }),
             link: link.into(),
-            published: DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
+            published,
             explicit_id: false,
         }
     }

@@ -121,7 +121,7 @@ fn compare(
         ))
     })?;
     let feed = c.file.feed().unwrap_or_default();
-    let mine = ids.entries.iter().filter(|e| e.feed == feed);
+    let mine = ids.entries.iter().filter(|e| e.feed() == feed);
     let cmp = compare_feed(mine, &published, ids.site_id);
     let mut problems = Vec::new();
     for (title, old, new) in &cmp.id_changes {
