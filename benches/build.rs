@@ -120,9 +120,16 @@ fn build_cmd(bin: &Path, corpus: &Corpus, limit: usize) -> Command {
     c
 }
 
+/// Everything a build leaves: the output, the state file, and the content cache's files beside
+/// it (left there, the next build would reuse the parsed sources and not be a full build).
 fn reset(corpus: &Corpus, limit: usize) {
     let _ = std::fs::remove_dir_all(corpus.output_dir(limit));
-    let _ = std::fs::remove_file(corpus.state_file(limit));
+    let state = corpus.state_file(limit);
+    let _ = std::fs::remove_file(&state);
+    let name = state.file_name().unwrap_or_default().to_string_lossy();
+    for kept in ["cache", "entries", "bodies"] {
+        let _ = std::fs::remove_file(state.with_file_name(format!(".{name}.{kept}")));
+    }
 }
 
 /// Every output file and the state file with its modification time.

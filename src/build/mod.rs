@@ -20,6 +20,7 @@ mod identify;
 pub mod media_files;
 mod page_plan;
 mod pages;
+mod picked;
 mod plan;
 mod problems;
 mod render;
@@ -148,9 +149,10 @@ fn plan_gathered(
         identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
+    let items = picked::keep_picked(identity.items, &mut resolved.feeds);
     bodies.want(resolved.feeds.iter().flat_map(|f| {
         let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
-        newest.map(|p| identity.items[p.at].entry.source.clone())
+        newest.map(|p| items[p.at].entry.source.clone())
     }));
     let lasting_notes = hide_expired_owner_emails(config, &mut resolved.feeds, now);
     problems.notes.extend(lasting_notes.iter().cloned());
@@ -170,13 +172,8 @@ fn plan_gathered(
         let staged = &mut state_staged;
         scope.spawn(move |_| *staged = Some(engine::stage_state(config, files, state_file)));
         let feeds = resolved.feeds;
-        let mut documents = render::documents(
-            config,
-            &identity.site_id,
-            feeds,
-            &identity.items,
-            (pages, bodies),
-        )?;
+        let mut documents =
+            render::documents(config, &identity.site_id, feeds, &items, (pages, bodies))?;
         let page_records = documents.take_page_records();
         for feed in &mut documents.feeds {
             problems.take_entry_problems(&mut feed.problems);
@@ -184,7 +181,7 @@ fn plan_gathered(
         // Nothing is rendered for a build that is going to fail anyway.
         problems.stop_on_errors()?;
         spans.mark("render documents");
-        let finished = engine::run((config, bodies), files, &documents.feeds, identity.items);
+        let finished = engine::run((config, bodies), files, &documents.feeds, items);
         Ok::<_, crate::error::Error>((documents, page_records, finished))
     });
     let state_staged = state_staged.expect("the scope waited for it");
