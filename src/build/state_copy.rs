@@ -33,16 +33,75 @@ struct RecordCopy<S> {
 
 /// The whole copy as written (read back as [`CopyIn`], the same fields in the same order).
 #[derive(Serialize)]
-struct Copy<S: Ord> {
+struct Copy<'a> {
     /// The BLAKE3 digest of the state file's bytes.
     digest: [u8; 32],
     version: u32,
-    site_id: S,
-    podcast_guids: BTreeMap<S, S>,
-    media_lengths: BTreeMap<S, u64>,
-    records: Vec<RecordCopy<S>>,
+    site_id: &'a str,
+    podcast_guids: BTreeMap<&'a str, &'a str>,
+    media_lengths: BTreeMap<&'a str, u64>,
+    records: RecordsOut<'a>,
     /// Where each record's text is in the file (start, length), in the records' order.
-    texts: Vec<(u64, u64)>,
+    texts: TextsOut<'a>,
+}
+
+/// The state's records in the order they were written, each encoded as it is reached: listed
+/// first, they were a second list of every record (16 MB at 100,000) while the state file was
+/// being written.
+struct RecordsOut<'a> {
+    entries: &'a [std::sync::Arc<Record>],
+    order: &'a [usize],
+}
+
+impl Serialize for RecordsOut<'_> {
+    fn serialize<Z: serde::Serializer>(&self, out: Z) -> std::result::Result<Z::Ok, Z::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = out.serialize_seq(Some(self.order.len()))?;
+        for &k in self.order {
+            let record = self.entries.get(k).ok_or_else(|| {
+                Z::Error::custom("the written order names a record the state does not have")
+            })?;
+            seq.serialize_element(&record_copy(record))?;
+        }
+        seq.end()
+    }
+}
+
+/// A record as the copy keeps it.
+fn record_copy(record: &Record) -> RecordCopy<&str> {
+    // Every field named: a field added to `Record` does not compile here until the copy
+    // keeps it.
+    let Record {
+        id,
+        feed,
+        source,
+        title,
+        date,
+        first_seen,
+        fingerprint,
+        changed,
+        gone,
+    } = record;
+    RecordCopy {
+        id: id.as_str(),
+        feed: feed.as_str(),
+        source: source.as_str(),
+        title: title.as_str(),
+        date: Instant::of(date),
+        first_seen: Instant::of(first_seen),
+        fingerprint: fingerprint.as_str(),
+        changed: changed.as_ref().map(Instant::of),
+        gone: gone.as_ref().map(Instant::of),
+    }
+}
+
+/// Where each record's text is, as (start, length) pairs, each encoded as it is reached.
+struct TextsOut<'a>(&'a [std::ops::Range<usize>]);
+
+impl Serialize for TextsOut<'_> {
+    fn serialize<Z: serde::Serializer>(&self, out: Z) -> std::result::Result<Z::Ok, Z::Error> {
+        out.collect_seq(self.0.iter().map(|r| (r.start as u64, r.len() as u64)))
+    }
 }
 
 /// What a build keeps of the state file it read or wrote, for the copy it saves.
@@ -95,8 +154,8 @@ impl StateText {
 
 /// The copy of `state` as written to a file of `text`, encoded.
 pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
-    // Every field named: a field added to `State` or `Record` does not compile here until the
-    // copy keeps it.
+    // Every field named: a field added to `State` does not compile here until the copy keeps
+    // it (a field added to `Record`: in `record_copy`).
     let State {
         version,
         site_id,
@@ -105,34 +164,6 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
         entries,
         unsealed: _,
     } = state;
-    let records = text
-        .order
-        .iter()
-        .map(|&k| {
-            let Record {
-                id,
-                feed,
-                source,
-                title,
-                date,
-                first_seen,
-                fingerprint,
-                changed,
-                gone,
-            } = &**entries.get(k)?;
-            Some(RecordCopy {
-                id: id.as_str(),
-                feed: feed.as_str(),
-                source: source.as_str(),
-                title: title.as_str(),
-                date: Instant::of(date),
-                first_seen: Instant::of(first_seen),
-                fingerprint: fingerprint.as_str(),
-                changed: changed.as_ref().map(Instant::of),
-                gone: gone.as_ref().map(Instant::of),
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
     let copy = Copy {
         digest: text.digest,
         version: *version,
@@ -145,12 +176,11 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
             .iter()
             .map(|(k, v)| (k.as_str(), *v))
             .collect(),
-        records,
-        texts: text
-            .records
-            .iter()
-            .map(|r| (r.start as u64, r.len() as u64))
-            .collect(),
+        records: RecordsOut {
+            entries,
+            order: &text.order,
+        },
+        texts: TextsOut(&text.records),
     };
     // Sized up front (a record's copy is shorter than its TOML text): grown by doubling, the
     // buffer was copied and faulted in again and again.
