@@ -70,19 +70,6 @@ pub fn stage_if_changed(path: &Path, bytes: &[u8]) -> Result<Option<tempfile::Te
     Ok(Some(tmp.into_temp_path()))
 }
 
-/// [`stage_if_changed`] for a file given in parts, each dropped once compared or written:
-/// the file is never whole in memory.
-pub fn stage_parts_if_changed(
-    path: &Path,
-    parts: impl Iterator<Item = impl AsRef<[u8]>>,
-) -> Result<Option<tempfile::TempPath>> {
-    let mut stream = StagedStream::new(path)?;
-    for part in parts {
-        stream.put(part.as_ref())?;
-    }
-    stream.finish()
-}
-
 fn write_error(path: &Path, e: std::io::Error) -> Error {
     Error::io(path, "writing (the old file is intact)", e)
 }

@@ -140,13 +140,20 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
     }
     let texts = state.previous_text.as_ref().map(StateText::records);
     let previous = state.previous.zip(texts.as_deref());
-    let (parts, written) = StateText::of_parts(state.new.to_toml_parts(previous));
-    // The copy for the side file is made while the file is compared, written and synced
-    // (the other core is often idle by then: a 50-item feed renders in a few milliseconds).
-    let (staged, _) = rayon::join(
-        || crate::output::stage_parts_if_changed(&config.site.state_file, parts.into_texts()),
-        || written.copy_of(state.new),
-    );
+    // The text is compared with the file and written to its temp file as it is made, never
+    // whole in memory; the copy for the side file is made while the file is synced (the
+    // other core is often idle by then: a 50-item feed renders in a few milliseconds).
+    let staged = crate::output::StagedStream::new(&config.site.state_file).and_then(|mut file| {
+        let written = state
+            .new
+            .write_toml(previous, |part| file.put(part.as_bytes()))?;
+        Ok((file, StateText::written(written)))
+    });
+    let (file, written) = match staged {
+        Ok(staged) => staged,
+        Err(e) => return (Err(e), None),
+    };
+    let (staged, _) = rayon::join(|| file.finish(), || written.copy_of(state.new));
     (staged.map(Staged::from_temp), Some(written))
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reuse::{Instant, date_of};
 use crate::error::{Error, Result};
-use crate::identity::{Parts, Record, State};
+use crate::identity::{Record, State, Written};
 
 /// One record, its dates as numbers.
 #[derive(Serialize, Deserialize)]
@@ -121,20 +121,15 @@ pub struct StateText {
 }
 
 impl StateText {
-    /// What [`State::to_toml_parts`] wrote: this, and the parts handed back to be written.
-    pub(super) fn of_parts(mut parts: Parts) -> (Parts, StateText) {
-        let mut hasher = blake3::Hasher::new();
-        parts.texts().for_each(|t| {
-            hasher.update(t.as_bytes());
-        });
-        let text = StateText {
-            digest: *hasher.finalize().as_bytes(),
-            order: std::mem::take(&mut parts.order),
+    /// What [`State::write_toml`] wrote.
+    pub(super) fn written(written: Written) -> StateText {
+        StateText {
+            digest: written.digest,
+            order: written.order,
             file: String::new(),
-            records: std::mem::take(&mut parts.records),
+            records: written.records,
             copy: std::sync::OnceLock::new(),
-        };
-        (parts, text)
+        }
     }
 
     /// The copy of `state` (the state this text is of) to keep in the side file, made the
@@ -308,10 +303,14 @@ mod tests {
 
     use super::*;
 
-    /// The whole text written for `s` from scratch, as its parts joined, and what is kept of it.
+    /// The whole text written for `s` from scratch, as given in parts, and what is kept of it.
     fn written_whole(s: &State) -> (String, StateText) {
-        let (parts, written) = StateText::of_parts(s.to_toml_parts(None));
-        let text: String = parts.texts().collect();
+        let mut text = String::new();
+        let written = s.write_toml(None, |part| {
+            text.push_str(part);
+            Ok::<(), ()>(())
+        });
+        let written = StateText::written(written.unwrap());
         assert_eq!(written.digest, *blake3::hash(text.as_bytes()).as_bytes());
         (text, written)
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::state::{HEADER, INTEGRITY, Record, State, digest};
+use super::state::{BodyDigest, HEADER, INTEGRITY, Record, State};
 
 impl State {
     /// Deterministic text: records sorted by feed then source.
@@ -51,33 +51,68 @@ impl State {
     /// serializing thousands of records to TOML was most of writing a state after a small
     /// change. Also gives the order the records were written in.
     pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> Serialized {
-        self.to_toml_parts(previous).join()
+        let mut text = String::new();
+        let written = self.write_toml(previous, |part| {
+            text.push_str(part);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        let Ok(written) = written;
+        Serialized {
+            text,
+            order: written.order,
+            records: written.records,
+        }
     }
 
-    /// [`State::to_toml_reusing`] in the parts it is made of, to be written without being
-    /// joined.
-    pub fn to_toml_parts(&self, previous: Option<(&State, &[&str])>) -> Parts {
+    /// [`State::to_toml_reusing`] given to `put` a part at a time, as it is made: the text is
+    /// never whole in memory. The records are serialised twice, a batch of runs at a time: once
+    /// for the integrity line (a digest of everything after it), then again to be given out.
+    pub fn write_toml<E>(
+        &self,
+        previous: Option<(&State, &[&str])>,
+        mut put: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<Written, E> {
         let order = self.written_order();
-        let prior = previous.filter(|(state, texts)| state.entries.len() == texts.len());
-        // A record is looked for at its own place in `previous` first: a state read, changed
-        // and written again keeps its records' places. Found there, no map of every id is made.
-        let by_id: std::sync::OnceLock<foldhash::HashMap<&str, usize>> = std::sync::OnceLock::new();
-        let text_of = |k: usize, r: &Arc<Record>| -> Option<&str> {
-            let (state, texts) = prior?;
-            let at = match state.entries.get(k) {
-                Some(old) if old.id == r.id => k,
-                _ => *by_id
-                    .get_or_init(|| {
-                        let ids = state.entries.iter().enumerate();
-                        ids.map(|(i, r)| (r.id.as_str(), i)).collect()
-                    })
-                    .get(r.id.as_str())?,
-            };
-            (state.entries[at] == *r).then_some(texts[at])
+        let texts = Texts::new(previous);
+        let body_start = format!("\n{}", self.tables_toml());
+        // The integrity line, and where each record is (from the body's start).
+        let mut body = Body::new(&body_start);
+        let mut body_digest = BodyDigest::new();
+        body_digest.update(&body_start);
+        let mut records = Vec::with_capacity(order.len());
+        let pass = self.each_run(&order, &texts, |run| {
+            let (text, shift) = body.place(run);
+            records.extend(run.records.iter().map(|r| r.start + shift..r.end + shift));
+            body_digest.update(text);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        let Ok(()) = pass;
+        let front = format!(
+            "{HEADER}{}",
+            integrity_line(order.len(), &body_digest.finish())
+        );
+        for r in &mut records {
+            *r = r.start + front.len()..r.end + front.len();
+        }
+        // The text, and the digest of all of it.
+        let mut file = blake3::Hasher::new();
+        let mut give = |part: &str| {
+            file.update(part.as_bytes());
+            put(part)
         };
-        // The records are written one by one, on every core, and joined as the whole state
-        // is written (the tables first, a blank line and a record start before each record):
-        // written whole, a large state took fifteen times its size in memory.
+        give(&front)?;
+        give(&body_start)?;
+        let mut body = Body::new(&body_start);
+        self.each_run(&order, &texts, |run| give(body.place(run).0))?;
+        Ok(Written {
+            order,
+            records,
+            digest: *file.finalize().as_bytes(),
+        })
+    }
+
+    /// The state's tables (everything but its records) as TOML.
+    fn tables_toml(&self) -> String {
         let tables = State {
             entries: Vec::new(),
             podcast_guids: self.podcast_guids.clone(),
@@ -86,43 +121,92 @@ impl State {
             version: self.version,
             unsealed: false,
         };
-        let head = toml::to_string(&tables).expect("state serialises to TOML");
-        // The records are written a run at a time, on every core, each run into one buffer
-        // that the file is then given in: the state is never whole in memory a second time
-        // (a record's own string, then the joined text, held three times its size at once).
-        let runs: Vec<Run> = order
-            .par_chunks(RECORDS_PER_RUN)
-            .map(|ks| {
-                // The line break before the run's first record line is known only once the
-                // run before it is written: room is kept for it.
-                let mut run = Run {
-                    text: String::from("\n"),
-                    records: Vec::with_capacity(ks.len()),
-                };
-                for (at, &k) in ks.iter().enumerate() {
-                    let r = &self.entries[k];
-                    if at > 0 && !run.text.ends_with("\n\n") {
-                        run.text.push('\n');
-                    }
-                    run.text.push_str(RECORD_LINE);
-                    let start = run.text.len();
-                    match text_of(k, r) {
-                        Some(text) => run.text.push_str(text),
-                        None => run
-                            .text
-                            .push_str(&toml::to_string(&**r).expect("a record serialises to TOML")),
-                    }
-                    run.records.push(start..run.text.len());
-                }
-                run
-            })
-            .collect();
-        Parts::join_runs(format!("\n{head}"), runs, order)
+        toml::to_string(&tables).expect("state serialises to TOML")
+    }
+
+    /// Each run of the records in `order`, in order: a batch of runs written on every core,
+    /// then handed to `f` one by one, then dropped.
+    fn each_run<E>(
+        &self,
+        order: &[usize],
+        texts: &Texts<'_>,
+        mut f: impl FnMut(&Run) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for batch in order.chunks(RECORDS_PER_RUN * RUNS_PER_BATCH) {
+            let runs: Vec<Run> = batch
+                .par_chunks(RECORDS_PER_RUN)
+                .map(|ks| self.run(ks, texts))
+                .collect();
+            runs.iter().try_for_each(&mut f)?;
+        }
+        Ok(())
+    }
+
+    /// The records `ks` written into one buffer.
+    fn run(&self, ks: &[usize], texts: &Texts<'_>) -> Run {
+        // The line break before the run's first record line is known only once the run before
+        // it is written: room is kept for it.
+        let mut run = Run {
+            text: String::from("\n"),
+            records: Vec::with_capacity(ks.len()),
+        };
+        for (at, &k) in ks.iter().enumerate() {
+            let r = &self.entries[k];
+            if at > 0 && !run.text.ends_with("\n\n") {
+                run.text.push('\n');
+            }
+            run.text.push_str(RECORD_LINE);
+            let start = run.text.len();
+            match texts.of(k, r) {
+                Some(text) => run.text.push_str(text),
+                None => run
+                    .text
+                    .push_str(&toml::to_string(&**r).expect("a record serialises to TOML")),
+            }
+            run.records.push(start..run.text.len());
+        }
+        run
+    }
+}
+
+/// The texts of the records of the state a new one is written after, when known.
+struct Texts<'a> {
+    prior: Option<(&'a State, &'a [&'a str])>,
+    by_id: std::sync::OnceLock<foldhash::HashMap<&'a str, usize>>,
+}
+
+impl<'a> Texts<'a> {
+    fn new(previous: Option<(&'a State, &'a [&'a str])>) -> Texts<'a> {
+        Texts {
+            prior: previous.filter(|(state, texts)| state.entries.len() == texts.len()),
+            by_id: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The text the record `r` (at `k` in the new state) had, if it is unchanged. It is
+    /// looked for at its own place first: a state read, changed and written again keeps its
+    /// records' places. Found there, no map of every id is made.
+    fn of(&self, k: usize, r: &Arc<Record>) -> Option<&'a str> {
+        let (state, texts) = self.prior?;
+        let at = match state.entries.get(k) {
+            Some(old) if old.id == r.id => k,
+            _ => *self
+                .by_id
+                .get_or_init(|| {
+                    let ids = state.entries.iter().enumerate();
+                    ids.map(|(i, r)| (r.id.as_str(), i)).collect()
+                })
+                .get(r.id.as_str())?,
+        };
+        (state.entries[at] == *r).then_some(texts[at])
     }
 }
 
 /// How many records one core writes into one buffer at a time.
 const RECORDS_PER_RUN: usize = 1024;
+
+/// How many runs are made at once (and held: a few MB) before they are given out.
+const RUNS_PER_BATCH: usize = 8;
 
 const RECORD_LINE: &str = "[[entry]]\n";
 
@@ -134,82 +218,40 @@ struct Run {
     records: Vec<std::ops::Range<usize>>,
 }
 
-/// One part of [`Parts`], owned.
-pub struct Part {
-    text: String,
-    from: usize,
+/// Where the runs go in the body, one after the other.
+struct Body {
+    len: usize,
+    /// Whether the text so far ends in a blank line (a run then starts without its break).
+    ends_blank: bool,
 }
 
-impl AsRef<[u8]> for Part {
-    fn as_ref(&self) -> &[u8] {
-        &self.text.as_bytes()[self.from..]
+impl Body {
+    fn new(start: &str) -> Body {
+        Body {
+            len: start.len(),
+            ends_blank: start.ends_with("\n\n"),
+        }
+    }
+
+    /// The part of `run` that follows the text so far, and what to add to a place in the run
+    /// to make it a place in the body.
+    fn place<'r>(&mut self, run: &'r Run) -> (&'r str, usize) {
+        let from = usize::from(self.ends_blank);
+        let shift = self.len - from;
+        self.ends_blank = run.text.ends_with("\n\n");
+        self.len += run.text.len() - from;
+        (&run.text[from..], shift)
     }
 }
 
-/// A state's text as the parts it is written in: the header and integrity line, the tables,
-/// then the records a run at a time. [`Parts::join`] gives the whole text.
-pub struct Parts {
-    /// The parts, in order; each `(text, from)` stands for `text[from..]`.
-    parts: Vec<(String, usize)>,
+/// What [`State::write_toml`] wrote, besides the text.
+pub struct Written {
     /// The state's records in the order they were written (indexes into its entries).
     pub order: Vec<usize>,
-    /// Where each record's text is in the whole text, in that order.
+    /// Where each record's text is in the text, in that order.
     pub records: Vec<std::ops::Range<usize>>,
-}
-
-impl Parts {
-    /// The parts for `body_start` (a blank line and the tables) followed by `runs`.
-    fn join_runs(body_start: String, runs: Vec<Run>, order: Vec<usize>) -> Parts {
-        let mut parts = Vec::with_capacity(runs.len() + 2);
-        // Whether a blank line comes before the next record line: the text before it ends
-        // in one already, or a line break is added (every run starts with its record line).
-        let mut ends_blank = body_start.ends_with("\n\n");
-        parts.push((body_start, 0));
-        let mut records = Vec::with_capacity(order.len());
-        let mut body_len = parts[0].0.len();
-        for run in runs {
-            let from = usize::from(ends_blank);
-            let shift = body_len - from;
-            records.extend(run.records.iter().map(|r| r.start + shift..r.end + shift));
-            ends_blank = run.text.ends_with("\n\n");
-            body_len += run.text.len() - from;
-            parts.push((run.text, from));
-        }
-        let line = integrity_line(records.len(), parts.iter().map(|(p, from)| &p[*from..]));
-        let front = format!("{HEADER}{line}");
-        for r in &mut records {
-            *r = r.start + front.len()..r.end + front.len();
-        }
-        parts.insert(0, (front, 0));
-        Parts {
-            parts,
-            order,
-            records,
-        }
-    }
-
-    /// The parts, in order.
-    pub fn texts(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().map(|(p, from)| &p[*from..])
-    }
-
-    /// The parts, in order, each handed over (and so freed) as it is taken.
-    pub fn into_texts(self) -> impl Iterator<Item = Part> {
-        self.parts
-            .into_iter()
-            .map(|(text, from)| Part { text, from })
-    }
-
-    /// The whole text.
-    pub fn join(self) -> Serialized {
-        let mut text = String::with_capacity(self.texts().map(str::len).sum());
-        text.extend(self.texts());
-        Serialized {
-            text,
-            order: self.order,
-            records: self.records,
-        }
-    }
+    /// The BLAKE3 digest of the whole text.
+    pub digest: [u8; 32],
 }
 
 /// A state as [`State::to_toml_reusing`] wrote it.
@@ -222,17 +264,15 @@ pub struct Serialized {
     pub records: Vec<std::ops::Range<usize>>,
 }
 
-/// The integrity line for `records` records followed by `body`.
-pub(super) fn integrity_line<'a>(
-    records: usize,
-    body: impl IntoIterator<Item = &'a str>,
-) -> String {
-    format!("{INTEGRITY}{records} records, blake3 {}\n", digest(body))
+/// The integrity line for `records` records whose body has the [`digest`] `digest`.
+pub(super) fn integrity_line(records: usize, digest: &str) -> String {
+    format!("{INTEGRITY}{records} records, blake3 {digest}\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::state::digest;
 
     fn record(feed: &str, source: &str, id: &str) -> Record {
         let t = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
@@ -263,13 +303,23 @@ mod tests {
             body.push_str("[[entry]]\n");
             body.push_str(&text_of(k));
         }
-        let line = integrity_line(order.len(), [body.as_str()]);
+        let line = integrity_line(order.len(), &digest([body.as_str()]));
         format!("{HEADER}{line}{body}")
     }
 
     #[test]
     fn a_state_written_in_runs_is_the_text_written_in_one_buffer() {
-        for n in [0usize, 1, 2, 1023, 1024, 1025, 2100] {
+        // One run, several, and several batches of runs.
+        for n in [
+            0usize,
+            1,
+            2,
+            1023,
+            1024,
+            1025,
+            2100,
+            RECORDS_PER_RUN * RUNS_PER_BATCH + 1100,
+        ] {
             let mut s = State::new("tag:x,2026:".into());
             s.podcast_guids.insert("show".into(), "a-guid".into());
             for k in 0..n {
@@ -283,10 +333,25 @@ mod tests {
                 s.entries.push(Arc::new(r));
             }
             let fresh = |k: usize| toml::to_string(&*s.entries[k]).unwrap();
-            let whole = s.to_toml_parts(None);
-            let ranges = whole.records.clone();
-            let text = whole.join().text;
+            let mut text = String::new();
+            let mut parts = 0;
+            let written = s.write_toml(None, |part| {
+                text.push_str(part);
+                parts += 1;
+                Ok::<(), ()>(())
+            });
+            let Written {
+                order: _,
+                records: ranges,
+                digest,
+            } = written.unwrap();
             assert_eq!(text, one_buffer(&s, fresh), "{n} records");
+            assert_eq!(digest, *blake3::hash(text.as_bytes()).as_bytes());
+            assert_eq!(
+                parts,
+                2 + n.div_ceil(RECORDS_PER_RUN),
+                "given a run at a time"
+            );
             assert_eq!(State::parse(&text, std::path::Path::new("s")).unwrap(), s);
             let order = s.written_order();
             for (range, &k) in ranges.iter().zip(&order) {
