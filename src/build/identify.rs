@@ -118,7 +118,7 @@ fn clamp_updated(
     };
     let why = if written > now {
         "is later than now"
-    } else if written < item.published {
+    } else if written < item.published() {
         "is earlier than the entry's date"
     } else {
         return;
@@ -129,10 +129,10 @@ fn clamp_updated(
         format!(
             "updated `{}` {why}; using the date `{}` instead: fix the `updated` key",
             written.to_rfc3339(),
-            item.published.to_rfc3339()
+            item.published().to_rfc3339()
         ),
     ));
-    item.updated = item.published;
+    item.updated = item.published();
 }
 
 /// With the state file gone, ids are derived again; entries renamed since the feeds in the
@@ -236,10 +236,10 @@ pub(super) fn guard_lost_dates(
         let shown = Shown::of(published.dialect, site_id);
         for item in &undated {
             if let Some(&old) = dates.get(shown.of_id(item.id()).as_ref())
-                && old != item.published
+                && old != item.published()
                 && !lines.iter().any(|(source, _)| *source == item.entry.source)
             {
-                let now = item.published.with_timezone(&config.site.timezone);
+                let now = item.published().with_timezone(&config.site.timezone);
                 lines.push((
                     item.entry.source.clone(),
                     format!(

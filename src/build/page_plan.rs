@@ -90,7 +90,7 @@ pub(super) fn plan(
     // Two items with one id: every page is rendered, so the output check sees them all.
     let mut seen = foldhash::HashSet::with_capacity_and_hasher(picks.len(), Default::default());
     let unique = picks.iter().all(|p| seen.insert(items[p.at].id()));
-    let window_start = (0..limit.min(picks.len())).map(|p| it(p).published).min();
+    let window_start = (0..limit.min(picks.len())).map(|p| it(p).published()).min();
     let newest_archived = (limit..picks.len()).map(|p| it(p).updated).max();
     let count = ranges.len();
     let digested = |tag: &dyn Fn(&mut blake3::Hasher), places: &[usize], files: Vec<String>| {
@@ -134,7 +134,7 @@ pub(super) fn plan(
     let own = limit.min(picks.len());
     let edited = (own..picks.len()).filter(|&p| {
         let i = it(p);
-        archive::also_in_window(i.published, i.updated, window_start)
+        archive::also_in_window(i.published(), i.updated, window_start)
     });
     let main_places: Vec<usize> = (0..own).chain(edited).collect();
     let main_tag = |h: &mut blake3::Hasher| {
@@ -153,7 +153,7 @@ pub(super) fn plan(
             for p in range.clone() {
                 // An item also in the main document is built: that document is rendered.
                 let i = it(p);
-                placeholder[p] = !archive::also_in_window(i.published, i.updated, window_start);
+                placeholder[p] = !archive::also_in_window(i.published(), i.updated, window_start);
             }
         }
     }
@@ -202,12 +202,11 @@ fn item_bytes(buf: &mut Vec<u8>, it: &Identified, pick: &Pick) {
     let Identified {
         record,
         entry,
-        published,
         updated,
     } = it;
-    // Of the record, what this feed shows is the id: the feed that owns the entry is not, and
-    // its source, title and dates are the entry's, `published` and `updated`.
-    let id = &record.id;
+    // Of the record, what this feed shows is the id and the publication date: the feed that
+    // owns the entry is not, and its source and title are the entry's.
+    let (id, published) = (&record.id, &record.date);
     let Pick {
         at: _,
         enclosure,

@@ -252,7 +252,7 @@ pub(super) fn feed_doc(
         .map(|(p, pick)| {
             let it = &items[pick.at];
             let stand =
-                || FeedItem::placeholder(it.published, it.updated, config.site.base_url.clone());
+                || FeedItem::placeholder(it.published(), it.updated, config.site.base_url.clone());
             if stand_in(p) {
                 return (stand(), Ok(Vec::new()));
             }
@@ -309,7 +309,7 @@ fn feed_item(
     pick: Pick,
     bodies_later: bool,
 ) -> Result<(FeedItem, Vec<Diagnostic>)> {
-    let link = item_url(config, feed, &it.entry, it.published)?;
+    let link = item_url(config, feed, &it.entry, it.published())?;
     let body = if bodies_later {
         Body::default()
     } else {
@@ -320,7 +320,7 @@ fn feed_item(
         atom_id: identity::atom_id(site_id, it.id()),
         title: it.entry.title.clone(),
         link,
-        published: it.published,
+        published: it.published(),
         updated: it.updated,
         author: author_of(config, &it.entry),
         summary: body.summary,

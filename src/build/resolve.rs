@@ -127,8 +127,7 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
                 .expect("items come from configured feeds");
             Ok(PlannedEntry {
                 record: std::sync::Arc::clone(&it.record),
-                link: item_link(config, feed, &it.entry, it.published)?,
-                published: it.published,
+                link: item_link(config, feed, &it.entry, it.published())?,
                 explicit_id: it.entry.id.is_some(),
             })
         })
@@ -227,8 +226,8 @@ fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec
     // On every core; the index last, so that the order is total whatever the ids.
     order.par_sort_unstable_by(|&a, &b| {
         let (ia, ib) = (&items[a], &items[b]);
-        ib.published
-            .cmp(&ia.published)
+        ib.published()
+            .cmp(&ia.published())
             .then_with(|| ia.id().cmp(ib.id()))
             .then(a.cmp(&b))
     });
@@ -312,7 +311,7 @@ fn episodes(
                 let mut ep = ep.clone();
                 ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
-                let Ok(link) = item_url(config, feed, entry, items[at].published) else {
+                let Ok(link) = item_url(config, feed, entry, items[at].published()) else {
                     return Ok(Some((enc, ep)));
                 };
                 let json = feed::chapters::json_url(&config.site.feeds_url, &entry.slug);

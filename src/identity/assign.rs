@@ -22,7 +22,6 @@ pub struct Identified {
     /// are the record's (held once: a large site has a hundred thousand of each).
     pub record: Arc<Record>,
     pub entry: Box<Entry>,
-    pub published: DateTime<FixedOffset>,
     /// Atom `updated`: the `updated` key, else when a content change was first seen.
     pub updated: DateTime<FixedOffset>,
 }
@@ -49,7 +48,6 @@ impl Identified {
         Identified {
             record: Arc::new(record),
             entry,
-            published,
             updated,
         }
     }
@@ -62,6 +60,11 @@ impl Identified {
     /// The permanent id.
     pub fn id(&self) -> &str {
         &self.record.id
+    }
+
+    /// The publication date: the `date` key, or when the entry was first seen.
+    pub fn published(&self) -> DateTime<FixedOffset> {
+        self.record.date
     }
 }
 
@@ -333,7 +336,6 @@ fn identified(
     Identified {
         record,
         entry,
-        published,
         updated,
     }
 }
@@ -510,9 +512,9 @@ mod tests {
     fn undated_entry_keeps_first_seen() {
         let s0 = State::new("tag:example.com,2026:".into());
         let a = run(&s0, vec![entry("c/a.md", "A", "x", None)], T0);
-        assert_eq!(a.items[0].published, at(T0));
+        assert_eq!(a.items[0].published(), at(T0));
         let b = run(&a.state, vec![entry("c/a.md", "A", "x", None)], T1);
-        assert_eq!(b.items[0].published, at(T0));
+        assert_eq!(b.items[0].published(), at(T0));
         assert_eq!(b.items[0].id(), a.items[0].id());
         assert_eq!(b.state, a.state);
     }

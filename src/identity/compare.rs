@@ -19,7 +19,6 @@ pub struct PlannedEntry {
     /// Its record in the build's state (shared with it): feed, source, id and title.
     pub record: std::sync::Arc<super::Record>,
     pub link: String,
-    pub published: DateTime<FixedOffset>,
     /// The entry pins its id with an `id` key.
     pub explicit_id: bool,
 }
@@ -41,6 +40,11 @@ impl PlannedEntry {
 
     pub fn title(&self) -> &str {
         &self.record.title
+    }
+
+    /// The publication date.
+    pub fn published(&self) -> DateTime<FixedOffset> {
+        self.record.date
     }
 }
 
@@ -260,9 +264,9 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
         });
         for p in pending {
             let same_day = |i: usize| {
-                published[i]
-                    .published
-                    .is_some_and(|d| d == p.published || d.date_naive() == p.published.date_naive())
+                published[i].published.is_some_and(|d| {
+                    d == p.published() || d.date_naive() == p.published().date_naive()
+                })
             };
             match by_title.take(&title_key(p.title()), same_day) {
                 Some(i) => out.matched.push((
@@ -302,7 +306,6 @@ mod tests {
                 gone: None,
             }),
             link: link.into(),
-            published,
             explicit_id: false,
         }
     }
