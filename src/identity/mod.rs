@@ -12,7 +12,7 @@ mod state_text;
 
 pub use assign::{Assigned, Identified, Note, assign};
 pub use state::{Record, State, load_state, save_state};
-pub use state_text::{Serialized, Written};
+pub use state_text::Written;
 
 use url::Url;
 use uuid::Uuid;

@@ -10,7 +10,7 @@ use super::state::{BodyDigest, HEADER, INTEGRITY, Record, State};
 impl State {
     /// Deterministic text: records sorted by feed then source.
     pub fn to_toml(&self) -> String {
-        self.to_toml_reusing(None).text
+        self.to_toml_reusing(None)
     }
 
     /// The order records are written in: by feed, source and id (the index last, so that the
@@ -49,19 +49,15 @@ impl State {
     /// [`State::to_toml`], taking each record's text from `previous` (a state and the text of
     /// each of its records, in its order) when the record there with the same id is equal:
     /// serializing thousands of records to TOML was most of writing a state after a small
-    /// change. Also gives the order the records were written in.
-    pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> Serialized {
+    /// change.
+    pub fn to_toml_reusing(&self, previous: Option<(&State, &[&str])>) -> String {
         let mut text = String::new();
         let written = self.write_toml(previous, |part| {
             text.push_str(part);
             Ok::<(), std::convert::Infallible>(())
         });
-        let Ok(written) = written;
-        Serialized {
-            text,
-            order: written.order,
-            records: written.records,
-        }
+        let Ok(_) = written;
+        text
     }
 
     /// [`State::to_toml_reusing`] given to `put` a part at a time, as it is made: the text is
@@ -254,17 +250,8 @@ pub struct Written {
     pub digest: [u8; 32],
 }
 
-/// A state as [`State::to_toml_reusing`] wrote it.
-pub struct Serialized {
-    /// The file's text.
-    pub text: String,
-    /// The state's records in the order they were written (indexes into its entries).
-    pub order: Vec<usize>,
-    /// Where each record's text is in `text`, in that order.
-    pub records: Vec<std::ops::Range<usize>>,
-}
-
-/// The integrity line for `records` records whose body has the [`digest`] `digest`.
+/// The integrity line for `records` records whose body has the digest `digest` (see
+/// `state::digest`).
 pub(super) fn integrity_line(records: usize, digest: &str) -> String {
     format!("{INTEGRITY}{records} records, blake3 {digest}\n")
 }
@@ -369,7 +356,7 @@ mod tests {
                 })
                 .collect();
             let texts: Vec<&str> = kept.iter().map(String::as_str).collect();
-            let reused = s.to_toml_reusing(Some((&s, &texts))).text;
+            let reused = s.to_toml_reusing(Some((&s, &texts)));
             assert_eq!(reused, one_buffer(&s, |k| kept[k].clone()), "{n} reused");
         }
     }
