@@ -398,20 +398,13 @@ pub fn save(
     key: &Key,
     now: DateTime<FixedOffset>,
     scan: &Scan,
-    reuse: Option<&super::Reuse>,
     plan: &Plan,
     hashes: &[String],
 ) {
     // The side file and the cache file are written on two cores: neither needs the other.
     let side = || {
         if scan.clean && plan.skipped.is_empty() {
-            let state = || {
-                plan.state_text
-                    .as_ref()
-                    .and_then(|t| t.copy_of(&plan.state))
-            };
-            let side = (key, &plan.side_file);
-            super::reuse::save(config, side, &plan.kept, reuse, state);
+            super::side_file::save(config, &plan.side_file);
         } else {
             super::reuse::forget(config);
         }

@@ -43,6 +43,8 @@ pub(super) struct StateFile<'a> {
     pub previous: Option<&'a State>,
     /// The previous state's record texts, in its order (read from the content cache's copy).
     pub previous_text: Option<StateText>,
+    /// The content cache's side file, which the copy of the state written ends.
+    pub side_file: &'a super::sealing::Begun,
 }
 
 /// What [`run`] did.
@@ -134,7 +136,7 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
     }
     if state.previous == Some(&**state.new) {
         if let Some(text) = &state.previous_text {
-            text.copy_of(state.new);
+            text.copy_into(state.new, state.side_file);
         }
         return (Ok(Staged::Unchanged), state.previous_text);
     }
@@ -153,7 +155,8 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
         Ok(staged) => staged,
         Err(e) => return (Err(e), None),
     };
-    let (staged, _) = rayon::join(|| file.finish(), || written.copy_of(state.new));
+    let copy = || written.copy_into(state.new, state.side_file);
+    let (staged, ()) = rayon::join(|| file.finish(), copy);
     (staged.map(Staged::from_temp), Some(written))
 }
 

@@ -12,6 +12,8 @@ use rayon::prelude::*;
 use super::cache::Scan;
 use super::problems::Problems;
 use super::reuse::{self, Reuse};
+use super::sealing::Begun;
+use super::side_file;
 use super::state_copy::{self, StateText};
 use crate::config::{Config, FeedConfig};
 use crate::content::{self, Entry};
@@ -27,9 +29,9 @@ pub(super) struct Gathered {
     pub previous_text: Option<StateText>,
     /// Each distinct source folder's parsed files.
     pub sources: HashMap<PathBuf, content::Collected>,
-    /// Each parsed file as the content cache keeps it (see [`reuse::line`]), when the sources
-    /// were found by a [`Scan`].
-    pub kept: Vec<reuse::CachedSource>,
+    /// The content cache's side file with each parsed file's line written (see
+    /// [`side_file::Writing`]), when the sources were found by a clean [`Scan`].
+    pub side_file: Begun,
 }
 
 /// What the content cache gives a build that could not end early: the sources found with
@@ -50,7 +52,7 @@ pub struct Reusing<'a> {
 /// cache has the others).
 pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Gathered> {
     // The state file is parsed while the sources are read: neither needs the other.
-    let (previous_state, (sources, kept)) = rayon::join(
+    let (previous_state, (sources, side_file)) = rayon::join(
         || {
             let mut spans = super::spans::Spans::start();
             let copy = reusing.and_then(|r| r.reuse).and_then(Reuse::state_copy);
@@ -62,7 +64,7 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
             let mut spans = super::spans::Spans::start();
             let found = match reusing {
                 Some(r) if r.scan.is_clean() => collect_reusing(config, r),
-                _ => (collect_sources(config), Vec::new()),
+                _ => (collect_sources(config), Begun::default()),
             };
             spans.mark("  sources read or reused");
             found
@@ -73,7 +75,7 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
         previous_state,
         previous_text,
         sources,
-        kept,
+        side_file,
     })
 }
 
@@ -85,62 +87,78 @@ fn keeps_bodies(config: &Config, folder: &Path) -> bool {
         .any(|f| f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)))
 }
 
+/// How many files are read and parsed (on every core) before their side-file lines are
+/// written: what is held besides the entries is one batch's lines, not the whole site's.
+const BATCH: usize = 4096;
+
 /// [`collect_sources`] over the files a [`Scan`] found: an entry whose file kept its stat is
-/// the one the last build parsed; the others are read and parsed, on every core.
+/// the one the last build parsed; the others are read and parsed, on every core. Each file's
+/// side-file line is written as its batch is done.
 fn collect_reusing(
     config: &Config,
     reusing: Reusing<'_>,
-) -> (
-    HashMap<PathBuf, content::Collected>,
-    Vec<reuse::CachedSource>,
-) {
-    let mut all_kept = Vec::new();
+) -> (HashMap<PathBuf, content::Collected>, Begun) {
+    let folders = reusing.scan.folders();
+    let files = folders.iter().map(|(_, files)| files.len()).sum();
+    let mut side = side_file::start(config, reusing.key, files, reusing.reuse);
     let mut sources = HashMap::new();
-    for (folder, files) in reusing.scan.folders() {
+    for (folder, files) in folders {
         let keep_bodies = keeps_bodies(config, folder);
-        type OneFile = (String, content::source::Boxed, Option<reuse::CachedSource>);
-        // Everything made on every core, keys copied too: the loop below only moves.
-        let parsed: Vec<OneFile> = files
-            .par_iter()
-            .map(|(key, stat)| {
-                let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
-                    Some((found, line)) => (Ok(found), Some(line)),
-                    None => {
-                        let result = parse_file(config, key);
-                        let line = result.as_ref().ok().and_then(|(entry, warnings)| {
-                            reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
-                        });
-                        (result, line)
-                    }
-                };
-                if let Ok((entry, _)) = &mut result
-                    && !keep_bodies
-                {
-                    entry.body = String::new();
-                }
-                (key.clone(), result.map(|(e, w)| (Box::new(e), w)), line)
-            })
-            .collect();
         let mut out = content::Collected {
-            entries: Vec::with_capacity(parsed.len()),
-            found: Vec::with_capacity(parsed.len()),
+            entries: Vec::with_capacity(files.len()),
+            found: Vec::with_capacity(files.len()),
             ..content::Collected::default()
         };
-        all_kept.reserve(parsed.len());
-        for (key, result, line) in parsed {
-            out.found.push(key);
-            all_kept.extend(line);
-            match result {
-                Ok((entry, warnings)) => {
-                    out.entries.push(entry);
-                    out.warnings.extend(warnings);
+        for batch in files.chunks(BATCH) {
+            let parsed = parse_batch(config, reusing, batch, keep_bodies);
+            for (key, result, line) in parsed {
+                side = side.and_then(|mut s| s.line(line.as_ref()).map(|()| s));
+                out.found.push(key);
+                match result {
+                    Ok((entry, warnings)) => {
+                        out.entries.push(entry);
+                        out.warnings.extend(warnings);
+                    }
+                    Err(errors) => out.errors.extend(errors),
                 }
-                Err(errors) => out.errors.extend(errors),
             }
         }
         sources.insert(folder.clone(), out);
     }
-    (sources, all_kept)
+    (sources, side.map_or_else(Begun::default, side_file::Writing::begun))
+}
+
+/// A file's key, what reading it gave, and its side-file line (`None`: not kept).
+type OneFile = (String, content::source::Boxed, Option<reuse::CachedSource>);
+
+/// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
+fn parse_batch(
+    config: &Config,
+    reusing: Reusing<'_>,
+    batch: &[(String, super::cache::Stat)],
+    keep_bodies: bool,
+) -> Vec<OneFile> {
+    batch
+        .par_iter()
+        .map(|(key, stat)| {
+            let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
+                Some((found, line)) => (Ok(found), Some(line)),
+                None => {
+                    let result = parse_file(config, key);
+                    let line = result.as_ref().ok().and_then(|(entry, warnings)| {
+                        reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
+                    });
+                    (result, line)
+                }
+            };
+            if let Ok((entry, _)) = &mut result
+                && !keep_bodies
+            {
+                entry.body = String::new();
+            }
+            (key.clone(), result.map(|(e, w)| (Box::new(e), w)), line)
+        })
+        .collect()
 }
 
 /// One source file read and parsed, as [`content::collect`] does it.

@@ -27,6 +27,7 @@ mod render;
 mod resolve;
 mod reuse;
 mod sealing;
+mod side_file;
 pub mod spans;
 mod stage;
 mod stat;
@@ -76,46 +77,23 @@ pub fn plan_reusing(
     reusing: Option<Reusing<'_>>,
 ) -> Result<Plan> {
     let mut spans = spans::Spans::start();
-    let mut gathered = gather::gather(config, reusing)?;
-    spans.mark("gather (state file, sources)");
-    let mut kept = std::mem::take(&mut gathered.kept);
     if options.stage {
-        // Leftovers of a killed run; ours are made below, the side file's first (the caller
-        // holds the run lock).
+        // Leftovers of a killed run; ours are made from here on, the side file's first (the
+        // caller holds the run lock).
         stage::clean_leftovers(config);
     }
-    let mut side_file = sealing::Begun::default();
-    let plan = rayon::scope(|scope| {
-        // The side file's lines are final: written by a core the stages below leave idle
-        // (identify and resolve run mostly on one).
-        if let Some(r) = reusing.filter(|r| r.scan.is_clean()) {
-            let (side, kept) = (&mut side_file, &mut kept);
-            scope.spawn(move |_| {
-                *side = reuse::begin(config, r.key, kept, r.reuse);
-                // Begun, the file holds the lines: they are kept only to try again at the end
-                // (a large site's lines are tens of MB, freed here rather than after the build).
-                if side.is_begun() {
-                    *kept = Vec::new();
-                }
-            });
-        } else {
-            // No side file is kept after a scan that was not clean.
-            kept = Vec::new();
-        }
-        plan_gathered(config, (now, options), reusing, gathered, spans)
-    })?;
-    Ok(Plan {
-        kept,
-        side_file,
-        ..plan
-    })
+    let mut gathered = gather::gather(config, reusing)?;
+    spans.mark("gather (state file, sources)");
+    let side_file = std::mem::take(&mut gathered.side_file);
+    let plan = plan_gathered(config, (now, options), (reusing, &side_file), gathered, spans)?;
+    Ok(Plan { side_file, ..plan })
 }
 
 /// [`plan_reusing`] once the sources are read.
 fn plan_gathered(
     config: &Config,
     (now, options): (DateTime<FixedOffset>, PlanOptions),
-    reusing: Option<Reusing<'_>>,
+    (reusing, side_file): (Option<Reusing<'_>>, &sealing::Begun),
     gathered: gather::Gathered,
     mut spans: spans::Spans,
 ) -> Result<Plan> {
@@ -164,6 +142,7 @@ fn plan_gathered(
         new: &state,
         previous: previous_state.as_ref(),
         previous_text,
+        side_file,
     };
     // The state is final: it is staged on another core while the documents and files render
     // (a build that then fails drops it, and its temp file with it).
@@ -205,7 +184,6 @@ fn plan_gathered(
         pages: page_records,
         horizon,
         inputs,
-        kept: Vec::new(),
         side_file: sealing::Begun::default(),
     })
 }

@@ -90,10 +90,8 @@ pub struct Plan {
     /// Files besides the sources, the config and the state that the output depends on (local
     /// audio and artwork): the content cache compares their stat.
     pub inputs: Vec<PathBuf>,
-    /// Each source parsed (or reused), as the content cache keeps it for the next build; empty
-    /// once written to the side file begun beside the build (or when none is to be kept).
-    pub kept: Vec<super::CachedSource>,
-    /// The side file with `kept` written, begun while the feeds rendered.
+    /// The content cache's side file with every source's line written, begun while the
+    /// sources were read (see `reuse::Writing`); the state copy ends it after the build.
     pub side_file: super::sealing::Begun,
     /// The state file's digest and each record's text, when known (the state was written,
     /// or read from the content cache's copy): the content cache keeps a copy of the state.

@@ -20,12 +20,11 @@ use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::cache::{Key, Stat};
-use super::sealing::{Begun, Sealing};
 use crate::config::Config;
 use crate::content::{BodyKind, Entry};
 use crate::error::Diagnostic;
 
-const MAGIC: &[u8] = b"feedwright entries 3\n";
+pub(super) const MAGIC: &[u8] = b"feedwright entries 4\n";
 
 /// A date as three numbers: parsing dates back from text was a good part of reading the file.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -172,50 +171,6 @@ pub enum CachedSource {
     Same { at: usize },
 }
 
-/// The side file's lines as written: new ones, and the unchanged ones copied from the side file
-/// read at the start (`from`).
-struct LinesOut<'a> {
-    lines: &'a [CachedSource],
-    from: Option<&'a Reuse>,
-}
-
-impl Serialize for LinesOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeSeq as _};
-        let mut seq = s.serialize_seq(Some(self.lines.len()))?;
-        for line in self.lines {
-            match line {
-                CachedSource::New { key, stat, kept } => {
-                    seq.serialize_element(&(key.as_str(), stat, Bytes(kept)))?;
-                }
-                CachedSource::Same { at } => {
-                    let (key, stat, kept) = self
-                        .from
-                        .and_then(|r| r.line(*at))
-                        .ok_or_else(|| S::Error::custom("a kept line without its side file"))?;
-                    seq.serialize_element(&(key, stat, Bytes(kept)))?;
-                }
-            }
-        }
-        seq.end()
-    }
-}
-
-fn as_some_bytes<S: serde::Serializer>(bytes: &Option<&[u8]>, s: S) -> Result<S::Ok, S::Error> {
-    match bytes {
-        Some(b) => s.serialize_some(&Bytes(b)),
-        None => s.serialize_none(),
-    }
-}
-
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
-}
-
 /// A [`CachedSource`] as read, borrowing from the file.
 #[derive(Deserialize)]
 struct CachedRef<'a> {
@@ -224,16 +179,13 @@ struct CachedRef<'a> {
     kept: &'a [u8],
 }
 
-/// The state copy as written, after the lines (see [`save`]).
-#[derive(Serialize)]
-struct StateOut<'a>(#[serde(serialize_with = "as_some_bytes")] Option<&'a [u8]>);
-
-/// The side file as read: what [`save`] writes, field after field, in this order.
+/// The side file as read: what [`super::side_file`] writes, field after field, in this order.
 #[derive(Deserialize)]
 struct FileIn<'a> {
     key: &'a str,
+    /// One per source file found, in the scan's order: `None` for one not kept.
     #[serde(borrow)]
-    lines: Vec<CachedRef<'a>>,
+    lines: Vec<Option<CachedRef<'a>>>,
     state: Option<&'a [u8]>,
 }
 
@@ -293,8 +245,8 @@ fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
     (hasher.finalize().as_bytes() == digest).then_some(())?;
     let file: FileIn<'_> = postcard::from_bytes(body).ok()?;
     (file.key == key).then_some(())?;
-    let lines: Vec<_> = file
-        .lines
+    let kept: Vec<&CachedRef<'_>> = file.lines.iter().flatten().collect();
+    let lines: Vec<_> = kept
         .iter()
         .map(|l| {
             let key = range_in(&bytes, l.key.as_bytes());
@@ -302,13 +254,14 @@ fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
         })
         .collect();
     let mut at: HashMap<u64, usize> = HashMap::default();
-    at.reserve(file.lines.len());
-    for (k, l) in file.lines.iter().enumerate() {
+    at.reserve(kept.len());
+    for (k, l) in kept.iter().enumerate() {
         at.entry(key_hash(l.key))
             .and_modify(|v| *v = usize::MAX)
             .or_insert(k);
     }
     let state = file.state.map(|s| range_in(&bytes, s));
+    drop(kept);
     Some(Reuse {
         bytes,
         lines,
@@ -319,7 +272,7 @@ fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
 
 impl Reuse {
     /// The `at`th line: its key, stat and encoded entry.
-    fn line(&self, at: usize) -> Option<(&str, Stat, &[u8])> {
+    pub(super) fn line(&self, at: usize) -> Option<(&str, Stat, &[u8])> {
         let (key, stat, kept) = self.lines.get(at)?;
         let key = std::str::from_utf8(self.bytes.get(key.clone())?).ok()?;
         Some((key, *stat, self.bytes.get(kept.clone())?))
@@ -363,72 +316,6 @@ pub(super) fn line(
     })
 }
 
-/// Writes the side file from the lines of one build (see [`line`]) and the state copy that
-/// `state` encodes, which runs on another core while the lines are written; removes the file
-/// when it cannot be written.
-///
-/// Streamed to its temp file and hashed on the way, the state copy last: built whole in memory
-/// first, the file cost its size in fresh pages and a copy, after the lines had waited for the
-/// state copy. Postcard writes a struct as its fields one after the other, so the pieces make
-/// exactly the [`FileIn`] that is read back.
-/// With `begun`, the key and lines were written already (see [`begin`]).
-pub(super) fn save<'s>(
-    config: &Config,
-    (key, begun): (&Key, &Begun),
-    lines: &[CachedSource],
-    from: Option<&Reuse>,
-    state: impl FnOnce() -> Option<&'s [u8]> + Send,
-) {
-    let file = path(config);
-    let written = match begun.take() {
-        Some(out) => end(out, state(), &file),
-        None => write_to(&file, key.text(), lines, from, state),
-    };
-    if written.is_none() {
-        forget(config);
-    }
-}
-
-/// Begins the side file of `config` (see [`Begun`]).
-pub(super) fn begin(
-    config: &Config,
-    key: &Key,
-    lines: &[CachedSource],
-    from: Option<&Reuse>,
-) -> Begun {
-    Begun::new(begin_to(&path(config), key.text(), lines, from))
-}
-
-fn begin_to(
-    file: &Path,
-    key: &str,
-    lines: &[CachedSource],
-    from: Option<&Reuse>,
-) -> Option<Sealing> {
-    let mut out = Sealing::start(file, MAGIC)?;
-    postcard::to_io(key, &mut out).ok()?;
-    postcard::to_io(&LinesOut { lines, from }, &mut out).ok()?;
-    Some(out)
-}
-
-/// The state copy written after the lines, and the file sealed and put in place.
-fn end(mut out: Sealing, state: Option<&[u8]>, file: &Path) -> Option<()> {
-    postcard::to_io(&StateOut(state), &mut out).ok()?;
-    out.finish(file)
-}
-
-/// [`save`] to `file`.
-fn write_to<'s>(
-    file: &Path,
-    key: &str,
-    lines: &[CachedSource],
-    from: Option<&Reuse>,
-    state: impl FnOnce() -> Option<&'s [u8]> + Send,
-) -> Option<()> {
-    let (state, started) = rayon::join(state, || begin_to(file, key, lines, from));
-    end(started?, state, file)
-}
-
 pub(super) fn forget(config: &Config) {
     let _ = std::fs::remove_file(path(config));
 }
@@ -440,6 +327,7 @@ pub(super) fn file_of(root: &Path, key: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use super::super::side_file::{end, put_state, start_at};
     use super::*;
 
     /// When the stats below were taken: long after the file last changed.
@@ -462,20 +350,30 @@ mod tests {
         .0
     }
 
-    /// The bytes of a side file of `lines` as [`save`] writes it.
+    /// The bytes of a side file of `lines` as [`super::super::side_file`] writes it.
     fn bytes_of(
         lines: &[CachedSource],
         from: Option<&Reuse>,
         key: &str,
-        state: Option<&[u8]>,
+        state: Option<&[u8; 5]>,
     ) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        write_to(&file, key, lines, from, || state).unwrap();
+        let mut out = start_at(&file, key, lines.len(), from).unwrap();
+        for line in lines {
+            out.line(Some(line)).unwrap();
+        }
+        let begun = out.begun();
+        if let Some(state) = state {
+            // A byte array is encoded as its bytes: the copy read back is `state`.
+            put_state(&begun, state);
+        }
+        let (out, written) = begun.take().unwrap();
+        end(out, written, &file).unwrap();
         std::fs::read(file).unwrap()
     }
 
-    /// A side file of `lines` as [`save`] writes it, read back as [`Reuse::load`] does.
+    /// A side file of `lines` as [`super::super::side_file`] writes it, read back as [`Reuse::load`] does.
     fn written(lines: &[CachedSource], key: &str) -> Option<Reuse> {
         read(bytes_of(lines, None, key, Some(b"state")), key)
     }
@@ -521,27 +419,43 @@ mod tests {
         assert!(reuse.get("content/other.md", &stat).is_none());
     }
 
-    /// A side file begun while the build runs and ended after it is the one written at once.
+    /// Lines written as the sources are read, with files not kept among them: the kept ones
+    /// are found by their key; a side file short of a line, or never ended, leaves nothing.
     #[test]
-    fn a_side_file_begun_early_is_the_one_written_at_once() {
+    fn a_side_file_is_written_line_by_line() {
         let text = "+++\ntitle = \"Heat\"\ndate = \"2026-01-02\"\n+++\nA heist.\n";
-        let entry = parsed(text, "a.md");
-        let lines = [line("a.md", &old_stat(), LATER, &entry, &[]).unwrap()];
-        let at_once = bytes_of(&lines, None, "k", Some(b"state"));
+        let (a, b) = (parsed(text, "a.md"), parsed(text, "b.md"));
+        let stat = old_stat();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        let begun = Begun::new(begin_to(&file, "k", &lines, None));
+        let mut out = start_at(&file, "k", 3, None).unwrap();
+        out.line(Some(&line("a.md", &stat, LATER, &a, &[]).unwrap()))
+            .unwrap();
+        out.line(None).unwrap();
+        out.line(Some(&line("b.md", &stat, LATER, &b, &[]).unwrap()))
+            .unwrap();
+        assert!(out.line(None).is_none(), "one line more than files");
+        let begun = out.begun();
         assert!(!file.exists(), "nothing in place before it ends");
-        end(begun.take().unwrap(), Some(b"state"), &file).unwrap();
-        assert_eq!(std::fs::read(&file).unwrap(), at_once);
+        put_state(&begun, b"state");
+        put_state(&begun, b"twice");
+        let (out, written) = begun.take().unwrap();
+        end(out, written, &file).unwrap();
         assert!(begun.take().is_none(), "ended once");
-        // One begun and never ended leaves nothing behind.
-        drop(Begun::new(begin_to(
-            &dir.path().join("other"),
-            "k",
-            &lines,
-            None,
-        )));
+        let reuse = read(std::fs::read(&file).unwrap(), "k").unwrap();
+        assert_eq!(reuse.state_copy(), Some(&b"state"[..]), "the tail is written once");
+        assert_eq!(reuse.get("b.md", &stat).unwrap().0.0.title, "Heat");
+        assert!(matches!(
+            reuse.get("b.md", &stat).unwrap().1,
+            CachedSource::Same { at: 1 }
+        ));
+        assert!(reuse.get("a.md", &stat).is_some());
+        // Short of a line: not begun; begun and never ended: the temp file is gone.
+        let short = start_at(&dir.path().join("short"), "k", 2, None).unwrap();
+        assert!(!short.begun().is_begun());
+        let mut whole = start_at(&dir.path().join("other"), "k", 1, None).unwrap();
+        whole.line(None).unwrap();
+        drop(whole.begun());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-/// A side file begun while the build was still running, by a core it left idle: its key and
-/// lines, which are known once the sources are read. `None` inside when it was not begun, or
-/// could not be; a side file begun and never ended is a temp file, removed when dropped.
+/// A side file begun while the build was still running: its key and lines, which are known
+/// once the sources are read, and whether its tail (the state copy) was written too. `None`
+/// inside when it was not begun, or could not be; a side file begun and never ended is a temp
+/// file, removed when dropped.
 #[derive(Default)]
-pub struct Begun(std::sync::Mutex<Option<Sealing>>);
+pub struct Begun(std::sync::Mutex<Option<(Sealing, bool)>>);
 
 impl std::fmt::Debug for Begun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -18,15 +19,31 @@ impl std::fmt::Debug for Begun {
 
 impl Begun {
     pub(super) fn new(out: Option<Sealing>) -> Begun {
-        Begun(std::sync::Mutex::new(out))
+        Begun(std::sync::Mutex::new(out.map(|out| (out, false))))
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Sealing, bool)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    #[cfg(test)]
     pub(super) fn is_begun(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+        self.lock().is_some()
     }
 
-    pub(super) fn take(&self) -> Option<Sealing> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    /// The file, and whether its tail was written.
+    pub(super) fn take(&self) -> Option<(Sealing, bool)> {
+        self.lock().take()
+    }
+
+    /// Writes the file's tail with `write`, once; a failed write (`None`) drops the file.
+    pub(super) fn update(&self, write: impl FnOnce(Sealing) -> Option<Sealing>) {
+        let mut held = self.lock();
+        if let Some((_, false)) = *held
+            && let Some((out, _)) = held.take()
+        {
+            *held = write(out).map(|out| (out, true));
+        }
     }
 }
 

@@ -115,9 +115,6 @@ pub struct StateText {
     /// where each record's text is in it, in that order.
     file: String,
     records: Vec<std::ops::Range<usize>>,
-    /// The copy of the state this text is of ([`encode`]), made once: by the core that
-    /// staged the state file, while the feeds render, rather than at the end of the build.
-    copy: std::sync::OnceLock<Option<Vec<u8>>>,
 }
 
 impl StateText {
@@ -128,14 +125,14 @@ impl StateText {
             order: written.order,
             file: String::new(),
             records: written.records,
-            copy: std::sync::OnceLock::new(),
         }
     }
 
-    /// The copy of `state` (the state this text is of) to keep in the side file, made the
-    /// first time it is asked for.
-    pub(super) fn copy_of(&self, state: &State) -> Option<&[u8]> {
-        self.copy.get_or_init(|| encode(state, self)).as_deref()
+    /// The copy of `state` (the state this text is of) written to the side file begun by
+    /// this build, if there is one: by the core that staged the state file, while the feeds
+    /// render, straight to the file (held whole, it was a second state in memory).
+    pub(super) fn copy_into(&self, state: &State, side: &super::sealing::Begun) {
+        super::side_file::put_state(side, &copy(state, self));
     }
 
     /// Each record's text, in the state's order; empty when not known.
@@ -148,7 +145,13 @@ impl StateText {
 }
 
 /// The copy of `state` as written to a file of `text`, encoded.
-pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
+#[cfg(test)]
+fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
+    postcard::to_stdvec(&copy(state, text)).ok()
+}
+
+/// The copy of `state` as written to a file of `text`, to be encoded.
+fn copy<'a>(state: &'a State, text: &'a StateText) -> Copy<'a> {
     // Every field named: a field added to `State` does not compile here until the copy keeps
     // it (a field added to `Record`: in `record_copy`).
     let State {
@@ -159,7 +162,7 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
         entries,
         unsealed: _,
     } = state;
-    let copy = Copy {
+    Copy {
         digest: text.digest,
         version: *version,
         site_id: site_id.as_str(),
@@ -176,11 +179,7 @@ pub(super) fn encode(state: &State, text: &StateText) -> Option<Vec<u8>> {
             order: &text.order,
         },
         texts: TextsOut(&text.records),
-    };
-    // Sized up front (a record's copy is shorter than its TOML text): grown by doubling, the
-    // buffer was copied and faulted in again and again.
-    let size = 1024 + text.records.iter().map(|r| r.len()).sum::<usize>();
-    postcard::to_extend(&copy, Vec::with_capacity(size)).ok()
+    }
 }
 
 /// The state file at `path` (`None` when there is none), from `copy` when it was made from
@@ -200,7 +199,6 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
             order: (0..records.len()).collect(),
             file,
             records,
-            copy: std::sync::OnceLock::new(),
         });
         return Ok((Some(state), text));
     }

@@ -112,6 +112,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     );
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
+    // Its lines are in the next side file already (see `build::reuse::Writing`).
+    drop(reuse);
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
     let written = write(&config, &plan, (&key, bodies.as_ref()))?;
@@ -136,20 +138,14 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     let hashes: Vec<String> = files.iter().map(|f| f.hash.clone()).collect();
     let next = (&key, ctx.now);
-    keep_for_next(
-        &config,
-        next,
-        scan.as_ref(),
-        reuse.as_ref(),
-        (&plan, &hashes),
-    );
+    keep_for_next(&config, next, scan.as_ref(), (&plan, &hashes));
     spans.mark("cache saved");
     if let Some(opts) = &push {
         super::push::publish_files(ctx, &config, &plan, files, opts)?;
     }
     // Everything is on disk: the process ends next, and the system takes back the memory of
-    // the scan and the side file at once (see `Plan::finish`).
-    std::mem::forget((scan, reuse, cached, pages, bodies));
+    // the scan and the cache files at once (see `Plan::finish`).
+    std::mem::forget((scan, cached, pages, bodies));
     plan.finish()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -177,14 +173,13 @@ fn keep_for_next(
     config: &Config,
     (key, now): (&cache::Key, chrono::DateTime<chrono::FixedOffset>),
     scan: Option<&cache::Scan>,
-    reuse: Option<&build::Reuse>,
     (plan, hashes): (&build::Plan, &[String]),
 ) {
     let Some(scan) = scan else {
         cache::forget(config);
         return;
     };
-    cache::save(config, key, now, scan, reuse, plan, hashes);
+    cache::save(config, key, now, scan, plan, hashes);
 }
 
 /// After a cache hit: what the push would say (nothing when there is no push) when it would
