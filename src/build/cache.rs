@@ -531,7 +531,7 @@ fn render<'s>(
     let _ = writeln!(
         out,
         "entries {}\noutputs {}\nsources {files}",
-        plan.entries.len(),
+        plan.entry_count,
         plan.outputs.len()
     );
     for w in &plan.warnings {

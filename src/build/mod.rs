@@ -17,6 +17,7 @@ pub mod cache;
 mod engine;
 mod gather;
 mod identify;
+mod links;
 pub mod media_files;
 mod page_plan;
 mod pages;
@@ -43,7 +44,8 @@ pub use gather::Reusing;
 pub use pages::Pages;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use render::PageRecords;
-pub use resolve::{feed_url, item_url};
+pub use links::item_url;
+pub use resolve::feed_url;
 pub use reuse::{CachedSource, Reuse};
 pub use state_copy::StateText;
 pub use write::{Written, write};
@@ -56,7 +58,11 @@ use problems::Problems;
 /// Reads everything and renders every feed, writing nothing. All-or-nothing: any invalid entry
 /// fails the whole plan.
 pub fn plan(config: &Config, now: DateTime<FixedOffset>) -> Result<Plan> {
-    plan_with(config, now, PlanOptions::default())
+    let options = PlanOptions {
+        keep_entries: true,
+        ..PlanOptions::default()
+    };
+    plan_with(config, now, options)
 }
 
 /// [`plan`] with options.
@@ -115,14 +121,20 @@ fn plan_gathered(
 
     let horizon = horizon(config, future, &identity.items, now);
     let inputs = local_inputs(config, &identity.items);
-    let entries = resolve::links(config, &identity.items)?;
-    resolve::shared_links(&entries, &mut problems);
-    if previous_state.is_none() && !options.allow_id_changes {
-        // Each feed left in the output folder is read once for both guards.
-        let published = identify::published_feeds(config);
+    // Each feed left in the output folder is read once for both guards.
+    let guarded = previous_state.is_none() && !options.allow_id_changes;
+    let published = match guarded {
+        true => identify::published_feeds(config),
+        false => Vec::new(),
+    };
+    let keep = options.keep_entries || !published.is_empty();
+    let entries = links::checked_links(config, &identity.items, keep, &mut problems)?;
+    if guarded {
         identify::guard_lost_state(config, &entries, &identity.site_id, &published)?;
         identify::guard_lost_dates(config, &identity.items, &identity.site_id, &published)?;
     }
+    drop(published);
+    let entry_count = identity.items.len();
     if !options.allow_drop {
         identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;
     }
@@ -173,6 +185,7 @@ fn plan_gathered(
     Ok(Plan {
         outputs: outputs.files,
         entries,
+        entry_count,
         state: state.into_inner(),
         previous_state,
         warnings: problems.take_warnings(),

@@ -69,8 +69,12 @@ impl Staged {
 #[derive(Debug)]
 pub struct Plan {
     pub outputs: Vec<OutputFile>,
-    /// Every publishable entry with its id and link, beyond any feed `limit`.
+    /// Every publishable entry with its id and link, beyond any feed `limit`: only with
+    /// [`PlanOptions::keep_entries`], or when a build without its state file compared them
+    /// with the feeds already published. Empty otherwise.
     pub entries: Vec<PlannedEntry>,
+    /// How many publishable entries there are (all feeds, beyond any `limit`).
+    pub entry_count: usize,
     pub state: State,
     pub previous_state: Option<State>,
     pub warnings: Vec<Diagnostic>,
@@ -142,6 +146,8 @@ pub struct PlanOptions {
     /// bytes ([`OutputFile::bytes`] is `None`, [`Staged::No`]): such a plan is for a caller
     /// that reports and never writes or reads its outputs (`check`). Overrides `stage`.
     pub verify_only: bool,
+    /// Keep [`Plan::entries`]: for a caller that compares them with a published feed.
+    pub keep_entries: bool,
 }
 
 impl PlanOptions {

@@ -4,22 +4,19 @@
 //! lengths, podcast guids); it hands the state on as a [`FinalState`], only read from then on.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, FixedOffset};
 
 use rayon::prelude::*;
 use url::Url;
 
 use super::gather::owner_of;
+use super::links::item_url;
 use super::problems::Problems;
 use crate::config::podcast::{Artwork, MissingAudio, PodcastConfig};
 use crate::config::{Config, FeedConfig, FeedKind, Format};
-use crate::content::Entry;
 use crate::content::episode::Episode;
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::Diagnostic;
 use crate::feed::{self, Enclosure, PodcastChannel, podcast};
-use crate::identity::compare::PlannedEntry;
 use crate::identity::{Identified, State};
 use crate::media::{self, MediaRules};
 use crate::verify;
@@ -110,48 +107,6 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
                 let message = format!("feed `{}`: {problem}", feed.name);
                 problems.error(Diagnostic::new(&config.path, None, message));
             }
-        }
-    }
-}
-
-/// Every entry with its id and link (a URL join each: on every core). The first error in the
-/// entries' order is reported.
-pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<PlannedEntry>> {
-    items
-        .par_iter()
-        .map(|it| {
-            let feed = config
-                .feeds
-                .iter()
-                .find(|f| f.name == it.feed())
-                .expect("items come from configured feeds");
-            Ok(PlannedEntry {
-                record: std::sync::Arc::clone(&it.record),
-                link: item_link(config, feed, &it.entry, it.published())?,
-                explicit_id: it.entry.id.is_some(),
-            })
-        })
-        .collect::<Vec<Result<PlannedEntry>>>()
-        .into_iter()
-        .collect()
-}
-
-/// Two entries of one feed with one `<link>` (two files whose slugs collided: the second got
-/// the id `ballerina-2`, but the link pattern still gives `…/ballerina/`) send readers to the
-/// same page for different items: a warning naming both files and the fix.
-pub(super) fn shared_links(entries: &[PlannedEntry], problems: &mut Problems) {
-    let mut by_link: foldhash::HashMap<(&str, &str), &PlannedEntry> =
-        foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default());
-    for e in entries {
-        if let Some(first) = by_link.insert((e.feed(), &e.link), e) {
-            problems.warn(Diagnostic::new(
-                e.source(),
-                None,
-                format!(
-                    "has the same link {} as {}: readers would open one page for both; give one of them a `slug` (or a `link`)",
-                    e.link, first.source()
-                ),
-            ));
         }
     }
 }
@@ -410,117 +365,6 @@ fn media_rules<'a>(
     }
 }
 
-/// The public URL of an entry: its `link` key (absolute, or relative to `base_url`), else the
-/// feed's link pattern.
-pub fn item_url(
-    config: &Config,
-    feed: &FeedConfig,
-    entry: &Entry,
-    published: DateTime<FixedOffset>,
-) -> Result<Url> {
-    let relative = relative_link(config, feed, entry, published);
-    join(config, entry, &relative)
-}
-
-/// [`item_url`] as text, without parsing it when joining is plain concatenation (see
-/// [`plain_join`]): it is made for every entry of every build.
-fn item_link(
-    config: &Config,
-    feed: &FeedConfig,
-    entry: &Entry,
-    published: DateTime<FixedOffset>,
-) -> Result<String> {
-    let relative = relative_link(config, feed, entry, published);
-    match plain_join(&config.site.base_url, &relative) {
-        Some(link) => Ok(link),
-        None => join(config, entry, &relative).map(String::from),
-    }
-}
-
-/// The entry's `link` key, else the feed's link pattern filled in.
-fn relative_link(
-    config: &Config,
-    feed: &FeedConfig,
-    entry: &Entry,
-    published: DateTime<FixedOffset>,
-) -> String {
-    if let Some(l) = &entry.link {
-        return l.clone();
-    }
-    let local = published.with_timezone(&config.site.timezone);
-    let parts = [
-        ("{year}", local.year(), 4),
-        ("{month}", local.month() as i32, 2),
-        ("{day}", local.day() as i32, 2),
-    ];
-    filled_at_once(&feed.link, &entry.slug, &parts)
-        .unwrap_or_else(|| filled_in_turn(&feed.link, &entry.slug, &parts))
-}
-
-/// `pattern` with the slug, then each date placeholder in turn, filled in: a slug holding
-/// `{year}` gets it filled in too.
-fn filled_in_turn(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) -> String {
-    let mut link = pattern.replace("{slug}", slug);
-    for &(name, value, width) in parts {
-        if link.contains(name) {
-            link = link.replace(name, &format!("{value:0width$}"));
-        }
-    }
-    link
-}
-
-/// `pattern` filled in one pass, when that gives what filling each placeholder in turn gives:
-/// every `{` in it starts a placeholder and the slug has none (a slug is letters, digits and
-/// `-`, but a `slug` key is the user's). Called once per entry of a build: the placeholders
-/// replaced in turn were a fresh string each.
-fn filled_at_once(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) -> Option<String> {
-    if slug.contains(['{', '}']) {
-        return None;
-    }
-    let mut out = String::with_capacity(pattern.len() + slug.len() + 8);
-    let mut rest = pattern;
-    while let Some(at) = rest.find('{') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        if let Some(after) = rest.strip_prefix("{slug}") {
-            out.push_str(slug);
-            rest = after;
-            continue;
-        }
-        let (name, value, width) = parts.iter().find(|(name, ..)| rest.starts_with(name))?;
-        let _ = write!(out, "{value:0width$}");
-        rest = &rest[name.len()..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-fn join(config: &Config, entry: &Entry, relative: &str) -> Result<Url> {
-    config.site.base_url.join(relative).map_err(|e| {
-        Error::Content(vec![Diagnostic::new(
-            &entry.source,
-            None,
-            format!("link `{relative}` is not a valid URL ({e}); fix its `link` key"),
-        )])
-    })
-}
-
-/// `base` joined with `relative` when that is the two texts one after the other: a base that
-/// ends its path with `/` (no query, no fragment) and a relative path of plain characters with
-/// no `.` or `..` segment. `None` for anything else (joined by the URL parser).
-fn plain_join(base: &Url, relative: &str) -> Option<String> {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'.' | b'/');
-    let base_ok = base.as_str().ends_with('/')
-        && base.query().is_none()
-        && base.fragment().is_none()
-        && !base.cannot_be_a_base();
-    let relative_ok = !relative.is_empty()
-        && !relative.starts_with('/')
-        && relative.bytes().all(plain)
-        && relative.split('/').all(|seg| seg != "." && seg != "..");
-    (base_ok && relative_ok).then(|| format!("{}{relative}", base.as_str()))
-}
-
 /// The public URL of a feed file.
 pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
     config
@@ -528,72 +372,4 @@ pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
         .feeds_url
         .join(&feed.file_name(format))
         .expect("a safe file name joins to a URL")
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    /// Filled in one pass, a link pattern gives what filling each placeholder in turn gives;
-    /// a pattern or slug where the two could differ is left to the second.
-    #[test]
-    fn a_link_filled_at_once_is_the_link_filled_in_turn() {
-        let parts = [("{year}", 2026, 4), ("{month}", 3, 2), ("{day}", 7, 2)];
-        let patterns = [
-            "reviews/{year}/{slug}/",
-            "{slug}",
-            "p/{month}-{day}/{slug}.html",
-            "{year}{year}/{day}",
-            "plain/",
-            "{{slug}}",
-            "x/{unknown}/{slug}",
-            "{y{slug}r}/",
-            "{slug",
-        ];
-        for pattern in patterns {
-            for slug in ["heat", "ea", "{year}", "l-{", ""] {
-                let in_turn = filled_in_turn(pattern, slug, &parts);
-                if let Some(at_once) = filled_at_once(pattern, slug, &parts) {
-                    assert_eq!(at_once, in_turn, "{pattern} with {slug}");
-                }
-            }
-        }
-        assert_eq!(
-            filled_at_once("reviews/{year}/{month}/{slug}/", "heat", &parts).as_deref(),
-            Some("reviews/2026/03/heat/")
-        );
-        assert_eq!(filled_at_once("{y{slug}r}/", "ea", &parts), None);
-    }
-
-    #[test]
-    fn plain_joins_are_what_the_url_parser_gives() {
-        let base = Url::parse("https://films.example/site/").unwrap();
-        for relative in ["reviews/2026/heat/", "a", "a//b", "x.y/z~_-"] {
-            assert_eq!(
-                plain_join(&base, relative).unwrap(),
-                base.join(relative).unwrap().as_str()
-            );
-        }
-        for relative in [
-            "/abs", "../up", "a/./b", "a/..", "é", "a b", "http:x", "?q", "#f", "",
-        ] {
-            assert_eq!(plain_join(&base, relative), None, "{relative}");
-        }
-        let with_query = Url::parse("https://films.example/site/?x=1").unwrap();
-        assert_eq!(plain_join(&with_query, "a"), None);
-        let no_slash = Url::parse("https://films.example/site").unwrap();
-        assert_eq!(plain_join(&no_slash, "a"), None);
-    }
-
-    proptest! {
-        #[test]
-        fn any_plain_join_is_the_parsers(relative in "[a-zA-Z0-9./~_%:?#é -]{0,24}") {
-            let base = Url::parse("https://films.example/").unwrap();
-            if let Some(joined) = plain_join(&base, &relative) {
-                prop_assert_eq!(joined, base.join(&relative).unwrap().to_string());
-            }
-        }
-    }
 }

@@ -24,6 +24,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ctx.now,
         build::PlanOptions {
             allow_id_changes: true,
+            keep_entries: true,
             ..Default::default()
         },
     )?;

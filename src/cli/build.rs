@@ -47,6 +47,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         keep_going: args.keep_going,
         allow_drop: args.allow_drop,
         stage: true,
+        // A push compares the entries with the feeds on the host.
+        keep_entries: args.push,
         ..Default::default()
     };
     let push = args.push.then(|| crate::publish::Options {
@@ -127,7 +129,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     summary(
         ctx,
         &config,
-        (plan.entries.len(), plan.outputs.len()),
+        (plan.entry_count, plan.outputs.len()),
         &written,
     );
     // A push hashes every output; the cache keeps the hashes so that the next run can tell

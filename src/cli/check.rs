@@ -21,6 +21,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let options = build::PlanOptions {
         allow_id_changes: args.against.is_some(),
         verify_only: true,
+        keep_entries: args.against.is_some(),
         ..Default::default()
     };
     let plan = build::plan_with(&config, ctx.now, options)?;
@@ -29,7 +30,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let Some(source) = args.against else {
         ctx.report.out(format_args!(
             "ok: {} entries in {} feed(s), no problems",
-            plan.entries.len(),
+            plan.entry_count,
             config.feeds.len()
         ));
         return Ok(ExitCode::SUCCESS);
