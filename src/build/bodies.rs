@@ -84,7 +84,7 @@ impl KeptBodies {
     pub(super) fn get(&self, it: &Identified, link: &Url) -> Option<Body> {
         let kept = self
             .previous
-            .get(&it.entry.source)?
+            .get(&*it.entry.source)?
             .iter()
             .find(|k| k.fingerprint == it.entry.fingerprint && k.link == link.as_str())?;
         Some(Body {
@@ -103,7 +103,7 @@ impl KeptBodies {
         let wanted = self
             .wanted
             .get()
-            .is_none_or(|w| w.contains(&it.entry.source));
+            .is_none_or(|w| w.contains(&*it.entry.source));
         if !self.record || !wanted {
             return;
         }
@@ -115,7 +115,7 @@ impl KeptBodies {
         }
         used.bytes += body.html.len();
         used.kept.push(Kept {
-            source: it.entry.source.clone(),
+            source: it.entry.source.to_string(),
             fingerprint: it.entry.fingerprint.clone(),
             link: link.to_string(),
             html: body.html.clone(),

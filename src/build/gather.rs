@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -125,11 +126,19 @@ fn collect_reusing(
         }
         sources.insert(folder.clone(), out);
     }
-    (sources, side.map_or_else(Begun::default, side_file::Writing::begun))
+    (
+        sources,
+        side.map_or_else(Begun::default, side_file::Writing::begun),
+    )
 }
 
-/// A file's key, what reading it gave, and its side-file line (`None`: not kept).
-type OneFile = (String, content::source::Boxed, Option<reuse::CachedSource>);
+/// A file's key (shared with its entry), what reading it gave, and its side-file line
+/// (`None`: not kept).
+type OneFile = (
+    Arc<str>,
+    content::source::Boxed,
+    Option<reuse::CachedSource>,
+);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
 fn parse_batch(
@@ -151,12 +160,14 @@ fn parse_batch(
                     (result, line)
                 }
             };
-            if let Ok((entry, _)) = &mut result
-                && !keep_bodies
-            {
-                entry.body = String::new();
+            let key: Arc<str> = Arc::from(key.as_str());
+            if let Ok((entry, _)) = &mut result {
+                entry.source = Arc::clone(&key);
+                if !keep_bodies {
+                    entry.body = String::new();
+                }
             }
-            (key.clone(), result.map(|(e, w)| (Box::new(e), w)), line)
+            (key, result.map(|(e, w)| (Box::new(e), w)), line)
         })
         .collect()
 }
@@ -196,10 +207,10 @@ fn collect_sources(config: &Config) -> HashMap<PathBuf, content::Collected> {
 /// The sources sorted out by feed, ready for ids.
 pub(super) struct Parsed {
     /// Each publishable entry (no draft, nothing dated in the future) with the name of the
-    /// feed that owns its file (see [`owner_of`]).
-    pub publishable: Vec<(String, Box<Entry>)>,
+    /// feed that owns its file (see [`owner_of`]), one name shared by all its entries.
+    pub publishable: Vec<(Arc<str>, Box<Entry>)>,
     /// The state key of every source file found, valid or not.
-    pub present: foldhash::HashSet<String>,
+    pub present: foldhash::HashSet<Arc<str>>,
     /// The earliest date of an entry left out for being in the future: the build's output
     /// changes when it comes (see [`super::cache`]).
     pub horizon: Option<DateTime<FixedOffset>>,
@@ -235,6 +246,7 @@ pub(super) fn parse(
         let Some(collected) = sources.remove(&feed.source) else {
             continue;
         };
+        let name: Arc<str> = Arc::from(feed.name.as_str());
         collected
             .errors
             .into_iter()
@@ -244,7 +256,7 @@ pub(super) fn parse(
         for key in collected.found {
             if present.contains(&key) {
                 problems.error(Diagnostic::new(
-                    &key,
+                    &*key,
                     None,
                     format!("is under the source folders of two feeds (`{}` and another); give feeds the same source or folders that do not nest", feed.name),
                 ));
@@ -255,7 +267,7 @@ pub(super) fn parse(
         for entry in collected.entries {
             if entry.tags.len() > config.site.max_tags_per_entry {
                 problems.entry_problem(Diagnostic::new(
-                    &entry.source,
+                    &*entry.source,
                     None,
                     format!(
                         "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
@@ -270,7 +282,7 @@ pub(super) fn parse(
                 horizon = Some(horizon.map_or(d, |h| h.min(d)));
             }
             if !entry.draft && future.is_none() {
-                publishable.push((feed.name.clone(), entry));
+                publishable.push((Arc::clone(&name), entry));
             }
         }
     }

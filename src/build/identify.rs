@@ -124,7 +124,7 @@ fn clamp_updated(
         return;
     };
     problems.warn(Diagnostic::new(
-        &item.entry.source,
+        &*item.entry.source,
         None,
         format!(
             "updated `{}` {why}; using the date `{}` instead: fix the `updated` key",
@@ -237,11 +237,13 @@ pub(super) fn guard_lost_dates(
         for item in &undated {
             if let Some(&old) = dates.get(shown.of_id(item.id()).as_ref())
                 && old != item.published()
-                && !lines.iter().any(|(source, _)| *source == item.entry.source)
+                && !lines
+                    .iter()
+                    .any(|(source, _)| **source == *item.entry.source)
             {
                 let now = item.published().with_timezone(&config.site.timezone);
                 lines.push((
-                    item.entry.source.clone(),
+                    item.entry.source.to_string(),
                     format!(
                         "  {}: published {} in {}; it would be dated {} now: add `date = \"{}\"`",
                         item.entry.source,

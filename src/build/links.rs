@@ -52,7 +52,8 @@ fn shared_by_hash(
     problems: &mut Problems,
     hash: fn(&str, &str) -> u64,
 ) -> Result<bool> {
-    let link_of = |it: &Identified| item_link(config, feed_of(config, it), &it.entry, it.published());
+    let link_of =
+        |it: &Identified| item_link(config, feed_of(config, it), &it.entry, it.published());
     let hashes: Vec<Option<u64>> = items
         .par_iter()
         .map(|it| link_of(it).ok().map(|link| hash(it.feed(), &link)))
@@ -216,7 +217,7 @@ fn filled_at_once(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) ->
 fn join(config: &Config, entry: &Entry, relative: &str) -> Result<Url> {
     config.site.base_url.join(relative).map_err(|e| {
         Error::Content(vec![Diagnostic::new(
-            &entry.source,
+            &*entry.source,
             None,
             format!("link `{relative}` is not a valid URL ({e}); fix its `link` key"),
         )])
@@ -298,7 +299,9 @@ mod tests {
 
     /// An entry of feed `feed`, file `source`, whose slug is `slug`.
     fn item(config: &Config, (feed, source, slug): (&str, &str, &str)) -> Identified {
-        let text = format!("+++\ntitle = \"{source}\"\ndate = \"2026-01-01\"\nslug = \"{slug}\"\n+++\nBody.\n");
+        let text = format!(
+            "+++\ntitle = \"{source}\"\ndate = \"2026-01-01\"\nslug = \"{slug}\"\n+++\nBody.\n"
+        );
         let (entry, _) = crate::content::source::parse_entry(
             text.as_bytes(),
             std::path::Path::new(source),
@@ -308,7 +311,12 @@ mod tests {
         )
         .unwrap();
         let date = entry.date.unwrap();
-        Identified::new(feed, Box::new(entry), &format!("urn:{source}"), (date, date))
+        Identified::new(
+            feed,
+            Box::new(entry),
+            &format!("urn:{source}"),
+            (date, date),
+        )
     }
 
     /// Links checked by their hashes warn as the links themselves do (each entry that has
@@ -339,7 +347,11 @@ mod tests {
         let exact = said(&|p| shared_links(&links(&config, &items).unwrap(), p));
         let sources: Vec<_> = exact.iter().map(|d| d.path.clone()).collect();
         assert_eq!(sources, ["r/b.md", "r/d.md"].map(std::path::PathBuf::from));
-        assert!(exact[1].message.contains("as r/b.md:"), "{}", exact[1].message);
+        assert!(
+            exact[1].message.contains("as r/b.md:"),
+            "{}",
+            exact[1].message
+        );
         let hashed = said(&|p| assert!(shared_by_hash(&config, &items, p, link_hash).unwrap()));
         assert_eq!(hashed, exact);
         let one_hash = said(&|p| assert!(!shared_by_hash(&config, &items, p, |_, _| 7).unwrap()));

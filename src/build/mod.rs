@@ -41,10 +41,10 @@ use chrono::{DateTime, FixedOffset};
 
 pub use bodies::KeptBodies;
 pub use gather::Reusing;
+pub use links::item_url;
 pub use pages::Pages;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use render::PageRecords;
-pub use links::item_url;
 pub use resolve::feed_url;
 pub use reuse::{CachedSource, Reuse};
 pub use state_copy::StateText;
@@ -91,7 +91,13 @@ pub fn plan_reusing(
     let mut gathered = gather::gather(config, reusing)?;
     spans.mark("gather (state file, sources)");
     let side_file = std::mem::take(&mut gathered.side_file);
-    let plan = plan_gathered(config, (now, options), (reusing, &side_file), gathered, spans)?;
+    let plan = plan_gathered(
+        config,
+        (now, options),
+        (reusing, &side_file),
+        gathered,
+        spans,
+    )?;
     Ok(Plan { side_file, ..plan })
 }
 
@@ -142,7 +148,7 @@ fn plan_gathered(
     let items = picked::keep_picked(identity.items, &mut resolved.feeds);
     bodies.want(resolved.feeds.iter().flat_map(|f| {
         let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
-        newest.map(|p| items[p.at].entry.source.clone())
+        newest.map(|p| items[p.at].entry.source.to_string())
     }));
     let lasting_notes = hide_expired_owner_emails(config, &mut resolved.feeds, now);
     problems.notes.extend(lasting_notes.iter().cloned());

@@ -223,7 +223,7 @@ pub(super) fn render(
             // common case) needs no look at its 50 items, on each of 200 pages.
             if !previous.said.is_empty() || !said.is_empty() {
                 for &p in places {
-                    let source = items[order[p]].entry.source.as_str();
+                    let source = items[order[p]].entry.source.as_ref();
                     let before = previous.said.get(source).cloned();
                     put(&mut said, source, before.unwrap_or_default());
                 }
@@ -324,7 +324,7 @@ fn in_feed_order<'a>(
         if said.is_empty() {
             break;
         }
-        let source = items[at].entry.source.as_str();
+        let source = items[at].entry.source.as_ref();
         if let Some(w) = said.remove(source) {
             if p >= limit && !w.is_empty() {
                 records.said.push((source.to_string(), w.clone()));

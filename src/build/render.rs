@@ -8,9 +8,9 @@ use rayon::prelude::*;
 use url::Url;
 
 use super::bodies::KeptBodies;
+use super::links::item_url;
 use super::pages::Pages;
 use super::problems::Problems;
-use super::links::item_url;
 use super::resolve::{FeedItems, Pick, feed_url};
 use crate::config::{Config, FeedConfig, FeedKind, Format, Person};
 use crate::content::{self, Entry, render::render};
@@ -198,7 +198,7 @@ fn withhold_failing_episodes(
 ) {
     let pairs = order
         .iter()
-        .map(|&at| items[at].entry.source.as_str())
+        .map(|&at| items[at].entry.source.as_ref())
         .zip(doc.items.iter());
     let mut withheld = std::collections::HashSet::new();
     let (chapter_errors, chapter_warnings) = verify::podcast_tags::episodes(feed, pairs.clone());
@@ -217,7 +217,7 @@ fn withhold_failing_episodes(
     }
     let keep: Vec<bool> = order
         .iter()
-        .map(|&at| !withheld.contains(&items[at].entry.source))
+        .map(|&at| !withheld.contains(&*items[at].entry.source))
         .collect();
     let mut flags = keep.iter();
     order.retain(|_| *flags.next().unwrap_or(&true));
@@ -319,7 +319,7 @@ fn feed_item(
     let item = FeedItem {
         id: it.id().to_string(),
         atom_id: identity::atom_id(site_id, it.id()),
-        title: it.entry.title.clone(),
+        title: it.entry.title.to_string(),
         link,
         published: it.published(),
         updated: it.updated,
@@ -359,7 +359,7 @@ fn rendered_body(
     let rendered = render(it.entry.kind, &body, link);
     let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
     // What rendering changed (a script removed, an embed made a link): said once per file.
-    let display = content::display_path(&config.root.join(&it.entry.source));
+    let display = content::display_path(&config.root.join(&*it.entry.source));
     let warnings = rendered
         .notes
         .into_iter()

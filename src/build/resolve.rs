@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-
 use rayon::prelude::*;
 use url::Url;
 
@@ -248,7 +247,7 @@ fn episodes(
         .is_some_and(|p| p.missing_audio == MissingAudio::Error);
     let mut picks = Vec::with_capacity(order.len());
     for at in order {
-        let source = &items[at].entry.source;
+        let source: &str = &items[at].entry.source;
         let entry = &items[at].entry;
         let resolved = match &entry.episode {
             Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {

@@ -106,7 +106,7 @@ impl Kept {
             return None;
         }
         Some(Kept {
-            title: title.clone(),
+            title: title.to_string(),
             date: instant(date.as_ref()),
             updated: instant(updated.as_ref()),
             author: author.clone(),
@@ -132,8 +132,8 @@ impl Kept {
             .map(|(path, line, message)| Diagnostic::new(PathBuf::from(path), line, message))
             .collect();
         let entry = Entry {
-            source: source.to_string(),
-            title: self.title,
+            source: source.into(),
+            title: self.title.into(),
             date: date_of(self.date)?,
             updated: date_of(self.updated)?,
             author: self.author,
@@ -443,8 +443,12 @@ mod tests {
         end(out, written, &file).unwrap();
         assert!(begun.take().is_none(), "ended once");
         let reuse = read(std::fs::read(&file).unwrap(), "k").unwrap();
-        assert_eq!(reuse.state_copy(), Some(&b"state"[..]), "the tail is written once");
-        assert_eq!(reuse.get("b.md", &stat).unwrap().0.0.title, "Heat");
+        assert_eq!(
+            reuse.state_copy(),
+            Some(&b"state"[..]),
+            "the tail is written once"
+        );
+        assert_eq!(&*reuse.get("b.md", &stat).unwrap().0.0.title, "Heat");
         assert!(matches!(
             reuse.get("b.md", &stat).unwrap().1,
             CachedSource::Same { at: 1 }

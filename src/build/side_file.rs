@@ -87,7 +87,8 @@ impl Writing<'_> {
 /// keeping the bytes). Nothing when none was begun; a failed write leaves none begun.
 pub(super) fn put_state(begun: &Begun, copy: &impl Serialize) {
     begun.update(|mut out| {
-        let len = postcard::serialize_with_flavor(copy, postcard::ser_flavors::Size::default()).ok()?;
+        let len =
+            postcard::serialize_with_flavor(copy, postcard::ser_flavors::Size::default()).ok()?;
         // `Some` and a byte string's length, as postcard writes `StateOut(Some(bytes))`.
         postcard::to_io(&(1u8, len as u64), &mut out).ok()?;
         postcard::to_io(copy, &mut out).ok()?;

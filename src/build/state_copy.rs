@@ -84,9 +84,9 @@ fn record_copy(record: &Record) -> RecordCopy<&str> {
     } = record;
     RecordCopy {
         id: id.as_str(),
-        feed: feed.as_str(),
-        source: source.as_str(),
-        title: title.as_str(),
+        feed: feed.as_ref(),
+        source: source.as_ref(),
+        title: title.as_ref(),
         date: Instant::of(date),
         first_seen: Instant::of(first_seen),
         fingerprint: fingerprint.as_str(),
@@ -243,16 +243,21 @@ impl<'de> Deserialize<'de> for RecordsIn {
                 use serde::de::Error as _;
                 // The length is the file's word: bounded, so a damaged one cannot ask for more.
                 let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
-                while let Some(r) = seq.next_element::<RecordCopy<String>>()? {
+                // One feed name for all its records (they come feed after feed).
+                let mut feed: std::sync::Arc<str> = std::sync::Arc::from("");
+                while let Some(r) = seq.next_element::<RecordCopy<&'de str>>()? {
                     let bad = || A::Error::custom("a date that is not one");
+                    if *feed != *r.feed {
+                        feed = r.feed.into();
+                    }
                     records.push(Record {
-                        id: r.id,
-                        feed: r.feed,
-                        source: r.source,
-                        title: r.title,
+                        id: r.id.to_string(),
+                        feed: std::sync::Arc::clone(&feed),
+                        source: r.source.into(),
+                        title: r.title.into(),
                         date: r.date.date().ok_or_else(bad)?,
                         first_seen: r.first_seen.date().ok_or_else(bad)?,
-                        fingerprint: r.fingerprint,
+                        fingerprint: r.fingerprint.to_string(),
                         changed: date_of(r.changed).ok_or_else(bad)?,
                         gone: date_of(r.gone).ok_or_else(bad)?,
                     });
@@ -325,7 +330,7 @@ mod tests {
             .map(|(k, t)| Record {
                 id: format!("urn:x:{k}"),
                 feed: "reviews".into(),
-                source: format!("content/{}.md", 9 - k),
+                source: format!("content/{}.md", 9 - k).into(),
                 title: (*t).into(),
                 date: d,
                 first_seen: d,
@@ -394,7 +399,7 @@ mod tests {
         let (read, texts) = load(&path, Some(&copy)).unwrap();
         let read = read.unwrap();
         let first = read.entries.iter().find(|r| r.id == "urn:x:0").unwrap();
-        assert_eq!(first.title, "Uno");
+        assert_eq!(&*first.title, "Uno");
         assert!(texts.is_none());
         // A copy cut short is not used either.
         std::fs::write(&path, &text).unwrap();

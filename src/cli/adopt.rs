@@ -40,7 +40,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 .out(format_args!("kept {source}: its `id` key wins over {id}"));
             continue;
         }
-        if let Some(r) = plan.state.entries.iter_mut().find(|r| &r.source == source) {
+        if let Some(r) = plan
+            .state
+            .entries
+            .iter_mut()
+            .find(|r| *r.source == **source)
+        {
             if r.id != *id {
                 std::sync::Arc::make_mut(r).id = id.clone();
                 pinned += 1;

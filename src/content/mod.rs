@@ -32,8 +32,9 @@ use crate::error::Diagnostic;
 #[derive(Debug, Default)]
 pub struct Collected {
     pub entries: Vec<Box<Entry>>,
-    /// State keys of every source file found, including ones that failed to parse.
-    pub found: Vec<String>,
+    /// State keys of every source file found, including ones that failed to parse (each
+    /// shared with its entry's `source`).
+    pub found: Vec<std::sync::Arc<str>>,
     pub errors: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
 }
@@ -78,13 +79,16 @@ pub fn collect_within(
         ..Collected::default()
     };
     for (file, result) in files.into_iter().zip(parsed) {
-        out.found.push(file.key);
         match result {
             Ok((entry, warnings)) => {
+                out.found.push(std::sync::Arc::clone(&entry.source));
                 out.entries.push(entry);
                 out.warnings.extend(warnings);
             }
-            Err(errors) => out.errors.extend(errors),
+            Err(errors) => {
+                out.found.push(file.key.into());
+                out.errors.extend(errors);
+            }
         }
     }
     out
@@ -100,7 +104,7 @@ pub fn load_body<'a>(
     if !entry.body.is_empty() {
         return Ok(Cow::Borrowed(&entry.body));
     }
-    let path = root.join(&entry.source);
+    let path = root.join(&*entry.source);
     let display = display_path(&path);
     let bytes = read_source(&path).map_err(|d| vec![d])?;
     let (again, _) = parse_entry(&bytes, &display, &entry.source, entry.kind, tz)?;

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -25,9 +26,11 @@ pub enum BodyKind {
 /// A parsed source file, before identity is assigned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// Path relative to the config folder, with `/` separators: the key in the state file.
-    pub source: String,
-    pub title: String,
+    /// Path relative to the config folder, with `/` separators: the key in the state file
+    /// (shared with the scan that found the file and the entry's state record).
+    pub source: Arc<str>,
+    /// Shared with the entry's state record.
+    pub title: Arc<str>,
     pub date: Option<DateTime<FixedOffset>>,
     pub updated: Option<DateTime<FixedOffset>>,
     pub author: Option<String>,
@@ -145,8 +148,8 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     }
     Ok((
         Entry {
-            source: source.to_string(),
-            title,
+            source: Arc::from(source),
+            title: Arc::from(title),
             date,
             updated,
             author: meta.author.filter(|a| !is_blank(a)),
@@ -381,7 +384,7 @@ mod tests {
         )
         .unwrap();
         assert!(w.is_empty());
-        assert_eq!(e.title, "Heat");
+        assert_eq!(&*e.title, "Heat");
         assert_eq!(e.slug, "heat");
         assert_eq!(e.body, "Body *x*\n");
         assert_eq!(e.date.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
@@ -441,14 +444,14 @@ mod tests {
             "x.txt",
         )
         .unwrap();
-        assert_eq!(e.title, "“Heat” – again");
+        assert_eq!(&*e.title, "“Heat” – again");
         assert_eq!(e.body, "First.\nSecond.\n");
         let (e, _) = parse(
             "Verdict: great.\n\nMore.\n",
             "2024-05-01-the-zone-of-interest.txt",
         )
         .unwrap();
-        assert_eq!(e.title, "The zone of interest");
+        assert_eq!(&*e.title, "The zone of interest");
         assert_eq!(e.body, "Verdict: great.\n\nMore.\n");
         assert!(e.date.is_none());
     }
@@ -456,7 +459,7 @@ mod tests {
     #[test]
     fn control_characters_are_dropped_with_warning() {
         let (e, w) = parse("Title: a\u{1}b \u{2}\n\nx\u{b}y\n", "x.txt").unwrap();
-        assert_eq!(e.title, "a\u{FFFD}b");
+        assert_eq!(&*e.title, "a\u{FFFD}b");
         assert_eq!(e.body, "x\u{FFFD}y\n");
         assert_eq!(w.len(), 1);
         assert_eq!(
@@ -469,7 +472,7 @@ mod tests {
     fn decoded_escapes_are_cleaned_field_by_field() {
         let text = "---\ntitle: \"a\\x01b\"\ntags: [\"x\\0\", \"y\\u0002\", \"\\u0093ok\"]\naudio: https://x/a.mp3\nimage: \"https://x/i.png\\x07\"\n---\nbody\n";
         let (e, w) = parse(text, "a.md").unwrap();
-        assert_eq!(e.title, "a\u{FFFD}b");
+        assert_eq!(&*e.title, "a\u{FFFD}b");
         assert_eq!(e.tags, ["x", "y", "\u{93}ok"]);
         assert_eq!(e.episode.unwrap().image.as_deref(), Some("https://x/i.png"));
         let w: Vec<String> = w.iter().map(ToString::to_string).collect();
@@ -518,7 +521,7 @@ mod tests {
         assert_eq!(e[0].line, Some(1));
         assert!(e[0].message.contains("file name"), "{}", e[0].message);
         let (e, _) = parse("+++\ntitle = \"\\uFEFFHeat\\u200B \"\n+++\n", "a.md").unwrap();
-        assert_eq!(e.title, "Heat");
+        assert_eq!(&*e.title, "Heat");
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Identified {
     ) -> Identified {
         let record = Record {
             id: id.to_string(),
-            feed: feed.to_string(),
+            feed: feed.into(),
             source: entry.source.clone(),
             title: entry.title.clone(),
             date: published,
@@ -90,8 +90,8 @@ pub struct Assigned {
 pub fn assign(
     site_id: &str,
     previous: &State,
-    entries: Vec<(String, Box<Entry>)>,
-    present: &foldhash::HashSet<String>,
+    entries: Vec<(Arc<str>, Box<Entry>)>,
+    present: &foldhash::HashSet<Arc<str>>,
     now: DateTime<FixedOffset>,
 ) -> Assigned {
     // Shared with `previous`: a record is copied only when this build changes it.
@@ -101,7 +101,7 @@ pub fn assign(
         .entries
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.source.as_str(), i))
+        .map(|(i, r)| (r.source.as_ref(), i))
         .collect();
     let mut claimed = vec![false; records.len()];
     let mut notes = Vec::new();
@@ -111,7 +111,7 @@ pub fn assign(
     let mut matched: Vec<Option<usize>> = entries
         .iter()
         .map(|(_, e)| {
-            let i = *by_source.get(e.source.as_str())?;
+            let i = *by_source.get(e.source.as_ref())?;
             claimed[i] = true;
             Some(i)
         })
@@ -147,7 +147,7 @@ pub fn assign(
             continue;
         }
         let found = first_unclaimed(
-            by_content.get(&(feed.as_str(), e.fingerprint.as_str())),
+            by_content.get(&(feed.as_ref(), e.fingerprint.as_str())),
             &claimed,
         );
         if let Some(i) = found {
@@ -166,7 +166,7 @@ pub fn assign(
             continue;
         }
         let Some(date) = e.date else { continue };
-        let key = (feed.as_str(), e.title.as_str(), date.naive_utc());
+        let key = (feed.as_ref(), e.title.as_ref(), date.naive_utc());
         let found = first_unclaimed(by_title_date.get(&key), &claimed);
         if let Some(i) = found {
             claimed[i] = true;
@@ -207,6 +207,10 @@ pub fn assign(
                     && r.title == e.title
                     && r.date == published;
                 if same {
+                    // One copy of the names, the record's (the entry's were read anew).
+                    let mut e = e;
+                    e.source = Arc::clone(&r.source);
+                    e.title = Arc::clone(&r.title);
                     items.push(identified(Arc::clone(r), e, published, r.changed));
                     continue;
                 }
@@ -277,7 +281,7 @@ pub fn assign(
     for item in &items {
         if let Some(other) = seen.insert(item.id(), &item.entry.source) {
             errors.push(Diagnostic::new(
-                &item.entry.source,
+                &*item.entry.source,
                 None,
                 format!(
                     "has the same id `{}` as {other}: give one of them another `slug` or `id`",
@@ -297,7 +301,7 @@ pub fn assign(
             .and_then(|rs| rs.iter().find(|r| r.source != item.entry.source));
         if let Some(r) = clash {
             errors.push(Diagnostic::new(
-                &item.entry.source,
+                &*item.entry.source,
                 None,
                 format!(
                     "its id `{}` belonged to {}, which was removed; ids are never reused: choose another `id`",
@@ -433,7 +437,7 @@ mod tests {
         let present = entries.iter().map(|e| e.source.clone()).collect();
         let entries = entries
             .into_iter()
-            .map(|e| ("reviews".to_string(), Box::new(e)))
+            .map(|e| ("reviews".into(), Box::new(e)))
             .collect();
         assign("tag:example.com,2026:", state, entries, &present, at(now))
     }

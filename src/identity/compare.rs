@@ -297,7 +297,7 @@ mod tests {
             record: std::sync::Arc::new(crate::identity::Record {
                 id: id.into(),
                 feed: "reviews".into(),
-                source: format!("c/{title}.md"),
+                source: format!("c/{title}.md").into(),
                 title: title.into(),
                 date: published,
                 first_seen: published,

@@ -57,21 +57,21 @@ pub fn large_drops(previous: &State, next: &State, max_share: f64) -> Vec<Drop> 
     }
     let asked: std::collections::HashSet<(&str, &str)> = gone_now
         .iter()
-        .map(|r| (r.feed.as_str(), r.id.as_str()))
+        .map(|r| (r.feed.as_ref(), r.id.as_str()))
         .collect();
     let mut published: BTreeMap<&str, usize> = BTreeMap::new();
     let mut was_live = std::collections::HashSet::new();
     for r in previous.entries.iter().filter(|r| r.gone.is_none()) {
-        *published.entry(r.feed.as_str()).or_default() += 1;
-        let key = (r.feed.as_str(), r.id.as_str());
+        *published.entry(r.feed.as_ref()).or_default() += 1;
+        let key = (r.feed.as_ref(), r.id.as_str());
         if asked.contains(&key) {
             was_live.insert(key);
         }
     }
     let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in gone_now {
-        if was_live.contains(&(r.feed.as_str(), r.id.as_str())) {
-            gone.entry(r.feed.as_str()).or_default().push(&r.source);
+        if was_live.contains(&(r.feed.as_ref(), r.id.as_str())) {
+            gone.entry(r.feed.as_ref()).or_default().push(&r.source);
         }
     }
     gone.into_iter()
@@ -101,8 +101,8 @@ mod tests {
         Record {
             id: format!("{feed}/{n}"),
             feed: feed.into(),
-            source: format!("content/{feed}/{n}.md"),
-            title: format!("{n}"),
+            source: format!("content/{feed}/{n}.md").into(),
+            title: format!("{n}").into(),
             date: t,
             first_seen: t,
             fingerprint: String::new(),

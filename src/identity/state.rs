@@ -53,9 +53,12 @@ pub struct State {
 #[serde(deny_unknown_fields)]
 pub struct Record {
     pub id: String,
-    pub feed: String,
-    pub source: String,
-    pub title: String,
+    /// Shared with every record of the feed (and each entry's feed name).
+    pub feed: Arc<str>,
+    /// Shared with the entry of the file, and the scan's name for it.
+    pub source: Arc<str>,
+    /// Shared with the entry.
+    pub title: Arc<str>,
     /// The publication date in use (the `date` key, or the first time it was seen).
     pub date: DateTime<FixedOffset>,
     pub first_seen: DateTime<FixedOffset>,
@@ -94,6 +97,21 @@ fn by_record(text: &str) -> Option<State> {
     Some(state)
 }
 
+/// Each feed's name held once for all its records (parsed, each record had its own copy).
+fn share_feed_names(records: &mut [Arc<Record>]) {
+    let mut names: Vec<Arc<str>> = Vec::new();
+    for r in records {
+        match names.iter().find(|n| **n == r.feed) {
+            Some(name) if !Arc::ptr_eq(name, &r.feed) => {
+                let name = Arc::clone(name);
+                Arc::make_mut(r).feed = name;
+            }
+            Some(_) => {}
+            None => names.push(Arc::clone(&r.feed)),
+        }
+    }
+}
+
 impl State {
     pub fn new(site_id: String) -> Self {
         State {
@@ -123,6 +141,7 @@ impl State {
             ))
         })?;
         state.unsealed = !check_integrity(text, &state, path)?;
+        share_feed_names(&mut state.entries);
         if state.version != STATE_VERSION {
             return Err(Error::State(Diagnostic::new(
                 path,
@@ -262,7 +281,7 @@ mod tests {
         let text = s.to_toml();
         assert!(text.find("a.md").unwrap() < text.find("b.md").unwrap());
         let back = State::parse(&text, Path::new("s.toml")).unwrap();
-        assert_eq!(back.entries[0].source, "a.md");
+        assert_eq!(&*back.entries[0].source, "a.md");
         assert_eq!(back.entries[0].date, d);
     }
 
@@ -287,13 +306,13 @@ mod tests {
             .map(|i| Record {
                 id: format!("urn:x:{i}"),
                 feed: if i % 3 == 0 { "notes" } else { "reviews" }.into(),
-                source: format!("content/{i}.md"),
+                source: format!("content/{i}.md").into(),
                 title: match i % 4 {
-                    0 => format!("Say \"{i}\" — “quoted”"),
-                    1 if lines => format!("Title\n[[entry]]\nid = \"{i}\""),
-                    1 => format!("Title [[entry]] id = \"{i}\""),
-                    2 => format!("Été {i} 'single'"),
-                    _ => format!("Plain {i}"),
+                    0 => format!("Say \"{i}\" — “quoted”").into(),
+                    1 if lines => format!("Title\n[[entry]]\nid = \"{i}\"").into(),
+                    1 => format!("Title [[entry]] id = \"{i}\"").into(),
+                    2 => format!("Été {i} 'single'").into(),
+                    _ => format!("Plain {i}").into(),
                 },
                 date: d,
                 first_seen: d,
@@ -344,7 +363,14 @@ mod tests {
         let text = state.to_toml();
         let whole: State = toml::from_str(&text).unwrap();
         assert_eq!(by_record(&text), Some(whole.clone()));
-        assert_eq!(State::parse(&text, Path::new("s.toml")).unwrap(), whole);
+        let parsed = State::parse(&text, Path::new("s.toml")).unwrap();
+        assert_eq!(parsed, whole);
+        // Each feed's name is held once, whatever its records' order.
+        let names: Vec<*const u8> = parsed.entries.iter().map(|r| r.feed.as_ptr()).collect();
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 2, "{names:?}");
         let mut sorted = state;
         sorted
             .entries
@@ -448,9 +474,9 @@ mod tests {
                 .enumerate()
                 .map(|(i, (feed, source, title))| Record {
                     id: format!("urn:x:{i}"),
-                    feed,
-                    source: format!("{source}{i}"),
-                    title,
+                    feed: feed.into(),
+                    source: format!("{source}{i}").into(),
+                    title: title.into(),
                     date: d,
                     first_seen: d,
                     fingerprint: format!("{i:032x}"),

@@ -267,7 +267,7 @@ mod tests {
             id: id.into(),
             feed: feed.into(),
             source: source.into(),
-            title: String::new(),
+            title: String::new().into(),
             date: t,
             first_seen: t,
             fingerprint: String::new(),
@@ -313,9 +313,9 @@ mod tests {
                 let mut r = record("r", &format!("c/{k:05}.md"), &format!("{k}"));
                 // A title over two lines is a multi-line string in TOML.
                 r.title = if k % 7 == 0 {
-                    format!("Été\n{k}")
+                    format!("Été\n{k}").into()
                 } else {
-                    format!("T{k}")
+                    format!("T{k}").into()
                 };
                 s.entries.push(Arc::new(r));
             }

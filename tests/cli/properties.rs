@@ -42,7 +42,7 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
         items: vec![FeedItem {
             id: "tag:films.example,2026:reviews/x".into(),
             atom_id: "tag:films.example,2026:reviews/x".into(),
-            title: entry.title.clone(),
+            title: entry.title.to_string(),
             link,
             published: date,
             updated: date,
