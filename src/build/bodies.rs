@@ -86,7 +86,7 @@ impl KeptBodies {
             .previous
             .get(&*it.entry.source)?
             .iter()
-            .find(|k| k.fingerprint == it.entry.fingerprint && k.link == link.as_str())?;
+            .find(|k| *k.fingerprint == *it.entry.fingerprint && k.link == link.as_str())?;
         Some(Body {
             html: kept.html.clone(),
             summary: kept.summary.clone(),
@@ -116,7 +116,7 @@ impl KeptBodies {
         used.bytes += body.html.len();
         used.kept.push(Kept {
             source: it.entry.source.to_string(),
-            fingerprint: it.entry.fingerprint.clone(),
+            fingerprint: it.entry.fingerprint.to_string(),
             link: link.to_string(),
             html: body.html.clone(),
             summary: body.summary.clone(),

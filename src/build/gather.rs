@@ -103,6 +103,7 @@ fn collect_reusing(
     let files = folders.iter().map(|(_, files)| files.len()).sum();
     let mut side = side_file::start(config, reusing.key, files, reusing.reuse);
     let mut sources = HashMap::new();
+    let mut tags = content::TagNames::default();
     for (folder, files) in folders {
         let keep_bodies = keeps_bodies(config, folder);
         let mut out = content::Collected {
@@ -116,7 +117,8 @@ fn collect_reusing(
                 side = side.and_then(|mut s| s.line(line.as_ref()).map(|()| s));
                 out.found.push(key);
                 match result {
-                    Ok((entry, warnings)) => {
+                    Ok((mut entry, warnings)) => {
+                        tags.share(&mut entry);
                         out.entries.push(entry);
                         out.warnings.extend(warnings);
                     }

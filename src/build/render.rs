@@ -326,7 +326,7 @@ fn feed_item(
         author: author_of(config, &it.entry),
         summary: body.summary,
         html: body.html,
-        tags: it.entry.tags.clone(),
+        tags: it.entry.tags.iter().map(|t| t.to_string()).collect(),
         enclosure: pick.enclosure,
         episode: pick.episode,
     };

@@ -70,7 +70,7 @@ struct Kept {
     updated: Option<Instant>,
     author: Option<String>,
     summary: Option<String>,
-    tags: Vec<String>,
+    tags: Vec<std::sync::Arc<str>>,
     id: Option<String>,
     slug: String,
     link: Option<String>,
@@ -117,7 +117,7 @@ impl Kept {
             link: link.clone(),
             draft: *draft,
             markdown: *kind == BodyKind::Markdown,
-            fingerprint: fingerprint.clone(),
+            fingerprint: fingerprint.to_string(),
             warnings: warnings
                 .iter()
                 .map(|d| Some((d.path.to_str()?.to_string(), d.line, d.message.clone())))
@@ -151,7 +151,7 @@ impl Kept {
             // Read again when it is rendered (see `content::load_body`).
             body: String::new(),
             episode: None,
-            fingerprint: self.fingerprint,
+            fingerprint: self.fingerprint.into(),
         };
         Some((entry, warnings))
     }

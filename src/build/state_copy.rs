@@ -89,7 +89,7 @@ fn record_copy(record: &Record) -> RecordCopy<&str> {
         title: title.as_ref(),
         date: Instant::of(date),
         first_seen: Instant::of(first_seen),
-        fingerprint: fingerprint.as_str(),
+        fingerprint: fingerprint.as_ref(),
         changed: changed.as_ref().map(Instant::of),
         gone: gone.as_ref().map(Instant::of),
     }
@@ -257,7 +257,7 @@ impl<'de> Deserialize<'de> for RecordsIn {
                         title: r.title.into(),
                         date: r.date.date().ok_or_else(bad)?,
                         first_seen: r.first_seen.date().ok_or_else(bad)?,
-                        fingerprint: r.fingerprint.to_string(),
+                        fingerprint: r.fingerprint.into(),
                         changed: date_of(r.changed).ok_or_else(bad)?,
                         gone: date_of(r.gone).ok_or_else(bad)?,
                     });

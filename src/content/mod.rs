@@ -39,6 +39,25 @@ pub struct Collected {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Tag names held once: a site has a few hundred tags over thousands of entries, and each
+/// entry's own copy of its tags was most of what its front matter held.
+#[derive(Default)]
+pub struct TagNames(foldhash::HashSet<std::sync::Arc<str>>);
+
+impl TagNames {
+    /// `entry`'s tags replaced by the ones held.
+    pub fn share(&mut self, entry: &mut Entry) {
+        for tag in &mut entry.tags {
+            match self.0.get(&**tag) {
+                Some(held) => *tag = std::sync::Arc::clone(held),
+                None => {
+                    self.0.insert(std::sync::Arc::clone(tag));
+                }
+            }
+        }
+    }
+}
+
 /// Finds and parses every source file of a feed, on every core, collecting all problems rather
 /// than stopping at the first. Unless `keep_bodies` (for a feed that renders every item),
 /// entries come without their body (`body` is empty): a feed renders only its newest items, and
@@ -78,9 +97,11 @@ pub fn collect_within(
         errors,
         ..Collected::default()
     };
+    let mut tags = TagNames::default();
     for (file, result) in files.into_iter().zip(parsed) {
         match result {
-            Ok((entry, warnings)) => {
+            Ok((mut entry, warnings)) => {
+                tags.share(&mut entry);
                 out.found.push(std::sync::Arc::clone(&entry.source));
                 out.entries.push(entry);
                 out.warnings.extend(warnings);
@@ -116,4 +137,38 @@ pub fn load_body<'a>(
         )]);
     }
     Ok(Cow::Owned(again.body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(tags: &str) -> Entry {
+        let text = format!("+++\ntitle = \"T\"\ntags = [{tags}]\n+++\nBody.\n");
+        let path = Path::new("a.md");
+        parse_entry(
+            text.as_bytes(),
+            path,
+            "a.md",
+            BodyKind::Markdown,
+            chrono_tz::UTC,
+        )
+        .unwrap()
+        .0
+    }
+
+    /// Entries keep their tags, in their order, each name held once.
+    #[test]
+    fn tag_names_are_held_once() {
+        let mut names = TagNames::default();
+        let (mut a, mut b) = (entry("\"drama\", \"noir\""), entry("\"noir\", \"Drama\""));
+        names.share(&mut a);
+        names.share(&mut b);
+        assert_eq!(b.tags, ["noir", "Drama"].map(std::sync::Arc::from));
+        assert!(std::sync::Arc::ptr_eq(&a.tags[1], &b.tags[0]));
+        assert!(
+            !std::sync::Arc::ptr_eq(&a.tags[0], &b.tags[1]),
+            "tags differ by case"
+        );
+    }
 }

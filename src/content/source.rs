@@ -35,7 +35,8 @@ pub struct Entry {
     pub updated: Option<DateTime<FixedOffset>>,
     pub author: Option<String>,
     pub summary: Option<String>,
-    pub tags: Vec<String>,
+    /// Each tag name held once for all the entries that have it (see [`super::TagNames`]).
+    pub tags: Vec<Arc<str>>,
     pub id: Option<String>,
     pub slug: String,
     pub link: Option<String>,
@@ -44,8 +45,9 @@ pub struct Entry {
     pub body: String,
     /// Podcast episode keys, when the notes have any.
     pub episode: Option<Box<super::episode::Episode>>,
-    /// Hash of the whole normalised file: detects edits and matches renamed files.
-    pub fingerprint: String,
+    /// Hash of the whole normalised file: detects edits and matches renamed files (shared
+    /// with the entry's state record).
+    pub fingerprint: Arc<str>,
 }
 
 /// Largest source file accepted. A column is a few KB; a file this big is a mistake (a video
@@ -79,7 +81,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         let line = crate::config::line_of(&normalised, at);
         warnings.push(diag(Some(line), report.clone().without_c1().message()));
     }
-    let fingerprint = blake3::hash(clean.as_bytes()).to_hex()[..32].to_string();
+    let fingerprint = Arc::from(&blake3::hash(clean.as_bytes()).to_hex()[..32]);
 
     let (mut meta, body) = match kind {
         BodyKind::Markdown => split_markdown(&clean, &diag)?,
@@ -154,7 +156,12 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             updated,
             author: meta.author.filter(|a| !is_blank(a)),
             summary: meta.summary.filter(|s| !is_blank(s)),
-            tags: meta.tags.into_iter().filter(|t| !is_blank(t)).collect(),
+            tags: meta
+                .tags
+                .into_iter()
+                .filter(|t| !is_blank(t))
+                .map(Arc::from)
+                .collect(),
             id: meta.id,
             slug,
             link: meta.link,
@@ -473,7 +480,7 @@ mod tests {
         let text = "---\ntitle: \"a\\x01b\"\ntags: [\"x\\0\", \"y\\u0002\", \"\\u0093ok\"]\naudio: https://x/a.mp3\nimage: \"https://x/i.png\\x07\"\n---\nbody\n";
         let (e, w) = parse(text, "a.md").unwrap();
         assert_eq!(&*e.title, "a\u{FFFD}b");
-        assert_eq!(e.tags, ["x", "y", "\u{93}ok"]);
+        assert_eq!(e.tags, ["x", "y", "\u{93}ok"].map(std::sync::Arc::from));
         assert_eq!(e.episode.unwrap().image.as_deref(), Some("https://x/i.png"));
         let w: Vec<String> = w.iter().map(ToString::to_string).collect();
         assert_eq!(w.len(), 3, "{w:?}");

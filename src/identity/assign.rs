@@ -147,7 +147,7 @@ pub fn assign(
             continue;
         }
         let found = first_unclaimed(
-            by_content.get(&(feed.as_ref(), e.fingerprint.as_str())),
+            by_content.get(&(feed.as_ref(), e.fingerprint.as_ref())),
             &claimed,
         );
         if let Some(i) = found {
@@ -211,6 +211,7 @@ pub fn assign(
                     let mut e = e;
                     e.source = Arc::clone(&r.source);
                     e.title = Arc::clone(&r.title);
+                    e.fingerprint = Arc::clone(&r.fingerprint);
                     items.push(identified(Arc::clone(r), e, published, r.changed));
                     continue;
                 }
@@ -427,7 +428,8 @@ mod tests {
             kind: BodyKind::Markdown,
             fingerprint: blake3::hash(format!("{title}{body}").as_bytes())
                 .to_hex()
-                .to_string(),
+                .as_str()
+                .into(),
             body: body.into(),
             episode: None,
         }

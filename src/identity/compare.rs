@@ -301,7 +301,7 @@ mod tests {
                 title: title.into(),
                 date: published,
                 first_seen: published,
-                fingerprint: String::new(),
+                fingerprint: "".into(),
                 changed: None,
                 gone: None,
             }),

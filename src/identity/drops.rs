@@ -105,7 +105,7 @@ mod tests {
             title: format!("{n}").into(),
             date: t,
             first_seen: t,
-            fingerprint: String::new(),
+            fingerprint: "".into(),
             changed: None,
             gone: gone.then_some(t),
         }

@@ -62,7 +62,8 @@ pub struct Record {
     /// The publication date in use (the `date` key, or the first time it was seen).
     pub date: DateTime<FixedOffset>,
     pub first_seen: DateTime<FixedOffset>,
-    pub fingerprint: String,
+    /// Shared with the entry.
+    pub fingerprint: Arc<str>,
     /// When a change of content was first seen; absent while unchanged since first seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<DateTime<FixedOffset>>,
@@ -316,7 +317,7 @@ mod tests {
                 },
                 date: d,
                 first_seen: d,
-                fingerprint: format!("{i:032x}"),
+                fingerprint: format!("{i:032x}").into(),
                 changed: (i % 5 == 0).then_some(d),
                 gone: (i % 7 == 0).then_some(d),
             })
@@ -479,7 +480,7 @@ mod tests {
                     title: title.into(),
                     date: d,
                     first_seen: d,
-                    fingerprint: format!("{i:032x}"),
+                    fingerprint: format!("{i:032x}").into(),
                     changed: None,
                     gone: None,
                 })

@@ -270,7 +270,7 @@ mod tests {
             title: String::new().into(),
             date: t,
             first_seen: t,
-            fingerprint: String::new(),
+            fingerprint: "".into(),
             changed: None,
             gone: None,
         }

@@ -49,7 +49,7 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
             author: None,
             summary: entry.summary.clone().unwrap_or(rendered.first_paragraph),
             html: rendered.html,
-            tags: entry.tags.clone(),
+            tags: entry.tags.iter().map(|t| t.to_string()).collect(),
             enclosure: None,
             episode: None,
         }],
