@@ -101,7 +101,7 @@ fn collect_reusing(
 ) -> (HashMap<PathBuf, content::Collected>, Begun) {
     let folders = reusing.scan.folders();
     let files = folders.iter().map(|(_, files)| files.len()).sum();
-    let mut side = side_file::start(config, reusing.key, files, reusing.reuse);
+    let mut side = side_file::start(config, reusing.key, files);
     let mut sources = HashMap::new();
     let mut tags = content::TagNames::default();
     for (folder, files) in folders {
@@ -114,7 +114,7 @@ fn collect_reusing(
         for batch in files.chunks(BATCH) {
             let parsed = parse_batch(config, reusing, batch, keep_bodies);
             for (key, result, line) in parsed {
-                side = side.and_then(|mut s| s.line(line.as_ref()).map(|()| s));
+                side = side.and_then(|mut s| s.line(line.as_deref()).map(|()| s));
                 out.found.push(key);
                 match result {
                     Ok((mut entry, warnings)) => {
@@ -125,6 +125,7 @@ fn collect_reusing(
                     Err(errors) => out.errors.extend(errors),
                 }
             }
+            side = side.and_then(|mut s| s.hand_on().map(|()| s));
         }
         sources.insert(folder.clone(), out);
     }
@@ -134,13 +135,9 @@ fn collect_reusing(
     )
 }
 
-/// A file's key (shared with its entry), what reading it gave, and its side-file line
+/// A file's key (shared with its entry), what reading it gave, and its side-file line encoded
 /// (`None`: not kept).
-type OneFile = (
-    Arc<str>,
-    content::source::Boxed,
-    Option<reuse::CachedSource>,
-);
+type OneFile = (Arc<str>, content::source::Boxed, Option<Vec<u8>>);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
 fn parse_batch(
@@ -152,17 +149,18 @@ fn parse_batch(
     batch
         .par_iter()
         .map(|(key, stat)| {
-            let (mut result, line) = match reusing.reuse.and_then(|r| r.get(key, stat)) {
+            let key: Arc<str> = Arc::from(key.as_str());
+            let (mut result, line) = match reusing.reuse.and_then(|r| r.get(&key, stat)) {
                 Some((found, line)) => (Ok(found), Some(line)),
                 None => {
-                    let result = parse_file(config, key);
+                    let result = parse_file(config, &key);
                     let line = result.as_ref().ok().and_then(|(entry, warnings)| {
-                        reuse::line(key, stat, reusing.scan.taken(), entry, warnings)
+                        reuse::line(&key, stat, reusing.scan.taken(), entry, warnings)
                     });
                     (result, line)
                 }
             };
-            let key: Arc<str> = Arc::from(key.as_str());
+            let line = line.and_then(|l| side_file::encoded(&l, reusing.reuse));
             if let Ok((entry, _)) = &mut result {
                 entry.source = Arc::clone(&key);
                 if !keep_bodies {

@@ -14,6 +14,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use foldhash::HashMap;
@@ -62,28 +63,32 @@ pub(super) fn date_of(t: Option<Instant>) -> Option<Option<DateTime<FixedOffset>
     }
 }
 
-/// An entry without its source name, body or episode, and the warnings parsing it gave.
+/// An entry without its source name, body or episode, and the warnings parsing it gave; its
+/// texts borrowed from the entry when written, from the side file when read (each becomes
+/// the entry's own once, with no copy in between).
 #[derive(Debug, Serialize, Deserialize)]
-struct Kept {
-    title: String,
+struct Kept<'a> {
+    title: &'a str,
     date: Option<Instant>,
     updated: Option<Instant>,
-    author: Option<String>,
-    summary: Option<String>,
-    tags: Vec<std::sync::Arc<str>>,
-    id: Option<String>,
-    slug: String,
-    link: Option<String>,
+    author: Option<&'a str>,
+    summary: Option<&'a str>,
+    #[serde(borrow)]
+    tags: Vec<&'a str>,
+    id: Option<&'a str>,
+    slug: &'a str,
+    link: Option<&'a str>,
     draft: bool,
     markdown: bool,
-    fingerprint: String,
-    warnings: Vec<(String, Option<usize>, String)>,
+    fingerprint: &'a str,
+    #[serde(borrow)]
+    warnings: Vec<(&'a str, Option<usize>, &'a str)>,
 }
 
-impl Kept {
+impl<'a> Kept<'a> {
     /// `None` for an entry with episode keys (read again every time), or a warning about a
     /// path that is not UTF-8.
-    fn of(entry: &Entry, warnings: &[Diagnostic]) -> Option<Kept> {
+    fn of(entry: &'a Entry, warnings: &'a [Diagnostic]) -> Option<Kept<'a>> {
         // Every field named: a field added to `Entry` does not compile here until it is kept.
         let Entry {
             source: _,
@@ -106,42 +111,43 @@ impl Kept {
             return None;
         }
         Some(Kept {
-            title: title.to_string(),
+            title,
             date: instant(date.as_ref()),
             updated: instant(updated.as_ref()),
-            author: author.clone(),
-            summary: summary.clone(),
-            tags: tags.clone(),
-            id: id.clone(),
-            slug: slug.clone(),
-            link: link.clone(),
+            author: author.as_deref(),
+            summary: summary.as_deref(),
+            tags: tags.iter().map(|t| &**t).collect(),
+            id: id.as_deref(),
+            slug,
+            link: link.as_deref(),
             draft: *draft,
             markdown: *kind == BodyKind::Markdown,
-            fingerprint: fingerprint.to_string(),
+            fingerprint,
             warnings: warnings
                 .iter()
-                .map(|d| Some((d.path.to_str()?.to_string(), d.line, d.message.clone())))
+                .map(|d| Some((d.path.to_str()?, d.line, d.message.as_str())))
                 .collect::<Option<_>>()?,
         })
     }
 
-    fn entry(self, source: &str) -> Option<(Entry, Vec<Diagnostic>)> {
+    /// The entry of `source` (its name shared with the caller's).
+    fn entry(self, source: &Arc<str>) -> Option<(Entry, Vec<Diagnostic>)> {
         let warnings = self
             .warnings
             .into_iter()
-            .map(|(path, line, message)| Diagnostic::new(PathBuf::from(path), line, message))
+            .map(|(path, line, message)| Diagnostic::new(path, line, message))
             .collect();
         let entry = Entry {
-            source: source.into(),
+            source: Arc::clone(source),
             title: self.title.into(),
             date: date_of(self.date)?,
             updated: date_of(self.updated)?,
-            author: self.author,
-            summary: self.summary,
-            tags: self.tags,
-            id: self.id,
-            slug: self.slug,
-            link: self.link,
+            author: self.author.map(str::to_string),
+            summary: self.summary.map(str::to_string),
+            tags: self.tags.into_iter().map(Arc::from).collect(),
+            id: self.id.map(str::to_string),
+            slug: self.slug.to_string(),
+            link: self.link.map(str::to_string),
             draft: self.draft,
             kind: if self.markdown {
                 BodyKind::Markdown
@@ -280,10 +286,14 @@ impl Reuse {
 
     /// The entry of `key` as last parsed, when its file still has the stat it had then, and
     /// its line (kept as it is for the next build).
-    pub fn get(&self, key: &str, stat: &Stat) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
+    pub fn get(
+        &self,
+        key: &Arc<str>,
+        stat: &Stat,
+    ) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
         let at = *self.at.get(&key_hash(key))?;
         let (was, kept, bytes) = self.line(at)?;
-        if was != key || kept != *stat {
+        if was != &**key || kept != *stat {
             return None;
         }
         let found = postcard::from_bytes::<Kept>(bytes).ok()?.entry(key)?;
@@ -327,7 +337,7 @@ pub(super) fn file_of(root: &Path, key: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::side_file::{end, put_state, start_at};
+    use super::super::side_file::{encoded, end, put_state, start_at};
     use super::*;
 
     /// When the stats below were taken: long after the file last changed.
@@ -359,9 +369,9 @@ mod tests {
     ) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        let mut out = start_at(&file, key, lines.len(), from).unwrap();
+        let mut out = start_at(&file, key, lines.len()).unwrap();
         for line in lines {
-            out.line(Some(line)).unwrap();
+            out.line(Some(&encoded(line, from).unwrap())).unwrap();
         }
         let begun = out.begun();
         if let Some(state) = state {
@@ -389,7 +399,7 @@ mod tests {
         let line = line(key, &stat, LATER, &entry, &warnings).unwrap();
         let reuse = written(&[line], "k").unwrap();
         assert_eq!(reuse.state_copy(), Some(&b"state"[..]));
-        let ((back, said), again) = reuse.get(key, &stat).unwrap();
+        let ((back, said), again) = reuse.get(&Arc::from(key), &stat).unwrap();
         assert_eq!(said, warnings);
         assert_eq!(
             back,
@@ -405,7 +415,7 @@ mod tests {
         // Written again from the side file read: the same line.
         let mut bytes = bytes_of(&[again], Some(&reuse), "k", None);
         let second = read(bytes.clone(), "k").unwrap();
-        assert_eq!(second.get(key, &stat).unwrap().0.0, back);
+        assert_eq!(second.get(&Arc::from(key), &stat).unwrap().0.0, back);
         assert_eq!(second.state_copy(), None);
         assert!(read(bytes.clone(), "other key").is_none());
         let last = bytes.len() - 40;
@@ -415,8 +425,8 @@ mod tests {
             "a changed byte fails the digest"
         );
         let other = Stat::read("13 1000000000 1000000000 5 x").unwrap().0;
-        assert!(reuse.get(key, &other).is_none(), "another stat");
-        assert!(reuse.get("content/other.md", &stat).is_none());
+        assert!(reuse.get(&Arc::from(key), &other).is_none(), "another stat");
+        assert!(reuse.get(&Arc::from("content/other.md"), &stat).is_none());
     }
 
     /// Lines written as the sources are read, with files not kept among them: the kept ones
@@ -428,12 +438,11 @@ mod tests {
         let stat = old_stat();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        let mut out = start_at(&file, "k", 3, None).unwrap();
-        out.line(Some(&line("a.md", &stat, LATER, &a, &[]).unwrap()))
-            .unwrap();
+        let mut out = start_at(&file, "k", 3).unwrap();
+        let line_of = |key, entry| encoded(&line(key, &stat, LATER, entry, &[]).unwrap(), None);
+        out.line(Some(&line_of("a.md", &a).unwrap())).unwrap();
         out.line(None).unwrap();
-        out.line(Some(&line("b.md", &stat, LATER, &b, &[]).unwrap()))
-            .unwrap();
+        out.line(Some(&line_of("b.md", &b).unwrap())).unwrap();
         assert!(out.line(None).is_none(), "one line more than files");
         let begun = out.begun();
         assert!(!file.exists(), "nothing in place before it ends");
@@ -448,16 +457,19 @@ mod tests {
             Some(&b"state"[..]),
             "the tail is written once"
         );
-        assert_eq!(&*reuse.get("b.md", &stat).unwrap().0.0.title, "Heat");
+        assert_eq!(
+            &*reuse.get(&Arc::from("b.md"), &stat).unwrap().0.0.title,
+            "Heat"
+        );
         assert!(matches!(
-            reuse.get("b.md", &stat).unwrap().1,
+            reuse.get(&Arc::from("b.md"), &stat).unwrap().1,
             CachedSource::Same { at: 1 }
         ));
-        assert!(reuse.get("a.md", &stat).is_some());
+        assert!(reuse.get(&Arc::from("a.md"), &stat).is_some());
         // Short of a line: not begun; begun and never ended: the temp file is gone.
-        let short = start_at(&dir.path().join("short"), "k", 2, None).unwrap();
+        let short = start_at(&dir.path().join("short"), "k", 2).unwrap();
         assert!(!short.begun().is_begun());
-        let mut whole = start_at(&dir.path().join("other"), "k", 1, None).unwrap();
+        let mut whole = start_at(&dir.path().join("other"), "k", 1).unwrap();
         whole.line(None).unwrap();
         drop(whole.begun());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -8,8 +8,12 @@ use serde::Serialize;
 
 use super::cache::Key;
 use super::reuse::{CachedSource, MAGIC, Reuse, forget, path};
-use super::sealing::{Begun, Sealing};
+use super::sealing::{Begun, Held, Sealing};
 use crate::config::Config;
+
+/// How many bytes of encoded lines are held before they are handed to the writer (the lines
+/// of about 15,000 sources).
+const HOLD: usize = 4 << 20;
 
 struct Bytes<'a>(&'a [u8]);
 
@@ -19,66 +23,103 @@ impl Serialize for Bytes<'_> {
     }
 }
 
-/// A side file written while the sources are read (see [`start`]): each source's line goes
-/// to its temp file as soon as that source is parsed, so that a large site's lines (tens of
-/// MB) are never held all at once.
-pub(super) struct Writing<'a> {
-    out: Sealing,
-    /// The side file read at the start, which unchanged lines are copied from.
-    from: Option<&'a Reuse>,
+/// A side file written while the sources are read (see [`start`]): each source's line is
+/// encoded as soon as it is parsed, and the lines go to a thread of their own that writes them
+/// to the temp file, [`HOLD`] bytes at a time. A large site's lines (tens of MB) are never held
+/// all at once; a small site's are handed on when the sources are read, and written while the
+/// build goes on, on a core it leaves idle (written on the build's path, the file system's
+/// work was most of the time an edit takes to gather its sources).
+pub(super) struct Writing {
     /// Lines still to come.
     left: usize,
+    /// Lines encoded and not yet handed on.
+    lines: Vec<u8>,
+    to: std::sync::mpsc::SyncSender<Vec<u8>>,
+    writer: std::thread::JoinHandle<Option<Sealing>>,
+}
+
+/// A source's line of the side file, encoded (on the core that parsed it): the side file
+/// read at the start (`from`) has the unchanged ones.
+pub(super) fn encoded(line: &CachedSource, from: Option<&Reuse>) -> Option<Vec<u8>> {
+    match line {
+        CachedSource::New { key, stat, kept } => {
+            postcard::to_stdvec(&Some((key.as_str(), stat, Bytes(kept)))).ok()
+        }
+        CachedSource::Same { at } => {
+            let (key, stat, kept) = from?.line(*at)?;
+            postcard::to_stdvec(&Some((key, stat, Bytes(kept)))).ok()
+        }
+    }
 }
 
 /// Begins the side file of `config` for `files` source files (see [`Writing`]); `None` when
 /// its temp file cannot be made (the build goes on and keeps no side file).
-pub(super) fn start<'a>(
-    config: &Config,
-    key: &Key,
-    files: usize,
-    from: Option<&'a Reuse>,
-) -> Option<Writing<'a>> {
-    start_at(&path(config), key.text(), files, from)
+pub(super) fn start(config: &Config, key: &Key, files: usize) -> Option<Writing> {
+    start_at(&path(config), key.text(), files)
 }
 
-pub(super) fn start_at<'a>(
-    file: &Path,
-    key: &str,
-    files: usize,
-    from: Option<&'a Reuse>,
-) -> Option<Writing<'a>> {
+pub(super) fn start_at(file: &Path, key: &str, files: usize) -> Option<Writing> {
+    use std::io::Write as _;
     let mut out = Sealing::start(file, MAGIC)?;
     postcard::to_io(key, &mut out).ok()?;
     // A sequence's length as postcard writes it (a varint), its elements to follow.
     postcard::to_io(&(files as u64), &mut out).ok()?;
+    // One part waits at most: memory stays bounded if the disk is slow.
+    let (to, batches) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+    let writer = std::thread::Builder::new()
+        .name("side file".into())
+        .spawn(move || {
+            for lines in batches {
+                out.write_all(&lines).ok()?;
+            }
+            Some(out)
+        })
+        .ok()?;
     Some(Writing {
-        out,
-        from,
         left: files,
+        lines: Vec::new(),
+        to,
+        writer,
     })
 }
 
-impl Writing<'_> {
-    /// The next source file's line: `None` for one not kept (see [`super::reuse::line`]).
-    pub(super) fn line(&mut self, line: Option<&CachedSource>) -> Option<()> {
+impl Writing {
+    /// The next source file's line, as [`encoded`] gives it: `None` for one not kept (see
+    /// [`super::reuse::line`]).
+    pub(super) fn line(&mut self, encoded: Option<&[u8]>) -> Option<()> {
         self.left = self.left.checked_sub(1)?;
-        let out = &mut self.out;
-        match line {
-            None => postcard::to_io(&None::<()>, out).map(drop),
-            Some(CachedSource::New { key, stat, kept }) => {
-                postcard::to_io(&Some((key.as_str(), stat, Bytes(kept))), out).map(drop)
-            }
-            Some(CachedSource::Same { at }) => {
-                let (key, stat, kept) = self.from?.line(*at)?;
-                postcard::to_io(&Some((key, stat, Bytes(kept))), out).map(drop)
-            }
-        }
-        .ok()
+        // `None`, as postcard writes it.
+        self.lines.extend_from_slice(encoded.unwrap_or(&[0]));
+        Some(())
     }
 
-    /// Every line written: the file waits for the state copy (see [`save`]).
-    pub(super) fn begun(self) -> Begun {
-        Begun::new((self.left == 0).then_some(self.out))
+    /// The lines encoded so far handed to the writer once they are [`HOLD`] bytes (called
+    /// at the end of each batch of sources).
+    pub(super) fn hand_on(&mut self) -> Option<()> {
+        if self.lines.len() >= HOLD {
+            self.send()?;
+        }
+        Some(())
+    }
+
+    fn send(&mut self) -> Option<()> {
+        if !self.lines.is_empty() {
+            self.to.send(std::mem::take(&mut self.lines)).ok()?;
+        }
+        Some(())
+    }
+
+    /// Every line given: the file waits for the state copy (see [`save`]). Nothing when a
+    /// line is missing.
+    pub(super) fn begun(mut self) -> Begun {
+        let whole = self.left == 0 && self.send().is_some();
+        drop(self.to);
+        if !whole {
+            // Its temp file is removed when the writer lets it go.
+            let _ = self.writer.join();
+            return Begun::default();
+        }
+        Begun::new(Some(Held::Writing(self.writer)))
     }
 }
 

@@ -50,6 +50,18 @@ pub struct Entry {
     pub fingerprint: Arc<str>,
 }
 
+/// The tags that are not blank. A new list: collected in place, the list kept the size of
+/// the parsed one (24 bytes a tag where 16 do, at every entry).
+fn tag_names(parsed: Vec<String>) -> Vec<Arc<str>> {
+    let mut tags: Vec<Arc<str>> = parsed
+        .into_iter()
+        .filter(|t| !is_blank(t))
+        .map(Arc::from)
+        .collect();
+    tags.shrink_to_fit();
+    tags
+}
+
 /// Largest source file accepted. A column is a few KB; a file this big is a mistake (a video
 /// renamed `.md`, a log), and rendering it would bloat every feed.
 pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
@@ -156,12 +168,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             updated,
             author: meta.author.filter(|a| !is_blank(a)),
             summary: meta.summary.filter(|s| !is_blank(s)),
-            tags: meta
-                .tags
-                .into_iter()
-                .filter(|t| !is_blank(t))
-                .map(Arc::from)
-                .collect(),
+            tags: tag_names(meta.tags),
             id: meta.id,
             slug,
             link: meta.link,
