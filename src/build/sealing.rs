@@ -14,7 +14,7 @@ pub struct Begun(std::sync::Mutex<Option<Held>>);
 /// A begun side file: still being written by its own thread, or written up to its tail.
 pub(super) enum Held {
     Writing(std::thread::JoinHandle<Option<Sealing>>),
-    Ready(Sealing, bool),
+    Ready(Box<Sealing>, bool),
 }
 
 impl std::fmt::Debug for Begun {
@@ -38,7 +38,7 @@ impl Begun {
                 .join()
                 .ok()
                 .flatten()
-                .map(|out| Held::Ready(out, false));
+                .map(|out| Held::Ready(Box::new(out), false));
         }
         held
     }
@@ -51,7 +51,7 @@ impl Begun {
     /// The file, and whether its tail was written.
     pub(super) fn take(&self) -> Option<(Sealing, bool)> {
         match self.ready().take()? {
-            Held::Ready(out, tail) => Some((out, tail)),
+            Held::Ready(out, tail) => Some((*out, tail)),
             Held::Writing(_) => None,
         }
     }
@@ -62,7 +62,7 @@ impl Begun {
         if let Some(Held::Ready(_, false)) = *held
             && let Some(Held::Ready(out, _)) = held.take()
         {
-            *held = write(out).map(|out| Held::Ready(out, true));
+            *held = write(*out).map(|out| Held::Ready(Box::new(out), true));
         }
     }
 }
