@@ -406,6 +406,8 @@ pub fn save(
         if scan.clean && plan.skipped.is_empty() {
             super::side_file::save(config, &plan.side_file);
         } else {
+            // Its temp file goes with it (the plan itself is let go without a drop).
+            drop(plan.side_file.take());
             super::reuse::forget(config);
         }
     };

@@ -42,7 +42,7 @@ pub struct Reusing<'a> {
     /// The content cache's key for this build (its side file is begun with it).
     pub key: &'a super::cache::Key,
     pub scan: &'a Scan,
-    pub reuse: Option<&'a Reuse>,
+    pub reuse: Option<&'a std::sync::Arc<Reuse>>,
     /// The archive pages the last build wrote (see [`super::pages`]).
     pub pages: Option<&'a super::pages::Pages>,
     /// The bodies the last build rendered (see [`super::bodies`]).
@@ -56,7 +56,7 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
     let (previous_state, (sources, side_file)) = rayon::join(
         || {
             let mut spans = super::spans::Spans::start();
-            let copy = reusing.and_then(|r| r.reuse).and_then(Reuse::state_copy);
+            let copy = reusing.and_then(|r| r.reuse).and_then(|r| r.state_copy());
             let state = state_copy::load(&config.site.state_file, copy);
             spans.mark("  state file parsed");
             state
@@ -101,7 +101,7 @@ fn collect_reusing(
 ) -> (HashMap<PathBuf, content::Collected>, Begun) {
     let folders = reusing.scan.folders();
     let files = folders.iter().map(|(_, files)| files.len()).sum();
-    let mut side = side_file::start(config, reusing.key, files);
+    let mut side = side_file::start(config, reusing.key, files, reusing.reuse.cloned());
     let mut sources = HashMap::new();
     let mut tags = content::TagNames::default();
     for (folder, files) in folders {
@@ -114,7 +114,7 @@ fn collect_reusing(
         for batch in files.chunks(BATCH) {
             let parsed = parse_batch(config, reusing, batch, keep_bodies);
             for (key, result, line) in parsed {
-                side = side.and_then(|mut s| s.line(line.as_deref()).map(|()| s));
+                side = side.and_then(|mut s| s.line(line).map(|()| s));
                 out.found.push(key);
                 match result {
                     Ok((mut entry, warnings)) => {
@@ -135,9 +135,8 @@ fn collect_reusing(
     )
 }
 
-/// A file's key (shared with its entry), what reading it gave, and its side-file line encoded
-/// (`None`: not kept).
-type OneFile = (Arc<str>, content::source::Boxed, Option<Vec<u8>>);
+/// A file's key (shared with its entry), what reading it gave, and its side-file line.
+type OneFile = (Arc<str>, content::source::Boxed, side_file::Line);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
 fn parse_batch(
@@ -160,7 +159,7 @@ fn parse_batch(
                     (result, line)
                 }
             };
-            let line = line.and_then(|l| side_file::encoded(&l, reusing.reuse));
+            let line = side_file::Line::of(line);
             if let Ok((entry, _)) = &mut result {
                 entry.source = Arc::clone(&key);
                 if !keep_bodies {

@@ -337,7 +337,7 @@ pub(super) fn file_of(root: &Path, key: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::side_file::{encoded, end, put_state, start_at};
+    use super::super::side_file::{Line, end, put_state, start_at};
     use super::*;
 
     /// When the stats below were taken: long after the file last changed.
@@ -362,16 +362,16 @@ mod tests {
 
     /// The bytes of a side file of `lines` as [`super::super::side_file`] writes it.
     fn bytes_of(
-        lines: &[CachedSource],
-        from: Option<&Reuse>,
+        lines: Vec<CachedSource>,
+        from: Option<Arc<Reuse>>,
         key: &str,
         state: Option<&[u8; 5]>,
     ) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        let mut out = start_at(&file, key, lines.len()).unwrap();
+        let mut out = start_at(&file, key, lines.len(), from).unwrap();
         for line in lines {
-            out.line(Some(&encoded(line, from).unwrap())).unwrap();
+            out.line(Line::of(Some(line))).unwrap();
         }
         let begun = out.begun();
         if let Some(state) = state {
@@ -384,7 +384,7 @@ mod tests {
     }
 
     /// A side file of `lines` as [`super::super::side_file`] writes it, read back as [`Reuse::load`] does.
-    fn written(lines: &[CachedSource], key: &str) -> Option<Reuse> {
+    fn written(lines: Vec<CachedSource>, key: &str) -> Option<Reuse> {
         read(bytes_of(lines, None, key, Some(b"state")), key)
     }
 
@@ -397,7 +397,7 @@ mod tests {
         let warnings = vec![Diagnostic::new(key, Some(2), "said \"x\"\n")];
         let stat = old_stat();
         let line = line(key, &stat, LATER, &entry, &warnings).unwrap();
-        let reuse = written(&[line], "k").unwrap();
+        let reuse = Arc::new(written(vec![line], "k").unwrap());
         assert_eq!(reuse.state_copy(), Some(&b"state"[..]));
         let ((back, said), again) = reuse.get(&Arc::from(key), &stat).unwrap();
         assert_eq!(said, warnings);
@@ -413,7 +413,7 @@ mod tests {
         assert!(matches!(again, CachedSource::Same { at: 0 }));
         assert_eq!(reuse.line(0).unwrap().0, key);
         // Written again from the side file read: the same line.
-        let mut bytes = bytes_of(&[again], Some(&reuse), "k", None);
+        let mut bytes = bytes_of(vec![again], Some(Arc::clone(&reuse)), "k", None);
         let second = read(bytes.clone(), "k").unwrap();
         assert_eq!(second.get(&Arc::from(key), &stat).unwrap().0.0, back);
         assert_eq!(second.state_copy(), None);
@@ -438,12 +438,15 @@ mod tests {
         let stat = old_stat();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
-        let mut out = start_at(&file, "k", 3).unwrap();
-        let line_of = |key, entry| encoded(&line(key, &stat, LATER, entry, &[]).unwrap(), None);
-        out.line(Some(&line_of("a.md", &a).unwrap())).unwrap();
-        out.line(None).unwrap();
-        out.line(Some(&line_of("b.md", &b).unwrap())).unwrap();
-        assert!(out.line(None).is_none(), "one line more than files");
+        let mut out = start_at(&file, "k", 3, None).unwrap();
+        let line_of = |key, entry| Line::of(line(key, &stat, LATER, entry, &[]));
+        out.line(line_of("a.md", &a)).unwrap();
+        out.line(Line::Skipped).unwrap();
+        out.line(line_of("b.md", &b)).unwrap();
+        assert!(
+            out.line(Line::Skipped).is_none(),
+            "one line more than files"
+        );
         let begun = out.begun();
         assert!(!file.exists(), "nothing in place before it ends");
         put_state(&begun, b"state");
@@ -467,10 +470,10 @@ mod tests {
         ));
         assert!(reuse.get(&Arc::from("a.md"), &stat).is_some());
         // Short of a line: not begun; begun and never ended: the temp file is gone.
-        let short = start_at(&dir.path().join("short"), "k", 2).unwrap();
+        let short = start_at(&dir.path().join("short"), "k", 2, None).unwrap();
         assert!(!short.begun().is_begun());
-        let mut whole = start_at(&dir.path().join("other"), "k", 1).unwrap();
-        whole.line(None).unwrap();
+        let mut whole = start_at(&dir.path().join("other"), "k", 1, None).unwrap();
+        whole.line(Line::Skipped).unwrap();
         drop(whole.begun());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

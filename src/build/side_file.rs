@@ -3,6 +3,7 @@
 //! build (see [`super::state_copy`]), sealed by a digest ([`super::sealing`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,8 +12,8 @@ use super::reuse::{CachedSource, MAGIC, Reuse, forget, path};
 use super::sealing::{Begun, Held, Sealing};
 use crate::config::Config;
 
-/// How many bytes of encoded lines are held before they are handed to the writer (the lines
-/// of about 15,000 sources).
+/// How many bytes of new lines are held before they are handed to the writer (the lines of
+/// about 15,000 sources).
 const HOLD: usize = 4 << 20;
 
 struct Bytes<'a>(&'a [u8]);
@@ -23,54 +24,76 @@ impl Serialize for Bytes<'_> {
     }
 }
 
-/// A side file written while the sources are read (see [`start`]): each source's line is
-/// encoded as soon as it is parsed, and the lines go to a thread of their own that writes them
-/// to the temp file, [`HOLD`] bytes at a time. A large site's lines (tens of MB) are never held
-/// all at once; a small site's are handed on when the sources are read, and written while the
-/// build goes on, on a core it leaves idle (written on the build's path, the file system's
-/// work was most of the time an edit takes to gather its sources).
-pub(super) struct Writing {
-    /// Lines still to come.
-    left: usize,
-    /// Lines encoded and not yet handed on.
-    lines: Vec<u8>,
-    to: std::sync::mpsc::SyncSender<Vec<u8>>,
-    writer: std::thread::JoinHandle<Option<Sealing>>,
+/// A source's line of the side file, as it waits for the writer.
+pub(super) enum Line {
+    /// Not kept (see [`super::reuse::line`]).
+    Skipped,
+    /// The `at`th line of the side file read at the start, copied by the writer.
+    Same(usize),
+    /// Parsed by this build: encoded on the core that parsed it.
+    New(Vec<u8>),
 }
 
-/// A source's line of the side file, encoded (on the core that parsed it): the side file
-/// read at the start (`from`) has the unchanged ones.
-pub(super) fn encoded(line: &CachedSource, from: Option<&Reuse>) -> Option<Vec<u8>> {
-    match line {
-        CachedSource::New { key, stat, kept } => {
-            postcard::to_stdvec(&Some((key.as_str(), stat, Bytes(kept)))).ok()
-        }
-        CachedSource::Same { at } => {
-            let (key, stat, kept) = from?.line(*at)?;
-            postcard::to_stdvec(&Some((key, stat, Bytes(kept)))).ok()
+impl Line {
+    pub(super) fn of(line: Option<CachedSource>) -> Line {
+        match line {
+            None => Line::Skipped,
+            Some(CachedSource::Same { at }) => Line::Same(at),
+            Some(CachedSource::New { key, stat, kept }) => {
+                match postcard::to_stdvec(&Some((key.as_str(), stat, Bytes(&kept)))) {
+                    Ok(bytes) => Line::New(bytes),
+                    Err(_) => Line::Skipped,
+                }
+            }
         }
     }
 }
 
-/// Begins the side file of `config` for `files` source files (see [`Writing`]); `None` when
-/// its temp file cannot be made (the build goes on and keeps no side file).
-pub(super) fn start(config: &Config, key: &Key, files: usize) -> Option<Writing> {
-    start_at(&path(config), key.text(), files)
+/// A side file written while the sources are read (see [`start`]): each source's line is
+/// handed to a thread of its own that writes it to the temp file, a batch at a time. A large
+/// site's new lines (tens of MB) are never held all at once ([`HOLD`] bytes at most); the
+/// lines copied from the side file read at the start cost a number each until the writer
+/// copies them, on a core the build leaves idle (on the build's path, writing them was most
+/// of the time an edit took to gather its sources).
+pub(super) struct Writing {
+    /// Lines still to come.
+    left: usize,
+    /// Lines not yet handed on, and the bytes of the new ones.
+    lines: Vec<Line>,
+    held: usize,
+    to: std::sync::mpsc::SyncSender<Vec<Line>>,
+    writer: std::thread::JoinHandle<Option<Sealing>>,
 }
 
-pub(super) fn start_at(file: &Path, key: &str, files: usize) -> Option<Writing> {
-    use std::io::Write as _;
+/// Begins the side file of `config` for `files` source files (see [`Writing`]), copying
+/// unchanged lines from `from`; `None` when its temp file cannot be made (the build goes on
+/// and keeps no side file).
+pub(super) fn start(
+    config: &Config,
+    key: &Key,
+    files: usize,
+    from: Option<Arc<Reuse>>,
+) -> Option<Writing> {
+    start_at(&path(config), key.text(), files, from)
+}
+
+pub(super) fn start_at(
+    file: &Path,
+    key: &str,
+    files: usize,
+    from: Option<Arc<Reuse>>,
+) -> Option<Writing> {
     let mut out = Sealing::start(file, MAGIC)?;
     postcard::to_io(key, &mut out).ok()?;
     // A sequence's length as postcard writes it (a varint), its elements to follow.
     postcard::to_io(&(files as u64), &mut out).ok()?;
-    // One part waits at most: memory stays bounded if the disk is slow.
-    let (to, batches) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+    // One batch waits at most: memory stays bounded if the disk is slow.
+    let (to, batches) = std::sync::mpsc::sync_channel::<Vec<Line>>(1);
     let writer = std::thread::Builder::new()
         .name("side file".into())
         .spawn(move || {
-            for lines in batches {
-                out.write_all(&lines).ok()?;
+            for batch in batches {
+                write_lines(&mut out, batch, from.as_deref())?;
             }
             Some(out)
         })
@@ -78,25 +101,44 @@ pub(super) fn start_at(file: &Path, key: &str, files: usize) -> Option<Writing> 
     Some(Writing {
         left: files,
         lines: Vec::new(),
+        held: 0,
         to,
         writer,
     })
 }
 
+/// One batch of lines written, unchanged ones copied from `from`.
+fn write_lines(out: &mut Sealing, batch: Vec<Line>, from: Option<&Reuse>) -> Option<()> {
+    use std::io::Write as _;
+    for line in batch {
+        match line {
+            // `None`, as postcard writes it.
+            Line::Skipped => out.write_all(&[0]).ok()?,
+            Line::New(bytes) => out.write_all(&bytes).ok()?,
+            Line::Same(at) => {
+                let (key, stat, kept) = from?.line(at)?;
+                postcard::to_io(&Some((key, stat, Bytes(kept))), &mut *out).ok()?;
+            }
+        }
+    }
+    Some(())
+}
+
 impl Writing {
-    /// The next source file's line, as [`encoded`] gives it: `None` for one not kept (see
-    /// [`super::reuse::line`]).
-    pub(super) fn line(&mut self, encoded: Option<&[u8]>) -> Option<()> {
+    /// The next source file's line.
+    pub(super) fn line(&mut self, line: Line) -> Option<()> {
         self.left = self.left.checked_sub(1)?;
-        // `None`, as postcard writes it.
-        self.lines.extend_from_slice(encoded.unwrap_or(&[0]));
+        if let Line::New(bytes) = &line {
+            self.held += bytes.len();
+        }
+        self.lines.push(line);
         Some(())
     }
 
-    /// The lines encoded so far handed to the writer once they are [`HOLD`] bytes (called
-    /// at the end of each batch of sources).
+    /// The lines so far handed to the writer once the new ones are [`HOLD`] bytes (called at
+    /// the end of each batch of sources).
     pub(super) fn hand_on(&mut self) -> Option<()> {
-        if self.lines.len() >= HOLD {
+        if self.held >= HOLD {
             self.send()?;
         }
         Some(())
@@ -105,6 +147,7 @@ impl Writing {
     fn send(&mut self) -> Option<()> {
         if !self.lines.is_empty() {
             self.to.send(std::mem::take(&mut self.lines)).ok()?;
+            self.held = 0;
         }
         Some(())
     }

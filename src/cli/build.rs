@@ -114,7 +114,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     );
     spinner.finish_and_clear();
     let plan = plan.inspect_err(|_| cache::forget(&config))?;
-    // Its lines are in the next side file already (see `build::reuse::Writing`).
+    // The next side file's writer holds what it still copies from it.
     drop(reuse);
     ctx.report.warnings(&plan.warnings);
     plan.notes.iter().for_each(|n| ctx.report.note(n));
@@ -236,12 +236,12 @@ fn last_build(
     key: &cache::Key,
     cached: Option<&str>,
 ) -> (
-    Option<build::Reuse>,
+    Option<std::sync::Arc<build::Reuse>>,
     Option<build::Pages>,
     Option<build::KeptBodies>,
 ) {
     let (reuse, (pages, bodies)) = rayon::join(
-        || build::Reuse::load(config, key),
+        || build::Reuse::load(config, key).map(std::sync::Arc::new),
         || {
             let pages = cached.and_then(|text| cache::pages(text, key));
             (
