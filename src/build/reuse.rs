@@ -277,6 +277,18 @@ fn read(bytes: Vec<u8>, key: &str) -> Option<Reuse> {
 }
 
 impl Reuse {
+    /// The `at`th line as the file holds it (`Some`, the key, the stat and the encoded entry,
+    /// one after the other): the next side file copies it as it is.
+    pub(super) fn line_bytes(&self, at: usize) -> Option<&[u8]> {
+        let (key, _, kept) = self.lines.get(at)?;
+        // The key's length is a varint of 7 bits a byte, after the `Some` byte.
+        let length_bytes = (usize::BITS - (key.len() | 1).leading_zeros()).div_ceil(7) as usize;
+        let start = key.start.checked_sub(length_bytes + 1)?;
+        let line = self.bytes.get(start..kept.end)?;
+        let (tag, length) = postcard::take_from_bytes::<(u8, u64)>(line).ok()?.0;
+        (tag == 1 && length == key.len() as u64).then_some(line)
+    }
+
     /// The `at`th line: its key, stat and encoded entry.
     pub(super) fn line(&self, at: usize) -> Option<(&str, Stat, &[u8])> {
         let (key, stat, kept) = self.lines.get(at)?;
@@ -397,6 +409,7 @@ mod tests {
         let warnings = vec![Diagnostic::new(key, Some(2), "said \"x\"\n")];
         let stat = old_stat();
         let line = line(key, &stat, LATER, &entry, &warnings).unwrap();
+        let first = bytes_of(vec![line.clone()], None, "k", Some(b"state"));
         let reuse = Arc::new(written(vec![line], "k").unwrap());
         assert_eq!(reuse.state_copy(), Some(&b"state"[..]));
         let ((back, said), again) = reuse.get(&Arc::from(key), &stat).unwrap();
@@ -413,6 +426,13 @@ mod tests {
         assert!(matches!(again, CachedSource::Same { at: 0 }));
         assert_eq!(reuse.line(0).unwrap().0, key);
         // Written again from the side file read: the same line.
+        let copied = bytes_of(
+            vec![again.clone()],
+            Some(Arc::clone(&reuse)),
+            "k",
+            Some(b"state"),
+        );
+        assert_eq!(copied, first, "an unchanged line is copied byte for byte");
         let mut bytes = bytes_of(vec![again], Some(Arc::clone(&reuse)), "k", None);
         let second = read(bytes.clone(), "k").unwrap();
         assert_eq!(second.get(&Arc::from(key), &stat).unwrap().0.0, back);
@@ -427,6 +447,26 @@ mod tests {
         let other = Stat::read("13 1000000000 1000000000 5 x").unwrap().0;
         assert!(reuse.get(&Arc::from(key), &other).is_none(), "another stat");
         assert!(reuse.get(&Arc::from("content/other.md"), &stat).is_none());
+    }
+
+    /// An unchanged line is copied as the file holds it, whatever the length of its key.
+    #[test]
+    fn a_line_is_copied_byte_for_byte() {
+        let stat = old_stat();
+        for length in [1, 127, 128, 200, 20_000] {
+            let key = format!("{}.md", "k".repeat(length));
+            let entry = parsed("+++\ntitle = \"T\"\n+++\nBody.\n", &key);
+            let line = line(&key, &stat, LATER, &entry, &[]).unwrap();
+            let first = bytes_of(vec![line.clone()], None, "k", None);
+            let reuse = Arc::new(read(first.clone(), "k").unwrap());
+            let (_, again) = reuse.get(&Arc::from(key.as_str()), &stat).unwrap();
+            assert!(reuse.line_bytes(0).is_some(), "{length}");
+            assert_eq!(
+                bytes_of(vec![again], Some(reuse), "k", None),
+                first,
+                "{length}"
+            );
+        }
     }
 
     /// Lines written as the sources are read, with files not kept among them: the kept ones

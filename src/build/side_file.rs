@@ -115,10 +115,7 @@ fn write_lines(out: &mut Sealing, batch: Vec<Line>, from: Option<&Reuse>) -> Opt
             // `None`, as postcard writes it.
             Line::Skipped => out.write_all(&[0]).ok()?,
             Line::New(bytes) => out.write_all(&bytes).ok()?,
-            Line::Same(at) => {
-                let (key, stat, kept) = from?.line(at)?;
-                postcard::to_io(&Some((key, stat, Bytes(kept))), &mut *out).ok()?;
-            }
+            Line::Same(at) => out.write_all(from?.line_bytes(at)?).ok()?,
         }
     }
     Some(())
