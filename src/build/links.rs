@@ -164,7 +164,7 @@ fn relative_link(
     published: DateTime<FixedOffset>,
 ) -> String {
     if let Some(l) = &entry.link {
-        return l.clone();
+        return l.to_string();
     }
     let local = published.with_timezone(&config.site.timezone);
     let parts = [

@@ -147,7 +147,7 @@ impl<'a> Kept<'a> {
             tags: self.tags.into_iter().map(Arc::from).collect(),
             id: self.id.map(str::to_string),
             slug: self.slug.to_string(),
-            link: self.link.map(str::to_string),
+            link: self.link.map(Box::from),
             draft: self.draft,
             kind: if self.markdown {
                 BodyKind::Markdown

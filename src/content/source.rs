@@ -39,7 +39,9 @@ pub struct Entry {
     pub tags: Vec<Arc<str>>,
     pub id: Option<String>,
     pub slug: String,
-    pub link: Option<String>,
+    /// Boxed, not a `String`: a few entries have one, and eight bytes fewer keep an entry in
+    /// the allocator's 256-byte class (320 bytes each otherwise, 6 MB at 100,000 sources).
+    pub link: Option<Box<str>>,
     pub draft: bool,
     pub kind: BodyKind,
     pub body: String,
@@ -171,7 +173,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
             tags: tag_names(meta.tags),
             id: meta.id,
             slug,
-            link: meta.link,
+            link: meta.link.map(String::into_boxed_str),
             draft: meta.draft,
             kind,
             body,
@@ -384,6 +386,17 @@ fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An entry is held for every source through identify (100,000 of them on a large site):
+    /// past 256 bytes the allocator rounds it up to 320.
+    #[test]
+    fn an_entry_fits_in_256_bytes() {
+        assert!(
+            std::mem::size_of::<Entry>() <= 256,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
+    }
 
     fn parse(text: &str, name: &str) -> Parsed {
         let kind = kind_of(Path::new(name)).unwrap();
