@@ -42,7 +42,9 @@ pub struct Reusing<'a> {
     /// The content cache's key for this build (its side file is begun with it).
     pub key: &'a super::cache::Key,
     pub scan: &'a Scan,
-    pub reuse: Option<&'a std::sync::Arc<Reuse>>,
+    /// The side file read at the start (shared with the next one's writer, which copies the
+    /// unchanged lines from it).
+    pub reuse: Option<&'a Arc<Reuse>>,
     /// The archive pages the last build wrote (see [`super::pages`]).
     pub pages: Option<&'a super::pages::Pages>,
     /// The bodies the last build rendered (see [`super::bodies`]).
@@ -88,8 +90,8 @@ fn keeps_bodies(config: &Config, folder: &Path) -> bool {
         .any(|f| f.source == folder && (f.limit == 0 || feed::extras::keeps_all_items(f)))
 }
 
-/// How many files are read and parsed (on every core) before their side-file lines are
-/// written: what is held besides the entries is one batch's lines, not the whole site's.
+/// How many files are read and parsed (on every core) before their side-file lines are handed
+/// to its writer (see [`side_file::Writing`]).
 const BATCH: usize = 4096;
 
 /// [`collect_sources`] over the files a [`Scan`] found: an entry whose file kept its stat is
