@@ -138,7 +138,7 @@ fn collect_reusing(
 }
 
 /// A file's key (shared with its entry), what reading it gave, and its side-file line.
-type OneFile = (Arc<str>, content::source::Boxed, side_file::Line);
+type OneFile = (Arc<str>, content::source::Boxed, Option<reuse::Line>);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
 fn parse_batch(
@@ -161,7 +161,6 @@ fn parse_batch(
                     (result, line)
                 }
             };
-            let line = side_file::Line::of(line);
             if let Ok((entry, _)) = &mut result {
                 entry.source = Arc::clone(&key);
                 if !keep_bodies {

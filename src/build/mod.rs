@@ -46,7 +46,7 @@ pub use pages::Pages;
 pub use plan::{OutputFile, Plan, PlanOptions, Staged};
 pub use render::PageRecords;
 pub use resolve::feed_url;
-pub use reuse::{CachedSource, Reuse};
+pub use reuse::Reuse;
 pub use state_copy::StateText;
 pub use write::{Written, write};
 

@@ -163,21 +163,27 @@ impl<'a> Kept<'a> {
     }
 }
 
-/// One parsed source as the side file keeps it: its state key, the stat its file had, and
-/// the entry (encoded, so that an unchanged one is copied to the next side file as it is).
+/// One parsed source's line of the side file, for the next one: its state key, the stat its
+/// file had and the entry (see [`Kept`]), one after the other.
 #[derive(Debug, Clone)]
-pub enum CachedSource {
-    /// Parsed by this build.
-    New {
-        key: String,
-        stat: Stat,
-        kept: Vec<u8>,
-    },
-    /// As the last build kept it: the `at`th line of the side file read (see [`Reuse`]).
-    Same { at: usize },
+pub(super) enum Line {
+    /// Parsed by this build: encoded on the core that parsed it.
+    New(Vec<u8>),
+    /// As the last build kept it: the `at`th line of the side file read (see [`Reuse`]), copied
+    /// as it is by the next side file's writer.
+    Same(usize),
 }
 
-/// A [`CachedSource`] as read, borrowing from the file.
+/// A byte string, as postcard writes one (its length, then the bytes).
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// A [`Line`] as read, borrowing from the file.
 #[derive(Deserialize)]
 struct CachedRef<'a> {
     key: &'a str,
@@ -298,18 +304,18 @@ impl Reuse {
 
     /// The entry of `key` as last parsed, when its file still has the stat it had then, and
     /// its line (kept as it is for the next build).
-    pub fn get(
+    pub(super) fn get(
         &self,
         key: &Arc<str>,
         stat: &Stat,
-    ) -> Option<((Entry, Vec<Diagnostic>), CachedSource)> {
+    ) -> Option<((Entry, Vec<Diagnostic>), Line)> {
         let at = *self.at.get(&key_hash(key))?;
         let (was, kept, bytes) = self.line(at)?;
         if was != &**key || kept != *stat {
             return None;
         }
         let found = postcard::from_bytes::<Kept>(bytes).ok()?.entry(key)?;
-        Some((found, CachedSource::Same { at }))
+        Some((found, Line::Same(at)))
     }
 
     /// The encoded copy of the state file the last build wrote (see [`super::state_copy`]).
@@ -326,16 +332,14 @@ pub(super) fn line(
     taken: i64,
     entry: &Entry,
     warnings: &[Diagnostic],
-) -> Option<CachedSource> {
+) -> Option<Line> {
     if stat.racy(taken) {
         return None;
     }
-    let kept = Kept::of(entry, warnings)?;
-    Some(CachedSource::New {
-        key: key.to_string(),
-        stat: *stat,
-        kept: postcard::to_stdvec(&kept).ok()?,
-    })
+    let kept = postcard::to_stdvec(&Kept::of(entry, warnings)?).ok()?;
+    // `Some`, as the side file's lines are options (a file not kept is `None`).
+    let line = Some((key, stat, Bytes(&kept)));
+    Some(Line::New(postcard::to_stdvec(&line).ok()?))
 }
 
 pub(super) fn forget(config: &Config) {
@@ -349,7 +353,7 @@ pub(super) fn file_of(root: &Path, key: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::side_file::{Line, end, put_state, start_at};
+    use super::super::side_file::{end, put_state, start_at};
     use super::*;
 
     /// When the stats below were taken: long after the file last changed.
@@ -374,7 +378,7 @@ mod tests {
 
     /// The bytes of a side file of `lines` as [`super::super::side_file`] writes it.
     fn bytes_of(
-        lines: Vec<CachedSource>,
+        lines: Vec<Line>,
         from: Option<Arc<Reuse>>,
         key: &str,
         state: Option<&[u8; 5]>,
@@ -383,7 +387,7 @@ mod tests {
         let file = dir.path().join("side");
         let mut out = start_at(&file, key, lines.len(), from).unwrap();
         for line in lines {
-            out.line(Line::of(Some(line))).unwrap();
+            out.line(Some(line)).unwrap();
         }
         let begun = out.begun();
         if let Some(state) = state {
@@ -396,7 +400,7 @@ mod tests {
     }
 
     /// A side file of `lines` as [`super::super::side_file`] writes it, read back as [`Reuse::load`] does.
-    fn written(lines: Vec<CachedSource>, key: &str) -> Option<Reuse> {
+    fn written(lines: Vec<Line>, key: &str) -> Option<Reuse> {
         read(bytes_of(lines, None, key, Some(b"state")), key)
     }
 
@@ -423,7 +427,7 @@ mod tests {
         );
         // The offset is kept, not only the instant (the feeds print it).
         assert_eq!(back.date.unwrap().offset(), entry.date.unwrap().offset());
-        assert!(matches!(again, CachedSource::Same { at: 0 }));
+        assert!(matches!(again, Line::Same(0)));
         assert_eq!(reuse.line(0).unwrap().0, key);
         // Written again from the side file read: the same line.
         let copied = bytes_of(
@@ -479,14 +483,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("side");
         let mut out = start_at(&file, "k", 3, None).unwrap();
-        let line_of = |key, entry| Line::of(line(key, &stat, LATER, entry, &[]));
+        let line_of = |key, entry| line(key, &stat, LATER, entry, &[]);
         out.line(line_of("a.md", &a)).unwrap();
-        out.line(Line::Skipped).unwrap();
+        out.line(None).unwrap();
         out.line(line_of("b.md", &b)).unwrap();
-        assert!(
-            out.line(Line::Skipped).is_none(),
-            "one line more than files"
-        );
+        assert!(out.line(None).is_none(), "one line more than files");
         let begun = out.begun();
         assert!(!file.exists(), "nothing in place before it ends");
         put_state(&begun, b"state");
@@ -506,14 +507,14 @@ mod tests {
         );
         assert!(matches!(
             reuse.get(&Arc::from("b.md"), &stat).unwrap().1,
-            CachedSource::Same { at: 1 }
+            Line::Same(1)
         ));
         assert!(reuse.get(&Arc::from("a.md"), &stat).is_some());
         // Short of a line: not begun; begun and never ended: the temp file is gone.
         let short = start_at(&dir.path().join("short"), "k", 2, None).unwrap();
         assert!(!short.begun().is_begun());
         let mut whole = start_at(&dir.path().join("other"), "k", 1, None).unwrap();
-        whole.line(Line::Skipped).unwrap();
+        whole.line(None).unwrap();
         drop(whole.begun());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

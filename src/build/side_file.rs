@@ -8,46 +8,13 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::cache::Key;
-use super::reuse::{CachedSource, MAGIC, Reuse, forget, path};
+use super::reuse::{Line, MAGIC, Reuse, forget, path};
 use super::sealing::{Begun, Held, Sealing};
 use crate::config::Config;
 
 /// How many bytes of new lines are held before they are handed to the writer (the lines of
 /// about 15,000 sources).
 const HOLD: usize = 4 << 20;
-
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
-}
-
-/// A source's line of the side file, as it waits for the writer.
-pub(super) enum Line {
-    /// Not kept (see [`super::reuse::line`]).
-    Skipped,
-    /// The `at`th line of the side file read at the start, copied by the writer.
-    Same(usize),
-    /// Parsed by this build: encoded on the core that parsed it.
-    New(Vec<u8>),
-}
-
-impl Line {
-    pub(super) fn of(line: Option<CachedSource>) -> Line {
-        match line {
-            None => Line::Skipped,
-            Some(CachedSource::Same { at }) => Line::Same(at),
-            Some(CachedSource::New { key, stat, kept }) => {
-                match postcard::to_stdvec(&Some((key.as_str(), stat, Bytes(&kept)))) {
-                    Ok(bytes) => Line::New(bytes),
-                    Err(_) => Line::Skipped,
-                }
-            }
-        }
-    }
-}
 
 /// A side file written while the sources are read (see [`start`]): each source's line is
 /// handed to a thread of its own that writes it to the temp file, a batch at a time. A large
@@ -59,9 +26,9 @@ pub(super) struct Writing {
     /// Lines still to come.
     left: usize,
     /// Lines not yet handed on, and the bytes of the new ones.
-    lines: Vec<Line>,
+    lines: Vec<Option<Line>>,
     held: usize,
-    to: std::sync::mpsc::SyncSender<Vec<Line>>,
+    to: std::sync::mpsc::SyncSender<Vec<Option<Line>>>,
     writer: std::thread::JoinHandle<Option<Sealing>>,
 }
 
@@ -88,7 +55,7 @@ pub(super) fn start_at(
     // A sequence's length as postcard writes it (a varint), its elements to follow.
     postcard::to_io(&(files as u64), &mut out).ok()?;
     // One batch waits at most: memory stays bounded if the disk is slow.
-    let (to, batches) = std::sync::mpsc::sync_channel::<Vec<Line>>(1);
+    let (to, batches) = std::sync::mpsc::sync_channel::<Vec<Option<Line>>>(1);
     let writer = std::thread::Builder::new()
         .name("side file".into())
         .spawn(move || {
@@ -108,24 +75,24 @@ pub(super) fn start_at(
 }
 
 /// One batch of lines written, unchanged ones copied from `from`.
-fn write_lines(out: &mut Sealing, batch: Vec<Line>, from: Option<&Reuse>) -> Option<()> {
+fn write_lines(out: &mut Sealing, batch: Vec<Option<Line>>, from: Option<&Reuse>) -> Option<()> {
     use std::io::Write as _;
     for line in batch {
         match line {
             // `None`, as postcard writes it.
-            Line::Skipped => out.write_all(&[0]).ok()?,
-            Line::New(bytes) => out.write_all(&bytes).ok()?,
-            Line::Same(at) => out.write_all(from?.line_bytes(at)?).ok()?,
+            None => out.write_all(&[0]).ok()?,
+            Some(Line::New(bytes)) => out.write_all(&bytes).ok()?,
+            Some(Line::Same(at)) => out.write_all(from?.line_bytes(at)?).ok()?,
         }
     }
     Some(())
 }
 
 impl Writing {
-    /// The next source file's line.
-    pub(super) fn line(&mut self, line: Line) -> Option<()> {
+    /// The next source file's line: `None` for one not kept (see [`super::reuse::line`]).
+    pub(super) fn line(&mut self, line: Option<Line>) -> Option<()> {
         self.left = self.left.checked_sub(1)?;
-        if let Line::New(bytes) = &line {
+        if let Some(Line::New(bytes)) = &line {
             self.held += bytes.len();
         }
         self.lines.push(line);
@@ -170,7 +137,7 @@ pub(super) fn put_state(begun: &Begun, copy: &impl Serialize) {
     begun.update(|mut out| {
         let len =
             postcard::serialize_with_flavor(copy, postcard::ser_flavors::Size::default()).ok()?;
-        // `Some` and a byte string's length, as postcard writes `StateOut(Some(bytes))`.
+        // `Some` and a byte string's length, as postcard writes the state copy's `Some(bytes)`.
         postcard::to_io(&(1u8, len as u64), &mut out).ok()?;
         postcard::to_io(copy, &mut out).ok()?;
         Some(out)
