@@ -241,6 +241,7 @@ pub(super) fn parse(
     let mut horizon: Option<DateTime<FixedOffset>> = None;
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
+    let roots = content::Roots::new(&config.root, &config.site.extra_roots);
     for feed in &config.feeds {
         // Taken by the folder's first feed, its owner.
         let Some(collected) = sources.remove(&feed.source) else {
@@ -275,6 +276,10 @@ pub(super) fn parse(
                         config.site.max_tags_per_entry
                     ),
                 ));
+                continue;
+            }
+            if let Some(outside) = super::media_files::outside_roots(&roots, &entry) {
+                problems.entry_problem(outside);
                 continue;
             }
             let future = entry.date.filter(|&d| d > now);

@@ -214,14 +214,31 @@ fn filled_at_once(pattern: &str, slug: &str, parts: &[(&str, i32, usize); 3]) ->
     Some(out)
 }
 
+/// An item's link: `relative` (a `link` key, or the feed's pattern filled in) against the
+/// site's base URL. It must be a web page: a `javascript:`, `mailto:` or `file:` link, or an
+/// empty key (which would make the link the site's home page), is the entry's error.
 fn join(config: &Config, entry: &Entry, relative: &str) -> Result<Url> {
-    config.site.base_url.join(relative).map_err(|e| {
+    let refuse = |why: String| {
         Error::Content(vec![Diagnostic::new(
             &*entry.source,
             None,
-            format!("link `{relative}` is not a valid URL ({e}); fix its `link` key"),
+            format!("{why}; fix its `link` key"),
         )])
-    })
+    };
+    if relative.trim().is_empty() {
+        return Err(refuse("link is empty".into()));
+    }
+    let url = config
+        .site
+        .base_url
+        .join(relative)
+        .map_err(|e| refuse(format!("link `{relative}` is not a valid URL ({e})")))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(refuse(format!(
+            "link `{relative}` is a `{other}:` URL, not a web page an item can link to (http or https)"
+        ))),
+    }
 }
 
 /// `base` joined with `relative` when that is the two texts one after the other: a base that

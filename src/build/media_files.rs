@@ -111,3 +111,33 @@ fn add(found: &mut BTreeMap<(Url, String), PathBuf>, base: &Url, path: &Path) {
         .entry((base.clone(), name.to_string()))
         .or_insert_with(|| path.to_path_buf());
 }
+
+/// The build reads nothing outside the site's folder (and `[site] extra_roots`): an episode
+/// whose audio, art, transcript, chapters or chapter image is a file that really lies
+/// elsewhere (`../../etc/passwd`, an absolute path, a link out) is an entry problem, said
+/// before anything measures or publishes the file.
+pub(super) fn outside_roots(
+    roots: &crate::content::Roots,
+    entry: &crate::content::Entry,
+) -> Option<crate::error::Diagnostic> {
+    let episode = entry.episode.as_ref()?;
+    episode_files(episode).into_iter().find_map(|path| {
+        let real = path.canonicalize().ok()?;
+        if roots.allows(&real) {
+            return None;
+        }
+        let really = if real == path {
+            String::new()
+        } else {
+            format!(" (really {})", real.display())
+        };
+        Some(crate::error::Diagnostic::new(
+            &*entry.source,
+            None,
+            format!(
+                "names the file {}{really}, outside the site's folder: a build reads and publishes nothing from there; move it into the folder of config.toml, or name its folder in [site] extra_roots",
+                path.display()
+            ),
+        ))
+    })
+}

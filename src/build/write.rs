@@ -16,15 +16,29 @@ pub struct Written<'a> {
     pub state_changed: bool,
 }
 
-/// Writes the plan: the state first (so a crash never leaves a feed whose ids or dates the state
-/// does not know), then every output file whose bytes changed: a staged plan's temp files are
-/// renamed into place, the others written now.
+/// Writes the plan: every output not staged yet is compared and staged first (a file that
+/// cannot be staged fails the write before anything is renamed: no feed is replaced by one
+/// that points at a file that is not there), then the state is put in place (so a crash never
+/// leaves a feed whose ids or dates the state does not know), then every output whose bytes
+/// changed, by a rename.
 pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
     let staged = !matches!(plan.state_staged, Staged::No)
         || plan.outputs.iter().any(|o| !matches!(o.staged, Staged::No));
     if !staged {
         crate::output::clean_stale_temps_tree(&config.site.output_dir);
     }
+    // Outputs not staged yet are independent files: staged on every core.
+    let fresh: Vec<Result<Option<tempfile::TempPath>>> = plan
+        .outputs
+        .par_iter()
+        .map(|out| match &out.staged {
+            Staged::No => crate::output::stage_if_changed(&out.path, &out.read()?),
+            Staged::Unchanged => Ok(None),
+            Staged::Written(tmp) => Ok(tmp.lock().unwrap_or_else(|e| e.into_inner()).take()),
+        })
+        .collect();
+    // Dropped on an error: each temp file goes with it.
+    let fresh = fresh.into_iter().collect::<Result<Vec<_>>>()?;
     let state_changed = match &plan.state_staged {
         Staged::No => {
             plan.previous_state.as_ref() != Some(&plan.state)
@@ -38,34 +52,18 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
             })?
         }
     };
-    // Outputs not staged yet are independent files: written on every core.
-    let wrote: Vec<Result<bool>> = plan
-        .outputs
-        .par_iter()
-        .map(|out| match &out.staged {
-            Staged::No => crate::output::write_if_changed(&out.path, &out.read()?),
-            Staged::Unchanged => Ok(false),
-            Staged::Written(tmp) => {
-                let tmp = tmp.lock().unwrap_or_else(|e| e.into_inner()).take();
-                // Taken by an earlier `write` of this plan: the file is in place.
-                tmp.map_or(Ok(false), |tmp| {
-                    crate::output::put_in_place(tmp, &out.path).map(|()| true)
-                })
-            }
-        })
-        .collect();
     let mut changed = Vec::new();
-    for (out, wrote) in plan.outputs.iter().zip(wrote) {
-        if wrote? {
+    for (out, tmp) in plan.outputs.iter().zip(fresh) {
+        // None: unchanged, or taken by an earlier `write` of this plan (the file is in place).
+        if let Some(tmp) = tmp {
+            crate::output::put_in_place(tmp, &out.path)?;
             changed.push(out);
         }
     }
     // Each folder synced once for all the files renamed into it (an archive's pages share
     // one), on every core.
-    // (`write_if_changed` synced its own.)
     let mut folders: Vec<&std::path::Path> = changed
         .iter()
-        .filter(|o| matches!(o.staged, Staged::Written(_)))
         .map(|o| crate::output::folder_of(&o.path))
         .collect();
     folders.sort_unstable();

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone};
 use super::{Context, paste};
 use crate::config::{Config, FeedConfig};
 use crate::content::display_path;
-use crate::content::slug::{slugify, title_from_file_name};
+use crate::content::slug::{shorten, slugify, title_from_file_name};
 use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         // clap requires a title unless --from is given.
         (None, None) => String::new(),
     };
-    let slug = slugify(&title);
+    let slug = shorten(&slugify(&title)).to_string();
     if slug.is_empty() {
         return Err(Error::Usage {
             message: format!("the title `{title}` needs at least one letter or digit"),

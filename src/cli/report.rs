@@ -80,6 +80,29 @@ pub(super) fn colour_in_args(
     found
 }
 
+/// `text` with its control characters written out (`\u{1b}`): a file name can hold an escape
+/// sequence that would recolour or rewrite the terminal, or a line break that would forge a
+/// line of a cron mail or log. A line break followed by two spaces, the indented continuation
+/// some messages are written with, is kept.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let kept = |at: usize, c: char| c == '\t' || (c == '\n' && text[at + 1..].starts_with("  "));
+    if !text
+        .char_indices()
+        .any(|(at, c)| c.is_control() && !kept(at, c))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (at, c) in text.char_indices() {
+        if c.is_control() && !kept(at, c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Records `--color` for every coloured stream of the process: ours and clap's.
 pub(super) fn set_colour(when: ColorWhen) {
     match when {
@@ -102,6 +125,7 @@ impl Reporter {
     /// One `label: text` line on stderr. A failed write to stderr is ignored: there is nowhere
     /// left to report it, and `eprintln!` would panic instead.
     fn labelled(&self, label: Label, text: impl Display) {
+        let text = printable(&text.to_string()).into_owned();
         let (word, style) = label.word_and_style();
         let mut err = std::io::stderr().lock();
         let _ = if self.colour {
@@ -131,13 +155,13 @@ impl Reporter {
     /// A result line: a file written, an item compared.
     pub fn out(&self, line: impl std::fmt::Display) {
         if !self.quiet {
-            println!("{line}");
+            println!("{}", printable(&line.to_string()));
         }
     }
 
     pub fn detail(&self, line: impl std::fmt::Display) {
         if self.verbose {
-            println!("{line}");
+            println!("{}", printable(&line.to_string()));
         }
     }
 
@@ -217,5 +241,30 @@ impl Reporter {
             }
         }
         ExitCode::from(e.exit_kind() as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    /// A file name's escape sequences and line breaks are shown, not obeyed; a message's own
+    /// indented continuation lines are kept.
+    #[test]
+    fn control_characters_are_written_out() {
+        assert_eq!(printable("content/a.md: ok"), "content/a.md: ok");
+        assert_eq!(
+            printable("content/\u{1b}[31mred\u{7}.txt: bad"),
+            "content/\\u{1b}[31mred\\u{7}.txt: bad"
+        );
+        assert_eq!(
+            printable("content/a\nerror: forged.md: x\r"),
+            "content/a\\nerror: forged.md: x\\r"
+        );
+        assert_eq!(
+            printable("upload failed\n  the reason\n  what to do"),
+            "upload failed\n  the reason\n  what to do"
+        );
+        assert_eq!(printable("c1 \u{9b}2J"), "c1 \\u{9b}2J");
     }
 }

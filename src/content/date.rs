@@ -5,6 +5,25 @@ use chrono_tz::Tz;
 
 pub const DATE_HINT: &str = "write it as RFC 3339 (2024-05-01T20:30:00+02:00) or as YYYY-MM-DD or YYYY-MM-DD HH:MM in the site timezone";
 
+/// Why a date that parsed cannot be published: a leap second (`:60`), which RSS and Atom
+/// readers reject, or a year outside 0001–9999, which RFC 822 and RFC 3339 cannot write.
+/// `None` when it can be.
+pub fn unpublishable(date: DateTime<FixedOffset>) -> Option<&'static str> {
+    use chrono::{Datelike, Timelike};
+    if date.nanosecond() >= 1_000_000_000 {
+        return Some("has second 60 (a leap second), which feed readers reject: write :59");
+    }
+    // A day of margin each side: the site's timezone may move the date across the year.
+    let utc = date.naive_utc();
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(1, 1, 2).and_then(|d| d.and_hms_opt(0, 0, 0)),
+        NaiveDate::from_ymd_opt(9999, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)),
+    );
+    let inside = first.is_some_and(|f| utc >= f) && last.is_some_and(|l| utc <= l);
+    (!inside || date.year() < 1 || date.year() > 9999)
+        .then_some("is outside the years 0001 to 9999 that feeds can write: fix the year")
+}
+
 /// Parses `text` as a date; dates without an offset are read in `tz`.
 pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
@@ -64,6 +83,26 @@ mod tests {
         assert_eq!(d.to_rfc3339(), "2024-01-15T23:59:00+01:00");
         assert!(parse_date("May 1st", paris).is_none());
         assert!(parse_date("2024-13-01", paris).is_none());
+    }
+
+    /// What a feed cannot carry is refused where it is written, not found in the output.
+    #[test]
+    fn leap_seconds_and_far_years_cannot_be_published() {
+        let leap = parse_date("2026-03-03T10:30:60+02:00", Tz::UTC).unwrap();
+        assert!(unpublishable(leap).unwrap().contains("second 60"));
+        let negative = parse_date("-0001-01-01T00:00:00Z", Tz::UTC);
+        assert!(negative.is_none_or(|d| unpublishable(d).is_some()));
+        let zero = parse_date("0000-06-01", Tz::UTC).unwrap();
+        assert!(unpublishable(zero).unwrap().contains("0001 to 9999"));
+        for ok in [
+            "0001-06-01",
+            "1900-01-01",
+            "2026-03-03T10:30:59+02:00",
+            "9999-06-01",
+        ] {
+            let d = parse_date(ok, Tz::UTC).unwrap();
+            assert_eq!(unpublishable(d), None, "{ok}");
+        }
     }
 
     #[test]

@@ -132,7 +132,17 @@ pub fn find_sources_each(
                 } else {
                     e.file_name()
                 };
-                let name = name.to_str().unwrap_or("");
+                let Some(name) = name.to_str() else {
+                    // Left out silently, the entry would vanish from the feed: said instead.
+                    if kind_of(Path::new(&*name.to_string_lossy())).is_some() {
+                        found.errors.push(Diagnostic::new(
+                            display_path(e.path()),
+                            None,
+                            "its file name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the file: its name is its key in the state file",
+                        ));
+                    }
+                    continue;
+                };
                 if let Some(kind) = kind_of(Path::new(name)) {
                     each(SourceFile {
                         key: state_key(e.path(), root),
@@ -406,6 +416,29 @@ mod tests {
         let found = find_sources(&src, site.path(), &roots);
         assert_eq!(found.files.len(), 4, "{:?}", found.errors);
         assert_eq!(found.errors.len(), 1, "/proc is never read");
+    }
+
+    /// A name that is not UTF-8 cannot be a state key: an error, never a silent loss.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_an_error() {
+        use std::os::unix::ffi::OsStrExt;
+        let site = tempfile::tempdir().unwrap();
+        let src = site.path().join("content");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("ok.md"), "x").unwrap();
+        std::fs::write(src.join(std::ffi::OsStr::from_bytes(b"caf\xe9.md")), "x").unwrap();
+        std::fs::write(src.join(std::ffi::OsStr::from_bytes(b"notes\xe9.bin")), "x").unwrap();
+        let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["content/ok.md"]);
+        assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
+        assert_eq!(
+            found.errors[0].message,
+            "its file name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the file: its name is its key in the state file"
+        );
+        let named = found.errors[0].path.to_string_lossy();
+        assert!(named.ends_with("content/caf\u{fffd}.md"), "{named}");
     }
 
     #[test]

@@ -42,6 +42,28 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
+/// The longest slug, in bytes. A slug names files (an episode's chapters file, a new entry's
+/// file) and most file systems refuse a name over 255 bytes; what is left is for the folder's
+/// prefix and the extension.
+pub const MAX_SLUG_BYTES: usize = 200;
+
+/// `slug` cut to at most [`MAX_SLUG_BYTES`], at its last `-` within the limit when it has one
+/// (else at a character boundary), never ending in `-`.
+pub fn shorten(slug: &str) -> &str {
+    if slug.len() <= MAX_SLUG_BYTES {
+        return slug;
+    }
+    let mut end = MAX_SLUG_BYTES;
+    while !slug.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = &slug[..end];
+    match cut.rfind('-') {
+        Some(at) if at > 0 => &cut[..at],
+        _ => cut.trim_end_matches('-'),
+    }
+}
+
 /// The file stem without a leading `YYYY-MM-DD-` date, as a slug.
 pub fn slug_from_file_name(file_name: &str) -> String {
     slugify(strip_date_prefix(stem(file_name)))
@@ -104,6 +126,21 @@ mod tests {
         assert_eq!(slugify("Cine\u{301}"), "ciné");
         assert_eq!(slug_from_file_name("2024-05-01-cine\u{301}ma.md"), "cinéma");
         assert!(matches!(nfc("plain"), Cow::Borrowed(_)));
+    }
+
+    /// A slug names files: a derived one is cut at a dash (else a character) within the limit.
+    #[test]
+    fn long_slugs_are_cut_to_a_file_name_s_length() {
+        let words = ["word"; 100].join("-");
+        let cut = shorten(&words);
+        assert!(
+            cut.len() <= MAX_SLUG_BYTES && cut.ends_with("word"),
+            "{cut}"
+        );
+        let one = "é".repeat(150);
+        let cut = shorten(&one);
+        assert_eq!(cut, "é".repeat(100));
+        assert_eq!(shorten("heat"), "heat");
     }
 
     #[test]

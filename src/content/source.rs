@@ -9,9 +9,9 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
-use super::date::{DATE_HINT, parse_date};
+use super::date::{DATE_HINT, parse_date, unpublishable};
 use super::meta::{self, Meta, Syntax};
-use super::slug::{slug_from_file_name, slugify, title_from_file_name};
+use super::slug::{MAX_SLUG_BYTES, shorten, slug_from_file_name, slugify, title_from_file_name};
 use super::text_boundary::{self, is_blank, trim_invisible};
 use super::xml_chars::{self, Report};
 use crate::error::Diagnostic;
@@ -122,11 +122,13 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     let mut date_of = |key: &str, value: &Option<meta::DateText>| {
         value.as_ref().and_then(|v| {
             let parsed = parse_date(&v.0, tz);
-            if parsed.is_none() {
-                errors.push(diag(
-                    key_line(&clean, key),
-                    format!("{key} `{}` is not a date: {DATE_HINT}", v.0),
-                ));
+            let why = match parsed {
+                None => Some(format!("{key} `{}` is not a date: {DATE_HINT}", v.0)),
+                Some(d) => unpublishable(d).map(|why| format!("{key} `{}` {why}", v.0)),
+            };
+            if let Some(why) = why {
+                errors.push(diag(key_line(&clean, key), why));
+                return None;
             }
             parsed
         })
@@ -253,7 +255,8 @@ fn body_c1_warning(
     ))
 }
 
-/// The slug: the `slug` key's, else the file name's, else the title's.
+/// The slug: the `slug` key's, else the file name's, else the title's (a derived one cut to
+/// [`MAX_SLUG_BYTES`]; a `slug` key longer than that is an error, as it names files).
 fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, String> {
     match given {
         Some(s) => {
@@ -264,11 +267,18 @@ fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, 
                         .into(),
                 );
             }
+            if s.len() > MAX_SLUG_BYTES {
+                return Err(format!(
+                    "slug is {} bytes long, more than {MAX_SLUG_BYTES}: it names files (an episode's chapters file) and file systems refuse long names; write a shorter slug",
+                    s.len()
+                ));
+            }
             Ok(s)
         }
         None => {
             let s = slug_from_file_name(file_name);
-            Ok(if s.is_empty() { slugify(title) } else { s })
+            let s = if s.is_empty() { slugify(title) } else { s };
+            Ok(shorten(&s).to_string())
         }
     }
 }

@@ -38,6 +38,7 @@ mod push_s3;
 mod readme;
 mod sample_site;
 mod serve_hardening;
+mod trust_content;
 mod trust_html;
 mod trust_network;
 mod trust_podcast;

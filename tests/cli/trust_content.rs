@@ -1,0 +1,214 @@
+//! Content nobody here wrote, found by an audit with hostile files: names that are not text,
+//! names with escape sequences, slugs too long for a file name, media outside the site,
+//! dates and links a feed cannot carry. Each is refused where it is written (file and line),
+//! and a build that fails replaces no feed.
+
+use crate::common::{PODCAST_CONFIG, Site, review, stderr};
+
+/// An episode with inline chapters (a chapters file named by its slug), its audio remote.
+fn episode(n: u32, extra: &str) -> String {
+    format!(
+        "+++\ntitle = \"Ep {n}\"\ndate = \"2026-01-0{n}\"\nepisode = {n}\naudio = \"https://cdn.pod.example/ep{n}.mp3\"\naudio_length = 12345\naudio_type = \"audio/mpeg\"\nduration = \"10:00\"\nchapters = [{{ start = \"0:00\", title = \"Intro\" }}, {{ start = \"1:00\", title = \"A\" }}, {{ start = \"2:00\", title = \"B\" }}]\n{extra}+++\nNotes.\n"
+    )
+}
+
+/// A file whose name is not UTF-8 was left out without a word: the feed lost it.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_stops_the_build() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(
+        site.path("content/reviews").join(name),
+        review("Cafe", "2026-01-02", "Coffee."),
+    )
+    .unwrap();
+    for command in [&["check"][..], &["build"]] {
+        let err = site.fails(1, command);
+        assert!(
+            err.contains("error: content/reviews/caf\u{fffd}.md: its file name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the file: its name is its key in the state file\n"),
+            "{err}"
+        );
+    }
+    assert!(!site.path("feeds/reviews.rss").exists());
+}
+
+/// A name's escape sequence would recolour the terminal, its line break forge a line of a
+/// cron mail: both are written out.
+#[test]
+fn control_characters_in_a_file_name_are_written_out() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/r\u{1b}[31mred\nerror: forged.md",
+        "no front matter\n",
+    );
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.starts_with(
+            "error: content/reviews/r\\u{1b}[31mred\\nerror: forged.md:1: no front matter"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("forged")).count(),
+        1,
+        "{err}"
+    );
+}
+
+/// A `slug` key too long for a file name: `check` and `build` say so with its line, before
+/// anything is written (the chapters file it names could not be).
+#[test]
+fn a_slug_key_too_long_for_a_file_name_is_refused_with_its_line() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let slug = "y".repeat(260);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, &format!("slug = \"{slug}\"\n")),
+    );
+    for command in [&["check"][..], &["build"]] {
+        let err = site.fails(1, command);
+        assert!(err.starts_with("error: content/episodes/ep1.md:10: slug is 260 bytes long, more than 200: it names files (an episode's chapters file) and file systems refuse long names; write a shorter slug\n"), "{err}");
+    }
+    assert!(!site.path("feeds").exists());
+}
+
+/// A slug derived from a long title (the file name has only a date) is cut at a dash: the
+/// chapters file it names can be written.
+#[test]
+fn a_long_derived_slug_is_cut_to_a_file_name() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let title = ["word"; 80].join(" ");
+    site.write(
+        "content/episodes/2026-01-01.md",
+        &episode(1, "").replace("title = \"Ep 1\"", &format!("title = \"{title}\"")),
+    );
+    site.ok(&["build"]);
+    let chapters: Vec<_> = std::fs::read_dir(site.path("feeds/chapters"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(chapters.len(), 1);
+    let slug = chapters[0].strip_suffix(".json").unwrap();
+    assert!(slug.len() <= 200 && slug.starts_with("word-word") && slug.ends_with("word"));
+}
+
+/// A file that cannot be written fails the write before any file is renamed: the feed is not
+/// replaced by one that names a chapters file that is not there, and no temp file is left.
+#[test]
+fn a_file_that_cannot_be_written_replaces_no_feed() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write("content/episodes/ep1.md", &episode(1, ""));
+    site.ok(&["build"]);
+    let before = site.read("feeds/podcast.rss");
+    site.write("content/episodes/ep2.md", &episode(2, ""));
+    // The chapters folder replaced by a file: ep2.json cannot be put in it.
+    std::fs::remove_dir_all(site.path("feeds/chapters")).unwrap();
+    site.write("feeds/chapters", "not a folder\n");
+    let err = site.fails(7, &["build"]);
+    assert!(err.contains("feeds/chapters"), "{err}");
+    assert_eq!(
+        site.read("feeds/podcast.rss"),
+        before,
+        "the feed was replaced"
+    );
+    let left: Vec<_> = std::fs::read_dir(site.path("feeds"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// An episode's audio or transcript outside the site folder is neither read nor published:
+/// `check` and `build` refuse it (push refused it already; the build published its size).
+#[test]
+fn media_outside_the_site_folder_is_refused_by_check_and_build() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.mp3");
+    std::fs::write(&secret, b"ID3 not for the public").unwrap();
+    let ep = episode(1, "").replace(
+        "audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 12345\n",
+        &format!("audio = \"{}\"\n", secret.display()),
+    );
+    site.write("content/episodes/ep1.md", &ep);
+    let said = format!(
+        "error: content/episodes/ep1.md: names the file {}, outside the site's folder: a build reads and publishes nothing from there; move it into the folder of config.toml, or name its folder in [site] extra_roots\n",
+        secret.display()
+    );
+    for command in [&["check"][..], &["build"]] {
+        let err = site.fails(1, command);
+        assert!(err.starts_with(&said), "{err}");
+    }
+    assert!(!site.path("feeds/podcast.rss").exists());
+    // Through a relative path and a transcript too.
+    let ep = episode(
+        1,
+        "transcripts = [{ file = \"../../../../../../../../etc/passwd\", type = \"text/plain\" }]\n",
+    );
+    site.write("content/episodes/ep1.md", &ep);
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("(really /etc/passwd), outside the site's folder"),
+        "{err}"
+    );
+}
+
+/// A leap second and a year feeds cannot write are refused at their line, not found as
+/// broken dates in the output.
+#[test]
+fn dates_a_feed_cannot_carry_are_refused_at_their_line() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/leap.md",
+        &review("Leap", "2026-03-03T10:30:60+02:00", "x"),
+    );
+    site.write(
+        "content/reviews/zero.md",
+        &review("Zero", "0000-06-01", "x"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/leap.md:3: date `2026-03-03T10:30:60+02:00` has second 60 (a leap second), which feed readers reject: write :59\n\
+         error: content/reviews/zero.md:3: date `0000-06-01` is outside the years 0001 to 9999 that feeds can write: fix the year\n\
+         error: 2 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
+
+/// An item links to a web page: a `javascript:` link or an empty key is the entry's error.
+#[test]
+fn a_link_that_is_not_a_web_page_is_refused() {
+    let site = Site::new();
+    for (link, said) in [
+        (
+            "javascript:alert(1)",
+            "link `javascript:alert(1)` is a `javascript:` URL, not a web page an item can link to (http or https); fix its `link` key",
+        ),
+        (
+            "mailto:a@b.example",
+            "link `mailto:a@b.example` is a `mailto:` URL, not a web page an item can link to (http or https); fix its `link` key",
+        ),
+        ("", "link is empty; fix its `link` key"),
+    ] {
+        site.write(
+            "content/reviews/a.md",
+            &format!("+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nlink = \"{link}\"\n+++\nx\n"),
+        );
+        let out = site.run(&["build"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: content/reviews/a.md: {said}\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+            )
+        );
+    }
+}
