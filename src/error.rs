@@ -26,11 +26,33 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A line break in a file name would start a line of its own in a cron mail.
+        let path = self.path.display().to_string();
+        let path = written_out(&path, false);
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some(line) => write!(f, "{path}:{line}: {}", self.message),
+            None => write!(f, "{path}: {}", self.message),
         }
     }
+}
+
+/// `text` with its control characters written out as Rust escapes (`\u{1b}`, `\n`), line
+/// breaks too unless `keep_lines`: what reaches a terminal or a log never carries an escape
+/// sequence or a forged line from a file's name or contents.
+pub fn written_out(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| !c.is_control() || c == '\t' || (keep_lines && c == '\n');
+    if text.chars().all(shown) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if shown(c) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Distinct exit codes, documented in the README; cron wrappers may branch on them.

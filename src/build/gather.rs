@@ -214,6 +214,9 @@ pub(super) struct Parsed {
     /// The earliest date of an entry left out for being in the future: the build's output
     /// changes when it comes (see [`super::cache`]).
     pub horizon: Option<DateTime<FixedOffset>>,
+    /// The files that are there but give no entry: invalid, or refused (skipped under
+    /// `--keep-going`). The drop guard counts a published one as dropped.
+    pub left_out: Vec<Arc<str>>,
 }
 
 /// The name of the feed that owns `feed`'s entries. Feeds that share a source folder share its
@@ -242,12 +245,16 @@ pub(super) fn parse(
     let mut publishable =
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
     let roots = content::Roots::new(&config.root, &config.site.extra_roots);
+    let mut left_out = Vec::new();
     for feed in &config.feeds {
         // Taken by the folder's first feed, its owner.
         let Some(collected) = sources.remove(&feed.source) else {
             continue;
         };
         let name: Arc<str> = Arc::from(feed.name.as_str());
+        if !collected.errors.is_empty() {
+            left_out.extend(unparsed(&collected));
+        }
         collected
             .errors
             .into_iter()
@@ -266,20 +273,9 @@ pub(super) fn parse(
             }
         }
         for entry in collected.entries {
-            if entry.tags.len() > config.site.max_tags_per_entry {
-                problems.entry_problem(Diagnostic::new(
-                    &*entry.source,
-                    None,
-                    format!(
-                        "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
-                        entry.tags.len(),
-                        config.site.max_tags_per_entry
-                    ),
-                ));
-                continue;
-            }
-            if let Some(outside) = super::media_files::outside_roots(&roots, &entry) {
-                problems.entry_problem(outside);
+            if let Some(refused) = refused(config, &roots, &entry) {
+                problems.entry_problem(refused);
+                left_out.push(Arc::clone(&entry.source));
                 continue;
             }
             let future = entry.date.filter(|&d| d > now);
@@ -295,5 +291,34 @@ pub(super) fn parse(
         publishable,
         present,
         horizon,
+        left_out,
     }
+}
+
+/// Why an entry that parsed is not published: more tags than allowed, or media outside the
+/// site's folder. An entry problem (fatal, or the entry skipped under `--keep-going`).
+fn refused(config: &Config, roots: &content::Roots, entry: &Entry) -> Option<Diagnostic> {
+    if entry.tags.len() > config.site.max_tags_per_entry {
+        return Some(Diagnostic::new(
+            &*entry.source,
+            None,
+            format!(
+                "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
+                entry.tags.len(),
+                config.site.max_tags_per_entry
+            ),
+        ));
+    }
+    super::media_files::outside_roots(roots, entry)
+}
+
+/// The keys of the files of `collected` that did not parse.
+fn unparsed(collected: &content::Collected) -> Vec<Arc<str>> {
+    let parsed: foldhash::HashSet<&str> = collected.entries.iter().map(|e| &*e.source).collect();
+    collected
+        .found
+        .iter()
+        .filter(|k| !parsed.contains(&***k))
+        .cloned()
+        .collect()
 }

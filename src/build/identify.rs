@@ -196,11 +196,12 @@ pub(super) fn guard_drops(
     config: &Config,
     previous: Option<&identity::State>,
     next: &identity::State,
+    left_out: &[std::sync::Arc<str>],
 ) -> Result<()> {
     let Some(previous) = previous else {
         return Ok(());
     };
-    let drops = identity::drops::large_drops(previous, next, config.site.max_drop_share);
+    let drops = identity::drops::large_drops(previous, next, left_out, config.site.max_drop_share);
     if drops.is_empty() {
         return Ok(());
     }
@@ -210,6 +211,37 @@ pub(super) fn guard_drops(
         lines.join("\n"),
         config.site.max_drop_share
     )))
+}
+
+/// A clock that went back (a machine without a real-time clock, before its time is synced)
+/// makes entries published since look dated in the future: they would leave the feeds as
+/// if scheduled, silently (the drop guard counts only vanished files). A build earlier than
+/// the latest time the state recorded is refused, as a drop is.
+pub(super) fn guard_clock(
+    config: &Config,
+    previous: Option<&identity::State>,
+    now: DateTime<FixedOffset>,
+) -> Result<()> {
+    let Some(previous) = previous else {
+        return Ok(());
+    };
+    let latest = previous
+        .entries
+        .iter()
+        .flat_map(|r| [Some(r.first_seen), r.changed])
+        .flatten()
+        .max();
+    match latest {
+        Some(latest) if now < latest => Err(Error::Identity(format!(
+            "refusing to build: the clock says {}, earlier than {}, when the state file {} recorded an entry as first seen or changed
+  entries published since would look dated in the future and leave the feeds
+nothing was written or pushed. Fix the system clock (a machine that has not synced its time yet?); if the time is right, run again with --allow-drop",
+            now.to_rfc3339(),
+            latest.to_rfc3339(),
+            content::display_path(&config.site.state_file).display(),
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// With the state file gone, an entry without a `date` key would be dated by this build (the

@@ -116,8 +116,9 @@ fn plan_gathered(
     let previous_state = gathered.previous_state;
     let previous_text = gathered.previous_text;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
-    let parsed = gather::parse(config, gathered.sources, now, &mut problems);
+    let mut parsed = gather::parse(config, gathered.sources, now, &mut problems);
     let future = parsed.horizon;
+    let left_out = std::mem::take(&mut parsed.left_out);
     spans.mark("parse");
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     spans.mark("identify");
@@ -142,7 +143,8 @@ fn plan_gathered(
     drop(published);
     let entry_count = identity.items.len();
     if !options.allow_drop {
-        identify::guard_drops(config, previous_state.as_ref(), &identity.state)?;
+        identify::guard_clock(config, previous_state.as_ref(), now)?;
+        identify::guard_drops(config, previous_state.as_ref(), &identity.state, &left_out)?;
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
     let items = picked::keep_picked(identity.items, &mut resolved.feeds);

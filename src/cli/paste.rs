@@ -15,21 +15,20 @@ use crate::error::{Diagnostic, Error, Result};
 /// `-` reads standard input (`pbpaste | feedwright new review "Title" --from -`).
 pub(super) fn read(path: &Path) -> Result<String> {
     let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-            .map_err(|e| Error::io(Path::new("<stdin>"), "reading the pasted text", e))?;
-        bytes
+        read_stdin()?
+    } else if !path.exists() {
+        return Err(Error::Usage {
+            message: format!("--from {}: there is no such file", path.display()),
+            hint: Some("paste the column into a file first, or pipe it in with --from -".into()),
+        });
     } else {
-        std::fs::read(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Usage {
-                message: format!("--from {}: there is no such file", path.display()),
-                hint: Some(
-                    "paste the column into a file first, or pipe it in with --from -".into(),
-                ),
-            },
-            _ => Error::io(path, "reading the pasted text", e),
-        })?
+        // A regular file of at most an entry's size, as the build reads sources: a sparse
+        // gigabyte or /dev/zero would otherwise become an entry no build accepts.
+        crate::content::read_source(path).map_err(|d| Error::Content(vec![d]))?
     };
+    if let Some(said) = crate::content::text_boundary::utf16_hint(&bytes) {
+        return Err(Error::Content(vec![Diagnostic::new(path, None, said)]));
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -53,6 +52,29 @@ pub(super) fn read(path: &Path) -> Result<String> {
         )]));
     }
     Ok(format!("{body}\n"))
+}
+
+/// Standard input, read no further than an entry's largest size.
+fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let limit = crate::content::source::MAX_SOURCE_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(Path::new("<stdin>"), "reading the pasted text", e))?;
+    if bytes.len() > limit {
+        return Err(Error::Content(vec![Diagnostic::new(
+            "<stdin>",
+            None,
+            format!(
+                "is more than {} MB, the largest entry: is this the right text?",
+                limit / (1024 * 1024)
+            ),
+        )]));
+    }
+    Ok(bytes)
 }
 
 /// Ends of a sentence or a quotation: a line ending in one of these may be a whole paragraph.

@@ -81,26 +81,11 @@ pub(super) fn colour_in_args(
 }
 
 /// `text` with its control characters written out (`\u{1b}`): a file name can hold an escape
-/// sequence that would recolour or rewrite the terminal, or a line break that would forge a
-/// line of a cron mail or log. A line break followed by two spaces, the indented continuation
-/// some messages are written with, is kept.
+/// sequence that would recolour or rewrite the terminal. Line breaks are kept (messages are
+/// written with them); a path's own are written out where it is shown (see
+/// [`crate::error::Diagnostic`]).
 fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let kept = |at: usize, c: char| c == '\t' || (c == '\n' && text[at + 1..].starts_with("  "));
-    if !text
-        .char_indices()
-        .any(|(at, c)| c.is_control() && !kept(at, c))
-    {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for (at, c) in text.char_indices() {
-        if c.is_control() && !kept(at, c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    crate::error::written_out(text, true)
 }
 
 /// Records `--color` for every coloured stream of the process: ours and clap's.
@@ -248,8 +233,7 @@ impl Reporter {
 mod tests {
     use super::printable;
 
-    /// A file name's escape sequences and line breaks are shown, not obeyed; a message's own
-    /// indented continuation lines are kept.
+    /// A file name's escape sequences are shown, not obeyed; a message's own lines are kept.
     #[test]
     fn control_characters_are_written_out() {
         assert_eq!(printable("content/a.md: ok"), "content/a.md: ok");
@@ -257,13 +241,10 @@ mod tests {
             printable("content/\u{1b}[31mred\u{7}.txt: bad"),
             "content/\\u{1b}[31mred\\u{7}.txt: bad"
         );
+        assert_eq!(printable("content/a.md: x\r"), "content/a.md: x\\r");
         assert_eq!(
-            printable("content/a\nerror: forged.md: x\r"),
-            "content/a\\nerror: forged.md: x\\r"
-        );
-        assert_eq!(
-            printable("upload failed\n  the reason\n  what to do"),
-            "upload failed\n  the reason\n  what to do"
+            printable("upload failed\n  the reason\nwhat to do"),
+            "upload failed\n  the reason\nwhat to do"
         );
         assert_eq!(printable("c1 \u{9b}2J"), "c1 \\u{9b}2J");
     }

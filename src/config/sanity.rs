@@ -18,6 +18,7 @@ pub(super) type Problem = (Option<usize>, String);
 pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -> Option<Problem> {
     output_dir(c, written, home)
         .or_else(|| state_files(c, written))
+        .or_else(|| in_content(c, written))
         .or_else(|| feed_files(&c.feeds, written.text))
 }
 
@@ -153,6 +154,51 @@ fn state_files(c: &super::Config, w: &Written) -> Option<Problem> {
                  give it its own file"
             ),
         ));
+    }
+    None
+}
+
+/// The output folder or a state file inside a feed's source folder: the drafts and notes
+/// there would be published beside the feeds, a state file read as an entry (or written over
+/// one). A source folder that holds the whole site (`source = "."`) is left to the checks
+/// above.
+fn in_content(c: &super::Config, w: &Written) -> Option<Problem> {
+    for feed in &c.feeds {
+        let src = &feed.source;
+        if same_or_inside(&c.root, src) {
+            continue;
+        }
+        let folder = shown(&c.root, src);
+        if same_or_inside(&c.site.output_dir, src) {
+            return Some((
+                table_key_line(w.text, "site", "output_dir"),
+                format!(
+                    "[site] output_dir {} is inside feed `{}`'s source folder {folder}: the drafts \
+                     and notes there would be published beside the feeds; give the feeds a folder \
+                     of their own, like output_dir = \"feeds\"",
+                    shown(&c.root, &c.site.output_dir),
+                    feed.name
+                ),
+            ));
+        }
+        let files = [
+            ("site", &c.site.state_file, "feedwright-state.toml"),
+            ("publish", &c.publish.state_file, "feedwright-push.toml"),
+        ];
+        for (table, file, default) in files {
+            if same_or_inside(file, src) {
+                return Some((
+                    table_key_line(w.text, table, "state_file"),
+                    format!(
+                        "[{table}] state_file {} is inside feed `{}`'s source folder {folder}: a \
+                         build would read it as an entry; keep it beside config.toml \
+                         (state_file = \"{default}\")",
+                        shown(&c.root, file),
+                        feed.name
+                    ),
+                ));
+            }
+        }
     }
     None
 }
@@ -302,6 +348,19 @@ mod tests {
         assert_eq!(
             problem("state_file = \"config.toml\"\n", ""),
             "/srv/site/config.toml:4: [site] state_file is the config file itself: a build would overwrite it; give it its own file"
+        );
+    }
+
+    /// Feeds among the drafts, a state file read as an entry: refused with the key's line.
+    #[test]
+    fn an_output_folder_or_state_file_in_a_source_folder_is_refused() {
+        assert_eq!(
+            problem("output_dir = \"content/out\"\n", ""),
+            "/srv/site/config.toml:4: [site] output_dir content/out is inside feed `reviews`'s source folder content: the drafts and notes there would be published beside the feeds; give the feeds a folder of their own, like output_dir = \"feeds\""
+        );
+        assert_eq!(
+            problem("state_file = \"content/zz-state.md\"\n", ""),
+            "/srv/site/config.toml:4: [site] state_file content/zz-state.md is inside feed `reviews`'s source folder content: a build would read it as an entry; keep it beside config.toml (state_file = \"feedwright-state.toml\")"
         );
     }
 

@@ -202,6 +202,9 @@ fn decode<'a>(
             ),
         )]);
     }
+    if let Some(said) = text_boundary::utf16_hint(bytes) {
+        return Err(vec![diag(None, said.into())]);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(vec![diag(
             None,

@@ -42,6 +42,29 @@ pub fn line_in_raw(bytes: &[u8], at: usize) -> usize {
     breaks + 1
 }
 
+/// What to say of bytes saved as UTF-16 (Windows editors' "Unicode"): a byte-order mark, or
+/// NUL bytes between the letters. Text in UTF-16 without a mark can be valid UTF-8 (one NUL
+/// after every ASCII letter) and would be published as a title and body full of dropped
+/// characters; `None` for anything else.
+pub fn utf16_hint(bytes: &[u8]) -> Option<&'static str> {
+    const SAID: &str = "is saved as UTF-16; save it as UTF-8 in your editor";
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some(SAID);
+    }
+    // Looked at in the first bytes: a text file has no NUL, UTF-16 one every other byte.
+    let head = &bytes[..bytes.len().min(256)];
+    let nuls_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let pairs = head.len() / 2;
+    let utf16 = pairs >= 2 && (nuls_at(0) * 2 > pairs || nuls_at(1) * 2 > pairs);
+    utf16.then_some(SAID)
+}
+
 /// Characters that show nothing: a title made only of these (and spaces) is no title.
 pub fn is_invisible(c: char) -> bool {
     c.is_whitespace()
@@ -221,6 +244,30 @@ pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// UTF-16 is told from UTF-8 by its mark or its NUL bytes, whichever byte order.
+    #[test]
+    fn utf16_is_recognised() {
+        let le: Vec<u8> = "Title: plain\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "Title: plain\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        for bytes in [
+            &le[..],
+            &be[..],
+            &[0xFF, 0xFE, b'a', 0][..],
+            &[0xFE, 0xFF][..],
+        ] {
+            assert!(utf16_hint(bytes).is_some(), "{bytes:?}");
+        }
+        for text in ["plain text", "a\0b", "", "é ü 東京"] {
+            assert_eq!(utf16_hint(text.as_bytes()), None, "{text:?}");
+        }
+    }
     use crate::content::meta::{DateText, TranscriptFull};
 
     #[test]

@@ -28,7 +28,7 @@ impl std::fmt::Display for Drop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "feed `{}` would drop {} of its {} published entries because their files are gone ({}{})",
+            "feed `{}` would drop {} of its {} published entries because their files are gone or invalid ({}{})",
             self.feed,
             self.dropped,
             self.published,
@@ -44,12 +44,20 @@ impl std::fmt::Display for Drop {
 
 /// The feeds whose drop is large: all their published entries, or more than `max_share` of
 /// them. `previous` is the state the build started from, `next` the one it would write.
-pub fn large_drops(previous: &State, next: &State, max_share: f64) -> Vec<Drop> {
+/// `left_out` are the sources that are there but were left out as invalid (`--keep-going`):
+/// a published entry among them leaves its feed as surely as a deleted one.
+pub fn large_drops(
+    previous: &State,
+    next: &State,
+    left_out: &[std::sync::Arc<str>],
+    max_share: f64,
+) -> Vec<Drop> {
+    let left_out: foldhash::HashSet<&str> = left_out.iter().map(|s| &**s).collect();
     // Gone records are few: the previous state's thousands are only looked up for them.
     let gone_now: Vec<&crate::identity::Record> = next
         .entries
         .iter()
-        .filter(|r| r.gone.is_some())
+        .filter(|r| r.gone.is_some() || left_out.contains(&*r.source))
         .map(|r| &**r)
         .collect();
     if gone_now.is_empty() {
@@ -126,7 +134,7 @@ mod tests {
     fn drop_of(n: usize, gone: usize, share: f64) -> Vec<Drop> {
         let before = state((0..n).map(|i| record("a", i, false)).collect());
         let after = state((0..n).map(|i| record("a", i, i < gone)).collect());
-        large_drops(&before, &after, share)
+        large_drops(&before, &after, &[], share)
     }
 
     #[test]
@@ -150,7 +158,19 @@ mod tests {
     fn entries_gone_before_are_not_dropped_again() {
         let before = state(vec![record("a", 0, true), record("a", 1, false)]);
         let after = state(vec![record("a", 0, true), record("a", 1, false)]);
-        assert!(large_drops(&before, &after, 0.0).is_empty());
+        assert!(large_drops(&before, &after, &[], 0.0).is_empty());
+    }
+
+    /// `--keep-going` leaves invalid files out: their published entries leave the feed as
+    /// surely as deleted ones, and count the same.
+    #[test]
+    fn published_entries_left_out_as_invalid_are_dropped() {
+        let live = || state((0..4).map(|i| record("a", i, false)).collect());
+        let invalid: Vec<std::sync::Arc<str>> =
+            vec!["content/a/0.md".into(), "content/a/1.md".into()];
+        let refused = large_drops(&live(), &live(), &invalid, DEFAULT_MAX_DROP_SHARE);
+        assert_eq!((refused[0].dropped, refused[0].published), (2, 4));
+        assert!(large_drops(&live(), &live(), &invalid[..1], DEFAULT_MAX_DROP_SHARE).is_empty());
     }
 
     #[test]
@@ -158,7 +178,7 @@ mod tests {
         let refused = drop_of(5, 5, DEFAULT_MAX_DROP_SHARE);
         assert_eq!(
             refused[0].to_string(),
-            "feed `a` would drop 5 of its 5 published entries because their files are gone \
+            "feed `a` would drop 5 of its 5 published entries because their files are gone or invalid \
              (content/a/0.md, content/a/1.md, content/a/2.md, …)"
         );
     }

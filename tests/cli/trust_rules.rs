@@ -260,7 +260,7 @@ fn a_large_drop_is_refused_until_allowed() {
     assert_eq!(
         err,
         "error: refusing to build: subscribers would lose entries that were published before\n  \
-         feed `reviews` would drop 2 of its 3 published entries because their files are gone \
+         feed `reviews` would drop 2 of its 3 published entries because their files are gone or invalid \
          (content/reviews/r1.md, content/reviews/r2.md)\nnothing was written or pushed. If the \
          files were removed on purpose, run again with --allow-drop; if not, restore them (a \
          renamed folder? check `source` in config.toml). [site] max_drop_share = 0.25 sets how \
