@@ -349,6 +349,12 @@ pub(super) fn render_body(
     Ok(body)
 }
 
+/// The largest body an item carries, as HTML. It is one text in the feed (a CDATA section,
+/// or escaped text that parses back to it), and libxml2 refuses a text of more than
+/// 10,000,000 bytes unless told otherwise: one such item would make the whole feed unreadable.
+/// An 8 MB source of `&` and `<` renders to ~30 MB.
+const MAX_BODY_HTML: usize = 9_000_000;
+
 /// An item's body rendered from its file (read again unless its body was kept).
 fn rendered_body(
     config: &Config,
@@ -357,9 +363,20 @@ fn rendered_body(
 ) -> std::result::Result<Body, Vec<Diagnostic>> {
     let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
     let rendered = render(it.entry.kind, &body, link);
+    let display = content::display_path(&config.root.join(&*it.entry.source));
+    if rendered.html.len() > MAX_BODY_HTML {
+        return Err(vec![Diagnostic::new(
+            &display,
+            None,
+            format!(
+                "its body is {} MB as HTML, more than the {} MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries",
+                rendered.html.len() / 1_000_000,
+                MAX_BODY_HTML / 1_000_000
+            ),
+        )]);
+    }
     let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
     // What rendering changed (a script removed, an embed made a link): said once per file.
-    let display = content::display_path(&config.root.join(&*it.entry.source));
     let warnings = rendered
         .notes
         .into_iter()

@@ -212,3 +212,22 @@ fn a_link_that_is_not_a_web_page_is_refused() {
         );
     }
 }
+
+/// A body that renders to more than one text an XML parser takes (libxml2 refuses over 10 MB,
+/// and with it the whole feed) is the entry's error, not a feed strict readers reject.
+#[test]
+fn a_body_too_large_for_one_xml_text_is_refused() {
+    let site = Site::new();
+    // 2 MB of `&`: 10 MB of `&amp;`.
+    let body = "&".repeat(2_000_000);
+    site.write(
+        "content/reviews/big.md",
+        &review("Big", "2026-01-01", &body),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/big.md: its body is 10 MB as HTML, more than the 9 MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
