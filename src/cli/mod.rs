@@ -71,7 +71,7 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a site: a commented config.toml, content folders and an example draft entry
-    /// (with --podcast also an example episode and a placeholder cover). Never overwrites.
+    /// (with --podcast also an example episode and a placeholder cover). Never overwrites a file.
     Init(init::Args),
     /// Build every feed into the output folder (only changed files are rewritten).
     Build(build::Args),

@@ -106,6 +106,8 @@ pub fn find_sources_each(
         return found;
     }
     let mut refused = Vec::new();
+    let mut twice = Vec::new();
+    let real_folder = folder.canonicalize().ok();
     // Only links are resolved (one `realpath` each): a plain entry under an allowed folder is
     // in it, and the walk is most of a no-change build's time on a large site.
     let walker = WalkDir::new(folder)
@@ -120,6 +122,13 @@ pub fn find_sources_each(
                 && let Some(why) = roots.refuse(e.path())
             {
                 refused.push(Diagnostic::new(display_path(e.path()), None, why));
+                return false;
+            }
+            if e.depth() > 0
+                && e.path_is_symlink()
+                && let Some(why) = walked_anyway(e.path(), real_folder.as_deref())
+            {
+                twice.push(Diagnostic::new(display_path(e.path()), None, why));
                 return false;
             }
             true
@@ -179,7 +188,25 @@ pub fn find_sources_each(
         }
     }
     found.errors.extend(refused);
+    found.warnings.extend(twice);
     found
+}
+
+/// Why the link at `path` is not followed when what it points at is in the folder being
+/// walked (`real_folder`), where the walk finds it anyway: each file would be two entries
+/// with two ids. `None` for a link elsewhere, or to a name the walk skips.
+fn walked_anyway(path: &Path, real_folder: Option<&Path>) -> Option<String> {
+    let target = path.canonicalize().ok()?;
+    let inside = target.strip_prefix(real_folder?).ok()?;
+    let skipped = inside
+        .components()
+        .any(|c| is_ignored(c.as_os_str().to_str().unwrap_or("")));
+    (!skipped).then(|| {
+        format!(
+            "is a link to {}, which is in the same source folder: skipped, so that it is published once (remove the link)",
+            target.display()
+        )
+    })
 }
 
 /// A source file's bytes, its size checked before it is read and the read bounded (a file may
@@ -390,7 +417,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn links_out_of_the_roots_are_refused_links_inside_are_followed() {
+    fn links_out_of_the_roots_are_refused_links_inside_are_not_walked_twice() {
         let site = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         let src = site.path().join("content");
@@ -403,7 +430,8 @@ mod tests {
         std::os::unix::fs::symlink(src.join("real"), src.join("inside")).unwrap();
         let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
         let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ["content/inside/a.md", "content/real/a.md"]);
+        assert_eq!(keys, ["content/real/a.md"]);
+        assert_eq!(found.warnings.len(), 1, "inside: {:?}", found.warnings);
         assert_eq!(found.errors.len(), 3, "{:?}", found.errors);
         assert!(
             found
@@ -414,8 +442,34 @@ mod tests {
         // Named as an extra root, the outside folder is content too.
         let roots = Roots::new(site.path(), &[outside.path().to_path_buf()]);
         let found = find_sources(&src, site.path(), &roots);
-        assert_eq!(found.files.len(), 4, "{:?}", found.errors);
+        assert_eq!(found.files.len(), 3, "{:?}", found.errors);
         assert_eq!(found.errors.len(), 1, "/proc is never read");
+    }
+
+    /// A link to a file or folder the walk finds anyway would publish its entries twice.
+    #[cfg(unix)]
+    #[test]
+    fn links_within_the_folder_are_skipped_with_a_warning() {
+        let site = tempfile::tempdir().unwrap();
+        let src = site.path().join("content");
+        std::fs::create_dir_all(src.join("real")).unwrap();
+        std::fs::write(src.join("real/a.md"), "x").unwrap();
+        std::fs::write(src.join(".hidden.md"), "x").unwrap();
+        std::os::unix::fs::symlink(src.join("real/a.md"), src.join("again.md")).unwrap();
+        std::os::unix::fs::symlink(src.join("real"), src.join("copy")).unwrap();
+        std::os::unix::fs::symlink(src.join(".hidden.md"), src.join("shown.md")).unwrap();
+        let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["content/real/a.md", "content/shown.md"]);
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        assert_eq!(found.warnings.len(), 2, "{:?}", found.warnings);
+        assert!(
+            found.warnings[0]
+                .message
+                .ends_with("which is in the same source folder: skipped, so that it is published once (remove the link)"),
+            "{}",
+            found.warnings[0]
+        );
     }
 
     /// A name that is not UTF-8 cannot be a state key: an error, never a silent loss.
