@@ -172,6 +172,15 @@ pub fn find_sources_each(
                         None,
                         "symbolic link loop; skipped (remove the link that points back up)",
                     ));
+                } else if let Some(target) = dangling(err.path()) {
+                    found.errors.push(Diagnostic::new(
+                        path,
+                        None,
+                        format!(
+                            "is a link to {}, which is not there: fix or remove the link (the feed would lose what it named)",
+                            target.display()
+                        ),
+                    ));
                 } else {
                     let cause = err
                         .io_error()
@@ -190,6 +199,13 @@ pub fn find_sources_each(
     found.errors.extend(refused);
     found.warnings.extend(twice);
     found
+}
+
+/// Where the link at `path` points, when it is a link to nothing (or to a link to nothing).
+fn dangling(path: Option<&Path>) -> Option<PathBuf> {
+    let path = path?;
+    let target = std::fs::read_link(path).ok()?;
+    path.metadata().is_err().then_some(target)
 }
 
 /// Why the link at `path` is not followed when what it points at is in the folder being
@@ -469,6 +485,22 @@ mod tests {
                 .ends_with("which is in the same source folder: skipped, so that it is published once (remove the link)"),
             "{}",
             found.warnings[0]
+        );
+    }
+
+    /// A link to nothing says so, not "fix its permissions".
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_link_is_named_as_one() {
+        let site = tempfile::tempdir().unwrap();
+        let src = site.path().join("content");
+        std::fs::create_dir_all(&src).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/x.md", src.join("gone.md")).unwrap();
+        let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+        assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
+        assert_eq!(
+            found.errors[0].message,
+            "is a link to /nonexistent/x.md, which is not there: fix or remove the link (the feed would lose what it named)"
         );
     }
 

@@ -248,13 +248,18 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
     }
 }
 
-/// Drops the `error: line N column M:` prefix; the line is reported separately.
+/// Drops the `error: line N column M:` prefix (the line is reported separately) and the
+/// parser's advice to its programmer (`set DuplicateKeyPolicy…`, `use Option<String>`).
 fn clean_yaml_message(message: &str) -> &str {
     let m = message.trim().trim_start_matches("error:").trim_start();
-    match m.strip_prefix("line ") {
+    let m = match m.strip_prefix("line ") {
         Some(rest) => rest.split_once(": ").map_or(m, |(_, r)| r),
         None => m,
-    }
+    };
+    [", set DuplicateKeyPolicy", "; use Option<"]
+        .iter()
+        .find_map(|advice| m.find(advice))
+        .map_or(m, |at| &m[..at])
 }
 
 /// Words of the errors about a key or value (the front matter itself parsed): any other error
@@ -302,6 +307,7 @@ fn yaml_error_line(message: &str) -> Option<usize> {
 pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
     let mut meta = Meta::default();
     let mut errors = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for &(line, text) in lines {
         let Some((key, value)) = text.split_once(':') else {
             errors.push(MetaError {
@@ -318,6 +324,15 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
             line: Some(line),
             message,
         };
+        // The last of two would win silently, as TOML and YAML refuse to let it.
+        if seen.contains(&key) {
+            errors.push(bad(format!(
+                "a second `{}:` line; keep one",
+                text.split_once(':').map_or("", |(k, _)| k.trim())
+            )));
+            continue;
+        }
+        seen.push(key.clone());
         match key.as_str() {
             "title" => meta.title = Some(value),
             "date" => meta.date = Some(DateText(value)),
@@ -424,6 +439,27 @@ mod tests {
         assert!(e.message.contains("sumary"));
         assert!(e.message.contains("summary"));
         assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn the_yaml_parser_s_advice_to_programmers_is_left_out() {
+        assert_eq!(
+            clean_yaml_message(
+                "error: line 3 column 1: duplicate mapping key: title, set DuplicateKeyPolicy in Options if acceptable"
+            ),
+            "duplicate mapping key: title"
+        );
+        assert_eq!(
+            clean_yaml_message("cannot deserialize null into string; use Option<String>"),
+            "cannot deserialize null into string"
+        );
+    }
+
+    #[test]
+    fn header_lines_are_given_once() {
+        let e = parse_header(&[(1, "Title: a"), (2, "title: b")]).unwrap_err();
+        assert_eq!(e[0].line, Some(2));
+        assert_eq!(e[0].message, "a second `title:` line; keep one");
     }
 
     #[test]
