@@ -55,10 +55,11 @@ pub struct Entry {
 /// The tags that are not blank. A new list: collected in place, the list kept the size of
 /// the parsed one (24 bytes a tag where 16 do, at every entry).
 fn tag_names(parsed: Vec<String>) -> Vec<Arc<str>> {
+    // ` noir ` and `noir` (or one with an invisible character pasted in front) are one tag.
     let mut tags: Vec<Arc<str>> = parsed
         .into_iter()
         .filter(|t| !is_blank(t))
-        .map(Arc::from)
+        .map(|t| Arc::from(trim_invisible(&t)))
         .collect();
     tags.shrink_to_fit();
     tags
