@@ -287,7 +287,8 @@ impl Engine<'_> {
                 .iter()
                 .map(|f| (f.format, self.config.site.output_dir.join(f.name)))
                 .collect();
-            if let Some(streamed) = stream_files(doc, &targets, self.discard, fill) {
+            let weights = bodies.weights();
+            if let Some(streamed) = stream_files((doc, &weights), &targets, self.discard, fill) {
                 return streamed;
             }
         }
@@ -382,6 +383,18 @@ impl<'a> Bodies<'a> {
             problems: Mutex::default(),
             warnings: Mutex::default(),
         }
+    }
+
+    /// Each item's source size: its body's when kept, else its file's (a stat).
+    fn weights(&self) -> Vec<usize> {
+        self.sources
+            .iter()
+            .map(|s| match s.entry.body.len() {
+                0 => std::fs::metadata(self.config.root.join(&*s.entry.source))
+                    .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)),
+                kept => kept,
+            })
+            .collect()
     }
 
     /// `items`, from the `at`-th item of the document on, with their bodies and summaries.

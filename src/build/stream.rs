@@ -122,7 +122,7 @@ pub(super) fn stream_file(
 /// [`stream_file`] for several files of one document at once, the items filled in by `fill`
 /// as they are written (see [`feed::render_all_into`]).
 pub(super) fn stream_files<'d>(
-    doc: &'d FeedDoc,
+    (doc, weights): (&'d FeedDoc, &[usize]),
     targets: &[(Format, PathBuf)],
     discard: bool,
     fill: impl Fn(usize, &'d [FeedItem]) -> Cow<'d, [FeedItem]> + Sync,
@@ -137,7 +137,7 @@ pub(super) fn stream_files<'d>(
         .map(|file| move |part: &[u8]| file.part(part))
         .collect();
     let mut sinks: Vec<feed::Sink<'_>> = parts.iter_mut().map(|p| p as feed::Sink<'_>).collect();
-    let complete = feed::render_all_into(doc, &formats, fill, &mut sinks);
+    let complete = feed::render_all_into((doc, weights), &formats, fill, &mut sinks);
     drop(sinks);
     drop(parts);
     // Each file's last flush and sync (waiting on the disk) side by side.
@@ -200,8 +200,8 @@ mod tests {
             .map(|f| (f, dir.path().join(format!("r.{}", f.extension()))))
             .collect();
         let fill = |_, items: &[FeedItem]| Cow::Owned(items.to_vec());
-        let staged = stream_files(&doc, &targets, false, fill).unwrap();
-        let discarded = stream_files(&doc, &targets, true, fill).unwrap();
+        let staged = stream_files((&doc, &[]), &targets, false, fill).unwrap();
+        let discarded = stream_files((&doc, &[]), &targets, true, fill).unwrap();
         let alone = stream_file(&doc, Format::Atom, &targets[1].1, true).unwrap();
         for (s, d) in staged.iter().zip(&discarded).chain([(&staged[1], &alone)]) {
             assert!(!d.violations.is_empty());

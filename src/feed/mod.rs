@@ -170,9 +170,10 @@ pub fn render_into(doc: &FeedDoc, format: Format, sink: pieces::Sink<'_>) -> boo
 /// before the next run: a caller can render bodies there and hold only a run of them, not
 /// every body of the feed. `false` when not every format can be written in pieces, or the
 /// parts given do not make the documents: the caller throws away what it was given and writes
-/// each file on its own, with every item filled in.
+/// each file on its own, with every item filled in. `weights` are the items' source sizes
+/// when known (see [`pieces::RUN_BYTES`]).
 pub fn render_all_into<'d>(
-    doc: &'d FeedDoc,
+    (doc, weights): (&'d FeedDoc, &[usize]),
     formats: &[Format],
     fill: impl Fn(usize, &'d [FeedItem]) -> std::borrow::Cow<'d, [FeedItem]> + Sync,
     sinks: &mut [pieces::Sink<'_>],
@@ -184,7 +185,7 @@ pub fn render_all_into<'d>(
     else {
         return false;
     };
-    pieces::write_documents(&doc.items, pieces::PIECE, fill, &layouts, sinks)
+    pieces::write_documents(&doc.items, (pieces::PIECE, weights), fill, &layouts, sinks)
 }
 
 /// How `doc` is written in pieces in `format` (the stylesheet instruction after the

@@ -165,7 +165,7 @@ pub(crate) fn write_document<T: Sync + Clone>(
     sink: Sink<'_>,
 ) -> bool {
     let as_they_are = |_, chunk| Cow::Borrowed(chunk);
-    write_documents(items, PIECE, as_they_are, &[layout], &mut [sink])
+    write_documents(items, (PIECE, &[]), as_they_are, &[layout], &mut [sink])
 }
 
 /// Writes the documents of `layouts` (one per format of the same items), each to its sink: the
@@ -176,10 +176,11 @@ pub(crate) fn write_document<T: Sync + Clone>(
 /// has it: memory holds two runs of pieces, never every item of every document. `false` when
 /// a piece has other text around its items than the document without items has there, or a
 /// layout's check fails: parts were given, and the caller throws them away and writes the
-/// documents in one go.
+/// documents in one go. `weights` are the items' sizes in bytes (their sources), when known:
+/// a run also ends at [`RUN_BYTES`], so that a few huge items are never all rendered at once.
 pub(crate) fn write_documents<'i, T: Sync + Clone>(
     items: &'i [T],
-    piece: usize,
+    (piece, weights): (usize, &[usize]),
     prepare: impl Fn(usize, &'i [T]) -> Cow<'i, [T]> + Sync,
     layouts: &[Layout<'_, T>],
     sinks: &mut [Sink<'_>],
@@ -195,7 +196,8 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
     for (layout, sink) in layouts.iter().zip(sinks.iter_mut()) {
         sink(&layout.first);
     }
-    let run_len = piece * 8 * rayon::current_num_threads().max(1);
+    let threads = rayon::current_num_threads().max(1);
+    let run_len = piece * 8 * threads;
     // The buffers of given pieces are written again (cleared): memory already touched, never
     // handed back to the system and faulted in again.
     let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
@@ -206,11 +208,13 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
             .unwrap_or_default()
     };
     // pieces[chunk][layout] of one run
-    let produce = |r: usize, run: &'i [T]| -> Vec<Vec<Vec<u8>>> {
+    let produce = |start: usize, run: &'i [T]| -> Vec<Vec<Vec<u8>>> {
+        // A short run (of large items) is still spread over every core.
+        let piece = piece.min(run.len().div_ceil(threads)).max(1);
         run.par_chunks(piece)
             .enumerate()
             .map(|(k, chunk)| {
-                let ready = prepare(r * run_len + k * piece, chunk);
+                let ready = prepare(start + k * piece, chunk);
                 layouts.iter().map(|l| (l.write)(&ready, reuse())).collect()
             })
             .collect()
@@ -246,10 +250,10 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
     };
     // A run is given to the sinks while the next is written.
     let mut written: Option<Vec<Vec<Vec<u8>>>> = None;
-    for (r, run) in items.chunks(run_len).enumerate() {
+    for run in runs(items.len(), run_len, weights) {
         let (given, next) = rayon::join(
             || written.take().is_none_or(|w| give(w, sinks)),
-            || produce(r, run),
+            || produce(run.start, &items[run]),
         );
         if !given {
             return false;
@@ -266,6 +270,29 @@ pub(crate) fn write_documents<'i, T: Sync + Clone>(
         sink(&layout.last);
     }
     true
+}
+
+/// The most source bytes a run of items holds (unless one item alone is more): with the run
+/// being written and the next being rendered, a feed of a few 8 MB reviews holds a few runs
+/// of bodies, not all of them.
+pub(crate) const RUN_BYTES: usize = 16 << 20;
+
+/// `0..n` cut into runs of at most `run_len` items and, where `weights` say, [`RUN_BYTES`].
+fn runs(n: usize, run_len: usize, weights: &[usize]) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0usize);
+    for at in 0..n {
+        let weight = weights.get(at).copied().unwrap_or(0);
+        if at > start && (at - start == run_len || bytes.saturating_add(weight) > RUN_BYTES) {
+            runs.push(start..at);
+            (start, bytes) = (at, 0);
+        }
+        bytes = bytes.saturating_add(weight);
+    }
+    if start < n {
+        runs.push(start..n);
+    }
+    runs
 }
 
 /// The span of a piece's items, if the piece has the text of `head` around them.
@@ -293,7 +320,7 @@ fn splice(head: &[u8], pieces: &[Vec<u8>], m: Markers) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let written = write_documents(
         pieces,
-        1,
+        (1, &[]),
         |_, c| Cow::Borrowed(c),
         &[layout],
         &mut [&mut |b: &[u8]| out.extend_from_slice(b)],
@@ -304,6 +331,20 @@ fn splice(head: &[u8], pieces: &[Vec<u8>], m: Markers) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs end at their item count, or once their sources pass RUN_BYTES (one huge item
+    /// alone is a run of its own).
+    #[test]
+    fn runs_are_cut_by_count_and_by_bytes() {
+        assert_eq!(runs(5, 2, &[]), [0..2, 2..4, 4..5]);
+        let mb = 1 << 20;
+        assert_eq!(
+            runs(4, 100, &[10 * mb, 10 * mb, 40 * mb, 1]),
+            [0..1, 1..2, 2..3, 3..4]
+        );
+        assert_eq!(runs(3, 100, &[mb, mb, mb]), [0..3]);
+        assert!(runs(0, 10, &[]).is_empty());
+    }
 
     const M: Markers = Markers {
         root: b"<r",
@@ -499,8 +540,12 @@ mod tests {
                 let mut to_rss = |b: &[u8]| rss.extend_from_slice(b);
                 let mut to_atom = |b: &[u8]| atom.extend_from_slice(b);
                 let formats = [Format::Rss, Format::Atom];
+                // Every seventh item as large as a run: runs of every length, cut by bytes.
+                let weights: Vec<usize> = (0..n)
+                    .map(|i| if i % 7 == 0 { RUN_BYTES } else { 1 })
+                    .collect();
                 assert!(crate::feed::render_all_into(
-                    &bare,
+                    (&bare, &weights),
                     &formats,
                     fill,
                     &mut [&mut to_rss, &mut to_atom]
@@ -525,7 +570,7 @@ mod tests {
             let mut all: Vec<Sink<'_>> = vec![&mut to_a, &mut to_b];
             all.truncate(formats.len());
             let whole = |_, items| Cow::Borrowed(items);
-            crate::feed::render_all_into(doc, formats, whole, &mut all)
+            crate::feed::render_all_into((doc, &[]), formats, whole, &mut all)
         };
         // No items (written in one go), and JSON Feed (never in pieces).
         assert!(!together(&[Format::Rss, Format::Atom], &doc(0)));
