@@ -4,7 +4,7 @@ use super::Context;
 use crate::build;
 use crate::error::Result;
 use crate::identity::{compare::adopt, save_state};
-use crate::publish::http::read_published;
+use crate::publish::published::read_published;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,7 +4,7 @@ use super::Context;
 use crate::build;
 use crate::error::{Error, Result};
 use crate::identity::compare::{Shown, compare_feed, feed_site_id};
-use crate::publish::http::read_published;
+use crate::publish::published::{read_published, shown_source};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,6 +36,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let published = read_published(&source)?;
+    // A URL may carry a password; it is never printed.
+    let source = shown_source(&source);
     let site_id = feed_site_id(config.site.id.as_deref(), &plan.state);
     let cmp = compare_feed(&plan.entries, &published, site_id);
     ctx.report.detail(format_args!(

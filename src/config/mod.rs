@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+mod file;
 pub mod hint;
 pub mod podcast;
 pub mod publish;
@@ -216,7 +217,7 @@ impl FeedConfig {
 impl Config {
     /// Reads and resolves the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = file::read_bounded(path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
                 " (run `feedwright init` to start a site here, or pass --config PATH or set FEEDWRIGHT_CONFIG)"
             } else {
@@ -344,7 +345,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
 
     let extra_roots = site.extra_roots.iter().map(|p| root.join(p)).collect();
     let publish = match raw.publish {
-        Some(p) => p.resolve(&root).map_err(|m| err("[publish]", m))?,
+        Some(p) => p.resolve(&root).map_err(|e| e.into_error(path, text))?,
         None => publish::PublishConfig {
             state_file: root.join("feedwright-push.toml"),
             ..Default::default()
@@ -378,7 +379,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         },
         feeds,
     };
-    publish::check_media(&config).map_err(|m| err("media", m))?;
+    publish::check_media(&config).map_err(|e| e.into_error(path, text))?;
     Ok(config)
 }
 
@@ -392,38 +393,39 @@ fn site_urls(site: &RawSite, err: &dyn Fn(&str, String) -> Error) -> Result<(Url
                 "base_url",
                 format!(
                     "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
-                    site.base_url
+                    publish::shown_url(&site.base_url)
                 ),
             )
         })?;
-    if !base_url.username().is_empty() || base_url.password().is_some() {
-        // base_url is public: it ends up in every feed's links.
-        return Err(err(
-            "base_url",
-            format!(
-                "[site] base_url `{}` must not contain a user or password: it is the public address written into every feed",
-                crate::net::redact(&site.base_url)
-            ),
-        ));
-    }
     let base_url = with_trailing_slash(base_url);
-
     let feeds_url = match &site.feeds_url {
         Some(u) => Url::parse(u)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .map(with_trailing_slash)
             .ok_or_else(|| {
+                let shown = publish::shown_url(u);
                 err(
                     "feeds_url",
-                    format!("[site] feeds_url `{u}` is not an absolute http(s) URL"),
+                    format!("[site] feeds_url `{shown}` is not an absolute http(s) URL"),
                 )
             })?,
         None => base_url
             .join("feeds/")
             .expect("joining a relative path to an http URL cannot fail"),
     };
-
+    // Both are public: they end up in every feed's links, and a password with them.
+    for (key, url) in [("base_url", &base_url), ("feeds_url", &feeds_url)] {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(err(
+                key,
+                format!(
+                    "[site] {key} `{}` must not contain a user or password: it is the public address written into every feed",
+                    crate::net::redact(url.as_str())
+                ),
+            ));
+        }
+    }
     Ok((base_url, feeds_url))
 }
 

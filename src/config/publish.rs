@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+mod urls;
+pub use urls::shown_url;
+use urls::{http_url, s3_url, with_slash};
+
 /// Longest single backoff delay between retries.
 pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -152,25 +156,52 @@ impl Default for PublishConfig {
     }
 }
 
+/// A `[publish]` problem and the key it is about, so that the error names that key's line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError {
+    /// `None` for a problem of the table as a whole (two keys that do not go together).
+    pub key: Option<&'static str>,
+    pub message: String,
+}
+
+impl KeyError {
+    fn at(key: &'static str, message: impl Into<String>) -> KeyError {
+        KeyError {
+            key: Some(key),
+            message: message.into(),
+        }
+    }
+
+    /// The config error, at the line of the key in `text` (the config file `path` as written).
+    pub fn into_error(self, path: &std::path::Path, text: &str) -> crate::error::Error {
+        crate::error::Error::config(path, self.line(text), self.message)
+    }
+
+    /// The line of the key in `text` (the config as written), or of the `[publish]` header when
+    /// the key is not written there (a default broke the rule) or the problem is the table's.
+    fn line(&self, text: &str) -> Option<usize> {
+        self.key
+            .and_then(|k| super::sanity::table_key_line(text, "publish", k))
+            .or_else(|| {
+                text.lines()
+                    .position(|l| l.trim_start().starts_with("[publish]"))
+                    .map(|i| i + 1)
+            })
+    }
+}
+
 impl RawPublish {
-    /// Resolves against the config folder; errors are messages the caller places at a line.
-    pub fn resolve(self, root: &std::path::Path) -> Result<PublishConfig, String> {
-        let http_url = |s: &str, what: &str| {
-            url::Url::parse(s)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-                .ok_or_else(|| format!("[publish] {what} `{s}` is not an absolute http(s) URL"))
-        };
+    /// Resolves against the config folder; errors name the key the caller places at its line.
+    pub fn resolve(self, root: &std::path::Path) -> Result<PublishConfig, KeyError> {
         let url = match &self.url {
             Some(s) if s.starts_with("s3://") => Some(s3_url(s, "url")?),
             Some(s) => {
-                let mut u = http_url(s, "url")?;
-                if !u.path().ends_with('/') {
-                    let p = format!("{}/", u.path());
-                    u.set_path(&p);
-                }
+                let u = with_slash(http_url(s, "url")?);
                 if !u.username().is_empty() || u.password().is_some() {
-                    return Err("[publish] url must not contain a user or password: use auth with token_env or token_file".into());
+                    return Err(KeyError::at(
+                        "url",
+                        "[publish] url must not contain a user or password: use auth with token_env or token_file",
+                    ));
                 }
                 Some(u)
             }
@@ -180,22 +211,31 @@ impl RawPublish {
             .hubs
             .iter()
             .map(|h| {
-                let u = http_url(h, "hubs entry")?;
+                let u = http_url(h, "hubs")?;
                 // Hubs get no credentials, and a URL is printed in messages and logs.
                 if !u.username().is_empty() || u.password().is_some() {
-                    return Err(format!("[publish] hubs entry `{}` must not contain a user or password: a hub is pinged without credentials", crate::net::redact(h)));
+                    return Err(KeyError::at("hubs", format!("[publish] hubs entry `{}` must not contain a user or password: a hub is pinged without credentials", shown_url(h))));
                 }
                 Ok(u)
             })
             .collect::<Result<Vec<_>, _>>()?;
         if self.auth != AuthKind::None && self.token_env.is_none() && self.token_file.is_none() {
-            return Err("[publish] auth needs token_env (an environment variable name) or token_file (a file holding the secret)".into());
+            return Err(KeyError::at(
+                "auth",
+                "[publish] auth needs token_env (an environment variable name) or token_file (a file holding the secret)",
+            ));
         }
         if self.auth == AuthKind::Basic && self.user.is_none() {
-            return Err("[publish] auth = \"basic\" needs user".into());
+            return Err(KeyError::at(
+                "auth",
+                "[publish] auth = \"basic\" needs user",
+            ));
         }
         if self.timeout_secs == Some(0) {
-            return Err("[publish] timeout_secs must be at least 1".into());
+            return Err(KeyError::at(
+                "timeout_secs",
+                "[publish] timeout_secs must be at least 1",
+            ));
         }
         let is_s3 = url.as_ref().is_some_and(|u| u.scheme() == "s3");
         let s3 = self.s3_settings(is_s3)?;
@@ -231,13 +271,7 @@ impl RawPublish {
     }
 
     /// The keys for media, headers and what runs after a push, checked.
-    fn extras(&self, is_s3: bool) -> Result<(Option<url::Url>, Option<url::Url>), String> {
-        let http_url = |s: &str, what: &str| {
-            url::Url::parse(s)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-                .ok_or_else(|| format!("[publish] {what} `{s}` is not an absolute http(s) URL"))
-        };
+    fn extras(&self, is_s3: bool) -> Result<(Option<url::Url>, Option<url::Url>), KeyError> {
         let media_url = match &self.media_url {
             Some(s) if s.starts_with("s3://") => Some(s3_url(s, "media_url")?),
             Some(s) => Some(with_slash(http_url(s, "media_url")?)),
@@ -247,52 +281,65 @@ impl RawPublish {
             .as_ref()
             .is_some_and(|m| (m.scheme() == "s3") != is_s3)
         {
-            return Err(
-                "[publish] media_url must be of the same kind as url (both s3:// or both http(s))"
-                    .into(),
-            );
+            return Err(KeyError::at(
+                "media_url",
+                "[publish] media_url must be of the same kind as url (both s3:// or both http(s))",
+            ));
         }
         if let Some(cc) = &self.cache_control
             && (cc.trim().is_empty() || cc.chars().any(char::is_control))
         {
-            return Err(format!(
-                "[publish] cache_control `{}` is not a header value: write one like \"max-age=300\"",
-                cc.escape_debug()
+            return Err(KeyError::at(
+                "cache_control",
+                format!(
+                    "[publish] cache_control `{}` is not a header value: write one like \"max-age=300\"",
+                    cc.escape_debug()
+                ),
             ));
         }
         if self.after_push.iter().any(|c| c.trim().is_empty()) {
-            return Err(
-                "[publish] after_push has an empty command: remove it or write the command to run"
-                    .into(),
-            );
+            return Err(KeyError::at(
+                "after_push",
+                "[publish] after_push has an empty command: remove it or write the command to run",
+            ));
         }
         let podcast_index = match (self.podcast_index_ping, &self.podcast_index_url) {
             (false, _) => None,
             (true, Some(u)) => Some(with_slash(http_url(u, "podcast_index_url")?)),
-            (true, None) => Some(url::Url::parse(PODCAST_INDEX_URL).map_err(|e| e.to_string())?),
+            (true, None) => Some(
+                url::Url::parse(PODCAST_INDEX_URL)
+                    .map_err(|e| KeyError::at("podcast_index_ping", e.to_string()))?,
+            ),
         };
         Ok((media_url, podcast_index))
     }
 
     /// WebDAV credentials are meant for `url`'s host alone: with auth, a `media_url` on another
     /// origin (scheme, host and port) would hand them to that host with every media upload.
-    fn check_media_origin(&self, url: &url::Url, media_url: &url::Url) -> Result<(), String> {
+    fn check_media_origin(&self, url: &url::Url, media_url: &url::Url) -> Result<(), KeyError> {
         if media_url.scheme() == "s3" {
             return Ok(());
         }
         if !media_url.username().is_empty() || media_url.password().is_some() {
-            return Err("[publish] media_url must not contain a user or password: media are uploaded with the credentials of auth, token_env or token_file".into());
+            return Err(KeyError::at(
+                "media_url",
+                "[publish] media_url must not contain a user or password: media are uploaded with the credentials of auth, token_env or token_file",
+            ));
         }
         if self.auth == AuthKind::None || media_url.origin() == url.origin() {
             return Ok(());
         }
-        Err(format!(
-            "[publish] media_url `{media_url}` is on another host than url `{url}`, and the upload credentials (auth with token_env or token_file) go only to url's host: put media_url on the same scheme, host and port as url, or leave media_url unset so media go below url"
-        ))
+        // Two keys that do not go together: the error stands at the table.
+        Err(KeyError {
+            key: None,
+            message: format!(
+                "[publish] media_url `{media_url}` is on another host than url `{url}`, and the upload credentials (auth with token_env or token_file) go only to url's host: put media_url on the same scheme, host and port as url, or leave media_url unset so media go below url"
+            ),
+        })
     }
 
     /// The S3 keys, checked against the kind of `url`.
-    fn s3_settings(&self, is_s3: bool) -> Result<S3Settings, String> {
+    fn s3_settings(&self, is_s3: bool) -> Result<S3Settings, KeyError> {
         let s3_keys = [
             ("endpoint", self.endpoint.is_some()),
             ("region", self.region.is_some()),
@@ -301,8 +348,11 @@ impl RawPublish {
             ("secret_key_env", self.secret_key_env.is_some()),
         ];
         if !is_s3 && let Some((key, _)) = s3_keys.iter().find(|(_, set)| *set) {
-            return Err(format!(
-                "[publish] {key} is for object storage: it needs url = \"s3://bucket/prefix/\""
+            return Err(KeyError::at(
+                key,
+                format!(
+                    "[publish] {key} is for object storage: it needs url = \"s3://bucket/prefix/\""
+                ),
             ));
         }
         if is_s3
@@ -310,30 +360,37 @@ impl RawPublish {
                 || self.token_env.is_some()
                 || self.token_file.is_some())
         {
-            return Err("[publish] auth, token_env and token_file are for WebDAV: object storage signs in with access_key_env and secret_key_env (by default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into());
+            let written = [
+                ("auth", self.auth != AuthKind::None),
+                ("token_env", self.token_env.is_some()),
+            ];
+            let key = written
+                .iter()
+                .find(|(_, set)| *set)
+                .map_or("token_file", |k| k.0);
+            return Err(KeyError::at(
+                key,
+                "[publish] auth, token_env and token_file are for WebDAV: object storage signs in with access_key_env and secret_key_env (by default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+            ));
         }
         let defaults = S3Settings::default();
         let endpoint = match &self.endpoint {
             Some(e) => {
-                let u = url::Url::parse(e)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-                    .ok_or_else(|| {
-                        format!(
-                            "[publish] endpoint `{}` is not an absolute http(s) URL",
-                            crate::net::redact(e)
-                        )
-                    })?;
+                let u = http_url(e, "endpoint")?;
                 if !u.username().is_empty() || u.password().is_some() {
-                    return Err("[publish] endpoint must not contain a user or password: the keys come from access_key_env and secret_key_env".into());
+                    return Err(KeyError::at(
+                        "endpoint",
+                        "[publish] endpoint must not contain a user or password: the keys come from access_key_env and secret_key_env",
+                    ));
                 }
                 Some(u)
             }
             None => None,
         };
-        let env_name = |v: &Option<String>, key: &str, default: String| match v {
-            Some(n) if n.is_empty() || n.contains(['=', '\0']) => Err(format!(
-                "[publish] {key} `{n}` is not an environment variable name"
+        let env_name = |v: &Option<String>, key: &'static str, default: String| match v {
+            Some(n) if n.is_empty() || n.contains(['=', '\0']) => Err(KeyError::at(
+                key,
+                format!("[publish] {key} `{n}` is not an environment variable name"),
             )),
             Some(n) => Ok(n.clone()),
             None => Ok(default),
@@ -357,38 +414,6 @@ impl RawPublish {
     }
 }
 
-/// `s3://bucket/prefix/` checked: a bucket, no credentials, no query, a prefix ending in `/`.
-fn s3_url(s: &str, key: &str) -> Result<url::Url, String> {
-    let u = url::Url::parse(s)
-        .ok()
-        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
-        .ok_or_else(|| {
-            format!(
-                "[publish] {key} `{}` is not an s3:// URL: write it like \"s3://my-bucket/feeds/\"",
-                crate::net::redact(s)
-            )
-        })?;
-    if !u.username().is_empty()
-        || u.password().is_some()
-        || u.query().is_some()
-        || u.port().is_some()
-    {
-        return Err(format!(
-            "[publish] {key} `{}` names only a bucket and a key prefix: the endpoint goes in `endpoint`, the keys in the environment",
-            crate::net::redact(s)
-        ));
-    }
-    Ok(with_slash(u))
-}
-
-fn with_slash(mut u: url::Url) -> url::Url {
-    if !u.path().ends_with('/') {
-        let p = format!("{}/", u.path());
-        u.set_path(&p);
-    }
-    u
-}
-
 /// Where the media published at `media_base_url` are uploaded: `[publish] media_url`, or by
 /// default `url` plus the path of `media_base_url` below `[site] feeds_url`. `None` when
 /// neither holds; the caller names the keys.
@@ -406,13 +431,16 @@ pub fn media_destination(
 }
 
 /// With `media = true`, every podcast's `media_base_url` must have a place to upload to.
-pub fn check_media(config: &super::Config) -> Result<(), String> {
+pub fn check_media(config: &super::Config) -> Result<(), KeyError> {
     let publish = &config.publish;
     if !publish.media {
         return Ok(());
     }
     if publish.url.is_none() {
-        return Err("[publish] media = true needs url, where the files are uploaded".into());
+        return Err(KeyError::at(
+            "media",
+            "[publish] media = true needs url, where the files are uploaded",
+        ));
     }
     for feed in &config.feeds {
         let Some(base) = feed
@@ -423,9 +451,12 @@ pub fn check_media(config: &super::Config) -> Result<(), String> {
             continue;
         };
         if media_destination(publish, &config.site.feeds_url, base).is_none() {
-            return Err(format!(
-                "[publish] media = true, but feed `{}` publishes its media at {base} ([feed.podcast] media_base_url), which is not below [site] feeds_url {}: set [publish] media_url to where they are uploaded, or put media_base_url below feeds_url",
-                feed.name, config.site.feeds_url
+            return Err(KeyError::at(
+                "media",
+                format!(
+                    "[publish] media = true, but feed `{}` publishes its media at {base} ([feed.podcast] media_base_url), which is not below [site] feeds_url {}: set [publish] media_url to where they are uploaded, or put media_base_url below feeds_url",
+                    feed.name, config.site.feeds_url
+                ),
             ));
         }
     }
@@ -440,6 +471,7 @@ mod tests {
         toml::from_str::<RawPublish>(text)
             .unwrap()
             .resolve(std::path::Path::new("/site"))
+            .map_err(|e| e.message)
     }
 
     #[test]

@@ -342,7 +342,7 @@ mod tests {
             runs(4, 100, &[10 * mb, 10 * mb, 40 * mb, 1]),
             [0..1, 1..2, 2..3, 3..4]
         );
-        assert_eq!(runs(3, 100, &[mb, mb, mb]), [0..3]);
+        assert_eq!(runs(3, 100, &[mb, mb, mb]), vec![(0..3)]);
         assert!(runs(0, 10, &[]).is_empty());
     }
 

@@ -59,7 +59,7 @@ pub fn podcast_index(s: &mut Session<'_>, changes: &[Change<'_>], uploaded: &[St
                     "Podcast Index was not told about {topic}: {}: {} ({})",
                     f.request,
                     f.answer,
-                    f.hint()
+                    super::ping::ping_hint(&f, "[publish] podcast_index_url")
                 ),
             ),
         }

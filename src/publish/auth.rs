@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
 use super::config::{AuthKind, PublishConfig};
+use super::mask::Secrets;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -68,43 +69,20 @@ impl Credentials {
         })
     }
 
-    /// Every form in which a server may echo the secret back: as sent (plain, or the Base64
-    /// `user:secret` of a Basic header), each also URL-encoded and HTML-escaped. Longest first,
-    /// so a longer form is masked whole before a shorter one inside it.
-    fn forms(&self) -> Vec<String> {
-        let raw = match self {
-            Credentials::None => return Vec::new(),
-            Credentials::Bearer(s) => vec![s.expose_secret().to_string()],
-            Credentials::Basic { user, secret } => vec![
-                secret.expose_secret().to_string(),
-                base64(format!("{user}:{}", secret.expose_secret()).as_bytes()),
-            ],
-        };
-        let mut forms = Vec::new();
-        for r in raw {
-            forms.push(url_encoded(&r, "%20", true));
-            forms.push(url_encoded(&r, "%20", false));
-            forms.push(url_encoded(&r, "+", true));
-            for apostrophe in ["&#39;", "&#x27;", "&apos;"] {
-                forms.push(html_escaped(&r, apostrophe));
-            }
-            forms.push(r);
-        }
-        forms.retain(|f| !f.is_empty());
-        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        forms.dedup();
-        forms
-    }
-
-    /// `text` with every form of the secret masked. Servers echo headers back in error pages;
-    /// this must run on the server's text as received, before it is shortened or its
-    /// whitespace collapsed, or a secret cut in two or holding spaces would slip through.
+    /// `text` with the secret masked in every form and spelling a server may echo it in (see
+    /// [`super::mask`]). Servers echo headers back in error pages; this must run on the
+    /// server's text as received, before it is shortened or its whitespace collapsed, or a
+    /// secret cut in two or holding spaces would slip through.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for form in self.forms() {
-            out = out.replace(&form, "***");
-        }
-        out
+        let secrets = match self {
+            Credentials::None => return text.to_string(),
+            Credentials::Bearer(s) => Secrets::new([s.expose_secret()]),
+            Credentials::Basic { user, secret } => {
+                let header = format!("{user}:{}", secret.expose_secret());
+                Secrets::new([secret.expose_secret()]).with_encoded(&header)
+            }
+        };
+        secrets.scrub(text)
     }
 
     /// Adds the credentials to a request.
@@ -171,61 +149,6 @@ fn is_loopback_with(url: &Url, resolve: &dyn Fn(&str, u16) -> Vec<IpAddr>) -> bo
     }
 }
 
-/// `s` percent-encoded, all but the unreserved characters of RFC 3986, with `space` for a
-/// space (`%20` in paths, `+` in forms).
-fn url_encoded(s: &str, space: &str, upper: bool) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push_str(space),
-            _ if upper => out.push_str(&format!("%{b:02X}")),
-            _ => out.push_str(&format!("%{b:02x}")),
-        }
-    }
-    out
-}
-
-/// `s` as HTML text; error pages spell the apostrophe several ways.
-fn html_escaped(s: &str, apostrophe: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str(apostrophe),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Standard base64 with padding (only used to find an echoed Basic header in server text).
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,15 +208,6 @@ mod tests {
     }
 
     #[test]
-    fn base64_matches_known_values() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"editor:s3cret"), "ZWRpdG9yOnMzY3JldA==");
-    }
-
-    #[test]
     fn scrub_masks_every_form_of_the_secret() {
         let c = Credentials::Basic {
             user: "editor".into(),
@@ -316,6 +230,18 @@ mod tests {
         }
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3"), "{shown}");
+        // A bearer token as the audit's echo servers quoted it: JSON-escaped, Go's HTML
+        // escaping, Python's `quote()` keeping `/`, Base64 of the token alone.
+        let c = Credentials::Bearer(SecretString::from("pa\"ss\\wo+rd/=x"));
+        for form in [
+            "pa\\\"ss\\\\wo+rd/=x",
+            "pa&#34;ss\\wo&#43;rd/=x",
+            "pa%22ss%5Cwo%2Brd/%3Dx",
+            "cGEic3Ncd28rcmQvPXg=",
+        ] {
+            let s = c.scrub(&format!("before {form} after"));
+            assert_eq!(s, "before *** after", "{form}");
+        }
         assert_eq!(Credentials::None.scrub("s3 c"), "s3 c");
     }
 }

@@ -31,35 +31,70 @@ pub fn upload_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::Publish(format!("cannot set up the HTTP client: {e}")))
 }
 
-pub use crate::net::{builder, redact};
+/// A URL without its user and password, for messages; one that does not parse loses them too.
+pub use super::config::shown_url as redact;
+pub use crate::net::builder;
 
-/// GETs `url` as text; any non-2xx answer is an error naming the URL and the status. The
-/// body is read up to [`crate::net::FEED_CAP`], and `timeout` bounds the whole exchange.
+/// GETs `url` as text; any non-2xx answer is an error naming the URL, the status and, after
+/// redirects, where they led. The body is read up to [`crate::net::FEED_CAP`], and `timeout`
+/// bounds the whole exchange.
 pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     let shown = redact(url);
-    let response = client(timeout)?
-        .get(url)
-        .send()
-        .map_err(|e| Error::Fetch(format!("GET {shown} failed: {e}")))?;
+    // Where redirects led, when somewhere else: the answer is that URL's. (reqwest moves a
+    // user and password out of the URL it reports, so the two are compared as shown.)
+    let moved = |to: Option<&url::Url>| match to.map(|to| redact(to.as_str())) {
+        Some(to) if to != shown => format!(" (redirected to {to})"),
+        _ => String::new(),
+    };
+    let response = client(timeout)?.get(url).send().map_err(|e| {
+        let at = moved(e.url());
+        let (why, hint) = fetch_failure(&e, timeout);
+        Error::Fetch(format!("GET {shown}{at} failed: {why}; {hint}"))
+    })?;
+    let at = moved(Some(response.url()));
     let status = response.status();
     if !status.is_success() {
-        return Err(Error::Fetch(format!("GET {shown} answered {status}")));
+        return Err(Error::Fetch(format!(
+            "GET {shown}{at} answered {}: check that the URL names the published feed",
+            status_text(status)
+        )));
     }
     let bytes = crate::net::read_bounded(response, crate::net::FEED_CAP, timeout)
-        .map_err(|e| Error::Fetch(format!("GET {shown}: {}", e.describe())))?;
+        .map_err(|e| Error::Fetch(format!("GET {shown}{at}: {}", e.describe())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Reads a published feed from a local path or an http(s) URL.
-pub fn read_published(source: &str) -> Result<crate::feed::read::PublishedFeed> {
-    let text = if source.starts_with("http://") || source.starts_with("https://") {
-        get_text(source, Duration::from_secs(30))?
+/// Why a GET of a published feed got no answer, and what to check.
+fn fetch_failure(e: &reqwest::Error, timeout: Duration) -> (String, &'static str) {
+    if e.is_timeout() {
+        return (
+            format!("no answer within {} s", timeout.as_secs()),
+            "check that the server is up, or retry later",
+        );
+    }
+    let why = causes(e).unwrap_or_else(|| "the request could not be sent".into());
+    let hint = if e.is_connect() {
+        "check the host name and port in the URL, and that the server is running"
+    } else if e.is_redirect() {
+        "the redirects do not end (a loop?): give the feed's final address"
+    } else if e.is_builder() {
+        "check the URL: it must be a whole http:// or https:// address"
     } else {
-        let path = std::path::Path::new(source);
-        std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the feed", e))?
+        "check the URL, the network, and any proxy in between"
     };
-    crate::feed::read::read_feed(&text)
-        .map_err(|e| Error::Identity(format!("{source} is not a feed: {e}")))
+    (why, hint)
+}
+
+/// What happened under reqwest's own text, which repeats the URL (with any password): each
+/// cause in turn, outermost first; `None` when there is none.
+fn causes(e: &reqwest::Error) -> Option<String> {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    (!causes.is_empty()).then(|| causes.join(": "))
 }
 
 /// A [`Failure`] for a request that got no answer. `what` is method and URL (no credentials).
@@ -71,17 +106,9 @@ pub fn transport_failure(what: &str, e: &reqwest::Error) -> Failure {
     } else {
         FailureKind::Transport
     };
-    // reqwest's own text repeats the URL; the innermost causes say what happened.
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        causes.push(s.to_string());
-        source = s.source();
-    }
     let answer = match kind {
         FailureKind::Timeout => "no answer within the timeout".to_string(),
-        _ if causes.is_empty() => e.to_string(),
-        _ => causes.join(": "),
+        _ => causes(e).unwrap_or_else(|| e.to_string()),
     };
     Failure {
         kind,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::push::{Level, Session, retrying};
+use super::target::{Failure, FailureKind};
 use crate::error::Result;
 
 /// The hubs of `[publish]` and the client that pings them.
@@ -52,7 +53,7 @@ pub fn all(s: &mut Session<'_>) -> (Vec<String>, usize) {
                     f.request,
                     p.topic,
                     f.answer,
-                    f.hint()
+                    ping_hint(&f, HUB_PLACE)
                 );
                 s.say(Level::Warn, &format!("hub ping failed: {line}"));
                 failures.push(line);
@@ -62,4 +63,57 @@ pub fn all(s: &mut Session<'_>) -> (Vec<String>, usize) {
     }
     s.state.pending_pings = still_pending;
     (failures, sent)
+}
+
+/// What to check after a failed ping to the address `place` names (`the hub's entry in
+/// [publish] hubs`). [`Failure::hint`] speaks of `[publish] url`, where the files go, and of
+/// credentials, which pings never carry.
+pub(super) fn ping_hint(f: &Failure, place: &str) -> String {
+    match f.kind {
+        FailureKind::Connect => {
+            format!("check that the server is up and that {place} names the right host and port")
+        }
+        FailureKind::Status(301 | 302 | 303 | 307 | 308) => format!(
+            "the server redirects: set {place} to the final location (pings never follow redirects)"
+        ),
+        FailureKind::Status(401 | 403) => {
+            format!("the server refused the ping, which carries no credentials: check {place}")
+        }
+        FailureKind::Status(404 | 405) => format!("nothing takes pings there: check {place}"),
+        _ => f.hint().to_string(),
+    }
+}
+
+/// Where a hub's address is set, for [`ping_hint`].
+const HUB_PLACE: &str = "the hub's entry in [publish] hubs";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_ping_points_at_the_hubs_entry_not_at_the_upload_url() {
+        let f = |kind| Failure {
+            kind,
+            request: "POST https://hub.example/".into(),
+            answer: String::new(),
+            retry_after: None,
+        };
+        assert_eq!(
+            ping_hint(&f(FailureKind::Status(301)), HUB_PLACE),
+            "the server redirects: set the hub's entry in [publish] hubs to the final location (pings never follow redirects)"
+        );
+        for kind in [
+            FailureKind::Connect,
+            FailureKind::Status(308),
+            FailureKind::Status(404),
+            FailureKind::Status(401),
+        ] {
+            let hint = ping_hint(&f(kind.clone()), HUB_PLACE);
+            assert!(
+                !hint.contains("[publish] url") && hint.contains(HUB_PLACE),
+                "{kind:?}: {hint}"
+            );
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::config::S3Settings;
+use super::mask::Secrets;
 use crate::error::{Error, Result};
 
 /// The keys, read from the environment variables `[publish]` names.
@@ -32,16 +33,11 @@ impl Keys {
         })
     }
 
-    /// `text` with the secret and the session token masked.
+    /// `text` with the secret key and the session token masked in every form and spelling a
+    /// server may echo them in (the same rules as WebDAV's, [`super::mask`]).
     pub(super) fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in std::iter::once(&self.secret).chain(self.token.iter()) {
-            let s = s.expose_secret();
-            if s.len() >= 4 {
-                out = out.replace(s, "****");
-            }
-        }
-        out
+        let sent = std::iter::once(&self.secret).chain(self.token.iter());
+        Secrets::new(sent.map(ExposeSecret::expose_secret)).scrub(text)
     }
 }
 
@@ -50,4 +46,34 @@ pub(super) fn decode(path: &str) -> String {
     percent_encoding::percent_decode_str(path)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audit finding 1: the S3 target masked only the exact secret key and session token; an
+    /// S3-compatible server that quoted the token percent-encoded or XML-escaped showed it.
+    #[test]
+    fn the_secret_key_and_token_are_masked_in_every_spelling() {
+        let keys = Keys {
+            access: "AKIAEXAMPLE".into(),
+            secret: SecretString::from("wJalrXUtnFEMI/K7MDENG+bPxRfiCY"),
+            token: Some(SecretString::from("FwoGZXIvYXdzE+Pq/Rk=\"x<y")),
+        };
+        // Python's quote(safe='') and html.escape, as the audit's fake S3 server sent them.
+        for form in [
+            "FwoGZXIvYXdzE%2BPq%2FRk%3D%22x%3Cy",
+            "FwoGZXIvYXdzE+Pq/Rk=&quot;x&lt;y",
+            "wJalrXUtnFEMI%2FK7MDENG%2BbPxRfiCY",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCY",
+        ] {
+            assert_eq!(
+                keys.scrub(&format!("<Message>token={form} tail</Message>")),
+                "<Message>token=*** tail</Message>",
+                "{form}"
+            );
+        }
+        assert_eq!(keys.scrub("AKIAEXAMPLE"), "AKIAEXAMPLE");
+    }
 }

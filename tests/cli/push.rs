@@ -1105,3 +1105,32 @@ hubs = ["{}"]
     let pinged = hub.with("POST").len();
     assert_eq!(pinged, names.len() - 2, "{names:?}");
 }
+
+/// Audit finding 6: a hub that redirected was reported with "set [publish] url to the final
+/// location", the upload's address, which was right all along.
+#[test]
+fn a_hub_that_redirects_is_named_by_its_hubs_entry() {
+    let server = Server::start();
+    let hub = Server::start();
+    let site = site(
+        &server.url("/dav/"),
+        &format!("hubs = [\"{}\"]", hub.url("/hub")),
+    );
+    let moved = hub.url("/hub/v2");
+    hub.fail(
+        "POST",
+        "/hub",
+        99,
+        Fault::Status(307, vec![("Location", moved.clone())], String::new()),
+    );
+    let err = fails(&run(&site, &["push"]), 5);
+    assert_eq!(hub.with("POST").len(), 4, "a redirect is not retried");
+    assert!(
+        err.contains(&format!(
+            "POST {} for https://films.example/feeds/notes.atom: 307 Temporary Redirect (to {moved}) after 1 attempt(s); the server redirects: set the hub's entry in [publish] hubs to the final location (pings never follow redirects)",
+            hub.url("/hub")
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("[publish] url"), "{err}");
+}

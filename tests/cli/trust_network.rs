@@ -445,3 +445,250 @@ fn a_user_or_password_in_base_url_or_a_hub_url_is_a_config_error() {
     );
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network audit: echoed secrets, URLs in messages, reading a published feed back
+
+/// A bearer token with every character some escaping changes.
+const TOKEN: &str = "pa\"ss\\wo+rd/=x&<'9";
+
+/// The token as the audit's echo servers sent it back, each made by Python or Go, not by
+/// feedwright: `json.dumps`, `urllib.parse.quote` (keeps `/`), `quote(safe='')` in lower-case
+/// hex, Go's `html/template` escaping (`&#43;`, `&#34;`), `html.escape`, and Base64 of the
+/// token alone.
+const ECHOED: [&str; 6] = [
+    "pa\\\"ss\\\\wo+rd/=x&<'9",
+    "pa%22ss%5Cwo%2Brd/%3Dx%26%3C%279",
+    "pa%22ss%5cwo%2brd%2f%3dx%26%3c%279",
+    "pa&#34;ss\\wo&#43;rd/=x&amp;&lt;&#39;9",
+    "pa&quot;ss\\wo+rd/=x&amp;&lt;&#x27;9",
+    "cGEic3Ncd28rcmQvPXgmPCc5",
+];
+
+/// Audit finding 1: only a few exact forms of the token were masked; each of these reached
+/// the `answer: 401 …` line whole.
+#[test]
+fn a_token_echoed_escaped_or_encoded_is_masked() {
+    let mut pages: Vec<(String, &str)> = ECHOED
+        .iter()
+        .map(|form| (format!("bad token: {form}"), "bad token: ***"))
+        .collect();
+    // Base64 of the whole header: the token's part of it is masked, the rest tells nothing.
+    pages.push((
+        "bad header: QmVhcmVyIHBhInNzXHdvK3JkLz14JjwnOQ==".into(),
+        "bad header: QmVhcmVyIH***Q==",
+    ));
+    let extra = "auth = \"bearer\"\ntoken_env = \"FW_NET_TOKEN\"";
+    for (page, shown) in pages {
+        let body = page.clone();
+        let addr = start(move |_, s| answer(s, "401 Unauthorized", &[], body.as_bytes()));
+        let site = site(&format!("http://{addr}/feeds/"), extra);
+        let out = run(&site, &["build", "--push"], &[("FW_NET_TOKEN", TOKEN)]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "answer: 401 Unauthorized \"{shown}\" (not retried"
+            )),
+            "{page}:\n{err}"
+        );
+        for form in ECHOED.iter().chain([&TOKEN]) {
+            assert!(!err.contains(form), "{form} in:\n{err}");
+        }
+    }
+}
+
+/// Audit finding 2: a URL that does not parse was quoted whole, password and all; finding 7:
+/// `[publish]` errors stood at the table's header, not at the key.
+#[test]
+fn a_password_in_a_url_that_does_not_parse_never_reaches_the_terminal() {
+    let cases = [
+        (
+            "url = \"http://127.0.0.1:9/feeds/\"",
+            "url = \"https://bob:PW@[bad/feeds/\"",
+            15,
+            "[publish] url `https://bob:***@[bad/feeds/` is not an absolute http(s) URL",
+        ),
+        (
+            "retries = 0",
+            "retries = 0\nhubs = [\n  \"https://hub.example/\",\n  \"ftp://bob:PW@hub.example/\",\n]",
+            18,
+            "[publish] hubs entry `ftp://hub.example/` is not an absolute http(s) URL",
+        ),
+        (
+            "retries = 0",
+            "retries = 0\nmedia_url = \"bob:PW@films.example/m/\"",
+            18,
+            "[publish] media_url `bob:***@films.example/m/` is not an absolute http(s) URL",
+        ),
+        (
+            "base_url = \"https://films.example/\"",
+            "base_url = \"bob:PW@films.example\"",
+            4,
+            "[site] base_url `bob:***@films.example` is not an absolute http(s) URL; write it like \"https://example.com/\"",
+        ),
+        (
+            "id = ",
+            "feeds_url = \"https://bob:P W@films example/feeds/\"\nid = ",
+            5,
+            "[site] feeds_url `https://bob:***@films example/feeds/` is not an absolute http(s) URL",
+        ),
+        // One that parses is refused like base_url: it is written into every feed.
+        (
+            "id = ",
+            "feeds_url = \"https://bob:PW@films.example/feeds/\"\nid = ",
+            5,
+            "[site] feeds_url `https://films.example/feeds/` must not contain a user or password: it is the public address written into every feed",
+        ),
+    ];
+    for (from, to, line, message) in cases {
+        let site = site("http://127.0.0.1:9/feeds/", "");
+        let config = site.read("config.toml").replacen(from, to, 1);
+        site.write("config.toml", &config);
+        let err = fails(&site, &["build"], 3);
+        assert_eq!(
+            err,
+            format!(
+                "error: {}:{line}: {message}\n",
+                site.path("config.toml").display()
+            ),
+            "{to}"
+        );
+        assert!(!err.contains("PW") && !err.contains("P W"), "{err}");
+    }
+}
+
+/// The site's own feed, built, as a server publishes it: `/feeds/reviews.rss`; `/old` redirects
+/// there, `/gone` redirects to nothing.
+fn feed_server(site: &Site) -> SocketAddr {
+    site.ok(&["build"]);
+    let feed = site.read("feeds/reviews.rss");
+    start(move |req, s| match req.path.as_str() {
+        "/feeds/reviews.rss" => answer(s, "200 OK", &[], feed.as_bytes()),
+        "/old" => answer(
+            s,
+            "301 Moved Permanently",
+            &[("Location", "/feeds/reviews.rss")],
+            b"",
+        ),
+        "/gone" => answer(s, "302 Found", &[("Location", "/nothing")], b""),
+        _ => answer(s, "404 Not Found", &[], b"no such feed"),
+    })
+}
+
+/// Audit finding 3: `HTTP://…` was read as a file name, and `ftp://bob:PW@…` failed naming the
+/// whole URL as a missing file.
+#[test]
+fn check_against_reads_a_url_in_any_case_and_refuses_other_schemes() {
+    let site = site("http://127.0.0.1:9/feeds/", "");
+    let addr = feed_server(&site);
+    for url in [
+        format!("HTTP://{addr}/feeds/reviews.rss"),
+        format!("Http://{addr}/old"),
+    ] {
+        let out = run(&site, &["check", "--against", &url], &[]);
+        assert!(out.status.success(), "{url}: {}", text(&out));
+        let shown = url
+            .replace("HTTP://", "http://")
+            .replace("Http://", "http://");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("ok: every item of {shown} keeps its id (1 compared)\n"),
+            "{url}"
+        );
+    }
+    for args in [
+        &[
+            "check",
+            "--against",
+            "ftp://bob:PW@127.0.0.1/feeds/reviews.rss",
+        ][..],
+        &["adopt-ids", "FTP://bob:PW@127.0.0.1/feeds/reviews.rss"],
+    ] {
+        let err = fails(&site, args, 2);
+        assert_eq!(
+            err,
+            "error: ftp://127.0.0.1/feeds/reviews.rss: feedwright reads a published feed only from an http(s) URL or a local file, not over ftp://\n\
+             hint: give the feed's http:// or https:// address, or download it and give the file\n",
+            "{args:?}"
+        );
+    }
+}
+
+/// Audit finding 5: a refused connection said only "error sending request for url"; a
+/// redirect did not say where it led.
+#[test]
+fn a_failed_fetch_says_why_and_where_redirects_led() {
+    let site = site("http://127.0.0.1:9/feeds/", "");
+    let addr = feed_server(&site);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cases = [
+        (
+            format!("http://bob:PW@127.0.0.1:{port}/feeds/reviews.rss"),
+            format!(
+                "GET http://127.0.0.1:{port}/feeds/reviews.rss failed: client error (Connect): tcp connect error: Connection refused (os error 111); check the host name and port in the URL, and that the server is running"
+            ),
+        ),
+        (
+            format!("http://bob:PW@{addr}/gone"),
+            format!(
+                "GET http://{addr}/gone (redirected to http://{addr}/nothing) answered 404 Not Found: check that the URL names the published feed"
+            ),
+        ),
+    ];
+    for (url, message) in cases {
+        for args in [
+            &["check", "--against", url.as_str()][..],
+            &["adopt-ids", &url],
+        ] {
+            let err = fails(&site, args, 5);
+            assert_eq!(err, format!("error: {message}\n"), "{args:?}");
+        }
+    }
+}
+
+/// Audit finding 4: `check --against /dev/zero` read until memory ran out (14 GB); a FIFO
+/// blocked the run forever.
+#[test]
+fn check_against_reads_only_a_regular_file_and_at_most_16_mb_of_it() {
+    let site = site("http://127.0.0.1:9/feeds/", "");
+    site.ok(&["build"]);
+    let fifo = site.path("published.fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path and a mode; mkfifo touches nothing else.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir(site.path("published")).unwrap();
+    let big = std::fs::File::create(site.path("big.rss")).unwrap();
+    big.set_len(17 * 1024 * 1024).unwrap();
+    let refused = |what: &str| {
+        format!(
+            "{what}, not a feed file: feedwright reads a published feed from a regular file or an http(s) URL\n\
+             hint: give the path of the saved feed (.rss, .atom or .json), or its URL\n"
+        )
+    };
+    let started = Instant::now();
+    for (file, code, message) in [
+        ("/dev/zero", 2, refused("/dev/zero is a device")),
+        ("published.fifo", 2, refused("published.fifo is a FIFO")),
+        ("published", 2, refused("published is a folder")),
+        (
+            "big.rss",
+            5,
+            "big.rss: the file is larger than 16 MB, the most feedwright reads of a published feed; check that it is the feed\n".to_string(),
+        ),
+    ] {
+        for args in [&["check", "--against", file][..], &["adopt-ids", file]] {
+            let err = fails(&site, args, code);
+            assert_eq!(err, format!("error: {message}"), "{args:?}");
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -528,3 +528,56 @@ fn take_over_needs_an_etag_to_replace_exactly_the_copy_checked() {
     );
     assert!(dav.puts().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Where a [publish] error stands
+
+/// Audit finding 7: errors about `[publish] url` and `hubs` named the line of the `[publish]`
+/// header; `[site] base_url` errors already named their key's line.
+#[test]
+fn a_publish_error_names_the_line_of_its_key() {
+    let cases = [
+        (
+            "url = \"dav.films.example/feeds/\"",
+            "url",
+            "[publish] url `dav.films.example/feeds/` is not an absolute http(s) URL",
+        ),
+        (
+            "url = \"https://dav.films.example/\"\nhubs = [\n  \"https://hub.example/\",\n  \"hub.example\",\n]",
+            "hubs",
+            "[publish] hubs entry `hub.example` is not an absolute http(s) URL",
+        ),
+        (
+            "url = \"https://dav.films.example/\"\ntimeout_secs = 0",
+            "timeout_secs",
+            "[publish] timeout_secs must be at least 1",
+        ),
+        (
+            "url = \"https://dav.films.example/\"\nregion = \"auto\"",
+            "region",
+            "[publish] region is for object storage: it needs url = \"s3://bucket/prefix/\"",
+        ),
+    ];
+    for (publish, key, message) in cases {
+        // Comments between the header and the key, so the two lines differ.
+        let config = format!(
+            "{}\n[publish]\n# where the feeds go\n\n{publish}\n",
+            common::CONFIG
+        );
+        let site = Site::with_config(&config);
+        let line = config
+            .lines()
+            .position(|l| l.starts_with(&format!("{key} =")))
+            .unwrap()
+            + 1;
+        let err = site.fails(3, &["build"]);
+        assert_eq!(
+            err,
+            format!(
+                "error: {}:{line}: {message}\n",
+                site.path("config.toml").display()
+            ),
+            "{publish}"
+        );
+    }
+}

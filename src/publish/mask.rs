@@ -1,0 +1,401 @@
+//! Finding an upload secret in a server's text, in whatever form the server echoed it, and
+//! masking it. Both targets use it: WebDAV's token or password ([`super::auth`]) and the S3
+//! secret key and session token ([`super::s3_keys`]).
+//!
+//! Servers quote the request back in error pages: the `Authorization` header as sent (Base64 of
+//! `user:secret` for Basic), the token alone or Base64-encoded, each run through whatever
+//! escaping the page needs: percent-encoding (`%2B` or `%2b`, `+` for a space, `/` kept or
+//! not), HTML or XML entities (`&#43;`, `&quot;`, `&amp;`), JSON or JavaScript string escapes
+//! (`\"`, `\\`, `\u00fc`). Listing every combination misses the next one, so the text is
+//! matched against the secret one character at a time, each character in any of the spellings
+//! those escapings give it: a mix such as Python's `quote()` (`/` kept, `+` as `%2B`) is found
+//! as well. Base64 cannot be matched a character at a time; its forms are listed instead.
+//!
+//! What this must never do: show any part of a secret it found, or run on a text already
+//! shortened (a secret cut in two is only found when the cut is the end of the text).
+
+/// What a secret is replaced with.
+pub(super) const MASK: &str = "***";
+
+/// A Base64 run this short could be a word of the page; longer ones only come from the secret.
+const MIN_BASE64_CORE: usize = 8;
+
+/// A text that ends after this many characters of a secret ends in the secret, cut.
+const MIN_CUT: usize = 4;
+
+/// The longest spelling of one character (`\uD83D\uDE00`), for a text cut inside one.
+const LONGEST_SPELLING: usize = 12;
+
+/// Everything that counts as the secret in a server's text.
+pub(super) struct Secrets {
+    /// Longest first, so a longer form is masked whole before a shorter one inside it.
+    forms: Vec<Vec<char>>,
+}
+
+impl Secrets {
+    /// Each of `secrets` (empty ones are ignored) as itself and in Base64.
+    pub(super) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Secrets {
+        let mut forms = Vec::new();
+        for s in secrets.into_iter().filter(|s| !s.is_empty()) {
+            forms.push(s.to_string());
+            forms.extend(base64_forms(s.as_bytes()));
+        }
+        Secrets::sorted(forms)
+    }
+
+    /// Also `sent` in Base64, whole: a Basic header carries `user:secret` so. Only encoded,
+    /// since the user's name in plain text is no secret.
+    pub(super) fn with_encoded(self, sent: &str) -> Secrets {
+        let mut forms: Vec<String> = self.forms.iter().map(|f| f.iter().collect()).collect();
+        for alphabet in [STANDARD, URL_SAFE] {
+            forms.push(base64(sent.as_bytes(), alphabet, true));
+        }
+        Secrets::sorted(forms)
+    }
+
+    fn sorted(mut forms: Vec<String>) -> Secrets {
+        forms.retain(|f| !f.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Secrets {
+            forms: forms.iter().map(|f| f.chars().collect()).collect(),
+        }
+    }
+
+    /// `text` with every occurrence of a form of the secret, in any spelling, replaced by
+    /// [`MASK`]. Run it on the server's text as received: a secret holding spaces is only
+    /// found before whitespace is collapsed.
+    pub(super) fn scrub(&self, text: &str) -> String {
+        if self.forms.is_empty() {
+            return text.to_string();
+        }
+        let bytes = text.as_bytes();
+        let starts = self.first_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut p = 0;
+        while p < bytes.len() {
+            let found = if starts[usize::from(bytes[p])] {
+                self.forms
+                    .iter()
+                    .find_map(|f| match_at(bytes, p, f).filter(|&end| end > p))
+            } else {
+                None
+            };
+            if let Some(end) = found {
+                out.push_str(MASK);
+                p = end;
+                continue;
+            }
+            // `p` is always on a character boundary: every spelling ends on one.
+            let c = text[p..].chars().next().unwrap_or_default();
+            out.push(c);
+            p += c.len_utf8().max(1);
+        }
+        out
+    }
+
+    /// The bytes a spelling of a form can start with: most of a page is skipped on one look.
+    fn first_bytes(&self) -> [bool; 256] {
+        let mut starts = [false; 256];
+        for b in [b'%', b'&', b'\\', b'+'] {
+            starts[usize::from(b)] = true;
+        }
+        for form in &self.forms {
+            let mut utf8 = [0u8; 4];
+            if let Some(c) = form.first() {
+                starts[usize::from(c.encode_utf8(&mut utf8).as_bytes()[0])] = true;
+            }
+        }
+        starts
+    }
+}
+
+/// Where the longest spelling of `form` that starts at `start` ends, if one does; the end of
+/// the text when the text stops part-way through the form.
+fn match_at(text: &[u8], start: usize, form: &[char]) -> Option<usize> {
+    // The positions each prefix of the form can end at: a character may have spellings of
+    // several lengths (`&` or `&amp;`), so all are followed at once rather than backtracking.
+    let mut here = vec![start];
+    let mut next = Vec::new();
+    for (done, &c) in form.iter().enumerate() {
+        next.clear();
+        for &p in &here {
+            spellings(text, p, c, &mut next);
+        }
+        if next.is_empty() {
+            let cut = done >= MIN_CUT && here.iter().any(|&p| cut_inside_spelling(&text[p..]));
+            return cut.then_some(text.len());
+        }
+        next.sort_unstable();
+        next.dedup();
+        std::mem::swap(&mut here, &mut next);
+    }
+    here.last().copied()
+}
+
+/// Whether `rest`, the end of the text, may be the start of a spelling cut off.
+fn cut_inside_spelling(rest: &[u8]) -> bool {
+    rest.is_empty()
+        || (rest.len() < LONGEST_SPELLING
+            && matches!(rest[0], b'%' | b'&' | b'\\')
+            && rest[1..]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'#'))
+}
+
+/// Pushes onto `out` the end of every spelling of `c` found at `p`.
+fn spellings(text: &[u8], p: usize, c: char, out: &mut Vec<usize>) {
+    let rest = &text[p.min(text.len())..];
+    let mut utf8 = [0u8; 4];
+    let literal = c.encode_utf8(&mut utf8).as_bytes();
+    if rest.starts_with(literal) {
+        out.push(p + literal.len());
+    }
+    match rest.first() {
+        Some(b'+') if c == ' ' => out.push(p + 1),
+        Some(b'%') => {
+            if let Some(n) = percent_encoded(rest, literal) {
+                out.push(p + n);
+            }
+        }
+        Some(b'&') => {
+            if let Some(n) = entity(rest, c) {
+                out.push(p + n);
+            }
+        }
+        Some(b'\\') => {
+            if let Some(n) = string_escape(rest, c) {
+                out.push(p + n);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The length of `%XX` escapes (either case) of each of `bytes` at the start of `rest`.
+fn percent_encoded(rest: &[u8], bytes: &[u8]) -> Option<usize> {
+    for (i, &b) in bytes.iter().enumerate() {
+        let at = rest.get(3 * i..3 * i + 3)?;
+        if at[0] != b'%' || hex_value(&at[1..])? != u32::from(b) {
+            return None;
+        }
+    }
+    Some(3 * bytes.len())
+}
+
+/// The length of an HTML or XML character reference to `c` at the start of `rest`: numeric
+/// (`&#43;`, `&#x2B;`) or one of the named ones servers use for ASCII punctuation.
+fn entity(rest: &[u8], c: char) -> Option<usize> {
+    let end = rest
+        .iter()
+        .take(LONGEST_SPELLING)
+        .position(|&b| b == b';')?;
+    let body = &rest[1..end];
+    let value = match body {
+        [b'#', b'x' | b'X', hex @ ..] => hex_value(hex)?,
+        [b'#', dec @ ..] => decimal_value(dec)?,
+        name => named_entity(name)?.into(),
+    };
+    (value == u32::from(c)).then_some(end + 1)
+}
+
+/// The character an HTML5 named reference stands for, among those for ASCII punctuation.
+fn named_entity(name: &[u8]) -> Option<char> {
+    const NAMED: [(&str, char); 29] = [
+        ("amp", '&'),
+        ("AMP", '&'),
+        ("lt", '<'),
+        ("LT", '<'),
+        ("gt", '>'),
+        ("GT", '>'),
+        ("quot", '"'),
+        ("QUOT", '"'),
+        ("apos", '\''),
+        ("plus", '+'),
+        ("equals", '='),
+        ("sol", '/'),
+        ("bsol", '\\'),
+        ("excl", '!'),
+        ("num", '#'),
+        ("dollar", '$'),
+        ("percnt", '%'),
+        ("lpar", '('),
+        ("rpar", ')'),
+        ("ast", '*'),
+        ("comma", ','),
+        ("period", '.'),
+        ("colon", ':'),
+        ("semi", ';'),
+        ("quest", '?'),
+        ("commat", '@'),
+        ("lsqb", '['),
+        ("rsqb", ']'),
+        ("lowbar", '_'),
+    ];
+    NAMED
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|&(_, c)| c)
+}
+
+/// The length of a JSON or JavaScript string escape of `c` at the start of `rest`: `\"`,
+/// `\\`, `\/`, `\n`…, `\u00fc` (a surrogate pair beyond the BMP) or `\xfc`.
+fn string_escape(rest: &[u8], c: char) -> Option<usize> {
+    let short = match c {
+        '"' | '\\' | '/' | '\'' => Some(c as u8),
+        '\u{8}' => Some(b'b'),
+        '\u{c}' => Some(b'f'),
+        '\n' => Some(b'n'),
+        '\r' => Some(b'r'),
+        '\t' => Some(b't'),
+        _ => None,
+    };
+    if short.is_some() && rest.get(1).copied() == short {
+        return Some(2);
+    }
+    if rest.get(1) == Some(&b'x') {
+        return (hex_value(rest.get(2..4)?)? == u32::from(c)).then_some(4);
+    }
+    let mut units = [0u16; 2];
+    let units = c.encode_utf16(&mut units);
+    for (i, &unit) in units.iter().enumerate() {
+        let at = rest.get(6 * i..6 * i + 6)?;
+        if &at[..2] != b"\\u" || hex_value(&at[2..])? != u32::from(unit) {
+            return None;
+        }
+    }
+    Some(6 * units.len())
+}
+
+fn hex_value(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+fn decimal_value(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// The Base64 forms of `bytes`, in the standard and the URL-safe alphabet: the whole encoding
+/// with its padding, and, for each of the three alignments the bytes may have inside a longer
+/// encoded text (a Basic header's `user:secret`, a JSON blob), the characters that depend on
+/// them alone. Those cores are kept only when long enough not to match ordinary words.
+fn base64_forms(bytes: &[u8]) -> Vec<String> {
+    let mut forms = Vec::new();
+    for alphabet in [STANDARD, URL_SAFE] {
+        forms.push(base64(bytes, alphabet, true));
+        for offset in 0..3 {
+            let mut shifted = vec![0u8; offset];
+            shifted.extend_from_slice(bytes);
+            let encoded = base64(&shifted, alphabet, false);
+            let first = (8 * offset).div_ceil(6);
+            let end = 8 * shifted.len() / 6;
+            if end >= first + MIN_BASE64_CORE {
+                forms.push(encoded[first..end].to_string());
+            }
+        }
+    }
+    forms
+}
+
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64 of `bytes` in `alphabet`, with `=` padding when `pad`.
+fn base64(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else if pad {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_known_values() {
+        assert_eq!(base64(b"", STANDARD, true), "");
+        assert_eq!(base64(b"f", STANDARD, true), "Zg==");
+        assert_eq!(base64(b"fo", STANDARD, true), "Zm8=");
+        assert_eq!(base64(b"foo", STANDARD, true), "Zm9v");
+        assert_eq!(
+            base64(b"editor:s3cret", STANDARD, true),
+            "ZWRpdG9yOnMzY3JldA=="
+        );
+        assert_eq!(base64(b"\xfb\xff", URL_SAFE, false), "-_8");
+    }
+
+    /// The spellings below were made with Python (`urllib.parse.quote`, `html.escape`,
+    /// `json.dumps`, `base64`) and Go (`html.EscapeString`, `template.HTMLEscapeString`), not
+    /// with this module.
+    #[test]
+    fn every_spelling_of_a_secret_is_masked() {
+        let secrets = Secrets::new(["pa\"ss\\wo+rd/ü=1 x&<'"]);
+        let forms = [
+            "pa\"ss\\wo+rd/ü=1 x&<'",
+            // quote(s): `/` kept
+            "pa%22ss%5Cwo%2Brd/%C3%BC%3D1%20x%26%3C%27",
+            // quote(s, safe=''), lower-case hex, form encoding
+            "pa%22ss%5cwo%2brd%2f%c3%bc%3d1+x%26%3c%27",
+            // json.dumps(s)[1:-1], ensure_ascii
+            "pa\\\"ss\\\\wo+rd/\\u00fc=1 x&<'",
+            // html.escape(s)
+            "pa&quot;ss\\wo+rd/ü=1 x&amp;&lt;&#x27;",
+            // Go template escaping
+            "pa&#34;ss\\wo&#43;rd/ü=1 x&amp;&lt;&#39;",
+            // base64 of the token
+            "cGEic3Ncd28rcmQvw7w9MSB4Jjwn",
+        ];
+        for form in forms {
+            assert_eq!(
+                secrets.scrub(&format!("before {form} after")),
+                "before *** after",
+                "{form}"
+            );
+        }
+        assert_eq!(
+            secrets.scrub("nothing here &amp; %2B"),
+            "nothing here &amp; %2B"
+        );
+        assert_eq!(Secrets::new([""]).scrub("a b"), "a b");
+    }
+
+    #[test]
+    fn a_secret_inside_a_basic_header_or_cut_at_the_end_is_masked() {
+        let secrets = Secrets::new(["s3cretKey99"]).with_encoded("editor:s3cretKey99");
+        // base64("editor:s3cretKey99") and base64("xx s3cretKey99 yy")
+        for text in ["ZWRpdG9yOnMzY3JldEtleTk5", "eHggczNjcmV0S2V5OTkgeXk="] {
+            let shown = secrets.scrub(&format!("got {text}."));
+            assert!(shown.contains(MASK), "{text}: {shown}");
+            assert!(!shown.contains("czNjcmV0S2V5OT"), "{shown}");
+            assert!(!shown.contains("MzY3JldEtleTk5"), "{shown}");
+        }
+        assert_eq!(secrets.scrub("page ends: s3cre"), "page ends: ***");
+        assert_eq!(secrets.scrub("page ends: s3cr%6"), "page ends: ***");
+        assert_eq!(secrets.scrub("s3cr is not cut"), "s3cr is not cut");
+        // The user's name is no secret, not even at the end of a page.
+        assert_eq!(
+            secrets.scrub("no access for editor"),
+            "no access for editor"
+        );
+    }
+}
