@@ -19,6 +19,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
     let published = read_published(&args.feed)?;
+    crate::identity::compare::adoptable(&published.items).map_err(|why| {
+        crate::error::Error::Identity(format!(
+            "{}: {why}; nothing was pinned: adopt the ids of a feed readers really read",
+            crate::publish::published::shown_source(&args.feed)
+        ))
+    })?;
     let mut plan = build::plan_with(
         &config,
         ctx.now,

@@ -35,6 +35,11 @@ pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
 /// Parses RSS 2.0 or Atom 1.0 text. RSS items without a guid fall back to their link, as
 /// readers do.
 pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
+    // The crates leave `&name;` of a declared entity as it is: what would be read is not what
+    // readers that expand it saw. No feed needs them.
+    if text.contains("<!ENTITY") {
+        return Err("it declares entities (`<!ENTITY`), which readers expand and this reader would not: its ids could not be trusted".into());
+    }
     if let Ok(channel) = rss::Channel::read_from(text.as_bytes()) {
         let items = channel
             .items
@@ -97,6 +102,12 @@ mod tests {
         assert_eq!(items[0].id, "https://x/a/");
         assert!(items[0].published.is_some());
         assert_eq!(items[1].id, "https://x/b/");
+    }
+
+    #[test]
+    fn rejects_a_feed_that_declares_entities() {
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "EXPANDED">]><rss version="2.0"><channel><title>t</title><link>https://x/</link><description>d</description><item><guid>&e;1</guid></item></channel></rss>"#;
+        assert!(read_feed(xml).unwrap_err().contains("declares entities"));
     }
 
     #[test]

@@ -237,6 +237,51 @@ pub struct Adoption {
     pub unmatched_published: Vec<(String, String)>,
 }
 
+/// The longest id taken from a published feed: ids are URIs or short strings, and one that
+/// is megabytes (a broken or hostile feed) would be written into every later feed.
+const MAX_ADOPTED_ID: usize = 2048;
+
+/// Whether every item of a published feed has an id that can be pinned: not empty, no spaces
+/// or control characters (the rule for an `id` key), not over [`MAX_ADOPTED_ID`] bytes, no
+/// two items with one id (each would be pinned to two entries, and every build would fail).
+/// The error says which id and why.
+pub fn adoptable(published: &[PublishedItem]) -> Result<(), String> {
+    let shown = |id: &str| {
+        let cut: String = id.chars().take(80).collect();
+        let more = if cut.len() < id.len() { "…" } else { "" };
+        format!("{}{more}", crate::error::written_out(&cut, false))
+    };
+    let mut seen = std::collections::HashSet::new();
+    for item in published {
+        let id = item.id.as_str();
+        let why = if id.is_empty() {
+            Some(format!(
+                "the item \"{}\" has an empty id",
+                shown(&item.title)
+            ))
+        } else if id.len() > MAX_ADOPTED_ID {
+            Some(format!(
+                "the id `{}` is {} bytes, more than the {MAX_ADOPTED_ID} an id may have",
+                shown(id),
+                id.len()
+            ))
+        } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Some(format!(
+                "the id `{}` has spaces or control characters",
+                shown(id)
+            ))
+        } else if !seen.insert(id) {
+            Some(format!("two items have the id `{}`", shown(id)))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(why);
+        }
+    }
+    Ok(())
+}
+
 /// Matches by link first, then by title and publication date (the same instant, or the same
 /// calendar day as each side wrote it, since tools write dates in different zones). Each side
 /// is used at most once.
@@ -290,6 +335,36 @@ pub fn adopt(planned: &[PlannedEntry], published: &[PublishedItem]) -> Adoption 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A published feed whose ids cannot be pinned is refused as a whole, saying which id.
+    #[test]
+    fn ids_that_cannot_be_pinned_refuse_the_feed() {
+        let item = |id: &str| PublishedItem {
+            id: id.to_string(),
+            title: "T".into(),
+            link: None,
+            published: None,
+        };
+        assert_eq!(adoptable(&[item("urn:a"), item("urn:b")]), Ok(()));
+        assert_eq!(
+            adoptable(&[item("urn:a"), item("urn:a")]),
+            Err("two items have the id `urn:a`".into())
+        );
+        assert_eq!(
+            adoptable(&[item("")]),
+            Err("the item \"T\" has an empty id".into())
+        );
+        assert_eq!(
+            adoptable(&[item("g\u{1}1")]),
+            Err("the id `g\\u{1}1` has spaces or control characters".into())
+        );
+        let huge = "x".repeat(10_000);
+        assert!(
+            adoptable(&[item(&huge)])
+                .unwrap_err()
+                .ends_with("…` is 10000 bytes, more than the 2048 an id may have")
+        );
+    }
 
     fn planned(id: &str, title: &str, link: &str) -> PlannedEntry {
         let published = DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap();

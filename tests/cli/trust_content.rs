@@ -231,3 +231,50 @@ fn a_body_too_large_for_one_xml_text_is_refused() {
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+/// `adopt-ids` pins nothing from a feed whose ids cannot be pinned (two items with one id, an
+/// empty one, megabytes) or whose ids it cannot read as readers did (declared entities).
+#[test]
+fn adopt_ids_refuses_a_feed_whose_ids_cannot_be_pinned() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "A heist."),
+    );
+    site.ok(&["build"]);
+    let state = site.read("feedwright-state.toml");
+    let feed = |items: &str, doctype: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>{doctype}<rss version=\"2.0\"><channel><title>t</title><link>https://films.example/</link><description>d</description>{items}</channel></rss>"
+        )
+    };
+    let item = |guid: &str| format!("<item><title>Heat</title><guid>{guid}</guid></item>");
+    for (name, text, said) in [
+        (
+            "dup.xml",
+            feed(&format!("{}{}", item("urn:x:1"), item("urn:x:1")), ""),
+            "error: dup.xml: two items have the id `urn:x:1`; nothing was pinned: adopt the ids of a feed readers really read\n",
+        ),
+        (
+            "empty.xml",
+            feed(&item("   "), ""),
+            "error: empty.xml: the item \"Heat\" has an empty id; nothing was pinned: adopt the ids of a feed readers really read\n",
+        ),
+        (
+            "entity.xml",
+            feed(&item("&e;1"), "<!DOCTYPE rss [<!ENTITY e \"X\">]>"),
+            "error: entity.xml is not a feed: it declares entities (`<!ENTITY`), which readers expand and this reader would not: its ids could not be trusted\n",
+        ),
+    ] {
+        site.write(name, &text);
+        let err = site.fails(4, &["adopt-ids", name]);
+        assert_eq!(err, said);
+        assert_eq!(site.read("feedwright-state.toml"), state, "{name}");
+    }
+    site.write("huge.xml", &feed(&item(&"g".repeat(3000)), ""));
+    let err = site.fails(4, &["adopt-ids", "huge.xml"]);
+    assert!(
+        err.contains("bytes, more than the 2048 an id may have"),
+        "{err}"
+    );
+}
