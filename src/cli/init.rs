@@ -138,7 +138,19 @@ fn parse_site_url(text: &str) -> std::result::Result<Url, String> {
     let mut url = Url::parse(text.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-        .ok_or_else(|| format!("`{text}` is not an absolute http(s) URL"))?;
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not an absolute http(s) URL",
+                crate::config::publish::shown_url(text)
+            )
+        })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // It is written into config.toml, and from there into every feed's links.
+        return Err(format!(
+            "`{}` holds a user name or password: the site's address is public",
+            crate::net::redact(url.as_str())
+        ));
+    }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
@@ -345,4 +357,27 @@ fn print_next_steps(ctx: &Context, dir: &Path, podcast: bool) {
     ));
     r.out(format_args!("  feedwright{config} check"));
     r.out(format_args!("  feedwright{config} build"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_site_url;
+
+    /// The address goes into config.toml and every feed: a password in it is refused, and
+    /// never echoed.
+    #[test]
+    fn a_site_address_with_a_password_is_refused() {
+        assert_eq!(
+            parse_site_url("https://u:pw@x.example/").unwrap_err(),
+            "`https://x.example/` holds a user name or password: the site's address is public"
+        );
+        assert_eq!(
+            parse_site_url("https://u:pw@[bad/").unwrap_err(),
+            "`https://u:***@[bad/` is not an absolute http(s) URL"
+        );
+        assert_eq!(
+            parse_site_url("https://x.example").unwrap().as_str(),
+            "https://x.example/"
+        );
+    }
 }

@@ -133,6 +133,19 @@ fn credentials(key: &str, u: &Url) -> String {
 
 impl RawPodcast {
     pub fn resolve(self, root: &Path) -> Result<PodcastConfig, String> {
+        // Written into the feed as they are: a user name or password there is everyone's.
+        let shown_urls = self
+            .funding
+            .iter()
+            .map(|f| ("funding", f.url.as_str()))
+            .chain(self.new_feed_url.as_deref().map(|u| ("new_feed_url", u)));
+        for (key, text) in shown_urls {
+            if let Ok(u) = Url::parse(text.trim())
+                && (!u.username().is_empty() || u.password().is_some())
+            {
+                return Err(credentials(key, &u));
+            }
+        }
         let media_base_url = match &self.media_base_url {
             Some(s) => {
                 let mut u = Url::parse(s)
@@ -140,7 +153,8 @@ impl RawPodcast {
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
                     .ok_or_else(|| {
                         format!(
-                            "[feed.podcast] media_base_url `{s}` is not an absolute http(s) URL"
+                            "[feed.podcast] media_base_url `{}` is not an absolute http(s) URL",
+                            super::publish::shown_url(s)
                         )
                     })?;
                 if !u.username().is_empty() || u.password().is_some() {

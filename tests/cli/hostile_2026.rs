@@ -233,16 +233,31 @@ fn urls_with_credentials_never_reach_a_feed() {
 /// The same for the podcast's cover and media folder written in config.toml.
 #[test]
 fn config_urls_with_credentials_never_reach_a_feed() {
-    for (key, from, to) in [
+    let new_feed = "media_base_url = \"https://cdn.pod.example/media/\"";
+    for (key, from, to, shown) in [
         (
             "image",
             "https://pod.example/cover.jpg",
             "https://u:cfg-pw-22@pod.example/cover.jpg",
+            "https://pod.example/cover.jpg",
         ),
         (
             "media_base_url",
             "https://cdn.pod.example/media/",
             "https://u:cfg-pw-22@cdn.pod.example/media/",
+            "https://cdn.pod.example/media/",
+        ),
+        (
+            "funding",
+            "\"/give\"",
+            "\"https://u:cfg-pw-22@pod.example/give\"",
+            "https://pod.example/give",
+        ),
+        (
+            "new_feed_url",
+            new_feed,
+            &format!("{new_feed}\nnew_feed_url = \"https://bob:cfg-pw-22@new.example/p.rss\""),
+            "https://new.example/p.rss",
         ),
     ] {
         let site = Site::with_config(&PODCAST_CONFIG.replace(from, to));
@@ -252,7 +267,7 @@ fn config_urls_with_credentials_never_reach_a_feed() {
         let all = text(&out);
         assert!(!all.contains("cfg-pw-22"), "{key}: {all}");
         assert!(
-            stderr(&out).contains(&format!("[feed.podcast] {key} `{from}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)")),
+            stderr(&out).contains(&format!("[feed.podcast] {key} `{shown}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)")),
             "{key}: {all}"
         );
         assert!(!out.status.success(), "{key}: {all}");
