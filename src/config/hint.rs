@@ -30,8 +30,60 @@ pub fn unknown_key(message: &str, known: &[&str]) -> Option<String> {
     closest(wrong, candidates).map(|key| format!("did you mean `{key}`?"))
 }
 
+/// A parser's message about a value, in the user's words: the key it is about (from the
+/// line `at`, when it is a `key = value` line) and what was expected without Rust's type
+/// names (`usize`, `struct Person`).
+pub fn in_words(message: &str, at: Option<&str>) -> String {
+    const WORDS: [(&str, &str); 7] = [
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected f64", "expected a number"),
+        (
+            "expected struct Person",
+            "expected a table like { name = \"Ada\", email = \"ada@example.com\" }",
+        ),
+        ("expected a boolean", "expected true or false"),
+    ];
+    let mut said = message.to_string();
+    for (rust, words) in WORDS {
+        said = said.replace(rust, words);
+    }
+    let key = at
+        .and_then(|line| line.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.contains(char::is_whitespace));
+    match key {
+        Some(key) if !said.contains(&format!("`{key}`")) => format!("`{key}`: {said}"),
+        _ => said,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn value_errors_name_their_key_in_words() {
+        assert_eq!(
+            super::in_words(
+                "invalid value: integer `-1`, expected usize",
+                Some("limit = -1")
+            ),
+            "`limit`: invalid value: integer `-1`, expected a whole number, 0 or more"
+        );
+        assert_eq!(
+            super::in_words(
+                "invalid type: string \"x\", expected struct Person",
+                Some("author = \"x\"")
+            ),
+            "`author`: invalid type: string \"x\", expected a table like { name = \"Ada\", email = \"ada@example.com\" }"
+        );
+        assert_eq!(
+            super::in_words("duplicate key", Some("[site]")),
+            "duplicate key"
+        );
+    }
+
     use super::*;
 
     #[test]

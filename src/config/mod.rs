@@ -238,8 +238,9 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
-            let message = e.message().trim();
-            let message = match hint::unknown_key(message, &[]) {
+            let at = line.and_then(|l| text.lines().nth(l - 1));
+            let message = hint::in_words(e.message().trim(), at);
+            let message = match hint::unknown_key(&message, &[]) {
                 Some(hint) => format!("{message}; {hint}"),
                 None => message.to_string(),
             };
