@@ -112,8 +112,24 @@ pub fn redact(url: &str) -> String {
             let _ = u.set_password(None);
             u.to_string()
         }
-        Err(_) => url.to_string(),
+        // What the parser gives up on (`https://bob:pw@[bad/`) loses its userinfo by its text.
+        Err(_) => without_userinfo(url),
     }
+}
+
+/// `url` with what stands before its last `@` (after the scheme) taken for the userinfo.
+pub fn without_userinfo(url: &str) -> String {
+    // The last `@` ends the userinfo, as in the URL standard: a password may hold `@` or `/`.
+    let Some(at) = url.rfind('@') else {
+        return url.to_string();
+    };
+    let start = url[..at].find("://").map_or(0, |i| i + 3);
+    let shown = match url[start..at].split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        // A lone name may be a token (`https://TOKEN@host`).
+        None => "***".to_string(),
+    };
+    format!("{}{shown}{}", &url[..start], &url[at..])
 }
 
 /// Learns a remote file's length with a HEAD request (see [`crate::media::Probe`]).
@@ -181,9 +197,29 @@ impl crate::media::Probe for HeadProbe {
     }
 }
 
+/// What happened under reqwest's own text (which repeats the URL, with any password): each
+/// cause in turn, outermost first.
+pub fn error_causes(e: &reqwest::Error) -> Vec<String> {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    causes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A URL the parser gives up on still loses its password.
+    #[test]
+    fn redact_hides_a_password_even_in_a_url_that_does_not_parse() {
+        assert_eq!(redact("https://bob:pw@x.example/a"), "https://x.example/a");
+        assert_eq!(redact("https://bob:pw@[bad/"), "https://bob:***@[bad/");
+        assert_eq!(redact("no url at all"), "no url at all");
+    }
 
     /// A body that never ends, one byte per read.
     struct Trickle;

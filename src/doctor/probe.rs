@@ -116,13 +116,9 @@ fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
     } else {
         // reqwest's own text names the URL with any password; show only the deepest cause
         // (a DNS or connection error), which says what is wrong.
-        let mut cause = std::error::Error::source(e);
-        let mut deepest = None;
-        while let Some(c) = cause {
-            deepest = Some(c.to_string());
-            cause = c.source();
-        }
-        deepest.map_or_else(|| "failed".to_string(), |c| format!("failed: {c}"))
+        crate::net::error_causes(e)
+            .pop()
+            .map_or_else(|| "failed".to_string(), |c| format!("failed: {c}"))
     };
     format!(
         "{method} {} {why}: check that the server is up and the URL is right",

@@ -85,15 +85,10 @@ fn fetch_failure(e: &reqwest::Error, timeout: Duration) -> (String, &'static str
     (why, hint)
 }
 
-/// What happened under reqwest's own text, which repeats the URL (with any password): each
-/// cause in turn, outermost first; `None` when there is none.
+/// What happened under reqwest's own text (see [`crate::net::error_causes`]), the causes
+/// joined; `None` when there is none.
 fn causes(e: &reqwest::Error) -> Option<String> {
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        causes.push(s.to_string());
-        source = s.source();
-    }
+    let causes = crate::net::error_causes(e);
     (!causes.is_empty()).then(|| causes.join(": "))
 }
 

@@ -17,27 +17,12 @@ pub fn shown_url(url: &str) -> String {
         // A password holding an unescaped `/` ends the authority early (`https://bob:p@w/d@h/`):
         // the parser takes `w` for the host, and the rest of the password stays in the path.
         return if had_userinfo && shown.contains('@') {
-            without_userinfo(&shown)
+            crate::net::without_userinfo(&shown)
         } else {
             shown
         };
     }
-    without_userinfo(url)
-}
-
-/// `url` with what stands before its last `@` (after the scheme) taken for the userinfo.
-fn without_userinfo(url: &str) -> String {
-    // The last `@` ends the userinfo, as in the URL standard: a password may hold `@` or `/`.
-    let Some(at) = url.rfind('@') else {
-        return url.to_string();
-    };
-    let start = url[..at].find("://").map_or(0, |i| i + 3);
-    let shown = match url[start..at].split_once(':') {
-        Some((user, _)) => format!("{user}:***"),
-        // A lone name may be a token (`https://TOKEN@host`).
-        None => "***".to_string(),
-    };
-    format!("{}{shown}{}", &url[..start], &url[at..])
+    crate::net::without_userinfo(url)
 }
 
 /// `s`, the value (or for `hubs` an entry) of `key`, parsed as an absolute http(s) URL.
