@@ -93,6 +93,7 @@ pub(super) fn identify(
     rayon::spawn(move || drop(present));
     problems.errors.extend(assigned.errors);
     problems.notes.extend(assigned.notes);
+    problems.notes.extend(date_moves(&assigned.moved));
     let mut items = assigned.items;
     for item in &mut items {
         clamp_updated(item, now, problems);
@@ -102,6 +103,41 @@ pub(super) fn identify(
         items,
         state: assigned.state,
     }
+}
+
+/// What to say of published entries whose date changed: each one, or, when several moved by
+/// the same amount (every date written without an offset, read in a changed `[site]
+/// timezone`), one note for all. Readers may show a redated entry again, or move it.
+fn date_moves(
+    moved: &[(
+        std::sync::Arc<str>,
+        DateTime<FixedOffset>,
+        DateTime<FixedOffset>,
+    )],
+) -> Vec<identity::Note> {
+    let shift =
+        |(_, before, now): &(_, DateTime<FixedOffset>, DateTime<FixedOffset>)| *now - *before;
+    let same = moved.len() > 1 && moved.iter().all(|m| shift(m) == shift(&moved[0]));
+    if same {
+        let (first, ..) = &moved[0];
+        let minutes = shift(&moved[0]).num_minutes();
+        return vec![identity::Note(format!(
+            "{} published entries ({first}, …) moved their date by {}h{:02}: was [site] timezone changed? A date written without an offset is read in it; readers may show these entries again",
+            moved.len(),
+            minutes / 60,
+            (minutes % 60).abs()
+        ))];
+    }
+    moved
+        .iter()
+        .map(|(source, before, now)| {
+            identity::Note(format!(
+                "{source}: its date changed from {} to {}; readers may show it again or move it",
+                before.to_rfc3339(),
+                now.to_rfc3339()
+            ))
+        })
+        .collect()
 }
 
 /// An `updated` key later than now (a typo: 2062 for 2026) or earlier than the entry's date
@@ -297,4 +333,52 @@ pub(super) fn guard_lost_dates(
         content::display_path(&config.site.state_file).display(),
         lines.join("\n")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    /// A changed timezone moves every date written without an offset by one amount: said once.
+    #[test]
+    fn dates_moved_together_are_one_note_alone_each_its_own() {
+        let moved = |entries: &[(&str, &str, &str)]| {
+            let list: Vec<_> = entries
+                .iter()
+                .map(|(s, a, b)| (std::sync::Arc::from(*s), at(a), at(b)))
+                .collect();
+            date_moves(&list)
+                .into_iter()
+                .map(|n| n.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            moved(&[
+                (
+                    "a.md",
+                    "2026-11-01T10:00:00-05:00",
+                    "2026-11-01T10:00:00+00:00"
+                ),
+                (
+                    "b.md",
+                    "2026-11-02T10:00:00-05:00",
+                    "2026-11-02T10:00:00+00:00"
+                ),
+            ]),
+            [
+                "2 published entries (a.md, …) moved their date by -5h00: was [site] timezone changed? A date written without an offset is read in it; readers may show these entries again"
+            ]
+        );
+        assert_eq!(
+            moved(&[("a.md", "2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z")]),
+            [
+                "a.md: its date changed from 2026-11-01T10:00:00+00:00 to 2026-11-02T10:00:00+00:00; readers may show it again or move it"
+            ]
+        );
+        assert!(moved(&[]).is_empty());
+    }
 }

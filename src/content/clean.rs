@@ -2,31 +2,44 @@
 //! attributes and URLs that run code are removed; an `<iframe>`, `<embed>`, `<object>` or
 //! `<frame>` (which readers drop, taking a trailer with them) becomes a plain link to what it
 //! showed; every URL attribute is made absolute by its own grammar (see [`super::links`]).
+//! Elements whose content a reader may read differently from this cleaner (`<style>`,
+//! `<noscript>`, `<svg>`, `<math>`) go with everything inside them, and a body that parsers
+//! would not all read alike is shown as text: what the cleaner saw is what every reader gets.
 //! Only HTML written from a body with raw HTML comes here: Markdown links and images are
 //! handled as they are parsed. Text and untouched tags are copied as they were.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
 use std::rc::Rc;
 
+use lol_html::errors::RewritingError;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{ElementContentHandlers, RewriteStrSettings, Selector, rewrite_str};
 use url::Url;
 
-use super::links::{
-    Unsafe, UrlAttr, encode_attr, resolve, rewrite_list, rewrite_srcset, unsafe_scheme, url_attr,
-};
+use super::clean_attrs::attributes;
+use super::links::{Unsafe, encode_attr, resolve, unsafe_scheme};
 use super::render::escape_html;
 
 /// Elements that show another document or a plugin in a box: readers drop them.
 pub const EMBEDS: [&str; 4] = ["iframe", "embed", "object", "frame"];
 
+/// Elements removed with everything inside them. A `<script>` runs. The others are read
+/// differently by different readers, and what this cleaner reads as text another reads as
+/// tags: `<noscript>` holds text where scripts run and tags where they do not; inside `<svg>`
+/// and `<math>` a `<style>` (or `<title>`...) holds tags, in HTML text, and which one an element
+/// is can change when a reader parses the body and writes it out again (`<math><mtext><table>
+/// <mglyph><style><img onerror=…>` becomes a live `<img>`: mutation XSS). A `<style>` also
+/// styles the reader's own page. Feed readers drop all of these anyway.
+pub const DROPPED: [&str; 5] = ["script", "style", "noscript", "svg", "math"];
+
 /// What [`clean_html`] (and the Markdown renderer, for links and images) removed or changed
 /// in one body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cleaned {
-    /// `<script>` elements removed with their content.
-    pub scripts: usize,
+    /// Elements removed with their content, by tag (in the order of [`DROPPED`]).
+    pub dropped: [usize; 5],
     /// `on…=` attributes removed.
     pub handlers: usize,
     /// URLs removed, by scheme (in the order of [`Unsafe::ALL`]).
@@ -35,21 +48,31 @@ pub struct Cleaned {
     pub linked: [usize; 4],
     /// Embedding elements removed: no URL, or an unsafe one (in the order of [`EMBEDS`]).
     pub embeds_removed: [usize; 4],
-    /// The HTML could not be read to its end (it ends inside a tag, a comment or raw text, or
-    /// the tokenizer gave up): the whole body was escaped as text.
-    pub escaped: bool,
+    /// The HTML could not be read, or not in one way only: the whole body was escaped as text.
+    pub escaped: Option<Escaped>,
+}
+
+/// Why a body's HTML was shown as text (see [`Cleaned::escaped`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escaped {
+    /// It ends inside a tag, a comment or raw text, or the tokenizer gave up.
+    Unfinished,
+    /// Readers would not all read it alike: an element whose text is not HTML (`<style>`,
+    /// `<xmp>`...) inside `<select>` or after `<frameset>`, where some parsers ignore it, or
+    /// `<svg>`/`<math>` content still read another way after [`FOREIGN_PASSES`] passes.
+    Ambiguous,
 }
 
 impl Cleaned {
     /// Adds the changes counted in `other`.
     pub fn add(&mut self, other: Cleaned) {
         let sum = |a: &mut [usize], b: &[usize]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-        self.scripts += other.scripts;
+        sum(&mut self.dropped, &other.dropped);
         self.handlers += other.handlers;
         sum(&mut self.urls, &other.urls);
         sum(&mut self.linked, &other.linked);
         sum(&mut self.embeds_removed, &other.embeds_removed);
-        self.escaped |= other.escaped;
+        self.escaped = self.escaped.or(other.escaped);
     }
 
     pub fn url_removed(&mut self, scheme: Unsafe) {
@@ -59,16 +82,29 @@ impl Cleaned {
     /// One warning for the whole body (`body: removed 1 <script> element, 2 event-handler
     /// attributes; turned 1 <iframe> into a link`), or `None` when nothing was changed.
     pub fn note(&self) -> Option<String> {
-        if self.escaped {
-            return Some(
-                "body: its HTML ends inside a tag, comment or element whose text is not HTML \
-                 (such as <script>), so the whole body is shown as text; close it"
-                    .to_string(),
-            );
+        match self.escaped {
+            Some(Escaped::Unfinished) => {
+                return Some(
+                    "body: its HTML ends inside a tag, comment or element whose text is not HTML \
+                     (such as <script>), so the whole body is shown as text; close it"
+                        .to_string(),
+                );
+            }
+            Some(Escaped::Ambiguous) => {
+                return Some(
+                    "body: its HTML can be read in more than one way (such as <style> or <xmp> \
+                     inside <select>), so the whole body is shown as text; take that markup out"
+                        .to_string(),
+                );
+            }
+            None => {}
         }
         let mut removed = Vec::new();
-        if self.scripts > 0 {
-            removed.push(count(self.scripts, "<script> element", "<script> elements"));
+        for (tag, &n) in DROPPED.iter().zip(&self.dropped) {
+            if n > 0 {
+                let one = format!("<{tag}> element");
+                removed.push(count(n, &one, &format!("{one}s")));
+            }
         }
         if self.handlers > 0 {
             let (one, many) = ("event-handler attribute", "event-handler attributes");
@@ -116,9 +152,52 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// Appended to the HTML to clean, to learn whether it ends outside any tag (see [`clean_html`]).
 const END_PROBE: &str = "<feedwright-end>";
 
+/// One body's HTML after [`clean_html`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Clean {
+    pub html: String,
+    /// What was removed or changed.
+    pub cleaned: Cleaned,
+    /// The byte ranges of the HTML given that went with an element removed or replaced with
+    /// its content, in the order they start (nested ones too): text written there is not in
+    /// the output, so it must not be in the summary either. An element whose end tag the
+    /// cleaner never saw runs to the end of the HTML.
+    pub removed: Vec<Range<usize>>,
+}
+
 /// `html` with active content removed, embeds turned into links and every URL attribute
 /// absolute against `base`, and what was changed.
-pub fn clean_html(html: &str, base: &Url) -> (String, Cleaned) {
+pub fn clean_html(html: &str, base: &Url) -> Clean {
+    let (mut clean, mut foreign) = clean_once(html, base);
+    // `<svg>` and `<math>` hold foreign content, where the tokenizer reads a few things its
+    // own way (`<![CDATA[…]]>` is text there, a bogus comment in HTML). Where this tokenizer
+    // thought such content went on past the element it removed, what it copied may read
+    // differently without that element: the output, which holds no `<svg>` or `<math>` tag
+    // that was read as one, is read again as every reader will read it.
+    for _ in 0..FOREIGN_PASSES {
+        if !foreign || clean.cleaned.escaped.is_some() {
+            return clean;
+        }
+        let (again, more) = clean_once(&clean.html, base);
+        if again.cleaned.escaped.is_some() {
+            return escaped(html, Escaped::Ambiguous);
+        }
+        clean.cleaned.add(again.cleaned);
+        clean.html = again.html;
+        foreign = more;
+    }
+    if foreign {
+        return escaped(html, Escaped::Ambiguous);
+    }
+    clean
+}
+
+/// How many times [`clean_html`] reads again HTML that held `<svg>` or `<math>`; one is enough
+/// for any body but a crafted one, which after that is shown as text.
+const FOREIGN_PASSES: usize = 3;
+
+/// One pass of [`clean_html`], and whether it saw an `<svg>` or `<math>` start tag.
+fn clean_once(html: &str, base: &Url) -> (Clean, bool) {
     static EVERY: std::sync::LazyLock<Option<Selector>> =
         std::sync::LazyLock::new(|| "*".parse().ok());
     // The tokenizer copies a tag left unfinished at the end (`<a href="javascript:…`) as it
@@ -128,10 +207,14 @@ pub fn clean_html(html: &str, base: &Url) -> (String, Cleaned) {
     let input = format!("{html}{END_PROBE}");
     let ended = Cell::new(false);
     let cleaned = RefCell::new(Cleaned::default());
-    // How many replaced elements are open: what is inside them is cleaned all the same (an
-    // element closed without its end tag never ends the count) but not counted.
-    let inside_replaced = Rc::new(Cell::new(0usize));
-    let written = EVERY.as_ref().and_then(|every| {
+    let walk = Walk {
+        base,
+        input: &input,
+        inside: Rc::new(Cell::new(0)),
+        removed: Rc::new(RefCell::new(Vec::new())),
+        foreign: Cell::new(false),
+    };
+    let written = EVERY.as_ref().map(|every| {
         let handlers = ElementContentHandlers::default().element(|el: &mut Element<'_, '_>| {
             if el.source_location().bytes().start == html.len() {
                 ended.set(true);
@@ -140,111 +223,110 @@ pub fn clean_html(html: &str, base: &Url) -> (String, Cleaned) {
             }
             if let Ok(mut cleaned) = cleaned.try_borrow_mut() {
                 let mut uncounted = Cleaned::default();
-                let counts = match inside_replaced.get() {
+                let counts = match walk.inside.get() {
                     0 => &mut *cleaned,
                     _ => &mut uncounted,
                 };
-                element(el, base, counts, &inside_replaced);
+                element(el, &walk, counts);
             }
             Ok(())
         });
         let settings = RewriteStrSettings::new()
-            .with_strict(false)
+            .with_strict(true)
             .with_enable_esi_tags(false)
             .append_element_content_handler((Cow::Borrowed(every), handlers));
-        rewrite_str(&input, settings).ok()
+        rewrite_str(&input, settings)
     });
-    let mut cleaned = cleaned.into_inner();
-    match written {
-        Some(out) if ended.get() => (out, cleaned),
-        _ => {
-            // Markup that cannot be read cannot be checked: shown as text, it is harmless.
-            cleaned = Cleaned {
-                escaped: true,
-                ..Cleaned::default()
-            };
-            (format!("<pre>{}</pre>\n", escape_html(html)), cleaned)
+    let removed = std::mem::take(&mut *walk.removed.borrow_mut());
+    let clean = match written {
+        // `<select><xmp></select><img onerror=…>`: ignored by some parsers, the `<xmp>` hides
+        // from this one a tag that they read. Strict, the tokenizer stops there.
+        Some(Err(RewritingError::ParsingAmbiguity(_))) => escaped(html, Escaped::Ambiguous),
+        Some(Ok(html)) if ended.get() => Clean {
+            html,
+            cleaned: cleaned.into_inner(),
+            removed,
+        },
+        _ => escaped(html, Escaped::Unfinished),
+    };
+    (clean, walk.foreign.get())
+}
+
+/// `html` shown as text: markup that cannot be read cannot be checked, but as text it is
+/// harmless.
+fn escaped(html: &str, why: Escaped) -> Clean {
+    Clean {
+        html: format!("<pre>{}</pre>\n", escape_html(html)),
+        cleaned: Cleaned {
+            escaped: Some(why),
+            ..Cleaned::default()
+        },
+        removed: Vec::new(),
+    }
+}
+
+/// What the cleaning of one element needs besides the element.
+struct Walk<'a> {
+    base: &'a Url,
+    /// The HTML being cleaned: attributes kept are copied from it as they were written.
+    input: &'a str,
+    /// How many elements removed or replaced with their content are open: what is inside
+    /// them is cleaned all the same (an element closed without its end tag never ends the
+    /// count) but not counted.
+    inside: Rc<Cell<usize>>,
+    /// See [`Clean::removed`].
+    removed: Rc<RefCell<Vec<Range<usize>>>>,
+    /// Whether an `<svg>` or `<math>` start tag was seen (see [`clean_html`]).
+    foreign: Cell<bool>,
+}
+
+impl Walk<'_> {
+    /// Notes that `el` was removed or replaced with its content.
+    fn gone(&self, el: &mut Element<'_, '_>) {
+        let tag = el.source_location().bytes();
+        let at = {
+            let mut removed = self.removed.borrow_mut();
+            removed.push(tag.start..self.input.len());
+            removed.len() - 1
+        };
+        let inside = Rc::clone(&self.inside);
+        let removed = Rc::clone(&self.removed);
+        let ends = el.on_end_tag(Box::new(move |end| {
+            inside.set(inside.get().saturating_sub(1));
+            if let Some(range) = removed.borrow_mut().get_mut(at) {
+                range.end = end.source_location().bytes().end;
+            }
+            Ok(())
+        }));
+        match ends {
+            Ok(()) => self.inside.set(self.inside.get() + 1),
+            // A void element: nothing inside it.
+            Err(_) => {
+                if let Some(range) = self.removed.borrow_mut().get_mut(at) {
+                    range.end = tag.end;
+                }
+            }
         }
     }
 }
 
 /// Cleans one element (see [`clean_html`]).
-fn element(
-    el: &mut Element<'_, '_>,
-    base: &Url,
-    cleaned: &mut Cleaned,
-    inside_replaced: &Rc<Cell<usize>>,
-) {
+fn element(el: &mut Element<'_, '_>, walk: &Walk<'_>, cleaned: &mut Cleaned) {
     let tag = el.tag_name();
-    if tag == "script" {
-        cleaned.scripts += 1;
+    if let Some(at) = DROPPED.iter().position(|d| *d == tag) {
+        walk.foreign
+            .set(walk.foreign.get() || matches!(DROPPED[at], "svg" | "math"));
+        cleaned.dropped[at] += 1;
         el.remove();
+        walk.gone(el);
         return;
     }
     if let Some(at) = EMBEDS.iter().position(|e| *e == tag) {
-        embed(el, at, base, cleaned);
-        let count = Rc::clone(inside_replaced);
-        let ends = el.on_end_tag(Box::new(move |_| {
-            count.set(count.get().saturating_sub(1));
-            Ok(())
-        }));
-        if ends.is_ok() {
-            inside_replaced.set(inside_replaced.get() + 1);
-        }
+        embed(el, at, walk.base, cleaned);
+        walk.gone(el);
         return;
     }
-    // Names and values first: the element cannot be changed while its attributes are read.
-    let attrs: Vec<(String, String)> = el
-        .attributes()
-        .iter()
-        .map(|a| (a.name(), a.value()))
-        .collect();
-    for (at, (name, written)) in attrs.iter().enumerate() {
-        if name.starts_with("on") {
-            cleaned.handlers += 1;
-            el.remove_attribute(name);
-            continue;
-        }
-        let Some(kind) = url_attr(name) else {
-            continue;
-        };
-        // The value as the attribute means it: character references decoded.
-        let value = htmlize::unescape_attribute(written.as_str());
-        let mut removed = |scheme: Unsafe| cleaned.url_removed(scheme);
-        // A repeated attribute is ignored by HTML parsers, and changing it would change the
-        // first one (the only one that can be named): it is only checked, and when unsafe,
-        // every attribute of its name goes.
-        if attrs[..at].iter().any(|(earlier, _)| earlier == name) {
-            if let Some(scheme) = unsafe_scheme(&value, kind == UrlAttr::Link) {
-                removed(scheme);
-                el.remove_attribute(name);
-            }
-            continue;
-        }
-        let new = match kind {
-            UrlAttr::Link | UrlAttr::One => match unsafe_scheme(&value, kind == UrlAttr::Link) {
-                Some(scheme) => {
-                    removed(scheme);
-                    None
-                }
-                None => Some(resolve(&value, base).into_owned()),
-            },
-            UrlAttr::List => rewrite_list(&value, base, true, &mut removed)
-                .or_else(|| Some(value.clone().into_owned())),
-            UrlAttr::Srcset => rewrite_srcset(&value, base, &mut removed)
-                .or_else(|| Some(value.clone().into_owned())),
-        };
-        match new {
-            None => el.remove_attribute(name),
-            Some(new) => {
-                let encoded = encode_attr(&new);
-                // A value written as it would be written now keeps its bytes (and quotes).
-                if encoded != *written && el.set_attribute(name, &encoded).is_err() {
-                    el.remove_attribute(name);
-                }
-            }
-        }
-    }
+    attributes(el, walk.input, walk.base, cleaned);
 }
 
 /// An `<iframe>`, `<embed>`, `<object>` or `<frame>` (`EMBEDS[at]`) replaced by a link to
@@ -288,8 +370,8 @@ mod tests {
     }
 
     fn clean(html: &str) -> (String, Option<String>) {
-        let (out, cleaned) = clean_html(html, &base());
-        (out, cleaned.note())
+        let clean = clean_html(html, &base());
+        (clean.html, clean.cleaned.note())
     }
 
     #[test]
@@ -305,14 +387,14 @@ mod tests {
         assert_eq!(
             out,
             concat!(
-                "<p class=x>ab</p><svg></svg><a>c</a><a>d</a>",
+                "<p class=x>ab</p><a>c</a><a>d</a>",
                 "<form><button>e</button></form><img src=\"data:image/png;base64,AAAA\">"
             )
         );
         assert_eq!(
             note.as_deref(),
             Some(
-                "body: removed 3 <script> elements, 2 event-handler attributes, 2 javascript: URLs, 1 vbscript: URL, 1 data: URL"
+                "body: removed 2 <script> elements, 1 <svg> element, 2 event-handler attributes, 2 javascript: URLs, 1 vbscript: URL, 1 data: URL"
             )
         );
     }
@@ -422,5 +504,92 @@ mod tests {
             !out.contains("<script") && !out.contains("onclick"),
             "{out}"
         );
+    }
+
+    /// Audit: `<math><mtext><table><mglyph><style><img onerror>` passed unchanged, and once a
+    /// reader parses and writes it again (html5lib shows it), the `<img onerror>` is live. The
+    /// siblings of that namespace confusion go the same way: nothing inside `<svg>`, `<math>`
+    /// or `<noscript>` is kept.
+    #[test]
+    fn mutation_xss_in_foreign_content_and_noscript_is_removed() {
+        let onerror = "<img src=x onerror=alert(1)>";
+        for (html, out, removed) in [
+            (
+                format!("<math><mtext><table><mglyph><style>{onerror}</style></mglyph></table></mtext></math>"),
+                "",
+                "1 <math> element",
+            ),
+            (format!("<svg><style>{onerror}</style></svg>"), "", "1 <svg> element"),
+            (format!("<math><style>{onerror}</style></math>"), "", "1 <math> element"),
+            (
+                format!("<noscript><p title=\"</noscript>{onerror}\"></noscript>"),
+                "<img src=\"https://example.com/reviews/heat/x\">\"></noscript>",
+                "1 <noscript> element, 1 event-handler attribute",
+            ),
+            (
+                "<p>a</p><form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)></style><p>b</p>".to_string(),
+                "<p>a</p><form><form><mglyph><p>b</p>",
+                "1 <style> element, 1 <math> element",
+            ),
+            // Read as foreign content here, `<![CDATA[` hid the `<img>`; without the `<svg>`,
+            // a reader reads a bogus comment up to the first `>`: the output is read again.
+            (
+                "<div><svg></div><![CDATA[x><img src onerror=alert(1)>]]>".to_string(),
+                "<div><![CDATA[x><img src>]]>",
+                "1 <svg> element, 1 event-handler attribute",
+            ),
+            (
+                "<p>Rated <svg viewBox=\"0 0 1 1\"><title>5 stars</title><path d=\"M0\"/></svg>.<svg/></p>".to_string(),
+                "<p>Rated .</p>",
+                "2 <svg> elements",
+            ),
+        ] {
+            let (cleaned, note) = clean(&html);
+            assert_eq!(cleaned, out, "{html}");
+            assert_eq!(note, Some(format!("body: removed {removed}")), "{html}");
+        }
+        // Unclosed, the `<style>` runs to the end: shown as text.
+        let (out, _) = clean(
+            "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
+        );
+        assert!(out.starts_with("<pre>&lt;form&gt;"), "{out}");
+    }
+
+    /// Some parsers ignore `<xmp>` (`<style>`, `<noembed>`...) inside `<select>`, and read as a
+    /// tag what it hides from this one: such a body is shown as text.
+    #[test]
+    fn text_elements_where_parsers_disagree_make_the_body_text() {
+        for html in [
+            "<select><xmp></select><img src=x onerror=alert(1)></xmp>",
+            "<select><noembed></select><img src=x onerror=alert(1)></noembed>",
+            "<frameset><xmp><img src=x onerror=alert(1)></xmp>",
+        ] {
+            let (out, note) = clean(html);
+            assert_eq!(out, format!("<pre>{}</pre>\n", escape_html(html)));
+            assert_eq!(
+                note.as_deref(),
+                Some(
+                    "body: its HTML can be read in more than one way (such as <style> or <xmp> inside <select>), so the whole body is shown as text; take that markup out"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn what_went_with_a_removed_element_is_known_by_its_bytes() {
+        let html =
+            "a<script>x</script>b<object data=y><p>fb</p></object>c<svg><style>s</style></svg><br>";
+        let clean = clean_html(html, &base());
+        let removed: Vec<&str> = clean.removed.iter().map(|r| &html[r.clone()]).collect();
+        assert_eq!(
+            removed,
+            [
+                "<script>x</script>",
+                "<object data=y><p>fb</p></object>",
+                "<svg><style>s</style></svg>",
+                "<style>s</style>",
+            ]
+        );
+        assert!(clean.html.starts_with("ab<a href="), "{}", clean.html);
     }
 }

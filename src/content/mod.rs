@@ -3,6 +3,7 @@
 
 pub mod chapters;
 pub mod clean;
+mod clean_attrs;
 pub mod date;
 pub mod discover;
 pub mod episode;
@@ -11,6 +12,7 @@ pub mod meta;
 pub mod render;
 pub mod slug;
 pub mod source;
+mod summary;
 pub mod text_boundary;
 pub mod transcript_check;
 pub mod xml_chars;
@@ -155,6 +157,13 @@ mod tests {
         )
         .unwrap()
         .0
+    }
+
+    /// Spaces and invisible characters around a tag are not part of it.
+    #[test]
+    fn tags_are_trimmed() {
+        let e = entry("\" noir \", \"\u{feff}drama\", \"  \"");
+        assert_eq!(e.tags, ["noir", "drama"].map(std::sync::Arc::from));
     }
 
     /// Entries keep their tags, in their order, each name held once.

@@ -3,6 +3,7 @@
 //! (see [`super::clean`]); characters XML cannot hold dropped; a plain-text summary.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use url::Url;
@@ -10,6 +11,7 @@ use url::Url;
 use super::clean::{Cleaned, clean_html};
 use super::links::{absolutize_footnote_refs, resolve, unsafe_scheme};
 use super::source::BodyKind;
+use super::summary::{Measured, Summary};
 use super::xml_chars::strip_illegal;
 
 /// Longest generated summary, in characters, before it is cut at a word boundary.
@@ -83,17 +85,14 @@ fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(body.len() * 3 / 2);
+    let written = Cell::new(0);
     let mut raw_html = false;
     let mut footnotes = false;
-    // One parse feeds both the HTML writer and the summary: the first paragraph with text.
-    let mut first = String::new();
-    let mut depth = 0usize;
-    let mut done = false;
+    // One parse feeds both the HTML writer and the summary.
+    let mut summary = Summary::default();
     let mut links = Links::default();
     let events = Parser::new_ext(body, options).map(|event| {
-        if !done {
-            done = first_paragraph(&event, &mut first, &mut depth);
-        }
+        summary.event(&event, written.get());
         match event {
             Event::Start(Tag::Link { .. } | Tag::Image { .. }) => links.start(event, base, cleaned),
             Event::End(TagEnd::Link | TagEnd::Image) => links.end(event),
@@ -108,33 +107,21 @@ fn markdown(body: &str, base: &Url, cleaned: &mut Cleaned) -> (String, String) {
             other => other,
         }
     });
-    html::push_html(&mut out, events);
-    let html = if raw_html {
-        let (html, in_html) = clean_html(&out, base);
-        cleaned.add(in_html);
-        html
-    } else if footnotes {
-        absolutize_footnote_refs(out, base)
-    } else {
-        out
+    let writer = Measured {
+        out: &mut out,
+        len: &written,
     };
-    (html, first)
-}
-
-/// Adds the text of `event` to `first` while it is in the first paragraph with text;
-/// `depth` counts the paragraphs open. Whether that paragraph has ended.
-fn first_paragraph(event: &Event<'_>, first: &mut String, depth: &mut usize) -> bool {
-    match event {
-        Event::Start(Tag::Paragraph) => *depth += 1,
-        Event::End(TagEnd::Paragraph) if *depth > 0 => {
-            *depth -= 1;
-            return !first.trim().is_empty();
-        }
-        Event::Text(t) | Event::Code(t) if *depth > 0 => first.push_str(t),
-        Event::SoftBreak | Event::HardBreak if *depth > 0 => first.push(' '),
-        _ => {}
+    // Writing to a `String` cannot fail.
+    let _ = html::write_html_fmt(writer, events);
+    if raw_html {
+        let clean = clean_html(&out, base);
+        cleaned.add(clean.cleaned);
+        (clean.html, summary.text(&clean.removed))
+    } else if footnotes {
+        (absolutize_footnote_refs(out, base), summary.text(&[]))
+    } else {
+        (out, summary.text(&[]))
     }
-    false
 }
 
 /// The link and image events of one Markdown body, checked as they pass.
@@ -413,6 +400,28 @@ mod tests {
             ["body: removed 1 <script> element, 1 javascript: URL; turned 1 <iframe> into a link"]
         );
         assert_eq!(r.first_paragraph, "Intro x.");
+    }
+
+    /// Audit: the summary held the text of the `<script>` and `<style>` the body lost
+    /// (`Hello alert(document.cookie) world p{color:red} end.`).
+    #[test]
+    fn text_the_cleaner_removed_is_not_in_the_summary() {
+        let r = render(
+            BodyKind::Markdown,
+            "Hello <script>alert(document.cookie)</script> world <style>p{color:red}</style> end.\n",
+            &url(),
+        );
+        assert_eq!(r.html, "<p>Hello  world  end.</p>\n");
+        assert_eq!(r.first_paragraph, "Hello world end.");
+        // A paragraph of removed text only is no first paragraph; an `<object>`'s fallback
+        // goes with it, however many paragraphs it spans.
+        let r = render(
+            BodyKind::Markdown,
+            "<object data=\"film.mp4\">\n\nFallback *text*.\n\n</object>\n\n<svg><title>star</title></svg> <noscript>`x`</noscript>\n\nFirst <math><mi>shown</mi></math> words.\n\nSecond.\n",
+            &url(),
+        );
+        assert_eq!(r.first_paragraph, "First words.");
+        assert!(!r.html.contains("Fallback"), "{}", r.html);
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub struct Assigned {
     pub state: State,
     pub notes: Vec<Note>,
     pub errors: Vec<Diagnostic>,
+    /// Published entries whose date changed: source, date before, date now.
+    pub moved: Vec<(Arc<str>, DateTime<FixedOffset>, DateTime<FixedOffset>)>,
 }
 
 /// `entries` are the publishable entries of each feed (no drafts, nothing in the future);
@@ -104,8 +106,7 @@ pub fn assign(
         .map(|(i, r)| (r.source.as_ref(), i))
         .collect();
     let mut claimed = vec![false; records.len()];
-    let mut notes = Vec::new();
-    let mut errors = Vec::new();
+    let (mut notes, mut errors, mut moved) = (Vec::new(), Vec::new(), Vec::new());
 
     // Pass 1: same source path.
     let mut matched: Vec<Option<usize>> = entries
@@ -236,6 +237,9 @@ pub fn assign(
                 if r.title != e.title {
                     r.title = e.title.clone();
                 }
+                if r.date != published {
+                    moved.push((Arc::clone(&e.source), r.date, published));
+                }
                 r.date = published;
                 (published, r.changed, Arc::clone(&records[i]))
             }
@@ -324,6 +328,7 @@ pub fn assign(
         },
         notes,
         errors,
+        moved,
     }
 }
 

@@ -316,3 +316,77 @@ fn a_config_escape_xml_cannot_carry_is_a_config_error_at_its_line() {
         assert!(!site.path("feeds").exists());
     }
 }
+
+/// Audit: the automatic summary held the text of the `<script>` and `<style>` elements removed
+/// from the body (`Hello alert(document.cookie) world p{color:red} end.`), in every format, on
+/// the page and in a podcast's description; and a `<math>` mutation-XSS payload passed the
+/// cleaner unchanged.
+#[test]
+fn text_the_cleaner_removed_is_in_no_summary() {
+    const BODY: &str = "Hello <script>alert(document.cookie)</script> world <style>p{color:red}</style> end.\n\n\
+        <math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>\n";
+    let site = Site::with_config(&JSON_AND_TAGS.replace("tags = true", "tags = true\nhtml = true"));
+    site.write(
+        "content/reviews/a.md",
+        &format!("+++\ntitle = \"A\"\ndate = \"2026-02-01\"\n+++\n\n{BODY}"),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/a.md: body: removed 1 <script> element, 1 <style> element, 1 <math> element\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&site.read("feeds/reviews.json")).unwrap();
+    assert_eq!(json["items"][0]["summary"], "Hello world end.");
+    assert_eq!(
+        json["items"][0]["content_html"],
+        "<p>Hello  world  end.</p>\n<p></p>\n"
+    );
+    let atom = site.atom("reviews");
+    assert_eq!(
+        atom.entries[0].summary.as_ref().unwrap().content,
+        "Hello world end."
+    );
+    let rss = site.read("feeds/reviews.rss");
+    assert!(
+        rss.contains("<description><![CDATA[Hello world end.]]></description>"),
+        "{rss}"
+    );
+    assert!(site.read("feeds/reviews.html").contains("Hello world end."));
+
+    let pod = Site::with_config(PODCAST);
+    pod.write(
+        "content/episodes/ep1.md",
+        &format!(
+            "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\n\
+             audio = \"https://cdn.pod.example/ep1.mp3\"\naudio_length = 100\n+++\n\n{BODY}"
+        ),
+    );
+    pod.ok(&["build"]);
+    let feed = pod.rss("podcast");
+    assert_eq!(
+        feed.entries[0].summary.as_ref().unwrap().content,
+        "Hello world end."
+    );
+    for site in [&site, &pod] {
+        for entry in walkdir::WalkDir::new(site.path("feeds")) {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let written = std::fs::read_to_string(entry.path()).unwrap();
+                for gone in [
+                    "document.cookie",
+                    "color:red",
+                    "onerror",
+                    "<math",
+                    "<style>p",
+                ] {
+                    assert!(
+                        !written.contains(gone),
+                        "{gone} in {}",
+                        entry.path().display()
+                    );
+                }
+            }
+        }
+    }
+}

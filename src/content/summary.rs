@@ -1,0 +1,180 @@
+//! The plain-text summary of a Markdown body, gathered from the same parse that writes its
+//! HTML (see [`super::render`]): the first paragraph with text, without the text the cleaner
+//! removed from the HTML.
+
+use std::cell::Cell;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, Tag, TagEnd};
+
+/// The HTML being written, with its length where the event loop can read it (see [`Summary`]).
+pub(super) struct Measured<'a> {
+    pub(super) out: &'a mut String,
+    pub(super) len: &'a Cell<usize>,
+}
+
+impl std::fmt::Write for Measured<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.out.push_str(s);
+        self.len.set(self.out.len());
+        Ok(())
+    }
+}
+
+/// The summary: the text of the first paragraph with text. Raw HTML may hide text (the cleaner
+/// removes a `<script>` or `<style>` with what is inside, and an `<object>`'s fallback with the
+/// object, even across paragraphs), and what is not shown must not be summed up: each piece of
+/// text keeps where the writer put it in the HTML, to be left out when the cleaner removed that
+/// part. From the first raw HTML on, paragraphs are gathered on in case the first ones hold
+/// only such text.
+#[derive(Default)]
+pub(super) struct Summary {
+    text: String,
+    /// Each piece of `text`: where it ends in `text`, and where it was written in the HTML.
+    pieces: Vec<(usize, usize)>,
+    /// Where each paragraph with text ends, in `pieces`.
+    paragraphs: Vec<usize>,
+    /// Where the paragraph being read starts, in `pieces` and in `text`.
+    open: (usize, usize),
+    /// How many paragraphs are open.
+    depth: usize,
+    /// Raw HTML came before or in this paragraph.
+    raw_html: bool,
+    done: bool,
+}
+
+/// How much paragraph text [`Summary`] gathers after the first raw HTML: when the cleaner
+/// removed it all, the summary is empty.
+const SUMMARY_GATHERED: usize = 64 * 1024;
+
+impl Summary {
+    /// Reads one event of the body, whose HTML the writer starts at byte `at`.
+    pub(super) fn event(&mut self, event: &Event<'_>, at: usize) {
+        if self.done {
+            return;
+        }
+        let piece = match event {
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.raw_html = true;
+                return;
+            }
+            Event::Start(Tag::Paragraph) => {
+                self.depth += 1;
+                return;
+            }
+            Event::End(TagEnd::Paragraph) if self.depth > 0 => {
+                self.depth -= 1;
+                self.paragraph_end();
+                return;
+            }
+            Event::Text(t) | Event::Code(t) if self.depth > 0 => t,
+            Event::SoftBreak | Event::HardBreak if self.depth > 0 => " ",
+            _ => return,
+        };
+        self.text.push_str(piece);
+        self.pieces.push((self.text.len(), at));
+    }
+
+    /// Keeps the paragraph just read if it has text; whether to read on is decided here.
+    fn paragraph_end(&mut self) {
+        let (pieces, text) = self.open;
+        if self.text[text..].trim().is_empty() {
+            // Nothing to keep: forgotten, as if it was not there.
+            self.text.truncate(text);
+            self.pieces.truncate(pieces);
+            return;
+        }
+        self.paragraphs.push(self.pieces.len());
+        self.open = (self.pieces.len(), self.text.len());
+        // Without raw HTML before it, nothing in this paragraph can have been removed.
+        self.done = !self.raw_html || self.text.len() > SUMMARY_GATHERED;
+    }
+
+    /// The text of the first paragraph with text outside `removed` (byte ranges of the HTML,
+    /// in the order they start).
+    pub(super) fn text(self, removed: &[Range<usize>]) -> String {
+        let mut removed = removed.iter().peekable();
+        // The removed ranges read so far, merged where they nest or overlap: the pieces come
+        // in the order they were written, so each range is read once.
+        let mut gone = 0..0;
+        let mut from = 0;
+        let mut text_from = 0;
+        for &end in &self.paragraphs {
+            let mut kept = String::new();
+            for &(text_end, at) in &self.pieces[from..end] {
+                while let Some(next) = removed.next_if(|r| r.start <= at) {
+                    gone = if next.start < gone.end {
+                        gone.start..gone.end.max(next.end)
+                    } else {
+                        next.clone()
+                    };
+                }
+                if !gone.contains(&at) {
+                    kept.push_str(&self.text[text_from..text_end]);
+                }
+                text_from = text_end;
+            }
+            if !kept.trim().is_empty() {
+                return kept;
+            }
+            from = end;
+        }
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After raw HTML, pieces of two paragraphs written at bytes 0, 10, 20 and 30.
+    fn summary() -> Summary {
+        let mut s = Summary::default();
+        for (event, at) in [
+            (Event::InlineHtml("<x>".into()), 0),
+            (Event::Start(Tag::Paragraph), 0),
+            (Event::Text("a ".into()), 0),
+            (Event::Text("b".into()), 10),
+            (Event::End(TagEnd::Paragraph), 12),
+            (Event::Start(Tag::Paragraph), 20),
+            (Event::Text("c ".into()), 20),
+            (Event::Code("d".into()), 30),
+            (Event::End(TagEnd::Paragraph), 40),
+        ] {
+            s.event(&event, at);
+        }
+        s
+    }
+
+    #[test]
+    fn removed_ranges_leave_out_their_pieces() {
+        assert_eq!(summary().text(&[]), "a b");
+        assert_eq!(summary().text(std::slice::from_ref(&(10..12))), "a ");
+        // Nested and overlapping ranges: all of paragraph one goes.
+        assert_eq!(summary().text(&[0..5, 1..2, 3..11, 11..12]), "c d");
+        assert_eq!(summary().text(&[0..11, 30..31]), "c ");
+        assert_eq!(summary().text(std::slice::from_ref(&(0..100))), "");
+    }
+
+    #[test]
+    fn without_raw_html_first_the_first_paragraph_ends_the_reading() {
+        let mut s = Summary::default();
+        for event in [
+            Event::Start(Tag::Paragraph),
+            Event::Text(" ".into()),
+            Event::End(TagEnd::Paragraph),
+            Event::Start(Tag::Paragraph),
+            Event::Text("one".into()),
+            Event::End(TagEnd::Paragraph),
+            Event::Start(Tag::Paragraph),
+            Event::Text("two".into()),
+            Event::End(TagEnd::Paragraph),
+        ] {
+            s.event(&event, 0);
+        }
+        assert_eq!(
+            (s.text.as_str(), s.paragraphs.as_slice()),
+            ("one", &[1][..])
+        );
+    }
+}
