@@ -86,6 +86,15 @@ pub enum Error {
     #[error("{} entr(ies) left out", .0.len())]
     Skipped(Vec<Diagnostic>),
 
+    /// Settings of config.toml that the feeds' own rules refuse (a podcast's category, its
+    /// `explicit`…), found once the config is resolved: every one of them, exit 3.
+    #[error("{} problem(s) in the config", config.len())]
+    Settings {
+        config: Vec<Diagnostic>,
+        /// Content errors found beside them (`check` says everything at once).
+        content: Vec<Diagnostic>,
+    },
+
     #[error("{0}")]
     State(Diagnostic),
 
@@ -139,7 +148,7 @@ impl Error {
 
     pub fn exit_kind(&self) -> ExitKind {
         match self {
-            Error::Config(_) => ExitKind::Config,
+            Error::Config(_) | Error::Settings { .. } => ExitKind::Config,
             Error::Content(_) | Error::Skipped(_) => ExitKind::Content,
             Error::State(_) | Error::Identity(_) => ExitKind::Identity,
             Error::Publish(_) | Error::Fetch(_) | Error::Media(_) => ExitKind::Publish,

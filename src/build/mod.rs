@@ -123,6 +123,7 @@ fn plan_gathered(
     let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
     spans.mark("identify");
     resolve::check_channels(config, &mut problems);
+
     // Every later stage needs every entry to have its id.
     problems.stop_on_errors()?;
 

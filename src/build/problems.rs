@@ -12,6 +12,9 @@ pub(super) struct Problems {
     keep_going: bool,
     /// Fatal: the build stops at the next [`Problems::stop_on_errors`].
     pub errors: Vec<Diagnostic>,
+    /// Fatal too, and about config.toml's settings (the feeds' own rules refuse them): the
+    /// build stops with a configuration error, every content error found with them.
+    pub settings: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
     /// Entries left out under `--keep-going`.
     pub skipped: Vec<Diagnostic>,
@@ -72,10 +75,14 @@ impl Problems {
 
     /// Ends the build with every error found so far, if there is any.
     pub(super) fn stop_on_errors(&mut self) -> Result<()> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Content(std::mem::take(&mut self.errors)))
+        let content = std::mem::take(&mut self.errors);
+        match (self.settings.is_empty(), content.is_empty()) {
+            (true, true) => Ok(()),
+            (true, false) => Err(Error::Content(content)),
+            (false, _) => Err(Error::Settings {
+                config: std::mem::take(&mut self.settings),
+                content,
+            }),
         }
     }
 }

@@ -90,7 +90,9 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
             .chain(tags)
         {
             let line = value_line(&text, &rule);
-            problems.error(Diagnostic::new(&config.path, line, rule));
+            problems
+                .settings
+                .push(Diagnostic::new(&config.path, line, rule));
         }
         // Cover art without a JPEG or PNG extension: the server is asked only when the feed
         // lets the build use the network (verify::podcast decides by extension otherwise).
@@ -104,7 +106,9 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
             if let Err(problem) = media::check_art("[feed.podcast] image", u.as_str(), Some(&probe))
             {
                 let message = format!("feed `{}`: {problem}", feed.name);
-                problems.error(Diagnostic::new(&config.path, None, message));
+                problems
+                    .settings
+                    .push(Diagnostic::new(&config.path, None, message));
             }
         }
     }

@@ -194,6 +194,22 @@ impl Reporter {
                     ),
                 );
             }
+            Error::Settings { config, content } => {
+                for d in config.iter().chain(content) {
+                    self.labelled(Label::Error, d);
+                }
+                let also = match content.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} in the content"),
+                };
+                self.labelled(
+                    Label::Error,
+                    format_args!(
+                        "{} problem(s) in the config{also}; nothing was written, the existing feeds are untouched",
+                        config.len()
+                    ),
+                );
+            }
             Error::Skipped(ds) => {
                 for d in ds {
                     self.labelled(Label::Error, d);

@@ -353,7 +353,7 @@ fn check_reports_every_podcast_rule_at_once() {
     site.write("content/episodes/ep2.md", "+++\ntitle = \"Two\"\ndate = 2026-06-02\naudio = \"https://cdn.pod.example/b.mp3\"\n+++\nx\n");
     site.write("content/episodes/ep3.md", "+++\ntitle = \"Three\"\ndate = 2026-06-03\nid = \"urn:x\"\naudio = \"https://cdn.pod.example/c.mp3\"\naudio_length = 5\n+++\nx\n");
     site.write("content/episodes/ep4.md", "+++\ntitle = \"Four\"\ndate = 2026-06-04\nid = \"urn:x\"\naudio = \"https://cdn.pod.example/d.mp3\"\naudio_length = 5\n+++\nx\n");
-    let err = site.fails(1, &["check"]);
+    let err = site.fails(3, &["check"]);
     for expected in [
         "Apple accepts only RSS for podcasts", // R44: Atom requested for a podcast
         "category `Tv & film` is not one of Apple's",

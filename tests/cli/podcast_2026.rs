@@ -376,7 +376,7 @@ fn moving_a_locked_feed_and_a_bad_medium_fail() {
         "locked = true\nnew_feed_url = \"https://new.pod.example/podcast.rss\"\nmedium = \"radio\"",
     );
     site.write("content/episodes/ep1.md", &toml_episode(""));
-    let err = site.fails(1, &["build"]);
+    let err = site.fails(3, &["build"]);
     let shown = errors(&err);
     assert!(
         shown.iter().any(|e| e.ends_with("feed `podcast`: new_feed_url is set while locked = true: set locked = false for the move, or the new host cannot import the show")),

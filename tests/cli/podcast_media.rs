@@ -252,7 +252,7 @@ fn bad_cover_art_fails_with_the_file_the_rule_and_the_fix() {
             "content/episodes/ep1.md",
             &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
         );
-        let err = site.fails(1, &["check"]);
+        let err = site.fails(3, &["check"]);
         let expected = format!(
             "error: {}: feed `podcast`: image {}: {rule}\n",
             site.path("config.toml").display(),
@@ -500,11 +500,11 @@ fn with_resolve_lengths_remote_art_is_judged_by_its_header() {
         "content/episodes/ep1.md",
         &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
     );
-    let err = site.fails(1, &["build"]);
+    let err = site.fails(3, &["build"]);
     assert_eq!(
         err,
         format!(
-            "error: {}: feed `podcast`: [feed.podcast] image `{url}/cover.png`: must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            "error: {}: feed `podcast`: [feed.podcast] image `{url}/cover.png`: must be 1400 to 3000 px wide, is 1000 px: resize it to between 1400x1400 and 3000x3000 px\nerror: 1 problem(s) in the config; nothing was written, the existing feeds are untouched\n",
             site.path("config.toml").display()
         )
     );

@@ -174,7 +174,7 @@ fn a_local_audio_file_size_wins_over_a_written_length_with_a_warning() {
 fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
     let site = site(&CONFIG.replace("cover.jpg", "cover.webp"));
     site.write("content/episodes/e1.md", &episode(""));
-    let err = site.fails(1, &["build"]);
+    let err = site.fails(3, &["build"]);
     assert!(
         err.contains("feed `podcast`: [feed.podcast] image `https://pod.example/cover.webp` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG: use a .jpg or .png file\n"),
         "{err}"
@@ -225,7 +225,7 @@ fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() 
         .replace("funding = ", "resolve_lengths = true\nfunding = ");
     let site = site(&config);
     site.write("content/episodes/e1.md", &episode(""));
-    let err = site.fails(1, &["build"]);
+    let err = site.fails(3, &["build"]);
     assert!(
         err.contains(&format!("feed `podcast`: [feed.podcast] image `{webp}/cover` is served as `image/webp`; Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"

@@ -455,7 +455,7 @@ fn a_bad_apple_category_names_its_line() {
         &PODCAST_CONFIG.replace("category = \"TV & Film\"", "category = \"Film Stuff\""),
     );
     std::fs::create_dir_all(site.path("content/episodes")).unwrap();
-    let err = site.fails(1, &["check"]);
+    let err = site.fails(3, &["check"]);
     assert!(
         err.contains("config.toml:21: feed `podcast`: category `Film Stuff` is not one of Apple's"),
         "{err}"
