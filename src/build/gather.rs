@@ -281,6 +281,12 @@ pub(super) fn parse(
             let future = entry.date.filter(|&d| d > now);
             if let (false, Some(d)) = (entry.draft, future) {
                 horizon = Some(horizon.map_or(d, |h| h.min(d)));
+                // A scheduled entry, or a typo (2062 for 2026): either way, said.
+                problems.notes.push(crate::identity::Note(format!(
+                    "{} is dated {}, later than now: it is published from then on",
+                    entry.source,
+                    d.to_rfc3339()
+                )));
             }
             if !entry.draft && future.is_none() {
                 publishable.push((Arc::clone(&name), entry));

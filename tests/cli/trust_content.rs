@@ -278,3 +278,25 @@ fn adopt_ids_refuses_a_feed_whose_ids_cannot_be_pinned() {
         "{err}"
     );
 }
+
+/// An entry dated after now is left out until then, and said (a typo'd year looked like a
+/// silent loss).
+#[test]
+fn an_entry_dated_in_the_future_is_said() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.write(
+        "content/reviews/soon.md",
+        &review("Soon", "2099-01-01", "x"),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "note: content/reviews/soon.md is dated 2099-01-01T00:00:00+01:00, later than now: it is published from then on\n"
+    );
+    assert_eq!(site.rss("reviews").entries.len(), 1);
+}
