@@ -88,6 +88,12 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     crate::error::written_out(text, true)
 }
 
+/// One line on stdout. A reader that went away (`| head`, a closed pipe) is not an error of
+/// the build, whose files are written by then: the line is dropped (`println!` would panic).
+fn stdout_line(line: impl Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{}", printable(&line.to_string()));
+}
+
 /// Records `--color` for every coloured stream of the process: ours and clap's.
 pub(super) fn set_colour(when: ColorWhen) {
     match when {
@@ -140,13 +146,13 @@ impl Reporter {
     /// A result line: a file written, an item compared.
     pub fn out(&self, line: impl std::fmt::Display) {
         if !self.quiet {
-            println!("{}", printable(&line.to_string()));
+            stdout_line(line);
         }
     }
 
     pub fn detail(&self, line: impl std::fmt::Display) {
         if self.verbose {
-            println!("{}", printable(&line.to_string()));
+            stdout_line(line);
         }
     }
 

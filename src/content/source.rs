@@ -105,10 +105,10 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     if report.c1 > 0 {
         warnings.extend(body_c1_warning(&clean, &body, &diag));
     }
-    warnings.extend(clean_fields(&mut meta, &clean, &diag));
+    let (cleaned, mut errors) = clean_fields(&mut meta, &clean, &diag);
+    warnings.extend(cleaned);
 
     let file_name = display.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let mut errors = Vec::new();
 
     let title = title_of(meta.title.as_deref(), kind, file_name, &clean)
         .map(|(title, found)| {
@@ -227,21 +227,35 @@ fn decode<'a>(
 }
 
 /// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per
-/// field, at the line of its key, in the order of the file.
+/// field, at the line of its key, in the order of the file; and an error for each value longer
+/// than a field may be.
 fn clean_fields(
     meta: &mut Meta,
     text: &str,
     diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
-) -> Vec<Diagnostic> {
-    let mut warnings: Vec<Diagnostic> = text_boundary::clean_meta(meta)
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let fields = text_boundary::clean_meta(meta);
+    let line = |field: &str| key_line(text, field.split('.').next().unwrap_or(field));
+    let mut warnings: Vec<Diagnostic> = fields
+        .found
         .into_iter()
-        .map(|(field, found)| {
-            let key = field.split('.').next().unwrap_or(field);
-            diag(key_line(text, key), format!("{field}: {}", found.message()))
-        })
+        .map(|(field, found)| diag(line(field), format!("{field}: {}", found.message())))
         .collect();
     warnings.sort_by_key(|w| w.line);
-    warnings
+    let errors = fields
+        .too_long
+        .into_iter()
+        .map(|(field, len)| {
+            diag(
+                line(field),
+                format!(
+                    "{field} is {len} bytes, more than the {} a key's value may have: readers show a line here, not a chapter; shorten it",
+                    text_boundary::MAX_FIELD_BYTES
+                ),
+            )
+        })
+        .collect();
+    (warnings, errors)
 }
 
 /// A warning for C1 controls in the body (the fields report their own), at the line of the

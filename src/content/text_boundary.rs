@@ -102,11 +102,21 @@ pub fn is_blank(text: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Fields {
     pub found: Vec<(&'static str, Report)>,
+    /// Fields longer than [`MAX_FIELD_BYTES`], with their length.
+    pub too_long: Vec<(&'static str, usize)>,
 }
+
+/// The longest value of one front-matter key (a title, a tag, a summary, a link…). Each is one
+/// text or attribute in every feed, escaped (`&` is five bytes); a value of megabytes made a
+/// feed XML parsers refuse (over 10 MB in one text) and took minutes to write.
+pub const MAX_FIELD_BYTES: usize = 16 * 1024;
 
 impl Fields {
     /// Cleans `text` in place, noting what was done under `field`.
     pub fn fix(&mut self, field: &'static str, text: &mut String) {
+        if text.len() > MAX_FIELD_BYTES {
+            self.too_long.push((field, text.len()));
+        }
         let (fixed, report) = xml_chars::clean(text);
         let fixed = match fixed {
             Cow::Owned(s) => Some(s),
@@ -139,7 +149,7 @@ impl Fields {
 
 /// Cleans every string of `meta` as decoded, and makes tags NFC, so that one tag typed with a
 /// precomposed or a decomposed accent is one tag. Returns what was done, field by field.
-pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
+pub fn clean_meta(meta: &mut Meta) -> Fields {
     // Taken apart without `..`: a key added to `Meta` does not compile until it is cleaned here.
     let Meta {
         title,
@@ -238,7 +248,7 @@ pub fn clean_meta(meta: &mut Meta) -> Vec<(&'static str, Report)> {
         f.opt("persons.href", href);
         f.opt("persons.img", img);
     }
-    f.found
+    f
 }
 
 #[cfg(test)]
@@ -328,7 +338,7 @@ mod tests {
             ],
             ..Meta::default()
         };
-        let found = clean_meta(&mut meta);
+        let found = clean_meta(&mut meta).found;
         let fields: Vec<_> = found.iter().map(|(f, r)| (*f, r.dropped, r.c1)).collect();
         assert_eq!(
             fields,

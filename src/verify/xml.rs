@@ -377,6 +377,12 @@ impl Walker {
         let Some(len) = crate::feed::find_cdata_end(&buf[start..]) else {
             return cut(last, at, "a CDATA section (`]]>` is missing)");
         };
+        if len > MAX_TEXT {
+            return Err((
+                at,
+                format!("a CDATA section of {len} bytes: libxml2 refuses over {MAX_TEXT}"),
+            ));
+        }
         if self.capturing == Some(self.open.len() - 1) {
             self.keep(&buf[start..start + len]);
         }
@@ -546,6 +552,9 @@ impl Walker {
 }
 
 /// A comment: `--` may only end it.
+/// libxml2's largest text (`XML_MAX_TEXT_LENGTH`); many readers parse with it.
+const MAX_TEXT: usize = 10_000_000;
+
 fn comment(buf: &[u8], at: usize, last: bool) -> Step {
     let start = at + 4;
     let Some(dashes) = memchr::memmem::find(&buf[start..], b"--").map(|i| start + i) else {

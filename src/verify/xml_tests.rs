@@ -262,3 +262,16 @@ fn a_document_cut_anywhere_gives_what_it_gives_whole() {
         assert_eq!(parts(&mut (1..doc.len())), whole);
     }
 }
+
+/// A CDATA section libxml2 would refuse (over 10,000,000 bytes) fails the check, as the
+/// whole feed would fail in such readers.
+#[test]
+fn a_cdata_section_over_libxml2_s_limit_is_refused() {
+    let doc = |n: usize| format!("<r><![CDATA[{}]]></r>", "x".repeat(n));
+    assert!(well_formed(doc(10_000_000).as_bytes()).is_ok());
+    let e = well_formed(doc(10_000_001).as_bytes()).unwrap_err();
+    assert!(
+        e.to_string().contains("a CDATA section of 10000001 bytes"),
+        "{e}"
+    );
+}

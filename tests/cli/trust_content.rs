@@ -300,3 +300,45 @@ fn an_entry_dated_in_the_future_is_said() {
     );
     assert_eq!(site.rss("reviews").entries.len(), 1);
 }
+
+/// A key's value of megabytes (a summary, a tag, a title) is refused at its line: one text
+/// that size made a feed XML parsers refuse, and minutes to write.
+#[test]
+fn a_value_of_megabytes_is_refused_at_its_line() {
+    let site = Site::new();
+    let summary = "&".repeat(20_000);
+    site.write(
+        "content/reviews/a.md",
+        &format!("+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nsummary = \"{summary}\"\n+++\nx\n"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: summary is 20000 bytes, more than the 16384 a key's value may have: readers show a line here, not a chapter; shorten it\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
+
+/// A reader that went away (`| head`) is no panic: the build's files are written.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    use std::process::{Command, Stdio};
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("feedwright"))
+        .current_dir(site.dir.path())
+        .args(["--now", crate::common::NOW, "build"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert!(site.path("feeds/reviews.rss").exists());
+}
