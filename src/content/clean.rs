@@ -25,21 +25,24 @@ use super::render::escape_html;
 /// Elements that show another document or a plugin in a box: readers drop them.
 pub const EMBEDS: [&str; 4] = ["iframe", "embed", "object", "frame"];
 
-/// Elements removed with everything inside them. A `<script>` runs. The others are read
-/// differently by different readers, and what this cleaner reads as text another reads as
-/// tags: `<noscript>` holds text where scripts run and tags where they do not; inside `<svg>`
-/// and `<math>` a `<style>` (or `<title>`...) holds tags, in HTML text, and which one an element
-/// is can change when a reader parses the body and writes it out again (`<math><mtext><table>
-/// <mglyph><style><img onerror=…>` becomes a live `<img>`: mutation XSS). A `<style>` also
-/// styles the reader's own page. Feed readers drop all of these anyway.
-pub const DROPPED: [&str; 5] = ["script", "style", "noscript", "svg", "math"];
+/// Elements removed with everything inside them (feed readers drop them anyway). A `<script>`
+/// runs; a `<style>` styles the reader's page; `<meta>` (a refresh to `javascript:`), `<base>`
+/// and `<link>` act on it. The others are read differently by different readers: `<noscript>`
+/// holds text where scripts run and tags where they do not; `<noembed>`, `<noframes>`, `<xmp>`,
+/// `<title>`, `<textarea>` hold text in HTML5 and tags for older parsers (libxml2's, Python's);
+/// inside `<svg>` and `<math>` a `<style>` holds tags, and which element is which can change
+/// when a reader parses the body and writes it out again (mutation XSS).
+pub const DROPPED: [&str; 13] = [
+    "script", "style", "noscript", "svg", "math", "noembed", "noframes", "xmp", "title",
+    "textarea", "meta", "base", "link",
+];
 
 /// What [`clean_html`] (and the Markdown renderer, for links and images) removed or changed
 /// in one body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cleaned {
     /// Elements removed with their content, by tag (in the order of [`DROPPED`]).
-    pub dropped: [usize; 5],
+    pub dropped: [usize; DROPPED.len()],
     /// `on…=` attributes removed.
     pub handlers: usize,
     /// URLs removed, by scheme (in the order of [`Unsafe::ALL`]).

@@ -77,7 +77,10 @@ fn fate(
     urls: &mut HashMap<String, bool>,
 ) -> Fate {
     let name = attr.name();
-    if name.starts_with("on") {
+    // A style that loads something (`url(javascript:…)`, `expression(…)`, `@import`) or is
+    // written with escapes (which hide those words) runs code in old readers: removed, counted
+    // as a handler.
+    if name.starts_with("on") || (name == "style" && loads_or_hides(&attr.value())) {
         cleaned.handlers += 1;
         return Fate::Removed;
     }
@@ -120,6 +123,22 @@ fn fate(
     };
     urls.insert(name, fate == Fate::Removed);
     fate
+}
+
+/// Whether a `style` value fetches or runs anything, or hides what it does behind escapes.
+fn loads_or_hides(style: &str) -> bool {
+    let value = htmlize::unescape_attribute(style).to_ascii_lowercase();
+    [
+        "url(",
+        "expression",
+        "javascript",
+        "@import",
+        "behavior",
+        "binding",
+        "\\",
+    ]
+    .iter()
+    .any(|w| value.contains(w))
 }
 
 /// `name="value"`, with `attr`'s name as it was written.
@@ -203,5 +222,20 @@ mod tests {
                 "body: removed {n} event-handler attributes, 1 javascript: URL"
             ))
         );
+    }
+
+    /// Elements older parsers read as tags where HTML5 reads text, and styles that load or
+    /// hide code: removed, so that no reader sees a script or a handler.
+    #[test]
+    fn raw_text_elements_and_loading_styles_are_removed() {
+        let (html, said) = clean(
+            "<p>ok <noembed><script>alert(1)</script></noembed><xmp><img onerror=a()></xmp><textarea><img onerror=b()></textarea><meta http-equiv=refresh content=\"0;url=javascript:c()\"><span style=\"background:url(javascript:d())\">s</span><span style=\"color:red\">r</span></p>",
+        );
+        assert_eq!(
+            html,
+            "<p>ok <span>s</span><span style=\"color:red\">r</span></p>"
+        );
+        assert!(!html.contains("onerror") && !html.contains("javascript"));
+        assert!(said.unwrap().contains("1 <noembed> element"));
     }
 }
