@@ -39,6 +39,13 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
         .collect();
     // Dropped on an error: each temp file goes with it.
     let fresh = fresh.into_iter().collect::<Result<Vec<_>>>()?;
+    // A folder where a file goes would fail its rename after others were done: found first.
+    for (out, tmp) in plan.outputs.iter().zip(&fresh) {
+        if tmp.is_some() && out.path.is_dir() {
+            let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder is there");
+            return Err(crate::error::Error::io(&out.path, "replacing", e));
+        }
+    }
     let state_changed = match &plan.state_staged {
         Staged::No => {
             plan.previous_state.as_ref() != Some(&plan.state)

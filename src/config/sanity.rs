@@ -165,6 +165,29 @@ fn state_files(c: &super::Config, w: &Written) -> Option<Problem> {
 fn in_content(c: &super::Config, w: &Written) -> Option<Problem> {
     for feed in &c.feeds {
         let src = &feed.source;
+        if same_or_inside(src, &c.site.output_dir) {
+            return Some((
+                table_key_line(w.text, "site", "output_dir"),
+                format!(
+                    "[site] output_dir {} holds feed `{}`'s source folder {}: its drafts would \
+                     be served and published with the feeds; give the feeds a folder of their \
+                     own, like output_dir = \"feeds\"",
+                    shown(&c.root, &c.site.output_dir),
+                    feed.name,
+                    shown(&c.root, src)
+                ),
+            ));
+        }
+        if feed.title.trim().is_empty() {
+            return Some((
+                name_line(w.text, &feed.name),
+                format!(
+                    "[[feed]] `{}` has an empty title: every reader shows a feed by its title; \
+                     write one",
+                    feed.name
+                ),
+            ));
+        }
         if same_or_inside(&c.root, src) {
             continue;
         }
@@ -348,6 +371,33 @@ mod tests {
         assert_eq!(
             problem("state_file = \"config.toml\"\n", ""),
             "/srv/site/config.toml:4: [site] state_file is the config file itself: a build would overwrite it; give it its own file"
+        );
+    }
+
+    /// Drafts served as feeds, or a feed without a title: refused with the key's line.
+    #[test]
+    fn an_output_folder_holding_a_source_or_an_empty_title_is_refused() {
+        let e = Config::parse(
+            &format!("{SITE}output_dir = \".\"{FEED}")
+                .replace("source = \"content\"", "source = \"out/content\"")
+                .replace("output_dir = \".\"", "output_dir = \"out\""),
+            Path::new("/srv/site/config.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "/srv/site/config.toml:4: [site] output_dir out holds feed `reviews`'s source folder out/content: its drafts would be served and published with the feeds; give the feeds a folder of their own, like output_dir = \"feeds\""
+        );
+        let e = Config::parse(
+            &format!("{SITE}{FEED}").replace("title = \"R\"", "title = \" \""),
+            Path::new("/srv/site/config.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "/srv/site/config.toml:6: [[feed]] `reviews` has an empty title: every reader shows a feed by its title; write one"
         );
     }
 

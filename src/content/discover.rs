@@ -118,6 +118,15 @@ pub fn find_sources_each(
             if e.depth() > 0 && is_ignored(last_name(e.path()).to_str().unwrap_or("")) {
                 return false;
             }
+            if e.depth() > 0 && e.file_type().is_dir() && last_name(e.path()).to_str().is_none() {
+                // Its files' keys could not be spelled: said, as a file's name is.
+                refused.push(Diagnostic::new(
+                    display_path(e.path()),
+                    None,
+                    "its folder name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the folder: its name is part of its files' keys in the state file",
+                ));
+                return false;
+            }
             if (e.depth() == 0 || e.path_is_symlink())
                 && let Some(why) = roots.refuse(e.path())
             {
@@ -515,10 +524,13 @@ mod tests {
         std::fs::write(src.join("ok.md"), "x").unwrap();
         std::fs::write(src.join(std::ffi::OsStr::from_bytes(b"caf\xe9.md")), "x").unwrap();
         std::fs::write(src.join(std::ffi::OsStr::from_bytes(b"notes\xe9.bin")), "x").unwrap();
+        let folder = src.join(std::ffi::OsStr::from_bytes(b"d\xfe"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("x.md"), "x").unwrap();
         let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
         let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ["content/ok.md"]);
-        assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
+        assert_eq!(found.errors.len(), 2, "{:?}", found.errors);
         assert_eq!(
             found.errors[0].message,
             "its file name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the file: its name is its key in the state file"

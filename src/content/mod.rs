@@ -162,7 +162,7 @@ mod tests {
     /// Spaces and invisible characters around a tag are not part of it.
     #[test]
     fn tags_are_trimmed() {
-        let e = entry("\" noir \", \"\u{feff}drama\", \"  \"");
+        let e = entry("\" noir \", \"\u{feff}drama\", \"  \", \"noir\"");
         assert_eq!(e.tags, ["noir", "drama"].map(std::sync::Arc::from));
     }
 

@@ -61,6 +61,9 @@ fn tag_names(parsed: Vec<String>) -> Vec<Arc<str>> {
         .filter(|t| !is_blank(t))
         .map(|t| Arc::from(trim_invisible(&t)))
         .collect();
+    // Trimmed (and made NFC), two spellings may be one tag: listed once.
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(Arc::clone(t)));
     tags.shrink_to_fit();
     tags
 }

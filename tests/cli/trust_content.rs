@@ -342,3 +342,31 @@ fn a_closed_stdout_is_no_panic() {
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert!(site.path("feeds/reviews.rss").exists());
 }
+
+/// A folder where one output goes fails the write before any file is renamed: the feeds stay
+/// as they were, all of them.
+#[test]
+fn a_folder_in_an_output_s_place_replaces_no_feed() {
+    let site = Site::with_config(&crate::common::CONFIG.replace(
+        "link = \"reviews/{slug}/\"",
+        "link = \"reviews/{slug}/\"\nformats = [\"rss\", \"atom\", \"json\"]",
+    ));
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok(&["build"]);
+    let before = site.read("feeds/reviews.rss");
+    site.remove("feeds/reviews.json");
+    std::fs::create_dir(site.path("feeds/reviews.json")).unwrap();
+    site.write(
+        "content/reviews/more.md",
+        &review("More", "2026-01-02", "y"),
+    );
+    let err = site.fails(7, &["build"]);
+    assert!(
+        err.contains("feeds/reviews.json: replacing: a folder is there"),
+        "{err}"
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+}
