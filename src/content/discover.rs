@@ -114,33 +114,17 @@ pub fn find_sources_each(
         .follow_links(true)
         .sort_by(|a, b| by_name(a.path(), b.path()))
         .into_iter()
-        .filter_entry(|e| {
-            if e.depth() > 0 && is_ignored(last_name(e.path()).to_str().unwrap_or("")) {
-                return false;
+        .filter_entry(|e| match skipped(e, roots, real_folder.as_deref()) {
+            Some(Skip::Quietly) => false,
+            Some(Skip::Refused(d)) => {
+                refused.push(d);
+                false
             }
-            if e.depth() > 0 && e.file_type().is_dir() && last_name(e.path()).to_str().is_none() {
-                // Its files' keys could not be spelled: said, as a file's name is.
-                refused.push(Diagnostic::new(
-                    display_path(e.path()),
-                    None,
-                    "its folder name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the folder: its name is part of its files' keys in the state file",
-                ));
-                return false;
+            Some(Skip::Twice(d)) => {
+                twice.push(d);
+                false
             }
-            if (e.depth() == 0 || e.path_is_symlink())
-                && let Some(why) = roots.refuse(e.path())
-            {
-                refused.push(Diagnostic::new(display_path(e.path()), None, why));
-                return false;
-            }
-            if e.depth() > 0
-                && e.path_is_symlink()
-                && let Some(why) = walked_anyway(e.path(), real_folder.as_deref())
-            {
-                twice.push(Diagnostic::new(display_path(e.path()), None, why));
-                return false;
-            }
-            true
+            None => true,
         });
     for item in walker {
         match item {
@@ -208,6 +192,40 @@ pub fn find_sources_each(
     found.errors.extend(refused);
     found.warnings.extend(twice);
     found
+}
+
+/// Why the walk does not go into (or take) an entry.
+enum Skip {
+    /// Not content: a dotfile, a swap or backup file.
+    Quietly,
+    /// An error: a name that is not UTF-8, a link out of the roots.
+    Refused(Diagnostic),
+    /// A warning: a link to what the walk finds anyway.
+    Twice(Diagnostic),
+}
+
+/// What the walk does with `e` (see [`Skip`]); `None` to take it.
+fn skipped(e: &walkdir::DirEntry, roots: &Roots, real_folder: Option<&Path>) -> Option<Skip> {
+    let nested = e.depth() > 0;
+    if nested && is_ignored(last_name(e.path()).to_str().unwrap_or("")) {
+        return Some(Skip::Quietly);
+    }
+    let said = |why: String| Diagnostic::new(display_path(e.path()), None, why);
+    if nested && e.file_type().is_dir() && last_name(e.path()).to_str().is_none() {
+        // Its files' keys could not be spelled: said, as a file's name is.
+        return Some(Skip::Refused(said(
+            "its folder name is not valid UTF-8 (\u{fffd} marks the bytes that are not); rename the folder: its name is part of its files' keys in the state file".into(),
+        )));
+    }
+    if (!nested || e.path_is_symlink())
+        && let Some(why) = roots.refuse(e.path())
+    {
+        return Some(Skip::Refused(said(why)));
+    }
+    if nested && e.path_is_symlink() {
+        return walked_anyway(e.path(), real_folder).map(|why| Skip::Twice(said(why)));
+    }
+    None
 }
 
 /// Where the link at `path` points, when it is a link to nothing (or to a link to nothing).
