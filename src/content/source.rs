@@ -2,7 +2,6 @@
 //! that name the file and line. Rendering the body to HTML happens later, only for entries that
 //! go into a feed.
 
-use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -92,7 +91,7 @@ pub fn kind_of(path: &Path) -> Option<BodyKind> {
 pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
     let diag = |line: Option<usize>, msg: String| Diagnostic::new(display, line, msg);
 
-    let normalised = decode(bytes, &diag)?;
+    let normalised = text_boundary::decode(bytes, &diag)?;
     let (clean, report) = xml_chars::clean(&normalised);
     let mut warnings = Vec::new();
     if let Some(at) = report.dropped_at {
@@ -188,45 +187,6 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         },
         warnings,
     ))
-}
-
-/// The file's text: checked for size, emptiness and UTF-8, without a byte-order mark, with
-/// every line ending made `\n`.
-fn decode<'a>(
-    bytes: &'a [u8],
-    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
-) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(vec![diag(
-            None,
-            format!(
-                "is {} MB; an entry may be at most {} MB: is this the right file?",
-                bytes.len() / (1024 * 1024),
-                MAX_SOURCE_BYTES / (1024 * 1024)
-            ),
-        )]);
-    }
-    if let Some(said) = text_boundary::utf16_hint(bytes) {
-        return Err(vec![diag(None, said.into())]);
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![diag(
-            None,
-            "is empty: write the entry, or delete the file".into(),
-        )]);
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.valid_up_to();
-            return Err(vec![diag(
-                Some(text_boundary::line_in_raw(bytes, at)),
-                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
-            )]);
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    Ok(text_boundary::normalise_line_endings(text))
 }
 
 /// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per

@@ -42,6 +42,45 @@ pub fn line_in_raw(bytes: &[u8], at: usize) -> usize {
     breaks + 1
 }
 
+/// The file's text: checked for size, emptiness and UTF-8, without a byte-order mark, with
+/// every line ending made `\n`.
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    diag: &dyn Fn(Option<usize>, String) -> crate::error::Diagnostic,
+) -> Result<Cow<'a, str>, Vec<crate::error::Diagnostic>> {
+    if bytes.len() > super::source::MAX_SOURCE_BYTES {
+        return Err(vec![diag(
+            None,
+            format!(
+                "is {} MB; an entry may be at most {} MB: is this the right file?",
+                bytes.len() / (1024 * 1024),
+                super::source::MAX_SOURCE_BYTES / (1024 * 1024)
+            ),
+        )]);
+    }
+    if let Some(said) = utf16_hint(bytes) {
+        return Err(vec![diag(None, said.into())]);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![diag(
+            None,
+            "is empty: write the entry, or delete the file".into(),
+        )]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Err(vec![diag(
+                Some(line_in_raw(bytes, at)),
+                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
+            )]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(normalise_line_endings(text))
+}
+
 /// What to say of bytes saved as UTF-16 (Windows editors' "Unicode"): a byte-order mark, or
 /// NUL bytes between the letters. Text in UTF-16 without a mark can be valid UTF-8 (one NUL
 /// after every ASCII letter) and would be published as a title and body full of dropped
