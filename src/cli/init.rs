@@ -48,6 +48,13 @@ const GITIGNORE: &str = ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwr
 
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;
+    // The config written must be one the next build reads.
+    if title.chars().any(char::is_control) {
+        return Err(Error::Usage {
+            message: "--title holds a control character, which a feed cannot carry".into(),
+            hint: Some("give the title as readers should see it".into()),
+        });
+    }
     let files = site_files(ctx, &title, &url, args.podcast);
     let existing: Vec<String> = files
         .iter()

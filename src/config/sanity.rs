@@ -77,6 +77,12 @@ fn canonical(path: &Path) -> Option<PathBuf> {
 
 fn output_dir(c: &super::Config, w: &Written, home: Option<&Path>) -> Option<Problem> {
     let out = &c.site.output_dir;
+    if w.output_dir.is_some_and(|p| p.starts_with("~")) {
+        return Some((
+            table_key_line(w.text, "site", "output_dir"),
+            "[site] output_dir starts with `~`, which is not your home folder here (only a shell expands it): write the folder's full path, or one relative to config.toml".into(),
+        ));
+    }
     let shown = w.output_dir.map_or_else(
         || "feeds".to_string(),
         |p| p.display().to_string().replace('\\', "/"),
@@ -113,6 +119,15 @@ fn state_files(c: &super::Config, w: &Written) -> Option<Problem> {
         ("publish", &c.publish.state_file, "feedwright-push.toml"),
     ];
     for (table, file, default) in files {
+        if file.is_dir() {
+            return Some((
+                table_key_line(w.text, table, "state_file"),
+                format!(
+                    "[{table}] state_file {} is a folder: name a file, like state_file = \"{default}\"",
+                    shown(&c.root, file)
+                ),
+            ));
+        }
         if same_or_inside(file, out) {
             let out_line = table_key_line(w.text, "site", "output_dir")
                 .map_or_else(String::new, |l| format!(" (line {l})"));
@@ -371,6 +386,19 @@ mod tests {
         assert_eq!(
             problem("state_file = \"config.toml\"\n", ""),
             "/srv/site/config.toml:4: [site] state_file is the config file itself: a build would overwrite it; give it its own file"
+        );
+    }
+
+    /// A state file that is a folder, an output folder written with `~`: said with the line.
+    #[test]
+    fn a_folder_for_a_state_file_and_a_tilde_are_refused() {
+        assert_eq!(
+            problem("state_file = \"/\"\n", ""),
+            "/srv/site/config.toml:4: [site] state_file / is a folder: name a file, like state_file = \"feedwright-state.toml\""
+        );
+        assert_eq!(
+            problem("output_dir = \"~/feeds\"\n", ""),
+            "/srv/site/config.toml:4: [site] output_dir starts with `~`, which is not your home folder here (only a shell expands it): write the folder's full path, or one relative to config.toml"
         );
     }
 
