@@ -329,6 +329,11 @@ fn write_output(out: &mut String, o: &super::OutputFile, hash: Option<&str>) -> 
     Some(())
 }
 
+/// Whether the state file changed since the last build that wrote this cache `text`.
+pub fn state_replaced(config: &Config, text: &str) -> bool {
+    super::stat::replaced(text, &config.site.state_file)
+}
+
 /// The cache file's text, read once for [`check`] and [`pages`]; `None` when there is none.
 pub fn text(config: &Config) -> Option<String> {
     String::from_utf8(read_hint(&path(config))?).ok()

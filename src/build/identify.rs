@@ -196,7 +196,7 @@ pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> 
 pub(super) fn guard_lost_state(
     config: &Config,
     entries: &[PlannedEntry],
-    site_id: &str,
+    (site_id, lost): (&str, &str),
     published: &[(PathBuf, PublishedFeed)],
 ) -> Result<()> {
     for (path, published) in published {
@@ -215,7 +215,7 @@ pub(super) fn guard_lost_state(
             .collect();
         if !lines.is_empty() {
             return Err(Error::Identity(format!(
-                "the state file {} is missing and some published ids would change:\n{}\nrestore the state file, or keep the published ids with `feedwright adopt-ids {}`",
+                "the state file {} {lost} and some published ids would change:\n{}\nrestore the state file the last build wrote, or keep the published ids with `feedwright adopt-ids {}`",
                 content::display_path(&config.site.state_file).display(),
                 lines.join("\n"),
                 shown.display()
@@ -289,7 +289,7 @@ nothing was written or pushed. Fix the system clock (a machine that has not sync
 pub(super) fn guard_lost_dates(
     config: &Config,
     items: &[Identified],
-    site_id: &str,
+    (site_id, lost): (&str, &str),
     published: &[(PathBuf, PublishedFeed)],
 ) -> Result<()> {
     let undated: Vec<&Identified> = items.iter().filter(|i| i.entry.date.is_none()).collect();
@@ -331,7 +331,7 @@ pub(super) fn guard_lost_dates(
     }
     let lines: Vec<String> = lines.into_iter().map(|(_, l)| l).collect();
     Err(Error::Identity(format!(
-        "the state file {} is missing and entries without a `date` key would get a new date:\n{}\nrestore the state file, or pin each date with its `date` key",
+        "the state file {} {lost} and entries without a `date` key would get a new date:\n{}\nrestore the state file the last build wrote, or pin each date with its `date` key",
         content::display_path(&config.site.state_file).display(),
         lines.join("\n")
     )))

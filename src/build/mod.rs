@@ -130,7 +130,11 @@ fn plan_gathered(
     let horizon = horizon(config, future, &identity.items, now);
     let inputs = local_inputs(config, &identity.items);
     // Each feed left in the output folder is read once for both guards.
-    let guarded = previous_state.is_none() && !options.allow_id_changes;
+    let lost = match previous_state {
+        None => "is missing",
+        Some(_) => "changed since the last build wrote it (restored from a backup?)",
+    };
+    let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
     let published = match guarded {
         true => identify::published_feeds(config),
         false => Vec::new(),
@@ -138,8 +142,9 @@ fn plan_gathered(
     let keep = options.keep_entries || !published.is_empty();
     let entries = links::checked_links(config, &identity.items, keep, &mut problems)?;
     if guarded {
-        identify::guard_lost_state(config, &entries, &identity.site_id, &published)?;
-        identify::guard_lost_dates(config, &identity.items, &identity.site_id, &published)?;
+        let ids = (identity.site_id.as_str(), lost);
+        identify::guard_lost_state(config, &entries, ids, &published)?;
+        identify::guard_lost_dates(config, &identity.items, ids, &published)?;
     }
     drop(published);
     let entry_count = identity.items.len();

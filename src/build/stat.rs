@@ -141,6 +141,21 @@ impl Input {
     }
 }
 
+/// Whether the cache `text` records `state_file` as an input that is no longer as recorded:
+/// the state file was replaced since the last successful build wrote it (restored from a
+/// backup, checked out of version control). `false` when the cache says nothing of it.
+pub(super) fn replaced(text: &str, state_file: &Path) -> bool {
+    let Some(body) = super::cache::sealed(text) else {
+        return false;
+    };
+    body.lines()
+        .filter_map(|line| line.split_once(' '))
+        .filter(|(kind, _)| matches!(*kind, "input" | "racy"))
+        .filter_map(|(kind, rest)| Input::read(kind, rest))
+        .find(|input| input.path == state_file)
+        .is_some_and(|input| !input.unchanged())
+}
+
 /// How much racily clean content a cache may ask later runs to read: each no-change run reads
 /// all of it again until the next change. A build that rewrote more (every archive page, after
 /// a config change) writes no cache; the next run is a full one and records them settled.

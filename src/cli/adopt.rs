@@ -70,6 +70,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ));
     }
     save_state(&config.site.state_file, &plan.state)?;
+    // The state changed on purpose: the next build must not take it for one restored from a
+    // backup (see `cache::state_replaced`), nor end early on the cache.
+    crate::build::cache::forget(&config);
     ctx.report.out(format_args!(
         "pinned {pinned} id(s) in {}; run `feedwright build` to use them",
         crate::content::display_path(&config.site.state_file).display()

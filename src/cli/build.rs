@@ -43,7 +43,7 @@ pub struct Args {
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let _lock = crate::lock::RunLock::acquire(&config)?;
-    let options = build::PlanOptions {
+    let mut options = build::PlanOptions {
         keep_going: args.keep_going,
         allow_drop: args.allow_drop,
         stage: true,
@@ -96,6 +96,10 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     } else {
         (None, None, None)
     };
+    // A state file put back since the last build is compared with the feeds, as a missing one.
+    options.state_replaced = cached
+        .as_deref()
+        .is_some_and(|t| cache::state_replaced(&config, t));
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         key: &key,
         scan,

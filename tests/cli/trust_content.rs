@@ -370,3 +370,60 @@ fn a_folder_in_an_output_s_place_replaces_no_feed() {
     );
     assert_eq!(site.read("feeds/reviews.rss"), before);
 }
+
+/// A state file restored from a backup since the last build (it does not know an entry that
+/// was added and renamed since) would give that entry a new id: compared with the published
+/// feeds, as a missing state file is, and refused.
+#[test]
+fn a_state_file_restored_from_a_backup_changes_no_published_id() {
+    use crate::cache::settle;
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok(&["build"]);
+    settle();
+    site.ok(&["build"]);
+    let backup = site.read("feedwright-state.toml");
+    site.write(
+        "content/reviews/new-a.md",
+        &review("New", "2026-01-02", "y"),
+    );
+    settle();
+    site.ok(&["build"]);
+    site.rename("content/reviews/new-a.md", "content/reviews/new-b.md");
+    settle();
+    // The build that records the state as it wrote it (in the content cache).
+    site.ok(&["build"]);
+    assert!(site.path(".feedwright-state.toml.cache").exists());
+    let guids: Vec<String> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    site.write("feedwright-state.toml", &backup);
+    let err = site.fails(4, &["build"]);
+    assert!(
+        err.starts_with("error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?) and some published ids would change:\n  \"New\" is tag:films.example,2026:reviews/new-a in feeds/reviews.rss; it would become tag:films.example,2026:reviews/new-b"),
+        "{err}"
+    );
+    let now: Vec<String> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(now, guids, "the feed is untouched");
+    // Pinned as the message says (or restored as the last build wrote it), it builds again.
+    site.ok(&["adopt-ids", "feeds/reviews.rss"]);
+    site.ok(&["build"]);
+    let after: Vec<String> = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(after, guids);
+}
