@@ -312,15 +312,19 @@ pub(super) fn guard_lost_dates(
                     .any(|(source, _)| **source == *item.entry.source)
             {
                 let now = item.published().with_timezone(&config.site.timezone);
+                // Pinned as the file's kind writes a date: a key, or a plain-text header line.
+                let pin = match item.entry.kind {
+                    content::BodyKind::Text => format!("Date: {}", old.to_rfc3339()),
+                    content::BodyKind::Markdown => format!("date = \"{}\"", old.to_rfc3339()),
+                };
                 lines.push((
                     item.entry.source.to_string(),
                     format!(
-                        "  {}: published {} in {}; it would be dated {} now: add `date = \"{}\"`",
+                        "  {}: published {} in {}; it would be dated {} now: add `{pin}`",
                         item.entry.source,
                         old.to_rfc3339(),
                         content::display_path(path).display(),
                         now.fixed_offset().to_rfc3339(),
-                        old.to_rfc3339()
                     ),
                 ));
             }

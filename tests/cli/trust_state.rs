@@ -173,7 +173,7 @@ fn a_lost_state_does_not_silently_re_date_undated_entries() {
     assert_eq!(
         crate::common::stderr(&out),
         "error: the state file feedwright-state.toml is missing and entries without a `date` key would get a new date:\n  \
-         content/reviews/2026-01-01-undated.txt: published 2026-11-20T10:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-21T10:00:00+01:00 now: add `date = \"2026-11-20T10:00:00+01:00\"`\n\
+         content/reviews/2026-01-01-undated.txt: published 2026-11-20T10:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-21T10:00:00+01:00 now: add `Date: 2026-11-20T10:00:00+01:00`\n\
          restore the state file the last build wrote, or pin each date with its `date` key\n"
     );
     // Pinned as the message says, the build goes through and the date stays.
