@@ -303,28 +303,26 @@ fn base64_forms(bytes: &[u8]) -> Vec<String> {
     forms
 }
 
-const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// Which Base64 alphabet: `+/` (a Basic header) or `-_` (URLs, JWTs).
+#[derive(Debug, Clone, Copy)]
+enum Alphabet {
+    Standard,
+    UrlSafe,
+}
+
+const STANDARD: Alphabet = Alphabet::Standard;
+const URL_SAFE: Alphabet = Alphabet::UrlSafe;
 
 /// Base64 of `bytes` in `alphabet`, with `=` padding when `pad`.
-fn base64(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else if pad {
-                out.push('=');
-            }
-        }
+fn base64(bytes: &[u8], alphabet: Alphabet, pad: bool) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose as engine;
+    match (alphabet, pad) {
+        (Alphabet::Standard, true) => engine::STANDARD.encode(bytes),
+        (Alphabet::Standard, false) => engine::STANDARD_NO_PAD.encode(bytes),
+        (Alphabet::UrlSafe, true) => engine::URL_SAFE.encode(bytes),
+        (Alphabet::UrlSafe, false) => engine::URL_SAFE_NO_PAD.encode(bytes),
     }
-    out
 }
 
 #[cfg(test)]
