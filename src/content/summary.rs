@@ -71,6 +71,11 @@ impl Summary {
             Event::SoftBreak | Event::HardBreak if self.depth > 0 => " ",
             _ => return,
         };
+        // A summary is a few sentences: a paragraph's text past this is not gathered (a body
+        // of one paragraph of millions of lines held them all, twice).
+        if self.text.len() - self.open.1 >= SUMMARY_GATHERED {
+            return;
+        }
         self.text.push_str(piece);
         self.pieces.push((self.text.len(), at));
     }
@@ -154,6 +159,20 @@ mod tests {
         assert_eq!(summary().text(&[0..5, 1..2, 3..11, 11..12]), "c d");
         assert_eq!(summary().text(&[0..11, 30..31]), "c ");
         assert_eq!(summary().text(std::slice::from_ref(&(0..100))), "");
+    }
+
+    #[test]
+    fn a_long_paragraph_is_gathered_up_to_the_limit() {
+        let mut s = Summary::default();
+        s.event(&Event::Start(Tag::Paragraph), 0);
+        for at in 0..200_000 {
+            s.event(&Event::Text("word ".into()), at);
+        }
+        s.event(&Event::End(TagEnd::Paragraph), 0);
+        // Pieces of five bytes: the one that reaches the limit is the last.
+        assert_eq!(s.pieces.len(), SUMMARY_GATHERED.div_ceil(5));
+        assert_eq!(s.text.len(), SUMMARY_GATHERED.div_ceil(5) * 5);
+        assert!(s.text(&[]).starts_with("word word"));
     }
 
     #[test]
