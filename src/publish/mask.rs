@@ -157,9 +157,17 @@ fn spellings(text: &[u8], p: usize, c: char, out: &mut Vec<usize>) {
             if let Some(n) = percent_encoded(rest, literal) {
                 out.push(p + n);
             }
+            // Encoded twice (a URL put in a query string, `%252B`): each escape's `%` is `%25`.
+            if let Some(n) = percent_encoded_twice(rest, literal) {
+                out.push(p + n);
+            }
         }
         Some(b'&') => {
             if let Some(n) = entity(rest, c) {
+                out.push(p + n);
+            }
+            // Escaped twice (`&amp;#43;`, `&amp;quot;`): the reference's `&` is `&amp;`.
+            if let Some(n) = entity_escaped_twice(rest, c) {
                 out.push(p + n);
             }
         }
@@ -181,6 +189,27 @@ fn percent_encoded(rest: &[u8], bytes: &[u8]) -> Option<usize> {
         }
     }
     Some(3 * bytes.len())
+}
+
+/// The length of `%25XX` escapes (either case) of each of `bytes` at the start of `rest`.
+fn percent_encoded_twice(rest: &[u8], bytes: &[u8]) -> Option<usize> {
+    for (i, &b) in bytes.iter().enumerate() {
+        let at = rest.get(5 * i..5 * i + 5)?;
+        if &at[..3] != b"%25" || hex_value(&at[3..])? != u32::from(b) {
+            return None;
+        }
+    }
+    Some(5 * bytes.len())
+}
+
+/// The length of `&amp;` followed by the rest of a reference to `c` (`&amp;#43;`).
+fn entity_escaped_twice(rest: &[u8], c: char) -> Option<usize> {
+    let after = rest
+        .strip_prefix(b"&amp;")
+        .or_else(|| rest.strip_prefix(b"&AMP;"))?;
+    let mut inner = vec![b'&'];
+    inner.extend(after.iter().take(LONGEST_SPELLING));
+    entity(&inner, c).map(|n| n + 4)
 }
 
 /// The length of an HTML or XML character reference to `c` at the start of `rest`: numeric
@@ -362,6 +391,10 @@ mod tests {
             "pa&#34;ss\\wo&#43;rd/ü=1 x&amp;&lt;&#39;",
             // base64 of the token
             "cGEic3Ncd28rcmQvw7w9MSB4Jjwn",
+            // quote(quote(s, safe='')): a URL with the token put in another URL's query
+            "pa%2522ss%255Cwo%252Brd%252F%25C3%25BC%253D1%2520x%2526%253C%2527",
+            // html.escape(html.escape(s))
+            "pa&amp;quot;ss\\wo+rd/ü=1 x&amp;amp;&amp;lt;&amp;#x27;",
         ];
         for form in forms {
             assert_eq!(
@@ -371,8 +404,8 @@ mod tests {
             );
         }
         assert_eq!(
-            secrets.scrub("nothing here &amp; %2B"),
-            "nothing here &amp; %2B"
+            secrets.scrub("nothing here &amp; %2B %252B &amp;#43;"),
+            "nothing here &amp; %2B %252B &amp;#43;"
         );
         assert_eq!(Secrets::new([""]).scrub("a b"), "a b");
     }
