@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+mod fields;
 mod file;
 pub mod hint;
 pub mod podcast;
@@ -286,6 +287,8 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     let site = raw.site;
 
     let (base_url, feeds_url) = site_urls(&site, &err)?;
+    fields::check_site(site.language.as_deref(), site.author.as_ref(), &base_url)
+        .map_err(|(key, m)| err(key, m))?;
     let timezone = match &site.timezone {
         None => Tz::UTC,
         Some(name) => name.parse::<Tz>().map_err(|_| {

@@ -188,6 +188,9 @@ impl RawPodcast {
             }
         });
         let image = image.transpose()?;
+        if let Some(owner) = &self.owner {
+            super::fields::check_person("[feed.podcast] owner", owner)?;
+        }
         let owner_email_until = self
             .owner_email_until
             .as_ref()

@@ -71,28 +71,12 @@ fn tag_names(parsed: Vec<String>) -> Vec<Arc<str>> {
 /// renamed `.md`, a log), and rendering it would bloat every feed.
 pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Largest Markdown body rendered. The Markdown parser holds a node for every line and every
-/// inline span at once: up to ~160 bytes for each byte of the body (a body of 7.8 MB of short
-/// lines took 1.1 GB), on every core. A review is a few KB; 1 MB is a long book chapter.
-pub const MAX_MARKDOWN_BYTES: usize = 1024 * 1024;
-
 /// What parsing a file gave: the entry and its warnings, or every error found in it.
 pub type Parsed = Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>;
 
 /// [`Parsed`] with the entry boxed: an entry is moved from list to list on its way to a feed,
 /// and a box moves in eight bytes.
 pub type Boxed = Result<(Box<Entry>, Vec<Diagnostic>), Vec<Diagnostic>>;
-
-/// Why a Markdown body of `len` bytes is refused.
-fn markdown_too_long(len: usize) -> String {
-    let mb = |n: usize| (n as f64) / (1024.0 * 1024.0);
-    format!(
-        "its Markdown body is {:.1} MB, more than the {} MB feedwright renders (rendering takes \
-         up to 160 times the body's size in memory): split it into shorter entries",
-        mb(len),
-        MAX_MARKDOWN_BYTES / (1024 * 1024)
-    )
-}
 
 /// The source kind implied by a file name, or `None` for files that are not content.
 pub fn kind_of(path: &Path) -> Option<BodyKind> {
@@ -120,8 +104,8 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         BodyKind::Markdown => split_markdown(&clean, &diag)?,
         BodyKind::Text => split_text(&clean, &diag)?,
     };
-    if kind == BodyKind::Markdown && body.len() > MAX_MARKDOWN_BYTES {
-        return Err(vec![diag(None, markdown_too_long(body.len()))]);
+    if let Some(too_long) = text_boundary::markdown_too_long(kind, body.len()) {
+        return Err(vec![diag(None, too_long)]);
     }
     if report.c1 > 0 {
         warnings.extend(body_c1_warning(&clean, &body, &diag));
@@ -445,23 +429,6 @@ mod tests {
         assert!(e[0].message.contains("no title"));
         assert!(e[1].message.contains("`soon` is not a date"));
         assert_eq!(e[1].line, Some(2));
-    }
-
-    #[test]
-    fn a_markdown_body_over_a_megabyte_is_refused_a_text_one_is_not() {
-        let body = "x\n".repeat(MAX_MARKDOWN_BYTES / 2);
-        let at_limit = format!("---\ntitle: A\n---\n{body}");
-        assert!(parse(&at_limit, "a.md").is_ok());
-        let over = format!("{at_limit}y");
-        let e = parse(&over, "a.md").unwrap_err();
-        assert_eq!(
-            e[0].message,
-            "its Markdown body is 1.0 MB, more than the 1 MB feedwright renders (rendering \
-             takes up to 160 times the body's size in memory): split it into shorter entries"
-        );
-        assert_eq!(e.len(), 1);
-        let text = format!("{body}{body}");
-        assert!(parse(&text, "a.txt").is_ok());
     }
 
     #[test]

@@ -77,8 +77,14 @@ fn author(p: &Person) -> JsonAuthor {
     }
 }
 
+/// RFC 3339, with the fractional seconds the date has (as Atom writes it: the same instant in
+/// every format).
 fn date(d: DateTime<FixedOffset>, doc: &FeedDoc) -> String {
-    in_zone(d, doc.timezone).to_rfc3339_opts(SecondsFormat::Secs, false)
+    rfc3339(d, doc.timezone)
+}
+
+fn rfc3339(d: DateTime<FixedOffset>, tz: chrono_tz::Tz) -> String {
+    in_zone(d, tz).to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 fn item(it: &FeedItem, doc: &FeedDoc) -> JsonItem {
@@ -143,4 +149,21 @@ pub fn render(doc: &FeedDoc) -> String {
     let mut text = serde_json::to_string_pretty(&feed(doc)).expect("plain structs serialise");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_keep_their_fractional_seconds_as_in_atom() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(
+            super::rfc3339(at("2026-01-01T10:00:00.123+01:00"), chrono_tz::UTC),
+            "2026-01-01T09:00:00.123+00:00"
+        );
+        assert_eq!(
+            super::rfc3339(at("2026-01-01T09:00:00Z"), paris),
+            "2026-01-01T10:00:00+01:00"
+        );
+    }
 }

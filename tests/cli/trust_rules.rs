@@ -479,3 +479,58 @@ fn front_matter_syntax_errors_keep_their_line_and_get_a_hint() {
          error: 2 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+/// Values feeds carry with a grammar of their own are checked in config.toml (exit 3, key and
+/// line): `xml:lang="english please"` or an `<email>` without `@` is rejected by validators and
+/// podcast directories (RSS `<language>`, Atom `xml:lang` and `<email>`, `itunes:owner`).
+#[test]
+fn language_people_and_base_url_are_checked_in_the_config() {
+    let base = common::CONFIG.replace("timezone", "language = \"en\"\ntimezone");
+    for (from, to, line, said) in [
+        (
+            "language = \"en\"",
+            "language = \"english please\"",
+            6,
+            "[site] language `english please` is not a language tag: write a code like \"en\", \"fr\" or \"en-GB\" (feeds write it in <language> and xml:lang)",
+        ),
+        (
+            "email = \"ada@films.example\"",
+            "email = \"ada at films\"",
+            8,
+            "[site] author.email `ada at films` is not an e-mail address: write it like \"ada@example.com\", or leave it out",
+        ),
+        (
+            "name = \"Ada Critic\"",
+            "name = \" \"",
+            8,
+            "[site] author.name is empty: write the name readers see (feeds write it as the author)",
+        ),
+        (
+            "https://films.example/\"",
+            "https://films.example/?utm=1\"",
+            4,
+            "[site] base_url `https://films.example/?utm=1` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the site's address alone, like \"https://example.com/\"",
+        ),
+    ] {
+        let site = Site::with_config(&base.replace(from, to));
+        site.write(
+            "content/reviews/heat.md",
+            &common::review("Heat", "2026-01-01", "x"),
+        );
+        let err = site.fails(3, &["build"]);
+        let config = site.path("config.toml");
+        let at = format!("error: {}:{line}: {said}\n", config.display());
+        assert_eq!(err, at, "{to}");
+        assert!(!site.path("feeds").exists());
+    }
+    let pod = common::PODCAST_CONFIG.replace(
+        "email = \"ada@pod.example\" }\nmedia",
+        "email = \"ada@\" }\nmedia",
+    );
+    let site = Site::with_config(&pod);
+    let err = site.fails(3, &["build"]);
+    assert!(
+        err.contains("[feed.podcast] owner.email `ada@` is not an e-mail address: write it like \"ada@example.com\", or leave it out"),
+        "{err}"
+    );
+}
