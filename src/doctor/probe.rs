@@ -39,7 +39,7 @@ pub fn check(url: &str, expect: &Expect, timeout: Duration) -> Vec<String> {
         return vec!["is not a URL: rebuild the feed".into()];
     };
     let mut problems = Vec::new();
-    let (head, at) = match follow(&client, start, &mut problems) {
+    let (head, at) = match follow(&client, start.clone(), &mut problems) {
         Ok(found) => found,
         Err(problem) => {
             problems.push(problem);
@@ -52,7 +52,7 @@ pub fn check(url: &str, expect: &Expect, timeout: Duration) -> Vec<String> {
         Expect::Audio { length, .. } if content_length(head.headers()).is_none() => *length,
         _ => None,
     };
-    if let Err(problem) = ranged(&client, &at, expect_total) {
+    if let Err(problem) = ranged(&client, (&at, &shown_url(&at, &start)), expect_total) {
         problems.push(problem);
     }
     problems
@@ -65,23 +65,24 @@ fn follow(
     mut url: Url,
     problems: &mut Vec<String>,
 ) -> Result<(Response, Url), String> {
+    let first = url.clone();
     for hops in 0..=GIVE_UP_AFTER {
         let response = client
             .head(url.clone())
             .send()
-            .map_err(|e| failed("HEAD", &url, &e))?;
+            .map_err(|e| failed("HEAD", &shown_url(&url, &first), &e))?;
         let status = response.status();
         if !status.is_redirection() {
             if hops > MAX_REDIRECTS {
                 problems.push(format!(
                     "redirects {hops} times before the file (more than {MAX_REDIRECTS}): some podcast apps give up; link the final URL ({}) or shorten the chain",
-                    redact(url.as_str())
+                    shown_url(&url, &first)
                 ));
             }
             if !status.is_success() {
                 return Err(format!(
                     "HEAD {} answered {status}: the file is not there or not public; check the URL and the server",
-                    redact(url.as_str())
+                    shown_url(&url, &first)
                 ));
             }
             return Ok((response, url));
@@ -94,13 +95,13 @@ fn follow(
             .ok_or_else(|| {
                 format!(
                     "HEAD {} answered {status} without a usable Location: fix the redirect on the server",
-                    redact(url.as_str())
+                    shown_url(&url, &first)
                 )
             })?;
         if !matches!(next.scheme(), "http" | "https") {
             return Err(format!(
                 "redirects to {}, which podcast apps cannot fetch: fix the redirect on the server to point to an http(s) URL",
-                redact(next.as_str())
+                shown_url(&next, &first)
             ));
         }
         url = next;
@@ -110,7 +111,19 @@ fn follow(
     ))
 }
 
-fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
+/// `url` as a message shows it: without a user or password, and, when a redirect led there,
+/// without its query, which a server may have signed (`X-Amz-Signature=…`, a token that opens
+/// the file to anyone until it expires). The feed's own URL is public and shown whole.
+fn shown_url(url: &Url, first: &Url) -> String {
+    if url == first || url.query().is_none() {
+        return redact(url.as_str());
+    }
+    let mut bare = url.clone();
+    bare.set_query(None);
+    format!("{}?…", redact(bare.as_str()))
+}
+
+fn failed(method: &str, url: &str, e: &reqwest::Error) -> String {
     let why = if e.is_timeout() {
         "timed out".to_string()
     } else {
@@ -120,10 +133,7 @@ fn failed(method: &str, url: &Url, e: &reqwest::Error) -> String {
             .pop()
             .map_or_else(|| "failed".to_string(), |c| format!("failed: {c}"))
     };
-    format!(
-        "{method} {} {why}: check that the server is up and the URL is right",
-        redact(url.as_str())
-    )
+    format!("{method} {url} {why}: check that the server is up and the URL is right")
 }
 
 /// What the HEAD answer's headers say against what the feed says.
@@ -166,12 +176,12 @@ fn head_problems(head: &Response, expect: &Expect) -> Vec<String> {
 
 /// A `Range: bytes=0-1` GET: the answer must be 206 with those two bytes. The body is left
 /// unread and the connection dropped.
-fn ranged(client: &Client, url: &Url, length: Option<u64>) -> Result<(), String> {
+fn ranged(client: &Client, (url, said): (&Url, &str), length: Option<u64>) -> Result<(), String> {
     let response = client
         .get(url.clone())
         .header(header::RANGE, "bytes=0-1")
         .send()
-        .map_err(|e| failed("GET", url, &e))?;
+        .map_err(|e| failed("GET", said, &e))?;
     let status = response.status();
     if status != StatusCode::PARTIAL_CONTENT {
         return Err(format!(
