@@ -21,6 +21,7 @@ pub mod net;
 pub mod output;
 pub mod publish;
 pub mod serve;
+pub mod small_file;
 pub mod verify;
 
 pub use error::{Error, Result};

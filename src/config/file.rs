@@ -9,25 +9,15 @@ const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// A config file's text: a regular file (a FIFO would wait for a writer forever, a device
 /// never end) of at most [`MAX_CONFIG_BYTES`], read no further than that.
 pub(super) fn read_bounded(path: &Path) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let meta = std::fs::metadata(path)?;
+    use crate::small_file::{self, Refusal};
     let refuse = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
-    if !meta.is_file() {
-        return Err(refuse("it is not a regular file".into()));
-    }
-    if meta.len() > MAX_CONFIG_BYTES {
-        return Err(refuse(format!(
-            "it is {} bytes; a config file is at most {MAX_CONFIG_BYTES}: is this the right file?",
-            meta.len()
-        )));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(refuse("it grew past 1 MB while it was read".into()));
-    }
+    let bytes = small_file::read(path, MAX_CONFIG_BYTES).map_err(|r| match r {
+        Refusal::Io(e) => e,
+        Refusal::NotRegular(_) => refuse("it is not a regular file".into()),
+        Refusal::TooBig(len) => refuse(format!(
+            "it is {len} bytes; a config file is at most {MAX_CONFIG_BYTES}: is this the right file?"
+        )),
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         refuse(format!(
             "it is not UTF-8 text (byte {} is not); save it as UTF-8",

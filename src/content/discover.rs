@@ -1,7 +1,6 @@
 //! Finding source files under a feed's `source` folder, in a deterministic order, skipping what
 //! is not content (dotfiles, editor swap and backup files, other extensions).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -255,39 +254,21 @@ fn walked_anyway(path: &Path, real_folder: Option<&Path>) -> Option<String> {
 /// A source file's bytes, its size checked before it is read and the read bounded (a file may
 /// grow in between): a 1 GB file renamed `.md` costs one `stat`, not a gigabyte of memory.
 pub fn read_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    use crate::small_file::{self, Refusal};
     let display = display_path(path);
-    let fail = |e: std::io::Error| Diagnostic::new(&display, None, format!("cannot be read: {e}"));
-    let file = std::fs::File::open(path).map_err(fail)?;
-    let meta = file.metadata().map_err(fail)?;
-    if !meta.is_file() {
-        return Err(Diagnostic::new(
-            &display,
-            None,
-            "is not a regular file (a device, FIFO or socket); refused",
-        ));
-    }
-    let too_big = |len: u64| {
-        Diagnostic::new(
-            &display,
-            None,
-            format!(
-                "is {} MB; an entry may be at most {} MB: is this the right file?",
-                len / (1024 * 1024),
-                MAX_SOURCE_BYTES / (1024 * 1024)
-            ),
-        )
+    let message = match small_file::read(path, MAX_SOURCE_BYTES as u64) {
+        Ok(bytes) => return Ok(bytes),
+        Err(Refusal::Io(e)) => format!("cannot be read: {e}"),
+        Err(Refusal::NotRegular(_)) => {
+            "is not a regular file (a device, FIFO or socket); refused".to_string()
+        }
+        Err(Refusal::TooBig(len)) => format!(
+            "is {} MB; an entry may be at most {} MB: is this the right file?",
+            len / (1024 * 1024),
+            MAX_SOURCE_BYTES / (1024 * 1024)
+        ),
     };
-    if meta.len() > MAX_SOURCE_BYTES as u64 {
-        return Err(too_big(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_SOURCE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
+    Err(Diagnostic::new(&display, None, message))
 }
 
 /// The order of two entries of one folder: by file name, as `Path::file_name` would give it,

@@ -44,29 +44,17 @@ pub const MAX_BYTES: u64 = 32 << 20;
 /// The file's bytes, refused past [`MAX_BYTES`] (checked before and while reading, as the file
 /// may grow) and when it is not a regular file (a FIFO would block the build).
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let too_big = || {
-        format!(
+    use crate::small_file::{self, Refusal};
+    small_file::read(path, MAX_BYTES).map_err(|r| match r {
+        Refusal::Io(e) => format!("cannot be read: {e}"),
+        Refusal::NotRegular(_) => {
+            "is not a regular file: point `file` at the transcript itself".into()
+        }
+        Refusal::TooBig(_) => format!(
             "is larger than {} MB, the most feedwright reads of a transcript: check that it is the transcript, or publish it by `url`",
             MAX_BYTES >> 20
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
-    if !meta.is_file() {
-        return Err("is not a regular file: point `file` at the transcript itself".into());
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(too_big());
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot be read: {e}"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_big());
-    }
-    Ok(bytes)
+        ),
+    })
 }
 
 /// The problems of a transcript's text, each with its line (from 1).

@@ -2,7 +2,6 @@
 //! `adopt-ids`: from an http(s) URL, or from a local file. Either way no more than
 //! [`FEED_CAP`] is read, and the place is named in every error without its password.
 
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -76,79 +75,22 @@ pub fn read_published(source: &str) -> Result<PublishedFeed> {
 /// `/dev/zero` would never end, a folder cannot be read), and read up to [`FEED_CAP`], as a
 /// feed fetched over HTTP is.
 fn read_local(path: &Path) -> Result<String> {
-    let refuse = |what: &str| Error::Usage {
-        message: format!(
-            "{} is {what}, not a feed file: feedwright reads a published feed from a regular file or an http(s) URL",
-            path.display()
-        ),
-        hint: Some("give the path of the saved feed (.rss, .atom or .json), or its URL".into()),
-    };
-    // Checked before opening: opening a FIFO waits for a writer.
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "reading the feed", e))?;
-    if !meta.is_file() {
-        return Err(refuse(kind_of(&meta.file_type())));
-    }
-    let file = open_without_waiting(path).map_err(|e| Error::io(path, "reading the feed", e))?;
-    // The path may have been replaced between the two looks; what was opened is what counts.
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(path, "reading the feed", e))?;
-    if !meta.is_file() {
-        return Err(refuse(kind_of(&meta.file_type())));
-    }
-    let too_large = || {
-        Error::Fetch(format!(
+    use crate::small_file::{self, Refusal};
+    match small_file::read(path, FEED_CAP) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(Refusal::Io(e)) => Err(Error::io(path, "reading the feed", e)),
+        Err(Refusal::NotRegular(what)) => Err(Error::Usage {
+            message: format!(
+                "{} is {what}, not a feed file: feedwright reads a published feed from a regular file or an http(s) URL",
+                path.display()
+            ),
+            hint: Some("give the path of the saved feed (.rss, .atom or .json), or its URL".into()),
+        }),
+        Err(Refusal::TooBig(_)) => Err(Error::Fetch(format!(
             "{}: the file is larger than {} MB, the most feedwright reads of a published feed; check that it is the feed",
             path.display(),
             FEED_CAP >> 20
-        ))
-    };
-    if meta.len() > FEED_CAP {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    file.take(FEED_CAP + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, "reading the feed", e))?;
-    if bytes.len() as u64 > FEED_CAP {
-        return Err(too_large());
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Opens `path` for reading; on Unix without blocking, so that a FIFO put in the file's place
-/// after it was checked cannot hold the run (for a regular file the flag changes nothing).
-fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let flag = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0);
-        options.custom_flags(flag);
-    }
-    options.open(path)
-}
-
-/// What a file that is not a regular file is, for the message.
-fn kind_of(kind: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() || kind.is_block_device() {
-            return "a device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    if kind.is_dir() {
-        "a folder"
-    } else {
-        "not a regular file"
+        ))),
     }
 }
 
