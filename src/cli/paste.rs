@@ -24,7 +24,7 @@ pub(super) fn read(path: &Path) -> Result<String> {
     } else {
         // A regular file of at most an entry's size, as the build reads sources: a sparse
         // gigabyte or /dev/zero would otherwise become an entry no build accepts.
-        crate::content::read_source(path).map_err(|d| Error::Content(vec![d]))?
+        crate::content::read_named_source(path).map_err(|d| Error::Content(vec![d]))?
     };
     if let Some(said) = crate::content::text_boundary::utf16_hint(&bytes) {
         return Err(Error::Content(vec![Diagnostic::new(path, None, said)]));
