@@ -355,6 +355,18 @@ pub(super) fn render_body(
 /// An 8 MB source of `&` and `<` renders to ~30 MB.
 const MAX_BODY_HTML: usize = 9_000_000;
 
+/// Where a body's relative URLs start: the item's link, unless its `link` key sends it to
+/// another site (a review linking to its Letterboxd page): the column's own images and pages
+/// are on this site, so they start at `base_url` there.
+fn body_base<'a>(config: &'a Config, it: &Identified, link: &'a Url) -> &'a Url {
+    let off_site = it.entry.link.is_some() && link.origin() != config.site.base_url.origin();
+    if off_site {
+        &config.site.base_url
+    } else {
+        link
+    }
+}
+
 /// An item's body rendered from its file (read again unless its body was kept).
 fn rendered_body(
     config: &Config,
@@ -362,7 +374,7 @@ fn rendered_body(
     link: &Url,
 ) -> std::result::Result<Body, Vec<Diagnostic>> {
     let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
-    let rendered = render(it.entry.kind, &body, link);
+    let rendered = render(it.entry.kind, &body, body_base(config, it, link));
     let display = content::display_path(&config.root.join(&*it.entry.source));
     if rendered.html.len() > MAX_BODY_HTML {
         return Err(vec![Diagnostic::new(

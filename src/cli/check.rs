@@ -12,6 +12,10 @@ pub struct Args {
     /// would change, items that would vanish, and duplicate ids. Exits 4 if an id would change.
     #[arg(long, value_name = "FEED")]
     pub against: Option<String>,
+    /// Check as `build --allow-drop` builds: published entries that vanished (or a clock behind
+    /// the state's last record) are accepted, so the rest of the check can run.
+    #[arg(long)]
+    pub allow_drop: bool,
 }
 
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
@@ -22,6 +26,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         allow_id_changes: args.against.is_some(),
         verify_only: true,
         keep_entries: args.against.is_some(),
+        allow_drop: args.allow_drop,
         ..Default::default()
     };
     let plan = build::plan_with(&config, ctx.now, options)?;

@@ -49,13 +49,34 @@ const GITIGNORE: &str = ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwr
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;
     // The config written must be one the next build reads.
-    if title.chars().any(char::is_control) {
+    let wrong_title = if title.chars().any(char::is_control) {
+        Some("--title holds a control character, which a feed cannot carry")
+    } else if title.trim().is_empty() {
+        Some("--title is empty: feeds and directories show the site's title")
+    } else {
+        None
+    };
+    if let Some(message) = wrong_title {
         return Err(Error::Usage {
-            message: "--title holds a control character, which a feed cannot carry".into(),
+            message: message.into(),
             hint: Some("give the title as readers should see it".into()),
         });
     }
+    if ctx.config_path != Path::new(crate::config::DEFAULT_CONFIG) {
+        ctx.report.warn_text(format_args!(
+            "init writes config.toml in the site's folder; -c (or FEEDWRIGHT_CONFIG) names the config of the other commands and is not used here"
+        ));
+    }
     let files = site_files(ctx, &title, &url, args.podcast);
+    // A folder of the new site linked to elsewhere (`content -> /etc`) is refused, as the build
+    // would refuse to read it; a folder not made yet holds no link.
+    if args.dir.exists() {
+        let roots = crate::content::Roots::new(&args.dir, &[]);
+        for file in &files {
+            let path = args.dir.join(&file.rel);
+            super::new::inside_site(&roots, path.parent().unwrap_or(&args.dir))?;
+        }
+    }
     let existing: Vec<String> = files
         .iter()
         .map(|f| shown(&args.dir, &f.rel))
@@ -72,9 +93,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 "{} already {verb}; feedwright init never overwrites a file, so it wrote nothing",
                 existing.join(", ")
             ),
-            hint: Some(
-                "start the site in a new or empty folder (`feedwright init FOLDER`), or edit the existing config.toml".into(),
-            ),
+            hint: Some(if existing.iter().any(|p| p.ends_with("config.toml")) {
+                "start the site in a new or empty folder (`feedwright init FOLDER`), or edit the existing config.toml".into()
+            } else {
+                "start the site in a new or empty folder (`feedwright init FOLDER`), or move those files away first".into()
+            }),
         });
     }
     for file in &files {
@@ -90,6 +113,19 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         write_new_file(&ignore, GITIGNORE.as_bytes())?;
         ctx.report
             .out(format_args!("wrote {}", shown(&args.dir, ".gitignore")));
+    } else {
+        let have = std::fs::read_to_string(&ignore).unwrap_or_default();
+        let missing: Vec<&str> = GITIGNORE
+            .lines()
+            .filter(|l| !have.lines().any(|h| h.trim() == *l))
+            .collect();
+        if !missing.is_empty() {
+            ctx.report.note_text(format_args!(
+                "{} is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control: {}",
+                shown(&args.dir, ".gitignore"),
+                missing.join(" ")
+            ));
+        }
     }
     print_next_steps(ctx, &args.dir, args.podcast);
     Ok(ExitCode::SUCCESS)
@@ -155,6 +191,13 @@ fn parse_site_url(text: &str) -> std::result::Result<Url, String> {
         // It is written into config.toml, and from there into every feed's links.
         return Err(format!(
             "`{}` holds a user name or password: the site's address is public",
+            crate::net::redact(url.as_str())
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        // Links are made by adding paths to it: a query or fragment would be lost.
+        return Err(format!(
+            "`{}` has a query or a fragment (`?…`, `#…`): give the site's address alone",
             crate::net::redact(url.as_str())
         ));
     }

@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeZone};
 
 use super::{Context, paste};
 use crate::config::{Config, FeedConfig};
-use crate::content::display_path;
 use crate::content::slug::{shorten, slugify, title_from_file_name};
+use crate::content::{Roots, display_path};
 use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +65,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             hint: Some("it becomes the file name and the entry's URL".into()),
         });
     }
+    let roots = Roots::new(&config.root, &config.site.extra_roots);
+    inside_site(&roots, &feed.source)?;
+    let (slug, taken_by) = free_slug(&config, &roots, feed, slug)?;
     let body = match &args.from {
         Some(file) => paste::read(file)?,
         None => PLACEHOLDER_BODY.to_string(),
@@ -82,6 +85,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     write_new_file(&path, text.as_bytes())?;
     let shown = display_path(&path);
     ctx.report.out(shown.display());
+    if let Some(other) = taken_by {
+        ctx.report.note_text(format_args!(
+            "{other} already has the slug you asked for: this entry's is `{slug}` (its link and id); set `slug` in either file to change it"
+        ));
+    }
     if args.from.is_some() {
         warn_about_wrapping(ctx, &shown, &text, &body, args.txt);
     }
@@ -95,6 +103,63 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         shown.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a folder that really lies outside the site (a link to elsewhere): the build would
+/// refuse to read what was written there, and `new` must not write outside the site.
+pub(super) fn inside_site(roots: &Roots, dir: &Path) -> Result<()> {
+    let dir = std::path::absolute(dir).map_err(|e| Error::io(dir, "finding the folder", e))?;
+    // The folder may not exist yet: the part of it that does tells where it would be made.
+    let Some(real) = dir.ancestors().find_map(|a| a.canonicalize().ok()) else {
+        return Ok(());
+    };
+    if roots.allows(&real) {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "{} really is {}, outside the site's folder: nothing was written there",
+            display_path(&dir).display(),
+            real.display()
+        ),
+        hint: Some(
+            "move the folder into the site's folder, or name its real folder in [site] extra_roots"
+                .into(),
+        ),
+    })
+}
+
+/// `slug`, or when an entry of the feed has it, `slug-2`, `slug-3`… (two entries with one slug
+/// get one id, and the build refuses both), with the file that has it.
+fn free_slug(
+    config: &Config,
+    roots: &Roots,
+    feed: &FeedConfig,
+    slug: String,
+) -> Result<(String, Option<String>)> {
+    if !feed.source.is_dir() {
+        return Ok((slug, None));
+    }
+    let tz = config.site.timezone;
+    let found = crate::content::collect_within(&feed.source, &config.root, roots, tz, false);
+    let taken: std::collections::HashMap<&str, &str> = found
+        .entries
+        .iter()
+        .map(|e| (e.slug.as_str(), &*e.source))
+        .collect();
+    let Some(by) = taken.get(slug.as_str()) else {
+        return Ok((slug, None));
+    };
+    let free = (2..=taken.len() + 2)
+        .map(|n| format!("{slug}-{n}"))
+        .find(|s| !taken.contains_key(s.as_str()) && shorten(s) == s.as_str());
+    match free {
+        Some(s) => Ok((s, Some((*by).to_string()))),
+        None => Err(Error::Usage {
+            message: format!("the slug `{slug}` is taken by {by}"),
+            hint: Some("pick another title".into()),
+        }),
+    }
 }
 
 /// The feed `name` asks for: a feed's name, or that name without its final `s`. An unknown

@@ -24,7 +24,7 @@ pub(super) fn read(path: &Path) -> Result<String> {
     } else {
         // A regular file of at most an entry's size, as the build reads sources: a sparse
         // gigabyte or /dev/zero would otherwise become an entry no build accepts.
-        crate::content::read_named_source(path).map_err(|d| Error::Content(vec![d]))?
+        from_file(path)?
     };
     if let Some(said) = crate::content::text_boundary::utf16_hint(&bytes) {
         return Err(Error::Content(vec![Diagnostic::new(path, None, said)]));
@@ -55,6 +55,33 @@ pub(super) fn read(path: &Path) -> Result<String> {
 }
 
 /// Standard input, read no further than an entry's largest size.
+/// The pasted file's bytes: a regular file of at most an entry's size, refused in the words of
+/// `new` (nothing is built, so nothing of feeds is said).
+fn from_file(path: &Path) -> Result<Vec<u8>> {
+    use crate::small_file::{self, Refusal};
+    let max = crate::content::source::MAX_SOURCE_BYTES;
+    let message = match small_file::read(path, max as u64) {
+        Ok(bytes) => return Ok(bytes),
+        Err(Refusal::Io(e)) => return Err(Error::io(path, "reading the pasted text", e)),
+        Err(Refusal::NotRegular(what)) => {
+            format!("--from {} is {what}, not a file", path.display())
+        }
+        Err(Refusal::TooBig(len)) => format!(
+            "--from {} is {} MB; an entry may be at most {} MB",
+            path.display(),
+            len / (1024 * 1024),
+            max / (1024 * 1024)
+        ),
+    };
+    Err(Error::Usage {
+        message,
+        hint: Some(
+            "give the file that holds the column's text (or - to read it from standard input)"
+                .into(),
+        ),
+    })
+}
+
 fn read_stdin() -> Result<Vec<u8>> {
     use std::io::Read as _;
     let limit = crate::content::source::MAX_SOURCE_BYTES;

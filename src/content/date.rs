@@ -20,8 +20,10 @@ pub fn unpublishable(date: DateTime<FixedOffset>) -> Option<&'static str> {
         NaiveDate::from_ymd_opt(9999, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)),
     );
     let inside = first.is_some_and(|f| utc >= f) && last.is_some_and(|l| utc <= l);
-    (!inside || date.year() < 1 || date.year() > 9999)
-        .then_some("is outside the years 0001 to 9999 that feeds can write: fix the year")
+    (!inside || date.year() < 1 || date.year() > 9999).then_some(
+        "is outside 0001-01-02 to 9999-12-30 (UTC), the dates every feed can write in any \
+         timezone: fix the year",
+    )
 }
 
 /// Parses `text` as a date; dates without an offset are read in `tz`.
@@ -93,7 +95,11 @@ mod tests {
         let negative = parse_date("-0001-01-01T00:00:00Z", Tz::UTC);
         assert!(negative.is_none_or(|d| unpublishable(d).is_some()));
         let zero = parse_date("0000-06-01", Tz::UTC).unwrap();
-        assert!(unpublishable(zero).unwrap().contains("0001 to 9999"));
+        assert!(
+            unpublishable(zero)
+                .unwrap()
+                .contains("0001-01-02 to 9999-12-30 (UTC)")
+        );
         for ok in [
             "0001-06-01",
             "1900-01-01",

@@ -254,21 +254,9 @@ fn walked_anyway(path: &Path, real_folder: Option<&Path>) -> Option<String> {
 /// A source file's bytes, its size checked before it is read and the read bounded (a file may
 /// grow in between): a 1 GB file renamed `.md` costs one `stat`, not a gigabyte of memory.
 pub fn read_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    source_bytes(path, crate::small_file::read_found)
-}
-
-/// [`read_source`] of a path given by the user (`new --from`): looked at before it is opened.
-pub fn read_named_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    source_bytes(path, crate::small_file::read)
-}
-
-fn source_bytes(
-    path: &Path,
-    read: fn(&Path, u64) -> Result<Vec<u8>, crate::small_file::Refusal>,
-) -> Result<Vec<u8>, Diagnostic> {
-    use crate::small_file::Refusal;
+    use crate::small_file::{self, Refusal};
     let display = display_path(path);
-    let message = match read(path, MAX_SOURCE_BYTES as u64) {
+    let message = match small_file::read_found(path, MAX_SOURCE_BYTES as u64) {
         Ok(bytes) => return Ok(bytes),
         Err(Refusal::Io(e)) => format!("cannot be read: {e}"),
         Err(Refusal::NotRegular(_)) => {

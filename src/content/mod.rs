@@ -18,8 +18,7 @@ pub mod transcript_check;
 pub mod xml_chars;
 
 pub use discover::{
-    Found, Roots, SourceFile, display_path, find_sources, find_sources_each, read_named_source,
-    read_source,
+    Found, Roots, SourceFile, display_path, find_sources, find_sources_each, read_source,
 };
 pub use source::{BodyKind, Entry, parse_entry};
 

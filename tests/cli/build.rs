@@ -477,9 +477,29 @@ fn new_writes_a_dated_entry_that_builds() {
         e.title.as_ref().unwrap().content,
         "Ballerina: \"From the World\""
     );
-    // Never overwrites.
-    let again = site.run(&["new", "review", "Ballerina: \"From the World\""]);
-    assert!(!again.status.success());
+    // The same title again (a week later, or as --txt): the slug is taken, so the new entry
+    // gets the next free one; two entries with one slug would get one id and stop every build.
+    let again = site.run(&["new", "review", "Ballerina: \"From the World\"", "--txt"]);
+    assert!(again.status.success(), "{}", common::text(&again));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "content/reviews/2026-11-20-ballerina-from-the-world-2.txt\n"
+    );
+    assert!(stderr(&again).starts_with(
+        "note: content/reviews/2026-11-20-ballerina-from-the-world.md already has the slug you asked for: this entry's is `ballerina-from-the-world-2` (its link and id); set `slug` in either file to change it\n"
+    ), "{}", common::text(&again));
+    let second = "content/reviews/2026-11-20-ballerina-from-the-world-2.txt";
+    site.write(second, &site.read(second).replace("Draft: true\n", ""));
+    site.ok(&["build"]);
+    assert_eq!(site.rss("reviews").entries.len(), 2);
+    // Never overwrites: a file of that name that is not an entry (it does not parse) stays.
+    site.write("content/reviews/2026-11-20-taken.md", "not an entry");
+    let out = site.run(&["new", "review", "Taken"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
+    assert_eq!(
+        site.read("content/reviews/2026-11-20-taken.md"),
+        "not an entry"
+    );
 }
 
 #[test]

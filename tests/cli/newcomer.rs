@@ -296,6 +296,22 @@ hint: give the site's address with its scheme, like --url https://example.com/
 "
     );
     assert!(!dir.path().join("config.toml").exists());
+    // What the next build would refuse is refused here: a query, an empty title.
+    for (args, said) in [
+        (
+            ["--url", "https://example.com/?utm=1"],
+            "error: --url `https://example.com/?utm=1` has a query or a fragment (`?…`, `#…`): give the site's address alone\nhint: give the site's address with its scheme, like --url https://example.com/\n",
+        ),
+        (
+            ["--title", " "],
+            "error: --title is empty: feeds and directories show the site's title\nhint: give the title as readers should see it\n",
+        ),
+    ] {
+        let out = run_in(dir.path(), &[&["init"][..], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert_eq!(stderr(&out), said);
+        assert!(!dir.path().join("config.toml").exists());
+    }
 }
 
 #[test]
@@ -377,4 +393,33 @@ fn init_keeps_an_existing_gitignore() {
     assert!(!stdout(&out).contains(".gitignore"), "{}", stdout(&out));
     let kept = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
     assert_eq!(kept, "mine\n");
+    // What it lacks is said, so the lock and cache stay out of version control.
+    assert!(
+        stderr(&out).contains("note: .gitignore is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control: .feedwright.lock .feedwright-state.toml.cache .feedwright-state.toml.entries .feedwright-state.toml.bodies\n"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// A folder of the new site that is a link to elsewhere (`content -> /etc`): init writes
+/// nothing there (nor anywhere), as the build would refuse to read it.
+#[cfg(unix)]
+#[test]
+fn init_writes_nothing_through_a_folder_linked_outside_the_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("content/reviews")).unwrap();
+    let out = run_in(dir.path(), &["init", "--title", "T"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let real = outside.path().canonicalize().unwrap();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: content/reviews really is {}, outside the site's folder: nothing was written there\nhint: move the folder into the site's folder, or name its real folder in [site] extra_roots\n",
+            real.display()
+        )
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert!(!dir.path().join("config.toml").exists());
 }

@@ -178,7 +178,7 @@ fn dates_a_feed_cannot_carry_are_refused_at_their_line() {
     assert_eq!(
         err,
         "error: content/reviews/leap.md:3: date `2026-03-03T10:30:60+02:00` has second 60 (a leap second), which feed readers reject: write :59\n\
-         error: content/reviews/zero.md:3: date `0000-06-01` is outside the years 0001 to 9999 that feeds can write: fix the year\n\
+         error: content/reviews/zero.md:3: date `0000-06-01` is outside 0001-01-02 to 9999-12-30 (UTC), the dates every feed can write in any timezone: fix the year\n\
          error: 2 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
@@ -231,6 +231,32 @@ fn a_body_too_large_for_one_xml_text_is_refused() {
         "error: content/reviews/big.txt: its body is 10 MB as HTML, more than the 9 MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries\n\
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
+}
+
+/// A review whose `link` key points at another site (its Letterboxd page): its own relative
+/// images and links are this site's, not that site's.
+#[test]
+fn relative_urls_of_an_entry_linked_off_site_start_at_base_url() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/x.md",
+        "+++\ntitle = \"X\"\ndate = \"2026-01-01\"\nlink = \"https://letterboxd.example/film/x/\"\n+++\n![poster](img/poster.jpg) [more](/about/)\n",
+    );
+    site.ok(&["build"]);
+    let rss = site.read("feeds/reviews.rss");
+    assert!(
+        rss.contains("<link>https://letterboxd.example/film/x/</link>"),
+        "{rss}"
+    );
+    assert!(
+        rss.contains("src=\"https://films.example/img/poster.jpg\""),
+        "{rss}"
+    );
+    assert!(
+        rss.contains("href=\"https://films.example/about/\""),
+        "{rss}"
+    );
+    assert!(!rss.contains("letterboxd.example/film/x/img"), "{rss}");
 }
 
 /// A Markdown body over 1 MB is refused before the parser sees it: the parser holds a node for

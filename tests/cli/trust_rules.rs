@@ -268,6 +268,14 @@ fn a_large_drop_is_refused_until_allowed() {
     );
     assert_eq!(site.read("feeds/reviews.rss"), after_one, "nothing written");
     site.fails(4, &["check"]);
+    // `check` takes the option its message names, and checks the rest; it writes nothing.
+    let checked = site.ok(&["check", "--allow-drop"]);
+    assert_eq!(checked, "ok: 1 entries in 1 feed(s), no problems\n");
+    assert_eq!(
+        site.read("feeds/reviews.rss"),
+        after_one,
+        "check wrote nothing"
+    );
     let out = site.ok(&["build", "--allow-drop"]);
     assert!(out.contains("wrote feeds/reviews.rss"), "{out}");
     assert_eq!(site.rss("reviews").entries.len(), 1);

@@ -103,11 +103,12 @@ note: content/reviews/2026-11-20-porter.md is a draft: delete its `draft = true`
         entry.lines().nth(10),
         Some("It’s a film that knows exactly what it is.")
     );
-    // The fix the warning gives: as plain text, every line is a paragraph.
+    // The fix the warning gives: as plain text, every line is a paragraph (the Markdown draft
+    // removed first: kept, it would hold the slug `porter`, and this one would be `porter-2`).
+    site.remove("content/reviews/2026-11-20-porter.md");
     let out = site.run(&["new", "review", "Porter", "--from", "paste.txt", "--txt"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!stderr(&out).contains("warning"), "{}", text(&out));
-    site.remove("content/reviews/2026-11-20-porter.md");
     let path = "content/reviews/2026-11-20-porter.txt";
     assert_eq!(
         site.read(path),
@@ -207,5 +208,45 @@ fn new_from_standard_input_needs_a_title_and_a_missing_file_is_named() {
     assert_eq!(
         stderr(&out),
         "error: --from nope.txt: there is no such file\nhint: paste the column into a file first, or pipe it in with --from -\n"
+    );
+}
+
+/// A feed folder that is a link out of the site: `new` writes nothing there, as the build would
+/// refuse to read it.
+#[cfg(unix)]
+#[test]
+fn new_writes_nothing_through_a_folder_linked_outside_the_site() {
+    let site = Site::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::remove_dir_all(site.path("content/reviews")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.path("content/reviews")).unwrap();
+    let out = site.run(&["new", "review", "Sneaky"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: content/reviews really is {}, outside the site's folder: nothing was written there\nhint: move the folder into the site's folder, or name its real folder in [site] extra_roots\n",
+            outside.path().canonicalize().unwrap().display()
+        )
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+/// `--from` naming a folder is said in `new`'s words (nothing of feeds).
+#[test]
+fn new_from_a_folder_is_a_wrong_command_line() {
+    let site = Site::new();
+    std::fs::create_dir_all(site.path("drafts")).unwrap();
+    let out = site.run(&["new", "review", "X", "--from", "drafts"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from drafts is a folder, not a file\nhint: give the file that holds the column's text (or - to read it from standard input)\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(site.path("content/reviews"))
+            .unwrap()
+            .count(),
+        0
     );
 }
