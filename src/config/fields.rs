@@ -65,11 +65,12 @@ fn is_address(email: &str) -> bool {
 
 /// The `[site]` values above, with the key to name when one is wrong.
 pub(super) fn check_site(
-    language: Option<&str>,
-    author: Option<&Person>,
-    base_url: &url::Url,
+    site: &super::RawSite,
+    (base_url, feeds_url): (&url::Url, &url::Url),
 ) -> Result<(), (&'static str, String)> {
-    check_base_url(base_url).map_err(|m| ("base_url", m))?;
+    let (language, author) = (site.language.as_deref(), site.author.as_ref());
+    check_base_url("base_url", base_url).map_err(|m| ("base_url", m))?;
+    check_base_url("feeds_url", feeds_url).map_err(|m| ("feeds_url", m))?;
     if let Some(tag) = language {
         check_language("[site]", tag).map_err(|m| ("language", m))?;
     }
@@ -79,12 +80,12 @@ pub(super) fn check_site(
     }
 }
 
-/// `base_url` is where every link starts: a query or a fragment would be dropped from every
-/// item's link and kept only on the channel's.
-pub(super) fn check_base_url(url: &url::Url) -> Result<(), String> {
+/// `base_url` is where every link starts, `feeds_url` every feed's own address: a query or a
+/// fragment would be dropped from every link made from them.
+pub(super) fn check_base_url(key: &str, url: &url::Url) -> Result<(), String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "[site] base_url `{}` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the site's address alone, like \"https://example.com/\"",
+            "[site] {key} `{}` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the address alone, like \"https://example.com/\"",
             crate::net::redact(url.as_str())
         ));
     }
@@ -170,7 +171,10 @@ mod tests {
     #[test]
     fn a_base_url_with_a_query_or_fragment_is_refused() {
         for ok in ["https://films.example/", "https://films.example/blog/"] {
-            assert_eq!(check_base_url(&url::Url::parse(ok).unwrap()), Ok(()));
+            assert_eq!(
+                check_base_url("base_url", &url::Url::parse(ok).unwrap()),
+                Ok(())
+            );
         }
         for bad in [
             "https://films.example/?x=1",
@@ -178,7 +182,7 @@ mod tests {
             "https://films.example/?",
         ] {
             assert!(
-                check_base_url(&url::Url::parse(bad).unwrap()).is_err(),
+                check_base_url("feeds_url", &url::Url::parse(bad).unwrap()).is_err(),
                 "{bad}"
             );
         }

@@ -287,8 +287,7 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     let site = raw.site;
 
     let (base_url, feeds_url) = site_urls(&site, &err)?;
-    fields::check_site(site.language.as_deref(), site.author.as_ref(), &base_url)
-        .map_err(|(key, m)| err(key, m))?;
+    fields::check_site(&site, (&base_url, &feeds_url)).map_err(|(key, m)| err(key, m))?;
     let timezone = match &site.timezone {
         None => Tz::UTC,
         Some(name) => name.parse::<Tz>().map_err(|_| {

@@ -170,6 +170,10 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     if !errors.is_empty() {
         return Err(errors);
     }
+    if meta.tags.iter().any(|t| is_blank(t)) {
+        let said = "tags: an empty tag (or one of only spaces or invisible characters) is left out";
+        warnings.push(diag(key_line(&clean, "tags"), said.into()));
+    }
     Ok((
         Entry {
             source: Arc::from(source),
@@ -429,6 +433,24 @@ mod tests {
         assert!(e[0].message.contains("no title"));
         assert!(e[1].message.contains("`soon` is not a date"));
         assert_eq!(e[1].line, Some(2));
+    }
+
+    #[test]
+    fn a_blank_tag_is_left_out_with_a_warning() {
+        let (e, w) = parse(
+            "+++\ntitle = \"A\"\ntags = [\"noir\", \" \", \"\\u200b\"]\n+++\nx\n",
+            "a.md",
+        )
+        .unwrap();
+        assert_eq!(e.tags, vec![Arc::from("noir")]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, Some(3));
+        assert_eq!(
+            w[0].message,
+            "tags: an empty tag (or one of only spaces or invisible characters) is left out"
+        );
+        let (_, w) = parse("+++\ntitle = \"A\"\ntags = [\"noir\"]\n+++\nx\n", "a.md").unwrap();
+        assert!(w.is_empty());
     }
 
     #[test]

@@ -190,9 +190,10 @@ fn tag_documents(
         if group.spellings.len() > 1 {
             let names: Vec<_> = group.spellings.iter().map(|s| format!("`{s}`")).collect();
             problems.warnings.push(format!(
-                "feed `{}`: tags {} share the file name {TAGS_DIR}/{slug}.*, so their items go into one tag feed; spell them the same to silence this",
+                "feed `{}`: tags {} share the file name {TAGS_DIR}/{slug}.*, so their items go into one tag feed: if they are one tag, spell them the same; if not, make them differ in their first {} bytes (tag file names are cut there)",
                 feed.name,
-                names.join(", ")
+                names.join(", "),
+                tags::MAX_SLUG
             ));
         }
         let files: Vec<_> = feed

@@ -52,9 +52,11 @@ fn format_label(doc: &FeedDoc, format: Format) -> &'static str {
 }
 
 /// Whether `c` may appear in the page: an XML `Char` that HTML does not refuse either (no C0
-/// or C1 control other than tab and line breaks, no noncharacter U+FFFE/U+FFFF).
+/// or C1 control other than tab and line breaks, no noncharacter: U+FDD0 to U+FDEF and the
+/// last two code points of every plane, which XML allows and HTML parsers report).
 fn allowed(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    let noncharacter = ('\u{FDD0}'..='\u{FDEF}').contains(&c) || (c as u32) & 0xFFFE == 0xFFFE;
+    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || noncharacter)
 }
 
 /// `text` escaped for element content and attribute values alike (`& < > " '`), without the

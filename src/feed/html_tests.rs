@@ -286,3 +286,33 @@ fn the_check_refuses_what_the_page_must_never_hold() {
         )]
     );
 }
+
+/// Noncharacters (U+FDD0…U+FDEF, U+xFFFE/U+xFFFF) are XML characters that HTML parsers report
+/// as errors: the page leaves them out, the text around them stays.
+#[test]
+fn noncharacters_are_left_out_of_the_page() {
+    let title = "x\u{FDD0}y\u{1FFFE}z\u{10FFFF}\u{FDEF}";
+    let items = vec![item(
+        title,
+        "https://films.example/r/",
+        "s\u{FFFE}t",
+        "2026-01-02T10:00:00Z",
+    )];
+    let page = render("Site\u{FDD5}", &doc(items, &[Format::Rss]));
+    for c in [
+        '\u{FDD0}',
+        '\u{FDD5}',
+        '\u{FDEF}',
+        '\u{1FFFE}',
+        '\u{10FFFF}',
+        '\u{FFFE}',
+    ] {
+        assert!(!page.contains(c), "U+{:X} in {page}", c as u32);
+    }
+    assert_eq!(texts_of(&parsed(&page), "h3"), ["xyz"]);
+    // Characters next to them are kept: U+FDCF and U+FDF0 are not noncharacters.
+    assert_eq!(
+        escape("\u{FDCF}\u{FDF0}\u{FFFD}"),
+        "\u{FDCF}\u{FDF0}\u{FFFD}"
+    );
+}

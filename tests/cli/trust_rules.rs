@@ -517,7 +517,13 @@ fn language_people_and_base_url_are_checked_in_the_config() {
             "https://films.example/\"",
             "https://films.example/?utm=1\"",
             4,
-            "[site] base_url `https://films.example/?utm=1` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the site's address alone, like \"https://example.com/\"",
+            "[site] base_url `https://films.example/?utm=1` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the address alone, like \"https://example.com/\"",
+        ),
+        (
+            "timezone",
+            "feeds_url = \"https://cdn.example/f?x=1\"\ntimezone",
+            7,
+            "[site] feeds_url `https://cdn.example/f/?x=1` has a query or a fragment (`?…`, `#…`): links are made by adding paths to it; write the address alone, like \"https://example.com/\"",
         ),
     ] {
         let site = Site::with_config(&base.replace(from, to));
