@@ -4,7 +4,145 @@
 //! the public address every link is made from. A feed with `xml:lang="english please"` or an
 //! `<email>` without an `@` is refused or flagged by validators and podcast directories.
 
-use super::Person;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use url::Url;
+
+use super::{DEFAULT_MAX_DROP_SHARE, Person, RawSite};
+use crate::error::{Diagnostic, Error};
+
+/// A problem with a `[site]` value: the key to name (its line is found by it) and what is wrong.
+pub(super) type Problem = (&'static str, String);
+
+/// The `[site]` values that need more than reading.
+pub(super) struct SiteValues {
+    pub(super) base_url: Url,
+    pub(super) feeds_url: Url,
+    pub(super) timezone: Tz,
+    pub(super) max_drop_share: f64,
+}
+
+/// The `[site]` values checked, with every problem among them at once: a user fixes them in
+/// one go, not one run at a time.
+pub(super) fn site_values(site: &RawSite) -> Result<SiteValues, Vec<Problem>> {
+    let mut found = Vec::new();
+    let urls = site_urls(site).map_err(|p| found.push(p)).ok();
+    found.extend(check_site(site, urls.as_ref().map(|(b, f)| (b, f))));
+    let timezone = match &site.timezone {
+        None => Some(Tz::UTC),
+        Some(name) => name.parse::<Tz>().map_err(|_| found.push(("timezone", format!(
+            "[site] timezone `{name}` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\""
+        )))).ok(),
+    };
+    if let Some(id) = &site.id
+        && super::site_id::check_site_id(id).is_err()
+    {
+        found.push(("id", format!(
+            "[site] id `{id}` is not usable as a permanent id: use a tag: URI authority like \"tag:example.com,2026:\" or a UUID"
+        )));
+    }
+    let max_drop_share = site.max_drop_share.unwrap_or(DEFAULT_MAX_DROP_SHARE);
+    if !(0.0..=1.0).contains(&max_drop_share) {
+        found.push(("max_drop_share", format!(
+            "[site] max_drop_share = {max_drop_share} must be between 0 and 1 (0.25 refuses a build that would drop more than a quarter of a feed's entries)"
+        )));
+    }
+    match (urls, timezone) {
+        (Some((base_url, feeds_url)), Some(timezone)) if found.is_empty() => Ok(SiteValues {
+            base_url,
+            feeds_url,
+            timezone,
+            max_drop_share,
+        }),
+        _ => Err(found),
+    }
+}
+
+/// The problems as the error to report: one, or all of them listed (exit 3 either way).
+pub(super) fn into_error(path: &Path, text: &str, found: Vec<Problem>) -> Error {
+    let mut all: Vec<Diagnostic> = found
+        .into_iter()
+        .map(|(key, message)| Diagnostic::new(path, super::key_line(text, key), message))
+        .collect();
+    match all.len() {
+        1 => Error::Config(all.remove(0)),
+        _ => Error::Settings {
+            config: all,
+            content: Vec::new(),
+        },
+    }
+}
+
+/// `Ok` when `errors` is empty, else one error telling them all (exit 3).
+pub(super) fn all_of(mut errors: Vec<Error>) -> Result<(), Error> {
+    if errors.len() <= 1 {
+        return errors.pop().map_or(Ok(()), Err);
+    }
+    let mut all = Vec::new();
+    for e in errors {
+        match e {
+            Error::Config(d) => all.push(d),
+            Error::Settings { config, .. } => all.extend(config),
+            other => return Err(other),
+        }
+    }
+    Err(Error::Settings {
+        config: all,
+        content: Vec::new(),
+    })
+}
+
+/// `[site] base_url` and `feeds_url`, absolute, with a trailing slash, and without credentials.
+fn site_urls(site: &RawSite) -> Result<(Url, Url), Problem> {
+    let base_url = Url::parse(&site.base_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .ok_or_else(|| {
+            ("base_url", format!(
+                "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
+                super::publish::shown_url(&site.base_url)
+            ))
+        })?;
+    let base_url = with_trailing_slash(base_url);
+    let feeds_url = match &site.feeds_url {
+        Some(u) => Url::parse(u)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(with_trailing_slash)
+            .ok_or_else(|| {
+                let shown = super::publish::shown_url(u);
+                (
+                    "feeds_url",
+                    format!("[site] feeds_url `{shown}` is not an absolute http(s) URL"),
+                )
+            })?,
+        None => base_url
+            .join("feeds/")
+            .expect("joining a relative path to an http URL cannot fail"),
+    };
+    // Both are public: they end up in every feed's links, and a password with them.
+    for (key, url) in [("base_url", &base_url), ("feeds_url", &feeds_url)] {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err((
+                key,
+                format!(
+                    "[site] {key} `{}` must not contain a user or password: it is the public address written into every feed",
+                    crate::net::redact(url.as_str())
+                ),
+            ));
+        }
+    }
+    Ok((base_url, feeds_url))
+}
+
+pub(super) fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    url
+}
 
 /// `language`: a language tag as feeds need it (RFC 5646's shape: a two- or three-letter
 /// language code, then subtags of letters and digits joined by `-`, like `en`, `pt-BR`,
@@ -63,21 +201,32 @@ fn is_address(email: &str) -> bool {
     local_ok && domain_ok
 }
 
-/// The `[site]` values above, with the key to name when one is wrong.
-pub(super) fn check_site(
-    site: &super::RawSite,
-    (base_url, feeds_url): (&url::Url, &url::Url),
-) -> Result<(), (&'static str, String)> {
-    let (language, author) = (site.language.as_deref(), site.author.as_ref());
-    check_base_url("base_url", base_url).map_err(|m| ("base_url", m))?;
-    check_base_url("feeds_url", feeds_url).map_err(|m| ("feeds_url", m))?;
-    if let Some(tag) = language {
-        check_language("[site]", tag).map_err(|m| ("language", m))?;
+/// The `[site]` values above: every problem with them.
+fn check_site(site: &RawSite, urls: Option<(&Url, &Url)>) -> Vec<Problem> {
+    let mut found = Vec::new();
+    if let Some((base_url, feeds_url)) = urls {
+        found.extend(
+            check_base_url("base_url", base_url)
+                .err()
+                .map(|m| ("base_url", m)),
+        );
+        found.extend(
+            check_base_url("feeds_url", feeds_url)
+                .err()
+                .map(|m| ("feeds_url", m)),
+        );
     }
-    match author {
-        Some(p) => check_person("[site] author", p).map_err(|m| ("author", m)),
-        None => Ok(()),
+    if let Some(tag) = &site.language {
+        found.extend(check_language("[site]", tag).err().map(|m| ("language", m)));
     }
+    if let Some(p) = &site.author {
+        found.extend(
+            check_person("[site] author", p)
+                .err()
+                .map(|m| ("author", m)),
+        );
+    }
+    found
 }
 
 /// `base_url` is where every link starts, `feeds_url` every feed's own address: a query or a

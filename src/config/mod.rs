@@ -286,32 +286,10 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     let err = |key: &str, msg: String| Error::config(path, key_line(text, key), msg);
     let site = raw.site;
 
-    let (base_url, feeds_url) = site_urls(&site, &err)?;
-    fields::check_site(&site, (&base_url, &feeds_url)).map_err(|(key, m)| err(key, m))?;
-    let timezone = match &site.timezone {
-        None => Tz::UTC,
-        Some(name) => name.parse::<Tz>().map_err(|_| {
-            err(
-                "timezone",
-                format!(
-                    "[site] timezone `{name}` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\""
-                ),
-            )
-        })?,
-    };
-
+    let values =
+        fields::site_values(&site).map_err(|found| fields::into_error(path, text, found))?;
+    let (base_url, feeds_url, timezone) = (values.base_url, values.feeds_url, values.timezone);
     let output_dir = root.join(site.output_dir.unwrap_or_else(|| PathBuf::from("feeds")));
-    if let Some(id) = &site.id
-        && site_id::check_site_id(id).is_err()
-    {
-        return Err(err(
-            "id",
-            format!(
-                "[site] id `{id}` is not usable as a permanent id: use a tag: URI authority like \"tag:example.com,2026:\" or a UUID"
-            ),
-        ));
-    }
-
     if raw.feeds.is_empty() {
         return Err(Error::config(
             path,
@@ -320,31 +298,27 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
         ));
     }
 
-    let mut feeds = Vec::new();
+    // Every feed's problems at once; a rule between feeds stops at the first.
+    let (mut feeds, mut wrong) = (Vec::new(), Vec::new());
     for feed in raw.feeds {
         let html = feed.html.unwrap_or(site.html);
-        let mut resolved = resolve_feed(feed, &feeds, &root, &err)?;
-        resolved.html = html;
-        feeds.push(resolved);
+        match resolve_feed(feed, &feeds, &root, &err) {
+            Ok(resolved) => feeds.push(FeedConfig { html, ..resolved }),
+            Err(e) => wrong.push(e),
+        }
         if let Some((key, problem)) = rules::check_config(&feeds) {
-            return Err(err(key, problem));
+            wrong.push(err(key, problem));
+            break;
         }
     }
+    fields::all_of(wrong)?;
 
     let state_file = root.join(
         site.state_file
             .unwrap_or_else(|| PathBuf::from("feedwright-state.toml")),
     );
 
-    let max_drop_share = site.max_drop_share.unwrap_or(DEFAULT_MAX_DROP_SHARE);
-    if !(0.0..=1.0).contains(&max_drop_share) {
-        return Err(err(
-            "max_drop_share",
-            format!(
-                "[site] max_drop_share = {max_drop_share} must be between 0 and 1 (0.25 refuses a build that would drop more than a quarter of a feed's entries)"
-            ),
-        ));
-    }
+    let max_drop_share = values.max_drop_share;
 
     let extra_roots = site.extra_roots.iter().map(|p| root.join(p)).collect();
     let publish = match raw.publish {
@@ -384,52 +358,6 @@ fn resolve(raw: RawConfig, path: &Path, root: PathBuf, text: &str) -> Result<Con
     };
     publish::check_media(&config).map_err(|e| e.into_error(path, text))?;
     Ok(config)
-}
-
-/// `[site] base_url` and `feeds_url`, absolute, with a trailing slash, and without credentials.
-fn site_urls(site: &RawSite, err: &dyn Fn(&str, String) -> Error) -> Result<(Url, Url)> {
-    let base_url = Url::parse(&site.base_url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-        .ok_or_else(|| {
-            err(
-                "base_url",
-                format!(
-                    "[site] base_url `{}` is not an absolute http(s) URL; write it like \"https://example.com/\"",
-                    publish::shown_url(&site.base_url)
-                ),
-            )
-        })?;
-    let base_url = with_trailing_slash(base_url);
-    let feeds_url = match &site.feeds_url {
-        Some(u) => Url::parse(u)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .map(with_trailing_slash)
-            .ok_or_else(|| {
-                let shown = publish::shown_url(u);
-                err(
-                    "feeds_url",
-                    format!("[site] feeds_url `{shown}` is not an absolute http(s) URL"),
-                )
-            })?,
-        None => base_url
-            .join("feeds/")
-            .expect("joining a relative path to an http URL cannot fail"),
-    };
-    // Both are public: they end up in every feed's links, and a password with them.
-    for (key, url) in [("base_url", &base_url), ("feeds_url", &feeds_url)] {
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(err(
-                key,
-                format!(
-                    "[site] {key} `{}` must not contain a user or password: it is the public address written into every feed",
-                    crate::net::redact(url.as_str())
-                ),
-            ));
-        }
-    }
-    Ok((base_url, feeds_url))
 }
 
 /// One `[[feed]]` table checked and resolved; `before` are the feeds resolved so far.
@@ -523,14 +451,6 @@ fn resolve_feed(
         archive: feed.archive,
         html: false,
     })
-}
-
-fn with_trailing_slash(mut url: Url) -> Url {
-    if !url.path().ends_with('/') {
-        let p = format!("{}/", url.path());
-        url.set_path(&p);
-    }
-    url
 }
 
 /// A name that is safe as a single path component on every platform.

@@ -548,3 +548,38 @@ fn language_people_and_base_url_are_checked_in_the_config() {
         "{err}"
     );
 }
+
+/// Every wrong `[site]` value is said in one run (the README: `check` reports every problem),
+/// and every wrong `[[feed]]` table: a user fixes them in one go, not one run at a time.
+#[test]
+fn every_wrong_site_value_and_feed_is_reported_at_once() {
+    let config = common::CONFIG
+        .replace("Europe/Paris", "Mars/Olympus")
+        .replace(
+            "timezone",
+            "language = \"english\"\nfeeds_url = \"relative/\"\ntimezone",
+        );
+    let site = Site::with_config(&config);
+    let err = site.fails(3, &["check"]);
+    let at = site.path("config.toml").display().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "error: {at}:7: [site] feeds_url `relative/` is not an absolute http(s) URL\n\
+             error: {at}:6: [site] language `english` is not a language tag: write a code like \"en\", \"fr\" or \"en-GB\" (feeds write it in <language> and xml:lang)\n\
+             error: {at}:8: [site] timezone `Mars/Olympus` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\"\n\
+             error: 3 problem(s) in the config; nothing was written, the existing feeds are untouched\n"
+        )
+    );
+    let two_feeds = format!(
+        "{}\n[[feed]]\nname = \"a b\"\ntitle = \"A\"\nsource = \"content/a\"\n\n[[feed]]\nname = \"c\"\ntitle = \"C\"\nsource = \"content/c\"\nlink = \"c/\"\n",
+        common::CONFIG
+    );
+    let site = Site::with_config(&two_feeds);
+    let err = site.fails(3, &["check"]);
+    assert!(
+        err.contains("[[feed]] `c`: link pattern `c/` must contain {slug}"),
+        "{err}"
+    );
+    assert!(err.ends_with("error: 2 problem(s) in the config; nothing was written, the existing feeds are untouched\n"), "{err}");
+}
