@@ -116,7 +116,7 @@ impl Failure {
                 "the server did not answer in time: check that it is up, or raise [publish] timeout_secs"
             }
             FailureKind::Transport => {
-                "the connection broke off: check the server's error log and any proxy in between"
+                "the connection broke off: check the server's error log and any proxy in between (a server that refuses an upload's size may close the connection while the file is sent: raise its limit, nginx: client_max_body_size)"
             }
             FailureKind::Changed => {
                 "the file changed on disk while it was sent: let whatever writes it finish, then push again"
