@@ -193,6 +193,39 @@ pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> 
         .collect()
 }
 
+/// A podcast's `podcast:guid` is its identity for good (R68): with the state file gone, the
+/// one a feed in the output folder carries is kept rather than a new one computed (which a
+/// changed `feeds_url` would make different). Returns what to tell the user.
+pub(super) fn keep_published_guids(
+    config: &Config,
+    published: &[(PathBuf, PublishedFeed)],
+    state: &mut State,
+    problems: &mut Problems,
+) {
+    for feed in config
+        .feeds
+        .iter()
+        .filter(|f| f.podcast.as_ref().is_some_and(|p| p.guid.is_none()))
+    {
+        let path = config
+            .site
+            .output_dir
+            .join(feed.file_name(crate::config::Format::Rss));
+        let found = published.iter().find(|(p, _)| *p == path);
+        let Some(guid) = found.and_then(|(_, f)| f.podcast_guid.as_ref()) else {
+            continue;
+        };
+        if !state.podcast_guids.contains_key(&feed.name) {
+            state.podcast_guids.insert(feed.name.clone(), guid.clone());
+            problems.notes.push(identity::Note(format!(
+                "feed `{}`: kept the podcast:guid {guid} of {} (the state file had none)",
+                feed.name,
+                content::display_path(&path).display()
+            )));
+        }
+    }
+}
+
 pub(super) fn guard_lost_state(
     config: &Config,
     entries: &[PlannedEntry],

@@ -141,3 +141,61 @@ pub(super) fn outside_roots(
         ))
     })
 }
+
+/// Local files that a podcast would publish at one URL: each is published under its podcast's
+/// `media_base_url` by its bare file name, so two different files named `art.jpg` (or
+/// `transcript.vtt`, or the cover's name) beside two episodes would be one URL, and one
+/// episode would show the other's. Audio is left to the feed check, which compares the
+/// enclosures' URLs.
+pub(super) fn clashes(
+    config: &Config,
+    items: &[crate::identity::Identified],
+) -> Vec<crate::error::Diagnostic> {
+    let mut problems = Vec::new();
+    for feed in &config.feeds {
+        let Some(podcast) = &feed.podcast else {
+            continue;
+        };
+        // By public name: the real file, and who named it first.
+        let mut claimed: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+        let mut claim = |path: &Path, by: &str| {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                return;
+            };
+            let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            match claimed.get(name) {
+                None => {
+                    claimed.insert(name.to_string(), (real, by.to_string()));
+                }
+                Some((first, other)) if *first != real => problems.push(crate::error::Diagnostic::new(
+                    by,
+                    None,
+                    format!(
+                        "names the file {}, which would be published at the same URL as {} named by {other} (media files are published by their file name): rename one of them",
+                        crate::content::display_path(path).display(),
+                        crate::content::display_path(first).display()
+                    ),
+                )),
+                Some(_) => {}
+            }
+        };
+        if let Some(Artwork::Local { path, .. }) = &podcast.image {
+            claim(
+                path,
+                &crate::content::display_path(&config.path)
+                    .display()
+                    .to_string(),
+            );
+        }
+        let episodes = items
+            .iter()
+            .filter(|it| it.feed() == feed.name)
+            .filter_map(|it| Some((it, it.entry.episode.as_ref()?)));
+        for (it, episode) in episodes {
+            for path in local_references(episode).iter().filter(|p| p.is_file()) {
+                claim(path, &it.entry.source);
+            }
+        }
+    }
+    problems
+}

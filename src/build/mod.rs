@@ -120,7 +120,11 @@ fn plan_gathered(
     let future = parsed.horizon;
     let left_out = std::mem::take(&mut parsed.left_out);
     spans.mark("parse");
-    let identity = identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
+    let mut identity =
+        identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
+    problems
+        .errors
+        .extend(media_files::clashes(config, &identity.items));
     spans.mark("identify");
     resolve::check_channels(config, &mut problems);
 
@@ -146,6 +150,7 @@ fn plan_gathered(
         identify::guard_lost_state(config, &entries, ids, &published)?;
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
     }
+    identify::keep_published_guids(config, &published, &mut identity.state, &mut problems);
     drop(published);
     let entry_count = identity.items.len();
     if !options.allow_drop {

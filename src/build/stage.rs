@@ -53,7 +53,13 @@ pub(super) fn outputs(
     let (state_staged, state_text) = state;
     let state_staged = staged_or_error(state_staged, &mut write_error);
     let docs = documents.feeds.iter().flat_map(|d| &d.expanded.documents);
-    let chapters = feed::chapters::files(&config.site.feeds_url, docs.map(|d| &d.doc));
+    let (chapters, clashes) = feed::chapters::files(&config.site.feeds_url, docs.map(|d| &d.doc));
+    for (name, first, second) in clashes {
+        let path = content::display_path(&config.site.output_dir.join(&name));
+        problems.error(Diagnostic::new(path, None, format!(
+            "two episodes with one slug would share this chapters file ({first} and {second}), and one would lose its chapters: give one of them another `slug`"
+        )));
+    }
     let mut files = Vec::new();
     for (mut docs, rendered) in documents.feeds.into_iter().zip(finished.files) {
         problems.warnings.append(&mut docs.problems.warnings);

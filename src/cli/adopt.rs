@@ -69,6 +69,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             "published item not found locally: \"{title}\" ({id})"
         ));
     }
+    if let Some(guid) = &published.podcast_guid {
+        pin_podcast_guid(ctx, &config, &mut plan.state, guid);
+    }
     save_state(&config.site.state_file, &plan.state)?;
     // The state changed on purpose: the next build must not take it for one restored from a
     // backup (see `cache::state_replaced`), nor end early on the cache.
@@ -78,4 +81,35 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         crate::content::display_path(&config.site.state_file).display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The published feed's `podcast:guid`, kept for the site's podcast feed (R68: a podcast's guid
+/// never changes once published). With several podcast feeds, which one it is cannot be told.
+fn pin_podcast_guid(
+    ctx: &Context,
+    config: &crate::config::Config,
+    state: &mut crate::identity::State,
+    guid: &str,
+) {
+    let podcasts: Vec<_> = config
+        .feeds
+        .iter()
+        .filter(|f| f.podcast.is_some())
+        .collect();
+    match podcasts.as_slice() {
+        [feed] if feed.podcast.as_ref().is_some_and(|p| p.guid.is_some()) => {
+            ctx.report.out(format_args!(
+                "kept feed `{}`'s [feed.podcast] guid: it wins over the published podcast:guid {guid}",
+                feed.name
+            ));
+        }
+        [feed] => {
+            state.podcast_guids.insert(feed.name.clone(), guid.to_string());
+            ctx.report
+                .out(format_args!("pinned podcast:guid {guid} for feed `{}`", feed.name));
+        }
+        _ => ctx.report.out(format_args!(
+            "podcast:guid {guid} not pinned: set `guid = \"{guid}\"` under the [feed.podcast] it belongs to"
+        )),
+    }
 }

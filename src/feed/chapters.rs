@@ -69,14 +69,24 @@ pub fn json(chapters: &[Chapter]) -> String {
 }
 
 /// Every chapters file the documents' episodes need, by output name: one per episode with
-/// inline chapters, however many feeds or pages it is in.
+/// inline chapters, however many feeds or pages it is in. Named by the episode's slug, two
+/// episodes of two podcast feeds may claim one file: each such name is in the second list, with
+/// the ids of the two episodes (the first would keep the file, the second lose its chapters).
+#[expect(
+    clippy::type_complexity,
+    reason = "the files, and the names two episodes claim"
+)]
 pub fn files<'a>(
     feeds_url: &Url,
     docs: impl IntoIterator<Item = &'a FeedDoc>,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+) -> (BTreeMap<String, String>, Vec<(String, String, String)>) {
+    let mut out: BTreeMap<String, (String, &str)> = BTreeMap::new();
+    let mut clashes = Vec::new();
     for doc in docs {
-        for ep in doc.items.iter().filter_map(|i| i.episode.as_deref()) {
+        for item in &doc.items {
+            let Some(ep) = item.episode.as_deref() else {
+                continue;
+            };
             let Some(url) = ep
                 .chapters
                 .as_deref()
@@ -84,13 +94,28 @@ pub fn files<'a>(
             else {
                 continue;
             };
-            if let Some(name) = url.strip_prefix(feeds_url.as_str()) {
-                out.entry(name.to_string())
-                    .or_insert_with(|| json(&ep.chapter_list));
+            let Some(name) = url.strip_prefix(feeds_url.as_str()) else {
+                continue;
+            };
+            match out.get(name) {
+                None => {
+                    out.insert(name.to_string(), (json(&ep.chapter_list), &item.id));
+                }
+                Some((_, first)) if *first != item.id => {
+                    let clash = (name.to_string(), first.to_string(), item.id.clone());
+                    if !clashes.contains(&clash) {
+                        clashes.push(clash);
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
-    out
+    let files = out
+        .into_iter()
+        .map(|(name, (text, _))| (name, text))
+        .collect();
+    (files, clashes)
 }
 
 /// `HH:MM:SS`, the normal play time Podlove Simple Chapters write.

@@ -25,6 +25,8 @@ pub enum Dialect {
 pub struct PublishedFeed {
     pub dialect: Dialect,
     pub items: Vec<PublishedItem>,
+    /// A podcast's `podcast:guid`: kept for good once published (Podcasting 2.0, R68).
+    pub podcast_guid: Option<String>,
 }
 
 /// Parses RSS 2.0 or Atom 1.0 text; see [`read_feed`].
@@ -61,9 +63,18 @@ pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
                 })
             })
             .collect();
+        let podcast_guid = channel
+            .extensions
+            .get("podcast")
+            .and_then(|tags| tags.get("guid"))
+            .and_then(|found| found.first())
+            .and_then(|guid| guid.value.as_deref())
+            .map(|guid| guid.trim().to_string())
+            .filter(|guid| !guid.is_empty());
         return Ok(PublishedFeed {
             dialect: Dialect::Rss,
             items,
+            podcast_guid,
         });
     }
     let feed = atom_syndication::Feed::read_from(text.as_bytes())
@@ -86,6 +97,7 @@ pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
     Ok(PublishedFeed {
         dialect: Dialect::Atom,
         items,
+        podcast_guid: None,
     })
 }
 
@@ -102,6 +114,19 @@ mod tests {
         assert_eq!(items[0].id, "https://x/a/");
         assert!(items[0].published.is_some());
         assert_eq!(items[1].id, "https://x/b/");
+    }
+
+    #[test]
+    fn reads_a_podcast_guid() {
+        let xml = r#"<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>t</title><link>https://x/</link><description>d</description>
+<podcast:guid> 917393e3-1b1e-5cef-ace4-edaa54e1f810 </podcast:guid></channel></rss>"#;
+        let feed = read_feed(xml).unwrap();
+        assert_eq!(
+            feed.podcast_guid.as_deref(),
+            Some("917393e3-1b1e-5cef-ace4-edaa54e1f810")
+        );
+        let plain = r#"<rss version="2.0"><channel><title>t</title><link>https://x/</link><description>d</description></channel></rss>"#;
+        assert_eq!(read_feed(plain).unwrap().podcast_guid, None);
     }
 
     #[test]

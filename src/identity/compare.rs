@@ -424,6 +424,7 @@ mod tests {
         ];
         let atom = PublishedFeed {
             dialect: Dialect::Atom,
+            podcast_guid: None,
             items: vec![
                 published("tag:x,2026:guid/12345", "A", Some("https://x/a/")),
                 published("tag:x,2026:reviews/b", "B", Some("https://x/b/")),
@@ -435,6 +436,7 @@ mod tests {
 
         let rss = PublishedFeed {
             dialect: Dialect::Rss,
+            podcast_guid: None,
             items: atom.items.clone(),
         };
         assert_eq!(
@@ -443,6 +445,7 @@ mod tests {
         );
         let moved = PublishedFeed {
             dialect: Dialect::Atom,
+            podcast_guid: None,
             items: vec![published("tag:x,2026:guid/17", "A", Some("https://x/a/"))],
         };
         assert_eq!(
@@ -463,6 +466,7 @@ mod tests {
         ];
         let atom = PublishedFeed {
             dialect: Dialect::Atom,
+            podcast_guid: None,
             items: vec![],
         };
         assert_eq!(

@@ -169,6 +169,18 @@ pub const APPLE_MEDIA_TYPES: &[&str] = &[
     "application/pdf",
 ];
 
+/// A channel description over Apple's 4000 bytes (R46): the feed would cut it to fit, text lost
+/// without a word, so it is said here.
+fn description_too_long(feed: &FeedConfig) -> Option<String> {
+    (feed.description.len() > 4000).then(|| {
+        format!(
+            "feed `{}`: description is {} bytes, more than the 4000 Apple Podcasts shows: shorten it",
+            feed.name,
+            feed.description.len()
+        )
+    })
+}
+
 /// Verifies a podcast feed's channel settings; every message names the rule.
 pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
     let mut v = Vec::new();
@@ -176,6 +188,7 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
         return v;
     };
     let name = &feed.name;
+    v.extend(description_too_long(feed));
     if feed.formats.contains(&Format::Atom) {
         v.push(format!(
             "feed `{name}`: Apple accepts only RSS for podcasts: use formats = [\"rss\"], and a notes feed for Atom"
@@ -192,7 +205,7 @@ pub fn channel(feed: &FeedConfig, language: Option<&str>) -> Vec<String> {
                     && !subs.contains(&sub.as_str()) {
                         v.push(format!(
                             "feed `{name}`: subcategory `{sub}` is not under `{cat}`; choose one of: {}",
-                            if subs.is_empty() { "(none)".to_string() } else { subs.join(", ") }
+                            if subs.is_empty() { format!("none: `{cat}` has no subcategories, leave subcategory out") } else { subs.join(", ") }
                         ));
                     }
             }

@@ -552,3 +552,136 @@ fn doctor_reports_long_redirects_a_wrong_length_and_a_wrong_type() {
     // A query a redirect added may be a signature that opens the file: never shown.
     assert!(!text(&out).contains("feedc0de"), "{}", text(&out));
 }
+
+/// Media beside the notes are published by their file name under `media_base_url`: two
+/// different files with one name (each episode's `art.jpg` and `transcript.vtt` in its own
+/// folder) would be one URL, and one episode would show the other's. Refused, naming both.
+#[test]
+fn two_media_files_with_one_name_are_refused() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let vtt = |word: &str| format!("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n{word}\n");
+    for n in [1, 2] {
+        site.write_bytes(
+            &format!("content/episodes/ep{n}/art.jpg"),
+            &crate::common::rgb_jpeg_header(1400 + n as u16),
+        );
+        site.write(
+            &format!("content/episodes/ep{n}/transcript.vtt"),
+            &vtt(&format!("Ep {n}.")),
+        );
+        site.write(
+            &format!("content/episodes/ep{n}/index.md"),
+            &episode(
+                n,
+                &format!(
+                    "slug = \"ep{n}\"\naudio = \"https://cdn.example/e{n}.mp3\"\naudio_length = 1000\nduration = \"10:00\"\nimage = \"art.jpg\"\ntranscripts = [{{ file = \"transcript.vtt\" }}]"
+                ),
+            ),
+        );
+    }
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: content/episodes/ep2/index.md: names the file {}, which would be published at the same URL as {} named by content/episodes/ep1/index.md (media files are published by their file name): rename one of them\n\
+             error: content/episodes/ep2/index.md: names the file {}, which would be published at the same URL as {} named by content/episodes/ep1/index.md (media files are published by their file name): rename one of them\n\
+             error: 2 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            "content/episodes/ep2/art.jpg",
+            "content/episodes/ep1/art.jpg",
+            "content/episodes/ep2/transcript.vtt",
+            "content/episodes/ep1/transcript.vtt",
+        )
+    );
+    assert!(!site.path("feeds/podcast.rss").exists());
+    // One file named by both (a shared transcript) is one URL for one file: fine.
+    site.remove("content/episodes/ep2/art.jpg");
+    site.remove("content/episodes/ep2/transcript.vtt");
+    let shared = site
+        .read("content/episodes/ep2/index.md")
+        .replace("\"art.jpg\"", "\"../ep1/art.jpg\"")
+        .replace("\"transcript.vtt\"", "\"../ep1/transcript.vtt\"");
+    site.write("content/episodes/ep2/index.md", &shared);
+    site.ok(&["build"]);
+}
+
+/// Inline chapters are written to `chapters/<slug>.json`: two podcast feeds with an episode
+/// of one slug would share the file, and one would lose its chapters. Refused.
+#[test]
+fn two_podcasts_with_one_episode_slug_do_not_share_a_chapters_file() {
+    let second = "\n[[feed]]\nname = \"show2\"\nkind = \"podcast\"\ntitle = \"Show 2\"\ndescription = \"Another.\"\nsource = \"content/show2\"\nlink = \"show2/{slug}/\"\n\n[feed.podcast]\nimage = \"https://pod.example/cover2.jpg\"\ncategory = \"TV & Film\"\nexplicit = false\n";
+    let site = Site::with_config(&format!("{PODCAST_CONFIG}{second}"));
+    for (folder, word) in [("episodes", "Alpha"), ("show2", "Beta")] {
+        site.write(
+            &format!("content/{folder}/ep1.md"),
+            &episode(
+                1,
+                &format!("audio = \"https://cdn.example/{folder}.mp3\"\naudio_length = 1000\nduration = \"10:00\"\nchapters = [{{ start = \"0:00\", title = \"{word}\" }}, {{ start = \"5:00\", title = \"End\" }}]"),
+            ),
+        );
+    }
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("feeds/chapters/ep1.json: two episodes with one slug would share this chapters file (tag:pod.example,2026:podcast/ep1 and tag:pod.example,2026:show2/ep1), and one would lose its chapters: give one of them another `slug`"),
+        "{err}"
+    );
+    assert!(!site.path("feeds/chapters").exists());
+}
+
+fn podcast_guid_of(site: &Site) -> String {
+    let rss = site.read("feeds/podcast.rss");
+    let start = rss.find("<podcast:guid>").expect("a podcast:guid") + "<podcast:guid>".len();
+    rss[start..start + 36].to_string()
+}
+
+/// R68: a podcast's `podcast:guid` is kept for good. With the state file lost and `feeds_url`
+/// changed since, the guid the published feed carries is kept, not a new one computed; and
+/// `adopt-ids` pins the guid of a feed published elsewhere.
+#[test]
+fn the_published_podcast_guid_is_kept_when_the_state_is_lost() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(
+            1,
+            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
+        ),
+    );
+    site.ok(&["build"]);
+    let first = podcast_guid_of(&site);
+    let moved = PODCAST_CONFIG.replace(
+        "base_url = \"https://pod.example/\"",
+        "base_url = \"https://pod.example/\"\nfeeds_url = \"https://other.example/f/\"",
+    );
+    site.write("config.toml", &moved);
+    site.remove("feedwright-state.toml");
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        crate::common::stderr(&out).contains(&format!("note: feed `podcast`: kept the podcast:guid {first} of feeds/podcast.rss (the state file had none)")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(podcast_guid_of(&site), first);
+
+    // A podcast moving in from elsewhere: its published guid is pinned by adopt-ids.
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(
+            1,
+            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
+        ),
+    );
+    let old = "<rss version=\"2.0\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\"><channel><title>Old</title><link>https://old.example/</link><description>d</description><podcast:guid>917393e3-1b1e-5cef-ace4-edaa54e1f810</podcast:guid><item><title>Episode 1</title><link>https://old.example/1</link><guid>old-1</guid><pubDate>Mon, 01 Jun 2026 00:00:00 +0000</pubDate></item></channel></rss>";
+    site.write("old.rss", old);
+    let out = site.ok(&["adopt-ids", "old.rss"]);
+    assert!(
+        out.contains("pinned podcast:guid 917393e3-1b1e-5cef-ace4-edaa54e1f810 for feed `podcast`"),
+        "{out}"
+    );
+    site.ok(&["build"]);
+    assert_eq!(
+        podcast_guid_of(&site),
+        "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    );
+}
