@@ -272,6 +272,9 @@ pub(super) fn parse(
                 present.insert(key);
             }
         }
+        for d in super::media_files::transcripts_read_as_entries(config, &collected.entries) {
+            problems.error(d);
+        }
         for entry in collected.entries {
             if let Some(refused) = refused(config, &roots, &entry) {
                 problems.entry_problem(refused);

@@ -199,3 +199,42 @@ pub(super) fn clashes(
     }
     problems
 }
+
+/// A transcript saved as `.txt` (or `.md`) in a source folder is also an entry of its feed:
+/// it would be published as an episode of its own, titled by its file name. Refused, naming
+/// both files (`entries` are one source folder's).
+pub(super) fn transcripts_read_as_entries(
+    config: &Config,
+    entries: &[Box<crate::content::Entry>],
+) -> Vec<crate::error::Diagnostic> {
+    let transcripts: Vec<(PathBuf, &str)> = entries
+        .iter()
+        .filter_map(|e| Some((e.episode.as_ref()?, &*e.source)))
+        .flat_map(|(episode, by)| {
+            episode
+                .transcripts
+                .iter()
+                .filter(|t| Url::parse(&t.url).is_err())
+                .map(move |t| (episode.dir.join(&t.url), by))
+        })
+        .filter(|(path, _)| crate::content::source::kind_of(path).is_some())
+        .filter_map(|(path, by)| Some((path.canonicalize().ok()?, by)))
+        .collect();
+    if transcripts.is_empty() {
+        return Vec::new();
+    }
+    entries
+        .iter()
+        .filter_map(|e| {
+            let real = config.root.join(&*e.source).canonicalize().ok()?;
+            let (_, by) = transcripts.iter().find(|(t, _)| *t == real)?;
+            Some(crate::error::Diagnostic::new(
+                &*e.source,
+                None,
+                format!(
+                    "is the transcript of {by}, and a `.txt` or `.md` file in a source folder is an entry too: it would be published as an episode; move the transcript out of the source folder, or save it as .vtt or .srt"
+                ),
+            ))
+        })
+        .collect()
+}

@@ -685,3 +685,21 @@ fn the_published_podcast_guid_is_kept_when_the_state_is_lost() {
         "917393e3-1b1e-5cef-ace4-edaa54e1f810"
     );
 }
+
+/// A transcript saved as `.txt` beside the episodes is in the source folder: it would be an
+/// entry too, an episode titled by its file name. Refused, naming both.
+#[test]
+fn a_txt_transcript_in_the_source_folder_is_not_published_as_an_episode() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write("content/episodes/transcripts/t.txt", "Hello and welcome.\n");
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ file = \"transcripts/t.txt\" }]"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/episodes/transcripts/t.txt: is the transcript of content/episodes/ep1.md, and a `.txt` or `.md` file in a source folder is an entry too: it would be published as an episode; move the transcript out of the source folder, or save it as .vtt or .srt\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
