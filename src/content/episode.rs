@@ -234,7 +234,11 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
             _ => {
                 errors.push((
                     key,
-                    format!("{key} `{}` must be a whole number above 0", s.0),
+                    format!(
+                        "{key} `{}` must be a whole number from 1 to {}",
+                        s.0,
+                        u32::MAX
+                    ),
                 ));
                 None
             }
@@ -288,7 +292,10 @@ pub fn episode_from_meta(meta: &Meta, dir: &Path) -> Result<Option<Episode>, Vec
     let persons = persons_of(meta, &mut errors);
 
     let image = url_value("image", "image", meta.image.as_deref(), &mut errors);
-    let (external, mut chapter_list) = chapters_of(meta, duration, &mut errors);
+    // A local file's measured playing time replaces the hand-written one (see `media`): the
+    // chapters are not held to a duration the feed will not say.
+    let stated = duration.filter(|_| !matches!(audio, Some(AudioSource::Local(_))));
+    let (external, mut chapter_list) = chapters_of(meta, stated, &mut errors);
     let key = if meta.chapters_url.is_some() {
         "chapters_url"
     } else {

@@ -703,3 +703,29 @@ fn a_txt_transcript_in_the_source_folder_is_not_published_as_an_episode() {
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+/// A local file's measured playing time replaces a hand-written `duration`, so chapters are
+/// held to the measured end: a chapter past a wrong hand-written duration is fine (it was
+/// refused), one past the audio's real end is refused.
+#[test]
+fn chapters_are_held_to_the_measured_duration_of_local_audio() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    write_bytes(&site, "content/episodes/cbr.mp3", &fixture("cbr.mp3"));
+    let notes = |last: &str| {
+        episode(
+            1,
+            &format!(
+                "audio = \"cbr.mp3\"\nduration = \"0:01\"\nchapters = [{{ start = \"0:00\", title = \"Intro\" }}, {{ start = \"{last}\", title = \"Last\" }}]"
+            ),
+        )
+    };
+    site.write("content/episodes/ep1.md", &notes("0:02"));
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    site.write("content/episodes/ep1.md", &notes("0:05"));
+    let err = site.fails(1, &["build"]);
+    assert!(
+        err.contains("error: content/episodes/ep1.md: chapter `Last` starts at 0:05, at or after the end of the episode (0:03): fix its start"),
+        "{err}"
+    );
+}
