@@ -147,7 +147,7 @@ pub(super) fn with_trailing_slash(mut url: Url) -> Url {
 /// `language`: a language tag as feeds need it (RFC 5646's shape: a two- or three-letter
 /// language code, then subtags of letters and digits joined by `-`, like `en`, `pt-BR`,
 /// `zh-Hant-TW`).
-pub(super) fn check_language(table: &str, tag: &str) -> Result<(), String> {
+pub fn check_language(table: &str, tag: &str) -> Result<(), String> {
     let mut subtags = tag.split('-');
     let primary = subtags.next().unwrap_or("");
     let primary_ok =

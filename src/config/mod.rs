@@ -11,6 +11,7 @@ use url::Url;
 use crate::error::{Error, Result};
 
 mod fields;
+pub use fields::check_language;
 mod file;
 pub mod hint;
 pub mod podcast;

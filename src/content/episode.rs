@@ -376,6 +376,12 @@ fn transcript_of(
             return None;
         }
     };
+    if let Some(lang) = &t.language
+        && let Err(message) = crate::config::check_language(&format!("{key}:"), lang)
+    {
+        errors.push((key, message));
+        return None;
+    }
     let mime = t.mime.or_else(|| media_type_of(&url).map(str::to_string));
     let mime = match mime {
         Some(m) if TRANSCRIPT_TYPES.contains(&m.as_str()) => m,

@@ -729,3 +729,20 @@ fn chapters_are_held_to_the_measured_duration_of_local_audio() {
         "{err}"
     );
 }
+
+/// A transcript's `language` is written in `podcast:transcript language="…"`: a language tag,
+/// as the site's is (R48).
+#[test]
+fn a_transcript_language_must_be_a_language_tag() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ url = \"https://cdn.example/e1.vtt\", language = \"english please\" }]"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/episodes/ep1.md:7: transcripts: language `english please` is not a language tag: write a code like \"en\", \"fr\" or \"en-GB\" (feeds write it in <language> and xml:lang)\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
