@@ -15,10 +15,9 @@ pub const CHAPTERS_FOLDER: &str = "chapters/";
 pub fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some("json") if name.starts_with(CHAPTERS_FOLDER) => "application/json+chapters",
+        Some("json") => json_type(name),
         Some("rss") => "application/rss+xml; charset=utf-8",
         Some("atom") => "application/atom+xml",
-        Some("json") => "application/feed+json",
         Some("xsl" | "xslt") => "application/xslt+xml",
         Some("opml") => "text/x-opml; charset=utf-8",
         Some("xml") => "application/xml",
@@ -31,9 +30,43 @@ pub fn content_type(name: &str) -> &'static str {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("webp") => "image/webp",
         Some("svg") => "image/svg+xml",
+        // Media: the type each enclosure says (`content::episode::media_type_of`, Apple's
+        // list for .mp3 to .pdf), or `doctor` run against `serve` reports a mismatch.
         Some("mp3") => "audio/mpeg",
-        Some("m4a") => "audio/mp4",
+        Some("m4a") => "audio/x-m4a",
+        Some("mp4") => "video/mp4",
+        Some("m4v") => "video/x-m4v",
+        Some("mov") => "video/quicktime",
+        Some("pdf") => "application/pdf",
+        Some("aac") => "audio/aac",
+        Some("ogg" | "oga") => "audio/ogg",
+        Some("opus") => "audio/opus",
+        Some("wav") => "audio/wav",
+        Some("flac") => "audio/flac",
         _ => "application/octet-stream",
+    }
+}
+
+/// A `.json` file's type by where it lies. The build writes JSON Feeds only at the top of the
+/// output folder (`<feed>.json`: feed names have no `/`), in `tags/` and in `archive/`, and
+/// chapters files only in [`CHAPTERS_FOLDER`]. Any other `.json` is one the build did not write:
+/// a podcast's media folder kept in the output folder to try the feed with `serve`, holding
+/// chapters or a JSON transcript. Its name cannot tell which, and both are JSON, so it is
+/// plain `application/json`, never a feed.
+fn json_type(name: &str) -> &'static str {
+    let in_folder = |folder: &str| {
+        name.strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if name.starts_with(CHAPTERS_FOLDER) {
+        "application/json+chapters"
+    } else if !name.contains('/')
+        || in_folder(crate::config::TAGS_DIR)
+        || in_folder(crate::feed::extras::ARCHIVE_DIR)
+    {
+        "application/feed+json"
+    } else {
+        "application/json"
     }
 }
 
@@ -57,6 +90,37 @@ mod tests {
             "application/json+chapters"
         );
         assert_eq!(content_type("tags/chapters.json"), "application/feed+json");
+        assert_eq!(
+            content_type("archive/reviews/2.json"),
+            "application/feed+json"
+        );
+    }
+
+    /// Audit: `.m4a` was served and pushed as `audio/mp4` while its enclosure said
+    /// `audio/x-m4a`, and `.mp4`, `.m4v`, `.mov`, `.pdf` as `application/octet-stream`, so
+    /// `doctor` against `serve` reported a type mismatch for each.
+    #[test]
+    fn media_get_the_type_their_enclosure_says() {
+        use crate::content::episode::media_type_of;
+        let enclosures = [
+            "mp3", "m4a", "mp4", "m4v", "mov", "pdf", "aac", "ogg", "oga", "opus", "wav", "flac",
+        ];
+        for ext in enclosures {
+            let name = format!("media/episode-1.{ext}");
+            assert_eq!(Some(content_type(&name)), media_type_of(&name), "{name}");
+        }
+        assert_eq!(content_type("media/ep1.M4A"), "audio/x-m4a");
+        assert_eq!(content_type("media/trailer.mov"), "video/quicktime");
+    }
+
+    /// Audit: a chapters file or JSON transcript kept in a media folder below the output
+    /// folder was served as `application/feed+json`, a type that says it is a feed.
+    #[test]
+    fn json_outside_the_feed_folders_is_not_a_feed() {
+        assert_eq!(content_type("media/ep1.json"), "application/json");
+        assert_eq!(content_type("media/tags/ep1.json"), "application/json");
+        assert_eq!(content_type("tagsmore/ep1.json"), "application/json");
+        assert_eq!(content_type("podcast.json"), "application/feed+json");
     }
 
     /// R95: the type a feed is sent with is the one its `atom:link rel="self"` names.

@@ -85,6 +85,11 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
     let text = std::fs::read_to_string(&config.path).unwrap_or_default();
     for feed in &config.feeds {
         let tags = verify::podcast_tags::channel(feed);
+        // A MUST of the namespace (R65), but apps fetch http: said, not refused.
+        for page in verify::podcast_tags::https_pages(feed, &config.site.base_url) {
+            let line = value_line(&text, &page);
+            problems.warn(Diagnostic::new(&config.path, line, page));
+        }
         for rule in verify::podcast::channel(feed, config.site.language.as_deref())
             .into_iter()
             .chain(tags)

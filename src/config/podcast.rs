@@ -131,8 +131,98 @@ fn credentials(key: &str, u: &Url) -> String {
     )
 }
 
+/// The mediums of a feed of items (`podcast:medium`). Each also has a list form (`musicL`…),
+/// and `mixed` is one too; those are refused (see [`check_medium`]). The same list as
+/// `verify::podcast_tags::MEDIUMS`, kept here because the config knows no later stage; a test
+/// keeps the two equal.
+pub const ITEM_MEDIUMS: &[&str] = &[
+    "podcast",
+    "music",
+    "video",
+    "film",
+    "audiobook",
+    "newsletter",
+    "blog",
+    "publisher",
+    "course",
+];
+
+/// A list medium says the feed holds only `podcast:remoteItem`s pointing into other feeds,
+/// never items of its own (the namespace's `podcast:medium`, "List Mediums"); feedwright
+/// writes items, so apps would meet a feed that contradicts itself.
+fn check_medium(medium: &str) -> Result<(), String> {
+    let list = medium == "mixed"
+        || medium
+            .strip_suffix('L')
+            .is_some_and(|base| ITEM_MEDIUMS.contains(&base));
+    if !list {
+        return Ok(());
+    }
+    Err(format!(
+        "[feed.podcast] medium `{medium}` is a list medium: a list feed holds only podcast:remoteItem entries pointing into other feeds, never items of its own, and feedwright writes items: set medium to one of {} (or remove it: the default is podcast)",
+        ITEM_MEDIUMS.join(", ")
+    ))
+}
+
+/// `podcast:guid` is compared as text by apps and indexes, so the namespace asks for the one
+/// canonical form, 36 characters: 8-4-4-4-12 hex digits. `{…}`, `urn:uuid:…` or the digits
+/// without hyphens name the same UUID but would be another show to them.
+fn check_guid(guid: &str) -> Result<(), String> {
+    let canonical = guid.len() == 36
+        && guid.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if canonical {
+        return Ok(());
+    }
+    let fix = match canonical_guid(guid) {
+        Some(c) => format!("write it as guid = \"{c}\""),
+        None => "write the UUID as 8-4-4-4-12 hex digits, e.g. \"917393e3-1b1e-5cef-ace4-edaa54e1f810\", or remove guid to have feedwright compute it from the feed URL".into(),
+    };
+    Err(format!(
+        "[feed.podcast] guid `{guid}` is not a UUID in its canonical form (36 characters, 8-4-4-4-12 hex digits with 4 hyphens), which podcast:guid requires: {fix}"
+    ))
+}
+
+/// The canonical form of a UUID written another way: without `urn:uuid:`, braces, spaces or
+/// misplaced hyphens; `None` unless 32 hex digits remain. Their case is kept: an old feed's
+/// guid must stay the same text.
+fn canonical_guid(guid: &str) -> Option<String> {
+    let t = guid.trim();
+    let t = match t.get(..9) {
+        Some(p) if p.eq_ignore_ascii_case("urn:uuid:") => &t[9..],
+        _ => t,
+    };
+    let t = t
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(t);
+    let hex: String = t.chars().filter(|&c| c != '-').collect();
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let parts = [
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..],
+    ];
+    Some(parts.join("-"))
+}
+
 impl RawPodcast {
+    /// The values written into the feed as a fixed form the namespace defines.
+    fn check_tags(&self) -> Result<(), String> {
+        if let Some(g) = &self.guid {
+            check_guid(g)?;
+        }
+        self.medium.as_deref().map_or(Ok(()), check_medium)
+    }
+
     pub fn resolve(self, root: &Path) -> Result<PodcastConfig, String> {
+        self.check_tags()?;
         // Written into the feed as they are: a user name or password there is everyone's.
         let shown_urls = self
             .funding
@@ -226,5 +316,83 @@ impl RawPodcast {
             owner_email_until,
             chapters_in_description: self.chapters_in_description.unwrap_or(true),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(keys: &str) -> Result<PodcastConfig, String> {
+        let raw: RawPodcast = toml::from_str(keys).unwrap();
+        raw.resolve(Path::new("."))
+    }
+
+    /// Audit: `{…}`, `urn:uuid:…` and unhyphenated guids were accepted and written as they
+    /// were, so apps took the show for another one.
+    #[test]
+    fn a_guid_must_be_canonical_and_the_message_shows_the_fix() {
+        let good = "917393e3-1b1e-5cef-ace4-edaa54e1f810";
+        assert!(resolved(&format!("guid = \"{good}\"")).is_ok());
+        assert!(resolved(&format!("guid = \"{}\"", good.to_uppercase())).is_ok());
+        let cases = [
+            format!("{{{good}}}"),
+            format!("urn:uuid:{good}"),
+            format!("URN:UUID:{{{good}}}"),
+            good.replace('-', ""),
+        ];
+        for guid in cases {
+            assert_eq!(
+                resolved(&format!("guid = \"{guid}\"")).unwrap_err(),
+                format!(
+                    "[feed.podcast] guid `{guid}` is not a UUID in its canonical form (36 characters, 8-4-4-4-12 hex digits with 4 hyphens), which podcast:guid requires: write it as guid = \"{good}\""
+                )
+            );
+        }
+        assert_eq!(
+            canonical_guid("917393E3-1B1E5CEF-ACE4-EDAA54E1F810").as_deref(),
+            Some("917393E3-1B1E-5CEF-ACE4-EDAA54E1F810")
+        );
+        assert_eq!(
+            resolved("guid = \"my-show\"").unwrap_err(),
+            "[feed.podcast] guid `my-show` is not a UUID in its canonical form (36 characters, 8-4-4-4-12 hex digits with 4 hyphens), which podcast:guid requires: write the UUID as 8-4-4-4-12 hex digits, e.g. \"917393e3-1b1e-5cef-ace4-edaa54e1f810\", or remove guid to have feedwright compute it from the feed URL"
+        );
+        assert!(resolved("guid = \"917393e3-1b1e-5cef-ace4-edaa54e1f81é\"").is_err());
+    }
+
+    /// Audit: list mediums were accepted, yet a list feed holds only `podcast:remoteItem`s
+    /// and feedwright writes items.
+    #[test]
+    fn list_mediums_are_refused() {
+        for medium in [
+            "musicL",
+            "podcastL",
+            "videoL",
+            "filmL",
+            "audiobookL",
+            "newsletterL",
+            "blogL",
+            "mixed",
+        ] {
+            assert_eq!(
+                resolved(&format!("medium = \"{medium}\"")).unwrap_err(),
+                format!(
+                    "[feed.podcast] medium `{medium}` is a list medium: a list feed holds only podcast:remoteItem entries pointing into other feeds, never items of its own, and feedwright writes items: set medium to one of podcast, music, video, film, audiobook, newsletter, blog, publisher, course (or remove it: the default is podcast)"
+                )
+            );
+        }
+        for medium in ITEM_MEDIUMS {
+            assert!(
+                resolved(&format!("medium = \"{medium}\"")).is_ok(),
+                "{medium}"
+            );
+        }
+        // Not a medium at all: left to `verify::podcast_tags`, which reports it with the rest.
+        assert!(resolved("medium = \"radio\"").is_ok());
+    }
+
+    #[test]
+    fn the_item_mediums_are_the_ones_verify_knows() {
+        assert_eq!(ITEM_MEDIUMS, crate::verify::podcast_tags::MEDIUMS);
     }
 }

@@ -102,10 +102,54 @@ pub fn check(text: &str, syntax: Syntax) -> Vec<(usize, String)> {
             }
         }
     }
-    if cues == 0 && syntax == Syntax::Srt {
-        problems.push((1, "no cue found: a SubRip cue is a number, a `00:00:01,000 --> 00:00:04,000` line and its text".into()));
+    if cues == 0 {
+        problems.push(no_cue(text, syntax));
     }
     problems
+}
+
+/// The most of a line a message quotes: the line may be a long run of cue text.
+const QUOTED_CHARS: usize = 80;
+
+/// The problem of a file with no `-->` line, hence no cue: players show no captions at all,
+/// yet every other line may be fine. The first line meant as a timing (one with `->` or a
+/// clock such as `00:02`) is named, as that is where the mistake usually is.
+fn no_cue(text: &str, syntax: Syntax) -> (usize, String) {
+    let example = match syntax {
+        Syntax::Vtt => "00:00:01.000 --> 00:00:04.000",
+        Syntax::Srt => "00:00:01,000 --> 00:00:04,000",
+    };
+    let clock = |l: &str| {
+        l.as_bytes()
+            .windows(3)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit())
+    };
+    // The `WEBVTT` line may carry a title with a time in it: it is never a timing line.
+    let suspect = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| !(*i == 0 && syntax == Syntax::Vtt && l.starts_with("WEBVTT")))
+        .find(|(_, l)| l.contains("->") || clock(l));
+    if let Some((i, line)) = suspect {
+        let mut quoted: String = line.trim().chars().take(QUOTED_CHARS).collect();
+        if line.trim().chars().count() > QUOTED_CHARS {
+            quoted.push('…');
+        }
+        return (
+            i + 1,
+            format!(
+                "`{quoted}` is not a cue timing line, so the file has no cue at all: write each timing line as `{example}`, with `-->` between the start and the end"
+            ),
+        );
+    }
+    let cue = match syntax {
+        Syntax::Vtt => "a WebVTT cue is",
+        Syntax::Srt => "a SubRip cue is a number,",
+    };
+    (
+        1,
+        format!("no cue found: {cue} a `{example}` line and its text"),
+    )
 }
 
 /// A timing line's start and end, in milliseconds.
@@ -227,6 +271,43 @@ mod tests {
         let binary = String::from_utf8_lossy(&[0, 159, 146, 150, 0xFF, b'\n', 0x01]).into_owned();
         assert_eq!(check(&binary, Syntax::Vtt)[0].0, 1);
         assert_eq!(check(&binary, Syntax::Srt)[0].0, 1);
+    }
+
+    /// Audit: a WebVTT file whose one timing line had a single dash held no cue at all and
+    /// was published, captions that no player shows.
+    #[test]
+    fn a_file_without_a_cue_names_its_broken_timing() {
+        let vtt = "WEBVTT - recorded 10:30\n\n00:00:00.000 -> 00:00:02.000\nHello\n";
+        assert_eq!(
+            check(vtt, Syntax::Vtt),
+            [(
+                3,
+                "`00:00:00.000 -> 00:00:02.000` is not a cue timing line, so the file has no cue at all: write each timing line as `00:00:01.000 --> 00:00:04.000`, with `-->` between the start and the end".to_string()
+            )]
+        );
+        let srt = "1\n00:00:01,000 - 00:00:04,000\nHello\n";
+        assert_eq!(
+            check(srt, Syntax::Srt),
+            [(
+                2,
+                "`00:00:01,000 - 00:00:04,000` is not a cue timing line, so the file has no cue at all: write each timing line as `00:00:01,000 --> 00:00:04,000`, with `-->` between the start and the end".to_string()
+            )]
+        );
+        assert_eq!(
+            check("WEBVTT\n\nHello\n", Syntax::Vtt),
+            [(
+                1,
+                "no cue found: a WebVTT cue is a `00:00:01.000 --> 00:00:04.000` line and its text"
+                    .to_string()
+            )]
+        );
+        let long = format!("WEBVTT\n\n{}0:00 -> 0:01\n", "x".repeat(100));
+        let (line, message) = &check(&long, Syntax::Vtt)[0];
+        assert_eq!(*line, 3);
+        assert!(
+            message.starts_with(&format!("`{}…` is not", "x".repeat(80))),
+            "{message}"
+        );
     }
 
     #[test]

@@ -79,6 +79,48 @@ pub fn channel(feed: &FeedConfig) -> Vec<String> {
     v
 }
 
+/// R65: URLs of pages in `podcast:` tags are https. A funding page given relative to the site
+/// is made absolute against `base_url`, so an http site gives an http funding link.
+pub fn https_pages(feed: &FeedConfig, base_url: &url::Url) -> Vec<String> {
+    let Some(cfg) = &feed.podcast else {
+        return Vec::new();
+    };
+    cfg.funding
+        .iter()
+        .filter_map(|f| {
+            let url = base_url.join(&f.url).ok()?;
+            (url.scheme() != "https").then(|| {
+                format!(
+                    "feed `{}`: funding url `{url}` is not https, which podcast:funding requires (Podcasting 2.0): give the page's https address",
+                    feed.name
+                )
+            })
+        })
+        .collect()
+}
+
+/// R65 for an episode's tags: its transcripts, chapters and people's pages and pictures, when
+/// written as absolute URLs, are https.
+fn http_pages(ep: &crate::content::episode::Episode) -> Vec<String> {
+    let transcripts = ep.transcripts.iter().map(|t| ("transcript", Some(&t.url)));
+    let persons = ep.persons.iter().flat_map(|p| {
+        [
+            ("person href", p.href.as_ref()),
+            ("person img", p.img.as_ref()),
+        ]
+    });
+    transcripts
+        .chain(std::iter::once(("chapters", ep.chapters.as_ref())))
+        .chain(persons)
+        .filter_map(|(what, url)| {
+            let url = url?;
+            url.starts_with("http:").then(|| {
+                format!("{what} `{url}` is not https, which podcast: tags require (Podcasting 2.0): give its https address")
+            })
+        })
+        .collect()
+}
+
 fn update_frequency(name: &str, u: &crate::config::podcast::UpdateFrequency) -> Vec<String> {
     let mut v = Vec::new();
     if u.text.trim().is_empty() || u.text.chars().count() > SHORT_MAX {
@@ -122,6 +164,8 @@ pub fn episodes<'a>(
         let Some(ep) = item.episode.as_deref() else {
             continue;
         };
+        // A MUST of the namespace (R65), but apps fetch http: said, not refused.
+        warnings.extend(http_pages(ep).into_iter().map(|m| (source.to_string(), m)));
         let list = &ep.chapter_list;
         if let (Some(d), Some(last)) = (ep.duration, list.last())
             && last.start >= d

@@ -142,7 +142,8 @@ fn absurd_chapter_starts_are_errors_naming_the_chapter_not_panics() {
             "999999999999999999:00:00",
             "start `999999999999999999:00:00` must be H:MM:SS",
         ),
-        ("99999999999:00", "at or after the episode's end"),
+        // Held to the episode's final duration (a local file's is measured), after the notes.
+        ("99999999999:00", "at or after the end of the episode"),
     ] {
         let site = site();
         site.write(
@@ -346,7 +347,10 @@ fn fifos_and_folders_as_media_never_hang_the_build() {
                 "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"ep1.mp3\"\nduration = \"50:00\"\nimage = \"art.jpg\"\ntranscripts = [{ file = \"ep1.vtt\" }]\n+++\nNotes.\n",
             );
             if what != "transcript" {
-                site.write("content/episodes/ep1.vtt", "WEBVTT\n");
+                site.write(
+                    "content/episodes/ep1.vtt",
+                    "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n",
+                );
             }
             let out = run_within(&site, &["build"], Duration::from_secs(60));
             assert!(

@@ -312,7 +312,8 @@ fn bad_chapter_lists_fail_at_their_line() {
         ),
         (
             r#"chapters = [{ start = "0:00", title = "Intro" }, { start = "50:00", title = "After" }]"#,
-            "error: content/episodes/ep1.md:7: chapter 2 (`After`) starts at 50:00, at or after the episode's end (50:00): fix its start or the duration",
+            // The audio is a local file: held to its final duration, once it is measured.
+            "error: content/episodes/ep1.md: chapter `After` starts at 50:00, at or after the end of the episode (50:00): fix its start",
         ),
     ];
     for (chapters, expected) in cases {
@@ -419,4 +420,157 @@ fn fewer_than_three_chapters_warn_for_spotify() {
             .read("feeds/podcast.rss")
             .contains("<p>0:00 Intro</p>")
     );
+}
+
+/// Audit: a WebVTT file whose one timing line had a single dash (`->`) held no cue at all, yet
+/// the build published it: captions no player shows.
+#[test]
+fn a_transcript_without_a_cue_fails_at_its_broken_timing() {
+    let site = site("");
+    site.write(
+        "content/episodes/ep1.md",
+        &toml_episode(
+            r#"transcripts = [{ file = "transcripts/dash.vtt" }, { file = "transcripts/text.srt" }]"#,
+        ),
+    );
+    site.write(
+        "content/episodes/transcripts/dash.vtt",
+        "WEBVTT\n\n00:00:00.000 -> 00:00:02.000\nHello.\n",
+    );
+    site.write("content/episodes/transcripts/text.srt", "Hello.\n");
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        errors(&err),
+        [
+            "error: content/episodes/ep1.md:7: transcript content/episodes/transcripts/dash.vtt:3: `00:00:00.000 -> 00:00:02.000` is not a cue timing line, so the file has no cue at all: write each timing line as `00:00:01.000 --> 00:00:04.000`, with `-->` between the start and the end",
+            "error: content/episodes/ep1.md:7: transcript content/episodes/transcripts/text.srt:1: no cue found: a SubRip cue is a number, a `00:00:01,000 --> 00:00:04,000` line and its text",
+        ],
+        "{err}"
+    );
+    assert!(!site.path("feeds/podcast.rss").exists());
+}
+
+/// The config error of a build with `extra` in `[feed.podcast]`, without its `config.toml:N: `
+/// prefix: `config::resolve_feed` names the `media_base_url` line for every problem of the
+/// table, not the line of the key at fault, so the line is not pinned here.
+fn config_error(extra: &str) -> String {
+    let site = site(extra);
+    site.write("content/episodes/ep1.md", &toml_episode(""));
+    let err = site.fails(3, &["build"]);
+    assert!(!site.path("feeds/podcast.rss").exists());
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or_else(|| panic!("no error line:\n{err}"));
+    let (file, message) = line.split_once(": ").unwrap();
+    let config = site.path("config.toml").display().to_string();
+    assert!(file.starts_with(&format!("{config}:")), "{err}");
+    message.to_string()
+}
+
+/// Audit: `{…}`, `urn:uuid:…` and unhyphenated guids were accepted, and apps comparing
+/// `podcast:guid` as text took the show for another.
+#[test]
+fn a_guid_override_must_be_canonical() {
+    let good = "917393e3-1b1e-5cef-ace4-edaa54e1f810";
+    for guid in [
+        format!("{{{good}}}"),
+        format!("urn:uuid:{good}"),
+        good.replace('-', ""),
+    ] {
+        assert_eq!(
+            config_error(&format!("guid = \"{guid}\"")),
+            format!(
+                "[feed.podcast] guid `{guid}` is not a UUID in its canonical form (36 characters, 8-4-4-4-12 hex digits with 4 hyphens), which podcast:guid requires: write it as guid = \"{good}\""
+            )
+        );
+    }
+    let site = site(&format!("guid = \"{good}\""));
+    site.write("content/episodes/ep1.md", &toml_episode(""));
+    site.ok(&["build"]);
+    assert!(
+        site.read("feeds/podcast.rss")
+            .contains(&format!("<podcast:guid>{good}</podcast:guid>"))
+    );
+}
+
+/// Audit: list mediums were accepted, though a list feed holds only `podcast:remoteItem`s and
+/// feedwright writes items.
+#[test]
+fn a_list_medium_is_refused() {
+    for medium in [
+        "musicL",
+        "podcastL",
+        "videoL",
+        "filmL",
+        "audiobookL",
+        "newsletterL",
+        "blogL",
+        "mixed",
+    ] {
+        assert_eq!(
+            config_error(&format!("medium = \"{medium}\"")),
+            format!(
+                "[feed.podcast] medium `{medium}` is a list medium: a list feed holds only podcast:remoteItem entries pointing into other feeds, never items of its own, and feedwright writes items: set medium to one of podcast, music, video, film, audiobook, newsletter, blog, publisher, course (or remove it: the default is podcast)"
+            )
+        );
+    }
+}
+
+/// Audit: `serve` sent `.m4a` as `audio/mp4` while the enclosure said `audio/x-m4a`, so
+/// `doctor` run against `serve` reported a type mismatch; and a JSON file in the media folder
+/// was sent as a JSON Feed.
+#[test]
+fn doctor_against_serve_finds_the_enclosure_type() {
+    let site = Site::with_config(common::PODCAST_CONFIG);
+    let audio = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/aac.m4a"),
+    )
+    .unwrap();
+    site.write_bytes("content/episodes/ep1.m4a", &audio);
+    site.write(
+        "content/episodes/ep1.md",
+        "+++\ntitle = \"Pilot\"\ndate = 2026-06-01T10:00:00Z\naudio = \"ep1.m4a\"\n+++\nNotes.\n",
+    );
+    let served = crate::serving::Served::start(site.dir.path(), common::NOW);
+    // The media folder, served from the output folder while trying the feed out.
+    let base = served.url("/media/");
+    site.write_bytes("feeds/media/ep1.m4a", &audio);
+    site.write_bytes("feeds/media/cover.jpg", &common::rgb_jpeg_header(1400));
+    site.write(
+        "feeds/media/ep1.json",
+        "{\"version\": \"1.2.0\", \"chapters\": []}",
+    );
+    let config = common::PODCAST_CONFIG
+        .replace("https://pod.example/cover.jpg", &format!("{base}cover.jpg"))
+        .replace("https://cdn.pod.example/media/", &base);
+    // serve rebuilds on the config change; the feed then points at it. It starts watching
+    // only after printing its address, so a change made in between is missed: written again.
+    let points_at_serve =
+        || std::fs::read_to_string(site.path("feeds/podcast.rss")).is_ok_and(|f| f.contains(&base));
+    let rebuilt = (0..12).any(|_| {
+        site.write("config.toml", &config);
+        within(5, points_at_serve)
+    });
+    assert!(rebuilt, "serve did not rebuild");
+    let feed = site.read("feeds/podcast.rss");
+    assert!(feed.contains("type=\"audio/x-m4a\""), "{feed}");
+    assert_eq!(
+        site.ok(&["doctor"]),
+        "ok: 2 media URL(s) answer HEAD and byte ranges as podcast apps expect\n"
+    );
+    let json = served.get("/media/ep1.json", &[]);
+    assert_eq!(json.header("content-type"), Some("application/json"));
+}
+
+/// Whether `done` holds within `seconds`, asked every 100 ms.
+fn within(seconds: u64, done: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    true
 }

@@ -746,3 +746,26 @@ fn a_transcript_language_must_be_a_language_tag() {
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+/// R65: pages in `podcast:` tags are https. A funding page relative to an http site, and an
+/// episode's http transcript, are said (apps fetch http, so the feed is still built).
+#[test]
+fn podcast_tags_with_http_pages_are_warned_about() {
+    let config = PODCAST_CONFIG.replace("https://pod.example/", "http://pod.example/");
+    let site = Site::with_config(&config);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ url = \"http://cdn.example/e1.vtt\" }]"),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = crate::common::stderr(&out);
+    assert!(
+        said.contains("feed `podcast`: funding url `http://pod.example/give` is not https, which podcast:funding requires (Podcasting 2.0): give the page's https address"),
+        "{said}"
+    );
+    assert!(
+        said.contains("warning: content/episodes/ep1.md: transcript `http://cdn.example/e1.vtt` is not https, which podcast: tags require (Podcasting 2.0): give its https address"),
+        "{said}"
+    );
+}
