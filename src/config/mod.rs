@@ -415,9 +415,10 @@ fn resolve_feed(
     }
     let kind = feed.kind.unwrap_or_default();
     let podcast = match (kind, feed.podcast) {
-        (FeedKind::Podcast, Some(p)) => {
-            Some(p.resolve(root).map_err(|m| err("media_base_url", m))?)
-        }
+        (FeedKind::Podcast, Some(p)) => Some(
+            p.resolve(root)
+                .map_err(|m| err(&podcast::key_named(&m), m))?,
+        ),
         (FeedKind::Podcast, None) => {
             return Err(err(
                 "kind",

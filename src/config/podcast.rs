@@ -124,6 +124,22 @@ impl PodcastConfig {
 }
 
 /// A URL the feed shows must not carry a user name or password: every reader would see them.
+/// The key a `[feed.podcast]` message names (`[feed.podcast] image …` gives `image`), so that
+/// the error points at its line; `media_base_url` when it names none.
+pub fn key_named(message: &str) -> String {
+    let key: String = message
+        .strip_prefix("[feed.podcast] ")
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if key.is_empty() {
+        "media_base_url".into()
+    } else {
+        key
+    }
+}
+
 fn credentials(key: &str, u: &Url) -> String {
     format!(
         "[feed.podcast] {key} `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
@@ -322,6 +338,17 @@ impl RawPodcast {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_names_its_key_for_the_line() {
+        assert_eq!(key_named("[feed.podcast] guid `x` is not a UUID"), "guid");
+        assert_eq!(key_named("[feed.podcast] owner.email `a` is not"), "owner");
+        assert_eq!(
+            key_named("[feed.podcast] owner_email_until `x`"),
+            "owner_email_until"
+        );
+        assert_eq!(key_named("something else"), "media_base_url");
+    }
 
     fn resolved(keys: &str) -> Result<PodcastConfig, String> {
         let raw: RawPodcast = toml::from_str(keys).unwrap();
