@@ -127,7 +127,7 @@ fn a_cover_image_of_another_scheme_is_an_error() {
     let err = site.fails(3, &["build"]);
     let config = site.path("config.toml").display().to_string();
     assert!(
-        err.contains(&format!("error: {config}:22: [feed.podcast] image `ftp://pod.example/cover.jpg` is not an http(s) URL: write an https URL or a path to the file, relative to the config\n")),
+        err.contains(&format!("error: {config}:18: [feed.podcast] image `ftp://pod.example/cover.jpg` is not an http(s) URL: write an https URL or a path to the file, relative to the config\n")),
         "{err}"
     );
 }
