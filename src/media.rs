@@ -142,6 +142,9 @@ pub fn enclosure(
             let url = file_url(base, name)
                 .ok_or_else(|| format!("audio URL for {name}: {base} cannot hold a file name"))?;
             let mime = mime_for(episode, name)?;
+            if episode.audio_type.is_none() {
+                extension_fits(path, &mime)?;
+            }
             // The file on disk is what listeners download: its size is the true length.
             let mut warnings: Vec<String> = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
                 format!(
@@ -189,6 +192,25 @@ pub fn enclosure(
             }))
         }
     }
+}
+
+/// A local file's type is taken from its extension: an M4A file named `.mp3` would go out as
+/// `audio/mpeg`, and players that trust the type fail to play it.
+fn extension_fits(path: &std::path::Path, mime: &str) -> Result<(), String> {
+    use crate::measure::audio::{Container, container};
+    let named_mp4 = matches!(
+        mime,
+        "audio/x-m4a" | "video/mp4" | "video/x-m4v" | "video/quicktime"
+    );
+    let (holds, rename) = match container(path) {
+        Some(Container::Mp4) if mime == "audio/mpeg" => ("MP4 (M4A) audio", ".m4a"),
+        Some(Container::Mp3) if named_mp4 => ("MP3 audio", ".mp3"),
+        _ => return Ok(()),
+    };
+    Err(format!(
+        "audio file {} holds {holds}, but its name gives the enclosure type {mime}: rename it to {rename} (players choose how to decode by the type)",
+        path.display()
+    ))
 }
 
 fn mime_for(episode: &Episode, name: &str) -> Result<String, String> {

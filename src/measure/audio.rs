@@ -57,6 +57,35 @@ pub fn settle(path: &Path, written: Option<u64>) -> (Option<u64>, Option<String>
     }
 }
 
+/// What an audio file holds, by its first bytes: the enclosure type comes from the file's
+/// extension, and players pick a decoder by the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// MPEG audio: an ID3 tag or a frame sync first.
+    Mp3,
+    /// An ISO media file (M4A, MP4, MOV): `ftyp` at byte 4.
+    Mp4,
+}
+
+/// The container of the file at `path`, when its first bytes say it; `None` when they do not
+/// (the measurement says what is wrong with such a file).
+pub fn container(path: &Path) -> Option<Container> {
+    use std::io::Read as _;
+    let mut head = [0u8; 12];
+    let file = std::fs::File::open(path).ok()?;
+    let read = file.take(12).read(&mut head).ok()?;
+    let head = &head[..read];
+    if head.get(4..8) == Some(b"ftyp") {
+        Some(Container::Mp4)
+    } else if head.starts_with(b"ID3")
+        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
+    {
+        Some(Container::Mp3)
+    } else {
+        None
+    }
+}
+
 /// The playing time of the audio file at `path`, in whole seconds (rounded to the nearest).
 /// The error says why the file could not be measured, without naming it.
 pub fn duration_secs(path: &Path) -> Result<u64, String> {
@@ -246,6 +275,18 @@ mod tests {
             let got = measure(&fixture(name)).unwrap();
             assert!((got - real).abs() < 0.1, "{name}: {got} s, really {real} s");
         }
+    }
+
+    #[test]
+    fn the_container_is_told_by_the_first_bytes() {
+        assert_eq!(container(&fixture("cbr.mp3")), Some(Container::Mp3));
+        assert_eq!(container(&fixture("vbr-xing.mp3")), Some(Container::Mp3));
+        assert_eq!(container(&fixture("aac.m4a")), Some(Container::Mp4));
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.mp3");
+        std::fs::write(&text, "not audio").unwrap();
+        assert_eq!(container(&text), None);
+        assert_eq!(container(&dir.path().join("missing.mp3")), None);
     }
 
     #[test]

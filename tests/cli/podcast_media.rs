@@ -769,3 +769,39 @@ fn podcast_tags_with_http_pages_are_warned_about() {
         "{said}"
     );
 }
+
+/// The enclosure type comes from the file's extension: an M4A file saved as `.mp3` would go
+/// out as `audio/mpeg` (R54), and an MP3 saved as `.m4a` as `audio/x-m4a`. Refused, saying
+/// which name to give it.
+#[test]
+fn audio_whose_content_does_not_fit_its_extension_is_refused() {
+    for (fixture_name, named, holds, mime, rename) in [
+        (
+            "aac.m4a",
+            "ep1.mp3",
+            "MP4 (M4A) audio",
+            "audio/mpeg",
+            ".m4a",
+        ),
+        ("cbr.mp3", "ep1.m4a", "MP3 audio", "audio/x-m4a", ".mp3"),
+    ] {
+        let site = Site::with_config(PODCAST_CONFIG);
+        write_bytes(
+            &site,
+            &format!("content/episodes/{named}"),
+            &fixture(fixture_name),
+        );
+        site.write(
+            "content/episodes/ep1.md",
+            &episode(1, &format!("audio = \"{named}\"")),
+        );
+        let err = site.fails(1, &["build"]);
+        assert_eq!(
+            err,
+            format!(
+                "error: content/episodes/ep1.md: audio file content/episodes/{named} holds {holds}, but its name gives the enclosure type {mime}: rename it to {rename} (players choose how to decode by the type)\n\
+                 error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+            )
+        );
+    }
+}
