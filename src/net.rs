@@ -183,6 +183,17 @@ impl crate::media::Probe for HeadProbe {
                 "HEAD {shown} answered {status}; check the audio URL"
             ));
         }
+        // A login or error page answered with 200: its length is no episode's.
+        let kind = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if kind.starts_with("text/html") {
+            return Err(format!(
+                "HEAD {shown} answered with a web page ({kind}), not audio (a login or error page?); check the audio URL, or add `audio_length` by hand"
+            ));
+        }
         response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)

@@ -313,6 +313,11 @@ fn head_without_length_404_and_timeout_are_clear_errors() {
             "answered 404 Not Found; check the audio URL",
         ),
         ("hang", "timed out after 1 s"),
+        // A login page answered with 200: 18 bytes are no episode's length.
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 18\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n\r\n",
+            "answered with a web page (text/html; charset=utf-8), not audio (a login or error page?); check the audio URL, or add `audio_length` by hand",
+        ),
     ] {
         let (url, _) = head_server(answer);
         let site = head_site(&format!("{url}/ep.mp3"));
