@@ -60,17 +60,49 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     for id in &cmp.duplicates {
         ctx.report.out(format_args!("duplicate id: {id}"));
     }
-    if cmp.is_safe() {
+    let guid_change = podcast_guid_change(&config, &plan.state, published.podcast_guid.as_deref());
+    if let Some((old, new)) = &guid_change {
+        ctx.report
+            .out(format_args!("podcast:guid would change: {old} -> {new}"));
+    }
+    if cmp.is_safe() && guid_change.is_none() {
         ctx.report.out(format_args!(
             "ok: every item of {source} keeps its id ({} compared)",
             published.items.len()
         ));
         Ok(ExitCode::SUCCESS)
     } else {
+        let guid = if guid_change.is_some() {
+            " and the podcast:guid changes (directories would take it for another show)"
+        } else {
+            ""
+        };
         Err(Error::Identity(format!(
-            "{} id change(s) and {} duplicate id(s) against {source}: subscribers would see duplicates; pin the old ids with `feedwright adopt-ids {source}` or an `id` key",
+            "{} id change(s) and {} duplicate id(s) against {source}{guid}: subscribers would see duplicates; pin the old ids with `feedwright adopt-ids {source}` or an `id` key",
             cmp.id_changes.len(),
             cmp.duplicates.len()
         )))
     }
+}
+
+/// The published `podcast:guid` and the one this build writes, when they differ (R68: a
+/// podcast's guid never changes). With several podcast feeds, which one was published is not
+/// told, and nothing is compared.
+fn podcast_guid_change(
+    config: &crate::config::Config,
+    state: &crate::identity::State,
+    published: Option<&str>,
+) -> Option<(String, String)> {
+    let published = published?;
+    let mut podcasts = config.feeds.iter().filter(|f| f.podcast.is_some());
+    let (feed, None) = (podcasts.next()?, podcasts.next()) else {
+        return None;
+    };
+    let ours = feed
+        .podcast
+        .as_ref()?
+        .guid
+        .as_deref()
+        .or_else(|| state.podcast_guids.get(&feed.name).map(String::as_str))?;
+    (ours != published).then(|| (published.to_string(), ours.to_string()))
 }

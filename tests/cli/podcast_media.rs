@@ -805,3 +805,43 @@ fn audio_whose_content_does_not_fit_its_extension_is_refused() {
         );
     }
 }
+
+/// `check --against` a published podcast feed also compares its `podcast:guid` (R68).
+#[test]
+fn check_against_a_feed_with_another_podcast_guid_fails() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(
+            1,
+            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
+        ),
+    );
+    site.ok(&["build"]);
+    let ours = podcast_guid_of(&site);
+    let same = site.read("feeds/podcast.rss");
+    site.write("same.rss", &same);
+    let out = site.ok(&["check", "--against", "same.rss"]);
+    assert!(
+        out.contains("ok: every item of same.rss keeps its id"),
+        "{out}"
+    );
+    site.write(
+        "other.rss",
+        &same.replace(&ours, "917393e3-1b1e-5cef-ace4-edaa54e1f810"),
+    );
+    let out = site.run(&["check", "--against", "other.rss"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!(
+            "podcast:guid would change: 917393e3-1b1e-5cef-ace4-edaa54e1f810 -> {ours}"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        crate::common::stderr(&out).contains("0 id change(s) and 0 duplicate id(s) against other.rss and the podcast:guid changes (directories would take it for another show)"),
+        "{}",
+        text(&out)
+    );
+}
