@@ -29,6 +29,10 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
     let started = Instant::now();
     let now = || ctx.now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    // Watching starts before the first build: a change made while it runs, or before the
+    // address is printed, gives another build (it was lost).
+    let mut watched = watched(&config);
+    let mut watcher = Watcher::new(watched.clone());
     rebuild(ctx, now());
 
     let addr = SocketAddr::new(args.bind, args.port);
@@ -56,8 +60,6 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         display_path(&config.site.output_dir).display()
     ));
 
-    let mut watched = watched(&config);
-    let mut watcher = Watcher::new(watched.clone());
     if watcher.polling() {
         ctx.report.detail(format_args!(
             "no file events here; checking for changes every {} ms",
