@@ -58,7 +58,9 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
 pub fn localize(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
     for shift in [0, 60, 120] {
         match tz.from_local_datetime(&(naive + chrono::Duration::minutes(shift))) {
-            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => return d.fixed_offset(),
+            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => {
+                return whole_minutes(d.fixed_offset());
+            }
             LocalResult::None => continue,
         }
     }
@@ -67,12 +69,36 @@ pub fn localize(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
 
 /// Expresses an instant in the site timezone, so output never depends on the host's zone.
 pub fn in_zone(instant: DateTime<FixedOffset>, tz: Tz) -> DateTime<FixedOffset> {
-    instant.with_timezone(&tz).fixed_offset()
+    whole_minutes(instant.with_timezone(&tz).fixed_offset())
+}
+
+/// `date` as feeds and the state file can write it: RFC 822 and RFC 3339 offsets hold hours and
+/// minutes, so an offset with seconds (local mean time before 1911: Paris was +00:09:21) would
+/// be cut to another instant; such a date is given in UTC instead.
+fn whole_minutes(date: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    if date.offset().local_minus_utc() % 60 == 0 {
+        return date;
+    }
+    date.with_timezone(&chrono::Utc).fixed_offset()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_with_seconds_is_written_in_utc() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        // Local mean time, +00:09:21: 10:00 there was 09:50:39 UTC.
+        let d = parse_date("1900-01-01 10:00", paris).unwrap();
+        assert_eq!(d.to_rfc3339(), "1900-01-01T09:50:39+00:00");
+        assert_eq!(in_zone(d, paris).to_rfc3339(), "1900-01-01T09:50:39+00:00");
+        let now = parse_date("2024-05-01 10:00", paris).unwrap();
+        assert_eq!(
+            in_zone(now, paris).to_rfc3339(),
+            "2024-05-01T10:00:00+02:00"
+        );
+    }
 
     #[test]
     fn forms() {

@@ -23,7 +23,7 @@ pub fn rfc822(date: DateTime<FixedOffset>, tz: Tz) -> String {
         std::sync::LazyLock::new(|| {
             chrono::format::StrftimeItems::new("%a, %d %b %Y %H:%M:%S %z").collect()
         });
-    date.with_timezone(&tz)
+    crate::content::date::in_zone(date, tz)
         .format_with_items(FORMAT.iter())
         .to_string()
 }
