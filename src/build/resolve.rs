@@ -254,6 +254,10 @@ fn episodes(
         .podcast
         .as_ref()
         .is_some_and(|p| p.missing_audio == MissingAudio::Error);
+    let notes_too = config
+        .feeds
+        .iter()
+        .any(|f| f.source == feed.source && f.podcast.is_none());
     let mut picks = Vec::with_capacity(order.len());
     for at in order {
         let source: &str = &items[at].entry.source;
@@ -307,14 +311,36 @@ fn episodes(
                 source,
                 None,
                 format!(
-                    "has no `audio`; left out of podcast feed `{}` (it stays in the notes feeds)",
-                    feed.name
+                    "has no `audio`; left out of podcast feed `{}`{}",
+                    feed.name,
+                    if notes_too {
+                        " (it stays in the notes feeds)"
+                    } else {
+                        ""
+                    }
                 ),
             )),
-            Err(problem) => problems.entry_problem(Diagnostic::new(source, None, problem)),
+            Err(problem) => {
+                let line = problem_line(config, source, &problem);
+                problems.entry_problem(Diagnostic::new(source, line, problem));
+            }
         }
     }
     picks
+}
+
+/// The line of the key an episode's media problem is about (`audio …`, `enclosure …`,
+/// `episode image …`), read again from the notes: problems are rare, and named with their line.
+fn problem_line(config: &Config, source: &str, problem: &str) -> Option<usize> {
+    let key = if problem.starts_with("audio") || problem.starts_with("enclosure") {
+        "audio"
+    } else if problem.starts_with("episode image") {
+        "image"
+    } else {
+        return None;
+    };
+    let bytes = crate::content::read_source(&config.root.join(source)).ok()?;
+    crate::content::source::key_line(&String::from_utf8_lossy(&bytes), key)
 }
 
 /// A podcast feed's channel: its guid (configured, else the one recorded for the feed, else

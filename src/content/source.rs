@@ -306,7 +306,7 @@ fn title_of(
 }
 
 /// Line (1-based, in the whole file) of the first line that starts with `key`, for messages.
-fn key_line(text: &str, key: &str) -> Option<usize> {
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|l| {
             let l = l.trim_start().to_lowercase();

@@ -379,7 +379,7 @@ fn enclosure_without_length_is_rejected_even_for_the_second_problem() {
     site.write("content/episodes/ep2.md", "+++\ntitle = \"Two\"\ndate = 2026-06-02\naudio = \"https://cdn.pod.example/b.mp3\"\n+++\nx\n");
     let out = site.run(&["check"]);
     assert!(
-        stderr(&out).contains("ep2.md: enclosure https://cdn.pod.example/b.mp3 has no length"),
+        stderr(&out).contains("ep2.md:4: enclosure https://cdn.pod.example/b.mp3 has no length"),
         "{}",
         text(&out)
     );

@@ -302,7 +302,7 @@ fn bad_episode_art_fails_the_episode() {
     assert_eq!(
         err,
         format!(
-            "error: {}: episode image {}: is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
+            "error: {}:6: episode image {}: is a palette PNG with transparency; Apple needs RGB colour without a transparent palette: save it as an RGB PNG or a JPEG\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n",
             source.display(),
             art.display()
         )
@@ -799,7 +799,7 @@ fn audio_whose_content_does_not_fit_its_extension_is_refused() {
         assert_eq!(
             err,
             format!(
-                "error: content/episodes/ep1.md: audio file content/episodes/{named} holds {holds}, but its name gives the enclosure type {mime}: rename it to {rename} (players choose how to decode by the type)\n\
+                "error: content/episodes/ep1.md:4: audio file content/episodes/{named} holds {holds}, but its name gives the enclosure type {mime}: rename it to {rename} (players choose how to decode by the type)\n\
                  error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
             )
         );

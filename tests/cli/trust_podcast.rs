@@ -190,7 +190,7 @@ fn cover_and_episode_art_must_be_jpeg_or_png_by_extension() {
         .display()
         .to_string();
     assert!(
-        err.contains(&format!("{path}: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
+        err.contains(&format!("{path}:6: episode image `https://i.example/art.gif` is not a JPEG or PNG by its extension (set resolve_lengths = true under [feed.podcast] to ask the server instead); Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"
     );
 }
@@ -245,7 +245,7 @@ fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() 
         .display()
         .to_string();
     assert!(
-        err.contains(&format!("{path}: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
+        err.contains(&format!("{path}:6: episode image `{webp}/art` is served as `image/webp`; Apple accepts only JPEG and PNG: use a .jpg or .png file\n")),
         "{err}"
     );
     site.write(
