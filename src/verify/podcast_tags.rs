@@ -180,6 +180,16 @@ pub fn episodes<'a>(
                 ),
             ));
         }
+        // R61: Apple's other tag values are at most 255 characters; a longer title is cut.
+        let title = item.title.chars().count();
+        if title > 255 {
+            warnings.push((
+                source.to_string(),
+                format!(
+                    "title is {title} characters; Apple Podcasts shows at most 255: shorten it"
+                ),
+            ));
+        }
         if in_notes && !list.is_empty() && list.len() < SPOTIFY_MIN_CHAPTERS {
             warnings.push((
                 source.to_string(),

@@ -845,3 +845,21 @@ fn check_against_a_feed_with_another_podcast_guid_fails() {
         text(&out)
     );
 }
+
+/// R61: a podcast episode's title over 255 characters is said (Apple Podcasts cuts it).
+#[test]
+fn a_podcast_title_over_255_characters_is_warned_about() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let title = "Long ".repeat(60);
+    site.write(
+        "content/episodes/ep1.md",
+        &format!("+++\ntitle = \"{}\"\ndate = 2026-06-01\naudio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\n+++\nNotes.\n", title.trim()),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        crate::common::stderr(&out).contains("warning: content/episodes/ep1.md: title is 299 characters; Apple Podcasts shows at most 255: shorten it\n"),
+        "{}",
+        text(&out)
+    );
+}
