@@ -156,18 +156,19 @@ pub(super) fn clashes(
         let Some(podcast) = &feed.podcast else {
             continue;
         };
-        // By public name: the real file, and who named it first.
+        // By public name: the file, and who named it first. Two paths with one name are
+        // resolved only then: one file reached two ways (`../ep1/art.jpg`) is no clash.
+        let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let mut claimed: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
         let mut claim = |path: &Path, by: &str| {
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 return;
             };
-            let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
             match claimed.get(name) {
                 None => {
-                    claimed.insert(name.to_string(), (real, by.to_string()));
+                    claimed.insert(name.to_string(), (path.to_path_buf(), by.to_string()));
                 }
-                Some((first, other)) if *first != real => problems.push(crate::error::Diagnostic::new(
+                Some((first, other)) if real(first) != real(path) => problems.push(crate::error::Diagnostic::new(
                     by,
                     None,
                     format!(
