@@ -283,6 +283,16 @@ fn episodes(
                 };
                 let json = feed::chapters::json_url(&config.site.feeds_url, &entry.slug);
                 let urls = media::episode_urls(&ep, &link, media.base_url, &json)?;
+                // A name that is no file is a link to a page of the site: a typo would be one
+                // too, a broken link in the feed, so it is said.
+                for path in super::media_files::local_references(&ep) {
+                    if !path.exists() {
+                        problems.warn(Diagnostic::new(source, None, format!(
+                            "names {}, which is not there: it is published as a link relative to the episode's page; check the name, or give an https URL",
+                            crate::content::display_path(&path).display()
+                        )));
+                    }
+                }
                 // After the URLs, so a missing media_base_url is named before the picture.
                 crate::measure::art::episode_image(&ep)?;
                 let ep = urls;

@@ -863,3 +863,21 @@ fn a_podcast_title_over_255_characters_is_warned_about() {
         text(&out)
     );
 }
+
+/// A name beside the notes that is no file is published as a link relative to the episode's
+/// page (a file may be hosted with the site): a typo would be a broken link, so it is said.
+#[test]
+fn a_media_name_that_is_no_file_is_warned_about() {
+    let site = Site::with_config(PODCAST_CONFIG);
+    site.write(
+        "content/episodes/ep1.md",
+        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\nimage = \"nope.jpg\""),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        crate::common::stderr(&out).contains("warning: content/episodes/ep1.md: names content/episodes/nope.jpg, which is not there: it is published as a link relative to the episode's page; check the name, or give an https URL\n"),
+        "{}",
+        text(&out)
+    );
+}
