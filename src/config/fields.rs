@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use url::Url;
 
 use super::{DEFAULT_MAX_DROP_SHARE, Person, RawSite};
-use crate::error::{Diagnostic, Error};
+use crate::error::Error;
 
 /// A problem with a `[site]` value: the key to name (its line is found by it) and what is wrong.
 pub(super) type Problem = (&'static str, String);
@@ -61,17 +61,14 @@ pub(super) fn site_values(site: &RawSite) -> Result<SiteValues, Vec<Problem>> {
 
 /// The problems as the error to report: one, or all of them listed (exit 3 either way).
 pub(super) fn into_error(path: &Path, text: &str, found: Vec<Problem>) -> Error {
-    let mut all: Vec<Diagnostic> = found
+    let errors = found
         .into_iter()
-        .map(|(key, message)| Diagnostic::new(path, super::key_line(text, key), message))
+        .map(|(key, message)| Error::config(path, super::key_line(text, key), message))
         .collect();
-    match all.len() {
-        1 => Error::Config(all.remove(0)),
-        _ => Error::Settings {
-            config: all,
-            content: Vec::new(),
-        },
-    }
+    // `found` is never empty here: a build with no problem has its values.
+    all_of(errors)
+        .err()
+        .unwrap_or_else(|| Error::config(path, None, "no problem found"))
 }
 
 /// `Ok` when `errors` is empty, else one error telling them all (exit 3).

@@ -627,6 +627,17 @@ fn two_podcasts_with_one_episode_slug_do_not_share_a_chapters_file() {
     assert!(!site.path("feeds/chapters").exists());
 }
 
+/// A podcast site whose one episode has remote audio (its length and duration given) and the
+/// front-matter lines `extra`.
+fn remote_episode(extra: &str) -> Site {
+    let site = Site::with_config(PODCAST_CONFIG);
+    let keys = format!(
+        "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\n{extra}"
+    );
+    site.write("content/episodes/ep1.md", &episode(1, keys.trim_end()));
+    site
+}
+
 fn podcast_guid_of(site: &Site) -> String {
     let rss = site.read("feeds/podcast.rss");
     let start = rss.find("<podcast:guid>").expect("a podcast:guid") + "<podcast:guid>".len();
@@ -638,14 +649,7 @@ fn podcast_guid_of(site: &Site) -> String {
 /// `adopt-ids` pins the guid of a feed published elsewhere.
 #[test]
 fn the_published_podcast_guid_is_kept_when_the_state_is_lost() {
-    let site = Site::with_config(PODCAST_CONFIG);
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(
-            1,
-            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
-        ),
-    );
+    let site = remote_episode("");
     site.ok(&["build"]);
     let first = podcast_guid_of(&site);
     let moved = PODCAST_CONFIG.replace(
@@ -664,14 +668,7 @@ fn the_published_podcast_guid_is_kept_when_the_state_is_lost() {
     assert_eq!(podcast_guid_of(&site), first);
 
     // A podcast moving in from elsewhere: its published guid is pinned by adopt-ids.
-    let site = Site::with_config(PODCAST_CONFIG);
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(
-            1,
-            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
-        ),
-    );
+    let site = remote_episode("");
     let old = "<rss version=\"2.0\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\"><channel><title>Old</title><link>https://old.example/</link><description>d</description><podcast:guid>917393e3-1b1e-5cef-ace4-edaa54e1f810</podcast:guid><item><title>Episode 1</title><link>https://old.example/1</link><guid>old-1</guid><pubDate>Mon, 01 Jun 2026 00:00:00 +0000</pubDate></item></channel></rss>";
     site.write("old.rss", old);
     let out = site.ok(&["adopt-ids", "old.rss"]);
@@ -690,12 +687,8 @@ fn the_published_podcast_guid_is_kept_when_the_state_is_lost() {
 /// entry too, an episode titled by its file name. Refused, naming both.
 #[test]
 fn a_txt_transcript_in_the_source_folder_is_not_published_as_an_episode() {
-    let site = Site::with_config(PODCAST_CONFIG);
+    let site = remote_episode("transcripts = [{ file = \"transcripts/t.txt\" }]");
     site.write("content/episodes/transcripts/t.txt", "Hello and welcome.\n");
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ file = \"transcripts/t.txt\" }]"),
-    );
     let err = site.fails(1, &["build"]);
     assert_eq!(
         err,
@@ -734,10 +727,8 @@ fn chapters_are_held_to_the_measured_duration_of_local_audio() {
 /// as the site's is (R48).
 #[test]
 fn a_transcript_language_must_be_a_language_tag() {
-    let site = Site::with_config(PODCAST_CONFIG);
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ url = \"https://cdn.example/e1.vtt\", language = \"english please\" }]"),
+    let site = remote_episode(
+        "transcripts = [{ url = \"https://cdn.example/e1.vtt\", language = \"english please\" }]",
     );
     let err = site.fails(1, &["build"]);
     assert_eq!(
@@ -809,14 +800,7 @@ fn audio_whose_content_does_not_fit_its_extension_is_refused() {
 /// `check --against` a published podcast feed also compares its `podcast:guid` (R68).
 #[test]
 fn check_against_a_feed_with_another_podcast_guid_fails() {
-    let site = Site::with_config(PODCAST_CONFIG);
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(
-            1,
-            "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"",
-        ),
-    );
+    let site = remote_episode("");
     site.ok(&["build"]);
     let ours = podcast_guid_of(&site);
     let same = site.read("feeds/podcast.rss");
@@ -868,11 +852,7 @@ fn a_podcast_title_over_255_characters_is_warned_about() {
 /// page (a file may be hosted with the site): a typo would be a broken link, so it is said.
 #[test]
 fn a_media_name_that_is_no_file_is_warned_about() {
-    let site = Site::with_config(PODCAST_CONFIG);
-    site.write(
-        "content/episodes/ep1.md",
-        &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\nimage = \"nope.jpg\""),
-    );
+    let site = remote_episode("image = \"nope.jpg\"");
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
