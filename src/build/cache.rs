@@ -29,6 +29,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -85,7 +86,7 @@ pub struct Scan {
     /// When the stats were taken (before any file was read).
     taken: i64,
     /// Each distinct source folder, sorted, with its files in the walk's order.
-    folders: Vec<(PathBuf, Vec<(String, Stat)>)>,
+    folders: Vec<(PathBuf, Vec<(Arc<str>, Stat)>)>,
     /// False when the walk met a problem (which the full build reports).
     clean: bool,
     /// The cache file's source lines (see [`Scan::source_lines`]).
@@ -125,7 +126,7 @@ impl Scan {
         self.lines
             .get_or_init(|| {
                 let sources = || self.folders.iter().flat_map(|(_, f)| f);
-                let unusable = |(name, stat): &(String, Stat)| {
+                let unusable = |(name, stat): &(Arc<str>, Stat)| {
                     stat.racy(self.taken) || name.contains(['\n', '\r'])
                 };
                 if sources().any(unusable) {
@@ -159,7 +160,7 @@ impl Scan {
         self.taken
     }
 
-    pub(super) fn folders(&self) -> &[(PathBuf, Vec<(String, Stat)>)] {
+    pub(super) fn folders(&self) -> &[(PathBuf, Vec<(Arc<str>, Stat)>)] {
         &self.folders
     }
 }
@@ -248,7 +249,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
         files: Vec::new(),
     };
     let mut folders = scan.folders.iter();
-    let mut files: Option<std::slice::Iter<'_, (String, Stat)>> = None;
+    let mut files: Option<std::slice::Iter<'_, (Arc<str>, Stat)>> = None;
     // The files besides the sources are looked at last, once every source matched: a source
     // edited is the usual miss, told from the scan alone, while each input costs a `stat`
     // (and the outputs a build just wrote a read of their bytes).
@@ -278,7 +279,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
             "source" => {
                 let (stat, name) = Stat::read(rest)?;
                 let (found, now_stat) = files.as_mut()?.next()?;
-                (found == name && *now_stat == stat).then_some(())?;
+                (&**found == name && *now_stat == stat).then_some(())?;
             }
             _ => return None,
         }

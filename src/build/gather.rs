@@ -144,13 +144,13 @@ type OneFile = (Arc<str>, content::source::Boxed, Option<reuse::Line>);
 fn parse_batch(
     config: &Config,
     reusing: Reusing<'_>,
-    batch: &[(String, super::cache::Stat)],
+    batch: &[(Arc<str>, super::cache::Stat)],
     keep_bodies: bool,
 ) -> Vec<OneFile> {
     batch
         .par_iter()
         .map(|(key, stat)| {
-            let key: Arc<str> = Arc::from(key.as_str());
+            let key = Arc::clone(key);
             let (mut result, line) = match reusing.reuse.and_then(|r| r.get(&key, stat)) {
                 Some((found, line)) => (Ok(found), Some(line)),
                 None => {

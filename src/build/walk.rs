@@ -2,6 +2,7 @@
 //! other cores while the walk lists folders (see [`super::cache::Scan`]). No file is opened.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -21,8 +22,8 @@ pub(super) fn walk_and_stat(
     folder: &Path,
     root: &Path,
     roots: &content::Roots,
-) -> (content::Found, Vec<(String, Stat)>, bool) {
-    type Batch = (Vec<(String, Stat)>, bool);
+) -> (content::Found, Vec<(Arc<str>, Stat)>, bool) {
+    type Batch = (Vec<(Arc<str>, Stat)>, bool);
     let (done, batches) = std::sync::mpsc::channel::<(usize, Batch)>();
     let found = rayon::scope(|scope| {
         let mut batch = Vec::with_capacity(STAT_BATCH);
@@ -35,7 +36,7 @@ pub(super) fn walk_and_stat(
                 let stats = stats_of(&files);
                 let mut all = true;
                 let keyed = files.into_iter().zip(stats).filter_map(|(f, stat)| {
-                    let exact = spelled_as(root, &f.key, &f.path) || root.join(&f.key) == f.path;
+                    let exact = spelled_as(root, &f.key, &f.path) || root.join(&*f.key) == f.path;
                     let stat = stat.filter(|_| exact);
                     all &= stat.is_some();
                     Some((f.key, stat?))

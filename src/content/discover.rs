@@ -61,8 +61,9 @@ impl Roots {
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
-    /// Path relative to the config folder, `/`-separated (the state file's key).
-    pub key: String,
+    /// Path relative to the config folder, `/`-separated (the state file's key; shared with
+    /// the scan's list, the entry and its state record).
+    pub key: std::sync::Arc<str>,
     pub kind: BodyKind,
 }
 
@@ -302,7 +303,7 @@ fn is_ignored(name: &str) -> bool {
         || name.ends_with(".tmp")
 }
 
-fn state_key(path: &Path, root: &Path) -> String {
+fn state_key(path: &Path, root: &Path) -> std::sync::Arc<str> {
     // Most paths are the root, `/`, then plain UTF-8 names: their key is that rest as it is,
     // found without parsing both paths into components (a no-change build does it per file).
     let (p, r) = (
@@ -314,13 +315,14 @@ fn state_key(path: &Path, root: &Path) -> String {
         && plain_relative(rest)
         && let Ok(rest) = std::str::from_utf8(rest)
     {
-        return rest.to_string();
+        return std::sync::Arc::from(rest);
     }
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+        .into()
 }
 
 /// Whether `/`-separated `rest` has only names that `Path::components` keeps as they are:
@@ -379,7 +381,7 @@ mod tests {
             ("/a.md", "/"),
         ] {
             assert_eq!(
-                state_key(Path::new(path), Path::new(root)),
+                &*state_key(Path::new(path), Path::new(root)),
                 slow(path, root),
                 "{path} {root}"
             );
@@ -406,7 +408,7 @@ mod tests {
         }
         let found = find_sources(&src, root, &Roots::new(root, &[]));
         assert!(found.errors.is_empty() && found.warnings.is_empty());
-        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
         assert_eq!(
             keys,
             ["content/a.txt", "content/b.md", "content/sub/c.markdown"]
@@ -453,7 +455,7 @@ mod tests {
         std::os::unix::fs::symlink("/proc/self/environ", src.join("env.md")).unwrap();
         std::os::unix::fs::symlink(src.join("real"), src.join("inside")).unwrap();
         let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
-        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
         assert_eq!(keys, ["content/real/a.md"]);
         assert_eq!(found.warnings.len(), 1, "inside: {:?}", found.warnings);
         assert_eq!(found.errors.len(), 3, "{:?}", found.errors);
@@ -483,7 +485,7 @@ mod tests {
         std::os::unix::fs::symlink(src.join("real"), src.join("copy")).unwrap();
         std::os::unix::fs::symlink(src.join(".hidden.md"), src.join("shown.md")).unwrap();
         let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
-        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
         assert_eq!(keys, ["content/real/a.md", "content/shown.md"]);
         assert!(found.errors.is_empty(), "{:?}", found.errors);
         assert_eq!(found.warnings.len(), 2, "{:?}", found.warnings);
@@ -527,7 +529,7 @@ mod tests {
         std::fs::create_dir(&folder).unwrap();
         std::fs::write(folder.join("x.md"), "x").unwrap();
         let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
-        let keys: Vec<_> = found.files.iter().map(|f| f.key.as_str()).collect();
+        let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
         assert_eq!(keys, ["content/ok.md"]);
         assert_eq!(found.errors.len(), 2, "{:?}", found.errors);
         assert_eq!(

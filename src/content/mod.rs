@@ -91,6 +91,7 @@ pub fn collect_within(
             if !keep_bodies {
                 entry.body = String::new();
             }
+            entry.source = std::sync::Arc::clone(&file.key);
             Ok((Box::new(entry), warnings))
         })
         .collect();
@@ -109,7 +110,7 @@ pub fn collect_within(
                 out.warnings.extend(warnings);
             }
             Err(errors) => {
-                out.found.push(file.key.into());
+                out.found.push(file.key);
                 out.errors.extend(errors);
             }
         }
