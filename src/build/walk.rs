@@ -173,7 +173,7 @@ mod tests {
             walked.iter().map(|f| &f.key).collect::<Vec<_>>()
         );
         for (key, stat) in &files {
-            assert_eq!(Some(*stat), Stat::of(&root.join(key)), "{key}");
+            assert_eq!(Some(*stat), Stat::of(&root.join(&**key)), "{key}");
         }
     }
 }
