@@ -80,13 +80,16 @@ pub fn usable(config: &Config) -> bool {
         .any(|f| f.podcast.as_ref().is_some_and(|p| p.resolve_lengths))
 }
 
+/// A source file the scan found: its state key (shared with its entry and record) and stat.
+pub(super) type Scanned = (Arc<str>, Stat);
+
 /// The source files of every feed, found as the build finds them, each with its stat.
 #[derive(Debug)]
 pub struct Scan {
     /// When the stats were taken (before any file was read).
     taken: i64,
     /// Each distinct source folder, sorted, with its files in the walk's order.
-    folders: Vec<(PathBuf, Vec<(Arc<str>, Stat)>)>,
+    folders: Vec<(PathBuf, Vec<Scanned>)>,
     /// False when the walk met a problem (which the full build reports).
     clean: bool,
     /// The cache file's source lines (see [`Scan::source_lines`]).
@@ -126,7 +129,7 @@ impl Scan {
         self.lines
             .get_or_init(|| {
                 let sources = || self.folders.iter().flat_map(|(_, f)| f);
-                let unusable = |(name, stat): &(Arc<str>, Stat)| {
+                let unusable = |(name, stat): &Scanned| {
                     stat.racy(self.taken) || name.contains(['\n', '\r'])
                 };
                 if sources().any(unusable) {
@@ -160,7 +163,7 @@ impl Scan {
         self.taken
     }
 
-    pub(super) fn folders(&self) -> &[(PathBuf, Vec<(Arc<str>, Stat)>)] {
+    pub(super) fn folders(&self) -> &[(PathBuf, Vec<Scanned>)] {
         &self.folders
     }
 }
@@ -249,7 +252,7 @@ fn read(text: &str, key: &Key, now: DateTime<FixedOffset>, scan: &Scan) -> Optio
         files: Vec::new(),
     };
     let mut folders = scan.folders.iter();
-    let mut files: Option<std::slice::Iter<'_, (Arc<str>, Stat)>> = None;
+    let mut files: Option<std::slice::Iter<'_, Scanned>> = None;
     // The files besides the sources are looked at last, once every source matched: a source
     // edited is the usual miss, told from the scan alone, while each input costs a `stat`
     // (and the outputs a build just wrote a read of their bytes).
