@@ -129,9 +129,8 @@ impl Scan {
         self.lines
             .get_or_init(|| {
                 let sources = || self.folders.iter().flat_map(|(_, f)| f);
-                let unusable = |(name, stat): &Scanned| {
-                    stat.racy(self.taken) || name.contains(['\n', '\r'])
-                };
+                let unusable =
+                    |(name, stat): &Scanned| stat.racy(self.taken) || name.contains(['\n', '\r']);
                 if sources().any(unusable) {
                     return None;
                 }

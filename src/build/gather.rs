@@ -236,7 +236,7 @@ pub(super) fn owner_of<'a>(config: &'a Config, feed: &'a FeedConfig) -> &'a str 
 pub(super) fn parse(
     config: &Config,
     mut sources: HashMap<PathBuf, content::Collected>,
-    now: DateTime<FixedOffset>,
+    (now, mut published): (DateTime<FixedOffset>, super::clock::Published<'_>),
     problems: &mut Problems,
 ) -> Parsed {
     let found = sources.values().map(|c| c.found.len()).sum::<usize>();
@@ -281,7 +281,23 @@ pub(super) fn parse(
                 left_out.push(Arc::clone(&entry.source));
                 continue;
             }
-            let future = entry.date.filter(|&d| d > now);
+            let mut future = entry.date.filter(|&d| d > now);
+            if let (false, Some(d)) = (entry.draft, future)
+                && published.contains(&entry.source)
+            {
+                // Published by a build whose clock was later: a clock stepped back (within the
+                // slack the clock guard allows) does not take it out of the feeds again.
+                problems.warn(Diagnostic::new(
+                    &*entry.source,
+                    None,
+                    format!(
+                        "is dated {}, later than now ({}), but a build published it already: it stays in the feeds (is the system clock behind?)",
+                        d.to_rfc3339(),
+                        now.to_rfc3339()
+                    ),
+                ));
+                future = None;
+            }
             if let (false, Some(d)) = (entry.draft, future) {
                 horizon = Some(horizon.map_or(d, |h| h.min(d)));
                 // A scheduled entry, or a typo (2062 for 2026): either way, said.

@@ -171,9 +171,14 @@ fn clamp_updated(
     item.updated = item.published();
 }
 
-/// With the state file gone, ids are derived again; entries renamed since the feeds in the
-/// output folder were built would get new ids. That cannot be recovered silently: say which,
-/// and how to keep the published ids.
+/// How the state file was lost, for the guards' messages.
+pub(super) fn lost_state(previous: Option<&State>) -> &'static str {
+    match previous {
+        None => "is missing",
+        Some(_) => "changed since the last build wrote it (restored from a backup?)",
+    }
+}
+
 /// The feeds a previous build left in the output folder, each read and parsed once, in the
 /// configured order: what the guards below compare with when the state file is gone.
 pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> {
@@ -226,6 +231,9 @@ pub(super) fn keep_published_guids(
     }
 }
 
+/// With the state file gone, ids are derived again; entries renamed since the feeds in the
+/// output folder were built would get new ids. That cannot be recovered silently: say which,
+/// and how to keep the published ids.
 pub(super) fn guard_lost_state(
     config: &Config,
     entries: &[PlannedEntry],
@@ -280,39 +288,6 @@ pub(super) fn guard_drops(
         lines.join("\n"),
         config.site.max_drop_share
     )))
-}
-
-/// A clock that went back (a machine without a real-time clock, before its time is synced)
-/// makes entries published since look dated in the future: they would leave the feeds as
-/// if scheduled, silently (the drop guard counts only vanished files). A build more than an
-/// hour earlier than the latest time the state recorded is refused, as a drop is.
-pub(super) fn guard_clock(
-    config: &Config,
-    previous: Option<&identity::State>,
-    now: DateTime<FixedOffset>,
-) -> Result<()> {
-    let Some(previous) = previous else {
-        return Ok(());
-    };
-    let latest = previous
-        .entries
-        .iter()
-        .flat_map(|r| [Some(r.first_seen), r.changed])
-        .flatten()
-        .max();
-    // Two machines a few minutes apart (a laptop, then the cron host) are no clock gone back.
-    let slack = chrono::Duration::hours(1);
-    match latest {
-        Some(latest) if now + slack < latest => Err(Error::Identity(format!(
-            "refusing to build: the clock says {}, earlier than {}, when the state file {} recorded an entry as first seen or changed
-  entries published since would look dated in the future and leave the feeds
-nothing was written or pushed. Fix the system clock (a machine that has not synced its time yet?); if the time is right, run again with --allow-drop",
-            now.to_rfc3339(),
-            latest.to_rfc3339(),
-            content::display_path(&config.site.state_file).display(),
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// With the state file gone, an entry without a `date` key would be dated by this build (the
@@ -419,36 +394,5 @@ mod tests {
             ]
         );
         assert!(moved(&[]).is_empty());
-    }
-
-    /// A clock weeks behind the state is refused; one a few minutes behind (two machines) is
-    /// not.
-    #[test]
-    fn a_clock_gone_back_is_refused_with_an_hour_of_slack() {
-        let config = Config::parse(
-            "[site]\ntitle = \"T\"\nbase_url = \"https://films.example/\"\n\n[[feed]]\nname = \"r\"\ntitle = \"R\"\ndescription = \"D\"\nsource = \"content\"\nlink = \"r/{slug}/\"\n",
-            std::path::Path::new("/site/config.toml"),
-        )
-        .unwrap();
-        let seen = at("2026-11-20T12:00:00Z");
-        let mut state = identity::State::new("urn:x:".into());
-        state.entries.push(std::sync::Arc::new(identity::Record {
-            id: "urn:x:1".into(),
-            feed: "r".into(),
-            source: "content/a.md".into(),
-            title: "A".into(),
-            date: seen,
-            first_seen: seen,
-            fingerprint: "f".into(),
-            changed: None,
-            gone: None,
-        }));
-        assert!(guard_clock(&config, Some(&state), at("2026-11-20T11:30:00Z")).is_ok());
-        assert!(guard_clock(&config, None, at("1970-01-01T00:00:00Z")).is_ok());
-        let e = guard_clock(&config, Some(&state), at("2026-11-01T00:00:00Z")).unwrap_err();
-        assert!(
-            e.to_string().starts_with("refusing to build: the clock says 2026-11-01T00:00:00+00:00, earlier than 2026-11-20T12:00:00+00:00"),
-            "{e}"
-        );
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod bodies;
 pub mod cache;
+mod clock;
 mod engine;
 mod gather;
 mod identify;
@@ -116,12 +117,14 @@ fn plan_gathered(
     let previous_state = gathered.previous_state;
     let previous_text = gathered.previous_text;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
-    let mut parsed = gather::parse(config, gathered.sources, now, &mut problems);
+    let accepted = clock::accepted(previous_state.as_ref(), (now, options), &mut problems);
+    let base_state = accepted.as_ref().or(previous_state.as_ref());
+    let published = clock::Published::new(previous_state.as_ref());
+    let mut parsed = gather::parse(config, gathered.sources, (now, published), &mut problems);
     let future = parsed.horizon;
     let left_out = std::mem::take(&mut parsed.left_out);
     spans.mark("parse");
-    let mut identity =
-        identify::identify(site_id, previous_state.as_ref(), parsed, now, &mut problems);
+    let mut identity = identify::identify(site_id, base_state, parsed, now, &mut problems);
     problems
         .errors
         .extend(media_files::clashes(config, &identity.items));
@@ -134,10 +137,7 @@ fn plan_gathered(
     let horizon = horizon(config, future, &identity.items, now);
     let inputs = local_inputs(config, &identity.items);
     // Each feed left in the output folder is read once for both guards.
-    let lost = match previous_state {
-        None => "is missing",
-        Some(_) => "changed since the last build wrote it (restored from a backup?)",
-    };
+    let lost = identify::lost_state(previous_state.as_ref());
     let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
     let published = match guarded {
         true => identify::published_feeds(config),
@@ -154,7 +154,7 @@ fn plan_gathered(
     drop(published);
     let entry_count = identity.items.len();
     if !options.allow_drop {
-        identify::guard_clock(config, previous_state.as_ref(), now)?;
+        clock::guard(config, previous_state.as_ref(), now)?;
         identify::guard_drops(config, previous_state.as_ref(), &identity.state, &left_out)?;
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);

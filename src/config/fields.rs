@@ -151,6 +151,13 @@ pub fn check_language(table: &str, tag: &str) -> Result<(), String> {
         (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
     let rest_ok =
         subtags.all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if primary_ok && rest_ok && primary.len() == 2 && !super::languages::is_two_letter_code(primary)
+    {
+        return Err(format!(
+            "{table} language `{}` is not a language ISO 639-1 knows (readers and podcast directories read it as one): write a code like \"en\", \"fr\" or \"en-GB\"",
+            tag.escape_debug()
+        ));
+    }
     if primary_ok && rest_ok {
         return Ok(());
     }
@@ -264,9 +271,15 @@ mod tests {
             "-en",
             "en-toolongsubtag",
             "fr\n",
+            "xx",
+            "qq-GB",
         ] {
             assert!(check_language("[site]", bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            check_language("[site]", "xx-GB").unwrap_err(),
+            "[site] language `xx-GB` is not a language ISO 639-1 knows (readers and podcast directories read it as one): write a code like \"en\", \"fr\" or \"en-GB\""
+        );
         assert_eq!(
             check_language("[site]", "english please").unwrap_err(),
             "[site] language `english please` is not a language tag: write a code like \"en\", \"fr\" or \"en-GB\" (feeds write it in <language> and xml:lang)"

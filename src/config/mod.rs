@@ -14,6 +14,7 @@ mod fields;
 pub use fields::check_language;
 mod file;
 pub mod hint;
+mod languages;
 pub mod podcast;
 pub mod publish;
 mod rules;

@@ -369,3 +369,65 @@ fn progress_shows_on_a_terminal_and_never_when_piped() {
     );
     assert!(screen.contains("wrote feeds/reviews.rss"), "{screen}");
 }
+
+/// One build run with a clock that was ahead (a bad real-time clock, a restored VM) dated an
+/// undated entry in 2030: every later build was refused (exit 4), and `--allow-drop` got one
+/// run through, not the next. Accepted once, the clock is put right for good.
+#[test]
+fn a_clock_that_was_ahead_is_refused_then_put_right_once_by_allow_drop() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", "+++\ntitle = \"Undated\"\n+++\nx\n");
+    site.ok_at("2030-01-01T00:00:00Z", &["--quiet", "build"]);
+    let out = site.run_at("2026-03-01T00:00:00Z", &["--quiet", "build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: refusing to build: the clock says 2026-03-01T00:00:00+00:00, earlier than 2030-01-01T00:00:00+00:00, when the state file feedwright-state.toml recorded an entry as first seen or changed\n  \
+         entries published since would look dated in the future and leave the feeds\n\
+         nothing was written or pushed. Fix the system clock (a machine that has not synced its time yet?); if the time is right, run again with --allow-drop (once: the times recorded later than now are then set to now)\n"
+    );
+    let out = site.run_at("2026-03-01T00:00:00Z", &["build", "--allow-drop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "note: the state file recorded times up to 2030-01-01T00:00:00+00:00, later than now (2026-03-01T00:00:00+00:00): taken as a clock that was ahead (--allow-drop), they are set to now (1 entry dated by it is dated now)\n"
+    );
+    let out = site.run_at("2026-03-01T00:10:00Z", &["--quiet", "build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(out.stderr, b"", "{}", text(&out));
+    let rss = site.read("feeds/reviews.rss");
+    assert!(
+        rss.contains("<pubDate>Sun, 01 Mar 2026 01:00:00 +0100</pubDate>"),
+        "{rss}"
+    );
+    assert!(!rss.contains("2030"), "{rss}");
+}
+
+/// A clock stepped back a few minutes (an NTP correction) is within the clock guard's slack:
+/// an entry already published, dated between then and now, looked scheduled and left every
+/// feed silently. It stays, with a warning that `--quiet` shows.
+#[test]
+fn a_clock_stepped_back_a_little_keeps_published_entries() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/late.md",
+        &review("Late", "2026-02-04T00:05:00Z", "x"),
+    );
+    site.ok_at("2026-02-04T00:10:00Z", &["--quiet", "build"]);
+    let before = site.read("feeds/reviews.rss");
+    assert!(before.contains("<title>Late</title>"), "{before}");
+    let out = site.run_at("2026-02-04T00:01:00Z", &["--quiet", "build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/late.md: is dated 2026-02-04T00:05:00+00:00, later than now (2026-02-04T00:01:00+00:00), but a build published it already: it stays in the feeds (is the system clock behind?)\n"
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+    // An entry never published and dated later than now is still a scheduled one.
+    site.write(
+        "content/reviews/soon.md",
+        &review("Soon", "2026-02-04T00:30:00Z", "x"),
+    );
+    site.ok_at("2026-02-04T00:02:00Z", &["--quiet", "build"]);
+    assert!(!site.read("feeds/reviews.rss").contains("Soon"));
+}

@@ -502,6 +502,12 @@ fn language_people_and_base_url_are_checked_in_the_config() {
             "[site] language `english please` is not a language tag: write a code like \"en\", \"fr\" or \"en-GB\" (feeds write it in <language> and xml:lang)",
         ),
         (
+            "language = \"en\"",
+            "language = \"xx\"",
+            6,
+            "[site] language `xx` is not a language ISO 639-1 knows (readers and podcast directories read it as one): write a code like \"en\", \"fr\" or \"en-GB\"",
+        ),
+        (
             "email = \"ada@films.example\"",
             "email = \"ada at films\"",
             8,
