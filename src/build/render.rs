@@ -131,7 +131,8 @@ pub(super) fn documents<'a>(
         }
         // Archive pages and tag feeds (`archive`, `tags`) go through the same checks.
         let left_out = page_plan.as_ref().map(|p| &p.left_out);
-        let mut expanded = feed::extras::expand(config, (feed, site_id), doc, left_out);
+        let retired = retired_tags(config, feed);
+        let mut expanded = feed::extras::expand(config, (feed, site_id, &retired), doc, left_out);
         let (kept, records) = match paged.zip(page_plan.as_ref()) {
             Some((previous, plan)) => {
                 let done = super::pages::render(
@@ -410,4 +411,31 @@ fn author_of(config: &Config, entry: &Entry) -> Option<Person> {
         }),
         (None, site) => site.clone(),
     }
+}
+
+/// The tag feeds found in the output folder's `tags/` (one slug for all the feed's formats, in
+/// order): a file named by a tag slug with one of the feed's extensions. Only the feed that
+/// writes tag feeds has any.
+fn retired_tags(config: &Config, feed: &crate::config::FeedConfig) -> Vec<String> {
+    if !feed.tags {
+        return Vec::new();
+    }
+    let folder = config.site.output_dir.join(feed::extras::TAGS_DIR);
+    let Ok(listing) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut slugs = std::collections::BTreeSet::new();
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let Some((slug, extension)) = name.to_str().and_then(|n| n.rsplit_once('.')) else {
+            continue;
+        };
+        let ours = feed.formats.iter().any(|f| f.extension() == extension)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && feed::tags::tag_slug(slug) == slug;
+        if ours {
+            slugs.insert(slug.to_string());
+        }
+    }
+    slugs.into_iter().collect()
 }

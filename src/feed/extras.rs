@@ -105,9 +105,11 @@ fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> Fe
 /// `limit` when [`keeps_all_items`] is false), into the documents to write.
 /// With `left_out`, `full` lacks the items of the archive pages it names (see
 /// [`archive::LeftOut`]).
+/// `retired` names the tag feeds a build wrote before whose tag no item has now (their
+/// files are found in the output folder): each is written again with no item.
 pub fn expand(
     config: &Config,
-    (feed, site_id): (&FeedConfig, &str),
+    (feed, site_id, retired): (&FeedConfig, &str, &[String]),
     full: FeedDoc,
     left_out: Option<&archive::LeftOut>,
 ) -> Expanded {
@@ -121,7 +123,7 @@ pub fn expand(
     let main_name = feed.file_name(feed.formats[0]);
 
     let tag_docs = if feed.tags {
-        tag_documents(config, feed, site_id, &full, &mut problems)
+        tag_documents(config, (feed, site_id, retired), &full, &mut problems)
     } else {
         Vec::new()
     };
@@ -161,12 +163,11 @@ pub fn expand(
 
 fn tag_documents(
     config: &Config,
-    feed: &FeedConfig,
-    site_id: &str,
+    (feed, site_id, retired): (&FeedConfig, &str, &[String]),
     full: &FeedDoc,
     problems: &mut Problems,
 ) -> Vec<Document> {
-    let groups = tags::index(&full.items);
+    let mut groups = tags::index(&full.items);
     if groups.len() > config.site.max_tag_feeds {
         problems.errors.push(format!(
             "feed `{}` would write {} tag feeds, more than [site] max_tag_feeds = {}: use fewer distinct tags, raise the limit, or set tags = false",
@@ -175,6 +176,22 @@ fn tag_documents(
             config.site.max_tag_feeds
         ));
         return Vec::new();
+    }
+    // A tag whose entries were all withdrawn (removed, made drafts, tagged otherwise): its
+    // feed, left as it was, would go on publishing them. Emptied, under its file name (the
+    // tag's own spelling is gone with its entries), within the limit on tag feeds.
+    let room = config.site.max_tag_feeds - groups.len();
+    let emptied: Vec<&String> = retired
+        .iter()
+        .filter(|s| !groups.contains_key(*s))
+        .take(room)
+        .collect();
+    for slug in emptied {
+        let group = tags::TagGroup {
+            spellings: [slug.clone()].into(),
+            items: Vec::new(),
+        };
+        groups.insert(slug.clone(), group);
     }
     // Every tag feed shares the feed's head; only the items differ (cloned once, not per tag).
     let mut head = full.clone();
@@ -273,7 +290,8 @@ impl SiteIndex {
         let tags = expanded
             .documents
             .iter()
-            .filter(|d| d.role == Role::Tag)
+            // An emptied tag feed (see `tag_documents`) is no feed to subscribe to.
+            .filter(|d| d.role == Role::Tag && !d.doc.items.is_empty())
             .filter_map(|d| listed(&d.doc))
             .collect();
         self.feeds.push((main, tags));

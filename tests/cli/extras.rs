@@ -541,6 +541,70 @@ fn opml_lists_every_feed_once() {
     assert!(opml.contains("<outline text=\"Reviews by tag\""), "{opml}");
 }
 
+/// A tag whose only entry was withdrawn (made a draft, removed, tagged otherwise) kept its
+/// feed as it was: `tags/lawsuit.*` went on publishing the withdrawn review's full text. The
+/// feed is written again with no item, is left out of the OPML list, and stays byte-identical.
+#[test]
+fn a_tag_no_entry_has_any_more_is_emptied_not_left_publishing() {
+    let config = EXTRAS_CONFIG.replace("[publish]\nhubs = [\"https://hub.example/\"]\n", "");
+    let site = Site::with_config(&config);
+    site.write(
+        "content/reviews/a.md",
+        &tagged("Alien", "2026-01-01", &["horror"]),
+    );
+    let libel =
+        tagged("Libel", "2026-01-02", &["Lawsuit"]).replace("About Libel.", "Defamatory text.");
+    site.write("content/reviews/libel.md", &libel);
+    site.ok(&["build"]);
+    assert!(
+        site.read("feeds/tags/lawsuit.rss")
+            .contains("Defamatory text.")
+    );
+    let draft = libel.replace(
+        "tags = [\"Lawsuit\"]\n",
+        "tags = [\"Lawsuit\"]\ndraft = true\n",
+    );
+    site.write("content/reviews/libel.md", &draft);
+    let out = site.ok(&["build"]);
+    for ext in ["rss", "atom", "json"] {
+        let text = site.read(&format!("feeds/tags/lawsuit.{ext}"));
+        assert!(!text.contains("Defamatory"), "{ext}: {text}");
+        assert!(
+            out.contains(&format!("wrote feeds/tags/lawsuit.{ext}")),
+            "{out}"
+        );
+    }
+    let rss = parse_feed(&site.path("feeds/tags/lawsuit.rss"));
+    assert!(rss.entries.is_empty());
+    assert_eq!(rss.title.unwrap().content, "Reviews: lawsuit");
+    assert!(
+        parse_feed(&site.path("feeds/tags/lawsuit.atom"))
+            .entries
+            .is_empty()
+    );
+    assert_eq!(
+        json(&site, "feeds/tags/lawsuit.json")["items"],
+        serde_json::json!([])
+    );
+    assert!(!site.read("feeds/index.opml").contains("lawsuit"));
+    // Nothing changes on the next build; a file that is not a tag feed's is left alone.
+    site.write("feeds/tags/notes.txt", "mine");
+    site.write("feeds/tags/Not A Slug.rss", "mine");
+    let again = site.ok(&["--verbose", "build"]);
+    assert!(!again.contains("wrote"), "{again}");
+    assert_eq!(site.read("feeds/tags/notes.txt"), "mine");
+    assert_eq!(site.read("feeds/tags/Not A Slug.rss"), "mine");
+    // Tagged again, the feed holds the entry again.
+    site.write("content/reviews/libel.md", &libel);
+    site.ok(&["build"]);
+    assert_eq!(
+        parse_feed(&site.path("feeds/tags/lawsuit.rss"))
+            .entries
+            .len(),
+        1
+    );
+}
+
 #[test]
 fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry() {
     let site = site_with_reviews(
