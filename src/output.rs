@@ -90,7 +90,7 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     }
     let tmp = builder
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, "creating a temporary file", e))?;
+        .map_err(|e| Error::io(path, "creating a temporary file beside it", e))?;
     if let Ok(old) = std::fs::metadata(path) {
         tmp.as_file()
             .set_permissions(old.permissions())

@@ -245,15 +245,50 @@ impl Reporter {
                     }
                     source = s.source();
                 }
+                if let Error::Io { source, .. } = other
+                    && let Some(hint) = io_hint(source.kind())
+                {
+                    self.hint(hint);
+                }
             }
         }
         ExitCode::from(e.exit_kind() as u8)
     }
 }
 
+/// What to do about a file that could not be written, when the reason says it.
+fn io_hint(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::PermissionDenied | K::ReadOnlyFilesystem => Some(
+            "the user running feedwright may not write there: give it write access to that folder (every file, the state file too, is written through a temporary file beside it, then renamed)",
+        ),
+        K::StorageFull | K::QuotaExceeded => {
+            Some("the disk is full: free some space and run again (the old files are intact)")
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::printable;
+
+    /// A file that could not be written for want of rights or room says what to do; other
+    /// reasons have no advice to give.
+    #[test]
+    fn write_failures_that_say_their_cause_get_a_hint() {
+        use std::io::ErrorKind as K;
+        let rights = super::io_hint(K::PermissionDenied).unwrap();
+        assert!(rights.starts_with("the user running feedwright may not write there"));
+        assert_eq!(super::io_hint(K::ReadOnlyFilesystem), Some(rights));
+        assert!(
+            super::io_hint(K::StorageFull)
+                .unwrap()
+                .starts_with("the disk is full")
+        );
+        assert_eq!(super::io_hint(K::InvalidData), None);
+    }
 
     /// A file name's escape sequences are shown, not obeyed; a message's own lines are kept.
     #[test]

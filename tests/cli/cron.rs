@@ -238,6 +238,12 @@ fn a_full_disk_is_a_clear_error_and_the_old_feeds_stay() {
     let err = stderr(&out);
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains("(the old file is intact)"), "{err}");
+    assert!(
+        err.ends_with(
+            "hint: the disk is full: free some space and run again (the old files are intact)\n"
+        ),
+        "{err}"
+    );
     assert_eq!(after_rss, old_rss, "old feed intact");
     assert_eq!(after_atom, old_atom, "old feed intact");
     assert!(
