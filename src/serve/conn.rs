@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
-use super::Limits;
+use super::{Limits, Root};
 use super::body::{Outgoing, to_hyper};
 use super::http::log_time;
 use super::pool::Pool;
@@ -48,7 +47,7 @@ const BUFFER: usize = 64 * 1024;
 
 /// Everything the connections share.
 pub(crate) struct Shared {
-    pub(crate) root: PathBuf,
+    pub(crate) root: Root,
     pub(crate) etags: Etags,
     pub(crate) pool: Pool,
     pub(crate) limits: Limits,
@@ -58,7 +57,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(root: PathBuf, pool: Pool, limits: Limits, log: bool) -> Shared {
+    pub(crate) fn new(root: Root, pool: Pool, limits: Limits, log: bool) -> Shared {
         Shared {
             root,
             etags: Etags::default(),
@@ -243,7 +242,7 @@ async fn handle(
     let job = Arc::clone(&shared);
     let response = shared
         .pool
-        .run(move || respond(&job.root, &request, &job.etags))
+        .run(move || respond(&job.root.get(), &request, &job.etags))
         .await
         .unwrap_or_else(|| Response::text(500, "the file could not be read"));
     if shared.log {

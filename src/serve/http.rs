@@ -6,7 +6,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDateTime, Utc};
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate).
 pub fn http_date(t: SystemTime) -> String {
@@ -15,10 +15,44 @@ pub fn http_date(t: SystemTime) -> String {
         .to_string()
 }
 
+/// An HTTP-date in any of the three forms RFC 9110 §5.6.7 says a recipient must accept:
+/// IMF-fixdate, and the obsolete RFC 850 and asctime forms that old clients and caches still
+/// send.
 pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
-    DateTime::parse_from_rfc2822(s.trim())
+    parse_http_date_in(s, Utc::now().year())
+}
+
+/// [`parse_http_date`] as read in `this_year`, which an RFC 850 two-digit year depends on.
+fn parse_http_date_in(s: &str, this_year: i32) -> Option<SystemTime> {
+    let s = s.trim();
+    let utc = DateTime::parse_from_rfc2822(s)
         .ok()
-        .map(|d| SystemTime::from(d.with_timezone(&Utc)))
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|| rfc850(s, this_year))
+        .or_else(|| {
+            // The day is space-padded (`Dec  1`); a space in the format matches any run of them.
+            NaiveDateTime::parse_from_str(s, "%a %b %e %H:%M:%S %Y")
+                .ok()
+                .map(|d| d.and_utc())
+        })?;
+    Some(SystemTime::from(utc))
+}
+
+/// `Sunday, 06-Nov-94 08:49:37 GMT`. The weekday is skipped rather than checked: it is
+/// redundant, and chrono would check it against its own century for the year, not RFC 9110's.
+fn rfc850(s: &str, this_year: i32) -> Option<DateTime<Utc>> {
+    let (_weekday, rest) = s.split_once(", ")?;
+    let naive = NaiveDateTime::parse_from_str(rest, "%d-%b-%y %H:%M:%S GMT").ok()?;
+    // RFC 9110: a two-digit year that would be more than 50 years in the future is the most
+    // recent past year with those digits; so of the years with those digits, the one in
+    // (this year - 50, this year + 50].
+    let mut year = this_year - this_year.rem_euclid(100) + naive.year().rem_euclid(100);
+    if year > this_year + 50 {
+        year -= 100;
+    } else if year + 100 <= this_year + 50 {
+        year += 100;
+    }
+    Some(naive.with_year(year)?.and_utc())
 }
 
 /// `10/Oct/2000:13:55:36 +0000`, the time field of the common log format.
@@ -252,6 +286,44 @@ mod tests {
             t
         ));
         assert!(!if_range_holds("yesterday", "\"abc\"", t));
+    }
+
+    /// Black-box audit D9: the obsolete forms got 200 where RFC 9110 §5.6.7 wants them read.
+    #[test]
+    fn all_three_http_date_forms_are_read() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_796_103_245);
+        assert_eq!(http_date(t), "Tue, 01 Dec 2026 05:34:05 GMT");
+        for form in [
+            "Tue, 01 Dec 2026 05:34:05 GMT",
+            "Tuesday, 01-Dec-26 05:34:05 GMT",
+            "Tue Dec  1 05:34:05 2026",
+            " Tue Dec 1 05:34:05 2026 ",
+        ] {
+            assert_eq!(parse_http_date_in(form, 2026), Some(t), "{form}");
+        }
+        assert_eq!(parse_http_date("Tuesday, 01-Dec-26 05:34:05 GMT"), Some(t));
+        for not_a_date in [
+            "",
+            "yesterday",
+            "Tuesday, 01-Dec-26 05:34:05",
+            "Tue Dec 32 05:34:05 2026",
+            "Tue Dec  1 05:34:05",
+        ] {
+            assert_eq!(parse_http_date_in(not_a_date, 2026), None, "{not_a_date:?}");
+        }
+    }
+
+    #[test]
+    fn a_two_digit_year_is_never_more_than_50_years_ahead() {
+        let year = |s: &str, this_year| {
+            let t = parse_http_date_in(s, this_year).unwrap();
+            DateTime::<Utc>::from(t).year()
+        };
+        assert_eq!(year("Sunday, 06-Nov-94 08:49:37 GMT", 2026), 1994);
+        assert_eq!(year("Friday, 06-Nov-76 08:49:37 GMT", 2026), 2076);
+        assert_eq!(year("Sunday, 06-Nov-77 08:49:37 GMT", 2026), 1977);
+        assert_eq!(year("Wednesday, 06-Nov-26 08:49:37 GMT", 2099), 2126);
+        assert_eq!(year("Friday, 06-Nov-26 08:49:37 GMT", 2026), 2026);
     }
 
     #[test]

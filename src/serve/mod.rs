@@ -25,15 +25,15 @@ mod respond;
 mod watch;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use http::{
     ByteRange, byte_range, content_type, etag, http_date, if_range_holds, none_match, resolve,
 };
 pub use respond::{Body, Etags, Request, Response, respond};
-pub use watch::{POLL, QUIET, Watch, Watched, Watcher};
+pub use watch::{POLL, QUIET, Watch, Watched, Watcher, Woke};
 
 /// The bounds of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +59,40 @@ impl Default for Limits {
     }
 }
 
+/// The folder a server answers from, changeable while it runs: the config's `output_dir` may
+/// change under `serve`, and the new folder is the one being built.
+#[derive(Debug, Clone)]
+pub struct Root(Arc<Mutex<Arc<Path>>>);
+
+impl Root {
+    pub fn new(root: PathBuf) -> Root {
+        Root(Arc::new(Mutex::new(root.into())))
+    }
+
+    /// The folder now; a request keeps the one it started with.
+    pub fn get(&self) -> Arc<Path> {
+        // Only ever a whole path is stored, so a panic elsewhere cannot leave half of one.
+        Arc::clone(&self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Answers from `root` from the next request on.
+    pub fn set(&self, root: PathBuf) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = root.into();
+    }
+}
+
 /// The listening server.
 #[derive(Debug)]
 pub struct Server {
     listener: std::net::TcpListener,
-    root: PathBuf,
+    root: Root,
     limits: Limits,
     log: bool,
 }
 
 impl Server {
-    pub fn bind(addr: SocketAddr, root: PathBuf) -> std::io::Result<Server> {
+    /// Listens on `addr`, to answer from `root` (keep a clone to change it later).
+    pub fn bind(addr: SocketAddr, root: Root) -> std::io::Result<Server> {
         Ok(Server {
             listener: std::net::TcpListener::bind(addr)?,
             root,

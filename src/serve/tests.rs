@@ -107,6 +107,40 @@ fn conditional_get_and_head() {
     );
 }
 
+/// Black-box audit D9: `If-Modified-Since` in the RFC 850 and asctime forms got 200.
+#[test]
+fn if_modified_since_in_every_http_date_form() {
+    let dir = site();
+    let modified = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_103_245);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("reviews.rss"))
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let status = |since: &str| {
+        answer(
+            dir.path(),
+            &with("/reviews.rss", &[("if-modified-since", since)]),
+        )
+        .status
+    };
+    for same in [
+        "Tue, 01 Dec 2026 05:34:05 GMT",
+        "Tuesday, 01-Dec-26 05:34:05 GMT",
+        "Tue Dec  1 05:34:05 2026",
+    ] {
+        assert_eq!(status(same), 304, "{same}");
+    }
+    for earlier in [
+        "Tue, 01 Dec 2026 05:34:04 GMT",
+        "Tuesday, 01-Dec-26 05:34:04 GMT",
+        "Tue Dec  1 05:34:04 2026",
+    ] {
+        assert_eq!(status(earlier), 200, "{earlier}");
+    }
+}
+
 #[test]
 fn ranges_of_a_file() {
     let dir = site();
@@ -192,7 +226,7 @@ fn the_tag_follows_a_replaced_file() {
 
 /// A server on a free loopback port with `limits`, serving `dir`.
 fn spawn(dir: &std::path::Path, limits: Limits) -> u16 {
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), dir.to_path_buf())
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), Root::new(dir.to_path_buf()))
         .unwrap()
         .with_limits(limits)
         .log_requests(true);

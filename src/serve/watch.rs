@@ -109,26 +109,40 @@ impl Watcher {
         matches!(self.how, How::Poll(_))
     }
 
-    /// Returns once something changed and things are quiet again.
-    pub fn wait(&mut self) {
+    /// Returns once something changed and things are quiet again, or at `deadline` (the
+    /// moment the output changes by time alone, or a retry is due) if nothing changed first.
+    pub fn wait(&mut self, deadline: Option<Instant>) -> Woke {
         loop {
             match &mut self.how {
                 How::Poll(watch) => {
-                    std::thread::sleep(POLL);
+                    let nap = deadline.map_or(POLL, |d| {
+                        POLL.min(d.saturating_duration_since(Instant::now()))
+                    });
+                    std::thread::sleep(nap);
                     if watch.changed() {
-                        return;
+                        return Woke::Changed;
+                    }
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Woke::Due;
                     }
                 }
-                How::Events { events, .. } => {
-                    if settled(events, &self.watched) {
-                        return;
-                    }
+                How::Events { events, .. } => match settled(events, &self.watched, deadline) {
+                    Some(woke) => return woke,
                     // The event thread is gone: poll from here on.
-                    self.how = How::Poll(Watch::new(self.watched.paths()));
-                }
+                    None => self.how = How::Poll(Watch::new(self.watched.paths())),
+                },
             }
         }
     }
+}
+
+/// Why [`Watcher::wait`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woke {
+    /// A watched file changed.
+    Changed,
+    /// The deadline came with nothing changed.
+    Due,
 }
 
 /// Starts the events: the config's folder (editors replace the file, which ends a watch on the
@@ -152,13 +166,23 @@ fn events(
     Ok((watcher, rx))
 }
 
-/// Waits for a relevant event, then for quiet; `false` when the events ended.
-fn settled(events: &Receiver<notify::Result<Event>>, watched: &Watched) -> bool {
+/// Waits for a relevant event, then for quiet, or until `deadline`; `None` when the events
+/// ended.
+fn settled(
+    events: &Receiver<notify::Result<Event>>,
+    watched: &Watched,
+    deadline: Option<Instant>,
+) -> Option<Woke> {
     loop {
-        match events.recv() {
+        let event = match deadline {
+            None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(d) => events.recv_timeout(d.saturating_duration_since(Instant::now())),
+        };
+        match event {
             Ok(event) if watched.wants(&event) => break,
             Ok(_) => {}
-            Err(_) => return false,
+            Err(RecvTimeoutError::Timeout) => return Some(Woke::Due),
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
     }
     let deadline = Instant::now() + LONGEST_WAIT;
@@ -169,7 +193,7 @@ fn settled(events: &Receiver<notify::Result<Event>>, watched: &Watched) -> bool 
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    true
+    Some(Woke::Changed)
 }
 
 /// What the polling watcher compares: every file under the watched paths with its size and
@@ -273,10 +297,29 @@ mod tests {
     fn wait_within(mut w: Watcher, secs: u64) -> bool {
         let (tx, rx) = channel();
         std::thread::spawn(move || {
-            w.wait();
+            w.wait(None);
             let _ = tx.send(());
         });
         rx.recv_timeout(Duration::from_secs(secs)).is_ok()
+    }
+
+    /// Black-box audit D4: with nothing changing, the watcher must still wake at the moment
+    /// a future-dated entry comes due.
+    #[test]
+    fn a_deadline_wakes_the_watcher_when_nothing_changes() {
+        let (dir, watched) = site();
+        for (polling, edit) in [(false, "edit one"), (true, "edit number two")] {
+            let mut w = Watcher::new(watched.clone());
+            if polling {
+                w.how = How::Poll(Watch::new(watched.paths()));
+            }
+            let soon = Instant::now() + Duration::from_millis(50);
+            assert_eq!(w.wait(Some(soon)), Woke::Due, "polling: {polling}");
+            assert!(Instant::now() >= soon, "not before its deadline");
+            std::fs::write(dir.path().join("config.toml"), edit).unwrap();
+            let later = Instant::now() + Duration::from_secs(60);
+            assert_eq!(w.wait(Some(later)), Woke::Changed, "polling: {polling}");
+        }
     }
 
     #[test]
