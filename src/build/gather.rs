@@ -326,7 +326,7 @@ fn refused(config: &Config, roots: &content::Roots, entry: &Entry) -> Option<Dia
     if entry.tags.len() > config.site.max_tags_per_entry {
         return Some(Diagnostic::new(
             &*entry.source,
-            None,
+            content::source::key_line_in(&config.root, &entry.source, "tags"),
             format!(
                 "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
                 entry.tags.len(),

@@ -349,8 +349,7 @@ fn problem_line(config: &Config, source: &str, problem: &str) -> Option<usize> {
     } else {
         return None;
     };
-    let bytes = crate::content::read_source(&config.root.join(source)).ok()?;
-    crate::content::source::key_line(&String::from_utf8_lossy(&bytes), key)
+    crate::content::source::key_line_in(&config.root, source, key)
 }
 
 /// A podcast feed's channel: its guid (configured, else the one recorded for the feed, else

@@ -1,14 +1,16 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
 
 use super::Context;
 use crate::build;
 use crate::config::Config;
 use crate::content::display_path;
 use crate::error::{Error, Result};
-use crate::serve::{Server, Watched, Watcher};
+use crate::serve::{Root, Server, Watched, Watcher, Woke};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,13 +29,17 @@ pub struct Args {
 /// future appears once its time comes.
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let config = ctx.load_config()?;
-    let started = Instant::now();
-    let now = || ctx.now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    let mut serving = Serving {
+        root: Root::new(config.site.output_dir.clone()),
+        start: ctx.now,
+        started: Instant::now(),
+        locked: false,
+    };
     // Watching starts before the first build: a change made while it runs, or before the
     // address is printed, gives another build (it was lost).
     let mut watched = watched(&config);
     let mut watcher = Watcher::new(watched.clone());
-    rebuild(ctx, now());
+    let mut next = serving.rebuild(ctx);
 
     let addr = SocketAddr::new(args.bind, args.port);
     // Not a configuration error: the config is fine, the port is taken or not ours to use.
@@ -44,7 +50,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             e,
         )
     };
-    let server = Server::bind(addr, config.site.output_dir.clone())
+    let server = Server::bind(addr, serving.root.clone())
         .map_err(cannot)?
         .log_requests(ctx.report.verbose);
     let local = server.local_addr().map_err(cannot)?;
@@ -57,7 +63,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     })?;
     ctx.report.out(format_args!(
         "serving {} at http://{local}/ (Ctrl-C stops)",
-        display_path(&config.site.output_dir).display()
+        display_path(&serving.root.get()).display()
     ));
 
     if watcher.polling() {
@@ -67,14 +73,15 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ));
     }
     loop {
-        watcher.wait();
-        // The config may name other folders now. Watching starts again before the build, so
-        // a change made while it runs is seen and gives another build.
-        if let Ok(config) = ctx.load_config() {
-            watched = self::watched(&config);
+        if watcher.wait(next) == Woke::Changed {
+            // The config may name other folders now. Watching starts again before the build,
+            // so a change made while it runs is seen and gives another build.
+            if let Ok(config) = ctx.load_config() {
+                watched = self::watched(&config);
+            }
+            watcher = Watcher::new(watched.clone());
         }
-        watcher = Watcher::new(watched.clone());
-        rebuild(ctx, now());
+        next = serving.rebuild(ctx);
     }
 }
 
@@ -90,25 +97,85 @@ fn watched(config: &Config) -> Watched {
     )
 }
 
-/// One build, like `feedwright build`; a failure is reported and the old files stay served.
-fn rebuild(ctx: &Context, now: chrono::DateTime<chrono::FixedOffset>) {
-    let result = (|| -> Result<()> {
-        let config = ctx.load_config()?;
-        let _lock = crate::lock::RunLock::acquire(&config)?;
-        let options = build::PlanOptions {
-            stage: true,
-            ..Default::default()
-        };
-        let plan = build::plan_with(&config, now, options)?;
-        ctx.report.warnings(&plan.warnings);
-        let written = build::write(&config, &plan)?;
-        for f in &written.changed {
-            ctx.report
-                .out(format_args!("wrote {}", display_path(&f.path).display()));
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        ctx.report.fail(&e);
+/// How often a rebuild that found the run lock held tries again: the other run (a cron
+/// build, a push) gives no sign when it ends, and its change would otherwise wait for an edit.
+const LOCK_RETRY: Duration = Duration::from_secs(1);
+
+/// What the rebuilds share.
+struct Serving {
+    /// The folder the server answers from: the last successful build's `output_dir`.
+    root: Root,
+    /// "Now" when serve started (`--now` or the clock), and the `Instant` of that moment.
+    start: DateTime<FixedOffset>,
+    started: Instant,
+    /// Whether the last rebuild found the lock held: its error is said once, not every retry.
+    locked: bool,
+}
+
+impl Serving {
+    /// The start time plus the time since: what each build takes as now.
+    fn now(&self) -> DateTime<FixedOffset> {
+        self.start + chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default()
     }
+
+    /// One build, like `feedwright build`; a failure is reported and the old files stay served.
+    /// Returns when to build again with nothing changed: when the output changes by time alone
+    /// (a future-dated entry comes due), or soon while another run holds the lock.
+    fn rebuild(&mut self, ctx: &Context) -> Option<Instant> {
+        match build_once(ctx, self.now()) {
+            Ok(built) => {
+                self.locked = false;
+                if *self.root.get() != *built.output_dir {
+                    ctx.report.out(format_args!(
+                        "serving {} from now on (output_dir changed)",
+                        display_path(&built.output_dir).display()
+                    ));
+                    self.root.set(built.output_dir);
+                }
+                let after = (built.horizon? - self.start).to_std().ok()?;
+                self.started.checked_add(after)
+            }
+            Err(e @ Error::Locked(_)) => {
+                if !self.locked {
+                    ctx.report.fail(&e);
+                    ctx.report
+                        .note_text("serve builds once that run ends (it tries every second)");
+                }
+                self.locked = true;
+                Some(Instant::now() + LOCK_RETRY)
+            }
+            Err(e) => {
+                self.locked = false;
+                ctx.report.fail(&e);
+                None
+            }
+        }
+    }
+}
+
+/// What a successful build tells the server.
+struct Built {
+    output_dir: PathBuf,
+    /// See [`build::Plan::horizon`].
+    horizon: Option<DateTime<FixedOffset>>,
+}
+
+fn build_once(ctx: &Context, now: DateTime<FixedOffset>) -> Result<Built> {
+    let config = ctx.load_config()?;
+    let _lock = crate::lock::RunLock::acquire(&config)?;
+    let options = build::PlanOptions {
+        stage: true,
+        ..Default::default()
+    };
+    let plan = build::plan_with(&config, now, options)?;
+    ctx.report.warnings(&plan.warnings);
+    let written = build::write(&config, &plan)?;
+    for f in &written.changed {
+        ctx.report
+            .out(format_args!("wrote {}", display_path(&f.path).display()));
+    }
+    Ok(Built {
+        output_dir: config.site.output_dir,
+        horizon: plan.horizon,
+    })
 }

@@ -315,6 +315,13 @@ pub fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// [`key_line`] in the source file `source` below `root`, read again: for a problem found
+/// after parsing (rare), so that its message names the line.
+pub fn key_line_in(root: &Path, source: &str, key: &str) -> Option<usize> {
+    let bytes = super::read_source(&root.join(source)).ok()?;
+    key_line(&String::from_utf8_lossy(&bytes), key)
+}
+
 type Split = Result<(Meta, String), Vec<Diagnostic>>;
 
 fn split_markdown(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {

@@ -27,11 +27,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
-use super::{Limits, Root};
 use super::body::{Outgoing, to_hyper};
 use super::http::log_time;
 use super::pool::Pool;
 use super::respond::{Etags, Request, Response, respond};
+use super::{Limits, Root};
 
 /// A line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a closed pipe) is
 /// not a panic: the log is for the person watching, and the server goes on without it.

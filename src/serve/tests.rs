@@ -235,6 +235,20 @@ fn spawn(dir: &std::path::Path, limits: Limits) -> u16 {
     port
 }
 
+/// Black-box audit D5: the folder changes under a running server (`output_dir` edited).
+#[test]
+fn a_new_root_is_answered_from_on_the_next_request() {
+    let (old, new) = (site(), tempfile::tempdir().unwrap());
+    std::fs::write(new.path().join("reviews.rss"), "<rss>new</rss>").unwrap();
+    let root = Root::new(old.path().to_path_buf());
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), root.clone()).unwrap();
+    let port = server.local_addr().unwrap().port();
+    server.spawn().unwrap();
+    assert!(get(port, "/reviews.rss").ends_with("<rss/>"));
+    root.set(new.path().to_path_buf());
+    assert!(get(port, "/reviews.rss").ends_with("<rss>new</rss>"));
+}
+
 fn connect(port: u16) -> TcpStream {
     let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

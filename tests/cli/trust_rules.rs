@@ -216,7 +216,7 @@ fn tag_explosions_are_bounded_errors() {
     let err = site.fails(1, &["build"]);
     assert_eq!(
         err,
-        "error: content/reviews/many.md: has 10000 tags, more than [site] max_tags_per_entry = 50: keep the few that matter, or raise the limit\n\
+        "error: content/reviews/many.md:4: has 10000 tags, more than [site] max_tags_per_entry = 50: keep the few that matter, or raise the limit\n\
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
     assert!(!site.path("feeds").exists());

@@ -6,7 +6,9 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+mod rebuild;
 
 /// A running `feedwright serve`; killed when dropped.
 pub struct Served {
@@ -34,10 +36,23 @@ impl Served {
     /// Like [`Served::start`], with global options before `serve` (e.g. `--verbose`) and, with
     /// `keep_stderr`, the server's stderr lines in [`Served::errors`].
     pub fn start_with(site_dir: &Path, now: &str, options: &[&str], keep_stderr: bool) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_feedwright"))
+        Served::spawn(site_dir, Some(now), options, keep_stderr)
+    }
+
+    /// Like [`Served::start`] without `--now`: serve reads the system clock, for what depends
+    /// on real time passing (an entry coming due).
+    pub fn start_on_the_clock(site_dir: &Path) -> Served {
+        Served::spawn(site_dir, None, &[], false)
+    }
+
+    fn spawn(site_dir: &Path, now: Option<&str>, options: &[&str], keep_stderr: bool) -> Served {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_feedwright"));
+        if let Some(now) = now {
+            command.args(["--now", now]);
+        }
+        let mut child = command
             .current_dir(site_dir)
             .env_remove("FEEDWRIGHT_CONFIG")
-            .args(["--now", now])
             .args(options)
             .args(["serve", "--port", "0"])
             .stdout(Stdio::piped())
@@ -80,6 +95,38 @@ impl Served {
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         request(self.port, "GET", path, headers)
     }
+
+    /// Asks for `path` until its body contains `text`, for up to `secs` seconds; whether it did.
+    pub fn until_served(&self, path: &str, text: &str, secs: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            let reply = self.get(path, &[]);
+            if reply.status == 200 && reply.text().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    }
+}
+
+/// Reads `lines` until one contains `text`, for up to `secs` seconds; if none did, the lines
+/// read (for the failure message).
+pub fn until_line(
+    lines: &mpsc::Receiver<String>,
+    text: &str,
+    secs: u64,
+) -> Result<(), Vec<String>> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return Ok(()),
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    Err(seen)
 }
 
 /// Each line `from` gives, as they come, on a channel.
