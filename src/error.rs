@@ -40,7 +40,9 @@ impl fmt::Display for Diagnostic {
 /// breaks too unless `keep_lines`: what reaches a terminal or a log never carries an escape
 /// sequence or a forged line from a file's name or contents.
 pub fn written_out(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
-    let shown = |c: char| !c.is_control() || c == '\t' || (keep_lines && c == '\n');
+    let shown = |c: char| {
+        (!c.is_control() && !is_bidi_control(c)) || c == '\t' || (keep_lines && c == '\n')
+    };
     if text.chars().all(shown) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -53,6 +55,13 @@ pub fn written_out(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The characters that reorder what a terminal shows (embeddings, overrides, isolates and
+/// marks): a server's error page or a file name holding U+202E would print its text backwards,
+/// and could make one line read as another.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Distinct exit codes, documented in the README; cron wrappers may branch on them.

@@ -192,7 +192,7 @@ pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> 
         })
         .filter_map(|path| {
             let text = std::fs::read_to_string(&path).ok()?;
-            let published = feed::read::read_feed(&text).ok()?;
+            let published = feed::read::read_feed_whole(&text).ok()?;
             Some((path, published))
         })
         .collect()

@@ -49,25 +49,36 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         "compared the {} of {source} with the entries'",
         Shown::of(published.dialect, site_id).describe()
     ));
-    for (title, old, new) in &cmp.id_changes {
-        ctx.report
-            .out(format_args!("id would change: \"{title}\": {old} -> {new}"));
-    }
-    for (title, id) in &cmp.vanished {
-        ctx.report
-            .out(format_args!("would vanish: \"{title}\" ({id})"));
-    }
-    for id in &cmp.duplicates {
-        ctx.report.out(format_args!("duplicate id: {id}"));
-    }
+    let changes = cmp.id_changes.iter().map(|(title, old, new)| {
+        format!(
+            "id would change: \"{}\": {} -> {}",
+            cut(title),
+            cut(old),
+            cut(new)
+        )
+    });
+    listed(ctx, changes);
+    let vanished = (cmp.vanished.iter())
+        .map(|(title, id)| format!("would vanish: \"{}\" ({})", cut(title), cut(id)));
+    listed(ctx, vanished);
+    listed(
+        ctx,
+        cmp.duplicates
+            .iter()
+            .map(|id| format!("duplicate id: {}", cut(id))),
+    );
     let guid_change = podcast_guid_change(&config, &plan.state, published.podcast_guid.as_deref());
     if let Some((old, new)) = &guid_change {
         ctx.report
             .out(format_args!("podcast:guid would change: {old} -> {new}"));
     }
     if cmp.is_safe() && guid_change.is_none() {
+        let vanish = match cmp.vanished.len() {
+            0 => String::new(),
+            n => format!("; {n} would vanish from the feeds"),
+        };
         ctx.report.out(format_args!(
-            "ok: every item of {source} keeps its id ({} compared)",
+            "ok: every item of {source} keeps its id ({} compared{vanish})",
             published.items.len()
         ));
         Ok(ExitCode::SUCCESS)
@@ -105,4 +116,28 @@ fn podcast_guid_change(
         .as_deref()
         .or_else(|| state.podcast_guids.get(&feed.name).map(String::as_str))?;
     (ours != published).then(|| (published.to_string(), ours.to_string()))
+}
+
+/// Lines listed at most of each kind: a published feed may hold 50,000 items, and the counts
+/// are said in the last line.
+const LISTED: usize = 200;
+
+/// Up to [`LISTED`] lines, then how many more there are.
+fn listed(ctx: &Context, lines: impl ExactSizeIterator<Item = String>) {
+    let more = lines.len().saturating_sub(LISTED);
+    for line in lines.take(LISTED) {
+        ctx.report.out(line);
+    }
+    if more > 0 {
+        ctx.report.out(format_args!("… and {more} more like these"));
+    }
+}
+
+/// A title or id from a published feed as a line shows it: at most 200 characters (one may
+/// be megabytes long).
+fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &text[..at]).into(),
+        None => text.into(),
+    }
 }

@@ -304,5 +304,11 @@ mod tests {
             "upload failed\n  the reason\nwhat to do"
         );
         assert_eq!(printable("c1 \u{9b}2J"), "c1 \\u{9b}2J");
+        // Text that reorders the line (Trojan Source) is written out; right-to-left text is not.
+        assert_eq!(printable("ok \u{202e}txt.exe"), "ok \\u{202e}txt.exe");
+        assert_eq!(
+            printable("\u{2067}x\u{2069} שלום"),
+            "\\u{2067}x\\u{2069} שלום"
+        );
     }
 }

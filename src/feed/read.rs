@@ -34,9 +34,65 @@ pub fn parse_published(text: &str) -> Result<Vec<PublishedItem>, String> {
     read_feed(text).map(|feed| feed.items)
 }
 
-/// Parses RSS 2.0 or Atom 1.0 text. RSS items without a guid fall back to their link, as
-/// readers do.
+/// Most items a feed from elsewhere may hold: the feed crates hold ~1.5 KB for each item
+/// however empty (16 MB of `<item/>` took 5.5 GB), so a server could exhaust the memory of
+/// the cron host through the push guard. A real feed of 16 MB (the download cap) has far
+/// fewer: every item has at least a title or link and an id.
+pub const MAX_ITEMS: usize = 50_000;
+
+/// Most elements a feed from elsewhere may hold (each unknown one is kept as an extension,
+/// ~150 bytes, by the crates): a 16 MB feed of real items has fewer.
+pub const MAX_ELEMENTS: usize = 500_000;
+
+/// [`read_feed`] for a feed from elsewhere (a server's, a file given to `adopt-ids` or
+/// `check --against`): refused past [`MAX_ITEMS`] items or [`MAX_ELEMENTS`] elements, counted
+/// in one pass before anything is built, so that its memory is bounded by its size.
 pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
+    let (items, elements) = count_elements(text.as_bytes());
+    if items > MAX_ITEMS {
+        return Err(format!(
+            "it holds {items} items, more than the {MAX_ITEMS} feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?"
+        ));
+    }
+    if elements > MAX_ELEMENTS {
+        return Err(format!(
+            "it holds {elements} elements, more than the {MAX_ELEMENTS} feedwright reads of a feed: is it the right URL or file?"
+        ));
+    }
+    read_feed_whole(text)
+}
+
+/// Elements named `item` or `entry` (any prefix), and all elements: every `<` that starts a
+/// tag. Text cannot hold a raw `<`, so a CDATA section or comment that does only counts high,
+/// never low.
+fn count_elements(text: &[u8]) -> (usize, usize) {
+    let (mut items, mut elements) = (0, 0);
+    for at in memchr::memchr_iter(b'<', text) {
+        let rest = &text[at + 1..];
+        if !rest
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            continue;
+        }
+        elements += 1;
+        let name_end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+            .unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        if local == b"item" || local == b"entry" {
+            items += 1;
+        }
+    }
+    (items, elements)
+}
+
+/// Parses RSS 2.0 or Atom 1.0 text, however many items it has: for the feeds this program
+/// wrote into its own output folder (see [`read_feed`] for any other). RSS items without a
+/// guid fall back to their link, as readers do.
+pub fn read_feed_whole(text: &str) -> Result<PublishedFeed, String> {
     // The crates leave `&name;` of a declared entity as it is: what would be read is not what
     // readers that expand it saw. No feed needs them.
     if text.contains("<!ENTITY") {
@@ -133,6 +189,38 @@ mod tests {
     fn rejects_a_feed_that_declares_entities() {
         let xml = r#"<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "EXPANDED">]><rss version="2.0"><channel><title>t</title><link>https://x/</link><description>d</description><item><guid>&e;1</guid></item></channel></rss>"#;
         assert!(read_feed(xml).unwrap_err().contains("declares entities"));
+    }
+
+    /// 16 MB of empty items took 5.5 GB; they are counted first, prefixed or not.
+    #[test]
+    fn too_many_items_or_elements_are_refused_before_parsing() {
+        let head = r#"<rss version="2.0"><channel><title>t</title><link>https://x/</link><description>d</description>"#;
+        let many = format!("{head}{}</channel></rss>", "<item/>".repeat(MAX_ITEMS + 1));
+        let e = read_feed(&many).unwrap_err();
+        assert!(
+            e.starts_with("it holds 50001 items, more than the 50000"),
+            "{e}"
+        );
+        // Still read whole when it is our own output.
+        assert_eq!(read_feed_whole(&many).unwrap().items.len(), 0);
+        let atom = format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\">{}</feed>",
+            "<a:entry/>".repeat(MAX_ITEMS + 1)
+        );
+        assert!(read_feed(&atom).unwrap_err().contains("50001 items"));
+        let wide = format!(
+            "{head}<item><guid>g</guid>{}</item></channel></rss>",
+            "<x:y/>".repeat(MAX_ELEMENTS)
+        );
+        assert!(
+            read_feed(&wide)
+                .unwrap_err()
+                .contains("elements, more than")
+        );
+        assert_eq!(
+            count_elements(b"<a><b:item x='1'>t &lt;item</b:item><!-- <c --><entry></a>"),
+            (2, 4)
+        );
     }
 
     #[test]

@@ -483,3 +483,38 @@ fn check_against_and_adopt_ids_read_a_published_feed_over_http() {
         "tag:films.example,2026:guid/legacy-guid-17"
     );
 }
+
+/// A published feed of tens of thousands of items printed a line for each (and a megabyte
+/// guid whole); one of 16 MB of empty items took 5.5 GB to read. Lines are capped with a
+/// count, long ids cut, and a feed past the item limit refused before it is parsed.
+#[test]
+fn check_against_a_huge_published_feed_is_bounded() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    let head = "<rss version=\"2.0\"><channel><title>t</title><link>https://x/</link><description>d</description>";
+    let long = "g".repeat(5000);
+    let items: String = (0..250)
+        .map(|i| format!("<item><title>T{i}</title><guid>{long}{i}</guid></item>"))
+        .collect();
+    site.write("published.rss", &format!("{head}{items}</channel></rss>"));
+    let out = site.ok(&["check", "--against", "published.rss"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 202, "{out}");
+    assert_eq!(
+        lines[0],
+        format!("would vanish: \"T0\" ({}…)", "g".repeat(200))
+    );
+    assert_eq!(lines[200], "… and 50 more like these");
+    assert_eq!(
+        lines[201],
+        "ok: every item of published.rss keeps its id (250 compared; 250 would vanish from the feeds)"
+    );
+    let empty = "<item/>".repeat(50_001);
+    site.write("huge.rss", &format!("{head}{empty}</channel></rss>"));
+    let out = site.run(&["check", "--against", "huge.rss"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: huge.rss is not a feed: it holds 50001 items, more than the 50000 feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?\n"
+    );
+}
