@@ -47,9 +47,14 @@ pub fn check(url: &str, expect: &Expect, timeout: Duration) -> Vec<String> {
         }
     };
     problems.extend(head_problems(&head, expect));
-    // Content-Range repeats the length; it is compared only when HEAD did not state one.
+    // Content-Range repeats the length; it is compared unless HEAD stated another one (that
+    // mismatch is said already).
     let expect_total = match expect {
-        Expect::Audio { length, .. } if content_length(head.headers()).is_none() => *length,
+        Expect::Audio { length, .. }
+            if content_length(head.headers()).is_none_or(|got| Some(got) == *length) =>
+        {
+            *length
+        }
         _ => None,
     };
     if let Err(problem) = ranged(&client, (&at, &shown_url(&at, &start)), expect_total) {
@@ -79,6 +84,12 @@ fn follow(
                     shown_url(&url, &first)
                 ));
             }
+            if matches!(status.as_u16(), 405 | 501) {
+                return Err(format!(
+                    "HEAD {} answered {status}: the server refuses HEAD requests, which podcast apps and directories use to check a file before they fetch it; allow HEAD on the server",
+                    shown_url(&url, &first)
+                ));
+            }
             if !status.is_success() {
                 return Err(format!(
                     "HEAD {} answered {status}: the file is not there or not public; check the URL and the server",
@@ -86,6 +97,12 @@ fn follow(
                 ));
             }
             return Ok((response, url));
+        }
+        if status == StatusCode::NOT_MODIFIED {
+            return Err(format!(
+                "HEAD {} answered 304 Not Modified to a request that set no condition: the server (or a cache in front of it) is wrong; fix it to answer 200",
+                shown_url(&url, &first)
+            ));
         }
         let next = response
             .headers()
@@ -115,11 +132,22 @@ fn follow(
 /// without its query, which a server may have signed (`X-Amz-Signature=…`, a token that opens
 /// the file to anyone until it expires). The feed's own URL is public and shown whole.
 fn shown_url(url: &Url, first: &Url) -> String {
-    if url == first || url.query().is_none() {
+    let params = url.path().contains(';');
+    if url == first || (url.query().is_none() && url.fragment().is_none() && !params) {
         return redact(url.as_str());
     }
+    // A session id may be a path parameter (`;jsessionid=…`) or a fragment as well.
     let mut bare = url.clone();
     bare.set_query(None);
+    bare.set_fragment(None);
+    if params {
+        let path: Vec<&str> = url
+            .path()
+            .split('/')
+            .map(|s| s.split(';').next().unwrap_or(s))
+            .collect();
+        bare.set_path(&path.join("/"));
+    }
     format!("{}?…", redact(bare.as_str()))
 }
 
@@ -166,12 +194,25 @@ fn head_problems(head: &Response, expect: &Expect) -> Vec<String> {
             }
         }
     }
-    if !headers.contains_key(header::ETAG) && !headers.contains_key(header::LAST_MODIFIED) {
+    let modified = headers
+        .get(header::LAST_MODIFIED)
+        .map(|v| v.to_str().ok().filter(|d| is_http_date(d)));
+    if let Some(None) = modified {
+        v.push(
+            "is served with a Last-Modified that is not an HTTP date: apps cannot use it; fix the server (or send an ETag)".into(),
+        );
+    }
+    if !headers.contains_key(header::ETAG) && modified.is_none() {
         v.push(
             "is served without ETag or Last-Modified: apps cannot check cheaply whether it changed; turn either on in the server".into(),
         );
     }
     v
+}
+
+/// An HTTP date (RFC 9110 §5.6.7): servers send the IMF-fixdate form, which RFC 2822 reads.
+fn is_http_date(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc2822(text.trim()).is_ok()
 }
 
 /// A `Range: bytes=0-1` GET: the answer must be 206 with those two bytes. The body is left
@@ -219,4 +260,98 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 
 fn shown(mime: Option<&str>) -> String {
     mime.map_or_else(|| "no Content-Type".into(), |m| format!("`{m}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A server on 127.0.0.1 that answers its connections, one each, with `answers` in order.
+    fn server(answers: &[&str]) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let answers: Vec<String> = answers.iter().map(|a| a.to_string()).collect();
+        std::thread::spawn(move || {
+            for (answer, stream) in answers.into_iter().zip(listener.incoming()) {
+                let mut stream = stream.unwrap();
+                let mut head = [0u8; 4096];
+                let _ = stream.read(&mut head);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    fn audio(length: u64) -> Expect {
+        Expect::Audio {
+            length: Some(length),
+            mime: "audio/mpeg".into(),
+        }
+    }
+
+    const CLOSE: &str = "Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+    /// Audit: a HEAD refused with 405 was said to be a file that is not there; a 304 to a
+    /// request without a condition was taken for a redirect without a Location.
+    #[test]
+    fn a_refused_head_and_an_unasked_304_are_named_for_what_they_are() {
+        let url = server(&[&format!(
+            "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n{CLOSE}"
+        )]);
+        let found = check(&format!("{url}/a.mp3"), &audio(5), Duration::from_secs(5));
+        assert_eq!(
+            found,
+            [format!(
+                "HEAD {url}/a.mp3 answered 405 Method Not Allowed: the server refuses HEAD requests, which podcast apps and directories use to check a file before they fetch it; allow HEAD on the server"
+            )]
+        );
+        let url = server(&[&format!("HTTP/1.1 304 Not Modified\r\n{CLOSE}")]);
+        let found = check(&format!("{url}/a.mp3"), &audio(5), Duration::from_secs(5));
+        assert_eq!(
+            found,
+            [format!(
+                "HEAD {url}/a.mp3 answered 304 Not Modified to a request that set no condition: the server (or a cache in front of it) is wrong; fix it to answer 200"
+            )]
+        );
+    }
+
+    /// Audit: a range answer whose total contradicts both HEAD and the feed was not said; a
+    /// Last-Modified that is no date passed for a validator.
+    #[test]
+    fn a_range_total_that_disagrees_and_a_garbage_date_are_said() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 1000\r\nLast-Modified: garbage\r\nConnection: close\r\n\r\n";
+        let range = "HTTP/1.1 206 Partial Content\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes 0-1/5\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab";
+        let url = server(&[head, range]);
+        let found = check(
+            &format!("{url}/a.mp3"),
+            &audio(1000),
+            Duration::from_secs(5),
+        );
+        assert_eq!(
+            found,
+            [
+                "is served with a Last-Modified that is not an HTTP date: apps cannot use it; fix the server (or send an ETag)",
+                "is 5 bytes (Content-Range) but the feed's enclosure says length=\"1000\": rebuild the feed",
+            ]
+        );
+        assert!(is_http_date("Sun, 06 Nov 1994 08:49:37 GMT"));
+    }
+
+    /// A redirect's query, fragment and path parameters (`;jsessionid=`) may open the file to
+    /// anyone: none is shown. The feed's own URL is public and shown whole.
+    #[test]
+    fn a_redirect_target_is_shown_without_what_may_be_a_secret() {
+        let first = Url::parse("https://cdn.example/a.mp3?public=1").unwrap();
+        let to =
+            Url::parse("https://s.example/f;jsessionid=SECRET/a.mp3;v=SECRET?sig=SECRET#SECRET")
+                .unwrap();
+        assert_eq!(shown_url(&to, &first), "https://s.example/f/a.mp3?…");
+        assert_eq!(
+            shown_url(&first, &first),
+            "https://cdn.example/a.mp3?public=1"
+        );
+        let plain = Url::parse("https://s.example/a.mp3").unwrap();
+        assert_eq!(shown_url(&plain, &first), "https://s.example/a.mp3");
+    }
 }

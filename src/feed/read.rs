@@ -62,6 +62,67 @@ pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
     read_feed_whole(text)
 }
 
+/// A published feed's bytes as text: UTF-8 (XML's default), UTF-16 with its byte-order mark,
+/// or ISO-8859-1 / Latin-1 when its XML declaration says so (each byte one character).
+/// Anything else is refused: decoded loosely, a broken byte became U+FFFD in an id, which was
+/// then reported as an id that would change.
+pub fn decode_feed(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let utf16 = match bytes {
+        [0xff, 0xfe, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
+        [0xfe, 0xff, rest @ ..] => Some((rest, u16::from_be_bytes as fn([u8; 2]) -> u16)),
+        _ => None,
+    };
+    if let Some((rest, unit)) = utf16 {
+        let units = rest.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+        return char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map(declared_utf8)
+            .map_err(|_| "its UTF-16 text is broken (an unpaired surrogate)".to_string());
+    }
+    let error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.to_string()),
+        Err(e) => e,
+    };
+    let head = &bytes[..bytes.len().min(200)];
+    let declared = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let latin1 = ["iso-8859-1", "latin1", "latin-1", "us-ascii"]
+        .iter()
+        .any(|name| {
+            declared.contains(&format!("encoding=\"{name}\""))
+                || declared.contains(&format!("encoding='{name}'"))
+        });
+    if latin1 && declared.starts_with("<?xml") {
+        return Ok(declared_utf8(
+            bytes.iter().map(|&b| char::from(b)).collect(),
+        ));
+    }
+    Err(format!(
+        "it is not UTF-8 (byte {} is not) and its XML declaration names no encoding feedwright reads (UTF-8, UTF-16, ISO-8859-1): is it the right URL or file?",
+        error.valid_up_to() + 1
+    ))
+}
+
+/// `text`, decoded from another encoding, with its XML declaration saying UTF-8: the parser
+/// decodes by the declaration, and would decode the text a second time.
+fn declared_utf8(text: String) -> String {
+    let Some(end) = text.starts_with("<?xml").then(|| text.find("?>")).flatten() else {
+        return text;
+    };
+    let Some(at) = text[..end].find("encoding=") else {
+        return text;
+    };
+    let value = at + "encoding=".len();
+    let quote = match text[value..end].chars().next() {
+        Some(q @ ('"' | '\'')) => q,
+        _ => return text,
+    };
+    let Some(len) = text[value + 1..end].find(quote) else {
+        return text;
+    };
+    format!("{}\"UTF-8\"{}", &text[..value], &text[value + len + 2..])
+}
+
 /// Elements named `item` or `entry` (any prefix), and all elements: every `<` that starts a
 /// tag. Text cannot hold a raw `<`, so a CDATA section or comment that does only counts high,
 /// never low.
@@ -221,6 +282,34 @@ mod tests {
             count_elements(b"<a><b:item x='1'>t &lt;item</b:item><!-- <c --><entry></a>"),
             (2, 4)
         );
+    }
+
+    #[test]
+    fn feeds_are_read_in_the_encodings_xml_allows_and_broken_bytes_are_refused() {
+        assert_eq!(decode_feed(b"\xef\xbb\xbf<rss/>").unwrap(), "<rss/>");
+        let latin = b"<?xml version='1.0' encoding='ISO-8859-1'?><rss><t>Cin\xe9</t></rss>";
+        assert_eq!(
+            decode_feed(latin).unwrap(),
+            "<?xml version='1.0' encoding=\"UTF-8\"?><rss><t>Ciné</t></rss>"
+        );
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("<rss>é</rss>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode_feed(&utf16).unwrap(), "<rss>é</rss>");
+        // A declaration of odd shape is left as it is, never a panic.
+        for odd in [
+            "<?xml encoding=é?>",
+            "<?xml encoding=\"?>",
+            "<?xml encoding=",
+            "<?xml",
+        ] {
+            let mut bytes = odd.as_bytes().to_vec();
+            bytes.extend(b" encoding='latin1'?>\xe9");
+            let _ = decode_feed(&bytes);
+        }
+        let e = decode_feed(b"<rss><guid>film\xff2</guid></rss>").unwrap_err();
+        assert!(e.starts_with("it is not UTF-8 (byte 16 is not)"), "{e}");
     }
 
     #[test]

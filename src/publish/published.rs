@@ -77,7 +77,8 @@ pub fn read_published(source: &str) -> Result<PublishedFeed> {
 fn read_local(path: &Path) -> Result<String> {
     use crate::small_file::{self, Refusal};
     match small_file::read(path, FEED_CAP) {
-        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(bytes) => crate::feed::read::decode_feed(&bytes)
+            .map_err(|e| Error::Identity(format!("{} is not a feed: {e}", path.display()))),
         Err(Refusal::Io(e)) => Err(Error::io(path, "reading the feed", e)),
         Err(Refusal::NotRegular(what)) => Err(Error::Usage {
             message: format!(

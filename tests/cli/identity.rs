@@ -518,3 +518,37 @@ fn check_against_a_huge_published_feed_is_bounded() {
         "error: huge.rss is not a feed: it holds 50001 items, more than the 50000 feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?\n"
     );
 }
+
+/// A published feed with a byte that is not UTF-8 was read loosely: the byte became U+FFFD in
+/// its guid, reported as an id that would change. It is refused, naming the byte; a feed that
+/// declares ISO-8859-1 is read in it.
+#[test]
+fn check_against_a_feed_in_another_encoding() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("Ciné", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let ours = site.read("feeds/reviews.rss");
+    let latin: Vec<u8> = ours
+        .replacen("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"", 1)
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    site.write_bytes("latin.rss", &latin);
+    let out = site.ok(&["check", "--against", "latin.rss"]);
+    assert_eq!(
+        out,
+        "ok: every item of latin.rss keeps its id (1 compared)\n"
+    );
+    let mut broken = ours.into_bytes();
+    let at = broken.windows(6).position(|w| w == b"</guid").unwrap();
+    broken[at - 1] = 0xff;
+    site.write_bytes("broken.rss", &broken);
+    let out = site.run(&["check", "--against", "broken.rss"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: broken.rss is not a feed: it is not UTF-8 (byte {at} is not) and its XML declaration names no encoding feedwright reads (UTF-8, UTF-16, ISO-8859-1): is it the right URL or file?\n"
+        )
+    );
+}
