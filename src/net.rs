@@ -104,6 +104,16 @@ pub fn builder(timeout: Duration) -> reqwest::blocking::ClientBuilder {
         .user_agent(concat!("feedwright/", env!("CARGO_PKG_VERSION")))
 }
 
+/// [`builder`] for reqwest's async client (the WebDAV PUT, which must see an answer that
+/// arrives before the whole body is sent): the same timeouts and user agent.
+pub fn async_builder(timeout: Duration) -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("feedwright/", env!("CARGO_PKG_VERSION")))
+}
+
 /// `url` with any user name and password removed, for messages.
 pub fn redact(url: &str) -> String {
     match Url::parse(url) {

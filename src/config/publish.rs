@@ -12,6 +12,11 @@ use urls::{http_url, s3_url, with_slash};
 /// Longest single backoff delay between retries.
 pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The most retries `[publish] retries` may ask for: each waits up to [`MAX_BACKOFF`] (and a
+/// timeout) while the site stays locked, so 20 already lets one request hold a run for over
+/// ten minutes.
+pub const MAX_RETRIES: u32 = 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthKind {
@@ -229,6 +234,14 @@ impl RawPublish {
             return Err(KeyError::at(
                 "auth",
                 "[publish] auth = \"basic\" needs user",
+            ));
+        }
+        if let Some(n) = self.retries.filter(|n| *n > MAX_RETRIES) {
+            return Err(KeyError::at(
+                "retries",
+                format!(
+                    "[publish] retries = {n} is more than {MAX_RETRIES}: every retry waits up to 30 s more while the site stays locked; write a number from 0 to {MAX_RETRIES}"
+                ),
             ));
         }
         if self.timeout_secs == Some(0) {
@@ -472,6 +485,17 @@ mod tests {
             .unwrap()
             .resolve(std::path::Path::new("/site"))
             .map_err(|e| e.message)
+    }
+
+    /// Audit 2026-12, finding 6: `retries = 1000000` was accepted.
+    #[test]
+    fn retries_have_an_upper_bound() {
+        let url = "url = \"https://dav.example/\"\n";
+        assert_eq!(resolve(&format!("{url}retries = 20")).unwrap().retries, 20);
+        assert_eq!(
+            resolve(&format!("{url}retries = 1000000")).unwrap_err(),
+            "[publish] retries = 1000000 is more than 20: every retry waits up to 30 s more while the site stays locked; write a number from 0 to 20"
+        );
     }
 
     #[test]

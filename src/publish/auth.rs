@@ -100,6 +100,19 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// [`Credentials::apply`] for the async client that sends PUTs.
+    pub fn apply_async(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Credentials::None => request,
+            Credentials::Bearer(s) => request.bearer_auth(s.expose_secret()),
+            Credentials::Basic { user, secret } => {
+                request.basic_auth(user, Some(secret.expose_secret()))
+            }
+        }
+    }
+}
+
 /// Refuses to send credentials over plain `http://` to anything but this machine, unless
 /// `allow_insecure_auth` says the network in between is trusted.
 pub fn check_transport(cfg: &PublishConfig, url: &Url) -> std::result::Result<(), String> {

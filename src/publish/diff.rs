@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::files::Upload;
 use super::push::Overwrite;
-use super::state::PushState;
+use super::state::{PushState, PushedFile};
 use super::target::{Condition, Target};
 
 /// Why a file is uploaded.
@@ -44,6 +44,9 @@ pub struct Change<'a> {
     pub location: String,
     pub reason: Reason,
     pub condition: Condition,
+    /// An update with no precondition though it was not forced: when the file was last
+    /// pushed, the server gave neither a strong ETag nor a `Last-Modified`.
+    pub unguarded: bool,
 }
 
 impl Change<'_> {
@@ -85,17 +88,28 @@ pub fn changes<'a>(
             };
             let condition = match here {
                 _ if force => Condition::Any,
-                Some(r) => r.etag.clone().map_or(Condition::Any, Condition::Matches),
+                Some(r) => guard_of(r),
                 None => Condition::Absent,
             };
             Some(Change {
                 file,
                 location,
                 reason,
+                unguarded: !force && condition == Condition::Any,
                 condition,
             })
         })
         .collect()
+}
+
+/// The precondition that replaces exactly the copy `record` describes: its strong ETag, else
+/// its date (whole seconds: a change within the same second goes unseen), else none.
+pub fn guard_of(record: &PushedFile) -> Condition {
+    match (&record.etag, &record.last_modified) {
+        (Some(etag), _) => Condition::Matches(etag.clone()),
+        (None, Some(date)) => Condition::Unmodified(date.clone()),
+        (None, None) => Condition::Any,
+    }
 }
 
 #[cfg(test)]
@@ -103,7 +117,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::super::files::Role;
-    use super::super::state::{PushedFile, hash};
+    use super::super::state::hash;
     use super::super::target::{Failure, Fetched, Put, Stored};
     use super::*;
 
@@ -119,7 +133,7 @@ mod tests {
         fn upload(&self, _: &Put<'_>) -> Result<Stored, Failure> {
             unreachable!("diffing uploads nothing")
         }
-        fn delete(&self, _: &str) -> Result<String, Failure> {
+        fn delete(&self, _: &str, _: &Condition) -> Result<String, Failure> {
             unreachable!("diffing deletes nothing")
         }
     }
@@ -154,6 +168,7 @@ mod tests {
             blake3: hash(bytes.as_bytes()),
             size: 1,
             etag: etag.map(String::from),
+            last_modified: None,
             pushed_at: "2026-11-19T09:00:00+00:00".into(),
             mtime: None,
             media: false,
@@ -193,5 +208,36 @@ mod tests {
         assert_eq!(forced[1].reason, Reason::Forced);
         assert_eq!(forced[1].topic(), None, "an unchanged re-send pings nobody");
         assert!(forced[0].topic().is_some());
+    }
+
+    /// Audit 2026-12, finding 2: without a strong ETag an update went out unguarded, silently.
+    #[test]
+    fn without_a_strong_etag_the_date_guards_and_without_either_the_change_says_so() {
+        let files = vec![file("dated.rss", "d2"), file("bare.rss", "b2")];
+        let mut state = PushState::default();
+        let rec = |name: &str, bytes: &str, date: Option<&str>| PushedFile {
+            url: format!("mem:/{name}"),
+            blake3: hash(bytes.as_bytes()),
+            size: 1,
+            etag: None,
+            last_modified: date.map(String::from),
+            pushed_at: "2026-11-19T09:00:00+00:00".into(),
+            mtime: None,
+            media: false,
+        };
+        let date = "Thu, 19 Nov 2026 09:00:00 GMT";
+        state
+            .files
+            .insert("dated.rss".into(), rec("dated.rss", "d1", Some(date)));
+        state
+            .files
+            .insert("bare.rss".into(), rec("bare.rss", "b1", None));
+        let c = changes(&Mem, &files, &state, Overwrite::Own);
+        assert_eq!(c[0].condition, Condition::Unmodified(date.into()));
+        assert!(!c[0].unguarded);
+        assert_eq!(c[1].condition, Condition::Any);
+        assert!(c[1].unguarded);
+        let forced = changes(&Mem, &files, &state, Overwrite::Force);
+        assert!(forced.iter().all(|c| !c.unguarded), "--force asked for it");
     }
 }

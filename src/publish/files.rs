@@ -303,6 +303,7 @@ mod tests {
                 blake3: "recorded".into(),
                 size: 5,
                 etag: None,
+                last_modified: None,
                 pushed_at: String::new(),
                 mtime: first.mtime,
                 media: true,

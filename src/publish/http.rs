@@ -1,10 +1,11 @@
-//! The HTTP client: blocking reqwest over rustls (ring provider, no OpenSSL).
+//! The HTTP client: blocking reqwest over rustls (ring provider, no OpenSSL); a WebDAV PUT
+//! goes through reqwest's async client instead ([`super::webdav_put`] says why).
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
-use reqwest::header;
+use reqwest::header::{self, HeaderMap};
 
 use super::target::{Failure, FailureKind};
 use crate::error::{Error, Result};
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 const ANSWER_EXCERPT: usize = 200;
 
 /// How long an error page may take to arrive; it only adds detail to a failure already known.
-const ERROR_PAGE_DEADLINE: Duration = Duration::from_secs(10);
+pub(super) const ERROR_PAGE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A client with the given timeout. Installing the TLS provider is idempotent.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
@@ -118,18 +119,29 @@ pub fn transport_failure(what: &str, e: &reqwest::Error) -> Failure {
 /// server's text as received, before it is shortened or reflowed.
 pub fn status_failure(what: &str, response: Response, mask: &dyn Fn(&str) -> String) -> Failure {
     let status = response.status();
-    let retry_after = response
-        .headers()
+    let headers = response.headers().clone();
+    let body = crate::net::read_prefix(response, crate::net::ERROR_PAGE_CAP, ERROR_PAGE_DEADLINE);
+    answer_failure(what, status, &headers, &body, mask)
+}
+
+/// [`status_failure`] for an answer already read: its status, headers and the start of its
+/// body.
+pub fn answer_failure(
+    what: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    mask: &dyn Fn(&str) -> String,
+) -> Failure {
+    let retry_after = headers
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| super::retry::parse_retry_after(v, chrono::Utc::now()));
-    let location = response
-        .headers()
+    let location = headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(|l| format!(" (to {})", redact(&mask(l))));
-    let body = crate::net::read_prefix(response, crate::net::ERROR_PAGE_CAP, ERROR_PAGE_DEADLINE);
-    let body = mask(&String::from_utf8_lossy(&body));
+    let body = mask(&String::from_utf8_lossy(body));
     let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut answer = status_text(status);
     answer.push_str(location.as_deref().unwrap_or(""));
@@ -160,7 +172,16 @@ pub fn status_text(status: StatusCode) -> String {
 
 /// The response's ETag if it is strong: `If-Match` uses strong comparison, so a weak one
 /// would make every later update fail with 412.
-pub fn strong_etag(response: &Response) -> Option<String> {
-    let etag = response.headers().get(header::ETAG)?.to_str().ok()?.trim();
+pub fn strong_etag(headers: &HeaderMap) -> Option<String> {
+    let etag = headers.get(header::ETAG)?.to_str().ok()?.trim();
     (etag.starts_with('"') && etag.len() >= 2).then(|| etag.to_string())
+}
+
+/// The response's `Last-Modified`, when it is an HTTP-date: the validator an update falls
+/// back on (`If-Unmodified-Since`) when the server gives no strong ETag.
+pub fn last_modified(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::LAST_MODIFIED)?.to_str().ok()?.trim();
+    chrono::DateTime::parse_from_rfc2822(value)
+        .is_ok()
+        .then(|| value.to_string())
 }

@@ -5,20 +5,30 @@
 //! Servers quote the request back in error pages: the `Authorization` header as sent (Base64 of
 //! `user:secret` for Basic), the token alone or Base64-encoded, each run through whatever
 //! escaping the page needs: percent-encoding (`%2B` or `%2b`, `+` for a space, `/` kept or
-//! not), HTML or XML entities (`&#43;`, `&quot;`, `&amp;`), JSON or JavaScript string escapes
-//! (`\"`, `\\`, `\u00fc`). Listing every combination misses the next one, so the text is
-//! matched against the secret one character at a time, each character in any of the spellings
-//! those escapings give it: a mix such as Python's `quote()` (`/` kept, `+` as `%2B`) is found
-//! as well. Base64 cannot be matched a character at a time; its forms are listed instead.
+//! not), HTML or XML entities (`&#43;`, `&quot;`, `&amp;`, `&eacute;`), JSON or JavaScript
+//! string escapes (`\"`, `\\`, `\u00fc`). Listing every combination misses the next one, so
+//! the text is matched against the secret one character at a time, each character in any of
+//! the spellings those escapings give it, in either case: a mix such as Python's `quote()`
+//! (`/` kept, `+` as `%2B`) is found as well, and so is the secret upper-cased. Base64 cannot
+//! be matched a character at a time; its forms are listed instead, as are the secret's other
+//! forms (Unicode normal forms, UTF-8 misread as Latin-1: [`super::mask_forms`]).
+//!
+//! What is found is masked where it stands. Then the masked text is looked at again through
+//! views that undo what a match cannot follow (MIME's line wrapping of Base64, a folded
+//! header, HTML references the character spellings do not cover): a secret found there cannot
+//! be pointed at in the text, so nothing of the text is shown at all ([`WITHHELD`]).
 //!
 //! What this must never do: show any part of a secret it found, or run on a text already
 //! shortened (a secret cut in two is only found when the cut is the end of the text).
 
+use super::mask_forms::{STANDARD, URL_SAFE, base64, base64_forms, text_forms, views};
+
 /// What a secret is replaced with.
 pub(super) const MASK: &str = "***";
 
-/// A Base64 run this short could be a word of the page; longer ones only come from the secret.
-const MIN_BASE64_CORE: usize = 8;
+/// What a whole text is replaced with when it holds the secret in a form that cannot be
+/// masked in place.
+pub(super) const WITHHELD: &str = "[the server's answer is not shown: it contains the secret]";
 
 /// A text that ends after this many characters of a secret ends in the secret, cut.
 const MIN_CUT: usize = 4;
@@ -26,19 +36,30 @@ const MIN_CUT: usize = 4;
 /// The longest spelling of one character (`\uD83D\uDE00`), for a text cut inside one.
 const LONGEST_SPELLING: usize = 12;
 
+/// The longest HTML character reference looked for (`&CounterClockwiseContourIntegral;`).
+const LONGEST_REFERENCE: usize = 40;
+
+/// One form of a secret, and whether its letters match in either case (Base64 is matched
+/// exactly: its case carries the bytes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Form {
+    chars: Vec<char>,
+    fold: bool,
+}
+
 /// Everything that counts as the secret in a server's text.
 pub(super) struct Secrets {
     /// Longest first, so a longer form is masked whole before a shorter one inside it.
-    forms: Vec<Vec<char>>,
+    forms: Vec<Form>,
 }
 
 impl Secrets {
-    /// Each of `secrets` (empty ones are ignored) as itself and in Base64.
+    /// Each of `secrets` (empty ones are ignored) in each of its forms, and in Base64.
     pub(super) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Secrets {
         let mut forms = Vec::new();
         for s in secrets.into_iter().filter(|s| !s.is_empty()) {
-            forms.push(s.to_string());
-            forms.extend(base64_forms(s.as_bytes()));
+            forms.extend(text_forms(s).into_iter().map(|f| (f, true)));
+            forms.extend(base64_forms(s.as_bytes()).into_iter().map(|f| (f, false)));
         }
         Secrets::sorted(forms)
     }
@@ -46,52 +67,78 @@ impl Secrets {
     /// Also `sent` in Base64, whole: a Basic header carries `user:secret` so. Only encoded,
     /// since the user's name in plain text is no secret.
     pub(super) fn with_encoded(self, sent: &str) -> Secrets {
-        let mut forms: Vec<String> = self.forms.iter().map(|f| f.iter().collect()).collect();
+        let mut forms: Vec<(String, bool)> = self
+            .forms
+            .iter()
+            .map(|f| (f.chars.iter().collect(), f.fold))
+            .collect();
         for alphabet in [STANDARD, URL_SAFE] {
-            forms.push(base64(sent.as_bytes(), alphabet, true));
+            forms.push((base64(sent.as_bytes(), alphabet, true), false));
         }
         Secrets::sorted(forms)
     }
 
-    fn sorted(mut forms: Vec<String>) -> Secrets {
-        forms.retain(|f| !f.is_empty());
-        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    fn sorted(forms: Vec<(String, bool)>) -> Secrets {
+        let mut forms: Vec<Form> = forms
+            .into_iter()
+            .filter(|(f, _)| !f.is_empty())
+            .map(|(f, fold)| Form {
+                chars: f.chars().collect(),
+                fold,
+            })
+            .collect();
+        forms.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        Secrets {
-            forms: forms.iter().map(|f| f.chars().collect()).collect(),
-        }
+        Secrets { forms }
     }
 
     /// `text` with every occurrence of a form of the secret, in any spelling, replaced by
-    /// [`MASK`]. Run it on the server's text as received: a secret holding spaces is only
-    /// found before whitespace is collapsed.
+    /// [`MASK`]; or [`WITHHELD`] when the secret is still there in a view of the masked text.
+    /// Run it on the server's text as received: a secret holding spaces is only found before
+    /// whitespace is collapsed.
     pub(super) fn scrub(&self, text: &str) -> String {
         if self.forms.is_empty() {
             return text.to_string();
         }
-        let bytes = text.as_bytes();
-        let starts = self.first_bytes();
+        let masked = self.mask(text);
+        if views(&masked).iter().any(|v| self.find(v).is_some()) {
+            return WITHHELD.to_string();
+        }
+        masked
+    }
+
+    fn mask(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut p = 0;
+        while let Some((start, end)) = self.find(&text[p..]) {
+            out.push_str(&text[p..p + start]);
+            out.push_str(MASK);
+            p += end;
+        }
+        out.push_str(&text[p..]);
+        out
+    }
+
+    /// Where the first form of the secret in `text` starts and ends.
+    fn find(&self, text: &str) -> Option<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let starts = self.first_bytes();
+        let mut p = 0;
         while p < bytes.len() {
-            let found = if starts[usize::from(bytes[p])] {
-                self.forms
+            if starts[usize::from(bytes[p])] {
+                let end = self
+                    .forms
                     .iter()
-                    .find_map(|f| match_at(bytes, p, f).filter(|&end| end > p))
-            } else {
-                None
-            };
-            if let Some(end) = found {
-                out.push_str(MASK);
-                p = end;
-                continue;
+                    .find_map(|f| match_at(bytes, p, f).filter(|&end| end > p));
+                if let Some(end) = end {
+                    return Some((p, end));
+                }
             }
             // `p` is always on a character boundary: every spelling ends on one.
             let c = text[p..].chars().next().unwrap_or_default();
-            out.push(c);
             p += c.len_utf8().max(1);
         }
-        out
+        None
     }
 
     /// The bytes a spelling of a form can start with: most of a page is skipped on one look.
@@ -102,25 +149,48 @@ impl Secrets {
         }
         for form in &self.forms {
             let mut utf8 = [0u8; 4];
-            if let Some(c) = form.first() {
-                starts[usize::from(c.encode_utf8(&mut utf8).as_bytes()[0])] = true;
+            if let Some(&c) = form.chars.first() {
+                for v in variants(c, form.fold) {
+                    starts[usize::from(v.encode_utf8(&mut utf8).as_bytes()[0])] = true;
+                }
             }
         }
         starts
     }
 }
 
+/// `c`, and with `fold` its other case (when that is one character too).
+fn variants(c: char, fold: bool) -> impl Iterator<Item = char> {
+    let single = |it: &mut dyn Iterator<Item = char>| match (it.next(), it.next()) {
+        (Some(v), None) => Some(v),
+        _ => None,
+    };
+    let (lower, upper) = if fold {
+        (single(&mut c.to_lowercase()), single(&mut c.to_uppercase()))
+    } else {
+        (None, None)
+    };
+    std::iter::once(c).chain(
+        [lower, upper]
+            .into_iter()
+            .flatten()
+            .filter(move |&v| v != c),
+    )
+}
+
 /// Where the longest spelling of `form` that starts at `start` ends, if one does; the end of
 /// the text when the text stops part-way through the form.
-fn match_at(text: &[u8], start: usize, form: &[char]) -> Option<usize> {
+fn match_at(text: &[u8], start: usize, form: &Form) -> Option<usize> {
     // The positions each prefix of the form can end at: a character may have spellings of
     // several lengths (`&` or `&amp;`), so all are followed at once rather than backtracking.
     let mut here = vec![start];
     let mut next = Vec::new();
-    for (done, &c) in form.iter().enumerate() {
+    for (done, &c) in form.chars.iter().enumerate() {
         next.clear();
         for &p in &here {
-            spellings(text, p, c, &mut next);
+            for v in variants(c, form.fold) {
+                spellings(text, p, v, &mut next);
+            }
         }
         if next.is_empty() {
             let cut = done >= MIN_CUT && here.iter().any(|&p| cut_inside_spelling(&text[p..]));
@@ -208,16 +278,16 @@ fn entity_escaped_twice(rest: &[u8], c: char) -> Option<usize> {
         .strip_prefix(b"&amp;")
         .or_else(|| rest.strip_prefix(b"&AMP;"))?;
     let mut inner = vec![b'&'];
-    inner.extend(after.iter().take(LONGEST_SPELLING));
+    inner.extend(after.iter().take(LONGEST_REFERENCE));
     entity(&inner, c).map(|n| n + 4)
 }
 
 /// The length of an HTML or XML character reference to `c` at the start of `rest`: numeric
-/// (`&#43;`, `&#x2B;`) or one of the named ones servers use for ASCII punctuation.
+/// (`&#43;`, `&#x2B;`) or named (`&plus;`, and `&eacute;` as PHP's `htmlentities` writes).
 fn entity(rest: &[u8], c: char) -> Option<usize> {
     let end = rest
         .iter()
-        .take(LONGEST_SPELLING)
+        .take(LONGEST_REFERENCE)
         .position(|&b| b == b';')?;
     let body = &rest[1..end];
     let value = match body {
@@ -228,43 +298,20 @@ fn entity(rest: &[u8], c: char) -> Option<usize> {
     (value == u32::from(c)).then_some(end + 1)
 }
 
-/// The character an HTML5 named reference stands for, among those for ASCII punctuation.
+/// The character an HTML5 named reference (`eacute`, `quot`) stands for, when it stands for
+/// one; the table is htmlize's, the whole of HTML5's.
 fn named_entity(name: &[u8]) -> Option<char> {
-    const NAMED: [(&str, char); 29] = [
-        ("amp", '&'),
-        ("AMP", '&'),
-        ("lt", '<'),
-        ("LT", '<'),
-        ("gt", '>'),
-        ("GT", '>'),
-        ("quot", '"'),
-        ("QUOT", '"'),
-        ("apos", '\''),
-        ("plus", '+'),
-        ("equals", '='),
-        ("sol", '/'),
-        ("bsol", '\\'),
-        ("excl", '!'),
-        ("num", '#'),
-        ("dollar", '$'),
-        ("percnt", '%'),
-        ("lpar", '('),
-        ("rpar", ')'),
-        ("ast", '*'),
-        ("comma", ','),
-        ("period", '.'),
-        ("colon", ':'),
-        ("semi", ';'),
-        ("quest", '?'),
-        ("commat", '@'),
-        ("lsqb", '['),
-        ("rsqb", ']'),
-        ("lowbar", '_'),
-    ];
-    NAMED
-        .iter()
-        .find(|(n, _)| n.as_bytes() == name)
-        .map(|&(_, c)| c)
+    if name.is_empty() || !name.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let reference = format!("&{};", std::str::from_utf8(name).ok()?);
+    let decoded = htmlize::unescape(reference.as_str());
+    let mut chars = decoded.chars();
+    // An unknown name comes back as it was; a name decoded only in part leaves its `;`.
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
 }
 
 /// The length of a JSON or JavaScript string escape of `c` at the start of `rest`: `\"`,
@@ -310,66 +357,9 @@ fn decimal_value(digits: &[u8]) -> Option<u32> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// The Base64 forms of `bytes`, in the standard and the URL-safe alphabet: the whole encoding
-/// with its padding, and, for each of the three alignments the bytes may have inside a longer
-/// encoded text (a Basic header's `user:secret`, a JSON blob), the characters that depend on
-/// them alone. Those cores are kept only when long enough not to match ordinary words.
-fn base64_forms(bytes: &[u8]) -> Vec<String> {
-    let mut forms = Vec::new();
-    for alphabet in [STANDARD, URL_SAFE] {
-        forms.push(base64(bytes, alphabet, true));
-        for offset in 0..3 {
-            let mut shifted = vec![0u8; offset];
-            shifted.extend_from_slice(bytes);
-            let encoded = base64(&shifted, alphabet, false);
-            let first = (8 * offset).div_ceil(6);
-            let end = 8 * shifted.len() / 6;
-            if end >= first + MIN_BASE64_CORE {
-                forms.push(encoded[first..end].to_string());
-            }
-        }
-    }
-    forms
-}
-
-/// Which Base64 alphabet: `+/` (a Basic header) or `-_` (URLs, JWTs).
-#[derive(Debug, Clone, Copy)]
-enum Alphabet {
-    Standard,
-    UrlSafe,
-}
-
-const STANDARD: Alphabet = Alphabet::Standard;
-const URL_SAFE: Alphabet = Alphabet::UrlSafe;
-
-/// Base64 of `bytes` in `alphabet`, with `=` padding when `pad`.
-fn base64(bytes: &[u8], alphabet: Alphabet, pad: bool) -> String {
-    use base64::Engine as _;
-    use base64::engine::general_purpose as engine;
-    match (alphabet, pad) {
-        (Alphabet::Standard, true) => engine::STANDARD.encode(bytes),
-        (Alphabet::Standard, false) => engine::STANDARD_NO_PAD.encode(bytes),
-        (Alphabet::UrlSafe, true) => engine::URL_SAFE.encode(bytes),
-        (Alphabet::UrlSafe, false) => engine::URL_SAFE_NO_PAD.encode(bytes),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_known_values() {
-        assert_eq!(base64(b"", STANDARD, true), "");
-        assert_eq!(base64(b"f", STANDARD, true), "Zg==");
-        assert_eq!(base64(b"fo", STANDARD, true), "Zm8=");
-        assert_eq!(base64(b"foo", STANDARD, true), "Zm9v");
-        assert_eq!(
-            base64(b"editor:s3cret", STANDARD, true),
-            "ZWRpdG9yOnMzY3JldA=="
-        );
-        assert_eq!(base64(b"\xfb\xff", URL_SAFE, false), "-_8");
-    }
 
     /// The spellings below were made with Python (`urllib.parse.quote`, `html.escape`,
     /// `json.dumps`, `base64`) and Go (`html.EscapeString`, `template.HTMLEscapeString`), not
@@ -428,5 +418,48 @@ mod tests {
             secrets.scrub("no access for editor"),
             "no access for editor"
         );
+    }
+
+    /// Audit 2026-12, finding 3. The spellings were made with Python, not with this module:
+    /// `html.entities.codepoint2name` (as PHP's `htmlentities` writes), `str.upper()`,
+    /// `unicodedata.normalize('NFD', …)`, `.encode().decode('latin-1')` and `('cp1252')`, and
+    /// `quote(…, safe='')`.
+    #[test]
+    fn named_references_either_case_normal_forms_and_misread_bytes_are_masked() {
+        let secrets = Secrets::new(["mot2passé-Été/ü9"]);
+        for form in [
+            "mot2pass&eacute;-&Eacute;t&eacute;/&uuml;9",
+            "MOT2PASSÉ-ÉTÉ/Ü9",
+            "mot2passé-été/ü9",
+            "MOT2PASS%C3%89-%C3%89T%C3%89%2F%C3%9C9",
+            "mot2passe\u{301}-E\u{301}te\u{301}/u\u{308}9",
+            "mot2passÃ©-Ã\u{89}tÃ©/Ã¼9",
+            "mot2pass&Atilde;&copy;-&Atilde;\u{89}t&Atilde;&copy;/&Atilde;&frac14;9",
+            "mot2passÃ©-Ã‰tÃ©/Ã¼9",
+        ] {
+            assert_eq!(
+                secrets.scrub(&format!("before {form} after")),
+                "before *** after",
+                "{form}"
+            );
+        }
+    }
+
+    /// A secret that only a view of the text shows is withheld with the whole text: Base64
+    /// wrapped by `base64.encodebytes` (76 columns, CRLF here), a header folded inside the
+    /// token, its Base64 folded with a tab.
+    #[test]
+    fn a_secret_split_across_lines_withholds_the_whole_text() {
+        let secrets = Secrets::new(["mot2passé-Été/ü9"]);
+        for page in [
+            "V2UgZ290IHRoaXMgaGVhZGVyOiBBdXRob3JpemF0aW9uOiBCZWFyZXIgbW90MnBhc3PDqS3DiXTD\r\nqS/DvDkgZW5k\r\n",
+            "X-Echo: Bearer mot2pa\r\n ssé-Été/ü9",
+            "X-Echo: bW90MnBhc3PDqS3D\r\n\tiXTDqS/DvDk=",
+        ] {
+            assert_eq!(secrets.scrub(&format!("page: {page}")), WITHHELD, "{page}");
+        }
+        // Lines that only look alike are shown as they are.
+        let fine = "mot2pa\r\nfoo ssé-Été/ü9";
+        assert_eq!(secrets.scrub(fine), fine);
     }
 }

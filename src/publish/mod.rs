@@ -16,6 +16,7 @@ pub mod files;
 pub mod guard;
 pub mod http;
 mod mask;
+mod mask_forms;
 pub mod ping;
 pub mod prune;
 pub mod published;
@@ -32,6 +33,7 @@ pub mod target;
 pub mod upload;
 pub mod webdav;
 mod webdav_body;
+mod webdav_put;
 pub mod websub;
 
 pub use files::{Role, Upload};

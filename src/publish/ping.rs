@@ -26,12 +26,22 @@ impl Hubs {
     }
 }
 
-/// Sends every pending ping; returns the failures' messages and the number sent.
+/// Sends every pending ping; returns the failures' messages and the number sent. A hub that
+/// failed (after its retries) is not tried again in this run: each further ping would cost
+/// its retries and timeouts again while the site stays locked. Its other pings stay owed,
+/// and one line says so.
 pub fn all(s: &mut Session<'_>) -> (Vec<String>, usize) {
     let mut failures = Vec::new();
     let mut sent = 0;
     let mut still_pending = Vec::new();
+    // Each hub that failed in this run, with how many of its pings were then left untried.
+    let mut dead: Vec<(String, usize)> = Vec::new();
     for p in std::mem::take(&mut s.state.pending_pings) {
+        if let Some((_, skipped)) = dead.iter_mut().find(|(hub, _)| *hub == p.hub) {
+            *skipped += 1;
+            still_pending.push(p);
+            continue;
+        }
         let Ok(hub) = url::Url::parse(&p.hub) else {
             continue;
         };
@@ -57,9 +67,17 @@ pub fn all(s: &mut Session<'_>) -> (Vec<String>, usize) {
                 );
                 s.say(Level::Warn, &format!("hub ping failed: {line}"));
                 failures.push(line);
+                dead.push((p.hub.clone(), 0));
                 still_pending.push(p);
             }
         }
+    }
+    for (hub, skipped) in dead.into_iter().filter(|(_, n)| *n > 0) {
+        let line = format!(
+            "{hub}: {skipped} more ping(s) not tried in this run after it failed; they are owed to the next run"
+        );
+        s.say(Level::Warn, &line);
+        failures.push(line);
     }
     s.state.pending_pings = still_pending;
     (failures, sent)

@@ -11,11 +11,13 @@
 //!    item would change its id (subscribers would see duplicates); with `--take-over`, also
 //!    look at each file feedwright did not write, to replace exactly the copy checked;
 //! 4. [`super::upload`]: store each file on the condition that the remote copy is absent
-//!    (new) or still the one recorded (its ETag), retrying transient failures, and
+//!    (new) or still the one recorded (its ETag, else its date), retrying transient failures, and
 //!    [`super::record`] each success in the state at once;
-//! 5. [`super::prune`] (`--prune`): delete what feedwright wrote before and no longer builds;
+//! 5. [`super::prune`] (`--prune`): delete what feedwright wrote before and no longer builds,
+//!    on the same condition as an update;
 //! 6. [`super::ping`]: ping every hub for every uploaded feed; a failed ping is kept in the
-//!    state and retried on the next run, and never undoes the upload; then
+//!    state and retried on the next run, and never undoes the upload (a hub that failed is
+//!    not tried again in the run); then
 //!    [`super::after`]: Podcast Index and the `after_push` commands.
 //!
 //! This module talks to a [`Target`] only; protocol details live in [`super::webdav`] and
@@ -146,7 +148,11 @@ pub fn run(
         state.save(&publish.state_file)?;
     }
     let mut changes = diff::changes(remote.target(), &files, &state, opts.overwrite);
-    let deleting: &[String] = if opts.prune { &removed } else { &[] };
+    let deleting = if opts.prune {
+        prune::deletions(&removed, &state, opts.overwrite)
+    } else {
+        Vec::new()
+    };
     if opts.dry_run {
         dry_run(&hubs, &changes, &state, &removed, opts.prune, log);
         return Ok(Outcome::default());
@@ -177,7 +183,7 @@ pub fn run(
     if opts.overwrite != Overwrite::Force {
         guard::check(&mut session, &ids, &mut changes, opts.overwrite)?;
     }
-    execute(&mut session, &changes, deleting)
+    execute(&mut session, &changes, &deleting)
 }
 
 /// Whether a push of `files` and `media` would send nothing and change nothing, not even the
@@ -356,7 +362,7 @@ fn after_settings(config: &Config) -> After {
 pub fn execute(
     session: &mut Session<'_>,
     changes: &[Change<'_>],
-    deleting: &[String],
+    deleting: &[prune::Deletion],
 ) -> Result<Outcome> {
     let (uploaded, mut failed) = super::upload::all(session, changes)?;
     let mut deleted = Vec::new();
@@ -376,10 +382,11 @@ pub fn execute(
         .collect();
     super::after::run_commands(&session.after, &keys)?;
     if !ping_failures.is_empty() {
+        // Every owed ping counts, those not tried after their hub failed too.
         return Err(Error::Publish(format!(
             "{} file(s) uploaded, but {} hub ping(s) failed; the upload stands, and the pings are retried on the next run:\n  {}",
             uploaded.len(),
-            ping_failures.len(),
+            session.state.pending_pings.len(),
             ping_failures.join("\n  ")
         )));
     }

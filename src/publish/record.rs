@@ -17,6 +17,7 @@ pub fn uploaded(s: &mut Session<'_>, c: &Change<'_>, stored: &Stored) -> Result<
             blake3: c.file.hash.clone(),
             size: c.file.len,
             etag: stored.etag.clone(),
+            last_modified: stored.last_modified.clone(),
             pushed_at: s.now.to_rfc3339(),
             mtime: c.file.mtime,
             media: c.file.role == super::files::Role::Media,

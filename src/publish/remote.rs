@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 
 pub enum Remote {
-    Dav(WebDav),
+    Dav(Box<WebDav>),
     S3(Box<S3>),
 }
 
@@ -27,16 +27,16 @@ impl Remote {
             return Ok(Remote::S3(Box::new(S3::new(base, publish)?)));
         }
         auth::check_transport(publish, base).map_err(refuse)?;
-        Ok(Remote::Dav(WebDav::new(
+        Ok(Remote::Dav(Box::new(WebDav::new(
             base.clone(),
             Credentials::None,
             publish.timeout,
-        )?))
+        )?)))
     }
 
     pub fn target(&self) -> &dyn Target {
         match self {
-            Remote::Dav(t) => t,
+            Remote::Dav(t) => t.as_ref(),
             Remote::S3(t) => t.as_ref(),
         }
     }

@@ -234,7 +234,8 @@ fn mode(condition: &Condition) -> PutMode {
             e_tag: Some(etag.clone()),
             version: None,
         }),
-        Condition::Any => PutMode::Overwrite,
+        // S3 records never carry a date: every S3 answer has an ETag.
+        Condition::Any | Condition::Unmodified(_) => PutMode::Overwrite,
     }
 }
 
@@ -292,7 +293,7 @@ impl Target for S3 {
             Ok(r) => Ok(Stored {
                 etag: r.e_tag,
                 answer: "200 OK".into(),
-                created: Vec::new(),
+                ..Stored::default()
             }),
             Err(e) => Err(self.failure(&what, &e)),
         }
@@ -306,11 +307,28 @@ impl Target for S3 {
         super::s3_parts::upload(self, put, file)
     }
 
-    fn delete(&self, name: &str) -> std::result::Result<String, Failure> {
+    /// S3 has no conditional DELETE in object_store: the object's ETag is compared first
+    /// (a HEAD), which leaves a moment between the look and the delete.
+    fn delete(&self, name: &str, condition: &Condition) -> std::result::Result<String, Failure> {
         let place = self.place(name);
         let what = format!("DELETE {}", self.location(name));
         let store = self.store(&place, &what)?;
         let key = object_key(&place.key);
+        if let Condition::Matches(want) = condition {
+            match self.block(store.head(&key)) {
+                Ok(meta) if meta.e_tag.as_deref() != Some(want.as_str()) => {
+                    return Err(Failure {
+                        kind: FailureKind::Status(412),
+                        request: what,
+                        answer: "412 Precondition Failed (the object there is not the one feedwright uploaded last)".into(),
+                        retry_after: None,
+                    });
+                }
+                Ok(_) => {}
+                Err(object_store::Error::NotFound { .. }) => return Ok("already gone".into()),
+                Err(e) => return Err(self.failure(&format!("HEAD {}", &what[7..]), &e)),
+            }
+        }
         match self.block(store.delete(&key)) {
             Ok(()) => Ok("204 No Content".into()),
             Err(object_store::Error::NotFound { .. }) => Ok("already gone".into()),

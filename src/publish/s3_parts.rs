@@ -29,7 +29,8 @@ pub(super) fn upload(
         Err(e) => return Err(s3.fail(&format!("HEAD {}", &what[4..]), &e)),
     };
     let allowed = match (&put.condition, &remote_etag) {
-        (Condition::Any, _) | (Condition::Absent, None) => true,
+        // S3 records never carry a date (`Unmodified`): every S3 answer has an ETag.
+        (Condition::Any | Condition::Unmodified(_), _) | (Condition::Absent, None) => true,
         (Condition::Matches(want), Some(have)) => have.as_deref() == Some(want.as_str()),
         _ => false,
     };
@@ -99,7 +100,7 @@ fn finish(
         Ok(r) => Ok(Stored {
             etag: r.e_tag,
             answer: "200 OK (multipart)".into(),
-            created: Vec::new(),
+            ..Stored::default()
         }),
         Err(e) => {
             let failed = s3.fail(what, &e);

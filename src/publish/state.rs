@@ -36,6 +36,10 @@ pub struct PushedFile {
     /// The server's strong ETag after the upload, when it gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// The server's `Last-Modified` after the upload, when it gave one: the next update's
+    /// guard (`If-Unmodified-Since`) when there is no ETag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
     /// RFC 3339.
     pub pushed_at: String,
     /// A media file's modification time (ns since 1970) when it was hashed.
@@ -108,6 +112,7 @@ mod tests {
                 blake3: hash(b"x"),
                 size: 1,
                 etag: Some("\"abc\"".into()),
+                last_modified: Some("Fri, 20 Nov 2026 09:00:00 GMT".into()),
                 pushed_at: "2026-11-20T09:00:00+00:00".into(),
                 mtime: Some(7),
                 media: true,

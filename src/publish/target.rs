@@ -17,6 +17,9 @@ pub enum Condition {
     Absent,
     /// The remote copy must still be the one we uploaded last (`If-Match: <etag>`).
     Matches(String),
+    /// The remote copy must not have changed since this HTTP-date (`If-Unmodified-Since`):
+    /// the guard for servers that give a `Last-Modified` but no strong ETag.
+    Unmodified(String),
     /// Overwrite whatever is there (`--force`, or no validator is known).
     Any,
 }
@@ -43,10 +46,12 @@ pub struct FromDisk<'a> {
 }
 
 /// A successful upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Stored {
     /// The server's strong validator for the stored bytes, when it gives one.
     pub etag: Option<String>,
+    /// The server's `Last-Modified` for them, when it gives one (the fallback validator).
+    pub last_modified: Option<String>,
     /// The server's answer, e.g. `201 Created`.
     pub answer: String,
     /// Folders the target had to create first (WebDAV `MKCOL`).
@@ -75,6 +80,9 @@ pub enum FailureKind {
     TooLarge,
     /// The local file changed while it was being sent; nothing was stored.
     Changed,
+    /// The server answered 2xx before it had been sent the whole body: it cannot have
+    /// stored the file.
+    Early,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +101,10 @@ impl Failure {
     /// answers will not change by themselves.
     pub fn is_transient(&self) -> bool {
         match self.kind {
-            FailureKind::Connect | FailureKind::Timeout | FailureKind::Transport => true,
+            FailureKind::Connect
+            | FailureKind::Timeout
+            | FailureKind::Transport
+            | FailureKind::Early => true,
             FailureKind::Status(s) => s >= 500 || s == 429,
             FailureKind::TooLarge | FailureKind::Changed => false,
         }
@@ -121,12 +132,18 @@ impl Failure {
             FailureKind::Changed => {
                 "the file changed on disk while it was sent: let whatever writes it finish, then push again"
             }
+            FailureKind::Early => {
+                "the server answered before it had the whole file, so it cannot have stored it, and nothing was recorded: check the server's error log and any proxy in between (one that limits an upload's size may answer early; nginx: client_max_body_size)"
+            }
             FailureKind::TooLarge => {
                 "the remote file is far larger than any feed: check what is at that URL; `feedwright push --force` replaces it without reading it"
             }
             FailureKind::Status(s) => match s {
                 301 | 302 | 303 | 307 | 308 => {
                     "the server redirects: set [publish] url to the final location (uploads never follow redirects)"
+                }
+                207 => {
+                    "the server could not do all of it (207 Multi-Status: its answer lists what failed): check its error log"
                 }
                 400 => "the server rejected the request: check its error log",
                 401 => {
@@ -195,9 +212,9 @@ pub trait Target {
         })
     }
 
-    /// Removes `name` (`push --prune`); a file already gone is no failure. Returns the
-    /// server's answer.
-    fn delete(&self, name: &str) -> Result<String, Failure>;
+    /// Removes `name` (`push --prune`) on `condition` (the copy must still be the one
+    /// uploaded last); a file already gone is no failure. Returns the server's answer.
+    fn delete(&self, name: &str, condition: &Condition) -> Result<String, Failure>;
 
     /// What a CDN purge hook is given for `name`: the object key, or the URL.
     fn key(&self, name: &str) -> String {
@@ -224,6 +241,7 @@ mod tests {
             FailureKind::Status(500),
             FailureKind::Status(503),
             FailureKind::Status(429),
+            FailureKind::Early,
         ] {
             assert!(f(kind.clone()).is_transient(), "{kind:?}");
         }

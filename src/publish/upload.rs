@@ -55,6 +55,15 @@ pub fn all(s: &mut Session<'_>, changes: &[Change<'_>]) -> Result<(Vec<String>, 
 pub const FROM_DISK_ABOVE: u64 = 8 * 1024 * 1024;
 
 fn one(s: &mut Session<'_>, c: &Change<'_>) -> std::result::Result<Stored, Failed> {
+    if c.unguarded {
+        s.say(
+            Level::Warn,
+            &format!(
+                "{} is replaced without If-Match: when it was last pushed the server gave no strong ETag (nor a Last-Modified date) for it, so a change made to it on the server since then is overwritten unseen",
+                c.location
+            ),
+        );
+    }
     let target = s.target;
     let mut put = Put {
         name: &c.file.name,
@@ -107,7 +116,7 @@ fn already_there(s: &mut Session<'_>, c: &Change<'_>, bytes: &[u8]) -> Option<St
     Some(Stored {
         etag: fetched.etag,
         answer: "already there".into(),
-        created: Vec::new(),
+        ..Stored::default()
     })
 }
 
@@ -185,7 +194,7 @@ mod tests {
         fn fetch(&self, _: &str) -> std::result::Result<Option<Fetched>, Failure> {
             Ok(None)
         }
-        fn delete(&self, _: &str) -> std::result::Result<String, Failure> {
+        fn delete(&self, _: &str, _: &Condition) -> std::result::Result<String, Failure> {
             Ok("204 No Content".into())
         }
         fn upload(&self, u: &Put<'_>) -> std::result::Result<Stored, Failure> {
@@ -203,7 +212,7 @@ mod tests {
             Ok(Stored {
                 etag: Some(format!("\"{}\"", u.bytes.len())),
                 answer: "201 Created".into(),
-                created: vec![],
+                ..Stored::default()
             })
         }
     }

@@ -2,21 +2,31 @@
 //! mod_dav, hosted WebDAV): each file is PUT to the base URL plus its name, in one request
 //! carrying the whole body. A 409 (parent folder missing, RFC 4918 §9.7.1) makes the missing
 //! folders with `MKCOL` and tries the PUT once more; it never retries blindly. Large files
-//! are streamed from disk ([`super::webdav_body`]). Credentials go only to the origin of the
-//! base URL, whatever a name resolves to.
+//! are streamed from disk ([`super::webdav_body`]); the PUT itself is sent by
+//! [`super::webdav_put`], which knows an answer that came before the whole body. A weak ETag
+//! is not kept (`If-Match` compares strongly); the `Last-Modified` date is, for
+//! `If-Unmodified-Since`. Credentials go only to the origin of the base URL, whatever a name
+//! resolves to.
 
-use reqwest::blocking::{Body, Client, RequestBuilder, Response};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, header};
 use url::Url;
 
 use super::auth::Credentials;
-use super::http::{status_text, strong_etag};
+use super::http::{last_modified, status_text, strong_etag};
 use super::target::{Condition, Failure, FailureKind, Fetched, FromDisk, Put, Stored, Target};
 use super::webdav_body::CheckedFile;
+use super::webdav_put::{Answer, Putter};
 use crate::error::Result;
+
+/// A PUT's body as the HTTP client reads it.
+type Reader = Box<dyn std::io::Read + Send + Sync>;
 
 pub struct WebDav {
     client: Client,
+    /// PUTs go through this one ([`super::webdav_put`] says why).
+    putter: Putter,
     /// Also the deadline for reading a whole fetched file.
     timeout: std::time::Duration,
     base: Url,
@@ -28,6 +38,7 @@ impl WebDav {
     pub fn new(base: Url, credentials: Credentials, timeout: std::time::Duration) -> Result<Self> {
         Ok(WebDav {
             client: super::http::upload_client(timeout)?,
+            putter: Putter::new(timeout)?,
             timeout,
             base,
             credentials,
@@ -96,21 +107,40 @@ impl WebDav {
         &self,
         url: &Url,
         upload: &Put<'_>,
-        (body, len): (Body, u64),
-    ) -> std::result::Result<Response, Failure> {
+        (reader, len): (Reader, u64),
+    ) -> std::result::Result<Answer, Failure> {
         let per = super::s3::PART as u64;
         let slices = u32::try_from(len.div_ceil(per).max(1)).unwrap_or(u32::MAX);
         let mut builder = self
-            .request(Method::PUT, url)
+            .putter
+            .request(url)
             .timeout(self.timeout.saturating_mul(slices))
-            .header(header::CONTENT_TYPE, upload.content_type)
-            .body(body);
+            .header(header::CONTENT_TYPE, upload.content_type);
+        // As in `request`: credentials only for the base URL's origin.
+        if url.origin() == self.base.origin() {
+            builder = self.credentials.apply_async(builder);
+        }
         builder = match &upload.condition {
             Condition::Absent => builder.header(header::IF_NONE_MATCH, "*"),
             Condition::Matches(etag) => builder.header(header::IF_MATCH, etag.as_str()),
+            Condition::Unmodified(date) => builder.header(header::IF_UNMODIFIED_SINCE, date),
             Condition::Any => builder,
         };
-        self.send(&format!("PUT {url}"), builder)
+        self.putter
+            .send(&format!("PUT {url}"), builder, reader, len)
+            .map_err(|f| self.scrubbed(f))
+    }
+
+    /// The failure for a PUT's non-success answer, masked like [`Self::status_failure`].
+    fn answer_failure(&self, what: &str, answer: &Answer) -> Failure {
+        let mask = |text: &str| self.credentials.scrub(text);
+        self.scrubbed(super::http::answer_failure(
+            what,
+            answer.status,
+            &answer.headers,
+            &answer.body,
+            &mask,
+        ))
     }
 
     /// Creates the missing folders above `url`, nearest first until one exists, then back down.
@@ -155,14 +185,22 @@ impl WebDav {
         Ok(created)
     }
 
-    /// The remote's validator for `url`, for servers that give none with the PUT (RFC 9110
-    /// §9.3.4 allows that); `None` when the HEAD fails: the next update then goes unguarded.
-    fn head_etag(&self, url: &Url) -> Option<String> {
-        let response = self.request(Method::HEAD, url).send().ok()?;
-        if !response.status().is_success() {
-            return None;
+    /// Whether a HEAD of `url` finds nothing there.
+    fn gone(&self, url: &Url) -> bool {
+        self.request(Method::HEAD, url)
+            .send()
+            .is_ok_and(|r| matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::GONE))
+    }
+
+    /// The remote's validators for `url` (strong ETag, Last-Modified), for servers that give
+    /// no strong ETag with the PUT (RFC 9110 §9.3.4 allows that); none when the HEAD fails.
+    fn head_validators(&self, url: &Url) -> (Option<String>, Option<String>) {
+        match self.request(Method::HEAD, url).send() {
+            Ok(r) if r.status().is_success() => {
+                (strong_etag(r.headers()), last_modified(r.headers()))
+            }
+            _ => (None, None),
         }
-        strong_etag(&response)
     }
 }
 
@@ -178,7 +216,7 @@ impl Target for WebDav {
         match response.status() {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
             s if s.is_success() => {
-                let etag = strong_etag(&response);
+                let etag = strong_etag(response.headers());
                 let bytes = crate::net::read_bounded(response, crate::net::FEED_CAP, self.timeout)
                     .map_err(|e| self.body_failure(&what, &e))?;
                 Ok(Some(Fetched { bytes, etag }))
@@ -189,7 +227,10 @@ impl Target for WebDav {
 
     fn upload(&self, upload: &Put<'_>) -> std::result::Result<Stored, Failure> {
         let url = self.url(upload.name);
-        let body = || Ok((Body::from(upload.bytes.to_vec()), upload.bytes.len() as u64));
+        let body = || {
+            let reader: Reader = Box::new(std::io::Cursor::new(upload.bytes.to_vec()));
+            Ok((reader, upload.bytes.len() as u64))
+        };
         self.upload_with(&url, upload, body)
     }
 
@@ -211,7 +252,7 @@ impl Target for WebDav {
                 retry_after: None,
             })?;
             problem.replace(Some(p));
-            Ok((Body::sized(reader, file.len), file.len))
+            Ok((Box::new(reader) as Reader, file.len))
         };
         let result = self.upload_with(&url, upload, body);
         // A body the reader stopped is a changed file, not a broken connection.
@@ -230,12 +271,25 @@ impl Target for WebDav {
         }
     }
 
-    fn delete(&self, name: &str) -> std::result::Result<String, Failure> {
+    /// A `207 Multi-Status` is no success: something in it failed (RFC 4918 §9.6.1). A 412
+    /// for a file already gone (a server checks `If-Match` first) is no conflict.
+    fn delete(&self, name: &str, condition: &Condition) -> std::result::Result<String, Failure> {
         let url = self.url(name);
         let what = format!("DELETE {url}");
-        let response = self.send(&what, self.request(Method::DELETE, &url))?;
+        let builder = match condition {
+            Condition::Matches(etag) => self
+                .request(Method::DELETE, &url)
+                .header(header::IF_MATCH, etag.as_str()),
+            Condition::Unmodified(date) => self
+                .request(Method::DELETE, &url)
+                .header(header::IF_UNMODIFIED_SINCE, date.as_str()),
+            Condition::Any | Condition::Absent => self.request(Method::DELETE, &url),
+        };
+        let response = self.send(&what, builder)?;
         match response.status() {
             StatusCode::NOT_FOUND | StatusCode::GONE => Ok("already gone".into()),
+            StatusCode::MULTI_STATUS => Err(self.status_failure(&what, response)),
+            StatusCode::PRECONDITION_FAILED if self.gone(&url) => Ok("already gone".into()),
             s if s.is_success() => Ok(status_text(s)),
             _ => Err(self.status_failure(&what, response)),
         }
@@ -248,26 +302,39 @@ impl WebDav {
         &self,
         url: &Url,
         upload: &Put<'_>,
-        body: impl Fn() -> std::result::Result<(Body, u64), Failure>,
+        body: impl Fn() -> std::result::Result<(Reader, u64), Failure>,
     ) -> std::result::Result<Stored, Failure> {
         let what = format!("PUT {url}");
-        let mut response = self.put(url, upload, body()?)?;
+        let mut answer = self.put(url, upload, body()?)?;
         let mut created = Vec::new();
-        if response.status() == StatusCode::CONFLICT {
+        if answer.status == StatusCode::CONFLICT {
             created = self.make_parents(url)?;
-            response = self.put(url, upload, body()?)?;
+            answer = self.put(url, upload, body()?)?;
         }
-        match response.status().as_u16() {
+        match answer.status.as_u16() {
             200 | 201 | 204 => {
-                let answer = status_text(response.status());
-                let etag = strong_etag(&response).or_else(|| self.head_etag(url));
+                let (etag, last_modified) = self.validators(url, &answer.headers);
                 Ok(Stored {
                     etag,
-                    answer,
+                    last_modified,
+                    answer: status_text(answer.status),
                     created,
                 })
             }
-            _ => Err(self.status_failure(&what, response)),
+            _ => Err(self.answer_failure(&what, &answer)),
+        }
+    }
+
+    /// The validators of what a PUT stored: from its answer, or from a HEAD when that has no
+    /// strong ETag (a weak one cannot guard an update: `If-Match` compares strongly).
+    fn validators(&self, url: &Url, headers: &HeaderMap) -> (Option<String>, Option<String>) {
+        let put_date = last_modified(headers);
+        match strong_etag(headers) {
+            Some(etag) => (Some(etag), put_date),
+            None => {
+                let (etag, date) = self.head_validators(url);
+                (etag, date.or(put_date))
+            }
         }
     }
 }

@@ -5,10 +5,15 @@
 //! file changed, that read fails instead, the request is cut short of its Content-Length, and
 //! the server (nginx writes a PUT to a temporary file and renames it only when the body is
 //! whole) keeps the copy it had.
+//!
+//! Every PUT body, from disk or from memory, goes to the HTTP client as a [`Streamed`] body,
+//! which counts what the client took: [`super::webdav_put`] compares that count with the
+//! length when the server answers.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::target::FromDisk;
@@ -93,6 +98,82 @@ impl Read for CheckedFile {
             self.check()?;
         }
         Ok(n)
+    }
+}
+
+/// How many bytes of a body the HTTP client has taken so far. Shared because the body is
+/// moved into the request.
+pub(super) type Taken = Arc<AtomicU64>;
+
+/// A PUT body read from `reader` a chunk at a time, counting what the HTTP client takes. A
+/// server may answer before it has read the whole body (a 2xx right after the headers); the
+/// answer alone cannot tell that from a stored file, the count can: once the answer is in,
+/// the client takes no more, so a 2xx with bytes left over is not an upload.
+pub(super) struct Streamed {
+    reader: Box<dyn Read + Send + Sync>,
+    left: u64,
+    taken: Taken,
+}
+
+/// How much is read from the file (or memory) per frame.
+const CHUNK: u64 = 64 * 1024;
+
+impl Streamed {
+    /// `len` bytes of `reader`, announced as the Content-Length.
+    pub(super) fn new(reader: Box<dyn Read + Send + Sync>, len: u64) -> (Streamed, Taken) {
+        let taken = Taken::default();
+        let body = Streamed {
+            reader,
+            left: len,
+            taken: Arc::clone(&taken),
+        };
+        (body, taken)
+    }
+
+    fn next_chunk(&mut self) -> io::Result<Vec<u8>> {
+        let mut chunk = vec![0; usize::try_from(self.left.min(CHUNK)).unwrap_or(0)];
+        let n = loop {
+            match self.reader.read(&mut chunk) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            // `CheckedFile` says why itself; memory never ends early.
+            return Err(io::Error::other("the body ended before its length"));
+        }
+        chunk.truncate(n);
+        self.left -= n as u64;
+        self.taken.fetch_add(n as u64, Ordering::SeqCst);
+        Ok(chunk)
+    }
+}
+
+impl hyper::body::Body for Streamed {
+    type Data = hyper::body::Bytes;
+    type Error = io::Error;
+
+    /// Reads block: the files are local, and the runtime runs this one request.
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<io::Result<hyper::body::Frame<Self::Data>>>> {
+        let this = self.get_mut();
+        if this.left == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let frame = this
+            .next_chunk()
+            .map(|c| hyper::body::Frame::data(hyper::body::Bytes::from(c)));
+        std::task::Poll::Ready(Some(frame))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.left)
     }
 }
 

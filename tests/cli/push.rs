@@ -286,6 +286,20 @@ fn serve(store: &mut Store, req: &Req) -> (u16, Vec<(&'static str, String)>, Vec
                 _ => (409, vec![], vec![]),
             }
         }
+        // `If-Match` first, as RFC 9110 §13.2.2 orders it: a file that is gone fails it too.
+        "DELETE" => match store.files.get(&req.path) {
+            _ if req.header("if-match").is_some_and(|want| {
+                store.files.get(&req.path).map(|f| f.1.as_str()) != Some(want)
+            }) =>
+            {
+                (412, vec![], b"changed".to_vec())
+            }
+            None => (404, vec![], vec![]),
+            Some(_) => {
+                store.files.remove(&req.path);
+                (204, vec![], vec![])
+            }
+        },
         "POST" => (204, vec![], vec![]),
         _ => (405, vec![], vec![]),
     }
@@ -747,6 +761,92 @@ fn a_412_stops_the_push_and_force_overwrites() {
     );
 }
 
+/// Audit 2026-12, finding 5: `--prune` deleted without `If-Match`, so a copy someone put
+/// there since was deleted; and a `207 Multi-Status` (something failed) counted as deleted.
+#[test]
+fn prune_deletes_only_the_copy_it_uploaded_and_a_207_is_no_success() {
+    let server = Server::start();
+    let site = site(&server.url("/dav/"), "");
+    ok(&site, &["push"]);
+    let etag = |name: &str| recorded(&site, name, "etag");
+    let (atom_etag, rss_etag) = (etag("notes.atom"), etag("notes.rss"));
+    // Someone removes notes.atom and replaces notes.rss; the notes feed is no longer built.
+    server.set_store(|s| {
+        s.files.remove("/dav/notes.atom");
+        s.files.get_mut("/dav/notes.rss").unwrap().1 = "\"theirs\"".into();
+    });
+    let config = site.read("config.toml").replace(
+        "[[feed]]\nname = \"notes\"\ntitle = \"Notes\"\nsource = \"content/notes\"\nlink = \"notes/{slug}/\"\n",
+        "",
+    );
+    site.write("config.toml", &config);
+    site.ok(&["build", "--allow-drop"]);
+    let out = run(&site, &["push", "--prune"]);
+    let err = fails(&out, 5);
+    let deletes = server.with("DELETE");
+    let sent: Vec<_> = deletes
+        .iter()
+        .map(|d| (d.path.as_str(), d.header("if-match")))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("/dav/notes.atom", Some(atom_etag.as_str())),
+            ("/dav/notes.rss", Some(rss_etag.as_str())),
+        ]
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("deleted notes.atom -> "), "{stdout}");
+    assert!(
+        stdout.contains("(already gone; no longer built)"),
+        "{stdout}"
+    );
+    assert!(
+        err.starts_with("error: notes.rss was not deleted\n"),
+        "{err}"
+    );
+    assert!(err.contains("412 Precondition Failed"), "{err}");
+    assert!(
+        err.contains("someone replaced it since the last push; look at it, then `feedwright push --prune --force` deletes it anyway"),
+        "{err}"
+    );
+    assert!(server.file("/dav/notes.rss").is_some(), "left alone");
+    assert_eq!(pushed(&site), ["notes.rss", "reviews.atom", "reviews.rss"]);
+
+    // A 207 says something in it failed: not deleted, still recorded.
+    server.fail(
+        "DELETE",
+        "/dav/notes.rss",
+        1,
+        Fault::Status(
+            207,
+            vec![],
+            "<d:multistatus>403 Forbidden</d:multistatus>".into(),
+        ),
+    );
+    let err = fails(&run(&site, &["push", "--prune", "--force"]), 5);
+    assert!(
+        err.starts_with("error: notes.rss was not deleted\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("answer: 207 Multi-Status \"<d:multistatus>403"),
+        "{err}"
+    );
+    assert!(
+        err.contains("207 Multi-Status: its answer lists what failed"),
+        "{err}"
+    );
+    assert!(pushed(&site).contains(&"notes.rss".to_string()));
+
+    // --force deletes whatever is there.
+    ok(&site, &["push", "--prune", "--force"]);
+    let last = server.with("DELETE").pop().unwrap();
+    assert_eq!(last.header("if-match"), None);
+    assert!(server.file("/dav/notes.rss").is_none());
+    assert_eq!(pushed(&site), ["reviews.atom", "reviews.rss"]);
+}
+
 #[test]
 fn missing_folders_are_made_with_mkcol_then_the_put_is_retried_once() {
     let server = Server::start();
@@ -948,17 +1048,25 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     let out = run(&site, &["push"]);
     let err = fails(&out, 5);
     assert!(
-        err.contains("2 file(s) uploaded, but 1 hub ping(s) failed; the upload stands"),
+        err.contains("2 file(s) uploaded, but 2 hub ping(s) failed; the upload stands"),
         "{err}"
     );
     assert!(
         err.contains("500 Internal Server Error \"hub down\""),
         "{err}"
     );
+    // Audit 2026-12, finding 4: a hub that failed is not tried again in the same run.
     assert_eq!(
         hub.with("POST").len(),
-        4 + 3 + 1,
-        "retried, then the other topic"
+        4 + 3,
+        "retried, and the other topic is not tried"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: 1 more ping(s) not tried in this run after it failed; they are owed to the next run",
+            hub.url("/hub")
+        )),
+        "{err}"
     );
     assert_eq!(
         recorded(&site, "notes.rss", "blake3"),
@@ -967,7 +1075,7 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
             .to_string()
     );
     let pending = push_state(&site)["pending_pings"].as_array().unwrap().len();
-    assert_eq!(pending, 1);
+    assert_eq!(pending, 2);
 
     // Next run: no upload, only the owed ping.
     let puts = server.with("PUT").len();
@@ -983,6 +1091,49 @@ fn hubs_get_a_form_ping_per_changed_feed_and_a_failed_ping_is_retried_next_run()
     ok(&site, &["push", "--force"]);
     assert_eq!(server.with("PUT").len(), puts + 4);
     assert_eq!(hub.with("POST").len(), 9);
+}
+
+/// Audit 2026-12, finding 4: a dead hub cost (retries + 1) × timeout for every changed
+/// document while the site stayed locked. It is tried once per run; the other hubs get
+/// every ping, and what the dead one is owed waits for the next run.
+#[test]
+fn a_dead_hub_is_tried_once_per_run_and_the_others_get_every_ping() {
+    let server = Server::start();
+    let live = Server::start();
+    let dead = format!("http://127.0.0.1:{}/", closed_port());
+    let extra = format!("hubs = [\"{dead}\", \"{}\"]", live.url("/hub"));
+    let site = site(&server.url("/dav/"), &extra);
+    let out = run(&site, &["push"]);
+    let err = fails(&out, 5);
+    assert!(
+        err.contains("4 file(s) uploaded, but 4 hub ping(s) failed; the upload stands"),
+        "{err}"
+    );
+    assert_eq!(err.matches("hub ping failed: POST ").count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{dead}: 3 more ping(s) not tried in this run after it failed; they are owed to the next run"
+        )),
+        "{err}"
+    );
+    assert_eq!(live.with("POST").len(), 4);
+    let owed = push_state(&site)["pending_pings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(owed.len(), 4);
+    assert!(
+        owed.iter()
+            .all(|p| p["hub"].as_str() == Some(dead.as_str()))
+    );
+    // Still dead on the next run: one try again, nothing re-sent, nothing lost.
+    let err = fails(&run(&site, &["push"]), 5);
+    assert!(
+        err.contains("0 file(s) uploaded, but 4 hub ping(s) failed"),
+        "{err}"
+    );
+    assert_eq!(live.with("POST").len(), 4);
+    assert_eq!(server.with("PUT").len(), 4);
 }
 
 /// The example config in the README's push section parses, and the defaults its table names
@@ -1124,7 +1275,15 @@ fn a_hub_that_redirects_is_named_by_its_hubs_entry() {
         Fault::Status(307, vec![("Location", moved.clone())], String::new()),
     );
     let err = fails(&run(&site, &["push"]), 5);
-    assert_eq!(hub.with("POST").len(), 4, "a redirect is not retried");
+    // Not retried, and the hub is not tried again in this run for the other three feeds.
+    assert_eq!(hub.with("POST").len(), 1, "a redirect is not retried");
+    assert!(
+        err.contains(&format!(
+            "{}: 3 more ping(s) not tried in this run after it failed",
+            hub.url("/hub")
+        )),
+        "{err}"
+    );
     assert!(
         err.contains(&format!(
             "POST {} for https://films.example/feeds/notes.atom: 307 Temporary Redirect (to {moved}) after 1 attempt(s); the server redirects: set the hub's entry in [publish] hubs to the final location (pings never follow redirects)",

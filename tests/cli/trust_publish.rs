@@ -552,6 +552,12 @@ fn a_publish_error_names_the_line_of_its_key() {
             "timeout_secs",
             "[publish] timeout_secs must be at least 1",
         ),
+        // Audit 2026-12, finding 6: no upper bound.
+        (
+            "url = \"https://dav.films.example/\"\nretries = 1000000",
+            "retries",
+            "[publish] retries = 1000000 is more than 20: every retry waits up to 30 s more while the site stays locked; write a number from 0 to 20",
+        ),
         (
             "url = \"https://dav.films.example/\"\nregion = \"auto\"",
             "region",
