@@ -113,8 +113,8 @@ fn compare(
     c: &Change<'_>,
     fetched: &Fetched,
 ) -> Result<Vec<String>> {
-    let text = String::from_utf8_lossy(&fetched.bytes);
-    let published = read_feed(&text).map_err(|e| {
+    let text = crate::feed::read::decode_feed(&fetched.bytes);
+    let published = text.and_then(|text| read_feed(&text)).map_err(|e| {
         Error::Identity(format!(
             "{} is not a feed feedwright can read ({e}): check what is there; `feedwright push --force` overwrites it",
             c.location

@@ -18,7 +18,10 @@ pub(super) const ERROR_PAGE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A client with the given timeout. Installing the TLS provider is idempotent.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    // A Referer would hand the URL given, with any token in its query, to where a redirect
+    // leads.
     builder(timeout)
+        .referer(false)
         .build()
         .map_err(|e| Error::Fetch(format!("cannot set up the HTTP client: {e}")))
 }
@@ -43,8 +46,13 @@ pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     let shown = redact(url);
     // Where redirects led, when somewhere else: the answer is that URL's. (reqwest moves a
     // user and password out of the URL it reports, so the two are compared as shown.)
+    // The query of where it led is not shown: a server may have signed it.
     let moved = |to: Option<&url::Url>| match to.map(|to| redact(to.as_str())) {
-        Some(to) if to != shown => format!(" (redirected to {to})"),
+        Some(to) if to != shown => {
+            let bare = to.split(['?', '#']).next().unwrap_or(&to);
+            let cut = if bare.len() < to.len() { "?…" } else { "" };
+            format!(" (redirected to {bare}{cut})")
+        }
         _ => String::new(),
     };
     let response = client(timeout)?.get(url).send().map_err(|e| {
@@ -62,7 +70,8 @@ pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     }
     let bytes = crate::net::read_bounded(response, crate::net::FEED_CAP, timeout)
         .map_err(|e| Error::Fetch(format!("GET {shown}{at}: {}", e.describe())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::feed::read::decode_feed(&bytes)
+        .map_err(|e| Error::Identity(format!("{shown}{at} is not a feed: {e}")))
 }
 
 /// Why a GET of a published feed got no answer, and what to check.

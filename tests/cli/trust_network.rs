@@ -978,3 +978,54 @@ fn a_secret_in_named_entities_upper_case_misread_or_wrapped_base64_is_not_shown(
         }
     }
 }
+
+/// Audit: the URL given to `check --against` (a token in its query) went to where a redirect
+/// led in the Referer header, and the target's own signed query was printed.
+#[test]
+fn a_redirected_fetch_sends_no_referer_and_shows_no_query() {
+    let site = site("http://127.0.0.1:9/feeds/", "");
+    site.ok(&["build"]);
+    let feed = site.read("feeds/reviews.rss");
+    let seen: Arc<std::sync::Mutex<Vec<Option<String>>>> = Arc::default();
+    let log = seen.clone();
+    let addr = start(move |req, s| {
+        log.lock()
+            .unwrap()
+            .push(req.header("referer").map(str::to_string));
+        match req.path.as_str() {
+            p if p.starts_with("/start") => answer(
+                s,
+                "302 Found",
+                &[("Location", "/signed?sig=SIGSECRET#frag")],
+                b"",
+            ),
+            p if p.starts_with("/signed") => answer(s, "200 OK", &[], feed.as_bytes()),
+            _ => answer(s, "404 Not Found", &[], b""),
+        }
+    });
+    let url = format!("http://{addr}/start?access_token=QTOKEN");
+    let out = run(&site, &["check", "--against", &url], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(seen.lock().unwrap().as_slice(), [None, None]);
+    // Where it led is shown without its query when it fails.
+    let gone = start(move |req, s| match req.path.as_str() {
+        "/a" => answer(
+            s,
+            "302 Found",
+            &[("Location", "/nowhere?sig=SIGSECRET")],
+            b"",
+        ),
+        _ => answer(s, "404 Not Found", &[], b""),
+    });
+    let err = fails(
+        &site,
+        &["check", "--against", &format!("http://{gone}/a")],
+        5,
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: GET http://{gone}/a (redirected to http://{gone}/nowhere?…) answered 404 Not Found: check that the URL names the published feed\n"
+        )
+    );
+}
