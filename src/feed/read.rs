@@ -67,6 +67,9 @@ pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
 /// Anything else is refused: decoded loosely, a broken byte became U+FFFD in an id, which was
 /// then reported as an id that would change.
 pub fn decode_feed(bytes: &[u8]) -> Result<String, String> {
+    if bytes.starts_with(b"\x1f\x8b") {
+        return Err("it is gzip-compressed (a server that compressed it unasked, or a .gz file): give the feed itself".into());
+    }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let utf16 = match bytes {
         [0xff, 0xfe, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
@@ -308,6 +311,7 @@ mod tests {
             bytes.extend(b" encoding='latin1'?>\xe9");
             let _ = decode_feed(&bytes);
         }
+        assert!(decode_feed(b"\x1f\x8b\x08\x00").unwrap_err().starts_with("it is gzip-compressed"));
         let e = decode_feed(b"<rss><guid>film\xff2</guid></rss>").unwrap_err();
         assert!(e.starts_with("it is not UTF-8 (byte 16 is not)"), "{e}");
     }
