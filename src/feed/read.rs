@@ -311,7 +311,11 @@ mod tests {
             bytes.extend(b" encoding='latin1'?>\xe9");
             let _ = decode_feed(&bytes);
         }
-        assert!(decode_feed(b"\x1f\x8b\x08\x00").unwrap_err().starts_with("it is gzip-compressed"));
+        assert!(
+            decode_feed(b"\x1f\x8b\x08\x00")
+                .unwrap_err()
+                .starts_with("it is gzip-compressed")
+        );
         let e = decode_feed(b"<rss><guid>film\xff2</guid></rss>").unwrap_err();
         assert!(e.starts_with("it is not UTF-8 (byte 16 is not)"), "{e}");
     }
