@@ -12,6 +12,7 @@ pub mod meta;
 pub mod render;
 pub mod slug;
 pub mod source;
+mod split;
 mod summary;
 pub mod text_boundary;
 pub mod transcript_check;

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 use super::date::{DATE_HINT, parse_date, unpublishable};
-use super::meta::{self, Meta, Syntax};
+use super::meta::{self, Meta};
 use super::slug::{MAX_SLUG_BYTES, shorten, slug_from_file_name, slugify, title_from_file_name};
 use super::text_boundary::{self, is_blank, trim_invisible};
 use super::xml_chars::{self, Report};
@@ -101,8 +101,8 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
     let fingerprint = Arc::from(&blake3::hash(clean.as_bytes()).to_hex()[..32]);
 
     let (mut meta, body) = match kind {
-        BodyKind::Markdown => split_markdown(&clean, &diag)?,
-        BodyKind::Text => split_text(&clean, &diag)?,
+        BodyKind::Markdown => super::split::split_markdown(&clean, &diag)?,
+        BodyKind::Text => super::split::split_text(&clean, &diag)?,
     };
     if let Some(too_long) = text_boundary::markdown_too_long(kind, body.len()) {
         return Err(vec![diag(None, too_long)]);
@@ -320,72 +320,6 @@ pub fn key_line(text: &str, key: &str) -> Option<usize> {
 pub fn key_line_in(root: &Path, source: &str, key: &str) -> Option<usize> {
     let bytes = super::read_source(&root.join(source)).ok()?;
     key_line(&String::from_utf8_lossy(&bytes), key)
-}
-
-type Split = Result<(Meta, String), Vec<Diagnostic>>;
-
-fn split_markdown(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
-    let first = text.lines().next().unwrap_or("").trim_end();
-    let (syntax, fence) = match first {
-        "+++" => (Syntax::Toml, "+++"),
-        "---" => (Syntax::Yaml, "---"),
-        _ => {
-            return Err(vec![diag(
-                Some(1),
-                "no front matter: start the file with a `+++` (TOML) or `---` (YAML) line, then `title = \"…\"`, then the same fence line again".into(),
-            )]);
-        }
-    };
-    let after_open = first.len() + 1;
-    let rest = text.get(after_open..).unwrap_or("");
-    let mut offset = 0;
-    let mut close = None;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == fence {
-            close = Some((offset, offset + line.len()));
-            break;
-        }
-        offset += line.len();
-    }
-    let Some((end, body_start)) = close else {
-        return Err(vec![diag(
-            Some(1),
-            format!(
-                "the front matter opened with `{fence}` on line 1 is never closed: add a `{fence}` line after the last key"
-            ),
-        )]);
-    };
-    let front = &rest[..end];
-    let body = rest[body_start..].to_string();
-    match meta::parse_front_matter(front, syntax) {
-        Ok(meta) => Ok((meta, body)),
-        Err(e) => Err(vec![diag(e.line.map(|l| l + 1), e.message)]),
-    }
-}
-
-fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
-    let first = text.lines().next().unwrap_or("");
-    if !meta::is_header_line(first) {
-        return Ok((Meta::default(), text.to_string()));
-    }
-    let mut header = Vec::new();
-    let mut body_start = text.len();
-    let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if line.trim().is_empty() {
-            body_start = offset + line.len();
-            break;
-        }
-        header.push((i + 1, line.trim_end()));
-        offset += line.len();
-    }
-    match meta::parse_header(&header) {
-        Ok(meta) => Ok((meta, text[body_start.min(text.len())..].to_string())),
-        Err(errors) => Err(errors
-            .into_iter()
-            .map(|e| diag(e.line, e.message))
-            .collect()),
-    }
 }
 
 #[cfg(test)]

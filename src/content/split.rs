@@ -1,0 +1,117 @@
+//! A source file's text split into its metadata and its body: Markdown's front matter
+//! between `+++` (TOML) or `---` (YAML) fences, a plain-text column's optional header lines
+//! (`Title:`, `Date:`, …) up to the first blank line.
+
+use super::meta::{self, Meta, Syntax};
+use crate::error::Diagnostic;
+
+type Split = Result<(Meta, String), Vec<Diagnostic>>;
+
+pub(super) fn split_markdown(
+    text: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Split {
+    let first = text.lines().next().unwrap_or("").trim_end();
+    let (syntax, fence) = match first {
+        "+++" => (Syntax::Toml, "+++"),
+        "---" => (Syntax::Yaml, "---"),
+        _ => {
+            return Err(vec![diag(
+                Some(1),
+                "no front matter: start the file with a `+++` (TOML) or `---` (YAML) line, then `title = \"…\"`, then the same fence line again".into(),
+            )]);
+        }
+    };
+    let after_open = first.len() + 1;
+    let rest = text.get(after_open..).unwrap_or("");
+    let mut offset = 0;
+    let mut close = None;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == fence {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((end, body_start)) = close else {
+        return Err(vec![diag(
+            Some(1),
+            format!(
+                "the front matter opened with `{fence}` on line 1 is never closed: add a `{fence}` line after the last key"
+            ),
+        )]);
+    };
+    let front = &rest[..end];
+    let body = rest[body_start..].to_string();
+    match meta::parse_front_matter(front, syntax) {
+        Ok(meta) => Ok((meta, body)),
+        Err(e) => Err(vec![diag(e.line.map(|l| l + 1), e.message)]),
+    }
+}
+
+pub(super) fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
+    // A paste often starts with a blank line (or one of spaces): the header is the first lines
+    // that are not blank (it was published as the body's first paragraphs, silently).
+    let (mut lead, mut skipped) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            break;
+        }
+        lead += line.len();
+        skipped += 1;
+    }
+    let rest = &text[lead..];
+    let first = rest.lines().next().unwrap_or("");
+    if !meta::is_header_line(first) {
+        return Ok((Meta::default(), text.to_string()));
+    }
+    let mut header = Vec::new();
+    let mut body_start = rest.len();
+    let mut offset = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim().is_empty() {
+            body_start = offset + line.len();
+            break;
+        }
+        header.push((skipped + i + 1, line.trim_end()));
+        offset += line.len();
+    }
+    match meta::parse_header(&header) {
+        Ok(meta) => Ok((meta, rest[body_start.min(rest.len())..].to_string())),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| diag(e.line, e.message))
+            .collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Split {
+        split_text(text, &|line, message| {
+            Diagnostic::new("c.txt", line, message)
+        })
+    }
+
+    /// Audit: a paste that starts with a blank line (or a line of spaces) had its header
+    /// published as the body's first paragraphs, its title taken from the file name.
+    #[test]
+    fn a_text_header_after_blank_lines_is_still_the_header() {
+        for lead in ["\n", " \n", "\n\t\n"] {
+            let text = format!("{lead}Title: Heat\nDate: 2024-05-01\n\nThe film opens in LA.\n");
+            let (meta, body) = parse(&text).unwrap();
+            assert_eq!(meta.title.as_deref(), Some("Heat"), "{lead:?}");
+            assert!(meta.date.is_some(), "{lead:?}");
+            assert_eq!(body, "The film opens in LA.\n", "{lead:?}");
+        }
+        // A header error names the line it is on, blank lines counted.
+        let errors = parse("\n\nTitle: Heat\nTitle: Ran\n\nBody.\n").unwrap_err();
+        assert!(
+            errors[0].to_string().starts_with("c.txt:4: "),
+            "{}",
+            errors[0]
+        );
+    }
+}
