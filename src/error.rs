@@ -29,6 +29,10 @@ impl fmt::Display for Diagnostic {
         // A line break in a file name would start a line of its own in a cron mail.
         let path = self.path.display().to_string();
         let path = written_out(&path, false);
+        // A message about the site as a whole names no file.
+        if path.is_empty() {
+            return write!(f, "{}", self.message);
+        }
         match self.line {
             Some(line) => write!(f, "{path}:{line}: {}", self.message),
             None => write!(f, "{path}: {}", self.message),

@@ -544,7 +544,7 @@ fn render<'s>(
         plan.entry_count,
         plan.outputs.len()
     );
-    for w in &plan.warnings {
+    for w in &plan.warnings[plan.said_once.min(plan.warnings.len())..] {
         let line = serde_json::to_string(&(&w.path, w.line, &w.message)).ok()?;
         let _ = writeln!(out, "warning {line}");
     }

@@ -93,7 +93,10 @@ pub(super) fn identify(
     rayon::spawn(move || drop(present));
     problems.errors.extend(assigned.errors);
     problems.notes.extend(assigned.notes);
-    problems.notes.extend(date_moves(&assigned.moved));
+    // What changes published entries is said as a warning, which `--quiet` shows.
+    problems.changes.extend(assigned.gone);
+    let moved = date_moves(&assigned.moved).into_iter();
+    (problems.changes).extend(moved.map(|m| Diagnostic::new("", None, m.0)));
     let mut items = assigned.items;
     for item in &mut items {
         clamp_updated(item, now, problems);

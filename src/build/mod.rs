@@ -136,22 +136,12 @@ fn plan_gathered(
 
     let horizon = horizon(config, future, &identity.items, now);
     let inputs = local_inputs(config, &identity.items);
-    // Each feed left in the output folder is read once for both guards.
-    let lost = identify::lost_state(previous_state.as_ref());
-    let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
-    let published = match guarded {
-        true => identify::published_feeds(config),
-        false => Vec::new(),
-    };
-    let keep = options.keep_entries || !published.is_empty();
-    let entries = links::checked_links(config, &identity.items, keep, &mut problems)?;
-    if guarded {
-        let ids = (identity.site_id.as_str(), lost);
-        identify::guard_lost_state(config, &entries, ids, &published)?;
-        identify::guard_lost_dates(config, &identity.items, ids, &published)?;
-    }
-    identify::keep_published_guids(config, &published, &mut identity.state, &mut problems);
-    drop(published);
+    let entries = links_and_lost_state(
+        config,
+        &mut identity,
+        (&previous_state, options),
+        &mut problems,
+    )?;
     let entry_count = identity.items.len();
     if !options.allow_drop {
         clock::guard(config, previous_state.as_ref(), now)?;
@@ -201,13 +191,15 @@ fn plan_gathered(
     let outputs = stage::outputs(config, documents, (finished, state_staged), &mut problems)?;
     spans.mark("outputs");
 
+    let (warnings, said_once) = problems.take_all_warnings();
     Ok(Plan {
         outputs: outputs.files,
         entries,
         entry_count,
         state: state.into_inner(),
         previous_state,
-        warnings: problems.take_warnings(),
+        warnings,
+        said_once,
         notes: problems.notes,
         lasting_notes,
         skipped: problems.skipped,
@@ -218,6 +210,33 @@ fn plan_gathered(
         inputs,
         side_file: sealing::Begun::default(),
     })
+}
+
+/// Each entry's link, checked; and, for a build without its state file (or with one restored
+/// from elsewhere), the guards against ids and dates changing from those the feeds in the
+/// output folder published (each feed read once for both), and the podcast guids kept.
+fn links_and_lost_state(
+    config: &Config,
+    identity: &mut identify::Identity,
+    (previous_state, options): (&Option<identity::State>, PlanOptions),
+    problems: &mut Problems,
+) -> Result<Vec<identity::compare::PlannedEntry>> {
+    let lost = identify::lost_state(previous_state.as_ref());
+    let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
+    let published = if guarded {
+        identify::published_feeds(config)
+    } else {
+        Vec::new()
+    };
+    let keep = options.keep_entries || !published.is_empty();
+    let entries = links::checked_links(config, &identity.items, keep, problems)?;
+    if guarded {
+        let ids = (identity.site_id.as_str(), lost);
+        identify::guard_lost_state(config, &entries, ids, &published)?;
+        identify::guard_lost_dates(config, &identity.items, ids, &published)?;
+    }
+    identify::keep_published_guids(config, &published, &mut identity.state, problems);
+    Ok(entries)
 }
 
 /// A feed's files may be left as they are next time only if rendering said nothing: the

@@ -78,6 +78,9 @@ pub struct Plan {
     pub state: State,
     pub previous_state: Option<State>,
     pub warnings: Vec<Diagnostic>,
+    /// How many of the first `warnings` are said once, by this build only (it changed
+    /// published entries): the content cache does not say them again.
+    pub said_once: usize,
     pub notes: Vec<Note>,
     /// The notes said by every build while their cause lasts (an owner e-mail left out), as
     /// opposed to those said once, by the build that changed the state (an entry gone, a

@@ -16,6 +16,9 @@ pub(super) struct Problems {
     /// build stops with a configuration error, every content error found with them.
     pub settings: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
+    /// Warnings said once, by the build that changed published entries (one gone, dates
+    /// moved): not said again by the runs the content cache ends early, as notes are not.
+    pub changes: Vec<Diagnostic>,
     /// Entries left out under `--keep-going`.
     pub skipped: Vec<Diagnostic>,
     pub notes: Vec<Note>,
@@ -37,6 +40,15 @@ impl Problems {
 
     /// The warnings, each said once: an entry in several feeds (a tag feed, the notes and the
     /// podcast feed of one folder) is rendered for each, and its file is named once.
+    /// The changes said once, then every warning (see [`Problems::take_warnings`]), and how
+    /// many of them are said once.
+    pub(super) fn take_all_warnings(&mut self) -> (Vec<Diagnostic>, usize) {
+        let mut all = std::mem::take(&mut self.changes);
+        let once = all.len();
+        all.extend(self.take_warnings());
+        (all, once)
+    }
+
     pub(super) fn take_warnings(&mut self) -> Vec<Diagnostic> {
         let mut seen = std::collections::HashSet::new();
         let mut warnings = std::mem::take(&mut self.warnings);

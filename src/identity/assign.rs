@@ -80,6 +80,8 @@ pub struct Assigned {
     pub errors: Vec<Diagnostic>,
     /// Published entries whose date changed: source, date before, date now.
     pub moved: Vec<(Arc<str>, DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    /// Published entries whose file is gone: they leave the feeds (a warning, cron mails it).
+    pub gone: Vec<Diagnostic>,
 }
 
 /// `entries` are the publishable entries of each feed (no drafts, nothing in the future);
@@ -108,11 +110,18 @@ pub fn assign(
     let mut claimed = vec![false; records.len()];
     let (mut notes, mut errors, mut moved) = (Vec::new(), Vec::new(), Vec::new());
 
-    // Pass 1: same source path.
+    // Pass 1: same source path; a gone entry's path only when it is back (the same content,
+    // title or date): another review saved under its old name does not take its id.
     let mut matched: Vec<Option<usize>> = entries
         .iter()
         .map(|(_, e)| {
             let i = *by_source.get(e.source.as_ref())?;
+            let r = &previous.entries[i];
+            let back =
+                r.fingerprint == e.fingerprint || r.title == e.title || e.date == Some(r.date);
+            if r.gone.is_some() && !back {
+                return None;
+            }
             claimed[i] = true;
             Some(i)
         })
@@ -268,14 +277,14 @@ pub fn assign(
     }
 
     // Vanished: reported once, kept (their ids stay reserved).
+    let mut gone = Vec::new();
     for (i, r) in records.iter_mut().enumerate() {
         if !claimed[i] && r.gone.is_none() && !present.contains(&r.source) {
             let r = Arc::make_mut(r);
             r.gone = Some(now);
-            notes.push(Note(format!(
-                "{} is gone from the sources; it leaves the feed, and its id {} stays reserved",
-                r.source, r.id
-            )));
+            let why = "is gone from the sources; it leaves the feed, and its id";
+            let said = format!("{why} {} stays reserved", r.id);
+            gone.push(Diagnostic::new(&*r.source, None, said));
         }
     }
     records.extend(new_records);
@@ -328,6 +337,7 @@ pub fn assign(
         },
         notes,
         errors,
+        gone,
         moved,
     }
 }
@@ -409,187 +419,5 @@ fn fresh_id(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::content::BodyKind;
-
-    fn at(s: &str) -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339(s).unwrap()
-    }
-
-    fn entry(source: &str, title: &str, body: &str, date: Option<&str>) -> Entry {
-        Entry {
-            source: source.into(),
-            title: title.into(),
-            date: date.map(at),
-            updated: None,
-            author: None,
-            summary: None,
-            tags: vec![],
-            id: None,
-            slug: crate::content::slug::slug_from_file_name(source.rsplit('/').next().unwrap()),
-            link: None,
-            draft: false,
-            kind: BodyKind::Markdown,
-            fingerprint: blake3::hash(format!("{title}{body}").as_bytes())
-                .to_hex()
-                .as_str()
-                .into(),
-            body: body.into(),
-            episode: None,
-        }
-    }
-
-    fn run(state: &State, entries: Vec<Entry>, now: &str) -> Assigned {
-        let present = entries.iter().map(|e| e.source.clone()).collect();
-        let entries = entries
-            .into_iter()
-            .map(|e| ("reviews".into(), Box::new(e)))
-            .collect();
-        assign("tag:example.com,2026:", state, entries, &present, at(now))
-    }
-
-    const T0: &str = "2026-01-01T00:00:00Z";
-    const T1: &str = "2026-01-02T00:00:00Z";
-    const T2: &str = "2026-01-03T00:00:00Z";
-
-    #[test]
-    fn a_slug_taken_many_times_over_gets_the_first_free_id() {
-        // Ten gone entries held `heat`, `heat-2` … `heat-10`: the new one asks for eleven ids,
-        // past the few searched one by one, and gets `heat-11` either way.
-        let s0 = State::new("tag:example.com,2026:".into());
-        let mut state = s0.clone();
-        for n in 1..=10 {
-            let file = if n == 1 {
-                "heat".to_string()
-            } else {
-                format!("heat-{n}")
-            };
-            let made = run(
-                &state,
-                vec![entry(
-                    &format!("c/{file}.md"),
-                    &format!("Heat {n}"),
-                    &format!("{n}"),
-                    Some(T0),
-                )],
-                T0,
-            );
-            state = made.state;
-        }
-        let ids: Vec<&str> = state.entries.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids.len(), 10);
-        let renamed = entry("c/other/heat.md", "Heat again", "new", Some(T1));
-        let got = run(&state, vec![renamed], T1);
-        assert_eq!(got.items[0].id(), "tag:example.com,2026:reviews/heat-11");
-        assert!(got.notes.iter().any(|n| {
-            n.0.contains("gets a new id tag:example.com,2026:reviews/heat-11")
-        }));
-    }
-
-    /// The new state shares the records this build left alone with the state it started
-    /// from, copies the ones it changes, and leaves that state as it was.
-    #[test]
-    fn unchanged_records_are_shared_and_the_previous_state_is_left_alone() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let both = || {
-            vec![
-                entry("c/a.md", "A", "x", Some(T0)),
-                entry("c/b.md", "B", "y", Some(T0)),
-            ]
-        };
-        let a = run(&s0, both(), T0);
-        let before = a.state.clone();
-        let mut edited = both();
-        edited[1] = entry("c/b.md", "B", "y, edited", Some(T0));
-        let b = run(&a.state, edited, T1);
-        assert_eq!(a.state, before, "the previous state is unchanged");
-        assert!(a.state.entries[1].changed.is_none());
-        let shared = |k: usize| Arc::ptr_eq(&a.state.entries[k], &b.state.entries[k]);
-        assert!(shared(0), "the record left alone is shared");
-        assert!(!shared(1), "the edited record is a copy");
-        assert_eq!(b.state.entries[1].changed, Some(at(T1)));
-        assert_eq!(b.items[1].updated, at(T1));
-        assert_eq!(b.state.entries[0], a.state.entries[0]);
-        // Each item's record is its record in the new state (new, kept or edited), not a copy.
-        for (state, items) in [(&a.state, &a.items), (&b.state, &b.items)] {
-            for (k, item) in items.iter().enumerate() {
-                assert!(Arc::ptr_eq(&item.record, &state.entries[k]), "item {k}");
-            }
-        }
-    }
-
-    #[test]
-    fn undated_entry_keeps_first_seen() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let a = run(&s0, vec![entry("c/a.md", "A", "x", None)], T0);
-        assert_eq!(a.items[0].published(), at(T0));
-        let b = run(&a.state, vec![entry("c/a.md", "A", "x", None)], T1);
-        assert_eq!(b.items[0].published(), at(T0));
-        assert_eq!(b.items[0].id(), a.items[0].id());
-        assert_eq!(b.state, a.state);
-    }
-
-    #[test]
-    fn rename_keeps_id_and_edit_moves_updated_once() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
-        let b = run(&a.state, vec![entry("c/sub/b.md", "A", "x", Some(T0))], T1);
-        assert_eq!(b.items[0].id(), a.items[0].id());
-        assert!(b.notes[0].0.contains("was c/a.md"));
-        let c = run(
-            &b.state,
-            vec![entry("c/sub/b.md", "A", "edited", Some(T0))],
-            T1,
-        );
-        assert_eq!(c.items[0].updated, at(T1));
-        let d = run(
-            &c.state,
-            vec![entry("c/sub/b.md", "A", "edited", Some(T0))],
-            T2,
-        );
-        assert_eq!(d.items[0].updated, at(T1));
-        assert_eq!(d.items[0].id(), a.items[0].id());
-    }
-
-    #[test]
-    fn rename_with_edit_matches_title_and_date() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let a = run(&s0, vec![entry("c/a.md", "A", "x", Some(T0))], T0);
-        let b = run(&a.state, vec![entry("c/b.md", "A", "y", Some(T0))], T1);
-        assert_eq!(b.items[0].id(), a.items[0].id());
-        assert!(b.notes[0].0.contains("same title and date"));
-    }
-
-    #[test]
-    fn vanished_is_reported_once_and_id_not_reused() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let a = run(&s0, vec![entry("c/heat.md", "A", "x", Some(T0))], T0);
-        let b = run(&a.state, vec![], T1);
-        assert_eq!(b.notes.len(), 1);
-        assert!(b.notes[0].0.contains("gone"));
-        let c = run(&b.state, vec![], T2);
-        assert!(c.notes.is_empty());
-        // A different file with the same slug does not inherit the retired id.
-        let d = run(
-            &c.state,
-            vec![entry("c/2026-01-03-heat.md", "B", "z", Some(T2))],
-            T2,
-        );
-        assert_ne!(d.items[0].id(), a.items[0].id());
-        assert!(d.errors.is_empty());
-    }
-
-    #[test]
-    fn duplicate_ids_name_both_files() {
-        let s0 = State::new("tag:example.com,2026:".into());
-        let mut e1 = entry("c/a.md", "A", "x", Some(T0));
-        let mut e2 = entry("c/b.md", "B", "y", Some(T0));
-        e1.id = Some("urn:x".into());
-        e2.id = Some("urn:x".into());
-        let a = run(&s0, vec![e1, e2], T0);
-        assert_eq!(a.errors.len(), 1);
-        assert!(a.errors[0].to_string().contains("c/b.md"));
-        assert!(a.errors[0].to_string().contains("c/a.md"));
-    }
-}
+#[path = "assign_tests.rs"]
+mod tests;

@@ -262,7 +262,7 @@ fn vanished_entry_is_reported_once_and_its_id_never_reused() {
     // One of two is more than the drop guard's quarter (issue 13): said on purpose here.
     let out = site.run(&["build", "--allow-drop"]);
     assert!(
-        stderr(&out).contains("content/reviews/heat.md is gone from the sources"),
+        stderr(&out).contains("warning: content/reviews/heat.md: is gone from the sources"),
         "{}",
         text(&out)
     );
@@ -550,5 +550,34 @@ fn check_against_a_feed_in_another_encoding() {
         format!(
             "error: broken.rss is not a feed: it is not UTF-8 (byte {at} is not) and its XML declaration names no encoding feedwright reads (UTF-8, UTF-16, ISO-8859-1): is it the right URL or file?\n"
         )
+    );
+}
+
+/// Audit: a changed `[site] timezone` moved every published date written without an offset,
+/// and a removed review left the feed, with nothing printed under `--quiet` (both were notes):
+/// what changes published entries is a warning, which cron mails.
+#[test]
+fn moved_dates_and_removed_entries_are_warnings_quiet_shows() {
+    let site = Site::new();
+    site.write("content/reviews/p.md", &review("P", "2026-06-01", "B."));
+    site.write("content/reviews/q.md", &review("Q", "2026-06-02", "B."));
+    for name in ["r", "s", "t"] {
+        site.write(
+            &format!("content/reviews/{name}.md"),
+            &review(name, "2026-05-01T10:00:00Z", "B."),
+        );
+    }
+    site.ok(&["--quiet", "build"]);
+    let config = site
+        .read("config.toml")
+        .replace("Europe/Paris", "Asia/Tokyo");
+    site.write("config.toml", &config);
+    site.remove("content/reviews/t.md");
+    let out = site.run(&["--quiet", "build"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/t.md: is gone from the sources; it leaves the feed, and its id tag:films.example,2026:reviews/t stays reserved\n\
+         warning: 2 published entries (content/reviews/p.md, …) moved their date by -7h00: was [site] timezone changed? A date written without an offset is read in it; readers may show these entries again\n"
     );
 }
