@@ -35,6 +35,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         },
     )?;
     let result = adopt(&plan.entries, &published.items);
+    let dates: std::collections::HashMap<&str, _> = (published.items.iter())
+        .filter_map(|i| Some((i.id.as_str(), i.published?)))
+        .collect();
     let mut pinned = 0;
     for (source, id, how) in &result.matched {
         let explicit = plan
@@ -55,6 +58,13 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             if r.id != *id {
                 std::sync::Arc::make_mut(r).id = id.clone();
                 pinned += 1;
+            }
+            // An entry without a `date` key is dated when first seen: by this build, with the
+            // state lost. Its published date is pinned with its id (it moved to today).
+            let undated = r.date == r.first_seen;
+            if let Some(&date) = dates.get(id.as_str()).filter(|&&d| undated && d != r.date) {
+                let r = std::sync::Arc::make_mut(r);
+                (r.date, r.first_seen) = (date, date);
             }
             ctx.report
                 .out(format_args!("matched {source} -> {id} (by {how})"));

@@ -581,3 +581,19 @@ fn moved_dates_and_removed_entries_are_warnings_quiet_shows() {
          warning: 2 published entries (content/reviews/p.md, …) moved their date by -7h00: was [site] timezone changed? A date written without an offset is read in it; readers may show these entries again\n"
     );
 }
+
+/// Audit: with the state file lost, the advised `adopt-ids` pinned the ids but not the dates:
+/// an entry without a `date` key was then dated by the next build, silently.
+#[test]
+fn adopt_ids_after_a_lost_state_keeps_the_published_dates_of_undated_entries() {
+    let site = Site::new();
+    site.write("content/reviews/jaws.txt", "Column about Jaws.\n");
+    site.ok_at("2026-11-01T10:00:00Z", &["--quiet", "build"]);
+    let before = site.read("feeds/reviews.rss");
+    site.remove("feedwright-state.toml");
+    let refused = site.run_at("2026-11-06T10:00:00Z", &["build"]);
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
+    site.ok_at("2026-11-06T10:00:00Z", &["adopt-ids", "feeds/reviews.rss"]);
+    site.ok_at("2026-11-06T10:00:00Z", &["--quiet", "build"]);
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+}
