@@ -147,14 +147,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         String::new()
     });
 
-    if let Some(id) = &meta.id
-        && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
-    {
-        errors.push(diag(
-            key_line(&clean, "id"),
-            format!("id `{id}` must be non-empty and contain no spaces"),
-        ));
-    }
+    errors.extend(id_and_link(&meta, &clean, &diag));
 
     let dir = display.parent().unwrap_or(Path::new(""));
     let episode = match super::episode::episode_from_meta(&meta, dir) {
@@ -194,6 +187,36 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         },
         warnings,
     ))
+}
+
+/// The `id` and `link` keys' own errors, at their lines.
+fn id_and_link(
+    meta: &Meta,
+    clean: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    if let Some(id) = &meta.id
+        && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
+    {
+        errors.push(diag(
+            key_line(clean, "id"),
+            format!("id `{id}` must be non-empty and contain no spaces"),
+        ));
+    }
+    // A URL has no spaces: `Link: the missing one, a review` is a column's first paragraph
+    // read as a header line (it became the item's link, silently).
+    let spaced = meta
+        .link
+        .as_deref()
+        .filter(|l| l.trim().contains(char::is_whitespace));
+    if let Some(link) = spaced {
+        let said = format!(
+            "link `{link}` has spaces, so it is no URL: write the item's address (or a path on the site); if this is the column's first line, put a `Title:` line and a blank line above it"
+        );
+        errors.push(diag(key_line(clean, "link"), said));
+    }
+    errors
 }
 
 /// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per
@@ -340,6 +363,19 @@ mod tests {
     fn parse(text: &str, name: &str) -> Parsed {
         let kind = kind_of(Path::new(name)).unwrap();
         parse_entry(text.as_bytes(), Path::new(name), name, kind, Tz::UTC)
+    }
+
+    /// Audit: a column whose first line was `Link: the missing one, a review` had it read as a
+    /// header line and published as the item's link.
+    #[test]
+    fn a_link_with_spaces_is_an_error_at_its_line() {
+        let errors = parse("Link: the missing one, a review\n\nBody.\n", "b.txt").unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "b.txt:1: link `the missing one, a review` has spaces, so it is no URL: write the item's address (or a path on the site); if this is the column's first line, put a `Title:` line and a blank line above it"
+        );
+        let (e, _) = parse("Title: B\nLink: https://x.example/b\n\nBody.\n", "b.txt").unwrap();
+        assert_eq!(e.link.as_deref(), Some("https://x.example/b"));
     }
 
     #[test]
