@@ -26,6 +26,14 @@ pub fn unpublishable(date: DateTime<FixedOffset>) -> Option<&'static str> {
     )
 }
 
+/// The forms of a wall-clock time without an offset, read in the site timezone.
+const WALL_CLOCK: [&str; 4] = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+];
+
 /// Parses `text` as a date; dates without an offset are read in `tz`.
 pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
@@ -36,20 +44,35 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
     if let Ok(d) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%:z") {
         return Some(d);
     }
-    let naive = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })?;
+    let naive = WALL_CLOCK
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
     Some(localize(naive, tz))
+}
+
+/// What to say of `text` when it is a wall-clock time without an offset that `tz` skips
+/// (clocks going forward) or repeats (clocks going back): [`localize`] picks an instant, which
+/// the writer may not have meant.
+pub fn wall_clock_shift(text: &str, tz: Tz) -> Option<String> {
+    let text = text.trim();
+    let naive = WALL_CLOCK
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())?;
+    let read = localize(naive, tz).to_rfc3339();
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(_) => None,
+        LocalResult::None => Some(format!(
+            "`{text}` does not exist in {tz} (the clocks go forward then): read as {read}; write the offset you mean"
+        )),
+        LocalResult::Ambiguous(..) => Some(format!(
+            "`{text}` happens twice in {tz} (the clocks go back then): read as the first, {read}; write the offset you mean"
+        )),
+    }
 }
 
 /// Places a wall-clock time in `tz`. An ambiguous time (the hour repeated when clocks go back)
@@ -146,5 +169,26 @@ mod tests {
         // 2024-10-27 02:30 happens twice; the first one is taken.
         let d = parse_date("2024-10-27 02:30", paris).unwrap();
         assert_eq!(d.to_rfc3339(), "2024-10-27T02:30:00+02:00");
+    }
+
+    /// Audit: a time the clocks skip or repeat was read one way without a word.
+    #[test]
+    fn a_skipped_or_repeated_wall_clock_time_is_said() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        assert_eq!(
+            wall_clock_shift("2024-03-31 02:30", paris).unwrap(),
+            "`2024-03-31 02:30` does not exist in Europe/Paris (the clocks go forward then): read as 2024-03-31T03:30:00+02:00; write the offset you mean"
+        );
+        assert_eq!(
+            wall_clock_shift("2024-10-27T02:30", paris).unwrap(),
+            "`2024-10-27T02:30` happens twice in Europe/Paris (the clocks go back then): read as the first, 2024-10-27T02:30:00+02:00; write the offset you mean"
+        );
+        for fine in [
+            "2024-10-27 04:30",
+            "2024-10-27",
+            "2024-10-27T02:30:00+01:00",
+        ] {
+            assert_eq!(wall_clock_shift(fine, paris), None, "{fine}");
+        }
     }
 }

@@ -277,6 +277,10 @@ const DATA_ERRORS: [&str; 5] = [
 fn explain(message: &str, syntax: Syntax) -> String {
     let hint = match crate::config::hint::unknown_key(message, KNOWN_KEYS) {
         Some(h) => format!("; {h}"),
+        // `title = 1984`: a number or a date where text is meant.
+        None if message.contains("invalid type") && message.contains("expected a string") => {
+            "; text goes in quotes: `title = \"1984\"`".into()
+        }
         None if DATA_ERRORS.iter().any(|d| message.contains(d)) => String::new(),
         None => match syntax {
             Syntax::Toml => "; check this line's quotes and brackets: TOML front matter is `key = \"value\"` lines between `+++` lines".into(),
@@ -502,6 +506,19 @@ mod tests {
         .unwrap_err();
         assert!(e.message.contains("titel"), "{}", e.message);
         assert_eq!(e.line, Some(1));
+    }
+
+    /// Audit: `title = 1984` failed with the parser's words only.
+    #[test]
+    fn a_number_where_text_is_meant_says_to_quote_it() {
+        let e = parse_front_matter("title = 1984\n", Syntax::Toml).unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(
+            e.message
+                .ends_with("; text goes in quotes: `title = \"1984\"`"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
                 errors.push(diag(key_line(&clean, key), why));
                 return None;
             }
+            let shifted = super::date::wall_clock_shift(&v.0, tz);
+            warnings.extend(shifted.map(|w| diag(key_line(&clean, key), format!("{key} {w}"))));
             parsed
         })
     };
