@@ -259,4 +259,14 @@ fn warn_about_wrapping(ctx: &Context, shown: &Path, text: &str, body: &str, txt:
     if let Some(message) = message {
         ctx.report.warn(&Diagnostic::new(shown, line, message));
     }
+    // A paste that brings its own `Title:`/`Date:` lines: under the header written here they
+    // are the body's first paragraph, published as text.
+    let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if txt && crate::content::meta::is_header_line(first) {
+        let said = format!(
+            "the pasted text starts with a header line (`{}`), which below the header written here is published as the body's first paragraph: move its value into the header above, and delete it",
+            first.trim()
+        );
+        ctx.report.warn(&Diagnostic::new(shown, line, said));
+    }
 }

@@ -130,11 +130,22 @@ fn is_block_line(line: &str) -> bool {
 /// line between them (Markdown would make them one paragraph); `None` otherwise. Lines that
 /// mostly end a sentence, or one line too long to have been wrapped by hand, tell it apart from
 /// one paragraph wrapped at a fixed width, which Markdown reads correctly.
+/// Each run of lines between blank lines is looked at (a paste of one paragraph per line may
+/// still end with a blank line and a footer); the largest such run is counted.
 pub(super) fn soft_wrapped_lines(text: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.trim().lines().collect();
-    if lines.iter().any(|l| l.trim().is_empty()) {
-        return None;
+    let mut runs: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in text.trim().lines() {
+        if line.trim().is_empty() {
+            runs.push(Vec::new());
+        } else if let Some(run) = runs.last_mut() {
+            run.push(line);
+        }
     }
+    runs.into_iter().filter_map(soft_wrapped_run).max()
+}
+
+/// [`soft_wrapped_lines`] of one run of lines without a blank line.
+fn soft_wrapped_run(lines: Vec<&str>) -> Option<usize> {
     let prose: Vec<&str> = lines.into_iter().filter(|l| !is_block_line(l)).collect();
     if prose.len() < 3 {
         return None;
@@ -144,13 +155,10 @@ pub(super) fn soft_wrapped_lines(text: &str) -> Option<usize> {
     (long || whole * 3 >= prose.len() * 2).then_some(prose.len())
 }
 
-/// True when a paste has blank lines between paragraphs and its paragraphs are wrapped inside
-/// sentences: as a plain-text entry, each of those lines would become a paragraph of its own.
+/// True when a paste's paragraphs are wrapped inside sentences (with blank lines between them
+/// or not): as a plain-text entry, each of those lines would become a paragraph of its own.
 pub(super) fn hard_wrapped(text: &str) -> bool {
     let lines: Vec<&str> = text.trim().lines().collect();
-    if !lines.iter().any(|l| l.trim().is_empty()) {
-        return false;
-    }
     let pairs: Vec<(&str, &str)> = lines
         .windows(2)
         .map(|w| (w[0], w[1]))
@@ -187,6 +195,17 @@ mod tests {
         let list = "- one.\n- two.\n- three.\n1. four.\n";
         assert_eq!(soft_wrapped_lines(list), None);
         assert!(!hard_wrapped("One.\n\nTwo.\n"));
+    }
+
+    /// Audit: one paragraph per line then a blank line and a footer was not warned about, nor
+    /// text wrapped at a fixed width with no blank line at all.
+    #[test]
+    fn a_footer_or_no_blank_line_hides_neither_shape() {
+        let footer = "It’s a film.\nSecond paragraph.\nThird paragraph.\nFourth.\nFifth.\n\n—\nReel Notes goes out every Friday.\n";
+        assert_eq!(soft_wrapped_lines(footer), Some(5));
+        let wrapped = "This is a long column that was wrapped at seventy\ncharacters by the editor so every sentence runs\nacross lines and never ends where a line does, which\nis how a fixed width works.\n";
+        assert!(hard_wrapped(wrapped));
+        assert!(!hard_wrapped(ONE_PER_LINE));
     }
 
     #[test]

@@ -135,6 +135,35 @@ fn new_from_txt_warns_when_plain_text_would_cut_wrapped_paragraphs() {
     );
 }
 
+/// Audit: a paste with its own header under `--txt`, and one paragraph per line ending in a
+/// blank line and a promo footer, were taken without a word.
+#[test]
+fn new_from_warns_about_a_pasted_header_and_a_footer_below_joined_lines() {
+    let site = Site::new();
+    site.write(
+        "col.txt",
+        "Title: Heat\nDate: 2024-05-01\n\nThe film opens.\n",
+    );
+    let out = site.run(&["new", "review", "Heat", "--from", "col.txt", "--txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).starts_with("warning: content/reviews/2026-11-20-heat.txt:5: the pasted text starts with a header line (`Title: Heat`), which below the header written here is published as the body's first paragraph: move its value into the header above, and delete it\n"),
+        "{}",
+        text(&out)
+    );
+    site.write(
+        "footer.txt",
+        "It’s a film.\nSecond paragraph.\nThird paragraph.\nFourth.\nFifth.\n\n—\nReel Notes goes out every Friday.\n",
+    );
+    let out = site.run(&["new", "review", "Footer", "--from", "footer.txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("the pasted text has 5 lines and no blank line between them"),
+        "{}",
+        text(&out)
+    );
+}
+
 #[test]
 fn new_in_an_unknown_feed_is_a_wrong_command_line_with_a_hint() {
     let site = Site::new();
