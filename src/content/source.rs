@@ -102,7 +102,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
 
     let (mut meta, body) = match kind {
         BodyKind::Markdown => super::split::split_markdown(&clean, &diag)?,
-        BodyKind::Text => super::split::split_text(&clean, &diag)?,
+        BodyKind::Text => super::split::split_text(&clean, &diag, &mut warnings)?,
     };
     if let Some(too_long) = text_boundary::markdown_too_long(kind, body.len()) {
         return Err(vec![diag(None, too_long)]);

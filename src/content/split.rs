@@ -49,7 +49,11 @@ pub(super) fn split_markdown(
     }
 }
 
-pub(super) fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Diagnostic) -> Split {
+pub(super) fn split_text(
+    text: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+    warnings: &mut Vec<Diagnostic>,
+) -> Split {
     // A paste often starts with a blank line (or one of spaces): the header is the first lines
     // that are not blank (it was published as the body's first paragraphs, silently).
     let (mut lead, mut skipped) = (0, 0);
@@ -77,7 +81,16 @@ pub(super) fn split_text(text: &str, diag: &dyn Fn(Option<usize>, String) -> Dia
         offset += line.len();
     }
     match meta::parse_header(&header) {
-        Ok(meta) => Ok((meta, rest[body_start.min(rest.len())..].to_string())),
+        Ok(meta) => {
+            // Header lines with neither a title nor a date may be a column's first paragraph
+            // that happens to start with a key (`Summary: Nolan does it again.`).
+            if meta.title.is_none() && meta.date.is_none() {
+                let (line, first) = header[0];
+                let shown: String = first.trim().chars().take(60).collect();
+                warnings.push(diag(Some(line), format!("`{shown}` is read as a header line, not as text; if it is the column's first paragraph, put a `Title:` line and a blank line above it")));
+            }
+            Ok((meta, rest[body_start.min(rest.len())..].to_string()))
+        }
         Err(errors) => Err(errors
             .into_iter()
             .map(|e| diag(e.line, e.message))
@@ -90,9 +103,29 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Split {
-        split_text(text, &|line, message| {
-            Diagnostic::new("c.txt", line, message)
-        })
+        let mut warnings = Vec::new();
+        let diag = |line, message| Diagnostic::new("c.txt", line, message);
+        split_text(text, &diag, &mut warnings)
+    }
+
+    /// Audit: `Summary: Nolan does it again.` as a column's first line became its summary,
+    /// silently; `Tags: none; this film…` a tag.
+    #[test]
+    fn header_lines_without_a_title_or_date_are_said() {
+        let mut warnings = Vec::new();
+        let diag = |line, message| Diagnostic::new("a.txt", line, message);
+        let text = "\nSummary: Nolan does it again.\n\nThe second paragraph.\n";
+        let (meta, body) = split_text(text, &diag, &mut warnings).unwrap();
+        assert_eq!(meta.summary.as_deref(), Some("Nolan does it again."));
+        assert_eq!(body, "The second paragraph.\n");
+        assert_eq!(
+            warnings[0].to_string(),
+            "a.txt:2: `Summary: Nolan does it again.` is read as a header line, not as text; if it is the column's first paragraph, put a `Title:` line and a blank line above it"
+        );
+        warnings.clear();
+        split_text("Title: T\nSummary: S\n\nBody.\n", &diag, &mut warnings).unwrap();
+        split_text("Date: 2026-01-01\n\nBody.\n", &diag, &mut warnings).unwrap();
+        assert!(warnings.is_empty());
     }
 
     /// Audit: a paste that starts with a blank line (or a line of spaces) had its header
