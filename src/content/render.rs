@@ -222,11 +222,13 @@ fn plain_text(body: &str) -> (String, String) {
     (out, first.unwrap_or("").to_string())
 }
 
-/// A line that only separates the column from its footer: `—`, `--`, `***`, `___`, `==`.
+/// A line that only separates the column from its footer: `—`, `--`, `***`, `___`, `==`, also
+/// spaced as a scene break often is (`* * *`).
 fn is_separator(line: &str) -> bool {
-    matches!(line, "—" | "–")
-        || (line.chars().count() >= 2
-            && line
+    let marks: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(marks.as_str(), "—" | "–")
+        || (marks.chars().count() >= 2
+            && marks
                 .chars()
                 .all(|c| matches!(c, '-' | '—' | '–' | '*' | '_' | '=')))
 }
@@ -331,6 +333,30 @@ mod tests {
             r.first_paragraph, "Intro a and p.",
             "footnote markers stay out of the summary"
         );
+    }
+
+    /// Audit: `* * *`, a scene break, was a paragraph of stars in a plain-text column.
+    #[test]
+    fn a_spaced_scene_break_is_a_rule() {
+        let url = Url::parse("https://example.com/reviews/heat/").unwrap();
+        let r = render(BodyKind::Text, "One.\n* * *\nTwo.\n", &url);
+        assert_eq!(r.html, "<p>One.</p>\n<hr />\n<p>Two.</p>\n");
+        assert!(!is_separator("a - b") && !is_separator("*") && is_separator(" - - - "));
+    }
+
+    /// Audit: a first paragraph of only a poster was summed up by its alt text, "poster".
+    #[test]
+    fn an_image_alt_text_is_no_summary() {
+        let url = Url::parse("https://example.com/reviews/heat/").unwrap();
+        let r = render(
+            BodyKind::Markdown,
+            "![poster](p.jpg)\n\nThe film opens.\n",
+            &url,
+        );
+        assert_eq!(r.first_paragraph, "The film opens.");
+        // Beside text, an image's alt text reads as part of the sentence.
+        let r = render(BodyKind::Markdown, "A ![still](s.jpg) shot.\n", &url);
+        assert_eq!(r.first_paragraph, "A still shot.");
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub(super) struct Summary {
     depth: usize,
     /// Raw HTML came before or in this paragraph.
     raw_html: bool,
+    /// How many images are open, and whether the paragraph being read has text outside them:
+    /// a paragraph of only a picture (a poster) is no summary, its alt text is ("poster").
+    images: usize,
+    plain: bool,
     done: bool,
 }
 
@@ -62,6 +66,15 @@ impl Summary {
                 self.depth += 1;
                 return;
             }
+            Event::Start(Tag::Image { .. }) => {
+                self.images += 1;
+                return;
+            }
+            Event::End(TagEnd::Image) => {
+                self.images = self.images.saturating_sub(1);
+                return;
+            }
+
             Event::End(TagEnd::Paragraph) if self.depth > 0 => {
                 self.depth -= 1;
                 self.paragraph_end();
@@ -76,6 +89,7 @@ impl Summary {
         if self.text.len() - self.open.1 >= SUMMARY_GATHERED {
             return;
         }
+        self.plain |= self.images == 0 && !piece.trim().is_empty();
         self.text.push_str(piece);
         self.pieces.push((self.text.len(), at));
     }
@@ -83,7 +97,7 @@ impl Summary {
     /// Keeps the paragraph just read if it has text; whether to read on is decided here.
     fn paragraph_end(&mut self) {
         let (pieces, text) = self.open;
-        if self.text[text..].trim().is_empty() {
+        if !std::mem::take(&mut self.plain) || self.text[text..].trim().is_empty() {
             // Nothing to keep: forgotten, as if it was not there.
             self.text.truncate(text);
             self.pieces.truncate(pieces);
