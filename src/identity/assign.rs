@@ -177,12 +177,22 @@ pub fn assign(
         }
         let Some(date) = e.date else { continue };
         let key = (feed.as_ref(), e.title.as_ref(), date.naive_utc());
-        let found = first_unclaimed(by_title_date.get(&key), &claimed);
+        let candidates = by_title_date.get(&key);
+        let found = first_unclaimed(candidates, &claimed);
         if let Some(i) = found {
+            // Two removed entries with this title and date: which one this is cannot be told.
+            let others = candidates.map_or(0, |l| l.iter().filter(|&&j| !claimed[j]).count() - 1);
+            let guess = match others {
+                0 => String::new(),
+                1 => " (a guess: another removed entry has this title and date too; give them `id` keys to choose)".into(),
+                n => format!(
+                    " (a guess: {n} other removed entries have this title and date too; give them `id` keys to choose)"
+                ),
+            };
             claimed[i] = true;
             matched[k] = Some(i);
             notes.push(Note(format!(
-                "{} was {} (same title and date, content edited); it keeps its id and dates",
+                "{} was {} (same title and date, content edited); it keeps its id and dates{guess}",
                 e.source, records[i].source
             )));
         }

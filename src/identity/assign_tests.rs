@@ -206,3 +206,25 @@ fn another_entry_under_a_gone_entrys_name_gets_its_own_id() {
         assert_eq!(again.items[0].id(), a.items[0].id());
     }
 }
+
+/// Audit: two removed entries with one title and date, both renamed and edited: matched to
+/// the first without a word that it was a guess.
+#[test]
+fn an_ambiguous_rename_says_it_is_a_guess() {
+    let s0 = State::new("tag:example.com,2026:".into());
+    let a = run(
+        &s0,
+        vec![
+            entry("c/a.md", "Same", "x", Some(T0)),
+            entry("c/b.md", "Same", "y", Some(T0)),
+        ],
+        T0,
+    );
+    let b = run(&a.state, vec![entry("c/c.md", "Same", "z", Some(T0))], T1);
+    assert_eq!(b.items[0].id(), a.items[0].id());
+    assert!(
+        b.notes[0].0.ends_with("(a guess: another removed entry has this title and date too; give them `id` keys to choose)"),
+        "{}",
+        b.notes[0].0
+    );
+}
