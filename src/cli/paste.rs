@@ -37,7 +37,7 @@ pub(super) fn read(path: &Path) -> Result<String> {
             return Err(Error::Content(vec![Diagnostic::new(
                 path,
                 Some(line),
-                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
+                crate::content::text_boundary::not_utf8(&bytes, at),
             )]));
         }
     };

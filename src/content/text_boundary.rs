@@ -73,12 +73,28 @@ pub fn decode<'a>(
             let at = e.valid_up_to();
             return Err(vec![diag(
                 Some(line_in_raw(bytes, at)),
-                format!("not valid UTF-8 (byte {at}); save the file as UTF-8 in your editor"),
+                not_utf8(bytes, at),
             )]);
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     Ok(normalise_line_endings(text))
+}
+
+/// What to say of a file whose byte at offset `at` is not UTF-8. The offset counts from the
+/// start of the file (the line is given beside it): "byte 15" read like a column.
+pub fn not_utf8(bytes: &[u8], at: usize) -> String {
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    // 0x80–0xFF alone: Windows-1252 or Latin-1, as older editors and Word save "smart" quotes.
+    let guess = if byte >= 0x80 {
+        ", as Windows-1252 or Latin-1 write accents and curly quotes"
+    } else {
+        ""
+    };
+    format!(
+        "not valid UTF-8 (the byte 0x{byte:02X}, {} bytes into the file{guess}); save the file as UTF-8 in your editor",
+        at
+    )
 }
 
 /// What to say of bytes saved as UTF-16 (Windows editors' "Unicode"): a byte-order mark, or
@@ -312,6 +328,17 @@ pub(super) fn markdown_too_long(kind: super::BodyKind, len: usize) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Audit: "byte 15" beside "line 3" read like a column; the byte and the likely encoding
+    /// are said.
+    #[test]
+    fn a_byte_that_is_not_utf8_is_named_with_its_offset_and_a_guess() {
+        let bytes = b"Title: A\nCin\x93ma\n";
+        assert_eq!(
+            not_utf8(bytes, 12),
+            "not valid UTF-8 (the byte 0x93, 12 bytes into the file, as Windows-1252 or Latin-1 write accents and curly quotes); save the file as UTF-8 in your editor"
+        );
+    }
 
     /// UTF-16 is told from UTF-8 by its mark or its NUL bytes, whichever byte order.
     #[test]
