@@ -36,34 +36,42 @@ const WALL_CLOCK: [&str; 4] = [
 
 /// Parses `text` as a date; dates without an offset are read in `tz`.
 pub fn parse_date(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    read_date(text, tz).map(|(date, _)| date)
+}
+
+/// [`parse_date`], and what to say when `text` is a wall-clock time that `tz` skips (clocks
+/// going forward) or repeats (clocks going back): [`localize`] picks an instant, which the
+/// writer may not have meant. One parse for both.
+pub fn read_date(text: &str, tz: Tz) -> Option<(DateTime<FixedOffset>, Option<String>)> {
     let text = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
-        return Some(d);
+        return Some((d, None));
     }
     // RFC 3339 with a space instead of `T` and an offset.
     if let Ok(d) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%:z") {
-        return Some(d);
+        return Some((d, None));
     }
-    let naive = WALL_CLOCK
+    if let Some(naive) = WALL_CLOCK
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    Some(localize(naive, tz))
+    {
+        let read = localize(naive, tz);
+        return Some((read, wall_clock_shift(text, naive, (tz, read))));
+    }
+    let midnight = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)?;
+    Some((localize(midnight, tz), None))
 }
 
-/// What to say of `text` when it is a wall-clock time without an offset that `tz` skips
-/// (clocks going forward) or repeats (clocks going back): [`localize`] picks an instant, which
-/// the writer may not have meant.
-pub fn wall_clock_shift(text: &str, tz: Tz) -> Option<String> {
-    let text = text.trim();
-    let naive = WALL_CLOCK
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())?;
-    let read = localize(naive, tz).to_rfc3339();
+/// What to say of the wall-clock time `naive` (written `text`) that `tz` skips or repeats,
+/// read as `read`.
+fn wall_clock_shift(
+    text: &str,
+    naive: NaiveDateTime,
+    (tz, read): (Tz, DateTime<FixedOffset>),
+) -> Option<String> {
+    let read = read.to_rfc3339();
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(_) => None,
         LocalResult::None => Some(format!(
@@ -176,11 +184,11 @@ mod tests {
     fn a_skipped_or_repeated_wall_clock_time_is_said() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         assert_eq!(
-            wall_clock_shift("2024-03-31 02:30", paris).unwrap(),
+            read_date("2024-03-31 02:30", paris).unwrap().1.unwrap(),
             "`2024-03-31 02:30` does not exist in Europe/Paris (the clocks go forward then): read as 2024-03-31T03:30:00+02:00; write the offset you mean"
         );
         assert_eq!(
-            wall_clock_shift("2024-10-27T02:30", paris).unwrap(),
+            read_date("2024-10-27T02:30", paris).unwrap().1.unwrap(),
             "`2024-10-27T02:30` happens twice in Europe/Paris (the clocks go back then): read as the first, 2024-10-27T02:30:00+02:00; write the offset you mean"
         );
         for fine in [
@@ -188,7 +196,7 @@ mod tests {
             "2024-10-27",
             "2024-10-27T02:30:00+01:00",
         ] {
-            assert_eq!(wall_clock_shift(fine, paris), None, "{fine}");
+            assert_eq!(read_date(fine, paris).unwrap().1, None, "{fine}");
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
-use super::date::{DATE_HINT, parse_date, unpublishable};
+use super::date::{DATE_HINT, read_date, unpublishable};
 use super::meta::{self, Meta};
 use super::slug::{MAX_SLUG_BYTES, shorten, slug_from_file_name, slugify, title_from_file_name};
 use super::text_boundary::{self, is_blank, trim_invisible};
@@ -127,18 +127,18 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
 
     let mut date_of = |key: &str, value: &Option<meta::DateText>| {
         value.as_ref().and_then(|v| {
-            let parsed = parse_date(&v.0, tz);
-            let why = match parsed {
+            let read = read_date(&v.0, tz);
+            let why = match read {
                 None => Some(format!("{key} `{}` is not a date: {DATE_HINT}", v.0)),
-                Some(d) => unpublishable(d).map(|why| format!("{key} `{}` {why}", v.0)),
+                Some((d, _)) => unpublishable(d).map(|why| format!("{key} `{}` {why}", v.0)),
             };
             if let Some(why) = why {
                 errors.push(diag(key_line(&clean, key), why));
                 return None;
             }
-            let shifted = super::date::wall_clock_shift(&v.0, tz);
+            let (date, shifted) = read?;
             warnings.extend(shifted.map(|w| diag(key_line(&clean, key), format!("{key} {w}"))));
-            parsed
+            Some(date)
         })
     };
     let date = date_of("date", &meta.date);
