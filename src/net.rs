@@ -114,6 +114,29 @@ pub fn async_builder(timeout: Duration) -> reqwest::ClientBuilder {
         .user_agent(concat!("feedwright/", env!("CARGO_PKG_VERSION")))
 }
 
+/// A URL a redirect led to, as a message shows it: without a user or password, and without
+/// what a server may have signed or keyed to a session (the query, `X-Amz-Signature=…`; path
+/// parameters, `;jsessionid=…`; the fragment), which would open the file to anyone. `?…` marks
+/// that something was left out.
+pub fn redirect_shown(url: &Url) -> String {
+    let params = url.path().contains(';');
+    if url.query().is_none() && url.fragment().is_none() && !params {
+        return redact(url.as_str());
+    }
+    let mut bare = url.clone();
+    bare.set_query(None);
+    bare.set_fragment(None);
+    if params {
+        let path: Vec<&str> = url
+            .path()
+            .split('/')
+            .map(|s| s.split(';').next().unwrap_or(s))
+            .collect();
+        bare.set_path(&path.join("/"));
+    }
+    format!("{}?…", redact(bare.as_str()))
+}
+
 /// `url` with any user name and password removed, for messages.
 pub fn redact(url: &str) -> String {
     match Url::parse(url) {

@@ -132,23 +132,10 @@ fn follow(
 /// without its query, which a server may have signed (`X-Amz-Signature=…`, a token that opens
 /// the file to anyone until it expires). The feed's own URL is public and shown whole.
 fn shown_url(url: &Url, first: &Url) -> String {
-    let params = url.path().contains(';');
-    if url == first || (url.query().is_none() && url.fragment().is_none() && !params) {
+    if url == first {
         return redact(url.as_str());
     }
-    // A session id may be a path parameter (`;jsessionid=…`) or a fragment as well.
-    let mut bare = url.clone();
-    bare.set_query(None);
-    bare.set_fragment(None);
-    if params {
-        let path: Vec<&str> = url
-            .path()
-            .split('/')
-            .map(|s| s.split(';').next().unwrap_or(s))
-            .collect();
-        bare.set_path(&path.join("/"));
-    }
-    format!("{}?…", redact(bare.as_str()))
+    crate::net::redirect_shown(url)
 }
 
 fn failed(method: &str, url: &str, e: &reqwest::Error) -> String {

@@ -46,12 +46,9 @@ pub fn get_text(url: &str, timeout: Duration) -> Result<String> {
     let shown = redact(url);
     // Where redirects led, when somewhere else: the answer is that URL's. (reqwest moves a
     // user and password out of the URL it reports, so the two are compared as shown.)
-    // The query of where it led is not shown: a server may have signed it.
-    let moved = |to: Option<&url::Url>| match to.map(|to| redact(to.as_str())) {
-        Some(to) if to != shown => {
-            let bare = to.split(['?', '#']).next().unwrap_or(&to);
-            let cut = if bare.len() < to.len() { "?…" } else { "" };
-            format!(" (redirected to {bare}{cut})")
+    let moved = |to: Option<&url::Url>| match to {
+        Some(to) if redact(to.as_str()) != shown => {
+            format!(" (redirected to {})", crate::net::redirect_shown(to))
         }
         _ => String::new(),
     };
