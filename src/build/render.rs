@@ -160,8 +160,9 @@ pub(super) fn documents<'a>(
             }
             _ => (kept, Vec::new(), later),
         };
+        // About the entries' tags, which the message names: no file of its own.
         for w in &expanded.warnings {
-            problems.warn(Diagnostic::new(&config.path, None, w.as_str()));
+            problems.warn(Diagnostic::new("", None, w.as_str()));
         }
         for e in &expanded.errors {
             problems.error(Diagnostic::new(

@@ -182,6 +182,9 @@ pub struct PersonMeta {
     pub img: Option<String>,
 }
 
+/// The key under which the `toml` crate hands over one of TOML's own date-times.
+const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
+
 /// A date as written: a string, or a TOML date-time value (`date = 2024-05-01`), kept as text
 /// and parsed later against the site timezone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,12 +201,16 @@ impl<'de> Deserialize<'de> for DateText {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DateText, E> {
                 Ok(DateText(v.to_string()))
             }
-            // TOML hands its native date-times over as a one-entry map.
+            // TOML hands its native date-times over as a one-entry map under a private key;
+            // any other map is a table written where a date goes (`date = { a = 1 }`).
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DateText, A::Error> {
-                let (_, value): (String, String) = map
-                    .next_entry()?
-                    .ok_or_else(|| de::Error::custom("empty date"))?;
-                Ok(DateText(value))
+                let native = map.next_key::<String>()?.filter(|k| k == TOML_DATETIME_KEY);
+                if native.is_none() {
+                    return Err(de::Error::custom(
+                        "a table is not a date: write a date such as `2024-05-01` or `\"2024-05-01 20:30\"`",
+                    ));
+                }
+                Ok(DateText(map.next_value()?))
             }
         }
         d.deserialize_any(V)
@@ -421,6 +428,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.date, Some(DateText("2024-05-01T10:00:00+02:00".into())));
+    }
+
+    /// Audit: `date = { a = 1 }` was told to put text in quotes like `title = "1984"`.
+    #[test]
+    fn a_table_for_a_date_is_named_a_table() {
+        for (text, syntax) in [
+            ("title = \"A\"\ndate = { a = 1 }\n", Syntax::Toml),
+            ("title: A\ndate: {a: 1}\n", Syntax::Yaml),
+        ] {
+            let e = parse_front_matter(text, syntax).unwrap_err();
+            assert_eq!(e.line, Some(2), "{text}");
+            assert!(
+                e.message.contains(
+                    "a table is not a date: write a date such as `2024-05-01` or `\"2024-05-01 20:30\"`"
+                ),
+                "{}",
+                e.message
+            );
+            assert!(!e.message.contains("1984"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -161,6 +161,23 @@ pub fn expand(
     }
 }
 
+/// A tag's spelling and the title of the first entry that has it (tags come from entries, and
+/// a site has thousands: the title says which one to fix).
+fn spelling_shown(spelling: &str, at: &[usize], items: &[crate::feed::FeedItem]) -> String {
+    let first = at
+        .iter()
+        .map(|&i| &items[i])
+        .find(|it| it.tags.iter().any(|t| t == spelling));
+    let Some(item) = first else {
+        return format!("`{spelling}`");
+    };
+    let mut title: String = item.title.chars().take(60).collect();
+    if title.len() < item.title.len() {
+        title.push('…');
+    }
+    format!("`{spelling}` (in “{title}”)")
+}
+
 fn tag_documents(
     config: &Config,
     (feed, site_id, retired): (&FeedConfig, &str, &[String]),
@@ -205,7 +222,11 @@ fn tag_documents(
             .expect("a group has a spelling")
             .clone();
         if group.spellings.len() > 1 {
-            let names: Vec<_> = group.spellings.iter().map(|s| format!("`{s}`")).collect();
+            let names: Vec<_> = group
+                .spellings
+                .iter()
+                .map(|s| spelling_shown(s, &group.items, &full.items))
+                .collect();
             problems.warnings.push(format!(
                 "feed `{}`: tags {} share the file name {TAGS_DIR}/{slug}.*, so their items go into one tag feed: if they are one tag, spell them the same; if not, make them differ in their first {} bytes (tag file names are cut there)",
                 feed.name,

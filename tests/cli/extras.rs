@@ -193,11 +193,13 @@ fn tag_feeds_have_safe_stable_names_even_for_hostile_tags() {
     assert_eq!(titles, ["Hereditary", "Alien"]);
     let err = stderr(&out);
     assert!(
-        err.contains("tags `Horror`, `horror` share the file name tags/horror.*"),
+        err.contains("warning: feed `reviews`: tags `Horror` (in “Alien”), `horror` (in “Hereditary”) share the file name tags/horror.*"),
         "{err}"
     );
     assert!(
-        err.contains("tags `Sci-Fi`, `sci fi` share the file name tags/sci-fi.*"),
+        err.contains(
+            "tags `Sci-Fi` (in “Alien”), `sci fi` (in “Heat”) share the file name tags/sci-fi.*"
+        ),
         "{err}"
     );
 
