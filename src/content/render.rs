@@ -450,6 +450,40 @@ mod tests {
         assert!(!r.html.contains("Fallback"), "{}", r.html);
     }
 
+    /// Audit: a body that opens with an HTML block (`<div><p>…</p></div>`) was summed up by
+    /// the Markdown paragraph after it.
+    #[test]
+    fn an_html_block_first_is_the_summary() {
+        let first = |body: &str| render(BodyKind::Markdown, body, &url()).first_paragraph;
+        let cases = [
+            (
+                "<div><p>The first words.</p></div>\n\nSecond.\n",
+                "The first words.",
+            ),
+            (
+                "<div><script>alert(1)</script><p>Real &amp; true</p></div>\n\nNext.\n",
+                "Real & true",
+            ),
+            ("<!-- a note <p>hidden</p> -->\n\nFirst.\n", "First."),
+            (
+                "<p>un<em>believ</em>able<br>next</p>\n",
+                "unbelievable next",
+            ),
+            ("<div\n class=\"a>b\">Text</div>\n\nLater.\n", "Text"),
+            (
+                "<object data=\"f.mp4\">\n\nFallback.\n\n</object>\n\nShown.\n",
+                "Shown.",
+            ),
+            (
+                "<style>\np { color: red }\n</style>\n\nAfter the style.\n",
+                "After the style.",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(first(body), want, "{body}");
+        }
+    }
+
     #[test]
     fn references_to_characters_xml_forbids_are_dropped() {
         let r = render(

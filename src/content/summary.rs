@@ -45,6 +45,86 @@ pub(super) struct Summary {
     images: usize,
     plain: bool,
     done: bool,
+    /// Inside an HTML block: where its tags end (a tag may span its lines).
+    html: Option<HtmlText>,
+}
+
+/// Where an HTML block's text is, line by line: outside tags and comments.
+#[derive(Default)]
+struct HtmlText {
+    in_tag: bool,
+    in_comment: bool,
+    /// Inside a tag, the quote that opened an attribute's value.
+    quote: Option<u8>,
+    /// A tag that separates words (`<p>`, `<br>`, not `<em>`) came since the last text.
+    space: bool,
+}
+
+/// Tags inside a line of text: no space between the words on either side.
+const INLINE_TAGS: [&str; 22] = [
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
+    "mark", "q", "s", "small", "span", "strong", "sub", "sup",
+];
+
+impl HtmlText {
+    /// The text runs of one line of an HTML block: each with references decoded, its offset
+    /// in the line, and whether a word-separating tag came before it.
+    fn runs(&mut self, line: &str) -> Vec<(String, usize, bool)> {
+        let bytes = line.as_bytes();
+        let (mut runs, mut i, mut start) = (Vec::new(), 0, None);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if self.in_comment {
+                if line[i..].starts_with("-->") {
+                    self.in_comment = false;
+                    i += 2;
+                }
+            } else if self.in_tag {
+                match (self.quote, b) {
+                    (Some(q), _) if q == b => self.quote = None,
+                    (None, b'"' | b'\'') => self.quote = Some(b),
+                    (None, b'>') => self.in_tag = false,
+                    _ => {}
+                }
+            } else if b == b'<'
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_alphabetic() || b"/!?".contains(n))
+            {
+                if let Some(s) = start.take() {
+                    self.push_run(&mut runs, &line[s..i], s);
+                }
+                if line[i..].starts_with("<!--") {
+                    self.in_comment = true;
+                    i += 3;
+                } else {
+                    self.in_tag = true;
+                    self.space |= !Self::inline(&line[i + 1..]);
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+            i += 1;
+        }
+        if let Some(s) = start {
+            self.push_run(&mut runs, &line[s..], s);
+        }
+        runs
+    }
+
+    fn push_run(&mut self, runs: &mut Vec<(String, usize, bool)>, text: &str, at: usize) {
+        let decoded = htmlize::unescape(text).into_owned();
+        runs.push((decoded, at, std::mem::take(&mut self.space)));
+    }
+
+    /// Whether the tag that starts `tag` (after its `<`) stays inside a line of text.
+    fn inline(tag: &str) -> bool {
+        let name = tag.trim_start_matches('/');
+        let end = name
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(name.len());
+        INLINE_TAGS.contains(&name[..end].to_ascii_lowercase().as_str())
+    }
 }
 
 /// How much paragraph text [`Summary`] gathers after the first raw HTML: when the cleaner
@@ -58,7 +138,30 @@ impl Summary {
             return;
         }
         let piece = match event {
-            Event::Html(_) | Event::InlineHtml(_) => {
+            // An HTML block is a paragraph of its own: its text is what a reader sees first
+            // (`<div><p>…</p></div>`), and was skipped for the Markdown after it.
+            Event::Start(Tag::HtmlBlock) => {
+                self.raw_html = true;
+                self.depth += 1;
+                self.html = Some(HtmlText::default());
+                return;
+            }
+            Event::End(TagEnd::HtmlBlock) if self.depth > 0 => {
+                self.html = None;
+                self.depth -= 1;
+                self.paragraph_end();
+                return;
+            }
+            Event::Html(t) => {
+                if let Some(mut scan) = self.html.take() {
+                    for (run, offset, space) in scan.runs(t) {
+                        self.gather(&run, at + offset, space);
+                    }
+                    self.html = Some(scan);
+                }
+                return;
+            }
+            Event::InlineHtml(_) => {
                 self.raw_html = true;
                 return;
             }
@@ -84,12 +187,20 @@ impl Summary {
             Event::SoftBreak | Event::HardBreak if self.depth > 0 => " ",
             _ => return,
         };
+        self.gather(piece, at, false);
+    }
+
+    /// Adds one piece of text written at `at`, after a space when `space` (a tag between).
+    fn gather(&mut self, piece: &str, at: usize, space: bool) {
         // A summary is a few sentences: a paragraph's text past this is not gathered (a body
         // of one paragraph of millions of lines held them all, twice).
         if self.text.len() - self.open.1 >= SUMMARY_GATHERED {
             return;
         }
         self.plain |= self.images == 0 && !piece.trim().is_empty();
+        if space {
+            self.text.push(' ');
+        }
         self.text.push_str(piece);
         self.pieces.push((self.text.len(), at));
     }
