@@ -116,19 +116,26 @@ impl Unsafe {
 /// Whether the URL `value` (entities decoded) has a scheme that runs code when followed:
 /// `javascript:` or `vbscript:` anywhere, `data:` only where `link` (an image may be a
 /// `data:` URL; a page to open may not). The scheme is read as browsers read it: leading
-/// controls and spaces skipped, tabs and line breaks anywhere ignored, any case.
+/// controls and spaces skipped, tabs and line breaks anywhere ignored, any case. Leading
+/// Unicode spaces and invisible characters are skipped too: [`resolve`] trims the spaces (as
+/// `str::trim` does), so `&nbsp;javascript:` would otherwise be written out as `javascript:`.
 pub fn unsafe_scheme(value: &str, link: bool) -> Option<Unsafe> {
     // Most URLs start with a character no unsafe scheme starts with (`h`, `/`, `.`, `#`...):
     // answered without reading on. `| 0x20` makes ASCII letters lower case.
     match value.as_bytes().first() {
-        Some(&b) if b > b' ' && !matches!(b | 0x20, b'j' | b'v' | b'd') => return None,
+        Some(&b) if b > b' ' && b < 0x80 && !matches!(b | 0x20, b'j' | b'v' | b'd') => {
+            return None;
+        }
         None => return None,
         _ => {}
     }
     // The longest scheme looked for, `javascript`, has 10 letters.
     let mut scheme = [0u8; 11];
     let mut len = 0;
-    let start = value.bytes().position(|b| b > b' ').unwrap_or(value.len());
+    let start = value
+        .char_indices()
+        .find(|&(_, c)| !skipped_before_scheme(c))
+        .map_or(value.len(), |(i, _)| i);
     for b in value.bytes().skip(start) {
         match b {
             b'\t' | b'\n' | b'\r' => continue,
@@ -146,6 +153,15 @@ pub fn unsafe_scheme(value: &str, link: bool) -> Option<Unsafe> {
         b"data" if link => Some(Unsafe::Data),
         _ => None,
     }
+}
+
+/// What may come before a scheme and be lost on the way out: ASCII controls and space (which
+/// browsers skip), Unicode spaces (which a trim removes) and invisible format characters.
+fn skipped_before_scheme(c: char) -> bool {
+    c <= ' '
+        || c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{ad}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
 /// One image candidate of a `srcset`: its URL and its descriptors (`1x`, `400w`), as written.
@@ -479,6 +495,13 @@ mod tests {
             ("https://x.org/javascript:x", true, None),
             ("", true, None),
             ("mailto:a@b.c", true, None),
+            // Audit: a Unicode space before the scheme, trimmed on the way out.
+            ("\u{a0}javascript:x", true, Some(Unsafe::Javascript)),
+            ("\u{2028}\u{3000} java\tscript:x", false, Some(Unsafe::Javascript)),
+            ("\u{85}\u{205f}vbscript:x", true, Some(Unsafe::Vbscript)),
+            ("\u{200b}\u{feff}data:text/html,x", true, Some(Unsafe::Data)),
+            ("\u{a0}https://x.org/", true, None),
+            ("\u{e9}t\u{e9}:x", true, None),
         ] {
             assert_eq!(unsafe_scheme(url, link), expected, "{url:?} {link}");
         }

@@ -450,6 +450,23 @@ mod tests {
         assert!(!r.html.contains("Fallback"), "{}", r.html);
     }
 
+    /// Audit: a Unicode space before `javascript:` passed the scheme check, then was trimmed
+    /// off as the URL was written: live script links in every feed.
+    #[test]
+    fn a_unicode_space_before_a_scheme_hides_nothing() {
+        let body = "Click <a href=\"&nbsp;javascript:document.title='x'\">here</a>.\n\n\
+            <iframe src=\"&#160;javascript:alert(2)\"></iframe>\n\n\
+            <form action=\"&#8232;javascript:alert(3)\"><button formaction=\"\u{3000}vbscript:y\">Go</button></form>\n\n\
+            [c](<\u{a0}javascript:alert(4)>) <a href=\"&#160;&#160;java&#x09;script:z\">t</a> \
+            <a href=\"&#x2028;data:text/html,x\">d</a> <img src=\"\u{2003}javascript:w\">\n";
+        let r = render(BodyKind::Markdown, body, &url());
+        let lower = r.html.to_ascii_lowercase();
+        for scheme in ["javascript", "vbscript", "data:"] {
+            assert!(!lower.contains(scheme), "{scheme}: {}", r.html);
+        }
+        assert!(r.notes.iter().any(|n| n.contains("javascript: URL")), "{:?}", r.notes);
+    }
+
     /// Audit: a body that opens with an HTML block (`<div><p>…</p></div>`) was summed up by
     /// the Markdown paragraph after it.
     #[test]
