@@ -92,9 +92,52 @@
   <xsl:template match="item">
     <li>
       <a class="item-title" href="{link}"><xsl:value-of select="title"/></a>
-      <span class="date"><xsl:value-of select="pubDate"/></span>
-      <p class="summary"><xsl:value-of select="description"/></p>
+      <span class="date"><xsl:value-of select="substring(pubDate, 6, 11)"/></span>
+      <p class="summary">
+        <!-- An RSS description is HTML: its text comes written with references (&amp;amp;),
+             shown here as the characters they stand for, still as text. -->
+        <xsl:choose>
+          <xsl:when test="string-length(description) &lt;= 4000">
+            <xsl:call-template name="unescaped">
+              <xsl:with-param name="text" select="description"/>
+            </xsl:call-template>
+          </xsl:when>
+          <xsl:otherwise><xsl:value-of select="description"/></xsl:otherwise>
+        </xsl:choose>
+      </p>
     </li>
+  </xsl:template>
+
+  <!-- The text with the references escape_html writes (&amp;amp; &amp;lt; &amp;gt; &amp;quot;)
+       read back; anything else after an ampersand is left as it is. One call per reference, so
+       the length above bounds the depth. -->
+  <xsl:template name="unescaped">
+    <xsl:param name="text"/>
+    <xsl:choose>
+      <xsl:when test="contains($text, '&amp;')">
+        <xsl:value-of select="substring-before($text, '&amp;')"/>
+        <xsl:variable name="rest" select="substring-after($text, '&amp;')"/>
+        <xsl:variable name="name" select="substring-before($rest, ';')"/>
+        <xsl:choose>
+          <xsl:when test="$name = 'amp'">&amp;</xsl:when>
+          <xsl:when test="$name = 'lt'">&lt;</xsl:when>
+          <xsl:when test="$name = 'gt'">&gt;</xsl:when>
+          <xsl:when test="$name = 'quot'">"</xsl:when>
+          <xsl:otherwise>&amp;</xsl:otherwise>
+        </xsl:choose>
+        <xsl:call-template name="unescaped">
+          <xsl:with-param name="text">
+            <xsl:choose>
+              <xsl:when test="$name = 'amp' or $name = 'lt' or $name = 'gt' or $name = 'quot'">
+                <xsl:value-of select="substring-after($rest, ';')"/>
+              </xsl:when>
+              <xsl:otherwise><xsl:value-of select="$rest"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <xsl:template match="atom:entry">

@@ -128,7 +128,11 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
     );
     site.write(
         "content/reviews/c.md",
-        &review("Chinatown", "2026-03-01", "Forget it."),
+        &review(
+            "Chinatown",
+            "2026-03-01",
+            "Forget it, Jake: \"it's\" 5 < 6 > 4 & more.",
+        ),
     );
     let served = serving::Served::start(site.dir.path(), common::NOW);
     let profile = tempfile::tempdir().unwrap();
@@ -175,6 +179,17 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
             !dom.contains(&format!(">{absent}")),
             "{path} shows `{absent}`"
         );
+        // Audit: the RSS view showed a summary's references as text (`&amp;` on screen).
+        if !path.starts_with("/archive") {
+            assert!(
+                dom.contains("Forget it, Jake: \"it's\" 5 &lt; 6 &gt; 4 &amp; more."),
+                "{path}: the summary is not shown as written:\n{dom}"
+            );
+            assert!(
+                dom.contains(">2026-03-01</span>") || dom.contains(">01 Mar 2026</span>"),
+                "{path}: the date is not shown as a day:\n{dom}"
+            );
+        }
         assert!(
             dom.contains("Copy this URL into your reader"),
             "{path}: no subscribe hint"
