@@ -83,6 +83,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         pin_podcast_guid(ctx, &config, &mut plan.state, guid);
     }
     save_state(&config.site.state_file, &plan.state)?;
+    crate::identity::last_written::record(&config.site.state_file);
     // The state changed on purpose: the next build must not take it for one restored from a
     // backup (see `cache::state_replaced`), nor end early on the cache.
     crate::build::cache::forget(&config);

@@ -99,7 +99,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // A state file put back since the last build is compared with the feeds, as a missing one.
     options.state_replaced = cached
         .as_deref()
-        .is_some_and(|t| cache::state_replaced(&config, t));
+        .is_some_and(|t| cache::state_replaced(&config, t))
+        || crate::identity::last_written::put_back(&config.site.state_file);
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         key: &key,
         scan,

@@ -44,7 +44,7 @@ struct NewFile {
 
 /// What a new site keeps out of version control: the run lock, and the content cache and its
 /// side files beside the state file (commit `feedwright-state.toml` itself).
-const GITIGNORE: &str = ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n.feedwright-state.toml.bodies\n";
+const GITIGNORE: &str = ".feedwright.lock\n.feedwright-state.toml.cache\n.feedwright-state.toml.entries\n.feedwright-state.toml.bodies\n.feedwright-state.toml.written\n";
 
 pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (title, url) = title_and_url(args.title, args.url)?;

@@ -497,7 +497,11 @@ mod tests {
             ("mailto:a@b.c", true, None),
             // Audit: a Unicode space before the scheme, trimmed on the way out.
             ("\u{a0}javascript:x", true, Some(Unsafe::Javascript)),
-            ("\u{2028}\u{3000} java\tscript:x", false, Some(Unsafe::Javascript)),
+            (
+                "\u{2028}\u{3000} java\tscript:x",
+                false,
+                Some(Unsafe::Javascript),
+            ),
             ("\u{85}\u{205f}vbscript:x", true, Some(Unsafe::Vbscript)),
             ("\u{200b}\u{feff}data:text/html,x", true, Some(Unsafe::Data)),
             ("\u{a0}https://x.org/", true, None),

@@ -464,7 +464,11 @@ mod tests {
         for scheme in ["javascript", "vbscript", "data:"] {
             assert!(!lower.contains(scheme), "{scheme}: {}", r.html);
         }
-        assert!(r.notes.iter().any(|n| n.contains("javascript: URL")), "{:?}", r.notes);
+        assert!(
+            r.notes.iter().any(|n| n.contains("javascript: URL")),
+            "{:?}",
+            r.notes
+        );
     }
 
     /// Audit: a body that opens with an HTML block (`<div><p>…</p></div>`) was summed up by

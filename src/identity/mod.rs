@@ -7,6 +7,7 @@
 mod assign;
 pub mod compare;
 pub mod drops;
+pub mod last_written;
 mod state;
 mod state_text;
 

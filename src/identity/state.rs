@@ -192,7 +192,7 @@ impl BodyDigest {
 
 /// The recorded record count and digest, and the text they cover; `None` for a file written
 /// before the integrity line existed (accepted, and given the line when next written).
-fn recorded_integrity(text: &str) -> Option<(&str, &str, usize)> {
+pub(super) fn recorded_integrity(text: &str) -> Option<(&str, &str, usize)> {
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         if !line.starts_with('#') {

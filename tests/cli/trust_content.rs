@@ -472,3 +472,44 @@ fn a_state_file_restored_from_a_backup_changes_no_published_id() {
         .collect();
     assert_eq!(after, guids);
 }
+
+/// Audit: a state file put back after a build that wrote no content cache (a source saved a
+/// moment before it, or `--no-cache`) re-dated an undated entry and changed a pinned id with
+/// exit 0. The last state written is recorded beside it, cache or not.
+#[test]
+fn a_state_put_back_is_found_without_the_content_cache() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok(&["build", "--no-cache"]);
+    let backup = site.read("feedwright-state.toml");
+    site.write(
+        "content/reviews/undated.md",
+        "+++\ntitle = \"Undated\"\n+++\nNo date.\n",
+    );
+    site.ok_at("2026-11-25T10:00:00Z", &["build", "--no-cache"]);
+    let before = site.read("feeds/reviews.rss");
+    site.write("feedwright-state.toml", &backup);
+    let out = site.run_at("2026-11-25T11:00:00Z", &["build", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?) and entries without a `date` key would get a new date:\n  content/reviews/undated.md: published 2026-11-25T11:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-25T12:00:00+01:00 now: add `date = \"2026-11-25T11:00:00+01:00\"`\nrestore the state file the last build wrote, or pin each date with its `date` key\n"
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+    // Edited by hand on purpose (its integrity line deleted, as the README says): built.
+    let edited: String = backup
+        .lines()
+        .filter(|l| !l.starts_with("# integrity:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    site.write("feedwright-state.toml", &edited);
+    site.write(
+        "content/reviews/undated.md",
+        "+++\ntitle = \"Undated\"\ndate = \"2026-11-25T10:00:00+00:00\"\n+++\nNo date.\n",
+    );
+    site.ok_at("2026-11-25T11:00:00Z", &["build", "--no-cache"]);
+}
