@@ -159,11 +159,28 @@ pub fn find_sources_each(
                     .path()
                     .map(display_path)
                     .unwrap_or_else(|| display_path(folder));
-                if err.loop_ancestor().is_some() {
+                let name = err.path().map(|p| last_name(p).to_string_lossy());
+                // An editor's lock (Emacs makes `.#x.md` a link to nothing while `x.md` is
+                // open) or backup: not content, whatever it points at.
+                if err.depth() > 0 && name.as_deref().is_some_and(is_ignored) {
+                    continue;
+                }
+                if err.loop_ancestor().is_some() || link_loop(err.path()) {
                     found.warnings.push(Diagnostic::new(
                         path,
                         None,
                         "symbolic link loop; skipped (remove the link that points back up)",
+                    ));
+                } else if let Some(target) = dangling(err.path())
+                    && name.as_deref().is_some_and(not_content)
+                {
+                    found.warnings.push(Diagnostic::new(
+                        path,
+                        None,
+                        format!(
+                            "is a link to {}, which is not there: skipped, its name is not a content file's (remove the link)",
+                            target.display()
+                        ),
                     ));
                 } else if let Some(target) = dangling(err.path()) {
                     found.errors.push(Diagnostic::new(
@@ -226,6 +243,27 @@ fn skipped(e: &walkdir::DirEntry, roots: &Roots, real_folder: Option<&Path>) -> 
         return walked_anyway(e.path(), real_folder).map(|why| Skip::Twice(said(why)));
     }
     None
+}
+
+/// Whether `path` is a link that leads back to itself (`a -> b -> a`): it names nothing, so
+/// nothing is lost by skipping it.
+#[cfg(unix)]
+fn link_loop(path: Option<&Path>) -> bool {
+    let eloop = rustix::io::Errno::LOOP.raw_os_error();
+    path.and_then(|p| p.metadata().err())
+        .is_some_and(|e| e.raw_os_error() == Some(eloop))
+}
+
+#[cfg(not(unix))]
+fn link_loop(_: Option<&Path>) -> bool {
+    false
+}
+
+/// A name with an extension that is not a source's (`poster.jpg`): a link by that name to
+/// nothing loses no entry. A name without one could be a folder's.
+fn not_content(name: &str) -> bool {
+    let name = Path::new(name);
+    name.extension().is_some() && kind_of(name).is_none()
 }
 
 /// Where the link at `path` points, when it is a link to nothing (or to a link to nothing).
@@ -496,6 +534,39 @@ mod tests {
             "{}",
             found.warnings[0]
         );
+    }
+
+    /// Audit: Emacs keeps `.#x.md` as a link to nothing while `x.md` is open, and every cron
+    /// build failed; a link loop was "not there" and failed too.
+    #[cfg(unix)]
+    #[test]
+    fn editor_locks_and_link_loops_do_not_fail_the_walk() {
+        let site = tempfile::tempdir().unwrap();
+        let src = site.path().join("content");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("x.md"), "x").unwrap();
+        let link = |to: &str, name: &str| std::os::unix::fs::symlink(to, src.join(name)).unwrap();
+        link("user@host.123:1700000000", ".#x.md");
+        link("/nonexistent/x.md", "x.md~");
+        link("self.md", "self.md");
+        link("b.md", "a.md");
+        link("a.md", "b.md");
+        link("/nonexistent/poster.jpg", "poster.jpg");
+        let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+        let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
+        assert_eq!(keys, ["content/x.md"]);
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        let said: Vec<String> = found.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(said.len(), 4, "{said:?}");
+        assert!(
+            said.iter()
+                .filter(|w| w
+                    .ends_with("symbolic link loop; skipped (remove the link that points back up)"))
+                .count()
+                == 3,
+            "{said:?}"
+        );
+        assert!(said.iter().any(|w| w.ends_with("is a link to /nonexistent/poster.jpg, which is not there: skipped, its name is not a content file's (remove the link)")), "{said:?}");
     }
 
     /// A link to nothing says so, not "fix its permissions".
