@@ -203,6 +203,18 @@ fn in_content(c: &super::Config, w: &Written) -> Option<Problem> {
                 ),
             ));
         }
+        if normalize(src) == normalize(&c.root) {
+            return Some((
+                feed_key_line(w.text, &feed.name, "source"),
+                format!(
+                    "[[feed]] `{}` has the whole site as its source folder: config.toml's \
+                     folder also holds the state file, the output folder and any README.md or \
+                     notes, which a build would read or publish as entries; give the entries a \
+                     folder of their own, like source = \"content/{}\"",
+                    feed.name, feed.name
+                ),
+            ));
+        }
         if same_or_inside(&c.root, src) {
             continue;
         }
@@ -293,6 +305,18 @@ fn name_line(text: &str, name: &str) -> Option<usize> {
                     .is_some_and(|(_, v)| v.trim().trim_matches(['"', '\'']) == name)
         })
         .map(|i| i + 1)
+}
+
+/// 1-based line of `key` in the `[[feed]]` named `name` (or of its name, without one).
+fn feed_key_line(text: &str, name: &str, key: &str) -> Option<usize> {
+    let start = name_line(text, name)?;
+    let found = text
+        .lines()
+        .enumerate()
+        .skip(start - 1)
+        .take_while(|(i, l)| *i + 1 == start || !l.trim_start().starts_with('['))
+        .find(|(_, l)| is_key(l.trim(), key));
+    Some(found.map_or(start, |(i, _)| i + 1))
 }
 
 /// `path` as the user would write it: relative to the config's folder when inside it.
@@ -430,6 +454,22 @@ mod tests {
     }
 
     /// Feeds among the drafts, a state file read as an entry: refused with the key's line.
+    /// Audit: `source = "."` published README.md and any notes beside config.toml.
+    #[test]
+    fn the_site_folder_as_a_source_is_refused() {
+        for source in ["\".\"", "\"\"", "\"./\""] {
+            let text = format!("{SITE}{}", FEED.replace("\"content\"", source));
+            let err = Config::parse(&text, Path::new("/srv/site/config.toml"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                "/srv/site/config.toml:8: [[feed]] `reviews` has the whole site as its source folder: config.toml's folder also holds the state file, the output folder and any README.md or notes, which a build would read or publish as entries; give the entries a folder of their own, like source = \"content/reviews\"",
+                "{source}"
+            );
+        }
+    }
+
     #[test]
     fn an_output_folder_or_state_file_in_a_source_folder_is_refused() {
         assert_eq!(
