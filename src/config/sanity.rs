@@ -20,6 +20,37 @@ pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -
         .or_else(|| state_files(c, written))
         .or_else(|| in_content(c, written))
         .or_else(|| feed_files(&c.feeds, written.text))
+        .or_else(|| nested_sources(c, written.text))
+}
+
+/// Two feeds whose source folders nest: the files of the inner one would be two feeds'
+/// entries with one id (feeds that share one folder share its entries, by design).
+fn nested_sources(c: &super::Config, text: &str) -> Option<Problem> {
+    let feeds = &c.feeds;
+    for (i, inner) in feeds.iter().enumerate() {
+        for outer in feeds.iter().take(i).chain(feeds.iter().skip(i + 1)) {
+            if inner.source != outer.source && same_or_inside(&inner.source, &outer.source) {
+                let later = if feeds.iter().position(|f| f.name == outer.name) > Some(i) {
+                    outer
+                } else {
+                    inner
+                };
+                return Some((
+                    feed_key_line(text, &later.name, "source"),
+                    format!(
+                        "[[feed]] `{}`'s source folder {} is inside [[feed]] `{}`'s, {}: its \
+                         files would be entries of both; give the feeds the same source (they \
+                         then share its entries) or folders side by side",
+                        inner.name,
+                        shown(&c.root, &inner.source),
+                        outer.name,
+                        shown(&c.root, &outer.source)
+                    ),
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// The user's home folder, which must never be the output folder.
@@ -454,6 +485,21 @@ mod tests {
     }
 
     /// Feeds among the drafts, a state file read as an entry: refused with the key's line.
+    /// Audit: nested source folders failed each file's build (exit 1) instead of the config.
+    #[test]
+    fn nested_source_folders_are_refused() {
+        let all = "\n[[feed]]\nname = \"all\"\ntitle = \"A\"\nsource = \"content\"\n";
+        let reviews = FEED.replace("\"content\"", "\"content/reviews\"");
+        let text = format!("{SITE}{reviews}{all}");
+        let err = Config::parse(&text, Path::new("/srv/site/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/srv/site/config.toml:13: [[feed]] `reviews`'s source folder content/reviews is inside [[feed]] `all`'s, content: its files would be entries of both; give the feeds the same source (they then share its entries) or folders side by side"
+        );
+    }
+
     /// Audit: `source = "."` published README.md and any notes beside config.toml.
     #[test]
     fn the_site_folder_as_a_source_is_refused() {
