@@ -9,6 +9,7 @@ pub mod compare;
 pub mod drops;
 pub mod last_written;
 mod state;
+mod state_checks;
 mod state_text;
 
 pub use assign::{Assigned, Identified, Note, assign};

@@ -142,7 +142,7 @@ impl State {
             ))
         })?;
         state.unsealed = !check_integrity(text, &state, path)?;
-        one_live_record_per_source(text, &state, path)?;
+        super::state_checks::records(text, &state, path)?;
         share_feed_names(&mut state.entries);
         if state.version != STATE_VERSION {
             return Err(Error::State(Diagnostic::new(
@@ -238,50 +238,6 @@ fn check_integrity(text: &str, state: &State, path: &Path) -> Result<bool> {
     )))
 }
 
-/// Refuses two records of files that are there for one source (a merge of two machines'
-/// states, a record pasted twice): one would win silently and its id replace the published
-/// one. A gone record may share its source with a live one (another file saved under a
-/// removed one's name gets its own id).
-fn one_live_record_per_source(text: &str, state: &State, path: &Path) -> Result<()> {
-    let mut seen: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
-    for (k, r) in state.entries.iter().enumerate() {
-        if r.gone.is_some() {
-            continue;
-        }
-        let Some(first) = seen.insert(&r.source, k) else {
-            continue;
-        };
-        let starts = record_lines(text);
-        let line = |i: usize| starts.get(i).map_or("?".to_string(), |l| l.to_string());
-        let other = &state.entries[first];
-        return Err(Error::State(Diagnostic::new(
-            path,
-            starts.get(k).copied(),
-            format!(
-                "the records at lines {} and {} are both for {} (ids `{}` and `{}`), and a file has one: delete the record whose id your feeds did not publish, and this file's `# integrity:` line, or restore the state file from version control; it was left untouched",
-                line(first),
-                line(k),
-                r.source,
-                other.id,
-                r.id
-            ),
-        )));
-    }
-    Ok(())
-}
-
-/// The line each record starts on (its `[[entry]]`), in the file's order.
-fn record_lines(text: &str) -> Vec<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let t: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-            t.starts_with("[[entry]]")
-        })
-        .map(|(i, _)| i + 1)
-        .collect()
-}
-
 /// Reads the state file; `Ok(None)` when it does not exist yet.
 pub fn load_state(path: &Path) -> Result<Option<State>> {
     match std::fs::read_to_string(path) {
@@ -307,36 +263,6 @@ pub fn save_state(path: &Path, state: &State) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::identity::state_text::integrity_line;
-
-    /// Audit: two records of one file (a merge of two machines' states) built with exit 0,
-    /// and the second one's id replaced the published one.
-    #[test]
-    fn two_live_records_of_one_file_are_refused() {
-        let record = |id: &str, gone: &str| {
-            format!(
-                "\n[[entry]]\nid = \"{id}\"\nfeed = \"r\"\nsource = \"a.md\"\ntitle = \"A\"\ndate = \"2026-01-01T00:00:00Z\"\nfirst_seen = \"2026-01-01T00:00:00Z\"\nfingerprint = \"ab\"\n{gone}"
-            )
-        };
-        let head = "version = 1\nsite_id = \"tag:x,2026:\"\n";
-        let gone = "gone = \"2026-02-01T00:00:00Z\"\n";
-        let text = format!("{head}{}{}", record("one", ""), record("two", ""));
-        let e = State::parse(&text, Path::new("s.toml"))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "s.toml:13: the records at lines 4 and 13 are both for a.md (ids `one` and `two`), and a file has one: delete the record whose id your feeds did not publish, and this file's `# integrity:` line, or restore the state file from version control; it was left untouched"
-        );
-        // A gone record and the file saved again under its name: two records, by design.
-        let text = format!("{head}{}{}", record("one", gone), record("two", ""));
-        assert_eq!(
-            State::parse(&text, Path::new("s.toml"))
-                .unwrap()
-                .entries
-                .len(),
-            2
-        );
-    }
 
     #[test]
     fn round_trip_and_sorted() {
