@@ -105,8 +105,13 @@ pub enum Command {
 }
 
 fn parse_now(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2026-11-25T09:00:00Z ({e})"))
+    let now = DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2026-11-25T09:00:00Z ({e})"))?;
+    // It becomes the date of every entry first seen now, recorded for good.
+    match crate::content::date::unpublishable(now) {
+        Some(why) => Err(format!("`{s}` {why}")),
+        None => Ok(now),
+    }
 }
 
 /// Everything a subcommand needs besides its own arguments.

@@ -502,6 +502,37 @@ fn new_writes_a_dated_entry_that_builds() {
     );
 }
 
+/// Audit: `--now ...:60Z` (or year 9999) was recorded for good as entries' dates.
+#[test]
+fn a_now_no_feed_can_write_is_refused_as_an_argument() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\n+++\nNo date.\n",
+    );
+    for (now, why) in [
+        (
+            "2026-12-02T00:00:60Z",
+            "has second 60 (a leap second), which feed readers reject: write :59",
+        ),
+        (
+            "9999-12-31T23:59:59Z",
+            "is outside 0001-01-02 to 9999-12-30 (UTC)",
+        ),
+    ] {
+        let out = site.run_at(now, &["build"]);
+        assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with(&format!(
+                "error: invalid value '{now}' for '--now <NOW>': `{now}` {why}"
+            )),
+            "{err}"
+        );
+        assert!(!site.path("feedwright-state.toml").exists());
+    }
+}
+
 #[test]
 fn help_explains_commands_and_exit_codes() {
     let site = Site::new();
