@@ -82,6 +82,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(guid) = &published.podcast_guid {
         pin_podcast_guid(ctx, &config, &mut plan.state, guid);
     }
+    if let Some(clash) = clashing_ids(&plan.state) {
+        return Err(crate::error::Error::Identity(clash));
+    }
     save_state(&config.site.state_file, &plan.state)?;
     crate::identity::last_written::record(&config.site.state_file);
     // The state changed on purpose: the next build must not take it for one restored from a
@@ -123,4 +126,20 @@ fn pin_podcast_guid(
             "podcast:guid {guid} not pinned: set `guid = \"{guid}\"` under the [feed.podcast] it belongs to"
         )),
     }
+}
+
+/// Two records that the pins would give one id (an item matched to one entry whose id another
+/// entry has, or a removed entry keeps reserved): every build after would fail on a clash the
+/// user could only mend by editing the state file. Refused before anything is written.
+fn clashing_ids(state: &crate::identity::State) -> Option<String> {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for r in &state.entries {
+        if let Some(other) = seen.insert(&r.id, &r.source) {
+            return Some(format!(
+                "adopt-ids would give {other} and {} the one id `{}`: nothing was pinned; the published feed's item with that id is one entry, so check which file it is and give the other an `id` key of its own",
+                r.source, r.id
+            ));
+        }
+    }
+    None
 }

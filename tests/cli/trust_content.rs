@@ -324,6 +324,43 @@ fn adopt_ids_refuses_a_feed_whose_ids_cannot_be_pinned() {
     );
 }
 
+/// Audit: an item linking to one entry with another entry's id was pinned ("pinned 1 id(s)"),
+/// and every build after failed on the clash, which only a hand edit of the state could mend.
+#[test]
+fn adopt_ids_refuses_an_id_another_entry_has() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.write("content/reviews/ran.md", &review("Ran", "2026-01-02", "y"));
+    site.ok(&["build"]);
+    let state = site.read("feedwright-state.toml");
+    let ran_id = site
+        .rss("reviews")
+        .entries
+        .iter()
+        .find(|e| e.title.as_ref().unwrap().content == "Ran")
+        .unwrap()
+        .id
+        .clone();
+    site.write(
+        "old.xml",
+        &format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><link>https://films.example/</link><description>d</description><item><title>Heat</title><link>https://films.example/reviews/heat/</link><guid>{ran_id}</guid></item></channel></rss>"
+        ),
+    );
+    let err = site.fails(4, &["adopt-ids", "old.xml"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: adopt-ids would give content/reviews/heat.md and content/reviews/ran.md the one id `{ran_id}`: nothing was pinned; the published feed's item with that id is one entry, so check which file it is and give the other an `id` key of its own\n"
+        )
+    );
+    assert_eq!(site.read("feedwright-state.toml"), state);
+    site.ok(&["build"]);
+}
+
 /// An entry dated after now is left out until then, and said (a typo'd year looked like a
 /// silent loss).
 #[test]
