@@ -62,8 +62,8 @@ struct Used {
 
 impl KeptBodies {
     /// The bodies the last build kept under `key`; none when there is no such file.
-    pub fn load(config: &Config, key: &Key) -> KeptBodies {
-        let previous = super::cache::read_hint(&path(config))
+    pub fn load(config: &Config, key: &Key, limit: u64) -> KeptBodies {
+        let previous = super::hint_file::read(&path(config), limit)
             .and_then(|bytes| read(&bytes, key.text()))
             .unwrap_or_default();
         KeptBodies {
@@ -144,7 +144,7 @@ impl KeptBodies {
             Ok(body) => {
                 let digest = blake3::hash(&body);
                 let bytes = [MAGIC, &body, digest.as_bytes()].concat();
-                super::cache::write_hint(&file, &bytes);
+                super::hint_file::write(&file, &bytes);
             }
             Err(_) => {
                 let _ = std::fs::remove_file(&file);

@@ -28,7 +28,7 @@
 //! more (every archive page) writes no cache, and the next run records them settled.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -154,6 +154,24 @@ impl Scan {
 }
 
 impl Scan {
+    /// The largest cache or side file this site can need: each holds less than twice what
+    /// the sources and the state file hold (parsed metadata, rendered bodies, a line a file),
+    /// with room for a small site's. A larger one is damaged (a disk error, a stray copy):
+    /// read, it cost gigabytes on every run until deleted by hand.
+    pub fn hint_limit(&self, config: &Config) -> u64 {
+        let sources: u64 = self
+            .folders
+            .iter()
+            .flat_map(|(_, f)| f)
+            .map(|(_, s)| s.size)
+            .sum();
+        let state = Stat::of(&config.site.state_file).map_or(0, |s| s.size);
+        sources
+            .saturating_add(state)
+            .saturating_mul(2)
+            .saturating_add(64 << 20)
+    }
+
     pub(super) fn is_clean(&self) -> bool {
         self.clean
     }
@@ -338,8 +356,8 @@ pub fn state_replaced(config: &Config, text: &str) -> bool {
 }
 
 /// The cache file's text, read once for [`check`] and [`pages`]; `None` when there is none.
-pub fn text(config: &Config) -> Option<String> {
-    String::from_utf8(read_hint(&path(config))?).ok()
+pub fn text(config: &Config, limit: u64) -> Option<String> {
+    String::from_utf8(super::hint_file::read(&path(config), limit)?).ok()
 }
 
 /// The archive pages the cache records (see [`super::pages`]), for a build that found a
@@ -423,7 +441,7 @@ pub fn save(
         let file = path(config);
         match render(config, key, now, scan, plan, hashes) {
             Some((head, sources, end)) => {
-                write_hint_parts(
+                super::hint_file::write_parts(
                     &file,
                     &[head.as_bytes(), sources.as_bytes(), end.as_bytes()],
                 );
@@ -434,78 +452,6 @@ pub fn save(
         }
     };
     rayon::join(side, cache);
-}
-
-/// The largest cache or side file read: a hint never costs unbounded memory (a million
-/// reviews make a side file of about 400 MB).
-const HINT_LIMIT: u64 = 2 << 30;
-
-/// A cache file's bytes, when it is a regular file no larger than [`HINT_LIMIT`].
-pub(super) fn read_hint(path: &Path) -> Option<Vec<u8>> {
-    // Looked at before it is opened: opening a FIFO put in its place would wait for a writer.
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > HINT_LIMIT {
-        return None;
-    }
-    let file = std::fs::File::open(path).ok()?;
-    #[cfg(unix)]
-    {
-        // In two halves on two cores: the time goes on the fresh pages the bytes land in,
-        // and each core takes those of its half. A file that changed size meanwhile is read
-        // short or fails its digest (every hint is sealed): no build uses it.
-        use std::os::unix::fs::FileExt as _;
-        let mut bytes = vec![0u8; usize::try_from(meta.len()).ok()?];
-        let half = bytes.len() / 2;
-        let (first, second) = bytes.split_at_mut(half);
-        let (a, b) = rayon::join(
-            || file.read_exact_at(first, 0),
-            || file.read_exact_at(second, half as u64),
-        );
-        a.and(b).ok()?;
-        Some(bytes)
-    }
-    #[cfg(not(unix))]
-    {
-        use std::io::Read as _;
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
-        file.take(HINT_LIMIT + 1).read_to_end(&mut bytes).ok()?;
-        (bytes.len() as u64 <= HINT_LIMIT).then_some(bytes)
-    }
-}
-
-/// A temp file beside the cache or side file at `path`, to be renamed over it (private, like
-/// the file it replaces).
-pub(super) fn hint_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(crate::output::TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-}
-
-/// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
-/// for the disk: a file a crash cut short fails its digest and only costs a full build. One
-/// that cannot be written is removed.
-pub(super) fn write_hint(path: &Path, bytes: &[u8]) {
-    write_hint_parts(path, &[bytes]);
-}
-
-/// [`write_hint`] of the bytes of `parts`, one after the other.
-fn write_hint_parts(path: &Path, parts: &[&[u8]]) {
-    use std::io::Write as _;
-    let written = hint_temp(path).and_then(|mut tmp| {
-        for bytes in parts {
-            tmp.write_all(bytes)?;
-        }
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
 }
 
 /// Removes the cache: the next build is a full one.

@@ -17,6 +17,7 @@ pub mod cache;
 mod clock;
 mod engine;
 mod gather;
+mod hint_file;
 mod identify;
 mod links;
 pub mod media_files;

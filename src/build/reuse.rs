@@ -237,9 +237,9 @@ impl Reuse {
     /// Renamed over an old side file, the new one cost a few milliseconds more (the file
     /// system starts writing out a file renamed over another), and its old blocks are freed
     /// here while there is time.
-    pub fn load(config: &Config, key: &Key) -> Option<Reuse> {
+    pub fn load(config: &Config, key: &Key, limit: u64) -> Option<Reuse> {
         let file = path(config);
-        let bytes = super::cache::read_hint(&file)?;
+        let bytes = super::hint_file::read(&file, limit)?;
         rayon::spawn(move || {
             let _ = std::fs::remove_file(file);
         });

@@ -67,8 +67,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // Read once (after the scan, not beside it: at 100,000 reviews both at once went over the
     // no-change build's memory target): the no-change check, then (on a change) what it says
     // of archive pages.
+    let hint_limit = scan.as_ref().map_or(0, |s| s.hint_limit(&config));
     let cached = (usable && !args.no_cache)
-        .then(|| cache::text(&config))
+        .then(|| cache::text(&config, hint_limit))
         .flatten();
     if !args.no_cache
         && let Some(scan) = &scan
@@ -92,15 +93,17 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     spans.mark("cache check");
     let spinner = ctx.report.spinner("reading and rendering the feeds");
     let (reuse, pages, bodies) = if !args.no_cache && scan.is_some() {
-        last_build(&config, &key, cached.as_deref())
+        last_build(&config, (&key, hint_limit), cached.as_deref())
     } else {
         (None, None, None)
     };
     // A state file put back since the last build is compared with the feeds, as a missing one.
-    options.state_replaced = cached
-        .as_deref()
-        .is_some_and(|t| cache::state_replaced(&config, t))
-        || crate::identity::last_written::put_back(&config.site.state_file);
+    options.state_replaced =
+        crate::identity::last_written::put_back(&config.site.state_file, || {
+            cached
+                .as_deref()
+                .is_some_and(|t| cache::state_replaced(&config, t))
+        });
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         key: &key,
         scan,
@@ -238,7 +241,7 @@ fn summary(ctx: &Context, config: &Config, counts: (usize, usize), written: &bui
 /// the bodies it wrote, read side by side for a build that found a change.
 fn last_build(
     config: &Config,
-    key: &cache::Key,
+    (key, limit): (&cache::Key, u64),
     cached: Option<&str>,
 ) -> (
     Option<std::sync::Arc<build::Reuse>>,
@@ -246,12 +249,12 @@ fn last_build(
     Option<build::KeptBodies>,
 ) {
     let (reuse, (pages, bodies)) = rayon::join(
-        || build::Reuse::load(config, key).map(std::sync::Arc::new),
+        || build::Reuse::load(config, key, limit).map(std::sync::Arc::new),
         || {
             let pages = cached.and_then(|text| cache::pages(text, key));
             (
                 pages.unwrap_or_default(),
-                build::KeptBodies::load(config, key),
+                build::KeptBodies::load(config, key, limit),
             )
         },
     );

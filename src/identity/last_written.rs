@@ -31,12 +31,17 @@ fn digest_of(state_file: &Path) -> Option<String> {
 }
 
 /// Whether the state file is a valid one other than the one a build (or `adopt-ids`) wrote
-/// last. `false` when either is unknown.
-pub fn put_back(state_file: &Path) -> bool {
-    let Ok(last) = std::fs::read_to_string(path(state_file)) else {
+/// last. Without a record of that one (a site built before it was kept), `stat_changed` says:
+/// the content cache's view. A state without an integrity line was edited by hand (or has
+/// none to check): never taken for one put back, with or without the cache.
+pub fn put_back(state_file: &Path, stat_changed: impl FnOnce() -> bool) -> bool {
+    let Some(now) = digest_of(state_file) else {
         return false;
     };
-    digest_of(state_file).is_some_and(|now| now != last.trim())
+    match std::fs::read_to_string(path(state_file)) {
+        Ok(last) => now != last.trim(),
+        Err(_) => stat_changed(),
+    }
 }
 
 /// Records the state file now in place as the one written last. A hint only: when it cannot
@@ -60,18 +65,19 @@ mod tests {
     fn a_state_other_than_the_last_written_is_put_back() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("state.toml");
-        // Nothing recorded yet: not known to be put back.
+        // Nothing recorded yet: the cache's view decides.
         std::fs::write(&file, state("aaaa")).unwrap();
-        assert!(!put_back(&file));
+        assert!(!put_back(&file, || false));
+        assert!(put_back(&file, || true));
         record(&file);
         assert_eq!(std::fs::read_to_string(path(&file)).unwrap(), "aaaa\n");
-        assert!(!put_back(&file));
+        assert!(!put_back(&file, || true));
         std::fs::write(&file, state("bbbb")).unwrap();
-        assert!(put_back(&file));
-        // Edited by hand: the integrity line deleted.
+        assert!(put_back(&file, || false));
+        // Edited by hand: the integrity line deleted; whatever the cache says.
         std::fs::write(&file, "# feedwright state\nversion = 1\n").unwrap();
-        assert!(!put_back(&file));
+        assert!(!put_back(&file, || true));
         std::fs::remove_file(&file).unwrap();
-        assert!(!put_back(&file));
+        assert!(!put_back(&file, || true));
     }
 }
