@@ -217,6 +217,9 @@ pub(super) struct Parsed {
     /// The files that are there but give no entry: invalid, or refused (skipped under
     /// `--keep-going`). The drop guard counts a published one as dropped.
     pub left_out: Vec<Arc<str>>,
+    /// What to say of each entry left out until its date: said by every build until then,
+    /// those that end early on the content cache too.
+    pub scheduled: Vec<crate::identity::Note>,
 }
 
 /// The name of the feed that owns `feed`'s entries. Feeds that share a source folder share its
@@ -246,6 +249,7 @@ pub(super) fn parse(
         Vec::with_capacity(sources.values().map(|c| c.entries.len()).sum::<usize>());
     let roots = content::Roots::new(&config.root, &config.site.extra_roots);
     let mut left_out = Vec::new();
+    let mut scheduled = Vec::new();
     for feed in &config.feeds {
         // Taken by the folder's first feed, its owner.
         let Some(collected) = sources.remove(&feed.source) else {
@@ -282,6 +286,11 @@ pub(super) fn parse(
                 continue;
             }
             let mut future = entry.date.filter(|&d| d > now);
+            // Either way the output, or what a build says of it, changes when the date comes:
+            // the content cache ends there (its warnings and notes are said again until then).
+            if let (false, Some(d)) = (entry.draft, future) {
+                horizon = Some(horizon.map_or(d, |h| h.min(d)));
+            }
             if let (false, Some(d)) = (entry.draft, future)
                 && published.contains(&entry.source)
             {
@@ -291,17 +300,15 @@ pub(super) fn parse(
                     &*entry.source,
                     None,
                     format!(
-                        "is dated {}, later than now ({}), but a build published it already: it stays in the feeds (is the system clock behind?)",
+                        "is dated {}, later than now, but a build published it already: it stays in the feeds (is the system clock behind?)",
                         d.to_rfc3339(),
-                        now.to_rfc3339()
                     ),
                 ));
                 future = None;
             }
             if let (false, Some(d)) = (entry.draft, future) {
-                horizon = Some(horizon.map_or(d, |h| h.min(d)));
                 // A scheduled entry, or a typo (2062 for 2026): either way, said.
-                problems.notes.push(crate::identity::Note(format!(
+                scheduled.push(crate::identity::Note(format!(
                     "{} is dated {}, later than now: it is published from then on",
                     entry.source,
                     d.to_rfc3339()
@@ -317,6 +324,7 @@ pub(super) fn parse(
         present,
         horizon,
         left_out,
+        scheduled,
     }
 }
 

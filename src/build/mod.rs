@@ -124,6 +124,7 @@ fn plan_gathered(
     let mut parsed = gather::parse(config, gathered.sources, (now, published), &mut problems);
     let future = parsed.horizon;
     let left_out = std::mem::take(&mut parsed.left_out);
+    let scheduled = std::mem::take(&mut parsed.scheduled);
     spans.mark("parse");
     let mut identity = identify::identify(site_id, base_state, parsed, now, &mut problems);
     problems
@@ -154,7 +155,8 @@ fn plan_gathered(
         let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
         newest.map(|p| items[p.at].entry.source.to_string())
     }));
-    let lasting_notes = hide_expired_owner_emails(config, &mut resolved.feeds, now);
+    let mut lasting_notes = scheduled;
+    lasting_notes.extend(hide_expired_owner_emails(config, &mut resolved.feeds, now));
     problems.notes.extend(lasting_notes.iter().cloned());
     let state = resolved.state;
     spans.mark("links, guards, resolve");

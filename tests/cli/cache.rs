@@ -492,3 +492,42 @@ fn what_is_said_once_is_not_said_again_by_the_runs_after() {
     }
     assert!(same_as_without_cache(&site, NOW));
 }
+
+/// Audit: a build that ended on the cache replayed "later than now (…), but a build published
+/// it already" a day after the entry's date had passed, and left out the note about a
+/// scheduled entry that a full build says.
+#[test]
+fn what_a_build_says_of_future_dates_ends_with_them_and_is_said_from_the_cache() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/old.md",
+        "+++\ntitle = \"Old\"\ndate = \"2026-11-20T10:00:00Z\"\n+++\nold\n",
+    );
+    site.write(
+        "content/reviews/sched.md",
+        "+++\ntitle = \"Sched\"\ndate = \"2026-11-25T10:30:00Z\"\n+++\nscheduled\n",
+    );
+    settle();
+    // Scheduled: said by the build that writes the cache and by the one that ends on it.
+    for _ in 0..3 {
+        assert!(same_as_without_cache(&site, "2026-11-25T10:00:00Z"));
+        settle();
+    }
+    let said = site.run_at("2026-11-25T10:00:00Z", &["build"]);
+    assert!(
+        common::stderr(&said).contains(
+            "note: content/reviews/sched.md is dated 2026-11-25T10:30:00+00:00, later than now: it is published from then on"
+        ),
+        "{}",
+        text(&said)
+    );
+    // Published, then the clock steps back: said while it lasts, and no longer after.
+    site.ok_at("2026-11-25T10:40:00Z", &["build"]);
+    settle();
+    for now in ["2026-11-25T10:15:00Z", "2026-11-25T10:15:00Z", "2026-11-26T03:00:00Z"] {
+        assert!(same_as_without_cache(&site, now));
+        settle();
+    }
+    let later = site.run_at("2026-11-26T03:00:00Z", &["build"]);
+    assert_eq!(common::stderr(&later), "", "{}", text(&later));
+}
