@@ -135,6 +135,15 @@ fn loads_or_hides(style: &str) -> bool {
         "@import",
         "behavior",
         "binding",
+        // Laid over the reader's page, or hidden from the reader (a click-jacking overlay,
+        // text a reader cannot see but a search engine can).
+        "position",
+        "z-index",
+        "display",
+        "visibility",
+        "opacity",
+        "clip",
+        "transform",
         "\\",
     ]
     .iter()
@@ -182,14 +191,14 @@ mod tests {
         let (out, note) = clean(concat!(
             "<p onclick=\"x()\" class=x title='a &amp; b' hidden data-v = \"1\" ONLOAD=y>t</p>",
             // `x/` is a value: `<br>` is not self-closing.
-            "<img src=a.jpg onerror=y alt=\"\" /><br onclick=x/><input onfocus=x/>",
+            "<img src=a.jpg onerror=y alt=\"\" /><br onclick=x/><hr onfocus=x/>",
             "<A HREF='b/' onclick=x>c</A><a title=\"&quot;\" href=\"javascript:x\">d</a>"
         ));
         assert_eq!(
             out,
             concat!(
                 "<p class=x title='a &amp; b' hidden data-v = \"1\">t</p>",
-                "<img src=\"https://example.com/reviews/heat/a.jpg\" alt=\"\" /><br><input>",
+                "<img src=\"https://example.com/reviews/heat/a.jpg\" alt=\"\" /><br><hr>",
                 "<A HREF=\"https://example.com/reviews/heat/b/\">c</A><a title=\"&quot;\">d</a>"
             )
         );

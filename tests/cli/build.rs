@@ -171,7 +171,7 @@ fn cdata_terminator_and_markup_characters_stay_well_formed() {
     let site = Site::new();
     site.write(
         "content/reviews/x.md",
-        "+++\ntitle = \"A ]]> B & <C>\"\ndate = 2026-01-01\nsummary = \"S ]]> & <b>\"\n+++\nText with ]]> and `a < b && c`.\n\n<!-- raw ]]> kept -->\n",
+        "+++\ntitle = \"A ]]> B & <C>\"\ndate = 2026-01-01\nsummary = \"S ]]> & <b>\"\n+++\nText with ]]> and `a < b && c`.\n\n<div>raw ]]> kept</div>\n",
     );
     site.ok(&["build"]);
     let rss = site.rss("reviews");
@@ -196,7 +196,7 @@ fn cdata_terminator_and_markup_characters_stay_well_formed() {
     // Raw HTML keeps a literal `]]>`: both formats split their CDATA around it (R40).
     let atom_html = atom.entries[0].content.as_ref().unwrap().body.clone();
     for body in [Some(html), atom_html] {
-        assert!(body.unwrap().contains("<!-- raw ]]> kept -->"));
+        assert!(body.unwrap().contains("<div>raw ]]> kept</div>"));
     }
     assert!(site.read("feeds/reviews.atom").contains("]]]]><![CDATA[>"));
 }

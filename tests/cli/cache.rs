@@ -524,7 +524,11 @@ fn what_a_build_says_of_future_dates_ends_with_them_and_is_said_from_the_cache()
     // Published, then the clock steps back: said while it lasts, and no longer after.
     site.ok_at("2026-11-25T10:40:00Z", &["build"]);
     settle();
-    for now in ["2026-11-25T10:15:00Z", "2026-11-25T10:15:00Z", "2026-11-26T03:00:00Z"] {
+    for now in [
+        "2026-11-25T10:15:00Z",
+        "2026-11-25T10:15:00Z",
+        "2026-11-26T03:00:00Z",
+    ] {
         assert!(same_as_without_cache(&site, now));
         settle();
     }
