@@ -233,9 +233,29 @@ pub struct MetaError {
 
 pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError> {
     match syntax {
-        Syntax::Toml => toml::from_str::<Meta>(text).map_err(|e| MetaError {
-            line: e.span().map(|s| crate::config::line_of(text, s.start)),
-            message: explain(e.message().trim(), Syntax::Toml),
+        Syntax::Toml => toml::from_str::<Meta>(text).map_err(|e| {
+            let line = e.span().map(|s| crate::config::line_of(text, s.start));
+            let message = e.message().trim();
+            // A value of the wrong type, or a key given twice: the parser's words do not name
+            // the key, its line does.
+            let key = line
+                .filter(|_| {
+                    ["invalid type", "duplicate key"]
+                        .iter()
+                        .any(|w| message.contains(w))
+                })
+                .and_then(|l| text.lines().nth(l - 1))
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches(['"', '\'']))
+                .filter(|k| !k.is_empty() && !k.contains(char::is_whitespace));
+            let message = match key {
+                Some(k) => format!("`{k}`: {message}"),
+                None => message.to_string(),
+            };
+            MetaError {
+                line,
+                message: explain(&message, Syntax::Toml),
+            }
         }),
         Syntax::Yaml => {
             if text.trim().is_empty() {
@@ -287,6 +307,13 @@ fn explain(message: &str, syntax: Syntax) -> String {
         // `title = 1984`: a number or a date where text is meant.
         None if message.contains("invalid type") && message.contains("expected a string") => {
             "; text goes in quotes: `title = \"1984\"`".into()
+        }
+        // `draft = "no"`: a word in quotes where true or false is meant.
+        None if message.contains("invalid type") && message.contains("expected a boolean") => {
+            match syntax {
+                Syntax::Toml => "; write true or false, without quotes: `draft = true`".into(),
+                Syntax::Yaml => "; write true or false, without quotes: `draft: true`".into(),
+            }
         }
         None if DATA_ERRORS.iter().any(|d| message.contains(d)) => String::new(),
         None => match syntax {

@@ -550,3 +550,44 @@ fn a_state_put_back_is_found_without_the_content_cache() {
     );
     site.ok_at("2026-11-25T11:00:00Z", &["build", "--no-cache"]);
 }
+
+/// Audit: `check` said one link problem a run (the first file's), after the other files'
+/// errors were fixed, without its line; a quoted boolean's error named no key.
+#[test]
+fn check_says_every_file_s_link_and_type_errors_at_their_lines() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = 2026-11-01\nlink = \"javascript:alert(1)\"\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/b.md",
+        "+++\ntitle = \"B\"\ndate = 2026-11-02\nlink = \"ftp://films.example/b\"\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/c.md",
+        "+++\ntitle = \"C\"\ndate = 2026-11-03\ndraft = \"no\"\nlink = \"the page\"\n+++\nx\n",
+    );
+    site.write(
+        "content/reviews/d.md",
+        "+++\ntitle = \"D\"\ntitle = \"E\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["check"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: link `javascript:alert(1)` is a `javascript:` URL, not a web page an item can link to (http or https); fix its `link` key\n\
+         error: content/reviews/b.md:4: link `ftp://films.example/b` is a `ftp:` URL, not a web page an item can link to (http or https); fix its `link` key\n\
+         error: content/reviews/c.md:4: `draft`: invalid type: string \"no\", expected a boolean; write true or false, without quotes: `draft = true`\n\
+         error: content/reviews/d.md:3: `title`: duplicate key\n\
+         error: 4 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+    site.write(
+        "content/reviews/c.md",
+        "+++\ntitle = \"C\"\ndate = 2026-11-03\nlink = \"the page\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["check"]);
+    assert!(
+        err.contains("error: content/reviews/c.md:4: link `the page` has spaces, so it is no URL: write the item's address (or a path on the site)\n"),
+        "{err}"
+    );
+}
