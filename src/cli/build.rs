@@ -40,10 +40,9 @@ pub struct Args {
     pub no_cache: bool,
 }
 
-pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let config = ctx.load_config()?;
-    let _lock = crate::lock::RunLock::acquire(&config)?;
-    let mut options = build::PlanOptions {
+/// The plan's options, and the push's when `--push` is given.
+fn options_of(ctx: &Context, args: &Args) -> (build::PlanOptions, Option<crate::publish::Options>) {
+    let options = build::PlanOptions {
         keep_going: args.keep_going,
         allow_drop: args.allow_drop,
         stage: true,
@@ -58,6 +57,13 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         prune: false,
         now: ctx.now,
     });
+    (options, push)
+}
+
+pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let config = ctx.load_config()?;
+    let _lock = crate::lock::RunLock::acquire(&config)?;
+    let (mut options, push) = options_of(ctx, &args);
     let mut spans = build::spans::Spans::start();
     let usable = cache::usable(&config);
     let key = cache::Key::of(&config, &options);

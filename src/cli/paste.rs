@@ -67,10 +67,9 @@ fn from_file(path: &Path) -> Result<Vec<u8>> {
             format!("--from {} is {what}, not a file", path.display())
         }
         Err(Refusal::TooBig(len)) => format!(
-            "--from {} is {} MB; an entry may be at most {} MB",
+            "--from {} {}",
             path.display(),
-            len / (1024 * 1024),
-            max / (1024 * 1024)
+            crate::content::discover::too_big(len)
         ),
     };
     Err(Error::Usage {

@@ -154,61 +154,52 @@ pub fn find_sources_each(
                 }
             }
             Ok(_) => {}
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(display_path)
-                    .unwrap_or_else(|| display_path(folder));
-                let name = err.path().map(|p| last_name(p).to_string_lossy());
-                // An editor's lock (Emacs makes `.#x.md` a link to nothing while `x.md` is
-                // open) or backup: not content, whatever it points at.
-                if err.depth() > 0 && name.as_deref().is_some_and(is_ignored) {
-                    continue;
-                }
-                if err.loop_ancestor().is_some() || link_loop(err.path()) {
-                    found.warnings.push(Diagnostic::new(
-                        path,
-                        None,
-                        "symbolic link loop; skipped (remove the link that points back up)",
-                    ));
-                } else if let Some(target) = dangling(err.path())
-                    && name.as_deref().is_some_and(not_content)
-                {
-                    found.warnings.push(Diagnostic::new(
-                        path,
-                        None,
-                        format!(
-                            "is a link to {}, which is not there: skipped, its name is not a content file's (remove the link)",
-                            target.display()
-                        ),
-                    ));
-                } else if let Some(target) = dangling(err.path()) {
-                    found.errors.push(Diagnostic::new(
-                        path,
-                        None,
-                        format!(
-                            "is a link to {}, which is not there: fix or remove the link (the feed would lose what it named)",
-                            target.display()
-                        ),
-                    ));
-                } else {
-                    let cause = err
-                        .io_error()
-                        .map_or_else(|| err.to_string(), |e| e.to_string());
-                    found.errors.push(Diagnostic::new(
-                        path,
-                        None,
-                        format!(
-                            "cannot be read: {cause}; fix its permissions (the feed would lose the entries in it)"
-                        ),
-                    ));
-                }
-            }
+            Err(err) => walk_error(&err, folder, &mut found),
         }
     }
     found.errors.extend(refused);
     found.warnings.extend(twice);
     found
+}
+
+/// What the walk says of an entry it could not read: nothing for an editor's lock or backup,
+/// a warning for a link loop or a dangling link no entry could be, else an error.
+fn walk_error(err: &walkdir::Error, folder: &Path, found: &mut Found) {
+    let path = err
+        .path()
+        .map(display_path)
+        .unwrap_or_else(|| display_path(folder));
+    let name = err.path().map(|p| last_name(p).to_string_lossy());
+    // An editor's lock (Emacs makes `.#x.md` a link to nothing while `x.md` is open) or
+    // backup: not content, whatever it points at.
+    if err.depth() > 0 && name.as_deref().is_some_and(is_ignored) {
+        return;
+    }
+    let said = |why: String| Diagnostic::new(path.clone(), None, why);
+    if err.loop_ancestor().is_some() || link_loop(err.path()) {
+        found.warnings.push(said(
+            "symbolic link loop; skipped (remove the link that points back up)".into(),
+        ));
+    } else if let Some(target) = dangling(err.path()) {
+        if name.as_deref().is_some_and(not_content) {
+            found.warnings.push(said(format!(
+                "is a link to {}, which is not there: skipped, its name is not a content file's (remove the link)",
+                target.display()
+            )));
+        } else {
+            found.errors.push(said(format!(
+                "is a link to {}, which is not there: fix or remove the link (the feed would lose what it named)",
+                target.display()
+            )));
+        }
+    } else {
+        let cause = err
+            .io_error()
+            .map_or_else(|| err.to_string(), |e| e.to_string());
+        found.errors.push(said(format!(
+            "cannot be read: {cause}; fix its permissions (the feed would lose the entries in it)"
+        )));
+    }
 }
 
 /// Why the walk does not go into (or take) an entry.
@@ -290,6 +281,17 @@ fn walked_anyway(path: &Path, real_folder: Option<&Path>) -> Option<String> {
     })
 }
 
+/// What is said of a source of `len` bytes, over [`MAX_SOURCE_BYTES`]: its size with one
+/// decimal (`is 8 MB; … at most 8 MB` read as a contradiction).
+pub fn too_big(len: u64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let mb = len as f64 / (1024.0 * 1024.0);
+    format!(
+        "is {mb:.1} MB; an entry may be at most {} MB",
+        MAX_SOURCE_BYTES / (1024 * 1024)
+    )
+}
+
 /// A source file's bytes, its size checked before it is read and the read bounded (a file may
 /// grow in between): a 1 GB file renamed `.md` costs one `stat`, not a gigabyte of memory.
 pub fn read_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
@@ -301,11 +303,9 @@ pub fn read_source(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         Err(Refusal::NotRegular(_)) => {
             "is not a regular file (a device, FIFO or socket); refused".to_string()
         }
-        Err(Refusal::TooBig(len)) => format!(
-            "is {} MB; an entry may be at most {} MB: is this the right file?",
-            len / (1024 * 1024),
-            MAX_SOURCE_BYTES / (1024 * 1024)
-        ),
+        Err(Refusal::TooBig(len)) => {
+            format!("{}: is this the right file?", too_big(len))
+        }
     };
     Err(Diagnostic::new(&display, None, message))
 }

@@ -236,7 +236,7 @@ fn size_is_checked_before_reading() {
     let err = read_source(&big).unwrap_err();
     assert!(
         err.message
-            .starts_with("is 1024 MB; an entry may be at most 8 MB"),
+            .starts_with("is 1024.0 MB; an entry may be at most 8 MB"),
         "{err}"
     );
     std::fs::write(&big, "ok").unwrap();

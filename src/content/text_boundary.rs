@@ -52,9 +52,8 @@ pub fn decode<'a>(
         return Err(vec![diag(
             None,
             format!(
-                "is {} MB; an entry may be at most {} MB: is this the right file?",
-                bytes.len() / (1024 * 1024),
-                super::source::MAX_SOURCE_BYTES / (1024 * 1024)
+                "{}: is this the right file?",
+                super::discover::too_big(bytes.len() as u64)
             ),
         )]);
     }

@@ -180,7 +180,7 @@ fn a_huge_file_is_refused_by_its_size() {
     let err = site.fails(1, &["build"]);
     assert_eq!(
         err,
-        "error: content/reviews/huge.md: is 1024 MB; an entry may be at most 8 MB: is this the right file?\n\
+        "error: content/reviews/huge.md: is 1024.0 MB; an entry may be at most 8 MB: is this the right file?\n\
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
