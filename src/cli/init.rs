@@ -67,6 +67,18 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             "init writes config.toml in the site's folder; -c (or FEEDWRIGHT_CONFIG) names the config of the other commands and is not used here"
         ));
     }
+    if args.dir.exists() && !args.dir.is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is a file, not a folder",
+                crate::content::display_path(&args.dir).display()
+            ),
+            hint: Some(
+                "give init the name of a folder to start the site in (it is made when missing)"
+                    .into(),
+            ),
+        });
+    }
     let files = site_files(ctx, &title, &url, args.podcast);
     // A folder of the new site linked to elsewhere (`content -> /etc`) is refused, as the build
     // would refuse to read it; a folder not made yet holds no link.

@@ -44,7 +44,8 @@ pub struct Cli {
     #[arg(long, global = true, value_parser = parse_now)]
     pub now: Option<DateTime<FixedOffset>>,
 
-    /// Print nothing unless there is an error (for cron, which mails any output).
+    /// Print only warnings and errors (for cron, which mails any output): no progress, no
+    /// `wrote` lines, no notes.
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 

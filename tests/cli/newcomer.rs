@@ -423,3 +423,16 @@ fn init_writes_nothing_through_a_folder_linked_outside_the_site() {
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     assert!(!dir.path().join("config.toml").exists());
 }
+
+/// Audit: `init afile` said "creating the folder: File exists (os error 17)", exit 7.
+#[test]
+fn init_in_a_file_says_it_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("afile"), "x").unwrap();
+    let out = run_in(dir.path(), &["init", "afile"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: afile is a file, not a folder\nhint: give init the name of a folder to start the site in (it is made when missing)\n"
+    );
+}
