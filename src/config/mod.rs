@@ -20,7 +20,7 @@ pub mod publish;
 mod rules;
 pub mod sanity;
 pub mod site_id;
-mod text;
+pub mod text;
 
 /// The folder of tag feeds in the output folder (`tags/<slug>.rss`).
 pub const TAGS_DIR: &str = "tags";

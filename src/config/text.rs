@@ -57,6 +57,28 @@ fn message(path: &str, c: char) -> String {
     )
 }
 
+/// Characters that show nothing: a title made only of these (and spaces) is no title.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{AD}'                          // soft hyphen
+            | '\u{34F}'                       // combining grapheme joiner
+            | '\u{61C}'                       // Arabic letter mark
+            | '\u{115F}' | '\u{1160}'         // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'         // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'         // Mongolian selectors and vowel separator
+            | '\u{200B}'..='\u{200F}'         // zero-width space, joiners, direction marks
+            | '\u{202A}'..='\u{202E}'         // direction embeddings and overrides
+            | '\u{2060}'..='\u{206F}'         // word joiner, invisible operators, isolates
+            | '\u{3164}' | '\u{FFA0}'         // Hangul fillers
+            | '\u{FE00}'..='\u{FE0F}'         // variation selectors
+            | '\u{FEFF}'                      // byte-order mark, zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}'         // interlinear annotation marks
+            | '\u{E0000}'..='\u{E0FFF}' // tags and supplementary variation selectors
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

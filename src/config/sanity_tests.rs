@@ -1,0 +1,204 @@
+//! Tests of [`super`]: the output folder, state files and sources that config.toml may name.
+
+use super::super::Config;
+use super::*;
+
+const SITE: &str = "[site]\ntitle = \"T\"\nbase_url = \"https://example.com/\"\n";
+const FEED: &str = "\n[[feed]]\nname = \"reviews\"\ntitle = \"R\"\nsource = \"content\"\n";
+
+fn problem(site_extra: &str, rest: &str) -> String {
+    let text = format!("{SITE}{site_extra}{FEED}{rest}");
+    let e = Config::parse(&text, Path::new("/srv/site/config.toml")).unwrap_err();
+    e.to_string()
+}
+
+#[test]
+fn an_output_dir_holding_the_site_is_refused() {
+    let fix = "feedwright writes and replaces files there and clears its leftovers, and everything in it gets published; give the feeds a folder of their own, like output_dir = \"feeds\"";
+    assert_eq!(
+        problem("output_dir = \"/\"\n", ""),
+        format!("/srv/site/config.toml:4: [site] output_dir = \"/\" is the filesystem root: {fix}")
+    );
+    for (dir, shown) in [(".", "/srv/site"), ("..", "/srv"), ("x/../..", "/srv")] {
+        assert_eq!(
+            problem(&format!("output_dir = \"{dir}\"\n"), ""),
+            format!(
+                "/srv/site/config.toml:4: [site] output_dir = \"{dir}\" is {shown}, which holds the config's folder and your content: {fix}"
+            )
+        );
+    }
+    let text = format!("{SITE}output_dir = \"out\"{FEED}");
+    assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+}
+
+#[test]
+fn the_home_folder_is_refused() {
+    let text = format!("{SITE}output_dir = \"/home/ann\"{FEED}");
+    let c = Config::parse(&text, Path::new("/srv/site/config.toml")).unwrap();
+    let w = Written {
+        text: &text,
+        output_dir: Some(Path::new("/home/ann")),
+    };
+    let (line, message) = check(&c, &w, Some(Path::new("/home/ann/"))).unwrap();
+    assert_eq!(line, Some(4));
+    assert!(
+        message.starts_with("[site] output_dir = \"/home/ann\" is your home folder (/home/ann): "),
+        "{message}"
+    );
+    assert!(check(&c, &w, Some(Path::new("/home/bob"))).is_none());
+}
+
+#[test]
+fn a_state_file_in_the_output_folder_is_refused() {
+    assert_eq!(
+        problem(
+            "output_dir = \"out\"\nstate_file = \"out/state.toml\"\n",
+            ""
+        ),
+        "/srv/site/config.toml:5: [site] state_file out/state.toml is inside [site] output_dir (line 4): a build would publish it and could overwrite it; keep it beside config.toml (state_file = \"feedwright-state.toml\"), out of the output folder"
+    );
+    assert_eq!(
+        problem("", "\n[publish]\nstate_file = \"./feeds/reviews.rss\"\n"),
+        "/srv/site/config.toml:11: [publish] state_file feeds/reviews.rss is inside [site] output_dir: a build would publish it and could overwrite it; keep it beside config.toml (state_file = \"feedwright-push.toml\"), out of the output folder"
+    );
+    assert_eq!(
+        problem(
+            "state_file = \"s.toml\"\n",
+            "\n[publish]\nstate_file = \"s.toml\"\n"
+        ),
+        "/srv/site/config.toml:12: [publish] state_file and [site] state_file (line 4) are both s.toml: the ids and dates and the upload record would overwrite each other; give each its own file (the defaults are feedwright-state.toml and feedwright-push.toml)"
+    );
+    assert_eq!(
+        problem("state_file = \"config.toml\"\n", ""),
+        "/srv/site/config.toml:4: [site] state_file is the config file itself: a build would overwrite it; give it its own file"
+    );
+}
+
+/// A state file that is a folder, an output folder written with `~`: said with the line.
+#[test]
+fn a_folder_for_a_state_file_and_a_tilde_are_refused() {
+    assert_eq!(
+        problem("state_file = \"/\"\n", ""),
+        "/srv/site/config.toml:4: [site] state_file / is a folder: name a file, like state_file = \"feedwright-state.toml\""
+    );
+    assert_eq!(
+        problem("output_dir = \"~/feeds\"\n", ""),
+        "/srv/site/config.toml:4: [site] output_dir starts with `~`, which is not your home folder here (only a shell expands it): write the folder's full path, or one relative to config.toml"
+    );
+}
+
+/// Drafts served as feeds, or a feed without a title: refused with the key's line.
+#[test]
+fn an_output_folder_holding_a_source_or_an_empty_title_is_refused() {
+    let e = Config::parse(
+        &format!("{SITE}output_dir = \".\"{FEED}")
+            .replace("source = \"content\"", "source = \"out/content\"")
+            .replace("output_dir = \".\"", "output_dir = \"out\""),
+        Path::new("/srv/site/config.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "/srv/site/config.toml:4: [site] output_dir out holds feed `reviews`'s source folder out/content: its drafts would be served and published with the feeds; give the feeds a folder of their own, like output_dir = \"feeds\""
+    );
+    let e = Config::parse(
+        &format!("{SITE}{FEED}").replace("title = \"R\"", "title = \" \""),
+        Path::new("/srv/site/config.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "/srv/site/config.toml:6: [[feed]] `reviews` has an empty title: every reader shows a feed by its title; write one"
+    );
+}
+
+/// Feeds among the drafts, a state file read as an entry: refused with the key's line.
+/// Audit: an empty site title and a feed description of spaces were accepted (the
+/// description failed the output check, R9, without the config's line).
+#[test]
+fn blank_titles_and_descriptions_are_refused_at_their_lines() {
+    let parse = |text: &str| {
+        Config::parse(text, Path::new("/srv/site/config.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = parse(&format!(
+        "{}{FEED}",
+        SITE.replace("title = \"T\"", "title = \"\u{200b} \"")
+    ));
+    assert_eq!(
+        err,
+        "/srv/site/config.toml:2: [site] title is empty: subscription lists and the feeds' pages show the site by its title; write one"
+    );
+    let err = parse(&format!("{SITE}{FEED}description = \"  \"\n"));
+    assert_eq!(
+        err,
+        "/srv/site/config.toml:9: [[feed]] `reviews` has an empty description: RSS requires one, and directories show it under the title; write a sentence about the feed"
+    );
+}
+
+/// Audit: nested source folders failed each file's build (exit 1) instead of the config.
+#[test]
+fn nested_source_folders_are_refused() {
+    let all = "\n[[feed]]\nname = \"all\"\ntitle = \"A\"\nsource = \"content\"\n";
+    let reviews = FEED.replace("\"content\"", "\"content/reviews\"");
+    let text = format!("{SITE}{reviews}{all}");
+    let err = Config::parse(&text, Path::new("/srv/site/config.toml"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "/srv/site/config.toml:13: [[feed]] `reviews`'s source folder content/reviews is inside [[feed]] `all`'s, content: its files would be entries of both; give the feeds the same source (they then share its entries) or folders side by side"
+    );
+}
+
+/// Audit: `source = "."` published README.md and any notes beside config.toml.
+#[test]
+fn the_site_folder_as_a_source_is_refused() {
+    for source in ["\".\"", "\"\"", "\"./\""] {
+        let text = format!("{SITE}{}", FEED.replace("\"content\"", source));
+        let err = Config::parse(&text, Path::new("/srv/site/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/srv/site/config.toml:8: [[feed]] `reviews` has the whole site as its source folder: config.toml's folder also holds the state file, the output folder and any README.md or notes, which a build would read or publish as entries; give the entries a folder of their own, like source = \"content/reviews\"",
+            "{source}"
+        );
+    }
+}
+
+#[test]
+fn an_output_folder_or_state_file_in_a_source_folder_is_refused() {
+    assert_eq!(
+        problem("output_dir = \"content/out\"\n", ""),
+        "/srv/site/config.toml:4: [site] output_dir content/out is inside feed `reviews`'s source folder content: the drafts and notes there would be published beside the feeds; give the feeds a folder of their own, like output_dir = \"feeds\""
+    );
+    assert_eq!(
+        problem("state_file = \"content/zz-state.md\"\n", ""),
+        "/srv/site/config.toml:4: [site] state_file content/zz-state.md is inside feed `reviews`'s source folder content: a build would read it as an entry; keep it beside config.toml (state_file = \"feedwright-state.toml\")"
+    );
+}
+
+#[test]
+fn feeds_writing_one_file_are_refused() {
+    let second = "\n[[feed]]\nname = \"Reviews\"\ntitle = \"R2\"\nsource = \"c2\"\n";
+    assert_eq!(
+        problem("", second),
+        "/srv/site/config.toml:11: [[feed]] names `reviews` (line 6) and `Reviews` differ only in case: on macOS and Windows both write the file Reviews.rss and one feed overwrites the other; rename one of them"
+    );
+    // `tags.rss` and the folder `tags/` are different names: a feed may be called `tags`.
+    let tags = "\n[[feed]]\nname = \"tags\"\ntitle = \"T\"\nsource = \"c2\"\n";
+    let text = format!("{SITE}{FEED}{tags}");
+    assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+}
+
+#[test]
+fn keys_are_found_in_their_own_table() {
+    let text = "[site]\nstate_file = \"a\"\n[publish]\nurl = \"x\"\nstate_file = \"b\"\n";
+    assert_eq!(table_key_line(text, "site", "state_file"), Some(2));
+    assert_eq!(table_key_line(text, "publish", "state_file"), Some(5));
+    assert_eq!(table_key_line(text, "publish", "state"), None);
+}
