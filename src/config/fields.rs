@@ -31,9 +31,10 @@ pub(super) fn site_values(site: &RawSite) -> Result<SiteValues, Vec<Problem>> {
     found.extend(check_site(site, urls.as_ref().map(|(b, f)| (b, f))));
     let timezone = match &site.timezone {
         None => Some(Tz::UTC),
-        Some(name) => name.parse::<Tz>().map_err(|_| found.push(("timezone", format!(
-            "[site] timezone `{name}` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\""
-        )))).ok(),
+        Some(name) => name.parse::<Tz>().map_err(|_| found.push(("timezone", match same_but_case(name) {
+            Some(known) => format!("[site] timezone `{name}` is not an IANA timezone name; did you mean \"{known}\"?"),
+            None => format!("[site] timezone `{name}` is not an IANA timezone name; use one like \"Europe/Paris\" or \"UTC\""),
+        }))).ok(),
     };
     if let Some(id) = &site.id
         && super::site_id::check_site_id(id).is_err()
@@ -245,8 +246,33 @@ pub(super) fn check_base_url(key: &str, url: &url::Url) -> Result<(), String> {
     Ok(())
 }
 
+/// The IANA name that `name` spells in another case (`europe/london`): names are matched
+/// exactly, and a lowercase one is the usual slip.
+fn same_but_case(name: &str) -> Option<&'static str> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .find(|known| known.eq_ignore_ascii_case(name))
+}
+
 #[cfg(test)]
 mod tests {
+    /// Audit: `timezone = "europe/london"` got no hint of the spelling meant.
+    #[test]
+    fn a_timezone_in_another_case_is_named() {
+        assert_eq!(super::same_but_case("europe/london"), Some("Europe/London"));
+        assert_eq!(super::same_but_case("utc"), Some("UTC"));
+        assert_eq!(super::same_but_case("Mars/Olympus"), None);
+        let text = "[site]\ntitle = \"T\"\nbase_url = \"https://example.com/\"\ntimezone = \"europe/london\"\n[[feed]]\nname = \"r\"\ntitle = \"R\"\nsource = \"c\"\n";
+        let err = crate::config::Config::parse(text, std::path::Path::new("/s/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/s/config.toml:4: [site] timezone `europe/london` is not an IANA timezone name; did you mean \"Europe/London\"?"
+        );
+    }
+
     use super::*;
 
     fn person(name: &str, email: Option<&str>) -> Person {
