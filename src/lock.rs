@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub const LOCK_FILE: &str = ".feedwright.lock";
+pub use crate::config::LOCK_FILE;
 
 #[derive(Debug)]
 pub struct RunLock {

@@ -22,6 +22,9 @@ pub mod sanity;
 pub mod site_id;
 pub mod text;
 
+/// The run lock's file beside the config (see `crate::lock`): no state file may be it.
+pub const LOCK_FILE: &str = ".feedwright.lock";
+
 /// The folder of tag feeds in the output folder (`tags/<slug>.rss`).
 pub const TAGS_DIR: &str = "tags";
 pub use podcast::PodcastConfig;

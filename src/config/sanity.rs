@@ -136,6 +136,15 @@ fn output_dir(c: &super::Config, w: &Written, home: Option<&Path>) -> Option<Pro
         || "feeds".to_string(),
         |p| p.display().to_string().replace('\\', "/"),
     );
+    if out.exists() && !out.is_dir() {
+        return Some((
+            table_key_line(w.text, "site", "output_dir"),
+            format!(
+                "[site] output_dir = \"{shown}\" is a file, not a folder: give the feeds a \
+                 folder of their own, like output_dir = \"feeds\""
+            ),
+        ));
+    }
     let is_root =
         normalize(out).parent().is_none() || canonical(out).is_some_and(|p| p.parent().is_none());
     let what = if is_root {
@@ -168,6 +177,21 @@ fn state_files(c: &super::Config, w: &Written) -> Option<Problem> {
         ("publish", &c.publish.state_file, "feedwright-push.toml"),
     ];
     for (table, file, default) in files {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let empty = normalize(file) == normalize(&c.root);
+        if empty || name == super::LOCK_FILE {
+            let why = if empty {
+                "is empty (the site's folder)".to_string()
+            } else {
+                format!("is {name}, the file that keeps two runs from overlapping")
+            };
+            return Some((
+                table_key_line(w.text, table, "state_file"),
+                format!(
+                    "[{table}] state_file {why}: name a file of its own, like state_file = \"{default}\""
+                ),
+            ));
+        }
         if file.is_dir() {
             return Some((
                 table_key_line(w.text, table, "state_file"),

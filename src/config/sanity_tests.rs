@@ -202,3 +202,43 @@ fn keys_are_found_in_their_own_table() {
     assert_eq!(table_key_line(text, "publish", "state_file"), Some(5));
     assert_eq!(table_key_line(text, "publish", "state"), None);
 }
+
+/// Audit: `state_file = ""` was "state_file  is a folder", and the run lock's file was taken.
+#[test]
+fn an_empty_state_file_or_the_lock_s_is_refused() {
+    for (value, why) in [
+        ("", "is empty (the site's folder)"),
+        (
+            ".feedwright.lock",
+            "is .feedwright.lock, the file that keeps two runs from overlapping",
+        ),
+    ] {
+        let text = format!("{}state_file = \"{value}\"\n{FEED}", SITE);
+        let err = Config::parse(&text, Path::new("/srv/site/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "/srv/site/config.toml:4: [site] state_file {why}: name a file of its own, like state_file = \"feedwright-state.toml\""
+            )
+        );
+    }
+}
+
+/// Audit: `output_dir = "config.toml"` failed as it was written to (exit 7), naming no key.
+#[test]
+fn an_output_folder_that_is_a_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = format!("{}output_dir = \"config.toml\"\n{FEED}", SITE);
+    std::fs::write(&config, &text).unwrap();
+    let err = Config::parse(&text, &config).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:4: [site] output_dir = \"config.toml\" is a file, not a folder: give the feeds a folder of their own, like output_dir = \"feeds\"",
+            config.display()
+        )
+    );
+}
