@@ -56,19 +56,54 @@ pub(super) struct FeedItems<'a> {
     pub problems: Problems,
 }
 
-/// The line of the config that holds the value a channel rule quotes (`category `Film``): the
-/// first `key = "value"` line with that key and value.
-fn value_line(text: &str, rule: &str) -> Option<usize> {
-    let key = ["subcategory", "category"]
-        .into_iter()
-        .find(|k| rule.contains(&format!(": {k} `")))?;
-    let value = rule.split_once(&format!("{key} `"))?.1.split_once('`')?.0;
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.starts_with(key)
-                && l[key.len()..].trim_start().starts_with('=')
-                && l.contains(&format!("\"{value}\""))
+/// The `[feed.podcast]` keys a channel rule may name, longest first where one holds another.
+const PODCAST_KEYS: [&str; 18] = [
+    "subcategory",
+    "category",
+    "owner_email_until",
+    "owner",
+    "explicit",
+    "type",
+    "image",
+    "author",
+    "media_base_url",
+    "locked",
+    "funding",
+    "guid",
+    "medium",
+    "update_frequency",
+    "new_feed_url",
+    "txt",
+    "missing_audio",
+    "chapters_in_description",
+];
+
+/// The line of the key a channel rule of feed `feed` is about: the first of [`PODCAST_KEYS`]
+/// the rule names as a word, looked up in that feed's `[feed.podcast]` table (a rule about a
+/// key that is missing, or another table's, gives none).
+fn value_line(text: &str, feed: &str, rule: &str) -> Option<usize> {
+    let named = |k: &str| {
+        rule.match_indices(k).any(|(at, _)| {
+            let before = rule[..at].chars().next_back();
+            let after = rule[at + k.len()..].chars().next();
+            matches!(before, Some(' ' | '[' | '.'))
+                && matches!(after, Some(' ' | '=' | '`' | ':' | ','))
+        })
+    };
+    let key = PODCAST_KEYS.into_iter().find(|k| named(k))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let name_at = lines.iter().position(|l| {
+        l.trim_start().starts_with("name")
+            && l.split_once('=').is_some_and(|(k, v)| {
+                k.trim() == "name" && v.trim().trim_matches(['"', '\'']) == feed
+            })
+    })?;
+    let table = (name_at..lines.len()).find(|&i| lines[i].trim() == "[feed.podcast]")?;
+    (table + 1..lines.len())
+        .take_while(|&i| !lines[i].trim_start().starts_with("[["))
+        .find(|&i| {
+            let l = lines[i].trim_start();
+            l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
         })
         .map(|i| i + 1)
 }
@@ -87,14 +122,14 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
         let tags = verify::podcast_tags::channel(feed);
         // A MUST of the namespace (R65), but apps fetch http: said, not refused.
         for page in verify::podcast_tags::https_pages(feed, &config.site.base_url) {
-            let line = value_line(&text, &page);
+            let line = value_line(&text, &feed.name, &page);
             problems.warn(Diagnostic::new(&config.path, line, page));
         }
         for rule in verify::podcast::channel(feed, config.site.language.as_deref())
             .into_iter()
             .chain(tags)
         {
-            let line = value_line(&text, &rule);
+            let line = value_line(&text, &feed.name, &rule);
             problems
                 .settings
                 .push(Diagnostic::new(&config.path, line, rule));
@@ -415,4 +450,34 @@ pub fn feed_url(config: &Config, feed: &FeedConfig, format: Format) -> Url {
         .feeds_url
         .join(&feed.file_name(format))
         .expect("a safe file name joins to a URL")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Audit: most podcast config errors named no line (only category's did).
+    #[test]
+    fn a_channel_rule_names_its_key_s_line_in_its_feed_s_table() {
+        let text = "[site]\ntitle = \"T\"\n\n[[feed]]\nname = \"notes\"\n[feed.podcast]\ntype = \"serial\"\n\n[[feed]]\nname = \"podcast\"\n\n[feed.podcast]\nimage = \"c.png\"\nexplicit = \"yes\"\ntype = \"weekly\"\ncategory = \"TV and Film\"\n";
+        let line = |rule: &str| super::value_line(text, "podcast", rule);
+        assert_eq!(
+            line("feed `podcast`: explicit = \"yes\" is not a boolean: write true or false"),
+            Some(14)
+        );
+        assert_eq!(
+            line("feed `podcast`: type `weekly` must be episodic or serial"),
+            Some(15)
+        );
+        assert_eq!(
+            line("feed `podcast`: category `TV and Film` is not one of Apple's"),
+            Some(16)
+        );
+        assert_eq!(
+            line("feed `podcast`: [feed.podcast] locked needs an owner"),
+            None
+        );
+        assert_eq!(
+            line("feed `podcast`: a podcast needs [site] language"),
+            None
+        );
+    }
 }

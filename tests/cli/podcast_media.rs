@@ -253,8 +253,15 @@ fn bad_cover_art_fails_with_the_file_the_rule_and_the_fix() {
             &episode(1, "audio = \"https://cdn.example/a.mp3\"\naudio_length = 5"),
         );
         let err = site.fails(3, &["check"]);
+        // Named at the `image` key's line.
+        let config = site.read("config.toml");
+        let line = config
+            .lines()
+            .position(|l| l.trim_start().starts_with("image ="))
+            .unwrap()
+            + 1;
         let expected = format!(
-            "error: {}: feed `podcast`: image {}: {rule}\n",
+            "error: {}:{line}: feed `podcast`: image {}: {rule}\n",
             site.path("config.toml").display(),
             site.path(&format!("art/{name}")).display()
         );
