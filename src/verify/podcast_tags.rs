@@ -73,6 +73,15 @@ pub fn https_pages(feed: &FeedConfig, base_url: &url::Url) -> Vec<String> {
     let Some(cfg) = &feed.podcast else {
         return Vec::new();
     };
+    // The cover is no podcast: tag, but apps and directories load it over https pages (an http
+    // picture is blocked as mixed content, or refused).
+    let cover = match &cfg.image {
+        Some(crate::config::podcast::Artwork::Remote(u)) if u.scheme() != "https" => Some(format!(
+            "feed `{}`: [feed.podcast] image `{u}` is not https: podcast apps and directories load covers over https; give its https address",
+            feed.name
+        )),
+        _ => None,
+    };
     cfg.funding
         .iter()
         .filter_map(|f| {
@@ -84,6 +93,7 @@ pub fn https_pages(feed: &FeedConfig, base_url: &url::Url) -> Vec<String> {
                 )
             })
         })
+        .chain(cover)
         .collect()
 }
 

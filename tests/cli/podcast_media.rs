@@ -749,7 +749,9 @@ fn a_transcript_language_must_be_a_language_tag() {
 /// episode's http transcript, are said (apps fetch http, so the feed is still built).
 #[test]
 fn podcast_tags_with_http_pages_are_warned_about() {
+    // The cover at http too (audit: it was accepted silently).
     let config = PODCAST_CONFIG.replace("https://pod.example/", "http://pod.example/");
+    assert!(config.contains("image = \"http://pod.example/cover.jpg\""));
     let site = Site::with_config(&config);
     site.write(
         "content/episodes/ep1.md",
@@ -764,6 +766,10 @@ fn podcast_tags_with_http_pages_are_warned_about() {
     );
     assert!(
         said.contains("warning: content/episodes/ep1.md: transcript `http://cdn.example/e1.vtt` is not https, which podcast: tags require (Podcasting 2.0): give its https address"),
+        "{said}"
+    );
+    assert!(
+        said.contains("feed `podcast`: [feed.podcast] image `http://pod.example/cover.jpg` is not https: podcast apps and directories load covers over https; give its https address"),
         "{said}"
     );
 }
