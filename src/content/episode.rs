@@ -191,7 +191,10 @@ fn audio_of(
             Ok(u) => {
                 errors.push((
                     "audio",
-                    format!("audio URL scheme `{}` is not http or https", u.scheme()),
+                    format!(
+                        "audio URL scheme `{}` is not http or https: give the file's https address, or a path to it beside the notes",
+                        u.scheme()
+                    ),
                 ));
                 None
             }
