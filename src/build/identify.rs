@@ -269,6 +269,36 @@ pub(super) fn guard_lost_state(
     Ok(())
 }
 
+/// What a state file edited by hand (its integrity line deleted) changes of the published
+/// ids: each said once, as readers will show those entries again.
+pub(super) fn edited_ids(
+    config: &Config,
+    entries: &[PlannedEntry],
+    site_id: &str,
+    published: &[(PathBuf, PublishedFeed)],
+) -> Vec<Diagnostic> {
+    let state = content::display_path(&config.site.state_file);
+    let mut said = Vec::new();
+    // Each entry once, from the first file that has it (its RSS and Atom ids change alike).
+    let mut titles = std::collections::HashSet::new();
+    for (path, published) in published {
+        let comparison = identity::compare::compare_feed(entries, published, site_id);
+        for (title, old, new) in comparison.id_changes {
+            if titles.insert(title.clone()) {
+                said.push(Diagnostic::new(
+                    &state,
+                    None,
+                    format!(
+                        "\"{title}\" was {old} in {}; the edited state file makes it {new}: readers will show it as a new entry",
+                        content::display_path(path).display()
+                    ),
+                ));
+            }
+        }
+    }
+    said
+}
+
 /// The drop guard (see [`identity::drops`]): refuses a build that would take a large share of a
 /// feed's published entries out of it because their files vanished, before anything is staged,
 /// written or pushed.

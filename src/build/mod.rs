@@ -226,7 +226,9 @@ fn links_and_lost_state(
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
     let lost = identify::lost_state(previous_state.as_ref());
     let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
-    let published = if guarded {
+    // Edited by hand (its integrity line deleted): what it changes is done, and said.
+    let edited = !guarded && previous_state.as_ref().is_some_and(|s| s.unsealed);
+    let published = if guarded || edited {
         identify::published_feeds(config)
     } else {
         Vec::new()
@@ -237,6 +239,10 @@ fn links_and_lost_state(
         let ids = (identity.site_id.as_str(), lost);
         identify::guard_lost_state(config, &entries, ids, &published)?;
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
+    }
+    if edited {
+        let changed = identify::edited_ids(config, &entries, &identity.site_id, &published);
+        problems.changes.extend(changed);
     }
     identify::keep_published_guids(config, &published, &mut identity.state, problems);
     Ok(entries)

@@ -593,3 +593,37 @@ fn check_says_every_file_s_link_and_type_errors_at_their_lines() {
         "{err}"
     );
 }
+
+/// Audit: an id pinned by hand in the state file (its integrity line deleted, as the README
+/// says) changed the published guid without a word.
+#[test]
+fn an_id_changed_by_editing_the_state_is_said() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok(&["build"]);
+    let old = "tag:films.example,2026:reviews/heat";
+    let state = site.read("feedwright-state.toml");
+    assert!(state.contains(&format!("id = \"{old}\"")), "{state}");
+    let edited: String = state
+        .replace(&format!("id = \"{old}\""), "id = \"urn:x:heat\"")
+        .lines()
+        .filter(|l| !l.starts_with("# integrity:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    site.write("feedwright-state.toml", &edited);
+    let out = site.run(&["--quiet", "build"]);
+    assert!(out.status.success(), "{}", crate::common::text(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: feedwright-state.toml: \"Heat\" was {old} in feeds/reviews.rss; the edited state file makes it urn:x:heat: readers will show it as a new entry\n"
+        )
+    );
+    assert_eq!(site.rss("reviews").entries[0].id, "urn:x:heat");
+    // Said once: the next build has nothing to say.
+    let again = site.run(&["--quiet", "build"]);
+    assert_eq!(stderr(&again), "");
+}
