@@ -132,12 +132,21 @@ impl State {
         };
         let mut state: State = parsed.map_err(|e| {
             let line = e.span().map(|s| crate::config::line_of(text, s.start));
+            let message = e.message().trim();
+            // The date parser's words do not say what a date looks like here.
+            let date = ["RFC 3339", "input contains invalid characters", "premature end of input", "input is out of range", "input is not enough"]
+                .iter()
+                .any(|w| message.contains(w));
+            let hint = if date {
+                ": a date here is quoted RFC 3339, like date = \"2026-11-25T09:00:00Z\""
+            } else {
+                ""
+            };
             Error::State(Diagnostic::new(
                 path,
                 line,
                 format!(
-                    "the state file cannot be read ({}); it was left untouched: fix it by hand or restore it from version control",
-                    e.message().trim()
+                    "the state file cannot be read ({message}{hint}); it was left untouched: fix it by hand or restore it from version control"
                 ),
             ))
         })?;
