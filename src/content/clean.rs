@@ -241,7 +241,10 @@ fn clean_once(html: &str, base: &Url) -> (Clean, bool) {
         // A comment is the author's note to self (`<!-- private -->`): readers do not show it,
         // and the feed is public. Emptied, not removed: what was on either side would join
         // (`<<!-- -->script>` is text; without the comment it would be a tag).
-        let comments = DocumentContentHandlers::default().comments(|c: &mut Comment<'_>| {
+        // What it held is not summed up either: it may run across paragraphs.
+        let in_comments = Rc::clone(&walk.removed);
+        let comments = DocumentContentHandlers::default().comments(move |c: &mut Comment<'_>| {
+            in_comments.borrow_mut().push(c.source_location().bytes());
             let _ = c.set_text("");
             Ok(())
         });
@@ -252,7 +255,9 @@ fn clean_once(html: &str, base: &Url) -> (Clean, bool) {
             .append_document_content_handler(comments);
         rewrite_str(&input, settings)
     });
-    let removed = std::mem::take(&mut *walk.removed.borrow_mut());
+    let mut removed = std::mem::take(&mut *walk.removed.borrow_mut());
+    // In the order they start (comments and elements were noted as each came).
+    removed.sort_by_key(|r| r.start);
     let clean = match written {
         // `<select><xmp></select><img onerror=…>`: ignored by some parsers, the `<xmp>` hides
         // from this one a tag that they read. Strict, the tokenizer stops there.

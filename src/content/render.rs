@@ -499,6 +499,18 @@ mod tests {
                 "<style>\np { color: red }\n</style>\n\nAfter the style.\n",
                 "After the style.",
             ),
+            // Audit: a comment opened in an HTML block and closed in the paragraph after.
+            (
+                "<div><!-- private\n\nmy private draft notes <!-- -->\n\nPublic text.\n",
+                "Public text.",
+            ),
+            // Audit: a panic on a comment's accented text, and a stray quote in a name.
+            ("<div><!-- café note --></div>\n\nHello.\n", "Hello."),
+            ("<p>Inline <!-- résumé --> x</p>\n", "Inline x"),
+            (
+                "<div a'=1 title=\"it's>SECRET\" onmouseover=\"it's>x\">Shown</div>\n",
+                "Shown",
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(first(body), want, "{body}");

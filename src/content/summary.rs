@@ -56,6 +56,8 @@ struct HtmlText {
     in_comment: bool,
     /// Inside a tag, the quote that opened an attribute's value.
     quote: Option<u8>,
+    /// Inside a tag, an `=` came last (spaces aside): a quote now opens a value.
+    after_eq: bool,
     /// A tag that separates words (`<p>`, `<br>`, not `<em>`) came since the last text.
     space: bool,
 }
@@ -75,16 +77,26 @@ impl HtmlText {
         while i < bytes.len() {
             let b = bytes[i];
             if self.in_comment {
-                if line[i..].starts_with("-->") {
+                // By bytes: a comment's text may be any language's (`café`), and a slice of
+                // the line there could split a character.
+                if bytes[i..].starts_with(b"-->") {
                     self.in_comment = false;
                     i += 2;
                 }
             } else if self.in_tag {
+                // A quote opens a value only after `=`: in a name (`a'=1`) it is a character
+                // of the name, as browsers read it.
                 match (self.quote, b) {
                     (Some(q), _) if q == b => self.quote = None,
-                    (None, b'"' | b'\'') => self.quote = Some(b),
+                    (Some(_), _) => {}
                     (None, b'>') => self.in_tag = false,
+                    (None, b'=') => self.after_eq = true,
+                    (None, b'"' | b'\'') if self.after_eq => self.quote = Some(b),
+                    (None, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => {}
                     _ => {}
+                }
+                if !matches!(b, b'=' | b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+                    self.after_eq = false;
                 }
             } else if b == b'<'
                 && bytes
@@ -94,7 +106,7 @@ impl HtmlText {
                 if let Some(s) = start.take() {
                     self.push_run(&mut runs, &line[s..i], s);
                 }
-                if line[i..].starts_with("<!--") {
+                if bytes[i..].starts_with(b"<!--") {
                     self.in_comment = true;
                     i += 3;
                 } else {
