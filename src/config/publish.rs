@@ -390,6 +390,7 @@ impl RawPublish {
         let endpoint = match &self.endpoint {
             Some(e) => {
                 let u = http_url(e, "endpoint")?;
+                urls::s3_endpoint(&u)?;
                 if !u.username().is_empty() || u.password().is_some() {
                     return Err(KeyError::at(
                         "endpoint",
@@ -408,6 +409,9 @@ impl RawPublish {
             Some(n) => Ok(n.clone()),
             None => Ok(default),
         };
+        if let Some(region) = &self.region {
+            urls::s3_region(region)?;
+        }
         Ok(S3Settings {
             // Path-style is what custom endpoints (MinIO, emulators) understand.
             virtual_hosted: self.virtual_hosted.unwrap_or(endpoint.is_none()),

@@ -17,19 +17,34 @@ pub struct Keys {
 impl Keys {
     /// Reads the key pair (and `AWS_SESSION_TOKEN`, if set); errors name the variable only.
     pub fn load(s3: &S3Settings) -> Result<Keys> {
+        // A key pasted across two lines holds a line break, which no HTTP header may carry
+        // (the signing library panicked on it): said, naming the variable, never its value.
+        let broken = |name: &str| {
+            Error::Publish(format!(
+                "the environment variable {name} holds a line break or another control character (pasted across two lines?): export it again on one line"
+            ))
+        };
         let var = |name: &str, key: &str| match std::env::var(name) {
+            Ok(v) if v.trim().chars().any(char::is_control) => Err(broken(name)),
             Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
             _ => Err(Error::Publish(format!(
                 "the environment variable {name} (named by [publish] {key}) is not set or empty: export it before running feedwright push (the keys never go in config.toml)"
             ))),
         };
+        let token = std::env::var("AWS_SESSION_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        if token
+            .as_deref()
+            .is_some_and(|t| t.chars().any(char::is_control))
+        {
+            return Err(broken("AWS_SESSION_TOKEN"));
+        }
         Ok(Keys {
             access: var(&s3.access_key_env, "access_key_env")?,
             secret: SecretString::from(var(&s3.secret_key_env, "secret_key_env")?),
-            token: std::env::var("AWS_SESSION_TOKEN")
-                .ok()
-                .filter(|t| !t.trim().is_empty())
-                .map(SecretString::from),
+            token: token.map(SecretString::from),
         })
     }
 

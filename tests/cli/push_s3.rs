@@ -534,3 +534,26 @@ fn push_of_a_new_review_fails(site: &Site, before: impl FnOnce()) -> String {
     assert!(err.contains("reviews.rss was not uploaded"), "{err}");
     err
 }
+
+/// Audit: a key or token pasted across two lines panicked the signing library (exit 101);
+/// said naming the variable, never its value, before any request.
+#[test]
+fn a_key_with_a_line_break_is_named_not_sent() {
+    let site = site("http://127.0.0.1:9", "");
+    let out = run_keys(
+        &site,
+        &["push"],
+        "AKIATESTKEY",
+        "wJalrXUtnFEMI/K7MDENG\nbPxRfiCY",
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    // The last line (the build's warnings about the fake audio come before it).
+    assert!(
+        String::from_utf8_lossy(&out.stderr).ends_with(
+            "\nerror: the environment variable AWS_SECRET_ACCESS_KEY holds a line break or another control character (pasted across two lines?): export it again on one line\n"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("bPxRfiCY"));
+}
