@@ -107,6 +107,8 @@ impl S3 {
             })
             .with_http_connector(Connector {
                 seen: self.seen.clone(),
+                timeout: self.timeout,
+                allow_http: s.endpoint.as_ref().is_some_and(|e| e.scheme() == "http"),
             });
         if let Some(endpoint) = &s.endpoint {
             options = options.with_allow_http(endpoint.scheme() == "http");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use object_store::client::{
     HttpClient, HttpConnector, HttpError, HttpErrorKind, HttpRequest, HttpResponse,
-    HttpResponseBody, HttpService, ReqwestConnector,
+    HttpResponseBody, HttpService,
 };
 
 /// Error pages longer than this are not read (S3's are a few hundred bytes).
@@ -35,19 +35,43 @@ pub(super) fn take(seen: &Shared) -> Seen {
         .unwrap_or_default()
 }
 
-/// Makes object_store's reqwest client, wrapped.
+/// Makes the reqwest client object_store sends with, wrapped: feedwright's own, which follows
+/// no redirect (object_store's followed them to any host, with the session token, which is
+/// a header of its own that reqwest does not drop) and sends no `Referer`.
 #[derive(Debug)]
 pub(super) struct Connector {
     pub seen: Shared,
+    pub timeout: Duration,
+    /// Plain http allowed (a local endpoint); https only otherwise.
+    pub allow_http: bool,
 }
 
 impl HttpConnector for Connector {
-    fn connect(&self, options: &object_store::ClientOptions) -> object_store::Result<HttpClient> {
-        let inner = ReqwestConnector::default().connect(options)?;
+    fn connect(&self, _: &object_store::ClientOptions) -> object_store::Result<HttpClient> {
+        let client = crate::net::async_builder(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .https_only(!self.allow_http)
+            .build()
+            .map_err(|e| object_store::Error::Generic {
+                store: "S3",
+                source: Box::new(e),
+            })?;
         Ok(HttpClient::new(Watch {
-            inner,
+            inner: HttpClient::new(client),
             seen: self.seen.clone(),
         }))
+    }
+}
+
+/// The most of a successful answer read: a GET's is an object, which a feed never outweighs
+/// ([`crate::net::FEED_CAP`]); the others are S3's XML of a few KB. A body past this is an
+/// error (one that never ended took gigabytes).
+fn answer_cap(method: &http::Method) -> usize {
+    if method == http::Method::GET {
+        usize::try_from(crate::net::FEED_CAP).unwrap_or(usize::MAX) + 1
+    } else {
+        1 << 20
     }
 }
 
@@ -68,6 +92,7 @@ impl Watch {
 #[async_trait::async_trait]
 impl HttpService for Watch {
     async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let cap = answer_cap(req.method());
         let response = match self.inner.execute(req).await {
             Ok(r) => r,
             Err(e) => {
@@ -93,7 +118,15 @@ impl HttpService for Watch {
                     ..Seen::default()
                 }
             });
-            return Ok(response);
+            let (parts, body) = response.into_parts();
+            let limited =
+                http_body_util::BodyExt::map_err(http_body_util::Limited::new(body, cap), |e| {
+                    HttpError::new_boxed(HttpErrorKind::Decode, e)
+                });
+            return Ok(HttpResponse::from_parts(
+                parts,
+                HttpResponseBody::new(limited),
+            ));
         }
         let (parts, body) = response.into_parts();
         let bytes = error_page(body).await;

@@ -9,6 +9,7 @@
 
 use crate::common;
 
+mod answers;
 mod fakes;
 
 use std::net::{TcpListener, TcpStream};
