@@ -225,7 +225,12 @@ fn links_and_lost_state(
     problems: &mut Problems,
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
     let lost = identify::lost_state(previous_state.as_ref());
-    let guarded = (previous_state.is_none() || options.state_replaced) && !options.allow_id_changes;
+    let put_back = identity::last_written::put_back(
+        &config.site.state_file,
+        previous_state.as_ref(),
+        options.state_replaced,
+    );
+    let guarded = (previous_state.is_none() || put_back) && !options.allow_id_changes;
     // Edited by hand (its integrity line deleted): what it changes is done, and said.
     let edited = !guarded && previous_state.as_ref().is_some_and(|s| s.unsealed);
     let published = if guarded || edited {

@@ -59,7 +59,7 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
             })?
         }
     };
-    identity::last_written::record(&config.site.state_file);
+    identity::last_written::record(&config.site.state_file, &plan.state);
     let mut changed = Vec::new();
     for (out, tmp) in plan.outputs.iter().zip(fresh) {
         // None: unchanged, or taken by an earlier `write` of this plan (the file is in place).

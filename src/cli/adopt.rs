@@ -86,7 +86,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return Err(crate::error::Error::Identity(clash));
     }
     save_state(&config.site.state_file, &plan.state)?;
-    crate::identity::last_written::record(&config.site.state_file);
+    crate::identity::last_written::record(&config.site.state_file, &plan.state);
     // The state changed on purpose: the next build must not take it for one restored from a
     // backup (see `cache::state_replaced`), nor end early on the cache.
     crate::build::cache::forget(&config);

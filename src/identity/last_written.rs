@@ -1,14 +1,20 @@
-//! Which state file this site's builds wrote last: its integrity digest, kept beside it in
-//! `.<state file name>.written`. A state file whose integrity line is valid but holds another
-//! digest was put back since (a backup, a `git checkout` of an older commit): the build then
-//! compares it with the feeds in the output folder, as it does a missing one, before any
-//! published id or date can change. The content cache tells the same from the state file's
-//! stat, but only when the last build could write a cache: not after a source saved a moment
-//! before it, nor with `--no-cache`. A state edited by hand has no integrity line (the README
-//! says to delete it) and is not taken for one put back.
+//! Which state file this site's builds wrote last, kept beside it in `.<state file
+//! name>.written`: its integrity digest, and the latest time its records hold (when a record
+//! was first seen, changed or found gone). A state file that holds no later time than that,
+//! with another digest, was put back since (a backup, a `git checkout` of an older commit):
+//! the build compares it with the feeds in the output folder, as it does a missing one, before
+//! any published id or date can change. One that holds a later time was written by a build
+//! elsewhere (another clone's, pulled with git) and is taken as it is. The content cache
+//! tells the same from the state file's stat, but only when the last build could write a
+//! cache. A state edited by hand has no integrity line (the README says to delete it): taken
+//! for one put back only when it is older than the last one written.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::State;
 
 /// The integrity line is in the header's first lines.
 const HEAD: u64 = 4096;
@@ -30,54 +36,108 @@ fn digest_of(state_file: &Path) -> Option<String> {
     Some(hash.to_string())
 }
 
-/// Whether the state file is a valid one other than the one a build (or `adopt-ids`) wrote
-/// last. Without a record of that one (a site built before it was kept), `stat_changed` says:
-/// the content cache's view. A state without an integrity line was edited by hand (or has
-/// none to check): never taken for one put back, with or without the cache.
-pub fn put_back(state_file: &Path, stat_changed: impl FnOnce() -> bool) -> bool {
-    let Some(now) = digest_of(state_file) else {
+/// The latest time the records of `state` hold: a build that changes a record moves it on.
+fn latest(state: &State) -> Option<DateTime<FixedOffset>> {
+    state
+        .entries
+        .iter()
+        .flat_map(|r| [Some(r.first_seen), r.changed, r.gone])
+        .flatten()
+        .max()
+}
+
+/// Whether `state`, read from `state_file`, was put back since a build (or `adopt-ids`) wrote
+/// the one recorded beside it. Without that record (a site built before it was kept),
+/// `stat_changed` says (the content cache's view), for a state with an integrity line.
+pub fn put_back(state_file: &Path, state: Option<&State>, stat_changed: bool) -> bool {
+    let Some(state) = state else {
         return false;
     };
-    match std::fs::read_to_string(path(state_file)) {
-        Ok(last) => now != last.trim(),
-        Err(_) => stat_changed(),
+    let digest = digest_of(state_file);
+    let Ok(last) = std::fs::read_to_string(path(state_file)) else {
+        return digest.is_some() && stat_changed;
+    };
+    let mut parts = last.split_whitespace();
+    let (last_digest, last_time) = (parts.next(), parts.next());
+    if digest.is_some() && digest.as_deref() == last_digest {
+        return false;
+    }
+    let last_time = last_time.and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    match (latest(state), last_time) {
+        // Edited by hand: only an older one is taken for a backup.
+        (now, Some(then)) if digest.is_none() => now.is_none_or(|n| n < then),
+        (Some(now), Some(then)) => now <= then,
+        _ => digest.is_some(),
     }
 }
 
-/// Records the state file now in place as the one written last. A hint only: when it cannot
-/// be written, a state put back later is found by the content cache alone.
-pub fn record(state_file: &Path) {
-    if let Some(digest) = digest_of(state_file) {
-        let _ =
-            crate::output::write_if_changed(&path(state_file), format!("{digest}\n").as_bytes());
-    }
+/// Records the state file now in place (`state`) as the one written last. A hint only: when
+/// it cannot be written, a state put back later is found by the content cache alone.
+pub fn record(state_file: &Path, state: &State) {
+    let Some(digest) = digest_of(state_file) else {
+        return;
+    };
+    let time = latest(state).map_or_else(String::new, |t| t.to_rfc3339());
+    let line = format!("{digest} {time}\n");
+    let _ = crate::output::write_if_changed(&path(state_file), line.as_bytes());
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
 
-    fn state(digest: &str) -> String {
+    use super::*;
+    use crate::identity::Record;
+
+    fn file(digest: &str) -> String {
         format!("# feedwright state\n# integrity: 2 records, blake3 {digest}\nversion = 1\n")
     }
 
+    fn state(first_seen: &str) -> State {
+        let at = DateTime::parse_from_rfc3339(first_seen).unwrap();
+        let mut s = State::new("tag:x,2026:".into());
+        s.entries.push(Arc::new(Record {
+            id: "a".into(),
+            feed: "r".into(),
+            source: "a.md".into(),
+            title: "A".into(),
+            date: at,
+            first_seen: at,
+            fingerprint: "ab".into(),
+            changed: None,
+            gone: None,
+        }));
+        s
+    }
+
     #[test]
-    fn a_state_other_than_the_last_written_is_put_back() {
+    fn an_older_or_same_aged_state_is_put_back_a_newer_one_is_not() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("state.toml");
+        let f = dir.path().join("state.toml");
+        let (jan, feb, mar) = (
+            state("2026-01-01T00:00:00Z"),
+            state("2026-02-01T00:00:00Z"),
+            state("2026-03-01T00:00:00Z"),
+        );
         // Nothing recorded yet: the cache's view decides.
-        std::fs::write(&file, state("aaaa")).unwrap();
-        assert!(!put_back(&file, || false));
-        assert!(put_back(&file, || true));
-        record(&file);
-        assert_eq!(std::fs::read_to_string(path(&file)).unwrap(), "aaaa\n");
-        assert!(!put_back(&file, || true));
-        std::fs::write(&file, state("bbbb")).unwrap();
-        assert!(put_back(&file, || false));
-        // Edited by hand: the integrity line deleted; whatever the cache says.
-        std::fs::write(&file, "# feedwright state\nversion = 1\n").unwrap();
-        assert!(!put_back(&file, || true));
-        std::fs::remove_file(&file).unwrap();
-        assert!(!put_back(&file, || true));
+        std::fs::write(&f, file("aaaa")).unwrap();
+        assert!(!put_back(&f, Some(&feb), false));
+        assert!(put_back(&f, Some(&feb), true));
+        record(&f, &feb);
+        assert_eq!(
+            std::fs::read_to_string(path(&f)).unwrap(),
+            "aaaa 2026-02-01T00:00:00+00:00\n"
+        );
+        assert!(!put_back(&f, Some(&feb), true));
+        // Another digest: older or as old is a backup; newer came from a build elsewhere.
+        std::fs::write(&f, file("bbbb")).unwrap();
+        assert!(put_back(&f, Some(&jan), false));
+        assert!(put_back(&f, Some(&feb), false));
+        assert!(!put_back(&f, Some(&mar), false));
+        // Edited by hand (no integrity line): only an older one is a backup.
+        std::fs::write(&f, "# feedwright state\nversion = 1\n").unwrap();
+        assert!(!put_back(&f, Some(&feb), true));
+        assert!(put_back(&f, Some(&jan), false));
+        assert!(!put_back(&f, None, true));
     }
 }

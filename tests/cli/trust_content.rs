@@ -627,3 +627,57 @@ fn an_id_changed_by_editing_the_state_is_said() {
     let again = site.run(&["--quiet", "build"]);
     assert_eq!(stderr(&again), "");
 }
+
+/// Audit: two clones of one site share content and state through git; clone A gives an
+/// entry an `id` key and builds; clone B pulls (a newer state than the one it wrote) and was
+/// refused with exit 4 on every run. An older state put back is refused still, with or
+/// without its integrity line.
+#[test]
+fn a_newer_state_from_another_clone_builds_an_older_one_is_refused() {
+    let a = Site::new();
+    a.write("content/reviews/e1.md", &review("E1", "2026-01-01", "x"));
+    a.write("content/reviews/e2.md", &review("E2", "2026-01-02", "y"));
+    a.ok(&["build"]);
+    let b = Site::with_config(&a.read("config.toml"));
+    let pull = |from: &Site, to: &Site| {
+        for f in [
+            "content/reviews/e1.md",
+            "content/reviews/e2.md",
+            "feedwright-state.toml",
+        ] {
+            to.write(f, &from.read(f));
+        }
+    };
+    pull(&a, &b);
+    b.ok(&["build"]);
+    let backup = b.read("feedwright-state.toml");
+    // A: a deliberate id for e2 (its file changed: the state records when).
+    a.write(
+        "content/reviews/e2.md",
+        "+++\ntitle = \"E2\"\ndate = 2026-01-02\nid = \"urn:x:e2-new\"\n+++\ny\n",
+    );
+    a.ok_at("2026-11-21T09:00:00Z", &["build"]);
+    pull(&a, &b);
+    b.ok_at("2026-11-21T10:00:00Z", &["build"]);
+    assert!(b.read("feeds/reviews.rss").contains("urn:x:e2-new"));
+    // B's own older state put back: refused, and without its integrity line too.
+    let newer = b.read("feedwright-state.toml");
+    b.write("feedwright-state.toml", &backup);
+    b.write("content/reviews/e2.md", &review("E2", "2026-01-02", "y"));
+    b.write(
+        "content/reviews/e3.md",
+        "+++\ntitle = \"E3\"\n+++\nundated\n",
+    );
+    b.write("feedwright-state.toml", &newer);
+    b.ok_at("2026-11-22T09:00:00Z", &["build"]);
+    let unsealed: String = backup
+        .lines()
+        .filter(|l| !l.starts_with("# integrity:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for old in [backup.as_str(), unsealed.as_str()] {
+        b.write("feedwright-state.toml", old);
+        let out = b.run_at("2026-11-23T09:00:00Z", &["build", "--no-cache"]);
+        assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    }
+}
