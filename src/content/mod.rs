@@ -7,6 +7,8 @@ mod clean_attrs;
 pub mod date;
 pub mod discover;
 pub mod episode;
+mod key_checks;
+pub use key_checks::MAX_ID;
 pub mod links;
 pub mod meta;
 pub mod render;

@@ -149,7 +149,7 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         String::new()
     });
 
-    errors.extend(id_and_link(&meta, (&clean, kind), &diag));
+    errors.extend(super::key_checks::id_and_link(&meta, (&clean, kind), &diag));
 
     let dir = display.parent().unwrap_or(Path::new(""));
     let episode = match super::episode::episode_from_meta(&meta, dir) {
@@ -189,57 +189,6 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         },
         warnings,
     ))
-}
-
-/// The `id` and `link` keys' own errors, at their lines.
-fn id_and_link(
-    meta: &Meta,
-    (clean, kind): (&str, BodyKind),
-    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
-) -> Vec<Diagnostic> {
-    let mut errors = Vec::new();
-    if let Some(id) = &meta.id
-        && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
-    {
-        errors.push(diag(
-            key_line(clean, "id"),
-            format!("id `{id}` must be non-empty and contain no spaces"),
-        ));
-    }
-    // A URL has no spaces: `Link: the missing one, a review` is a column's first paragraph
-    // read as a header line (it became the item's link, silently).
-    let spaced = meta
-        .link
-        .as_deref()
-        .filter(|l| l.trim().contains(char::is_whitespace));
-    if let Some(link) = spaced {
-        // Only a `.txt` file's first line can be taken for a header line.
-        let first_line = match kind {
-            BodyKind::Text => {
-                "; if this is the column's first line, put a `Title:` line and a blank line above it"
-            }
-            BodyKind::Markdown => "",
-        };
-        let said = format!(
-            "link `{link}` has spaces, so it is no URL: write the item's address (or a path on the site){first_line}"
-        );
-        errors.push(diag(key_line(clean, "link"), said));
-    }
-    // Said here, at its line, with the file's other errors (found later, when links are
-    // made, it was said alone, one file a run).
-    let scheme = meta
-        .link
-        .as_deref()
-        .and_then(|l| url::Url::parse(l.trim()).ok())
-        .filter(|u| !matches!(u.scheme(), "http" | "https"));
-    if let (Some(url), Some(link)) = (scheme, &meta.link) {
-        let said = format!(
-            "link `{link}` is a `{}:` URL, not a web page an item can link to (http or https); fix its `link` key",
-            url.scheme()
-        );
-        errors.push(diag(key_line(clean, "link"), said));
-    }
-    errors
 }
 
 /// Cleans every decoded string of `meta` (see [`text_boundary::clean_meta`]): one warning per

@@ -239,7 +239,7 @@ pub struct Adoption {
 
 /// The longest id taken from a published feed: ids are URIs or short strings, and one that
 /// is megabytes (a broken or hostile feed) would be written into every later feed.
-const MAX_ADOPTED_ID: usize = 2048;
+const MAX_ADOPTED_ID: usize = crate::content::MAX_ID;
 
 /// Whether every item of a published feed has an id that can be pinned: not empty, no spaces
 /// or control characters (the rule for an `id` key), not over [`MAX_ADOPTED_ID`] bytes, no

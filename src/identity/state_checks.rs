@@ -6,10 +6,8 @@
 use std::path::Path;
 
 use super::state::State;
+use crate::content::MAX_ID;
 use crate::error::{Diagnostic, Error, Result};
-
-/// The longest id a record may have (as `adopt-ids` takes from a published feed).
-const MAX_ID: usize = 2048;
 
 /// Every check of the records of `state`, parsed from `text` (read from `path`).
 pub(super) fn records(text: &str, state: &State, path: &Path) -> Result<()> {

@@ -681,3 +681,20 @@ fn a_newer_state_from_another_clone_builds_an_older_one_is_refused() {
         assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
     }
 }
+
+/// Audit: an `id` key of 3,000 bytes was published and recorded, then every later build
+/// refused the state that held it.
+#[test]
+fn an_id_key_longer_than_an_id_may_be_is_refused_at_its_line() {
+    let site = Site::new();
+    let id = "u".repeat(3000);
+    site.write(
+        "content/reviews/a.md",
+        &format!("+++\ntitle = \"A\"\ndate = 2026-01-01\nid = \"{id}\"\n+++\nx\n"),
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: id is 3000 bytes, more than the 2048 an id may have\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
