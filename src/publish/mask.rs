@@ -21,7 +21,7 @@
 //! What this must never do: show any part of a secret it found, or run on a text already
 //! shortened (a secret cut in two is only found when the cut is the end of the text).
 
-use super::mask_forms::{STANDARD, URL_SAFE, base64, base64_forms, text_forms, views};
+use super::mask_forms::{STANDARD, URL_SAFE, base64, base64_forms, hex_forms, text_forms, views};
 
 /// What a secret is replaced with.
 pub(super) const MASK: &str = "***";
@@ -51,17 +51,32 @@ struct Form {
 pub(super) struct Secrets {
     /// Longest first, so a longer form is masked whole before a shorter one inside it.
     forms: Vec<Form>,
+    /// Every run of [`RUN`] characters of each secret longer than that, lower-cased: a page
+    /// that holds one (the secret cut short, or broken up by `<wbr>`) is withheld.
+    runs: Vec<String>,
+}
+
+/// A run of a secret this long is the secret: no page holds one by chance.
+const RUN: usize = 16;
+
+/// The runs of [`RUN`] characters of `secret`, lower-cased.
+fn runs_of(secret: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.to_lowercase().chars().collect();
+    chars.windows(RUN).map(|w| w.iter().collect()).collect()
 }
 
 impl Secrets {
     /// Each of `secrets` (empty ones are ignored) in each of its forms, and in Base64.
     pub(super) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Secrets {
         let mut forms = Vec::new();
+        let mut runs = Vec::new();
         for s in secrets.into_iter().filter(|s| !s.is_empty()) {
             forms.extend(text_forms(s).into_iter().map(|f| (f, true)));
             forms.extend(base64_forms(s.as_bytes()).into_iter().map(|f| (f, false)));
+            forms.extend(hex_forms(s.as_bytes()).into_iter().map(|f| (f, true)));
+            runs.extend(runs_of(s));
         }
-        Secrets::sorted(forms)
+        Secrets::sorted(forms, runs)
     }
 
     /// Also `sent` in Base64, whole: a Basic header carries `user:secret` so. Only encoded,
@@ -75,10 +90,10 @@ impl Secrets {
         for alphabet in [STANDARD, URL_SAFE] {
             forms.push((base64(sent.as_bytes(), alphabet, true), false));
         }
-        Secrets::sorted(forms)
+        Secrets::sorted(forms, self.runs)
     }
 
-    fn sorted(forms: Vec<(String, bool)>) -> Secrets {
+    fn sorted(forms: Vec<(String, bool)>, mut runs: Vec<String>) -> Secrets {
         let mut forms: Vec<Form> = forms
             .into_iter()
             .filter(|(f, _)| !f.is_empty())
@@ -89,7 +104,9 @@ impl Secrets {
             .collect();
         forms.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        Secrets { forms }
+        runs.sort();
+        runs.dedup();
+        Secrets { forms, runs }
     }
 
     /// `text` with every occurrence of a form of the secret, in any spelling, replaced by
@@ -101,7 +118,13 @@ impl Secrets {
             return text.to_string();
         }
         let masked = self.mask(text);
-        if views(&masked).iter().any(|v| self.find(v).is_some()) {
+        let found = |v: &String| {
+            self.find(v).is_some() || {
+                let lower = v.to_lowercase();
+                self.runs.iter().any(|r| lower.contains(r.as_str()))
+            }
+        };
+        if views(&masked).iter().any(found) {
             return WITHHELD.to_string();
         }
         masked
@@ -461,5 +484,36 @@ mod tests {
         // Lines that only look alike are shown as they are.
         let fine = "mot2pa\r\nfoo ssé-Été/ü9";
         assert_eq!(secrets.scrub(fine), fine);
+    }
+
+    /// Audit (S3): a token broken up by `<wbr>`, a soft hyphen or a control character, sent
+    /// as UTF-16, cut to its first 18 characters, in hexadecimal or quoted-printable, was shown.
+    #[test]
+    fn a_secret_broken_up_cut_short_or_encoded_otherwise_is_withheld() {
+        let t = "FwoGZXIvYXdzE+Pq/Rk=TOKENSECRET123";
+        let secrets = Secrets::new([t]);
+        let utf16: String = t.chars().flat_map(|c| [c, '\0']).collect();
+        let hex: String = t.bytes().map(|b| format!("{b:02X}")).collect();
+        for page in [
+            format!("{}<wbr>{}<WBR/>{}", &t[..12], &t[12..24], &t[24..]),
+            format!("{}&shy;{}", &t[..12], &t[12..]),
+            format!("{}\u{ad}{}", &t[..12], &t[12..]),
+            format!("{}\t{}", &t[..10], &t[10..]),
+            format!("{}\u{1b}[0m{}", &t[..10], &t[10..]),
+            utf16,
+            format!("{}... is bad", &t[..18]),
+            hex,
+            t.replace('=', "=3D"),
+        ] {
+            let shown = secrets.scrub(&format!("<Error>{page}</Error>"));
+            // Withheld, or (hexadecimal, a form of its own) masked where it stands.
+            assert!(
+                shown == WITHHELD || shown == "<Error>***</Error>",
+                "{page:?}: {shown}"
+            );
+        }
+        // A short word of it, as any page may hold, is not the secret.
+        let page = "<Error>TOKEN expired</Error>";
+        assert_eq!(secrets.scrub(page), page);
     }
 }

@@ -97,8 +97,81 @@ pub(super) fn views(text: &str) -> Vec<String> {
         unfolded(text),
         unwrapped(text),
         unwrapped(&decoded),
+        bare(&decoded),
+        bare(&quoted_printable(text)),
         decoded,
     ]
+}
+
+/// `text` without what shows nothing or breaks a word only where it must: control characters
+/// (NULs between letters are UTF-16 read as bytes; a tab, an escape sequence), soft hyphens,
+/// zero-width characters and `<wbr>` tags, which HTML pages put inside long strings.
+fn bare(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest
+        .find([
+            '<', '\u{ad}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
+        ])
+        .or_else(|| rest.find(char::is_control))
+    {
+        let (kept, from) = rest.split_at(at);
+        out.extend(kept.chars().filter(|c| !c.is_control()));
+        let c = from.chars().next().unwrap_or(' ');
+        let lower = from.get(..6).unwrap_or(from).to_ascii_lowercase();
+        let skip = if c == '<' {
+            ["<wbr/>", "<wbr>"]
+                .iter()
+                .find(|t| lower.starts_with(*t))
+                .map_or_else(
+                    || {
+                        out.push('<');
+                        1
+                    },
+                    |t| t.len(),
+                )
+        } else {
+            c.len_utf8()
+        };
+        rest = &from[skip..];
+    }
+    out.extend(rest.chars().filter(|c| !c.is_control()));
+    out
+}
+
+/// `text` read as quoted-printable (`=3D` for `=`, `=` at a line's end joining it to the next).
+fn quoted_printable(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'=', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push(
+                    u8::try_from(hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)).unwrap_or(b'?'),
+                );
+                i += 3;
+            }
+            (b'=', Some(b'\n'), _) => i += 2,
+            (b'=', Some(b'\r'), Some(b'\n')) => i += 3,
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The secret's bytes in hexadecimal (its case is folded when matched).
+pub(super) fn hex_forms(bytes: &[u8]) -> Vec<String> {
+    use std::fmt::Write as _;
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(hex, "{b:02x}");
+    }
+    vec![hex]
 }
 
 /// `text` without its line breaks: a folded header line joined again (the space after the
@@ -164,6 +237,9 @@ mod tests {
         assert_eq!(v[0], "ab cd&eacute;ef");
         assert_eq!(v[1], "abcd&eacute;ef");
         assert_eq!(v[2], "abcdéef");
-        assert_eq!(v[3], "ab\r\n cdé\r\nef");
+        // Without what shows nothing (the line breaks are control characters too).
+        assert_eq!(v[3], "ab cdéef");
+        assert_eq!(views("a=3Db<wbr>c\u{0}d")[4], "a=bcd");
+        assert_eq!(v[5], "ab\r\n cdé\r\nef");
     }
 }
