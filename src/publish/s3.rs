@@ -193,6 +193,11 @@ impl S3 {
         if let Some(keys) = &self.keys {
             answer = keys.scrub(&answer);
         }
+        // object_store's own text may quote the server's whole answer (an error in a 200's
+        // body, S3's CompleteMultipartUpload): one short line, cut after it was masked.
+        if !matches!(kind, FailureKind::Status(_)) {
+            answer = s3_watch::describe_error_page(&answer);
+        }
         Failure {
             kind,
             request: what.to_string(),

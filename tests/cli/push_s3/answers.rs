@@ -151,3 +151,42 @@ fn a_success_that_never_ends_is_cut_off() {
         server.seen.lock().unwrap()
     );
 }
+
+/// Audit: S3 may answer CompleteMultipartUpload with 200 and an error in the body; its text,
+/// object_store's, reached the terminal whole (a 2 MB line, under `--quiet` too).
+#[test]
+fn an_error_in_a_success_s_body_is_one_short_line() {
+    let server = Scripted::start(|line| {
+        let ok = |body: &str| {
+            Answer::Whole(format!(
+                "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ))
+        };
+        if line.starts_with("GET") || line.starts_with("HEAD") {
+            Answer::Whole(
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+            )
+        } else if line.starts_with("POST") && line.contains("?uploads") {
+            ok(
+                "<InitiateMultipartUploadResult><Bucket>pod-feeds</Bucket><Key>k</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>",
+            )
+        } else if line.starts_with("POST") {
+            let long = "m".repeat(100_000);
+            ok(&format!(
+                "<Error><Code>InternalError</Code><Message>{long}\nsecond line</Message></Error>"
+            ))
+        } else {
+            ok("")
+        }
+    });
+    let site = site(&format!("http://127.0.0.1:{}", server.port), "");
+    site.write("content/episodes/ep1.mp3", &"a".repeat(9 << 20));
+    site.ok(&["build"]);
+    let out = push_with_token(&site, "t");
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.len() < 4000, "{} bytes of messages", err.len());
+    assert!(err.lines().all(|l| l.chars().count() < 600), "{err}");
+    assert!(!err.contains("second line\n"), "{err}");
+}
