@@ -49,6 +49,8 @@ pub struct Cleaned {
     pub dropped: [usize; DROPPED.len()],
     /// `on…=` attributes removed.
     pub handlers: usize,
+    /// `style` attributes removed (see `clean_attrs::loads_or_hides`).
+    pub styles: usize,
     /// URLs removed, by scheme (in the order of [`Unsafe::ALL`]).
     pub urls: [usize; 3],
     /// Embedding elements turned into links, by tag (in the order of [`EMBEDS`]).
@@ -76,6 +78,7 @@ impl Cleaned {
         let sum = |a: &mut [usize], b: &[usize]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         sum(&mut self.dropped, &other.dropped);
         self.handlers += other.handlers;
+        self.styles += other.styles;
         sum(&mut self.urls, &other.urls);
         sum(&mut self.linked, &other.linked);
         sum(&mut self.embeds_removed, &other.embeds_removed);
@@ -116,6 +119,10 @@ impl Cleaned {
         if self.handlers > 0 {
             let (one, many) = ("event-handler attribute", "event-handler attributes");
             removed.push(count(self.handlers, one, many));
+        }
+        if self.styles > 0 {
+            let (one, many) = ("style attribute", "style attributes");
+            removed.push(count(self.styles, one, many));
         }
         for (scheme, &n) in Unsafe::ALL.iter().zip(&self.urls) {
             if n > 0 {

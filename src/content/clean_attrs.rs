@@ -78,10 +78,14 @@ fn fate(
 ) -> Fate {
     let name = attr.name();
     // A style that loads something (`url(javascript:…)`, `expression(…)`, `@import`) or is
-    // written with escapes (which hide those words) runs code in old readers: removed, counted
-    // as a handler.
-    if name.starts_with("on") || (name == "style" && loads_or_hides(&attr.value())) {
+    // written with escapes (which hide those words) runs code in old readers; one that places
+    // or hides something lays it over the reader's page: removed, and said as a style.
+    if name.starts_with("on") {
         cleaned.handlers += 1;
+        return Fate::Removed;
+    }
+    if name == "style" && loads_or_hides(&attr.value()) {
+        cleaned.styles += 1;
         return Fate::Removed;
     }
     let Some(kind) = url_attr(&name) else {
@@ -144,6 +148,11 @@ fn loads_or_hides(style: &str) -> bool {
         "opacity",
         "clip",
         "transform",
+        "translate",
+        "scale",
+        "rotate",
+        "inset",
+        "font-size",
         "\\",
     ]
     .iter()

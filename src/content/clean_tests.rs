@@ -254,6 +254,10 @@ fn forms_overlays_hidden_text_and_comments_are_removed() {
         "<frameset",
         "<select",
         "<keygen",
+        "translate",
+        "scale",
+        "inset",
+        "font-size",
     ] {
         assert!(!out.contains(gone), "{gone}: {}", clean.html);
     }
