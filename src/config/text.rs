@@ -71,6 +71,7 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{200B}'..='\u{200F}'         // zero-width space, joiners, direction marks
             | '\u{202A}'..='\u{202E}'         // direction embeddings and overrides
             | '\u{2060}'..='\u{206F}'         // word joiner, invisible operators, isolates
+            | '\u{2800}'                      // Braille pattern blank
             | '\u{3164}' | '\u{FFA0}'         // Hangul fillers
             | '\u{FE00}'..='\u{FE0F}'         // variation selectors
             | '\u{FEFF}'                      // byte-order mark, zero-width no-break space

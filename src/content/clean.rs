@@ -35,10 +35,11 @@ pub const EMBEDS: [&str; 4] = ["iframe", "embed", "object", "frame"];
 /// inside `<svg>` and `<math>` a `<style>` holds tags, and which element is which can change
 /// when a reader parses the body and writes it out again (mutation XSS). A `<form>` and its
 /// controls ask the reader for input (a password field that posts elsewhere: phishing), and a
-/// `<frameset>` replaces the page.
-pub const DROPPED: [&str; 19] = [
+/// `<frameset>` replaces the page. A `<template>` is never shown: its text is no summary.
+pub const DROPPED: [&str; 20] = [
     "script", "style", "noscript", "svg", "math", "noembed", "noframes", "xmp", "title",
     "textarea", "meta", "base", "link", "form", "input", "button", "select", "keygen", "frameset",
+    "template",
 ];
 
 /// What [`clean_html`] (and the Markdown renderer, for links and images) removed or changed

@@ -49,8 +49,9 @@ fn ids_and_dates(text: &str, state: &State, path: &Path) -> Result<()> {
             path,
             record_lines(text).get(k).copied(),
             format!(
-                "the record for {} cannot be published: {problem}; it was left untouched: write what the feeds published (or restore the state file from version control) and delete this file's `# integrity:` line",
-                crate::error::written_out(&r.source, false)
+                "the record for {} cannot be published: {problem}; it was left untouched: write what the feeds published (or restore the state file from version control){}",
+                crate::error::written_out(&r.source, false),
+                sealed_hint(text, " and delete this file's `# integrity:` line")
             ),
         )));
     }
@@ -77,16 +78,26 @@ fn one_live_record_per_source(text: &str, state: &State, path: &Path) -> Result<
             path,
             starts.get(k).copied(),
             format!(
-                "the records at lines {} and {} are both for {} (ids `{}` and `{}`), and a file has one: delete the record whose id your feeds did not publish, and this file's `# integrity:` line, or restore the state file from version control; it was left untouched",
+                "the records at lines {} and {} are both for {} (ids `{}` and `{}`), and a file has one: delete the record whose id your feeds did not publish{}, or restore the state file from version control; it was left untouched",
                 line(first),
                 line(k),
                 r.source,
                 other.id,
-                r.id
+                r.id,
+                sealed_hint(text, ", and this file's `# integrity:` line")
             ),
         )));
     }
     Ok(())
+}
+
+/// `hint` (to delete the integrity line after an edit) for a file that has one.
+fn sealed_hint<'h>(text: &str, hint: &'h str) -> &'h str {
+    if text.contains(super::state::INTEGRITY) {
+        hint
+    } else {
+        ""
+    }
 }
 
 /// The line each record starts on (its `[[entry]]`), in the file's order.
@@ -122,7 +133,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "s.toml:13: the records at lines 4 and 13 are both for a.md (ids `one` and `two`), and a file has one: delete the record whose id your feeds did not publish, and this file's `# integrity:` line, or restore the state file from version control; it was left untouched"
+            "s.toml:13: the records at lines 4 and 13 are both for a.md (ids `one` and `two`), and a file has one: delete the record whose id your feeds did not publish, or restore the state file from version control; it was left untouched"
         );
         // A gone record and the file saved again under its name: two records, by design.
         let text = format!("{head}{}{}", record("one", gone), record("two", ""));
@@ -182,7 +193,11 @@ mod tests {
                 )),
                 "{id:?} {date}: {e}"
             );
-            assert!(e.ends_with("delete this file's `# integrity:` line"), "{e}");
+            // The file has no integrity line: none to delete.
+            assert!(
+                e.ends_with("(or restore the state file from version control)"),
+                "{e}"
+            );
         }
     }
 }
