@@ -191,12 +191,15 @@ pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> 
         .flat_map(|feed| {
             feed.formats
                 .iter()
-                .map(|&f| config.site.output_dir.join(feed.file_name(f)))
+                .map(|&f| (f, config.site.output_dir.join(feed.file_name(f))))
         })
-        .filter_map(|path| {
+        .filter_map(|(format, path)| {
             let text = std::fs::read_to_string(&path).ok()?;
-            let published = feed::read::read_feed_whole(&text).ok()?;
-            Some((path, published))
+            let published = match format {
+                crate::config::Format::Json => feed::read::read_json_feed(&text),
+                _ => feed::read::read_feed_whole(&text),
+            };
+            Some((path, published.ok()?))
         })
         .collect()
 }

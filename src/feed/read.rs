@@ -153,6 +153,40 @@ fn count_elements(text: &[u8]) -> (usize, usize) {
     (items, elements)
 }
 
+/// A JSON Feed this program wrote, read as [`read_feed_whole`] reads RSS: its items' ids (an
+/// entry's guid, as RSS carries it), titles, links and publication dates. A site whose feeds
+/// are JSON only was compared with nothing when its state file went missing.
+pub fn read_json_feed(text: &str) -> Result<PublishedFeed, String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
+    let items = doc
+        .get("items")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("it has no `items` list")?;
+    let text_of = |item: &serde_json::Value, key: &str| {
+        item.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let items = items
+        .iter()
+        .filter_map(|item| {
+            Some(PublishedItem {
+                id: text_of(item, "id")?,
+                title: text_of(item, "title").unwrap_or_default(),
+                link: text_of(item, "url"),
+                published: text_of(item, "date_published")
+                    .and_then(|d| DateTime::parse_from_rfc3339(&d).ok()),
+            })
+        })
+        .collect();
+    Ok(PublishedFeed {
+        dialect: Dialect::Rss,
+        items,
+        podcast_guid: None,
+    })
+}
+
 /// Parses RSS 2.0 or Atom 1.0 text, however many items it has: for the feeds this program
 /// wrote into its own output folder (see [`read_feed`] for any other). RSS items without a
 /// guid fall back to their link, as readers do.

@@ -698,3 +698,39 @@ fn an_id_key_longer_than_an_id_may_be_is_refused_at_its_line() {
         "error: content/reviews/a.md:4: id is 3000 bytes, more than the 2048 an id may have\nerror: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
+
+/// Audit: a site whose feed is JSON only was compared with nothing when its state went
+/// missing or was put back: an undated entry was re-dated silently.
+#[test]
+fn a_json_only_feed_guards_its_published_dates_too() {
+    let config = crate::common::CONFIG.replace("[[feed]]", "[[feed]]\nformats = [\"json\"]");
+    assert!(config.contains("formats = [\"json\"]"), "{config}");
+    let site = Site::with_config(&config);
+    site.write("content/reviews/e1.md", &review("E1", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let backup = site.read("feedwright-state.toml");
+    site.write(
+        "content/reviews/e3.md",
+        "+++\ntitle = \"E3\"\n+++\nundated\n",
+    );
+    site.ok_at("2026-11-21T09:00:00Z", &["build"]);
+    assert!(site.path("feeds/reviews.json").exists());
+    for state in [Some(backup.as_str()), None] {
+        match state {
+            Some(text) => site.write("feedwright-state.toml", text),
+            None => {
+                std::fs::remove_file(site.path("feedwright-state.toml")).unwrap();
+                &site
+            }
+        };
+        let out = site.run_at("2026-11-22T09:00:00Z", &["build", "--no-cache"]);
+        assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+        assert!(
+            stderr(&out).contains(
+                "content/reviews/e3.md: published 2026-11-21T10:00:00+01:00 in feeds/reviews.json"
+            ),
+            "{}",
+            crate::common::text(&out)
+        );
+    }
+}
