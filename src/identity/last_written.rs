@@ -79,7 +79,25 @@ pub fn record(state_file: &Path, state: &State) {
     };
     let time = latest(state).map_or_else(String::new, |t| t.to_rfc3339());
     let line = format!("{digest} {time}\n");
-    let _ = crate::output::write_if_changed(&path(state_file), line.as_bytes());
+    let file = path(state_file);
+    if std::fs::read_to_string(&file).is_ok_and(|old| old == line) {
+        return;
+    }
+    // Whole or not at all, but not waited for on the disk (a sync of its own cost a cron run
+    // milliseconds): after a crash it may say an earlier state, which is then taken for one
+    // put back only if the feeds published other ids or dates than it holds.
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    let written = tempfile::Builder::new()
+        .prefix(crate::output::TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir.unwrap_or(Path::new(".")))
+        .and_then(|mut tmp| {
+            std::io::Write::write_all(&mut tmp, line.as_bytes())?;
+            tmp.persist(&file).map_err(|e| e.error)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&file);
+    }
 }
 
 #[cfg(test)]
