@@ -373,12 +373,15 @@ fn resolve_feed(
     err: &dyn Fn(&str, String) -> Error,
 ) -> Result<FeedConfig> {
     if !is_safe_name(&feed.name) {
+        let why = if feed.name.len() > 100 {
+            format!("is {} bytes long; 100 at most", feed.name.len())
+        } else {
+            "must be made of ASCII letters, digits, `-` and `_`".into()
+        };
+        let shown: String = feed.name.chars().take(60).collect();
         return Err(err(
             "name",
-            format!(
-                "[[feed]] name `{}` must be made of letters, digits, `-` and `_` (it becomes a file name)",
-                feed.name
-            ),
+            format!("[[feed]] name `{shown}` {why} (it becomes a file name)"),
         ));
     }
     if before.iter().any(|f| f.name == feed.name) {

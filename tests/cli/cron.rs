@@ -337,8 +337,21 @@ fn feed_names_cannot_escape_the_output_folder() {
             &common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{name}\"")),
         );
         let err = site.fails(3, &["build"]);
-        assert!(err.contains("must be made of letters, digits"), "{err}");
+        assert!(
+            err.contains("must be made of ASCII letters, digits"),
+            "{err}"
+        );
     }
+    // Audit: a long name of letters only was told to use letters.
+    let long = "r".repeat(300);
+    let site = Site::with_config(
+        &common::CONFIG.replace("name = \"reviews\"", &format!("name = \"{long}\"")),
+    );
+    let err = site.fails(3, &["build"]);
+    assert!(
+        err.contains("is 300 bytes long; 100 at most (it becomes a file name)"),
+        "{err}"
+    );
 }
 
 #[test]
