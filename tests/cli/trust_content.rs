@@ -540,11 +540,7 @@ fn a_state_put_back_is_found_without_the_content_cache() {
     );
     assert_eq!(site.read("feeds/reviews.rss"), before);
     // Edited by hand on purpose (its integrity line deleted, as the README says): built.
-    let edited: String = backup
-        .lines()
-        .filter(|l| !l.starts_with("# integrity:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let edited = without_integrity_line(&backup);
     site.write("feedwright-state.toml", &edited);
     site.write(
         "content/reviews/undated.md",
@@ -607,12 +603,8 @@ fn an_id_changed_by_editing_the_state_is_said() {
     let old = "tag:films.example,2026:reviews/heat";
     let state = site.read("feedwright-state.toml");
     assert!(state.contains(&format!("id = \"{old}\"")), "{state}");
-    let edited: String = state
-        .replace(&format!("id = \"{old}\""), "id = \"urn:x:heat\"")
-        .lines()
-        .filter(|l| !l.starts_with("# integrity:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let edited =
+        without_integrity_line(&state.replace(&format!("id = \"{old}\""), "id = \"urn:x:heat\""));
     site.write("feedwright-state.toml", &edited);
     let out = site.run(&["--quiet", "build"]);
     assert!(out.status.success(), "{}", crate::common::text(&out));
@@ -670,11 +662,7 @@ fn a_newer_state_from_another_clone_builds_an_older_one_is_refused() {
     );
     b.write("feedwright-state.toml", &newer);
     b.ok_at("2026-11-22T09:00:00Z", &["build"]);
-    let unsealed: String = backup
-        .lines()
-        .filter(|l| !l.starts_with("# integrity:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let unsealed = without_integrity_line(&backup);
     for old in [backup.as_str(), unsealed.as_str()] {
         b.write("feedwright-state.toml", old);
         let out = b.run_at("2026-11-23T09:00:00Z", &["build", "--no-cache"]);
@@ -733,4 +721,13 @@ fn a_json_only_feed_guards_its_published_dates_too() {
             crate::common::text(&out)
         );
     }
+}
+
+/// A state file's text as a hand edit leaves it: its integrity line deleted (as the README says).
+fn without_integrity_line(state: &str) -> String {
+    state
+        .lines()
+        .filter(|l| !l.starts_with("# integrity:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
