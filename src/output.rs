@@ -249,6 +249,35 @@ pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A temp file beside `path`, to be renamed over it (private, like the files it replaces:
+/// the content cache's, the record of the state written last).
+pub fn hint_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+/// Writes a file that is only a hint whole or not at all (a temp file renamed into place),
+/// without waiting for the disk; one that cannot be written is removed.
+pub fn write_unsynced(path: &Path, parts: &[&[u8]]) {
+    use std::io::Write as _;
+    let written = hint_temp(path).and_then(|mut tmp| {
+        for bytes in parts {
+            tmp.write_all(bytes)?;
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// The folder a file is in.
 pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {

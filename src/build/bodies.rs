@@ -144,7 +144,7 @@ impl KeptBodies {
             Ok(body) => {
                 let digest = blake3::hash(&body);
                 let bytes = [MAGIC, &body, digest.as_bytes()].concat();
-                super::hint_file::write(&file, &bytes);
+                crate::output::write_unsynced(&file, &[&bytes]);
             }
             Err(_) => {
                 let _ = std::fs::remove_file(&file);

@@ -441,7 +441,7 @@ pub fn save(
         let file = path(config);
         match render(config, key, now, scan, plan, hashes) {
             Some((head, sources, end)) => {
-                super::hint_file::write_parts(
+                crate::output::write_unsynced(
                     &file,
                     &[head.as_bytes(), sources.as_bytes(), end.as_bytes()],
                 );

@@ -1,6 +1,6 @@
-//! The content cache's files (the cache, the side file, the kept bodies) on disk: read whole
-//! when they are regular files of a size the site can need, written whole or not at all.
-//! Each is a hint: what cannot be read or written only costs a full build.
+//! The content cache's files (the cache, the side file, the kept bodies) read back: whole,
+//! when they are regular files of a size the site can need. Each is a hint (written by
+//! `crate::output::write_unsynced`): what cannot be read only costs a full build.
 
 use std::path::Path;
 
@@ -40,41 +40,6 @@ pub(super) fn read(path: &Path, limit: u64) -> Option<Vec<u8>> {
         let limit = limit.min(HINT_LIMIT);
         file.take(limit + 1).read_to_end(&mut bytes).ok()?;
         (bytes.len() as u64 <= limit).then_some(bytes)
-    }
-}
-
-/// A temp file beside the cache or side file at `path`, to be renamed over it (private, like
-/// the file it replaces).
-pub(super) fn temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(crate::output::TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-}
-
-/// Writes a cache file whole or not at all (a temp file renamed into place), without waiting
-/// for the disk: a file a crash cut short fails its digest and only costs a full build. One
-/// that cannot be written is removed.
-pub(super) fn write(path: &Path, bytes: &[u8]) {
-    write_parts(path, &[bytes]);
-}
-
-/// [`write`] of the bytes of `parts`, one after the other.
-pub(super) fn write_parts(path: &Path, parts: &[&[u8]]) {
-    use std::io::Write as _;
-    let written = temp(path).and_then(|mut tmp| {
-        for bytes in parts {
-            tmp.write_all(bytes)?;
-        }
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(path);
     }
 }
 

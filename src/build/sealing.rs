@@ -90,7 +90,7 @@ const PENDING: usize = 1 << 16;
 impl Sealing {
     pub(super) fn start(file: &Path, magic: &[u8]) -> Option<Sealing> {
         use std::io::Write as _;
-        let mut out = super::hint_file::temp(file).ok()?;
+        let mut out = crate::output::hint_temp(file).ok()?;
         out.write_all(magic).ok()?;
         Some(Sealing {
             out,

@@ -83,21 +83,10 @@ pub fn record(state_file: &Path, state: &State) {
     if std::fs::read_to_string(&file).is_ok_and(|old| old == line) {
         return;
     }
-    // Whole or not at all, but not waited for on the disk (a sync of its own cost a cron run
-    // milliseconds): after a crash it may say an earlier state, which is then taken for one
-    // put back only if the feeds published other ids or dates than it holds.
-    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
-    let written = tempfile::Builder::new()
-        .prefix(crate::output::TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir.unwrap_or(Path::new(".")))
-        .and_then(|mut tmp| {
-            std::io::Write::write_all(&mut tmp, line.as_bytes())?;
-            tmp.persist(&file).map_err(|e| e.error)
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&file);
-    }
+    // Not waited for on the disk (a sync of its own cost a cron run milliseconds): after a
+    // crash it may say an earlier state, which is then taken for one put back only if the
+    // feeds published other ids or dates than it holds.
+    crate::output::write_unsynced(&file, &[line.as_bytes()]);
 }
 
 #[cfg(test)]
