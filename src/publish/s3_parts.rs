@@ -35,6 +35,17 @@ pub(super) fn upload(
         _ => false,
     };
     if !allowed {
+        // An upload whose completion's answer was lost (a timeout, a killed run) left this
+        // very file there, under an ETag the push state never learnt: recorded, not refused.
+        if let Some(etag) = remote_etag.flatten()
+            && multipart_etag(file).is_some_and(|mine| etag.trim_matches('"') == mine)
+        {
+            return Ok(Stored {
+                etag: Some(etag),
+                answer: "already there".into(),
+                ..Stored::default()
+            });
+        }
         return Err(failure(
             FailureKind::Status(412),
             "412 Precondition Failed (the object there is not the one feedwright uploaded last)"
@@ -89,6 +100,30 @@ pub(super) fn upload(
         ));
     }
     finish(s3, &what, upload.as_mut())
+}
+
+/// The ETag S3 gives the file at `file` sent as this upload sends it: the MD5 of the parts'
+/// MD5s, a `-` and their number. `None` when it cannot be read, or is not what was built.
+fn multipart_etag(file: &FromDisk<'_>) -> Option<String> {
+    use md5::Digest as _;
+    let mut reader = std::fs::File::open(file.path).ok()?;
+    let (mut digests, mut parts, mut hasher) = (md5::Md5::new(), 0usize, blake3::Hasher::new());
+    loop {
+        let chunk = read_part(&mut reader).ok()?;
+        if chunk.is_empty() && parts > 0 {
+            break;
+        }
+        hasher.update(&chunk);
+        digests.update(md5::Md5::digest(&chunk));
+        parts += 1;
+        if chunk.len() < super::s3::PART {
+            break;
+        }
+    }
+    (hasher.finalize().to_hex().as_str() == file.hash).then_some(())?;
+    let whole = digests.finalize();
+    let hex: String = whole.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("{hex}-{parts}"))
 }
 
 fn finish(

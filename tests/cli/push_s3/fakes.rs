@@ -63,7 +63,9 @@ impl Faulty {
 }
 
 /// A proxy in front of moto that, when armed, passes a PUT to `path` on with only half of its
-/// body and then drops both connections: an upload killed halfway.
+/// body and then drops both connections: an upload killed halfway. Or (`lost_answer`) passes
+/// the first POST whose line holds `path` on whole (a multipart upload's completion), then
+/// closes the client's connection: the server did it, and its answer is lost.
 pub struct CutProxy {
     pub port: u16,
     pub armed: Arc<Mutex<bool>>,
@@ -71,6 +73,14 @@ pub struct CutProxy {
 
 impl CutProxy {
     pub fn start(upstream: u16, path: &'static str) -> CutProxy {
+        CutProxy::with(upstream, path, false)
+    }
+
+    pub fn lost_answer(upstream: u16, path: &'static str) -> CutProxy {
+        CutProxy::with(upstream, path, true)
+    }
+
+    fn with(upstream: u16, path: &'static str, lose_answer: bool) -> CutProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let armed = Arc::new(Mutex::new(false));
@@ -78,7 +88,7 @@ impl CutProxy {
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let flag = flag.clone();
-                std::thread::spawn(move || relay(client, upstream, path, &flag));
+                std::thread::spawn(move || relay(client, upstream, (path, lose_answer), &flag));
             }
         });
         CutProxy { port, armed }
@@ -87,7 +97,7 @@ impl CutProxy {
 
 /// Passes requests from `client` to moto one at a time (headers read, body counted), and the
 /// answers back.
-fn relay(client: TcpStream, upstream: u16, path: &str, armed: &Mutex<bool>) {
+fn relay(client: TcpStream, upstream: u16, (path, lose_answer): (&str, bool), armed: &Mutex<bool>) {
     let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
         return;
     };
@@ -125,7 +135,22 @@ fn relay(client: TcpStream, upstream: u16, path: &str, armed: &Mutex<bool>) {
             .next()
             .unwrap_or("")
             .to_string();
-        let cut = *armed.lock().unwrap() && line.starts_with("PUT ") && line.contains(path);
+        let completion = line.starts_with("POST ") && line.contains(path);
+        if lose_answer && completion && std::mem::take(&mut *armed.lock().unwrap()) {
+            // On a connection of its own, whose answer goes nowhere; the client's is closed
+            // once the server has had time to do it.
+            if let Ok(mut side) = TcpStream::connect(("127.0.0.1", upstream)) {
+                let _ = side.write_all(&head);
+                let _ = side.write_all(&body);
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+            let _ = client.shutdown(Shutdown::Both);
+            return;
+        }
+        let cut = *armed.lock().unwrap()
+            && !lose_answer
+            && line.starts_with("PUT ")
+            && line.contains(path);
         if to.write_all(&head).is_err() {
             return;
         }
