@@ -153,7 +153,7 @@ impl Failure {
                     "the server forbids writing here: check the account's permissions and that the folder is writable"
                 }
                 404 => {
-                    "the server has no such location: check [publish] url and that the server accepts uploads there (WebDAV enabled)"
+                    "the server has no such location: check [publish] url, and that the server accepts uploads there (a web server: WebDAV enabled; object storage: the bucket exists)"
                 }
                 405 => {
                     "the server does not accept this method here: enable WebDAV uploads (nginx: `dav_methods PUT MKCOL;`)"
