@@ -182,7 +182,7 @@ fn check_file(
             &shown,
             None,
             format!(
-                "is {} KB, over the {} KB budget some readers enforce: lower `limit` for feed `{}`",
+                "is {} KB, over the {} KB budget some readers enforce: lower `limit` for feed `{}`, or shorten what makes its items long (a body, a title, a summary)",
                 len / 1024,
                 config.site.size_budget / 1024,
                 feed.name

@@ -103,8 +103,8 @@ fn check_warns_of_a_feed_over_the_size_budget_in_the_words_build_does() {
     let (code, out, err) = check_writes_nothing(&site);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "ok: 1 entries in 1 feed(s), no problems\n");
-    let rss = "warning: feeds/reviews.rss: is 6 KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`";
-    let atom = "warning: feeds/reviews.atom: is 6 KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`";
+    let rss = "warning: feeds/reviews.rss: is 6 KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`, or shorten what makes its items long (a body, a title, a summary)";
+    let atom = "warning: feeds/reviews.atom: is 6 KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`, or shorten what makes its items long (a body, a title, a summary)";
     assert!(err.contains(rss) && err.contains(atom), "{err}");
     let build = site.run(&["build"]);
     assert!(build.status.success(), "{}", text(&build));
@@ -253,7 +253,7 @@ fn check_measures_files_rendered_whole_like_build() {
     for name in ["reviews.rss", "reviews.atom", "reviews.json"] {
         let size = if name.ends_with("json") { 5 } else { 6 };
         let warning = format!(
-            "warning: feeds/{name}: is {size} KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`\n"
+            "warning: feeds/{name}: is {size} KB, over the 1 KB budget some readers enforce: lower `limit` for feed `reviews`, or shorten what makes its items long (a body, a title, a summary)\n"
         );
         assert!(err.contains(&warning), "missing {warning} in:\n{err}");
     }
