@@ -10,7 +10,7 @@
 
 use super::diff::{Change, Reason};
 use super::push::{Level, Overwrite, Session, failure_message, retrying};
-use super::target::{Condition, Fetched};
+use super::target::{Condition, FailureKind, Fetched};
 use crate::error::{Error, Result};
 use crate::feed::read::read_feed;
 use crate::identity::compare::{PlannedEntry, Shown, compare_feed};
@@ -89,7 +89,24 @@ pub fn check(
 fn fetch(s: &mut Session<'_>, c: &Change<'_>, compared: bool) -> Result<Option<Fetched>> {
     let target = s.target;
     let name = &c.file.name;
-    retrying(&s.policy, s.log, || target.fetch(name)).map_err(|(f, attempts)| {
+    let fetched = retrying(&s.policy, s.log, || target.fetch(name));
+    // A feed over the read-back cap that this push state says feedwright uploaded (the upload
+    // replaces it only if it still is that copy, `If-Match`): it cannot be compared, and
+    // refusing would stop every push of a site whose feed grew past the cap for good.
+    if let (Err((f, _)), Condition::Matches(_)) = (&fetched, &c.condition)
+        && f.kind == FailureKind::TooLarge
+    {
+        s.say(
+            Level::Warn,
+            &format!(
+                "{} is over {} MB, too large to read back: its ids were not compared with the build (it is replaced only if it is still the copy feedwright uploaded last)",
+                c.location,
+                crate::net::FEED_CAP >> 20
+            ),
+        );
+        return Ok(None);
+    }
+    fetched.map_err(|(f, attempts)| {
         let (headline, note) = if compared {
             (
                 format!("cannot check the published {name} against the build (the identity guard)"),

@@ -190,3 +190,53 @@ fn an_error_in_a_success_s_body_is_one_short_line() {
     assert!(err.lines().all(|l| l.chars().count() < 600), "{err}");
     assert!(!err.contains("second line\n"), "{err}");
 }
+
+/// Audit: a feed grown past the 16 MB read-back cap was pushed, and every later push was
+/// refused ("far larger than any feed") until `--force`; the copy is feedwright's own, and
+/// the upload replaces it only if it still is.
+#[test]
+fn a_published_feed_over_the_cap_that_is_ours_is_replaced_unread() {
+    let published = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen_published = published.clone();
+    let server = Scripted::start(move |line| {
+        let huge = seen_published.load(std::sync::atomic::Ordering::SeqCst);
+        if (line.starts_with("GET") || line.starts_with("HEAD")) && !huge {
+            Answer::Whole(
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+            )
+        } else if line.starts_with("GET") {
+            Answer::Whole("HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 17000000\r\nConnection: close\r\n\r\n".into())
+        } else {
+            Answer::Whole(
+                "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .into(),
+            )
+        }
+    });
+    let site = site(&format!("http://127.0.0.1:{}", server.port), "");
+    let first = push_with_token(&site, "t");
+    assert!(first.status.success(), "{}", text(&first));
+    published.store(true, std::sync::atomic::Ordering::SeqCst);
+    site.write(
+        "content/reviews/heat.md",
+        &common::review("Heat", "2026-01-01", "A heist, longer."),
+    );
+    site.ok(&["build"]);
+    let second = push_with_token(&site, "t");
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains(
+            "reviews.rss is over 16 MB, too large to read back: its ids were not compared with the build (it is replaced only if it is still the copy feedwright uploaded last)"
+        ),
+        "{}",
+        text(&second)
+    );
+    let puts = server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("PUT") && l.contains("reviews.rss"))
+        .count();
+    assert_eq!(puts, 2, "{:?}", server.seen.lock().unwrap());
+}
