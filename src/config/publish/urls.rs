@@ -76,7 +76,8 @@ pub(super) fn s3_url(s: &str, key: &'static str) -> Result<url::Url, KeyError> {
 /// The bucket and the key prefix of `s`, as written (the URL parser lowercases a host and
 /// resolves `..`): S3's bucket rules (3 to 63 lowercase letters, digits, dots and hyphens,
 /// a letter or digit at each end), no `.` or `..` segment (which the parser would resolve
-/// to another prefix, silently), no fragment.
+/// to another prefix, silently), no fragment. Called once credentials were refused: `s` is
+/// shown as written (the parser's form of it has the `..` resolved away).
 pub(super) fn s3_parts(s: &str, key: &'static str) -> Result<(), KeyError> {
     let rest = s.strip_prefix("s3://").unwrap_or(s);
     let (bucket, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -104,8 +105,7 @@ pub(super) fn s3_parts(s: &str, key: &'static str) -> Result<(), KeyError> {
         return Err(KeyError::at(
             key,
             format!(
-                "[publish] {key} `{}` has a `.` or `..` segment or a `#`: write the key prefix itself, like \"s3://{bucket}/feeds/\"",
-                shown_url(s)
+                "[publish] {key} `{s}` has a `.` or `..` segment or a `#`: write the key prefix itself, like \"s3://{bucket}/feeds/\""
             ),
         ));
     }
