@@ -92,7 +92,6 @@ impl HtmlText {
                     (None, b'>') => self.in_tag = false,
                     (None, b'=') => self.after_eq = true,
                     (None, b'"' | b'\'') if self.after_eq => self.quote = Some(b),
-                    (None, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) => {}
                     _ => {}
                 }
                 if !matches!(b, b'=' | b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {

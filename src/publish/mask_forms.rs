@@ -109,12 +109,9 @@ pub(super) fn views(text: &str) -> Vec<String> {
 fn bare(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest
-        .find([
-            '<', '\u{ad}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
-        ])
-        .or_else(|| rest.find(char::is_control))
-    {
+    while let Some(at) = rest.find([
+        '<', '\u{ad}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
+    ]) {
         let (kept, from) = rest.split_at(at);
         out.extend(kept.chars().filter(|c| !c.is_control()));
         let c = from.chars().next().unwrap_or(' ');

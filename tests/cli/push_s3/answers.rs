@@ -17,7 +17,7 @@ enum Answer {
 }
 
 /// A server on 127.0.0.1 that answers each request line as `script` says, and logs the lines
-/// and headers it was sent.
+/// it was sent.
 struct Scripted {
     port: u16,
     seen: Arc<Mutex<Vec<String>>>,
@@ -31,20 +31,15 @@ impl Scripted {
         let log = seen.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let Some((line, head)) = read_head(&stream) else {
+                let Some((line, _)) = common::read_request(&stream) else {
                     continue;
                 };
-                log.lock().unwrap().push(format!("{line}\n{head}"));
+                log.lock().unwrap().push(line.clone());
                 answer(stream, script(&line));
             }
         });
         Scripted { port, seen }
     }
-}
-
-/// The request line and the headers (the body, if any, is left unread: every answer closes).
-fn read_head(stream: &TcpStream) -> Option<(String, String)> {
-    common::read_request(stream).map(|(line, _)| (line, String::new()))
 }
 
 fn answer(mut stream: TcpStream, answer: Answer) {
