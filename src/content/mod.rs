@@ -20,6 +20,9 @@ pub mod text_boundary;
 pub mod transcript_check;
 pub mod xml_chars;
 
+#[cfg(test)]
+mod hostile_tests;
+
 pub use discover::{
     Found, Roots, SourceFile, display_path, find_sources, find_sources_each, read_source,
 };
