@@ -285,6 +285,10 @@ impl Target for S3 {
         }
     }
 
+    fn echoes_secret(&self, text: &str) -> bool {
+        self.keys.as_ref().is_some_and(|k| k.scrub(text) != text)
+    }
+
     fn upload(&self, put: &Put<'_>) -> std::result::Result<Stored, Failure> {
         let place = self.place(put.name);
         let what = format!("PUT {}", self.location(put.name));

@@ -192,6 +192,13 @@ pub trait Target {
     /// Stores the whole file in one request, so a reader never sees half of it.
     fn upload(&self, put: &Put<'_>) -> Result<Stored, Failure>;
 
+    /// Whether `text`, a server's, holds a credential this target sends in any form (see
+    /// [`super::mask`]): such a validator is not kept in the push state, a file people commit.
+    fn echoes_secret(&self, text: &str) -> bool {
+        let _ = text;
+        false
+    }
+
     /// Stores a large file read from disk; `put.bytes` is empty. Object storage sends it in
     /// parts, WebDAV streams it in one PUT; this default reads it whole first.
     fn upload_from_disk(&self, put: &Put<'_>, file: &FromDisk<'_>) -> Result<Stored, Failure> {

@@ -225,6 +225,10 @@ impl Target for WebDav {
         }
     }
 
+    fn echoes_secret(&self, text: &str) -> bool {
+        self.credentials.scrub(text) != text
+    }
+
     fn upload(&self, upload: &Put<'_>) -> std::result::Result<Stored, Failure> {
         let url = self.url(upload.name);
         let body = || {

@@ -498,6 +498,37 @@ fn a_token_echoed_escaped_or_encoded_is_masked() {
     }
 }
 
+/// A server that echoed the token in its ETag had it written into the push state (a file
+/// people commit), and sent back as `If-Match`.
+#[test]
+fn a_validator_that_holds_the_secret_is_not_recorded() {
+    let token = "EchoedSecret-12345";
+    let etag = format!("\"{token}\"");
+    let addr = start(move |req, s| match req.method.as_str() {
+        "PUT" => answer(s, "201 Created", &[("ETag", &etag)], b""),
+        _ => answer(s, "404 Not Found", &[], b""),
+    });
+    let extra = "auth = \"bearer\"\ntoken_env = \"FW_NET_TOKEN\"";
+    let site = site(&format!("http://{addr}/feeds/"), extra);
+    let out = run(&site, &["build", "--push"], &[("FW_NET_TOKEN", token)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = site.read("feedwright-push.toml");
+    assert!(state.contains("[files.\"reviews.rss\"]"), "{state}");
+    assert!(
+        !state.contains("EchoedSecret") && !state.contains("etag"),
+        "{state}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "http://{addr}/feeds/reviews.rss: the server's validator for it holds the upload \
+             secret; it is not recorded"
+        )),
+        "{err}"
+    );
+    assert!(!text(&out).contains("EchoedSecret"), "{}", text(&out));
+}
+
 /// Audit finding 2: a URL that does not parse was quoted whole, password and all; finding 7:
 /// `[publish]` errors stood at the table's header, not at the key.
 #[test]
