@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone};
 use super::{Context, paste};
 use crate::config::{Config, FeedConfig};
 use crate::content::slug::{shorten, slugify, title_from_file_name};
-use crate::content::{Roots, display_path};
+use crate::content::{BodyKind, Roots, display_path, parse_entry};
 use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +82,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     } else {
         markdown_entry(&title, &when, &body)
     };
+    refuse_unbuildable(&config, &path, &text, args.txt)?;
     write_new_file(&path, text.as_bytes())?;
     let shown = display_path(&path);
     ctx.report.out(shown.display());
@@ -103,6 +104,34 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         shown.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses an entry the build would refuse (a title or body too long, say): written, it would
+/// fail every build from then on, draft or not.
+fn refuse_unbuildable(config: &Config, path: &Path, text: &str, txt: bool) -> Result<()> {
+    let kind = if txt {
+        BodyKind::Text
+    } else {
+        BodyKind::Markdown
+    };
+    let shown = display_path(path);
+    let parsed = parse_entry(text.as_bytes(), &shown, "new", kind, config.site.timezone);
+    match parsed {
+        Ok(_) => Ok(()),
+        Err(errors) => Err(Error::Usage {
+            message: format!(
+                "the new entry would not build: {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            hint: Some(
+                "nothing was written; shorten the title or the text and run it again".into(),
+            ),
+        }),
+    }
 }
 
 /// Refuses a folder that really lies outside the site (a link to elsewhere): the build would

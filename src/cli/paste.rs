@@ -27,31 +27,43 @@ pub(super) fn read(path: &Path) -> Result<String> {
         from_file(path)?
     };
     if let Some(said) = crate::content::text_boundary::utf16_hint(&bytes) {
-        return Err(Error::Content(vec![Diagnostic::new(path, None, said)]));
+        return Err(unusable(path, None, said));
     }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            return Err(Error::Content(vec![Diagnostic::new(
-                path,
-                Some(line),
-                crate::content::text_boundary::not_utf8(&bytes, at),
-            )]));
+            let said = crate::content::text_boundary::not_utf8(&bytes, at);
+            return Err(unusable(path, Some(line), &said));
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let body = text.trim_start_matches(['\n', ' ', '\t']).trim_end();
     if body.is_empty() {
-        return Err(Error::Content(vec![Diagnostic::new(
+        return Err(unusable(
             path,
             None,
             "is empty: paste the column into it first",
-        )]));
+        ));
     }
     Ok(format!("{body}\n"))
+}
+
+/// The pasted text cannot make an entry: said in `new`'s words (a wrong command line, exit 2:
+/// nothing is built, so nothing of feeds is said), standard input by that name.
+fn unusable(path: &Path, line: Option<usize>, said: &str) -> Error {
+    let name = if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
+    Error::Usage {
+        message: format!("--from {name}{at}: {said}"),
+        hint: Some("nothing was written".into()),
+    }
 }
 
 /// Standard input, read no further than an entry's largest size.

@@ -279,3 +279,36 @@ fn new_from_a_folder_is_a_wrong_command_line() {
         0
     );
 }
+
+/// Audit: `new` wrote a draft with a 20 KB title that every build then refused (drafts are
+/// read too); and an empty standard input was said in the build's words with exit 1.
+#[test]
+fn new_refuses_what_the_build_would_refuse_and_says_standard_input_by_name() {
+    let site = Site::new();
+    let long = "Long ".repeat(4000);
+    let out = site.run(&["new", "review", long.trim()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: the new entry would not build: title is 19999 bytes, more than the 16384 a key's value may have: readers show a line here, not a chapter; shorten it\nhint: nothing was written; shorten the title or the text and run it again\n"
+    );
+    assert_eq!(dir_len(&site, "content/reviews"), 0);
+
+    let out = feedwright()
+        .current_dir(site.dir.path())
+        .args(["--now", NOW, "new", "review", "Piped", "--from", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: --from standard input: is empty: paste the column into it first\nhint: nothing was written\n"
+    );
+    assert_eq!(dir_len(&site, "content/reviews"), 0);
+    site.ok(&["build"]);
+}
+
+fn dir_len(site: &Site, dir: &str) -> usize {
+    std::fs::read_dir(site.path(dir)).unwrap().count()
+}
