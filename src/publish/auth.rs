@@ -58,6 +58,20 @@ impl Credentials {
                 "[publish] auth needs token_env or token_file".into(),
             ));
         };
+        // A header cannot carry it: every request would fail as if the network had, and be
+        // retried. Said before any is sent, naming where it came from, never its value.
+        if secret.chars().any(char::is_control) {
+            let from = match (&cfg.token_env, &cfg.token_file) {
+                (Some(var), _) => {
+                    format!("the environment variable {var} (named by [publish] token_env)")
+                }
+                (None, Some(path)) => format!("{} (named by [publish] token_file)", path.display()),
+                (None, None) => "the upload secret".into(),
+            };
+            return Err(Error::Publish(format!(
+                "{from} holds a line break or another control character (pasted across two lines?): write the secret again on one line"
+            )));
+        }
         let secret = SecretString::from(secret);
         Ok(match cfg.auth {
             AuthKind::None => Credentials::None,

@@ -529,6 +529,31 @@ fn a_validator_that_holds_the_secret_is_not_recorded() {
     assert!(!text(&out).contains("EchoedSecret"), "{}", text(&out));
 }
 
+/// A token pasted across two lines was sent, failed as a broken connection three times, and
+/// was said to be the network's fault.
+#[test]
+fn a_token_with_a_line_break_is_said_before_any_request() {
+    let requests = Arc::new(Mutex::new(0));
+    let seen = requests.clone();
+    let addr = start(move |_, s| {
+        *seen.lock().unwrap() += 1;
+        answer(s, "201 Created", &[], b"");
+    });
+    let extra = "auth = \"bearer\"\ntoken_env = \"FW_NET_TOKEN\"";
+    let site = site(&format!("http://{addr}/feeds/"), extra);
+    let out = run(
+        &site,
+        &["build", "--push"],
+        &[("FW_NET_TOKEN", "Sec\nret-Value-1234")],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: the environment variable FW_NET_TOKEN (named by [publish] token_env) holds a line break or another control character (pasted across two lines?): write the secret again on one line\n"
+    );
+    assert_eq!(*requests.lock().unwrap(), 0);
+}
+
 /// Audit finding 2: a URL that does not parse was quoted whole, password and all; finding 7:
 /// `[publish]` errors stood at the table's header, not at the key.
 #[test]
