@@ -154,7 +154,7 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     };
-    match result {
+    match result.and_then(|code| report::stdout_failure().map_or(Ok(code), Err)) {
         Ok(code) => code,
         Err(e) => ctx.report.fail(&e),
     }

@@ -91,7 +91,27 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// One line on stdout. A reader that went away (`| head`, a closed pipe) is not an error of
 /// the build, whose files are written by then: the line is dropped (`println!` would panic).
 fn stdout_line(line: impl Display) {
-    let _ = writeln!(std::io::stdout().lock(), "{}", printable(&line.to_string()));
+    let written = writeln!(std::io::stdout().lock(), "{}", printable(&line.to_string()));
+    // A reader that stopped early (`| head`) wants no more; any other failure (a full disk
+    // under `> file`) loses what the command says, and the exit code must say so.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = STDOUT_FAILED.set((e.raw_os_error(), e.to_string()));
+    }
+}
+
+/// The first failure to write standard output, other than a closed pipe.
+static STDOUT_FAILED: std::sync::OnceLock<(Option<i32>, String)> = std::sync::OnceLock::new();
+
+/// The error a command that succeeded ends with when what it printed was lost.
+pub(super) fn stdout_failure() -> Option<Error> {
+    let (code, text) = STDOUT_FAILED.get()?;
+    let e = code.map_or_else(
+        || std::io::Error::other(text.clone()),
+        std::io::Error::from_raw_os_error,
+    );
+    Some(Error::io(std::path::Path::new("<stdout>"), "writing", e))
 }
 
 /// Records `--color` for every coloured stream of the process: ours and clap's.

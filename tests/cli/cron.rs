@@ -450,3 +450,39 @@ fn a_clock_stepped_back_a_little_keeps_published_entries() {
     site.ok_at("2026-02-04T00:02:00Z", &["--quiet", "build"]);
     assert!(!site.read("feeds/reviews.rss").contains("Soon"));
 }
+
+/// Audit: `build`, `check` and `push --dry-run` with standard output on a full disk lost what
+/// they said and exited 0 (`completions` said it, exit 7); a reader that stops early (`| head`)
+/// is no failure.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_lost_to_a_full_disk_is_exit_7_and_a_closed_pipe_is_not() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    let run = |args: &[&str], stdout: Stdio| {
+        StdCommand::new(assert_cmd::cargo::cargo_bin!("feedwright"))
+            .current_dir(site.dir.path())
+            .args(["--now", common::NOW])
+            .args(args)
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    for args in [&["build"][..], &["check"]] {
+        let full = File::create("/dev/full").unwrap();
+        let out = run(args, Stdio::from(full));
+        assert_eq!(out.status.code(), Some(7), "{args:?}: {}", text(&out));
+        assert_eq!(
+            stderr(&out),
+            "error: <stdout>: writing: No space left on device (os error 28)\nhint: the disk is full: free some space and run again (the old files are intact)\n"
+        );
+    }
+    // A pipe whose reader is gone: the build's lines go nowhere, and that is what was wanted.
+    std::fs::remove_dir_all(site.path("feeds")).unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = run(&["build"], Stdio::from(writer));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(site.path("feeds/reviews.rss").exists());
+}
