@@ -238,8 +238,9 @@ fn body_c1_warning(
     ))
 }
 
-/// The slug: the `slug` key's, else the file name's, else the title's (a derived one cut to
-/// [`MAX_SLUG_BYTES`]; a `slug` key longer than that is an error, as it names files).
+/// The slug: the `slug` key's, else the file name's, else the title's, else `entry-` and a
+/// hash of the file name (a derived one cut to [`MAX_SLUG_BYTES`]; a `slug` key longer than
+/// that is an error, as it names files).
 fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, String> {
     match given {
         Some(s) => {
@@ -261,6 +262,14 @@ fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, 
         None => {
             let s = slug_from_file_name(file_name);
             let s = if s.is_empty() { slugify(title) } else { s };
+            if s.is_empty() {
+                // `🎬.md` titled `★★★`: an empty slug made the id end in `reviews/` and the
+                // link `reviews//` (and a second such file clash). Named by its file, as a tag
+                // of no letters is named by its text.
+                let name = super::slug::nfc(file_name);
+                let hash = blake3::hash(name.as_bytes()).to_hex();
+                return Ok(format!("entry-{}", &hash[..12]));
+            }
             Ok(shorten(&s).to_string())
         }
     }
@@ -335,6 +344,24 @@ mod tests {
     fn parse(text: &str, name: &str) -> Parsed {
         let kind = kind_of(Path::new(name)).unwrap();
         parse_entry(text.as_bytes(), Path::new(name), name, kind, Tz::UTC)
+    }
+
+    /// Audit: `🎬.md` titled `★★★` got an empty slug: the id ended in `reviews/`, the link in
+    /// `reviews//`, a podcast's chapters file was `.json`.
+    #[test]
+    fn a_name_and_title_without_letters_get_a_slug_named_by_the_file() {
+        let text = "+++\ntitle = \"★★★\"\ndate = 2026-11-02\n+++\nBody.\n";
+        let (a, _) = parse(text, "content/🎬.md").unwrap();
+        let (b, _) = parse(text, "content/🎥.md").unwrap();
+        assert!(
+            a.slug.starts_with("entry-") && a.slug.len() == 18,
+            "{}",
+            a.slug
+        );
+        assert_ne!(a.slug, b.slug);
+        assert_eq!(parse(text, "content/🎬.md").unwrap().0.slug, a.slug);
+        let (t, _) = parse("No title line here.\n", "content/😀.txt").unwrap();
+        assert!(t.slug.starts_with("entry-"), "{}", t.slug);
     }
 
     /// Audit: a column whose first line was `Link: the missing one, a review` had it read as a
