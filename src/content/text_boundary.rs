@@ -159,6 +159,7 @@ impl Fields {
         if let Some(s) = fixed {
             *text = s;
         }
+        line_breaks(field, text);
         if report.is_empty() {
             return;
         }
@@ -179,6 +180,39 @@ impl Fields {
             self.fix(field, text);
         }
     }
+}
+
+/// A summary's line ends made LF, as a body's are; every other key's value is one line: a tab,
+/// line feed or carriage return in it (`title = "car\\rriage"`, `Tags: one<TAB>two`) is a
+/// space, as XML reads one in an attribute (a tag is Atom's `term="…"`): raw, readers of the
+/// XML feeds read a space (or for CR a line feed) where JSON Feed has the character.
+fn line_breaks(field: &str, text: &mut String) {
+    if !text.contains(['\t', '\n', '\r']) {
+        return;
+    }
+    if field == "summary" {
+        *text = text.replace("\r\n", "\n").replace('\r', "\n");
+        return;
+    }
+    // Each run of spaces and breaks that holds a break is one space; spaces alone stay.
+    let mut one = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(['\0']) {
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            run.push(c);
+            continue;
+        }
+        if run.contains(['\t', '\n', '\r']) {
+            one.push(' ');
+        } else {
+            one.push_str(&run);
+        }
+        run.clear();
+        if c != '\0' {
+            one.push(c);
+        }
+    }
+    *text = one;
 }
 
 /// Cleans every string of `meta` as decoded, and makes tags NFC, so that one tag typed with a
@@ -418,6 +452,27 @@ mod tests {
         assert_eq!(meta.title.as_deref(), Some("a\u{FFFD}b"));
         assert_eq!(meta.tags, ["x", "Ciné", "y\u{FFFD}z"]);
         assert_eq!(meta.persons[1].name, "Bo");
+    }
+
+    /// Audit: a tab or line break in a tag was raw in Atom's `term="…"` (read as a space there,
+    /// kept in RSS and JSON); a CR in a title was read as LF by XML readers only.
+    #[test]
+    fn a_value_is_one_line_and_a_summary_has_lf_line_ends() {
+        let mut meta = Meta {
+            title: Some("car\rriage  two".into()),
+            tags: vec![
+                "line\nbreak".into(),
+                "tab\there".into(),
+                "a \r\n\t b".into(),
+            ],
+            summary: Some("one\r\ntwo\rthree\n\tfour".into()),
+            ..Meta::default()
+        };
+        let found = clean_meta(&mut meta).found;
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(meta.title.as_deref(), Some("car riage  two"));
+        assert_eq!(meta.tags, ["line break", "tab here", "a b"]);
+        assert_eq!(meta.summary.as_deref(), Some("one\ntwo\nthree\n\tfour"));
     }
 
     fn parse_file(text: &str, name: &str) -> super::super::source::Parsed {
