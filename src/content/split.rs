@@ -11,6 +11,9 @@ pub(super) fn split_markdown(
     text: &str,
     diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
 ) -> Split {
+    // A second byte-order mark (a file saved again with one) or a zero-width space pasted in
+    // front shows nothing: the fence is still the first thing on the line.
+    let text = text.trim_start_matches(shows_nothing);
     let first = text.lines().next().unwrap_or("").trim_end();
     let (syntax, fence) = match first {
         "+++" => (Syntax::Toml, "+++"),
@@ -49,6 +52,11 @@ pub(super) fn split_markdown(
     }
 }
 
+/// A character that shows nothing and is no space or line break.
+fn shows_nothing(c: char) -> bool {
+    super::text_boundary::is_invisible(c) && !c.is_whitespace()
+}
+
 pub(super) fn split_text(
     text: &str,
     diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
@@ -58,13 +66,15 @@ pub(super) fn split_text(
     // that are not blank (it was published as the body's first paragraphs, silently).
     let (mut lead, mut skipped) = (0, 0);
     for line in text.split_inclusive('\n') {
-        if !line.trim().is_empty() {
+        if !line.chars().all(super::text_boundary::is_invisible) {
             break;
         }
         lead += line.len();
         skipped += 1;
     }
-    let rest = &text[lead..];
+    // Nor does one that starts the header (`\u{FEFF}Title: …`): unseen, it made the header
+    // lines the body's first paragraphs, the title the file's name, the date now.
+    let rest = text[lead..].trim_start_matches(shows_nothing);
     let first = rest.lines().next().unwrap_or("");
     if !meta::is_header_line(first) {
         return Ok((Meta::default(), text.to_string()));
@@ -106,6 +116,22 @@ mod tests {
         let mut warnings = Vec::new();
         let diag = |line, message| Diagnostic::new("c.txt", line, message);
         split_text(text, &diag, &mut warnings)
+    }
+
+    /// Audit: a second byte-order mark, a zero-width space or a word joiner before `Title:`
+    /// made the header the body's first paragraphs, silently; before `+++`, an error that said
+    /// the file had no front matter.
+    #[test]
+    fn an_invisible_character_before_the_header_or_the_fence_is_not_seen() {
+        for pre in ["\u{feff}", "\u{200b}", "\u{2060}", "\n\u{200b}\n\u{feff}"] {
+            let text = format!("{pre}Title: T\nDate: 2026-10-30\n\nBody.\n");
+            let (meta, body) = parse(&text).unwrap();
+            assert_eq!(meta.title.as_deref(), Some("T"), "{pre:?}");
+            assert_eq!(body, "Body.\n");
+        }
+        let diag = |line, message| Diagnostic::new("c.md", line, message);
+        let (meta, body) = split_markdown("\u{feff}+++\ntitle = \"T\"\n+++\nB\n", &diag).unwrap();
+        assert_eq!((meta.title.as_deref(), body.as_str()), (Some("T"), "B\n"));
     }
 
     /// Audit: `Summary: Nolan does it again.` as a column's first line became its summary,
