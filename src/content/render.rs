@@ -42,6 +42,12 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
     };
     let mut notes: Vec<String> = cleaned.note().into_iter().collect();
     let mut first_paragraph = cut_at_word(first.trim(), SUMMARY_CHARS);
+    if first_paragraph.is_empty() {
+        // Notes made only of a heading and a list: without a paragraph, the text shown first
+        // (the cleaned HTML's: nothing removed is summed up). Empty, a podcast's description
+        // was empty and the RSS description the whole body.
+        first_paragraph = cut_at_word(&shown_text(&html), SUMMARY_CHARS);
+    }
     let mut html = html;
     // A numeric reference in Markdown (`&#x1;`, in text or in an attribute) is written as the
     // character it names, which may be one XML cannot hold; no other way in writes one (named
@@ -260,6 +266,61 @@ pub fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
 }
 
+/// The text of cleaned HTML as a reader sees it, its first [`SUMMARY_CHARS`] words or so:
+/// tags that separate words (not `<em>`) are spaces, references decoded.
+fn shown_text(html: &str) -> String {
+    const INLINE: [&str; 12] = [
+        "a", "abbr", "b", "code", "del", "em", "i", "mark", "s", "strong", "sub", "sup",
+    ];
+    let mut text = String::new();
+    let mut rest = html;
+    // Cleaned HTML: every `<` opens a tag or a comment (text is escaped), attribute values
+    // are quoted and hold no `>` unescaped.
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim_start_matches('/');
+        let name = tag.split([' ', '/']).next().unwrap_or_default();
+        if !INLINE.contains(&name) {
+            text.push(' ');
+        }
+        rest = &rest[open + close + 1..];
+        if text.len() > 8 * SUMMARY_CHARS {
+            rest = "";
+        }
+    }
+    text.push_str(rest);
+    htmlize::unescape(text).into_owned()
+}
+
+/// How many of `chars` (a word longer than a summary) a cut after `max` of them keeps without
+/// splitting a character a reader sees as one (`e` and its accent, a flag, a family emoji).
+fn whole_characters(chars: &[char], max: usize) -> usize {
+    let joins = |before: char, next: char| {
+        unicode_normalization::char::is_combining_mark(next)
+            || matches!(next, '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}')
+            || matches!(next, '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+            || before == '\u{200D}'
+    };
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    let mut n = max.min(chars.len());
+    while n > 0 && n < chars.len() && joins(chars[n - 1], chars[n]) {
+        n -= 1;
+    }
+    // Flags are pairs of regional indicators: a cut after an odd run of them splits one.
+    let run = chars[..n]
+        .iter()
+        .rev()
+        .take_while(|&&c| regional(c))
+        .count();
+    if run % 2 == 1 && chars.get(n).is_some_and(|&c| regional(c)) {
+        n -= 1;
+    }
+    n
+}
+
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.
 pub fn cut_at_word(text: &str, max: usize) -> String {
     // The text with its whitespace runs made single spaces, built only as far as needed: a
@@ -275,7 +336,8 @@ pub fn cut_at_word(text: &str, max: usize) -> String {
                 out.push(' ');
                 out.extend(word.chars().take(max - chars - 1));
             } else if sep == 0 {
-                out.extend(word.chars().take(max));
+                let chars: Vec<char> = word.chars().take(max + 16).collect();
+                out.extend(&chars[..whole_characters(&chars, max)]);
             }
             let cut = out.rfind(' ').unwrap_or(out.len());
             return format!("{}…", out[..cut].trim_end_matches([',', ';', ':', ' ']));

@@ -312,3 +312,31 @@ fn cut_at_word_boundary() {
     assert_eq!(cut_at_word("short", 9), "short");
     assert_eq!(cut_at_word("ééééé ééééé", 7), "ééééé…");
 }
+
+/// Audit: notes of only a heading and a list had no summary: a podcast's description was
+/// empty, the RSS description the whole body, Atom and JSON Feed none.
+#[test]
+fn without_a_paragraph_the_summary_is_the_text_shown_first() {
+    let r = render(
+        BodyKind::Markdown,
+        "## In *this* epi<em>sode</em>\n\n- one &amp; two\n- three <span>x</span>\n",
+        &url(),
+    );
+    assert_eq!(r.first_paragraph, "In this episode one & two three x");
+    // A picture alone is still no summary.
+    let r = render(BodyKind::Markdown, "![poster](p.jpg)\n", &url());
+    assert_eq!(r.first_paragraph, "");
+}
+
+/// Audit: a word longer than a summary was cut inside a character a reader sees as one.
+#[test]
+fn a_cut_inside_a_word_keeps_whole_characters() {
+    let accents = "e\u{301}".repeat(200);
+    let cut = cut_at_word(&accents, 5);
+    assert_eq!(cut, format!("{}…", "e\u{301}".repeat(2)));
+    let flags = "🇺🇸".repeat(10);
+    assert_eq!(cut_at_word(&flags, 5), format!("{}…", "🇺🇸".repeat(2)));
+    let family = "👨\u{200d}👩\u{200d}👧".repeat(10);
+    assert_eq!(cut_at_word(&family, 8), "👨\u{200d}👩\u{200d}👧…");
+    assert_eq!(cut_at_word(&"日本".repeat(200), 3), "日本日…");
+}
