@@ -196,8 +196,14 @@ fn walk_error(err: &walkdir::Error, folder: &Path, found: &mut Found) {
         let cause = err
             .io_error()
             .map_or_else(|| err.to_string(), |e| e.to_string());
+        let fix = match err.io_error().map(std::io::Error::kind) {
+            // Folders nested past what a path may hold (4096 bytes on Linux).
+            Some(std::io::ErrorKind::InvalidFilename) => "move it up or shorten the folders' names",
+            Some(std::io::ErrorKind::PermissionDenied) | None => "fix its permissions",
+            Some(_) => "check the disk and the folder",
+        };
         found.errors.push(said(format!(
-            "cannot be read: {cause}; fix its permissions (the feed would lose the entries in it)"
+            "cannot be read: {cause}; {fix} (the feed would lose the entries in it)"
         )));
     }
 }
@@ -286,10 +292,14 @@ fn walked_anyway(path: &Path, real_folder: Option<&Path>) -> Option<String> {
 pub fn too_big(len: u64) -> String {
     #[expect(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
     let mb = len as f64 / (1024.0 * 1024.0);
-    format!(
-        "is {mb:.1} MB; an entry may be at most {} MB",
-        MAX_SOURCE_BYTES / (1024 * 1024)
-    )
+    let limit = MAX_SOURCE_BYTES / (1024 * 1024);
+    // Just over the limit, one decimal reads as the limit itself ("8.0 MB; at most 8 MB").
+    if format!("{mb:.1}") == format!("{limit}.0") {
+        return format!(
+            "is {len} bytes; an entry may be at most {limit} MB ({MAX_SOURCE_BYTES} bytes)"
+        );
+    }
+    format!("is {mb:.1} MB; an entry may be at most {limit} MB")
 }
 
 /// A source file's bytes, its size checked before it is read and the read bounded (a file may

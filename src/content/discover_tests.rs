@@ -242,3 +242,16 @@ fn size_is_checked_before_reading() {
     std::fs::write(&big, "ok").unwrap();
     assert_eq!(read_source(&big).unwrap(), b"ok");
 }
+
+/// Audit: one byte over the limit was "8.0 MB; an entry may be at most 8 MB".
+#[test]
+fn a_size_just_over_the_limit_is_said_in_bytes() {
+    assert_eq!(
+        too_big(8 * 1024 * 1024 + 1),
+        "is 8388609 bytes; an entry may be at most 8 MB (8388608 bytes)"
+    );
+    assert_eq!(
+        too_big(9 * 1024 * 1024),
+        "is 9.0 MB; an entry may be at most 8 MB"
+    );
+}
