@@ -275,6 +275,25 @@ fn slug_of(given: Option<&str>, file_name: &str, title: &str) -> Result<String, 
     }
 }
 
+/// The front matter of a Markdown source with its opening fence (the lines before the
+/// closing one): a key looked for there is not one of the body's lines.
+fn front_matter(text: &str) -> &str {
+    let mut lines = text.split_inclusive('\n');
+    let fence = lines.next().unwrap_or_default();
+    let mut end = fence.len();
+    for line in lines {
+        if line.trim_end()
+            == fence
+                .trim_start_matches(|c| !matches!(c, '+' | '-'))
+                .trim_end()
+        {
+            break;
+        }
+        end += line.len();
+    }
+    &text[..end]
+}
+
 /// What makes a title blank, for the message.
 const BLANK_TITLE: &str = "no title: `title` is empty or holds only spaces and invisible characters (such as U+200B ZERO WIDTH SPACE); write the title readers should see";
 
@@ -302,10 +321,15 @@ fn title_of(
             let found = (!found.is_empty()).then_some(found);
             Ok((trim_invisible(&title).to_string(), found))
         }
-        None => Err((
-            Some(1),
-            "no title: add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter".into(),
-        )),
+        // `title: null` (or `~`) is a key with no value: said at its line, as an empty one.
+        None => match key_line(front_matter(text), "title") {
+            Some(line) => Err((Some(line), BLANK_TITLE.to_string())),
+            None => Err((
+                Some(1),
+                "no title: add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter"
+                    .into(),
+            )),
+        },
     }
 }
 
@@ -344,6 +368,22 @@ mod tests {
     fn parse(text: &str, name: &str) -> Parsed {
         let kind = kind_of(Path::new(name)).unwrap();
         parse_entry(text.as_bytes(), Path::new(name), name, kind, Tz::UTC)
+    }
+
+    /// Audit: `title: null` on line 2 was "line 1: no title"; a body line `title: x` is not
+    /// the key.
+    #[test]
+    fn a_title_without_a_value_is_said_at_its_line() {
+        let e = parse("---\ndate: 2026-01-01\ntitle: null\n---\nB\n", "a.md").unwrap_err();
+        assert_eq!(e[0].line, Some(3), "{}", e[0]);
+        assert!(
+            e[0].message.starts_with("no title: `title` is empty"),
+            "{}",
+            e[0]
+        );
+        let e = parse("---\ndate: 2026-01-01\n---\ntitle: in the body\n", "a.md").unwrap_err();
+        assert_eq!(e[0].line, Some(1), "{}", e[0]);
+        assert!(e[0].message.starts_with("no title: add"), "{}", e[0]);
     }
 
     /// Audit: `🎬.md` titled `★★★` got an empty slug: the id ended in `reviews/`, the link in
