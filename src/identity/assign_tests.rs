@@ -183,6 +183,22 @@ fn duplicate_ids_name_both_files() {
     assert!(a.errors[0].to_string().contains("c/a.md"));
 }
 
+/// Audit: `café.md` twice (one é precomposed, one decomposed) read as one name said twice.
+#[test]
+fn duplicate_ids_of_names_that_look_alike_say_why() {
+    let s0 = State::new("tag:example.com,2026:".into());
+    let mut e1 = entry("c/caf\u{e9}.md", "A", "x", Some(T0));
+    let mut e2 = entry("c/cafe\u{301}.md", "B", "y", Some(T0));
+    e1.id = Some("urn:x".into());
+    e2.id = Some("urn:x".into());
+    let a = run(&s0, vec![e1, e2], T0);
+    assert!(
+        a.errors[0].to_string().contains("(the two names look the same: one writes an accented letter as one character, the other as a letter and an accent; rename one)"),
+        "{}",
+        a.errors[0]
+    );
+}
+
 /// Audit: another review saved under a removed one's file name took its reserved id ("is
 /// back"), and readers who had seen the old one skipped it. Back means the same content,
 /// title or date; anything else gets an id of its own.
