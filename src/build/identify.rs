@@ -272,6 +272,66 @@ pub(super) fn guard_lost_state(
     Ok(())
 }
 
+/// With the state file gone or put back, a published item that no entry and no record of the
+/// state has (its file removed since the state put back was written: `git reset --hard` of
+/// content and state) would leave the feed without the warning a removal gets, and its id
+/// would be free for the next entry of that name. Refused, naming each.
+pub(super) fn guard_forgotten(
+    config: &Config,
+    entries: &[PlannedEntry],
+    (site_id, lost): (&str, &str),
+    (published, state): (&[(PathBuf, PublishedFeed)], &State),
+) -> Result<()> {
+    let mut lines = Vec::new();
+    // Each entry once, from the first file that has it (RSS, Atom and JSON Feed alike).
+    let mut titles = std::collections::HashSet::new();
+    for (path, feed) in published {
+        let shown = Shown::of(feed.dialect, site_id);
+        let known: std::collections::HashSet<_> =
+            state.entries.iter().map(|r| shown.of_id(&r.id)).collect();
+        let comparison = identity::compare::compare_feed(entries, feed, site_id);
+        for (title, id) in comparison.vanished {
+            if !known.contains(id.as_str()) && titles.insert(title.clone()) {
+                let at = content::display_path(path);
+                lines.push(format!("  \"{title}\" ({id}) in {}", at.display()));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let more = lines.len().saturating_sub(MAX_LINES);
+    lines.truncate(MAX_LINES);
+    if more > 0 {
+        lines.push(format!("  and {more} more"));
+    }
+    Err(Error::Identity(format!(
+        "the state file {} {lost}, and published entries would leave the feeds unsaid, their ids free to be given again:\n{}\nrestore the state file the last build wrote (from git or a backup); if the entries were removed on purpose, run again with --allow-drop",
+        content::display_path(&config.site.state_file).display(),
+        lines.join("\n")
+    )))
+}
+
+/// How many entries a refusal lists.
+const MAX_LINES: usize = 20;
+
+/// With the state file gone or put back and no feed in the output folder to compare it with,
+/// ids and dates could change unseen; a build here wrote a state before (the record of it
+/// beside the state file says so), so entries may have been published. Refused.
+pub(super) fn guard_nothing_to_compare(config: &Config, lost: &str) -> Result<()> {
+    let written = identity::last_written::path(&config.site.state_file);
+    if !written.exists() {
+        return Ok(());
+    }
+    Err(Error::Identity(format!(
+        "the state file {} {lost}, and the output folder {} holds no feed to compare the ids and dates with; a build here wrote a state before ({} records it), so subscribers may have entries under ids and dates this build would not give again. Restore the state file the last build wrote (from git or a backup) and the feeds (or check them against the published ones: `feedwright check --against URL`); to give every entry new ids and dates on purpose, delete {} and build again",
+        content::display_path(&config.site.state_file).display(),
+        content::display_path(&config.site.output_dir).display(),
+        content::display_path(&written).display(),
+        content::display_path(&written).display()
+    )))
+}
+
 /// What a state file edited by hand (its integrity line deleted) changes of the published
 /// ids: each said once, as readers will show those entries again.
 pub(super) fn edited_ids(

@@ -242,8 +242,15 @@ fn links_and_lost_state(
     let entries = links::checked_links(config, &identity.items, keep, problems)?;
     if guarded {
         let ids = (identity.site_id.as_str(), lost);
+        if published.is_empty() && !identity.items.is_empty() {
+            identify::guard_nothing_to_compare(config, lost)?;
+        }
         identify::guard_lost_state(config, &entries, ids, &published)?;
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
+        if !options.allow_drop {
+            let against = (published.as_slice(), &identity.state);
+            identify::guard_forgotten(config, &entries, ids, against)?;
+        }
     }
     if edited {
         let changed = identify::edited_ids(config, &entries, &identity.site_id, &published);

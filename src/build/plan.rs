@@ -151,9 +151,10 @@ pub struct PlanOptions {
     pub verify_only: bool,
     /// Keep [`Plan::entries`]: for a caller that compares them with a published feed.
     pub keep_entries: bool,
-    /// The state file changed since the last build wrote it (the content cache says so): the
-    /// ids and dates are compared with the feeds in the output folder, as when it is missing.
-    pub state_replaced: bool,
+    /// Whether the state file changed since the last build wrote it, as the content cache
+    /// sees it (`None`: no cache to say): a changed one's ids and dates are compared with the
+    /// feeds in the output folder, as when it is missing.
+    pub state_replaced: Option<bool>,
 }
 
 impl PlanOptions {

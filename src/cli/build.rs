@@ -104,9 +104,7 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         (None, None, None)
     };
     // A state file put back since the last build is compared with the feeds, as a missing one.
-    options.state_replaced = cached
-        .as_deref()
-        .is_some_and(|t| cache::state_replaced(&config, t));
+    options.state_replaced = cached.as_deref().map(|t| cache::state_replaced(&config, t));
     let reusing = scan.as_ref().map(|scan| build::Reusing {
         key: &key,
         scan,

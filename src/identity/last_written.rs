@@ -47,15 +47,17 @@ fn latest(state: &State) -> Option<DateTime<FixedOffset>> {
 }
 
 /// Whether `state`, read from `state_file`, was put back since a build (or `adopt-ids`) wrote
-/// the one recorded beside it. Without that record (a site built before it was kept),
-/// `stat_changed` says (the content cache's view), for a state with an integrity line.
-pub fn put_back(state_file: &Path, state: Option<&State>, stat_changed: bool) -> bool {
+/// the one recorded beside it. Without that record (a site built before it was kept, or the
+/// record removed: `git clean -X`), `stat_changed` says (the content cache's view), for a
+/// state with an integrity line; with no cache either (`None`), nothing says it was not: it is
+/// compared with the published feeds, which a state in its place passes.
+pub fn put_back(state_file: &Path, state: Option<&State>, stat_changed: Option<bool>) -> bool {
     let Some(state) = state else {
         return false;
     };
     let digest = digest_of(state_file);
     let Ok(last) = std::fs::read_to_string(path(state_file)) else {
-        return digest.is_some() && stat_changed;
+        return digest.is_some() && stat_changed.unwrap_or(true);
     };
     let mut parts = last.split_whitespace();
     let (last_digest, last_time) = (parts.next(), parts.next());
@@ -126,25 +128,26 @@ mod tests {
             state("2026-02-01T00:00:00Z"),
             state("2026-03-01T00:00:00Z"),
         );
-        // Nothing recorded yet: the cache's view decides.
+        // Nothing recorded yet: the cache's view decides; without a cache, it is compared.
         std::fs::write(&f, file("aaaa")).unwrap();
-        assert!(!put_back(&f, Some(&feb), false));
-        assert!(put_back(&f, Some(&feb), true));
+        assert!(!put_back(&f, Some(&feb), Some(false)));
+        assert!(put_back(&f, Some(&feb), Some(true)));
+        assert!(put_back(&f, Some(&feb), None));
         record(&f, &feb);
         assert_eq!(
             std::fs::read_to_string(path(&f)).unwrap(),
             "aaaa 2026-02-01T00:00:00+00:00\n"
         );
-        assert!(!put_back(&f, Some(&feb), true));
+        assert!(!put_back(&f, Some(&feb), Some(true)));
         // Another digest: older or as old is a backup; newer came from a build elsewhere.
         std::fs::write(&f, file("bbbb")).unwrap();
-        assert!(put_back(&f, Some(&jan), false));
-        assert!(put_back(&f, Some(&feb), false));
-        assert!(!put_back(&f, Some(&mar), false));
+        assert!(put_back(&f, Some(&jan), None));
+        assert!(put_back(&f, Some(&feb), None));
+        assert!(!put_back(&f, Some(&mar), None));
         // Edited by hand (no integrity line): only an older one is a backup.
         std::fs::write(&f, "# feedwright state\nversion = 1\n").unwrap();
-        assert!(!put_back(&f, Some(&feb), true));
-        assert!(put_back(&f, Some(&jan), false));
-        assert!(!put_back(&f, None, true));
+        assert!(!put_back(&f, Some(&feb), Some(true)));
+        assert!(put_back(&f, Some(&jan), None));
+        assert!(!put_back(&f, None, Some(true)));
     }
 }

@@ -188,3 +188,89 @@ fn a_lost_state_does_not_silently_re_date_undated_entries() {
         "2026-11-20T09:00:00+00:00"
     );
 }
+
+/// The hidden files beside the state (`git clean -X`, a fresh clone of the site with its
+/// feeds): gone, they cannot say the state was put back.
+fn remove_hidden_state_files(site: &Site) {
+    for end in ["written", "cache", "entries", "bodies"] {
+        let _ = std::fs::remove_file(site.path(&format!(".feedwright-state.toml.{end}")));
+    }
+}
+
+/// Audit: an older state put back with the record of the last state written gone too re-dated
+/// an undated entry with exit 0 (the published feeds were there to compare with).
+#[test]
+fn an_older_state_put_back_without_its_record_is_compared_with_the_feeds() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok_at("2026-11-20T09:00:00Z", &["build"]);
+    let older = site.read("feedwright-state.toml");
+    site.write("content/reviews/undated.txt", "Verdict: fine.\n");
+    site.ok_at("2026-11-21T09:00:00Z", &["build"]);
+    let latest = site.read("feedwright-state.toml");
+    site.write("feedwright-state.toml", &older);
+    remove_hidden_state_files(&site);
+    let out = site.run_at("2026-11-22T09:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out));
+    assert!(
+        common::stderr(&out).contains("content/reviews/undated.txt: published 2026-11-21T10:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-22T10:00:00+01:00 now"),
+        "{}",
+        common::stderr(&out)
+    );
+    // The state the last build wrote, in its place without any record beside it: built.
+    site.write("feedwright-state.toml", &latest);
+    let rss = site.read("feeds/reviews.rss");
+    site.ok_at("2026-11-22T09:00:00Z", &["build"]);
+    assert_eq!(site.read("feeds/reviews.rss"), rss);
+}
+
+/// Audit: with the state file and the output folder both gone, the guards had nothing to
+/// compare with and every undated entry was re-dated with exit 0, though the record beside
+/// the state said a build here had written one.
+#[test]
+fn a_lost_state_with_no_feeds_to_compare_is_refused_when_a_build_wrote_one() {
+    let site = Site::new();
+    site.write("content/reviews/undated.txt", "Verdict: fine.\n");
+    site.ok_at("2026-11-20T09:00:00Z", &["build"]);
+    site.remove("feedwright-state.toml");
+    std::fs::remove_dir_all(site.path("feeds")).unwrap();
+    let out = site.run_at("2026-11-21T09:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "error: the state file feedwright-state.toml is missing, and the output folder feeds holds no feed to compare the ids and dates with; a build here wrote a state before (.feedwright-state.toml.written records it), so subscribers may have entries under ids and dates this build would not give again. Restore the state file the last build wrote (from git or a backup) and the feeds (or check them against the published ones: `feedwright check --against URL`); to give every entry new ids and dates on purpose, delete .feedwright-state.toml.written and build again\n"
+    );
+    site.remove(".feedwright-state.toml.written");
+    site.ok_at("2026-11-21T09:00:00Z", &["build"]);
+}
+
+/// Audit: content and state reverted together (`git reset --hard`): a published entry left
+/// the feeds without the warning a removal gets, and its id was free for the next file of
+/// its name.
+#[test]
+fn a_reverted_state_that_forgets_a_published_entry_is_refused() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    site.ok_at("2026-11-20T09:00:00Z", &["build"]);
+    let older = site.read("feedwright-state.toml");
+    site.write(
+        "content/reviews/nosferatu.md",
+        &review("Nosferatu", "2026-11-02", "y"),
+    );
+    site.ok_at("2026-11-21T09:00:00Z", &["build"]);
+    site.remove("content/reviews/nosferatu.md");
+    site.write("feedwright-state.toml", &older);
+    let out = site.run_at("2026-11-22T09:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?), and published entries would leave the feeds unsaid, their ids free to be given again:\n  \"Nosferatu\" (tag:films.example,2026:reviews/nosferatu) in feeds/reviews.rss\nrestore the state file the last build wrote (from git or a backup); if the entries were removed on purpose, run again with --allow-drop\n"
+    );
+    site.ok_at("2026-11-22T09:00:00Z", &["build", "--allow-drop"]);
+}
