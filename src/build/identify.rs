@@ -39,7 +39,9 @@ pub(super) fn site_id(
         (Some(id), Some(state)) if *id != state.site_id => Err(Error::Identity(format!(
             "{}: [site] id is `{id}` but the state file {} recorded `{}` at the first build: \
              every feed's Atom ids would change and readers would show every entry again; \
-             nothing was written. Set [site] id = \"{}\" in config.toml",
+             nothing was written. If you changed [site] id, set it back: id = \"{}\"; if \
+             the state file is another site's (copied or checked out by mistake), restore \
+             this site's state file instead",
             content::display_path(&config.path).display(),
             content::display_path(&config.site.state_file).display(),
             state.site_id,

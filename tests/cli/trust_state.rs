@@ -123,7 +123,7 @@ fn a_site_id_other_than_the_recorded_one_is_refused() {
     );
     assert_eq!(
         site.fails(4, &["build"]),
-        "error: config.toml: [site] id is `tag:films.example,2027:` but the state file feedwright-state.toml recorded `tag:films.example,2026:` at the first build: every feed's Atom ids would change and readers would show every entry again; nothing was written. Set [site] id = \"tag:films.example,2026:\" in config.toml\n"
+        "error: config.toml: [site] id is `tag:films.example,2027:` but the state file feedwright-state.toml recorded `tag:films.example,2026:` at the first build: every feed's Atom ids would change and readers would show every entry again; nothing was written. If you changed [site] id, set it back: id = \"tag:films.example,2026:\"; if the state file is another site's (copied or checked out by mistake), restore this site's state file instead\n"
     );
     assert_eq!(site.read("feedwright-state.toml"), state);
 }
