@@ -272,8 +272,14 @@ fn resolve_url(
     link: &Url,
     base_url: Option<&Url>,
 ) -> Result<String, String> {
-    if Url::parse(value).is_ok() {
-        // Absolute values are written as given (their scheme was checked with the notes).
+    if let Ok(parsed) = Url::parse(value) {
+        // Absolute values are written as given (their scheme was checked with the notes),
+        // unless a character in them is not allowed in a URI (a space, `é`, `"`): then
+        // percent-encoded, as the enclosure's is, or apps fail to load them (RFC 3986).
+        let raw = |b: u8| !b.is_ascii_graphic() || br#""<>\^`{|}"#.contains(&b);
+        if value.bytes().any(raw) {
+            return Ok(parsed.to_string());
+        }
         return Ok(value.to_string());
     }
     let local = dir.join(value);
@@ -294,5 +300,33 @@ fn resolve_url(
         _ => Err(format!(
             "{what} `{value}` is not an http(s) URL after resolving it against {link}: write an https URL, or a path relative to the episode file or its link"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audit: an episode image, transcript, person or chapter URL with a space was written
+    /// raw (no URI), where the enclosure's was percent-encoded.
+    #[test]
+    fn an_absolute_url_is_written_as_given_unless_a_uri_cannot_hold_it() {
+        let link = Url::parse("https://show.example/ep/1/").unwrap();
+        let dir = Path::new("/nonexistent");
+        let url = |v: &str| resolve_url("image", v, dir, &link, None).unwrap();
+        assert_eq!(
+            url("https://img.example/ep art.png"),
+            "https://img.example/ep%20art.png"
+        );
+        assert_eq!(
+            url("https://img.example/café.png"),
+            "https://img.example/caf%C3%A9.png"
+        );
+        // Nothing to encode: the text is kept, host case and all.
+        assert_eq!(
+            url("https://IMG.example/a.png?x=1"),
+            "https://IMG.example/a.png?x=1"
+        );
+        assert_eq!(url("art.png"), "https://show.example/ep/1/art.png");
     }
 }
