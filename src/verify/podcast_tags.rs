@@ -107,7 +107,7 @@ fn http_pages(ep: &crate::content::episode::Episode) -> Vec<String> {
             ("person img", p.img.as_ref()),
         ]
     });
-    transcripts
+    let mut said: Vec<String> = transcripts
         .chain(std::iter::once(("chapters", ep.chapters.as_ref())))
         .chain(persons)
         .filter_map(|(what, url)| {
@@ -116,7 +116,43 @@ fn http_pages(ep: &crate::content::episode::Episode) -> Vec<String> {
                 format!("{what} `{url}` is not https, which podcast: tags require (Podcasting 2.0): give its https address")
             })
         })
-        .collect()
+        .collect();
+    // No podcast: tag, but loaded by apps over https pages, as the show's cover is.
+    if let Some(image) = ep.image.as_ref().filter(|i| i.starts_with("http:")) {
+        said.push(format!(
+            "image `{image}` is not https: podcast apps load episode art over https; give its https address"
+        ));
+    }
+    said
+}
+
+/// Values the namespace defines narrowly, said when an episode's are outside them: a person's
+/// name over 128 characters (R72), a transcript `rel` other than `captions` (R70), a duration
+/// of 0 (apps show the episode as 0:00 long).
+fn odd_values(ep: &crate::content::episode::Episode) -> Vec<String> {
+    let mut said = Vec::new();
+    for p in ep
+        .persons
+        .iter()
+        .filter(|p| p.name.chars().count() > SHORT_MAX)
+    {
+        said.push(format!(
+            "person `{}…` is more than {SHORT_MAX} characters, more than podcast:person should hold: shorten the name",
+            p.name.chars().take(40).collect::<String>()
+        ));
+    }
+    for t in &ep.transcripts {
+        if let Some(rel) = t.rel.as_deref().filter(|r| *r != "captions") {
+            said.push(format!(
+                "transcript `{}` has rel = \"{rel}\": podcast:transcript defines only \"captions\" (leave rel out for a plain transcript)",
+                t.url
+            ));
+        }
+    }
+    if ep.duration == Some(0) {
+        said.push("duration is 0: apps show the episode as 0:00 long; give its length (\"1:02:03\"), or leave `duration` out".into());
+    }
+    said
 }
 
 fn update_frequency(name: &str, u: &crate::config::podcast::UpdateFrequency) -> Vec<String> {
@@ -164,6 +200,7 @@ pub fn episodes<'a>(
         };
         // A MUST of the namespace (R65), but apps fetch http: said, not refused.
         warnings.extend(http_pages(ep).into_iter().map(|m| (source.to_string(), m)));
+        warnings.extend(odd_values(ep).into_iter().map(|m| (source.to_string(), m)));
         let list = &ep.chapter_list;
         if let (Some(d), Some(last)) = (ep.duration, list.last())
             && last.start >= d

@@ -757,9 +757,22 @@ fn podcast_tags_with_http_pages_are_warned_about() {
         "content/episodes/ep1.md",
         &episode(1, "audio = \"https://cdn.example/e1.mp3\"\naudio_length = 1000\nduration = \"10:00\"\ntranscripts = [{ url = \"http://cdn.example/e1.vtt\" }]"),
     );
+    // Audit: an http episode image was not said, nor a transcript rel the namespace does not
+    // define, nor a duration of 0.
+    site.write(
+        "content/episodes/ep2.md",
+        &episode(2, "audio = \"https://cdn.example/e2.mp3\"\naudio_length = 1000\nduration = 0\nimage = \"http://img.example/e2.jpg\"\ntranscripts = [{ url = \"https://cdn.example/e2.vtt\", rel = \"chapters\" }]"),
+    );
     let out = site.run(&["build"]);
     assert!(out.status.success(), "{}", text(&out));
     let said = crate::common::stderr(&out);
+    for line in [
+        "warning: content/episodes/ep2.md: image `http://img.example/e2.jpg` is not https: podcast apps load episode art over https; give its https address",
+        "warning: content/episodes/ep2.md: transcript `https://cdn.example/e2.vtt` has rel = \"chapters\": podcast:transcript defines only \"captions\" (leave rel out for a plain transcript)",
+        "warning: content/episodes/ep2.md: duration is 0: apps show the episode as 0:00 long; give its length (\"1:02:03\"), or leave `duration` out",
+    ] {
+        assert!(said.contains(line), "{line}\n{said}");
+    }
     assert!(
         said.contains("feed `podcast`: funding url `http://pod.example/give` is not https, which podcast:funding requires (Podcasting 2.0): give the page's https address"),
         "{said}"
