@@ -161,10 +161,14 @@ pub fn psc(chapters: &[Chapter]) -> Extension {
 /// The chapters as show-notes HTML: one `<p>` per chapter, `0:00 Intro`, so that each is a
 /// line of its own wherever the notes are shown (tags Apple allows in a description, R61).
 pub fn notes_html(chapters: &[Chapter]) -> String {
+    note_lines(chapters).collect()
+}
+
+/// Each chapter's line of [`notes_html`].
+pub fn note_lines(chapters: &[Chapter]) -> impl Iterator<Item = String> {
     chapters
         .iter()
         .map(|c| format!("<p>{} {}</p>", timestamp(c.start), escape_html(&c.title)))
-        .collect()
 }
 
 #[cfg(test)]

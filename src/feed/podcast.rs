@@ -206,17 +206,41 @@ pub fn hide_expired_owner_email(
 fn add_chapter_notes(doc: &FeedDoc, source: &FeedItem, ep: &Episode, item: &mut rss::Item) {
     let config = doc.podcast.as_ref().map(|p| &p.config);
     if !ep.chapter_list.is_empty() && config.is_some_and(|c| c.chapters_in_description) {
+        item.description = Some(description_with_chapters(&source.summary, &ep.chapter_list));
         let lines = chapters::notes_html(&ep.chapter_list);
-        item.description = Some(fit_description(&source.summary, |t| {
-            let summary = if t.is_empty() {
-                String::new()
-            } else {
-                format!("<p>{}</p>", escape_html(t))
-            };
-            format!("{summary}{lines}")
-        }));
         item.content = item.content.take().map(|html| html + &lines);
     }
+}
+
+/// The summary, then a line per chapter, within [`DESCRIPTION_MAX`]: the summary is kept
+/// (cut only when it is too long on its own) and the chapters that do not fit after it are
+/// left to the show notes and the chapters file, with `…` where they stop. (A long chapter
+/// list cut the summary down to `…` and still went over the limit.)
+fn description_with_chapters(summary: &str, list: &[crate::content::chapters::Chapter]) -> String {
+    const MORE: &str = "<p>…</p>";
+    let mut out = fit_description(summary, |t| {
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!("<p>{}</p>", escape_html(t))
+        }
+    });
+    let mut lines = chapters::note_lines(list).peekable();
+    while let Some(line) = lines.next() {
+        let room = if lines.peek().is_some() {
+            MORE.len()
+        } else {
+            0
+        };
+        if out.len() + line.len() + room > DESCRIPTION_MAX {
+            if out.len() + MORE.len() <= DESCRIPTION_MAX {
+                out.push_str(MORE);
+            }
+            break;
+        }
+        out.push_str(&line);
+    }
+    out
 }
 
 /// One podcast item of `doc`.
@@ -344,6 +368,33 @@ mod tests {
             podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml"),
             "917393e3-1b1e-5cef-ace4-edaa54e1f810"
         );
+    }
+
+    /// Audit: 52 chapters of 70 characters cut the summary down to `…`, and the description
+    /// was 4,074 bytes all the same.
+    #[test]
+    fn a_long_chapter_list_keeps_the_summary_and_the_limit() {
+        let list: Vec<_> = (0..52)
+            .map(|i| crate::content::chapters::Chapter {
+                start: i * 180,
+                title: format!(
+                    "Listener question {i:02}: what makes a great long take in a thriller"
+                ),
+                url: None,
+                image: None,
+            })
+            .collect();
+        let d = description_with_chapters("Fifty of your questions, answered.", &list);
+        assert!(d.len() <= DESCRIPTION_MAX, "{}", d.len());
+        assert!(
+            d.starts_with("<p>Fifty of your questions, answered.</p><p>0:00 Listener question 00"),
+            "{d}"
+        );
+        assert!(d.ends_with("<p>…</p>"), "{d}");
+        // Room for all: every line, no `…`.
+        let d = description_with_chapters("Short.", &list[..3]);
+        assert_eq!(d.matches("<p>").count(), 4);
+        assert!(!d.contains('…'));
     }
 
     #[test]
