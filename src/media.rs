@@ -41,7 +41,10 @@ pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(),
     let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
     // With the network allowed, the picture's own header is judged as a local file's is.
     if let Some(prefix) = probe.and_then(|p| p.image_prefix(&parsed)) {
-        crate::measure::art::check_prefix(&prefix)
+        let named = art_by_extension(&parsed)
+            .filter(|&fits| fits)
+            .and_then(|_| parsed.path_segments()?.next_back());
+        crate::measure::art::check_prefix(&prefix, named)
             .map_err(|problem| format!("{what} `{url}`: {problem}"))?;
     }
     if art_by_extension(&parsed) == Some(true) {

@@ -91,11 +91,14 @@ pub fn check_file(path: &Path) -> Result<(), String> {
 }
 
 /// Checks the first bytes of a remote picture: the rules its header breaks, or nothing when
-/// the bytes end before the header says enough.
-pub fn check_prefix(prefix: &[u8]) -> Result<(), String> {
+/// the bytes end before the header says enough. `named` is the last part of its URL's path
+/// when that has a picture's extension, which must then be its real type's, as a local
+/// file's must (a PNG served at `cover.jpg` was taken).
+pub fn check_prefix(prefix: &[u8], named: Option<&str>) -> Result<(), String> {
     match read_header(&mut std::io::Cursor::new(prefix)) {
         Ok(picture) => {
-            let problems = rules(&picture);
+            let wrong_name = named.and_then(|n| extension_problem(Path::new(n), picture.kind));
+            let problems: Vec<String> = wrong_name.into_iter().chain(rules(&picture)).collect();
             if problems.is_empty() {
                 Ok(())
             } else {
@@ -494,6 +497,20 @@ mod tests {
         let folder = dir.path().join("art.png");
         std::fs::create_dir(&folder).unwrap();
         assert_eq!(check_file(&folder), refusal);
+    }
+
+    /// Audit: a PNG served at `…/cover.jpg` was taken (a local one is refused).
+    #[test]
+    fn remote_pictures_are_named_by_extension_too() {
+        let png = png_bytes(1400, 1400, 2, false);
+        assert_eq!(
+            check_prefix(&png, Some("cover.jpg")),
+            Err(
+                "its extension `.jpg` does not match its real type (PNG): rename it to .png".into()
+            )
+        );
+        assert_eq!(check_prefix(&png, Some("cover.png")), Ok(()));
+        assert_eq!(check_prefix(&png, None), Ok(()));
     }
 
     #[test]
