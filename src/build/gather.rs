@@ -300,7 +300,7 @@ pub(super) fn parse(
                     &*entry.source,
                     None,
                     format!(
-                        "is dated {}, later than now, but a build published it already: it stays in the feeds (is the system clock behind?)",
+                        "is dated {}, later than now, but a build published it already: it stays in the feeds, readers have it (a date moved forward on purpose cannot hold it back; otherwise, is the system clock behind?)",
                         d.to_rfc3339(),
                     ),
                 ));

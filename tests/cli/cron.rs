@@ -439,7 +439,7 @@ fn a_clock_stepped_back_a_little_keeps_published_entries() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         stderr(&out),
-        "warning: content/reviews/late.md: is dated 2026-02-04T00:05:00+00:00, later than now, but a build published it already: it stays in the feeds (is the system clock behind?)\n"
+        "warning: content/reviews/late.md: is dated 2026-02-04T00:05:00+00:00, later than now, but a build published it already: it stays in the feeds, readers have it (a date moved forward on purpose cannot hold it back; otherwise, is the system clock behind?)\n"
     );
     assert_eq!(site.read("feeds/reviews.rss"), before);
     // An entry never published and dated later than now is still a scheduled one.
