@@ -292,6 +292,13 @@ pub(super) fn guard_forgotten(
         let known: std::collections::HashSet<_> =
             state.entries.iter().map(|r| shown.of_id(&r.id)).collect();
         let comparison = identity::compare::compare_feed(entries, feed, site_id);
+        let unknown = comparison
+            .vanished
+            .iter()
+            .filter(|(_, id)| !known.contains(id.as_str()));
+        if !feed.items.is_empty() && unknown.count() == feed.items.len() {
+            return Err(foreign(config, path, feed));
+        }
         for (title, id) in comparison.vanished {
             if !known.contains(id.as_str()) && titles.insert(title.clone()) {
                 let at = content::display_path(path);
@@ -312,6 +319,83 @@ pub(super) fn guard_forgotten(
         content::display_path(&config.site.state_file).display(),
         lines.join("\n")
     )))
+}
+
+/// A main feed in the output folder whose items are all unknown to the state was written by
+/// another site (two sites given one `output_dir`, or this state file another site's):
+/// replacing it would take that site's entries out of its feed, unsaid. Refused. Only its
+/// first item is read when that one is this site's, as it is on every build but the first.
+pub(super) fn guard_foreign_output(
+    config: &Config,
+    site_id: &str,
+    (previous, state): (&State, &State),
+) -> Result<()> {
+    use std::io::Read;
+    // The last build's ids too: an `id` key changed since is no longer in the new state.
+    let records = || previous.entries.iter().chain(&state.entries);
+    // Every id as RSS and as Atom shows it (an Atom id is the id itself when that is a URI):
+    // made only for a file whose first item is not found by a look through the records.
+    let all = std::cell::OnceCell::new();
+    let known = |id: &str, dialect: feed::read::Dialect| {
+        let shown = Shown::of(dialect, site_id);
+        all.get_or_init(|| {
+            let rss = records().map(|r| r.id.clone());
+            let atom = records().map(|r| shown.of_id(&r.id).into_owned());
+            rss.chain(atom)
+                .collect::<std::collections::HashSet<String>>()
+        })
+        .contains(id)
+    };
+    let first_known = |id: &str, dialect: feed::read::Dialect| {
+        records().any(|r| r.id == id) || dialect == feed::read::Dialect::Atom && known(id, dialect)
+    };
+    for feed_config in &config.feeds {
+        for format in [crate::config::Format::Rss, crate::config::Format::Atom] {
+            if !feed_config.formats.contains(&format) {
+                continue;
+            }
+            let path = config.site.output_dir.join(feed_config.file_name(format));
+            let Ok(file) = std::fs::File::open(&path) else {
+                continue;
+            };
+            let dialect = match format {
+                crate::config::Format::Atom => feed::read::Dialect::Atom,
+                _ => feed::read::Dialect::Rss,
+            };
+            let mut head = String::new();
+            let _ = file.take(64 * 1024).read_to_string(&mut head);
+            if feed::read::first_item_id(&head).is_some_and(|id| first_known(&id, dialect)) {
+                continue;
+            }
+            let Ok(whole) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(published) = feed::read::read_feed_whole(&whole) else {
+                continue;
+            };
+            if published.items.is_empty()
+                || published
+                    .items
+                    .iter()
+                    .any(|i| known(&i.id, published.dialect))
+            {
+                continue;
+            }
+            return Err(foreign(config, &path, &published));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a feed in the output folder that holds none of this site's entries.
+fn foreign(config: &Config, path: &std::path::Path, published: &PublishedFeed) -> Error {
+    Error::Identity(format!(
+        "{} holds {} item(s), none of them this site's (its first is {}, in no record of {} and no entry): another site writes to this output folder, or the state file is another site's. Give each site its own output_dir; nothing was written",
+        content::display_path(path).display(),
+        published.items.len(),
+        published.items.first().map_or("", |i| i.id.as_str()),
+        content::display_path(&config.site.state_file).display()
+    ))
 }
 
 /// How many entries a refusal lists.

@@ -252,6 +252,10 @@ fn links_and_lost_state(
             identify::guard_forgotten(config, &entries, ids, against)?;
         }
     }
+    if let (false, false, Some(previous)) = (guarded, edited, previous_state) {
+        let states = (previous, &identity.state);
+        identify::guard_foreign_output(config, &identity.site_id, states)?;
+    }
     if edited {
         let changed = identify::edited_ids(config, &entries, &identity.site_id, &published);
         problems.changes.extend(changed);

@@ -187,6 +187,31 @@ pub fn read_json_feed(text: &str) -> Result<PublishedFeed, String> {
     })
 }
 
+/// The id of the first item of a feed this program wrote (RSS `guid`, Atom `id`), found in
+/// its first bytes without parsing the rest (a full feed of every review is megabytes);
+/// `None` when not found there (no item, another layout).
+pub fn first_item_id(head: &str) -> Option<String> {
+    let (open, id, close) = if let Some(at) = head.find("<item>").or_else(|| head.find("<item ")) {
+        (at, "<guid", "</guid>")
+    } else {
+        (
+            head.find("<entry>").or_else(|| head.find("<entry "))?,
+            "<id>",
+            "</id>",
+        )
+    };
+    let item = &head[open..];
+    let start = item.find(id)?;
+    let value_start = start + item[start..].find('>')? + 1;
+    let value_end = value_start + item[value_start..].find(close)?;
+    let value = item[value_start..value_end].trim();
+    let value = value
+        .strip_prefix("<![CDATA[")
+        .and_then(|v| v.strip_suffix("]]>"))
+        .map_or_else(|| htmlize::unescape(value).into_owned(), str::to_string);
+    (!value.is_empty()).then_some(value)
+}
+
 /// Parses RSS 2.0 or Atom 1.0 text, however many items it has: for the feeds this program
 /// wrote into its own output folder (see [`read_feed`] for any other). RSS items without a
 /// guid fall back to their link, as readers do.
@@ -258,6 +283,19 @@ pub fn read_feed_whole(text: &str) -> Result<PublishedFeed, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_item_id_is_read_from_the_head_alone() {
+        let rss = "<rss><channel><title>T</title><item><title>A</title><guid isPermaLink=\"false\">tag:x,2026:a&amp;b</guid></item><item><guid>z</guid>";
+        assert_eq!(first_item_id(rss).as_deref(), Some("tag:x,2026:a&b"));
+        let atom = "<feed><id>tag:x,2026:feed/r</id><entry><title>A</title><id>tag:x,2026:a</id>";
+        assert_eq!(first_item_id(atom).as_deref(), Some("tag:x,2026:a"));
+        assert_eq!(
+            first_item_id("<rss><channel><title>T</title></channel></rss>"),
+            None
+        );
+        assert_eq!(first_item_id("<rss><channel><item><guid>cut"), None);
+    }
 
     #[test]
     fn reads_rss_guid_or_link() {

@@ -274,3 +274,39 @@ fn a_reverted_state_that_forgets_a_published_entry_is_refused() {
     );
     site.ok_at("2026-11-22T09:00:00Z", &["build", "--allow-drop"]);
 }
+
+/// Audit: two sites given one output folder replaced each other's feeds on every run, exit 0:
+/// each run took the other site's entries out of its feed, unsaid.
+#[test]
+fn a_feed_in_the_output_folder_that_is_another_site_s_is_not_replaced() {
+    let shared = tempfile::tempdir().unwrap();
+    let out = shared.path().display().to_string();
+    let config = |id: &str| {
+        CONFIG.replace("tag:films.example,2026:", id).replace(
+            "timezone = ",
+            &format!("output_dir = \"{out}\"\ntimezone = "),
+        )
+    };
+    let a = Site::with_config(&config("tag:films.example,2026:"));
+    a.write(
+        "content/reviews/heat.md",
+        &review("Heat", "2026-01-01", "x"),
+    );
+    a.ok(&["build"]);
+    let published = std::fs::read_to_string(shared.path().join("reviews.rss")).unwrap();
+    let b = Site::with_config(&config("tag:other.example,2026:"));
+    b.write("content/reviews/ran.md", &review("Ran", "2026-02-01", "y"));
+    let refusal = format!(
+        "error: {out}/reviews.rss holds 1 item(s), none of them this site's (its first is tag:films.example,2026:reviews/heat, in no record of feedwright-state.toml and no entry): another site writes to this output folder, or the state file is another site's. Give each site its own output_dir; nothing was written\n"
+    );
+    // Its first build (no state yet), and a later one (a state of its own).
+    assert_eq!(b.fails(4, &["build"]), refusal);
+    let own = b.path("own");
+    let own_config = config("tag:other.example,2026:").replace(&out, &own.display().to_string());
+    b.write("config.toml", &own_config);
+    b.ok(&["build"]);
+    b.write("config.toml", &config("tag:other.example,2026:"));
+    assert_eq!(b.fails(4, &["build"]), refusal);
+    let now = std::fs::read_to_string(shared.path().join("reviews.rss")).unwrap();
+    assert_eq!(now, published);
+}
