@@ -121,13 +121,15 @@ fn build_cmd(bin: &Path, corpus: &Corpus, limit: usize) -> Command {
 }
 
 /// Everything a build leaves: the output, the state file, and the content cache's files beside
-/// it (left there, the next build would reuse the parsed sources and not be a full build).
+/// it (left there, the next build would reuse the parsed sources and not be a full build), and
+/// the record of the state written last (left there, a build without the state and the
+/// output is refused: it cannot tell what was published).
 fn reset(corpus: &Corpus, limit: usize) {
     let _ = std::fs::remove_dir_all(corpus.output_dir(limit));
     let state = corpus.state_file(limit);
     let _ = std::fs::remove_file(&state);
     let name = state.file_name().unwrap_or_default().to_string_lossy();
-    for kept in ["cache", "entries", "bodies"] {
+    for kept in ["cache", "entries", "bodies", "written"] {
         let _ = std::fs::remove_file(state.with_file_name(format!(".{name}.{kept}")));
     }
 }

@@ -106,6 +106,8 @@ fn drop_pages(files: &[PathBuf]) {
 fn settle(bin: &Path, corpus: &Corpus, v: Variant, config: &Path) {
     let _ = std::fs::remove_dir_all(corpus.root.join(format!("feeds-{}", v.tag())));
     let _ = std::fs::remove_file(corpus.root.join(format!("state-{}.toml", v.tag())));
+    // Starting over on purpose: without it, a build with neither state nor output is refused.
+    let _ = std::fs::remove_file(corpus.root.join(format!(".state-{}.toml.written", v.tag())));
     measure(&mut build(bin, config));
     again(bin, config);
 }
