@@ -177,9 +177,14 @@ fn clamp_updated(
 }
 
 /// How the state file was lost, for the guards' messages.
-pub(super) fn lost_state(previous: Option<&State>) -> &'static str {
+pub(super) fn lost_state(config: &Config, previous: Option<&State>) -> &'static str {
+    let written = identity::last_written::path(&config.site.state_file);
     match previous {
         None => "is missing",
+        // `git clean -X`, a fresh clone with the feeds: nothing says which state wrote them.
+        Some(_) if !written.exists() => {
+            "is not known to be the one the last build here wrote (a fresh clone, or the hidden files beside it removed)"
+        }
         Some(_) => "changed since the last build wrote it (restored from a backup?)",
     }
 }
@@ -252,9 +257,17 @@ pub(super) fn guard_lost_state(
         let shown = content::display_path(path);
         // Like with like: an Atom file's ids with the Atom ids the entries would get.
         let comparison = identity::compare::compare_feed(entries, published, site_id);
+        // An `id` key is the way to change an id on purpose: said as a note, never refused.
+        let by_key = Shown::of(published.dialect, site_id);
+        let pinned: std::collections::HashSet<_> = entries
+            .iter()
+            .filter(|e| e.explicit_id)
+            .map(|e| by_key.of_id(&e.record.id))
+            .collect();
         let lines: Vec<String> = comparison
             .id_changes
             .into_iter()
+            .filter(|(_, _, new)| !pinned.contains(new.as_str()))
             .map(|(title, old, new)| {
                 format!(
                     "  \"{title}\" is {old} in {}; it would become {new}",
@@ -272,150 +285,6 @@ pub(super) fn guard_lost_state(
         }
     }
     Ok(())
-}
-
-/// With the state file gone or put back, a published item that no entry and no record of the
-/// state has (its file removed since the state put back was written: `git reset --hard` of
-/// content and state) would leave the feed without the warning a removal gets, and its id
-/// would be free for the next entry of that name. Refused, naming each.
-pub(super) fn guard_forgotten(
-    config: &Config,
-    entries: &[PlannedEntry],
-    (site_id, lost): (&str, &str),
-    (published, state): (&[(PathBuf, PublishedFeed)], &State),
-) -> Result<()> {
-    let mut lines = Vec::new();
-    // Each entry once, from the first file that has it (RSS, Atom and JSON Feed alike).
-    let mut titles = std::collections::HashSet::new();
-    for (path, feed) in published {
-        let shown = Shown::of(feed.dialect, site_id);
-        let known: std::collections::HashSet<_> =
-            state.entries.iter().map(|r| shown.of_id(&r.id)).collect();
-        let comparison = identity::compare::compare_feed(entries, feed, site_id);
-        let unknown = comparison
-            .vanished
-            .iter()
-            .filter(|(_, id)| !known.contains(id.as_str()));
-        if !feed.items.is_empty() && unknown.count() == feed.items.len() {
-            return Err(foreign(config, path, feed));
-        }
-        for (title, id) in comparison.vanished {
-            if !known.contains(id.as_str()) && titles.insert(title.clone()) {
-                let at = content::display_path(path);
-                lines.push(format!("  \"{title}\" ({id}) in {}", at.display()));
-            }
-        }
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let more = lines.len().saturating_sub(MAX_LINES);
-    lines.truncate(MAX_LINES);
-    if more > 0 {
-        lines.push(format!("  and {more} more"));
-    }
-    Err(Error::Identity(format!(
-        "the state file {} {lost}, and published entries would leave the feeds unsaid, their ids free to be given again:\n{}\nrestore the state file the last build wrote (from git or a backup); if the entries were removed on purpose, run again with --allow-drop",
-        content::display_path(&config.site.state_file).display(),
-        lines.join("\n")
-    )))
-}
-
-/// A main feed in the output folder whose items are all unknown to the state was written by
-/// another site (two sites given one `output_dir`, or this state file another site's):
-/// replacing it would take that site's entries out of its feed, unsaid. Refused. Only its
-/// first item is read when that one is this site's, as it is on every build but the first.
-pub(super) fn guard_foreign_output(
-    config: &Config,
-    site_id: &str,
-    (previous, state): (&State, &State),
-) -> Result<()> {
-    use std::io::Read;
-    // The last build's ids too: an `id` key changed since is no longer in the new state.
-    let records = || previous.entries.iter().chain(&state.entries);
-    // Every id as RSS and as Atom shows it (an Atom id is the id itself when that is a URI):
-    // made only for a file whose first item is not found by a look through the records.
-    let all = std::cell::OnceCell::new();
-    let known = |id: &str, dialect: feed::read::Dialect| {
-        let shown = Shown::of(dialect, site_id);
-        all.get_or_init(|| {
-            let rss = records().map(|r| r.id.clone());
-            let atom = records().map(|r| shown.of_id(&r.id).into_owned());
-            rss.chain(atom)
-                .collect::<std::collections::HashSet<String>>()
-        })
-        .contains(id)
-    };
-    let first_known = |id: &str, dialect: feed::read::Dialect| {
-        records().any(|r| r.id == id) || dialect == feed::read::Dialect::Atom && known(id, dialect)
-    };
-    for feed_config in &config.feeds {
-        for format in [crate::config::Format::Rss, crate::config::Format::Atom] {
-            if !feed_config.formats.contains(&format) {
-                continue;
-            }
-            let path = config.site.output_dir.join(feed_config.file_name(format));
-            let Ok(file) = std::fs::File::open(&path) else {
-                continue;
-            };
-            let dialect = match format {
-                crate::config::Format::Atom => feed::read::Dialect::Atom,
-                _ => feed::read::Dialect::Rss,
-            };
-            let mut head = String::new();
-            let _ = file.take(64 * 1024).read_to_string(&mut head);
-            if feed::read::first_item_id(&head).is_some_and(|id| first_known(&id, dialect)) {
-                continue;
-            }
-            let Ok(whole) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let Ok(published) = feed::read::read_feed_whole(&whole) else {
-                continue;
-            };
-            if published.items.is_empty()
-                || published
-                    .items
-                    .iter()
-                    .any(|i| known(&i.id, published.dialect))
-            {
-                continue;
-            }
-            return Err(foreign(config, &path, &published));
-        }
-    }
-    Ok(())
-}
-
-/// The refusal of a feed in the output folder that holds none of this site's entries.
-fn foreign(config: &Config, path: &std::path::Path, published: &PublishedFeed) -> Error {
-    Error::Identity(format!(
-        "{} holds {} item(s), none of them this site's (its first is {}, in no record of {} and no entry): another site writes to this output folder, or the state file is another site's. Give each site its own output_dir; nothing was written",
-        content::display_path(path).display(),
-        published.items.len(),
-        published.items.first().map_or("", |i| i.id.as_str()),
-        content::display_path(&config.site.state_file).display()
-    ))
-}
-
-/// How many entries a refusal lists.
-const MAX_LINES: usize = 20;
-
-/// With the state file gone or put back and no feed in the output folder to compare it with,
-/// ids and dates could change unseen; a build here wrote a state before (the record of it
-/// beside the state file says so), so entries may have been published. Refused.
-pub(super) fn guard_nothing_to_compare(config: &Config, lost: &str) -> Result<()> {
-    let written = identity::last_written::path(&config.site.state_file);
-    if !written.exists() {
-        return Ok(());
-    }
-    Err(Error::Identity(format!(
-        "the state file {} {lost}, and the output folder {} holds no feed to compare the ids and dates with; a build here wrote a state before ({} records it), so subscribers may have entries under ids and dates this build would not give again. Restore the state file the last build wrote (from git or a backup) and the feeds (or check them against the published ones: `feedwright check --against URL`); to give every entry new ids and dates on purpose, delete {} and build again",
-        content::display_path(&config.site.state_file).display(),
-        content::display_path(&config.site.output_dir).display(),
-        content::display_path(&written).display(),
-        content::display_path(&written).display()
-    )))
 }
 
 /// What a state file edited by hand (its integrity line deleted) changes of the published

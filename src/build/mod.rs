@@ -17,6 +17,7 @@ pub mod cache;
 mod clock;
 mod engine;
 mod gather;
+mod guards;
 mod hint_file;
 mod identify;
 mod links;
@@ -224,7 +225,7 @@ fn links_and_lost_state(
     (previous_state, options): (&Option<identity::State>, PlanOptions),
     problems: &mut Problems,
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
-    let lost = identify::lost_state(previous_state.as_ref());
+    let lost = identify::lost_state(config, previous_state.as_ref());
     let put_back = identity::last_written::put_back(
         &config.site.state_file,
         previous_state.as_ref(),
@@ -243,18 +244,19 @@ fn links_and_lost_state(
     if guarded {
         let ids = (identity.site_id.as_str(), lost);
         if published.is_empty() && !identity.items.is_empty() {
-            identify::guard_nothing_to_compare(config, lost)?;
+            guards::nothing_to_compare(config, lost)?;
         }
         identify::guard_lost_state(config, &entries, ids, &published)?;
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
         if !options.allow_drop {
             let against = (published.as_slice(), &identity.state);
-            identify::guard_forgotten(config, &entries, ids, against)?;
+            guards::forgotten(config, &entries, ids, against)?;
         }
     }
     if let (false, false, Some(previous)) = (guarded, edited, previous_state) {
         let states = (previous, &identity.state);
-        identify::guard_foreign_output(config, &identity.site_id, states)?;
+        let ours = (identity.site_id.as_str(), identity.items.as_slice());
+        guards::foreign_output(config, ours, states)?;
     }
     if edited {
         let changed = identify::edited_ids(config, &entries, &identity.site_id, &published);

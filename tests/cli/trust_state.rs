@@ -310,3 +310,30 @@ fn a_feed_in_the_output_folder_that_is_another_site_s_is_not_replaced() {
     let now = std::fs::read_to_string(shared.path().join("reviews.rss")).unwrap();
     assert_eq!(now, published);
 }
+
+/// Audit of the guards above: an `id` key changed on purpose was refused in a fresh clone
+/// (nothing beside the state, so it was compared with the feeds); and after a build that wrote
+/// the state but not the feeds (a full disk), the site's own feed was taken for another site's.
+#[test]
+fn an_id_changed_by_its_key_passes_the_guards() {
+    let site = Site::new();
+    let entry =
+        |id: &str| format!("+++\ntitle = \"Heat\"\ndate = 2026-01-01\nid = \"{id}\"\n+++\nx\n");
+    site.write("content/reviews/heat.md", &entry("urn:x:1"));
+    site.ok(&["build"]);
+    let old_feeds = (
+        site.read("feeds/reviews.rss"),
+        site.read("feeds/reviews.atom"),
+    );
+    remove_hidden_state_files(&site);
+    site.write("content/reviews/heat.md", &entry("urn:x:2"));
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(site.read("feeds/reviews.rss").contains("urn:x:2"));
+    // The state has the new id, the feeds the old one (their write failed after the state's).
+    site.write("feeds/reviews.rss", &old_feeds.0);
+    site.write("feeds/reviews.atom", &old_feeds.1);
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(site.read("feeds/reviews.rss").contains("urn:x:2"));
+}
