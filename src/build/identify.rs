@@ -333,7 +333,17 @@ pub(super) fn guard_drops(
     if drops.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = drops.iter().map(|d| format!("  {d}")).collect();
+    let lines: Vec<String> = drops
+        .iter()
+        .map(|d| match config.feeds.iter().any(|f| f.name == d.feed) {
+            true => format!("  {d}"),
+            // Its files are all there: the feed is what went.
+            false => format!(
+                "  feed `{}` is no longer in config.toml: its {} published entries would leave it",
+                d.feed, d.published
+            ),
+        })
+        .collect();
     Err(Error::Identity(format!(
         "refusing to build: subscribers would lose entries that were published before\n{}\nnothing was written or pushed. If the files were removed on purpose, run again with --allow-drop; if not, restore them (a renamed folder? check `source` in config.toml). [site] max_drop_share = {} sets how much may go in one build",
         lines.join("\n"),

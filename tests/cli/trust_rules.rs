@@ -589,3 +589,26 @@ fn every_wrong_site_value_and_feed_is_reported_at_once() {
     );
     assert!(err.ends_with("error: 2 problem(s) in the config; nothing was written, the existing feeds are untouched\n"), "{err}");
 }
+
+/// Audit: a feed taken out of config.toml was refused as if its files were gone ("check
+/// `source`"), though every file was there.
+#[test]
+fn a_feed_taken_out_of_the_config_is_named_as_such() {
+    let two = format!(
+        "{}\n[[feed]]\nname = \"essays\"\ntitle = \"Essays\"\ndescription = \"Essays\"\nsource = \"content/essays\"\n",
+        common::CONFIG
+    );
+    let site = Site::with_config(&two);
+    site.write("content/reviews/r.md", &review("R", "2026-01-01", "x"));
+    site.write("content/essays/e.md", &review("E", "2026-01-02", "y"));
+    site.ok(&["build"]);
+    site.write("config.toml", common::CONFIG);
+    let err = site.fails(4, &["build"]);
+    assert!(
+        err.contains(
+            "  feed `essays` is no longer in config.toml: its 1 published entries would leave it\n"
+        ),
+        "{err}"
+    );
+    site.ok(&["build", "--allow-drop"]);
+}
