@@ -197,17 +197,23 @@ fn remove_hidden_state_files(site: &Site) {
     }
 }
 
-/// Audit: an older state put back with the record of the last state written gone too re-dated
-/// an undated entry with exit 0 (the published feeds were there to compare with).
-#[test]
-fn an_older_state_put_back_without_its_record_is_compared_with_the_feeds() {
+/// A site of one dated review, built, and the state that build wrote.
+fn built_with_heat() -> (Site, String) {
     let site = Site::new();
     site.write(
         "content/reviews/heat.md",
         &review("Heat", "2026-01-01", "x"),
     );
     site.ok_at("2026-11-20T09:00:00Z", &["build"]);
-    let older = site.read("feedwright-state.toml");
+    let state = site.read("feedwright-state.toml");
+    (site, state)
+}
+
+/// Audit: an older state put back with the record of the last state written gone too re-dated
+/// an undated entry with exit 0 (the published feeds were there to compare with).
+#[test]
+fn an_older_state_put_back_without_its_record_is_compared_with_the_feeds() {
+    let (site, older) = built_with_heat();
     site.write("content/reviews/undated.txt", "Verdict: fine.\n");
     site.ok_at("2026-11-21T09:00:00Z", &["build"]);
     let latest = site.read("feedwright-state.toml");
@@ -252,13 +258,7 @@ fn a_lost_state_with_no_feeds_to_compare_is_refused_when_a_build_wrote_one() {
 /// its name.
 #[test]
 fn a_reverted_state_that_forgets_a_published_entry_is_refused() {
-    let site = Site::new();
-    site.write(
-        "content/reviews/heat.md",
-        &review("Heat", "2026-01-01", "x"),
-    );
-    site.ok_at("2026-11-20T09:00:00Z", &["build"]);
-    let older = site.read("feedwright-state.toml");
+    let (site, older) = built_with_heat();
     site.write(
         "content/reviews/nosferatu.md",
         &review("Nosferatu", "2026-11-02", "y"),
