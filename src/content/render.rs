@@ -298,10 +298,15 @@ fn shown_text(html: &str) -> String {
 /// How many of `chars` (a word longer than a summary) a cut after `max` of them keeps without
 /// splitting a character a reader sees as one (`e` and its accent, a flag, a family emoji).
 fn whole_characters(chars: &[char], max: usize) -> usize {
+    // Hangul syllables written as conjoining jamo: a vowel or final after a leading one.
+    let jamo_tail = |c: char| matches!(c, '\u{1160}'..='\u{11FF}' | '\u{D7B0}'..='\u{D7FF}');
     let joins = |before: char, next: char| {
         unicode_normalization::char::is_combining_mark(next)
             || matches!(next, '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}')
             || matches!(next, '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+            // Thai and Lao SARA AM: letters by category, part of the syllable before them.
+            || matches!(next, '\u{0E33}' | '\u{0EB3}')
+            || jamo_tail(next)
             || before == '\u{200D}'
     };
     let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);

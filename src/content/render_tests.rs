@@ -339,4 +339,8 @@ fn a_cut_inside_a_word_keeps_whole_characters() {
     let family = "👨\u{200d}👩\u{200d}👧".repeat(10);
     assert_eq!(cut_at_word(&family, 8), "👨\u{200d}👩\u{200d}👧…");
     assert_eq!(cut_at_word(&"日本".repeat(200), 3), "日本日…");
+    // Thai SARA AM and conjoining Hangul jamo belong to the syllable before them.
+    assert_eq!(cut_at_word(&format!("x{}", "กำ".repeat(300)), 4), "xกำ…");
+    let jamo = "\u{1100}\u{1161}\u{11a8}".repeat(300);
+    assert_eq!(cut_at_word(&jamo, 5), "\u{1100}\u{1161}\u{11a8}…");
 }

@@ -294,6 +294,21 @@ fn front_matter(text: &str) -> &str {
     &text[..end]
 }
 
+/// The line of `key` at the top level of front matter: at the start of its line (an indented
+/// `title:` is a chapter's or inside a block), bare or quoted.
+fn top_level_key_line(front: &str, key: &str) -> Option<usize> {
+    let quoted = [format!("\"{key}\""), format!("'{key}'")];
+    front
+        .lines()
+        .position(|l| {
+            let rest = l
+                .strip_prefix(key)
+                .or_else(|| quoted.iter().find_map(|q| l.strip_prefix(q.as_str())));
+            rest.is_some_and(|r| r.trim_start().starts_with([':', '=']))
+        })
+        .map(|i| i + 1)
+}
+
 /// What makes a title blank, for the message.
 const BLANK_TITLE: &str = "no title: `title` is empty or holds only spaces and invisible characters (such as U+200B ZERO WIDTH SPACE); write the title readers should see";
 
@@ -322,7 +337,7 @@ fn title_of(
             Ok((trim_invisible(&title).to_string(), found))
         }
         // `title: null` (or `~`) is a key with no value: said at its line, as an empty one.
-        None => match key_line(front_matter(text), "title") {
+        None => match top_level_key_line(front_matter(text), "title") {
             Some(line) => Err((Some(line), BLANK_TITLE.to_string())),
             None => Err((
                 Some(1),

@@ -29,6 +29,11 @@ fn a_title_without_a_value_is_said_at_its_line() {
         "{}",
         e[0]
     );
+    // A chapter's indented title, or one inside a block, is not the key; a quoted key is.
+    let text = "---\nchapters:\n  - start: 0:00\n    title: Intro\nsummary: |\n  title: fake\ntitle: ~\n---\nB\n";
+    assert_eq!(parse(text, "a.md").unwrap_err()[0].line, Some(7));
+    let e = parse("---\n\"title\": ~\n---\nB\n", "a.md").unwrap_err();
+    assert_eq!(e[0].line, Some(2), "{}", e[0]);
     let e = parse("---\ndate: 2026-01-01\n---\ntitle: in the body\n", "a.md").unwrap_err();
     assert_eq!(e[0].line, Some(1), "{}", e[0]);
     assert!(e[0].message.starts_with("no title: add"), "{}", e[0]);

@@ -30,7 +30,7 @@ pub(super) fn split_markdown(
     let mut offset = 0;
     let mut close = None;
     for line in rest.split_inclusive('\n') {
-        if line.trim_end() == fence {
+        if line.trim_start_matches(shows_nothing).trim_end() == fence {
             close = Some((offset, offset + line.len()));
             break;
         }
@@ -87,7 +87,11 @@ pub(super) fn split_text(
             body_start = offset + line.len();
             break;
         }
-        header.push((skipped + i + 1, line.trim_end()));
+        // Each line, not only the first: `\u{2060}Date:` read as an unknown key `⁠date`.
+        header.push((
+            skipped + i + 1,
+            line.trim_start_matches(shows_nothing).trim_end(),
+        ));
         offset += line.len();
     }
     match meta::parse_header(&header) {
@@ -131,6 +135,11 @@ mod tests {
         }
         let diag = |line, message| Diagnostic::new("c.md", line, message);
         let (meta, body) = split_markdown("\u{feff}+++\ntitle = \"T\"\n+++\nB\n", &diag).unwrap();
+        assert_eq!((meta.title.as_deref(), body.as_str()), (Some("T"), "B\n"));
+        // On a later line too: a header line, the closing fence.
+        let (meta, _) = parse("Title: T\n\u{2060}Date: 2026-10-30\n\nBody.\n").unwrap();
+        assert!(meta.date.is_some());
+        let (meta, body) = split_markdown("+++\ntitle = \"T\"\n\u{200b}+++\nB\n", &diag).unwrap();
         assert_eq!((meta.title.as_deref(), body.as_str()), (Some("T"), "B\n"));
     }
 
