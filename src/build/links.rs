@@ -94,7 +94,8 @@ fn shared_link(source: &str, link: &str, first: &str) -> Diagnostic {
         source,
         None,
         format!(
-            "has the same link {link} as {first}: readers would open one page for both; give one of them a `slug` (or a `link`)"
+            "has the same link {link} as {first}{}: readers would open one page for both; give one of them a `slug` (or a `link`)",
+            crate::content::slug::look_alike(first, source)
         ),
     )
 }

@@ -22,6 +22,16 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// What to add to a message naming two files whose names look the same (`café.md` twice: one
+/// é one character, the other e and an accent): nothing when they look different.
+pub fn look_alike(a: &str, b: &str) -> &'static str {
+    if a != b && nfc(a) == nfc(b) {
+        " (the two names look the same: one writes an accented letter as one character, the other as a letter and an accent; rename one)"
+    } else {
+        ""
+    }
+}
+
 /// Lowercases and keeps alphanumeric characters (any script), joining the rest with `-`. The
 /// text is made NFC first, so a decomposed accent is kept as the letter it belongs to.
 pub fn slugify(text: &str) -> String {
@@ -110,6 +120,16 @@ fn strip_date_prefix(stem: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_look_alike_are_said_so() {
+        assert!(
+            look_alike("c/caf\u{e9}.md", "c/cafe\u{301}.md")
+                .starts_with(" (the two names look the same")
+        );
+        assert_eq!(look_alike("c/a.md", "c/b.md"), "");
+        assert_eq!(look_alike("c/a.md", "c/a.md"), "");
+    }
 
     #[test]
     fn slugs() {

@@ -304,14 +304,7 @@ pub fn assign(
         HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for item in &items {
         if let Some(other) = seen.insert(item.id(), &item.entry.source) {
-            // `café.md` twice: one name with é as one character, one with e and an accent.
-            let alike =
-                crate::content::slug::nfc(other) == crate::content::slug::nfc(&item.entry.source);
-            let twins = if alike {
-                " (the two names look the same: one writes an accented letter as one character, the other as a letter and an accent; rename one)"
-            } else {
-                ""
-            };
+            let twins = crate::content::slug::look_alike(other, &item.entry.source);
             errors.push(Diagnostic::new(
                 &*item.entry.source,
                 None,
