@@ -44,7 +44,8 @@ impl Credentials {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Error::io(path, "reading the upload secret ([publish] token_file)", e)
             })?;
-            let text = text.trim();
+            // A byte-order mark an editor saved in front is no part of the secret.
+            let text = text.trim_start_matches('\u{feff}').trim();
             if text.is_empty() {
                 return Err(Error::Publish(format!(
                     "{}: the secret file (named by [publish] token_file) is empty",
@@ -60,7 +61,10 @@ impl Credentials {
         };
         // A header cannot carry it: every request would fail as if the network had, and be
         // retried. Said before any is sent, naming where it came from, never its value.
-        if secret.chars().any(char::is_control) {
+        if secret
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        {
             let from = match (&cfg.token_env, &cfg.token_file) {
                 (Some(var), _) => {
                     format!("the environment variable {var} (named by [publish] token_env)")

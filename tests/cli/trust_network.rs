@@ -541,16 +541,15 @@ fn a_token_with_a_line_break_is_said_before_any_request() {
     });
     let extra = "auth = \"bearer\"\ntoken_env = \"FW_NET_TOKEN\"";
     let site = site(&format!("http://{addr}/feeds/"), extra);
-    let out = run(
-        &site,
-        &["build", "--push"],
-        &[("FW_NET_TOKEN", "Sec\nret-Value-1234")],
-    );
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
-    assert_eq!(
-        stderr(&out),
-        "error: the environment variable FW_NET_TOKEN (named by [publish] token_env) holds a line break or another control character (pasted across two lines?): write the secret again on one line\n"
-    );
+    // A line feed, or Unicode's line separator (sent, it failed as a wrong password).
+    for token in ["Sec\nret-Value-1234", "Sec\u{2028}ret-Value-1234"] {
+        let out = run(&site, &["build", "--push"], &[("FW_NET_TOKEN", token)]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        assert_eq!(
+            stderr(&out),
+            "error: the environment variable FW_NET_TOKEN (named by [publish] token_env) holds a line break or another control character (pasted across two lines?): write the secret again on one line\n"
+        );
+    }
     assert_eq!(*requests.lock().unwrap(), 0);
 }
 
