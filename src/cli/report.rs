@@ -101,6 +101,9 @@ fn stdout_line(line: impl Display) {
     }
 }
 
+/// The action of [`stdout_failure`]'s error: the command's work is done, what it said is lost.
+const SAYING: &str = "writing what the command says";
+
 /// The first failure to write standard output, other than a closed pipe.
 static STDOUT_FAILED: std::sync::OnceLock<(Option<i32>, String)> = std::sync::OnceLock::new();
 
@@ -111,7 +114,7 @@ pub(super) fn stdout_failure() -> Option<Error> {
         || std::io::Error::other(text.clone()),
         std::io::Error::from_raw_os_error,
     );
-    Some(Error::io(std::path::Path::new("<stdout>"), "writing", e))
+    Some(Error::io(std::path::Path::new("<stdout>"), SAYING, e))
 }
 
 /// Records `--color` for every coloured stream of the process: ours and clap's.
@@ -265,7 +268,9 @@ impl Reporter {
                     }
                     source = s.source();
                 }
-                if let Error::Io { source, .. } = other
+                if let Error::Io { action: SAYING, .. } = other {
+                    self.hint("the command's work is done: only what it printed was lost; free some space where its output goes");
+                } else if let Error::Io { source, .. } = other
                     && let Some(hint) = io_hint(source.kind())
                 {
                     self.hint(hint);

@@ -475,7 +475,7 @@ fn output_lost_to_a_full_disk_is_exit_7_and_a_closed_pipe_is_not() {
         assert_eq!(out.status.code(), Some(7), "{args:?}: {}", text(&out));
         assert_eq!(
             stderr(&out),
-            "error: <stdout>: writing: No space left on device (os error 28)\nhint: the disk is full: free some space and run again (the old files are intact)\n"
+            "error: <stdout>: writing what the command says: No space left on device (os error 28)\nhint: the command's work is done: only what it printed was lost; free some space where its output goes\n"
         );
     }
     // A pipe whose reader is gone: the build's lines go nowhere, and that is what was wanted.
