@@ -351,12 +351,6 @@ pub(super) fn render_body(
     Ok(body)
 }
 
-/// The largest body an item carries, as HTML. It is one text in the feed (a CDATA section,
-/// or escaped text that parses back to it), and libxml2 refuses a text of more than
-/// 10,000,000 bytes unless told otherwise: one such item would make the whole feed unreadable.
-/// An 8 MB source of `&` and `<` renders to ~30 MB.
-const MAX_BODY_HTML: usize = 9_000_000;
-
 /// Where a body's relative URLs start: the item's link, unless its `link` key sends it to
 /// another site (a review linking to its Letterboxd page): the column's own images and pages
 /// are on this site, so they start at `base_url` there.
@@ -378,16 +372,8 @@ fn rendered_body(
     let body = content::load_body(&config.root, &it.entry, config.site.timezone)?;
     let rendered = render(it.entry.kind, &body, body_base(config, it, link));
     let display = content::display_path(&config.root.join(&*it.entry.source));
-    if rendered.html.len() > MAX_BODY_HTML {
-        return Err(vec![Diagnostic::new(
-            &display,
-            None,
-            format!(
-                "its body is {} MB as HTML, more than the {} MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries",
-                rendered.html.len() / 1_000_000,
-                MAX_BODY_HTML / 1_000_000
-            ),
-        )]);
+    if let Some(problem) = content::render::html_too_large(rendered.html.len()) {
+        return Err(vec![Diagnostic::new(&display, None, problem)]);
     }
     let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
     // What rendering changed (a script removed, an embed made a link): said once per file.

@@ -116,8 +116,16 @@ fn refuse_unbuildable(config: &Config, path: &Path, text: &str, txt: bool) -> Re
     };
     let shown = display_path(path);
     let parsed = parse_entry(text.as_bytes(), &shown, "new", kind, config.site.timezone);
-    match parsed {
-        Ok(_) => Ok(()),
+    // Its body is rendered too: one that renders past what an item may carry fails every build.
+    let rendered = |(entry, _): (crate::content::Entry, _)| {
+        let html = crate::content::render::render(kind, &entry.body, &config.site.base_url).html;
+        match crate::content::render::html_too_large(html.len()) {
+            Some(problem) => Err(vec![crate::error::Diagnostic::new(&shown, None, problem)]),
+            None => Ok(()),
+        }
+    };
+    match parsed.and_then(rendered) {
+        Ok(()) => Ok(()),
         Err(errors) => Err(Error::Usage {
             message: format!(
                 "the new entry would not build: {}",

@@ -74,6 +74,24 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
     }
 }
 
+/// The largest body an item carries, as HTML. It is one text in the feed (a CDATA section,
+/// or escaped text that parses back to it), and libxml2 refuses a text of more than
+/// 10,000,000 bytes unless told otherwise: one such item would make the whole feed unreadable.
+/// An 8 MB source of `&` and `<` renders to ~30 MB.
+pub const MAX_BODY_HTML: usize = 9_000_000;
+
+/// Why a body rendered to `len` bytes of HTML is refused, if it is (see [`MAX_BODY_HTML`]).
+pub fn html_too_large(len: usize) -> Option<String> {
+    #[expect(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let mb = len as f64 / 1_000_000.0;
+    (len > MAX_BODY_HTML).then(|| {
+        format!(
+            "its body is {mb:.1} MB as HTML, more than the {} MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries",
+            MAX_BODY_HTML / 1_000_000
+        )
+    })
+}
+
 /// `text` without the characters XML 1.0 forbids, and how many there were.
 fn keep_xml_chars(text: String) -> (String, usize) {
     match strip_illegal(&text) {

@@ -230,7 +230,7 @@ fn a_body_too_large_for_one_xml_text_is_refused() {
     let err = site.fails(1, &["build"]);
     assert_eq!(
         err,
-        "error: content/reviews/big.txt: its body is 10 MB as HTML, more than the 9 MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries\n\
+        "error: content/reviews/big.txt: its body is 10.0 MB as HTML, more than the 9 MB an item may carry: XML parsers (libxml2, in many readers) refuse a text of over 10 MB, and would reject the whole feed; split it into shorter entries\n\
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }

@@ -312,3 +312,19 @@ fn new_refuses_what_the_build_would_refuse_and_says_standard_input_by_name() {
 fn dir_len(site: &Site, dir: &str) -> usize {
     std::fs::read_dir(site.path(dir)).unwrap().count()
 }
+
+/// Regression hunt: `new --from` took a 900 KB nested list whose HTML is over 9 MB, which every
+/// build then refused.
+#[test]
+fn new_refuses_a_body_that_renders_past_what_an_item_may_carry() {
+    let site = Site::new();
+    site.write("deep.txt", &format!("{}x\n", "- ".repeat(450_000)));
+    let out = site.run(&["new", "review", "Deep", "--from", "deep.txt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).starts_with("error: the new entry would not build: its body is 9.9 MB as HTML, more than the 9 MB an item may carry"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(dir_len(&site, "content/reviews"), 0);
+}
