@@ -167,3 +167,38 @@ pub(super) fn nothing_to_compare(config: &Config, lost: &str) -> Result<()> {
         content::display_path(&written).display()
     )))
 }
+
+/// Feeds the last build wrote that config.toml no longer has (renamed or removed): their files
+/// in the output folder are left as they were, and stay on the server, no longer updated;
+/// said once, by the build that finds them gone (an entry of theirs still in another feed
+/// moves to it unsaid otherwise).
+pub(super) fn feeds_gone(
+    config: &Config,
+    previous: Option<&State>,
+) -> Vec<crate::error::Diagnostic> {
+    let Some(previous) = previous else {
+        return Vec::new();
+    };
+    let mut gone: Vec<&str> = previous
+        .entries
+        .iter()
+        // Live records: a removed feed's entries are gone from the next state on, not said again.
+        .filter(|r| r.gone.is_none())
+        .map(|r| r.feed.as_ref())
+        .filter(|f| !config.feeds.iter().any(|c| c.name == *f))
+        .collect();
+    gone.sort_unstable();
+    gone.dedup();
+    gone.into_iter()
+        .map(|feed| {
+            crate::error::Diagnostic::new(
+                content::display_path(&config.path),
+                None,
+                format!(
+                    "feed `{feed}` is no longer in config.toml (renamed or removed): its files in {} are left as they were, no longer updated; delete them there and on the server if subscribers should not find them",
+                    content::display_path(&config.site.output_dir).display()
+                ),
+            )
+        })
+        .collect()
+}

@@ -127,6 +127,9 @@ fn plan_gathered(
     let left_out = std::mem::take(&mut parsed.left_out);
     let scheduled = std::mem::take(&mut parsed.scheduled);
     spans.mark("parse");
+    problems
+        .changes
+        .extend(guards::feeds_gone(config, previous_state.as_ref()));
     let mut identity = identify::identify(site_id, base_state, parsed, now, &mut problems);
     problems
         .errors

@@ -612,3 +612,23 @@ fn a_feed_taken_out_of_the_config_is_named_as_such() {
     );
     site.ok(&["build", "--allow-drop"]);
 }
+
+/// Regression hunt: a feed renamed in config.toml left its old files in the output folder
+/// (and on the server), no longer updated, unsaid. Said once.
+#[test]
+fn a_renamed_feed_s_old_files_are_said_once() {
+    let site = Site::new();
+    site.write("content/reviews/r.md", &review("R", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    site.write(
+        "config.toml",
+        &common::CONFIG.replace("name = \"reviews\"", "name = \"critiques\""),
+    );
+    let out = site.run(&["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "warning: config.toml: feed `reviews` is no longer in config.toml (renamed or removed): its files in feeds are left as they were, no longer updated; delete them there and on the server if subscribers should not find them\n"
+    );
+    assert_eq!(common::stderr(&site.run(&["build"])), "");
+}
