@@ -40,11 +40,12 @@ fn art_by_extension(url: &Url) -> Option<bool> {
 pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(), String> {
     let parsed = Url::parse(url).map_err(|e| format!("{what} `{url}` is not a URL: {e}"))?;
     // With the network allowed, the picture's own header is judged as a local file's is.
-    if let Some(prefix) = probe.and_then(|p| p.image_prefix(&parsed)) {
+    let prefix = probe.and_then(|p| p.image_prefix(&parsed));
+    if let Some(prefix) = &prefix {
         let named = art_by_extension(&parsed)
             .filter(|&fits| fits)
             .and_then(|_| parsed.path_segments()?.next_back());
-        crate::measure::art::check_prefix(&prefix, named)
+        crate::measure::art::check_prefix(prefix, named)
             .map_err(|problem| format!("{what} `{url}`: {problem}"))?;
     }
     if art_by_extension(&parsed) == Some(true) {
@@ -68,7 +69,19 @@ pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(),
             .trim()
             .to_ascii_lowercase()
     });
+    // Without an extension the type is the server's word: it must be the bytes' too.
+    let bytes_say = prefix.as_deref().and_then(|p| match p {
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        _ => None,
+    });
     match essence.as_deref() {
+        Some(said @ ("image/jpeg" | "image/png")) if bytes_say.is_some_and(|b| b != said) => {
+            Err(format!(
+                "{what} `{url}` is served as `{said}` but its bytes are {}: fix the file or its type on the server",
+                bytes_say.unwrap_or_default()
+            ))
+        }
         Some("image/jpeg" | "image/png") => Ok(()),
         Some(other) => Err(refused(format!("is served as `{other}`"))),
         None => Err(refused("is served without a Content-Type".into())),
@@ -309,6 +322,37 @@ fn resolve_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that says one picture type and sends the other.
+    struct Served(&'static str, Vec<u8>);
+
+    impl Probe for Served {
+        fn length(&self, _url: &Url) -> Result<u64, String> {
+            Ok(1)
+        }
+        fn content_type(&self, _url: &Url) -> Result<Option<String>, String> {
+            Ok(Some(self.0.to_string()))
+        }
+        fn image_prefix(&self, _url: &Url) -> Option<Vec<u8>> {
+            Some(self.1.clone())
+        }
+    }
+
+    /// Regression hunt: without an extension, PNG bytes served as `image/jpeg` were taken.
+    #[test]
+    fn a_picture_without_extension_is_the_type_its_bytes_say() {
+        let png = crate::measure::art::tests::png_bytes(1400, 1400, 2, false);
+        let url = "https://img.example/cover?id=3";
+        let wrong = Served("image/jpeg", png.clone());
+        assert_eq!(
+            check_art("image", url, Some(&wrong)),
+            Err("image `https://img.example/cover?id=3` is served as `image/jpeg` but its bytes are image/png: fix the file or its type on the server".into())
+        );
+        assert_eq!(
+            check_art("image", url, Some(&Served("image/png", png))),
+            Ok(())
+        );
+    }
 
     /// Audit: an episode image, transcript, person or chapter URL with a space was written
     /// raw (no URI), where the enclosure's was percent-encoded.

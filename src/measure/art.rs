@@ -326,7 +326,7 @@ fn jpeg<R: Read + Seek>(r: &mut R) -> Result<Picture, Unreadable> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Cursor;
 
