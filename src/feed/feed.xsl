@@ -25,13 +25,19 @@
 
   <xsl:template match="/">
     <html>
+      <!-- The feed's language, for the browser's hyphenation, fonts and screen readers. -->
+      <xsl:variable name="lang" select="/rss/channel/language | /atom:feed/@xml:lang"/>
+      <xsl:if test="string($lang)">
+        <xsl:attribute name="lang"><xsl:value-of select="$lang"/></xsl:attribute>
+      </xsl:if>
       <head>
         <meta charset="UTF-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title><xsl:value-of select="$title"/> (feed)</title>
         <style>
           body { font: 17px/1.5 Georgia, "Times New Roman", serif; color: #1d1d1f; background: #faf8f4;
-                 max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
+                 max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem;
+                 overflow-wrap: anywhere; word-break: break-word; }
           header h1 { font-size: 1.9rem; margin: 0.2rem 0; }
           header p { color: #555; margin: 0.2rem 0 1rem; }
           .hint { font-family: system-ui, sans-serif; font-size: 0.95rem; background: #fff4d6;

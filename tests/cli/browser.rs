@@ -23,6 +23,7 @@ title = "Browser Reviews"
 base_url = "https://films.example/"
 id = "tag:films.example,2026:"
 timezone = "Europe/Paris"
+language = "en-GB"
 stylesheet = true
 
 [[feed]]
@@ -167,6 +168,11 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
         assert!(
             dom.contains("class=\"item-title\""),
             "{path} was not styled by feed.xsl:\n{dom}"
+        );
+        // The feed's language is the page's (audit: the XSL view had none).
+        assert!(
+            dom.contains("<html lang=\"en-GB\">"),
+            "{path}: no lang:\n{dom}"
         );
         for title in expected {
             let escaped = title.replace('&', "&amp;");
