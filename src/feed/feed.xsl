@@ -103,7 +103,8 @@
         <!-- An RSS description is HTML: its text comes written with references (&amp;amp;),
              shown here as the characters they stand for, still as text. -->
         <xsl:choose>
-          <xsl:when test="string-length(description) &lt;= 4000">
+          <!-- Bounded by the references, not the length: a long summary of prose has few. -->
+          <xsl:when test="string-length(description) - string-length(translate(description, '&amp;', '')) &lt;= 1000">
             <xsl:call-template name="unescaped">
               <xsl:with-param name="text" select="description"/>
             </xsl:call-template>
@@ -116,7 +117,7 @@
 
   <!-- The text with the references escape_html writes (&amp;amp; &amp;lt; &amp;gt; &amp;quot;)
        read back; anything else after an ampersand is left as it is. One call per reference, so
-       the length above bounds the depth. -->
+       the count above bounds the depth (libxslt stops at 3,000). -->
   <xsl:template name="unescaped">
     <xsl:param name="text"/>
     <xsl:choose>

@@ -127,12 +127,15 @@ fn feed_page_in_headless_chromium_shows_the_item_titles() {
         "content/reviews/b.md",
         &review("Bound", "2026-02-01", "Tight."),
     );
+    // A summary of over 4,000 characters (audit: past that the RSS view showed references).
+    let long = format!(
+        "Forget it, Jake: \\\"it's\\\" 5 < 6 > 4 & more.{}",
+        " Long prose.".repeat(400)
+    );
     site.write(
         "content/reviews/c.md",
-        &review(
-            "Chinatown",
-            "2026-03-01",
-            "Forget it, Jake: \"it's\" 5 < 6 > 4 & more.",
+        &format!(
+            "+++\ntitle = \"Chinatown\"\ndate = 2026-03-01\nsummary = \"{long}\"\n+++\nThe body.\n"
         ),
     );
     let served = serving::Served::start(site.dir.path(), common::NOW);
