@@ -25,13 +25,19 @@
 
   <xsl:template match="/">
     <html>
+      <!-- The feed's language, for the browser's hyphenation, fonts and screen readers. -->
+      <xsl:variable name="lang" select="/rss/channel/language | /atom:feed/@xml:lang"/>
+      <xsl:if test="string($lang)">
+        <xsl:attribute name="lang"><xsl:value-of select="$lang"/></xsl:attribute>
+      </xsl:if>
       <head>
         <meta charset="UTF-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title><xsl:value-of select="$title"/> (feed)</title>
         <style>
           body { font: 17px/1.5 Georgia, "Times New Roman", serif; color: #1d1d1f; background: #faf8f4;
-                 max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
+                 max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem;
+                 overflow-wrap: anywhere; word-break: break-word; }
           header h1 { font-size: 1.9rem; margin: 0.2rem 0; }
           header p { color: #555; margin: 0.2rem 0 1rem; }
           .hint { font-family: system-ui, sans-serif; font-size: 0.95rem; background: #fff4d6;
@@ -97,7 +103,8 @@
         <!-- An RSS description is HTML: its text comes written with references (&amp;amp;),
              shown here as the characters they stand for, still as text. -->
         <xsl:choose>
-          <xsl:when test="string-length(description) &lt;= 4000">
+          <!-- Bounded by the references, not the length: a long summary of prose has few. -->
+          <xsl:when test="string-length(description) - string-length(translate(description, '&amp;', '')) &lt;= 1000">
             <xsl:call-template name="unescaped">
               <xsl:with-param name="text" select="description"/>
             </xsl:call-template>
@@ -110,7 +117,7 @@
 
   <!-- The text with the references escape_html writes (&amp;amp; &amp;lt; &amp;gt; &amp;quot;)
        read back; anything else after an ampersand is left as it is. One call per reference, so
-       the length above bounds the depth. -->
+       the count above bounds the depth (libxslt stops at 3,000). -->
   <xsl:template name="unescaped">
     <xsl:param name="text"/>
     <xsl:choose>
