@@ -161,6 +161,18 @@ pub fn expand(
     }
 }
 
+/// `text` as one piece in a text joined from several (`title: tag`): a direction override or
+/// embedding left open in it (U+202E) would reverse what follows, so such a text is wrapped in
+/// a first-strong isolate. Texts without those characters, nearly all, are left as they are.
+fn isolated(text: &str) -> std::borrow::Cow<'_, str> {
+    let directional = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if text.contains(directional) {
+        std::borrow::Cow::Owned(format!("\u{2068}{text}\u{2069}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// A tag's spelling and the title of the first entry that has it (tags come from entries, and
 /// a site has thousands: the title says which one to fix).
 fn spelling_shown(spelling: &str, at: &[usize], items: &[crate::feed::FeedItem]) -> String {
@@ -252,8 +264,12 @@ fn tag_documents(
             .collect();
         let doc = FeedDoc {
             id: derive_id(site_id, &format!("feed/{}/tags", feed.name), &slug),
-            title: format!("{}: {label}", feed.title),
-            description: format!("{} (entries tagged “{label}”)", feed.description.trim_end()),
+            title: format!("{}: {}", isolated(&feed.title), isolated(&label)),
+            description: format!(
+                "{} (entries tagged “{}”)",
+                isolated(feed.description.trim_end()),
+                isolated(&label)
+            ),
             self_urls: files
                 .iter()
                 .map(|(f, n)| (*f, public_url(config, n)))
@@ -335,4 +351,18 @@ pub fn site_files(config: &Config, index: &SiteIndex) -> Vec<(String, String)> {
         ));
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    /// Audit: a feed title ending in an unclosed U+202E reversed the tag name joined after it
+    /// (tag feeds' titles, the OPML list).
+    #[test]
+    fn a_text_with_an_open_override_is_isolated_when_joined() {
+        assert_eq!(super::isolated("Reviews"), "Reviews");
+        assert_eq!(
+            super::isolated("Reviews \u{202e}"),
+            "\u{2068}Reviews \u{202e}\u{2069}"
+        );
+    }
 }
