@@ -128,9 +128,28 @@ impl Context {
     }
 }
 
+/// What clap says instead of running a command (`--help`, `--version`, a wrong argument),
+/// said as clap says it; help or a version that could not be printed (stdout on a full disk)
+/// is exit 7, as for any command whose output was lost.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let printed = e.print();
+    let shown = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    match printed {
+        Err(io) if shown && io.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: <stdout>: writing: {io}");
+            ExitCode::from(crate::error::ExitKind::Io as u8)
+        }
+        _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+    }
+}
+
 pub fn main() -> ExitCode {
     report::set_colour(report::colour_in_args(std::env::args_os()).unwrap_or(ColorWhen::Auto));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     report::set_colour(cli.color);
     let report = Reporter::new(cli.quiet, cli.verbose);
     let now = cli.now.unwrap_or_else(|| {

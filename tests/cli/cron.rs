@@ -478,6 +478,15 @@ fn output_lost_to_a_full_disk_is_exit_7_and_a_closed_pipe_is_not() {
             "error: <stdout>: writing what the command says: No space left on device (os error 28)\nhint: the command's work is done: only what it printed was lost; free some space where its output goes\n"
         );
     }
+    // Help and the version too (clap printed them and exited 0 whatever became of them).
+    for args in [&["--help"][..], &["--version"]] {
+        let out = run(args, Stdio::from(File::create("/dev/full").unwrap()));
+        assert_eq!(out.status.code(), Some(7), "{args:?}: {}", text(&out));
+        assert_eq!(
+            stderr(&out),
+            "error: <stdout>: writing: No space left on device (os error 28)\n"
+        );
+    }
     // A pipe whose reader is gone: the build's lines go nowhere, and that is what was wanted.
     std::fs::remove_dir_all(site.path("feeds")).unwrap();
     let (reader, writer) = std::io::pipe().unwrap();
