@@ -70,10 +70,10 @@ pub fn check_art(what: &str, url: &str, probe: Option<&dyn Probe>) -> Result<(),
             .to_ascii_lowercase()
     });
     // Without an extension the type is the server's word: it must be the bytes' too.
-    let bytes_say = prefix.as_deref().and_then(|p| match p {
-        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        _ => None,
+    use crate::measure::art::{Kind, kind_of};
+    let bytes_say = prefix.as_deref().and_then(kind_of).map(|k| match k {
+        Kind::Png => "image/png",
+        Kind::Jpeg => "image/jpeg",
     });
     match essence.as_deref() {
         Some(said @ ("image/jpeg" | "image/png")) if bytes_say.is_some_and(|b| b != said) => {

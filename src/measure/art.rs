@@ -53,6 +53,15 @@ pub enum Unreadable {
     Refused(String),
 }
 
+/// The picture type a file's first bytes say, by their signature.
+pub fn kind_of(start: &[u8]) -> Option<Kind> {
+    match start {
+        [0x89, b'P', b'N', b'G', ..] => Some(Kind::Png),
+        [0xFF, 0xD8, 0xFF, ..] => Some(Kind::Jpeg),
+        _ => None,
+    }
+}
+
 /// Checks the local picture at `path`: every broken rule, each with its fix, joined by "; ".
 pub fn check_file(path: &Path) -> Result<(), String> {
     // Opening a FIFO would wait for a writer forever; a folder or device is no picture.
@@ -63,11 +72,7 @@ pub fn check_file(path: &Path) -> Result<(), String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
     let mut start = [0u8; 8];
     let got = fill(&mut file, &mut start).map_err(|_| "cannot be read".to_string())?;
-    let kind = match &start[..got] {
-        [0x89, b'P', b'N', b'G', ..] => Some(Kind::Png),
-        [0xFF, 0xD8, 0xFF, ..] => Some(Kind::Jpeg),
-        _ => None,
-    };
+    let kind = kind_of(&start[..got]);
     // A wrong extension is named first: it is the likeliest mistake, and the easiest fix.
     let mut problems: Vec<String> = kind
         .and_then(|k| extension_problem(path, k))
