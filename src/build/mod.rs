@@ -22,6 +22,7 @@ mod hint_file;
 mod identify;
 mod links;
 pub mod media_files;
+pub mod memory;
 mod page_plan;
 mod pages;
 mod picked;
@@ -86,6 +87,7 @@ pub fn plan_reusing(
     reusing: Option<Reusing<'_>>,
 ) -> Result<Plan> {
     let mut spans = spans::Spans::start();
+    memory::return_at_once();
     if options.stage {
         // Leftovers of a killed run; ours are made from here on, the side file's first (the
         // caller holds the run lock).
@@ -164,6 +166,7 @@ fn plan_gathered(
     problems.notes.extend(lasting_notes.iter().cloned());
     let state = resolved.state;
     spans.mark("links, guards, resolve");
+    memory::keep_for_reuse();
 
     let files = options.files();
     let state_file = engine::StateFile {
