@@ -389,7 +389,7 @@ impl<'a> Bodies<'a> {
     fn weights(&self) -> Vec<usize> {
         self.sources
             .iter()
-            .map(|s| match s.entry.body.len() {
+            .map(|s| match s.entry.body().len() {
                 0 => std::fs::metadata(self.config.root.join(&*s.entry.source))
                     .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)),
                 kept => kept,
@@ -432,7 +432,7 @@ impl<'a> Bodies<'a> {
     /// The size of the sources held (zero for a feed whose bodies are read again as needed): a
     /// hint at how long the feed's files take.
     fn size(&self) -> usize {
-        self.sources.iter().map(|s| s.entry.body.len()).sum()
+        self.sources.iter().map(|s| s.entry.body().len()).sum()
     }
 
     /// What could not be rendered, in the items' order, each item once.
@@ -527,7 +527,7 @@ mod tests {
         .unwrap();
         let collected = content::collect(&folder, dir.path(), config.site.timezone, false);
         let entry = collected.entries.into_iter().next().unwrap();
-        assert!(entry.body.is_empty(), "read again when rendered");
+        assert!(entry.body().is_empty(), "read again when rendered");
         let date = entry.date.unwrap();
         let source = Identified::new("r", entry, "tag:films.example,2026:r/heat", (date, date));
         let link = Url::parse("https://films.example/r/heat/").unwrap();

@@ -164,7 +164,7 @@ fn parse_batch(
             if let Ok((entry, _)) = &mut result {
                 entry.source = Arc::clone(&key);
                 if !keep_bodies {
-                    entry.body = String::new();
+                    entry.drop_body();
                 }
             }
             (key, result.map(|(e, w)| (Box::new(e), w)), line)

@@ -154,7 +154,7 @@ fn clamp_updated(
     now: DateTime<FixedOffset>,
     problems: &mut Problems,
 ) {
-    let Some(written) = item.entry.updated else {
+    let Some(written) = item.entry.updated() else {
         return;
     };
     let why = if written > now {

@@ -109,7 +109,7 @@ pub(super) fn links(config: &Config, items: &[Identified]) -> Result<Vec<Planned
             Ok(PlannedEntry {
                 record: std::sync::Arc::clone(&it.record),
                 link: item_link(config, feed_of(config, it), &it.entry, it.published())?,
-                explicit_id: it.entry.id.is_some(),
+                explicit_id: it.entry.id().is_some(),
             })
         })
         .collect::<Vec<Result<PlannedEntry>>>()
@@ -164,7 +164,7 @@ fn relative_link(
     entry: &Entry,
     published: DateTime<FixedOffset>,
 ) -> String {
-    if let Some(l) = &entry.link {
+    if let Some(l) = entry.link() {
         return l.to_string();
     }
     let local = published.with_timezone(&config.site.timezone);

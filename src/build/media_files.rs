@@ -56,7 +56,7 @@ pub fn media_files(config: &Config, now: DateTime<FixedOffset>) -> Vec<MediaFile
             if entry.draft || entry.date.is_some_and(|d| d > now) {
                 continue;
             }
-            if let Some(episode) = &entry.episode {
+            if let Some(episode) = entry.episode() {
                 for path in episode_files(episode) {
                     add(&mut found, base, &path);
                 }
@@ -120,7 +120,7 @@ pub(super) fn outside_roots(
     roots: &crate::content::Roots,
     entry: &crate::content::Entry,
 ) -> Option<crate::error::Diagnostic> {
-    let episode = entry.episode.as_ref()?;
+    let episode = entry.episode()?;
     episode_files(episode).into_iter().find_map(|path| {
         let real = path.canonicalize().ok()?;
         if roots.allows(&real) {
@@ -191,7 +191,7 @@ pub(super) fn clashes(
         let episodes = items
             .iter()
             .filter(|it| it.feed() == feed.name)
-            .filter_map(|it| Some((it, it.entry.episode.as_ref()?)));
+            .filter_map(|it| Some((it, it.entry.episode()?)));
         for (it, episode) in episodes {
             for path in local_references(episode).iter().filter(|p| p.is_file()) {
                 claim(path, &it.entry.source);
@@ -210,7 +210,7 @@ pub(super) fn transcripts_read_as_entries(
 ) -> Vec<crate::error::Diagnostic> {
     let transcripts: Vec<(PathBuf, &str)> = entries
         .iter()
-        .filter_map(|e| Some((e.episode.as_ref()?, &*e.source)))
+        .filter_map(|e| Some((e.episode()?, &*e.source)))
         .flat_map(|(episode, by)| {
             episode
                 .transcripts

@@ -318,7 +318,7 @@ fn horizon(
 ) -> Option<DateTime<FixedOffset>> {
     items
         .iter()
-        .filter_map(|i| i.entry.updated.filter(|&u| u > now))
+        .filter_map(|i| i.entry.updated().filter(|&u| u > now))
         .chain(future)
         .chain(owner_email_ends(config).filter(|&end| end > now))
         .min()
@@ -349,14 +349,14 @@ fn owner_email_ends(config: &Config) -> Option<DateTime<FixedOffset>> {
 fn local_inputs(config: &Config, items: &[identity::Identified]) -> Vec<std::path::PathBuf> {
     use crate::config::podcast::Artwork;
     use crate::content::episode::AudioSource;
-    let episodes = items.iter().filter_map(|i| i.entry.episode.as_ref());
+    let episodes = items.iter().filter_map(|i| i.entry.episode());
     let audio = episodes
         .clone()
         .filter_map(|ep| match ep.audio.as_ref()? {
             AudioSource::Local(path) => Some(path.clone()),
             AudioSource::Remote(_) => None,
         })
-        .chain(episodes.flat_map(|ep| media_files::local_references(ep)));
+        .chain(episodes.flat_map(media_files::local_references));
     let art = config
         .feeds
         .iter()

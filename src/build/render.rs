@@ -355,7 +355,7 @@ pub(super) fn render_body(
 /// another site (a review linking to its Letterboxd page): the column's own images and pages
 /// are on this site, so they start at `base_url` there.
 fn body_base<'a>(config: &'a Config, it: &Identified, link: &'a Url) -> &'a Url {
-    let off_site = it.entry.link.is_some() && link.origin() != config.site.base_url.origin();
+    let off_site = it.entry.link().is_some() && link.origin() != config.site.base_url.origin();
     if off_site {
         &config.site.base_url
     } else {
@@ -375,7 +375,10 @@ fn rendered_body(
     if let Some(problem) = content::render::html_too_large(rendered.html.len()) {
         return Err(vec![Diagnostic::new(&display, None, problem)]);
     }
-    let summary = it.entry.summary.clone().unwrap_or(rendered.first_paragraph);
+    let summary = it
+        .entry
+        .summary()
+        .map_or(rendered.first_paragraph, str::to_string);
     // What rendering changed (a script removed, an embed made a link): said once per file.
     let warnings = rendered
         .notes
@@ -390,10 +393,10 @@ fn rendered_body(
 }
 
 fn author_of(config: &Config, entry: &Entry) -> Option<Person> {
-    match (&entry.author, &config.site.author) {
+    match (entry.author(), &config.site.author) {
         (Some(name), Some(site)) if *name == site.name => Some(site.clone()),
         (Some(name), _) => Some(Person {
-            name: name.clone(),
+            name: name.to_string(),
             email: None,
         }),
         (None, site) => site.clone(),

@@ -247,7 +247,7 @@ fn notes(
     order
         .into_iter()
         .map(|at| {
-            let mut episode = items[at].entry.episode.clone();
+            let mut episode = items[at].entry.episode().cloned().map(Box::new);
             let found = episode
                 .as_ref()
                 .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten());
@@ -297,7 +297,7 @@ fn episodes(
     for at in order {
         let source: &str = &items[at].entry.source;
         let entry = &items[at].entry;
-        let resolved = match &entry.episode {
+        let resolved = match entry.episode() {
             Some(ep) => media::enclosure(ep, media, lengths).and_then(|found| {
                 let Some(media::Found {
                     enclosure: enc,
@@ -314,7 +314,7 @@ fn episodes(
                 ep.duration = duration;
                 // A link that does not join is reported when the item is rendered.
                 let Ok(link) = item_url(config, feed, entry, items[at].published()) else {
-                    return Ok(Some((enc, ep)));
+                    return Ok(Some((enc, Box::new(ep))));
                 };
                 let json = feed::chapters::json_url(&config.site.feeds_url, &entry.slug);
                 let urls = media::episode_urls(&ep, &link, media.base_url, &json)?;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{Key, Stat};
 use crate::config::Config;
-use crate::content::{BodyKind, Entry};
+use crate::content::{BodyKind, Entry, Head, More};
 use crate::error::Diagnostic;
 
 pub(super) const MAGIC: &[u8] = b"feedwright entries 4\n";
@@ -94,19 +94,22 @@ impl<'a> Kept<'a> {
             source: _,
             title,
             date,
+            tags,
+            slug,
+            draft,
+            kind,
+            fingerprint,
+            more: _,
+        } = entry;
+        let More {
             updated,
             author,
             summary,
-            tags,
             id,
-            slug,
             link,
-            draft,
-            kind,
             body: _,
             episode,
-            fingerprint,
-        } = entry;
+        } = entry.more_or_none();
         if episode.is_some() {
             return None;
         }
@@ -137,28 +140,31 @@ impl<'a> Kept<'a> {
             .into_iter()
             .map(|(path, line, message)| Diagnostic::new(path, line, message))
             .collect();
-        let entry = Entry {
+        let head = Head {
             source: Arc::clone(source),
             title: self.title.into(),
             date: date_of(self.date)?,
-            updated: date_of(self.updated)?,
-            author: self.author.map(str::to_string),
-            summary: self.summary.map(str::to_string),
             tags: self.tags.into_iter().map(Arc::from).collect(),
-            id: self.id.map(str::to_string),
             slug: self.slug.to_string(),
-            link: self.link.map(Box::from),
             draft: self.draft,
             kind: if self.markdown {
                 BodyKind::Markdown
             } else {
                 BodyKind::Text
             },
+            fingerprint: self.fingerprint.into(),
+        };
+        let more = More {
+            updated: date_of(self.updated)?,
+            author: self.author.map(str::to_string),
+            summary: self.summary.map(str::to_string),
+            id: self.id.map(str::to_string),
+            link: self.link.map(Box::from),
             // Read again when it is rendered (see `content::load_body`).
             body: String::new(),
             episode: None,
-            fingerprint: self.fingerprint.into(),
         };
+        let entry = Entry::new(head, more);
         Some((entry, warnings))
     }
 }
@@ -409,7 +415,7 @@ mod tests {
         let text = "+++\ntitle = \"Heat\"\ndate = 2026-01-02T10:00:00.123456789+05:30\nupdated = \"2026-02-01\"\ntags = [\"a b\"]\n+++\nA heist.\n";
         let key = "content/my film\n.md";
         let entry = parsed(text, key);
-        assert!(entry.date.is_some() && entry.updated.is_some());
+        assert!(entry.date.is_some() && entry.updated().is_some());
         let warnings = vec![Diagnostic::new(key, Some(2), "said \"x\"\n")];
         let stat = old_stat();
         let line = line(key, &stat, LATER, &entry, &warnings).unwrap();
@@ -418,13 +424,9 @@ mod tests {
         assert_eq!(reuse.state_copy(), Some(&b"state"[..]));
         let ((back, said), again) = reuse.get(&Arc::from(key), &stat).unwrap();
         assert_eq!(said, warnings);
-        assert_eq!(
-            back,
-            Entry {
-                body: String::new(),
-                ..entry.clone()
-            }
-        );
+        let mut bodiless = entry.clone();
+        bodiless.drop_body();
+        assert_eq!(back, bodiless);
         // The offset is kept, not only the instant (the feeds print it).
         assert_eq!(back.date.unwrap().offset(), entry.date.unwrap().offset());
         assert!(matches!(again, Line::Same(0)));
@@ -525,10 +527,8 @@ mod tests {
         let episode = parsed(text, "e.md");
         let stat = old_stat();
         assert!(line("e.md", &stat, LATER, &episode, &[]).is_none());
-        let plain = Entry {
-            episode: None,
-            ..episode
-        };
+        let mut plain = episode;
+        plain.more_mut().episode = None;
         assert!(line("e.md", &stat, LATER, &plain, &[]).is_some());
         assert!(
             line("e.md", &stat, 1_000_000_001, &plain, &[]).is_none(),

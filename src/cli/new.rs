@@ -118,7 +118,7 @@ fn refuse_unbuildable(config: &Config, path: &Path, text: &str, txt: bool) -> Re
     let parsed = parse_entry(text.as_bytes(), &shown, "new", kind, config.site.timezone);
     // Its body is rendered too: one that renders past what an item may carry fails every build.
     let rendered = |(entry, _): (crate::content::Entry, _)| {
-        let html = crate::content::render::render(kind, &entry.body, &config.site.base_url).html;
+        let html = crate::content::render::render(kind, entry.body(), &config.site.base_url).html;
         match crate::content::render::html_too_large(html.len()) {
             Some(problem) => Err(vec![crate::error::Diagnostic::new(&shown, None, problem)]),
             None => Ok(()),
@@ -182,7 +182,7 @@ fn free_slug(
     let taken: std::collections::HashMap<&str, &str> = found
         .entries
         .iter()
-        .map(|e| (e.slug.as_str(), &*e.source))
+        .map(|e| (&*e.slug, &*e.source))
         .collect();
     let Some(by) = taken.get(slug.as_str()) else {
         return Ok((slug, None));

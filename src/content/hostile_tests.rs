@@ -189,12 +189,12 @@ proptest! {
         let Ok((entry, _)) = parsed else {
             return Ok(());
         };
-        let strings = [&*entry.title, &entry.slug, entry.summary.as_deref().unwrap_or("")];
+        let strings = [&*entry.title, &entry.slug, entry.summary().unwrap_or("")];
         for s in strings.iter().chain(entry.tags.iter().map(|t| &**t).collect::<Vec<_>>().iter()) {
             prop_assert!(s.chars().all(is_xml_char), "{s:?}");
         }
         let url = Url::parse("https://films.example/reviews/x/").unwrap();
-        let rendered = render(kind, &entry.body, &url);
+        let rendered = render(kind, entry.body(), &url);
         prop_assert!(rendered.html.chars().all(is_xml_char));
         prop_assert!(rendered.first_paragraph.chars().all(is_xml_char));
         assert_inert(&rendered.html);

@@ -26,7 +26,7 @@ mod hostile_tests;
 pub use discover::{
     Found, Roots, SourceFile, display_path, find_sources, find_sources_each, read_source,
 };
-pub use source::{BodyKind, Entry, parse_entry};
+pub use source::{BodyKind, Entry, Head, More, parse_entry};
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -95,7 +95,7 @@ pub fn collect_within(
             let bytes = read_source(&file.path).map_err(|d| vec![d])?;
             let (mut entry, warnings) = parse_entry(&bytes, &display, &file.key, file.kind, tz)?;
             if !keep_bodies {
-                entry.body = String::new();
+                entry.drop_body();
             }
             entry.source = std::sync::Arc::clone(&file.key);
             Ok((Box::new(entry), warnings))
@@ -131,8 +131,8 @@ pub fn load_body<'a>(
     entry: &'a Entry,
     tz: Tz,
 ) -> Result<Cow<'a, str>, Vec<Diagnostic>> {
-    if !entry.body.is_empty() {
-        return Ok(Cow::Borrowed(&entry.body));
+    if !entry.body().is_empty() {
+        return Ok(Cow::Borrowed(entry.body()));
     }
     let path = root.join(&*entry.source);
     let display = display_path(&path);
@@ -145,7 +145,7 @@ pub fn load_body<'a>(
             "changed while the build was running; run the build again",
         )]);
     }
-    Ok(Cow::Owned(again.body))
+    Ok(Cow::Owned(again.into_body()))
 }
 
 #[cfg(test)]
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn tags_are_trimmed() {
         let e = entry("\" noir \", \"\u{feff}drama\", \"  \", \"noir\"");
-        assert_eq!(e.tags, ["noir", "drama"].map(std::sync::Arc::from));
+        assert_eq!(*e.tags, ["noir", "drama"].map(std::sync::Arc::from));
     }
 
     /// Entries keep their tags, in their order, each name held once.
@@ -180,7 +180,7 @@ mod tests {
         let (mut a, mut b) = (entry("\"drama\", \"noir\""), entry("\"noir\", \"Drama\""));
         names.share(&mut a);
         names.share(&mut b);
-        assert_eq!(b.tags, ["noir", "Drama"].map(std::sync::Arc::from));
+        assert_eq!(*b.tags, ["noir", "Drama"].map(std::sync::Arc::from));
         assert!(std::sync::Arc::ptr_eq(&a.tags[1], &b.tags[0]));
         assert!(
             !std::sync::Arc::ptr_eq(&a.tags[0], &b.tags[1]),

@@ -23,6 +23,10 @@ pub enum BodyKind {
 }
 
 /// A parsed source file, before identity is assigned.
+///
+/// One is held for every source until the feeds pick their items (100,000 on a large site):
+/// what every entry has is here, in 112 bytes; the keys few entries have are boxed apart
+/// ([`More`]), absent when the entry has none of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// Path relative to the config folder, with `/` separators: the key in the state file
@@ -31,24 +35,135 @@ pub struct Entry {
     /// Shared with the entry's state record.
     pub title: Arc<str>,
     pub date: Option<DateTime<FixedOffset>>,
-    pub updated: Option<DateTime<FixedOffset>>,
-    pub author: Option<String>,
-    pub summary: Option<String>,
     /// Each tag name held once for all the entries that have it (see [`super::TagNames`]).
-    pub tags: Vec<Arc<str>>,
-    pub id: Option<String>,
-    pub slug: String,
-    /// Boxed, not a `String`: a few entries have one, and eight bytes fewer keep an entry in
-    /// the allocator's 256-byte class (320 bytes each otherwise, 6 MB at 100,000 sources).
-    pub link: Option<Box<str>>,
-    pub draft: bool,
-    pub kind: BodyKind,
-    pub body: String,
-    /// Podcast episode keys, when the notes have any.
-    pub episode: Option<Box<super::episode::Episode>>,
+    pub tags: Box<[Arc<str>]>,
+    pub slug: Box<str>,
     /// Hash of the whole normalised file: detects edits and matches renamed files (shared
     /// with the entry's state record).
     pub fingerprint: Arc<str>,
+    pub draft: bool,
+    pub kind: BodyKind,
+    /// `None` when the entry has none of them ([`Entry::new`] makes it so).
+    pub more: Option<Box<More>>,
+}
+
+/// The keys and parts of an entry that most entries do not have.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct More {
+    pub updated: Option<DateTime<FixedOffset>>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub id: Option<String>,
+    pub link: Option<Box<str>>,
+    /// The body, when it is kept with the entry (else read again when rendered).
+    pub body: String,
+    /// Podcast episode keys, when the notes have any.
+    pub episode: Option<Box<super::episode::Episode>>,
+}
+
+/// What every entry has: [`Entry::new`] adds the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub source: Arc<str>,
+    pub title: Arc<str>,
+    pub date: Option<DateTime<FixedOffset>>,
+    pub tags: Vec<Arc<str>>,
+    pub slug: String,
+    pub fingerprint: Arc<str>,
+    pub draft: bool,
+    pub kind: BodyKind,
+}
+
+impl Entry {
+    /// An entry of `head` and `more` (boxed only when it holds something).
+    pub fn new(head: Head, more: More) -> Entry {
+        let more = (more != More::default()).then(|| Box::new(more));
+        Entry {
+            source: head.source,
+            title: head.title,
+            date: head.date,
+            tags: head.tags.into_boxed_slice(),
+            slug: head.slug.into_boxed_str(),
+            fingerprint: head.fingerprint,
+            draft: head.draft,
+            kind: head.kind,
+            more,
+        }
+    }
+
+    fn more(&self) -> Option<&More> {
+        self.more.as_deref()
+    }
+
+    /// The keys few entries have: none of them when the entry has no box.
+    pub fn more_or_none(&self) -> &More {
+        static NONE: More = More {
+            updated: None,
+            author: None,
+            summary: None,
+            id: None,
+            link: None,
+            body: String::new(),
+            episode: None,
+        };
+        self.more().unwrap_or(&NONE)
+    }
+
+    /// The keys few entries have, to change (made when the entry had none).
+    pub fn more_mut(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
+
+    /// The body left to be read again when it is rendered (the box of [`More`] gone with it
+    /// when the body was all it held).
+    pub fn drop_body(&mut self) {
+        if let Some(more) = self.more.as_deref_mut() {
+            more.body = String::new();
+            if *more == More::default() {
+                self.more = None;
+            }
+        }
+    }
+
+    /// The body, taken out of the entry.
+    pub fn into_body(self) -> String {
+        self.more.map(|m| m.body).unwrap_or_default()
+    }
+
+    /// The `updated` key.
+    pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
+        self.more().and_then(|m| m.updated)
+    }
+
+    /// The `author` key (not blank).
+    pub fn author(&self) -> Option<&str> {
+        self.more().and_then(|m| m.author.as_deref())
+    }
+
+    /// The `summary` key (not blank).
+    pub fn summary(&self) -> Option<&str> {
+        self.more().and_then(|m| m.summary.as_deref())
+    }
+
+    /// The `id` key.
+    pub fn id(&self) -> Option<&str> {
+        self.more().and_then(|m| m.id.as_deref())
+    }
+
+    /// The `link` key.
+    pub fn link(&self) -> Option<&str> {
+        self.more().and_then(|m| m.link.as_deref())
+    }
+
+    /// The body, when it is kept with the entry; empty when it is read again to render.
+    pub fn body(&self) -> &str {
+        self.more().map_or("", |m| m.body.as_str())
+    }
+
+    /// The podcast episode keys.
+    pub fn episode(&self) -> Option<&super::episode::Episode> {
+        self.more().and_then(|m| m.episode.as_deref())
+    }
 }
 
 /// The tags that are not blank. A new list: collected in place, the list kept the size of
@@ -170,23 +285,27 @@ pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, t
         warnings.push(diag(key_line(&clean, "tags"), said.into()));
     }
     Ok((
-        Entry {
-            source: Arc::from(source),
-            title: Arc::from(title),
-            date,
-            updated,
-            author: meta.author.filter(|a| !is_blank(a)),
-            summary: meta.summary.filter(|s| !is_blank(s)),
-            tags: tag_names(meta.tags),
-            id: meta.id,
-            slug,
-            link: meta.link.map(String::into_boxed_str),
-            draft: meta.draft,
-            kind,
-            body,
-            episode,
-            fingerprint,
-        },
+        Entry::new(
+            Head {
+                source: Arc::from(source),
+                title: Arc::from(title),
+                date,
+                tags: tag_names(meta.tags),
+                slug,
+                fingerprint,
+                draft: meta.draft,
+                kind,
+            },
+            More {
+                updated,
+                author: meta.author.filter(|a| !is_blank(a)),
+                summary: meta.summary.filter(|s| !is_blank(s)),
+                id: meta.id,
+                link: meta.link.map(String::into_boxed_str),
+                body,
+                episode,
+            },
+        ),
         warnings,
     ))
 }

@@ -3,11 +3,11 @@
 use super::*;
 
 /// An entry is held for every source through identify (100,000 of them on a large site):
-/// past 256 bytes the allocator rounds it up to 320.
+/// past 112 bytes the allocator rounds it up to 128.
 #[test]
-fn an_entry_fits_in_256_bytes() {
+fn an_entry_fits_in_112_bytes() {
     assert!(
-        std::mem::size_of::<Entry>() <= 256,
+        std::mem::size_of::<Entry>() <= 112,
         "{}",
         std::mem::size_of::<Entry>()
     );
@@ -67,7 +67,7 @@ fn a_link_with_spaces_is_an_error_at_its_line() {
         "b.txt:1: link `the missing one, a review` has spaces, so it is no URL: write the item's address (or a path on the site); if this is the column's first line, put a `Title:` line and a blank line above it"
     );
     let (e, _) = parse("Title: B\nLink: https://x.example/b\n\nBody.\n", "b.txt").unwrap();
-    assert_eq!(e.link.as_deref(), Some("https://x.example/b"));
+    assert_eq!(e.link(), Some("https://x.example/b"));
 }
 
 #[test]
@@ -79,8 +79,8 @@ fn markdown_toml() {
     .unwrap();
     assert!(w.is_empty());
     assert_eq!(&*e.title, "Heat");
-    assert_eq!(e.slug, "heat");
-    assert_eq!(e.body, "Body *x*\n");
+    assert_eq!(&*e.slug, "heat");
+    assert_eq!(e.body(), "Body *x*\n");
     assert_eq!(e.date.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
 }
 
@@ -111,7 +111,7 @@ fn a_blank_tag_is_left_out_with_a_warning() {
         "a.md",
     )
     .unwrap();
-    assert_eq!(e.tags, vec![Arc::from("noir")]);
+    assert_eq!(*e.tags, [Arc::from("noir")]);
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].line, Some(3));
     assert_eq!(
@@ -157,14 +157,14 @@ fn plain_text_with_and_without_header() {
     )
     .unwrap();
     assert_eq!(&*e.title, "“Heat” – again");
-    assert_eq!(e.body, "First.\nSecond.\n");
+    assert_eq!(e.body(), "First.\nSecond.\n");
     let (e, _) = parse(
         "Verdict: great.\n\nMore.\n",
         "2024-05-01-the-zone-of-interest.txt",
     )
     .unwrap();
     assert_eq!(&*e.title, "The zone of interest");
-    assert_eq!(e.body, "Verdict: great.\n\nMore.\n");
+    assert_eq!(e.body(), "Verdict: great.\n\nMore.\n");
     assert!(e.date.is_none());
 }
 
@@ -172,7 +172,7 @@ fn plain_text_with_and_without_header() {
 fn control_characters_are_dropped_with_warning() {
     let (e, w) = parse("Title: a\u{1}b \u{2}\n\nx\u{b}y\n", "x.txt").unwrap();
     assert_eq!(&*e.title, "a\u{FFFD}b");
-    assert_eq!(e.body, "x\u{FFFD}y\n");
+    assert_eq!(e.body(), "x\u{FFFD}y\n");
     assert_eq!(w.len(), 1);
     assert_eq!(
         w[0].to_string(),
@@ -185,8 +185,11 @@ fn decoded_escapes_are_cleaned_field_by_field() {
     let text = "---\ntitle: \"a\\x01b\"\ntags: [\"x\\0\", \"y\\u0002\", \"\\u0093ok\"]\naudio: https://x/a.mp3\nimage: \"https://x/i.png\\x07\"\n---\nbody\n";
     let (e, w) = parse(text, "a.md").unwrap();
     assert_eq!(&*e.title, "a\u{FFFD}b");
-    assert_eq!(e.tags, ["x", "y", "\u{93}ok"].map(std::sync::Arc::from));
-    assert_eq!(e.episode.unwrap().image.as_deref(), Some("https://x/i.png"));
+    assert_eq!(*e.tags, ["x", "y", "\u{93}ok"].map(std::sync::Arc::from));
+    assert_eq!(
+        e.episode().unwrap().image.as_deref(),
+        Some("https://x/i.png")
+    );
     let w: Vec<String> = w.iter().map(ToString::to_string).collect();
     assert_eq!(w.len(), 3, "{w:?}");
     assert!(
@@ -203,7 +206,7 @@ fn decoded_escapes_are_cleaned_field_by_field() {
 #[test]
 fn c1_controls_in_the_body_are_reported_at_their_line() {
     let (e, w) = parse("+++\ntitle = \"T\"\n+++\nok\n\nit\u{92}s\n", "a.md").unwrap();
-    assert_eq!(e.body, "ok\n\nit\u{92}s\n");
+    assert_eq!(e.body(), "ok\n\nit\u{92}s\n");
     assert_eq!(w.len(), 1);
     assert!(
         w[0].to_string().starts_with(

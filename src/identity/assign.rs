@@ -206,13 +206,13 @@ pub fn assign(
     for ((feed, e), m) in entries.into_iter().zip(matched) {
         let (published, changed, record) = match m {
             Some(i) => {
-                let id = match &e.id {
-                    Some(explicit) if *explicit != records[i].id => {
+                let id = match e.id() {
+                    Some(explicit) if explicit != records[i].id => {
                         notes.push(Note(format!(
                             "{}: id changed from {} to {} by its `id` key; readers will see it as a new item",
                             e.source, records[i].id, explicit
                         )));
-                        Some(explicit.clone())
+                        Some(explicit.to_string())
                     }
                     _ => None,
                 };
@@ -263,8 +263,8 @@ pub fn assign(
                 (published, r.changed, Arc::clone(&records[i]))
             }
             None => {
-                let id = match &e.id {
-                    Some(explicit) => explicit.clone(),
+                let id = match e.id() {
+                    Some(explicit) => explicit.to_string(),
                     None => fresh_id(site_id, &feed, &e.slug, &owners, &mut notes, &e.source),
                 };
                 let published = e.date.unwrap_or(now);
@@ -362,7 +362,7 @@ fn identified(
     changed: Option<DateTime<FixedOffset>>,
 ) -> Identified {
     let updated = entry
-        .updated
+        .updated()
         .unwrap_or_else(|| changed.map_or(published, |c| c.max(published)));
     Identified {
         record,

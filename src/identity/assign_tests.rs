@@ -1,33 +1,31 @@
 //! Tests of [`super::assign`]: the four matching passes, reserved ids and dates.
 
 use super::*;
-use crate::content::BodyKind;
+use crate::content::{BodyKind, Head, More};
 
 fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
 fn entry(source: &str, title: &str, body: &str, date: Option<&str>) -> Entry {
-    Entry {
+    let head = Head {
         source: source.into(),
         title: title.into(),
         date: date.map(at),
-        updated: None,
-        author: None,
-        summary: None,
         tags: vec![],
-        id: None,
         slug: crate::content::slug::slug_from_file_name(source.rsplit('/').next().unwrap()),
-        link: None,
         draft: false,
         kind: BodyKind::Markdown,
         fingerprint: blake3::hash(format!("{title}{body}").as_bytes())
             .to_hex()
             .as_str()
             .into(),
+    };
+    let more = More {
         body: body.into(),
-        episode: None,
-    }
+        ..More::default()
+    };
+    Entry::new(head, more)
 }
 
 fn run(state: &State, entries: Vec<Entry>, now: &str) -> Assigned {
@@ -175,8 +173,8 @@ fn duplicate_ids_name_both_files() {
     let s0 = State::new("tag:example.com,2026:".into());
     let mut e1 = entry("c/a.md", "A", "x", Some(T0));
     let mut e2 = entry("c/b.md", "B", "y", Some(T0));
-    e1.id = Some("urn:x".into());
-    e2.id = Some("urn:x".into());
+    e1.more_mut().id = Some("urn:x".into());
+    e2.more_mut().id = Some("urn:x".into());
     let a = run(&s0, vec![e1, e2], T0);
     assert_eq!(a.errors.len(), 1);
     assert!(a.errors[0].to_string().contains("c/b.md"));
@@ -189,8 +187,8 @@ fn duplicate_ids_of_names_that_look_alike_say_why() {
     let s0 = State::new("tag:example.com,2026:".into());
     let mut e1 = entry("c/caf\u{e9}.md", "A", "x", Some(T0));
     let mut e2 = entry("c/cafe\u{301}.md", "B", "y", Some(T0));
-    e1.id = Some("urn:x".into());
-    e2.id = Some("urn:x".into());
+    e1.more_mut().id = Some("urn:x".into());
+    e2.more_mut().id = Some("urn:x".into());
     let a = run(&s0, vec![e1, e2], T0);
     assert!(
         a.errors[0].to_string().contains("(the two names look the same: one writes an accented letter as one character, the other as a letter and an accent; rename one)"),

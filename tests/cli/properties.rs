@@ -16,7 +16,7 @@ use url::Url;
 
 fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
     let link = Url::parse("https://films.example/reviews/x/").unwrap();
-    let rendered = render(entry.kind, &entry.body, &link);
+    let rendered = render(entry.kind, entry.body(), &link);
     let date = entry
         .date
         .unwrap_or_else(|| DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap());
@@ -47,7 +47,9 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
             published: date,
             updated: date,
             author: None,
-            summary: entry.summary.clone().unwrap_or(rendered.first_paragraph),
+            summary: entry
+                .summary()
+                .map_or(rendered.first_paragraph, str::to_string),
             html: rendered.html,
             tags: entry.tags.iter().map(|t| t.to_string()).collect(),
             enclosure: None,
