@@ -206,7 +206,7 @@ mod tests {
             (fixed.entries[0].date, fixed.entries[0].first_seen),
             (now, now)
         );
-        assert_eq!(fixed.entries[0].id, "urn:x:1");
+        assert_eq!(&*fixed.entries[0].id, "urn:x:1");
         assert!(guard(&config, Some(&fixed), now).is_ok());
         assert_eq!(
             note.0,

@@ -77,7 +77,7 @@ pub(super) fn foreign_output(
     let known = |id: &str, dialect: feed::read::Dialect| {
         let shown = Shown::of(dialect, site_id);
         all.get_or_init(|| {
-            let rss = records().map(|r| r.id.clone());
+            let rss = records().map(|r| r.id.to_string());
             let atom = records().map(|r| shown.of_id(&r.id).into_owned());
             rss.chain(atom)
                 .collect::<std::collections::HashSet<String>>()
@@ -85,7 +85,8 @@ pub(super) fn foreign_output(
         .contains(id)
     };
     let first_known = |id: &str, dialect: feed::read::Dialect| {
-        records().any(|r| r.id == id) || dialect == feed::read::Dialect::Atom && known(id, dialect)
+        records().any(|r| &*r.id == id)
+            || dialect == feed::read::Dialect::Atom && known(id, dialect)
     };
     for feed_config in &config.feeds {
         for format in [crate::config::Format::Rss, crate::config::Format::Atom] {

@@ -83,7 +83,7 @@ fn record_copy(record: &Record) -> RecordCopy<&str> {
         gone,
     } = record;
     RecordCopy {
-        id: id.as_str(),
+        id,
         feed: feed.as_ref(),
         source: source.as_ref(),
         title: title.as_ref(),
@@ -251,7 +251,7 @@ impl<'de> Deserialize<'de> for RecordsIn {
                         feed = r.feed.into();
                     }
                     records.push(Record {
-                        id: r.id.to_string(),
+                        id: r.id.into(),
                         feed: std::sync::Arc::clone(&feed),
                         source: r.source.into(),
                         title: r.title.into(),
@@ -328,7 +328,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(k, t)| Record {
-                id: format!("urn:x:{k}"),
+                id: format!("urn:x:{k}").into(),
                 feed: "reviews".into(),
                 source: format!("content/{}.md", 9 - k).into(),
                 title: (*t).into(),
@@ -398,7 +398,7 @@ mod tests {
         std::fs::write(&path, &edited).unwrap();
         let (read, texts) = load(&path, Some(&copy)).unwrap();
         let read = read.unwrap();
-        let first = read.entries.iter().find(|r| r.id == "urn:x:0").unwrap();
+        let first = read.entries.iter().find(|r| &*r.id == "urn:x:0").unwrap();
         assert_eq!(&*first.title, "Uno");
         assert!(texts.is_none());
         // A copy cut short is not used either.

@@ -55,8 +55,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .iter_mut()
             .find(|r| *r.source == **source)
         {
-            if r.id != *id {
-                std::sync::Arc::make_mut(r).id = id.clone();
+            if *r.id != **id {
+                std::sync::Arc::make_mut(r).id = id.as_str().into();
                 pinned += 1;
             }
             // An entry without a `date` key is dated when first seen: by this build, with the

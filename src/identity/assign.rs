@@ -35,7 +35,7 @@ impl Identified {
         (published, updated): (DateTime<FixedOffset>, DateTime<FixedOffset>),
     ) -> Identified {
         let record = Record {
-            id: id.to_string(),
+            id: id.into(),
             feed: feed.into(),
             source: entry.source.clone(),
             title: entry.title.clone(),
@@ -207,7 +207,7 @@ pub fn assign(
         let (published, changed, record) = match m {
             Some(i) => {
                 let id = match e.id() {
-                    Some(explicit) if explicit != records[i].id => {
+                    Some(explicit) if explicit != &*records[i].id => {
                         notes.push(Note(format!(
                             "{}: id changed from {} to {} by its `id` key; readers will see it as a new item",
                             e.source, records[i].id, explicit
@@ -237,7 +237,7 @@ pub fn assign(
                 }
                 let r = Arc::make_mut(&mut records[i]);
                 if r.gone.take().is_some() {
-                    let id = id.as_ref().unwrap_or(&r.id);
+                    let id = id.as_deref().unwrap_or(&r.id);
                     notes.push(Note(format!("{} is back; it keeps its id {id}", e.source)));
                 }
                 if r.fingerprint != e.fingerprint {
@@ -245,7 +245,7 @@ pub fn assign(
                     r.fingerprint = e.fingerprint.clone();
                 }
                 if let Some(id) = id {
-                    r.id = id;
+                    r.id = id.into();
                 }
                 if r.feed != feed {
                     r.feed = feed;
@@ -269,7 +269,7 @@ pub fn assign(
                 };
                 let published = e.date.unwrap_or(now);
                 let record = Arc::new(Record {
-                    id,
+                    id: id.into(),
                     feed,
                     source: e.source.clone(),
                     title: e.title.clone(),
@@ -396,10 +396,10 @@ impl<'a> Owned<'a> {
     fn has(&self, id: &str) -> bool {
         if self.asked.get() < Self::SEARCHED {
             self.asked.set(self.asked.get() + 1);
-            return self.records.iter().any(|r| r.id == id);
+            return self.records.iter().any(|r| &*r.id == id);
         }
         self.set
-            .get_or_init(|| self.records.iter().map(|r| r.id.as_str()).collect())
+            .get_or_init(|| self.records.iter().map(|r| &*r.id).collect())
             .contains(id)
     }
 }

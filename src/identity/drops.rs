@@ -63,22 +63,20 @@ pub fn large_drops(
     if gone_now.is_empty() {
         return Vec::new();
     }
-    let asked: std::collections::HashSet<(&str, &str)> = gone_now
-        .iter()
-        .map(|r| (r.feed.as_ref(), r.id.as_str()))
-        .collect();
+    let asked: std::collections::HashSet<(&str, &str)> =
+        gone_now.iter().map(|r| (r.feed.as_ref(), &*r.id)).collect();
     let mut published: BTreeMap<&str, usize> = BTreeMap::new();
     let mut was_live = std::collections::HashSet::new();
     for r in previous.entries.iter().filter(|r| r.gone.is_none()) {
         *published.entry(r.feed.as_ref()).or_default() += 1;
-        let key = (r.feed.as_ref(), r.id.as_str());
+        let key = (r.feed.as_ref(), &*r.id);
         if asked.contains(&key) {
             was_live.insert(key);
         }
     }
     let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in gone_now {
-        if was_live.contains(&(r.feed.as_ref(), r.id.as_str())) {
+        if was_live.contains(&(r.feed.as_ref(), &*r.id)) {
             gone.entry(r.feed.as_ref()).or_default().push(&r.source);
         }
     }
@@ -107,7 +105,7 @@ mod tests {
     fn record(feed: &str, n: usize, gone: bool) -> Record {
         let t = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
         Record {
-            id: format!("{feed}/{n}"),
+            id: format!("{feed}/{n}").into(),
             feed: feed.into(),
             source: format!("content/{feed}/{n}.md").into(),
             title: format!("{n}").into(),

@@ -52,7 +52,8 @@ pub struct State {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
-    pub id: String,
+    /// Boxed, not a `String`: 160 bytes a record, not 192, with 100,000 of them.
+    pub id: Box<str>,
     /// Shared with every record of the feed (and each entry's feed name).
     pub feed: Arc<str>,
     /// Shared with the entry of the file, and the scan's name for it.
@@ -277,7 +278,7 @@ mod tests {
     fn round_trip_and_sorted() {
         let d = DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap();
         let rec = |source: &str| Record {
-            id: format!("urn:x:{source}"),
+            id: format!("urn:x:{source}").into(),
             feed: "reviews".into(),
             source: source.into(),
             title: "T".into(),
@@ -315,7 +316,7 @@ mod tests {
             .insert("https://cdn.example/1.mp3".into(), 1234);
         s.entries = (0..40)
             .map(|i| Record {
-                id: format!("urn:x:{i}"),
+                id: format!("urn:x:{i}").into(),
                 feed: if i % 3 == 0 { "notes" } else { "reviews" }.into(),
                 source: format!("content/{i}.md").into(),
                 title: match i % 4 {
@@ -484,7 +485,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (feed, source, title))| Record {
-                    id: format!("urn:x:{i}"),
+                    id: format!("urn:x:{i}").into(),
                     feed: feed.into(),
                     source: format!("{source}{i}").into(),
                     title: title.into(),

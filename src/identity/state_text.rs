@@ -190,9 +190,9 @@ impl<'a> Texts<'a> {
                 .by_id
                 .get_or_init(|| {
                     let ids = state.entries.iter().enumerate();
-                    ids.map(|(i, r)| (r.id.as_str(), i)).collect()
+                    ids.map(|(i, r)| (&*r.id, i)).collect()
                 })
-                .get(r.id.as_str())?,
+                .get(&*r.id)?,
         };
         (state.entries[at] == *r).then_some(texts[at])
     }
