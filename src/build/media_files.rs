@@ -135,8 +135,9 @@ pub(super) fn outside_roots(
             &*entry.source,
             None,
             format!(
-                "names the file {}{really}, outside the site's folder: a build reads and publishes nothing from there; move it into the folder of config.toml, or name its folder in [site] extra_roots",
-                path.display()
+                "names the file {}{really}, outside the site's folder: a build reads and publishes nothing from there; {}",
+                path.display(),
+                crate::content::Roots::fix_for(&real)
             ),
         ))
     })

@@ -15,6 +15,9 @@ use crate::error::Error;
 /// A problem with a `[site]` value: the key to name (its line is found by it) and what is wrong.
 pub(super) type Problem = (&'static str, String);
 
+/// The largest `[site] size_budget_kb`: a terabyte, past any feed a reader would fetch.
+const MAX_SIZE_BUDGET_KB: u64 = 1 << 30;
+
 /// The `[site]` values that need more than reading.
 pub(super) struct SiteValues {
     pub(super) base_url: Url,
@@ -47,6 +50,14 @@ pub(super) fn site_values(site: &RawSite) -> Result<SiteValues, Vec<Problem>> {
     if !(0.0..=1.0).contains(&max_drop_share) {
         found.push(("max_drop_share", format!(
             "[site] max_drop_share = {max_drop_share} must be between 0 and 1 (0.25 refuses a build that would drop more than a quarter of a feed's entries)"
+        )));
+    }
+    // Zero warned of every feed, and a number of terabytes overflowed once made bytes.
+    if let Some(kb) = site.size_budget_kb
+        && !(1..=MAX_SIZE_BUDGET_KB).contains(&kb)
+    {
+        found.push(("size_budget_kb", format!(
+            "[site] size_budget_kb = {kb} must be between 1 and {MAX_SIZE_BUDGET_KB} (KB; a feed file larger than it is warned of, 512 by default)"
         )));
     }
     match (urls, timezone) {
@@ -271,6 +282,29 @@ mod tests {
             err,
             "/s/config.toml:4: [site] timezone `europe/london` is not an IANA timezone name; did you mean \"Europe/London\"?"
         );
+    }
+
+    /// Audit: `size_budget_kb = 0` was taken, then every feed was "over the 0 KB budget"; a
+    /// number of terabytes overflowed when made bytes.
+    #[test]
+    fn a_size_budget_of_nothing_or_past_a_terabyte_is_refused() {
+        let site = |kb: &str| {
+            format!(
+                "[site]\ntitle = \"T\"\nbase_url = \"https://example.com/\"\nsize_budget_kb = {kb}\n[[feed]]\nname = \"r\"\ntitle = \"R\"\nsource = \"c\"\n"
+            )
+        };
+        let path = std::path::Path::new("/s/config.toml");
+        for kb in ["0", "1073741825", "18446744073709551615"] {
+            let err = crate::config::Config::parse(&site(kb), path).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "/s/config.toml:4: [site] size_budget_kb = {kb} must be between 1 and 1073741824 (KB; a feed file larger than it is warned of, 512 by default)"
+                )
+            );
+        }
+        let config = crate::config::Config::parse(&site("1073741824"), path).unwrap();
+        assert_eq!(config.site.size_budget, 1 << 40);
     }
 
     use super::*;

@@ -13,13 +13,14 @@ pub fn unpublishable(date: DateTime<FixedOffset>) -> Option<&'static str> {
     if date.nanosecond() >= 1_000_000_000 {
         return Some("has second 60 (a leap second), which feed readers reject: write :59");
     }
-    // A day of margin each side: the site's timezone may move the date across the year.
+    // A day of margin each side: the site's timezone may move the date across the year. Both
+    // named days are inside, to their last second (an offset is under a day).
     let utc = date.naive_utc();
-    let (first, last) = (
+    let (first, after_last) = (
         NaiveDate::from_ymd_opt(1, 1, 2).and_then(|d| d.and_hms_opt(0, 0, 0)),
-        NaiveDate::from_ymd_opt(9999, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)),
+        NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)),
     );
-    let inside = first.is_some_and(|f| utc >= f) && last.is_some_and(|l| utc <= l);
+    let inside = first.is_some_and(|f| utc >= f) && after_last.is_some_and(|l| utc < l);
     (!inside || date.year() < 1 || date.year() > 9999).then_some(
         "is outside 0001-01-02 to 9999-12-30 (UTC), the dates every feed can write in any \
          timezone: fix the year",
@@ -162,9 +163,17 @@ mod tests {
             "1900-01-01",
             "2026-03-03T10:30:59+02:00",
             "9999-06-01",
+            // Audit: a second past midnight on the last day named was refused.
+            "9999-12-30T23:59:59Z",
+            "9999-12-31T23:00:00+23:30",
+            "0001-01-01T23:59:00-00:01",
         ] {
             let d = parse_date(ok, Tz::UTC).unwrap();
             assert_eq!(unpublishable(d), None, "{ok}");
+        }
+        for past in ["9999-12-31T00:00:00Z", "0001-01-01T23:59:59Z"] {
+            let d = parse_date(past, Tz::UTC).unwrap();
+            assert!(unpublishable(d).is_some(), "{past}");
         }
     }
 

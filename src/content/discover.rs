@@ -36,6 +36,16 @@ impl Roots {
             && self.real.iter().any(|root| real.starts_with(root))
     }
 
+    /// What to do about `real`, a path [`Roots::allows`] refused: move it in, or name its
+    /// folder in `extra_roots`; under /proc, /sys or /dev, naming it would change nothing.
+    pub fn fix_for(real: &Path) -> &'static str {
+        if NEVER_READ.iter().any(|k| real.starts_with(k)) {
+            "/proc, /sys and /dev are never read, even when [site] extra_roots names them: copy what is meant into the folder of config.toml"
+        } else {
+            "move it into the folder of config.toml, or name its folder in [site] extra_roots"
+        }
+    }
+
     /// `None` when `path` really lies inside the roots, else why it is refused.
     fn refuse(&self, path: &Path) -> Option<String> {
         match path.canonicalize() {
@@ -47,8 +57,9 @@ impl Roots {
                     "really is"
                 };
                 Some(format!(
-                    "{what} {}, outside the site's folder; refused (move it into the folder of config.toml, or name its folder in [site] extra_roots)",
-                    real.display()
+                    "{what} {}, outside the site's folder; refused ({})",
+                    real.display(),
+                    Roots::fix_for(&real)
                 ))
             }
             // A dangling link: nothing to read, and nothing lost that was there.

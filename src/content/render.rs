@@ -55,12 +55,14 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
     static NUMERIC: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"&#"));
     if kind == BodyKind::Markdown && NUMERIC.find(body.as_bytes()).is_some() {
-        let in_html;
+        let (in_html, in_raw_html);
         (html, in_html) = keep_xml_chars(html);
+        // Raw HTML's references are written as they came: those are counted on their own.
+        (html, in_raw_html) = super::xml_chars::drop_forbidden_references(html);
         let in_first;
         (first_paragraph, in_first) = keep_xml_chars(first_paragraph);
         // The summary's text is also in the HTML: each character is counted once.
-        let dropped = in_html.max(in_first);
+        let dropped = in_html.max(in_first) + in_raw_html;
         if dropped > 0 {
             notes.push(format!(
                 "body: dropped {dropped} character(s) that XML 1.0 does not allow"

@@ -249,6 +249,26 @@ fn references_to_characters_xml_forbids_are_dropped() {
     );
 }
 
+/// Audit: `<img alt="a&#1;b">` kept the reference in the feeds, which every reader of the HTML
+/// decodes to U+0001. In raw HTML, a reference naming a character XML forbids goes too, with
+/// or without its `;`, in hex or decimal (Markdown's own text decodes them before).
+#[test]
+fn raw_html_references_to_characters_xml_forbids_are_dropped() {
+    let r = render(
+        BodyKind::Markdown,
+        "<img alt=\"a&#1;b\" title=\"c&#X0001;d&#xffff;\" src=\"x.png\"> t&#11;u &#x80; &#0; &#65; &#;\n",
+        &url(),
+    );
+    assert_eq!(
+        r.html,
+        "<p><img alt=\"ab\" title=\"cd\" src=\"https://example.com/reviews/heat/x.png\"> tu \u{80} \u{FFFD} A &amp;#;</p>\n"
+    );
+    assert_eq!(
+        r.notes,
+        ["body: dropped 4 character(s) that XML 1.0 does not allow"]
+    );
+}
+
 #[test]
 fn plain_text_paragraphs_keep_typography() {
     let r = render(

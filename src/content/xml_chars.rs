@@ -208,6 +208,68 @@ pub fn windows_1252(c: char) -> Option<char> {
         .filter(|&g| g != '\0')
 }
 
+/// What an HTML parser reads the numeric character reference at the start of `rest` (the
+/// text after its `&#`) as, and how many bytes of `rest` it takes: digits, `x` and hex
+/// digits, the `;` if there is one (HTML reads `&#1b` as U+0001 then `b`). NUL, surrogates and
+/// numbers past Unicode are read as U+FFFD, 0x80–0x9F as Windows-1252 names them. `None`
+/// when no digit follows (then `&#` is text).
+fn html_reference(rest: &[u8]) -> Option<(char, usize)> {
+    let hex = matches!(rest.first(), Some(b'x' | b'X'));
+    let (radix, start) = if hex { (16, 1) } else { (10, 0) };
+    let digits = rest[start..]
+        .iter()
+        .take_while(|b| char::from(**b).is_digit(radix))
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let number = rest[start..start + digits]
+        .iter()
+        .try_fold(0u32, |n, b| {
+            let d = char::from(*b).to_digit(radix)?;
+            n.checked_mul(radix)?.checked_add(d)
+        })
+        .unwrap_or(u32::MAX);
+    let mut taken = start + digits;
+    if rest.get(taken) == Some(&b';') {
+        taken += 1;
+    }
+    let c = match char::from_u32(number) {
+        None | Some('\0') => '\u{FFFD}',
+        Some(c) if is_c1(c) => windows_1252(c).unwrap_or(c),
+        Some(c) => c,
+    };
+    Some((c, taken))
+}
+
+/// `html` without the numeric character references that name a character XML 1.0 forbids
+/// (`&#1;`, `&#xFFFE;`), and how many there were. Markdown decodes those in its own text; one
+/// in raw HTML (an attribute's value, text between tags) is written as it came, and every
+/// reader of the HTML would decode it.
+pub fn drop_forbidden_references(html: String) -> (String, usize) {
+    let bytes = html.as_bytes();
+    let mut kept = String::new();
+    let (mut from, mut dropped) = (0, 0);
+    for at in memchr::memmem::find_iter(bytes, b"&#") {
+        if at < from {
+            continue;
+        }
+        let Some((c, taken)) = html_reference(&bytes[at + 2..]) else {
+            continue;
+        };
+        if !is_xml_char(c) {
+            kept.push_str(&html[from..at]);
+            from = at + 2 + taken;
+            dropped += 1;
+        }
+    }
+    if dropped == 0 {
+        return (html, 0);
+    }
+    kept.push_str(&html[from..]);
+    (kept, dropped)
+}
+
 /// Returns `text` fit for XML 1.0, and what was done. Forbidden characters are dropped; a run
 /// of them with a letter or digit on both sides becomes one U+FFFD, so that dropping never
 /// joins two words. C1 controls are kept and counted. A text with nothing to do (nearly every
@@ -261,6 +323,31 @@ pub fn clean(text: &str) -> (Cow<'_, str>, Report) {
 
 #[cfg(test)]
 mod tests {
+
+    /// Each reference as an HTML parser reads it, and only the forbidden ones dropped.
+    #[test]
+    fn references_are_read_as_html_reads_them() {
+        let cases = [
+            ("a&#1;b", "ab", 1),
+            ("a&#x1b", "a", 1),
+            ("a&#X1;b", "ab", 1),
+            ("&#xFFFE;&#65535;", "", 2),
+            (
+                "&#x80;&#x81;&#0;&#xD800;&#99999999999;",
+                "&#x80;&#x81;&#0;&#xD800;&#99999999999;",
+                0,
+            ),
+            ("&#x9;&#10;&#13;&#;&#x;&#", "&#x9;&#10;&#13;&#;&#x;&#", 0),
+            ("&#12;&#127;&#x1F;", "&#127;", 2),
+        ];
+        for (html, kept, dropped) in cases {
+            assert_eq!(
+                drop_forbidden_references(html.to_string()),
+                (kept.to_string(), dropped),
+                "{html}"
+            );
+        }
+    }
     use super::*;
 
     #[test]

@@ -307,8 +307,9 @@ fn media_uploads(config: &Config, media: &[LocalMedia], state: &PushState) -> Re
                 &config.path,
                 None,
                 format!(
-                    "[publish] media = true, but {}{really} is outside the site's folder; it is not uploaded: move it into the folder of config.toml, or name its folder in [site] extra_roots",
-                    m.path.display()
+                    "[publish] media = true, but {}{really} is outside the site's folder; it is not uploaded: {}",
+                    m.path.display(),
+                    crate::content::Roots::fix_for(&real)
                 ),
             ));
         }

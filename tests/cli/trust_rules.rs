@@ -147,9 +147,14 @@ fn a_link_out_of_the_site_is_refused_and_nothing_is_published() {
         err.contains("content/reviews/env.md: is a link to /proc/"),
         "{err}"
     );
+    // Audit: the hint said to name the folder in extra_roots, which never admits /proc.
+    assert!(
+        err.contains("/environ, outside the site's folder; refused (/proc, /sys and /dev are never read, even when [site] extra_roots names them: copy what is meant into the folder of config.toml)"),
+        "{err}"
+    );
     assert!(
         err.contains(&format!(
-            "content/reviews/more: is a link to {}, outside the site's folder; refused",
+            "content/reviews/more: is a link to {}, outside the site's folder; refused (move it into the folder of config.toml, or name its folder in [site] extra_roots)",
             outside.path().canonicalize().unwrap().display()
         )),
         "{err}"
