@@ -103,11 +103,36 @@ pub(super) fn identify(
     for item in &mut items {
         clamp_updated(item, now, problems);
     }
+    problems.warnings.extend(first_seen_later(&items, now));
     Identity {
         site_id,
         items,
         state: assigned.state,
     }
+}
+
+/// Entries dated when a build first saw them, by a clock later than this build's (a clock a
+/// few minutes behind, within what [`super::clock::guard`] lets pass): they stay in the feeds
+/// with that date, and that is said once for all (an entry with a `date` key is said by
+/// itself when it is read).
+fn first_seen_later(items: &[Identified], now: DateTime<FixedOffset>) -> Option<Diagnostic> {
+    let mut later = items
+        .iter()
+        .filter(|it| it.entry.date.is_none() && it.published() > now);
+    let first = later.next()?;
+    let others = match later.count() {
+        0 => String::new(),
+        1 => " (and 1 other entry)".to_string(),
+        n => format!(" (and {n} other entries)"),
+    };
+    Some(Diagnostic::new(
+        &*first.entry.source,
+        None,
+        format!(
+            "was first seen at {}, later than now{others}: published then, it stays in the feeds with that date (is the system clock behind?)",
+            first.published().to_rfc3339()
+        ),
+    ))
 }
 
 /// What to say of published entries whose date changed: each one, or, when several moved by

@@ -78,9 +78,13 @@ const PODCAST_KEYS: [&str; 18] = [
     "chapters_in_description",
 ];
 
+/// Keys of a `[[feed]]` table itself that a channel rule may be about.
+const FEED_KEYS: [&str; 2] = ["formats", "description"];
+
 /// The line of the key a channel rule of feed `feed` is about: the first of [`PODCAST_KEYS`]
-/// the rule names as a word, looked up in that feed's `[feed.podcast]` table (a rule about a
-/// key that is missing, or another table's, gives none).
+/// the rule names as a word, looked up in that feed's `[feed.podcast]` table, else the first of
+/// [`FEED_KEYS`], in its `[[feed]]` table (a rule about a key that is missing, or another
+/// table's, gives none).
 fn value_line(text: &str, feed: &str, rule: &str) -> Option<usize> {
     let named = |k: &str| {
         rule.match_indices(k).any(|(at, _)| {
@@ -90,7 +94,6 @@ fn value_line(text: &str, feed: &str, rule: &str) -> Option<usize> {
                 && matches!(after, Some(' ' | '=' | '`' | ':' | ','))
         })
     };
-    let key = PODCAST_KEYS.into_iter().find(|k| named(k))?;
     let lines: Vec<&str> = text.lines().collect();
     let name_at = lines.iter().position(|l| {
         l.trim_start().starts_with("name")
@@ -98,14 +101,26 @@ fn value_line(text: &str, feed: &str, rule: &str) -> Option<usize> {
                 k.trim() == "name" && v.trim().trim_matches(['"', '\'']) == feed
             })
     })?;
-    let table = (name_at..lines.len()).find(|&i| lines[i].trim() == "[feed.podcast]")?;
-    (table + 1..lines.len())
-        .take_while(|&i| !lines[i].trim_start().starts_with("[["))
-        .find(|&i| {
-            let l = lines[i].trim_start();
-            l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
-        })
-        .map(|i| i + 1)
+    let key_in = |start: usize, key: &str| {
+        (start..lines.len())
+            .take_while(|&i| i == start || !lines[i].trim_start().starts_with('['))
+            .find(|&i| {
+                let l = lines[i].trim_start();
+                l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
+            })
+            .map(|i| i + 1)
+    };
+    if let Some(key) = PODCAST_KEYS.into_iter().find(|k| named(k)) {
+        let table = (name_at..lines.len())
+            .take_while(|&i| i == name_at || !lines[i].trim_start().starts_with("[["))
+            .find(|&i| lines[i].trim() == "[feed.podcast]")?;
+        return key_in(table, key);
+    }
+    let key = FEED_KEYS.into_iter().find(|k| named(k))?;
+    let table = (0..=name_at)
+        .rev()
+        .find(|&i| lines[i].trim_start().starts_with('['))?;
+    key_in(table, key)
 }
 
 /// Every feed's items, in the configured order, and the state they were resolved with.
@@ -479,5 +494,10 @@ mod tests {
             line("feed `podcast`: a podcast needs [site] language"),
             None
         );
+        // Audit: a rule about the `[[feed]]` table's own keys had no line.
+        let text = "[site]\ntitle = \"T\"\n\n[[feed]]\nname = \"notes\"\nformats = [\"atom\"]\n\n[[feed]]\nname = \"podcast\"\nformats = [\"rss\", \"atom\"]\n[feed.podcast]\nformats = 1\n";
+        let rule = "feed `podcast`: Apple accepts only RSS for podcasts: use formats = [\"rss\"], and a notes feed for Atom";
+        assert_eq!(super::value_line(text, "podcast", rule), Some(10));
+        assert_eq!(super::value_line(text, "notes", rule), Some(6));
     }
 }

@@ -58,7 +58,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         // clap requires a title unless --from is given.
         (None, None) => String::new(),
     };
-    let slug = shorten(&slugify(&title)).to_string();
+    let mut slug = shorten(&slugify(&title)).to_string();
+    // `★★★` or `🎬`: a title the build takes, with no letter to name the file by.
+    let unnamed = slug.is_empty() && !title.trim().is_empty();
+    if unnamed {
+        slug = "entry".to_string();
+    }
     if slug.is_empty() {
         return Err(Error::Usage {
             message: format!("the title `{title}` needs at least one letter or digit"),
@@ -89,6 +94,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(other) = taken_by {
         ctx.report.note_text(format_args!(
             "{other} already has the slug you asked for: this entry's is `{slug}` (its link and id); set `slug` in either file to change it"
+        ));
+    }
+    if unnamed {
+        ctx.report.note_text(format_args!(
+            "the title `{title}` has no letter or digit to name the file by: its slug is `{slug}` (its link and id); set `slug` in the file to change it before it is published"
         ));
     }
     if args.from.is_some() {

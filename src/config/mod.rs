@@ -252,9 +252,12 @@ impl Config {
             };
             Error::config(path, line, message)
         })?;
-        if let Some((line, message)) = text::first_illegal(text) {
-            return Err(Error::config(path, line, message));
-        }
+        let illegal = text::illegal(text).into_iter();
+        fields::all_of(
+            illegal
+                .map(|(line, m)| Error::config(path, line, m))
+                .collect(),
+        )?;
         let root = path
             .parent()
             .map(Path::to_path_buf)

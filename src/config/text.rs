@@ -8,34 +8,42 @@ use toml::de::{DeTable, DeValue};
 
 use super::sanity::Problem;
 
-/// The first string value holding a character XML cannot carry, with its line.
-pub(super) fn first_illegal(text: &str) -> Option<Problem> {
-    let table = DeTable::parse(text).ok()?;
-    in_table(table.get_ref(), "", text)
+/// Every string value holding a character XML cannot carry, with its line, in the file's
+/// order: all are said at once.
+pub(super) fn illegal(text: &str) -> Vec<Problem> {
+    let mut found = Vec::new();
+    if let Ok(table) = DeTable::parse(text) {
+        in_table(table.get_ref(), "", text, &mut found);
+    }
+    found.sort_by_key(|(line, _)| *line);
+    found
 }
 
-fn in_table(table: &DeTable<'_>, path: &str, text: &str) -> Option<Problem> {
-    table.iter().find_map(|(key, value)| {
+fn in_table(table: &DeTable<'_>, path: &str, text: &str, found: &mut Vec<Problem>) {
+    for (key, value) in table {
         let path = match path {
             "" => key.get_ref().to_string(),
             _ => format!("{path}.{}", key.get_ref()),
         };
-        in_value(value, &path, text)
-    })
+        in_value(value, &path, text, found);
+    }
 }
 
-fn in_value(value: &Spanned<DeValue<'_>>, path: &str, text: &str) -> Option<Problem> {
+fn in_value(value: &Spanned<DeValue<'_>>, path: &str, text: &str, found: &mut Vec<Problem>) {
     match value.get_ref() {
-        DeValue::String(s) => s.chars().find(|&c| !is_xml_char(c)).map(|c| {
-            let line = super::line_of(text, value.span().start);
-            (Some(line), message(path, c))
-        }),
-        DeValue::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| in_value(item, &format!("{path}[{}]", i + 1), text)),
-        DeValue::Table(table) => in_table(table, path, text),
-        _ => None,
+        DeValue::String(s) => {
+            if let Some(c) = s.chars().find(|&c| !is_xml_char(c)) {
+                let line = super::line_of(text, value.span().start);
+                found.push((Some(line), message(path, c)));
+            }
+        }
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                in_value(item, &format!("{path}[{}]", i + 1), text, found);
+            }
+        }
+        DeValue::Table(table) => in_table(table, path, text, found),
+        _ => {}
     }
 }
 
@@ -88,7 +96,9 @@ mod tests {
     fn escapes_xml_cannot_carry_are_found_with_their_key_and_line() {
         let text = "[site]\ntitle = \"Reel\"\n\n[[feed]]\nname = \"a\"\n\n[[feed]]\nname = \"b\"\n\
                     [feed.podcast]\ntxt = [{ purpose = \"x\", value = \"a\\u0001b\" }]\n";
-        let (line, message) = first_illegal(text).unwrap();
+        let found = illegal(text);
+        assert_eq!(found.len(), 1);
+        let (line, message) = found[0].clone();
         assert_eq!(line, Some(10));
         assert_eq!(
             message,
@@ -97,13 +107,21 @@ mod tests {
         );
         for escape in ["\\b", "\\f", "\\u001B", "\\uFFFE", "\\uFFFF"] {
             let text = format!("[site]\ntitle = \"Reel {escape}\"\n");
-            assert!(first_illegal(&text).is_some(), "{escape}");
+            assert_eq!(illegal(&text).len(), 1, "{escape}");
         }
+    }
+
+    /// Audit: four such values took four runs to find, one each.
+    #[test]
+    fn every_value_xml_cannot_carry_is_found_at_once_in_the_file_s_order() {
+        let text = "[site]\ntitle = \"T\\u0001\"\n[[feed]]\ntitle = \"R\\b\"\ndescription = \"D\\uFFFE\"\n";
+        let lines: Vec<_> = illegal(text).into_iter().map(|(line, _)| line).collect();
+        assert_eq!(lines, [Some(2), Some(4), Some(5)]);
     }
 
     #[test]
     fn ordinary_text_passes() {
         let text = "[site]\ntitle = \"Tab\\there, caf\\u00E9, \\uD7FF \\U0001F3AC\"\nn = 1\n";
-        assert_eq!(first_illegal(text), None);
+        assert_eq!(illegal(text), []);
     }
 }

@@ -451,6 +451,24 @@ fn a_clock_stepped_back_a_little_keeps_published_entries() {
     assert!(!site.read("feeds/reviews.rss").contains("Soon"));
 }
 
+/// Audit: an entry without a date (dated when first seen) published by a build whose clock
+/// was a few minutes later stayed in the feeds without the warning the README promises.
+#[test]
+fn a_clock_stepped_back_a_little_says_entries_dated_by_first_sight_stay() {
+    let site = Site::new();
+    site.write("content/reviews/a.txt", "A first paragraph.\n");
+    site.write("content/reviews/b.txt", "Another one.\n");
+    site.ok_at("2026-02-04T00:10:00Z", &["--quiet", "build"]);
+    let before = site.read("feeds/reviews.rss");
+    let out = site.run_at("2026-02-04T00:01:00Z", &["--quiet", "build", "--no-cache"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/a.txt: was first seen at 2026-02-04T00:10:00+00:00, later than now (and 1 other entry): published then, it stays in the feeds with that date (is the system clock behind?)\n"
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+}
+
 /// Audit: `build`, `check` and `push --dry-run` with standard output on a full disk lost what
 /// they said and exited 0 (`completions` said it, exit 7); a reader that stops early (`| head`)
 /// is no failure.

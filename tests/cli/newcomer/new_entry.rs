@@ -29,6 +29,32 @@ fn new_txt_writes_header_lines_and_builds() {
     );
 }
 
+/// Audit: `new review "★★★"` was refused though the build takes such a title; the file is
+/// named `entry`, said, and builds with that slug.
+#[test]
+fn new_names_a_title_without_letters_entry_and_says_so() {
+    let site = Site::new();
+    let out = site.run(&["new", "review", "★★★", "--txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stdout(&out), "content/reviews/2026-11-20-entry.txt\n");
+    assert_eq!(
+        stderr(&out),
+        "note: the title `★★★` has no letter or digit to name the file by: its slug is `entry` (its link and id); set `slug` in the file to change it before it is published\nnote: content/reviews/2026-11-20-entry.txt is a draft: delete its `Draft: true` line when it is ready to publish\n"
+    );
+    let path = "content/reviews/2026-11-20-entry.txt";
+    site.write(path, &site.read(path).replace("Draft: true\n", ""));
+    site.ok(&["build"]);
+    let feed = site.rss("reviews");
+    assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "★★★");
+    assert!(
+        feed.entries[0].links[0].href.ends_with("/entry/"),
+        "{}",
+        feed.entries[0].links[0].href
+    );
+    let blank = site.run(&["new", "review", "  "]);
+    assert_eq!(blank.status.code(), Some(2), "{}", text(&blank));
+}
+
 fn body_of(site: &Site) -> String {
     let feed = site.rss("reviews");
     let entry = &feed.entries[0];
