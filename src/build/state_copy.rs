@@ -185,10 +185,8 @@ fn copy<'a>(state: &'a State, text: &'a StateText) -> Copy<'a> {
 /// The state file at `path` (`None` when there is none), from `copy` when it was made from
 /// exactly these bytes, else parsed; with each record's text when it came from the copy.
 pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, Option<StateText>)> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
-        Err(e) => return Err(Error::io(path, "reading the state file", e)),
+    let Some(bytes) = crate::identity::read_state_bytes(path)? else {
+        return Ok((None, None));
     };
     let digest = *blake3::hash(&bytes).as_bytes();
     if let Some((state, records)) = copy.and_then(|c| decode(c, &digest)) {

@@ -346,7 +346,16 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
     let mut meta = Meta::default();
     let mut errors = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    for &(line, text) in lines {
+    for (i, &(line, text)) in lines.iter().enumerate() {
+        // Past this many problems the "header" is text: not read further (each unknown key
+        // was also compared with every one before it).
+        if errors.len() + 1 == crate::content::source::MAX_PROBLEMS_PER_FILE {
+            errors.push(MetaError {
+                line: Some(line),
+                message: format!("{} more header line(s) not read: a header is a few `Key: value` lines; end it with a blank line before the text", lines.len() - i),
+            });
+            break;
+        }
         let Some((key, value)) = text.split_once(':') else {
             errors.push(MetaError {
                 line: Some(line),

@@ -202,8 +202,30 @@ pub fn kind_of(path: &Path) -> Option<BodyKind> {
     }
 }
 
+/// Problems said of one file at most (errors, and warnings apart): past them the file is said
+/// to have more. 400,000 lines of one mistake were 400,000 messages, held and printed.
+pub const MAX_PROBLEMS_PER_FILE: usize = 50;
+
 /// Parses a file's bytes. `display` names the file in messages; `source` is its state key.
 pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
+    let capped = |mut list: Vec<Diagnostic>| {
+        if list.len() > MAX_PROBLEMS_PER_FILE {
+            let more = list.len() - MAX_PROBLEMS_PER_FILE;
+            list.truncate(MAX_PROBLEMS_PER_FILE);
+            let said =
+                format!("and {more} more problem(s) in this file, not listed: fix these first");
+            list.push(Diagnostic::new(display, None, said));
+        }
+        list
+    };
+    match parse_all(bytes, display, source, kind, tz) {
+        Ok((entry, warnings)) => Ok((entry, capped(warnings))),
+        Err(errors) => Err(capped(errors)),
+    }
+}
+
+/// [`parse_entry`], every problem listed.
+fn parse_all(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
     let diag = |line: Option<usize>, msg: String| Diagnostic::new(display, line, msg);
 
     let normalised = text_boundary::decode(bytes, &diag)?;

@@ -248,19 +248,51 @@ fn check_integrity(text: &str, state: &State, path: &Path) -> Result<bool> {
     )))
 }
 
+/// The largest state file read: a record is a few hundred bytes, so this is a million entries
+/// and more. Parsing takes a few times the file's size in memory; a larger file is damaged (a
+/// line of hundreds of megabytes) or not a state.
+pub const MAX_STATE_BYTES: u64 = 256 << 20;
+
+/// The bytes of the state file; `Ok(None)` when it does not exist yet. Only a regular file of
+/// at most [`MAX_STATE_BYTES`] is read.
+pub fn read_state_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
+    use crate::small_file::{Refusal, read};
+    let refused = |why: String| {
+        Error::State(Diagnostic::new(
+            path,
+            None,
+            format!(
+                "{why}; it was left untouched: restore it from version control (or delete it, and read what that loses in the README)"
+            ),
+        ))
+    };
+    match read(path, MAX_STATE_BYTES) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(Refusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(Refusal::Io(e)) => Err(Error::io(path, "reading the state file", e)),
+        Err(Refusal::NotRegular(what)) => {
+            Err(refused(format!("the state file is {what}, not a file")))
+        }
+        Err(Refusal::TooBig(len)) => Err(refused(format!(
+            "the state file is {} MB, more than the {} MB a state of a million entries takes: it is damaged, or not a state file",
+            len >> 20,
+            MAX_STATE_BYTES >> 20
+        ))),
+    }
+}
+
 /// Reads the state file; `Ok(None)` when it does not exist yet.
 pub fn load_state(path: &Path) -> Result<Option<State>> {
-    match std::fs::read_to_string(path) {
+    let Some(bytes) = read_state_bytes(path)? else {
+        return Ok(None);
+    };
+    match String::from_utf8(bytes) {
         Ok(text) => State::parse(&text, path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            Err(Error::State(Diagnostic::new(
-                path,
-                None,
-                "the state file is not valid UTF-8; it was left untouched: restore it from version control",
-            )))
-        }
-        Err(e) => Err(Error::io(path, "reading the state file", e)),
+        Err(_) => Err(Error::State(Diagnostic::new(
+            path,
+            None,
+            "the state file is not valid UTF-8; it was left untouched: restore it from version control",
+        ))),
     }
 }
 

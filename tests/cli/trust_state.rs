@@ -94,6 +94,36 @@ fn a_state_file_cut_at_a_record_boundary_is_refused_and_left_untouched() {
     assert_eq!(site.read("feeds/reviews.rss"), feed);
 }
 
+/// Audit: a state file of hundreds of megabytes (one line, or a million records made up) was
+/// read whole and parsed in three to five times its size; a FIFO in its place would wait.
+#[test]
+fn a_state_file_past_its_bound_or_not_a_file_is_refused_and_left_untouched() {
+    let site = Site::new();
+    two_reviews(&site);
+    site.ok_at(common::NOW, &["build"]);
+    let feed = site.read("feeds/reviews.rss");
+    let path = site.path("feedwright-state.toml");
+    // Sparse: 300 MB on paper, nothing on the disk.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    for args in [&["build"][..], &["check"][..], &["build", "--no-cache"][..]] {
+        assert_eq!(
+            site.fails(4, args),
+            format!(
+                "error: {}: the state file is 300 MB, more than the 256 MB a state of a million entries takes: it is damaged, or not a state file; it was left untouched: restore it from version control (or delete it, and read what that loses in the README)\n",
+                path.display()
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 300 << 20);
+    assert_eq!(site.read("feeds/reviews.rss"), feed);
+}
+
 /// A state written before the integrity line existed is read, and gets the line when written.
 #[test]
 fn a_state_file_without_integrity_line_is_accepted_once() {
