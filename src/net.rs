@@ -166,19 +166,51 @@ pub fn without_userinfo(url: &str) -> String {
 }
 
 /// Learns a remote file's length with a HEAD request (see [`crate::media::Probe`]).
+///
+/// Each request waits at most `timeout`, and all of them together at most
+/// [`HeadProbe::BUDGET`] timeouts: a server that takes connections and never answers held a
+/// build for one timeout per episode (22 episodes, eleven minutes at the default 30 s, longer
+/// than a cron period), with the run lock.
 #[derive(Debug, Clone, Copy)]
 pub struct HeadProbe {
     pub timeout: Duration,
+    deadline: Instant,
+}
+
+impl HeadProbe {
+    /// How many timeouts one build may spend on media servers in all.
+    pub const BUDGET: u32 = 4;
+
+    /// A probe whose requests wait `timeout` each, and whose time in all starts now.
+    pub fn new(timeout: Duration) -> HeadProbe {
+        HeadProbe {
+            timeout,
+            deadline: Instant::now() + timeout.saturating_mul(Self::BUDGET),
+        }
+    }
+
+    /// How long the next request may wait, or why it is not sent.
+    fn wait(&self, shown: &str) -> Result<Duration, String> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "{shown} was not asked: this build already spent {} s waiting on media servers (one that does not answer?); add `audio_length` by hand, or build again later",
+                self.timeout.saturating_mul(Self::BUDGET).as_secs()
+            ));
+        }
+        Ok(left.min(self.timeout))
+    }
 }
 
 impl crate::media::Probe for HeadProbe {
     fn image_prefix(&self, url: &Url) -> Option<Vec<u8>> {
-        crate::measure::remote::prefix(url, self.timeout)
+        let wait = self.wait("").ok()?;
+        crate::measure::remote::prefix(url, wait)
     }
 
     fn content_type(&self, url: &Url) -> Result<Option<String>, String> {
         let shown = redact(url.as_str());
-        let client = builder(self.timeout)
+        let client = builder(self.wait(&shown)?)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let response = client
@@ -197,7 +229,7 @@ impl crate::media::Probe for HeadProbe {
 
     fn length(&self, url: &Url) -> Result<u64, String> {
         let shown = redact(url.as_str());
-        let client = builder(self.timeout)
+        let client = builder(self.wait(&shown)?)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let response = client.head(url.clone()).send().map_err(|e| {

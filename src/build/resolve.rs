@@ -155,9 +155,7 @@ pub(super) fn check_channels(config: &Config, problems: &mut Problems) {
             && p.resolve_lengths
             && let Some(Artwork::Remote(u)) = &p.image
         {
-            let probe = crate::net::HeadProbe {
-                timeout: config.publish.timeout,
-            };
+            let probe = crate::net::HeadProbe::new(config.publish.timeout);
             if let Err(problem) = media::check_art("[feed.podcast] image", u.as_str(), Some(&probe))
             {
                 let message = format!("feed `{}`: {problem}", feed.name);
@@ -177,9 +175,7 @@ pub(super) fn feeds<'a>(
     mut state: State,
     policy: &Problems,
 ) -> Resolved<'a> {
-    let probe = crate::net::HeadProbe {
-        timeout: config.publish.timeout,
-    };
+    let probe = crate::net::HeadProbe::new(config.publish.timeout);
     let feeds = config
         .feeds
         .iter()

@@ -331,6 +331,31 @@ fn head_without_length_404_and_timeout_are_clear_errors() {
     }
 }
 
+/// Resource audit: a media server that takes connections and never answers held the build
+/// one timeout per episode (22 episodes: eleven minutes at the default, past a cron period).
+/// The build's questions stop after four timeouts in all; the others say why they were not
+/// asked.
+#[test]
+fn a_server_that_never_answers_costs_a_build_four_timeouts_not_one_per_episode() {
+    let (url, log) = head_server("hang");
+    let site = head_site(&format!("{url}/ep1.mp3"));
+    for n in 2..=8 {
+        site.write(
+            &format!("content/episodes/ep{n}.md"),
+            &episode(&format!("audio = \"{url}/ep{n}.mp3\""))
+                .replace("Pilot", &format!("Part {n}")),
+        );
+    }
+    let err = site.fails(1, &["build"]);
+    let timed_out = err.matches("timed out after 1 s").count();
+    let not_asked = err
+        .matches("was not asked: this build already spent 4 s waiting on media servers (one that does not answer?); add `audio_length` by hand, or build again later")
+        .count();
+    assert!((1..=4).contains(&timed_out), "{err}");
+    assert_eq!(timed_out + not_asked, 8, "{err}");
+    assert!(log.lock().unwrap().len() <= 4, "{err}");
+}
+
 #[test]
 fn remote_audio_without_length_and_without_opt_in_is_an_error() {
     let site = site();
