@@ -20,6 +20,38 @@ pub enum Credentials {
     Basic { user: String, secret: SecretString },
 }
 
+/// The longest upload secret taken: tokens are a few hundred bytes, signed ones a few KB.
+const MAX_SECRET_BYTES: usize = 16 << 10;
+
+/// The text of `[publish] token_file`: only a regular file (`/dev/zero` grew without end, a
+/// FIFO waited forever), and not much more than a secret can be.
+fn read_secret_file(path: &std::path::Path) -> Result<String> {
+    use crate::small_file::{Refusal, read};
+    let refused = |why: String| {
+        Error::Publish(format!(
+            "{} (named by [publish] token_file) {why}",
+            path.display()
+        ))
+    };
+    // Room for a byte-order mark and blank lines around the longest secret.
+    let cap = u64::try_from(MAX_SECRET_BYTES).unwrap_or(u64::MAX) + 1024;
+    match read(path, cap) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| refused("is not UTF-8 text: save the secret as plain text".into())),
+        Err(Refusal::Io(e)) => Err(Error::io(
+            path,
+            "reading the upload secret ([publish] token_file)",
+            e,
+        )),
+        Err(Refusal::NotRegular(what)) => Err(refused(format!(
+            "is {what}, not a file: name a file that holds the secret"
+        ))),
+        Err(Refusal::TooBig(len)) => Err(refused(format!(
+            "is {len} bytes or more, more than the {MAX_SECRET_BYTES} an upload secret may have: is it the right file?"
+        ))),
+    }
+}
+
 impl Credentials {
     /// Reads the secret `cfg` points at. The error names the variable or file, never a value.
     pub fn load(cfg: &PublishConfig) -> Result<Credentials> {
@@ -41,9 +73,7 @@ impl Credentials {
                 }
             }
         } else if let Some(path) = &cfg.token_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::io(path, "reading the upload secret ([publish] token_file)", e)
-            })?;
+            let text = read_secret_file(path)?;
             // A byte-order mark an editor saved in front is no part of the secret.
             let text = text.trim_start_matches('\u{feff}').trim();
             if text.is_empty() {
@@ -61,19 +91,29 @@ impl Credentials {
         };
         // A header cannot carry it: every request would fail as if the network had, and be
         // retried. Said before any is sent, naming where it came from, never its value.
+        let from = || match (&cfg.token_env, &cfg.token_file) {
+            (Some(var), _) => {
+                format!("the environment variable {var} (named by [publish] token_env)")
+            }
+            (None, Some(path)) => format!("{} (named by [publish] token_file)", path.display()),
+            (None, None) => "the upload secret".into(),
+        };
         if secret
             .chars()
             .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
         {
-            let from = match (&cfg.token_env, &cfg.token_file) {
-                (Some(var), _) => {
-                    format!("the environment variable {var} (named by [publish] token_env)")
-                }
-                (None, Some(path)) => format!("{} (named by [publish] token_file)", path.display()),
-                (None, None) => "the upload secret".into(),
-            };
             return Err(Error::Publish(format!(
-                "{from} holds a line break or another control character (pasted across two lines?): write the secret again on one line"
+                "{} holds a line break or another control character (pasted across two lines?): write the secret again on one line",
+                from()
+            )));
+        }
+        // Every answer is searched for it in many spellings (`mask.rs`): a megabyte "token"
+        // (the wrong file named) cost a hundred times its size, and went in every header.
+        if secret.len() > MAX_SECRET_BYTES {
+            return Err(Error::Publish(format!(
+                "{} holds {} bytes, more than the {MAX_SECRET_BYTES} an upload secret may have: is it the right one?",
+                from(),
+                secret.len()
             )));
         }
         let secret = SecretString::from(secret);

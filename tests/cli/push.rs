@@ -934,6 +934,42 @@ fn basic_auth_reads_the_secret_from_a_file() {
     }
 }
 
+/// Resource audit: `token_file` was read whole: a link to /dev/zero grew to 17 GB, a FIFO
+/// waited forever, a 10 MB file went into every header. Refused before any request.
+#[cfg(unix)]
+#[test]
+fn a_secret_file_that_is_no_file_or_too_long_is_refused_without_any_request() {
+    let server = Server::start();
+    let site = site(&server.url("/dav/"), "");
+    let config = site.read("config.toml").replace(
+        &format!("auth = \"bearer\"\ntoken_env = \"{TOKEN_VAR}\""),
+        "auth = \"basic\"\nuser = \"editor\"\ntoken_file = \"secret.txt\"",
+    );
+    site.write("config.toml", &config);
+    let secret = site.path("secret.txt");
+    std::os::unix::fs::symlink("/dev/zero", &secret).unwrap();
+    let shown = secret.display();
+    let err = fails(&run_env(&site, &["push"], &[]), 5);
+    assert!(
+        err.contains(&format!("error: {shown} (named by [publish] token_file) is a device, not a file: name a file that holds the secret")),
+        "{err}"
+    );
+    std::fs::remove_file(&secret).unwrap();
+    site.write("secret.txt", &"x".repeat(20_000));
+    let err = fails(&run_env(&site, &["push"], &[]), 5);
+    assert!(
+        err.contains(&format!("error: {shown} (named by [publish] token_file) is 20000 bytes or more, more than the 16384 an upload secret may have: is it the right file?")),
+        "{err}"
+    );
+    site.write("secret.txt", &format!("{}\n", "x".repeat(16_385)));
+    let err = fails(&run_env(&site, &["push"], &[]), 5);
+    assert!(
+        err.contains(&format!("error: {shown} (named by [publish] token_file) holds 16385 bytes, more than the 16384 an upload secret may have: is it the right one?")),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
 #[test]
 fn a_missing_secret_is_named_without_any_request() {
     let server = Server::start();
