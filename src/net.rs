@@ -61,6 +61,27 @@ pub fn read_prefix(body: impl Read, cap: u64, deadline: Duration) -> Vec<u8> {
     bytes
 }
 
+/// [`read_prefix`], and whether its time ran out before `cap` bytes or the answer's end (a
+/// server that stalls or trickles): what came is then not what the server means to send. (One
+/// that closes the connection early sent what it had.)
+pub fn read_whole_prefix(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, bool) {
+    let (mut bytes, error) = read_until(body, cap, deadline);
+    let timed_out = match &error {
+        Some(BodyError::Deadline(_)) => true,
+        // The client's own timeout, wrapped: a decoding error whose source timed out.
+        Some(BodyError::Read(e)) => {
+            e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                    .is_some_and(reqwest::Error::is_timeout)
+        }
+        _ => false,
+    };
+    let broken = timed_out && (bytes.len() as u64) < cap;
+    bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+    (bytes, broken)
+}
+
 fn read_until(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, Option<BodyError>) {
     let start = Instant::now();
     let mut limited = body.take(cap.saturating_add(1));

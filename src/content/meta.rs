@@ -278,6 +278,9 @@ pub fn parse_front_matter(text: &str, syntax: Syntax) -> Result<Meta, MetaError>
 /// Drops the `error: line N column M:` prefix (the line is reported separately) and the
 /// parser's advice to its programmer (`set DuplicateKeyPolicy…`, `use Option<String>`).
 fn clean_yaml_message(message: &str) -> &str {
+    if message.contains("budget breached") {
+        return "invalid value: the front matter expands past what an entry may hold (anchors and aliases repeating a value?); write each value once";
+    }
     let m = message.trim().trim_start_matches("error:").trim_start();
     let m = match m.strip_prefix("line ") {
         Some(rest) => rest.split_once(": ").map_or(m, |(_, r)| r),
@@ -347,8 +350,7 @@ pub fn parse_header(lines: &[(usize, &str)]) -> Result<Meta, Vec<MetaError>> {
     let mut errors = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for (i, &(line, text)) in lines.iter().enumerate() {
-        // Past this many problems the "header" is text: not read further (each unknown key
-        // was also compared with every one before it).
+        // Past this many problems the "header" is text, not read further.
         if errors.len() + 1 == crate::content::source::MAX_PROBLEMS_PER_FILE {
             errors.push(MetaError {
                 line: Some(line),

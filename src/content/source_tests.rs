@@ -286,3 +286,17 @@ fn a_file_s_problems_are_listed_up_to_a_bound() {
         errors[1].message
     );
 }
+
+/// Resource audit: YAML aliases repeating a long value were refused with the parser's debug
+/// text (`budget breached: ScalarBytes { … }`) and a hint about quotes.
+#[test]
+fn yaml_that_expands_past_its_budget_says_so_in_words() {
+    let value = "x".repeat(100_000);
+    let aliases = vec!["*s"; 1000].join(", ");
+    let text = format!("---\ntitle: T\nsummary: &s \"{value}\"\ntags: [{aliases}]\n---\nBody.\n");
+    let errors = parse(&text, "a.md").unwrap_err();
+    assert_eq!(
+        errors[0].message,
+        "invalid value: the front matter expands past what an entry may hold (anchors and aliases repeating a value?); write each value once"
+    );
+}

@@ -30,7 +30,7 @@ pub fn check_file(path: &Path, syntax: Syntax) -> Vec<String> {
     let shown = path.display();
     let text = match read_capped(path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(why) => return vec![format!("transcript file {shown} {why}")],
+        Err(why) => return vec![format!("file {shown} {why}")],
     };
     check(&text, syntax)
         .into_iter()
@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(
             check_file(&big, Syntax::Vtt),
             [format!(
-                "transcript file {} is larger than 32 MB, the most feedwright reads of a transcript: check that it is the transcript, or publish it by `url`",
+                "file {} is larger than 32 MB, the most feedwright reads of a transcript: check that it is the transcript, or publish it by `url`",
                 big.display()
             )]
         );
@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(
             check_file(&folder, Syntax::Vtt),
             [format!(
-                "transcript file {} is not a regular file: point `file` at the transcript itself",
+                "file {} is not a regular file: point `file` at the transcript itself",
                 folder.display()
             )]
         );

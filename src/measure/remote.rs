@@ -25,8 +25,10 @@ pub fn prefix(url: &Url, timeout: Duration) -> Option<Vec<u8>> {
     if !response.status().is_success() {
         return None;
     }
-    let bytes = crate::net::read_prefix(response, PREFIX_CAP, timeout);
-    (!bytes.is_empty()).then_some(bytes)
+    // A picture's first bytes are judged only when they all came: what a stalled or broken
+    // answer left was once judged "not a JPEG or PNG", the cause (the server) unsaid.
+    let (bytes, broken) = crate::net::read_whole_prefix(response, PREFIX_CAP, timeout);
+    (!bytes.is_empty() && !broken).then_some(bytes)
 }
 
 #[cfg(test)]
@@ -73,5 +75,26 @@ mod tests {
         );
         let got = prefix(&url, Duration::from_secs(10)).unwrap();
         assert_eq!(got, b"\x89PNG\r\n\x1a\n");
+    }
+
+    /// Resource audit: four bytes, then silence, were judged "not a JPEG or PNG" after the
+    /// timeout. What a stalled answer left is not judged.
+    #[test]
+    fn what_a_stalled_answer_left_is_not_judged() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut stream)) = listener.incoming().next() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabcd");
+                std::thread::sleep(Duration::from_secs(3));
+            }
+        });
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/cover.png")).unwrap();
+        assert_eq!(prefix(&url, Duration::from_secs(1)), None);
     }
 }
