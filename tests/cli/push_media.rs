@@ -32,35 +32,18 @@ fn run(site: &Site, args: &[&str]) -> Output {
     out
 }
 
-/// A feedwright run's output and its peak resident memory in KiB (VmHWM), read from /proc
-/// while it runs. Not `wait4`'s counter: Linux carries the memory of the test process that
-/// spawned the child across `exec` into it. A poll can only come late, never see too much,
-/// so a bound checked on this value may miss a peak but never fails wrongly.
+/// A feedwright run's output and its peak resident memory in KiB (see [`common::peak_kib`]).
 fn measured(site: &Site, args: &[&str]) -> (String, u64) {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedwright"));
     cmd.current_dir(site.dir.path())
         .env_remove("FEEDWRIGHT_CONFIG")
         .env(TOKEN_VAR, TOKEN)
         .args(["--now", NOW])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+        .args(args);
     for var in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
         cmd.env_remove(var);
     }
-    let mut child = cmd.spawn().unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        let status = std::fs::read_to_string(&status_file).unwrap_or_default();
-        let hwm = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
-        peak = peak.max(hwm.unwrap_or(0));
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let out = child.wait_with_output().unwrap();
+    let (out, peak) = common::peak_kib(cmd);
     assert!(out.status.success(), "{args:?}:\n{}", text(&out));
     assert!(!text(&out).contains(TOKEN));
     (String::from_utf8(out.stdout).unwrap(), peak)

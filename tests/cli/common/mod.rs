@@ -298,3 +298,25 @@ pub fn opened_by(site: &Site, args: &[&str]) -> Option<String> {
     eprintln!("{why}: not checked");
     None
 }
+
+/// `cmd`'s output and its peak resident memory in KiB (VmHWM), read from /proc while it runs.
+/// Not `wait4`'s counter: Linux carries the memory of the test process that spawned the child
+/// across `exec` into it. A poll can only come late, never see too much, so a bound checked
+/// on this value may miss a peak but never fails wrongly.
+pub fn peak_kib(mut cmd: std::process::Command) -> (Output, u64) {
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+        let hwm = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+        peak = peak.max(hwm.unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    (child.wait_with_output().unwrap(), peak)
+}
