@@ -66,20 +66,18 @@ pub fn read_prefix(body: impl Read, cap: u64, deadline: Duration) -> Vec<u8> {
 /// that closes the connection early sent what it had.)
 pub fn read_whole_prefix(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, bool) {
     let (mut bytes, error) = read_until(body, cap, deadline);
-    let timed_out = match &error {
-        Some(BodyError::Deadline(_)) => true,
-        // The client's own timeout, wrapped: a decoding error whose source timed out.
-        Some(BodyError::Read(e)) => {
-            e.kind() == std::io::ErrorKind::TimedOut
-                || e.get_ref()
-                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-                    .is_some_and(reqwest::Error::is_timeout)
-        }
-        _ => false,
-    };
-    let broken = timed_out && (bytes.len() as u64) < cap;
+    let broken = matches!(error, Some(BodyError::Deadline(_))) && (bytes.len() as u64) < cap;
     bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
     (bytes, broken)
+}
+
+/// Whether a read failed because its time ran out: the client's own timeout comes wrapped, a
+/// decoding error whose source timed out (it was said as "error decoding response body").
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 fn read_until(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, Option<BodyError>) {
@@ -95,6 +93,7 @@ fn read_until(body: impl Read, cap: u64, deadline: Duration) -> (Vec<u8>, Option
             Ok(0) => return (out, None),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if timed_out(&e) => return (out, Some(BodyError::Deadline(deadline))),
             Err(e) => return (out, Some(BodyError::Read(e))),
         };
         out.extend_from_slice(&chunk[..n]);

@@ -236,6 +236,30 @@ fn a_feed_that_trickles_forever_ends_at_the_deadline() {
     assert!(err.contains("nothing was uploaded"), "{err}");
 }
 
+/// Resource audit: an answer that stalls after its first bytes ended in the client's own
+/// timeout, said as "error decoding response body"; it is the deadline, said as such.
+#[test]
+fn a_feed_that_stalls_after_its_first_bytes_is_said_to_be_still_arriving() {
+    let addr = start(|req, s| {
+        if req.method != "GET" {
+            return answer(s, "201 Created", &[], b"");
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n<rss";
+        let _ = s.write_all(head.as_bytes());
+        // Longer than any of the client's timeouts: the run ends first.
+        thread::sleep(Duration::from_secs(60));
+    });
+    let site = site(&format!("http://{addr}/feeds/"), "");
+    // The push guard's GET of the published feed, with the site's 2 s timeout.
+    let err = fails(&site, &["build", "--push"], 5);
+    assert!(
+        err.contains("the answer was still arriving after 2 s and was abandoned"),
+        "{err}"
+    );
+    assert!(!err.contains("decoding"), "{err}");
+    assert!(err.contains("nothing was uploaded"), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
