@@ -185,6 +185,22 @@ pub fn without_userinfo(url: &str) -> String {
     format!("{}{shown}{}", &url[..start], &url[at..])
 }
 
+/// Why a HEAD request got no answer, in words that say what to check (reqwest's own, "error
+/// following redirect for url", named no loop).
+fn head_failed(shown: &str, e: &reqwest::Error) -> String {
+    if e.is_redirect() {
+        format!(
+            "HEAD {shown} was redirected too many times (a redirect loop?); check the URL in a browser"
+        )
+    } else if e.is_connect() {
+        format!(
+            "HEAD {shown}: no connection could be made ({e}); check the host name, or build again later"
+        )
+    } else {
+        format!("HEAD {shown} failed: {e}; check the URL, or build again later")
+    }
+}
+
 /// Learns a remote file's length with a HEAD request (see [`crate::media::Probe`]).
 ///
 /// Each request waits at most `timeout`, and all of them together at most
@@ -236,7 +252,7 @@ impl crate::media::Probe for HeadProbe {
         let response = client
             .head(url.clone())
             .send()
-            .map_err(|e| format!("HEAD {shown} failed: {e}"))?;
+            .map_err(|e| head_failed(&shown, &e))?;
         if !response.status().is_success() {
             return Err(format!("HEAD {shown} answered {}", response.status()));
         }
@@ -259,7 +275,7 @@ impl crate::media::Probe for HeadProbe {
                     self.timeout.as_secs()
                 )
             } else {
-                format!("HEAD {shown} failed: {e}")
+                head_failed(&shown, &e)
             }
         })?;
         let status = response.status();
