@@ -203,45 +203,63 @@ fn head_failed(shown: &str, e: &reqwest::Error) -> String {
 
 /// Learns a remote file's length with a HEAD request (see [`crate::media::Probe`]).
 ///
-/// Each request waits at most `timeout`, and all of them together at most
-/// [`HeadProbe::BUDGET`] timeouts: a server that takes connections and never answers held a
-/// build for one timeout per episode (22 episodes, eleven minutes at the default 30 s, longer
-/// than a cron period), with the run lock.
-#[derive(Debug, Clone, Copy)]
+/// Each request waits at most `timeout`; once requests that timed out have cost
+/// [`HeadProbe::BUDGET`] timeouts in all, no more are sent: a server that takes connections
+/// and never answers held a build one timeout per episode (22 episodes, eleven minutes at the
+/// default 30 s, past a cron period) with the run lock. Answers that come, however slowly,
+/// cost nothing from it: a long back catalogue is learnt in one build.
+#[derive(Debug, Clone)]
 pub struct HeadProbe {
     pub timeout: Duration,
-    deadline: Instant,
+    /// Milliseconds waited on requests that timed out, shared by the probe's copies.
+    lost: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl HeadProbe {
-    /// How many timeouts one build may spend on media servers in all.
+    /// How many timeouts one build may lose to media servers in all.
     pub const BUDGET: u32 = 4;
 
-    /// A probe whose requests wait `timeout` each, and whose time in all starts now.
+    /// A probe whose requests wait `timeout` each.
     pub fn new(timeout: Duration) -> HeadProbe {
         HeadProbe {
             timeout,
-            deadline: Instant::now() + timeout.saturating_mul(Self::BUDGET),
+            lost: std::sync::Arc::default(),
         }
+    }
+
+    fn budget(&self) -> Duration {
+        self.timeout.saturating_mul(Self::BUDGET)
     }
 
     /// How long the next request may wait, or why it is not sent.
     fn wait(&self, shown: &str) -> Result<Duration, String> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        let lost = Duration::from_millis(self.lost.load(std::sync::atomic::Ordering::Relaxed));
+        if lost >= self.budget() {
             return Err(format!(
-                "{shown} was not asked: this build already spent {} s waiting on media servers (one that does not answer?); add `audio_length` by hand, or build again later",
-                self.timeout.saturating_mul(Self::BUDGET).as_secs()
+                "{shown} was not asked: this build already lost {} s to media servers that did not answer in time; add `audio_length` by hand, or build again later",
+                self.budget().as_secs()
             ));
         }
-        Ok(left.min(self.timeout))
+        Ok(self.timeout)
+    }
+
+    /// Counts `started`'s wait against the budget when the request timed out.
+    fn timed_out(&self, started: Instant) {
+        let waited = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.lost
+            .fetch_add(waited, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
 impl crate::media::Probe for HeadProbe {
     fn image_prefix(&self, url: &Url) -> Option<Vec<u8>> {
         let wait = self.wait("").ok()?;
-        crate::measure::remote::prefix(url, wait)
+        let started = Instant::now();
+        let got = crate::measure::remote::prefix(url, wait);
+        if got.is_none() && started.elapsed() >= wait {
+            self.timed_out(started);
+        }
+        got
     }
 
     fn content_type(&self, url: &Url) -> Result<Option<String>, String> {
@@ -249,10 +267,13 @@ impl crate::media::Probe for HeadProbe {
         let client = builder(self.wait(&shown)?)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
-        let response = client
-            .head(url.clone())
-            .send()
-            .map_err(|e| head_failed(&shown, &e))?;
+        let started = Instant::now();
+        let response = client.head(url.clone()).send().map_err(|e| {
+            if e.is_timeout() {
+                self.timed_out(started);
+            }
+            head_failed(&shown, &e)
+        })?;
         if !response.status().is_success() {
             return Err(format!("HEAD {shown} answered {}", response.status()));
         }
@@ -268,8 +289,10 @@ impl crate::media::Probe for HeadProbe {
         let client = builder(self.wait(&shown)?)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let started = Instant::now();
         let response = client.head(url.clone()).send().map_err(|e| {
             if e.is_timeout() {
+                self.timed_out(started);
                 format!(
                     "HEAD {shown} timed out after {} s; add `audio_length` by hand or retry later",
                     self.timeout.as_secs()

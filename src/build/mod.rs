@@ -316,9 +316,16 @@ fn horizon(
     items: &[identity::Identified],
     now: DateTime<FixedOffset>,
 ) -> Option<DateTime<FixedOffset>> {
+    // An entry first seen by a build whose clock was later is said to be so until then.
+    let first_seen_later = items
+        .iter()
+        .filter(|i| i.entry.date.is_none())
+        .map(identity::Identified::published)
+        .filter(|&p| p > now);
     items
         .iter()
         .filter_map(|i| i.entry.updated().filter(|&u| u > now))
+        .chain(first_seen_later)
         .chain(future)
         .chain(owner_email_ends(config).filter(|&end| end > now))
         .min()

@@ -66,8 +66,8 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     if slug.is_empty() {
         return Err(Error::Usage {
-            message: format!("the title `{title}` needs at least one letter or digit"),
-            hint: Some("it becomes the file name and the entry's URL".into()),
+            message: "the title is blank: give the entry a title".into(),
+            hint: Some("feedwright new review \"The Zone of Interest\"".into()),
         });
     }
     let roots = Roots::new(&config.root, &config.site.extra_roots);

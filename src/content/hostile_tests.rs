@@ -84,6 +84,11 @@ const PIECES: &[&str] = &[
     "</div>",
     "<p style=\"position:fixed\">",
     "<form><input>",
+    // References in names: HTML never decodes them there (a regression hunt).
+    "<scr&#1;ipt>",
+    "<img src=a &#1;onerror=x>",
+    "<img alt=&#1; title=\"a onerror=x b\">",
+    "&&#1;#1;",
     "<template>",
     "<? x ?>",
     "<!DOCTYPE x [<!ENTITY e \"y\">]>",
@@ -199,4 +204,31 @@ proptest! {
         prop_assert!(rendered.first_paragraph.chars().all(is_xml_char));
         assert_inert(&rendered.html);
     }
+}
+
+/// Regression hunt: dropping a forbidden reference after the sanitizer joined what was around
+/// it into names it had let pass as unknown (`<scr&#1;ipt>` became `<script>`). Replaced by
+/// `&#xFFFD;`, each stays the unknown, inert name it was.
+#[test]
+fn a_forbidden_reference_in_a_name_never_makes_an_active_one() {
+    let url = Url::parse("https://films.example/reviews/x/").unwrap();
+    for body in [
+        "<p><scr&#1;ipt>alert(7)</scr&#1;ipt></p>\n",
+        "<p><img src=\"a.png\" &#1;onerror=\"alert(1)\"></p>\n",
+        "<div><form&#1;><inp&#1;ut></form&#1;></div>\n",
+        "<p><img alt=&#1; title=\"a onerror=alert(2) b\" src=\"/x.png\"></p>\n",
+    ] {
+        let html = render(BodyKind::Markdown, body, &url).html;
+        assert_inert(&html);
+        assert!(html.contains("&#xFFFD;"), "{html}");
+    }
+    // An attribute of another name is no link, whatever its value.
+    let html = render(
+        BodyKind::Markdown,
+        "<p><a hr&#1;ef=\"javascript:alert(9)\">x</a></p>\n",
+        &url,
+    )
+    .html;
+    assert!(html.contains("<a hr&#xFFFD;ef="), "{html}");
+    assert!(!html.contains(" href="), "{html}");
 }

@@ -261,7 +261,7 @@ fn raw_html_references_to_characters_xml_forbids_are_dropped() {
     );
     assert_eq!(
         r.html,
-        "<p><img alt=\"ab\" title=\"cd\" src=\"https://example.com/reviews/heat/x.png\"> tu \u{80} \u{FFFD} A &amp;#;</p>\n"
+        "<p><img alt=\"a&#xFFFD;b\" title=\"c&#xFFFD;d&#xFFFD;\" src=\"https://example.com/reviews/heat/x.png\"> tu \u{80} \u{FFFD} A &amp;#;</p>\n"
     );
     assert_eq!(
         r.notes,

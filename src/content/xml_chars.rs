@@ -242,10 +242,13 @@ fn html_reference(rest: &[u8]) -> Option<(char, usize)> {
     Some((c, taken))
 }
 
-/// `html` without the numeric character references that name a character XML 1.0 forbids
-/// (`&#1;`, `&#xFFFE;`), and how many there were. Markdown decodes those in its own text; one
-/// in raw HTML (an attribute's value, text between tags) is written as it came, and every
-/// reader of the HTML would decode it.
+/// `html` with each numeric character reference that names a character XML 1.0 forbids
+/// (`&#1;`, `&#xFFFE;`) written `&#xFFFD;` (the replacement character), and how many there
+/// were. Markdown decodes those in its own text; one in raw HTML (an attribute's value, text
+/// between tags) is written as it came, and every reader of the HTML would decode it. Replaced,
+/// not removed: this runs on sanitized HTML, where removing one joined what was around it
+/// (`<scr&#1;ipt>` became a live `<script>`, `&&#1;#1;` a new reference); a reference in a
+/// name is never decoded, so `scr&#xFFFD;ipt` stays the unknown name it was.
 pub fn drop_forbidden_references(html: String) -> (String, usize) {
     let bytes = html.as_bytes();
     let mut kept = String::new();
@@ -259,6 +262,7 @@ pub fn drop_forbidden_references(html: String) -> (String, usize) {
         };
         if !is_xml_char(c) {
             kept.push_str(&html[from..at]);
+            kept.push_str("&#xFFFD;");
             from = at + 2 + taken;
             dropped += 1;
         }
@@ -328,17 +332,20 @@ mod tests {
     #[test]
     fn references_are_read_as_html_reads_them() {
         let cases = [
-            ("a&#1;b", "ab", 1),
-            ("a&#x1b", "a", 1),
-            ("a&#X1;b", "ab", 1),
-            ("&#xFFFE;&#65535;", "", 2),
+            ("a&#1;b", "a&#xFFFD;b", 1),
+            ("a&#x1b", "a&#xFFFD;", 1),
+            ("a&#X1;b", "a&#xFFFD;b", 1),
+            ("&#xFFFE;&#65535;", "&#xFFFD;&#xFFFD;", 2),
+            // Audit: removed, the pieces around one joined into another, or into a name.
+            ("&&#1;#1;", "&&#xFFFD;#1;", 1),
+            ("<scr&#1;ipt>", "<scr&#xFFFD;ipt>", 1),
             (
                 "&#x80;&#x81;&#0;&#xD800;&#99999999999;",
                 "&#x80;&#x81;&#0;&#xD800;&#99999999999;",
                 0,
             ),
             ("&#x9;&#10;&#13;&#;&#x;&#", "&#x9;&#10;&#13;&#;&#x;&#", 0),
-            ("&#12;&#127;&#x1F;", "&#127;", 2),
+            ("&#12;&#127;&#x1F;", "&#xFFFD;&#127;&#xFFFD;", 2),
         ];
         for (html, kept, dropped) in cases {
             assert_eq!(

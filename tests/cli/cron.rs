@@ -467,6 +467,21 @@ fn a_clock_stepped_back_a_little_says_entries_dated_by_first_sight_stay() {
         "warning: content/reviews/a.txt: was first seen at 2026-02-04T00:10:00+00:00, later than now (and 1 other entry): published then, it stays in the feeds with that date (is the system clock behind?)\n"
     );
     assert_eq!(site.read("feeds/reviews.rss"), before);
+    // Regression hunt: every cached run repeated it, after that time too. Said until then.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = site.run_at("2026-02-04T00:05:00Z", &["--quiet", "build"]);
+    assert!(stderr(&out).contains("was first seen at"), "{}", text(&out));
+    for now in [
+        "2026-02-04T00:10:00Z",
+        "2026-02-04T00:11:00Z",
+        "2026-02-05T00:00:00Z",
+    ] {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let out = site.run_at(now, &["--quiet", "build"]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(stderr(&out), "", "{now}");
+    }
+    assert_eq!(site.read("feeds/reviews.rss"), before);
 }
 
 /// Audit: `build`, `check` and `push --dry-run` with standard output on a full disk lost what
