@@ -37,8 +37,9 @@ mod tests {
     use std::io::{BufRead, BufReader, Write};
     use std::net::TcpListener;
 
-    /// A server that answers one request with `head` and then `body` repeated `times`.
-    fn server(head: &'static str, body: &'static [u8], times: usize) -> Url {
+    /// A server that answers one request with `head`, then `body` repeated `times`, then
+    /// keeps the connection open for `stall`.
+    fn server(head: &'static str, (body, times): (&'static [u8], usize), stall: Duration) -> Url {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         std::thread::spawn(move || {
@@ -54,6 +55,7 @@ mod tests {
                         return;
                     }
                 }
+                std::thread::sleep(stall);
             }
         });
         Url::parse(&format!("http://127.0.0.1:{port}/cover.png")).unwrap()
@@ -61,7 +63,11 @@ mod tests {
 
     #[test]
     fn an_endless_body_is_read_only_to_the_cap() {
-        let url = server("HTTP/1.1 200 OK\r\n\r\n", &[b'x'; 4096], 1 << 20);
+        let url = server(
+            "HTTP/1.1 200 OK\r\n\r\n",
+            (&[b'x'; 4096], 1 << 20),
+            Duration::ZERO,
+        );
         let got = prefix(&url, Duration::from_secs(10)).unwrap();
         assert_eq!(got.len() as u64, PREFIX_CAP);
     }
@@ -70,8 +76,8 @@ mod tests {
     fn a_body_shorter_than_its_content_length_gives_what_came() {
         let url = server(
             "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n",
-            b"\x89PNG\r\n\x1a\n",
-            1,
+            (b"\x89PNG\r\n\x1a\n", 1),
+            Duration::ZERO,
         );
         let got = prefix(&url, Duration::from_secs(10)).unwrap();
         assert_eq!(got, b"\x89PNG\r\n\x1a\n");
@@ -81,20 +87,8 @@ mod tests {
     /// timeout. What a stalled answer left is not judged.
     #[test]
     fn what_a_stalled_answer_left_is_not_judged() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            if let Some(Ok(mut stream)) = listener.incoming().next() {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabcd");
-                std::thread::sleep(Duration::from_secs(3));
-            }
-        });
-        let url = Url::parse(&format!("http://127.0.0.1:{port}/cover.png")).unwrap();
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+        let url = server(head, (b"abcd", 1), Duration::from_secs(3));
         assert_eq!(prefix(&url, Duration::from_secs(1)), None);
     }
 }

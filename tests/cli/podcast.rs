@@ -291,6 +291,17 @@ fn head_site(audio_url: &str) -> Site {
     site
 }
 
+/// Episodes 2 to `last` beside [`head_site`]'s first, each with its own audio at `url`.
+fn more_episodes(site: &Site, url: &str, last: usize) {
+    for n in 2..=last {
+        let notes = episode(&format!("audio = \"{url}/ep{n}.mp3\""));
+        site.write(
+            &format!("content/episodes/ep{n}.md"),
+            &notes.replace("Pilot", &format!("Part {n}")),
+        );
+    }
+}
+
 #[test]
 fn remote_length_is_resolved_with_head_once_and_cached() {
     let (url, log) = head_server(
@@ -353,13 +364,7 @@ fn head_without_length_404_and_timeout_are_clear_errors() {
 fn a_server_that_never_answers_costs_a_build_four_timeouts_not_one_per_episode() {
     let (url, log) = head_server("hang");
     let site = head_site(&format!("{url}/ep1.mp3"));
-    for n in 2..=8 {
-        site.write(
-            &format!("content/episodes/ep{n}.md"),
-            &episode(&format!("audio = \"{url}/ep{n}.mp3\""))
-                .replace("Pilot", &format!("Part {n}")),
-        );
-    }
+    more_episodes(&site, &url, 8);
     let err = site.fails(1, &["build"]);
     let timed_out = err.matches("timed out after 1 s").count();
     let not_asked = err
@@ -379,13 +384,7 @@ fn a_slow_server_that_answers_costs_nothing_from_the_budget() {
         "slow:HTTP/1.1 200 OK\r\nContent-Length: 987654\r\nContent-Type: audio/mpeg\r\nConnection: close\r\n\r\n",
     );
     let site = head_site(&format!("{url}/ep1.mp3"));
-    for n in 2..=16 {
-        site.write(
-            &format!("content/episodes/ep{n}.md"),
-            &episode(&format!("audio = \"{url}/ep{n}.mp3\""))
-                .replace("Pilot", &format!("Part {n}")),
-        );
-    }
+    more_episodes(&site, &url, 16);
     site.ok(&["build"]);
     assert_eq!(log.lock().unwrap().len(), 16);
     let raw = site.read("feeds/podcast.rss");
