@@ -56,9 +56,7 @@ pub fn read_bounded(body: impl Read, cap: u64, deadline: Duration) -> Result<Vec
 /// What arrives of `body` within `cap` bytes and `deadline`, and nothing more: for error
 /// pages, whose start is all that is shown.
 pub fn read_prefix(body: impl Read, cap: u64, deadline: Duration) -> Vec<u8> {
-    let (mut bytes, _) = read_until(body, cap, deadline);
-    bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
-    bytes
+    read_whole_prefix(body, cap, deadline).0
 }
 
 /// [`read_prefix`], and whether its time ran out before `cap` bytes or the answer's end (a

@@ -116,9 +116,7 @@ pub(super) fn identify(
 /// with that date, and that is said once for all (an entry with a `date` key is said by
 /// itself when it is read).
 fn first_seen_later(items: &[Identified], now: DateTime<FixedOffset>) -> Option<Diagnostic> {
-    let mut later = items
-        .iter()
-        .filter(|it| it.entry.date.is_none() && it.published() > now);
+    let mut later = items.iter().filter(|it| seen_later(it, now));
     let first = later.next()?;
     let others = match later.count() {
         0 => String::new(),
@@ -133,6 +131,11 @@ fn first_seen_later(items: &[Identified], now: DateTime<FixedOffset>) -> Option<
             first.published().to_rfc3339()
         ),
     ))
+}
+
+/// Whether `it` is dated when a build first saw it, by a clock later than `now`.
+pub(super) fn seen_later(it: &Identified, now: DateTime<FixedOffset>) -> bool {
+    it.entry.date.is_none() && it.published() > now
 }
 
 /// What to say of published entries whose date changed: each one, or, when several moved by

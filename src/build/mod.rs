@@ -319,9 +319,8 @@ fn horizon(
     // An entry first seen by a build whose clock was later is said to be so until then.
     let first_seen_later = items
         .iter()
-        .filter(|i| i.entry.date.is_none())
-        .map(identity::Identified::published)
-        .filter(|&p| p > now);
+        .filter(|i| identify::seen_later(i, now))
+        .map(identity::Identified::published);
     items
         .iter()
         .filter_map(|i| i.entry.updated().filter(|&u| u > now))
