@@ -219,7 +219,7 @@ impl Reporter {
                     Label::Error,
                     format_args!(
                         "{} problem(s) found; nothing was written, the existing feeds are untouched",
-                        ds.len()
+                        ds.iter().map(crate::content::source::problems_in).sum::<usize>()
                     ),
                 );
             }
@@ -247,7 +247,7 @@ impl Reporter {
                     Label::Error,
                     format_args!(
                         "{} problem(s) found; --keep-going published every valid entry and left these out",
-                        ds.len()
+                        ds.iter().map(crate::content::source::problems_in).sum::<usize>()
                     ),
                 );
             }

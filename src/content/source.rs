@@ -206,14 +206,27 @@ pub fn kind_of(path: &Path) -> Option<BodyKind> {
 /// to have more. 400,000 lines of one mistake were 400,000 messages, held and printed.
 pub const MAX_PROBLEMS_PER_FILE: usize = 50;
 
+/// The end of the line that stands for the problems of a file past [`MAX_PROBLEMS_PER_FILE`]
+/// (`and 12 more problem(s) in this file…`).
+const MORE_PROBLEMS: &str = " more problem(s) in this file, not listed: fix these first";
+
+/// How many problems `d` stands for: the number it says for the line that stands for those
+/// not listed, else one (the total a failed build says counts them all).
+pub fn problems_in(d: &Diagnostic) -> usize {
+    d.message
+        .strip_prefix("and ")
+        .and_then(|rest| rest.strip_suffix(MORE_PROBLEMS))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Parses a file's bytes. `display` names the file in messages; `source` is its state key.
 pub fn parse_entry(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz) -> Parsed {
     let capped = |mut list: Vec<Diagnostic>| {
         if list.len() > MAX_PROBLEMS_PER_FILE {
             let more = list.len() - MAX_PROBLEMS_PER_FILE;
             list.truncate(MAX_PROBLEMS_PER_FILE);
-            let said =
-                format!("and {more} more problem(s) in this file, not listed: fix these first");
+            let said = format!("and {more}{MORE_PROBLEMS}");
             list.push(Diagnostic::new(display, None, said));
         }
         list

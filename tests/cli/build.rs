@@ -651,3 +651,33 @@ formats = [{formats}]
     assert!(late_rss.contains("src=\"https://films.example/reviews/r-1/img/1.jpg\""));
     assert!(late_atom.contains("<summary>Set.</summary>"));
 }
+
+/// Regression hunt: a file's problems past 50 are one line ("and 10 more"), and the total a
+/// failed build says counted that line as one: two files of 60 said 102, not 120.
+#[test]
+fn the_total_of_problems_counts_those_not_listed() {
+    let site = Site::new();
+    let chapters: Vec<String> = (0..60)
+        .map(|i| format!("{{ start = \"x{i}\", title = \"C{i}\" }}"))
+        .collect();
+    for name in ["a", "b"] {
+        let text = format!(
+            "+++\ntitle = \"{name}\"\ndate = 2026-01-01\nchapters = [{}]\n+++\nBody.\n",
+            chapters.join(", ")
+        );
+        site.write(&format!("content/reviews/{name}.md"), &text);
+    }
+    let err = site.fails(1, &["check"]);
+    assert_eq!(
+        err.matches("and 10 more problem(s) in this file, not listed: fix these first")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "error: 120 problem(s) found; nothing was written, the existing feeds are untouched\n"
+        ),
+        "{err}"
+    );
+}
