@@ -215,7 +215,7 @@ pub struct HeadProbe {
 
 impl HeadProbe {
     /// How many timeouts one build may lose to media servers in all.
-    pub const BUDGET: u32 = 4;
+    const BUDGET: u32 = 4;
 
     /// A probe whose requests wait `timeout` each.
     pub fn new(timeout: Duration) -> HeadProbe {

@@ -13,7 +13,7 @@ mod state_checks;
 mod state_text;
 
 pub use assign::{Assigned, Identified, Note, assign};
-pub use state::{MAX_STATE_BYTES, Record, State, load_state, read_state_bytes, save_state};
+pub use state::{Record, State, load_state, read_state_bytes, save_state};
 pub use state_text::Written;
 
 use url::Url;

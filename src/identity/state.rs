@@ -251,7 +251,7 @@ fn check_integrity(text: &str, state: &State, path: &Path) -> Result<bool> {
 /// The largest state file read: a record is a few hundred bytes, so this is a million entries
 /// and more. Parsing takes a few times the file's size in memory; a larger file is damaged (a
 /// line of hundreds of megabytes) or not a state.
-pub const MAX_STATE_BYTES: u64 = 256 << 20;
+const MAX_STATE_BYTES: u64 = 256 << 20;
 
 /// The bytes of the state file; `Ok(None)` when it does not exist yet. Only a regular file of
 /// at most [`MAX_STATE_BYTES`] is read.
