@@ -14,6 +14,10 @@ use crate::content::{BodyKind, Roots, display_path, parse_entry};
 use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Debug, clap::Args)]
+// The title is optional with --from or --title; clap's usage line would call it required.
+#[command(override_usage = "feedwright new [OPTIONS] <FEED> <TITLE>\n       \
+    feedwright new [OPTIONS] <FEED> --title <TITLE>\n       \
+    feedwright new [OPTIONS] <FEED> --from <FILE> [TITLE]")]
 pub struct Args {
     /// Which feed: its name (`reviews`) or that name without the final s (`review`).
     pub feed: String,

@@ -54,6 +54,14 @@ pub fn in_words(message: &str, at: Option<&str>) -> String {
         .and_then(|line| line.split_once('='))
         .map(|(k, _)| k.trim())
         .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.contains(char::is_whitespace));
+    // Keys whose whole numbers have a narrower range than the type's: said as the key's own.
+    const RANGES: [(&str, &str); 2] = [
+        ("size_budget_kb", "a whole number from 1 to 1073741824 (KB)"),
+        ("timeout_secs", "a whole number, 1 or more"),
+    ];
+    if let Some((_, range)) = RANGES.iter().find(|(k, _)| Some(*k) == key) {
+        said = said.replace("a whole number, 0 or more", range);
+    }
     match key {
         Some(key) if !said.contains(&format!("`{key}`")) => format!("`{key}`: {said}"),
         _ => said,
@@ -77,6 +85,14 @@ mod tests {
                 Some("author = \"x\"")
             ),
             "`author`: invalid type: string \"x\", expected a table like { name = \"Ada\", email = \"ada@example.com\" }"
+        );
+        // Audit: `size_budget_kb = -1` was told "0 or more", and 0 is refused too.
+        assert_eq!(
+            super::in_words(
+                "invalid value: integer `-1`, expected u64",
+                Some("size_budget_kb = -1")
+            ),
+            "`size_budget_kb`: invalid value: integer `-1`, expected a whole number from 1 to 1073741824 (KB)"
         );
         assert_eq!(
             super::in_words("duplicate key", Some("[site]")),

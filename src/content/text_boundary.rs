@@ -115,7 +115,11 @@ pub fn utf16_hint(bytes: &[u8]) -> Option<&'static str> {
             .count()
     };
     let pairs = head.len() / 2;
-    let utf16 = pairs >= 2 && (nuls_at(0) * 2 > pairs || nuls_at(1) * 2 > pairs);
+    // NULs in one column only: a run of NULs in both (a file padded with zeros by a crash or
+    // a full disk) is not UTF-16, and is said as the characters it drops.
+    let (even, odd) = (nuls_at(0), nuls_at(1));
+    let alternate = |nuls: usize, others: usize| nuls * 2 > pairs && others * 4 < pairs;
+    let utf16 = pairs >= 2 && (alternate(even, odd) || alternate(odd, even));
     utf16.then_some(SAID)
 }
 
@@ -375,6 +379,10 @@ mod tests {
         for text in ["plain text", "a\0b", "", "é ü 東京"] {
             assert_eq!(utf16_hint(text.as_bytes()), None, "{text:?}");
         }
+        // Audit: a file padded with NULs after its front matter was said to be UTF-16.
+        let mut padded = b"---\ntitle: T\n---\nText.\n".to_vec();
+        padded.extend([0; 400]);
+        assert_eq!(utf16_hint(&padded), None);
     }
     use crate::content::meta::{DateText, TranscriptFull};
 

@@ -55,6 +55,19 @@ fn new_names_a_title_without_letters_entry_and_says_so() {
     assert_eq!(blank.status.code(), Some(2), "{}", text(&blank));
 }
 
+/// Audit: with no title, the usage line said `new <FEED> <TITLE>`, as if --from and --title
+/// did not exist; it shows the three ways.
+#[test]
+fn new_without_a_title_shows_every_way_to_give_one() {
+    let site = Site::new();
+    let out = site.run(&["new", "review"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: the following required arguments were not provided:\n  <TITLE>\n\nUsage: feedwright new [OPTIONS] <FEED> <TITLE>\n       feedwright new [OPTIONS] <FEED> --title <TITLE>\n       feedwright new [OPTIONS] <FEED> --from <FILE> [TITLE]\n\nFor more information, try '--help'.\n"
+    );
+}
+
 fn body_of(site: &Site) -> String {
     let feed = site.rss("reviews");
     let entry = &feed.entries[0];
