@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::plan::{Files, Staged};
-use super::render::{Body, FeedDocs, render_body};
+use super::render::{Body, FeedDocs, blank_description, render_body};
 use super::resolve::FinalState;
 use super::state_copy::StateText;
 use super::stream::{stream_file, stream_files};
@@ -81,7 +81,10 @@ pub(super) fn run(
     items: Vec<Identified>,
 ) -> Finished {
     let kept = feeds.iter().map(|f| f.bodies_later.clone()).collect();
-    let bodies = Bodies::of_feeds((config, kept_bodies), items, kept);
+    let mut bodies = Bodies::of_feeds((config, kept_bodies), items, kept);
+    for (b, f) in bodies.iter_mut().zip(feeds) {
+        b.iter_mut().for_each(|b| b.feed = Some(f.feed));
+    }
     let engine = Engine {
         config,
         stage: files == Files::Stage,
@@ -331,6 +334,9 @@ struct Bodies<'a> {
     config: &'a Config,
     /// The bodies the last build rendered, and those this one uses (see `build::bodies`).
     kept: &'a super::KeptBodies,
+    /// The feed whose document it fills (podcast items with no text for a description are
+    /// said once their summaries are known).
+    feed: Option<&'a crate::config::FeedConfig>,
     /// The source of each item of the feed's document, in its order.
     sources: Vec<Arc<Identified>>,
     /// What could not be rendered, by item: reported once every file is written (the build
@@ -379,6 +385,7 @@ impl<'a> Bodies<'a> {
         Bodies {
             config,
             kept,
+            feed: None,
             sources,
             problems: Mutex::default(),
             warnings: Mutex::default(),
@@ -408,8 +415,14 @@ impl<'a> Bodies<'a> {
                     Ok(Body {
                         html,
                         summary,
-                        warnings,
+                        mut warnings,
                     }) => {
+                        let source = &self.sources[at + k];
+                        let blank = self.feed.and_then(|feed| {
+                            let said = (full.episode.as_deref(), summary.as_str());
+                            blank_description(self.config, feed, source, said)
+                        });
+                        warnings.extend(blank);
                         full.html = html;
                         full.summary = summary;
                         if !warnings.is_empty()

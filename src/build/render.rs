@@ -313,11 +313,16 @@ fn feed_item(
     bodies_later: bool,
 ) -> Result<(FeedItem, Vec<Diagnostic>)> {
     let link = item_url(config, feed, &it.entry, it.published())?;
-    let body = if bodies_later {
+    let mut body = if bodies_later {
         Body::default()
     } else {
         render_body((config, bodies), it, &link).map_err(Error::Content)?
     };
+    if !bodies_later {
+        let said = (pick.episode.as_deref(), body.summary.as_str());
+        body.warnings
+            .extend(blank_description(config, feed, it, said));
+    }
     let item = FeedItem {
         id: it.id().to_string(),
         atom_id: identity::atom_id(site_id, it.id()),
@@ -333,6 +338,19 @@ fn feed_item(
         episode: pick.episode,
     };
     Ok((item, body.warnings))
+}
+
+/// What to say of a podcast item with no text for its description, once its summary is known
+/// (see [`verify::podcast_tags::blank_description`]).
+pub(super) fn blank_description(
+    config: &Config,
+    feed: &FeedConfig,
+    it: &Identified,
+    (episode, summary): (Option<&crate::content::episode::Episode>, &str),
+) -> Option<Diagnostic> {
+    let said = verify::podcast_tags::blank_description(feed, summary, episode)?;
+    let display = content::display_path(&config.root.join(&*it.entry.source));
+    Some(Diagnostic::new(&display, None, said))
 }
 
 /// An item's body as HTML, and its summary, its file read again unless its body was kept; as

@@ -249,7 +249,9 @@ fn item(doc: &FeedDoc, source: &FeedItem) -> rss::Item {
     if doc.podcast.is_none() {
         return item;
     }
-    item.description = Some(html_description(&source.summary));
+    // An empty description says nothing (the build warns of it; see `verify::podcast_tags`).
+    item.description = (!crate::content::text_boundary::is_blank(&source.summary))
+        .then(|| html_description(&source.summary));
     let Some(ep) = &source.episode else {
         return item;
     };

@@ -185,6 +185,26 @@ pub type Found = Vec<(String, String)>;
 /// The episode rules of chapters, on the items of a podcast feed: `(source, message)` errors
 /// (a chapter after the end of the episode's final duration, which the notes may not have
 /// known) and warnings (too few chapters for Spotify to show the description's timestamps).
+/// What to say of a podcast item whose summary is blank (notes of only a picture: R61, the
+/// description is what podcast apps show under the title), unless its chapters are listed in
+/// the description. Asked once its body is rendered, which gives the summary.
+pub fn blank_description(
+    feed: &FeedConfig,
+    summary: &str,
+    episode: Option<&crate::content::episode::Episode>,
+) -> Option<&'static str> {
+    let in_notes = feed
+        .podcast
+        .as_ref()
+        .is_some_and(|p| p.chapters_in_description);
+    let chapters_listed = in_notes && episode.is_some_and(|e| !e.chapter_list.is_empty());
+    let blank = crate::content::text_boundary::is_blank(summary);
+    (feed.kind == crate::config::FeedKind::Podcast && blank && !chapters_listed).then_some(
+        "has no paragraph of text for its podcast description (only pictures or nothing a \
+         podcast app shows): apps would show it blank; write a sentence, or set `summary`",
+    )
+}
+
 pub fn episodes<'a>(
     feed: &FeedConfig,
     items: impl IntoIterator<Item = (&'a str, &'a FeedItem)>,

@@ -254,3 +254,46 @@ fn with_resolve_lengths_the_content_type_decides_for_art_without_an_extension() 
     );
     site.ok(&["build"]);
 }
+
+/// Audit: notes of only a picture gave `<description><![CDATA[]]></description>`, said
+/// nowhere: the empty element is left out and the build says why (R61).
+#[test]
+fn an_episode_whose_notes_are_only_a_picture_is_warned_of_and_has_no_empty_description() {
+    let site = site(CONFIG);
+    let notes = episode("").replace("Notes.\n", "![A still](https://pod.example/still.jpg)\n");
+    site.write("content/episodes/e1.md", &notes);
+    let out = site.run(&["build", "--quiet"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/episodes/e1.md: has no paragraph of text for its podcast description (only pictures or nothing a podcast app shows): apps would show it blank; write a sentence, or set `summary`\n"
+    );
+    let xml = site.read("feeds/podcast.rss");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let item = doc.descendants().find(|n| n.has_tag_name("item")).unwrap();
+    assert!(
+        item.children().all(|n| !n.has_tag_name("description")),
+        "{xml}"
+    );
+    // With a sentence, the description is back and nothing is said.
+    site.write("content/episodes/e1.md", &episode("summary = \"A still.\""));
+    let out = site.run(&["build", "--quiet"]);
+    assert_eq!(common::stderr(&out), "", "{}", common::text(&out));
+    let xml = site.read("feeds/podcast.rss");
+    assert!(
+        xml.contains("<description><![CDATA[A still.]]></description>"),
+        "{xml}"
+    );
+    // A feed with its page renders its bodies before its files: said the same.
+    let paged = Site::with_config(&CONFIG.replace(
+        "link = \"episodes/{slug}/\"\n",
+        "link = \"episodes/{slug}/\"\nhtml = true\n",
+    ));
+    paged.write("content/episodes/e1.md", &notes);
+    let out = paged.run(&["build", "--quiet"]);
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/episodes/e1.md: has no paragraph of text for its podcast description (only pictures or nothing a podcast app shows): apps would show it blank; write a sentence, or set `summary`\n"
+    );
+    assert!(paged.read("feeds/podcast.html").contains("Pilot"));
+}
