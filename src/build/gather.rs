@@ -336,8 +336,9 @@ fn refused(config: &Config, roots: &content::Roots, entry: &Entry) -> Option<Dia
             &*entry.source,
             content::source::key_line_in(&config.root, &entry.source, "tags"),
             format!(
-                "has {} tags, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
+                "has {} tag{}, more than [site] max_tags_per_entry = {}: keep the few that matter, or raise the limit",
                 entry.tags.len(),
+                if entry.tags.len() == 1 { "" } else { "s" },
                 config.site.max_tags_per_entry
             ),
         ));

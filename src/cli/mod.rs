@@ -29,7 +29,8 @@ Exit codes: 0 success, 1 content errors, 2 wrong command line, 3 configuration e
 4 state or identity error (an id would change), 5 push failed or doctor found a problem,
 6 another run holds the lock, 7 file system error (disk full, permissions).";
 
-/// Publish RSS 2.0 and Atom 1.0 feeds of a film-review column and its podcast's episode notes.
+/// Publish RSS 2.0, Atom 1.0 and JSON Feed feeds of a film-review column and its podcast's
+/// episode notes.
 ///
 /// Reads config.toml and the content folders it names, and writes the feeds into the output
 /// folder (feeds/ by default). Ids and dates are kept stable in a state file beside the config.
@@ -41,6 +42,11 @@ pub struct Cli {
     pub config: PathBuf,
 
     /// Use this time as "now" (RFC 3339), e.g. to reproduce a cron run or in tests.
+    ///
+    /// `build` records it in the state file as when new entries were first seen: a time
+    /// later than the clock makes later builds refuse until the clock passes it (or until one
+    /// runs with --allow-drop). To preview a future date, use `check --now`, which writes
+    /// nothing.
     #[arg(long, global = true, value_parser = parse_now)]
     pub now: Option<DateTime<FixedOffset>>,
 
@@ -85,7 +91,8 @@ pub enum Command {
     AdoptIds(adopt::Args),
     /// Upload the feeds that changed since the last push, then ping the hubs.
     ///
-    /// Files go to [publish] url with WebDAV-style PUT; exits 5 when an upload or a ping failed.
+    /// Files go to [publish] url: an http(s) URL takes WebDAV-style PUT, an s3:// URL object
+    /// storage; exits 5 when an upload or a ping failed.
     Push(push::Args),
     /// Ask the servers behind the built podcast feeds about every enclosure and artwork URL:
     /// HEAD, byte ranges (206), Content-Length, Content-Type, redirects, ETag/Last-Modified.

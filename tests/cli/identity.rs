@@ -553,6 +553,33 @@ fn check_against_a_feed_in_another_encoding() {
     );
 }
 
+/// Audit: our own JSON Feed was "neither RSS 2.0 nor Atom 1.0 (…)"; it is read like the
+/// others (its ids are the RSS guids).
+#[test]
+fn check_against_reads_a_json_feed() {
+    let site = Site::with_config(&format!("{}formats = [\"json\"]\n", common::CONFIG));
+    site.write("content/reviews/a.md", &review("Heat", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let out = site.ok(&["check", "--against", "feeds/reviews.json"]);
+    assert_eq!(
+        out,
+        "ok: every item of feeds/reviews.json keeps its id (1 compared)\n"
+    );
+    site.write(
+        "content/reviews/a.md",
+        &review("Heat", "2026-01-01", "x").replace("+++\n", "+++\nid = \"urn:other\"\n"),
+    );
+    let out = site.run(&["check", "--against", "feeds/reviews.json"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    site.write("content/reviews/a.md", &review("Heat", "2026-01-01", "x"));
+    site.write("bad.json", "{\"items\": 3}\n");
+    let out = site.run(&["check", "--against", "bad.json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: bad.json is not a feed: it has no `items` list\n"
+    );
+}
+
 /// Audit: a changed `[site] timezone` moved every published date written without an offset,
 /// and a removed review left the feed, with nothing printed under `--quiet` (both were notes):
 /// what changes published entries is a warning, which cron mails.
