@@ -583,6 +583,40 @@ fn a_feed_over_the_size_budget_is_a_warning_that_suggests_a_lower_limit() {
     assert!(err.contains("lower `limit` for feed `reviews`"), "{err}");
 }
 
+/// Audit: a feed of every item with 30 tags printed a budget warning for each of its 60 tag
+/// feed files on every cron run; past the first two, one line says how many and the largest.
+#[test]
+fn files_over_the_size_budget_past_the_first_two_are_one_warning() {
+    let site = Site::with_config(
+        &common::CONFIG
+            .replace(
+                "timezone = \"Europe/Paris\"",
+                "timezone = \"Europe/Paris\"\nsize_budget_kb = 1",
+            )
+            .replace(
+                "link = \"reviews/{slug}/\"",
+                "link = \"reviews/{slug}/\"\ntags = true",
+            ),
+    );
+    for (k, tag) in ["drama", "noir", "heist"].iter().enumerate() {
+        let words = "word ".repeat(300 * (k + 1));
+        let text = review(&format!("R{k}"), &format!("2026-01-0{}", k + 1), &words);
+        let text = text.replacen("+++\n", &format!("+++\ntags = [\"{tag}\"]\n"), 1);
+        site.write(&format!("content/reviews/r{k}.md"), &text);
+    }
+    let out = site.run(&["build", "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let fix = "lower `limit` for feed `reviews`, or shorten what makes its items long (a body, a title, a summary)";
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: feeds/reviews.rss: is 11 KB, over the 1 KB budget some readers enforce: {fix}\n\
+             warning: feeds/reviews.atom: is 11 KB, over the 1 KB budget some readers enforce: {fix}\n\
+             warning: feeds/tags/heist.rss: is 5 KB, and 5 other files of feed `reviews` are over the 1 KB budget some readers enforce too (this one the largest): {fix}\n"
+        )
+    );
+}
+
 /// A feed with only RSS and Atom renders each body while its files are written, a run of
 /// items at a time; a feed that also has JSON Feed renders every body first. Both must give the
 /// same bytes, over several runs of items, Markdown and text, relative links and summaries.
