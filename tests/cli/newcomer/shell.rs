@@ -66,7 +66,7 @@ fn man_pages_render_with_man() {
     // Justified text: words are compared with runs of spaces and line breaks as one space.
     let words_only = shown.split_whitespace().collect::<Vec<_>>().join(" ");
     for words in [
-        "feedwright - Publish RSS 2.0 and Atom 1.0 feeds",
+        "feedwright - Publish RSS 2.0, Atom 1.0 and JSON Feed feeds",
         "feedwright-init(1)",
         "feedwright-completions(1)",
         "FEEDWRIGHT_CONFIG",
