@@ -58,7 +58,10 @@ pub(super) fn man(args: ManArgs) -> Result<ExitCode> {
         },
     };
     let mut roff = Vec::new();
+    // The footer names the program and its version on every page (a subcommand's said only
+    // `build `).
     clap_mangen::Man::new(page)
+        .source(format!("feedwright {}", env!("CARGO_PKG_VERSION")))
         .render(&mut roff)
         .map_err(|e| Error::io(Path::new("<stdout>"), "rendering the manual page", e))?;
     print(&roff)

@@ -38,7 +38,11 @@ fn man_pages_render_with_man() {
     assert!(roff.starts_with(".ie \\n(.g .ds Aq"), "{roff}");
     let build = feedwright().args(["man", "build"]).output().unwrap();
     assert!(
-        stdout(&build).contains(".TH feedwright-build 1"),
+        // Audit: the footer said `build `; it names the program and its version.
+        stdout(&build).contains(&format!(
+            ".TH feedwright-build 1  \"feedwright {}\"",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{}",
         text(&build)
     );
