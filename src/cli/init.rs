@@ -133,9 +133,9 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .collect();
         if !missing.is_empty() {
             ctx.report.note_text(format_args!(
-                "{} is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control: {}",
+                "{} is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control:\n  {}",
                 shown(&args.dir, ".gitignore"),
-                missing.join(" ")
+                missing.join("\n  ")
             ));
         }
     }

@@ -395,7 +395,7 @@ fn init_keeps_an_existing_gitignore() {
     assert_eq!(kept, "mine\n");
     // What it lacks is said, so the lock and cache stay out of version control.
     assert!(
-        stderr(&out).contains("note: .gitignore is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control: .feedwright.lock .feedwright-state.toml.cache .feedwright-state.toml.entries .feedwright-state.toml.bodies .feedwright-state.toml.written\n"),
+        stderr(&out).contains("note: .gitignore is yours and was left as it is: add these lines to it, so that this machine's lock and cache stay out of version control:\n  .feedwright.lock\n  .feedwright-state.toml.cache\n  .feedwright-state.toml.entries\n  .feedwright-state.toml.bodies\n  .feedwright-state.toml.written\n"),
         "{}",
         text(&out)
     );
