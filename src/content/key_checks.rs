@@ -25,6 +25,17 @@ pub(super) fn id_and_link(
             format!("id `{id}` must be non-empty and contain no spaces"),
         ));
     }
+    // An id that is a URI is the Atom id as it is (RFC 4287: an IRI), and these characters no
+    // IRI may hold: `data:text/html,<script>` was written into Atom as it was.
+    let unsafe_char = |c: char| matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`');
+    if let Some((id, c)) =
+        (meta.id.as_ref()).and_then(|id| Some((id, id.chars().find(|&c| unsafe_char(c))?)))
+    {
+        errors.push(diag(
+            key_line(clean, "id"),
+            format!("id `{id}` holds `{c}`, which no URI may (RFC 3986): leave it out, or percent-encode it"),
+        ));
+    }
     // The state refuses a longer one (it would be written, then refused by every build after).
     if let Some(id) = meta.id.as_ref().filter(|id| id.len() > MAX_ID) {
         errors.push(diag(
@@ -52,6 +63,16 @@ pub(super) fn id_and_link(
         };
         let said = format!(
             "link `{link}` has spaces, so it is no URL: write the item's address (or a path on the site){first_line}"
+        );
+        errors.push(diag(key_line(clean, "link"), said));
+    }
+    let with_credentials = (meta.link.as_deref())
+        .and_then(|l| url::Url::parse(l.trim()).ok())
+        .filter(|u| !u.username().is_empty() || u.password().is_some());
+    if let Some(url) = with_credentials {
+        let said = format!(
+            "link `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
+            crate::net::redact(url.as_str())
         );
         errors.push(diag(key_line(clean, "link"), said));
     }

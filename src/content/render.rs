@@ -69,6 +69,14 @@ pub fn render(kind: BodyKind, body: &str, item_url: &Url) -> Rendered {
             ));
         }
     }
+    let (html, in_html) = super::credentials::without_passwords(html);
+    let (first_paragraph, in_first) = super::credentials::without_passwords(first_paragraph);
+    if in_html + in_first > 0 {
+        notes.push(format!(
+            "body: took the user name and password out of {} URL(s), which every reader of the feed would see (change that password)",
+            in_html.max(in_first)
+        ));
+    }
     Rendered {
         html,
         first_paragraph,

@@ -215,6 +215,39 @@ fn a_link_that_is_not_a_web_page_is_refused() {
     }
 }
 
+/// Audit: a `link` key with a password was published in every format, and so was a body's
+/// link with one. The key is refused at its line, as `audio` and `image` are; a body's URLs
+/// lose their user name and password, said.
+#[test]
+fn passwords_in_links_never_reach_a_feed() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nlink = \"https://admin:hunter2@films.example/p/\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: link `https://films.example/p/` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\n+++\nSee [the notes](https://u:bodypass@b.example/n) or https://u:bodypass@b.example/n.\n",
+    );
+    let out = site.run(&["build", "--quiet"]);
+    assert!(out.status.success(), "{}", crate::common::text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/a.md: body: took the user name and password out of 2 URL(s), which every reader of the feed would see (change that password)\n"
+    );
+    for name in ["reviews.rss", "reviews.atom"] {
+        let feed = site.read(&format!("feeds/{name}"));
+        assert!(!feed.contains("bodypass"), "{feed}");
+        assert!(feed.contains("https://b.example/n"), "{feed}");
+    }
+}
+
 /// A body that renders to more than one text an XML parser takes (libxml2 refuses over 10 MB,
 /// and with it the whole feed) is the entry's error, not a feed strict readers reject.
 #[test]
@@ -730,4 +763,21 @@ fn without_integrity_line(state: &str) -> String {
         .filter(|l| !l.starts_with("# integrity:"))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+/// Audit: `id = "data:text/html,<script>…"` was written into Atom as it was, and no IRI may
+/// hold `<` (RFC 4287 ids are IRIs).
+#[test]
+fn an_id_key_with_characters_no_uri_may_hold_is_refused_at_its_line() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nid = \"data:text/html,<b>\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: id `data:text/html,<b>` holds `<`, which no URI may (RFC 3986): leave it out, or percent-encode it\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
 }
