@@ -304,15 +304,26 @@ fn shown_text(html: &str) -> String {
     let mut rest = html;
     // Cleaned HTML: every `<` opens a tag or a comment (text is escaped), attribute values
     // are quoted and hold no `>` unescaped.
+    // Runs of white space are kept as one: the bound below counts what is shown, and a list
+    // nested 600 deep (a tag and a line break a level) was cut before its only word.
+    let push = |text: &mut String, piece: &str| {
+        if piece.trim().is_empty() {
+            if !text.is_empty() && !text.ends_with(' ') {
+                text.push(' ');
+            }
+        } else {
+            text.push_str(piece);
+        }
+    };
     while let Some(open) = rest.find('<') {
-        text.push_str(&rest[..open]);
+        push(&mut text, &rest[..open]);
         let Some(close) = rest[open..].find('>') else {
             break;
         };
         let tag = rest[open + 1..open + close].trim_start_matches('/');
         let name = tag.split([' ', '/']).next().unwrap_or_default();
         if !INLINE.contains(&name) {
-            text.push(' ');
+            push(&mut text, " ");
         }
         rest = &rest[open + close + 1..];
         if text.len() > 8 * SUMMARY_CHARS {

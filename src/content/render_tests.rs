@@ -364,3 +364,15 @@ fn a_cut_inside_a_word_keeps_whole_characters() {
     let jamo = "\u{1100}\u{1161}\u{11a8}".repeat(300);
     assert_eq!(cut_at_word(&jamo, 5), "\u{1100}\u{1161}\u{11a8}…");
 }
+
+/// Audit: a list nested 600 deep had no summary (its tags and line breaks counted as text
+/// past the bound), so the RSS description carried the whole body a second time.
+#[test]
+fn a_deeply_nested_list_is_summed_up_by_its_words() {
+    let base = Url::parse("https://films.example/r/a/").unwrap();
+    for depth in [10, 600, 5000] {
+        let body = format!("{}deep words", "- ".repeat(depth));
+        let r = render(BodyKind::Markdown, &body, &base);
+        assert_eq!(r.first_paragraph, "deep words", "depth {depth}");
+    }
+}
