@@ -248,6 +248,12 @@ fn skipped(e: &walkdir::DirEntry, roots: &Roots, real_folder: Option<&Path>) -> 
         return Some(Skip::Refused(said(why)));
     }
     if nested && e.path_is_symlink() {
+        // A link to a file the walk would not take by that name (`media/link.mp3`, an
+        // episode's audio): no entry is published twice, and nothing is to be said.
+        let name = last_name(e.path()).to_str().unwrap_or("");
+        if e.file_type().is_file() && not_content(name) {
+            return Some(Skip::Quietly);
+        }
         return walked_anyway(e.path(), real_folder).map(|why| Skip::Twice(said(why)));
     }
     None

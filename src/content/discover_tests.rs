@@ -125,6 +125,25 @@ fn links_out_of_the_roots_are_refused_links_inside_are_not_walked_twice() {
     assert_eq!(found.errors.len(), 1, "/proc is never read");
 }
 
+/// Audit: a link to an episode's audio in the source folder was said to be "skipped, so that
+/// it is published once", and published (it is an enclosure, not an entry): nothing is said.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_media_file_in_the_folder_is_not_said() {
+    let site = tempfile::tempdir().unwrap();
+    let src = site.path().join("content");
+    std::fs::create_dir_all(src.join("media")).unwrap();
+    std::fs::write(src.join("media/e1.mp3"), "x").unwrap();
+    std::fs::write(src.join("e1.md"), "x").unwrap();
+    std::os::unix::fs::symlink(src.join("media/e1.mp3"), src.join("media/link.mp3")).unwrap();
+    std::os::unix::fs::symlink(src.join("e1.md"), src.join("e1.bak")).unwrap();
+    let found = find_sources(&src, site.path(), &Roots::new(site.path(), &[]));
+    let keys: Vec<_> = found.files.iter().map(|f| &*f.key).collect();
+    assert_eq!(keys, ["content/e1.md"]);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+}
+
 /// A link to a file or folder the walk finds anyway would publish its entries twice.
 #[cfg(unix)]
 #[test]
