@@ -200,8 +200,8 @@ pub fn blank_description(
     let chapters_listed = in_notes && episode.is_some_and(|e| !e.chapter_list.is_empty());
     let blank = crate::content::text_boundary::is_blank(summary);
     (feed.kind == crate::config::FeedKind::Podcast && blank && !chapters_listed).then_some(
-        "has no paragraph of text for its podcast description (only pictures or nothing a \
-         podcast app shows): apps would show it blank; write a sentence, or set `summary`",
+        "has no text for its podcast description (its notes are empty, or only pictures): \
+         podcast apps would show it blank; write a sentence, or set `summary`",
     )
 }
 

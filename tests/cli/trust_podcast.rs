@@ -266,7 +266,7 @@ fn an_episode_whose_notes_are_only_a_picture_is_warned_of_and_has_no_empty_descr
     assert!(out.status.success(), "{}", common::text(&out));
     assert_eq!(
         common::stderr(&out),
-        "warning: content/episodes/e1.md: has no paragraph of text for its podcast description (only pictures or nothing a podcast app shows): apps would show it blank; write a sentence, or set `summary`\n"
+        "warning: content/episodes/e1.md: has no text for its podcast description (its notes are empty, or only pictures): podcast apps would show it blank; write a sentence, or set `summary`\n"
     );
     let xml = site.read("feeds/podcast.rss");
     let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -293,7 +293,7 @@ fn an_episode_whose_notes_are_only_a_picture_is_warned_of_and_has_no_empty_descr
     let out = paged.run(&["build", "--quiet"]);
     assert_eq!(
         common::stderr(&out),
-        "warning: content/episodes/e1.md: has no paragraph of text for its podcast description (only pictures or nothing a podcast app shows): apps would show it blank; write a sentence, or set `summary`\n"
+        "warning: content/episodes/e1.md: has no text for its podcast description (its notes are empty, or only pictures): podcast apps would show it blank; write a sentence, or set `summary`\n"
     );
     assert!(paged.read("feeds/podcast.html").contains("Pilot"));
 }
