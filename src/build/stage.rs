@@ -64,7 +64,9 @@ pub(super) fn outputs(
     for (mut docs, rendered) in documents.feeds.into_iter().zip(finished.files) {
         problems.warnings.append(&mut docs.problems.warnings);
         let mut over = OverBudget::default();
-        for ((_, format, name), file) in docs.expanded.files().zip(rendered) {
+        let main = docs.expanded.main();
+        for ((doc, format, name), file) in docs.expanded.files().zip(rendered) {
+            over.main = std::ptr::eq(doc, main);
             let RenderedFile {
                 bytes,
                 len,
@@ -179,51 +181,61 @@ fn check_file(
         problems.error(Diagnostic::new(&shown, None, violation));
     }
     if len > config.site.size_budget {
-        over.files.push((shown, len));
+        over.files.push((shown, len, over.main));
     }
 }
 
 /// A feed's files over the size budget. Each is a warning, and cron mails warnings: a feed
-/// of every item with 30 tags had 93 lines on every run. The first few are said each, the
-/// others (tag feeds, archive pages) in one line.
+/// of every item with 30 tags had 93 lines on every run. The main document's files are said
+/// each; its tag feeds and archive pages, when more than one is over, in one line.
 #[derive(Default)]
 struct OverBudget {
-    files: Vec<(std::path::PathBuf, u64)>,
+    /// Each file over: where, its length, whether it is one of the main document's.
+    files: Vec<(std::path::PathBuf, u64, bool)>,
+    /// Whether the file being checked is one of the main document's.
+    main: bool,
 }
 
 impl OverBudget {
-    /// Files said one by one.
-    const SAID_EACH: usize = 2;
-
     fn say(self, config: &Config, feed: &FeedConfig, problems: &mut Problems) {
         let budget = config.site.size_budget / 1024;
         let fix = format!(
             "lower `limit` for feed `{}`, or shorten what makes its items long (a body, a title, a summary)",
             feed.name
         );
-        // One more than those said each is said itself, not as "1 other".
-        let each = match self.files.len() {
-            n if n <= Self::SAID_EACH + 1 => n,
-            _ => Self::SAID_EACH,
-        };
-        let mut files = self.files.into_iter();
-        for (shown, len) in files.by_ref().take(each) {
-            let said = format!(
-                "is {} KB, over the {budget} KB budget some readers enforce: {fix}",
-                len / 1024
-            );
-            problems.warn(Diagnostic::new(shown, None, said));
+        let (mut each, rest): (Vec<_>, Vec<_>) = self.files.into_iter().partition(|f| f.2);
+        let largest = rest.iter().max_by_key(|(_, len, _)| *len).cloned();
+        match largest {
+            Some((shown, len, _)) if rest.len() > 1 => {
+                let others = rest.len() - 1;
+                let said = format!(
+                    "is {} KB, and {others} other tag feed or archive file{} of feed `{}` {} over the {budget} KB budget some readers enforce too (this one the largest): {fix}",
+                    len / 1024,
+                    if others == 1 { "" } else { "s" },
+                    feed.name,
+                    if others == 1 { "is" } else { "are" },
+                );
+                each.iter()
+                    .for_each(|f| problems.warn(over_budget(f, budget, &fix)));
+                problems.warn(Diagnostic::new(shown, None, said));
+                return;
+            }
+            _ => each.extend(rest),
         }
-        let rest: Vec<_> = files.collect();
-        let Some((largest, len)) = rest.iter().max_by_key(|(_, len)| *len) else {
-            return;
-        };
-        let said = format!(
-            "is {} KB, and {} other files of feed `{}` are over the {budget} KB budget some readers enforce too (this one the largest): {fix}",
-            len / 1024,
-            rest.len() - 1,
-            feed.name
-        );
-        problems.warn(Diagnostic::new(largest, None, said));
+        each.iter()
+            .for_each(|f| problems.warn(over_budget(f, budget, &fix)));
     }
+}
+
+/// The warning for one file over the budget.
+fn over_budget(
+    (shown, len, _): &(std::path::PathBuf, u64, bool),
+    budget: u64,
+    fix: &str,
+) -> Diagnostic {
+    let said = format!(
+        "is {} KB, over the {budget} KB budget some readers enforce: {fix}",
+        len / 1024
+    );
+    Diagnostic::new(shown, None, said)
 }

@@ -584,7 +584,7 @@ fn a_feed_over_the_size_budget_is_a_warning_that_suggests_a_lower_limit() {
 }
 
 /// Audit: a feed of every item with 30 tags printed a budget warning for each of its 60 tag
-/// feed files on every cron run; past the first two, one line says how many and the largest.
+/// feed files on every cron run; the main files are said each, the tag feeds in one line.
 #[test]
 fn files_over_the_size_budget_past_the_first_two_are_one_warning() {
     let site = Site::with_config(
@@ -612,7 +612,7 @@ fn files_over_the_size_budget_past_the_first_two_are_one_warning() {
         format!(
             "warning: feeds/reviews.rss: is 11 KB, over the 1 KB budget some readers enforce: {fix}\n\
              warning: feeds/reviews.atom: is 11 KB, over the 1 KB budget some readers enforce: {fix}\n\
-             warning: feeds/tags/heist.rss: is 5 KB, and 5 other files of feed `reviews` are over the 1 KB budget some readers enforce too (this one the largest): {fix}\n"
+             warning: feeds/tags/heist.rss: is 5 KB, and 5 other tag feed or archive files of feed `reviews` are over the 1 KB budget some readers enforce too (this one the largest): {fix}\n"
         )
     );
 }
