@@ -79,6 +79,11 @@ fn read_local(path: &Path) -> Result<String> {
     match small_file::read(path, FEED_CAP) {
         Ok(bytes) => crate::feed::read::decode_feed(&bytes)
             .map_err(|e| Error::Identity(format!("{} is not a feed: {e}", path.display()))),
+        // A name given on the command line that names nothing: the command line is wrong.
+        Err(Refusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage {
+            message: format!("{} does not exist", path.display()),
+            hint: Some("give the path of the saved feed (.rss, .atom or .json), or its URL".into()),
+        }),
         Err(Refusal::Io(e)) => Err(Error::io(path, "reading the feed", e)),
         Err(Refusal::NotRegular(what)) => Err(Error::Usage {
             message: format!(

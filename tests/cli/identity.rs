@@ -553,6 +553,26 @@ fn check_against_a_feed_in_another_encoding() {
     );
 }
 
+/// Audit: a feed file that does not exist was exit 7, "file system error"; it is a wrong
+/// command line (exit 2), for `check --against` as for `adopt-ids`.
+#[test]
+fn a_published_feed_file_that_does_not_exist_is_a_wrong_command_line() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("Heat", "2026-01-01", "x"));
+    for args in [
+        &["check", "--against", "gone.rss"][..],
+        &["adopt-ids", "gone.rss"],
+    ] {
+        let out = site.run(args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            stderr(&out).ends_with("error: gone.rss does not exist\nhint: give the path of the saved feed (.rss, .atom or .json), or its URL\n"),
+            "{}",
+            text(&out)
+        );
+    }
+}
+
 /// Audit: our own JSON Feed was "neither RSS 2.0 nor Atom 1.0 (…)"; it is read like the
 /// others (its ids are the RSS guids).
 #[test]
