@@ -9,6 +9,10 @@ pub(super) fn located(text: &str, found: usize, message: &str) -> Option<(usize,
     let before = &lines[..found.min(lines.len())];
     if message.starts_with("duplicate key") {
         let here = before.last()?.trim();
+        // `[[feed]]` is written once per feed: another kind of clash, said as the parser says.
+        if here.starts_with("[[") {
+            return None;
+        }
         let earlier = &before[..before.len() - 1];
         // A table header anywhere above; a key only in its own table (`title` is in [site]
         // and in every [[feed]]).
@@ -137,6 +141,8 @@ mod tests {
             located(text, 5, "duplicate key"),
             Some((5, "`title` is set twice (first on line 4): keep one".into()))
         );
+        let text = "feed = 1\n[[feed]]\nname = \"a\"\n";
+        assert_eq!(located(text, 2, "duplicate key"), None);
         // Brackets inside strings open nothing; other errors are left as the parser says.
         let text = "[site]\ntitle = \"[draft\"\nx = [1\ny = 2\n";
         assert_eq!(

@@ -586,18 +586,8 @@ fn a_feed_over_the_size_budget_is_a_warning_that_suggests_a_lower_limit() {
 /// Audit: a feed of every item with 30 tags printed a budget warning for each of its 60 tag
 /// feed files on every cron run; the main files are said each, the tag feeds in one line.
 #[test]
-fn files_over_the_size_budget_past_the_first_two_are_one_warning() {
-    let site = Site::with_config(
-        &common::CONFIG
-            .replace(
-                "timezone = \"Europe/Paris\"",
-                "timezone = \"Europe/Paris\"\nsize_budget_kb = 1",
-            )
-            .replace(
-                "link = \"reviews/{slug}/\"",
-                "link = \"reviews/{slug}/\"\ntags = true",
-            ),
-    );
+fn tag_feeds_over_the_size_budget_are_one_warning() {
+    let site = Site::with_config(&common::tiny_budget_config("tags = true"));
     for (k, tag) in ["drama", "noir", "heist"].iter().enumerate() {
         let words = "word ".repeat(300 * (k + 1));
         let text = review(&format!("R{k}"), &format!("2026-01-0{}", k + 1), &words);

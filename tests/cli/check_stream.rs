@@ -233,17 +233,9 @@ fn check_of_a_full_feed_holds_no_feed_whole_in_memory() {
 /// measures every file of it against the budget, as `build` does.
 #[test]
 fn check_measures_files_rendered_whole_like_build() {
-    let site = Site::with_config(
-        &common::CONFIG
-            .replace(
-                "timezone = \"Europe/Paris\"",
-                "timezone = \"Europe/Paris\"\nsize_budget_kb = 1",
-            )
-            .replace(
-                "link = \"reviews/{slug}/\"",
-                "link = \"reviews/{slug}/\"\nformats = [\"rss\", \"atom\", \"json\"]",
-            ),
-    );
+    let site = Site::with_config(&common::tiny_budget_config(
+        "formats = [\"rss\", \"atom\", \"json\"]",
+    ));
     site.write(
         "content/reviews/long.md",
         &review("Long", "2026-01-01", &"word ".repeat(1000)),

@@ -25,6 +25,19 @@ source = "content/reviews"
 link = "reviews/{slug}/"
 "#;
 
+/// [`CONFIG`] with a size budget of 1 KB and `feed_line` added to the feed.
+pub fn tiny_budget_config(feed_line: &str) -> String {
+    CONFIG
+        .replace(
+            "timezone = \"Europe/Paris\"",
+            "timezone = \"Europe/Paris\"\nsize_budget_kb = 1",
+        )
+        .replace(
+            "link = \"reviews/{slug}/\"",
+            &format!("link = \"reviews/{{slug}}/\"\n{feed_line}"),
+        )
+}
+
 /// A podcast feed with local media published under `media_base_url`.
 pub const PODCAST_CONFIG: &str = r#"
 [site]
