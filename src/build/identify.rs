@@ -218,25 +218,49 @@ pub(super) fn lost_state(config: &Config, previous: Option<&State>) -> &'static 
 }
 
 /// The feeds a previous build left in the output folder, each read and parsed once, in the
-/// configured order: what the guards below compare with when the state file is gone.
+/// configured order, then their archive pages: what the guards below compare with when the
+/// state file is gone (an entry only an archive page still lists was dated anew, unsaid).
 pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> {
-    config
-        .feeds
-        .iter()
-        .flat_map(|feed| {
-            feed.formats
-                .iter()
-                .map(|&f| (f, config.site.output_dir.join(feed.file_name(f))))
+    let main = config.feeds.iter().flat_map(|feed| {
+        feed.formats
+            .iter()
+            .map(|&f| (f, config.site.output_dir.join(feed.file_name(f))))
+    });
+    main.chain(
+        config
+            .feeds
+            .iter()
+            .flat_map(|feed| archive_pages(config, feed)),
+    )
+    .filter_map(|(format, path)| {
+        let text = std::fs::read_to_string(&path).ok()?;
+        let published = match format {
+            crate::config::Format::Json => feed::read::read_json_feed(&text),
+            _ => feed::read::read_feed_whole(&text),
+        };
+        Some((path, published.ok()?))
+    })
+    .collect()
+}
+
+/// The archive pages of `feed` in the output folder, page 1 on while one is there (whether
+/// or not the feed still has `archive`: pages left by an earlier config were published too).
+fn archive_pages<'a>(
+    config: &'a Config,
+    feed: &'a crate::config::FeedConfig,
+) -> impl Iterator<Item = (crate::config::Format, PathBuf)> + 'a {
+    let mut all = feed.clone();
+    all.formats = vec![crate::config::Format::Rss, crate::config::Format::Atom];
+    (1..)
+        .map(move |number| {
+            let files = feed::extras::archive_page_files(&all, number);
+            let files = files
+                .into_iter()
+                .map(|(f, name)| (f, config.site.output_dir.join(name)));
+            files.filter(|(_, path)| path.is_file()).collect::<Vec<_>>()
         })
-        .filter_map(|(format, path)| {
-            let text = std::fs::read_to_string(&path).ok()?;
-            let published = match format {
-                crate::config::Format::Json => feed::read::read_json_feed(&text),
-                _ => feed::read::read_feed_whole(&text),
-            };
-            Some((path, published.ok()?))
-        })
-        .collect()
+        .take_while(|found| !found.is_empty())
+        .flatten()
 }
 
 /// A podcast's `podcast:guid` is its identity for good (R68): with the state file gone, the

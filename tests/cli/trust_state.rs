@@ -190,6 +190,34 @@ fn the_pin_hint_proposes_the_recorded_site_id() {
     assert_eq!(site.read("feeds/reviews.atom"), atom);
 }
 
+/// Audit: with the state deleted, only the main feed files were compared: an undated entry
+/// that only an archive page still listed was dated anew, and moved back into the feed, unsaid.
+#[test]
+fn a_lost_state_is_compared_with_the_archive_pages_too() {
+    let site = crate::common::Site::with_config(&crate::common::CONFIG.replace(
+        "link = \"reviews/{slug}/\"",
+        "link = \"reviews/{slug}/\"\nlimit = 1\narchive = true",
+    ));
+    for day in 1..=3 {
+        site.write(
+            &format!("content/reviews/c{day}.txt"),
+            &format!("Column {day}.\n"),
+        );
+        site.ok_at(&format!("2026-11-0{day}T09:00:00Z"), &["build", "--quiet"]);
+    }
+    site.remove("feedwright-state.toml");
+    let out = site.run_at("2026-11-05T09:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    assert_eq!(
+        crate::common::stderr(&out),
+        "error: the state file feedwright-state.toml is missing and entries without a `date` key would get a new date:\n  \
+         content/reviews/c3.txt: published 2026-11-03T10:00:00+01:00 in feeds/reviews.rss; it would be dated 2026-11-05T10:00:00+01:00 now: add `Date: 2026-11-03T10:00:00+01:00`\n  \
+         content/reviews/c1.txt: published 2026-11-01T10:00:00+01:00 in feeds/archive/reviews/1.rss; it would be dated 2026-11-05T10:00:00+01:00 now: add `Date: 2026-11-01T10:00:00+01:00`\n  \
+         content/reviews/c2.txt: published 2026-11-02T10:00:00+01:00 in feeds/archive/reviews/2.rss; it would be dated 2026-11-05T10:00:00+01:00 now: add `Date: 2026-11-02T10:00:00+01:00`\n\
+         restore the state file the last build wrote, or pin each date with its `date` key\n"
+    );
+}
+
 /// Issue 15: deleting the state re-dated every entry without a `date` key (dated the first time
 /// it is seen) to the time of the next build; readers would see it move. Refused, exit 4.
 #[test]
