@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 
 use crate::config::Config;
 use crate::content;
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::identity::{Note, State};
 
 /// Two machines a few minutes apart (a laptop, then the cron host) are no clock gone back.
@@ -55,45 +55,43 @@ nothing was written or pushed. Fix the system clock (a machine that has not sync
 /// With the clock taken as right (`--allow-drop`) while the state recorded times more than
 /// the slack later than now (a build ran with a clock that was ahead): the state with every
 /// such time set to now, so that this build dates the entries first seen then as now and
-/// the next build is not refused again; and what to tell the user. `None` when the state has
-/// no such time.
-pub(super) fn accept(previous: &State, now: DateTime<FixedOffset>) -> Option<(State, Note)> {
+/// the next build is not refused again; what to tell the user; and each published entry
+/// whose date moves (dated when first seen: a `date` key's date is the file's).
+pub(super) fn accept(
+    previous: &State,
+    now: DateTime<FixedOffset>,
+) -> Option<(State, Note, Vec<Diagnostic>)> {
     let latest = latest(previous)?;
     if now + slack() >= latest {
         return None;
     }
     let mut state = previous.clone();
-    let mut moved = 0;
-    let back = |t: &mut DateTime<FixedOffset>| {
-        let later = *t > now;
-        if later {
-            *t = now;
-        }
-        later
-    };
+    let mut moved = Vec::new();
     for record in &mut state.entries {
-        let later = [
-            Some(record.date),
-            Some(record.first_seen),
-            record.changed,
-            record.gone,
-        ]
-        .into_iter()
-        .flatten()
-        .any(|t| t > now);
-        if !later {
+        let times = [record.changed, record.gone];
+        let later = [record.date, record.first_seen]
+            .into_iter()
+            .chain(times.into_iter().flatten());
+        if !later.into_iter().any(|t| t > now) {
             continue;
         }
         let r = Arc::make_mut(record);
-        moved += usize::from(back(&mut r.date));
+        if r.date == r.first_seen && r.date > now && r.gone.is_none() {
+            moved.push(Diagnostic::new(&*r.source, None, format!(
+                "was dated {} by a build whose clock was ahead; with the clock taken as right (--allow-drop) it is dated {}: readers may show it again",
+                r.date.to_rfc3339(),
+                now.to_rfc3339()
+            )));
+            r.date = now;
+        }
         for t in [Some(&mut r.first_seen), r.changed.as_mut(), r.gone.as_mut()]
             .into_iter()
             .flatten()
         {
-            back(t);
+            *t = (*t).min(now);
         }
     }
-    let dated = match moved {
+    let dated = match moved.len() {
         0 => String::new(),
         1 => " (1 entry dated by it is dated now)".to_string(),
         n => format!(" ({n} entries dated by it are dated now)"),
@@ -103,17 +101,32 @@ pub(super) fn accept(previous: &State, now: DateTime<FixedOffset>) -> Option<(St
         latest.to_rfc3339(),
         now.to_rfc3339(),
     ));
-    Some((state, note))
+    Some((state, note, capped(moved)))
 }
 
-/// [`accept`] when the build was told the clock is right (`--allow-drop`), its note said.
+/// Most entries whose date moves said one by one; the others in one line.
+const SAID_EACH: usize = 20;
+
+fn capped(mut moved: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if moved.len() > SAID_EACH {
+        let more = moved.len() - SAID_EACH;
+        moved.truncate(SAID_EACH);
+        let said = format!("and {more} other entries dated by that clock are dated now too");
+        moved.push(Diagnostic::new("", None, said));
+    }
+    moved
+}
+
+/// [`accept`] when the build was told the clock is right (`--allow-drop`), its note said and
+/// each moved date a warning (what changes published entries shows under `--quiet`).
 pub(super) fn accepted(
     previous: Option<&State>,
     (now, options): (DateTime<FixedOffset>, super::PlanOptions),
     problems: &mut super::Problems,
 ) -> Option<State> {
-    let (state, note) = accept(previous.filter(|_| options.allow_drop)?, now)?;
+    let (state, note, moved) = accept(previous.filter(|_| options.allow_drop)?, now)?;
     problems.notes.push(note);
+    problems.changes.extend(moved);
     Some(state)
 }
 
@@ -201,7 +214,8 @@ mod tests {
         let (config, ahead) = (config(), state("2030-01-01T00:00:00Z"));
         let now = at("2026-03-01T00:00:00Z");
         assert!(guard(&config, Some(&ahead), now).is_err());
-        let (fixed, note) = accept(&ahead, now).unwrap();
+        let (fixed, note, moved) = accept(&ahead, now).unwrap();
+        assert_eq!(moved.len(), 1);
         assert_eq!(
             (fixed.entries[0].date, fixed.entries[0].first_seen),
             (now, now)
