@@ -397,7 +397,10 @@ fn a_clock_that_was_ahead_is_refused_then_put_right_once_by_allow_drop() {
     let site = Site::new();
     site.write("content/reviews/a.md", "+++\ntitle = \"Undated\"\n+++\nx\n");
     // Dated by its key: its date is the file's, and does not move (it was said to).
-    site.write("content/reviews/b.md", &common::review("Dated", "2029-06-01", "y"));
+    site.write(
+        "content/reviews/b.md",
+        &common::review("Dated", "2029-06-01", "y"),
+    );
     site.ok_at("2030-01-01T00:00:00Z", &["--quiet", "build"]);
     let out = site.run_at("2026-03-01T00:00:00Z", &["--quiet", "build"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
@@ -408,7 +411,10 @@ fn a_clock_that_was_ahead_is_refused_then_put_right_once_by_allow_drop() {
          nothing was written or pushed. Fix the system clock (a machine that has not synced its time yet?); if the time is right, run again with --allow-drop (once: the times recorded later than now are then set to now)\n"
     );
     // Audit: the entry whose date moved was not named, and `--quiet` said nothing.
-    let out = site.run_at("2026-03-01T00:00:00Z", &["--quiet", "build", "--allow-drop"]);
+    let out = site.run_at(
+        "2026-03-01T00:00:00Z",
+        &["--quiet", "build", "--allow-drop"],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         stderr(&out),
