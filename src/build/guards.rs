@@ -203,3 +203,33 @@ pub(super) fn feeds_gone(
         })
         .collect()
 }
+
+/// Tag feeds left in the output folder when no feed writes them any more (`tags` turned off):
+/// they stay public as they were, an entry withdrawn since (a draft again, removed) in them
+/// too, and nothing said so. `None` while a feed has `tags`, or the folder holds no feed file.
+pub(super) fn tag_feeds_left(config: &Config) -> Option<crate::error::Diagnostic> {
+    if config.feeds.iter().any(|f| f.tags) {
+        return None;
+    }
+    let folder = config.site.output_dir.join(crate::config::TAGS_DIR);
+    let feeds = std::fs::read_dir(&folder)
+        .ok()?
+        .filter_map(std::result::Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            [".rss", ".atom", ".json"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        })
+        .count();
+    (feeds > 0).then(|| {
+        crate::error::Diagnostic::new(
+            content::display_path(&folder),
+            None,
+            format!(
+                "holds {feeds} tag feed file(s) no feed writes any more (no feed has `tags = true`): they are left as they were, no longer updated, with entries withdrawn since; delete the folder here and on the server if subscribers should not find them"
+            ),
+        )
+    })
+}

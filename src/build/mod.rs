@@ -132,6 +132,7 @@ fn plan_gathered(
     problems
         .changes
         .extend(guards::feeds_gone(config, previous_state.as_ref()));
+    problems.changes.extend(guards::tag_feeds_left(config));
     let mut identity = identify::identify(site_id, base_state, parsed, now, &mut problems);
     problems
         .errors

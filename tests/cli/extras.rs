@@ -737,3 +737,32 @@ fn docs_example_config_parses_with_every_new_key() {
     assert_eq!(feed.limit, 20);
     assert!(feed.formats.contains(&feedwright::config::Format::Json));
 }
+
+/// Audit: with `tags` turned off, the tag feeds stayed public as they were (an entry made a
+/// draft again still in them), and nothing was said. They are left, and said to be left.
+#[test]
+fn tag_feeds_left_when_tags_are_turned_off_are_said() {
+    let site = Site::with_config(EXTRAS_CONFIG);
+    site.write(
+        "content/reviews/a.md",
+        &tagged("Heat", "2026-01-01", &["noir"]),
+    );
+    site.ok(&["build", "--quiet"]);
+    let before = site.read("feeds/tags/noir.rss");
+    site.write("config.toml", &EXTRAS_CONFIG.replace("tags = true\n", ""));
+    let out = site.run(&["build", "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: feeds/tags: holds 3 tag feed file(s) no feed writes any more (no feed has `tags = true`): they are left as they were, no longer updated, with entries withdrawn since; delete the folder here and on the server if subscribers should not find them\n"
+    );
+    assert_eq!(site.read("feeds/tags/noir.rss"), before);
+    // Deleted as said, nothing more is said.
+    std::fs::remove_dir_all(site.path("feeds/tags")).unwrap();
+    site.write(
+        "content/reviews/b.md",
+        &tagged("Rope", "2026-01-02", &["noir"]),
+    );
+    let out = site.run(&["build", "--quiet"]);
+    assert_eq!(stderr(&out), "", "{}", text(&out));
+}
