@@ -5,7 +5,9 @@
 /// The line to report and what to add to the parser's message, for a syntax error found on
 /// line `found` (1-based) of `text`; `None` when the parser's line is the best there is.
 pub(super) fn located(text: &str, found: usize, message: &str) -> Option<(usize, String)> {
-    let lines: Vec<&str> = text.lines().collect();
+    let raw: Vec<&str> = text.lines().collect();
+    // Lines inside a multi-line string are text, not keys or brackets.
+    let lines = without_string_lines(&raw);
     let before = &lines[..found.min(lines.len())];
     if message.starts_with("duplicate key") {
         let here = before.last()?.trim();
@@ -68,13 +70,57 @@ pub(super) fn located(text: &str, found: usize, message: &str) -> Option<(usize,
     } else {
         return None;
     };
-    let opener = before.iter().rposition(|l| unclosed(l, open, close))?;
+    let found_at = before.len();
+    let lines = if close.is_empty() { raw } else { lines };
+    let opener = lines[..found_at]
+        .iter()
+        .rposition(|l| unclosed(l, open, close))?;
+    // Closed further down: the mistake is inside (a missing comma), where the parser says.
+    if closed_after(&lines[opener..], open, close) {
+        return None;
+    }
     let said = if opener + 1 == found {
         what.to_string()
     } else {
         format!("{what}; the parser noticed on line {found}")
     };
     Some((opener + 1, said))
+}
+
+/// `lines` with those inside a multi-line string (after the line that opens it, to the one
+/// that closes it) made empty.
+fn without_string_lines<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let mut open: Option<&str> = None;
+    lines
+        .iter()
+        .map(|&line| {
+            if let Some(quotes) = open {
+                if line.matches(quotes).count() % 2 == 1 {
+                    open = None;
+                }
+                return "";
+            }
+            open = ["\"\"\"", "'''"]
+                .into_iter()
+                .find(|q| line.matches(q).count() % 2 == 1);
+            line
+        })
+        .collect()
+}
+
+/// Whether what the first of `lines` opens is closed on it or a later line.
+fn closed_after(lines: &[&str], open: &str, close: &str) -> bool {
+    if close.is_empty() {
+        return lines[1..].iter().any(|l| l.contains(open));
+    }
+    let mut depth = 0i32;
+    for line in lines {
+        depth += balance(line, open, close);
+        if depth <= 0 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether two lines set the same key.
@@ -89,6 +135,11 @@ fn unclosed(line: &str, open: &str, close: &str) -> bool {
     if close.is_empty() {
         return line.matches(open).count() % 2 == 1;
     }
+    balance(line, open, close) > 0
+}
+
+/// How many more `open` than `close` `line` holds, outside one-line strings and comments.
+fn balance(line: &str, open: &str, close: &str) -> i32 {
     let mut depth = 0i32;
     let mut quote = None;
     for c in line.chars() {
@@ -102,7 +153,7 @@ fn unclosed(line: &str, open: &str, close: &str) -> bool {
             _ => {}
         }
     }
-    depth > 0
+    depth
 }
 
 #[cfg(test)]
@@ -143,6 +194,18 @@ mod tests {
         );
         let text = "feed = 1\n[[feed]]\nname = \"a\"\n";
         assert_eq!(located(text, 2, "duplicate key"), None);
+        // A missing comma in an array that is closed: the parser's line, not "a missing ]".
+        let text = "[feed]\nformats = [\n  \"rss\"\n  \"atom\",\n]\n";
+        assert_eq!(
+            located(text, 4, "missing comma between array elements"),
+            None
+        );
+        // A key written inside a multi-line string is no key.
+        let text = "[[feed]]\ndescription = \"\"\"\ntitle = \"fake\"\n\"\"\"\ntitle = \"R\"\ntitle = \"S\"\n";
+        assert_eq!(
+            located(text, 6, "duplicate key"),
+            Some((6, "`title` is set twice (first on line 5): keep one".into()))
+        );
         // Brackets inside strings open nothing; other errors are left as the parser says.
         let text = "[site]\ntitle = \"[draft\"\nx = [1\ny = 2\n";
         assert_eq!(
