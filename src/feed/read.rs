@@ -49,7 +49,7 @@ pub const MAX_ELEMENTS: usize = 500_000;
 /// in one pass before anything is built, so that its memory is bounded by its size.
 pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
     // A JSON Feed (this program's, say): no XML, its values only as long as its text.
-    if text.trim_start().starts_with('{') {
+    if text.trim_start().starts_with(['{', '[']) {
         let feed = read_json_feed(text)?;
         return match feed.items.len() {
             n if n > MAX_ITEMS => Err(format!(
@@ -173,16 +173,35 @@ pub fn read_json_feed(text: &str) -> Result<PublishedFeed, String> {
         .get("items")
         .and_then(serde_json::Value::as_array)
         .ok_or("it has no `items` list")?;
+    if items.len() > MAX_ITEMS {
+        return Err(format!(
+            "it holds {} items, more than the {MAX_ITEMS} feedwright reads of a feed: is it the right URL or file?",
+            items.len()
+        ));
+    }
     let text_of = |item: &serde_json::Value, key: &str| {
         item.get(key)
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
     };
+    // JSON Feed 1.1: an id that is a number is read as its text; an item without one is no
+    // item this program wrote, and a comparison that skipped it would pass.
+    let id_of = |item: &serde_json::Value| match item.get("id") {
+        Some(serde_json::Value::String(id)) => Some(id.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(at) = items.iter().position(|item| id_of(item).is_none()) {
+        return Err(format!(
+            "its item {} has no `id` (a string, as JSON Feed asks)",
+            at + 1
+        ));
+    }
     let items = items
         .iter()
         .filter_map(|item| {
             Some(PublishedItem {
-                id: text_of(item, "id")?,
+                id: id_of(item)?,
                 title: text_of(item, "title").unwrap_or_default(),
                 link: text_of(item, "url"),
                 published: text_of(item, "date_published")
