@@ -393,13 +393,21 @@ fn rendered_body(
     if let Some(problem) = content::render::html_too_large(rendered.html.len()) {
         return Err(vec![Diagnostic::new(&display, None, problem)]);
     }
-    let summary = it
-        .entry
-        .summary()
-        .map_or(rendered.first_paragraph, str::to_string);
+    let mut notes = rendered.notes;
+    let summary = match it.entry.summary() {
+        // A `summary` key is published as written: a password in a URL there is taken out
+        // as a body's is.
+        Some(key) => {
+            let (summary, removed) = content::credentials::without_passwords(key.to_string());
+            if removed > 0 {
+                notes.push(format!("summary: took the user name and password out of {removed} URL(s), which every reader of the feed would see (change that password)"));
+            }
+            summary
+        }
+        None => rendered.first_paragraph,
+    };
     // What rendering changed (a script removed, an embed made a link): said once per file.
-    let warnings = rendered
-        .notes
+    let warnings = notes
         .into_iter()
         .map(|note| Diagnostic::new(&display, None, note))
         .collect();

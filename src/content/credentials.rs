@@ -3,36 +3,20 @@
 //! column may quote a URL anywhere (a link, an image, plain text), they are taken out and said.
 
 /// `text` (rendered HTML, or a summary) with the user name and password taken out of every
-/// `scheme://user:password@host` in it, and how many were.
-pub(super) fn without_passwords(text: String) -> (String, usize) {
-    if !text.contains("://") || !text.contains('@') {
+/// `scheme://user:password@host` in it, and how many were. Browsers also read `https:/u:p@h`
+/// and `https:\\u:p@h` as such a URL: any run of slashes and backslashes after the scheme.
+pub(crate) fn without_passwords(text: String) -> (String, usize) {
+    if !text.contains('@') || !text.contains(':') {
         return (text, 0);
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let (mut copied, mut removed) = (0, 0);
-    let mut from = 0;
-    while let Some(found) = text[from..].find("://") {
-        let authority_at = from + found + 3;
-        from = authority_at;
-        if !scheme_before(&text[..authority_at - 3]) {
-            continue;
-        }
-        let rest = &text[authority_at..];
-        let end = rest
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace()
-            })
-            .unwrap_or(rest.len());
-        let Some(at) = rest[..end].rfind('@') else {
+    for (at, _) in text.match_indices('@') {
+        let Some(start) = userinfo_start(&text[copied..at]).map(|s| copied + s) else {
             continue;
         };
-        if !rest[..at].contains(':') {
-            // A user name alone (`ftp://anonymous@`) is no secret.
-            continue;
-        }
-        out.push_str(&text[copied..authority_at]);
-        copied = authority_at + at + 1;
-        from = copied;
+        out.push_str(&text[copied..start]);
+        copied = at + 1;
         removed += 1;
     }
     if removed == 0 {
@@ -42,8 +26,26 @@ pub(super) fn without_passwords(text: String) -> (String, usize) {
     (out, removed)
 }
 
+/// Where the user name starts, when `before` (the text up to an `@`) ends with a scheme, a
+/// run of slashes, then `user:password`.
+fn userinfo_start(before: &str) -> Option<usize> {
+    let ends =
+        |c: char| matches!(c, '/' | '\\' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace();
+    let start = before.rfind(ends).map_or(0, |i| i + 1);
+    // A password: a user name alone (`ftp://anonymous@`) is no secret.
+    if !before[start..].contains(':') || start == 0 {
+        return None;
+    }
+    let slashes = before[..start].trim_end_matches(['/', '\\']);
+    if slashes.len() == start {
+        return None;
+    }
+    let scheme = slashes.strip_suffix(':')?;
+    scheme_at_end(scheme).then_some(start)
+}
+
 /// Whether `before` ends with a URL scheme (a letter, then letters, digits, `+`, `-`, `.`).
-fn scheme_before(before: &str) -> bool {
+fn scheme_at_end(before: &str) -> bool {
     let scheme: String = before
         .chars()
         .rev()
@@ -53,6 +55,16 @@ fn scheme_before(before: &str) -> bool {
         .chars()
         .last()
         .is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// Whether a URL written in a key (`link`) holds a password anywhere, as a body's would be
+/// taken out (a scheme-relative `//u:p@host`, an archived `…/https://u:p@host`).
+pub(crate) fn has_password(url: &str) -> bool {
+    let with_scheme = match url.trim().strip_prefix("//") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.trim().to_string(),
+    };
+    without_passwords(with_scheme).1 > 0
 }
 
 #[cfg(test)]
@@ -69,7 +81,18 @@ mod tests {
             out,
             r#"<p><a href="https://b.example/x?a=1">https://b.example/x</a> and <img src="ftp://anonymous@f.example/i.png"> mail a@b.example, see http://host/@x:y</p>"#
         );
-        for plain in ["no url", "a@b:c", "://u:p@x", "x <https://u@h/>"] {
+        let (out, n) = without_passwords(r#"<a href="https:\\u:S@x.example/">a</a> <a href="https:/u:S@x.example/">b</a> web/2020/https://u:S@y.example/"#.to_string());
+        assert_eq!(n, 3, "{out}");
+        assert!(!out.contains(":S@"), "{out}");
+        for plain in [
+            "no url",
+            "a@b:c",
+            "://u:p@x",
+            "x <https://u@h/>",
+            "https://x.example/@u:p",
+            "https://x.example/?a=b:c@d",
+            "http://[::1]:8080/",
+        ] {
             assert_eq!(without_passwords(plain.to_string()), (plain.to_string(), 0));
         }
     }

@@ -18,11 +18,15 @@ pub(super) fn id_and_link(
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     if let Some(id) = &meta.id
-        && (id.trim().is_empty() || id.chars().any(char::is_whitespace))
+        && (id.trim().is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()))
     {
+        // A control character (DEL) was taken, then refused by the state file on every build.
         errors.push(diag(
             key_line(clean, "id"),
-            format!("id `{id}` must be non-empty and contain no spaces"),
+            format!(
+                "id `{}` must be non-empty and contain no spaces or control characters",
+                id.escape_debug()
+            ),
         ));
     }
     // An id that is a URI is the Atom id as it is (RFC 4287: an IRI), and these characters no
@@ -66,13 +70,15 @@ pub(super) fn id_and_link(
         );
         errors.push(diag(key_line(clean, "link"), said));
     }
-    let with_credentials = (meta.link.as_deref())
-        .and_then(|l| url::Url::parse(l.trim()).ok())
-        .filter(|u| !u.username().is_empty() || u.password().is_some());
-    if let Some(url) = with_credentials {
+    let parsed = (meta.link.as_deref()).and_then(|l| url::Url::parse(l.trim()).ok());
+    let in_url = parsed.is_some_and(|u| !u.username().is_empty() || u.password().is_some());
+    // Also one written scheme-relative (`//u:p@host`) or inside the URL (an archived page's).
+    let anywhere = (meta.link.as_deref()).is_some_and(super::credentials::has_password);
+    if in_url || anywhere {
+        let link = meta.link.as_deref().unwrap_or_default();
+        let (shown, _) = super::credentials::without_passwords(crate::net::redact(link.trim()));
         let said = format!(
-            "link `{}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)",
-            crate::net::redact(url.as_str())
+            "link `{shown}` holds a user name or password, which the feed would show to everyone: remove them from the URL (and change that password)"
         );
         errors.push(diag(key_line(clean, "link"), said));
     }

@@ -4,7 +4,7 @@
 pub mod chapters;
 pub mod clean;
 mod clean_attrs;
-mod credentials;
+pub(crate) mod credentials;
 pub mod date;
 pub mod discover;
 pub mod episode;

@@ -246,6 +246,30 @@ fn passwords_in_links_never_reach_a_feed() {
         assert!(!feed.contains("bodypass"), "{feed}");
         assert!(feed.contains("https://b.example/n"), "{feed}");
     }
+    // Regression hunt: written scheme-relative, or inside an archived page's URL, the
+    // password was published; a `summary` key's URL too.
+    for link in [
+        "//admin:hunter2@films.example/p/",
+        "https://web.archive.org/web/2020/https://admin:hunter2@films.example/p/",
+    ] {
+        site.write(
+            "content/reviews/a.md",
+            &format!("+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nlink = \"{link}\"\n+++\nx\n"),
+        );
+        let err = site.fails(1, &["build"]);
+        assert!(err.contains("holds a user name or password"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nsummary = \"Notes at https://u:keypass@b.example/n\"\n+++\nx\n",
+    );
+    let out = site.run(&["build", "--quiet"]);
+    assert_eq!(
+        stderr(&out),
+        "warning: content/reviews/a.md: summary: took the user name and password out of 1 URL(s), which every reader of the feed would see (change that password)\n"
+    );
+    assert!(!site.read("feeds/reviews.rss").contains("keypass"));
 }
 
 /// A body that renders to more than one text an XML parser takes (libxml2 refuses over 10 MB,
@@ -778,6 +802,23 @@ fn an_id_key_with_characters_no_uri_may_hold_is_refused_at_its_line() {
     assert_eq!(
         err,
         "error: content/reviews/a.md:4: id `data:text/html,<b>` holds `<`, which no URI may (RFC 3986): leave it out, or percent-encode it\n\
+         error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
+    );
+}
+
+/// Regression hunt: an `id` with DEL was taken, then the state file refused it on every build
+/// after; refused at its line, as a space is.
+#[test]
+fn an_id_key_with_a_control_character_is_refused_at_its_line() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-01-01\"\nid = \"a\\u007Fb\"\n+++\nx\n",
+    );
+    let err = site.fails(1, &["build"]);
+    assert_eq!(
+        err,
+        "error: content/reviews/a.md:4: id `a\\u{7f}b` must be non-empty and contain no spaces or control characters\n\
          error: 1 problem(s) found; nothing was written, the existing feeds are untouched\n"
     );
 }
