@@ -233,3 +233,26 @@ pub(super) fn tag_feeds_left(config: &Config) -> Option<crate::error::Diagnostic
         )
     })
 }
+
+/// What the state the last build wrote held, as a published feed (its entries not gone, under
+/// their ids and dates): the guards against a lost state compare with it as with the feeds in
+/// the output folder, which a backup restores along with an older state.
+pub(super) fn as_published(last: &State) -> (PathBuf, PublishedFeed) {
+    let items = last
+        .entries
+        .iter()
+        .filter(|r| r.gone.is_none())
+        .map(|r| crate::feed::read::PublishedItem {
+            id: r.id.to_string(),
+            title: r.title.to_string(),
+            link: None,
+            published: Some(r.date),
+        })
+        .collect();
+    let feed = PublishedFeed {
+        dialect: crate::feed::read::Dialect::Rss,
+        items,
+        podcast_guid: None,
+    };
+    (PathBuf::from("the state the last build here wrote"), feed)
+}

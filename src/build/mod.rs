@@ -120,6 +120,7 @@ fn plan_gathered(
     let bodies = reusing.and_then(|r| r.bodies).unwrap_or(&no_bodies);
     let previous_state = gathered.previous_state;
     let previous_text = gathered.previous_text;
+    let last_written = gathered.last_written;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let accepted = clock::accepted(previous_state.as_ref(), (now, options), &mut problems);
     let base_state = accepted.as_ref().or(previous_state.as_ref());
@@ -148,7 +149,7 @@ fn plan_gathered(
     let entries = links_and_lost_state(
         config,
         &mut identity,
-        (&previous_state, options),
+        (&previous_state, options, last_written.as_ref()),
         &mut problems,
     )?;
     let entry_count = identity.items.len();
@@ -229,7 +230,11 @@ fn plan_gathered(
 fn links_and_lost_state(
     config: &Config,
     identity: &mut identify::Identity,
-    (previous_state, options): (&Option<identity::State>, PlanOptions),
+    (previous_state, options, last_written): (
+        &Option<identity::State>,
+        PlanOptions,
+        Option<&identity::State>,
+    ),
     problems: &mut Problems,
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
     let lost = identify::lost_state(config, previous_state.as_ref());
@@ -241,7 +246,7 @@ fn links_and_lost_state(
     let guarded = (previous_state.is_none() || put_back) && !options.allow_id_changes;
     // Edited by hand (its integrity line deleted): what it changes is done, and said.
     let edited = !guarded && previous_state.as_ref().is_some_and(|s| s.unsealed);
-    let published = if guarded || edited {
+    let mut published = if guarded || edited {
         identify::published_feeds(config)
     } else {
         Vec::new()
@@ -254,11 +259,15 @@ fn links_and_lost_state(
             guards::nothing_to_compare(config, lost)?;
         }
         identify::guard_lost_state(config, &entries, ids, &published)?;
+        // The state the last build wrote, when its copy is there: what the feeds put back
+        // with the state (a backup, `git reset --hard`) no longer show.
+        published.extend(last_written.map(guards::as_published));
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
         if !options.allow_drop {
             let against = (published.as_slice(), &identity.state);
             guards::forgotten(config, &entries, ids, against)?;
         }
+        published.truncate(published.len() - usize::from(last_written.is_some()));
     }
     if let (false, false, Some(previous)) = (guarded, edited, previous_state) {
         let states = (previous, &identity.state);

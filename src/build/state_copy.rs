@@ -210,6 +210,25 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
     Ok((Some(State::parse(&text, path)?), None))
 }
 
+/// The state the last build wrote, from its copy, whatever the state file now holds: what a
+/// state put back (or deleted) is checked against, when the copy is there.
+pub(super) fn last_written(copy: &[u8]) -> Option<State> {
+    let copy: CopyIn = postcard::from_bytes(copy).ok()?;
+    Some(State {
+        version: copy.version,
+        site_id: copy.site_id,
+        podcast_guids: copy.podcast_guids,
+        media_lengths: copy.media_lengths,
+        entries: copy
+            .records
+            .0
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
+        unsealed: false,
+    })
+}
+
 /// The copy as read: [`Copy`] with its records made [`Record`]s as they are decoded.
 #[derive(Deserialize)]
 struct CopyIn {

@@ -395,3 +395,67 @@ fn an_id_changed_by_its_key_passes_the_guards() {
     assert!(out.status.success(), "{}", common::text(&out));
     assert!(site.read("feeds/reviews.rss").contains("urn:x:2"));
 }
+
+/// Identity audit: the state file and the feeds put back together (a backup of both, `git
+/// reset --hard` with the feeds committed) agree with each other, so an undated entry
+/// published since was dated anew, and one removed since left the feeds, both unsaid. The
+/// state the last build wrote (the content cache's copy of it) says what they forgot.
+#[test]
+fn a_state_put_back_with_its_feeds_is_checked_against_the_state_written_last() {
+    use crate::cache::settle;
+    let site = crate::common::Site::new();
+    site.write("content/reviews/a.txt", "Verdict: fine.\n");
+    site.ok_at("2026-11-20T09:00:00Z", &["build", "--quiet"]);
+    let backup = |name: &str| site.read(name);
+    let (state, rss, atom) = (
+        backup("feedwright-state.toml"),
+        backup("feeds/reviews.rss"),
+        backup("feeds/reviews.atom"),
+    );
+    settle();
+    site.write("content/reviews/x.txt", "Undated column.\n");
+    site.ok_at("2026-11-20T10:00:00Z", &["build", "--quiet"]);
+    let put_back = || {
+        site.write("feedwright-state.toml", &state);
+        site.write("feeds/reviews.rss", &rss);
+        site.write("feeds/reviews.atom", &atom);
+        settle();
+    };
+    put_back();
+    let out = site.run_at("2026-11-20T11:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    assert_eq!(
+        crate::common::stderr(&out),
+        "error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?) and entries without a `date` key would get a new date:\n  \
+         content/reviews/x.txt: published 2026-11-20T10:00:00+00:00 in the state the last build here wrote; it would be dated 2026-11-20T12:00:00+01:00 now: add `Date: 2026-11-20T10:00:00+00:00`\n\
+         restore the state file the last build wrote, or pin each date with its `date` key\n"
+    );
+}
+
+/// The same, the entry's file gone with the reset: it would leave the feeds unsaid.
+#[test]
+fn a_state_put_back_with_its_feeds_and_sources_says_what_would_leave() {
+    use crate::cache::settle;
+    let site = crate::common::Site::new();
+    site.write("content/reviews/a.txt", "Verdict: fine.\n");
+    site.ok_at("2026-11-20T09:00:00Z", &["build", "--quiet"]);
+    let state = site.read("feedwright-state.toml");
+    let rss = site.read("feeds/reviews.rss");
+    let atom = site.read("feeds/reviews.atom");
+    settle();
+    site.write("content/reviews/x.txt", "Undated column.\n");
+    site.ok_at("2026-11-20T10:00:00Z", &["build", "--quiet"]);
+    site.write("feedwright-state.toml", &state);
+    site.write("feeds/reviews.rss", &rss);
+    site.write("feeds/reviews.atom", &atom);
+    site.remove("content/reviews/x.txt");
+    settle();
+    let out = site.run_at("2026-11-20T11:00:00Z", &["build"]);
+    assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    assert_eq!(
+        crate::common::stderr(&out),
+        "error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?), and published entries would leave the feeds unsaid, their ids free to be given again:\n  \
+         \"X\" (tag:films.example,2026:reviews/x) in the state the last build here wrote\n\
+         restore the state file the last build wrote (from git or a backup); if the entries were removed on purpose, run again with --allow-drop\n"
+    );
+}
