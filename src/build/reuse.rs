@@ -324,6 +324,13 @@ impl Reuse {
         Some((found, Line::Same(at)))
     }
 
+    /// Writes the side file back as it was read, for a build refused by an identity guard:
+    /// the copy of the state the last build wrote in it is what the next run checks a state
+    /// put back against (removed, a second run would not know what the first said).
+    pub fn keep_for_next_run(&self, config: &Config) {
+        crate::output::write_unsynced(&path(config), &[&self.bytes]);
+    }
+
     /// The encoded copy of the state file the last build wrote (see [`super::state_copy`]).
     pub(super) fn state_copy(&self) -> Option<&[u8]> {
         self.state.clone().map(|r| &self.bytes[r])

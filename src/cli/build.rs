@@ -122,7 +122,13 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         || beside.map(cache::Scan::source_lines),
     );
     spinner.finish_and_clear();
-    let plan = plan.inspect_err(|_| cache::forget(&config))?;
+    let plan = plan.inspect_err(|e| {
+        cache::forget(&config);
+        // Refused to keep ids and dates: the next run must know what this one knew.
+        if let (crate::error::Error::Identity(_), Some(reuse)) = (e, &reuse) {
+            reuse.keep_for_next_run(&config);
+        }
+    })?;
     // The next side file's writer holds what it still copies from it.
     drop(reuse);
     ctx.report.warnings(&plan.warnings);

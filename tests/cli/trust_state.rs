@@ -424,6 +424,14 @@ fn a_state_put_back_with_its_feeds_is_checked_against_the_state_written_last() {
     put_back();
     let out = site.run_at("2026-11-20T11:00:00Z", &["build"]);
     assert_eq!(out.status.code(), Some(4), "{}", crate::common::text(&out));
+    // A second run knows it too (the refused build keeps the content cache's copy).
+    let again = site.run_at("2026-11-20T11:05:00Z", &["build"]);
+    assert_eq!(
+        again.status.code(),
+        Some(4),
+        "{}",
+        crate::common::text(&again)
+    );
     assert_eq!(
         crate::common::stderr(&out),
         "error: the state file feedwright-state.toml changed since the last build wrote it (restored from a backup?) and entries without a `date` key would get a new date:\n  \
