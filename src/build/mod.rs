@@ -261,6 +261,9 @@ fn links_and_lost_state(
         identify::guard_lost_state(config, &entries, ids, &published)?;
         // The state the last build wrote, when its copy is there: what the feeds put back
         // with the state (a backup, `git reset --hard`) no longer show.
+        // Not once `.written` is deleted: the way to start over with new dates on purpose.
+        let recorded = identity::last_written::path(&config.site.state_file).exists();
+        let last_written = last_written.filter(|_| recorded);
         published.extend(last_written.map(guards::as_published));
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
         if !options.allow_drop {
