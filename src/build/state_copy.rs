@@ -213,20 +213,9 @@ pub(super) fn load(path: &Path, copy: Option<&[u8]>) -> Result<(Option<State>, O
 /// The state the last build wrote, from its copy, whatever the state file now holds: what a
 /// state put back (or deleted) is checked against, when the copy is there.
 pub(super) fn last_written(copy: &[u8]) -> Option<State> {
-    let copy: CopyIn = postcard::from_bytes(copy).ok()?;
-    Some(State {
-        version: copy.version,
-        site_id: copy.site_id,
-        podcast_guids: copy.podcast_guids,
-        media_lengths: copy.media_lengths,
-        entries: copy
-            .records
-            .0
-            .into_iter()
-            .map(std::sync::Arc::new)
-            .collect(),
-        unsealed: false,
-    })
+    postcard::from_bytes::<CopyIn>(copy)
+        .ok()
+        .map(CopyIn::into_state)
 }
 
 /// The copy as read: [`Copy`] with its records made [`Record`]s as they are decoded.
@@ -301,20 +290,26 @@ fn decode(bytes: &[u8], digest: &[u8; 32]) -> Option<(State, Vec<std::ops::Range
             Some(start..start.checked_add(usize::try_from(len).ok()?)?)
         })
         .collect::<Option<Vec<_>>>()?;
-    let state = State {
-        version: copy.version,
-        site_id: copy.site_id,
-        podcast_guids: copy.podcast_guids,
-        media_lengths: copy.media_lengths,
-        entries: copy
-            .records
-            .0
-            .into_iter()
-            .map(std::sync::Arc::new)
-            .collect(),
-        unsealed: false,
-    };
-    Some((state, texts))
+    Some((copy.into_state(), texts))
+}
+
+impl CopyIn {
+    /// The state the copy holds.
+    fn into_state(self) -> State {
+        State {
+            version: self.version,
+            site_id: self.site_id,
+            podcast_guids: self.podcast_guids,
+            media_lengths: self.media_lengths,
+            entries: self
+                .records
+                .0
+                .into_iter()
+                .map(std::sync::Arc::new)
+                .collect(),
+            unsealed: false,
+        }
+    }
 }
 
 #[cfg(test)]
