@@ -152,6 +152,8 @@ fn plan_gathered(
         (&previous_state, options, last_written.as_ref()),
         &mut problems,
     )?;
+    // Thousands of records, needed only by the guards.
+    drop(last_written);
     let entry_count = identity.items.len();
     if !options.allow_drop {
         clock::guard(config, previous_state.as_ref(), now)?;
