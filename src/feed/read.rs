@@ -50,19 +50,11 @@ pub const MAX_ELEMENTS: usize = 500_000;
 pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
     // A JSON Feed (this program's, say): no XML, its values only as long as its text.
     if text.trim_start().starts_with(['{', '[']) {
-        let feed = read_json_feed(text)?;
-        return match feed.items.len() {
-            n if n > MAX_ITEMS => Err(format!(
-                "it holds {n} items, more than the {MAX_ITEMS} feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?"
-            )),
-            _ => Ok(feed),
-        };
+        return read_json_feed(text);
     }
     let (items, elements) = count_elements(text.as_bytes());
     if items > MAX_ITEMS {
-        return Err(format!(
-            "it holds {items} items, more than the {MAX_ITEMS} feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?"
-        ));
+        return Err(too_many_items(items));
     }
     if elements > MAX_ELEMENTS {
         return Err(format!(
@@ -70,6 +62,13 @@ pub fn read_feed(text: &str) -> Result<PublishedFeed, String> {
         ));
     }
     read_feed_whole(text)
+}
+
+/// What to say of a feed from elsewhere with more than [`MAX_ITEMS`] items.
+fn too_many_items(items: usize) -> String {
+    format!(
+        "it holds {items} items, more than the {MAX_ITEMS} feedwright reads of a feed: a real feed of 16 MB has fewer; is it the right URL or file?"
+    )
 }
 
 /// A published feed's bytes as text: UTF-8 (XML's default), UTF-16 with its byte-order mark,
@@ -174,10 +173,7 @@ pub fn read_json_feed(text: &str) -> Result<PublishedFeed, String> {
         .and_then(serde_json::Value::as_array)
         .ok_or("it has no `items` list")?;
     if items.len() > MAX_ITEMS {
-        return Err(format!(
-            "it holds {} items, more than the {MAX_ITEMS} feedwright reads of a feed: is it the right URL or file?",
-            items.len()
-        ));
+        return Err(too_many_items(items.len()));
     }
     let text_of = |item: &serde_json::Value, key: &str| {
         item.get(key)
