@@ -120,7 +120,6 @@ fn plan_gathered(
     let bodies = reusing.and_then(|r| r.bodies).unwrap_or(&no_bodies);
     let previous_state = gathered.previous_state;
     let previous_text = gathered.previous_text;
-    let last_written = gathered.last_written;
     let site_id = identify::site_id(config, previous_state.as_ref(), &mut problems)?;
     let accepted = clock::accepted(previous_state.as_ref(), (now, options), &mut problems);
     let base_state = accepted.as_ref().or(previous_state.as_ref());
@@ -149,11 +148,10 @@ fn plan_gathered(
     let entries = links_and_lost_state(
         config,
         &mut identity,
-        (&previous_state, options, last_written.as_ref()),
+        // Moved in: thousands of records, needed only by the guards.
+        (&previous_state, options, gathered.last_written),
         &mut problems,
     )?;
-    // Thousands of records, needed only by the guards.
-    drop(last_written);
     let entry_count = identity.items.len();
     if !options.allow_drop {
         clock::guard(config, previous_state.as_ref(), now)?;
@@ -235,7 +233,7 @@ fn links_and_lost_state(
     (previous_state, options, last_written): (
         &Option<identity::State>,
         PlanOptions,
-        Option<&identity::State>,
+        Option<identity::State>,
     ),
     problems: &mut Problems,
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
@@ -266,7 +264,7 @@ fn links_and_lost_state(
         // Not once `.written` is deleted: the way to start over with new dates on purpose.
         let recorded = identity::last_written::path(&config.site.state_file).exists();
         let last_written = last_written.filter(|_| recorded);
-        published.extend(last_written.map(guards::as_published));
+        published.extend(last_written.as_ref().map(guards::as_published));
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
         if !options.allow_drop {
             let against = (published.as_slice(), &identity.state);
