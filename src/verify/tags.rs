@@ -346,7 +346,11 @@ fn declare(prefix: &[u8], uri: &[u8], scope: &mut Scope) -> Result<(), String> {
 /// (UTF-8: the bytes are) and `standalone`, in that order.
 pub(super) fn declaration(body: &[u8]) -> Result<(), String> {
     const NAMES: [&[u8]; 3] = [b"version", b"encoding", b"standalone"];
-    let space = |from: usize| from + body[from..].iter().take_while(|&&b| is_space(b)).count();
+    // Past the end (a name that ends the declaration, `<?xml version="1.0" enco?>`): the end.
+    let space = |from: usize| {
+        let from = from.min(body.len());
+        from + body[from..].iter().take_while(|&&b| is_space(b)).count()
+    };
     let mut p = 3;
     let mut next = 0;
     loop {

@@ -65,6 +65,9 @@ const BROKEN: &[(&str, &str, &str, u64, u64)] = &[
     ("UTF-8", "ISO-8859-1", "names encoding `ISO-8859-1`, but the document is UTF-8", 1, 1),
     ("version=\"1.0\" encoding=\"UTF-8\"", "encoding=\"UTF-8\"", "must start with its version", 1, 1),
     ("\"1.0\" ", "\"1.0\"", "the XML declaration is malformed at `encoding", 1, 1),
+    // A name that ends the declaration (a property test's `?>` put inside it): no panic.
+    ("encoding=\"UTF-8\"", "encoding", "`encoding` in the XML declaration has no quoted value", 1, 1),
+    ("encoding=\"UTF-8\"", "enco", "the XML declaration is malformed at `enco", 1, 1),
     ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml?>", "the XML declaration has no version", 1, 1),
     ("UTF-8\"", "UTF-8\" standalone=\"maybe\"", "the XML declaration's standalone=\"maybe\" is neither yes nor no", 1, 1),
     // Elements: one root, matching tags, nothing after the root but misc.
