@@ -28,9 +28,6 @@ pub(super) struct Gathered {
     pub previous_state: Option<State>,
     /// Its records' texts, when it was read from the content cache's copy of it.
     pub previous_text: Option<StateText>,
-    /// The state the last build wrote (from the content cache's copy), when the state file is
-    /// not that one: a state put back or deleted is checked against it.
-    pub last_written: Option<State>,
     /// Each distinct source folder's parsed files.
     pub sources: HashMap<PathBuf, content::Collected>,
     /// The content cache's side file with each parsed file's line written (see
@@ -77,17 +74,9 @@ pub(super) fn gather(config: &Config, reusing: Option<Reusing<'_>>) -> Result<Ga
         },
     );
     let (previous_state, previous_text) = previous_state?;
-    // The state file is not the one the copy was made from (put back, edited, deleted): the
-    // state the last build wrote is kept for the guards, decoded only then.
-    let last_written = previous_text
-        .is_none()
-        .then(|| reusing.and_then(|r| r.reuse).and_then(|r| r.state_copy()))
-        .flatten()
-        .and_then(state_copy::last_written);
     Ok(Gathered {
         previous_state,
         previous_text,
-        last_written,
         sources,
         side_file,
     })

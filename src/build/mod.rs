@@ -148,8 +148,7 @@ fn plan_gathered(
     let entries = links_and_lost_state(
         config,
         &mut identity,
-        // Moved in: thousands of records, needed only by the guards.
-        (&previous_state, options, gathered.last_written),
+        (&previous_state, options, reusing),
         &mut problems,
     )?;
     let entry_count = identity.items.len();
@@ -230,10 +229,10 @@ fn plan_gathered(
 fn links_and_lost_state(
     config: &Config,
     identity: &mut identify::Identity,
-    (previous_state, options, last_written): (
+    (previous_state, options, reusing): (
         &Option<identity::State>,
         PlanOptions,
-        Option<identity::State>,
+        Option<Reusing<'_>>,
     ),
     problems: &mut Problems,
 ) -> Result<Vec<identity::compare::PlannedEntry>> {
@@ -263,14 +262,17 @@ fn links_and_lost_state(
         // with the state (a backup, `git reset --hard`) no longer show.
         // Not once `.written` is deleted: the way to start over with new dates on purpose.
         let recorded = identity::last_written::path(&config.site.state_file).exists();
-        let last_written = last_written.filter(|_| recorded);
-        published.extend(last_written.as_ref().map(guards::as_published));
+        // The content cache's copy of it, decoded only here.
+        let copy = reusing
+            .and_then(|r| r.reuse?.state_copy())
+            .filter(|_| recorded);
+        let last = copy.and_then(state_copy::last_written);
+        published.extend(last.as_ref().map(guards::as_published));
         identify::guard_lost_dates(config, &identity.items, ids, &published)?;
         if !options.allow_drop {
             let against = (published.as_slice(), &identity.state);
             guards::forgotten(config, &entries, ids, against)?;
         }
-        published.truncate(published.len() - usize::from(last_written.is_some()));
     }
     if let (false, false, Some(previous)) = (guarded, edited, previous_state) {
         let states = (previous, &identity.state);
