@@ -66,7 +66,6 @@ pub(super) fn outputs(
         let mut over = OverBudget::default();
         let main = docs.expanded.main();
         for ((doc, format, name), file) in docs.expanded.files().zip(rendered) {
-            over.main = std::ptr::eq(doc, main);
             let RenderedFile {
                 bytes,
                 len,
@@ -74,7 +73,14 @@ pub(super) fn outputs(
                 staged,
             } = file;
             let path = config.site.output_dir.join(name);
-            check_file(config, &path, len, violations, (problems, &mut over));
+            let in_main = std::ptr::eq(doc, main);
+            check_file(
+                config,
+                (&path, in_main),
+                len,
+                violations,
+                (problems, &mut over),
+            );
             files.push(OutputFile {
                 path,
                 name: name.to_string(),
@@ -171,7 +177,7 @@ fn staged_or_error(staged: Result<Staged>, first_error: &mut Option<Error>) -> S
 /// over the budget some readers enforce.
 fn check_file(
     config: &Config,
-    path: &Path,
+    (path, in_main): (&Path, bool),
     len: u64,
     violations: Vec<String>,
     (problems, over): (&mut Problems, &mut OverBudget),
@@ -181,7 +187,7 @@ fn check_file(
         problems.error(Diagnostic::new(&shown, None, violation));
     }
     if len > config.site.size_budget {
-        over.files.push((shown, len, over.main));
+        over.files.push((shown, len, in_main));
     }
 }
 
@@ -192,8 +198,6 @@ fn check_file(
 struct OverBudget {
     /// Each file over: where, its length, whether it is one of the main document's.
     files: Vec<(std::path::PathBuf, u64, bool)>,
-    /// Whether the file being checked is one of the main document's.
-    main: bool,
 }
 
 impl OverBudget {
