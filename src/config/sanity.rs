@@ -22,6 +22,22 @@ pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -
         .or_else(|| in_content(c, written))
         .or_else(|| feed_files(&c.feeds, written.text))
         .or_else(|| nested_sources(c, written.text))
+        .or_else(|| extra_roots(c, written.text))
+}
+
+/// A folder in `[site] extra_roots` that is not there (a typo, a drive not mounted): content
+/// linked into it could not be read, and the link's error would send the user back to a list
+/// that already names it.
+fn extra_roots(c: &super::Config, text: &str) -> Option<Problem> {
+    let missing = c.site.extra_roots.iter().find(|root| !root.is_dir())?;
+    Some((
+        table_key_line(text, "site", "extra_roots"),
+        format!(
+            "[site] extra_roots names {}, which does not exist or is not a folder: fix the path \
+             (a drive not mounted?) or take it out of the list",
+            shown(&c.root, missing)
+        ),
+    ))
 }
 
 /// Two feeds whose source folders nest: the files of the inner one would be two feeds'

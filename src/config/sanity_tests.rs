@@ -242,3 +242,19 @@ fn an_output_folder_that_is_a_file_is_refused() {
         )
     );
 }
+
+/// A typo in `extra_roots` is said at its line, not found later as a refused link.
+#[test]
+fn an_extra_root_that_is_not_a_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().display();
+    assert_eq!(
+        problem(
+            &format!("extra_roots = [\"{site}\", \"/srv/archiv\"]\n"),
+            ""
+        ),
+        "/srv/site/config.toml:4: [site] extra_roots names /srv/archiv, which does not exist or is not a folder: fix the path (a drive not mounted?) or take it out of the list"
+    );
+    let text = format!("{SITE}extra_roots = [\"{site}\"]{FEED}");
+    assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+}

@@ -300,3 +300,29 @@ fn yaml_that_expands_past_its_budget_says_so_in_words() {
         "invalid value: the front matter expands past what an entry may hold (anchors and aliases repeating a value?); write each value once"
     );
 }
+
+/// Audit: a title's `https://user:password@host` was published in every format.
+#[test]
+fn a_title_with_a_password_is_an_error_at_its_line() {
+    let said = "title holds a URL with a user name and password, which the feed would show to everyone: take them out of the title (and change that password)";
+    let e = parse(
+        "+++\ndate = \"2026-01-01\"\ntitle = \"Mirror of https://ann:s3cret@films.example/\"\n+++\nB\n",
+        "a.md",
+    )
+    .unwrap_err();
+    assert_eq!((e[0].line, e[0].message.as_str()), (Some(3), said));
+    let e = parse(
+        "Title: see http:\\\\ann:s3cret@films.example\n\nBody.\n",
+        "b.txt",
+    )
+    .unwrap_err();
+    assert_eq!((e[0].line, e[0].message.as_str()), (Some(1), said));
+    // A time and an address are no URL's password.
+    assert!(
+        parse(
+            "Title: Q&A 10:30@Rex, ann@films.example\n\nBody.\n",
+            "c.txt"
+        )
+        .is_ok()
+    );
+}
