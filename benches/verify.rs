@@ -85,6 +85,7 @@ fn doc(items: usize) -> FeedDoc {
         podcast: None,
         paging: None,
         stylesheet: Some("feed.xsl".into()),
+        updated_if_empty: None,
     }
 }
 

@@ -168,6 +168,39 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `text` (a message that may quote a value, such as a parser's `invalid type: string "…"`)
+/// with the userinfo of every `scheme://userinfo@host` in it masked as [`without_userinfo`]
+/// masks it: a token alone, or a user name and password.
+pub fn redact_in_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        // The authority ends where a URL's path, query or fragment starts, or the quoting does.
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(last) => {
+                let shown = match authority[..last].split_once(':') {
+                    Some((user, _)) => format!("{user}:***"),
+                    None => "***".to_string(),
+                };
+                out.push_str(&shown);
+                out.push_str(&authority[last..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `url` with what stands before its last `@` (after the scheme) taken for the userinfo.
 pub fn without_userinfo(url: &str) -> String {
     // The last `@` ends the userinfo, as in the URL standard: a password may hold `@` or `/`.
@@ -347,6 +380,24 @@ mod tests {
     use super::*;
 
     /// A URL the parser gives up on still loses its password.
+    /// Audit: `hubs = "https://alice:HUBPW@hub.example/"` (no brackets) was quoted whole by
+    /// the parser's type error.
+    #[test]
+    fn a_message_quoting_urls_shows_no_userinfo() {
+        assert_eq!(
+            redact_in_text(
+                r#"`hubs`: invalid type: string "https://alice:HUBPW@hub.example/", expected a sequence"#
+            ),
+            r#"`hubs`: invalid type: string "https://alice:***@hub.example/", expected a sequence"#
+        );
+        assert_eq!(
+            redact_in_text(
+                "a https://TOKEN99@h.example/x and ftp://u:p@w@f.example, mail ann@films.example, http://plain.example/@x"
+            ),
+            "a https://***@h.example/x and ftp://u:***@f.example, mail ann@films.example, http://plain.example/@x"
+        );
+    }
+
     #[test]
     fn redact_hides_a_password_even_in_a_url_that_does_not_parse() {
         assert_eq!(redact("https://bob:pw@x.example/a"), "https://x.example/a");

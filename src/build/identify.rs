@@ -47,7 +47,23 @@ pub(super) fn site_id(
             state.site_id,
             state.site_id,
         ))),
-        (Some(id), _) => Ok(id.clone()),
+        (Some(id), None) => {
+            let today = chrono::Utc::now().date_naive();
+            // A day ahead: the site's own timezone may be in tomorrow already.
+            let problem =
+                crate::config::site_id::minting_date_problem(id, today + chrono::Days::new(1));
+            match problem {
+                Some(why) => Err(Error::config(
+                    &content::display_path(&config.path),
+                    crate::config::line_in_file(&config.path, "site", "id"),
+                    format!(
+                        "[site] id `{id}`: {why}; fix it now: the first build gives every entry an id made from it, kept for good"
+                    ),
+                )),
+                None => Ok(id.clone()),
+            }
+        }
+        (Some(id), Some(_)) => Ok(id.clone()),
         (None, Some(state)) => Ok(state.site_id.clone()),
         (None, None) => {
             // The id proposed is the one recorded: a `tag:` id here would differ from it.

@@ -270,6 +270,7 @@ mod tests {
                     podcast: None,
                     paging: None,
                     stylesheet: None,
+                    updated_if_empty: None,
                 };
                 let ranges = archive::page_ranges(total, limit);
                 // The first page left out: it is split as a shell, the others as before.

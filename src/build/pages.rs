@@ -90,10 +90,11 @@ pub(super) fn digest(doc: &FeedDoc, sources: &[&Identified]) -> String {
         podcast,
         paging,
         stylesheet,
+        updated_if_empty,
     } = doc;
     let _ = write!(
         Hashing(&mut h),
-        "{id:?}{title:?}{description:?}{home}{self_urls:?}{language:?}{author:?}{timezone:?}{hubs:?}{podcast:?}{paging:?}{stylesheet:?}{}",
+        "{id:?}{title:?}{description:?}{home}{self_urls:?}{language:?}{author:?}{timezone:?}{hubs:?}{podcast:?}{paging:?}{stylesheet:?}{updated_if_empty:?}{}",
         items.len()
     );
     for item in items {

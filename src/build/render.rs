@@ -96,6 +96,7 @@ pub(super) fn documents<'a>(
         picks,
         podcast,
         mut problems,
+        updated_if_empty,
     } in feeds
     {
         let mut order: Vec<usize> = picks.iter().map(|p| p.at).collect();
@@ -124,6 +125,7 @@ pub(super) fn documents<'a>(
             podcast,
             later || paged.is_some(),
         )?;
+        doc.updated_if_empty = updated_if_empty;
         body_warnings.into_iter().for_each(|w| problems.warn(w));
         let said_at = problems.warnings.len();
         if feed.kind == FeedKind::Podcast {
@@ -298,6 +300,7 @@ pub(super) fn feed_doc(
         podcast,
         paging: None,
         stylesheet: None,
+        updated_if_empty: None,
     };
     Ok((doc, warnings))
 }

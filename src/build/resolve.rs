@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use url::Url;
 
@@ -54,6 +55,23 @@ pub(super) struct FeedItems<'a> {
     pub podcast: Option<PodcastChannel>,
     /// This feed's entry problems and warnings (audio missing or unreadable).
     pub problems: Problems,
+    /// The feed's document's `updated` if it has no item (see [`last_change`]).
+    pub updated_if_empty: Option<DateTime<FixedOffset>>,
+}
+
+/// The last change the state recorded among the entries of `feed`'s folder: when one was
+/// first seen, changed or found gone. An emptied feed's Atom `updated` (its last entry
+/// withdrawn), which went back to 1970. Only times a build saw, never a `date` key (which may
+/// lie ahead): a rebuild without a change gives the same.
+fn last_change(config: &Config, feed: &FeedConfig, state: &State) -> Option<DateTime<FixedOffset>> {
+    let owner = owner_of(config, feed);
+    state
+        .entries
+        .iter()
+        .filter(|r| *r.feed == *owner)
+        .flat_map(|r| [Some(r.first_seen), r.changed, r.gone])
+        .flatten()
+        .max()
 }
 
 /// The `[feed.podcast]` keys a channel rule may name, longest first where one holds another.
@@ -216,6 +234,7 @@ pub(super) fn feeds<'a>(
                 picks,
                 podcast,
                 problems,
+                updated_if_empty: last_change(config, feed, &state),
             }
         })
         .collect();

@@ -101,6 +101,7 @@ fn head(doc: &FeedDoc) -> Feed {
         updated: in_zone(
             doc.updated()
                 .or_else(|| doc.paging.as_ref().and_then(|p| p.updated_if_empty))
+                .or(doc.updated_if_empty)
                 .unwrap_or(epoch),
             tz,
         ),

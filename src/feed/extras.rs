@@ -154,6 +154,13 @@ pub fn expand(
         });
     }
     documents.extend(tag_docs);
+    // Only a document without items uses it (an archive page, its own paging's): left out
+    // of the others, a change of it does not make them differ.
+    for d in &mut documents {
+        if !d.doc.items.is_empty() || d.role == Role::Archive {
+            d.doc.updated_if_empty = None;
+        }
+    }
     Expanded {
         documents,
         warnings: problems.warnings,

@@ -42,6 +42,7 @@ fn doc(items: Vec<FeedItem>, formats: &[Format]) -> FeedDoc {
         podcast: None,
         paging: None,
         stylesheet: None,
+        updated_if_empty: None,
     }
 }
 

@@ -47,6 +47,10 @@ pub struct FeedDoc {
     pub paging: Option<archive::Paging>,
     /// Relative href of the browser stylesheet (`[site] stylesheet`); `None` without one.
     pub stylesheet: Option<String>,
+    /// Atom's `updated` for a document without items (its last entry withdrawn): the last
+    /// change the state recorded in the feed. `None` on a document with items (which have
+    /// their own), and on one whose feed never had an entry.
+    pub updated_if_empty: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

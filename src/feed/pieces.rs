@@ -433,6 +433,7 @@ mod tests {
             podcast: None,
             paging: None,
             stylesheet: None,
+            updated_if_empty: None,
         }
     }
 

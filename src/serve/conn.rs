@@ -203,6 +203,9 @@ async fn connection(stream: TcpStream, peer: SocketAddr, ticket: Ticket) {
         .timer(TokioTimer::new())
         .header_read_timeout(shared.limits.header_timeout)
         .keep_alive(false)
+        // A client that shuts its sending side once the request is out (`nc -N`, scripts)
+        // still waits for the answer: without this it got none, or a cut-off feed.
+        .half_close(true)
         // `Content-Length`, as the server wrote before; names are case-blind, some eyes not.
         .title_case_headers(true)
         .max_buf_size(BUFFER);

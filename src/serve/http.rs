@@ -165,6 +165,8 @@ pub fn resolve(root: &Path, target: &str) -> Result<Resolved, u16> {
     // A symlink inside the folder must not lead out of it.
     let real_root = root.canonicalize().map_err(|_| 404u16)?;
     match out.canonicalize() {
+        // Nor to a hidden file in it (`reviews.rss -> .secret`, a build's temp file).
+        Ok(real) if real.strip_prefix(&real_root).is_ok_and(is_hidden) => Err(404),
         Ok(real) if real.starts_with(&real_root) => Ok(Resolved {
             path: real,
             name: name.join("/"),
@@ -172,6 +174,13 @@ pub fn resolve(root: &Path, target: &str) -> Result<Resolved, u16> {
         Ok(_) => Err(404),
         Err(_) => Err(404),
     }
+}
+
+/// Whether a path below the served folder has a part whose name starts with a dot.
+fn is_hidden(below: &Path) -> bool {
+    below
+        .components()
+        .any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."))
 }
 
 /// What a `Range` header asks of a representation of `size` bytes (RFC 9110 §14).

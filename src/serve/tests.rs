@@ -44,6 +44,24 @@ fn traversal_and_hidden_files_are_refused() {
     assert_eq!(answer(root, &Request::get("/%2e%2e/x")).status, 400);
 }
 
+/// Audit: `inner.rss -> .secret` served the hidden file (only the names asked for were
+/// checked).
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_hidden_file_is_not_followed() {
+    let dir = site();
+    let root = dir.path();
+    std::fs::write(root.join(".secret"), "SECRET").unwrap();
+    std::fs::create_dir(root.join(".hidden")).unwrap();
+    std::fs::write(root.join(".hidden/x.rss"), "SECRET").unwrap();
+    std::os::unix::fs::symlink(".secret", root.join("inner.rss")).unwrap();
+    std::os::unix::fs::symlink(".hidden", root.join("shown")).unwrap();
+    assert_eq!(resolve(root, "/inner.rss"), Err(404));
+    assert_eq!(resolve(root, "/shown/x.rss"), Err(404));
+    std::os::unix::fs::symlink("reviews.rss", root.join("alias.rss")).unwrap();
+    assert!(resolve(root, "/alias.rss").is_ok());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_is_not_opened() {

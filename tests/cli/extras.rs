@@ -607,6 +607,40 @@ fn a_tag_no_entry_has_any_more_is_emptied_not_left_publishing() {
     );
 }
 
+/// Spec sweep (R39, RFC 4287 §4.2.15): a feed whose last entry was withdrawn said it was
+/// updated on 1970-01-01, back in time; it says the last change the state recorded.
+#[test]
+fn an_emptied_feed_is_updated_when_its_entries_last_changed_not_in_1970() {
+    let config = EXTRAS_CONFIG
+        .replace("[publish]\nhubs = [\"https://hub.example/\"]\n", "")
+        .replace("archive = true\n", "");
+    let site = Site::with_config(&config);
+    let libel = tagged("Libel", "2026-11-01 10:00", &["lawsuit"]);
+    site.write("content/reviews/libel.md", &libel);
+    site.ok_at("2026-11-25T09:00:00Z", &["build"]);
+    let updated = |rel: &str| site.atom(rel).updated.unwrap().to_rfc3339();
+    assert_eq!(updated("tags/lawsuit"), "2026-11-01T09:00:00+00:00");
+    // Untagged an hour later: the tag feed is emptied then.
+    site.write(
+        "content/reviews/libel.md",
+        &libel.replace("\"lawsuit\"", ""),
+    );
+    site.ok_at("2026-11-25T10:00:00Z", &["build"]);
+    assert!(site.atom("tags/lawsuit").entries.is_empty());
+    assert_eq!(updated("tags/lawsuit"), "2026-11-25T10:00:00+00:00");
+    assert_eq!(updated("reviews"), "2026-11-25T10:00:00+00:00");
+    // Made a draft: the feed is empty, and no older than it was.
+    site.write(
+        "content/reviews/libel.md",
+        &libel.replace("+++\nAbout", "draft = true\n+++\nAbout"),
+    );
+    site.ok_at("2026-11-25T11:00:00Z", &["build", "--allow-drop"]);
+    assert!(site.atom("reviews").entries.is_empty());
+    assert_eq!(updated("reviews"), "2026-11-25T10:00:00+00:00");
+    let again = site.run_at("2026-11-26T11:00:00Z", &["--verbose", "build"]);
+    assert!(!text(&again).contains("wrote"), "{}", text(&again));
+}
+
 #[test]
 fn serve_answers_conditional_gets_with_the_right_types_and_picks_up_a_new_entry() {
     let site = site_with_reviews(

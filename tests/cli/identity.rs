@@ -210,6 +210,52 @@ fn base_url_move_does_not_change_ids() {
     );
 }
 
+/// Spec sweep (R79): `tag:…,2099:` and `…,2026-13:` were taken, and then every id carried
+/// them for good. Refused at the first build; a state that recorded one keeps it.
+#[test]
+fn a_tag_date_in_the_future_or_off_the_calendar_is_refused_at_the_first_build() {
+    for (date, why) in [
+        (
+            "2099",
+            "its date `2099` is in the future, and a tag: id's date is one on which you held the name (RFC 4151)",
+        ),
+        (
+            "2026-02-30",
+            "its date `2026-02-30` is no day of the calendar",
+        ),
+    ] {
+        let id = format!("tag:films.example,{date}:");
+        let site = Site::with_config(&common::CONFIG.replace("tag:films.example,2026:", &id));
+        site.write(
+            "content/reviews/heat.md",
+            &review("Heat", "2026-01-01", "x"),
+        );
+        let line = site
+            .read("config.toml")
+            .lines()
+            .position(|l| l.starts_with("id = "))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            site.fails(3, &["build"]),
+            format!(
+                "error: config.toml:{line}: [site] id `{id}`: {why}; fix it now: the first build gives every entry an id made from it, kept for good\n"
+            )
+        );
+        assert!(!site.path("feedwright-state.toml").exists());
+        // Recorded by a state (an older feedwright's first build), it stays the site's.
+        site.write(
+            "feedwright-state.toml",
+            &format!("version = 1\nsite_id = \"{id}\"\n"),
+        );
+        site.ok(&["build"]);
+        assert!(
+            site.read("feeds/reviews.atom")
+                .contains(&format!("<id>{id}reviews/heat</id>"))
+        );
+    }
+}
+
 #[test]
 fn corrupt_state_is_an_error_and_left_untouched() {
     let site = Site::new();

@@ -58,6 +58,7 @@ fn doc_with(entry: &feedwright::content::Entry) -> FeedDoc {
         podcast: None,
         paging: None,
         stylesheet: None,
+        updated_if_empty: None,
     }
 }
 

@@ -196,6 +196,30 @@ fn slow_readers_of_a_large_file_keep_memory_flat() {
     assert!(whole.body == content, "the file arrived changed");
 }
 
+/// Audit: a client that shuts its sending side once the request is out (`nc -N`) got
+/// nothing, or a cut-off file; a half-close only says the request is complete.
+#[test]
+fn a_client_that_half_closes_after_its_request_gets_the_whole_answer() {
+    const SIZE: usize = 8 << 20;
+    let site = small_site();
+    let served = Served::start(site.dir.path(), NOW);
+    let content: Vec<u8> = (0..SIZE).map(pattern).collect();
+    std::fs::write(site.path("feeds/big.rss"), &content).unwrap();
+    for pause in [0, 300] {
+        let mut s = connect(served.port);
+        s.write_all(b"GET /big.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(pause));
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let head = read_head(&mut s);
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        let mut body = Vec::new();
+        s.read_to_end(&mut body).unwrap();
+        assert_eq!(body.len(), SIZE, "after {pause} ms");
+        assert!(body == content);
+    }
+}
+
 #[test]
 fn ranges_of_an_enclosure() {
     let site = small_site();

@@ -637,3 +637,31 @@ fn a_renamed_feed_s_old_files_are_said_once() {
     );
     assert_eq!(common::stderr(&site.run(&["build"])), "");
 }
+
+/// Audit: `hubs` written without its brackets was refused by a type error that quoted the URL,
+/// password and all.
+#[test]
+fn a_type_error_quoting_a_url_hides_its_password() {
+    let site = Site::new();
+    let config = site.read("config.toml");
+    for (value, shown) in [
+        (
+            "hubs = \"https://alice:HUBPW@hub.example/\"",
+            "`hubs`: invalid type: string \"https://alice:***@hub.example/\", expected a sequence",
+        ),
+        (
+            "timeout_secs = \"https://TOKEN99@x.example/\"",
+            "`timeout_secs`: invalid type: string \"https://***@x.example/\", expected a whole number, 1 or more",
+        ),
+    ] {
+        site.write("config.toml", &format!("{config}\n[publish]\n{value}\n"));
+        let line = config.lines().count() + 3;
+        assert_eq!(
+            site.fails(3, &["build"]),
+            format!(
+                "error: {}:{line}: {shown}\n",
+                site.path("config.toml").display()
+            )
+        );
+    }
+}

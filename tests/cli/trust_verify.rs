@@ -248,6 +248,7 @@ fn doc() -> impl Strategy<Value = FeedDoc> {
                 podcast: None,
                 paging: None,
                 stylesheet: stylesheet.then(|| "feed.xsl".into()),
+                updated_if_empty: None,
             }
         },
     )
