@@ -76,6 +76,7 @@ fn write_error(path: &Path, e: std::io::Error) -> Error {
 
 /// A new temp file in `path`'s folder (made if missing), with the mode `path` will have.
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let path = &*through_link(path);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
     let mut builder = tempfile::Builder::new();
@@ -95,8 +96,41 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         tmp.as_file()
             .set_permissions(old.permissions())
             .map_err(|e| write_error(path, e))?;
+        #[cfg(unix)]
+        keep_owner(path, tmp.as_file(), &old)?;
     }
     Ok(tmp)
+}
+
+/// The replaced file's owner and group given to its replacement, as far as this user may:
+/// the owner only as root, the group if this user is in it. A group that reads a file others
+/// may not (`-rw-r----- editor:www-data`, a web server's) and that cannot be kept is an
+/// error: replaced, the file would be the runner's group's, and the web server could no
+/// longer read it.
+#[cfg(unix)]
+fn keep_owner(path: &Path, tmp: &std::fs::File, old: &std::fs::Metadata) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, fchown};
+    let new = tmp.metadata().map_err(|e| write_error(path, e))?;
+    if (new.uid(), new.gid()) == (old.uid(), old.gid()) {
+        return Ok(());
+    }
+    if fchown(tmp, Some(old.uid()), Some(old.gid())).is_ok()
+        || fchown(tmp, None, Some(old.gid())).is_ok()
+    {
+        return Ok(());
+    }
+    let group_only = old.mode() & 0o040 != 0 && old.mode() & 0o004 == 0;
+    if new.gid() != old.gid() && group_only {
+        return Err(Error::io(
+            path,
+            "replacing (the old file is intact)",
+            std::io::Error::other(format!(
+                "only its group (gid {}) may read it, and this user is not in that group: the new file would be this user's group's, unreadable to that group (a web server's); run feedwright as a member of it, or let others read the file (chmod o+r)",
+                old.gid()
+            )),
+        ));
+    }
+    Ok(())
 }
 
 /// [`stage_if_changed`] for a file given in parts, as it is rendered, so that it is never whole
@@ -245,8 +279,21 @@ impl StagedStream {
 /// Puts a staged file in place atomically (a rename), and makes the rename durable.
 pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
     put_in_place(tmp, path)?;
-    sync_folder(folder_of(path));
+    sync_folder(folder_of(&through_link(path)));
     Ok(())
+}
+
+/// Where the file at `path` really is: a link's target, else `path`. A file that is a link
+/// (a state file kept in a repository, linked from the site) is written through it, as an
+/// editor saves one: replaced, the link became a file and what it pointed to went stale,
+/// silently. A link to nothing is replaced.
+fn through_link(path: &Path) -> std::borrow::Cow<'_, Path> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_or(std::borrow::Cow::Borrowed(path), Into::into)
+        }
+        _ => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 /// A temp file beside `path`, to be renamed over it (private, like the files it replaces:
@@ -289,7 +336,7 @@ pub fn folder_of(path: &Path) -> &Path {
 /// [`commit`] without making the rename durable: the caller syncs each folder once, with
 /// [`sync_folder`], after putting all of its files in place.
 pub fn put_in_place(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
-    tmp.persist(path)
+    tmp.persist(&*through_link(path))
         .map_err(|e| Error::io(path, "replacing", e.error))?;
     Ok(())
 }
@@ -334,6 +381,44 @@ fn sweep(walk: walkdir::WalkDir) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Audit: a state file linked from elsewhere became a file of its own on the next write,
+    /// and the one it pointed to went stale.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_is_a_link_is_written_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        let real = dir.path().join("kept/state.toml");
+        std::fs::write(&real, "one").unwrap();
+        let link = dir.path().join("state.toml");
+        std::os::unix::fs::symlink("kept/state.toml", &link).unwrap();
+        assert!(write_if_changed(&link, b"two").unwrap());
+        let tmp = stage_if_changed(&link, b"three").unwrap().unwrap();
+        commit(tmp, &link).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "three");
+        let mut s = StagedStream::new(&link).unwrap();
+        s.put(b"four").unwrap();
+        commit(s.finish().unwrap().unwrap(), &link).unwrap();
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "four");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A link to nothing is replaced by the file.
+        let dangling = dir.path().join("gone.toml");
+        std::os::unix::fs::symlink("nowhere/x", &dangling).unwrap();
+        assert!(write_if_changed(&dangling, b"five").unwrap());
+        assert!(std::fs::symlink_metadata(&dangling).unwrap().is_file());
+    }
 
     #[cfg(unix)]
     #[test]

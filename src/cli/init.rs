@@ -223,7 +223,7 @@ fn parse_site_url(text: &str) -> std::result::Result<Url, String> {
 /// Every file of the new site, in the order they are written and listed.
 fn site_files(ctx: &Context, title: &str, url: &Url, podcast: bool) -> Vec<NewFile> {
     // The new config's timezone is UTC: dates in the examples are written in it.
-    let now = ctx.now.with_timezone(&Utc);
+    let now = ctx.now.with_timezone(&chrono_tz::UTC);
     let day = now.format("%Y-%m-%d");
     let mut files = vec![
         NewFile {
@@ -243,7 +243,7 @@ fn site_files(ctx: &Context, title: &str, url: &Url, podcast: bool) -> Vec<NewFi
     if podcast {
         files.push(NewFile {
             rel: format!("content/episodes/{day}-episode-1.md"),
-            bytes: episode_text(&now).into_bytes(),
+            bytes: episode_text(&now.with_timezone(&Utc)).into_bytes(),
         });
         files.push(NewFile {
             rel: COVER.into(),

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, TimeZone};
+use chrono::DateTime;
 
 use super::{Context, paste};
 use crate::config::{Config, FeedConfig};
@@ -246,28 +246,37 @@ pub(super) fn did_you_mean<'a>(
 }
 
 /// A Markdown entry with TOML front matter, as a draft.
-pub(super) fn markdown_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
+pub(super) fn markdown_entry(title: &str, when: &DateTime<chrono_tz::Tz>, body: &str) -> String {
     let title = toml::Value::String(title.to_string()).to_string();
     format!(
         "+++\ntitle = {title}\ndate = \"{}\"\n# summary = \"One line for feed readers\"\n# tags = [\"drama\"]\n# A draft is never published, so a cron build cannot send it out half-written:\n# delete the next line when the review is ready.\ndraft = true\n+++\n\n{body}",
-        when.format("%Y-%m-%d %H:%M")
+        date_text(when)
     )
 }
 
 /// A plain-text entry: `Title:`, `Date:` and `Draft:` header lines, a blank line, the body. A
 /// header line is one line, so any line break in the title becomes a space.
-pub(super) fn text_entry<Tz: TimeZone>(title: &str, when: &DateTime<Tz>, body: &str) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
+pub(super) fn text_entry(title: &str, when: &DateTime<chrono_tz::Tz>, body: &str) -> String {
     let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
     format!(
         "Title: {title}\nDate: {}\nDraft: true\n\n{body}",
-        when.format("%Y-%m-%d %H:%M")
+        date_text(when)
     )
+}
+
+/// `when` to the minute as the site's wall clock shows it; with its offset where the wall
+/// clock shows that minute twice (the hour repeated when clocks go back), which a build reads
+/// as the first: written plain, an entry made in the second was dated an hour early, with a
+/// warning on every build.
+fn date_text(when: &DateTime<chrono_tz::Tz>) -> String {
+    let plain = when.format("%Y-%m-%d %H:%M").to_string();
+    let minute = when.timestamp() - when.timestamp().rem_euclid(60);
+    let read = crate::content::date::parse_date(&plain, when.timezone());
+    if read.is_some_and(|d| d.timestamp() == minute) {
+        plain
+    } else {
+        when.format("%Y-%m-%d %H:%M:00%:z").to_string()
+    }
 }
 
 /// Creates `path` (and its folder) with `bytes`; an existing file is an error and stays as it is.
@@ -319,5 +328,30 @@ fn warn_about_wrapping(ctx: &Context, shown: &Path, text: &str, body: &str, txt:
             first.trim()
         );
         ctx.report.warn(&Diagnostic::new(shown, line, said));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_text;
+
+    /// Audit: `new` in the hour repeated when clocks go back wrote `02:30`, which a build
+    /// reads as the first 02:30: the entry was dated an hour early, with a warning each build.
+    #[test]
+    fn a_time_the_clock_shows_twice_is_written_with_its_offset() {
+        let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        let at = |utc: &str| {
+            let when = chrono::DateTime::parse_from_rfc3339(utc)
+                .unwrap()
+                .with_timezone(&paris);
+            let text = date_text(&when);
+            let read = crate::content::date::parse_date(&text, paris).unwrap();
+            assert_eq!(read.timestamp() % 60, 0);
+            assert_eq!(read.timestamp() / 60, when.timestamp() / 60, "{text}");
+            text
+        };
+        assert_eq!(at("2026-10-25T00:30:40Z"), "2026-10-25 02:30");
+        assert_eq!(at("2026-10-25T01:30:40Z"), "2026-10-25 02:30:00+01:00");
+        assert_eq!(at("2026-11-25T09:00:00Z"), "2026-11-25 10:00");
     }
 }

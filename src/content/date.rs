@@ -88,15 +88,27 @@ fn wall_clock_shift(
 /// takes the earlier instant; a time that does not exist (skipped when clocks go forward) is
 /// moved forward by the gap, as a wall clock would show it.
 pub fn localize(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
-    for shift in [0, 60, 120] {
-        match tz.from_local_datetime(&(naive + chrono::Duration::minutes(shift))) {
-            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => {
-                return whole_minutes(d.fixed_offset());
-            }
-            LocalResult::None => continue,
-        }
+    if let LocalResult::Single(d) | LocalResult::Ambiguous(d, _) = tz.from_local_datetime(&naive) {
+        return whole_minutes(d.fixed_offset());
     }
-    naive.and_utc().fixed_offset()
+    // In a gap: read with the offset in force before it, which moves it forward by the gap
+    // whatever its length (Lord Howe's is 30 minutes; a fixed hour's shift put 02:15 after
+    // 02:45). The last minute before it that exists gives that offset.
+    let before = (1..=24 * 60).find_map(|m| {
+        match tz.from_local_datetime(&(naive - chrono::Duration::minutes(m))) {
+            LocalResult::Single(d) | LocalResult::Ambiguous(_, d) => {
+                Some(d.fixed_offset().offset().local_minus_utc())
+            }
+            LocalResult::None => None,
+        }
+    });
+    match before {
+        Some(offset) => {
+            let utc = naive - chrono::Duration::seconds(offset.into());
+            whole_minutes(utc.and_utc().with_timezone(&tz).fixed_offset())
+        }
+        None => naive.and_utc().fixed_offset(),
+    }
 }
 
 /// Expresses an instant in the site timezone, so output never depends on the host's zone.
@@ -117,6 +129,32 @@ fn whole_minutes(date: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Audit: Lord Howe's clocks skip 30 minutes; a skipped 02:15 was read as 03:15, after
+    /// 02:45, and the entries came out in the wrong order.
+    #[test]
+    fn a_skipped_time_moves_forward_by_the_gap_whatever_its_length() {
+        let read = |tz: &str, at: &str| {
+            let naive = NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap();
+            localize(naive, tz.parse().unwrap()).to_rfc3339()
+        };
+        let howe = "Australia/Lord_Howe";
+        assert_eq!(read(howe, "2026-10-04 02:15"), "2026-10-04T02:45:00+11:00");
+        assert_eq!(read(howe, "2026-10-04 02:00"), "2026-10-04T02:30:00+11:00");
+        assert_eq!(read(howe, "2026-10-04 02:45"), "2026-10-04T02:45:00+11:00");
+        assert_eq!(
+            read("Europe/Paris", "2026-03-29 02:30"),
+            "2026-03-29T03:30:00+02:00"
+        );
+        assert_eq!(
+            read("Europe/Paris", "2026-10-25 02:30"),
+            "2026-10-25T02:30:00+02:00"
+        );
+        assert_eq!(
+            read("America/Santiago", "2026-09-06 00:00"),
+            "2026-09-06T01:00:00-03:00"
+        );
+    }
 
     #[test]
     fn an_offset_with_seconds_is_written_in_utc() {

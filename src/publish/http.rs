@@ -132,6 +132,25 @@ pub fn status_failure(what: &str, response: Response, mask: &dyn Fn(&str) -> Str
 
 /// [`status_failure`] for an answer already read: its status, headers and the start of its
 /// body.
+/// A `Location` as a message shows it: as [`crate::net::redirect_shown`] shows a redirect's
+/// URL (no userinfo, no query that may be a token or signature), a relative one too.
+fn location_shown(location: &str) -> String {
+    if let Ok(url) = url::Url::parse(location) {
+        return crate::net::redirect_shown(&url);
+    }
+    let bare = location.split(['?', '#']).next().unwrap_or_default();
+    let bare: Vec<&str> = bare
+        .split('/')
+        .map(|s| s.split(';').next().unwrap_or(s))
+        .collect();
+    let bare = bare.join("/");
+    if bare.len() < location.len() {
+        format!("{}?…", redact(&bare))
+    } else {
+        redact(location)
+    }
+}
+
 pub fn answer_failure(
     what: &str,
     status: StatusCode,
@@ -146,7 +165,7 @@ pub fn answer_failure(
     let location = headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|l| format!(" (to {})", redact(&mask(l))));
+        .map(|l| format!(" (to {})", location_shown(&mask(l))));
     let body = mask(&String::from_utf8_lossy(body));
     let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut answer = status_text(status);
@@ -190,4 +209,44 @@ pub fn last_modified(headers: &HeaderMap) -> Option<String> {
     chrono::DateTime::parse_from_rfc2822(value)
         .is_ok()
         .then(|| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audit: a hub's `307` to `…/hub?token=SECRET` was printed whole; doctor and the guard
+    /// show a redirect without its query.
+    #[test]
+    fn a_redirect_s_query_is_not_shown() {
+        let mut headers = HeaderMap::new();
+        let failure = |headers: &HeaderMap| {
+            answer_failure(
+                "POST hub",
+                StatusCode::TEMPORARY_REDIRECT,
+                headers,
+                b"",
+                &|s| s.to_string(),
+            )
+            .answer
+        };
+        for (location, shown) in [
+            (
+                "http://127.0.0.1:9301/hub?token=REDIRSECRET",
+                "http://127.0.0.1:9301/hub?…",
+            ),
+            (
+                "https://u:pw@h.example/a;jsessionid=S/b#k",
+                "https://h.example/a/b?…",
+            ),
+            ("/hub?token=REDIRSECRET", "/hub?…"),
+            ("/plain/path", "/plain/path"),
+        ] {
+            headers.insert(header::LOCATION, location.parse().unwrap());
+            assert_eq!(
+                failure(&headers),
+                format!("307 Temporary Redirect (to {shown})")
+            );
+        }
+    }
 }

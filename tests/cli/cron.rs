@@ -540,3 +540,94 @@ fn output_lost_to_a_full_disk_is_exit_7_and_a_closed_pipe_is_not() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(site.path("feeds/reviews.rss").exists());
 }
+
+/// `feedwright --now NOW build` in the site, as uid/gid 65534 with the extra group 33 (the
+/// way cron runs it as another user); `None` where this machine cannot switch users.
+fn build_as_nobody(site: &Site) -> Option<std::process::Output> {
+    let bin = assert_cmd::cargo::cargo_bin("feedwright");
+    StdCommand::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--groups=33", "--"])
+        .arg(bin)
+        .args(["--now", common::NOW, "build"])
+        .current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .output()
+        .ok()
+        .filter(|o| !stderr(o).starts_with("setpriv"))
+}
+
+fn owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.uid(), m.gid())
+}
+
+/// Audit: a replaced feed kept its mode but took the runner's group (and as root, owner), so
+/// a web server reading `-rw-r----- editor:www-data` files lost them, silently.
+#[test]
+fn a_replaced_feed_keeps_its_owner_and_group() {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let rss = site.path("feeds/reviews.rss");
+    // As root (this test's usual case), a file of another user is replaced as theirs.
+    if chown(&rss, Some(65534), Some(65534)).is_err() {
+        eprintln!("NOTE: not root here: owners cannot be set up; skipped");
+        return;
+    }
+    site.write("content/reviews/b.md", &review("B", "2026-01-02", "x"));
+    site.ok(&["build"]);
+    assert!(site.read("feeds/reviews.rss").contains("<title>B</title>"));
+    assert_eq!(owner(&rss), (65534, 65534));
+    // As a user in the file's group, the group is kept.
+    let chmod = |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode));
+    for entry in walkdir(site.dir.path()) {
+        chown(&entry, Some(65534), Some(65534)).unwrap();
+    }
+    chmod(site.dir.path(), 0o755).unwrap();
+    chown(&rss, None, Some(33)).unwrap();
+    chmod(&rss, 0o640).unwrap();
+    site.write("content/reviews/c.md", &review("C", "2026-01-03", "x"));
+    chown(site.path("content/reviews/c.md"), Some(65534), Some(65534)).unwrap();
+    let Some(out) = build_as_nobody(&site) else {
+        eprintln!("NOTE: setpriv cannot switch users here; skipped");
+        return;
+    };
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(site.read("feeds/reviews.rss").contains("<title>C</title>"));
+    assert_eq!(owner(&rss), (65534, 33));
+    assert_eq!(
+        std::fs::metadata(&rss).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // A group the user is not in, which alone may read it: refused, the old file kept.
+    chown(&rss, None, Some(44)).unwrap();
+    let before = site.read("feeds/reviews.rss");
+    site.write("content/reviews/d.md", &review("D", "2026-01-04", "x"));
+    chown(site.path("content/reviews/d.md"), Some(65534), Some(65534)).unwrap();
+    let out = build_as_nobody(&site).unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("feeds/reviews.rss: replacing (the old file is intact): only its group (gid 44) may read it, and this user is not in that group"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(site.read("feeds/reviews.rss"), before);
+    assert_eq!(owner(&rss), (65534, 44));
+}
+
+/// Every file and folder under `dir`.
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    let mut at = 0;
+    while at < out.len() {
+        if out[at].is_dir() {
+            for e in std::fs::read_dir(&out[at]).unwrap() {
+                out.push(e.unwrap().path());
+            }
+        }
+        at += 1;
+    }
+    out
+}
