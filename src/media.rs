@@ -161,6 +161,7 @@ pub fn enclosure(
             if episode.audio_type.is_none() {
                 extension_fits(path, &mime)?;
             }
+            let named_otherwise = type_against_name(&mime, name);
             // The file on disk is what listeners download: its size is the true length.
             let mut warnings: Vec<String> = episode.audio_length.filter(|&n| n != meta.len()).map(|n| {
                 format!(
@@ -168,7 +169,7 @@ pub fn enclosure(
                     path.display(),
                     meta.len()
                 )
-            }).into_iter().collect();
+            }).into_iter().chain(named_otherwise).collect();
             let (duration, measured) = crate::measure::audio::settle(path, episode.duration);
             warnings.extend(measured);
             Ok(Some(Found {
@@ -183,6 +184,7 @@ pub fn enclosure(
         }
         AudioSource::Remote(url) => {
             let mime = mime_for(episode, url.path())?;
+            let named_otherwise = type_against_name(&mime, url.path());
             let length = match (episode.audio_length, lengths.get(url.as_str())) {
                 (Some(n), _) => n,
                 (None, Some(&n)) => n,
@@ -204,10 +206,40 @@ pub fn enclosure(
                     mime,
                 },
                 duration: episode.duration,
-                warnings: Vec::new(),
+                warnings: named_otherwise.into_iter().collect(),
             }))
         }
     }
+}
+
+/// An `audio_type` that another kind of file would have than the one its name says (a `.m4a`
+/// said to be `audio/mpeg`): players choose how to decode by the type, and Apple pairs each
+/// type with its extensions (R54). A name without a known extension says nothing.
+fn type_against_name(mime: &str, name: &str) -> Option<String> {
+    // Kinds, not spellings: `audio/mp4` and `audio/x-m4a` are both MPEG-4 files.
+    let kind = |t: &str| {
+        let t = t
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match t.as_str() {
+            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg" | "audio/x-mp3" => {
+                "mp3".to_string()
+            }
+            "audio/x-m4a" | "audio/m4a" | "audio/mp4" | "video/mp4" | "video/x-m4v"
+            | "video/quicktime" => "mp4".to_string(),
+            _ => t,
+        }
+    };
+    let by_name = crate::content::episode::media_type_of(name)?;
+    (kind(mime) != kind(by_name)).then(|| {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        format!(
+            "audio_type = \"{mime}\", but {file} is named as {by_name}: players choose how to decode by the type, and Apple Podcasts pairs each type with its extension; fix `audio_type`, or give the file its own extension"
+        )
+    })
 }
 
 /// A local file's type is taken from its extension: an M4A file named `.mp3` would go out as

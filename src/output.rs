@@ -76,7 +76,7 @@ fn write_error(path: &Path, e: std::io::Error) -> Error {
 
 /// A new temp file in `path`'s folder (made if missing), with the mode `path` will have.
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let path = &*through_link(path);
+    let path = &*through_link(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the folder", e))?;
     let mut builder = tempfile::Builder::new();
@@ -279,21 +279,31 @@ impl StagedStream {
 /// Puts a staged file in place atomically (a rename), and makes the rename durable.
 pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
     put_in_place(tmp, path)?;
-    sync_folder(folder_of(&through_link(path)));
+    if let Ok(real) = through_link(path) {
+        sync_folder(folder_of(&real));
+    }
     Ok(())
 }
 
 /// Where the file at `path` really is: a link's target, else `path`. A file that is a link
-/// (a state file kept in a repository, linked from the site) is written through it, as an
+/// (a state file kept in a subfolder, linked from the site) is written through it, as an
 /// editor saves one: replaced, the link became a file and what it pointed to went stale,
-/// silently. A link to nothing is replaced.
-fn through_link(path: &Path) -> std::borrow::Cow<'_, Path> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(path).map_or(std::borrow::Cow::Borrowed(path), Into::into)
-        }
-        _ => std::borrow::Cow::Borrowed(path),
+/// silently. Only to a file in the link's folder or below it: a link in a cloned repository
+/// may point anywhere (`~/.bashrc`), and is refused. A link to nothing is replaced.
+fn through_link(path: &Path) -> Result<std::borrow::Cow<'_, Path>> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let Some(real) = std::fs::canonicalize(path).ok().filter(|_| is_link) else {
+        return Ok(std::borrow::Cow::Borrowed(path));
+    };
+    let folder = std::fs::canonicalize(folder_of(path));
+    if folder.is_ok_and(|f| real.starts_with(f)) {
+        return Ok(real.into());
     }
+    let e = std::io::Error::other(format!(
+        "it is a symbolic link to {}, outside its folder, which feedwright does not write through (a link in a cloned repository may point anywhere): name that file in config.toml instead, or put the file itself here",
+        real.display()
+    ));
+    Err(Error::io(path, "replacing (nothing was written)", e))
 }
 
 /// A temp file beside `path`, to be renamed over it (private, like the files it replaces:
@@ -336,7 +346,7 @@ pub fn folder_of(path: &Path) -> &Path {
 /// [`commit`] without making the rename durable: the caller syncs each folder once, with
 /// [`sync_folder`], after putting all of its files in place.
 pub fn put_in_place(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
-    tmp.persist(&*through_link(path))
+    tmp.persist(&*through_link(path)?)
         .map_err(|e| Error::io(path, "replacing", e.error))?;
     Ok(())
 }
@@ -392,6 +402,25 @@ mod tests {
         let real = dir.path().join("kept/state.toml");
         std::fs::write(&real, "one").unwrap();
         let link = dir.path().join("state.toml");
+        // Out of its folder: refused, nothing written either side.
+        std::fs::create_dir(dir.path().join("site")).unwrap();
+        let out = dir.path().join("site/state.toml");
+        std::os::unix::fs::symlink("../kept/state.toml", &out).unwrap();
+        let e = write_if_changed(&out, b"two").unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "site/state.toml: replacing (nothing was written): it is a symbolic link to "
+            ),
+            "{e}"
+        );
+        assert!(e.ends_with("kept/state.toml, outside its folder, which feedwright does not write through (a link in a cloned repository may point anywhere): name that file in config.toml instead, or put the file itself here"), "{e}");
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "one");
+        assert!(
+            std::fs::symlink_metadata(&out)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         std::os::unix::fs::symlink("kept/state.toml", &link).unwrap();
         assert!(write_if_changed(&link, b"two").unwrap());
         let tmp = stage_if_changed(&link, b"three").unwrap().unwrap();

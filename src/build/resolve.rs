@@ -218,7 +218,7 @@ pub(super) fn feeds<'a>(
                     if limited {
                         order.truncate(feed.limit);
                     }
-                    notes(items, order, media, lengths)
+                    notes(items, order, (media, lengths), &mut problems)
                 }
             };
             if limited {
@@ -267,8 +267,8 @@ fn newest_first(config: &Config, feed: &FeedConfig, items: &[Identified]) -> Vec
 fn notes(
     items: &[Identified],
     order: Vec<usize>,
-    media: MediaRules<'_>,
-    lengths: &mut BTreeMap<String, u64>,
+    (media, lengths): (MediaRules<'_>, &mut BTreeMap<String, u64>),
+    problems: &mut Problems,
 ) -> Vec<Pick> {
     let offline = MediaRules {
         probe: None,
@@ -278,11 +278,23 @@ fn notes(
         .into_iter()
         .map(|at| {
             let mut episode = items[at].entry.episode().cloned().map(Box::new);
-            let found = episode
-                .as_ref()
-                .and_then(|ep| media::enclosure(ep, &offline, lengths).ok().flatten());
+            // Audio that cannot be an enclosure (no length, no type) left the item without
+            // one, unsaid: the notes still go out, and the reason is said.
+            let found = episode.as_ref().and_then(|ep| {
+                media::enclosure(ep, &offline, lengths)
+                    .map_err(|why| {
+                        let said = format!("{why}; the item goes out without its enclosure");
+                        problems.warn(Diagnostic::new(&*items[at].entry.source, None, said));
+                    })
+                    .ok()
+                    .flatten()
+            });
             if let (Some(ep), Some(found)) = (episode.as_mut(), found.as_ref()) {
                 ep.duration = found.duration;
+                for w in &found.warnings {
+                    let source = &*items[at].entry.source;
+                    problems.warn(Diagnostic::new(source, None, w.clone()));
+                }
             }
             Pick {
                 at,

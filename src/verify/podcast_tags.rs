@@ -117,6 +117,15 @@ fn http_pages(ep: &crate::content::episode::Episode) -> Vec<String> {
             })
         })
         .collect();
+    // Directories ask for one protocol, https, for the feed and every enclosure (R78); web
+    // players on https pages refuse http audio.
+    if let Some(crate::content::episode::AudioSource::Remote(url)) = &ep.audio
+        && url.scheme() == "http"
+    {
+        said.push(format!(
+            "audio `{url}` is not https: podcast directories want the feed and its media over https, and players on https pages refuse http audio; give its https address"
+        ));
+    }
     // No podcast: tag, but loaded by apps over https pages, as the show's cover is.
     if let Some(image) = ep.image.as_ref().filter(|i| i.starts_with("http:")) {
         said.push(format!(

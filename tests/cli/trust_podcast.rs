@@ -297,3 +297,61 @@ fn an_episode_whose_notes_are_only_a_picture_is_warned_of_and_has_no_empty_descr
     );
     assert!(paged.read("feeds/podcast.html").contains("Pilot"));
 }
+
+/// Spec sweep: a `.m4a` said to be `audio/mpeg` went out as it was (R54), and http audio in
+/// an https feed too (R78): said, at the episode's file.
+#[test]
+fn audio_named_as_another_type_or_over_http_is_said() {
+    let site = site(CONFIG);
+    site.write(
+        "content/episodes/e1.md",
+        &episode("audio_type = \"audio/mpeg\"").replace("e1.mp3", "e1.m4a"),
+    );
+    site.write(
+        "content/episodes/e2.md",
+        &episode("").replace(
+            "https://cdn.pod.example/e1.mp3",
+            "http://cdn.pod.example/e2.mp3",
+        ),
+    );
+    site.write(
+        "content/episodes/e3.md",
+        &episode("audio_type = \"audio/x-m4a\"").replace("e1.mp3", "e3.mp4"),
+    );
+    let out = site.run_at(common::NOW, &["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let err = common::stderr(&out);
+    assert!(err.contains("warning: content/episodes/e1.md: audio_type = \"audio/mpeg\", but e1.m4a is named as audio/x-m4a: players choose how to decode by the type, and Apple Podcasts pairs each type with its extension; fix `audio_type`, or give the file its own extension\n"), "{err}");
+    assert!(err.contains("warning: content/episodes/e2.md: audio `http://cdn.pod.example/e2.mp3` is not https: podcast directories want the feed and its media over https, and players on https pages refuse http audio; give its https address\n"), "{err}");
+    // An MPEG-4 file named `.mp4` may be said to be audio.
+    assert!(!err.contains("e3"), "{err}");
+}
+
+/// Spec sweep (R20, R21): in a notes feed, remote audio without a length lost its enclosure
+/// without a word.
+#[test]
+fn a_notes_item_whose_audio_cannot_be_an_enclosure_says_so() {
+    let site = Site::new();
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-11-01 10:00\"\naudio = \"https://m.example/a.mp3\"\n+++\nNotes.\n",
+    );
+    let out = site.run_at(common::NOW, &["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(
+        common::stderr(&out),
+        "warning: content/reviews/a.md: enclosure https://m.example/a.mp3 has no length: add `audio_length` (bytes), or set resolve_lengths = true under [feed.podcast] to ask the server; the item goes out without its enclosure\n"
+    );
+    assert!(!site.read("feeds/reviews.rss").contains("<enclosure"));
+    site.write(
+        "content/reviews/a.md",
+        "+++\ntitle = \"A\"\ndate = \"2026-11-01 10:00\"\naudio = \"https://m.example/a.mp3\"\naudio_length = 5\n+++\nNotes.\n",
+    );
+    let out = site.run_at(common::NOW, &["build"]);
+    assert_eq!(common::stderr(&out), "");
+    assert!(
+        site.read("feeds/reviews.rss").contains(
+            "<enclosure url=\"https://m.example/a.mp3\" length=\"5\" type=\"audio/mpeg\"/>"
+        )
+    );
+}
