@@ -52,18 +52,27 @@ pub(crate) struct Shared {
     pub(crate) pool: Pool,
     pub(crate) limits: Limits,
     pub(crate) log: bool,
+    /// Listening on the loopback only: requests must name this machine (see
+    /// [`super::http::host_refusal`]).
+    pub(crate) local_only: bool,
     open: Mutex<Open>,
     refusing: AtomicUsize,
 }
 
 impl Shared {
-    pub(crate) fn new(root: Root, pool: Pool, limits: Limits, log: bool) -> Shared {
+    pub(crate) fn new(
+        root: Root,
+        pool: Pool,
+        limits: Limits,
+        (log, local_only): (bool, bool),
+    ) -> Shared {
         Shared {
             root,
             etags: Etags::default(),
             pool,
             limits,
             log,
+            local_only,
             open: Mutex::new(Open::default()),
             refusing: AtomicUsize::new(0),
         }
@@ -242,12 +251,21 @@ async fn handle(
 ) -> Result<hyper::Response<Outgoing>, Infallible> {
     let request = request_of(&req);
     let line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
-    let job = Arc::clone(&shared);
-    let response = shared
-        .pool
-        .run(move || respond(&job.root.get(), &request, &job.etags))
-        .await
-        .unwrap_or_else(|| Response::text(500, "the file could not be read"));
+    let hosts: Vec<&str> = (req.headers().get_all(hyper::header::HOST).iter())
+        .map(|v| v.to_str().unwrap_or("?"))
+        .collect();
+    let http11 = req.version() == hyper::Version::HTTP_11;
+    let response = match super::http::host_refusal(http11, &hosts, shared.local_only) {
+        Some((status, why)) => Response::text(status, why),
+        None => {
+            let job = Arc::clone(&shared);
+            shared
+                .pool
+                .run(move || respond(&job.root.get(), &request, &job.etags))
+                .await
+                .unwrap_or_else(|| Response::text(500, "the file could not be read"))
+        }
+    };
     if shared.log {
         let sent = if response.head || response.status == 304 {
             0

@@ -176,6 +176,34 @@ pub fn resolve(root: &Path, target: &str) -> Result<Resolved, u16> {
     }
 }
 
+/// Why a request is not answered for the `Host` it names, with the status: HTTP/1.1 needs
+/// exactly one (RFC 9112 §3.2), and a server on the loopback answers only names of this
+/// machine or IP addresses. Any other name is a page of another site that made its name point
+/// here (DNS rebinding) to read what the server serves through the visitor's browser.
+pub(super) fn host_refusal(
+    http11: bool,
+    hosts: &[&str],
+    local_only: bool,
+) -> Option<(u16, &'static str)> {
+    if hosts.len() > 1 || (http11 && hosts.is_empty()) {
+        return Some((400, "a request needs exactly one Host header"));
+    }
+    let host = hosts.first()?.trim();
+    // `[::1]:8080`, `127.0.0.1:8080`, `localhost`: the name without its port.
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let local = name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::IpAddr>().is_ok();
+    (local_only && !local).then_some((
+        421,
+        "this server answers requests for localhost or an IP address only",
+    ))
+}
+
 /// Whether a path below the served folder has a part whose name starts with a dot.
 fn is_hidden(below: &Path) -> bool {
     below

@@ -124,13 +124,15 @@ impl Server {
             .enable_io()
             .enable_time()
             .build()?;
+        let local_only = self.listener.local_addr()?.ip().is_loopback();
         self.listener.set_nonblocking(true)?;
         let listener = {
             let _inside = runtime.enter();
             tokio::net::TcpListener::from_std(self.listener)?
         };
         let pool = pool::Pool::start(self.limits.file_threads)?;
-        let shared = Arc::new(conn::Shared::new(self.root, pool, self.limits, self.log));
+        let flags = (self.log, local_only);
+        let shared = Arc::new(conn::Shared::new(self.root, pool, self.limits, flags));
         std::thread::Builder::new()
             .name("feedwright-serve".into())
             .spawn(move || runtime.block_on(conn::accept_loop(listener, shared)))

@@ -25,6 +25,44 @@ fn with(target: &str, headers: &[(&str, &str)]) -> Request {
     req
 }
 
+/// Audit: no `Host`, two, or any name at all were answered; a page of another site whose name
+/// points at 127.0.0.1 could read the feeds through a visitor's browser (DNS rebinding).
+#[test]
+fn a_request_names_this_machine_once() {
+    use super::http::host_refusal;
+    for host in [
+        "127.0.0.1:8080",
+        "localhost:8080",
+        "LOCALHOST",
+        "[::1]:8080",
+        "a.localhost",
+        "192.168.1.5:80",
+    ] {
+        assert_eq!(host_refusal(true, &[host], true), None, "{host}");
+    }
+    let one = Some((400, "a request needs exactly one Host header"));
+    assert_eq!(host_refusal(true, &[], true), one);
+    assert_eq!(host_refusal(true, &["localhost", "localhost"], false), one);
+    assert_eq!(
+        host_refusal(false, &[], true),
+        None,
+        "HTTP/1.0 may leave it out"
+    );
+    let elsewhere = Some((
+        421,
+        "this server answers requests for localhost or an IP address only",
+    ));
+    assert_eq!(
+        host_refusal(true, &["rebind.attacker.example:8080"], true),
+        elsewhere
+    );
+    assert_eq!(
+        host_refusal(true, &["films.example"], false),
+        None,
+        "bound to every address"
+    );
+}
+
 #[test]
 fn traversal_and_hidden_files_are_refused() {
     let dir = site();
@@ -275,7 +313,7 @@ fn connect(port: u16) -> TcpStream {
 
 fn get(port: u16, path: &str) -> String {
     let mut s = connect(port);
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
@@ -341,7 +379,7 @@ fn a_reader_that_stops_reading_is_dropped_and_busy_means_503() {
     let mut stalled = Vec::new();
     for _ in 0..2 {
         let mut s = connect(port);
-        s.write_all(b"GET /big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.write_all(b"GET /big.mp3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             .unwrap();
         stalled.push(s);
     }

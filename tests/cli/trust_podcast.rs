@@ -355,3 +355,32 @@ fn a_notes_item_whose_audio_cannot_be_an_enclosure_says_so() {
         )
     );
 }
+
+/// Spec sweep (R51): a podcast without an author anywhere had no `itunes:author`; it is the
+/// owner's name, else the show's title.
+#[test]
+fn a_podcast_always_names_its_author() {
+    let bare = CONFIG.replace(
+        "author = { name = \"Ada Host\", email = \"ada@pod.example\" }\n",
+        "",
+    );
+    for (config, author) in [
+        (bare.clone(), "Ada Host"),
+        (
+            bare.replace(
+                "owner = { name = \"Ada Host\", email = \"ada@pod.example\" }\n",
+                "",
+            ),
+            "The Test Pod",
+        ),
+    ] {
+        let site = site(&config);
+        site.write("content/episodes/e1.md", &episode(""));
+        site.ok_at(common::NOW, &["build"]);
+        let rss = site.read("feeds/podcast.rss");
+        assert!(
+            rss.contains(&format!("<itunes:author>{author}</itunes:author>")),
+            "{rss}"
+        );
+    }
+}
