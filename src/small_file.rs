@@ -67,6 +67,17 @@ fn open_without_waiting(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
+/// The largest feed file of our own read back (the guards, `doctor`): a full-history feed is
+/// ~100 MB at 10,000 entries.
+pub const MAX_OWN_FEED: u64 = 1 << 30;
+
+/// [`read`] as text, for a file only looked at (a feed this program wrote, read back by a
+/// guard): `None` when it is no regular file within `cap`, or not UTF-8. A link in a cloned
+/// site to `/dev/zero` was read until memory ran out.
+pub fn read_text(path: &Path, cap: u64) -> Option<String> {
+    String::from_utf8(read(path, cap).ok()?).ok()
+}
+
 /// What a file that is not a regular file is, for a message.
 pub fn kind_of(kind: &FileType) -> &'static str {
     #[cfg(unix)]

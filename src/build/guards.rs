@@ -106,7 +106,8 @@ pub(super) fn foreign_output(
             if feed::read::first_item_id(&head).is_some_and(|id| first_known(&id, dialect)) {
                 continue;
             }
-            let Ok(whole) = std::fs::read_to_string(&path) else {
+            let Some(whole) = crate::small_file::read_text(&path, crate::small_file::MAX_OWN_FEED)
+            else {
                 continue;
             };
             let Ok(published) = feed::read::read_feed_whole(&whole) else {

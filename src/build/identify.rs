@@ -249,7 +249,7 @@ pub(super) fn published_feeds(config: &Config) -> Vec<(PathBuf, PublishedFeed)> 
             .flat_map(|feed| archive_pages(config, feed)),
     )
     .filter_map(|(format, path)| {
-        let text = std::fs::read_to_string(&path).ok()?;
+        let text = crate::small_file::read_text(&path, crate::small_file::MAX_OWN_FEED)?;
         let published = match format {
             crate::config::Format::Json => feed::read::read_json_feed(&text),
             _ => feed::read::read_feed_whole(&text),

@@ -9,6 +9,9 @@ mod urls;
 pub use urls::shown_url;
 use urls::{http_url, s3_url, with_slash};
 
+/// The longest `[publish] timeout_secs`.
+pub const MAX_TIMEOUT_SECS: u64 = 600;
+
 /// Longest single backoff delay between retries.
 pub const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -250,6 +253,16 @@ impl RawPublish {
                 "[publish] timeout_secs must be at least 1",
             ));
         }
+        // Every request waits this long for a server that never answers: a build (asking for
+        // media lengths), `check` and `doctor` too, and a cron run holds the site's lock.
+        if let Some(n) = self.timeout_secs.filter(|&n| n > MAX_TIMEOUT_SECS) {
+            return Err(KeyError::at(
+                "timeout_secs",
+                format!(
+                    "[publish] timeout_secs = {n} is more than {MAX_TIMEOUT_SECS} (10 minutes): a server that never answers would hold every build, check and push that long, each try; write a number from 1 to {MAX_TIMEOUT_SECS}"
+                ),
+            ));
+        }
         let is_s3 = url.as_ref().is_some_and(|u| u.scheme() == "s3");
         let s3 = self.s3_settings(is_s3)?;
         let (media_url, podcast_index) = self.extras(is_s3)?;
@@ -481,108 +494,5 @@ pub fn check_media(config: &super::Config) -> Result<(), KeyError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn resolve(text: &str) -> Result<PublishConfig, String> {
-        toml::from_str::<RawPublish>(text)
-            .unwrap()
-            .resolve(std::path::Path::new("/site"))
-            .map_err(|e| e.message)
-    }
-
-    /// Audit 2026-12, finding 6: `retries = 1000000` was accepted.
-    #[test]
-    fn retries_have_an_upper_bound() {
-        let url = "url = \"https://dav.example/\"\n";
-        assert_eq!(resolve(&format!("{url}retries = 20")).unwrap().retries, 20);
-        assert_eq!(
-            resolve(&format!("{url}retries = 1000000")).unwrap_err(),
-            "[publish] retries = 1000000 is more than 20: every retry waits up to 30 s more while the site stays locked; write a number from 0 to 20"
-        );
-    }
-
-    #[test]
-    fn s3_urls_and_their_keys() {
-        let c =
-            resolve("url = \"s3://bucket/feeds\"\nendpoint = \"http://127.0.0.1:9000\"").unwrap();
-        assert_eq!(c.url.unwrap().as_str(), "s3://bucket/feeds/");
-        assert!(!c.s3.virtual_hosted, "path-style with a custom endpoint");
-        assert_eq!(c.s3.region, "us-east-1");
-        assert_eq!(c.s3.access_key_env, "AWS_ACCESS_KEY_ID");
-        assert!(resolve("url = \"s3://bucket/\"").unwrap().s3.virtual_hosted);
-        assert_eq!(
-            resolve("url = \"https://dav.example/\"\nregion = \"auto\"").unwrap_err(),
-            "[publish] region is for object storage: it needs url = \"s3://bucket/prefix/\""
-        );
-        let e =
-            resolve("url = \"s3://bucket/\"\nauth = \"bearer\"\ntoken_env = \"T\"").unwrap_err();
-        assert!(e.contains("access_key_env"), "{e}");
-        let e = resolve("url = \"s3://user:pw@bucket/\"").unwrap_err();
-        assert!(
-            e.contains("names only a bucket") && !e.contains("pw"),
-            "{e}"
-        );
-        let e = resolve("url = \"s3://bucket/\"\nmedia_url = \"https://x/\"").unwrap_err();
-        assert!(e.contains("same kind"), "{e}");
-    }
-
-    #[test]
-    fn webdav_credentials_never_go_to_a_media_url_elsewhere() {
-        let auth = "auth = \"bearer\"\ntoken_env = \"T\"\n";
-        let e = resolve(&format!(
-            "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"https://cdn.example/media/\""
-        ))
-        .unwrap_err();
-        assert_eq!(
-            e,
-            "[publish] media_url `https://cdn.example/media/` is on another host than url `https://dav.example/feeds/`, and the upload credentials (auth with token_env or token_file) go only to url's host: put media_url on the same scheme, host and port as url, or leave media_url unset so media go below url"
-        );
-        // Another port or scheme is another origin too.
-        for other in ["https://dav.example:8443/m/", "http://dav.example/m/"] {
-            let e = resolve(&format!(
-                "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"{other}\""
-            ))
-            .unwrap_err();
-            assert!(e.contains("is on another host than url"), "{other}: {e}");
-        }
-        // The same origin, or no credentials at all, is fine.
-        let same = resolve(&format!(
-            "url = \"https://dav.example/feeds/\"\n{auth}media_url = \"https://dav.example:443/audio\""
-        ))
-        .unwrap();
-        assert_eq!(
-            same.media_url.unwrap().as_str(),
-            "https://dav.example/audio/"
-        );
-        assert!(
-            resolve("url = \"https://dav.example/feeds/\"\nmedia_url = \"https://cdn.example/m/\"")
-                .is_ok()
-        );
-        let e =
-            resolve("url = \"https://dav.example/\"\nmedia_url = \"https://u:pw@dav.example/m/\"")
-                .unwrap_err();
-        assert!(
-            e.contains("must not contain a user") && !e.contains("pw"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn media_go_below_the_feeds_prefix_by_default() {
-        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia = true").unwrap();
-        let feeds = url::Url::parse("https://pod.example/feeds/").unwrap();
-        let below = url::Url::parse("https://pod.example/feeds/media/").unwrap();
-        let elsewhere = url::Url::parse("https://cdn.example/audio/").unwrap();
-        assert_eq!(
-            media_destination(&c, &feeds, &below).unwrap().as_str(),
-            "s3://bucket/feeds/media/"
-        );
-        assert_eq!(media_destination(&c, &feeds, &elsewhere), None);
-        let c = resolve("url = \"s3://bucket/feeds/\"\nmedia_url = \"s3://audio/\"").unwrap();
-        assert_eq!(
-            media_destination(&c, &feeds, &elsewhere).unwrap().as_str(),
-            "s3://audio/"
-        );
-    }
-}
+#[path = "publish_tests.rs"]
+mod tests;

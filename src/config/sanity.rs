@@ -23,6 +23,76 @@ pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -
         .or_else(|| feed_files(&c.feeds, written.text))
         .or_else(|| nested_sources(c, written.text))
         .or_else(|| extra_roots(c, written.text))
+        .or_else(|| linked_output(c, written))
+        .or_else(|| cover_outside(c, written.text))
+}
+
+/// A podcast's local cover that really lies outside the site (and `extra_roots`), as an
+/// episode's art may not: it was opened and measured even as `/proc/self/environ`.
+fn cover_outside(c: &super::Config, text: &str) -> Option<Problem> {
+    let roots = crate::content::Roots::new(&c.root, &c.site.extra_roots);
+    c.feeds.iter().find_map(|feed| {
+        let Some(super::podcast::Artwork::Local { path, .. }) = &feed.podcast.as_ref()?.image
+        else {
+            return None;
+        };
+        let real = path.canonicalize().ok().filter(|real| !roots.allows(real))?;
+        // The line of the `image` key in a `[feed.podcast]` table that names this file.
+        let name = path.file_name()?.to_string_lossy();
+        let line = (text.lines().position(|l| is_key(l.trim(), "image") && l.contains(&*name)))
+            .map(|i| i + 1);
+        Some((
+            line,
+            format!(
+                "[feed.podcast] image {} is {}, outside the site's folder: a build reads and publishes nothing from there; {}",
+                shown(&c.root, path),
+                real.display(),
+                crate::content::Roots::fix_for(&real)
+            ),
+        ))
+    })
+}
+
+/// An output folder written as one inside the site that a link takes out of it, or a link
+/// where the build writes its own folders (`tags`, `chapters`, `archive/<feed>`): a cloned
+/// repository holding `feeds -> ~/.config/…` had every feed written there, replacing what
+/// had those names, and `serve` publishing the rest. A folder outside the site is named in
+/// config.toml, where the user sees it.
+fn linked_output(c: &super::Config, w: &Written) -> Option<Problem> {
+    let out = &c.site.output_dir;
+    let line = table_key_line(w.text, "site", "output_dir");
+    let root = canonical(&c.root)?;
+    let written_inside = same_or_inside(out, &c.root);
+    if let Some(real) = canonical(out).filter(|r| written_inside && !r.starts_with(&root)) {
+        return Some((
+            line,
+            format!(
+                "{} is a link to {}, outside the site's folder: feedwright does not write through it (a link in a cloned repository may point anywhere); if the feeds belong there, write output_dir = \"{}\"",
+                shown(&c.root, out),
+                real.display(),
+                real.display()
+            ),
+        ));
+    }
+    let archive = std::path::Path::new(crate::feed::extras::ARCHIVE_DIR);
+    let own = [
+        super::TAGS_DIR,
+        "chapters",
+        crate::feed::extras::ARCHIVE_DIR,
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .chain(c.feeds.iter().map(|f| archive.join(&f.name)));
+    let linked = own
+        .map(|sub| out.join(sub))
+        .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))?;
+    Some((
+        line,
+        format!(
+            "{} is a link: feedwright writes only its own files there and does not follow it (a link in a cloned repository may point anywhere); delete the link",
+            shown(&c.root, &linked)
+        ),
+    ))
 }
 
 /// A folder in `[site] extra_roots` that is not there (a typo, a drive not mounted): content

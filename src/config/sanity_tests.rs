@@ -258,3 +258,78 @@ fn an_extra_root_that_is_not_a_folder_is_refused() {
     let text = format!("{SITE}extra_roots = [\"{site}\"]{FEED}");
     assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
 }
+
+/// Hostile-repository audit: `feeds -> ~/.config/…` (or `feeds/tags -> …`) committed in a
+/// cloned site had the build replace files there.
+#[cfg(unix)]
+#[test]
+fn an_output_folder_linked_out_of_the_site_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (site, victim) = (dir.path().join("site"), dir.path().join("victim"));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::create_dir_all(&victim).unwrap();
+    let config = site.join("config.toml");
+    let parse = || Config::parse(&format!("{SITE}{FEED}"), &config).map(|_| ());
+    std::os::unix::fs::symlink("../victim", site.join("feeds")).unwrap();
+    let real = std::fs::canonicalize(&victim).unwrap();
+    let real = real.display();
+    assert_eq!(
+        parse().unwrap_err().to_string(),
+        format!(
+            "{}: feeds is a link to {real}, outside the site's folder: feedwright does not write through it (a link in a cloned repository may point anywhere); if the feeds belong there, write output_dir = \"{real}\"",
+            config.display(),
+        )
+    );
+    // Named in config.toml, the same folder is the user's choice.
+    let named = format!("{SITE}output_dir = \"{real}\"\n{FEED}");
+    assert!(Config::parse(&named, &config).is_ok());
+    // A link inside the site is fine; one where the build writes its own folders is not.
+    std::fs::remove_file(site.join("feeds")).unwrap();
+    std::fs::create_dir_all(site.join("out/archive")).unwrap();
+    std::os::unix::fs::symlink("out", site.join("feeds")).unwrap();
+    assert!(parse().is_ok());
+    std::os::unix::fs::symlink("../../victim", site.join("out/archive/reviews")).unwrap();
+    assert_eq!(
+        parse().unwrap_err().to_string(),
+        format!(
+            "{}: feeds/archive/reviews is a link: feedwright writes only its own files there and does not follow it (a link in a cloned repository may point anywhere); delete the link",
+            config.display()
+        )
+    );
+}
+
+/// Hostile-repository audit: a podcast cover outside the site (`/proc/self/environ`, a link
+/// out) was opened and measured; an episode's art never was.
+#[cfg(unix)]
+#[test]
+fn a_cover_outside_the_site_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("static")).unwrap();
+    std::fs::write(dir.path().join("cover.png"), "x").unwrap();
+    std::os::unix::fs::symlink("../../cover.png", site.join("static/cover.png")).unwrap();
+    let config = |image: &str| {
+        format!(
+            "{SITE}language = \"en\"\n\n[[feed]]\nname = \"pod\"\nkind = \"podcast\"\ntitle = \"P\"\nsource = \"eps\"\n\n[feed.podcast]\nimage = \"{image}\"\ncategory = \"Arts\"\nexplicit = false\nmedia_base_url = \"https://m.example/\"\n"
+        )
+    };
+    let path = site.join("config.toml");
+    let real = std::fs::canonicalize(dir.path().join("cover.png")).unwrap();
+    assert_eq!(
+        Config::parse(&config("static/cover.png"), &path)
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "{}:13: [feed.podcast] image static/cover.png is {}, outside the site's folder: a build reads and publishes nothing from there; move it into the folder of config.toml, or name its folder in [site] extra_roots",
+            path.display(),
+            real.display()
+        )
+    );
+    let e = Config::parse(&config("/proc/self/environ"), &path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with("/proc, /sys and /dev are never read, even when [site] extra_roots names them: copy what is meant into the folder of config.toml"), "{e}");
+    std::fs::remove_file(site.join("static/cover.png")).unwrap();
+    std::fs::write(site.join("static/cover.png"), "x").unwrap();
+    assert!(Config::parse(&config("static/cover.png"), &path).is_ok());
+}

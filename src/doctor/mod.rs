@@ -44,16 +44,27 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// Why a built feed was not read, in words.
+fn refusal_text(e: &crate::small_file::Refusal, cap: u64) -> String {
+    match e {
+        crate::small_file::Refusal::Io(e) => e.to_string(),
+        crate::small_file::Refusal::NotRegular(what) => format!("it is {what}"),
+        crate::small_file::Refusal::TooBig(n) => format!("{n} bytes, more than {cap}"),
+    }
+}
+
 /// Every enclosure and artwork URL of the podcast feeds built in `config`'s output folder,
 /// each once. A podcast feed that was not built yet is an error saying to build it.
 pub fn targets(config: &Config) -> Result<Vec<Target>> {
     let mut by_url: BTreeMap<String, Target> = BTreeMap::new();
     for feed in config.feeds.iter().filter(|f| f.kind == FeedKind::Podcast) {
         let path = config.site.output_dir.join(feed.file_name(Format::Rss));
-        let bytes = std::fs::read(&path).map_err(|e| Error::Usage {
+        let cap = crate::small_file::MAX_OWN_FEED;
+        let bytes = crate::small_file::read(&path, cap).map_err(|e| Error::Usage {
             message: format!(
-                "podcast feed {} cannot be read ({e}); doctor checks the built feeds",
-                path.display()
+                "podcast feed {} cannot be read ({}); doctor checks the built feeds",
+                path.display(),
+                refusal_text(&e, cap)
             ),
             hint: Some("run `feedwright build` first".into()),
         })?;

@@ -56,7 +56,8 @@ pub fn put_back(state_file: &Path, state: Option<&State>, stat_changed: Option<b
         return false;
     };
     let digest = digest_of(state_file);
-    let Ok(last) = std::fs::read_to_string(path(state_file)) else {
+    // A digest and a time: a few dozen bytes.
+    let Some(last) = crate::small_file::read_text(&path(state_file), 4096) else {
         return digest.is_some() && stat_changed.unwrap_or(true);
     };
     let mut parts = last.split_whitespace();

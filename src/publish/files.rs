@@ -199,6 +199,15 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
+/// [`hash_file`] of a regular file (a link to `/dev/zero` in a cloned site is none: read
+/// whole, it took memory without end), `None` for anything else.
+fn regular_file_hash(path: &Path) -> Option<String> {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|_| hash_file(path).ok())
+}
+
 /// Sorts `files` into upload order ([`Role::rank`]), by name within a rank.
 pub fn order(files: &mut [Upload]) {
     files.sort_by(|a, b| (a.role.rank(), &a.name).cmp(&(b.role.rank(), &b.name)));
@@ -208,7 +217,7 @@ pub fn order(files: &mut [Upload]) {
 pub fn check_fresh(files: &[Upload]) -> Result<()> {
     let mut stale: Vec<String> = files
         .iter()
-        .filter(|f| std::fs::read(&f.path).ok().map(|b| hash(&b)).as_ref() != Some(&f.hash))
+        .filter(|f| regular_file_hash(&f.path).as_ref() != Some(&f.hash))
         .map(|f| crate::content::display_path(&f.path).display().to_string())
         .collect();
     if stale.is_empty() {

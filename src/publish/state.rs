@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Error, Result};
 
+/// The largest push state read: a line or two per file pushed, a few hundred bytes each.
+pub const MAX_PUSH_STATE: u64 = 64 << 20;
+
 const HEADER: &str = "# Written by `feedwright push`: what was uploaded where, so an unchanged run\n\
 # uploads nothing. Deleting it makes the next push re-send everything (use --take-over if\n\
 # the files already exist remotely).\n";
@@ -73,12 +76,28 @@ impl PushState {
         })
     }
 
-    /// The state at `path`; empty when the file does not exist yet.
+    /// The state at `path`; empty when the file does not exist yet. Refused when it is no
+    /// regular file of at most [`MAX_PUSH_STATE`] bytes (a link to `/dev/zero` in a cloned
+    /// site was read until memory ran out).
     pub fn load(path: &Path) -> Result<PushState> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => PushState::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PushState::default()),
-            Err(e) => Err(Error::io(path, "reading the push state", e)),
+        use crate::small_file::Refusal;
+        let refused = |why: String| {
+            let e = std::io::Error::other(format!("{why}: move it away, and push again"));
+            Err(Error::io(path, "reading the push state", e))
+        };
+        match crate::small_file::read(path, MAX_PUSH_STATE) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => PushState::parse(&text, path),
+                Err(_) => refused("it is not UTF-8 text".into()),
+            },
+            Err(Refusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(PushState::default())
+            }
+            Err(Refusal::Io(e)) => Err(Error::io(path, "reading the push state", e)),
+            Err(Refusal::NotRegular(what)) => refused(format!("it is {what}, not a file")),
+            Err(Refusal::TooBig(n)) => refused(format!(
+                "it is {n} bytes, more than the {MAX_PUSH_STATE} a push state may be"
+            )),
         }
     }
 

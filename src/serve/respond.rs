@@ -263,8 +263,10 @@ fn representation(root: &Path, req: &Request, etags: &Etags) -> Result<Found, Re
             ranges: false,
         });
     }
-    // Only regular files: opening a named pipe would wait for a writer forever.
-    if !meta.is_file() {
+    // Only regular files: opening a named pipe would wait for a writer forever. And only
+    // those of a type a feed folder holds (feeds, pages, images, media): an output folder
+    // that is some other folder (`~/.ssh`, named in a cloned site's config) shows no key.
+    if !meta.is_file() || !served_type(&name) {
         return Err(not_found());
     }
     let file = File::open(&path).map_err(|_| not_found())?;
@@ -368,6 +370,11 @@ fn answer(req: &Request, found: Found) -> Response {
     response.with_length()
 }
 
+/// Whether a file named `name` is one `serve` answers: one whose type it knows.
+fn served_type(name: &str) -> bool {
+    content_type(name) != "application/octet-stream"
+}
+
 /// A plain list of a folder's files, so `/` in a browser shows what there is.
 fn listing(dir: &Path, target: &str) -> Vec<u8> {
     use crate::content::render::escape_html;
@@ -378,7 +385,7 @@ fn listing(dir: &Path, target: &str) -> Vec<u8> {
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
             let is_dir = e.file_type().ok()?.is_dir();
-            (!name.starts_with('.')).then_some((name, is_dir))
+            (!name.starts_with('.') && (is_dir || served_type(&name))).then_some((name, is_dir))
         })
         .collect();
     names.sort();

@@ -82,6 +82,27 @@ fn traversal_and_hidden_files_are_refused() {
     assert_eq!(answer(root, &Request::get("/%2e%2e/x")).status, 400);
 }
 
+/// Hostile-repository audit: an output folder that was `~/.ssh` served `id_rsa`; only files of
+/// a type a feed folder holds are answered or listed.
+#[test]
+fn a_file_of_no_known_type_is_not_served() {
+    let dir = site();
+    let root = dir.path();
+    std::fs::write(root.join("id_rsa"), "KEY").unwrap();
+    std::fs::write(root.join("notes.bin"), "X").unwrap();
+    assert_eq!(answer(root, &Request::get("/id_rsa")).status, 404);
+    assert_eq!(answer(root, &Request::get("/notes.bin")).status, 404);
+    assert_eq!(answer(root, &Request::get("/reviews.rss")).status, 200);
+    let Body::Bytes(list) = answer(root, &Request::get("/")).body else {
+        panic!("a listing is made in memory");
+    };
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains("reviews.rss") && !list.contains("id_rsa"),
+        "{list}"
+    );
+}
+
 /// Audit: `inner.rss -> .secret` served the hidden file (only the names asked for were
 /// checked).
 #[cfg(unix)]

@@ -665,3 +665,73 @@ fn a_type_error_quoting_a_url_hides_its_password() {
         );
     }
 }
+
+/// Runs `feedwright --now NOW <args>` in `site`, killed (and failed) past 300 MB of memory.
+fn bounded(site: &Site, args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedwright"))
+        .current_dir(site.dir.path())
+        .env_remove("FEEDWRIGHT_CONFIG")
+        .args(["--now", common::NOW])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    while child.try_wait().unwrap().is_none() {
+        let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+        let kib: u64 = (status.lines().find_map(|l| l.strip_prefix("VmHWM:")))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        if kib > 300 * 1024 {
+            let _ = child.kill();
+            panic!("{args:?} passed 300 MB reading what a link points at");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Hostile-repository audit: a cloned site's `feeds/reviews.rss`, `.written` record or push
+/// state linked to `/dev/zero` was read until memory ran out.
+#[cfg(unix)]
+#[test]
+fn files_linked_to_a_device_are_not_read_without_end() {
+    let site = Site::new();
+    site.write_push_fixture();
+    site.ok(&["build"]);
+    let link = |rel: &str| {
+        let path = site.path(rel);
+        let _ = std::fs::remove_file(&path);
+        std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+    };
+    link("feeds/reviews.rss");
+    link(".feedwright-state.toml.written");
+    std::fs::remove_file(site.path("feedwright-state.toml")).unwrap();
+    let out = bounded(&site, &["check"]);
+    assert!(out.status.code().is_some(), "{}", common::text(&out));
+    let out = bounded(&site, &["build"]);
+    assert_eq!(out.status.code(), Some(7), "{}", common::text(&out));
+    assert!(
+        common::stderr(&out).contains("feeds/reviews.rss: replacing (nothing was written): it is a symbolic link to /dev/zero, outside its folder"),
+        "{}",
+        common::stderr(&out)
+    );
+    site.write(
+        "config.toml",
+        &format!(
+            "{}\n[publish]\nurl = \"https://dav.example/feeds/\"\n",
+            site.read("config.toml")
+        ),
+    );
+    std::fs::remove_file(site.path("feeds/reviews.rss")).unwrap();
+    std::fs::remove_file(site.path(".feedwright-state.toml.written")).unwrap();
+    site.ok(&["build"]);
+    link("feedwright-push.toml");
+    let out = bounded(&site, &["push", "--dry-run"]);
+    assert!(
+        common::stderr(&out).contains("feedwright-push.toml: reading the push state: it is a device, not a file: move it away, and push again"),
+        "{}",
+        common::text(&out)
+    );
+}
