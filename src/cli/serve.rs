@@ -39,21 +39,23 @@ pub(super) fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // address is printed, gives another build (it was lost).
     let mut watched = watched(&config);
     let mut watcher = Watcher::new(watched.clone());
-    let mut next = serving.rebuild(ctx);
 
     let addr = SocketAddr::new(args.bind, args.port);
     // Not a configuration error: the config is fine, the port is taken or not ours to use.
-    let cannot = |e| {
-        Error::io(
-            Path::new(&addr.to_string()),
-            "cannot listen there (another program may use the port: pick another --port, or 0 for a free one)",
-            e,
-        )
+    let cannot = |e: std::io::Error| {
+        let why = if e.kind() == std::io::ErrorKind::AddrNotAvailable {
+            "cannot listen there (this machine has no such address: give --bind one it has, or leave it out for 127.0.0.1)"
+        } else {
+            "cannot listen there (another program may use the port: pick another --port, or 0 for a free one)"
+        };
+        Error::io(Path::new(&addr.to_string()), why, e)
     };
+    // The port is taken before the first build: one that is not free writes nothing.
     let server = Server::bind(addr, serving.root.clone())
         .map_err(cannot)?
         .log_requests(ctx.report.verbose);
     let local = server.local_addr().map_err(cannot)?;
+    let mut next = serving.rebuild(ctx);
     server.spawn().map_err(|e| {
         Error::io(
             Path::new(&local.to_string()),

@@ -395,4 +395,14 @@ fn a_port_in_use_is_a_clear_error_with_its_own_exit_code() {
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // Audit: the build ran and wrote the feeds before the port was found taken.
+    assert!(!site.path("feeds").exists(), "nothing is written");
+    // An address the machine does not have is said so, not blamed on another program.
+    let out = site.run(&["serve", "--bind", "192.0.2.1", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: 192.0.2.1:0: cannot listen there (this machine has no such address: give --bind one it has, or leave it out for 127.0.0.1): "),
+        "{stderr}"
+    );
 }
