@@ -29,13 +29,16 @@ impl fmt::Display for Diagnostic {
         // A line break in a file name would start a line of its own in a cron mail.
         let path = self.path.display().to_string();
         let path = written_out(&path, false);
+        // A message that quotes a value (`explicit = "https://u:pw@…" is not a boolean`)
+        // shows no URL's user name or password, whichever check wrote it.
+        let message = crate::net::redact_in_text(&self.message);
         // A message about the site as a whole names no file.
         if path.is_empty() {
-            return write!(f, "{}", self.message);
+            return write!(f, "{message}");
         }
         match self.line {
-            Some(line) => write!(f, "{path}:{line}: {}", self.message),
-            None => write!(f, "{path}: {}", self.message),
+            Some(line) => write!(f, "{path}:{line}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }

@@ -230,6 +230,13 @@ fn type_against_name(mime: &str, name: &str) -> Option<String> {
             }
             "audio/x-m4a" | "audio/m4a" | "audio/mp4" | "video/mp4" | "video/x-m4v"
             | "video/quicktime" => "mp4".to_string(),
+            // Opus and Vorbis audio live in Ogg files: `audio/ogg` is an `.opus` file's type.
+            "audio/ogg" | "audio/opus" | "audio/vorbis" | "application/ogg" | "audio/x-ogg" => {
+                "ogg".to_string()
+            }
+            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => "wav".to_string(),
+            "audio/flac" | "audio/x-flac" => "flac".to_string(),
+            "audio/aac" | "audio/x-aac" | "audio/aacp" => "aac".to_string(),
             _ => t,
         }
     };

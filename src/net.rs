@@ -177,10 +177,11 @@ pub fn redact_in_text(text: &str) -> String {
     while let Some(at) = rest.find("://") {
         let (before, after) = rest.split_at(at + 3);
         out.push_str(before);
-        // The authority ends where a URL's path, query or fragment starts, or the quoting does.
+        // The authority ends where a URL's path, query or fragment starts, or the quoting does
+        // (not at `'`, which a password may hold: RFC 3986's sub-delims).
         let end = after
             .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | '<' | '>') || c.is_whitespace()
+                matches!(c, '/' | '?' | '#' | '"' | '`' | '<' | '>') || c.is_whitespace()
             })
             .unwrap_or(after.len());
         let authority = &after[..end];
@@ -395,6 +396,11 @@ mod tests {
                 "a https://TOKEN99@h.example/x and ftp://u:p@w@f.example, mail ann@films.example, http://plain.example/@x"
             ),
             "a https://***@h.example/x and ftp://u:***@f.example, mail ann@films.example, http://plain.example/@x"
+        );
+        // A password may hold `'`.
+        assert_eq!(
+            redact_in_text(r#"string "https://u:pa'PW3@x.example/", 'https://tok'PW@y.example'"#),
+            r#"string "https://u:***@x.example/", 'https://***@y.example'"#
         );
     }
 

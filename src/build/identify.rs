@@ -47,6 +47,8 @@ pub(super) fn site_id(
             state.site_id,
             state.site_id,
         ))),
+        // Feeds already out (a state file lost): their ids carry it, whatever it says.
+        (Some(id), None) if any_feed_out(config) => Ok(id.clone()),
         (Some(id), None) => {
             let today = chrono::Utc::now().date_naive();
             // A day ahead: the site's own timezone may be in tomorrow already.
@@ -79,6 +81,16 @@ pub(super) fn site_id(
             Ok(id)
         }
     }
+}
+
+/// Whether a feed of `config` is in its output folder (built before, here or elsewhere).
+fn any_feed_out(config: &Config) -> bool {
+    let out = &config.site.output_dir;
+    (config.feeds.iter()).any(|f| {
+        f.formats
+            .iter()
+            .any(|&format| out.join(f.file_name(format)).exists())
+    })
 }
 
 /// Gives every publishable entry its id and dates. Entries that cannot get one (a duplicate

@@ -283,7 +283,10 @@ fn notes(
             let found = episode.as_ref().and_then(|ep| {
                 media::enclosure(ep, &offline, lengths)
                     .map_err(|why| {
-                        let said = format!("{why}; the item goes out without its enclosure");
+                        // The reason, without a podcast's remedy (`media_base_url`,
+                        // `resolve_lengths`), which a notes feed cannot take.
+                        let reason = why.split(": ").next().unwrap_or(&why);
+                        let said = format!("{reason}: a notes feed carries audio as an enclosure when `audio` is an http(s) URL with `audio_length` (and `audio_type` where its name does not tell); the item goes out without one");
                         problems.warn(Diagnostic::new(&*items[at].entry.source, None, said));
                     })
                     .ok()

@@ -265,14 +265,20 @@ pub(super) fn text_entry(title: &str, when: &DateTime<chrono_tz::Tz>, body: &str
 }
 
 /// `when` to the minute as the site's wall clock shows it; with its offset where the wall
-/// clock shows that minute twice (the hour repeated when clocks go back), which a build reads
-/// as the first: written plain, an entry made in the second was dated an hour early, with a
-/// warning on every build.
+/// clock shows that minute twice (the hour repeated when clocks go back): written plain, a
+/// build reads it as the first (an entry made in the second was dated an hour early) and
+/// warns on every run.
 fn date_text(when: &DateTime<chrono_tz::Tz>) -> String {
+    use chrono::TimeZone as _;
     let plain = when.format("%Y-%m-%d %H:%M").to_string();
     let minute = when.timestamp() - when.timestamp().rem_euclid(60);
     let read = crate::content::date::parse_date(&plain, when.timezone());
-    if read.is_some_and(|d| d.timestamp() == minute) {
+    // Either pass of the repeated hour: a build warns of a plain one on every run.
+    let twice = matches!(
+        when.timezone().from_local_datetime(&when.naive_local()),
+        chrono::LocalResult::Ambiguous(..)
+    );
+    if !twice && read.is_some_and(|d| d.timestamp() == minute) {
         plain
     } else {
         when.format("%Y-%m-%d %H:%M:00%:z").to_string()
@@ -350,7 +356,7 @@ mod tests {
             assert_eq!(read.timestamp() / 60, when.timestamp() / 60, "{text}");
             text
         };
-        assert_eq!(at("2026-10-25T00:30:40Z"), "2026-10-25 02:30");
+        assert_eq!(at("2026-10-25T00:30:40Z"), "2026-10-25 02:30:00+02:00");
         assert_eq!(at("2026-10-25T01:30:40Z"), "2026-10-25 02:30:00+01:00");
         assert_eq!(at("2026-11-25T09:00:00Z"), "2026-11-25 10:00");
     }

@@ -25,6 +25,22 @@ pub(super) fn check(c: &super::Config, written: &Written, home: Option<&Path>) -
         .or_else(|| extra_roots(c, written.text))
         .or_else(|| linked_output(c, written))
         .or_else(|| cover_outside(c, written.text))
+        .or_else(|| password_anywhere(written.text))
+}
+
+/// A URL with a user name and password anywhere in config.toml: what the feeds carry (a
+/// `link` pattern, a title, an author) every reader sees, and the rest is shown in messages;
+/// `[publish]` keeps its secret in `token_env` or `token_file`. The keys that take a URL say
+/// so in their own words first.
+fn password_anywhere(text: &str) -> Option<Problem> {
+    let at = text.lines().position(|l| {
+        let l = l.trim_start();
+        !l.starts_with('#') && crate::content::credentials::without_passwords(l.to_string()).1 > 0
+    })?;
+    Some((
+        Some(at + 1),
+        "holds a URL with a user name and password: what config.toml names goes into the feeds or into messages, where everyone reads it; take them out (and change that password); a push's secret goes in [publish] token_env or token_file".into(),
+    ))
 }
 
 /// A podcast's local cover that really lies outside the site (and `extra_roots`), as an

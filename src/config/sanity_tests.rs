@@ -333,3 +333,23 @@ fn a_cover_outside_the_site_is_refused() {
     std::fs::write(site.join("static/cover.png"), "x").unwrap();
     assert!(Config::parse(&config("static/cover.png"), &path).is_ok());
 }
+
+/// Regression hunt: a `[[feed]] link` pattern, a feed title or a podcast author holding
+/// `https://user:password@…` went into every feed.
+#[test]
+fn a_password_anywhere_in_the_config_is_refused_at_its_line() {
+    let said = "holds a URL with a user name and password: what config.toml names goes into the feeds or into messages, where everyone reads it; take them out (and change that password); a push's secret goes in [publish] token_env or token_file";
+    assert_eq!(
+        problem("", "link = \"https://u:pw@staging.example/{slug}/\"\n"),
+        format!("/srv/site/config.toml:9: {said}")
+    );
+    assert_eq!(
+        problem("", "description = \"see https://u:pw@x.example\"\n"),
+        format!("/srv/site/config.toml:9: {said}")
+    );
+    // A comment is not the config; an address is no password.
+    let text = format!(
+        "{SITE}author = {{ name = \"A\", email = \"a@b.example\" }}\n# was https://u:pw@old.example/\n{FEED}"
+    );
+    assert!(Config::parse(&text, Path::new("/srv/site/config.toml")).is_ok());
+}

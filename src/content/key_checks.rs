@@ -98,3 +98,30 @@ pub(super) fn id_and_link(
     }
     errors
 }
+
+/// The keys every reader sees (title, author, id, tags) that hold a URL with a user name and
+/// password: refused at their lines, as a `link` key's is.
+pub(super) fn passwords(
+    meta: &Meta,
+    title: &str,
+    clean: &str,
+    diag: &dyn Fn(Option<usize>, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let shown = [
+        ("title", Some(title)),
+        ("author", meta.author.as_deref()),
+        ("id", meta.id.as_deref()),
+    ];
+    let tags = meta.tags.iter().map(|t| ("tags", Some(t.as_str())));
+    shown
+        .into_iter()
+        .chain(tags)
+        .filter(|(_, value)| value.is_some_and(super::credentials::has_password))
+        .map(|(key, _)| {
+            let said = format!(
+                "{key} holds a URL with a user name and password, which the feed would show to everyone: take them out (and change that password)"
+            );
+            diag(key_line(clean, key), said)
+        })
+        .collect()
+}

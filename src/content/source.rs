@@ -275,11 +275,7 @@ fn parse_all(bytes: &[u8], display: &Path, source: &str, kind: BodyKind, tz: Tz)
             String::new()
         });
 
-    // Every reader sees a title: a password in a URL there is refused, as in a `link` key.
-    if super::credentials::has_password(&title) {
-        let said = "title holds a URL with a user name and password, which the feed would show to everyone: take them out of the title (and change that password)";
-        errors.push(diag(key_line(&clean, "title"), said.to_string()));
-    }
+    errors.extend(super::key_checks::passwords(&meta, &title, &clean, &diag));
 
     let mut date_of = |key: &str, value: &Option<meta::DateText>| {
         value.as_ref().and_then(|v| {

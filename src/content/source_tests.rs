@@ -304,7 +304,7 @@ fn yaml_that_expands_past_its_budget_says_so_in_words() {
 /// Audit: a title's `https://user:password@host` was published in every format.
 #[test]
 fn a_title_with_a_password_is_an_error_at_its_line() {
-    let said = "title holds a URL with a user name and password, which the feed would show to everyone: take them out of the title (and change that password)";
+    let said = "title holds a URL with a user name and password, which the feed would show to everyone: take them out (and change that password)";
     let e = parse(
         "+++\ndate = \"2026-01-01\"\ntitle = \"Mirror of https://ann:s3cret@films.example/\"\n+++\nB\n",
         "a.md",
@@ -317,6 +317,16 @@ fn a_title_with_a_password_is_an_error_at_its_line() {
     )
     .unwrap_err();
     assert_eq!((e[0].line, e[0].message.as_str()), (Some(1), said));
+    let e = parse(
+        "+++\ntitle = \"T\"\nauthor = \"Ann https://ann:pw@cms.example/\"\ntags = [\"ok\", \"https://ann:pw@cms.example/\"]\n+++\nB\n",
+        "c.md",
+    )
+    .unwrap_err();
+    let said: Vec<_> = e
+        .iter()
+        .map(|d| (d.line, d.message.split(' ').next().unwrap()))
+        .collect();
+    assert_eq!(said, [(Some(3), "author"), (Some(4), "tags")]);
     // A time and an address are no URL's password.
     assert!(
         parse(

@@ -82,6 +82,13 @@ pub fn https_pages(feed: &FeedConfig, base_url: &url::Url) -> Vec<String> {
         )),
         _ => None,
     };
+    // Every local file's enclosure and art go out under it (R78), as `audio = "http://…"`.
+    let media = (cfg.media_base_url.as_ref()).filter(|u| u.scheme() == "http").map(|u| {
+        format!(
+            "feed `{}`: [feed.podcast] media_base_url `{u}` is not https: the audio and art published under it would go out over http, which podcast directories want over https and players on https pages refuse; give its https address",
+            feed.name
+        )
+    });
     cfg.funding
         .iter()
         .filter_map(|f| {
@@ -94,6 +101,7 @@ pub fn https_pages(feed: &FeedConfig, base_url: &url::Url) -> Vec<String> {
             })
         })
         .chain(cover)
+        .chain(media)
         .collect()
 }
 

@@ -340,7 +340,7 @@ fn a_notes_item_whose_audio_cannot_be_an_enclosure_says_so() {
     assert!(out.status.success(), "{}", common::text(&out));
     assert_eq!(
         common::stderr(&out),
-        "warning: content/reviews/a.md: enclosure https://m.example/a.mp3 has no length: add `audio_length` (bytes), or set resolve_lengths = true under [feed.podcast] to ask the server; the item goes out without its enclosure\n"
+        "warning: content/reviews/a.md: enclosure https://m.example/a.mp3 has no length: a notes feed carries audio as an enclosure when `audio` is an http(s) URL with `audio_length` (and `audio_type` where its name does not tell); the item goes out without one\n"
     );
     assert!(!site.read("feeds/reviews.rss").contains("<enclosure"));
     site.write(
@@ -383,4 +383,22 @@ fn a_podcast_always_names_its_author() {
             "{rss}"
         );
     }
+}
+
+/// Regression hunt: `media_base_url = "http://…"` put every local episode's audio out over
+/// http, unsaid (an `audio = "http://…"` key was said).
+#[test]
+fn an_http_media_base_url_is_said() {
+    let site = site(&CONFIG.replace(
+        "https://cdn.pod.example/media/",
+        "http://cdn.pod.example/media/",
+    ));
+    site.write("content/episodes/e1.md", &episode(""));
+    let out = site.run_at(common::NOW, &["build"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(
+        common::stderr(&out).contains("feed `podcast`: [feed.podcast] media_base_url `http://cdn.pod.example/media/` is not https: the audio and art published under it would go out over http"),
+        "{}",
+        common::stderr(&out)
+    );
 }
