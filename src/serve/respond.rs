@@ -384,8 +384,20 @@ fn listing(dir: &Path, target: &str) -> Vec<u8> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
-            let is_dir = e.file_type().ok()?.is_dir();
-            (!name.starts_with('.') && (is_dir || served_type(&name))).then_some((name, is_dir))
+            let kind = e.file_type().ok()?;
+            // A link is listed as what it leads to: nothing, or a hidden file, is not listed
+            // (it would answer 404).
+            let (is_dir, hidden) = if kind.is_symlink() {
+                let real = std::fs::canonicalize(e.path()).ok()?;
+                let hidden = real
+                    .file_name()
+                    .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."));
+                (real.is_dir(), hidden)
+            } else {
+                (kind.is_dir(), false)
+            };
+            let shown = !name.starts_with('.') && !hidden && (is_dir || served_type(&name));
+            shown.then_some((name, is_dir))
         })
         .collect();
     names.sort();

@@ -119,6 +119,15 @@ fn a_link_to_a_hidden_file_is_not_followed() {
     assert_eq!(resolve(root, "/shown/x.rss"), Err(404));
     std::os::unix::fs::symlink("reviews.rss", root.join("alias.rss")).unwrap();
     assert!(resolve(root, "/alias.rss").is_ok());
+    // Listed as what they lead to.
+    let Body::Bytes(list) = answer(root, &Request::get("/")).body else {
+        panic!("a listing is made in memory");
+    };
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains("alias.rss") && !list.contains("inner.rss") && !list.contains("shown"),
+        "{list}"
+    );
 }
 
 #[cfg(unix)]
