@@ -435,7 +435,7 @@ fn author_of(config: &Config, entry: &Entry) -> Option<Person> {
 /// The tag feeds found in the output folder's `tags/` (one slug for all the feed's formats, in
 /// order): a file named by a tag slug with one of the feed's extensions. Only the feed that
 /// writes tag feeds has any.
-fn retired_tags(config: &Config, feed: &crate::config::FeedConfig) -> Vec<String> {
+fn retired_tags(config: &Config, feed: &crate::config::FeedConfig) -> Vec<feed::extras::Retired> {
     if !feed.tags {
         return Vec::new();
     }
@@ -456,5 +456,28 @@ fn retired_tags(config: &Config, feed: &crate::config::FeedConfig) -> Vec<String
             slugs.insert(slug.to_string());
         }
     }
-    slugs.into_iter().collect()
+    slugs
+        .into_iter()
+        .map(|slug| {
+            let atom = folder.join(format!("{slug}.{}", Format::Atom.extension()));
+            let since = feed
+                .formats
+                .contains(&Format::Atom)
+                .then(|| emptied_at(&atom))
+                .flatten();
+            (slug, since)
+        })
+        .collect()
+}
+
+/// When the Atom tag feed at `path` was emptied, as it says: its `updated` while it has no
+/// entry (not 1970, which older builds wrote).
+fn emptied_at(path: &std::path::Path) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let text = crate::small_file::read_text(path, 64 * 1024)?;
+    if text.contains("<entry") {
+        return None;
+    }
+    let value = text.split("<updated>").nth(1)?.split("</updated>").next()?;
+    let at = chrono::DateTime::parse_from_rfc3339(value.trim()).ok()?;
+    (at.timestamp() > 0).then_some(at)
 }

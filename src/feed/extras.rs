@@ -10,6 +10,8 @@
 //!
 //! Everything here is a pure function of the configuration and the rendered items.
 
+use std::collections::BTreeMap;
+
 use crate::config::{Config, FeedConfig, Format};
 use crate::feed::{FeedDoc, archive, stylesheet, tags};
 use crate::identity::derive_id;
@@ -105,11 +107,16 @@ fn with_stylesheet(config: &Config, mut doc: FeedDoc, name_at_depth: &str) -> Fe
 /// `limit` when [`keeps_all_items`] is false), into the documents to write.
 /// With `left_out`, `full` lacks the items of the archive pages it names (see
 /// [`archive::LeftOut`]).
+/// A tag feed found in the output folder, and when its Atom file says it was emptied (its
+/// `updated` while it has no entry): kept, so that an emptied tag feed does not change again
+/// with every change to the feed it came from.
+pub type Retired = (String, Option<chrono::DateTime<chrono::FixedOffset>>);
+
 /// `retired` names the tag feeds a build wrote before whose tag no item has now (their
 /// files are found in the output folder): each is written again with no item.
 pub fn expand(
     config: &Config,
-    (feed, site_id, retired): (&FeedConfig, &str, &[String]),
+    (feed, site_id, retired): (&FeedConfig, &str, &[Retired]),
     full: FeedDoc,
     left_out: Option<&archive::LeftOut>,
 ) -> Expanded {
@@ -199,7 +206,7 @@ fn spelling_shown(spelling: &str, at: &[usize], items: &[crate::feed::FeedItem])
 
 fn tag_documents(
     config: &Config,
-    (feed, site_id, retired): (&FeedConfig, &str, &[String]),
+    (feed, site_id, retired): (&FeedConfig, &str, &[Retired]),
     full: &FeedDoc,
     problems: &mut Problems,
 ) -> Vec<Document> {
@@ -217,12 +224,13 @@ fn tag_documents(
     // feed, left as it was, would go on publishing them. Emptied, under its file name (the
     // tag's own spelling is gone with its entries), within the limit on tag feeds.
     let room = config.site.max_tag_feeds - groups.len();
-    let emptied: Vec<&String> = retired
+    let emptied: Vec<&Retired> = retired
         .iter()
-        .filter(|s| !groups.contains_key(*s))
+        .filter(|(s, _)| !groups.contains_key(s))
         .take(room)
         .collect();
-    for slug in emptied {
+    let since: BTreeMap<&str, _> = emptied.iter().map(|(s, at)| (s.as_str(), *at)).collect();
+    for (slug, _) in emptied {
         let group = tags::TagGroup {
             spellings: [slug.clone()].into(),
             items: Vec::new(),
@@ -281,6 +289,12 @@ fn tag_documents(
                 .iter()
                 .map(|(f, n)| (*f, public_url(config, n)))
                 .collect(),
+            // Emptied before: the date its file says (see [`Retired`]).
+            updated_if_empty: since
+                .get(slug.as_str())
+                .copied()
+                .flatten()
+                .or(head.updated_if_empty),
             items,
             ..head.clone()
         };

@@ -629,14 +629,25 @@ fn an_emptied_feed_is_updated_when_its_entries_last_changed_not_in_1970() {
     assert!(site.atom("tags/lawsuit").entries.is_empty());
     assert_eq!(updated("tags/lawsuit"), "2026-11-25T10:00:00+00:00");
     assert_eq!(updated("reviews"), "2026-11-25T10:00:00+00:00");
-    // Made a draft: the feed is empty, and no older than it was.
+    // Emptied, it stays as it is while other entries come and go.
+    site.write(
+        "content/reviews/other.md",
+        &tagged("Other", "2026-11-02 10:00", &["drama"]),
+    );
+    let out = site.ok_at("2026-11-25T10:30:00Z", &["build"]);
+    assert!(!out.contains("tags/lawsuit"), "{out}");
+    site.remove("content/reviews/other.md");
+    site.ok_at("2026-11-25T10:40:00Z", &["build", "--allow-drop"]);
+    // Made a draft: the feed is empty, and no older than its last change (the other entry
+    // removed at 10:40).
     site.write(
         "content/reviews/libel.md",
         &libel.replace("+++\nAbout", "draft = true\n+++\nAbout"),
     );
     site.ok_at("2026-11-25T11:00:00Z", &["build", "--allow-drop"]);
     assert!(site.atom("reviews").entries.is_empty());
-    assert_eq!(updated("reviews"), "2026-11-25T10:00:00+00:00");
+    assert_eq!(updated("reviews"), "2026-11-25T10:40:00+00:00");
+    assert_eq!(updated("tags/lawsuit"), "2026-11-25T10:00:00+00:00");
     let again = site.run_at("2026-11-26T11:00:00Z", &["--verbose", "build"]);
     assert!(!text(&again).contains("wrote"), "{}", text(&again));
 }
