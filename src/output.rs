@@ -98,6 +98,8 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
             .map_err(|e| write_error(path, e))?;
         #[cfg(unix)]
         keep_owner(path, tmp.as_file(), &old)?;
+        #[cfg(target_os = "linux")]
+        keep_acl(path, tmp.as_file())?;
     }
     Ok(tmp)
 }
@@ -131,6 +133,25 @@ fn keep_owner(path: &Path, tmp: &std::fs::File, old: &std::fs::Metadata) -> Resu
         ));
     }
     Ok(())
+}
+
+/// The replaced file's access control list (`setfacl -m g:www-data:r`) given to its
+/// replacement: without it, the user or group it let read the file (a web server's) lost it,
+/// silently. One that cannot be given is an error, as a group that cannot be kept is.
+#[cfg(target_os = "linux")]
+fn keep_acl(path: &Path, tmp: &std::fs::File) -> Result<()> {
+    const ACL: &str = "system.posix_acl_access";
+    let mut acl = vec![0u8; 64 * 1024];
+    // None: no list (or a file system without them), nothing to keep.
+    let Ok(len) = rustix::fs::getxattr(path, ACL, &mut acl[..]) else {
+        return Ok(());
+    };
+    rustix::fs::fsetxattr(tmp, ACL, &acl[..len], rustix::fs::XattrFlags::empty()).map_err(|e| {
+        let e = std::io::Error::other(format!(
+            "its access control list (getfacl) could not be given to the new file ({e}): those it lets read the file would lose it; run feedwright as the file's owner"
+        ));
+        Error::io(path, "replacing (the old file is intact)", e)
+    })
 }
 
 /// [`stage_if_changed`] for a file given in parts, as it is rendered, so that it is never whole

@@ -631,3 +631,39 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Regression hunt: a feed a web server read through an access control list (`setfacl -m
+/// g:www-data:r`) was replaced without it, and the server lost it, silently.
+#[test]
+fn a_replaced_feed_keeps_its_access_control_list() {
+    let site = Site::new();
+    site.write("content/reviews/a.md", &review("A", "2026-01-01", "x"));
+    site.ok(&["build"]);
+    let rss = site.path("feeds/reviews.rss");
+    let set = StdCommand::new("setfacl")
+        .args(["-m", "g:33:r,o::-"])
+        .arg(&rss)
+        .output();
+    if !set.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("FEEDWRIGHT_REQUIRE_ACL").is_none(),
+            "setfacl is needed here: {set:?}"
+        );
+        eprintln!("NOTE: no setfacl (package acl) or no ACLs on this file system; skipped");
+        return;
+    }
+    let acl = || {
+        let out = StdCommand::new("getfacl")
+            .args(["-n", "-c"])
+            .arg(&rss)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = acl();
+    assert!(before.contains("group:33:r--"), "{before}");
+    site.write("content/reviews/b.md", &review("B", "2026-01-02", "x"));
+    site.ok(&["build"]);
+    assert!(site.read("feeds/reviews.rss").contains("<title>B</title>"));
+    assert_eq!(acl(), before);
+}
