@@ -128,15 +128,16 @@ fn head(doc: &FeedDoc) -> rss::Channel {
 
     let mut exts = rss::extension::ExtensionMap::new();
     add(&mut exts, "podcast", ext("guid", Some(&pod.guid), &[]));
-    if let Some(locked) = cfg.locked {
-        let owner = cfg.owner.as_ref().and_then(|o| o.email.as_deref());
-        let value = if locked { "yes" } else { "no" };
-        add(
-            &mut exts,
-            "podcast",
-            ext("locked", Some(value), &[("owner", owner)]),
-        );
-    }
+    // Said either way (PSP-1 asks every feed to): without `locked`, `no`, which is what a
+    // host assumes of a feed that says nothing.
+    let locked = cfg.locked.unwrap_or(false);
+    let owner = cfg.owner.as_ref().and_then(|o| o.email.as_deref());
+    let value = if locked { "yes" } else { "no" };
+    add(
+        &mut exts,
+        "podcast",
+        ext("locked", Some(value), &[("owner", owner)]),
+    );
     for f in &cfg.funding {
         let text = f.text.as_deref().unwrap_or("Support the show");
         add(

@@ -402,3 +402,16 @@ fn an_http_media_base_url_is_said() {
         common::stderr(&out)
     );
 }
+
+/// Spec sweep (R76, PSP-1): a podcast without `locked` had no `podcast:locked`; it says `no`.
+#[test]
+fn a_podcast_always_says_whether_it_is_locked() {
+    let site = site(CONFIG);
+    site.write("content/episodes/e1.md", &episode(""));
+    site.ok_at(common::NOW, &["build"]);
+    let rss = site.read("feeds/podcast.rss");
+    assert!(
+        rss.contains("<podcast:locked owner=\"ada@pod.example\">no</podcast:locked>"),
+        "{rss}"
+    );
+}
