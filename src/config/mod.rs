@@ -247,20 +247,20 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
             let at = line.and_then(|l| text.lines().nth(l - 1));
-            // A type error quotes the value: a URL's password must not be in it.
-            let raw = &crate::net::redact_in_text(e.message().trim());
+            // A type error quotes the value; a URL's password in it is masked where every
+            // diagnostic is shown (`Diagnostic`'s display).
+            let raw = e.message().trim();
             // A syntax error: where the mistake is, rather than where the parser stopped.
             let found = line.and_then(|l| syntax::located(text, l, raw));
             if let Some((line, said)) = found {
-                let said = crate::net::redact_in_text(&format!("{raw}: {said}"));
-                return Error::config(path, Some(line), said);
+                return Error::config(path, Some(line), format!("{raw}: {said}"));
             }
             let message = hint::in_words(raw, at);
             let message = match hint::unknown_key(&message, &[]) {
                 Some(hint) => format!("{message}; {hint}"),
                 None => message.to_string(),
             };
-            Error::config(path, line, crate::net::redact_in_text(&message))
+            Error::config(path, line, message)
         })?;
         let illegal = text::illegal(text).into_iter();
         fields::all_of(
