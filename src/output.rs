@@ -299,10 +299,8 @@ impl StagedStream {
 
 /// Puts a staged file in place atomically (a rename), and makes the rename durable.
 pub fn commit(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
-    put_in_place(tmp, path)?;
-    if let Ok(real) = through_link(path) {
-        sync_folder(folder_of(&real));
-    }
+    let real = put_in_place(tmp, path)?;
+    sync_folder(folder_of(&real));
     Ok(())
 }
 
@@ -365,11 +363,13 @@ pub fn folder_of(path: &Path) -> &Path {
 }
 
 /// [`commit`] without making the rename durable: the caller syncs each folder once, with
-/// [`sync_folder`], after putting all of its files in place.
-pub fn put_in_place(tmp: tempfile::TempPath, path: &Path) -> Result<()> {
-    tmp.persist(&*through_link(path)?)
+/// [`sync_folder`], after putting all of its files in place. Returns where the file really is
+/// (a link's target, when written through it): the folder to sync.
+pub fn put_in_place(tmp: tempfile::TempPath, path: &Path) -> Result<std::path::PathBuf> {
+    let real = through_link(path)?.into_owned();
+    tmp.persist(&real)
         .map_err(|e| Error::io(path, "replacing", e.error))?;
-    Ok(())
+    Ok(real)
 }
 
 /// Makes the renames into `dir` durable; failure here loses nothing already visible.

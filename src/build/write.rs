@@ -60,20 +60,18 @@ pub fn write<'a>(config: &Config, plan: &'a Plan) -> Result<Written<'a>> {
         }
     };
     identity::last_written::record(&config.site.state_file, &plan.state);
-    let mut changed = Vec::new();
+    let (mut changed, mut placed) = (Vec::new(), Vec::new());
     for (out, tmp) in plan.outputs.iter().zip(fresh) {
         // None: unchanged, or taken by an earlier `write` of this plan (the file is in place).
         if let Some(tmp) = tmp {
-            crate::output::put_in_place(tmp, &out.path)?;
+            placed.push(crate::output::put_in_place(tmp, &out.path)?);
             changed.push(out);
         }
     }
     // Each folder synced once for all the files renamed into it (an archive's pages share
-    // one), on every core.
-    let mut folders: Vec<&std::path::Path> = changed
-        .iter()
-        .map(|o| crate::output::folder_of(&o.path))
-        .collect();
+    // one; a file written through a link, its target's), on every core.
+    let mut folders: Vec<&std::path::Path> =
+        placed.iter().map(|p| crate::output::folder_of(p)).collect();
     folders.sort_unstable();
     folders.dedup();
     folders
