@@ -45,6 +45,9 @@ pub(super) struct StateFile<'a> {
     pub previous_text: Option<StateText>,
     /// The content cache's side file, which the copy of the state written ends.
     pub side_file: &'a super::sealing::Begun,
+    /// The text of a first build's state, written as its sources were read: staged as it is
+    /// (`new` holds only the records of the entries the feeds read).
+    pub streamed: Option<super::fresh::Streamed>,
 }
 
 /// What [`run`] did.
@@ -136,6 +139,11 @@ pub(super) type StagedState = (Result<Staged>, Option<StateText>);
 pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -> StagedState {
     if files != Files::Stage {
         return (Ok(Staged::No), None);
+    }
+    if let Some(streamed) = state.streamed {
+        // No copy for the side file: the next build reads the state file itself.
+        let staged = streamed.stage(&config.site.state_file);
+        return (staged.map(Staged::from_temp), None);
     }
     if state.previous == Some(&**state.new) {
         if let Some(text) = &state.previous_text {

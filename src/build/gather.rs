@@ -92,7 +92,7 @@ fn keeps_bodies(config: &Config, folder: &Path) -> bool {
 
 /// How many files are read and parsed (on every core) before their side-file lines are handed
 /// to its writer (see [`side_file::Writing`]).
-const BATCH: usize = 4096;
+pub(super) const BATCH: usize = 4096;
 
 /// [`collect_sources`] over the files a [`Scan`] found: an entry whose file kept its stat is
 /// the one the last build parsed; the others are read and parsed, on every core. Each file's
@@ -141,7 +141,7 @@ fn collect_reusing(
 type OneFile = (Arc<str>, content::source::Boxed, Option<reuse::Line>);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
-fn parse_batch(
+pub(super) fn parse_batch(
     config: &Config,
     reusing: Reusing<'_>,
     batch: &[(Arc<str>, super::cache::Stat)],
@@ -330,7 +330,11 @@ pub(super) fn parse(
 
 /// Why an entry that parsed is not published: more tags than allowed, or media outside the
 /// site's folder. An entry problem (fatal, or the entry skipped under `--keep-going`).
-fn refused(config: &Config, roots: &content::Roots, entry: &Entry) -> Option<Diagnostic> {
+pub(super) fn refused(
+    config: &Config,
+    roots: &content::Roots,
+    entry: &Entry,
+) -> Option<Diagnostic> {
     if entry.tags.len() > config.site.max_tags_per_entry {
         return Some(Diagnostic::new(
             &*entry.source,

@@ -80,6 +80,17 @@ fn shared_by_hash(
     Ok(true)
 }
 
+/// The hash [`checked_links`] keeps of the link of an entry of `feed` (the feed that owns its
+/// file), or the entry's error.
+pub(super) fn link_hash_of(
+    config: &Config,
+    feed: &FeedConfig,
+    entry: &Entry,
+    published: DateTime<FixedOffset>,
+) -> Result<u64> {
+    item_link(config, feed, entry, published).map(|link| link_hash(&feed.name, &link))
+}
+
 fn feed_of<'c>(config: &'c Config, it: &Identified) -> &'c FeedConfig {
     config
         .feeds

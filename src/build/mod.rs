@@ -16,6 +16,7 @@ pub mod bodies;
 pub mod cache;
 mod clock;
 mod engine;
+mod fresh;
 mod gather;
 mod guards;
 mod hint_file;
@@ -93,14 +94,23 @@ pub fn plan_reusing(
         // caller holds the run lock).
         stage::clean_leftovers(config);
     }
-    let mut gathered = gather::gather(config, reusing)?;
-    spans.mark("gather (state file, sources)");
+    let (mut gathered, streamed) = match fresh::gather(config, reusing, now, options) {
+        Some((gathered, streamed)) => {
+            spans.mark("gather (sources; a first build's records streamed)");
+            (gathered, Some(streamed))
+        }
+        None => {
+            let gathered = gather::gather(config, reusing)?;
+            spans.mark("gather (state file, sources)");
+            (gathered, None)
+        }
+    };
     let side_file = std::mem::take(&mut gathered.side_file);
     let plan = plan_gathered(
         config,
         (now, options),
         (reusing, &side_file),
-        gathered,
+        (gathered, streamed),
         spans,
     )?;
     Ok(Plan { side_file, ..plan })
@@ -111,7 +121,7 @@ fn plan_gathered(
     config: &Config,
     (now, options): (DateTime<FixedOffset>, PlanOptions),
     (reusing, side_file): (Option<Reusing<'_>>, &sealing::Begun),
-    gathered: gather::Gathered,
+    (gathered, streamed): (gather::Gathered, Option<fresh::Streamed>),
     mut spans: spans::Spans,
 ) -> Result<Plan> {
     let mut problems = Problems::new(options.keep_going);
@@ -151,17 +161,17 @@ fn plan_gathered(
         (&previous_state, options, reusing),
         &mut problems,
     )?;
-    let entry_count = identity.items.len();
+    // A first build whose records were streamed holds only the entries the feeds read.
+    let entry_count = streamed
+        .as_ref()
+        .map_or(identity.items.len(), |s| s.records);
     if !options.allow_drop {
         clock::guard(config, previous_state.as_ref(), now)?;
         identify::guard_drops(config, previous_state.as_ref(), &identity.state, &left_out)?;
     }
     let mut resolved = resolve::feeds(config, &identity.items, identity.state, &problems);
     let items = picked::keep_picked(identity.items, &mut resolved.feeds);
-    bodies.want(resolved.feeds.iter().flat_map(|f| {
-        let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
-        newest.map(|p| items[p.at].entry.source.to_string())
-    }));
+    want_newest_bodies(bodies, &resolved.feeds, &items);
     let mut lasting_notes = scheduled;
     lasting_notes.extend(hide_expired_owner_emails(config, &mut resolved.feeds, now));
     problems.notes.extend(lasting_notes.iter().cloned());
@@ -175,6 +185,7 @@ fn plan_gathered(
         previous: previous_state.as_ref(),
         previous_text,
         side_file,
+        streamed,
     };
     // The state is final: it is staged on another core while the documents and files render
     // (a build that then fails drops it, and its temp file with it).
@@ -221,6 +232,18 @@ fn plan_gathered(
         inputs,
         side_file: sealing::Begun::default(),
     })
+}
+
+/// The bodies to keep for the next build: each feed's newest (see [`KeptBodies`]).
+fn want_newest_bodies(
+    bodies: &KeptBodies,
+    feeds: &[resolve::FeedItems<'_>],
+    items: &[identity::Identified],
+) {
+    bodies.want(feeds.iter().flat_map(|f| {
+        let newest = f.picks.iter().take(f.feed.limit.saturating_mul(2));
+        newest.map(|p| items[p.at].entry.source.to_string())
+    }));
 }
 
 /// Each entry's link, checked; and, for a build without its state file (or with one restored

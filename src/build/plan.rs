@@ -155,6 +155,10 @@ pub struct PlanOptions {
     /// sees it (`None`: no cache to say): a changed one's ids and dates are compared with the
     /// feeds in the output folder, as when it is missing.
     pub state_replaced: Option<bool>,
+    /// A first build (no state file, nothing published) may write the state's records as it
+    /// reads the sources, holding only the entries the feeds pick (see `build::fresh`). Only
+    /// for `build`: the state it leaves in the plan holds only those entries' records.
+    pub stream_first_build: bool,
 }
 
 impl PlanOptions {

@@ -48,6 +48,7 @@ fn options_of(ctx: &Context, args: &Args) -> (build::PlanOptions, Option<crate::
         stage: true,
         // A push compares the entries with the feeds on the host.
         keep_entries: args.push,
+        stream_first_build: true,
         ..Default::default()
     };
     let push = args.push.then(|| crate::publish::Options {

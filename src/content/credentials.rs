@@ -31,7 +31,12 @@ pub(crate) fn without_passwords(text: String) -> (String, usize) {
 fn userinfo_start(before: &str) -> Option<usize> {
     let ends =
         |c: char| matches!(c, '/' | '\\' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace();
-    let start = before.rfind(ends).map_or(0, |i| i + 1);
+    // After the character that ends it, whatever its length (a no-break space is two bytes).
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| ends(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     // A password: a user name alone (`ftp://anonymous@`) is no secret.
     if !before[start..].contains(':') || start == 0 {
         return None;
@@ -70,6 +75,23 @@ pub(crate) fn has_password(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::without_passwords;
+
+    /// A property test: a space of more than one byte before `user:password@` (a no-break
+    /// space, an ideographic one) cut the text inside it, and the build panicked.
+    #[test]
+    fn a_wide_space_before_the_user_name_is_stepped_over_whole() {
+        for space in ['\u{a0}', '\u{3000}', '\u{2028}'] {
+            let text = format!("see https://{space}u:pw@h.example/ and{space}a:b@c");
+            let (out, n) = without_passwords(text.clone());
+            assert_eq!(n, 0, "{out}");
+            assert_eq!(out, text);
+            let text = format!("see{space}https://u:pw@h.example/");
+            assert_eq!(
+                without_passwords(text),
+                (format!("see{space}https://h.example/"), 1)
+            );
+        }
+    }
 
     /// Audit: `[x](https://u:bodypass@b.example/)` was published as it was written.
     #[test]

@@ -267,20 +267,9 @@ pub fn assign(
                     Some(explicit) => explicit.to_string(),
                     None => fresh_id(site_id, &feed, &e.slug, &owners, &mut notes, &e.source),
                 };
-                let published = e.date.unwrap_or(now);
-                let record = Arc::new(Record {
-                    id: id.into(),
-                    feed,
-                    source: e.source.clone(),
-                    title: e.title.clone(),
-                    date: published,
-                    first_seen: now,
-                    fingerprint: e.fingerprint.clone(),
-                    changed: None,
-                    gone: None,
-                });
+                let record = Arc::new(new_record(id, feed, &e, now));
                 new_records.push(Arc::clone(&record));
-                (published, None, record)
+                (record.date, None, record)
             }
         };
         items.push(identified(record, e, published, changed));
@@ -351,6 +340,28 @@ pub fn assign(
         gone,
         moved,
     }
+}
+
+/// The record of an entry first seen now, under `id`, in `feed` (the feed that owns its file).
+pub fn new_record(id: String, feed: Arc<str>, e: &Entry, now: DateTime<FixedOffset>) -> Record {
+    Record {
+        id: id.into(),
+        feed,
+        source: e.source.clone(),
+        title: e.title.clone(),
+        date: e.date.unwrap_or(now),
+        first_seen: now,
+        fingerprint: e.fingerprint.clone(),
+        changed: None,
+        gone: None,
+    }
+}
+
+/// The id of an entry of `feed` when no record holds one yet: its `id` key, else derived
+/// (what [`assign`] gives an entry of a site without a state file).
+pub fn first_id(site_id: &str, feed: &str, e: &Entry) -> String {
+    e.id()
+        .map_or_else(|| super::derive_id(site_id, feed, &e.slug), str::to_string)
 }
 
 /// An entry with its id and dates; `updated` is the `updated` key, else the later of the

@@ -12,9 +12,9 @@ mod state;
 mod state_checks;
 mod state_text;
 
-pub use assign::{Assigned, Identified, Note, assign};
+pub use assign::{Assigned, Identified, Note, assign, first_id, new_record};
 pub use state::{Record, State, load_state, read_state_bytes, save_state};
-pub use state_text::Written;
+pub use state_text::{RecordStream, Written};
 
 use url::Url;
 use uuid::Uuid;

@@ -148,21 +148,84 @@ impl State {
         };
         for (at, &k) in ks.iter().enumerate() {
             let r = &self.entries[k];
-            if at > 0 && !run.text.ends_with("\n\n") {
-                run.text.push('\n');
-            }
-            run.text.push_str(RECORD_LINE);
-            let start = run.text.len();
-            match texts.of(k, r) {
-                Some(text) => run.text.push_str(text),
-                None => run
-                    .text
-                    .push_str(&toml::to_string(&**r).expect("a record serialises to TOML")),
-            }
-            run.records.push(start..run.text.len());
+            push_record(&mut run, at, texts.of(k, r), r);
         }
         run
     }
+}
+
+/// The text of a new state written a record at a time, for a first build that does not hold
+/// its records (see `build::fresh`): each record's text goes to `out` as it is given, and the
+/// part before them (the integrity line needs the digest of everything after it) is given at
+/// the end. The file is that part, then what `out` received: the text [`State::write_toml`]
+/// writes for the same records in the same order.
+pub struct RecordStream<W> {
+    out: W,
+    body: Body,
+    digest: BodyDigest,
+    body_start: String,
+    records: usize,
+}
+
+impl<W: std::io::Write> RecordStream<W> {
+    /// A stream of the records of `tables` (a state without records: its site id and tables).
+    pub fn new(tables: &State, out: W) -> RecordStream<W> {
+        let body_start = format!("\n{}", tables.tables_toml());
+        let mut digest = BodyDigest::new();
+        digest.update(&body_start);
+        RecordStream {
+            out,
+            body: Body::new(&body_start),
+            digest,
+            body_start,
+            records: 0,
+        }
+    }
+
+    /// The next record, in the written order (by feed, source and id).
+    pub fn push(&mut self, record: &Record) -> std::io::Result<()> {
+        let mut run = Run {
+            text: String::from("\n"),
+            records: Vec::new(),
+        };
+        push_record(&mut run, 0, None, record);
+        let (text, _) = self.body.place(&run);
+        self.digest.update(text);
+        self.records += 1;
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// How many records were given.
+    pub fn records(&self) -> usize {
+        self.records
+    }
+
+    /// The text that goes before the records given, and where they went.
+    pub fn finish(self) -> (String, W) {
+        let front = format!(
+            "{HEADER}{}{}",
+            integrity_line(self.records, &self.digest.finish()),
+            self.body_start
+        );
+        (front, self.out)
+    }
+}
+
+/// Appends the record `r`, the `at`th of `run`, with its text kept from the state read when
+/// `kept` has it.
+fn push_record(run: &mut Run, at: usize, kept: Option<&str>, r: &Record) {
+    if at > 0 && !run.text.ends_with("\n\n") {
+        run.text.push('\n');
+    }
+    run.text.push_str(RECORD_LINE);
+    let start = run.text.len();
+    match kept {
+        Some(text) => run.text.push_str(text),
+        None => run
+            .text
+            .push_str(&toml::to_string(r).expect("a record serialises to TOML")),
+    }
+    run.records.push(start..run.text.len());
 }
 
 /// The texts of the records of the state a new one is written after, when known.
@@ -292,6 +355,34 @@ mod tests {
         }
         let line = integrity_line(order.len(), &digest([body.as_str()]));
         format!("{HEADER}{line}{body}")
+    }
+
+    #[test]
+    fn records_streamed_one_by_one_are_the_state_written_whole() {
+        for n in [0usize, 1, 2, 5, 1500] {
+            let mut s = State::new("tag:x,2026:".into());
+            for k in 0..n {
+                let mut r = record(["a", "b"][k % 2], &format!("c/{k:05}.md"), &k.to_string());
+                // Titles TOML writes in other forms: over two lines, with quotes, empty.
+                r.title = match k % 4 {
+                    0 => format!("Été\n{k}").into(),
+                    1 => format!("\"Heat\" {k}").into(),
+                    2 => "".into(),
+                    _ => format!("T{k}").into(),
+                };
+                r.changed = (k % 3 == 0).then_some(r.date);
+                s.entries.push(Arc::new(r));
+            }
+            let tables = State::new(s.site_id.clone());
+            let mut stream = RecordStream::new(&tables, Vec::new());
+            for k in s.written_order() {
+                stream.push(&s.entries[k]).unwrap();
+            }
+            assert_eq!(stream.records(), n);
+            let (front, body) = stream.finish();
+            let streamed = format!("{front}{}", String::from_utf8(body).unwrap());
+            assert_eq!(streamed, s.to_toml(), "{n} records");
+        }
     }
 
     #[test]
