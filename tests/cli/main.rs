@@ -22,6 +22,7 @@ mod cache_push;
 mod check_stream;
 mod cron;
 mod extras;
+mod first_build;
 mod hostile_2026;
 mod house;
 mod identity;
