@@ -141,8 +141,7 @@ pub(super) fn stage_state(config: &Config, files: Files, state: StateFile<'_>) -
         return (Ok(Staged::No), None);
     }
     if let Some(streamed) = state.streamed {
-        // No copy for the side file: the next build reads the state file itself.
-        let staged = streamed.stage(&config.site.state_file);
+        let staged = streamed.stage(&config.site.state_file, state.side_file);
         return (staged.map(Staged::from_temp), None);
     }
     if state.previous == Some(&**state.new) {

@@ -32,7 +32,8 @@ use crate::content::{self, Entry};
 use crate::error::{Error, Result};
 use crate::identity::{self, RecordStream, State};
 
-/// The state file's text written while the sources were read.
+/// The state file's text written while the sources were read, and the records' copy for the
+/// content cache's side file (see `super::state_copy`).
 pub(super) struct Streamed {
     /// Everything before the records: the header, the integrity line, the tables.
     front: String,
@@ -40,26 +41,84 @@ pub(super) struct Streamed {
     body: std::fs::File,
     /// How many records (every publishable entry has one).
     pub records: usize,
+    /// The state without its records (its tables).
+    tables: State,
+    /// Each record's copy, encoded, in an unnamed temp file (`None`: not kept, the next build
+    /// reads the state file itself), and where each record's text is in the file.
+    copies: Option<std::fs::File>,
+    texts: Vec<(u64, u64)>,
 }
 
 impl Streamed {
-    /// The state file staged from this text (see [`crate::output::StagedStream`]).
-    pub(super) fn stage(mut self, state_file: &Path) -> Result<Option<tempfile::TempPath>> {
+    /// The state file staged from this text (see [`crate::output::StagedStream`]), and the
+    /// copy of it written to the side file `side`.
+    pub(super) fn stage(
+        mut self,
+        state_file: &Path,
+        side: &super::sealing::Begun,
+    ) -> Result<Option<tempfile::TempPath>> {
         let mut file = crate::output::StagedStream::new(state_file)?;
+        let mut digest = blake3::Hasher::new();
+        digest.update(self.front.as_bytes());
         file.put(self.front.as_bytes())?;
         let failed = |e| Error::io(state_file, "writing", e);
-        self.body
-            .seek(std::io::SeekFrom::Start(0))
-            .map_err(failed)?;
-        let mut block = vec![0; 1 << 16];
-        loop {
-            let n = self.body.read(&mut block).map_err(failed)?;
-            if n == 0 {
-                break;
-            }
-            file.put(&block[..n])?;
+        give_back(&mut self.body, |part| {
+            digest.update(part);
+            file.put(part)
+        })
+        .map_err(failed)??;
+        let staged = file.finish()?;
+        if let Some(copies) = self.copies.take() {
+            self.copy_into(*digest.finalize().as_bytes(), copies, side);
         }
-        file.finish()
+        Ok(staged)
+    }
+
+    /// The copy of the state staged, of digest `digest`, written to the side file.
+    fn copy_into(&self, digest: [u8; 32], mut copies: std::fs::File, side: &super::sealing::Begun) {
+        let texts = &self.texts;
+        let Some((before, after)) =
+            super::state_copy::streamed_parts(digest, &self.tables, self.records, texts)
+        else {
+            return;
+        };
+        let Ok(encoded) = copies.metadata().map(|m| m.len()) else {
+            return;
+        };
+        let len = before.len() as u64 + encoded + after.len() as u64;
+        side_file::put_state_parts(side, len, |out| {
+            use std::io::Write as _;
+            out.write_all(&before).ok()?;
+            let copied = give_back(&mut copies, |part| out.write_all(part)).ok()?;
+            copied.ok()?;
+            out.write_all(&after).ok()
+        });
+    }
+}
+
+/// The bytes of a temp file given to `put` a block at a time from its start, each block's
+/// room given back to the file system once put (a full disk has room for the state file as
+/// long as it had room for this text). The outer error is reading; the inner, `put`'s.
+fn give_back<E>(
+    file: &mut std::fs::File,
+    mut put: impl FnMut(&[u8]) -> std::result::Result<(), E>,
+) -> std::io::Result<std::result::Result<(), E>> {
+    use rustix::fs::{FallocateFlags, fallocate};
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let mut block = vec![0; 1 << 16];
+    let mut at = 0u64;
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(Ok(()));
+        }
+        if let Err(e) = put(&block[..n]) {
+            return Ok(Err(e));
+        }
+        // Not every file system can (then the room comes back when the file is closed).
+        let punch = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+        let _ = fallocate(&*file, punch, at, n as u64);
+        at += n as u64;
     }
 }
 
@@ -74,19 +133,18 @@ pub(super) fn gather(
     let reusing = reusing?;
     let owners = owners(config, reusing, options)?;
     let site_id = super::identify::site_id(config, None, &mut Problems::new(false)).ok()?;
-    let folder = config
-        .site
-        .state_file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty());
-    let body = tempfile::tempfile_in(folder.unwrap_or(Path::new("."))).ok()?;
+    let state_file = &config.site.state_file;
+    let folder = state_file.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder = folder.unwrap_or(Path::new("."));
+    let temp = || tempfile::tempfile_in(folder).map(|f| BufWriter::with_capacity(1 << 16, f));
     let tables = State::new(site_id.clone());
     let mut reader = Reader {
         config,
         now,
         site_id,
         roots: content::Roots::new(&config.root, &config.site.extra_roots),
-        stream: RecordStream::new(&tables, BufWriter::with_capacity(1 << 16, body)),
+        stream: RecordStream::new(&tables, temp().ok()?),
+        copies: temp().ok(),
         ids: foldhash::HashSet::default(),
         links: foldhash::HashSet::default(),
     };
@@ -95,26 +153,32 @@ pub(super) fn gather(
     let mut side = side_file::start(config, reusing.key, files, None);
     let mut sources = HashMap::new();
     for ((folder, files), feed) in folders.iter().zip(owners) {
-        let collected = reader.folder(reusing, feed, files, &mut side)?;
+        let Some(collected) = reader.folder(reusing, feed, files, &mut side) else {
+            // Its writer done with it, so that its temp file is gone before the usual way
+            // begins another.
+            drop(side.map(side_file::Writing::begun));
+            return None;
+        };
         sources.insert(folder.clone(), collected);
     }
     let records = reader.stream.records();
-    let (front, body) = reader.stream.finish();
-    let body = body.into_inner().ok()?;
+    let (front, body, texts) = reader.stream.finish();
+    let copies = reader.copies.and_then(|c| c.into_inner().ok());
     let gathered = Gathered {
         previous_state: None,
         previous_text: None,
         sources,
         side_file: side.map_or_else(Default::default, side_file::Writing::begun),
     };
-    Some((
-        gathered,
-        Streamed {
-            front,
-            body,
-            records,
-        },
-    ))
+    let streamed = Streamed {
+        front,
+        body: body.into_inner().ok()?,
+        records,
+        tables,
+        copies,
+        texts,
+    };
+    Some((gathered, streamed))
 }
 
 /// The feed that owns each folder the scan walked, in its order, when this build may write
@@ -174,6 +238,8 @@ struct Reader<'c> {
     site_id: String,
     roots: content::Roots,
     stream: RecordStream<BufWriter<std::fs::File>>,
+    /// Each record's copy for the side file (`None` once it could not be written).
+    copies: Option<BufWriter<std::fs::File>>,
     /// The hashes of the ids and of the links given so far (two alike: given up).
     ids: foldhash::HashSet<u64>,
     links: foldhash::HashSet<u64>,
@@ -251,6 +317,11 @@ impl Reader<'_> {
             return None;
         }
         self.stream.push(&record).ok()?;
+        if let Some(copies) = &mut self.copies
+            && super::state_copy::encode_record(&record, copies).is_none()
+        {
+            self.copies = None;
+        }
         if entry.updated().is_some() {
             // Identify says of some `updated` keys that they are later than now or than the
             // date; the earliest one later than now is when the output changes.

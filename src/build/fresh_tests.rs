@@ -46,8 +46,13 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// What a build gave: its plan (or its error's text), and every file it wrote.
-type Built = (Result<Plan, String>, Vec<(String, Vec<u8>)>);
+/// What a build gave: its plan (or its error's text), every file it wrote, and the state
+/// its side file's copy holds, when that copy is of the state file written.
+type Built = (
+    Result<Plan, String>,
+    Vec<(String, Vec<u8>)>,
+    Option<crate::identity::State>,
+);
 
 /// A first build of a site of `files` (path, text) under `config`, its records streamed or
 /// not: the plan (or its error's text), and every file it wrote.
@@ -76,10 +81,17 @@ fn first_build(config_text: &str, files: &[(String, String)], stream: bool) -> B
     };
     let now = DateTime::parse_from_rfc3339(NOW).unwrap();
     let plan = plan_reusing(&config, now, options, Some(reusing)).map_err(|e| e.to_string());
+    let mut copy = None;
     if let Ok(plan) = &plan {
         write(&config, plan).unwrap();
+        super::super::cache::save(&config, &key, now, &scan, plan, &[]);
+        let reuse = super::super::Reuse::load(&config, &key, u64::MAX);
+        let bytes = reuse.as_ref().and_then(|r| r.state_copy());
+        let state_file = &config.site.state_file;
+        let loaded = super::super::state_copy::load(state_file, bytes).unwrap();
+        copy = loaded.0.filter(|_| loaded.1.is_some());
     }
-    (plan, files_under(dir.path()))
+    (plan, files_under(dir.path()), copy)
 }
 
 /// Whether the plan's state holds fewer records than it has entries: its records were
@@ -90,9 +102,15 @@ fn streamed(plan: &Plan) -> bool {
 
 /// Both builds of one site: the same files, warnings, notes and count, or the same error.
 fn same_either_way(config: &str, files: &[(String, String)]) -> bool {
-    let (held, held_files) = first_build(config, files, false);
-    let (streaming, streamed_files) = first_build(config, files, true);
+    let (held, held_files, held_copy) = first_build(config, files, false);
+    let (streaming, streamed_files, streamed_copy) = first_build(config, files, true);
     assert_eq!(held_files, streamed_files);
+    assert_eq!(held_copy, streamed_copy);
+    assert_eq!(
+        held_copy.is_some(),
+        held.is_ok(),
+        "a copy of the state after a build"
+    );
     match (held, streaming) {
         (Ok(a), Ok(b)) => {
             assert!(!streamed(&a));

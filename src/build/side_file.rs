@@ -144,6 +144,20 @@ pub(super) fn put_state(begun: &Begun, copy: &impl Serialize) {
     });
 }
 
+/// [`put_state`] for a copy given in parts (see `super::fresh`): `len` bytes in all, written
+/// by `write`.
+pub(super) fn put_state_parts(
+    begun: &Begun,
+    len: u64,
+    write: impl FnOnce(&mut Sealing) -> Option<()>,
+) {
+    begun.update(|mut out| {
+        postcard::to_io(&(1u8, len), &mut out).ok()?;
+        write(&mut out)?;
+        Some(out)
+    });
+}
+
 /// Ends the side file begun with every source's line (see [`Writing`]), with the state copy
 /// if [`put_state`] wrote it: sealed and put in place. Removes the side file when there is
 /// none begun or it cannot be written.

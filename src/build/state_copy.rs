@@ -67,6 +67,11 @@ impl Serialize for RecordsOut<'_> {
     }
 }
 
+/// A record as the copy keeps it, encoded to `out` (see [`streamed_parts`]).
+pub(super) fn encode_record(record: &Record, out: impl std::io::Write) -> Option<()> {
+    postcard::to_io(&record_copy(record), out).ok().map(|_| ())
+}
+
 /// A record as the copy keeps it.
 fn record_copy(record: &Record) -> RecordCopy<&str> {
     // Every field named: a field added to `Record` does not compile here until the copy
@@ -180,6 +185,36 @@ fn copy<'a>(state: &'a State, text: &'a StateText) -> Copy<'a> {
         },
         texts: TextsOut(&text.records),
     }
+}
+
+/// The copy of a state whose records were encoded one at a time ([`record_copy`], in the
+/// written order) as a first build streamed them (see `super::fresh`), in the two parts that
+/// go around those records: the state's tables and the records' count before them, and where
+/// each record's text is in the file (`texts`) after them. `tables` is the state without its
+/// records; `digest` the BLAKE3 digest of the file's bytes.
+pub(super) fn streamed_parts(
+    digest: [u8; 32],
+    tables: &State,
+    records: usize,
+    texts: &[(u64, u64)],
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    let guids: BTreeMap<&str, &str> = (tables.podcast_guids.iter())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let lengths: BTreeMap<&str, u64> = (tables.media_lengths.iter())
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    let head = (
+        digest,
+        tables.version,
+        tables.site_id.as_str(),
+        guids,
+        lengths,
+    );
+    let mut before = postcard::to_stdvec(&head).ok()?;
+    // A sequence's length, as postcard writes it (a varint, as a `u64`'s).
+    before.extend(postcard::to_stdvec(&(records as u64)).ok()?);
+    Some((before, postcard::to_stdvec(texts).ok()?))
 }
 
 /// The state file at `path` (`None` when there is none), from `copy` when it was made from
@@ -353,6 +388,31 @@ mod tests {
             .map(std::sync::Arc::new)
             .collect();
         s
+    }
+
+    #[test]
+    fn a_copy_given_a_record_at_a_time_is_the_copy_encoded_whole() {
+        for titles in [
+            &[][..],
+            &["One"][..],
+            &["A \"q\"", "Été\nx", "", "Tab\there"][..],
+        ] {
+            let s = state(titles);
+            let (_, written) = written_whole(&s);
+            let whole = encode(&s, &written).unwrap();
+            let mut records = Vec::new();
+            for &k in &written.order {
+                postcard::to_io(&record_copy(&s.entries[k]), &mut records).unwrap();
+            }
+            let texts: Vec<(u64, u64)> = (written.records.iter())
+                .map(|r| (r.start as u64, r.len() as u64))
+                .collect();
+            let mut tables = s.clone();
+            tables.entries.clear();
+            let (before, after) =
+                streamed_parts(written.digest, &tables, titles.len(), &texts).unwrap();
+            assert_eq!([before, records, after].concat(), whole, "{titles:?}");
+        }
     }
 
     #[test]

@@ -164,7 +164,8 @@ pub struct RecordStream<W> {
     body: Body,
     digest: BodyDigest,
     body_start: String,
-    records: usize,
+    /// Where each record's text is, as (start, length) from the body's start.
+    texts: Vec<(u64, u64)>,
 }
 
 impl<W: std::io::Write> RecordStream<W> {
@@ -178,7 +179,7 @@ impl<W: std::io::Write> RecordStream<W> {
             body: Body::new(&body_start),
             digest,
             body_start,
-            records: 0,
+            texts: Vec::new(),
         }
     }
 
@@ -189,25 +190,30 @@ impl<W: std::io::Write> RecordStream<W> {
             records: Vec::new(),
         };
         push_record(&mut run, 0, None, record);
-        let (text, _) = self.body.place(&run);
+        let (text, shift) = self.body.place(&run);
+        let at = run.records[0].clone();
+        self.texts
+            .push(((at.start + shift) as u64, at.len() as u64));
         self.digest.update(text);
-        self.records += 1;
         self.out.write_all(text.as_bytes())
     }
 
     /// How many records were given.
     pub fn records(&self) -> usize {
-        self.records
+        self.texts.len()
     }
 
-    /// The text that goes before the records given, and where they went.
-    pub fn finish(self) -> (String, W) {
-        let front = format!(
-            "{HEADER}{}{}",
-            integrity_line(self.records, &self.digest.finish()),
-            self.body_start
-        );
-        (front, self.out)
+    /// The text that goes before the records given, where they went, and where each record's
+    /// text is in the file, as (start, length).
+    pub fn finish(self) -> (String, W, Vec<(u64, u64)>) {
+        let line = integrity_line(self.texts.len(), &self.digest.finish());
+        let shift = (HEADER.len() + line.len()) as u64;
+        let mut texts = self.texts;
+        for t in &mut texts {
+            t.0 += shift;
+        }
+        let front = format!("{HEADER}{line}{}", self.body_start);
+        (front, self.out, texts)
     }
 }
 
@@ -379,9 +385,14 @@ mod tests {
                 stream.push(&s.entries[k]).unwrap();
             }
             assert_eq!(stream.records(), n);
-            let (front, body) = stream.finish();
+            let (front, body, texts) = stream.finish();
             let streamed = format!("{front}{}", String::from_utf8(body).unwrap());
             assert_eq!(streamed, s.to_toml(), "{n} records");
+            let written = s.write_toml(None, |_| Ok::<(), ()>(())).unwrap();
+            let whole: Vec<(u64, u64)> = (written.records.iter())
+                .map(|r| (r.start as u64, r.len() as u64))
+                .collect();
+            assert_eq!(texts, whole);
         }
     }
 
