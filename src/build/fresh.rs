@@ -62,11 +62,10 @@ impl Streamed {
         digest.update(self.front.as_bytes());
         file.put(self.front.as_bytes())?;
         let failed = |e| Error::io(state_file, "writing", e);
-        give_back(&mut self.body, |part| {
+        give_back(&mut self.body, failed, |part| {
             digest.update(part);
             file.put(part)
-        })
-        .map_err(failed)??;
+        })?;
         let staged = file.finish()?;
         if let Some(copies) = self.copies.take() {
             self.copy_into(*digest.finalize().as_bytes(), copies, side);
@@ -89,8 +88,7 @@ impl Streamed {
         side_file::put_state_parts(side, len, |out| {
             use std::io::Write as _;
             out.write_all(&before).ok()?;
-            let copied = give_back(&mut copies, |part| out.write_all(part)).ok()?;
-            copied.ok()?;
+            give_back(&mut copies, |e| e, |part| out.write_all(part)).ok()?;
             out.write_all(&after).ok()
         });
     }
@@ -98,23 +96,23 @@ impl Streamed {
 
 /// The bytes of a temp file given to `put` a block at a time from its start, each block's
 /// room given back to the file system once put (a full disk has room for the state file as
-/// long as it had room for this text). The outer error is reading; the inner, `put`'s.
+/// long as it had room for this text). A read that fails is `read_failed`'s error.
 fn give_back<E>(
     file: &mut std::fs::File,
+    read_failed: impl Fn(std::io::Error) -> E,
     mut put: impl FnMut(&[u8]) -> std::result::Result<(), E>,
-) -> std::io::Result<std::result::Result<(), E>> {
+) -> std::result::Result<(), E> {
     use rustix::fs::{FallocateFlags, fallocate};
-    file.seek(std::io::SeekFrom::Start(0))?;
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(&read_failed)?;
     let mut block = vec![0; 1 << 16];
     let mut at = 0u64;
     loop {
-        let n = file.read(&mut block)?;
+        let n = file.read(&mut block).map_err(&read_failed)?;
         if n == 0 {
-            return Ok(Ok(()));
+            return Ok(());
         }
-        if let Err(e) = put(&block[..n]) {
-            return Ok(Err(e));
-        }
+        put(&block[..n])?;
         // Not every file system can (then the room comes back when the file is closed).
         let punch = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
         let _ = fallocate(&*file, punch, at, n as u64);
@@ -267,21 +265,17 @@ impl Reader<'_> {
         let mut newest = Newest::new(feed.limit.saturating_mul(2));
         let mut whole = Vec::new();
         let mut warnings = Vec::new();
-        for (b, batch) in files.chunks(gather::BATCH).enumerate() {
-            let parsed = gather::parse_batch(self.config, reusing, batch, false);
-            for (i, (_, result, line)) in parsed.into_iter().enumerate() {
-                *side = side.take().and_then(|mut s| s.line(line).map(|()| s));
-                let (entry, said) = result.ok()?;
-                warnings.extend(said);
-                let at = b * gather::BATCH + i;
-                match self.take(feed, &name, entry)? {
-                    Taken::Whole(entry) => whole.push((at, entry)),
-                    Taken::Ranked(ranked) => newest.offer(Ranked { at, ..ranked }),
-                }
+        let read = (self.config, reusing, false);
+        gather::read_in_batches(read, files, side, |at, _, result| {
+            let (entry, said) = result.ok()?;
+            warnings.extend(said);
+            match self.take(feed, &name, entry)? {
+                Taken::Whole(entry) => whole.push((at, entry)),
+                Taken::Ranked(ranked) => newest.offer(Ranked { at, ..ranked }),
             }
-            *side = side.take().and_then(|mut s| s.hand_on().map(|()| s));
-        }
-        whole.extend(newest.0.into_iter().map(|r| (r.at, r.entry)));
+            Some(())
+        })?;
+        whole.extend(newest.kept.into_iter().map(|r| (r.at, r.entry)));
         whole.sort_unstable_by_key(|(at, _)| *at);
         let mut tags = content::TagNames::default();
         let entries: Vec<Box<Entry>> = whole
@@ -373,21 +367,22 @@ impl Ord for Ranked {
 }
 
 /// A feed's first `n` entries in the picking order, of those offered so far.
-struct Newest(BinaryHeap<Ranked>, usize);
+struct Newest {
+    kept: BinaryHeap<Ranked>,
+    n: usize,
+}
 
 impl Newest {
     fn new(n: usize) -> Newest {
-        Newest(
-            BinaryHeap::with_capacity(n.saturating_add(1).min(1 << 16)),
-            n,
-        )
+        let kept = BinaryHeap::with_capacity(n.saturating_add(1).min(1 << 16));
+        Newest { kept, n }
     }
 
     fn offer(&mut self, ranked: Ranked) {
-        self.0.push(ranked);
-        if self.0.len() > self.1 {
+        self.kept.push(ranked);
+        if self.kept.len() > self.n {
             // The last in the picking order: no pick, no body kept.
-            self.0.pop();
+            self.kept.pop();
         }
     }
 }

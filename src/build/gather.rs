@@ -92,7 +92,7 @@ fn keeps_bodies(config: &Config, folder: &Path) -> bool {
 
 /// How many files are read and parsed (on every core) before their side-file lines are handed
 /// to its writer (see [`side_file::Writing`]).
-pub(super) const BATCH: usize = 4096;
+const BATCH: usize = 4096;
 
 /// [`collect_sources`] over the files a [`Scan`] found: an entry whose file kept its stat is
 /// the one the last build parsed; the others are read and parsed, on every core. Each file's
@@ -113,22 +113,20 @@ fn collect_reusing(
             found: Vec::with_capacity(files.len()),
             ..content::Collected::default()
         };
-        for batch in files.chunks(BATCH) {
-            let parsed = parse_batch(config, reusing, batch, keep_bodies);
-            for (key, result, line) in parsed {
-                side = side.and_then(|mut s| s.line(line).map(|()| s));
-                out.found.push(key);
-                match result {
-                    Ok((mut entry, warnings)) => {
-                        tags.share(&mut entry);
-                        out.entries.push(entry);
-                        out.warnings.extend(warnings);
-                    }
-                    Err(errors) => out.errors.extend(errors),
+        let read = (config, reusing, keep_bodies);
+        // Every file taken: nothing stops it early.
+        read_in_batches(read, files, &mut side, |_, key, result| {
+            out.found.push(key);
+            match result {
+                Ok((mut entry, warnings)) => {
+                    tags.share(&mut entry);
+                    out.entries.push(entry);
+                    out.warnings.extend(warnings);
                 }
+                Err(errors) => out.errors.extend(errors),
             }
-            side = side.and_then(|mut s| s.hand_on().map(|()| s));
-        }
+            Some(())
+        });
         sources.insert(folder.clone(), out);
     }
     (
@@ -137,11 +135,32 @@ fn collect_reusing(
     )
 }
 
+/// The files of one folder read and parsed a batch at a time, on every core (see
+/// [`parse_batch`]), each given to `each` with its place among `files`, in order; each file's
+/// side-file line handed to `side` as its batch is done. Stops at the first file `each`
+/// refuses (`None`).
+pub(super) fn read_in_batches(
+    (config, reusing, keep_bodies): (&Config, Reusing<'_>, bool),
+    files: &[super::cache::Scanned],
+    side: &mut Option<side_file::Writing>,
+    mut each: impl FnMut(usize, Arc<str>, content::source::Boxed) -> Option<()>,
+) -> Option<()> {
+    for (b, batch) in files.chunks(BATCH).enumerate() {
+        let parsed = parse_batch(config, reusing, batch, keep_bodies);
+        for (i, (key, result, line)) in parsed.into_iter().enumerate() {
+            *side = side.take().and_then(|mut s| s.line(line).map(|()| s));
+            each(b * BATCH + i, key, result)?;
+        }
+        *side = side.take().and_then(|mut s| s.hand_on().map(|()| s));
+    }
+    Some(())
+}
+
 /// A file's key (shared with its entry), what reading it gave, and its side-file line.
 type OneFile = (Arc<str>, content::source::Boxed, Option<reuse::Line>);
 
 /// One batch of [`collect_reusing`], on every core, keys copied too: the caller only moves.
-pub(super) fn parse_batch(
+fn parse_batch(
     config: &Config,
     reusing: Reusing<'_>,
     batch: &[(Arc<str>, super::cache::Stat)],

@@ -171,14 +171,8 @@ fn copy<'a>(state: &'a State, text: &'a StateText) -> Copy<'a> {
         digest: text.digest,
         version: *version,
         site_id: site_id.as_str(),
-        podcast_guids: podcast_guids
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
-        media_lengths: media_lengths
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect(),
+        podcast_guids: borrowed_guids(podcast_guids),
+        media_lengths: borrowed_lengths(media_lengths),
         records: RecordsOut {
             entries,
             order: &text.order,
@@ -198,12 +192,9 @@ pub(super) fn streamed_parts(
     records: usize,
     texts: &[(u64, u64)],
 ) -> Option<(Vec<u8>, Vec<u8>)> {
-    let guids: BTreeMap<&str, &str> = (tables.podcast_guids.iter())
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let lengths: BTreeMap<&str, u64> = (tables.media_lengths.iter())
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let guids = borrowed_guids(&tables.podcast_guids);
+    let lengths = borrowed_lengths(&tables.media_lengths);
+    // The fields of `Copy` before its records, in its order.
     let head = (
         digest,
         tables.version,
@@ -215,6 +206,19 @@ pub(super) fn streamed_parts(
     // A sequence's length, as postcard writes it (a varint, as a `u64`'s).
     before.extend(postcard::to_stdvec(&(records as u64)).ok()?);
     Some((before, postcard::to_stdvec(texts).ok()?))
+}
+
+/// The state's podcast guids as the copy keeps them.
+fn borrowed_guids(guids: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    guids
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The state's media lengths as the copy keeps them.
+fn borrowed_lengths(lengths: &BTreeMap<String, u64>) -> BTreeMap<&str, u64> {
+    lengths.iter().map(|(k, v)| (k.as_str(), *v)).collect()
 }
 
 /// The state file at `path` (`None` when there is none), from `copy` when it was made from

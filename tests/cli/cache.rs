@@ -409,14 +409,7 @@ fn files_beside_the_notes_and_the_owner_email_day_are_inputs_too() {
 /// Whether a build was a cache hit: with `FEEDWRIGHT_TIMINGS`, only a build that found a
 /// change goes on past the cache check and says so.
 fn was_a_hit(site: &Site) -> bool {
-    let out = assert_cmd::Command::cargo_bin("feedwright")
-        .unwrap()
-        .current_dir(site.dir.path())
-        .env_remove("FEEDWRIGHT_CONFIG")
-        .env("FEEDWRIGHT_TIMINGS", "1")
-        .args(["--now", NOW, "build"])
-        .output()
-        .unwrap();
+    let out = site.run_timed(NOW, &["build"]);
     assert!(out.status.success(), "{}", text(&out));
     let said = common::stderr(&out);
     assert!(said.contains("timing config, scan"), "{said}");

@@ -5,20 +5,12 @@
 
 use crate::common;
 
-use assert_cmd::Command;
 use common::{CONFIG, NOW, Site, review, text};
 
 /// A build at `now` with the stage timings on: its output, and whether its first build wrote
 /// the state's records as it read the sources.
 fn build_timed(site: &Site, now: &str) -> (std::process::Output, bool) {
-    let out = Command::cargo_bin("feedwright")
-        .unwrap()
-        .current_dir(site.dir.path())
-        .env_remove("FEEDWRIGHT_CONFIG")
-        .env("FEEDWRIGHT_TIMINGS", "1")
-        .args(["--now", now, "build"])
-        .output()
-        .unwrap();
+    let out = site.run_timed(now, &["build"]);
     let streamed = String::from_utf8_lossy(&out.stderr).contains("records streamed");
     (out, streamed)
 }

@@ -143,6 +143,21 @@ impl Site {
         self.run_at(NOW, args)
     }
 
+    /// [`Site::run_at`] with the build's stage timings on (`FEEDWRIGHT_TIMINGS`): what each
+    /// stage says on stderr tells which way the build went.
+    pub fn run_timed(&self, now: &str, args: &[&str]) -> Output {
+        Command::cargo_bin("feedwright")
+            .unwrap()
+            .current_dir(self.dir.path())
+            .env_remove("FEEDWRIGHT_CONFIG")
+            .env("FEEDWRIGHT_TIMINGS", "1")
+            .arg("--now")
+            .arg(now)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
